@@ -1,0 +1,5 @@
+import type { KindDefinition } from '../../kind';
+
+export * from './datavolume';
+
+export const kinds: readonly KindDefinition[] = [];

@@ -1,0 +1,3 @@
+import type { KindDefinition } from '../../kind';
+
+export const kinds: readonly KindDefinition[] = [];

@@ -1,0 +1,62 @@
+/**
+ * A kind's single definition: identity (group, version, names, scope), schema (spec,
+ * status and any other top-level fields), CRD presentation (printer columns,
+ * subresources) and its semantic validation rules. Everything else derives from it.
+ */
+import type { TSchema, Static } from './schema/dsl';
+import type { ObjectMeta } from './k8s/meta';
+import type { Rule } from './validation/rule';
+
+export interface PrinterColumn {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  readonly jsonPath: string;
+  readonly description?: string;
+  readonly priority?: number;
+  readonly format?: string;
+}
+
+export interface ScaleSubresource {
+  readonly specReplicasPath: string;
+  readonly statusReplicasPath: string;
+  readonly labelSelectorPath?: string;
+}
+
+export interface KindDefinition<Fields extends Record<string, TSchema> = Record<string, TSchema>> {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames?: readonly string[];
+  readonly categories?: readonly string[];
+  readonly scope: 'Namespaced' | 'Cluster';
+  /** What the kind is, for `kubectl explain KIND`. */
+  readonly description: string;
+  /** Top-level fields other than apiVersion, kind and metadata (usually spec and status). */
+  readonly fields: Fields;
+  /** Top-level fields that must be present. */
+  readonly requiredFields?: readonly (keyof Fields & string)[];
+  readonly printerColumns?: readonly PrinterColumn[];
+  readonly subresources?: { readonly status?: boolean; readonly scale?: ScaleSubresource };
+  /** Semantic rules (KubeVirt's admission checks) run after the schema check. */
+  readonly rules?: readonly Rule[];
+  /** Marks kinds KubeVirt keeps only for compatibility; the CRD says so. */
+  readonly deprecated?: string;
+}
+
+export function apiVersionOf(def: Pick<KindDefinition, 'group' | 'version'>): string {
+  return def.group ? `${def.group}/${def.version}` : def.version;
+}
+
+/** The TypeScript type of an object of a kind. */
+export type ObjectOf<D extends KindDefinition> = {
+  apiVersion: string;
+  kind: string;
+  metadata?: ObjectMeta;
+} & { [K in keyof D['fields']]?: Static<D['fields'][K]> };
+
+/** Declare a kind; the identity function keeps literal types for ObjectOf. */
+export function defineKind<F extends Record<string, TSchema>>(def: KindDefinition<F>): KindDefinition<F> {
+  return def;
+}

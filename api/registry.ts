@@ -1,0 +1,30 @@
+/** Every kind virtkit knows, by group. Add a group's `kinds` here and nowhere else. */
+import { apiVersionOf, type KindDefinition } from './kind';
+import { kinds as kubevirtV1 } from './kubevirt/v1';
+import { kinds as instancetypeV1beta1 } from './instancetype/v1beta1';
+import { kinds as snapshotV1beta1 } from './snapshot/v1beta1';
+import { kinds as cloneV1beta1 } from './clone/v1beta1';
+import { kinds as exportV1 } from './export/v1';
+import { kinds as poolV1beta1 } from './pool/v1beta1';
+import { kinds as migrationsV1alpha1 } from './migrations/v1alpha1';
+import { kinds as cdiV1beta1 } from './cdi/v1beta1';
+import { kinds as multusV1 } from './multus/v1';
+import { kinds as kubeovnV1 } from './kubeovn/v1';
+
+/** Kinds whose CRDs virtkit installs as its own API. */
+export function virtkitKinds(): readonly KindDefinition[] {
+  return [...kubevirtV1, ...instancetypeV1beta1, ...snapshotV1beta1, ...cloneV1beta1, ...exportV1, ...poolV1beta1, ...migrationsV1alpha1, ...cdiV1beta1];
+}
+
+/** Kinds of the network projects virtkit interoperates with (Multus, Kube-OVN). */
+export function networkKinds(): readonly KindDefinition[] {
+  return [...multusV1, ...kubeovnV1];
+}
+
+export function allKinds(): readonly KindDefinition[] {
+  return [...virtkitKinds(), ...networkKinds()];
+}
+
+export function findKind(apiVersion: string, kind: string): KindDefinition | undefined {
+  return allKinds().find((k) => k.kind === kind && apiVersionOf(k) === apiVersion);
+}
