@@ -1,6 +1,6 @@
 // One jest run, three projects. Unit tests sit beside the code they test; integration
 // (real kube-apiserver) and e2e (real QEMU) suites live under test/.
-const tsJest = ['ts-jest', { isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }];
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': tsJest },

@@ -13,7 +13,16 @@ import { kinds as kubeovnV1 } from './kubeovn/v1';
 
 /** Kinds whose CRDs virtkit installs as its own API. */
 export function virtkitKinds(): readonly KindDefinition[] {
-  return [...kubevirtV1, ...instancetypeV1beta1, ...snapshotV1beta1, ...cloneV1beta1, ...exportV1, ...poolV1beta1, ...migrationsV1alpha1, ...cdiV1beta1];
+  return [
+    ...kubevirtV1,
+    ...instancetypeV1beta1,
+    ...snapshotV1beta1,
+    ...cloneV1beta1,
+    ...exportV1,
+    ...poolV1beta1,
+    ...migrationsV1alpha1,
+    ...cdiV1beta1,
+  ];
 }
 
 /** Kinds of the network projects virtkit interoperates with (Multus, Kube-OVN). */

@@ -16,7 +16,8 @@ function newestSourceMtime(dir, depth) {
     if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
     if (entry.isDirectory() && depth > 0) newest = Math.max(newest, newestSourceMtime(full, depth - 1));
-    else if (entry.isFile() && entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+    else if (entry.isFile() && entry.name.endsWith('.ts'))
+      newest = Math.max(newest, fs.statSync(full).mtimeMs);
   }
   return newest;
 }

@@ -23,10 +23,14 @@ export function openApiSchema(def: KindDefinition): Record<string, unknown> {
       type: 'string',
       description: 'APIVersion defines the versioned schema of this representation of an object.',
     },
-    kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+    kind: {
+      type: 'string',
+      description: 'Kind is a string value representing the REST resource this object represents.',
+    },
     metadata: { type: 'object' },
   };
-  for (const [name, schema] of Object.entries(def.fields)) properties[name] = toStructural(schema as unknown as Record<string, unknown>);
+  for (const [name, schema] of Object.entries(def.fields))
+    properties[name] = toStructural(schema as unknown as Record<string, unknown>);
   return {
     type: 'object',
     description: def.description,
@@ -46,7 +50,8 @@ export function crdFor(def: KindDefinition): CustomResourceDefinition {
     schema: { openAPIV3Schema: openApiSchema(def) },
   };
   if (Object.keys(subresources).length) version.subresources = subresources;
-  if (def.printerColumns?.length) version.additionalPrinterColumns = def.printerColumns.map((c) => ({ ...c }));
+  if (def.printerColumns?.length)
+    version.additionalPrinterColumns = def.printerColumns.map((c) => ({ ...c }));
   if (def.deprecated) {
     version.deprecated = true;
     version.deprecationWarning = def.deprecated;

@@ -11,7 +11,18 @@ import { CRD_OVERRIDE } from '../schema/dsl';
 
 type JsonSchema = Record<string, unknown>;
 
-const KEPT_SCALARS = ['description', 'type', 'nullable', 'pattern', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-map-type', 'x-kubernetes-embedded-resource'];
+const KEPT_SCALARS = [
+  'description',
+  'type',
+  'nullable',
+  'pattern',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-embedded-resource',
+];
 const KEPT_FORMATS = new Set(['date-time', 'int32', 'int64', 'byte', 'double', 'float', 'date']);
 
 export function toStructural(input: JsonSchema): JsonSchema {
@@ -23,24 +34,33 @@ export function toStructural(input: JsonSchema): JsonSchema {
   for (const key of KEPT_SCALARS) if (input[key] !== undefined) out[key] = input[key];
   if (typeof input.format === 'string' && KEPT_FORMATS.has(input.format)) out.format = input.format;
   if (Array.isArray(input.anyOf)) {
-    if (!input['x-kubernetes-int-or-string']) throw new Error(`CRD schemas allow anyOf only for int-or-string (at "${String(input.description)}")`);
+    if (!input['x-kubernetes-int-or-string'])
+      throw new Error(`CRD schemas allow anyOf only for int-or-string (at "${String(input.description)}")`);
     out.anyOf = [{ type: 'integer' }, { type: 'string' }];
   }
   if (input.properties) {
     const props: Record<string, JsonSchema> = {};
-    for (const [name, child] of Object.entries(input.properties as Record<string, JsonSchema>)) props[name] = toStructural(child);
+    for (const [name, child] of Object.entries(input.properties as Record<string, JsonSchema>))
+      props[name] = toStructural(child);
     out.properties = props;
     if (!out.type) out.type = 'object';
   }
-  if (Array.isArray(input.required) && input.required.length) out.required = [...(input.required as string[])];
+  if (Array.isArray(input.required) && input.required.length)
+    out.required = [...(input.required as string[])];
   if (input.items) out.items = toStructural(input.items as JsonSchema);
   const additional = input.additionalProperties;
-  if (additional && typeof additional === 'object') out.additionalProperties = toStructural(additional as JsonSchema);
+  if (additional && typeof additional === 'object')
+    out.additionalProperties = toStructural(additional as JsonSchema);
   if (input.patternProperties) {
     const [first] = Object.values(input.patternProperties as Record<string, JsonSchema>);
     out.additionalProperties = toStructural(first);
   }
-  if (out.type === 'object' && !out.properties && !out.additionalProperties && !out['x-kubernetes-preserve-unknown-fields']) {
+  if (
+    out.type === 'object' &&
+    !out.properties &&
+    !out.additionalProperties &&
+    !out['x-kubernetes-preserve-unknown-fields']
+  ) {
     // An empty marker object such as `masquerade: {}`.
     out.properties = {};
   }

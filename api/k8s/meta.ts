@@ -2,20 +2,42 @@
  * Kubernetes object metadata, as the API server returns it. Runtime validation checks
  * user metadata against this; the CRD leaves top-level metadata to the API server.
  */
-import { Obj, Opt, Str, Int64, Bool, StringMap, StringList, List, Timestamp, Opaque, Type, type Static } from '../schema/dsl';
+import {
+  Obj,
+  Opt,
+  Str,
+  Int64,
+  Bool,
+  StringMap,
+  StringList,
+  List,
+  Timestamp,
+  Opaque,
+  Type,
+  type Static,
+} from '../schema/dsl';
 
-export const OwnerReference = Obj('A reference to the object that owns this one; garbage collection follows it.', {
-  apiVersion: Str('API version of the owner.'),
-  kind: Str('Kind of the owner.'),
-  name: Str('Name of the owner.'),
-  uid: Str('UID of the owner.'),
-  controller: Opt(Bool('True when the owner is the managing controller.')),
-  blockOwnerDeletion: Opt(Bool('When true, the owner cannot be deleted from the key-value store until this reference is removed.')),
-});
+export const OwnerReference = Obj(
+  'A reference to the object that owns this one; garbage collection follows it.',
+  {
+    apiVersion: Str('API version of the owner.'),
+    kind: Str('Kind of the owner.'),
+    name: Str('Name of the owner.'),
+    uid: Str('UID of the owner.'),
+    controller: Opt(Bool('True when the owner is the managing controller.')),
+    blockOwnerDeletion: Opt(
+      Bool(
+        'When true, the owner cannot be deleted from the key-value store until this reference is removed.',
+      ),
+    ),
+  },
+);
 export type OwnerReference = Static<typeof OwnerReference>;
 
 export const ObjectMeta = Obj('Standard Kubernetes object metadata.', {
-  name: Opt(Str('Name of the object, unique within its namespace (or the cluster for cluster-scoped kinds).')),
+  name: Opt(
+    Str('Name of the object, unique within its namespace (or the cluster for cluster-scoped kinds).'),
+  ),
   generateName: Opt(Str('Prefix the API server uses to generate a unique name when name is empty.')),
   namespace: Opt(Str('Namespace of the object; empty means "default" for namespaced kinds.')),
   labels: Opt(StringMap('Key-value pairs used to select and organise objects.')),
@@ -25,10 +47,17 @@ export const ObjectMeta = Obj('Standard Kubernetes object metadata.', {
   generation: Opt(Int64('Sequence number of spec changes, maintained by the API server.')),
   creationTimestamp: Opt(Timestamp('When the object was created.')),
   deletionTimestamp: Opt(Timestamp('When deletion was requested; set by the API server.')),
-  deletionGracePeriodSeconds: Opt(Int64('Seconds allowed for graceful termination before the object is removed.')),
+  deletionGracePeriodSeconds: Opt(
+    Int64('Seconds allowed for graceful termination before the object is removed.'),
+  ),
   finalizers: Opt(StringList('Names of finalizers that must be removed before the object is deleted.')),
   ownerReferences: Opt(List('Objects this object depends on.', OwnerReference)),
-  managedFields: Opt(List('Server-side apply field ownership, maintained by the API server.', Opaque('One field manager entry.'))),
+  managedFields: Opt(
+    List(
+      'Server-side apply field ownership, maintained by the API server.',
+      Opaque('One field manager entry.'),
+    ),
+  ),
   selfLink: Opt(Str('Deprecated link to this object.')),
 });
 export type ObjectMeta = Static<typeof ObjectMeta>;

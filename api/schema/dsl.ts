@@ -9,10 +9,17 @@
  * Every helper takes the field's description first: the CRD carries it, so
  * `kubectl explain` can answer, and a unit test refuses a property without one.
  */
-import { Type, type Static, type TSchema, type TProperties, type TObject, type TArray } from '@sinclair/typebox';
+import {
+  Type,
+  type Static,
+  type TSchema,
+  type TProperties,
+  type TObject,
+  type TArray,
+} from '@sinclair/typebox';
 
 export { Type };
-export type { Static, TSchema, TProperties, TObject };
+export type { Static, TSchema, TProperties, TObject, TArray };
 
 /**
  * Vendor keyword that replaces a schema in the CRD only. Runtime validation keeps
@@ -33,7 +40,10 @@ export function Obj<T extends TProperties>(
 /** An optional property (the common case in KubeVirt's API). */
 export const Opt = Type.Optional;
 
-export function Str(description: string, options: { pattern?: string; format?: string; minLength?: number; maxLength?: number } = {}) {
+export function Str(
+  description: string,
+  options: { pattern?: string; format?: string; minLength?: number; maxLength?: number } = {},
+) {
   return Type.String({ description, ...options });
 }
 
@@ -141,7 +151,11 @@ export function ListSet<T extends TSchema>(description: string, item: T): TArray
  * A list of named entries merged by key under server-side apply, so two appliers can
  * each own one disk, interface, network or volume. The keys must be required in the item.
  */
-export function ListMap<T extends TSchema>(description: string, item: T, keys: readonly string[] = ['name']): TArray<T> {
+export function ListMap<T extends TSchema>(
+  description: string,
+  item: T,
+  keys: readonly string[] = ['name'],
+): TArray<T> {
   return Type.Array(item, {
     description,
     'x-kubernetes-list-type': 'map',

@@ -16,7 +16,10 @@ export function formatIssues(subject: string, issues: readonly Issue[]): string 
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = issues.filter((i) => i.severity === 'warning');
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-  const parts = [errors.length ? count(errors.length, 'error') : '', warnings.length ? count(warnings.length, 'warning') : '']
+  const parts = [
+    errors.length ? count(errors.length, 'error') : '',
+    warnings.length ? count(warnings.length, 'warning') : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const lines = [`${subject} is invalid (${parts}):`];

@@ -86,7 +86,11 @@ function distance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      row[j] = Math.min(
+        row[j] + 1,
+        row[j - 1] + 1,
+        prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+      );
       prev = tmp;
     }
   }
@@ -116,7 +120,9 @@ function toIssues(errors: readonly ErrorObject[], base: string): Issue[] {
   );
   const issues: Issue[] = [];
   const seen = new Set<string>();
-  for (const e of relevant.sort((a, b) => KEYWORD_ORDER.indexOf(a.keyword) - KEYWORD_ORDER.indexOf(b.keyword))) {
+  for (const e of relevant.sort(
+    (a, b) => KEYWORD_ORDER.indexOf(a.keyword) - KEYWORD_ORDER.indexOf(b.keyword),
+  )) {
     const issue = toIssue(e, base);
     const key = `${issue.path}\u0000${issue.message}`;
     if (!seen.has(key)) {
@@ -148,7 +154,11 @@ function toIssue(e: ErrorObject, base: string): Issue {
     }
     case 'type': {
       const want = String((e.params as { type: string }).type);
-      return error(at, `must be ${want === 'integer' ? 'an integer' : `a ${want}`}, got ${typeName(e.data)} ${show(e.data)}`, 'schema.type');
+      return error(
+        at,
+        `must be ${want === 'integer' ? 'an integer' : `a ${want}`}, got ${typeName(e.data)} ${show(e.data)}`,
+        'schema.type',
+      );
     }
     case 'enum': {
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
@@ -156,13 +166,25 @@ function toIssue(e: ErrorObject, base: string): Issue {
     }
     case 'pattern': {
       if (parent.pattern === QUANTITY_PATTERN) {
-        return error(at, `invalid quantity ${show(e.data)}; write a Kubernetes quantity such as 1Gi, 512Mi or 500m`, 'schema.quantity');
+        return error(
+          at,
+          `invalid quantity ${show(e.data)}; write a Kubernetes quantity such as 1Gi, 512Mi or 500m`,
+          'schema.quantity',
+        );
       }
-      return error(at, `value ${show(e.data)} does not match the pattern ${String(parent.pattern)}`, 'schema.pattern');
+      return error(
+        at,
+        `value ${show(e.data)} does not match the pattern ${String(parent.pattern)}`,
+        'schema.pattern',
+      );
     }
     case 'anyOf': {
       if (parent['x-kubernetes-int-or-string']) {
-        return error(at, `must be an integer or a string, got ${typeName(e.data)} ${show(e.data)}`, 'schema.int-or-string');
+        return error(
+          at,
+          `must be an integer or a string, got ${typeName(e.data)} ${show(e.data)}`,
+          'schema.int-or-string',
+        );
       }
       return error(at, `value ${show(e.data)} matches none of the allowed shapes`, 'schema.any-of');
     }

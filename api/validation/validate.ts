@@ -15,32 +15,79 @@ export interface ValidateOptions {
 
 /** `VirtualMachine default/web`, for messages. */
 export function describeObject(object: unknown): string {
-  const o = (object ?? {}) as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown; generateName?: unknown } };
+  const o = (object ?? {}) as {
+    kind?: unknown;
+    metadata?: { name?: unknown; namespace?: unknown; generateName?: unknown };
+  };
   const kind = typeof o.kind === 'string' ? o.kind : 'object';
-  const name = typeof o.metadata?.name === 'string' ? o.metadata.name : typeof o.metadata?.generateName === 'string' ? `${o.metadata.generateName}*` : '(unnamed)';
+  const name =
+    typeof o.metadata?.name === 'string'
+      ? o.metadata.name
+      : typeof o.metadata?.generateName === 'string'
+        ? `${o.metadata.generateName}*`
+        : '(unnamed)';
   const ns = typeof o.metadata?.namespace === 'string' ? `${o.metadata.namespace}/` : '';
   return `${kind} ${ns}${name}`;
 }
 
 function identify(object: unknown): { def?: KindDefinition; issues: Issue[] } {
   if (object === null || typeof object !== 'object' || Array.isArray(object)) {
-    return { issues: [error('', `a manifest must be an object with apiVersion and kind, got ${JSON.stringify(object)}`, 'identity.not-object')] };
+    return {
+      issues: [
+        error(
+          '',
+          `a manifest must be an object with apiVersion and kind, got ${JSON.stringify(object)}`,
+          'identity.not-object',
+        ),
+      ],
+    };
   }
   const { apiVersion, kind } = object as { apiVersion?: unknown; kind?: unknown };
   const issues: Issue[] = [];
-  if (typeof apiVersion !== 'string' || !apiVersion) issues.push(error('apiVersion', 'required field "apiVersion" is missing; for example kubevirt.io/v1', 'identity.api-version'));
-  if (typeof kind !== 'string' || !kind) issues.push(error('kind', 'required field "kind" is missing; for example VirtualMachine', 'identity.kind'));
+  if (typeof apiVersion !== 'string' || !apiVersion)
+    issues.push(
+      error(
+        'apiVersion',
+        'required field "apiVersion" is missing; for example kubevirt.io/v1',
+        'identity.api-version',
+      ),
+    );
+  if (typeof kind !== 'string' || !kind)
+    issues.push(
+      error('kind', 'required field "kind" is missing; for example VirtualMachine', 'identity.kind'),
+    );
   if (issues.length) return { issues };
   const def = findKind(apiVersion as string, kind as string);
   if (def) return { def, issues };
   const sameKind = allKinds().filter((k) => k.kind === kind);
   if (sameKind.length) {
     const versions = sameKind.map(apiVersionOf).join(', ');
-    return { issues: [error('apiVersion', `kind ${String(kind)} is not served at apiVersion "${String(apiVersion)}"; use ${versions}`, 'identity.unknown-version')] };
+    return {
+      issues: [
+        error(
+          'apiVersion',
+          `kind ${String(kind)} is not served at apiVersion "${String(apiVersion)}"; use ${versions}`,
+          'identity.unknown-version',
+        ),
+      ],
+    };
   }
-  const guess = closest(kind as string, allKinds().map((k) => k.kind));
-  const hint = guess ? `did you mean "${guess}"?` : `virtkit knows: ${[...new Set(allKinds().map((k) => k.kind))].sort().join(', ')}`;
-  return { issues: [error('kind', `unknown kind "${String(kind)}" in apiVersion "${String(apiVersion)}"; ${hint}`, 'identity.unknown-kind')] };
+  const guess = closest(
+    kind as string,
+    allKinds().map((k) => k.kind),
+  );
+  const hint = guess
+    ? `did you mean "${guess}"?`
+    : `virtkit knows: ${[...new Set(allKinds().map((k) => k.kind))].sort().join(', ')}`;
+  return {
+    issues: [
+      error(
+        'kind',
+        `unknown kind "${String(kind)}" in apiVersion "${String(apiVersion)}"; ${hint}`,
+        'identity.unknown-kind',
+      ),
+    ],
+  };
 }
 
 /** Every problem with the object; an empty list means it is valid. */
@@ -69,7 +116,11 @@ export function validateAs(def: KindDefinition, object: unknown, options: Valida
 }
 
 /** Throw a ValidationError naming every problem, unless the object is valid. Warnings do not throw. */
-export function assertValid(object: unknown, subject = describeObject(object), options: ValidateOptions = {}): void {
+export function assertValid(
+  object: unknown,
+  subject = describeObject(object),
+  options: ValidateOptions = {},
+): void {
   const issues = validateObject(object, options);
   if (issues.some((i) => i.severity === 'error')) throw new ValidationError(subject, issues);
 }

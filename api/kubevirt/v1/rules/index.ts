@@ -1,5 +1,30 @@
-// PLACEHOLDER: KubeVirt's admission rules for VMs and VMIs (owner: lead).
-import type { Rule } from '../../../validation/rule';
+/** KubeVirt's admission rules for kubevirt.io/v1 kinds, shared by every entry point. */
+import { defineRule, type Rule } from '../../../validation/rule';
+import { dig } from './util';
+import { checkVmiSpec } from './vmi-spec';
+import { checkVmSpec } from './vm';
 
-export const vmiRules: readonly Rule[] = [];
-export const vmRules: readonly Rule[] = [];
+export {
+  checkVmiSpec,
+  VOLUME_SOURCES,
+  INTERFACE_BINDINGS,
+  DISK_BUSES,
+  CLOUD_INIT_MAX_BYTES,
+} from './vmi-spec';
+export { checkVmSpec, checkRunStrategy, RUN_STRATEGIES, INSTANCETYPE_OWNED_FIELDS } from './vm';
+
+export const vmiRules: readonly Rule[] = [
+  defineRule<unknown>({
+    id: 'vmi.spec',
+    summary: 'KubeVirt admission rules for a VirtualMachineInstance spec',
+    check: (vmi) => checkVmiSpec(dig(vmi, 'spec'), 'spec'),
+  }),
+];
+
+export const vmRules: readonly Rule[] = [
+  defineRule<unknown>({
+    id: 'vm.spec',
+    summary: 'KubeVirt admission rules for a VirtualMachine spec and its template',
+    check: (vm) => checkVmSpec(dig(vm, 'spec'), 'spec'),
+  }),
+];

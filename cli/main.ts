@@ -1,0 +1,34 @@
+/**
+ * The `virtkit` command. Each subcommand lives in cli/commands/<name>.ts and registers
+ * itself; errors print one clear line (or report) and exit non-zero, never a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import * as crds from './commands/crds';
+import * as validate from './commands/validate';
+
+const COMMANDS: { register(program: Command): void }[] = [crds, validate];
+
+export function buildProgram(): Command {
+  const program = new Command('virtkit')
+    .description('KubeVirt-compatible virtualization as typed code')
+    .version(require('../package.json').version as string)
+    .showHelpAfterError()
+    .exitOverride();
+  for (const c of COMMANDS) c.register(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    console.error(`virtkit: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.VIRTKIT_DEBUG && e instanceof Error) console.error(e.stack);
+    process.exitCode = 1;
+  }
+}
