@@ -2,16 +2,27 @@
  * The `virtkit` command. Each subcommand lives in cli/commands/<name>.ts and registers
  * itself; errors print one clear line (or report) and exit non-zero, never a stack trace.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import * as crds from './commands/crds';
 import * as validate from './commands/validate';
 
 const COMMANDS: { register(program: Command): void }[] = [crds, validate];
 
+/** The package version, from the source tree (cli/) or the compiled one (dist/cli/). */
+function packageVersion(): string {
+  for (const rel of ['..', '../..']) {
+    const file = path.join(__dirname, rel, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
 export function buildProgram(): Command {
   const program = new Command('virtkit')
     .description('KubeVirt-compatible virtualization as typed code')
-    .version(require('../package.json').version as string)
+    .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
   for (const c of COMMANDS) c.register(program);

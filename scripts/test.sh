@@ -23,8 +23,12 @@ done
 log "typecheck"
 npx tsc -p tsconfig.json --noEmit
 
+log "build (the CLI and the runtime run compiled JavaScript)"
+npx tsc -p tsconfig.build.json
+
 log "lint"
 npx eslint . --max-warnings 0
+npx prettier --check . >/dev/null || { npx prettier --check . | head -40; echo "run: npm run format" >&2; exit 1; }
 
 log "jest (unit, integration, e2e)"
 results="$(mktemp -t virtkit-jest-XXXXXX.json)"

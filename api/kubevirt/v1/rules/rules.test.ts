@@ -294,7 +294,7 @@ describe('VM admission rules', () => {
   });
 
   it('the deprecated running field alone is accepted', () => {
-    const spec = { ...vmSpec(), running: false };
+    const spec: Spec = { ...vmSpec(), running: false };
     delete spec.runStrategy;
     expect(checkVmSpec(spec, 'spec')).toEqual([]);
   });

@@ -1,0 +1,155 @@
+import { crdFor } from '../../crd/generate';
+import type { KindDefinition } from '../../kind';
+import { kinds } from './index';
+import { VirtualMachineKind } from './vm-kind';
+import { VirtualMachineInstanceKind } from './vmi-kind';
+import { VirtualMachineInstanceReplicaSetKind } from './replicaset';
+
+type Schema = Record<string, unknown>;
+
+function version(def: KindDefinition): Schema {
+  return (crdFor(def).spec.versions as Schema[])[0];
+}
+
+function openApi(def: KindDefinition): Schema {
+  return (version(def).schema as { openAPIV3Schema: Schema }).openAPIV3Schema;
+}
+
+/** Paths of CRD properties (including list items and map values) that lack a description. */
+function undescribed(schema: Schema, path: string, out: string[]): string[] {
+  if (path && !schema.description) out.push(path);
+  for (const [name, child] of Object.entries((schema.properties as Record<string, Schema>) ?? {})) {
+    if (path === '' && name === 'metadata') continue; // left to the API server, as in every CRD
+    undescribed(child, path ? `${path}.${name}` : name, out);
+  }
+  const items = schema.items as Schema | undefined;
+  if (items?.properties)
+    for (const [name, child] of Object.entries(items.properties as Record<string, Schema>))
+      undescribed(child, `${path}[].${name}`, out);
+  const values = schema.additionalProperties as Schema | undefined;
+  if (values?.properties)
+    for (const [name, child] of Object.entries(values.properties as Record<string, Schema>))
+      undescribed(child, `${path}{}.${name}`, out);
+  return out;
+}
+
+/** Follow `a.b[].c` through a CRD schema. */
+function at(schema: Schema, path: string): Schema {
+  let node = schema;
+  for (const part of path.split('.')) {
+    const isList = part.endsWith('[]');
+    node = (node.properties as Record<string, Schema>)[isList ? part.slice(0, -2) : part];
+    if (!node) throw new Error(`no property ${part} on the way to ${path}`);
+    if (isList) node = node.items as Schema;
+  }
+  return node;
+}
+
+describe('kubevirt.io/v1 CRDs', () => {
+  it('lists the five kinds in order', () => {
+    expect(kinds.map((k) => k.kind)).toEqual([
+      'VirtualMachine',
+      'VirtualMachineInstance',
+      'VirtualMachineInstanceMigration',
+      'VirtualMachineInstanceReplicaSet',
+      'VirtualMachineInstancePreset',
+    ]);
+  });
+
+  it.each(kinds.map((k) => [k.kind, k] as const))('%s: every property has a description', (_name, def) => {
+    expect(undescribed(openApi(def), '', [])).toEqual([]);
+  });
+
+  it("uses KubeVirt's names, short names, categories and scope", () => {
+    const names = kinds.map((k) => {
+      const spec = crdFor(k).spec as { names: Schema; scope: string };
+      return [crdFor(k).metadata.name, spec.names.shortNames, spec.names.categories, spec.scope];
+    });
+    expect(names).toEqual([
+      ['virtualmachines.kubevirt.io', ['vm', 'vms'], ['all'], 'Namespaced'],
+      ['virtualmachineinstances.kubevirt.io', ['vmi', 'vmis'], ['all'], 'Namespaced'],
+      ['virtualmachineinstancemigrations.kubevirt.io', ['vmim', 'vmims'], ['all'], 'Namespaced'],
+      ['virtualmachineinstancereplicasets.kubevirt.io', ['vmirs', 'vmirss'], ['all'], 'Namespaced'],
+      ['virtualmachineinstancepresets.kubevirt.io', ['vmipreset', 'vmipresets'], ['all'], 'Namespaced'],
+    ]);
+  });
+
+  it('gives the VM its printer columns and status subresource', () => {
+    const v = version(VirtualMachineKind);
+    const columns = v.additionalPrinterColumns as Schema[];
+    expect(columns.map((c) => [c.name, c.type, c.jsonPath])).toEqual([
+      ['Age', 'date', '.metadata.creationTimestamp'],
+      ['Status', 'string', '.status.printableStatus'],
+      ['Ready', 'string', ".status.conditions[?(@.type=='Ready')].status"],
+    ]);
+    expect(v.subresources).toEqual({ status: {} });
+  });
+
+  it('marks disks, interfaces, networks and volumes of the VM template as list-maps keyed by name', () => {
+    const spec = openApi(VirtualMachineKind);
+    for (const path of [
+      'spec.template.spec.domain.devices.disks',
+      'spec.template.spec.domain.devices.interfaces',
+      'spec.template.spec.networks',
+      'spec.template.spec.volumes',
+    ]) {
+      const list = at(spec, path);
+      expect([path, list['x-kubernetes-list-type'], list['x-kubernetes-list-map-keys']]).toEqual([
+        path,
+        'map',
+        ['name'],
+      ]);
+      expect([path, (list.items as Schema).required]).toEqual([path, expect.arrayContaining(['name'])]);
+    }
+  });
+
+  it('publishes template metadata as an opaque nullable object, as KubeVirt does', () => {
+    for (const path of ['spec.template.metadata', 'spec.dataVolumeTemplates[].metadata']) {
+      const meta = at(openApi(VirtualMachineKind), path);
+      expect(meta).toMatchObject({
+        type: 'object',
+        nullable: true,
+        'x-kubernetes-preserve-unknown-fields': true,
+      });
+      expect(meta.properties).toBeUndefined();
+    }
+  });
+
+  it('gives the VMI its columns, with Live-Migratable and Paused at priority 1', () => {
+    const columns = version(VirtualMachineInstanceKind).additionalPrinterColumns as Schema[];
+    expect(columns.map((c) => [c.name, c.jsonPath, c.priority ?? 0])).toEqual([
+      ['Age', '.metadata.creationTimestamp', 0],
+      ['Phase', '.status.phase', 0],
+      ['IP', '.status.interfaces[0].ipAddress', 0],
+      ['NodeName', '.status.nodeName', 0],
+      ['Ready', ".status.conditions[?(@.type=='Ready')].status", 0],
+      ['Live-Migratable', ".status.conditions[?(@.type=='LiveMigratable')].status", 1],
+      ['Paused', ".status.conditions[?(@.type=='Paused')].status", 1],
+    ]);
+  });
+
+  it('lets the replica set scale like a ReplicaSet', () => {
+    expect(version(VirtualMachineInstanceReplicaSetKind).subresources).toEqual({
+      status: {},
+      scale: {
+        specReplicasPath: '.spec.replicas',
+        statusReplicasPath: '.status.replicas',
+        labelSelectorPath: '.status.labelSelector',
+      },
+    });
+  });
+
+  it('marks the preset deprecated', () => {
+    const preset = version(kinds[4]);
+    expect(preset.deprecated).toBe(true);
+    expect(String(preset.deprecationWarning)).toContain('deprecated');
+  });
+
+  it('keeps quantities int-or-string and requires spec', () => {
+    const schema = openApi(VirtualMachineKind);
+    expect(schema.required).toEqual(['spec']);
+    expect(at(schema, 'spec.template.spec.volumes[].emptyDisk.capacity')).toMatchObject({
+      'x-kubernetes-int-or-string': true,
+    });
+  });
+});

@@ -1,0 +1,78 @@
+/** `virtkit up [--detach]`: start local mode (control plane, CRDs, components). */
+import type { Command } from 'commander';
+import { parsePort, parseSeconds, reportFailure, resolveStateDir } from '../local/cli-options';
+import type { LocalCluster } from '../local/cluster';
+import { startLocalMode } from '../local/manage';
+import { isAlive } from '../local/process';
+
+interface UpFlags {
+  detach?: boolean;
+  stateDir?: string;
+  port?: number;
+  timeout?: number;
+}
+
+const log = (message: string): void => {
+  console.error(`virtkit up: ${message}`);
+};
+
+/** Resolves when SIGINT/SIGTERM arrives, or when a component exits on its own (then with its name). */
+function waitForShutdown(cluster: LocalCluster): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const done = (reason: string | undefined): void => {
+      clearInterval(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(reason);
+    };
+    const onSignal = (): void => done(undefined);
+    const timer = setInterval(() => {
+      const dead = cluster.components.find((c) => !isAlive(c.pid));
+      if (dead) done(`${dead.name} (pid ${dead.pid}) exited; see ${dead.logFile}`);
+    }, 2000);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function up(flags: UpFlags): Promise<void> {
+  const stateDir = resolveStateDir(flags.stateDir);
+  const cluster = await startLocalMode({
+    stateDir,
+    ...(flags.port !== undefined ? { ports: { apiserver: flags.port } } : {}),
+    ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout * 1000 } : {}),
+    log,
+  });
+  log(`ready: kube-apiserver at ${cluster.server}, state in ${stateDir}`);
+  console.log(`export KUBECONFIG=${cluster.kubeconfig}`);
+  if (flags.detach) {
+    log("running in the background; stop it with 'virtkit down'");
+    return;
+  }
+  log('running in the foreground; press Ctrl-C to stop');
+  const failure = await waitForShutdown(cluster);
+  if (failure) log(failure);
+  await cluster.stop();
+  log('stopped');
+  if (failure) process.exitCode = 1;
+}
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description(
+      'Start local mode: etcd, kube-apiserver, kube-scheduler and kube-controller-manager on loopback, ' +
+        "virtkit's CRDs, then virtkit's own components; writes <state-dir>/kubeconfig",
+    )
+    .option('-d, --detach', 'return once everything is ready and leave it running (stop with `virtkit down`)')
+    .option('--state-dir <dir>', 'folder for certificates, data, logs and pid files (default: $VIRTKIT_STATE_DIR or ./.virtkit)')
+    .option('--port <port>', 'kube-apiserver port on 127.0.0.1 (default: a free port)', parsePort('--port'))
+    .option('--timeout <seconds>', 'how long each component may take to become healthy (default: 180)', parseSeconds('--timeout'))
+    .action(async (flags: UpFlags) => {
+      try {
+        await up(flags);
+      } catch (err) {
+        reportFailure('up', err);
+      }
+    });
+}

@@ -1,0 +1,73 @@
+/**
+ * Where local mode finds its control-plane binaries: KUBEBUILDER_ASSETS first (envtest's
+ * convention; it ships etcd, kube-apiserver and kubectl), then virtkit's build cache
+ * (scripts/build-controlplane.sh). etcd comes from Debian's etcd-server (/usr/bin/etcd, 3.4,
+ * which this kube-apiserver works with) before the cache, where the build script puts one
+ * built from go.etcd.io/etcd/server/v3 only on request.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { cacheDir } from '../../common/cache';
+import { MissingBinaryError } from './errors';
+
+/** The k8s.io/kubernetes release pinned in tools/controlplane/go.mod (a unit test keeps them equal). */
+export const KUBERNETES_VERSION = 'v1.35.4';
+
+export type BinaryName = 'etcd' | 'kube-apiserver' | 'kube-scheduler' | 'kube-controller-manager' | 'kubectl';
+
+export type BinaryPaths = Readonly<Record<BinaryName, string>>;
+
+export const BINARY_NAMES: readonly BinaryName[] = [
+  'etcd',
+  'kube-apiserver',
+  'kube-scheduler',
+  'kube-controller-manager',
+  'kubectl',
+];
+
+/** The cache folder the build script fills. */
+export function controlPlaneCacheDir(): string {
+  return cacheDir('controlplane', KUBERNETES_VERSION);
+}
+
+/** Folders searched for `name`, in order (pure: reads only the given environment). */
+export function searchPath(name: BinaryName, env: NodeJS.ProcessEnv, cache: string): string[] {
+  const dirs: string[] = [];
+  if (env.KUBEBUILDER_ASSETS) dirs.push(env.KUBEBUILDER_ASSETS);
+  if (name === 'etcd') dirs.push('/usr/bin');
+  dirs.push(cache);
+  return dirs;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function fixFor(name: BinaryName): string {
+  if (name === 'etcd') {
+    return "install Debian's etcd-server (apt-get install etcd-server) or run 'scripts/build-controlplane.sh etcd'";
+  }
+  return `run 'scripts/build-controlplane.sh' (builds Kubernetes ${KUBERNETES_VERSION} into ${controlPlaneCacheDir()}, about 20 minutes on 2 cores) or point KUBEBUILDER_ASSETS at a folder that has ${name}`;
+}
+
+/** Path of one binary; throws MissingBinaryError naming the folders searched and the fix. */
+export function findBinary(name: BinaryName, env: NodeJS.ProcessEnv = process.env): string {
+  const dirs = searchPath(name, env, controlPlaneCacheDir());
+  for (const dir of dirs) {
+    const file = path.join(dir, name);
+    if (isExecutable(file)) return file;
+  }
+  throw new MissingBinaryError(name, dirs, fixFor(name));
+}
+
+/** Every binary local mode runs, or the first one missing as an error. */
+export function findBinaries(env: NodeJS.ProcessEnv = process.env): BinaryPaths {
+  const found = {} as Record<BinaryName, string>;
+  for (const name of BINARY_NAMES) found[name] = findBinary(name, env);
+  return found;
+}

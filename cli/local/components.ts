@@ -1,0 +1,32 @@
+/**
+ * The extension point of `virtkit up`: processes started after the control plane is healthy
+ * and the CRDs are Established, stopped before it. Issue 6 adds virtkit's controller and node
+ * handler here; each is a host process with its own log, pid file and (optional) health probe,
+ * managed exactly like the Kubernetes components.
+ */
+import type { BinaryPaths } from './binaries';
+import type { HealthCheck } from './health';
+import type { Layout } from './layout';
+import type { ProcessSpec } from './process';
+
+/** What a component needs to know to connect to the local control plane. */
+export interface ComponentContext {
+  readonly layout: Layout;
+  /** The admin kubeconfig (a component may also get its own identity later). */
+  readonly kubeconfig: string;
+  /** https://127.0.0.1:<port> of kube-apiserver. */
+  readonly server: string;
+  readonly binaries: BinaryPaths;
+}
+
+export interface LocalComponent {
+  readonly name: string;
+  process(ctx: ComponentContext): ProcessSpec;
+  /** Without a probe, a component counts as ready once it is still running shortly after start. */
+  health?(ctx: ComponentContext): HealthCheck;
+}
+
+/** Components `virtkit up` starts after the control plane, in order. */
+export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
+  // issue 6: the controller (`virtkit controller --kubeconfig ...`) and the handler go here.
+];

@@ -1,0 +1,116 @@
+/**
+ * Start and stop local mode's Kubernetes control plane, the way envtest does: etcd, then
+ * kube-apiserver, then kube-scheduler and kube-controller-manager, each on a free loopback port
+ * (or a requested one), with a fresh CA, client certificates and service-account keys, logs in
+ * <state>/logs and pid files in <state>/run. A failed start stops whatever it had started.
+ */
+import * as fs from 'fs';
+import { findBinaries, type BinaryPaths } from './binaries';
+import { LocalCluster } from './cluster';
+import { AlreadyRunningError } from './errors';
+import {
+  apiserverArgs,
+  controllerManagerArgs,
+  etcdArgs,
+  KUBERNETES_SERVICE_IP,
+  schedulerArgs,
+  type Ports,
+} from './flags';
+import { renderKubeconfig } from './kubeconfig';
+import { componentKubeconfig, layout, type Layout } from './layout';
+import { createPki, type PkiFiles } from './pki';
+import { reservePorts } from './ports';
+import { livePids, removeStaleState } from './stale';
+
+export interface StartOptions {
+  /** Folder for certificates, etcd data, logs, pid files and the kubeconfig. */
+  readonly stateDir: string;
+  /** Fixed ports; each one left out is picked free. */
+  readonly ports?: Partial<Ports>;
+  /** Binaries to run; found with findBinaries() (KUBEBUILDER_ASSETS, cache, /usr/bin) when left out. */
+  readonly binaries?: BinaryPaths;
+  /** How long each component may take to become healthy. @default 180000 */
+  readonly timeoutMs?: number;
+  /** Progress messages. @default none */
+  readonly log?: (message: string) => void;
+}
+
+function writeKubeconfig(file: string, server: string, pki: PkiFiles, identity: string, user: string): void {
+  const read = (f: string): string => fs.readFileSync(f, 'utf8');
+  const client = pki.clients[identity];
+  fs.writeFileSync(
+    file,
+    renderKubeconfig({ server, user, caPem: read(pki.caCert), certPem: read(client.cert), keyPem: read(client.key) }),
+    { mode: 0o600 },
+  );
+}
+
+/** Empty the generated parts of the state folder (logs are kept and appended to). */
+function resetStateDir(l: Layout): void {
+  removeStaleState(l);
+  for (const dir of [l.pkiDir, l.etcdDataDir, l.configDir, l.certsDir]) fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(l.kubeconfig, { force: true });
+  for (const dir of [l.stateDir, l.configDir, l.logsDir, l.runDir, l.certsDir]) fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(l.etcdDataDir, { recursive: true, mode: 0o700 });
+}
+
+export async function startControlPlane(options: StartOptions): Promise<LocalCluster> {
+  const l = layout(options.stateDir);
+  const log = options.log ?? ((): void => undefined);
+  const running = livePids(l);
+  if (running.length) throw new AlreadyRunningError(l.stateDir, running);
+  // Everything that can fail without side effects comes first: binaries, then ports.
+  const binaries = options.binaries ?? findBinaries();
+  const wanted = options.ports ?? {};
+  const ports: Ports = await reservePorts({
+    etcd: wanted.etcd,
+    etcdPeer: wanted.etcdPeer,
+    apiserver: wanted.apiserver,
+    scheduler: wanted.scheduler,
+    controllerManager: wanted.controllerManager,
+  });
+  resetStateDir(l);
+  const pki = await createPki(l.pkiDir, KUBERNETES_SERVICE_IP);
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  writeKubeconfig(l.kubeconfig, server, pki, 'admin', 'virtkit-admin');
+  for (const c of ['kube-scheduler', 'kube-controller-manager']) {
+    writeKubeconfig(componentKubeconfig(l, c), server, pki, c, c);
+  }
+  const cluster = new LocalCluster(
+    {
+      layout: l,
+      binaries,
+      server,
+      ports: { ...ports },
+      tls: { caCert: pki.caCert, clientCert: pki.clients.admin.cert, clientKey: pki.clients.admin.key },
+    },
+    options.timeoutMs ?? 180_000,
+    log,
+  );
+  try {
+    await cluster.add(
+      { name: 'etcd', binary: binaries.etcd, args: etcdArgs(l, ports) },
+      { url: `http://127.0.0.1:${ports.etcd}/health`, tls: 'none' },
+    );
+    await cluster.add(
+      { name: 'kube-apiserver', binary: binaries['kube-apiserver'], args: apiserverArgs(l, ports, pki) },
+      { url: `${server}/readyz`, tls: 'ca' },
+    );
+    await cluster.add(
+      { name: 'kube-scheduler', binary: binaries['kube-scheduler'], args: schedulerArgs(l, ports) },
+      { url: `https://127.0.0.1:${ports.scheduler}/healthz`, tls: 'self-signed' },
+    );
+    await cluster.add(
+      {
+        name: 'kube-controller-manager',
+        binary: binaries['kube-controller-manager'],
+        args: controllerManagerArgs(l, ports, pki),
+      },
+      { url: `https://127.0.0.1:${ports.controllerManager}/healthz`, tls: 'self-signed' },
+    );
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}

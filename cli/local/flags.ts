@@ -1,0 +1,85 @@
+/**
+ * Command lines of the control-plane components (pure), close to what envtest runs: loopback
+ * only, client-certificate authentication, RBAC, no leader election (one replica of each).
+ */
+import * as path from 'path';
+import { componentKubeconfig, type Layout } from './layout';
+import type { PkiFiles } from './pki';
+
+/** The Service network; the API server's Service takes its first address. */
+export const SERVICE_CIDR = '10.0.0.0/24';
+export const KUBERNETES_SERVICE_IP = '10.0.0.1';
+
+export interface Ports {
+  readonly etcd: number;
+  readonly etcdPeer: number;
+  readonly apiserver: number;
+  readonly scheduler: number;
+  readonly controllerManager: number;
+}
+
+const loopback = (port: number, scheme = 'http'): string => `${scheme}://127.0.0.1:${port}`;
+
+export function etcdArgs(l: Layout, ports: Ports): string[] {
+  return [
+    '--name=virtkit',
+    `--data-dir=${l.etcdDataDir}`,
+    `--listen-client-urls=${loopback(ports.etcd)}`,
+    `--advertise-client-urls=${loopback(ports.etcd)}`,
+    `--listen-peer-urls=${loopback(ports.etcdPeer)}`,
+    `--initial-advertise-peer-urls=${loopback(ports.etcdPeer)}`,
+    `--initial-cluster=virtkit=${loopback(ports.etcdPeer)}`,
+    '--initial-cluster-state=new',
+  ];
+}
+
+export function apiserverArgs(l: Layout, ports: Ports, pki: PkiFiles): string[] {
+  return [
+    `--etcd-servers=${loopback(ports.etcd)}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${ports.apiserver}`,
+    `--cert-dir=${path.join(l.certsDir, 'kube-apiserver')}`,
+    `--tls-cert-file=${pki.serverCert}`,
+    `--tls-private-key-file=${pki.serverKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
+    `--service-account-key-file=${pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    '--authorization-mode=RBAC',
+    '--allow-privileged=true',
+    '--profiling=false',
+  ];
+}
+
+function commonControllerArgs(l: Layout, component: string, port: number): string[] {
+  const kubeconfig = componentKubeconfig(l, component);
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${path.join(l.certsDir, component)}`,
+    '--leader-elect=false',
+    '--profiling=false',
+  ];
+}
+
+export function schedulerArgs(l: Layout, ports: Ports): string[] {
+  return commonControllerArgs(l, 'kube-scheduler', ports.scheduler);
+}
+
+export function controllerManagerArgs(l: Layout, ports: Ports, pki: PkiFiles): string[] {
+  return [
+    ...commonControllerArgs(l, 'kube-controller-manager', ports.controllerManager),
+    `--service-account-private-key-file=${pki.serviceAccountKey}`,
+    `--root-ca-file=${pki.caCert}`,
+    `--cluster-signing-cert-file=${pki.caCert}`,
+    `--cluster-signing-key-file=${pki.caKey}`,
+    '--use-service-account-credentials=true',
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    '--cluster-name=virtkit',
+  ];
+}

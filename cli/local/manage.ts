@@ -1,0 +1,106 @@
+/**
+ * Operations on a local control plane from any process, through its state folder: bring the
+ * whole of local mode up (control plane, CRDs, extra components), stop it, report its status.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { crds } from '../../api/crd/generate';
+import type { LocalCluster } from './cluster';
+import { LOCAL_COMPONENTS, type ComponentContext, type LocalComponent } from './components';
+import { startControlPlane, type StartOptions } from './controlplane';
+import { installCrds } from './crds';
+import { probe, type ProbeResult } from './health';
+import { layout } from './layout';
+import { isOurs, readPidFile, stopPid } from './process';
+import { RestClient } from './rest';
+import { removeStaleState } from './stale';
+import { readState, type StateFile } from './state';
+
+export interface UpOptions extends StartOptions {
+  /** Components started after the CRDs. @default LOCAL_COMPONENTS */
+  readonly components?: readonly LocalComponent[];
+}
+
+/** Control plane, then virtkit's CRDs (with the network CRDs) Established, then components. */
+export async function startLocalMode(options: UpOptions): Promise<LocalCluster> {
+  const log = options.log ?? ((): void => undefined);
+  const cluster = await startControlPlane(options);
+  try {
+    log('installing CustomResourceDefinitions');
+    const client = await RestClient.fromKubeconfig(cluster.kubeconfig);
+    await installCrds(client, crds({ withNetworkCrds: true }));
+    const ctx: ComponentContext = {
+      layout: cluster.layout,
+      kubeconfig: cluster.kubeconfig,
+      server: cluster.server,
+      binaries: cluster.info.binaries,
+    };
+    for (const component of options.components ?? LOCAL_COMPONENTS) {
+      await cluster.add(component.process(ctx), component.health?.(ctx));
+    }
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
+
+/**
+ * Stop everything started from `stateDir`, newest first (extra components, controller manager,
+ * scheduler, API server, etcd). Only pids whose command line names the state folder are signalled.
+ * Returns the names of the processes stopped.
+ */
+export async function stopLocalMode(stateDir: string, log: (m: string) => void = () => undefined): Promise<string[]> {
+  const l = layout(stateDir);
+  const state = readState(l.stateFile);
+  const targets: { name: string; pid: number }[] = [...(state?.components ?? [])].reverse().map((c) => ({ name: c.name, pid: c.pid }));
+  if (fs.existsSync(l.runDir)) {
+    for (const f of fs.readdirSync(l.runDir)) {
+      const pid = f.endsWith('.pid') ? readPidFile(path.join(l.runDir, f)) : undefined;
+      if (pid !== undefined && !targets.some((t) => t.pid === pid)) targets.push({ name: f.slice(0, -4), pid });
+    }
+  }
+  const stopped: string[] = [];
+  for (const t of targets) {
+    if (!isOurs(t.pid, l.stateDir)) continue;
+    log(`stopping ${t.name} (pid ${t.pid})`);
+    await stopPid(t.pid);
+    stopped.push(t.name);
+  }
+  removeStaleState(l);
+  return stopped;
+}
+
+export interface ComponentStatus {
+  readonly name: string;
+  readonly pid: number;
+  readonly running: boolean;
+  readonly health?: ProbeResult;
+  readonly logFile: string;
+}
+
+export interface LocalStatus {
+  readonly stateDir: string;
+  /** undefined when nothing was started from this folder (or `down` ran). */
+  readonly state?: StateFile;
+  readonly components: readonly ComponentStatus[];
+}
+
+export async function localStatus(stateDir: string): Promise<LocalStatus> {
+  const l = layout(stateDir);
+  const state = readState(l.stateFile);
+  if (!state) return { stateDir: l.stateDir, components: [] };
+  const tls = {
+    caCert: path.join(l.pkiDir, 'ca.crt'),
+    clientCert: path.join(l.pkiDir, 'admin.crt'),
+    clientKey: path.join(l.pkiDir, 'admin.key'),
+  };
+  const components = await Promise.all(
+    state.components.map(async (c): Promise<ComponentStatus> => {
+      const running = isOurs(c.pid, l.stateDir);
+      const health = running && c.health ? await probe(c.health, tls) : undefined;
+      return { name: c.name, pid: c.pid, running, logFile: c.logFile, ...(health ? { health } : {}) };
+    }),
+  );
+  return { stateDir: l.stateDir, state, components };
+}

@@ -1,0 +1,106 @@
+/**
+ * The local control plane's certificates and keys, made with openssl: one CA, the API server's
+ * serving certificate, a client certificate per identity (admin, scheduler, controller manager)
+ * and the service-account signing key pair. P-256 keys: quick to generate, accepted everywhere.
+ */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { openssl } from './openssl';
+
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+const DAYS = '3650';
+
+/** A client identity: the common name is the user, organizations are its groups. */
+export interface ClientIdentity {
+  readonly file: string;
+  readonly commonName: string;
+  readonly organizations: readonly string[];
+}
+
+export interface PkiFiles {
+  readonly dir: string;
+  readonly caCert: string;
+  readonly caKey: string;
+  readonly serverCert: string;
+  readonly serverKey: string;
+  readonly serviceAccountKey: string;
+  readonly serviceAccountPub: string;
+  /** file stem -> { cert, key } */
+  readonly clients: Readonly<Record<string, { cert: string; key: string }>>;
+}
+
+/** Identities local mode issues client certificates for. */
+export const CLIENT_IDENTITIES: readonly ClientIdentity[] = [
+  { file: 'admin', commonName: 'virtkit-admin', organizations: ['system:masters'] },
+  { file: 'kube-scheduler', commonName: 'system:kube-scheduler', organizations: [] },
+  { file: 'kube-controller-manager', commonName: 'system:kube-controller-manager', organizations: [] },
+];
+
+/** Names and addresses the API server certificate is valid for (pure). */
+export function serverAltNames(serviceIp: string): string {
+  const dns = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  const ips = ['127.0.0.1', serviceIp];
+  return [...dns.map((d) => `DNS:${d}`), ...ips.map((i) => `IP:${i}`)].join(',');
+}
+
+/** The openssl `-subj` value for an identity (pure). Slashes in names are not allowed. */
+export function subject(commonName: string, organizations: readonly string[]): string {
+  return [...organizations.map((o) => `/O=${o}`), `/CN=${commonName}`].join('');
+}
+
+function serial(): string {
+  return `0x${randomBytes(8).toString('hex')}`;
+}
+
+async function issue(dir: string, stem: string, subj: string, extensions: string): Promise<void> {
+  const ext = path.join(dir, `${stem}.ext`);
+  fs.writeFileSync(ext, extensions);
+  await openssl(['req', '-new', ...EC_KEY, '-keyout', `${stem}.key`, '-out', `${stem}.csr`, '-subj', subj], dir);
+  await openssl(
+    ['x509', '-req', '-in', `${stem}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial(), '-days', DAYS, '-out', `${stem}.crt`, '-extfile', ext],
+    dir,
+  );
+  fs.rmSync(ext);
+  fs.rmSync(path.join(dir, `${stem}.csr`));
+}
+
+/** Create every certificate and key in `dir` (which is emptied first). */
+export async function createPki(dir: string, serviceIp: string): Promise<PkiFiles> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  await openssl(
+    ['req', '-x509', ...EC_KEY, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', DAYS, '-subj', '/CN=virtkit-local-ca',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'],
+    dir,
+  );
+  await issue(
+    dir,
+    'kube-apiserver',
+    '/CN=kube-apiserver',
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${serverAltNames(serviceIp)}\n`,
+  );
+  const clients: Record<string, { cert: string; key: string }> = {};
+  for (const id of CLIENT_IDENTITIES) {
+    await issue(
+      dir,
+      id.file,
+      subject(id.commonName, id.organizations),
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
+    );
+    clients[id.file] = { cert: path.join(dir, `${id.file}.crt`), key: path.join(dir, `${id.file}.key`) };
+  }
+  await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', 'sa.key'], dir);
+  await openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
+  for (const f of fs.readdirSync(dir)) if (f.endsWith('.key')) fs.chmodSync(path.join(dir, f), 0o600);
+  return {
+    dir,
+    caCert: path.join(dir, 'ca.crt'),
+    caKey: path.join(dir, 'ca.key'),
+    serverCert: path.join(dir, 'kube-apiserver.crt'),
+    serverKey: path.join(dir, 'kube-apiserver.key'),
+    serviceAccountKey: path.join(dir, 'sa.key'),
+    serviceAccountPub: path.join(dir, 'sa.pub'),
+    clients,
+  };
+}
