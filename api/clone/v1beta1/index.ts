@@ -1,3 +1,8 @@
 import type { KindDefinition } from '../../kind';
+import { VirtualMachineCloneKind } from './kinds';
 
-export const kinds: readonly KindDefinition[] = [];
+export * from './clone';
+export * from './rules';
+export * from './kinds';
+
+export const kinds: readonly KindDefinition[] = [VirtualMachineCloneKind];

@@ -1,3 +1,8 @@
 import type { KindDefinition } from '../../kind';
+import { VirtualMachineExportKind } from './kinds';
 
-export const kinds: readonly KindDefinition[] = [];
+export * from './export';
+export * from './rules';
+export * from './kinds';
+
+export const kinds: readonly KindDefinition[] = [VirtualMachineExportKind];

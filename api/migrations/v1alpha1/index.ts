@@ -1,3 +1,8 @@
 import type { KindDefinition } from '../../kind';
+import { MigrationPolicyKind } from './kinds';
 
-export const kinds: readonly KindDefinition[] = [];
+export * from './policy';
+export * from './rules';
+export * from './kinds';
+
+export const kinds: readonly KindDefinition[] = [MigrationPolicyKind];

@@ -1,3 +1,8 @@
 import type { KindDefinition } from '../../kind';
+import { NetworkAttachmentDefinitionKind } from './kinds';
 
-export const kinds: readonly KindDefinition[] = [];
+export * from './nad';
+export * from './rules';
+export * from './kinds';
+
+export const kinds: readonly KindDefinition[] = [NetworkAttachmentDefinitionKind];

@@ -1,3 +1,19 @@
 import type { KindDefinition } from '../../kind';
+import {
+  VirtualMachineRestoreKind,
+  VirtualMachineSnapshotContentKind,
+  VirtualMachineSnapshotKind,
+} from './kinds';
 
-export const kinds: readonly KindDefinition[] = [];
+export * from './common';
+export * from './snapshot';
+export * from './content';
+export * from './restore';
+export * from './rules';
+export * from './kinds';
+
+export const kinds: readonly KindDefinition[] = [
+  VirtualMachineSnapshotKind,
+  VirtualMachineSnapshotContentKind,
+  VirtualMachineRestoreKind,
+];
