@@ -7,8 +7,10 @@ import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import * as crds from './commands/crds';
 import * as validate from './commands/validate';
+import * as launch from './commands/launch';
+import * as launcher from './commands/launcher';
 
-const COMMANDS: { register(program: Command): void }[] = [crds, validate];
+const COMMANDS: { register(program: Command): void }[] = [crds, validate, launch, launcher];
 
 /** The package version, from the source tree (cli/) or the compiled one (dist/cli/). */
 function packageVersion(): string {

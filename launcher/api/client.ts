@@ -1,0 +1,127 @@
+/** Typed client of the launcher control API (for the handler and the CLI). */
+import * as http from 'http';
+import type * as net from 'net';
+import type { DomainEvent, DomainStats, DomainStatus, ShutdownResult } from '../runtime/domain-types';
+import { Routes, type ApiErrorBody, type VersionInfo } from './protocol';
+
+export class LauncherApiError extends Error {
+  constructor(
+    readonly socketPath: string,
+    readonly route: string,
+    readonly statusCode: number,
+    readonly type: string,
+    detail: string,
+  ) {
+    super(`launcher at ${socketPath}: ${route} failed (${statusCode} ${type}): ${detail}`);
+    this.name = 'LauncherApiError';
+  }
+}
+
+export class LauncherClient {
+  constructor(readonly socketPath: string) {}
+
+  private request<T>(method: 'GET' | 'POST', route: string, body?: unknown, timeoutMs = 0): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        {
+          socketPath: this.socketPath,
+          method,
+          path: route,
+          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+          timeout: timeoutMs || undefined,
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              return reject(new LauncherApiError(this.socketPath, route, res.statusCode ?? 0, 'BadResponse', text.slice(0, 200)));
+            }
+            if ((res.statusCode ?? 500) >= 300) {
+              const err = (parsed as ApiErrorBody).error;
+              return reject(new LauncherApiError(this.socketPath, route, res.statusCode ?? 0, err?.type ?? 'Error', err?.message ?? text));
+            }
+            resolve(parsed as T);
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', (e) => reject(new LauncherApiError(this.socketPath, route, 0, 'Unreachable', e.message)));
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+
+  version(): Promise<VersionInfo> {
+    return this.request('GET', Routes.version, undefined, 5000);
+  }
+  status(): Promise<DomainStatus> {
+    return this.request('GET', Routes.status);
+  }
+  stats(): Promise<DomainStats> {
+    return this.request('GET', Routes.stats);
+  }
+  sync(): Promise<DomainStatus> {
+    return this.request('POST', Routes.sync);
+  }
+  shutdown(gracePeriodSeconds?: number): Promise<ShutdownResult> {
+    return this.request('POST', Routes.shutdown, gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds });
+  }
+  kill(): Promise<ShutdownResult> {
+    return this.request('POST', Routes.kill);
+  }
+  pause(): Promise<{ ok: true }> {
+    return this.request('POST', Routes.pause);
+  }
+  unpause(): Promise<{ ok: true }> {
+    return this.request('POST', Routes.unpause);
+  }
+  reset(): Promise<{ ok: true }> {
+    return this.request('POST', Routes.reset);
+  }
+  softReboot(): Promise<{ ok: true }> {
+    return this.request('POST', Routes.softReboot);
+  }
+
+  /** Streams domain events (history first); returns a function that stops the stream. */
+  events(onEvent: (e: DomainEvent) => void, onEnd?: (err?: Error) => void): () => void {
+    const req = http.request({ socketPath: this.socketPath, method: 'GET', path: Routes.events }, (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        buf += c;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) onEvent(JSON.parse(line) as DomainEvent);
+        }
+      });
+      res.on('end', () => onEnd?.());
+    });
+    req.on('error', (e) => onEnd?.(e));
+    req.end();
+    return () => req.destroy();
+  }
+
+  /** Attaches to the serial console: a raw duplex byte stream. */
+  console(): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        socketPath: this.socketPath,
+        method: 'GET',
+        path: Routes.console,
+        headers: { connection: 'Upgrade', upgrade: 'virtkit-console' },
+      });
+      req.on('upgrade', (_res, socket) => resolve(socket));
+      req.on('response', (res) => reject(new LauncherApiError(this.socketPath, Routes.console, res.statusCode ?? 0, 'NoConsole', 'the launcher refused the console')));
+      req.on('error', (e) => reject(new LauncherApiError(this.socketPath, Routes.console, 0, 'Unreachable', e.message)));
+      req.end();
+    });
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The two process entry points behind the CLI:
+ *  - runLauncher: the compute process of a VM's pod (`virtkit launcher`), driven by the
+ *    handler over the control API;
+ *  - runLaunch: `virtkit launch FILE.yaml`, a VM in the foreground for template authors.
+ * In both, SIGTERM / SIGINT mean graceful shutdown (power button, grace period, quit, kill).
+ */
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { ControlServer } from './api/server';
+import { readVmiManifest } from './manifest';
+import type { PlannableVmi } from './plan/build';
+import type { Domain } from './runtime/domain';
+import { createDomain, type LaunchResources } from './session';
+
+/** KubeVirt's default terminationGracePeriodSeconds. */
+export const DEFAULT_GRACE_SECONDS = 30;
+
+export interface LauncherOptions {
+  /** Private per-VM directory (sockets, overlays, logs, final-status.json). */
+  readonly workDir: string;
+  /** The VMI manifest (YAML or JSON; a VirtualMachine's template works too). */
+  readonly vmiFile: string;
+  /** Control API socket; <workDir>/launcher.sock by default. */
+  readonly socketPath?: string;
+  /** JSON file with LaunchResources (claim paths, taps, resolved secrets, ...). */
+  readonly resourcesFile?: string;
+  /** Wait for POST /v1/sync instead of starting the guest at once. */
+  readonly waitForSync?: boolean;
+  /** Persistent state (EFI NVRAM); workDir when left out. */
+  readonly stateDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+function graceOf(vmi: PlannableVmi): number {
+  const g = vmi.spec.terminationGracePeriodSeconds;
+  return typeof g === 'number' && g >= 0 ? g : DEFAULT_GRACE_SECONDS;
+}
+
+/** Runs until the guest is gone; resolves with the process exit code. */
+export async function runLauncher(options: LauncherOptions): Promise<number> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // The handler hands over an admitted VMI: no second schema validation (memory).
+  const vmi = readVmiManifest(options.vmiFile, false);
+  const resources = options.resourcesFile ? (JSON.parse(fs.readFileSync(options.resourcesFile, 'utf8')) as LaunchResources) : undefined;
+  fs.mkdirSync(options.workDir, { recursive: true });
+  const domain = await createDomain(vmi, { workDir: options.workDir, stateDir: options.stateDir, resources });
+  const name = vmi.metadata?.name ?? 'vmi';
+  const namespace = vmi.metadata?.namespace ?? 'default';
+  const grace = graceOf(vmi);
+  let started: Promise<void> | undefined;
+  const start = (): Promise<void> => (started ??= domain.start().then(() => undefined));
+
+  let stopRequested = false;
+  const server = new ControlServer({
+    socketPath: options.socketPath ?? path.join(options.workDir, 'launcher.sock'),
+    domain,
+    name,
+    namespace,
+    defaultGraceSeconds: grace,
+    start,
+    onStopRequested: () => (stopRequested = true),
+  });
+  await server.listen();
+  const status0 = await domain.status();
+  log(`launcher: ${status0.namespace}/${status0.name}: accelerator ${status0.accelerator}${status0.softwareEmulation ? ` (software emulation: ${status0.acceleratorReason})` : ''}`);
+
+  const onSignal = (sig: NodeJS.Signals): void => {
+    log(`launcher: ${sig}: graceful shutdown (grace ${grace}s)`);
+    stopRequested = true;
+    void domain.shutdown(grace);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    if (!options.waitForSync) await start();
+    else await waitUntil(() => started !== undefined || stopRequested);
+    if (started) await started;
+    await domain.stopped;
+  } catch (e) {
+    writeFinal(options.workDir, { error: (e as Error).message });
+    await server.close();
+    throw e;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+  const final = await domain.status();
+  writeFinal(options.workDir, final);
+  await server.close();
+  log(`launcher: ${namespace}/${name}: ${final.state} (${final.reason})`);
+  return final.reason === 'Shutdown' || stopRequested ? 0 : 1;
+}
+
+function writeFinal(workDir: string, body: unknown): void {
+  try {
+    fs.writeFileSync(path.join(workDir, 'final-status.json'), JSON.stringify(body, null, 2));
+  } catch {
+    // the work dir may be gone already
+  }
+}
+
+function waitUntil(cond: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setInterval(() => {
+      if (cond()) {
+        clearInterval(t);
+        resolve();
+      }
+    }, 100);
+  });
+}
+
+export interface LaunchOptions {
+  readonly file: string;
+  /** Copy the serial console to stdout (and stdin lines to the guest). */
+  readonly console?: boolean;
+  /** Keep sockets and overlays here; a temporary directory when left out. */
+  readonly workDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** `virtkit launch`: run one VM in the foreground; resolves with the exit code. */
+export async function runLaunch(options: LaunchOptions): Promise<number> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const vmi = readVmiManifest(options.file);
+  const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `virtkit-launch-${vmi.metadata?.name ?? 'vm'}-`));
+  const domain: Domain = await createDomain(vmi, { workDir });
+  const grace = graceOf(vmi);
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`\nvirtkit launch: ${sig}: shutting the guest down (grace ${grace}s)...`);
+    void domain.shutdown(grace).then((r) => log(`virtkit launch: guest stopped (${r.how === 'guest' ? 'powered off' : r.how})`));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await domain.start();
+    const st = await domain.status();
+    log(`virtkit launch: ${st.namespace}/${st.name} running (pid ${st.pid}, ${st.accelerator}${st.softwareEmulation ? ', software emulation' : ''}); work dir ${workDir}`);
+    log(`virtkit launch: serial console ${st.serialSocket ?? 'none'}, log ${st.serialLog ?? 'none'}${st.vncSocket ? `, VNC ${st.vncSocket}` : ''}; Ctrl-C shuts down`);
+    if (options.console && domain.plan.serialSocket) attachConsole(domain.plan.serialSocket);
+    await domain.stopped;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.stdin.pause();
+  }
+  const final = await domain.status();
+  return interrupted || final.reason === 'Shutdown' ? 0 : 1;
+}
+
+function attachConsole(socketPath: string): void {
+  const s = net.createConnection(socketPath);
+  s.on('error', () => undefined);
+  s.pipe(process.stdout, { end: false });
+  if (!process.stdin.isTTY || process.stdin.readable) {
+    process.stdin.on('data', (d) => s.write(d));
+  }
+}

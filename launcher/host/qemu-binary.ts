@@ -1,0 +1,35 @@
+/** Locates qemu-system-x86_64 and qemu-img (override with VIRTKIT_QEMU / VIRTKIT_QEMU_IMG). */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export class QemuNotInstalledError extends Error {
+  constructor(readonly binary: string) {
+    super(`${binary} was not found on PATH; install it with scripts/setup/launcher.sh (Debian packages qemu-system-x86 and qemu-utils)`);
+    this.name = 'QemuNotInstalledError';
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const full = path.join(dir, name);
+    try {
+      fs.accessSync(full, fs.constants.X_OK);
+      return full;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+export function qemuSystemBinary(): string {
+  const found = process.env.VIRTKIT_QEMU || onPath('qemu-system-x86_64');
+  if (!found) throw new QemuNotInstalledError('qemu-system-x86_64');
+  return found;
+}
+
+export function qemuImgBinary(): string {
+  const found = process.env.VIRTKIT_QEMU_IMG || onPath('qemu-img');
+  if (!found) throw new QemuNotInstalledError('qemu-img');
+  return found;
+}

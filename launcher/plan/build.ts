@@ -1,0 +1,80 @@
+/**
+ * The pure heart of the launcher: a VMI (spec + identity) and the facts of this node become
+ * a complete QEMU command line plus the list of files to prepare. Every problem is gathered
+ * and thrown together as one LaunchSpecError before anything touches the disk.
+ */
+import * as path from 'path';
+import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
+import { planDevices } from './devices';
+import { planDisks } from './disks';
+import { ProblemList } from './errors';
+import { derivedUuid, planMachine } from './machine';
+import { planNetwork } from './network';
+import type { LaunchContext, LaunchPlan, PrepareStep } from './types';
+
+/** The VMI fields the planner reads (a manifest's metadata may be partial). */
+export type PlannableVmi = Pick<VirtualMachineInstance, 'spec'> & {
+  metadata?: { name?: string; namespace?: string; uid?: string };
+};
+
+export function vmiSubject(vmi: PlannableVmi): string {
+  return `VirtualMachineInstance ${vmi.metadata?.namespace ?? 'default'}/${vmi.metadata?.name ?? '(unnamed)'}`;
+}
+
+export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPlan {
+  const problems = new ProblemList();
+  const name = vmi.metadata?.name ?? 'vmi';
+  const namespace = vmi.metadata?.namespace ?? 'default';
+  const spec = vmi.spec;
+
+  const qmpSocket = path.join(ctx.workDir, 'qmp.sock');
+  const uuid = spec.domain.firmware?.uuid ?? derivedUuid(namespace, name);
+  const args: string[] = [
+    '-name', `guest=${namespace}_${name},debug-threads=on`,
+    '-uuid', uuid,
+    '-nodefaults',
+    '-no-user-config',
+    '-display', 'none',
+    '-chardev', `socket,id=qmp,path=${qmpSocket.replace(/,/g, ',,')},server=on,wait=off`,
+    '-mon', 'chardev=qmp,mode=control',
+    // Guest shutdown ends QEMU; a guest reboot stays inside QEMU unless rebootPolicy says otherwise.
+    '-action', 'shutdown=poweroff',
+  ];
+  if (spec.domain.rebootPolicy === 'Terminate') args.push('-no-reboot');
+  if (spec.startStrategy === 'Paused') args.push('-S');
+
+  const machine = planMachine(spec, ctx, problems);
+  const disks = planDisks(name, namespace, spec, machine.machine, machine.vcpus, ctx, problems);
+  const network = planNetwork(name, namespace, spec, ctx, problems);
+  const devices = planDevices(spec, ctx, problems);
+  problems.throwIfAny(vmiSubject(vmi));
+
+  const dirs = new Set<string>([ctx.workDir]);
+  for (const step of [...machine.prepare, ...disks.prepare]) {
+    if (step.kind !== 'mkdir') dirs.add(path.dirname(step.path));
+  }
+  const prepare: PrepareStep[] = [
+    ...[...dirs].map((d): PrepareStep => ({ kind: 'mkdir', path: d })),
+    ...machine.prepare,
+    ...disks.prepare,
+  ];
+
+  return {
+    args: [...args, ...machine.args, ...disks.args, ...network.args, ...devices.args],
+    prepare,
+    qmpSocket,
+    serialSocket: devices.serialSocket,
+    serialLog: devices.serialLog,
+    vncSocket: devices.vncSocket,
+    guestAgentSocket: devices.guestAgentSocket,
+    disks: disks.disks,
+    interfaces: network.interfaces,
+    vcpus: machine.vcpus,
+    guestMemoryBytes: machine.guestMemoryBytes,
+    machine: machine.machine,
+    accelerator: ctx.accelerator,
+    firmware: machine.firmware,
+    uuid,
+    rebootPolicy: spec.domain.rebootPolicy === 'Terminate' ? 'Terminate' : 'Reboot',
+  };
+}

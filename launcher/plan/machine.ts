@@ -1,0 +1,207 @@
+/** Machine type, CPU, memory, firmware and identity: pure pieces of the QEMU command line. */
+import { createHash } from 'crypto';
+import * as path from 'path';
+import { parseQuantity } from '../../api/quantity';
+import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
+import type { ProblemList } from './errors';
+import { opts } from './qemu-opts';
+import type { LaunchContext, PrepareStep } from './types';
+
+export interface MachinePart {
+  readonly args: string[];
+  readonly prepare: PrepareStep[];
+  readonly machine: string;
+  readonly vcpus: number;
+  readonly guestMemoryBytes: number;
+  readonly firmware: 'bios' | 'efi' | 'kernel';
+}
+
+const SPEC = 'spec.domain';
+
+/** q35 and pc, plus their versioned names (pc-q35-7.2, pc-i440fx-7.2). */
+function machineFamily(type: string): 'q35' | 'pc' | undefined {
+  if (type === 'q35' || /^pc-q35-[\d.]+$/.test(type)) return 'q35';
+  if (type === 'pc' || /^pc-i440fx-[\d.]+$/.test(type)) return 'pc';
+  return undefined;
+}
+
+export function isQ35(machine: string): boolean {
+  return machineFamily(machine) === 'q35';
+}
+
+function cpuCount(value: unknown): number | undefined {
+  const n = parseQuantity(value);
+  return n === undefined ? undefined : Math.max(1, Math.ceil(n));
+}
+
+/** Guest vCPU topology: explicit sockets/cores/threads, else the CPU request or limit, else 1. */
+export function topology(spec: VirtualMachineInstanceSpec): { sockets: number; cores: number; threads: number } {
+  const cpu = spec.domain.cpu;
+  if (cpu?.sockets || cpu?.cores || cpu?.threads) {
+    return { sockets: cpu.sockets || 1, cores: cpu.cores || 1, threads: cpu.threads || 1 };
+  }
+  const res = spec.domain.resources;
+  const fromResources = cpuCount(res?.limits?.cpu) ?? cpuCount(res?.requests?.cpu);
+  return { sockets: fromResources ?? 1, cores: 1, threads: 1 };
+}
+
+/** Guest RAM: memory.guest, else the memory request, else the memory limit. */
+export function guestMemoryBytes(spec: VirtualMachineInstanceSpec): number | undefined {
+  const d = spec.domain;
+  for (const q of [d.memory?.guest, d.resources?.requests?.memory, d.resources?.limits?.memory]) {
+    const n = parseQuantity(q);
+    if (n !== undefined && n > 0) return n;
+  }
+  return undefined;
+}
+
+/** Deterministic SMBIOS UUID when firmware.uuid is not given (never written into spec). */
+export function derivedUuid(namespace: string, name: string): string {
+  const h = createHash('sha1').update(`virtkit:${namespace}/${name}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50; // version 5 (name-based, SHA-1)
+  h[8] = (h[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function cpuModel(spec: VirtualMachineInstanceSpec, ctx: LaunchContext): string {
+  const model = spec.domain.cpu?.model ?? 'host-model';
+  if (model === 'host-model' || model === 'host-passthrough') return ctx.accelerator === 'kvm' ? 'host' : 'max';
+  return model;
+}
+
+export function planMachine(spec: VirtualMachineInstanceSpec, ctx: LaunchContext, problems: ProblemList): MachinePart {
+  const d = spec.domain;
+  const args: string[] = [];
+  const prepare: PrepareStep[] = [];
+
+  const machine = d.machine?.type ?? 'q35';
+  const family = machineFamily(machine);
+  if (!family) {
+    problems.add(`${SPEC}.machine.type`, 'unsupported machine type; use q35 (the default) or pc (or a versioned pc-q35-*/pc-i440fx-*)', machine);
+  }
+
+  const features = d.features;
+  const acpi = features?.acpi?.enabled !== false;
+  const smm = features?.smm !== undefined && features.smm.enabled !== false;
+  const efi = d.firmware?.bootloader?.efi;
+  const secureBoot = efi !== undefined && efi.secureBoot !== false;
+  const machineOpts: Record<string, string | boolean | undefined> = {
+    smm: smm || secureBoot ? true : undefined,
+    // SeaBIOS prints to the serial port when there is no graphics (bios.useSerial).
+    graphics: d.firmware?.bootloader?.bios?.useSerial ? false : undefined,
+    hpet: d.clock?.timer?.hpet?.present === false ? false : undefined,
+  };
+  if (!acpi) machineOpts.acpi = false;
+  args.push('-machine', opts(family === 'pc' ? 'pc' : machine === 'q35' ? 'q35' : machine, machineOpts));
+  // A 64 MiB translation cache instead of QEMU's 1 GiB default keeps TCG's RSS small.
+  args.push('-accel', ctx.accelerator === 'tcg' ? 'tcg,thread=multi,tb-size=64' : 'kvm');
+
+  // CPU model and flags.
+  const cpuFlags: string[] = [];
+  for (const [i, f] of (d.cpu?.features ?? []).entries()) {
+    const policy = f.policy ?? 'require';
+    if (policy === 'disable' || policy === 'forbid') cpuFlags.push(`-${f.name}`);
+    else if (policy === 'require' || policy === 'force' || policy === 'optional') cpuFlags.push(`+${f.name}`);
+    else problems.add(`${SPEC}.cpu.features[${i}].policy`, 'unknown policy; use force, require, optional, disable or forbid', policy);
+  }
+  args.push('-cpu', [cpuModel(spec, ctx), ...cpuFlags].join(','));
+
+  const topo = topology(spec);
+  const vcpus = topo.sockets * topo.cores * topo.threads;
+  args.push('-smp', opts(undefined, { cpus: vcpus, sockets: topo.sockets, cores: topo.cores, threads: topo.threads }));
+
+  const mem = guestMemoryBytes(spec);
+  if (mem === undefined) {
+    problems.add(`${SPEC}.memory.guest`, 'no guest memory size; set spec.domain.memory.guest or spec.domain.resources.requests.memory (e.g. 1Gi)');
+  }
+  const memMiB = Math.ceil((mem ?? 0) / 2 ** 20);
+  args.push('-m', `${memMiB}M`);
+
+  // Features virtkit cannot provide yet are refused rather than dropped.
+  const unsupported: [string, unknown][] = [
+    ['cpu.dedicatedCpuPlacement', d.cpu?.dedicatedCpuPlacement || undefined],
+    ['cpu.numa', d.cpu?.numa],
+    ['cpu.realtime', d.cpu?.realtime],
+    ['cpu.isolateEmulatorThread', d.cpu?.isolateEmulatorThread || undefined],
+    ['memory.hugepages', d.memory?.hugepages],
+    ['memory.maxGuest', d.memory?.maxGuest],
+    ['launchSecurity', d.launchSecurity],
+    ['features.hyperv', features?.hyperv],
+    ['features.hypervPassthrough', features?.hypervPassthrough],
+    ['firmware.acpi', d.firmware?.acpi],
+  ];
+  for (const [field, value] of unsupported) {
+    if (value !== undefined) problems.add(`${SPEC}.${field}`, 'not supported by the virtkit launcher yet; remove it', value);
+  }
+
+  // Identity.
+  if (d.firmware?.serial) args.push('-smbios', opts('type=1', { serial: d.firmware.serial }));
+  if (d.clock?.timezone) args.push('-rtc', 'base=localtime');
+  else args.push('-rtc', 'base=utc');
+
+  // Firmware.
+  let firmware: MachinePart['firmware'] = 'bios';
+  const kb = d.firmware?.kernelBoot;
+  if (efi) {
+    firmware = 'efi';
+    const code = secureBoot ? ctx.firmware.efiSecureCode : ctx.firmware.efiCode;
+    const vars = secureBoot ? ctx.firmware.efiSecureVars : ctx.firmware.efiVars;
+    if (!code || !vars) {
+      problems.add(
+        `${SPEC}.firmware.bootloader.efi${secureBoot ? '.secureBoot' : ''}`,
+        `OVMF firmware${secureBoot ? ' with Secure Boot' : ''} is not installed on this node; install the Debian package ovmf` +
+          (secureBoot ? ' or set secureBoot: false' : ''),
+        secureBoot,
+      );
+    } else {
+      if (secureBoot && family === 'pc') {
+        problems.add(`${SPEC}.machine.type`, 'Secure Boot needs the q35 machine type', machine);
+      }
+      const varsCopy = path.join(efi.persistent ? (ctx.stateDir ?? ctx.workDir) : ctx.workDir, 'efi-vars.fd');
+      // A non-persistent store lives in workDir, which is new for every launch.
+      prepare.push({ kind: 'copyIfMissing', from: vars, path: varsCopy });
+      if (secureBoot) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
+      args.push('-drive', opts(undefined, { if: 'pflash', format: 'raw', unit: 0, readonly: true, file: code }));
+      args.push('-drive', opts(undefined, { if: 'pflash', format: 'raw', unit: 1, file: varsCopy }));
+    }
+  }
+  if (kb) {
+    if (!kb.container) {
+      problems.add(`${SPEC}.firmware.kernelBoot.container`, 'kernelBoot needs a container holding the kernel (and initrd); add container.image and container.kernelPath');
+    } else {
+      firmware = efi ? 'efi' : 'kernel';
+      const base = ctx.containerDisks?.kernelBoot ?? localImagePath(kb.container.image);
+      if (!base) {
+        problems.add(`${SPEC}.firmware.kernelBoot.container.image`, 'the image has not been pulled for this launcher; in local mode the handler provides it, standalone use a local directory (an absolute path or file:///dir)', kb.container.image);
+      } else {
+        if (!kb.container.kernelPath && !kb.container.initrdPath) {
+          problems.add(`${SPEC}.firmware.kernelBoot.container.kernelPath`, 'set kernelPath (and usually initrdPath), e.g. /boot/vmlinuz');
+        }
+        if (kb.container.kernelPath) {
+          const kernel = path.join(base, kb.container.kernelPath);
+          if (!ctx.exists(kernel)) problems.add(`${SPEC}.firmware.kernelBoot.container.kernelPath`, `no kernel at ${kernel}; fix the path inside the image`, kb.container.kernelPath);
+          args.push('-kernel', kernel);
+        }
+        if (kb.container.initrdPath) {
+          const initrd = path.join(base, kb.container.initrdPath);
+          if (!ctx.exists(initrd)) problems.add(`${SPEC}.firmware.kernelBoot.container.initrdPath`, `no initrd at ${initrd}; fix the path inside the image`, kb.container.initrdPath);
+          args.push('-initrd', initrd);
+        }
+        if (kb.kernelArgs) args.push('-append', kb.kernelArgs);
+      }
+    }
+  }
+
+  return { args, prepare, machine, vcpus, guestMemoryBytes: mem ?? 0, firmware };
+}
+
+/**
+ * A container image reference that names a local file or directory: an absolute path or a
+ * file:// URL. (Pulling from a registry is the handler's job.)
+ */
+export function localImagePath(image: string): string | undefined {
+  if (image.startsWith('file://')) return image.slice('file://'.length);
+  if (path.isAbsolute(image)) return image;
+  return undefined;
+}

@@ -1,0 +1,387 @@
+/**
+ * One running guest: QEMU started from a LaunchPlan and driven over QMP. Implements the
+ * life-cycle the handler and `virtkit launch` need: start, graceful shutdown (ACPI power
+ * button, grace period, then quit, then kill), kill, pause/unpause, reset, soft reboot,
+ * status, stats and a stream of domain events derived from QMP events.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { AcceleratorChoice } from '../host/kvm-probe';
+import type { LaunchPlan } from '../plan/types';
+import { QmpClient } from '../qmp/client';
+import type { BalloonInfo, BlockStatsEntry, QmpEvent, QueryCpuFast, QueryStatus } from '../qmp/protocol';
+import type { DomainEvent, DomainReason, DomainState, DomainStats, DomainStatus, ShutdownResult } from './domain-types';
+import { prepareAll } from './prepare';
+import { QemuProcess, QemuStartError } from './qemu-process';
+
+export class DomainNotRunningError extends Error {
+  constructor(readonly vm: string, readonly action: string, readonly state: DomainState) {
+    super(`cannot ${action} ${vm}: the domain is ${state}; start it first`);
+    this.name = 'DomainNotRunningError';
+  }
+}
+
+export interface DomainOptions {
+  readonly name: string;
+  readonly namespace: string;
+  readonly qemuBinary: string;
+  readonly accelerator: AcceleratorChoice;
+  /** How long QEMU may take to open its QMP socket. */
+  readonly startTimeoutMs?: number;
+}
+
+type Listener = (e: DomainEvent) => void;
+
+const QUIT_WAIT_MS = 5000;
+const REPRESS_MS = 5000;
+
+export class Domain {
+  private qemu: QemuProcess | undefined;
+  private qmp: QmpClient | undefined;
+  private state: DomainState = 'NoState';
+  private reason: DomainReason = 'Unknown';
+  private guestShutdown = false;
+  private destroying = false;
+  private pauseReason: DomainReason = 'PausedUser';
+  private powerButtonPressed = false;
+  private softRebootPending = false;
+  private readonly listeners = new Set<Listener>();
+  private readonly history: DomainEvent[] = [];
+  /** Resolves when QEMU has exited (after start()). */
+  stopped: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly plan: LaunchPlan,
+    private readonly options: DomainOptions,
+  ) {}
+
+  get label(): string {
+    return `VirtualMachineInstance ${this.options.namespace}/${this.options.name}`;
+  }
+
+  get pid(): number | undefined {
+    return this.qemu?.pid;
+  }
+
+  get running(): boolean {
+    return this.qemu?.alive === true;
+  }
+
+  /** Prepares disks, starts QEMU and connects QMP; rejects with QEMU's own error text. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    await prepareAll(this.plan.prepare);
+    for (const sock of [this.plan.qmpSocket, this.plan.serialSocket, this.plan.vncSocket, this.plan.guestAgentSocket]) {
+      if (sock) fs.rmSync(sock, { force: true });
+    }
+    this.guestShutdown = false;
+    this.destroying = false;
+    this.powerButtonPressed = false;
+    const qemu = QemuProcess.spawn(this.options.qemuBinary, this.plan.args, path.join(path.dirname(this.plan.qmpSocket), 'qemu.log'));
+    this.qemu = qemu;
+    this.stopped = qemu.exited.then((exit) => {
+      this.qmp?.close();
+      const reason: DomainReason = this.guestShutdown ? 'Shutdown' : this.destroying ? 'Destroyed' : exit.code === 0 ? 'Shutdown' : 'Crashed';
+      this.transition(reason === 'Crashed' ? 'Crashed' : 'Shutoff', reason, 'Lifecycle', undefined, { code: exit.code, signal: exit.signal });
+    });
+    try {
+      this.qmp = await QmpClient.connectWithRetry(this.plan.qmpSocket, this.options.startTimeoutMs ?? 30_000, () => qemu.alive);
+    } catch (e) {
+      if (!qemu.alive || qemu.exit) {
+        await qemu.exited;
+        throw new QemuStartError(this.label, qemu.stderr, qemu.exit);
+      }
+      qemu.kill('SIGKILL');
+      throw new QemuStartError(this.label, `${qemu.stderr}\n${(e as Error).message}`, undefined);
+    }
+    this.qmp.onEvent((e) => this.onQmpEvent(e));
+    const st = await this.qmp.execute<QueryStatus>('query-status');
+    if (st.running) this.transition('Running', 'Booted', 'Lifecycle');
+    else {
+      this.pauseReason = 'PausedUser';
+      this.transition('Paused', st.status === 'prelaunch' ? 'PausedStartingUp' : 'PausedUser', 'Lifecycle');
+    }
+  }
+
+  onEvent(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Events so far (bounded), for clients that attach late. */
+  events(): readonly DomainEvent[] {
+    return this.history;
+  }
+
+  private transition(state: DomainState, reason: DomainReason, type: DomainEvent['type'], qmpEvent?: string, data?: Record<string, unknown>): void {
+    this.state = state;
+    this.reason = reason;
+    this.emit({ timestamp: new Date().toISOString(), type, state, reason, qmpEvent, data });
+  }
+
+  private emit(e: DomainEvent): void {
+    this.history.push(e);
+    if (this.history.length > 500) this.history.shift();
+    for (const l of [...this.listeners]) l(e);
+  }
+
+  private note(type: DomainEvent['type'], qmp: QmpEvent): void {
+    this.emit({ timestamp: new Date().toISOString(), type, state: this.state, reason: this.reason, qmpEvent: qmp.event, data: qmp.data });
+  }
+
+  private onQmpEvent(e: QmpEvent): void {
+    switch (e.event) {
+      case 'STOP':
+        this.transition('Paused', this.pauseReason, 'Lifecycle', e.event);
+        this.pauseReason = 'PausedUser';
+        return;
+      case 'RESUME':
+        this.transition('Running', 'Unpaused', 'Lifecycle', e.event);
+        return;
+      case 'BLOCK_IO_ERROR':
+        if (e.data?.action === 'stop') this.pauseReason = 'PausedIOError';
+        this.note('Other', e);
+        return;
+      case 'POWERDOWN':
+        this.powerButtonPressed = true;
+        this.note('PowerButton', e);
+        return;
+      case 'SHUTDOWN':
+        if (e.data?.guest === true) this.guestShutdown = true;
+        if (this.softRebootPending) {
+          // Soft reboot without an agent: the guest shut down, start it again in place.
+          this.softRebootPending = false;
+          this.guestShutdown = false;
+          void this.finishSoftReboot();
+          this.note('Reset', e);
+          return;
+        }
+        this.transition('ShuttingDown', 'Shutdown', 'Lifecycle', e.event, e.data);
+        return;
+      case 'RESET':
+        this.note('Reset', e);
+        return;
+      case 'GUEST_PANICKED':
+        this.transition('Crashed', 'Crashed', 'GuestPanicked', e.event, e.data);
+        return;
+      case 'DEVICE_DELETED':
+        this.note('DeviceDeleted', e);
+        return;
+      default:
+        this.note('Other', e);
+    }
+  }
+
+  private requireQmp(action: string): QmpClient {
+    if (!this.qmp || this.qmp.closed || !this.running) throw new DomainNotRunningError(this.label, action, this.state);
+    return this.qmp;
+  }
+
+  async pause(): Promise<void> {
+    this.pauseReason = 'PausedUser';
+    await this.requireQmp('pause').execute('stop');
+  }
+
+  async unpause(): Promise<void> {
+    await this.requireQmp('unpause').execute('cont');
+  }
+
+  /** Hard reset, like pressing the reset button. */
+  async reset(): Promise<void> {
+    await this.requireQmp('reset').execute('system_reset');
+  }
+
+  /**
+   * Soft reboot: through the guest agent when one answers, otherwise ACPI: the power button
+   * is pressed with QEMU set to pause (not exit) on shutdown, then the machine is reset.
+   */
+  async softReboot(): Promise<void> {
+    const qmp = this.requireQmp('soft-reboot');
+    if (this.plan.guestAgentSocket && (await agentReboot(this.plan.guestAgentSocket))) return;
+    await qmp.execute('set-action', { shutdown: 'pause' });
+    this.softRebootPending = true;
+    await qmp.execute('system_powerdown');
+  }
+
+  private async finishSoftReboot(): Promise<void> {
+    const qmp = this.qmp;
+    if (!qmp || qmp.closed) return;
+    try {
+      await qmp.execute('system_reset');
+      await qmp.execute('set-action', { shutdown: 'poweroff' });
+      await qmp.execute('cont');
+    } catch {
+      // QEMU went away meanwhile; the exit handler reports it.
+    }
+  }
+
+  /**
+   * Graceful shutdown: press the ACPI power button and give the guest `graceSeconds` to power
+   * off; then ask QEMU to quit; then SIGKILL.
+   */
+  async shutdown(graceSeconds: number): Promise<ShutdownResult> {
+    const started = Date.now();
+    const qemu = this.qemu;
+    if (!qemu || !qemu.alive) return { how: 'already-stopped', powerButtonPressed: this.powerButtonPressed, elapsedMs: 0 };
+    const qmp = this.qmp;
+    if (qmp && !qmp.closed) {
+      try {
+        // A paused guest cannot react to the button.
+        if (this.state === 'Paused') await qmp.execute('cont');
+        await qmp.executeAndAwaitEvent('system_powerdown', undefined, 'POWERDOWN', 5000);
+      } catch {
+        // QEMU may exit between the command and the event; the waits below decide.
+      }
+    }
+    // Press again every few seconds: a guest that was still booting may have missed a press.
+    const deadline = started + graceSeconds * 1000;
+    while (Date.now() < deadline) {
+      if (await qemu.waitExit(Math.min(REPRESS_MS, deadline - Date.now()))) {
+        await this.stopped;
+        return { how: 'guest', powerButtonPressed: this.powerButtonPressed, elapsedMs: Date.now() - started };
+      }
+      if (Date.now() < deadline && qmp && !qmp.closed) await qmp.execute('system_powerdown').catch(() => undefined);
+    }
+    if (!qemu.alive) {
+      await this.stopped;
+      return { how: 'guest', powerButtonPressed: this.powerButtonPressed, elapsedMs: Date.now() - started };
+    }
+    return this.destroy(started);
+  }
+
+  /** Stops QEMU now: quit over QMP, then SIGKILL (KubeVirt's "kill"/destroy). */
+  async kill(): Promise<ShutdownResult> {
+    return this.destroy(Date.now());
+  }
+
+  private async destroy(started: number): Promise<ShutdownResult> {
+    const qemu = this.qemu;
+    if (!qemu || !qemu.alive) return { how: 'already-stopped', powerButtonPressed: this.powerButtonPressed, elapsedMs: Date.now() - started };
+    this.destroying = true;
+    try {
+      await this.qmp?.execute('quit', undefined, 2000);
+    } catch {
+      // fall through to the signal
+    }
+    if (await qemu.waitExit(QUIT_WAIT_MS)) {
+      await this.stopped;
+      return { how: 'quit', powerButtonPressed: this.powerButtonPressed, elapsedMs: Date.now() - started };
+    }
+    qemu.kill('SIGKILL');
+    await qemu.exited;
+    await this.stopped;
+    return { how: 'killed', powerButtonPressed: this.powerButtonPressed, elapsedMs: Date.now() - started };
+  }
+
+  async status(): Promise<DomainStatus> {
+    let qemuStatus: string | undefined;
+    if (this.qmp && !this.qmp.closed && this.running) {
+      try {
+        qemuStatus = (await this.qmp.execute<QueryStatus>('query-status', undefined, 5000)).status;
+      } catch {
+        qemuStatus = undefined;
+      }
+    }
+    const p = this.plan;
+    const exit = this.qemu?.exit;
+    return {
+      name: this.options.name,
+      namespace: this.options.namespace,
+      uuid: p.uuid,
+      state: this.state,
+      reason: this.reason,
+      qemuStatus,
+      pid: this.running ? this.qemu?.pid : undefined,
+      accelerator: this.options.accelerator.accelerator,
+      softwareEmulation: this.options.accelerator.softwareEmulation,
+      acceleratorReason: this.options.accelerator.reason,
+      vcpus: p.vcpus,
+      guestMemoryBytes: p.guestMemoryBytes,
+      firmware: p.firmware,
+      serialSocket: p.serialSocket,
+      serialLog: p.serialLog,
+      vncSocket: p.vncSocket,
+      guestAgentSocket: p.guestAgentSocket,
+      disks: p.disks.map((d) => ({ name: d.name, path: d.path, bus: d.bus, device: d.device, readOnly: d.readOnly, source: d.volumeSource })),
+      interfaces: p.interfaces.map((i) => ({ name: i.name, mac: i.mac, model: i.model, backend: i.backend })),
+      exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
+      powerButtonPressed: this.powerButtonPressed,
+    };
+  }
+
+  async stats(): Promise<DomainStats> {
+    const qmp = this.requireQmp('read stats of');
+    const [cpus, blocks, balloon] = await Promise.all([
+      qmp.execute<QueryCpuFast[]>('query-cpus-fast'),
+      qmp.execute<BlockStatsEntry[]>('query-blockstats'),
+      qmp.execute<BalloonInfo>('query-balloon').catch(() => undefined),
+    ]);
+    const byDrive = new Map(this.plan.disks.map((d) => [d.driveId, d.name]));
+    return {
+      timestamp: new Date().toISOString(),
+      state: this.state,
+      vcpus: { count: cpus.length, threadIds: cpus.map((c) => c['thread-id']) },
+      block: blocks
+        .filter((b) => b.device && byDrive.has(b.device))
+        .map((b) => ({
+          name: byDrive.get(b.device!)!,
+          rdBytes: b.stats.rd_bytes,
+          wrBytes: b.stats.wr_bytes,
+          rdOps: b.stats.rd_operations,
+          wrOps: b.stats.wr_operations,
+          flushOps: b.stats.flush_operations,
+        })),
+      network: this.plan.interfaces.map((i) => ({ name: i.name, ...tapCounters(i.backend) })),
+      balloon: balloon ? { actualBytes: balloon.actual } : undefined,
+      qemuRssBytes: this.qemu?.pid ? processRss(this.qemu.pid) : undefined,
+    };
+  }
+}
+
+/** Host-side counters of a tap (its rx is the guest's tx). */
+function tapCounters(backend: string): { rxBytes?: number; txBytes?: number; rxPackets?: number; txPackets?: number } {
+  if (!backend.startsWith('tap:')) return {};
+  const dir = `/sys/class/net/${backend.slice(4)}/statistics`;
+  const read = (f: string): number | undefined => {
+    try {
+      return Number(fs.readFileSync(path.join(dir, f), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  return { rxBytes: read('tx_bytes'), txBytes: read('rx_bytes'), rxPackets: read('tx_packets'), txPackets: read('rx_packets') };
+}
+
+/** VmRSS of a process in bytes. */
+export function processRss(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Asks a guest agent to reboot; false when no agent answers within a second. */
+async function agentReboot(socketPath: string): Promise<boolean> {
+  const net = await import('net');
+  return new Promise((resolve) => {
+    const s = net.createConnection(socketPath);
+    let buf = '';
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 1000);
+    s.on('error', () => done(false));
+    s.on('connect', () => s.write(JSON.stringify({ execute: 'guest-ping' }) + '\n'));
+    s.on('data', (d) => {
+      buf += d.toString();
+      if (buf.includes('"return"')) {
+        s.write(JSON.stringify({ execute: 'guest-shutdown', arguments: { mode: 'reboot' } }) + '\n');
+        setTimeout(() => done(true), 100);
+      }
+    });
+  });
+}

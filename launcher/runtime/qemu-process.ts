@@ -1,0 +1,100 @@
+/**
+ * Runs QEMU as a child that cannot outlive the launcher: it is started through
+ * `setpriv --pdeathsig KILL` (util-linux), which sets PR_SET_PDEATHSIG and then execs QEMU,
+ * so the kernel kills QEMU when the launcher dies, even by SIGKILL. QEMU is never
+ * daemonized. Its stderr is kept (the tail) so a refusal to start can be reported verbatim.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+
+export interface QemuExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** QEMU exited before it was ready; message carries QEMU's own words. */
+export class QemuStartError extends Error {
+  constructor(
+    readonly vm: string,
+    readonly stderr: string,
+    readonly exit: QemuExit | undefined,
+  ) {
+    super(
+      `QEMU refused to start ${vm}` +
+        (exit ? ` (exit ${exit.code ?? exit.signal})` : '') +
+        `: ${stderr.trim() || 'no error output'}`,
+    );
+    this.name = 'QemuStartError';
+  }
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+const STDERR_KEEP = 16 * 1024;
+
+export class QemuProcess {
+  private stderrTail = '';
+  private exitInfo: QemuExit | undefined;
+  readonly exited: Promise<QemuExit>;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      });
+      child.on('error', (e) => {
+        this.stderrTail += `\n${e.message}`;
+        this.exitInfo = { code: null, signal: null };
+        resolve(this.exitInfo);
+      });
+    });
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (s: string) => {
+      this.stderrTail = (this.stderrTail + s).slice(-STDERR_KEEP);
+    });
+  }
+
+  static spawn(binary: string, args: readonly string[], stdoutLog?: string): QemuProcess {
+    const out = stdoutLog ? fs.openSync(stdoutLog, 'a') : 'ignore';
+    const usePdeathsig = fs.existsSync(SETPRIV);
+    const [cmd, argv] = usePdeathsig ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, [...args]];
+    const child = spawn(cmd, argv, { stdio: ['ignore', out, 'pipe'] });
+    if (typeof out === 'number') fs.closeSync(out);
+    const proc = new QemuProcess(child);
+    if (!usePdeathsig) {
+      // Best effort without setpriv: covers normal exits, not SIGKILL of the launcher.
+      process.once('exit', () => proc.kill('SIGKILL'));
+    }
+    return proc;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  get exit(): QemuExit | undefined {
+    return this.exitInfo;
+  }
+
+  get stderr(): string {
+    return this.stderrTail;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (this.alive) this.child.kill(signal);
+  }
+
+  /** Resolves true when QEMU exited within `ms`. */
+  async waitExit(ms: number): Promise<boolean> {
+    if (!this.alive) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+    const result = await Promise.race([this.exited.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Puts the pieces together for one VMI on this node: find QEMU, decide KVM or TCG, find the
+ * firmware, plan (pure), and return a Domain ready to start.
+ */
+import * as fs from 'fs';
+import { findFirmware } from './host/firmware';
+import { chooseAccelerator, type AcceleratorChoice } from './host/kvm-probe';
+import { qemuSystemBinary } from './host/qemu-binary';
+import { buildLaunchPlan, type PlannableVmi } from './plan/build';
+import type { LaunchContext } from './plan/types';
+import { Domain } from './runtime/domain';
+
+/** What the handler (or the CLI) provides besides the VMI. */
+export type LaunchResources = Omit<LaunchContext, 'workDir' | 'accelerator' | 'firmware' | 'exists' | 'stateDir'>;
+
+export interface SessionOptions {
+  readonly workDir: string;
+  readonly stateDir?: string;
+  readonly resources?: LaunchResources;
+  /** Skip the probe and use this (tests, benchmarks). */
+  readonly accelerator?: AcceleratorChoice;
+}
+
+export async function createDomain(vmi: PlannableVmi, options: SessionOptions): Promise<Domain> {
+  const qemu = qemuSystemBinary();
+  const model = vmi.spec.domain.cpu?.model;
+  const kvmCpu = !model || model === 'host-model' || model === 'host-passthrough' ? 'host' : model;
+  const accelerator = options.accelerator ?? (await chooseAccelerator(qemu, kvmCpu));
+  fs.mkdirSync(options.workDir, { recursive: true });
+  const plan = buildLaunchPlan(vmi, {
+    ...options.resources,
+    workDir: options.workDir,
+    stateDir: options.stateDir,
+    accelerator: accelerator.accelerator,
+    firmware: findFirmware(),
+    exists: (p) => fs.existsSync(p),
+  });
+  return new Domain(plan, {
+    name: vmi.metadata?.name ?? 'vmi',
+    namespace: vmi.metadata?.namespace ?? 'default',
+    qemuBinary: qemu,
+    accelerator,
+  });
+}
