@@ -7,6 +7,8 @@ export * from './kind';
 export * from './registry';
 export * from './k8s/meta';
 export * from './k8s/resources';
+// Kubernetes core/v1 types KubeVirt embeds (Affinity, Toleration, PersistentVolumeClaimSpec, probes...).
+export * from './k8s/core';
 export * from './crd/generate';
 export * from './validation/issue';
 export * from './validation/error';

@@ -22,7 +22,10 @@ export interface ScaleSubresource {
   readonly labelSelectorPath?: string;
 }
 
-export interface KindDefinition<Fields extends Record<string, TSchema> = Record<string, TSchema>> {
+/** A kind's top-level field map (name -> schema), the widest form any definition fits. */
+export type KindFields = Record<string, TSchema>;
+
+export interface KindDefinition<Fields extends KindFields = KindFields> {
   readonly group: string;
   readonly version: string;
   readonly kind: string;
@@ -35,8 +38,12 @@ export interface KindDefinition<Fields extends Record<string, TSchema> = Record<
   readonly description: string;
   /** Top-level fields other than apiVersion, kind and metadata (usually spec and status). */
   readonly fields: Fields;
-  /** Top-level fields that must be present. */
-  readonly requiredFields?: readonly (keyof Fields & string)[];
+  /**
+   * Top-level fields that must be present. A plain string list keeps KindDefinition
+   * covariant in its field map, so any definition fits `KindDefinition[]`; defineKind
+   * still checks that each name is one of the fields.
+   */
+  readonly requiredFields?: readonly string[];
   readonly printerColumns?: readonly PrinterColumn[];
   readonly subresources?: { readonly status?: boolean; readonly scale?: ScaleSubresource };
   /** Semantic rules (KubeVirt's admission checks) run after the schema check. */
@@ -56,7 +63,12 @@ export type ObjectOf<D extends KindDefinition> = {
   metadata?: ObjectMeta;
 } & { [K in keyof D['fields']]?: Static<D['fields'][K]> };
 
-/** Declare a kind; the identity function keeps literal types for ObjectOf. */
-export function defineKind<F extends Record<string, TSchema>>(def: KindDefinition<F>): KindDefinition<F> {
+/**
+ * Declare a kind; the identity function keeps literal types for ObjectOf and refuses a
+ * required field that is not among the fields.
+ */
+export function defineKind<F extends KindFields>(
+  def: KindDefinition<F> & { readonly requiredFields?: readonly (keyof F & string)[] },
+): KindDefinition<F> {
   return def;
 }

@@ -1,28 +1,10 @@
 import { parseAllDocuments } from 'yaml';
 import { allKinds, networkKinds, virtkitKinds } from '../registry';
-import { crdFor, crds, crdsYaml } from './generate';
+import { crds, crdsYaml } from './generate';
 import { structuralProblems } from './structural-check';
 import { toStructural } from './structural';
 import { Obj, Opt, Str, Enum, Quantity, ListMap, MapOf, Opaque, CrdOverride, Int32 } from '../schema/dsl';
-
-/** Every property of a CRD schema, with its path, for description checks. */
-function properties(node: Record<string, unknown>, path = ''): [string, Record<string, unknown>][] {
-  const out: [string, Record<string, unknown>][] = [];
-  for (const [name, child] of Object.entries(
-    (node.properties ?? {}) as Record<string, Record<string, unknown>>,
-  )) {
-    out.push([`${path}.${name}`, child], ...properties(child, `${path}.${name}`));
-  }
-  if (node.items) out.push(...properties(node.items as Record<string, unknown>, `${path}[]`));
-  if (node.additionalProperties && typeof node.additionalProperties === 'object')
-    out.push(...properties(node.additionalProperties as Record<string, unknown>, `${path}[*]`));
-  return out;
-}
-
-function schemaOf(crd: ReturnType<typeof crdFor>): Record<string, unknown> {
-  const versions = crd.spec.versions as { schema: { openAPIV3Schema: Record<string, unknown> } }[];
-  return versions[0].schema.openAPIV3Schema;
-}
+import { crdSchema, undocumentedProperties } from '../testing/crd-kit';
 
 describe('toStructural', () => {
   const sample = Obj('A sample.', {
@@ -104,18 +86,14 @@ describe('generated CRDs', () => {
   it.each(allKinds().map((k) => [`${k.plural}.${k.group}`, k] as const))(
     '%s is structural',
     (_name, kind) => {
-      expect(structuralProblems(schemaOf(crdFor(kind)))).toEqual([]);
+      expect(structuralProblems(crdSchema(kind))).toEqual([]);
     },
   );
 
   it.each(allKinds().map((k) => [`${k.plural}.${k.group}`, k] as const))(
     '%s describes every field',
     (_name, kind) => {
-      const missing = properties(schemaOf(crdFor(kind)))
-        .filter(([, node]) => typeof node.description !== 'string' || !node.description)
-        .map(([path]) => path)
-        .filter((path) => !/^\.(apiVersion|kind|metadata)$/.test(path));
-      expect(missing).toEqual([]);
+      expect(undocumentedProperties(kind)).toEqual([]);
     },
   );
 

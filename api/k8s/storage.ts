@@ -2,8 +2,9 @@
  * Kubernetes storage types KubeVirt embeds: claim specs (in DataVolume templates and
  * status), claim references, typed object references and downward API files.
  */
-import { Obj, Opt, Str, Bool, Int32, Enum, Quantity, List, MapOf, type Static } from '../schema/dsl';
+import { Obj, Opt, Str, Bool, Int32, Enum, Quantity, List, StringList, type Static } from '../schema/dsl';
 import { LabelSelector } from './meta';
+import { ResourceList } from './resources';
 
 export const PERSISTENT_VOLUME_ACCESS_MODES = [
   'ReadWriteOnce',
@@ -24,22 +25,18 @@ export function VolumeMode(description: string) {
   return Enum(description, PERSISTENT_VOLUME_MODES);
 }
 
-function QuantityMap(description: string) {
-  return MapOf(description, Quantity('Amount of the resource, for example 10Gi.'));
-}
-
-export const VolumeResourceRequirements = Obj('Storage requested and limited for a volume.', {
-  requests: Opt(QuantityMap('Minimum resources, usually storage: 10Gi.')),
-  limits: Opt(QuantityMap('Maximum resources.')),
+export const VolumeResourceRequirements = Obj('Storage size the claim asks for and may grow to.', {
+  requests: Opt(ResourceList('Minimum storage the volume must have, for example storage: 10Gi.')),
+  limits: Opt(ResourceList('Maximum storage the volume may have.')),
 });
 export type VolumeResourceRequirements = Static<typeof VolumeResourceRequirements>;
 
 export const TypedLocalObjectReference = Obj(
   'A reference to an object of a given kind in the same namespace.',
   {
-    apiGroup: Opt(Str('API group of the referent; empty for the core group.')),
-    kind: Str('Kind of the referent.'),
-    name: Str('Name of the referent.'),
+    apiGroup: Opt(Str('API group of the referenced kind; empty for the core group (PersistentVolumeClaim).')),
+    kind: Str('Kind of the referenced object, for example VirtualMachine.'),
+    name: Str('Name of the referenced object.'),
   },
 );
 export type TypedLocalObjectReference = Static<typeof TypedLocalObjectReference>;
@@ -47,25 +44,45 @@ export type TypedLocalObjectReference = Static<typeof TypedLocalObjectReference>
 export const TypedObjectReference = Obj(
   'A reference to an object of a given kind, possibly in another namespace.',
   {
-    apiGroup: Opt(Str('API group of the referent; empty for the core group.')),
-    kind: Str('Kind of the referent.'),
-    name: Str('Name of the referent.'),
-    namespace: Opt(Str('Namespace of the referent; cross-namespace use needs a ReferenceGrant.')),
+    apiGroup: Opt(Str('API group of the referenced kind; empty for the core group.')),
+    kind: Str('Kind of the referenced object.'),
+    name: Str('Name of the referenced object.'),
+    namespace: Opt(
+      Str(
+        'Namespace of the referenced object; the referrer namespace when left out. Another namespace needs a ReferenceGrant there.',
+      ),
+    ),
   },
 );
 export type TypedObjectReference = Static<typeof TypedObjectReference>;
 
-export const PersistentVolumeClaimSpec = Obj('The desired characteristics of a persistent volume claim.', {
-  accessModes: Opt(AccessModes('How the volume may be mounted, for example ReadWriteOnce.')),
+/**
+ * The claim fields a storage request is made of, shared by the PersistentVolumeClaim
+ * spec and the specs that complete or extend it (CDI's `storage` stanza). Access and
+ * volume modes stay plain strings here, as the API server (not the CRD) checks them.
+ */
+export const persistentVolumeClaimRequestFields = {
+  accessModes: Opt(
+    StringList(
+      'Access modes the volume must support: ReadWriteOnce, ReadOnlyMany, ReadWriteMany or ReadWriteOncePod.',
+    ),
+  ),
   selector: Opt(LabelSelector),
   resources: Opt(VolumeResourceRequirements),
-  volumeName: Opt(Str('Name of a specific persistent volume to bind.')),
-  storageClassName: Opt(Str('Storage class that provisions the volume; empty string asks for no class.')),
-  volumeMode: Opt(VolumeMode('Whether the volume is a raw block device or carries a filesystem.')),
+  volumeName: Opt(Str('Name of an existing PersistentVolume to bind to.')),
+  storageClassName: Opt(Str('StorageClass that provisions the volume; the cluster default when left out.')),
+  volumeMode: Opt(Str('Filesystem or Block; Filesystem when left out.')),
   dataSource: Opt(TypedLocalObjectReference),
   dataSourceRef: Opt(TypedObjectReference),
-  volumeAttributesClassName: Opt(Str('VolumeAttributesClass applied to the volume.')),
-});
+};
+
+export const PersistentVolumeClaimSpec = Obj(
+  'Desired characteristics of a PersistentVolumeClaim, as in Kubernetes.',
+  {
+    ...persistentVolumeClaimRequestFields,
+    volumeAttributesClassName: Opt(Str('VolumeAttributesClass that sets mutable attributes of the volume.')),
+  },
+);
 export type PersistentVolumeClaimSpec = Static<typeof PersistentVolumeClaimSpec>;
 
 /** The fields of Kubernetes' PersistentVolumeClaimVolumeSource, for reuse where KubeVirt inlines them. */

@@ -172,3 +172,12 @@ export function CrdOverride<T extends TSchema>(strict: T, crd: Record<string, un
 export function Empty(description: string) {
   return Type.Object({}, { additionalProperties: false, description });
 }
+
+/**
+ * Go's `+nullable` marker: the API server and Go clients may send `null` where an
+ * object is unset. Both runtime validation (ajv understands `nullable`) and the CRD
+ * (structural schemas keep it) accept null for the wrapped schema.
+ */
+export function Nullable<T extends TSchema>(schema: T): T {
+  return { ...schema, nullable: true } as T;
+}

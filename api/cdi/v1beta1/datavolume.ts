@@ -18,7 +18,8 @@ import {
   type Static,
 } from '../../schema/dsl';
 import type { ObjectMeta } from '../../k8s/meta';
-import { PersistentVolumeClaimSpec, StorageSpec } from './k8s-storage';
+import { PersistentVolumeClaimSpec } from '../../k8s/storage';
+import { StorageSpec } from './k8s-storage';
 
 export const DataVolumeSourceHTTP = Obj('Import from an http(s) URL.', {
   url: Str('URL of the image to download, http or https.'),

@@ -1,11 +1,11 @@
 /** Kind definitions of cdi.kubevirt.io/v1beta1, with CDI's names and printer columns. */
 import { defineKind } from '../../kind';
-import type { KindFields } from '../../snapshot/v1beta1/support';
+import { AGE_COLUMN } from '../../crd/columns';
 import { DataVolumeSpec, DataVolumeStatus } from './datavolume';
 import { DataSourceSpec, DataSourceStatus } from './datasource';
 import { dataSourceRules, dataVolumeRules } from './rules';
 
-export const DataVolumeKind = defineKind<KindFields>({
+export const DataVolumeKind = defineKind({
   group: 'cdi.kubevirt.io',
   version: 'v1beta1',
   kind: 'DataVolume',
@@ -37,12 +37,12 @@ export const DataVolumeKind = defineKind<KindFields>({
       jsonPath: '.status.restartCount',
       description: 'Restarts of the populating pod.',
     },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    AGE_COLUMN,
   ],
   rules: dataVolumeRules,
 });
 
-export const DataSourceKind = defineKind<KindFields>({
+export const DataSourceKind = defineKind({
   group: 'cdi.kubevirt.io',
   version: 'v1beta1',
   kind: 'DataSource',

@@ -13,7 +13,7 @@ import {
   type Static,
 } from '../../schema/dsl';
 import type { ObjectMeta } from '../../k8s/meta';
-import { TypedLocalObjectReference } from '../../cdi/v1beta1/k8s-storage';
+import { TypedLocalObjectReference } from '../../k8s/storage';
 import { NullableStr, OperationCondition } from '../../snapshot/v1beta1/common';
 
 const filterHelp = 'Patterns with * wildcards; a leading ! excludes, for example "!example.com/*".';

@@ -1,10 +1,9 @@
 /** Kind definition of clone.kubevirt.io/v1beta1 VirtualMachineClone. */
 import { defineKind } from '../../kind';
-import type { KindFields } from '../../snapshot/v1beta1/support';
 import { VirtualMachineCloneSpec, VirtualMachineCloneStatus } from './clone';
 import { cloneRules } from './rules';
 
-export const VirtualMachineCloneKind = defineKind<KindFields>({
+export const VirtualMachineCloneKind = defineKind({
   group: 'clone.kubevirt.io',
   version: 'v1beta1',
   kind: 'VirtualMachineClone',

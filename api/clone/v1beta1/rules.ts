@@ -1,7 +1,9 @@
 /** Admission checks of VirtualMachineClone: it names what to clone, and its target is a VM. */
 import { defineRule, type Rule } from '../../validation/rule';
 import { error, show, type Issue } from '../../validation/issue';
-import { dig, jsonPatchIssues, record, typedRefIssues } from '../../snapshot/v1beta1/support';
+import { dig, record } from '../../validation/readers';
+import { typedRefIssues } from '../../validation/typed-ref';
+import { jsonPatchIssues } from '../../validation/json-patch';
 
 const MAC = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
 

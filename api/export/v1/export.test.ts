@@ -1,12 +1,6 @@
 import { crdFor } from '../../crd/generate';
 import { validateAs } from '../../validation/validate';
-import {
-  clone,
-  crdProperty,
-  crdVersion,
-  errorLines,
-  undocumentedProperties,
-} from '../../snapshot/v1beta1/kind-test-kit';
+import { clone, crdProperty, crdVersion, errorLines, undocumentedProperties } from '../../testing/crd-kit';
 import { VirtualMachineExportKind, type VirtualMachineExport } from './index';
 
 const link = {

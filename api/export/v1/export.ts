@@ -1,7 +1,7 @@
 /** export.kubevirt.io/v1 VirtualMachineExport: serve a VM's volumes and manifests for download. */
 import { Obj, Opt, Str, OpenEnum, List, ListMap, Timestamp, type Static } from '../../schema/dsl';
 import type { ObjectMeta } from '../../k8s/meta';
-import { TypedLocalObjectReference } from '../../cdi/v1beta1/k8s-storage';
+import { TypedLocalObjectReference } from '../../k8s/storage';
 import { OperationCondition } from '../../snapshot/v1beta1/common';
 
 export const VirtualMachineExportSpec = Obj('What to export and for how long.', {

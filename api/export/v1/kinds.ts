@@ -1,10 +1,9 @@
 /** Kind definition of export.kubevirt.io/v1 VirtualMachineExport. */
 import { defineKind } from '../../kind';
-import type { KindFields } from '../../snapshot/v1beta1/support';
 import { VirtualMachineExportSpec, VirtualMachineExportStatus } from './export';
 import { exportRules } from './rules';
 
-export const VirtualMachineExportKind = defineKind<KindFields>({
+export const VirtualMachineExportKind = defineKind({
   group: 'export.kubevirt.io',
   version: 'v1',
   kind: 'VirtualMachineExport',

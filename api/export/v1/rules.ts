@@ -1,7 +1,8 @@
 /** Admission checks of VirtualMachineExport: it names what to export, and its TTL is a duration. */
 import { defineRule, type Rule } from '../../validation/rule';
 import { error, show, type Issue } from '../../validation/issue';
-import { dig, typedRefIssues } from '../../snapshot/v1beta1/support';
+import { dig } from '../../validation/readers';
+import { typedRefIssues } from '../../validation/typed-ref';
 
 /** Go's time.ParseDuration syntax: one or more number+unit pairs, such as 1h30m or 90s. */
 const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;

@@ -1,6 +1,6 @@
 import { crdFor } from '../../crd/generate';
 import { validateAs } from '../../validation/validate';
-import { clone, crdVersion, errorLines, undocumentedProperties } from '../../snapshot/v1beta1/kind-test-kit';
+import { clone, crdVersion, errorLines, undocumentedProperties } from '../../testing/crd-kit';
 import {
   kinds,
   VirtualMachineClusterInstancetypeKind,

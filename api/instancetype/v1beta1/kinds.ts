@@ -1,6 +1,5 @@
 /** Kind definitions of instancetype.kubevirt.io/v1beta1, with KubeVirt's names. */
 import { defineKind } from '../../kind';
-import type { KindFields } from '../../snapshot/v1beta1/support';
 import { VirtualMachineInstancetypeSpec } from './instancetype';
 import { VirtualMachinePreferenceSpec } from './preference';
 import { instancetypeRules, preferenceRules } from './rules';
@@ -8,7 +7,7 @@ import { instancetypeRules, preferenceRules } from './rules';
 const group = 'instancetype.kubevirt.io';
 const version = 'v1beta1';
 
-export const VirtualMachineInstancetypeKind = defineKind<KindFields>({
+export const VirtualMachineInstancetypeKind = defineKind({
   group,
   version,
   kind: 'VirtualMachineInstancetype',
@@ -24,7 +23,7 @@ export const VirtualMachineInstancetypeKind = defineKind<KindFields>({
   rules: instancetypeRules,
 });
 
-export const VirtualMachineClusterInstancetypeKind = defineKind<KindFields>({
+export const VirtualMachineClusterInstancetypeKind = defineKind({
   group,
   version,
   kind: 'VirtualMachineClusterInstancetype',
@@ -38,7 +37,7 @@ export const VirtualMachineClusterInstancetypeKind = defineKind<KindFields>({
   rules: instancetypeRules,
 });
 
-export const VirtualMachinePreferenceKind = defineKind<KindFields>({
+export const VirtualMachinePreferenceKind = defineKind({
   group,
   version,
   kind: 'VirtualMachinePreference',
@@ -54,7 +53,7 @@ export const VirtualMachinePreferenceKind = defineKind<KindFields>({
   rules: preferenceRules,
 });
 
-export const VirtualMachineClusterPreferenceKind = defineKind<KindFields>({
+export const VirtualMachineClusterPreferenceKind = defineKind({
   group,
   version,
   kind: 'VirtualMachineClusterPreference',

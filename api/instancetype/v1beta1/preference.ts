@@ -20,8 +20,8 @@ import {
 import type { ObjectMeta } from '../../k8s/meta';
 import { CPUFeature } from '../../kubevirt/v1/cpu-memory';
 import { Rng, TPMDevice, VGPUOptions } from '../../kubevirt/v1/devices';
-import { BlockSize } from '../../kubevirt/v1/devices-disks';
-import { InterfaceMasquerade } from '../../kubevirt/v1/devices-interfaces';
+import { BlockSize, DISK_BUSES } from '../../kubevirt/v1/devices-disks';
+import { INTERFACE_MODELS, InterfaceMasquerade } from '../../kubevirt/v1/devices-interfaces';
 import { FeatureState } from '../../kubevirt/v1/domain-common';
 import { EFI, FeatureAPIC, FeatureHyperv, FeatureKVM } from '../../kubevirt/v1/firmware-features';
 import { ClockOffsetUTC, Timer } from '../../kubevirt/v1/clock-timers';
@@ -73,7 +73,6 @@ export const CPUPreferences = Obj('Preferred CPU topology and features.', {
   preferredCPUFeatures: Opt(List('CPU feature flags to adjust.', CPUFeature)),
 });
 
-const DISK_BUSES = ['virtio', 'sata', 'scsi', 'usb'] as const;
 const diskBus = (what: string) => OpenEnum(`Bus for ${what}.`, DISK_BUSES);
 
 export const DevicePreferences = Obj('Preferred device settings.', {
@@ -99,17 +98,7 @@ export const DevicePreferences = Obj('Preferred device settings.', {
   ),
   preferredDiskIO: Opt(OpenEnum('QEMU IO mode of disks.', ['native', 'default', 'threads'] as const)),
   preferredDiskBlockSize: Opt(BlockSize),
-  preferredInterfaceModel: Opt(
-    OpenEnum('Model of network interfaces.', [
-      'virtio',
-      'e1000',
-      'e1000e',
-      'igb',
-      'ne2k_pci',
-      'pcnet',
-      'rtl8139',
-    ] as const),
-  ),
+  preferredInterfaceModel: Opt(OpenEnum('Model of network interfaces.', INTERFACE_MODELS)),
   preferredRng: Opt(Rng),
   preferredBlockMultiQueue: Opt(Bool('Enable multi-queue for virtio disks.')),
   preferredNetworkInterfaceMultiQueue: Opt(Bool('Enable vhost multi-queue for virtio interfaces.')),

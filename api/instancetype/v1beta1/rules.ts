@@ -5,7 +5,7 @@
 import { defineRule, type Rule } from '../../validation/rule';
 import { error, warning, show, type Issue } from '../../validation/issue';
 import { parseQuantity } from '../../quantity';
-import { dig } from '../../snapshot/v1beta1/support';
+import { dig } from '../../validation/readers';
 
 export const instancetypeCpu = defineRule<unknown>({
   id: 'instancetype.cpu',

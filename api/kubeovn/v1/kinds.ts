@@ -1,6 +1,6 @@
 /** Kind definitions of kubeovn.io/v1, with Kube-OVN's names and printer columns. */
 import { defineKind } from '../../kind';
-import type { KindFields } from '../../snapshot/v1beta1/support';
+import { AGE_COLUMN } from '../../crd/columns';
 import { SubnetSpec, SubnetStatus } from './subnet';
 import { VlanSpec, VlanStatus } from './vlan';
 import { ProviderNetworkSpec, ProviderNetworkStatus } from './provider-network';
@@ -12,7 +12,7 @@ import { ipRules, ippoolRules, providerNetworkRules, subnetRules, vlanRules } fr
 const group = 'kubeovn.io';
 const version = 'v1';
 
-export const SubnetKind = defineKind<KindFields>({
+export const SubnetKind = defineKind({
   group,
   version,
   kind: 'Subnet',
@@ -43,7 +43,7 @@ export const SubnetKind = defineKind<KindFields>({
   rules: subnetRules,
 });
 
-export const VlanKind = defineKind<KindFields>({
+export const VlanKind = defineKind({
   group,
   version,
   kind: 'Vlan',
@@ -62,7 +62,7 @@ export const VlanKind = defineKind<KindFields>({
   rules: vlanRules,
 });
 
-export const ProviderNetworkKind = defineKind<KindFields>({
+export const ProviderNetworkKind = defineKind({
   group,
   version,
   kind: 'ProviderNetwork',
@@ -80,7 +80,7 @@ export const ProviderNetworkKind = defineKind<KindFields>({
   rules: providerNetworkRules,
 });
 
-export const VpcKind = defineKind<KindFields>({
+export const VpcKind = defineKind({
   group,
   version,
   kind: 'Vpc',
@@ -99,11 +99,11 @@ export const VpcKind = defineKind<KindFields>({
     { name: 'ExtraExternalSubnets', type: 'string', jsonPath: '.status.extraExternalSubnets' },
     { name: 'Namespaces', type: 'string', jsonPath: '.spec.namespaces' },
     { name: 'DefaultSubnet', type: 'string', jsonPath: '.status.defaultLogicalSwitch' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    AGE_COLUMN,
   ],
 });
 
-export const IPKind = defineKind<KindFields>({
+export const IPKind = defineKind({
   group,
   version,
   kind: 'IP',
@@ -123,7 +123,7 @@ export const IPKind = defineKind<KindFields>({
   rules: ipRules,
 });
 
-export const IPPoolKind = defineKind<KindFields>({
+export const IPPoolKind = defineKind({
   group,
   version,
   kind: 'IPPool',

@@ -4,7 +4,7 @@
  */
 import { defineRule, type Rule } from '../../validation/rule';
 import { error, warning, show, type Issue } from '../../validation/issue';
-import { dig, list, record, text } from '../../snapshot/v1beta1/support';
+import { dig, list, record, text } from '../../validation/readers';
 import {
   cidrContains,
   commaList,

@@ -1,6 +1,5 @@
 /** Changed block tracking (incremental backup) status, reported on both VMs and VMIs. */
-import { Obj, Opt, Str, Bool, OpenEnum, Timestamp, List, type Static } from '../../schema/dsl';
-import { Nullable } from '../../k8s/nullable';
+import { Obj, Opt, Str, Bool, OpenEnum, Timestamp, List, Nullable, type Static } from '../../schema/dsl';
 
 export const CHANGED_BLOCK_TRACKING_STATES = [
   'PendingRestart',

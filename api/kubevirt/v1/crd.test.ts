@@ -1,47 +1,14 @@
 import { crdFor } from '../../crd/generate';
-import type { KindDefinition } from '../../kind';
+import { crdSchema, crdVersion, schemaAt, undocumentedProperties, type Schema } from '../../testing/crd-kit';
 import { kinds } from './index';
 import { VirtualMachineKind } from './vm-kind';
 import { VirtualMachineInstanceKind } from './vmi-kind';
 import { VirtualMachineInstanceReplicaSetKind } from './replicaset';
 
-type Schema = Record<string, unknown>;
-
-function version(def: KindDefinition): Schema {
-  return (crdFor(def).spec.versions as Schema[])[0];
-}
-
-function openApi(def: KindDefinition): Schema {
-  return (version(def).schema as { openAPIV3Schema: Schema }).openAPIV3Schema;
-}
-
-/** Paths of CRD properties (including list items and map values) that lack a description. */
-function undescribed(schema: Schema, path: string, out: string[]): string[] {
-  if (path && !schema.description) out.push(path);
-  for (const [name, child] of Object.entries((schema.properties as Record<string, Schema>) ?? {})) {
-    if (path === '' && name === 'metadata') continue; // left to the API server, as in every CRD
-    undescribed(child, path ? `${path}.${name}` : name, out);
-  }
-  const items = schema.items as Schema | undefined;
-  if (items?.properties)
-    for (const [name, child] of Object.entries(items.properties as Record<string, Schema>))
-      undescribed(child, `${path}[].${name}`, out);
-  const values = schema.additionalProperties as Schema | undefined;
-  if (values?.properties)
-    for (const [name, child] of Object.entries(values.properties as Record<string, Schema>))
-      undescribed(child, `${path}{}.${name}`, out);
-  return out;
-}
-
-/** Follow `a.b[].c` through a CRD schema. */
+/** Follow `a.b[].c` through a CRD schema; a missing step fails the test that asked. */
 function at(schema: Schema, path: string): Schema {
-  let node = schema;
-  for (const part of path.split('.')) {
-    const isList = part.endsWith('[]');
-    node = (node.properties as Record<string, Schema>)[isList ? part.slice(0, -2) : part];
-    if (!node) throw new Error(`no property ${part} on the way to ${path}`);
-    if (isList) node = node.items as Schema;
-  }
+  const node = schemaAt(schema, path);
+  if (!node) throw new Error(`no property at ${path}`);
   return node;
 }
 
@@ -57,7 +24,7 @@ describe('kubevirt.io/v1 CRDs', () => {
   });
 
   it.each(kinds.map((k) => [k.kind, k] as const))('%s: every property has a description', (_name, def) => {
-    expect(undescribed(openApi(def), '', [])).toEqual([]);
+    expect(undocumentedProperties(def)).toEqual([]);
   });
 
   it("uses KubeVirt's names, short names, categories and scope", () => {
@@ -75,7 +42,7 @@ describe('kubevirt.io/v1 CRDs', () => {
   });
 
   it('gives the VM its printer columns and status subresource', () => {
-    const v = version(VirtualMachineKind);
+    const v = crdVersion(VirtualMachineKind);
     const columns = v.additionalPrinterColumns as Schema[];
     expect(columns.map((c) => [c.name, c.type, c.jsonPath])).toEqual([
       ['Age', 'date', '.metadata.creationTimestamp'],
@@ -86,7 +53,7 @@ describe('kubevirt.io/v1 CRDs', () => {
   });
 
   it('marks disks, interfaces, networks and volumes of the VM template as list-maps keyed by name', () => {
-    const spec = openApi(VirtualMachineKind);
+    const spec = crdSchema(VirtualMachineKind);
     for (const path of [
       'spec.template.spec.domain.devices.disks',
       'spec.template.spec.domain.devices.interfaces',
@@ -105,7 +72,7 @@ describe('kubevirt.io/v1 CRDs', () => {
 
   it('publishes template metadata as an opaque nullable object, as KubeVirt does', () => {
     for (const path of ['spec.template.metadata', 'spec.dataVolumeTemplates[].metadata']) {
-      const meta = at(openApi(VirtualMachineKind), path);
+      const meta = at(crdSchema(VirtualMachineKind), path);
       expect(meta).toMatchObject({
         type: 'object',
         nullable: true,
@@ -116,7 +83,7 @@ describe('kubevirt.io/v1 CRDs', () => {
   });
 
   it('gives the VMI its columns, with Live-Migratable and Paused at priority 1', () => {
-    const columns = version(VirtualMachineInstanceKind).additionalPrinterColumns as Schema[];
+    const columns = crdVersion(VirtualMachineInstanceKind).additionalPrinterColumns as Schema[];
     expect(columns.map((c) => [c.name, c.jsonPath, c.priority ?? 0])).toEqual([
       ['Age', '.metadata.creationTimestamp', 0],
       ['Phase', '.status.phase', 0],
@@ -129,7 +96,7 @@ describe('kubevirt.io/v1 CRDs', () => {
   });
 
   it('lets the replica set scale like a ReplicaSet', () => {
-    expect(version(VirtualMachineInstanceReplicaSetKind).subresources).toEqual({
+    expect(crdVersion(VirtualMachineInstanceReplicaSetKind).subresources).toEqual({
       status: {},
       scale: {
         specReplicasPath: '.spec.replicas',
@@ -140,13 +107,13 @@ describe('kubevirt.io/v1 CRDs', () => {
   });
 
   it('marks the preset deprecated', () => {
-    const preset = version(kinds[4]);
+    const preset = crdVersion(kinds[4]);
     expect(preset.deprecated).toBe(true);
     expect(String(preset.deprecationWarning)).toContain('deprecated');
   });
 
   it('keeps quantities int-or-string and requires spec', () => {
-    const schema = openApi(VirtualMachineKind);
+    const schema = crdSchema(VirtualMachineKind);
     expect(schema.required).toEqual(['spec']);
     expect(at(schema, 'spec.template.spec.volumes[].emptyDisk.capacity')).toMatchObject({
       'x-kubernetes-int-or-string': true,

@@ -3,7 +3,8 @@ import { Obj, Opt, Str, Bool, Enum, OpenEnum, type Static } from '../../schema/d
 import { FeatureSwitch, Integer } from './domain-common';
 
 /** Buses KubeVirt accepts; ide is refused by admission, in KubeVirt's words, not by the schema. */
-export const DISK_BUSES = ['virtio', 'sata', 'scsi', 'usb'] as const;
+/** Buses a disk may sit on, in the order KubeVirt's admission message lists them. */
+export const DISK_BUSES = ['virtio', 'scsi', 'sata', 'usb'] as const;
 export const DISK_CACHE_MODES = ['none', 'writethrough', 'writeback'] as const;
 export const DISK_IO_MODES = ['native', 'threads', 'default'] as const;
 export const DISK_ERROR_POLICIES = ['stop', 'ignore', 'report', 'enospace'] as const;

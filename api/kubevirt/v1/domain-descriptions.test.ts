@@ -1,23 +1,13 @@
 import { DomainSpec } from './domain';
-
-type Node = Record<string, unknown>;
-
-/** Every property under DomainSpec, as `path: description`. */
-function properties(schema: Node, path: string, out: Map<string, unknown>): Map<string, unknown> {
-  const props = schema.properties as Record<string, Node> | undefined;
-  for (const [name, child] of Object.entries(props ?? {})) {
-    out.set(`${path}.${name}`, child.description);
-    properties(child, `${path}.${name}`, out);
-  }
-  if (schema.items) properties(schema.items as Node, `${path}[]`, out);
-  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-    properties(schema.additionalProperties as Node, `${path}{}`, out);
-  }
-  return out;
-}
+import { schemaProperties, type Schema } from '../../testing/crd-kit';
 
 describe('DomainSpec descriptions', () => {
-  const all = properties(DomainSpec as unknown as Node, 'domain', new Map());
+  const all = new Map(
+    schemaProperties(DomainSpec as unknown as Schema, 'domain').map(([path, node]) => [
+      path,
+      node.description,
+    ]),
+  );
 
   it('walks the whole tree', () => {
     // Spot-check that the walk reaches deep leaves, so the next test means something.

@@ -1,7 +1,6 @@
 /** The VirtualMachineInstanceMigration kind (vmim, vmims): one live migration of a VMI. */
 import { Obj, Opt, Str, Enum, StringMap, StringList, List, Timestamp, type Static } from '../../schema/dsl';
 import { defineKind } from '../../kind';
-import type { KindFields } from './group';
 import type { ObjectMeta } from '../../k8s/meta';
 import { KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
 import { VirtualMachineInstanceMigrationCondition } from './conditions';
@@ -71,7 +70,7 @@ export const VirtualMachineInstanceMigrationStatus = Obj('Progress of the migrat
 });
 export type VirtualMachineInstanceMigrationStatus = Static<typeof VirtualMachineInstanceMigrationStatus>;
 
-export const VirtualMachineInstanceMigrationKind = defineKind<KindFields>({
+export const VirtualMachineInstanceMigrationKind = defineKind({
   group: KUBEVIRT_GROUP,
   version: KUBEVIRT_VERSION,
   kind: 'VirtualMachineInstanceMigration',

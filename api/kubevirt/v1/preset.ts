@@ -4,7 +4,6 @@
  */
 import { Obj, Opt, type Static } from '../../schema/dsl';
 import { defineKind } from '../../kind';
-import type { KindFields } from './group';
 import { LabelSelector, type ObjectMeta } from '../../k8s/meta';
 import { KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
 import { DomainSpec } from './domain';
@@ -18,7 +17,7 @@ export const VirtualMachineInstancePresetSpec = Obj(
 );
 export type VirtualMachineInstancePresetSpec = Static<typeof VirtualMachineInstancePresetSpec>;
 
-export const VirtualMachineInstancePresetKind = defineKind<KindFields>({
+export const VirtualMachineInstancePresetKind = defineKind({
   group: KUBEVIRT_GROUP,
   version: KUBEVIRT_VERSION,
   kind: 'VirtualMachineInstancePreset',

@@ -1,10 +1,9 @@
 /** The VirtualMachineInstanceReplicaSet kind (vmirs, vmirss): N identical VMIs from one template. */
-import { Obj, Opt, Str, Bool, Int32, List, type Static } from '../../schema/dsl';
+import { Obj, Opt, Str, Bool, Int32, List, Nullable, type Static } from '../../schema/dsl';
 import { defineKind } from '../../kind';
-import type { KindFields } from './group';
 import { LabelSelector, type ObjectMeta } from '../../k8s/meta';
-import { Nullable } from '../../k8s/nullable';
-import { AGE_COLUMN, KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
+import { AGE_COLUMN } from '../../crd/columns';
+import { KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
 import { VirtualMachineInstanceTemplateSpec } from './vmi';
 import { VirtualMachineInstanceReplicaSetCondition } from './conditions';
 
@@ -26,7 +25,7 @@ export const VirtualMachineInstanceReplicaSetStatus = Obj('Observed state of the
 });
 export type VirtualMachineInstanceReplicaSetStatus = Static<typeof VirtualMachineInstanceReplicaSetStatus>;
 
-export const VirtualMachineInstanceReplicaSetKind = defineKind<KindFields>({
+export const VirtualMachineInstanceReplicaSetKind = defineKind({
   group: KUBEVIRT_GROUP,
   version: KUBEVIRT_VERSION,
   kind: 'VirtualMachineInstanceReplicaSet',

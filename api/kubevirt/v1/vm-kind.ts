@@ -1,13 +1,13 @@
 /** The VirtualMachine kind (vm, vms). */
 import { defineKind } from '../../kind';
-import type { KindFields } from './group';
 import type { ObjectMeta } from '../../k8s/meta';
-import { AGE_COLUMN, KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
+import { AGE_COLUMN, conditionColumn } from '../../crd/columns';
+import { KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
 import { VirtualMachineSpec } from './vm';
 import { VirtualMachineStatus } from './vm-status';
 import { vmRules } from './rules';
 
-export const VirtualMachineKind = defineKind<KindFields>({
+export const VirtualMachineKind = defineKind({
   group: KUBEVIRT_GROUP,
   version: KUBEVIRT_VERSION,
   kind: 'VirtualMachine',
@@ -28,7 +28,7 @@ export const VirtualMachineKind = defineKind<KindFields>({
       jsonPath: '.status.printableStatus',
       description: 'Human-readable status of the virtual machine.',
     },
-    { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+    conditionColumn('Ready'),
   ],
   subresources: { status: true },
   rules: vmRules,

@@ -12,9 +12,9 @@ import {
   StringMap,
   StringList,
   List,
+  Nullable,
   type Static,
 } from '../../schema/dsl';
-import { Nullable } from '../../k8s/nullable';
 import { Disk } from './domain';
 import { HotplugVolumeSource } from './volumes';
 import { VirtualMachineCondition } from './conditions';

@@ -1,14 +1,9 @@
 import { parse, stringify } from 'yaml';
 import { validateAs } from '../../validation/validate';
-import { crdFor } from '../../crd/generate';
+import { crdSchema } from '../../testing/crd-kit';
 import { VirtualMachineKind, type VirtualMachine } from './vm-kind';
 import { fixtureText, loadFixture } from './fixtures/load';
 import { leafPaths, pruneObject } from './fixtures/prune';
-
-function openApi(def: Parameters<typeof crdFor>[0]): Record<string, unknown> {
-  const version = (crdFor(def).spec.versions as Record<string, unknown>[])[0];
-  return (version.schema as { openAPIV3Schema: Record<string, unknown> }).openAPIV3Schema;
-}
 
 describe('VirtualMachine: a rich KubeVirt manifest', () => {
   const vm = loadFixture<VirtualMachine>('vm-rich.yaml');
@@ -25,7 +20,7 @@ describe('VirtualMachine: a rich KubeVirt manifest', () => {
   });
 
   it('keeps every field under the CRD schema (nothing would be pruned by the API server)', () => {
-    const kept = pruneObject(openApi(VirtualMachineKind), vm as unknown as Record<string, unknown>);
+    const kept = pruneObject(crdSchema(VirtualMachineKind), vm as unknown as Record<string, unknown>);
     expect(leafPaths(kept)).toEqual(leafPaths(vm));
     expect(kept).toEqual(vm);
   });

@@ -1,6 +1,5 @@
 /** VirtualMachineSpec: a VM's desired run state, its VMI template and the volumes it owns. */
-import { Obj, Opt, Str, Bool, Enum, OpenEnum, List, Empty, type Static } from '../../schema/dsl';
-import { Nullable } from '../../k8s/nullable';
+import { Obj, Opt, Str, Bool, Enum, OpenEnum, List, Empty, Nullable, type Static } from '../../schema/dsl';
 import { DataVolumeSpec } from '../../cdi/v1beta1';
 import { TemplateObjectMeta, VirtualMachineInstanceTemplateSpec } from './vmi';
 

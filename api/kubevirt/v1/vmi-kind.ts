@@ -1,15 +1,13 @@
 /** The VirtualMachineInstance kind (vmi, vmis). */
 import { defineKind } from '../../kind';
-import type { KindFields } from './group';
 import type { ObjectMeta } from '../../k8s/meta';
-import { AGE_COLUMN, KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
+import { AGE_COLUMN, conditionColumn } from '../../crd/columns';
+import { KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
 import { VirtualMachineInstanceSpec } from './vmi';
 import { VirtualMachineInstanceStatus } from './vmi-status';
 import { vmiRules } from './rules';
 
-const conditionStatus = (type: string) => `.status.conditions[?(@.type=='${type}')].status`;
-
-export const VirtualMachineInstanceKind = defineKind<KindFields>({
+export const VirtualMachineInstanceKind = defineKind({
   group: KUBEVIRT_GROUP,
   version: KUBEVIRT_VERSION,
   kind: 'VirtualMachineInstance',
@@ -26,9 +24,9 @@ export const VirtualMachineInstanceKind = defineKind<KindFields>({
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'IP', type: 'string', jsonPath: '.status.interfaces[0].ipAddress' },
     { name: 'NodeName', type: 'string', jsonPath: '.status.nodeName' },
-    { name: 'Ready', type: 'string', jsonPath: conditionStatus('Ready') },
-    { name: 'Live-Migratable', type: 'string', jsonPath: conditionStatus('LiveMigratable'), priority: 1 },
-    { name: 'Paused', type: 'string', jsonPath: conditionStatus('Paused'), priority: 1 },
+    conditionColumn('Ready'),
+    conditionColumn('Live-Migratable', { type: 'LiveMigratable', priority: 1 }),
+    conditionColumn('Paused', { priority: 1 }),
   ],
   // KubeVirt serves VMIs without a status subresource (its components write spec and
   // status in one update). virtkit adds it: the runtime writes status through /status, so

@@ -12,10 +12,10 @@ import {
   StringMap,
   StringList,
   List,
+  Nullable,
   type Static,
 } from '../../schema/dsl';
 import { POD_QOS_CLASSES } from '../../k8s/core';
-import { Nullable } from '../../k8s/nullable';
 import { Machine } from './domain';
 import { VirtualMachineInstanceCondition } from './conditions';
 import { VirtualMachineInstanceMigrationState } from './migration-state';

@@ -1,6 +1,6 @@
 import { parse, stringify } from 'yaml';
 import { validateAs } from '../../validation/validate';
-import { crdFor } from '../../crd/generate';
+import { crdSchema } from '../../testing/crd-kit';
 import { VirtualMachineInstanceKind, type VirtualMachineInstance } from './vmi-kind';
 import { VirtualMachineInstanceMigrationKind } from './migration';
 import { VirtualMachineInstanceReplicaSetKind } from './replicaset';
@@ -8,11 +8,6 @@ import { VirtualMachineInstancePresetKind } from './preset';
 import { VOLUME_SOURCE_NAMES } from './volumes';
 import { loadFixture } from './fixtures/load';
 import { leafPaths, pruneObject } from './fixtures/prune';
-
-function openApi(def: Parameters<typeof crdFor>[0]): Record<string, unknown> {
-  const version = (crdFor(def).spec.versions as Record<string, unknown>[])[0];
-  return (version.schema as { openAPIV3Schema: Record<string, unknown> }).openAPIV3Schema;
-}
 
 describe('VirtualMachineInstance with Multus networks and a full status', () => {
   const vmi = loadFixture<VirtualMachineInstance>('vmi-multus.yaml');
@@ -23,7 +18,10 @@ describe('VirtualMachineInstance with Multus networks and a full status', () => 
 
   it('round-trips through YAML and the CRD schema without losing a field', () => {
     expect(parse(stringify(vmi))).toEqual(vmi);
-    const kept = pruneObject(openApi(VirtualMachineInstanceKind), vmi as unknown as Record<string, unknown>);
+    const kept = pruneObject(
+      crdSchema(VirtualMachineInstanceKind),
+      vmi as unknown as Record<string, unknown>,
+    );
     expect(leafPaths(kept)).toEqual(leafPaths(vmi));
   });
 

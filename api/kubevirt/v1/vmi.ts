@@ -13,11 +13,11 @@ import {
   List,
   ListMap,
   CrdOverride,
+  Nullable,
   type Static,
   type TSchema,
 } from '../../schema/dsl';
 import { ObjectMeta } from '../../k8s/meta';
-import { Nullable } from '../../k8s/nullable';
 import { Affinity, PodDNSConfig, Toleration, TopologySpreadConstraint, DNS_POLICIES } from '../../k8s/core';
 import { DomainSpec } from './domain';
 import { UtilityVolume, Volume } from './volumes';

@@ -1,11 +1,10 @@
 /** Kind definition of migrations.kubevirt.io/v1alpha1 MigrationPolicy (cluster-scoped). */
 import { defineKind } from '../../kind';
-import type { KindFields } from '../../snapshot/v1beta1/support';
 import { CrdOverride, Type } from '../../schema/dsl';
 import { MigrationPolicySpec, MigrationPolicyStatus } from './policy';
 import { migrationPolicyRules } from './rules';
 
-export const MigrationPolicyKind = defineKind<KindFields>({
+export const MigrationPolicyKind = defineKind({
   group: 'migrations.kubevirt.io',
   version: 'v1alpha1',
   kind: 'MigrationPolicy',

@@ -1,7 +1,7 @@
 /** Admission checks of MigrationPolicy. */
 import { defineRule, type Rule } from '../../validation/rule';
 import { error, show } from '../../validation/issue';
-import { dig, record } from '../../snapshot/v1beta1/support';
+import { dig, record } from '../../validation/readers';
 
 export const migrationPolicySelectors = defineRule<unknown>({
   id: 'migrationpolicy.selectors',

@@ -1,10 +1,9 @@
 /** Kind definition of k8s.cni.cncf.io/v1 NetworkAttachmentDefinition, as Multus publishes it. */
 import { defineKind } from '../../kind';
-import type { KindFields } from '../../snapshot/v1beta1/support';
 import { NetworkAttachmentDefinitionSpec } from './nad';
 import { nadRules } from './rules';
 
-export const NetworkAttachmentDefinitionKind = defineKind<KindFields>({
+export const NetworkAttachmentDefinitionKind = defineKind({
   group: 'k8s.cni.cncf.io',
   version: 'v1',
   kind: 'NetworkAttachmentDefinition',

@@ -4,7 +4,7 @@
  */
 import { defineRule, type Rule } from '../../validation/rule';
 import { error, warning, show, type Issue } from '../../validation/issue';
-import { dig, list, record } from '../../snapshot/v1beta1/support';
+import { dig, list, record } from '../../validation/readers';
 
 const PATH = 'spec.config';
 const EXAMPLE = '{"cniVersion": "1.0.0", "type": "bridge", "bridge": "br1"}';

@@ -1,10 +1,10 @@
 /** Kind definition of pool.kubevirt.io/v1beta1 VirtualMachinePool. */
 import { defineKind } from '../../kind';
-import type { KindFields } from '../../snapshot/v1beta1/support';
+import { AGE_COLUMN } from '../../crd/columns';
 import { VirtualMachinePoolSpec, VirtualMachinePoolStatus } from './pool';
 import { poolRules } from './rules';
 
-export const VirtualMachinePoolKind = defineKind<KindFields>({
+export const VirtualMachinePoolKind = defineKind({
   group: 'pool.kubevirt.io',
   version: 'v1beta1',
   kind: 'VirtualMachinePool',
@@ -29,21 +29,21 @@ export const VirtualMachinePoolKind = defineKind<KindFields>({
       name: 'Desired',
       type: 'integer',
       jsonPath: '.spec.replicas',
-      description: 'Number of desired VirtualMachines',
+      description: 'How many VMs the pool should have.',
     },
     {
       name: 'Current',
       type: 'integer',
       jsonPath: '.status.replicas',
-      description: 'Number of managed VirtualMachines that are not being deleted',
+      description: 'How many of the pool VMs exist and are not being deleted.',
     },
     {
       name: 'Ready',
       type: 'integer',
       jsonPath: '.status.readyReplicas',
-      description: 'Number of managed VirtualMachines that are Ready',
+      description: 'How many of the pool VMs report Ready.',
     },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    AGE_COLUMN,
   ],
   rules: poolRules,
 });

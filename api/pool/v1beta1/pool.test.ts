@@ -6,7 +6,7 @@ import {
   errorLines,
   sampleVirtualMachineSpec,
   undocumentedProperties,
-} from '../../snapshot/v1beta1/kind-test-kit';
+} from '../../testing/crd-kit';
 import { VirtualMachinePoolKind, type VirtualMachinePool } from './index';
 
 const pool: VirtualMachinePool = {

@@ -1,7 +1,7 @@
 /** Admission checks of VirtualMachinePool: its selector must select the VMs it creates. */
 import { defineRule, type Rule } from '../../validation/rule';
 import { error, show, type Issue } from '../../validation/issue';
-import { dig, list, record } from '../../snapshot/v1beta1/support';
+import { dig, list, record } from '../../validation/readers';
 
 function requirementHolds(labels: Record<string, unknown>, req: Record<string, unknown>): boolean {
   const key = String(req.key);

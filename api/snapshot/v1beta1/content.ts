@@ -3,7 +3,7 @@ import { Obj, Opt, Str, Bool, Enum, List, Timestamp, type Static } from '../../s
 import type { ObjectMeta } from '../../k8s/meta';
 import { VirtualMachineSpec } from '../../kubevirt/v1';
 import { VirtualMachineStatus } from '../../kubevirt/v1/vm-status';
-import { PersistentVolumeClaimSpec } from '../../cdi/v1beta1/k8s-storage';
+import { PersistentVolumeClaimSpec } from '../../k8s/storage';
 import { EmbeddedObjectMeta, OperationError } from './common';
 import { SNAPSHOT_MODES } from './snapshot';
 

@@ -1,6 +1,5 @@
 /** Kind definitions of snapshot.kubevirt.io/v1beta1, with KubeVirt's names and printer columns. */
 import { defineKind } from '../../kind';
-import type { KindFields } from './support';
 import { VirtualMachineSnapshotSpec, VirtualMachineSnapshotStatus } from './snapshot';
 import { VirtualMachineSnapshotContentSpec, VirtualMachineSnapshotContentStatus } from './content';
 import { VirtualMachineRestoreSpec, VirtualMachineRestoreStatus } from './restore';
@@ -9,7 +8,7 @@ import { restoreRules, snapshotRules } from './rules';
 const group = 'snapshot.kubevirt.io';
 const version = 'v1beta1';
 
-export const VirtualMachineSnapshotKind = defineKind<KindFields>({
+export const VirtualMachineSnapshotKind = defineKind({
   group,
   version,
   kind: 'VirtualMachineSnapshot',
@@ -33,7 +32,7 @@ export const VirtualMachineSnapshotKind = defineKind<KindFields>({
   rules: snapshotRules,
 });
 
-export const VirtualMachineSnapshotContentKind = defineKind<KindFields>({
+export const VirtualMachineSnapshotContentKind = defineKind({
   group,
   version,
   kind: 'VirtualMachineSnapshotContent',
@@ -53,7 +52,7 @@ export const VirtualMachineSnapshotContentKind = defineKind<KindFields>({
   ],
 });
 
-export const VirtualMachineRestoreKind = defineKind<KindFields>({
+export const VirtualMachineRestoreKind = defineKind({
   group,
   version,
   kind: 'VirtualMachineRestore',

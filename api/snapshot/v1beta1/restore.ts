@@ -14,7 +14,7 @@ import {
   type Static,
 } from '../../schema/dsl';
 import type { ObjectMeta } from '../../k8s/meta';
-import { TypedLocalObjectReference } from '../../cdi/v1beta1/k8s-storage';
+import { TypedLocalObjectReference } from '../../k8s/storage';
 import { OperationCondition } from './common';
 
 export const TARGET_READINESS_POLICIES = [

@@ -1,7 +1,9 @@
 /** Admission checks of the snapshot group: a snapshot names its VM, a restore its snapshot and target. */
 import { defineRule, type Rule } from '../../validation/rule';
 import { error, type Issue } from '../../validation/issue';
-import { dig, jsonPatchIssues, text, typedRefIssues, type AllowedRef } from './support';
+import { dig, text } from '../../validation/readers';
+import { typedRefIssues, type AllowedRef } from '../../validation/typed-ref';
+import { jsonPatchIssues } from '../../validation/json-patch';
 
 const VIRTUAL_MACHINE: AllowedRef = { kind: 'VirtualMachine', apiGroup: 'kubevirt.io' };
 

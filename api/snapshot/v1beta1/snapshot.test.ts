@@ -7,7 +7,7 @@ import {
   errorLines,
   sampleVirtualMachineSpec,
   undocumentedProperties,
-} from './kind-test-kit';
+} from '../../testing/crd-kit';
 import {
   kinds,
   VirtualMachineRestoreKind,

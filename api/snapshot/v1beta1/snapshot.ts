@@ -14,7 +14,7 @@ import {
   type Static,
 } from '../../schema/dsl';
 import type { ObjectMeta } from '../../k8s/meta';
-import { TypedLocalObjectReference } from '../../cdi/v1beta1/k8s-storage';
+import { TypedLocalObjectReference } from '../../k8s/storage';
 import { OperationCondition, OperationError } from './common';
 
 export const DELETION_POLICIES = ['Delete', 'Retain'] as const;

@@ -1,6 +1,6 @@
 /** KubeVirt's admission rules for kubevirt.io/v1 kinds, shared by every entry point. */
 import { defineRule, type Rule } from '../../../validation/rule';
-import { dig } from './util';
+import { dig } from '../../../validation/readers';
 import { checkVmiSpec } from './vmi-spec';
 import { checkVmSpec } from './vm';
 

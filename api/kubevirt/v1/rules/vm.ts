@@ -1,16 +1,10 @@
 /** KubeVirt's admission rules for a VirtualMachine (and VM templates in pools). */
 import { error, type Issue } from '../../../validation/issue';
-import { arr, dig, has, obj, str, type Json } from './util';
+import { dig, has, record, records, str, type Json } from '../../../validation/readers';
 import { checkVmiSpec } from './vmi-spec';
+import { RUN_STRATEGIES } from '../vm';
 
-export const RUN_STRATEGIES = [
-  'Always',
-  'RerunOnFailure',
-  'Once',
-  'Manual',
-  'Halted',
-  'WaitAsReceiver',
-] as const;
+export { RUN_STRATEGIES };
 
 /** VM template fields an instancetype always provides; setting them too is a conflict. */
 export const INSTANCETYPE_OWNED_FIELDS: readonly (readonly string[])[] = [
@@ -62,8 +56,8 @@ export function checkRunStrategy(spec: Json, base: string): Issue[] {
 
 function checkDataVolumeTemplates(spec: Json, base: string): Issue[] {
   const issues: Issue[] = [];
-  const volumes = arr(dig(spec, 'template', 'spec', 'volumes'));
-  arr(spec.dataVolumeTemplates).forEach((dv, i) => {
+  const volumes = records(dig(spec, 'template', 'spec', 'volumes'));
+  records(spec.dataVolumeTemplates).forEach((dv, i) => {
     const at = `${base}.dataVolumeTemplates[${i}]`;
     const name = str(dig(dv, 'metadata', 'name'));
     if (!name) {
@@ -109,10 +103,10 @@ function checkInstancetypeConflicts(spec: Json, base: string): Issue[] {
 
 /** Every rule for a VirtualMachine spec at `base` (`spec` for a VM). */
 export function checkVmSpec(specValue: unknown, base: string): Issue[] {
-  const spec = obj(specValue);
+  const spec = record(specValue);
   if (!spec) return [];
   const issues: Issue[] = [...checkRunStrategy(spec, base)];
-  if (!obj(spec.template)) {
+  if (!record(spec.template)) {
     issues.push(error(`${base}.template`, 'missing virtual machine template.', 'vm.template-required'));
     return issues;
   }

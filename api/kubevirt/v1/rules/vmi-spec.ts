@@ -5,7 +5,13 @@
  */
 import { error, field, index, type Issue } from '../../../validation/issue';
 import { parseQuantity } from '../../../quantity';
-import { arr, dig, enabledMarker, has, obj, str, type Json } from './util';
+import { dig, has, record, records, str, type Json } from '../../../validation/readers';
+import { enabledMarker } from './util';
+import { DISK_BUSES } from '../devices-disks';
+import { EVICTION_STRATEGIES } from '../vmi';
+
+// Value sets the schema defines, re-exported under the names the rules module always offered.
+export { DISK_BUSES, EVICTION_STRATEGIES };
 
 /** Volume source fields of KubeVirt's Volume; exactly one must be set. */
 export const VOLUME_SOURCES = [
@@ -24,6 +30,7 @@ export const VOLUME_SOURCES = [
   'serviceAccount',
   'downwardMetrics',
   'memoryDump',
+  'containerPath',
 ] as const;
 
 export const INTERFACE_BINDINGS = [
@@ -33,11 +40,10 @@ export const INTERFACE_BINDINGS = [
   'slirp',
   'macvtap',
   'passt',
+  'passtBinding',
   'binding',
 ] as const;
-export const DISK_BUSES = ['virtio', 'scsi', 'sata', 'usb'] as const;
 export const INTERFACE_MODELS = ['e1000', 'e1000e', 'ne2k_pci', 'pcnet', 'rtl8139', 'virtio'] as const;
-export const EVICTION_STRATEGIES = ['LiveMigrate', 'LiveMigrateIfPossible', 'None', 'External'] as const;
 /** KubeVirt's size limit for inline cloud-init user-data and network-data. */
 export const CLOUD_INIT_MAX_BYTES = 2048;
 
@@ -53,8 +59,8 @@ function diskTargets(disk: Json): string[] {
 function checkDisks(spec: Json, base: string): Issue[] {
   const issues: Issue[] = [];
   const disksPath = `${base}.domain.devices.disks`;
-  const disks = arr(dig(spec, 'domain', 'devices', 'disks'));
-  const volumeNames = new Set(arr(spec.volumes).map((v) => str(v.name)));
+  const disks = records(dig(spec, 'domain', 'devices', 'disks'));
+  const volumeNames = new Set(records(spec.volumes).map((v) => str(v.name)));
   const seen = new Map<string, number>();
   disks.forEach((disk, i) => {
     const at = index(disksPath, i);
@@ -187,8 +193,8 @@ function checkBootOrderUnique(spec: Json, base: string): Issue[] {
         );
       used.add(order);
     });
-  visit(arr(dig(spec, 'domain', 'devices', 'disks')), `${base}.domain.devices.disks`);
-  visit(arr(dig(spec, 'domain', 'devices', 'interfaces')), `${base}.domain.devices.interfaces`);
+  visit(records(dig(spec, 'domain', 'devices', 'disks')), `${base}.domain.devices.disks`);
+  visit(records(dig(spec, 'domain', 'devices', 'interfaces')), `${base}.domain.devices.interfaces`);
   return issues;
 }
 
@@ -199,16 +205,16 @@ function cloudInitBytes(text: string | undefined, b64: string | undefined): numb
 
 function checkCloudInit(volume: Json, at: string, issues: Issue[]): void {
   for (const source of ['cloudInitNoCloud', 'cloudInitConfigDrive']) {
-    const ci = obj(volume[source]);
+    const ci = record(volume[source]);
     if (!ci) continue;
     const cp = field(at, source);
     const userSources = [
-      has(obj(ci.userDataSecretRef), 'name'),
+      has(record(ci.userDataSecretRef), 'name'),
       !!str(ci.userDataBase64),
       !!str(ci.userData),
     ].filter(Boolean).length;
     const netSources = [
-      has(obj(ci.networkDataSecretRef), 'name'),
+      has(record(ci.networkDataSecretRef), 'name'),
       !!str(ci.networkDataBase64),
       !!str(ci.networkData),
     ].filter(Boolean).length;
@@ -262,10 +268,10 @@ function checkVolumes(spec: Json, base: string): Issue[] {
   const seen = new Map<string, number>();
   const counts = { serviceAccount: 0, downwardMetrics: 0, memoryDump: 0 };
   const diskOrFs = new Set([
-    ...arr(dig(spec, 'domain', 'devices', 'disks')).map((d) => str(d.name)),
-    ...arr(dig(spec, 'domain', 'devices', 'filesystems')).map((d) => str(d.name)),
+    ...records(dig(spec, 'domain', 'devices', 'disks')).map((d) => str(d.name)),
+    ...records(dig(spec, 'domain', 'devices', 'filesystems')).map((d) => str(d.name)),
   ]);
-  arr(spec.volumes).forEach((volume, i) => {
+  records(spec.volumes).forEach((volume, i) => {
     const at = index(volumesPath, i);
     const name = str(volume.name) ?? '';
     if (seen.has(name)) {
@@ -302,7 +308,7 @@ function checkVolumes(spec: Json, base: string): Issue[] {
       );
     }
     checkCloudInit(volume, at, issues);
-    const hostDisk = obj(volume.hostDisk);
+    const hostDisk = record(volume.hostDisk);
     if (hostDisk) {
       const hp = field(at, 'hostDisk');
       if (!str(hostDisk.path))
@@ -389,8 +395,8 @@ function checkNetworks(spec: Json, base: string): Issue[] {
   const issues: Issue[] = [];
   const ifacesPath = `${base}.domain.devices.interfaces`;
   const networksPath = `${base}.networks`;
-  const interfaces = arr(dig(spec, 'domain', 'devices', 'interfaces'));
-  const networks = arr(spec.networks);
+  const interfaces = records(dig(spec, 'domain', 'devices', 'interfaces'));
+  const networks = records(spec.networks);
   const networkByName = new Map<string, Json>();
   networks.forEach((net, i) => {
     const at = index(networksPath, i);
@@ -532,7 +538,7 @@ function checkNetworks(spec: Json, base: string): Issue[] {
       );
     }
     if (net && has(net, 'pod')) {
-      arr(iface.ports).forEach((port, p) => {
+      records(iface.ports).forEach((port, p) => {
         const pp = index(field(at, 'ports'), p);
         if (!port.port) issues.push(error(pp, 'Port field is mandatory.', 'vmi.port-required'));
         else if (typeof port.port === 'number' && (port.port < 0 || port.port > 65535))
@@ -600,7 +606,7 @@ function checkMemory(spec: Json, base: string, requireMemory: boolean): Issue[] 
       ),
     );
   }
-  if (requireMemory && !requests && guest === undefined && !obj(hugepages)) {
+  if (requireMemory && !requests && guest === undefined && !record(hugepages)) {
     issues.push(
       error(
         `${d}.memory`,
@@ -614,7 +620,7 @@ function checkMemory(spec: Json, base: string, requireMemory: boolean): Issue[] 
 
 function checkCpu(spec: Json, base: string): Issue[] {
   const issues: Issue[] = [];
-  const cpu = obj(dig(spec, 'domain', 'cpu'));
+  const cpu = record(dig(spec, 'domain', 'cpu'));
   const c = `${base}.domain.cpu`;
   if (!cpu) return issues;
   if (cpu.isolateEmulatorThread === true && cpu.dedicatedCpuPlacement !== true) {
@@ -649,7 +655,7 @@ function checkCpu(spec: Json, base: string): Issue[] {
       ),
     );
   }
-  arr(cpu.features).forEach((f, i) => {
+  records(cpu.features).forEach((f, i) => {
     const policy = str(f.policy);
     if (policy !== undefined && !['', 'force', 'require', 'optional', 'disable', 'forbid'].includes(policy)) {
       issues.push(
@@ -667,7 +673,7 @@ function checkCpu(spec: Json, base: string): Issue[] {
 function checkFirmware(spec: Json, base: string): Issue[] {
   const issues: Issue[] = [];
   const d = `${base}.domain`;
-  const bootloader = obj(dig(spec, 'domain', 'firmware', 'bootloader'));
+  const bootloader = record(dig(spec, 'domain', 'firmware', 'bootloader'));
   if (bootloader && has(bootloader, 'efi') && has(bootloader, 'bios')) {
     issues.push(
       error(
@@ -677,7 +683,7 @@ function checkFirmware(spec: Json, base: string): Issue[] {
       ),
     );
   }
-  const efi = obj(bootloader?.efi);
+  const efi = record(bootloader?.efi);
   const secureBoot = !!efi && efi.secureBoot !== false;
   if (secureBoot && !enabledMarker(dig(spec, 'domain', 'features', 'smm'))) {
     issues.push(
@@ -698,7 +704,7 @@ function checkFirmware(spec: Json, base: string): Issue[] {
       ),
     );
   }
-  const kernelBoot = obj(dig(spec, 'domain', 'firmware', 'kernelBoot'));
+  const kernelBoot = record(dig(spec, 'domain', 'firmware', 'kernelBoot'));
   if (kernelBoot && !has(kernelBoot, 'container') && str(kernelBoot.kernelArgs)) {
     issues.push(
       error(
@@ -712,7 +718,7 @@ function checkFirmware(spec: Json, base: string): Issue[] {
 }
 
 function checkProbe(spec: Json, base: string, name: 'readinessProbe' | 'livenessProbe'): Issue[] {
-  const probe = obj(spec[name]);
+  const probe = record(spec[name]);
   if (!probe) return [];
   const p = `${base}.${name}`;
   const handlers = ['httpGet', 'tcpSocket', 'exec', 'guestAgentPing'].filter((h) => has(probe, h));
@@ -727,7 +733,7 @@ function checkProbe(spec: Json, base: string, name: 'readinessProbe' | 'liveness
         'vmi.probe-one-handler',
       ),
     );
-  if (!arr(spec.networks).some((n) => has(n, 'pod')) && arr(spec.networks).length > 0) {
+  if (!records(spec.networks).some((n) => has(n, 'pod')) && records(spec.networks).length > 0) {
     for (const h of ['httpGet', 'tcpSocket']) {
       if (has(probe, h))
         issues.push(
@@ -792,12 +798,12 @@ function checkMisc(spec: Json, base: string): Issue[] {
       ),
     );
   }
-  if (dnsPolicy === 'None' && !obj(spec.dnsConfig)) {
+  if (dnsPolicy === 'None' && !record(spec.dnsConfig)) {
     issues.push(
       error(`${base}.dnsConfig`, 'must provide `dnsConfig` when `dnsPolicy` is None', 'vmi.dns-config'),
     );
   }
-  const inputs = arr(dig(spec, 'domain', 'devices', 'inputs'));
+  const inputs = records(dig(spec, 'domain', 'devices', 'inputs'));
   inputs.forEach((input, i) => {
     const at = index(`${base}.domain.devices.inputs`, i);
     const bus = str(input.bus);
@@ -806,7 +812,7 @@ function checkMisc(spec: Json, base: string): Issue[] {
     if (str(input.type) !== 'tablet')
       issues.push(error(`${at}.type`, 'Input device can have only tablet type.', 'vmi.input-type'));
   });
-  const sound = obj(dig(spec, 'domain', 'devices', 'sound'));
+  const sound = record(dig(spec, 'domain', 'devices', 'sound'));
   if (sound) {
     const model = str(sound.model);
     if (model && model !== 'ich9' && model !== 'ac97')
@@ -837,19 +843,19 @@ function checkMisc(spec: Json, base: string): Issue[] {
 
 function checkAccessCredentials(spec: Json, base: string): Issue[] {
   const issues: Issue[] = [];
-  const volumes = arr(spec.volumes);
+  const volumes = records(spec.volumes);
   const hasNoCloud = volumes.some((v) => has(v, 'cloudInitNoCloud'));
   const hasConfigDrive = volumes.some((v) => has(v, 'cloudInitConfigDrive'));
-  arr(spec.accessCredentials).forEach((cred, i) => {
+  records(spec.accessCredentials).forEach((cred, i) => {
     const at = index(`${base}.accessCredentials`, i);
     const kinds = ['sshPublicKey', 'userPassword'].filter((k) => has(cred, k));
     if (kinds.length !== 1)
       issues.push(
         error(at, `${at} must have exactly one access credential type set`, 'vmi.access-credential-type'),
       );
-    const ssh = obj(cred.sshPublicKey);
+    const ssh = record(cred.sshPublicKey);
     if (ssh) {
-      const method = obj(ssh.propagationMethod) ?? {};
+      const method = record(ssh.propagationMethod) ?? {};
       if (has(method, 'noCloud') && !hasNoCloud) {
         issues.push(
           error(
@@ -877,7 +883,7 @@ function checkAccessCredentials(spec: Json, base: string): Issue[] {
             'vmi.access-credential-method',
           ),
         );
-      if (!has(obj(ssh.source), 'secret'))
+      if (!has(record(ssh.source), 'secret'))
         issues.push(
           error(
             `${at}.sshPublicKey.source`,
@@ -896,7 +902,7 @@ export function checkVmiSpec(
   base: string,
   options: { requireMemory?: boolean } = {},
 ): Issue[] {
-  const spec = obj(specValue);
+  const spec = record(specValue);
   if (!spec) return [];
   return [
     ...checkDisks(spec, base),
