@@ -9,8 +9,9 @@ import * as crds from './commands/crds';
 import * as validate from './commands/validate';
 import * as launch from './commands/launch';
 import * as launcher from './commands/launcher';
+import * as controller from './commands/controller';
 
-const COMMANDS: { register(program: Command): void }[] = [crds, validate, launch, launcher];
+const COMMANDS: { register(program: Command): void }[] = [crds, validate, launch, launcher, controller];
 
 /** The package version, from the source tree (cli/) or the compiled one (dist/cli/). */
 function packageVersion(): string {

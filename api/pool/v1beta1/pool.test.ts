@@ -111,3 +111,35 @@ describe('VirtualMachinePool', () => {
     expect(undocumentedProperties(VirtualMachinePoolKind)).toEqual([]);
   });
 });
+
+describe('pool member VM template', () => {
+  it('gets the VirtualMachine admission rules at its own path', () => {
+    const { validateObject } = jest.requireActual('../../validation/validate') as typeof import('../../validation/validate');
+    const pool = {
+      apiVersion: 'pool.kubevirt.io/v1beta1',
+      kind: 'VirtualMachinePool',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        virtualMachineTemplate: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            runStrategy: 'Always',
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: {
+                domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root', disk: { bus: 'ide' } }] } },
+                volumes: [{ name: 'root', containerDisk: { image: 'example/disk' } }],
+              },
+            },
+          },
+        },
+      },
+    };
+    const issues = validateObject(pool);
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'spec.virtualMachineTemplate.spec.template.spec.domain.devices.disks[0].disk.bus: IDE bus is not supported',
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 /** Admission checks of VirtualMachinePool: its selector must select the VMs it creates. */
+import { checkVmSpec } from '../../kubevirt/v1/rules/vm';
 import { defineRule, type Rule } from '../../validation/rule';
 import { error, show, type Issue } from '../../validation/issue';
 import { dig, list, record } from '../../validation/readers';
@@ -89,4 +90,11 @@ export const poolStrategies = defineRule<unknown>({
   },
 });
 
-export const poolRules: readonly Rule[] = [poolSelectorMatchesTemplate, poolStrategies];
+/** The member VM spec gets every VirtualMachine admission rule, at its own path. */
+const poolVmTemplate = defineRule<unknown>({
+  id: 'pool.vm-template',
+  summary: 'the VirtualMachine template of a pool passes the VirtualMachine rules',
+  check: (pool) => checkVmSpec(dig(pool, 'spec', 'virtualMachineTemplate', 'spec'), 'spec.virtualMachineTemplate.spec'),
+});
+
+export const poolRules: readonly Rule[] = [poolSelectorMatchesTemplate, poolStrategies, poolVmTemplate];

@@ -191,6 +191,15 @@ describe('VMI admission rules', () => {
     expect(only(atLimit, 'vmi.cloud-init-userdata-size')).toEqual([]);
   });
 
+  it('cloud-init user-data from a Secret alone is enough', () => {
+    const issues = vmiWith((s) => ((s.volumes as Spec[])[1] = { name: 'cloudinit', cloudInitNoCloud: { secretRef: { name: 'userdata' } } }));
+    expect(issues).toEqual([]);
+    const empty = vmiWith((s) => ((s.volumes as Spec[])[1] = { name: 'cloudinit', cloudInitNoCloud: {} }));
+    expect(only(empty, 'vmi.cloud-init-empty')[0].message).toBe(
+      'spec.volumes[1].cloudInitNoCloud must have at least one userdatasource or one networkdatasource set.',
+    );
+  });
+
   it('the IDE bus and unknown buses', () => {
     const issues = vmiWith((s) => {
       (s.domain.devices.disks as Spec[])[0].disk = { bus: 'ide' };

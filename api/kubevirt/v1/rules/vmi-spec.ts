@@ -209,7 +209,7 @@ function checkCloudInit(volume: Json, at: string, issues: Issue[]): void {
     if (!ci) continue;
     const cp = field(at, source);
     const userSources = [
-      has(record(ci.userDataSecretRef), 'name'),
+      has(record(ci.secretRef), 'name'),
       !!str(ci.userDataBase64),
       !!str(ci.userData),
     ].filter(Boolean).length;

@@ -1,0 +1,286 @@
+/**
+ * The controller process: informers over VMs, VMIs and launcher pods (kubevirt.io=virt-launcher),
+ * one work queue and reconciler per kind, leader election on a Lease, Prometheus metrics, and a
+ * graceful stop (queues drained of workers, lease released, watches closed).
+ */
+import * as os from 'os';
+import type { VirtualMachine, VirtualMachineInstance } from '../api/kubevirt/v1';
+import { byNamespace } from './runtime/cache';
+import { errorMessage } from './runtime/errors';
+import { EventRecorder } from './runtime/events';
+import { Informer } from './runtime/informer';
+import { KubeClient } from './runtime/kube-client';
+import { objectKey } from './runtime/keys';
+import { LeaderElector } from './runtime/leader-election';
+import { ControllerMetrics, type PhaseCountRow } from './runtime/metrics';
+import { PODS, VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from './runtime/resources';
+import { WorkQueue, DEFAULT_RATE_LIMIT } from './runtime/workqueue';
+import { VmReconciler, type ReconcileResult } from './vm/reconciler';
+import { controllerUid } from './vm/vmi-from-vm';
+import { CREATED_BY_LABEL, LAUNCHER_LABEL, LAUNCHER_LABEL_VALUE } from './vmi/launcher-pod';
+import type { LauncherPod } from './vmi/phase';
+import { CREATED_BY_INDEX, VmiReconciler } from './vmi/reconciler';
+
+export interface ControllerOptions {
+  readonly kubeconfig: string;
+  /** Serve metrics on this port (0 = any free port); undefined = no metrics server. */
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
+  readonly leaderElect?: boolean;
+  readonly leaseNamespace?: string;
+  readonly leaseName?: string;
+  readonly identity?: string;
+  /** Only watch and reconcile this namespace (all namespaces when undefined). */
+  readonly namespace?: string;
+  readonly workers?: number;
+  readonly launcherImage?: string;
+  readonly log?: (message: string) => void;
+  /** Called when leadership is lost after it was held (the CLI exits, as controller-runtime does). */
+  readonly onLostLeadership?: () => void;
+}
+
+interface Worker {
+  readonly queue: WorkQueue;
+  readonly reconcile: (key: string) => Promise<ReconcileResult>;
+}
+
+export class ControllerManager {
+  readonly vms: Informer<VirtualMachine>;
+  readonly vmis: Informer<VirtualMachineInstance>;
+  readonly pods: Informer<LauncherPod>;
+  readonly metrics: ControllerMetrics;
+  /** Reconciles done per kind (for tests and the status line). */
+  readonly reconciles = { vm: 0, vmi: 0 };
+  private readonly workers: Worker[];
+  private readonly running: Promise<void>[] = [];
+  private readonly elector: LeaderElector | undefined;
+  private leading = false;
+  private metricsServer: { port: number; close(): Promise<void> } | undefined;
+  private stopped = false;
+
+  private constructor(
+    readonly client: KubeClient,
+    private readonly options: ControllerOptions,
+  ) {
+    const log = (m: string): void => (options.log ?? ((x) => console.error(`[virtkit-controller] ${x}`)))(m);
+    const ns = options.namespace;
+    const watchOpts = { onError: log };
+    this.vms = new Informer(
+      client.listWatch<VirtualMachine>(VIRTUAL_MACHINES, undefined, ns),
+      { namespace: byNamespace },
+      watchOpts,
+    );
+    this.vmis = new Informer(
+      client.listWatch<VirtualMachineInstance>(VIRTUAL_MACHINE_INSTANCES, undefined, ns),
+      { namespace: byNamespace },
+      watchOpts,
+    );
+    this.pods = new Informer(
+      client.listWatch<LauncherPod>(PODS, `${LAUNCHER_LABEL}=${LAUNCHER_LABEL_VALUE}`, ns),
+      { [CREATED_BY_INDEX]: (p: LauncherPod) => [p.metadata?.labels?.[CREATED_BY_LABEL] ?? ''] },
+      watchOpts,
+    );
+    this.metrics = new ControllerMetrics({
+      vmiPhaseRows: () => this.vmis.cache.list().map(phaseRow),
+      vmsPerNamespace: () => {
+        const m = new Map<string, number>();
+        for (const vm of this.vms.cache.list())
+          m.set(vm.metadata?.namespace ?? '', (m.get(vm.metadata?.namespace ?? '') ?? 0) + 1);
+        return m;
+      },
+      isLeader: () => this.leading,
+      isReady: () => this.ready,
+    });
+    const recorder = new EventRecorder(client, log, options.identity ?? os.hostname());
+    const vmQueue = new WorkQueue(
+      'virt-controller-vm',
+      DEFAULT_RATE_LIMIT,
+      this.metrics.queueHooks('virt-controller-vm'),
+    );
+    const vmiQueue = new WorkQueue(
+      'virt-controller-vmi',
+      DEFAULT_RATE_LIMIT,
+      this.metrics.queueHooks('virt-controller-vmi'),
+    );
+    const vmR = new VmReconciler(client, this.vms, this.vmis, recorder);
+    const vmiR = new VmiReconciler(
+      client,
+      this.vmis,
+      this.pods,
+      recorder,
+      options.launcherImage,
+      (key, uid) => this.vms.cache.get(key)?.metadata?.uid === uid,
+    );
+    this.workers = [
+      {
+        queue: vmQueue,
+        reconcile: (k) => {
+          this.reconciles.vm++;
+          return vmR.reconcile(k);
+        },
+      },
+      {
+        queue: vmiQueue,
+        reconcile: (k) => {
+          this.reconciles.vmi++;
+          return vmiR.reconcile(k);
+        },
+      },
+    ];
+
+    const enqueueVm = (o: VirtualMachine): void => vmQueue.add(objectKey(o));
+    this.vms.addHandlers({ onAdd: enqueueVm, onUpdate: (_, n) => enqueueVm(n), onDelete: enqueueVm });
+    const onVmi = (o: VirtualMachineInstance): void => {
+      vmiQueue.add(objectKey(o));
+      // The VM of a VMI has the same name; only VMIs a VM controls wake it.
+      if (controllerUid(o)) vmQueue.add(objectKey(o));
+    };
+    this.vmis.addHandlers({
+      onAdd: onVmi,
+      onUpdate: (old, cur) => {
+        onVmi(cur);
+        if (this.leading) observeTransitions(this.metrics, old, cur);
+      },
+      onDelete: onVmi,
+    });
+    const onPod = (p: LauncherPod): void => {
+      const uid = p.metadata?.labels?.[CREATED_BY_LABEL];
+      const owner = uid ? this.vmis.cache.list().find((v) => v.metadata?.uid === uid) : undefined;
+      if (owner) vmiQueue.add(objectKey(owner));
+    };
+    this.pods.addHandlers({ onAdd: onPod, onUpdate: (_, n) => onPod(n), onDelete: onPod });
+
+    if (options.leaderElect) {
+      this.elector = new LeaderElector(client, {
+        namespace: options.leaseNamespace ?? 'kube-system',
+        name: options.leaseName ?? 'virtkit-controller',
+        identity: options.identity ?? `${os.hostname()}_${process.pid}`,
+        log,
+      });
+    }
+  }
+
+  static async create(options: ControllerOptions): Promise<ControllerManager> {
+    return new ControllerManager(await KubeClient.fromKubeconfig(options.kubeconfig), options);
+  }
+
+  get ready(): boolean {
+    return this.vms.hasSynced && this.vmis.hasSynced && this.pods.hasSynced;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get metricsPort(): number | undefined {
+    return this.metricsServer?.port;
+  }
+
+  /** Start caches and metrics; reconcile now, or once elected when leader election is on. */
+  async start(): Promise<void> {
+    this.vms.start();
+    this.vmis.start();
+    this.pods.start();
+    if (this.options.metricsPort !== undefined) {
+      this.metricsServer = await this.metrics.serve(
+        this.options.metricsPort,
+        this.options.metricsHost ?? '0.0.0.0',
+        () => this.ready,
+      );
+    }
+    if (!this.elector) {
+      await this.lead();
+      return;
+    }
+    void this.elector.run(
+      () => void this.lead(),
+      () => {
+        const wasLeading = this.leading;
+        this.leading = false;
+        for (const w of this.workers) w.queue.shutDown();
+        if (wasLeading && !this.stopped) this.options.onLostLeadership?.();
+      },
+    );
+  }
+
+  /** Resolves once this instance reconciles (immediately without leader election). */
+  async waitUntilLeading(): Promise<void> {
+    while (!this.leading && !this.stopped) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  private async lead(): Promise<void> {
+    await Promise.all([this.vms.waitForSync(), this.vmis.waitForSync(), this.pods.waitForSync()]);
+    if (this.stopped) return;
+    this.leading = true;
+    // Everything known is reconciled once: this is what makes a restart safe.
+    for (const vm of this.vms.cache.list()) this.workers[0].queue.add(objectKey(vm));
+    for (const vmi of this.vmis.cache.list()) this.workers[1].queue.add(objectKey(vmi));
+    const n = this.options.workers ?? 2;
+    for (const w of this.workers) for (let i = 0; i < n; i++) this.running.push(this.work(w));
+  }
+
+  private async work(w: Worker): Promise<void> {
+    const log = this.options.log ?? ((x: string) => console.error(`[virtkit-controller] ${x}`));
+    for (;;) {
+      const key = await w.queue.get();
+      if (key === undefined) return;
+      try {
+        const r = await w.reconcile(key);
+        w.queue.forget(key);
+        if (r.requeueAfterMs) w.queue.addAfter(key, r.requeueAfterMs);
+      } catch (err) {
+        log(
+          `${w.queue.name}: reconciling ${key} failed (retry ${w.queue.numRequeues(key) + 1}): ${errorMessage(err)}`,
+        );
+        w.queue.addRateLimited(key);
+      } finally {
+        w.queue.done(key);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const w of this.workers) w.queue.shutDown();
+    await Promise.all(this.running);
+    await this.elector?.stop();
+    this.leading = false;
+    await Promise.all([this.vms.stop(), this.vmis.stop(), this.pods.stop()]);
+    await this.metricsServer?.close();
+  }
+}
+
+function phaseRow(vmi: VirtualMachineInstance): PhaseCountRow {
+  const a = vmi.metadata?.annotations ?? {};
+  const l = vmi.metadata?.labels ?? {};
+  return {
+    node: vmi.status?.nodeName ?? '',
+    phase: vmi.status?.phase ?? 'Pending',
+    os: a['vm.kubevirt.io/os'] ?? '<none>',
+    workload: a['vm.kubevirt.io/workload'] ?? '<none>',
+    flavor: a['vm.kubevirt.io/flavor'] ?? '<none>',
+    instanceType:
+      l['kubevirt.io/instancetype-name'] ?? l['kubevirt.io/cluster-instancetype-name'] ?? '<none>',
+    preference: l['kubevirt.io/preference-name'] ?? l['kubevirt.io/cluster-preference-name'] ?? '<none>',
+  };
+}
+
+/** Observe phase-transition histograms for phases `cur` entered since `old`. */
+export function observeTransitions(
+  m: ControllerMetrics,
+  old: VirtualMachineInstance,
+  cur: VirtualMachineInstance,
+): void {
+  const before = old.status?.phaseTransitionTimestamps ?? [];
+  const after = cur.status?.phaseTransitionTimestamps ?? [];
+  const created = Date.parse(cur.metadata?.creationTimestamp ?? '');
+  for (let i = before.length; i < after.length; i++) {
+    const t = Date.parse(after[i].phaseTransitionTimestamp ?? '');
+    const phase = after[i].phase ?? 'Unknown';
+    if (!Number.isFinite(t)) continue;
+    if (Number.isFinite(created)) m.fromCreation.observe({ phase }, Math.max(0, (t - created) / 1000));
+    const prev = i > 0 ? Date.parse(after[i - 1].phaseTransitionTimestamp ?? '') : NaN;
+    if (Number.isFinite(prev)) m.betweenPhases.observe({ phase }, Math.max(0, (t - prev) / 1000));
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The VM controller's decisions, separated from I/O: given the VM, its VMI (if any) and the
+ * time, what to create or delete and what the VM status must say. Follows KubeVirt's run
+ * strategies exactly:
+ *   Always          keep a VMI; a final one (or a Stop request for it) is deleted and a new one
+ *                   started, subject to crash-loop back-off;
+ *   RerunOnFailure  delete a final VMI; re-start only after Failed (a Start request is queued);
+ *                   Succeeded stays stopped;
+ *   Once            start a VMI when none exists; never restart it;
+ *   Manual          start on a Start request, stop on a Stop request for the current VMI;
+ *   Halted          no VMI; a Start request switches the VM to Always (running: true for VMs
+ *                   still using the deprecated field), as KubeVirt does;
+ *   running: true / false   = Always / Halted.
+ */
+import type {
+  RunStrategy,
+  VirtualMachine,
+  VirtualMachineCondition,
+  VirtualMachineInstance,
+  VirtualMachineStatus,
+} from '../../api/kubevirt/v1';
+import { findCondition, removeCondition, setCondition } from '../runtime/conditions';
+import type { EventSpec } from '../runtime/events';
+import { printableStatus } from './printable-status';
+import {
+  effectiveRunStrategy,
+  firstRequestDone,
+  hasStartRequest,
+  hasStopRequestFor,
+  isFinal,
+  isMarkedForDeletion,
+} from './run-strategy';
+import { backoffLeftMs, nextStartFailure } from './start-failure';
+import { controllerUid, VM_CONTROLLER_FINALIZER, VM_GENERATION_ANNOTATION, vmiFromVm } from './vmi-from-vm';
+
+export interface VmInputs {
+  readonly vm: VirtualMachine;
+  readonly vmi: VirtualMachineInstance | undefined;
+  readonly now: Date;
+  readonly random?: () => number;
+  readonly dataVolumesProvisioning?: boolean;
+  readonly dataVolumeError?: boolean;
+}
+
+export interface VmDecision {
+  /** Create this VMI (POST; AlreadyExists means a previous attempt won). */
+  readonly createVmi?: VirtualMachineInstance;
+  /** Delete the VMI with this UID (precondition), e.g. on stop. */
+  readonly deleteVmi?: { readonly name: string; readonly uid: string };
+  readonly addFinalizer?: boolean;
+  readonly removeFinalizer?: boolean;
+  /** Remove the VM controller's finalizer from this final (or deleted) VMI once status is recorded. */
+  readonly releaseVmi?: {
+    readonly name: string;
+    readonly uid: string;
+    readonly finalizers: readonly string[];
+  };
+  /** Spec fields to change (only Halted + Start request, as KubeVirt does). */
+  readonly specPatch?: { runStrategy?: RunStrategy; running?: boolean };
+  /** Queue a Start request (RerunOnFailure after a failure). */
+  readonly appendStartRequest?: boolean;
+  readonly events: readonly EventSpec[];
+  /** Reconcile again after this many ms (crash-loop back-off). */
+  readonly requeueAfterMs?: number;
+  /** A problem that stops the VM from being reconciled (shown as the Failure condition). */
+  readonly syncError?: { readonly reason: string; readonly message: string };
+}
+
+function ref(vmi: VirtualMachineInstance): { name: string; uid: string } {
+  return { name: vmi.metadata?.name ?? '', uid: vmi.metadata?.uid ?? '' };
+}
+
+function stopEvent(vmi: VirtualMachineInstance): EventSpec {
+  return {
+    type: 'Normal',
+    reason: 'SuccessfulDelete',
+    message: `Stopping the virtual machine: deleting its instance ${vmi.metadata?.name} (uid ${vmi.metadata?.uid}, phase ${vmi.status?.phase ?? 'none'})`,
+  };
+}
+
+/** What to do about the VMI of `vm` under its run strategy. */
+export function decideVm(inputs: VmInputs): VmDecision {
+  const { vm, vmi, now } = inputs;
+  const events: EventSpec[] = [];
+  const name = vm.metadata?.name ?? '';
+  const hasFinalizer = (vm.metadata?.finalizers ?? []).includes(VM_CONTROLLER_FINALIZER);
+  const release =
+    vmi &&
+    (isFinal(vmi) || (vmi.status?.phase === 'WaitingForSync' && isMarkedForDeletion(vmi))) &&
+    (vmi.metadata?.finalizers ?? []).includes(VM_CONTROLLER_FINALIZER)
+      ? { ...ref(vmi), finalizers: vmi.metadata?.finalizers ?? [] }
+      : undefined;
+
+  if (vmi && controllerUid(vmi) !== vm.metadata?.uid) {
+    return {
+      events,
+      syncError: {
+        reason: 'FailedCreate',
+        message: `VirtualMachineInstance ${vm.metadata?.namespace}/${name} exists but is not controlled by this VirtualMachine (owner uid ${controllerUid(vmi) ?? 'none'}); delete it or rename the VM`,
+      },
+    };
+  }
+
+  if (isMarkedForDeletion(vm)) {
+    if (vmi && !isMarkedForDeletion(vmi)) {
+      events.push(stopEvent(vmi));
+      return { deleteVmi: ref(vmi), releaseVmi: release, events };
+    }
+    return { removeFinalizer: !vmi && hasFinalizer, releaseVmi: release, events };
+  }
+
+  const base = { addFinalizer: !hasFinalizer, releaseVmi: release };
+  const strategy = effectiveRunStrategy(vm);
+  const start = (): VmDecision => {
+    const failure = nextStartFailure(vm, strategy, vmi, now, inputs.random);
+    const wait = backoffLeftMs(failure, now);
+    if (wait > 0) return { ...base, events, requeueAfterMs: wait };
+    const created = vmiFromVm(vm);
+    events.push({
+      type: 'Normal',
+      reason: 'SuccessfulCreate',
+      message: `Starting the virtual machine: created its instance ${created.metadata?.name}`,
+    });
+    return { ...base, createVmi: created, events };
+  };
+  const stop = (extra: Partial<VmDecision> = {}): VmDecision => {
+    if (!vmi || isMarkedForDeletion(vmi)) return { ...base, events, ...extra };
+    events.push(stopEvent(vmi));
+    return { ...base, deleteVmi: ref(vmi), events, ...extra };
+  };
+
+  switch (strategy) {
+    case 'Always':
+      if (vmi) return hasStopRequestFor(vm, vmi) || isFinal(vmi) ? stop() : { ...base, events };
+      return start();
+    case 'RerunOnFailure':
+      if (vmi) {
+        const failed = vmi.status?.phase === 'Failed';
+        if (!isMarkedForDeletion(vmi) && (hasStopRequestFor(vm, vmi) || isFinal(vmi)))
+          return stop(failed ? { appendStartRequest: true } : {});
+        return { ...base, events };
+      }
+      // Coming from another strategy (or never started) starts; a finished run does not.
+      if (!hasStartRequest(vm) && vm.status?.runStrategy === strategy) return { ...base, events };
+      return start();
+    case 'Manual':
+      if (vmi) return hasStopRequestFor(vm, vmi) ? stop() : { ...base, events };
+      return hasStartRequest(vm) ? start() : { ...base, events };
+    case 'Halted':
+      if (!vmi) {
+        if (hasStartRequest(vm))
+          return {
+            ...base,
+            events,
+            specPatch: vm.spec.runStrategy !== undefined ? { runStrategy: 'Always' } : { running: true },
+          };
+        return { ...base, events };
+      }
+      return stop();
+    case 'Once':
+      return vmi ? { ...base, events } : start();
+    default:
+      return {
+        ...base,
+        events,
+        syncError: {
+          reason: 'FailedCreate',
+          message: `spec.runStrategy ${strategy} of VirtualMachine ${vm.metadata?.namespace}/${name} is not supported by virtkit yet`,
+        },
+      };
+  }
+}
+
+export interface VmStatusInputs extends VmInputs {
+  readonly startExpected: boolean;
+  readonly stopExpected: boolean;
+  readonly appendStartRequest?: boolean;
+  readonly syncError?: { readonly reason: string; readonly message: string };
+}
+
+type Cond = VirtualMachineCondition;
+
+function readyFromVmi(
+  prev: readonly Cond[] | undefined,
+  vmi: VirtualMachineInstance | undefined,
+  nowIso: string,
+): Cond[] {
+  if (!vmi)
+    return setCondition(prev, {
+      type: 'Ready',
+      status: 'False',
+      reason: 'VMINotExists',
+      message: 'VMI does not exist',
+      lastProbeTime: null,
+      lastTransitionTime: nowIso,
+    });
+  const r = findCondition(vmi.status?.conditions, 'Ready');
+  if (!r)
+    return setCondition(prev, {
+      type: 'Ready',
+      status: 'False',
+      reason: 'VMIConditionMissing',
+      message: 'VMI is missing the Ready condition',
+      lastProbeTime: null,
+      lastTransitionTime: nowIso,
+    });
+  return setCondition(prev, { ...r, type: 'Ready' } as Cond);
+}
+
+const NOT_COPIED = new Set(['Ready', 'Failure', 'RestartRequired']);
+
+/** The VM status after this round: everything observed, plus what this round decided. */
+export function vmStatus(i: VmStatusInputs): VirtualMachineStatus {
+  const { vm, vmi, now } = i;
+  const nowIso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const prev = vm.status ?? {};
+  const status: VirtualMachineStatus = { ...structuredClone(prev) };
+  const strategy = effectiveRunStrategy(vm);
+
+  status.created = vmi !== undefined;
+  status.ready = vmi !== undefined && findCondition(vmi.status?.conditions, 'Ready')?.status === 'True';
+  if (vmi) {
+    const gen = Number(vmi.metadata?.annotations?.[VM_GENERATION_ANNOTATION]);
+    if (Number.isInteger(gen)) status.observedGeneration = gen;
+    status.desiredGeneration = vm.metadata?.generation ?? status.desiredGeneration;
+  }
+  // Recorded once a VMI has existed, so it tells whether the VM was ever started.
+  if (status.runStrategy || status.created) status.runStrategy = strategy;
+
+  let requests = [...(prev.stateChangeRequests ?? [])];
+  if (firstRequestDone(vm, vmi)) requests = requests.slice(1);
+  if (i.appendStartRequest && !requests.some((r) => r.action === 'Start')) requests.push({ action: 'Start' });
+  if (requests.length) status.stateChangeRequests = requests;
+  else delete status.stateChangeRequests;
+
+  const failure = nextStartFailure(vm, strategy, vmi, now, i.random);
+  if (failure) status.startFailure = failure;
+  else delete status.startFailure;
+
+  let conditions = readyFromVmi(prev.conditions, vmi, nowIso);
+  conditions = i.syncError
+    ? setCondition(conditions, {
+        type: 'Failure',
+        status: 'True',
+        reason: i.syncError.reason,
+        message: i.syncError.message,
+        lastProbeTime: null,
+        lastTransitionTime: nowIso,
+      })
+    : removeCondition(conditions, 'Failure');
+  if (vmi) {
+    const fromVmi = new Set<string>();
+    for (const c of vmi.status?.conditions ?? []) {
+      if (NOT_COPIED.has(c.type)) continue;
+      fromVmi.add(c.type);
+      conditions = setCondition(conditions, { ...c } as Cond);
+    }
+    conditions = conditions.filter((c) => NOT_COPIED.has(c.type) || fromVmi.has(c.type));
+  }
+  status.conditions = conditions;
+
+  status.printableStatus = printableStatus({
+    vm: { ...vm, status },
+    vmi,
+    strategy,
+    startExpected: i.startExpected,
+    stopExpected: i.stopExpected,
+    dataVolumesProvisioning: i.dataVolumesProvisioning,
+    dataVolumeError: i.dataVolumeError,
+  });
+  return status;
+}
+
+/** decideVm then vmStatus, for callers (and tests) that want both at once. */
+export function reconcileVm(inputs: VmInputs): VmDecision & { status: VirtualMachineStatus } {
+  const decision = decideVm(inputs);
+  const status = vmStatus({
+    ...inputs,
+    startExpected: decision.createVmi !== undefined,
+    stopExpected: decision.deleteVmi !== undefined,
+    appendStartRequest: decision.appendStartRequest,
+    syncError: decision.syncError,
+  });
+  return { ...decision, status };
+}

@@ -1,0 +1,291 @@
+/**
+ * The launcher pod of a VMI (virt-launcher's role), rendered from the VMI alone. Pure.
+ *
+ * Contract with the node handler (docs/controller.md): container `compute` runs
+ * `virtkit launcher --vmi /var/run/virtkit/vmi/vmi.json --workdir /var/run/kubevirt-private`;
+ * the VMI (metadata + spec, as JSON) is in the pod annotation `virtkit.io/vmi` and reaches the
+ * container as that file through a downwardAPI volume (and as env VIRTKIT_VMI_JSON through a
+ * fieldRef), so both kubelet and the handler's local pod runtime can provide it.
+ */
+import { createHash } from 'crypto';
+import type { VirtualMachineInstance, Volume } from '../../api/kubevirt/v1';
+import { parseQuantity } from '../../api/quantity';
+import { guestMemoryBytes, topology } from '../../launcher/plan/machine';
+
+export const LAUNCHER_LABEL = 'kubevirt.io';
+export const LAUNCHER_LABEL_VALUE = 'virt-launcher';
+export const CREATED_BY_LABEL = 'kubevirt.io/created-by';
+export const VM_NAME_LABEL = 'vm.kubevirt.io/name';
+export const DOMAIN_LABEL = 'kubevirt.io/domain';
+export const NODE_NAME_LABEL = 'kubevirt.io/nodeName';
+export const VMI_ANNOTATION = 'virtkit.io/vmi';
+export const SCHEDULABLE_LABEL = 'kubevirt.io/schedulable';
+export const VMI_FILE = '/var/run/virtkit/vmi/vmi.json';
+export const WORK_DIR = '/var/run/kubevirt-private';
+export const DISKS_DIR = '/var/run/kubevirt-private/vmi-disks';
+export const DEFAULT_LAUNCHER_IMAGE = 'virtkit/launcher:latest';
+/** KubeVirt's default guest grace period, and the margin it adds at each layer (launcher, pod). */
+export const DEFAULT_GRACE_SECONDS = 30;
+export const GRACE_MARGIN_SECONDS = 15;
+
+export interface PodSketch {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    ownerReferences: {
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller: boolean;
+      blockOwnerDeletion: boolean;
+    }[];
+  };
+  spec: Record<string, unknown>;
+}
+
+/** Kubernetes' generateName alphabet (no vowels, no look-alikes). */
+const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/**
+ * Five characters derived from the VMI UID: looks like generateName's random suffix, but a
+ * second create for the same VMI (a restarted controller, a stale cache) hits AlreadyExists
+ * instead of making a duplicate pod.
+ */
+export function podSuffix(vmiUid: string): string {
+  const h = createHash('sha256').update(vmiUid).digest();
+  let s = '';
+  for (let i = 0; i < 5; i++) s += ALPHABET[h[i] % ALPHABET.length];
+  return s;
+}
+
+export function launcherPodName(vmi: VirtualMachineInstance): string {
+  // Pod names are at most 253 characters; "virt-launcher-" + name + "-xxxxx".
+  const base = `virt-launcher-${vmi.metadata?.name ?? ''}`.slice(0, 253 - 6);
+  return `${base}-${podSuffix(vmi.metadata?.uid ?? '')}`;
+}
+
+/** The vCPU count the guest gets (sockets * cores * threads). */
+export function vcpus(vmi: VirtualMachineInstance): number {
+  const t = topology(vmi.spec);
+  return t.sockets * t.cores * t.threads;
+}
+
+function cpuQuantity(millis: number): string {
+  return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
+}
+
+/**
+ * Pod resources: memory = guest RAM (request, and limit when the VMI sets one) + the launcher
+ * overhead; cpu from the VMI's requests/limits, else one tenth of a core per vCPU (KubeVirt's
+ * default CPU allocation ratio of 10).
+ */
+export function launcherResources(
+  vmi: VirtualMachineInstance,
+  overheadBytes: number,
+): { requests: Record<string, string>; limits?: Record<string, string> } {
+  const res = vmi.spec.domain.resources ?? {};
+  const guest = guestMemoryBytes(vmi.spec) ?? 0;
+  const requests: Record<string, string> = { memory: String(guest + overheadBytes) };
+  const limits: Record<string, string> = {};
+  const memLimit = parseQuantity(res.limits?.memory);
+  if (memLimit !== undefined) limits.memory = String(Math.max(memLimit, guest) + overheadBytes);
+  const cpuReq = parseQuantity(res.requests?.cpu);
+  const cpuLim = parseQuantity(res.limits?.cpu);
+  if (cpuReq !== undefined) requests.cpu = cpuQuantity(Math.round(cpuReq * 1000));
+  else if (cpuLim !== undefined) requests.cpu = cpuQuantity(Math.round(cpuLim * 1000));
+  else requests.cpu = cpuQuantity(100 * vcpus(vmi));
+  if (cpuLim !== undefined) limits.cpu = cpuQuantity(Math.round(cpuLim * 1000));
+  if (vmi.spec.domain.cpu?.dedicatedCpuPlacement) {
+    // Dedicated CPUs need the Guaranteed QoS class: whole cores, requests = limits.
+    requests.cpu = String(vcpus(vmi));
+    limits.cpu = requests.cpu;
+    limits.memory = requests.memory;
+  }
+  return Object.keys(limits).length ? { requests, limits } : { requests };
+}
+
+interface PodVolume {
+  name: string;
+  [source: string]: unknown;
+}
+
+/** Pod volumes for the VMI's volumes, and where the compute container mounts them. */
+export function launcherVolumes(vmi: VirtualMachineInstance): {
+  volumes: PodVolume[];
+  mounts: { name: string; mountPath: string; readOnly?: boolean }[];
+} {
+  const volumes: PodVolume[] = [];
+  const mounts: { name: string; mountPath: string; readOnly?: boolean }[] = [];
+  const mount = (v: Volume, source: Record<string, unknown>, readOnly?: boolean): void => {
+    volumes.push({ name: v.name, ...source });
+    mounts.push({ name: v.name, mountPath: `${DISKS_DIR}/${v.name}`, ...(readOnly ? { readOnly } : {}) });
+  };
+  for (const v of vmi.spec.volumes ?? []) {
+    if (v.persistentVolumeClaim)
+      mount(v, {
+        persistentVolumeClaim: {
+          claimName: v.persistentVolumeClaim.claimName,
+          ...(v.persistentVolumeClaim.readOnly ? { readOnly: true } : {}),
+        },
+      });
+    else if (v.dataVolume) mount(v, { persistentVolumeClaim: { claimName: v.dataVolume.name } });
+    else if (v.ephemeral?.persistentVolumeClaim)
+      mount(v, {
+        persistentVolumeClaim: { claimName: v.ephemeral.persistentVolumeClaim.claimName, readOnly: true },
+      });
+    else if (v.configMap)
+      mount(
+        v,
+        {
+          configMap: {
+            name: v.configMap.name,
+            ...(v.configMap.optional !== undefined ? { optional: v.configMap.optional } : {}),
+          },
+        },
+        true,
+      );
+    else if (v.secret)
+      mount(
+        v,
+        {
+          secret: {
+            secretName: v.secret.secretName,
+            ...(v.secret.optional !== undefined ? { optional: v.secret.optional } : {}),
+          },
+        },
+        true,
+      );
+    else if (v.hostDisk) {
+      const dir = v.hostDisk.path.replace(/\/[^/]*$/, '') || '/';
+      mount(v, {
+        hostPath: { path: dir, type: v.hostDisk.type === 'DiskOrCreate' ? 'DirectoryOrCreate' : 'Directory' },
+      });
+    } else if (v.emptyDisk || v.containerDisk) mount(v, { emptyDir: {} });
+    // cloudInit*, sysprep sources come from the VMI itself (or Secrets read by the handler);
+    // downwardAPI, serviceAccount and downwardMetrics are generated by the launcher.
+  }
+  return { volumes, mounts };
+}
+
+export interface LauncherPodOptions {
+  readonly overheadBytes: number;
+  readonly image?: string;
+}
+
+/** The VMI as the launcher needs it: identity and spec, not status. */
+export function vmiForLauncher(vmi: VirtualMachineInstance): string {
+  const m = vmi.metadata ?? {};
+  return JSON.stringify({
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachineInstance',
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      labels: m.labels,
+      annotations: m.annotations,
+    },
+    spec: vmi.spec,
+  });
+}
+
+export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPodOptions): PodSketch {
+  const name = vmi.metadata?.name ?? '';
+  const uid = vmi.metadata?.uid ?? '';
+  const spec = vmi.spec;
+  const grace = (spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) + GRACE_MARGIN_SECONDS;
+  const { volumes, mounts } = launcherVolumes(vmi);
+  const labels: Record<string, string> = {
+    ...(vmi.metadata?.labels ?? {}),
+    [LAUNCHER_LABEL]: LAUNCHER_LABEL_VALUE,
+    [CREATED_BY_LABEL]: uid,
+    [VM_NAME_LABEL]: name,
+    [DOMAIN_LABEL]: name,
+  };
+  delete labels[NODE_NAME_LABEL];
+  const annotations: Record<string, string> = {
+    'kubectl.kubernetes.io/default-container': 'compute',
+    [DOMAIN_LABEL]: name,
+    [VMI_ANNOTATION]: vmiForLauncher(vmi),
+  };
+  const generation = vmi.metadata?.annotations?.['kubevirt.io/vm-generation'];
+  if (generation) annotations['kubevirt.io/vm-generation'] = generation;
+
+  const podSpec: Record<string, unknown> = {
+    restartPolicy: 'Never',
+    terminationGracePeriodSeconds: grace + GRACE_MARGIN_SECONDS,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    hostname: spec.hostname ?? name,
+    nodeSelector: { ...(spec.nodeSelector ?? {}), [SCHEDULABLE_LABEL]: 'true' },
+    containers: [
+      {
+        name: 'compute',
+        image: opts.image ?? DEFAULT_LAUNCHER_IMAGE,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['virtkit', 'launcher'],
+        args: ['--vmi', VMI_FILE, '--workdir', WORK_DIR],
+        env: [
+          {
+            name: 'VIRTKIT_VMI_JSON',
+            valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${VMI_ANNOTATION}']` } },
+          },
+          { name: 'VIRTKIT_GRACE_PERIOD_SECONDS', value: String(grace) },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        ],
+        resources: launcherResources(vmi, opts.overheadBytes),
+        volumeMounts: [
+          { name: 'private', mountPath: WORK_DIR },
+          { name: 'vmi', mountPath: '/var/run/virtkit/vmi', readOnly: true },
+          ...mounts,
+        ],
+      },
+    ],
+    volumes: [
+      { name: 'private', emptyDir: {} },
+      {
+        name: 'vmi',
+        downwardAPI: {
+          items: [{ path: 'vmi.json', fieldRef: { fieldPath: `metadata.annotations['${VMI_ANNOTATION}']` } }],
+        },
+      },
+      ...volumes,
+    ],
+  };
+  if (spec.affinity) podSpec.affinity = spec.affinity;
+  if (spec.tolerations) podSpec.tolerations = spec.tolerations;
+  if (spec.topologySpreadConstraints) podSpec.topologySpreadConstraints = spec.topologySpreadConstraints;
+  if (spec.schedulerName) podSpec.schedulerName = spec.schedulerName;
+  if (spec.priorityClassName) podSpec.priorityClassName = spec.priorityClassName;
+  if (spec.subdomain) podSpec.subdomain = spec.subdomain;
+  if (spec.dnsPolicy) podSpec.dnsPolicy = spec.dnsPolicy;
+  if (spec.dnsConfig) podSpec.dnsConfig = spec.dnsConfig;
+  if (spec.serviceAccountName) podSpec.serviceAccountName = spec.serviceAccountName;
+
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: launcherPodName(vmi),
+      namespace: vmi.metadata?.namespace,
+      labels,
+      annotations,
+      ownerReferences: [
+        {
+          apiVersion: 'kubevirt.io/v1',
+          kind: 'VirtualMachineInstance',
+          name,
+          uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: podSpec,
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * The VMI controller's decisions, separated from I/O: given a VMI and the launcher pods created
+ * for it, which pod to create or delete, which finalizer to add or drop, and the VMI status.
+ *
+ *   Pending     no pod yet (waiting for DataVolumes, or about to create one)
+ *   Scheduling  pod created, not bound to a node (PodScheduled mirrors the pod's condition)
+ *   Scheduled   pod bound: status.nodeName, activePods, label kubevirt.io/nodeName
+ *   Running     written by the handler once QEMU runs; never overridden here
+ *   Succeeded / Failed   the pod ended (Succeeded counts only after Running), or the pod vanished
+ *               while the VMI was past Pending, or the VMI was deleted before its guest ran.
+ * A deleted VMI gets its pods deleted; its foregroundDeleteVirtualMachine finalizer is removed
+ * once no pod is left. Pure.
+ */
+import type {
+  VirtualMachineInstance,
+  VirtualMachineInstanceCondition,
+  VirtualMachineInstancePhase,
+  VirtualMachineInstanceStatus,
+} from '../../api/kubevirt/v1';
+import { findCondition, removeCondition, setCondition } from '../runtime/conditions';
+import type { EventSpec } from '../runtime/events';
+import { isFinal, isMarkedForDeletion } from '../vm/run-strategy';
+import { NODE_NAME_LABEL } from './launcher-pod';
+
+export const FOREGROUND_FINALIZER = 'foregroundDeleteVirtualMachine';
+
+export interface LauncherPod {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    deletionTimestamp?: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+  };
+  spec?: { nodeName?: string };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: {
+      type: string;
+      status: 'True' | 'False' | 'Unknown';
+      reason?: string;
+      message?: string;
+      lastTransitionTime?: string;
+    }[];
+  };
+}
+
+export interface VmiInputs {
+  readonly vmi: VirtualMachineInstance;
+  /** Pods labelled kubevirt.io/created-by=<vmi uid>. */
+  readonly pods: readonly LauncherPod[];
+  readonly now: Date;
+  /** A pod was created for this VMI and the cache has not shown it yet. */
+  readonly podCreationExpected?: boolean;
+  /** false while DataVolumes the VMI uses are not ready; undefined when it uses none. */
+  readonly dataVolumesReady?: boolean;
+}
+
+export interface VmiDecision {
+  readonly createPod?: boolean;
+  readonly deletePods: readonly { readonly name: string; readonly uid: string }[];
+  readonly addFinalizer?: boolean;
+  readonly removeFinalizer?: boolean;
+  /** Set the kubevirt.io/nodeName label on the VMI. */
+  readonly nodeNameLabel?: string;
+  readonly status: VirtualMachineInstanceStatus;
+  readonly events: readonly EventSpec[];
+}
+
+type Cond = VirtualMachineInstanceCondition;
+
+function podFinal(p: LauncherPod): boolean {
+  return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+}
+
+function podRef(p: LauncherPod): { name: string; uid: string } {
+  return { name: p.metadata?.name ?? '', uid: p.metadata?.uid ?? '' };
+}
+
+function stamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The status with `phase` entered now (a transition timestamp is added only on change). */
+function enter(status: VirtualMachineInstanceStatus, phase: VirtualMachineInstancePhase, now: Date): void {
+  if (status.phase === phase) return;
+  status.phase = phase;
+  status.phaseTransitionTimestamps = [
+    ...(status.phaseTransitionTimestamps ?? []),
+    { phase, phaseTransitionTimestamp: stamp(now) },
+  ];
+}
+
+function notReady(status: VirtualMachineInstanceStatus, reason: string, message: string, now: Date): void {
+  status.conditions = setCondition(status.conditions, {
+    type: 'Ready',
+    status: 'False',
+    reason,
+    message,
+    lastProbeTime: null,
+    lastTransitionTime: stamp(now),
+  });
+}
+
+export function decideVmi(i: VmiInputs): VmiDecision {
+  const { vmi, now } = i;
+  const name = `${vmi.metadata?.namespace}/${vmi.metadata?.name}`;
+  const status: VirtualMachineInstanceStatus = structuredClone(vmi.status ?? {});
+  const events: EventSpec[] = [];
+  const deletePods: { name: string; uid: string }[] = [];
+  const finalizers = vmi.metadata?.finalizers ?? [];
+  const pods = [...i.pods].sort((a, b) =>
+    String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)),
+  );
+  const livePods = pods.filter((p) => !isMarkedForDeletion(p) && !podFinal(p));
+  const pod = livePods[livePods.length - 1] ?? pods[pods.length - 1];
+  const wasStarted = status.phase !== undefined && status.phase !== 'Pending';
+
+  if (isMarkedForDeletion(vmi)) {
+    for (const p of pods) if (!isMarkedForDeletion(p)) deletePods.push(podRef(p));
+    if (deletePods.length)
+      events.push({
+        type: 'Normal',
+        reason: 'SuccessfulDelete',
+        message: `Deleting launcher pod(s) ${deletePods.map((p) => p.name).join(', ')} of deleted VMI ${name}`,
+      });
+    if (pods.length === 0) {
+      if (!isFinal(vmi)) enter(status, 'Failed', now);
+      notReady(status, 'PodTerminating', 'The VMI was deleted and its launcher pod is gone', now);
+      return { deletePods, removeFinalizer: finalizers.includes(FOREGROUND_FINALIZER), status, events };
+    }
+    return { deletePods, status, events };
+  }
+
+  const addFinalizer = !finalizers.includes(FOREGROUND_FINALIZER) && !isFinal(vmi);
+
+  if (isFinal(vmi)) {
+    for (const p of livePods) deletePods.push(podRef(p));
+    notReady(status, 'GuestNotRunning', `The VMI is ${status.phase}`, now);
+    return { deletePods, status, events };
+  }
+
+  if (!pod) {
+    if (!wasStarted) {
+      enter(status, 'Pending', now);
+      if (i.dataVolumesReady === false) {
+        status.conditions = setCondition(status.conditions, {
+          type: 'Provisioning',
+          status: 'True',
+          reason: 'DataVolumesNotReady',
+          message: 'Waiting for the DataVolumes of the VMI to be populated',
+          lastProbeTime: null,
+          lastTransitionTime: stamp(now),
+        });
+        notReady(status, 'PodNotExists', 'The launcher pod waits for DataVolumes', now);
+        return { addFinalizer, deletePods, status, events };
+      }
+      status.conditions = removeCondition(status.conditions, 'Provisioning');
+      if (i.podCreationExpected) return { addFinalizer, deletePods, status, events };
+      enter(status, 'Scheduling', now);
+      notReady(status, 'PodNotExists', 'The launcher pod has not been scheduled yet', now);
+      return { addFinalizer, createPod: true, deletePods, status, events };
+    }
+    if (status.phase === 'Scheduling' && i.podCreationExpected)
+      return { addFinalizer, deletePods, status, events };
+    if (
+      status.phase === 'Scheduling' ||
+      status.phase === 'Scheduled' ||
+      status.phase === 'Running' ||
+      status.phase === 'Unknown'
+    ) {
+      enter(status, 'Failed', now);
+      status.reason = 'PodVanished';
+      notReady(status, 'PodNotExists', 'The launcher pod is gone', now);
+      events.push({
+        type: 'Warning',
+        reason: 'Stopped',
+        message: `The launcher pod of VMI ${name} disappeared while the VMI was ${vmi.status?.phase}; marking it Failed`,
+      });
+    }
+    return { addFinalizer, deletePods, status, events };
+  }
+
+  // The pod ended: the VMI ends with it.
+  if (podFinal(pod) && pod === pods[pods.length - 1] && livePods.length === 0) {
+    const ok = pod.status?.phase === 'Succeeded' && status.phase === 'Running';
+    enter(status, ok ? 'Succeeded' : 'Failed', now);
+    notReady(status, 'PodTerminating', `Launcher pod ${pod.metadata?.name} ${pod.status?.phase}`, now);
+    if (!ok)
+      events.push({
+        type: 'Warning',
+        reason: 'Stopped',
+        message: `Launcher pod ${pod.metadata?.name} of VMI ${name} ended with phase ${pod.status?.phase}${pod.status?.reason ? ` (${pod.status.reason})` : ''}`,
+      });
+    return { addFinalizer, deletePods, status, events };
+  }
+
+  const scheduled = findCondition(pod.status?.conditions, 'PodScheduled');
+  if (scheduled) {
+    status.conditions = setCondition(status.conditions, {
+      type: 'PodScheduled',
+      status: scheduled.status,
+      reason: scheduled.reason,
+      message: scheduled.message,
+      lastProbeTime: null,
+      lastTransitionTime: scheduled.lastTransitionTime ?? stamp(now),
+    } as Cond);
+  }
+  const node = pod.spec?.nodeName;
+  let nodeNameLabel: string | undefined;
+  if (node) {
+    status.nodeName = node;
+    status.activePods = { ...(status.activePods ?? {}), [pod.metadata?.uid ?? '']: node };
+    if (vmi.metadata?.labels?.[NODE_NAME_LABEL] !== node) nodeNameLabel = node;
+    if (status.phase === 'Pending' || status.phase === 'Scheduling' || status.phase === undefined) {
+      if (status.phase === undefined) enter(status, 'Pending', now);
+      if (status.phase === 'Pending') enter(status, 'Scheduling', now);
+      enter(status, 'Scheduled', now);
+      events.push({
+        type: 'Normal',
+        reason: 'Scheduled',
+        message: `VMI ${name} scheduled to node ${node} (pod ${pod.metadata?.name})`,
+      });
+    }
+  } else if (status.phase === undefined || status.phase === 'Pending') {
+    enter(status, 'Pending', now);
+    enter(status, 'Scheduling', now);
+  }
+  if (status.phase !== 'Running') notReady(status, 'GuestNotRunning', 'The guest is not running yet', now);
+  return { addFinalizer, deletePods, nodeNameLabel, status, events };
+}

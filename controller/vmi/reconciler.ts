@@ -1,0 +1,138 @@
+/** The VMI reconciler: reads the caches, asks decideVmi what to do, and does it. */
+import { isDeepStrictEqual } from 'util';
+import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
+import { memoryOverhead } from '../../launcher/overhead';
+import { errorMessage, isAlreadyExists, isNotFound } from '../runtime/errors';
+import type { EventRecorder } from '../runtime/events';
+import type { Informer } from '../runtime/informer';
+import type { KubeClient } from '../runtime/kube-client';
+import { splitKey } from '../runtime/keys';
+import { PODS, VIRTUAL_MACHINE_INSTANCES } from '../runtime/resources';
+import type { ReconcileResult } from '../vm/reconciler';
+import { controllerUid, VM_CONTROLLER_FINALIZER } from '../vm/vmi-from-vm';
+import { renderLauncherPod, NODE_NAME_LABEL } from './launcher-pod';
+import { decideVmi, FOREGROUND_FINALIZER, type LauncherPod } from './phase';
+
+export const CREATED_BY_INDEX = 'createdBy';
+
+/** How long a created pod may stay invisible in the cache before its absence counts. */
+const EXPECTATION_TTL_MS = 30_000;
+
+export class VmiReconciler {
+  /** VMI UID -> name and time of the pod created for it, until the cache shows the pod. */
+  private readonly expected = new Map<string, { pod: string; at: number }>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly vmis: Informer<VirtualMachineInstance>,
+    private readonly pods: Informer<LauncherPod>,
+    private readonly recorder: EventRecorder,
+    private readonly launcherImage?: string,
+    /** Whether the VM with this key and UID still exists (to release VMIs it can no longer release). */
+    private readonly ownerVmExists: (key: string, uid: string) => boolean = () => true,
+  ) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const vmi = this.vmis.cache.get(key);
+    if (!vmi) return {};
+    const { namespace, name } = splitKey(key);
+    const uid = vmi.metadata?.uid ?? '';
+    const pods = this.pods.cache.byIndex(CREATED_BY_INDEX, uid);
+    const exp = this.expected.get(uid);
+    if (exp && (pods.some((p) => p.metadata?.name === exp.pod) || Date.now() - exp.at > EXPECTATION_TTL_MS))
+      this.expected.delete(uid);
+    const d = decideVmi({ vmi, pods, now: new Date(), podCreationExpected: this.expected.has(uid) });
+    let current: VirtualMachineInstance = vmi;
+
+    if (d.addFinalizer) {
+      const finalizers = [...(vmi.metadata?.finalizers ?? []), FOREGROUND_FINALIZER];
+      current = await this.client.jsonPatch<VirtualMachineInstance>(
+        VIRTUAL_MACHINE_INSTANCES,
+        namespace,
+        name,
+        [
+          { op: 'test', path: '/metadata/uid', value: uid },
+          { op: 'test', path: '/metadata/resourceVersion', value: vmi.metadata?.resourceVersion },
+          { op: 'add', path: '/metadata/finalizers', value: finalizers },
+        ],
+      );
+    }
+    if (d.createPod) {
+      const pod = renderLauncherPod(vmi, {
+        overheadBytes: memoryOverhead(vmi.spec),
+        image: this.launcherImage,
+      });
+      try {
+        await this.client.create(PODS, namespace, pod);
+        void this.recorder.record(vmi, {
+          type: 'Normal',
+          reason: 'SuccessfulCreate',
+          message: `Created virtual machine pod ${pod.metadata.name}`,
+        });
+      } catch (err) {
+        if (!isAlreadyExists(err)) {
+          void this.recorder.record(vmi, {
+            type: 'Warning',
+            reason: 'FailedCreate',
+            message: `Error creating pod ${pod.metadata.name}: ${errorMessage(err)}`,
+          });
+          throw err;
+        }
+      }
+      this.expected.set(uid, { pod: pod.metadata.name, at: Date.now() });
+    }
+    for (const p of d.deletePods) {
+      try {
+        await this.client.delete(PODS, namespace, p.name, { uid: p.uid });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    for (const ev of d.events) void this.recorder.record(vmi, ev);
+    if (d.nodeNameLabel) {
+      current = await this.client.apply<VirtualMachineInstance>(VIRTUAL_MACHINE_INSTANCES, namespace, name, {
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachineInstance',
+        metadata: { name, namespace, labels: { [NODE_NAME_LABEL]: d.nodeNameLabel } },
+      });
+    }
+    if (!isDeepStrictEqual(d.status, vmi.status ?? {})) {
+      try {
+        // The cache is not updated here: the watch event of this write must reach the handlers.
+        current = await this.client.updateStatus<VirtualMachineInstance>(
+          VIRTUAL_MACHINE_INSTANCES,
+          namespace,
+          name,
+          { ...current, status: d.status },
+        );
+      } catch (err) {
+        if (isNotFound(err)) return {};
+        throw err;
+      }
+    }
+    const ownerUid = controllerUid(current);
+    const orphaned = ownerUid !== undefined && !this.ownerVmExists(key, ownerUid);
+    const dropVmFinalizer =
+      orphaned &&
+      (current.status?.phase === 'Succeeded' || current.status?.phase === 'Failed') &&
+      (current.metadata?.finalizers ?? []).includes(VM_CONTROLLER_FINALIZER);
+    if (d.removeFinalizer || dropVmFinalizer) {
+      const fins = current.metadata?.finalizers ?? [];
+      const drop = new Set([
+        ...(d.removeFinalizer ? [FOREGROUND_FINALIZER] : []),
+        ...(dropVmFinalizer ? [VM_CONTROLLER_FINALIZER] : []),
+      ]);
+      try {
+        await this.client.jsonPatch(VIRTUAL_MACHINE_INSTANCES, namespace, name, [
+          { op: 'test', path: '/metadata/uid', value: uid },
+          { op: 'test', path: '/metadata/finalizers', value: fins },
+          { op: 'replace', path: '/metadata/finalizers', value: fins.filter((f) => !drop.has(f)) },
+        ]);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    // While a created pod is not yet visible, look again when its expectation lapses.
+    return this.expected.has(uid) ? { requeueAfterMs: EXPECTATION_TTL_MS } : {};
+  }
+}

@@ -1,0 +1,276 @@
+import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
+import { memoryOverhead } from '../../launcher/overhead';
+import { launcherPodName, renderLauncherPod } from './launcher-pod';
+import { decideVmi, FOREGROUND_FINALIZER, type LauncherPod } from './phase';
+
+const NOW = new Date('2025-01-01T12:00:00Z');
+
+function vmi(
+  phase?: VirtualMachineInstance['status'] extends infer S
+    ? S extends { phase?: infer P }
+      ? P
+      : never
+    : never,
+  extra: Partial<VirtualMachineInstance> = {},
+): VirtualMachineInstance {
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachineInstance',
+    metadata: {
+      name: 'demo',
+      namespace: 'ns',
+      uid: 'vmi-uid',
+      labels: { app: 'web' },
+      finalizers: [FOREGROUND_FINALIZER],
+    },
+    spec: {
+      domain: { cpu: { cores: 2 }, memory: { guest: '1Gi' }, devices: {} },
+      nodeSelector: { zone: 'a' },
+      tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+      terminationGracePeriodSeconds: 120,
+      volumes: [
+        { name: 'root', persistentVolumeClaim: { claimName: 'root-pvc' } },
+        { name: 'data', dataVolume: { name: 'data-dv' } },
+        { name: 'cfg', configMap: { name: 'app-config' } },
+        { name: 'creds', secret: { secretName: 'app-secret' } },
+        { name: 'scratch', emptyDisk: { capacity: '1Gi' } },
+        { name: 'cd', containerDisk: { image: 'example/disk:1' } },
+      ],
+    },
+    ...(phase
+      ? {
+          status: {
+            phase,
+            phaseTransitionTimestamps: [{ phase, phaseTransitionTimestamp: '2025-01-01T11:00:00Z' }],
+          },
+        }
+      : {}),
+    ...extra,
+  };
+}
+
+function pod(
+  opts: { node?: string; phase?: string; unschedulable?: boolean; deleting?: boolean } = {},
+): LauncherPod {
+  return {
+    metadata: {
+      name: 'virt-launcher-demo-abcde',
+      uid: 'pod-uid',
+      creationTimestamp: '2025-01-01T11:00:01Z',
+      ...(opts.deleting ? { deletionTimestamp: '2025-01-01T11:59:00Z' } : {}),
+    },
+    spec: opts.node ? { nodeName: opts.node } : {},
+    status: {
+      phase: opts.phase ?? 'Pending',
+      conditions: opts.unschedulable
+        ? [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: '0/1 nodes are available',
+            },
+          ]
+        : [],
+    },
+  };
+}
+
+describe('launcher pod rendering', () => {
+  const v = vmi();
+  const p = renderLauncherPod(v, { overheadBytes: memoryOverhead(v.spec) });
+  const spec = p.spec as Record<string, unknown>;
+  const compute = (spec.containers as Record<string, unknown>[])[0];
+
+  test('name, labels, annotations and owner as KubeVirt sets them', () => {
+    expect(p.metadata.name).toMatch(/^virt-launcher-demo-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(launcherPodName(v)).toBe(p.metadata.name); // stable for one VMI: a second create collides
+    expect(launcherPodName({ ...v, metadata: { ...v.metadata, uid: 'other' } })).not.toBe(p.metadata.name);
+    expect(p.metadata.labels).toEqual({
+      app: 'web',
+      'kubevirt.io': 'virt-launcher',
+      'kubevirt.io/created-by': 'vmi-uid',
+      'vm.kubevirt.io/name': 'demo',
+      'kubevirt.io/domain': 'demo',
+    });
+    expect(p.metadata.annotations['kubevirt.io/domain']).toBe('demo');
+    expect(JSON.parse(p.metadata.annotations['virtkit.io/vmi'])).toMatchObject({
+      metadata: { uid: 'vmi-uid', name: 'demo' },
+      spec: v.spec,
+    });
+    expect(p.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachineInstance',
+        name: 'demo',
+        uid: 'vmi-uid',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+  });
+
+  test('restart policy, grace period with margins, placement copied from the VMI', () => {
+    expect(spec.restartPolicy).toBe('Never');
+    expect(spec.terminationGracePeriodSeconds).toBe(150);
+    expect(spec.nodeSelector).toEqual({ zone: 'a', 'kubevirt.io/schedulable': 'true' });
+    expect(spec.tolerations).toEqual([{ key: 'dedicated', operator: 'Exists' }]);
+  });
+
+  test('compute container: virtkit launcher with the VMI file, memory = guest + overhead, cpu from vCPUs', () => {
+    expect(compute.name).toBe('compute');
+    expect(compute.command).toEqual(['virtkit', 'launcher']);
+    expect(compute.args).toEqual([
+      '--vmi',
+      '/var/run/virtkit/vmi/vmi.json',
+      '--workdir',
+      '/var/run/kubevirt-private',
+    ]);
+    expect(compute.resources).toEqual({
+      requests: { memory: String(2 ** 30 + memoryOverhead(v.spec)), cpu: '200m' },
+    });
+  });
+
+  test('volumes for claims, DataVolumes, ConfigMaps, Secrets and scratch disks', () => {
+    expect(spec.volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'root', persistentVolumeClaim: { claimName: 'root-pvc' } },
+        { name: 'data', persistentVolumeClaim: { claimName: 'data-dv' } },
+        { name: 'cfg', configMap: { name: 'app-config' } },
+        { name: 'creds', secret: { secretName: 'app-secret' } },
+        { name: 'scratch', emptyDir: {} },
+        { name: 'cd', emptyDir: {} },
+        {
+          name: 'vmi',
+          downwardAPI: {
+            items: [{ path: 'vmi.json', fieldRef: { fieldPath: "metadata.annotations['virtkit.io/vmi']" } }],
+          },
+        },
+      ]),
+    );
+    expect(compute.volumeMounts).toEqual(
+      expect.arrayContaining([{ name: 'root', mountPath: '/var/run/kubevirt-private/vmi-disks/root' }]),
+    );
+  });
+
+  test('explicit cpu and memory limits carry the overhead; dedicated CPUs make the pod Guaranteed', () => {
+    const limited = vmi();
+    limited.spec.domain.resources = {
+      requests: { cpu: '1500m', memory: '1Gi' },
+      limits: { cpu: '2', memory: '1Gi' },
+    };
+    const r = renderLauncherPod(limited, { overheadBytes: 100 }).spec as {
+      containers: { resources: unknown }[];
+    };
+    expect(r.containers[0].resources).toEqual({
+      requests: { memory: String(2 ** 30 + 100), cpu: '1500m' },
+      limits: { memory: String(2 ** 30 + 100), cpu: '2' },
+    });
+    const dedicated = vmi();
+    dedicated.spec.domain.cpu = { cores: 2, dedicatedCpuPlacement: true };
+    const d = renderLauncherPod(dedicated, { overheadBytes: 100 }).spec as {
+      containers: { resources: unknown }[];
+    };
+    expect(d.containers[0].resources).toEqual({
+      requests: { memory: String(2 ** 30 + 100), cpu: '2' },
+      limits: { memory: String(2 ** 30 + 100), cpu: '2' },
+    });
+  });
+});
+
+describe('VMI phase tracking', () => {
+  const phases = (s: { phaseTransitionTimestamps?: { phase?: string }[] }): (string | undefined)[] =>
+    (s.phaseTransitionTimestamps ?? []).map((t) => t.phase);
+
+  test('a new VMI: finalizer added, pod created, Pending then Scheduling', () => {
+    const d = decideVmi({
+      vmi: { ...vmi(), metadata: { ...vmi().metadata, finalizers: [] } },
+      pods: [],
+      now: NOW,
+    });
+    expect(d).toMatchObject({ addFinalizer: true, createPod: true });
+    expect(d.status.phase).toBe('Scheduling');
+    expect(phases(d.status)).toEqual(['Pending', 'Scheduling']);
+  });
+
+  test('while a created pod is not in the cache yet, nothing is created twice or failed', () => {
+    const d = decideVmi({ vmi: vmi('Scheduling'), pods: [], now: NOW, podCreationExpected: true });
+    expect(d.createPod).toBeUndefined();
+    expect(d.status.phase).toBe('Scheduling');
+  });
+
+  test('DataVolumes not ready: Pending with Provisioning, no pod', () => {
+    const d = decideVmi({ vmi: vmi(), pods: [], now: NOW, dataVolumesReady: false });
+    expect(d.createPod).toBeUndefined();
+    expect(d.status.phase).toBe('Pending');
+    expect(d.status.conditions?.find((c) => c.type === 'Provisioning')).toMatchObject({
+      status: 'True',
+      reason: 'DataVolumesNotReady',
+    });
+  });
+
+  test('unbound pod: Scheduling, and PodScheduled mirrors the scheduler', () => {
+    const d = decideVmi({ vmi: vmi('Scheduling'), pods: [pod({ unschedulable: true })], now: NOW });
+    expect(d.status.phase).toBe('Scheduling');
+    expect(d.status.conditions?.find((c) => c.type === 'PodScheduled')).toMatchObject({
+      status: 'False',
+      reason: 'Unschedulable',
+      message: '0/1 nodes are available',
+    });
+  });
+
+  test('bound pod: Scheduled with nodeName, activePods and the node label', () => {
+    const d = decideVmi({ vmi: vmi('Scheduling'), pods: [pod({ node: 'n1' })], now: NOW });
+    expect(d.status).toMatchObject({ phase: 'Scheduled', nodeName: 'n1', activePods: { 'pod-uid': 'n1' } });
+    expect(d.nodeNameLabel).toBe('n1');
+    expect(phases(d.status)).toEqual(['Scheduling', 'Scheduled']);
+  });
+
+  test('Running (written by the handler) is never overridden, nor its Ready condition', () => {
+    const running = vmi('Running');
+    running.status!.conditions = [{ type: 'Ready', status: 'True' }];
+    const d = decideVmi({ vmi: running, pods: [pod({ node: 'n1', phase: 'Running' })], now: NOW });
+    expect(d.status.phase).toBe('Running');
+    expect(d.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  test('the pod ends: Succeeded after Running, Failed otherwise', () => {
+    expect(
+      decideVmi({ vmi: vmi('Running'), pods: [pod({ node: 'n1', phase: 'Succeeded' })], now: NOW }).status
+        .phase,
+    ).toBe('Succeeded');
+    expect(
+      decideVmi({ vmi: vmi('Running'), pods: [pod({ node: 'n1', phase: 'Failed' })], now: NOW }).status.phase,
+    ).toBe('Failed');
+    expect(
+      decideVmi({ vmi: vmi('Scheduled'), pods: [pod({ node: 'n1', phase: 'Succeeded' })], now: NOW }).status
+        .phase,
+    ).toBe('Failed');
+  });
+
+  test('the pod vanished while the VMI was running: Failed, with a Warning event', () => {
+    const d = decideVmi({ vmi: vmi('Running'), pods: [], now: NOW });
+    expect(d.status).toMatchObject({ phase: 'Failed', reason: 'PodVanished' });
+    expect(d.events[0]).toMatchObject({ type: 'Warning' });
+  });
+
+  test('a final VMI gets its live pods deleted and is never revived', () => {
+    const d = decideVmi({ vmi: vmi('Failed'), pods: [pod({ node: 'n1', phase: 'Running' })], now: NOW });
+    expect(d.deletePods).toEqual([{ name: 'virt-launcher-demo-abcde', uid: 'pod-uid' }]);
+    expect(d.status.phase).toBe('Failed');
+    expect(d.createPod).toBeUndefined();
+  });
+
+  test('a deleted VMI: pods deleted; once they are gone the finalizer goes and an unfinished VMI is Failed', () => {
+    const deleted = vmi('Scheduled', {});
+    deleted.metadata!.deletionTimestamp = '2025-01-01T11:59:00Z';
+    const first = decideVmi({ vmi: deleted, pods: [pod({ node: 'n1' })], now: NOW });
+    expect(first.deletePods).toHaveLength(1);
+    expect(first.removeFinalizer).toBeUndefined();
+    const waiting = decideVmi({ vmi: deleted, pods: [pod({ node: 'n1', deleting: true })], now: NOW });
+    expect(waiting.deletePods).toEqual([]);
+    const gone = decideVmi({ vmi: deleted, pods: [], now: NOW });
+    expect(gone.removeFinalizer).toBe(true);
+    expect(gone.status.phase).toBe('Failed');
+  });
+});
