@@ -1,0 +1,85 @@
+/** VirtualMachineExport: serve a VM's (or snapshot's, or PVC's) volumes for download. */
+import type { Construct } from 'constructs';
+import { exportV1 } from '../../api';
+import { AppValidation, KubeVirtObject, type ObjectMetaProps } from '../core';
+import { compact } from '../core/compact';
+import { markOperation, operationChecks } from './checks';
+import {
+  OperationSource,
+  snapshotReference,
+  type IVirtualMachineOperation,
+  type VirtualMachineReference,
+} from './references';
+import type { VirtualMachineSnapshot } from './snapshot';
+
+/** What an export serves. */
+export class ExportSource extends OperationSource {
+  /** The volumes of a VirtualMachine. */
+  public static virtualMachine(vm: VirtualMachineReference): ExportSource {
+    return new ExportSource({ apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: vm.name }, vm);
+  }
+
+  /** The volumes of a snapshot construct of this app. */
+  public static snapshot(snapshot: VirtualMachineSnapshot): ExportSource {
+    return new ExportSource(snapshotReference(snapshot.name), undefined);
+  }
+
+  /**
+   * A PersistentVolumeClaim.
+   * @example ExportSource.pvc('db-data')
+   */
+  public static pvc(name: string): ExportSource {
+    return new ExportSource({ apiGroup: '', kind: 'PersistentVolumeClaim', name }, undefined);
+  }
+}
+
+/** Props of a VirtualMachineExport. */
+export interface VirtualMachineExportProps extends ObjectMetaProps {
+  /**
+   * What to export.
+   * @example ExportSource.virtualMachine(VirtualMachineReference.fromVirtualMachine(db))
+   */
+  readonly source: ExportSource;
+  /**
+   * Secret holding the token clients must present.
+   * @default - generated
+   * @example 'db-export-token'
+   */
+  readonly tokenSecretRef?: string;
+  /**
+   * How long the export lives, as a Go duration.
+   * @default - 2h0m0s
+   * @example '30m0s'
+   */
+  readonly ttlDuration?: string;
+}
+
+/**
+ * A VirtualMachineExport.
+ *
+ * @example new VirtualMachineExport(chart, 'backup', { source: ExportSource.pvc('db-data'), ttlDuration: '1h0m0s' })
+ */
+export class VirtualMachineExport extends KubeVirtObject implements IVirtualMachineOperation {
+  public readonly virtualMachine?: VirtualMachineReference;
+  public readonly virtualMachinePath = 'spec.source';
+  private readonly props: VirtualMachineExportProps;
+
+  public constructor(scope: Construct, id: string, props: VirtualMachineExportProps) {
+    super(scope, id, exportV1.VirtualMachineExportKind, props);
+    this.props = props;
+    this.virtualMachine = props.source.virtualMachine;
+    markOperation(this);
+    AppValidation.of(this).addCheck(operationChecks);
+  }
+
+  protected renderBody(): { spec: unknown } {
+    const p = this.props;
+    return {
+      spec: compact({
+        source: p.source.render(),
+        tokenSecretRef: p.tokenSecretRef,
+        ttlDuration: p.ttlDuration,
+      }),
+    };
+  }
+}

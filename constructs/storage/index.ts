@@ -1,0 +1,3 @@
+/** Storage constructs: CDI DataVolumes and DataSources. */
+export * from './data-volume';
+export * from './data-source';
