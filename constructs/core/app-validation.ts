@@ -122,7 +122,9 @@ export interface AppValidationReport {
  * Validate every construct of the app (their own validations and the app checks) and
  * return errors and warnings instead of throwing; `app.synth()` runs the same validations.
  */
-export function validateApp(root: IConstruct): AppValidationReport {
+export function validateApp(scope: IConstruct): AppValidationReport {
+  // App-level checks live on the root; a chart passed here still validates the whole app.
+  const root = scope.node.root;
   const appValidation = AppValidation.of(root);
   const errors: string[] = [];
   for (const c of root.node.findAll()) {

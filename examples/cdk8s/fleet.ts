@@ -26,6 +26,8 @@ import {
   VirtualMachineSnapshot,
   Vlan,
 } from '../../constructs';
+// The team's published template library (examples/template-library, package @acme/vm-templates).
+import { WebServerTemplate } from '../template-library/src';
 
 export const NAMESPACE = 'shop';
 
@@ -119,6 +121,14 @@ export class FleetChart extends Chart {
       macAddress: '02:00:c0:a8:64:14',
     });
     this.database.attachNetwork('backup', backupNet);
+
+    // A storefront from the team's template library: two u1.medium web VMs, typed parameters only.
+    new WebServerTemplate(this, 'storefront', {
+      name: 'storefront',
+      size: 'u1.medium',
+      replicas: 2,
+      userDataSecret: 'web-cloud-init',
+    });
 
     // Nightly-style snapshots of the database (named; a scheduler creates new ones in practice).
     for (const day of ['mon', 'thu']) {
