@@ -21,6 +21,27 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // One real control plane per run, shared by every integration suite.
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+      // Start-ups of real components take a while on 2 cores (testTimeout is not a project option).
+      setupFilesAfterEnv: ['<rootDir>/test/integration/support/timeout.ts'],
+      // @kubernetes/client-node and the few dependencies of it that ship only ES modules are
+      // compiled to CommonJS like our own sources.
+      transform: {
+        ...common.transform,
+        '^.+\\.js$': [
+          'ts-jest',
+          {
+            isolatedModules: true,
+            diagnostics: false,
+            tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' },
+          },
+        ],
+      },
+      transformIgnorePatterns: [
+        '/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)',
+      ],
     },
     {
       ...common,

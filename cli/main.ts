@@ -10,8 +10,11 @@ import * as validate from './commands/validate';
 import * as launch from './commands/launch';
 import * as launcher from './commands/launcher';
 import * as controller from './commands/controller';
+import * as up from './commands/up';
+import * as down from './commands/down';
+import * as status from './commands/status';
 
-const COMMANDS: { register(program: Command): void }[] = [crds, validate, launch, launcher, controller];
+const COMMANDS: { register(program: Command): void }[] = [crds, validate, up, down, status, launch, launcher, controller];
 
 /** The package version, from the source tree (cli/) or the compiled one (dist/cli/). */
 function packageVersion(): string {

@@ -1,14 +1,27 @@
 /**
- * The demo: what virtkit does today, end to end, on this machine. Each step prints what it
- * made; a failing step stops the demo with its error.
+ * `npm run demo`: virtkit end to end on this machine, as a user would drive it.
+ *
+ *  1. the CRDs virtkit serves and the example manifests, checked as KubeVirt admission would;
+ *  2. the cdk8s example fleet synthesized;
+ *  3. `virtkit up --detach`: a real control plane plus virtkit's controller and node handler;
+ *  4. a VirtualMachine applied with kubectl, booted under QEMU, its state and console shown;
+ *  5. the VM stopped gracefully (runStrategy Halted), then `virtkit down`.
+ *
+ * `npm run demo -- --keep` leaves the cluster and the VM running.
  */
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { crds } from '../api/crd/generate';
 import { describeObject, validateObject } from '../api/validation/validate';
 import { readManifests } from '../cli/manifests';
+import { findBinary } from '../cli/local/binaries';
+import { ensureGuestImage } from '../test/fixtures/guest/build';
 
 const root = path.resolve(__dirname, '..');
+const stateDir = path.join(root, '.virtkit');
+const keep = process.argv.includes('--keep');
+const virtkit = (args: string[]) => execFileSync(process.execPath, [path.join(root, 'bin', 'virtkit.js'), ...args], { cwd: root, stdio: 'inherit' });
 
 function heading(text: string): void {
   console.log(`\n=== ${text} ===`);
@@ -18,7 +31,7 @@ function yamlFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? yamlFiles(path.join(dir, e.name)) : e.name.match(/\.ya?ml$/) ? [path.join(dir, e.name)] : []));
+    .flatMap((e) => (e.isDirectory() ? yamlFiles(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []));
 }
 
 function showCrds(): void {
@@ -33,27 +46,112 @@ function showCrds(): void {
   console.log(`  ${all.length} CRDs`);
 }
 
+function synthExamples(): void {
+  heading('cdk8s example fleet (npm run examples:synth)');
+  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'examples', 'cdk8s', 'main.ts')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
 function validateExamples(): void {
-  heading('Example manifests, checked as KubeVirt admission would');
+  heading('Example manifests, checked as KubeVirt admission would (virtkit validate)');
   const files = [...yamlFiles(path.join(root, 'examples', 'yaml')), ...yamlFiles(path.join(root, 'examples', 'cdk8s', 'dist'))];
   let bad = 0;
   for (const file of files) {
     for (const m of readManifests(file)) {
       const errors = validateObject(m.object).filter((i) => i.severity === 'error');
       if (errors.length) bad++;
-      console.log(`  ${errors.length ? 'INVALID' : 'ok     '} ${describeObject(m.object).padEnd(60)} ${path.relative(root, file)}`);
+      console.log(`  ${errors.length ? 'INVALID' : 'ok     '} ${describeObject(m.object).padEnd(58)} ${path.relative(root, file)}`);
       for (const e of errors) console.log(`            ${e.path}: ${e.message}`);
     }
   }
   if (bad) throw new Error(`${bad} example object(s) are invalid`);
 }
 
+function kubectl(args: string[], input?: string): string {
+  const r = spawnSync(findBinary('kubectl'), args, {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, KUBECONFIG: path.join(stateDir, 'kubeconfig') },
+  });
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+function jsonpath(kind: string, expr: string): string {
+  try {
+    return kubectl(['get', kind, '-n', 'demo', '-o', `jsonpath=${expr}`]).trim();
+  } catch {
+    return '';
+  }
+}
+
+async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** The launcher's serial log of the demo VMI, found through its pod's uid. */
+function consoleLog(): string | undefined {
+  const uid = jsonpath('pods', '{.items[0].metadata.uid}');
+  if (!uid) return undefined;
+  const file = path.join(stateDir, 'state', 'handler', 'pods', uid, 'w', 'serial.log');
+  return fs.existsSync(file) ? file : undefined;
+}
+
+async function bootVm(): Promise<void> {
+  heading('Local cluster (virtkit up --detach)');
+  virtkit(['up', '--detach']);
+
+  heading('A VirtualMachine from examples/demo/demo-vm.yaml (kubectl apply)');
+  const image = ensureGuestImage();
+  const manifest = fs.readFileSync(path.join(root, 'examples', 'demo', 'demo-vm.yaml'), 'utf8').replace('IMAGE', `file://${image.disk}`);
+  process.stdout.write(kubectl(['apply', '-f', '-'], manifest));
+  await waitFor('the VM to be Running and Ready', () => jsonpath('vm/demo', '{.status.printableStatus}/{.status.ready}') === 'Running/true', 180_000);
+  console.log(kubectl(['get', 'vm,vmi', '-n', 'demo', '-o', 'wide']));
+  console.log(kubectl(['get', 'pods', '-n', 'demo', '-o', 'wide']));
+
+  heading('Its serial console');
+  let log: string | undefined;
+  await waitFor('the guest boot marker on the console', () => {
+    log = consoleLog();
+    return !!log && fs.readFileSync(log, 'utf8').includes('VIRTKIT-GUEST-BOOTED');
+  }, 120_000);
+  const lines = fs.readFileSync(log!, 'utf8').split('\n');
+  console.log(lines.slice(0, lines.findIndex((l) => l.includes('VIRTKIT-GUEST-BOOTED')) + 3).map((l) => `  | ${l}`).join('\n'));
+  console.log(`  (console log: ${path.relative(root, log!)})`);
+
+  if (keep) {
+    console.log(`\nThe VM keeps running. export KUBECONFIG=${path.join(stateDir, 'kubeconfig')}; stop everything with: npx virtkit down`);
+    return;
+  }
+  heading('Stop it gracefully (runStrategy: Halted)');
+  kubectl(['patch', 'vm', 'demo', '-n', 'demo', '--type', 'merge', '-p', '{"spec":{"runStrategy":"Halted"}}']);
+  await waitFor('the VM to be Stopped', () => jsonpath('vm/demo', '{.status.printableStatus}') === 'Stopped', 120_000);
+  console.log(kubectl(['get', 'vm', '-n', 'demo']));
+  const tail = fs.existsSync(log!) ? fs.readFileSync(log!, 'utf8').trim().split('\n').slice(-3) : [];
+  if (tail.length) console.log(tail.map((l) => `  | ${l}`).join('\n'));
+}
+
 async function main(): Promise<void> {
   showCrds();
+  synthExamples();
   validateExamples();
+  try {
+    await bootVm();
+  } finally {
+    if (!keep) {
+      heading('Tear down (virtkit down)');
+      virtkit(['down']);
+    }
+  }
 }
 
 main().catch((e: unknown) => {
-  console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`\ndemo failed: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

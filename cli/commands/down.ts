@@ -12,7 +12,9 @@ export function register(program: Command): void {
       try {
         const stateDir = resolveStateDir(flags.stateDir);
         const stopped = await stopLocalMode(stateDir, (m) => console.error(`virtkit down: ${m}`));
-        console.log(stopped.length ? `stopped ${stopped.join(', ')}` : `nothing was running from ${stateDir}`);
+        console.log(
+          stopped.length ? `stopped ${stopped.join(', ')}` : `nothing was running from ${stateDir}`,
+        );
       } catch (err) {
         reportFailure('down', err);
       }

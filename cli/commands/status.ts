@@ -7,7 +7,9 @@ import { formatStatus, isHealthy } from '../local/status-format';
 export function register(program: Command): void {
   program
     .command('status')
-    .description('Show the processes `virtkit up` started: pids, ports and health (exit code 1 unless all are healthy)')
+    .description(
+      'Show the processes `virtkit up` started: pids, ports and health (exit code 1 unless all are healthy)',
+    )
     .option('--state-dir <dir>', 'the folder `virtkit up` used (default: $VIRTKIT_STATE_DIR or ./.virtkit)')
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (flags: { stateDir?: string; output: string }) => {

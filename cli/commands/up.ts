@@ -65,9 +65,16 @@ export function register(program: Command): void {
         "virtkit's CRDs, then virtkit's own components; writes <state-dir>/kubeconfig",
     )
     .option('-d, --detach', 'return once everything is ready and leave it running (stop with `virtkit down`)')
-    .option('--state-dir <dir>', 'folder for certificates, data, logs and pid files (default: $VIRTKIT_STATE_DIR or ./.virtkit)')
+    .option(
+      '--state-dir <dir>',
+      'folder for certificates, data, logs and pid files (default: $VIRTKIT_STATE_DIR or ./.virtkit)',
+    )
     .option('--port <port>', 'kube-apiserver port on 127.0.0.1 (default: a free port)', parsePort('--port'))
-    .option('--timeout <seconds>', 'how long each component may take to become healthy (default: 180)', parseSeconds('--timeout'))
+    .option(
+      '--timeout <seconds>',
+      'how long each component may take to become healthy (default: 180)',
+      parseSeconds('--timeout'),
+    )
     .action(async (flags: UpFlags) => {
       try {
         await up(flags);

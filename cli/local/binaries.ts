@@ -1,9 +1,9 @@
 /**
  * Where local mode finds its control-plane binaries: KUBEBUILDER_ASSETS first (envtest's
  * convention; it ships etcd, kube-apiserver and kubectl), then virtkit's build cache
- * (scripts/build-controlplane.sh). etcd comes from Debian's etcd-server (/usr/bin/etcd, 3.4,
- * which this kube-apiserver works with) before the cache, where the build script puts one
- * built from go.etcd.io/etcd/server/v3 only on request.
+ * (scripts/build-controlplane.sh). etcd is built too, from go.etcd.io/etcd/server/v3 at the
+ * version k8s.io/kubernetes pins: Debian's etcd 3.4 lacks the progress-notify requests this
+ * kube-apiserver needs, and every watch without a resourceVersion fails against it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -30,11 +30,10 @@ export function controlPlaneCacheDir(): string {
   return cacheDir('controlplane', KUBERNETES_VERSION);
 }
 
-/** Folders searched for `name`, in order (pure: reads only the given environment). */
-export function searchPath(name: BinaryName, env: NodeJS.ProcessEnv, cache: string): string[] {
+/** Folders searched for every binary, in order (pure: reads only the given environment). */
+export function searchPath(env: NodeJS.ProcessEnv, cache: string): string[] {
   const dirs: string[] = [];
   if (env.KUBEBUILDER_ASSETS) dirs.push(env.KUBEBUILDER_ASSETS);
-  if (name === 'etcd') dirs.push('/usr/bin');
   dirs.push(cache);
   return dirs;
 }
@@ -49,15 +48,12 @@ function isExecutable(file: string): boolean {
 }
 
 function fixFor(name: BinaryName): string {
-  if (name === 'etcd') {
-    return "install Debian's etcd-server (apt-get install etcd-server) or run 'scripts/build-controlplane.sh etcd'";
-  }
-  return `run 'scripts/build-controlplane.sh' (builds Kubernetes ${KUBERNETES_VERSION} into ${controlPlaneCacheDir()}, about 20 minutes on 2 cores) or point KUBEBUILDER_ASSETS at a folder that has ${name}`;
+  return `run 'scripts/build-controlplane.sh' (builds Kubernetes ${KUBERNETES_VERSION} into ${controlPlaneCacheDir()}, about 10 minutes on 2 cores) or point KUBEBUILDER_ASSETS at a folder that has ${name}`;
 }
 
 /** Path of one binary; throws MissingBinaryError naming the folders searched and the fix. */
 export function findBinary(name: BinaryName, env: NodeJS.ProcessEnv = process.env): string {
-  const dirs = searchPath(name, env, controlPlaneCacheDir());
+  const dirs = searchPath(env, controlPlaneCacheDir());
   for (const dir of dirs) {
     const file = path.join(dir, name);
     if (isExecutable(file)) return file;

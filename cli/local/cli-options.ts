@@ -2,7 +2,11 @@
 import * as path from 'path';
 
 /** The state folder: --state-dir, else $VIRTKIT_STATE_DIR, else ./.virtkit. */
-export function resolveStateDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+export function resolveStateDir(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): string {
   return path.resolve(cwd, flag ?? env.VIRTKIT_STATE_DIR ?? '.virtkit');
 }
 

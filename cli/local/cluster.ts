@@ -75,7 +75,13 @@ export class LocalCluster {
     for (const { proc } of this.started) {
       if (proc.exit || !isAlive(proc.pid)) {
         const exit = proc.exit ?? { code: null, signal: null };
-        throw new ComponentExitedError(proc.name, exit.code, exit.signal, proc.logFile, logTail(proc.logFile));
+        throw new ComponentExitedError(
+          proc.name,
+          exit.code,
+          exit.signal,
+          proc.logFile,
+          logTail(proc.logFile),
+        );
       }
     }
   }

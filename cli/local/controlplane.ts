@@ -40,7 +40,13 @@ function writeKubeconfig(file: string, server: string, pki: PkiFiles, identity: 
   const client = pki.clients[identity];
   fs.writeFileSync(
     file,
-    renderKubeconfig({ server, user, caPem: read(pki.caCert), certPem: read(client.cert), keyPem: read(client.key) }),
+    renderKubeconfig({
+      server,
+      user,
+      caPem: read(pki.caCert),
+      certPem: read(client.cert),
+      keyPem: read(client.key),
+    }),
     { mode: 0o600 },
   );
 }
@@ -48,9 +54,11 @@ function writeKubeconfig(file: string, server: string, pki: PkiFiles, identity: 
 /** Empty the generated parts of the state folder (logs are kept and appended to). */
 function resetStateDir(l: Layout): void {
   removeStaleState(l);
-  for (const dir of [l.pkiDir, l.etcdDataDir, l.configDir, l.certsDir]) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of [l.pkiDir, l.etcdDataDir, l.configDir, l.certsDir])
+    fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(l.kubeconfig, { force: true });
-  for (const dir of [l.stateDir, l.configDir, l.logsDir, l.runDir, l.certsDir]) fs.mkdirSync(dir, { recursive: true });
+  for (const dir of [l.stateDir, l.configDir, l.logsDir, l.runDir, l.certsDir])
+    fs.mkdirSync(dir, { recursive: true });
   fs.mkdirSync(l.etcdDataDir, { recursive: true, mode: 0o700 });
 }
 
@@ -62,13 +70,21 @@ export async function startControlPlane(options: StartOptions): Promise<LocalClu
   // Everything that can fail without side effects comes first: binaries, then ports.
   const binaries = options.binaries ?? findBinaries();
   const wanted = options.ports ?? {};
-  const ports: Ports = await reservePorts({
+  // Keyed by component name, so a PortInUseError names the component that wanted the port.
+  const reserved = await reservePorts({
     etcd: wanted.etcd,
-    etcdPeer: wanted.etcdPeer,
-    apiserver: wanted.apiserver,
-    scheduler: wanted.scheduler,
-    controllerManager: wanted.controllerManager,
+    'etcd (peer)': wanted.etcdPeer,
+    'kube-apiserver': wanted.apiserver,
+    'kube-scheduler': wanted.scheduler,
+    'kube-controller-manager': wanted.controllerManager,
   });
+  const ports: Ports = {
+    etcd: reserved.etcd,
+    etcdPeer: reserved['etcd (peer)'],
+    apiserver: reserved['kube-apiserver'],
+    scheduler: reserved['kube-scheduler'],
+    controllerManager: reserved['kube-controller-manager'],
+  };
   resetStateDir(l);
   const pki = await createPki(l.pkiDir, KUBERNETES_SERVICE_IP);
   const server = `https://127.0.0.1:${ports.apiserver}`;

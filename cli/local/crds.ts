@@ -39,7 +39,8 @@ async function establishedState(client: RestClient, name: string): Promise<strin
   const { body } = await client.get(`${CRD_PATH}/${name}`);
   const conditions = ((body.status as Json | undefined)?.conditions ?? []) as Condition[];
   const names = conditions.find((c) => c.type === 'NamesAccepted');
-  if (names?.status === 'False') return `names not accepted: ${names.reason ?? ''} ${names.message ?? ''}`.trim();
+  if (names?.status === 'False')
+    return `names not accepted: ${names.reason ?? ''} ${names.message ?? ''}`.trim();
   const nonStructural = conditions.find((c) => c.type === 'NonStructuralSchema' && c.status === 'True');
   if (nonStructural) return `schema is not structural: ${nonStructural.message ?? ''}`;
   return conditions.some((c) => c.type === 'Established' && c.status === 'True') ? '' : undefined;
@@ -61,7 +62,10 @@ export async function applyCrds(
       await applyCrd(client, crd);
       pending.add(crd.metadata.name);
     } catch (err) {
-      failures.push({ name: crd.metadata.name, message: err instanceof ApiError ? err.serverMessage : String(err) });
+      failures.push({
+        name: crd.metadata.name,
+        message: err instanceof ApiError ? err.serverMessage : String(err),
+      });
     }
   }
   const deadline = Date.now() + timeoutMs;
@@ -74,7 +78,8 @@ export async function applyCrds(
     }
     if (!pending.size) break;
     if (Date.now() > deadline) {
-      for (const name of pending) failures.push({ name, message: `not Established after ${timeoutMs / 1000}s` });
+      for (const name of pending)
+        failures.push({ name, message: `not Established after ${timeoutMs / 1000}s` });
       break;
     }
     await sleep(200);

@@ -18,11 +18,21 @@ export function renderKubeconfig(input: KubeconfigInput): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: CONTEXT_NAME, cluster: { server: input.server, 'certificate-authority-data': b64(input.caPem) } }],
-    users: [
-      { name: input.user, user: { 'client-certificate-data': b64(input.certPem), 'client-key-data': b64(input.keyPem) } },
+    clusters: [
+      {
+        name: CONTEXT_NAME,
+        cluster: { server: input.server, 'certificate-authority-data': b64(input.caPem) },
+      },
     ],
-    contexts: [{ name: CONTEXT_NAME, context: { cluster: CONTEXT_NAME, user: input.user, namespace: 'default' } }],
+    users: [
+      {
+        name: input.user,
+        user: { 'client-certificate-data': b64(input.certPem), 'client-key-data': b64(input.keyPem) },
+      },
+    ],
+    contexts: [
+      { name: CONTEXT_NAME, context: { cluster: CONTEXT_NAME, user: input.user, namespace: 'default' } },
+    ],
     'current-context': CONTEXT_NAME,
   });
 }

@@ -50,14 +50,20 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
  * scheduler, API server, etcd). Only pids whose command line names the state folder are signalled.
  * Returns the names of the processes stopped.
  */
-export async function stopLocalMode(stateDir: string, log: (m: string) => void = () => undefined): Promise<string[]> {
+export async function stopLocalMode(
+  stateDir: string,
+  log: (m: string) => void = () => undefined,
+): Promise<string[]> {
   const l = layout(stateDir);
   const state = readState(l.stateFile);
-  const targets: { name: string; pid: number }[] = [...(state?.components ?? [])].reverse().map((c) => ({ name: c.name, pid: c.pid }));
+  const targets: { name: string; pid: number }[] = [...(state?.components ?? [])]
+    .reverse()
+    .map((c) => ({ name: c.name, pid: c.pid }));
   if (fs.existsSync(l.runDir)) {
     for (const f of fs.readdirSync(l.runDir)) {
       const pid = f.endsWith('.pid') ? readPidFile(path.join(l.runDir, f)) : undefined;
-      if (pid !== undefined && !targets.some((t) => t.pid === pid)) targets.push({ name: f.slice(0, -4), pid });
+      if (pid !== undefined && !targets.some((t) => t.pid === pid))
+        targets.push({ name: f.slice(0, -4), pid });
     }
   }
   const stopped: string[] = [];

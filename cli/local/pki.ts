@@ -39,7 +39,13 @@ export const CLIENT_IDENTITIES: readonly ClientIdentity[] = [
 
 /** Names and addresses the API server certificate is valid for (pure). */
 export function serverAltNames(serviceIp: string): string {
-  const dns = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  const dns = [
+    'localhost',
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+  ];
   const ips = ['127.0.0.1', serviceIp];
   return [...dns.map((d) => `DNS:${d}`), ...ips.map((i) => `IP:${i}`)].join(',');
 }
@@ -56,9 +62,29 @@ function serial(): string {
 async function issue(dir: string, stem: string, subj: string, extensions: string): Promise<void> {
   const ext = path.join(dir, `${stem}.ext`);
   fs.writeFileSync(ext, extensions);
-  await openssl(['req', '-new', ...EC_KEY, '-keyout', `${stem}.key`, '-out', `${stem}.csr`, '-subj', subj], dir);
   await openssl(
-    ['x509', '-req', '-in', `${stem}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial(), '-days', DAYS, '-out', `${stem}.crt`, '-extfile', ext],
+    ['req', '-new', ...EC_KEY, '-keyout', `${stem}.key`, '-out', `${stem}.csr`, '-subj', subj],
+    dir,
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${stem}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-set_serial',
+      serial(),
+      '-days',
+      DAYS,
+      '-out',
+      `${stem}.crt`,
+      '-extfile',
+      ext,
+    ],
     dir,
   );
   fs.rmSync(ext);
@@ -70,8 +96,23 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   await openssl(
-    ['req', '-x509', ...EC_KEY, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', DAYS, '-subj', '/CN=virtkit-local-ca',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'],
+    [
+      'req',
+      '-x509',
+      ...EC_KEY,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      DAYS,
+      '-subj',
+      '/CN=virtkit-local-ca',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+    ],
     dir,
   );
   await issue(
@@ -90,7 +131,10 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     );
     clients[id.file] = { cert: path.join(dir, `${id.file}.crt`), key: path.join(dir, `${id.file}.key`) };
   }
-  await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', 'sa.key'], dir);
+  await openssl(
+    ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', 'sa.key'],
+    dir,
+  );
   await openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
   for (const f of fs.readdirSync(dir)) if (f.endsWith('.key')) fs.chmodSync(path.join(dir, f), 0o600);
   return {

@@ -120,12 +120,32 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
   await waitGone(pid, 5_000);
 }
 
-/** The last `lines` lines of a log file (for error messages). */
+/**
+ * What to quote from a component's log in an error: its latest run only (after the header
+ * startProcess writes), the lines that look like the cause first (a usage text printed after
+ * "unknown flag" would otherwise hide it), then the last lines.
+ */
 export function logTail(logFile: string, lines = 15): string {
+  let text: string;
   try {
-    const text = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n');
-    return text.slice(-lines).join('\n');
+    text = fs.readFileSync(logFile, 'utf8');
   } catch {
     return '(no log)';
   }
+  const all = text.trimEnd().split('\n');
+  let start = 0;
+  for (let i = all.length - 1; i >= 0; i--) {
+    if (all[i].startsWith('--- ')) {
+      start = i + 1;
+      break;
+    }
+  }
+  const run = all.slice(start);
+  if (run.length <= lines) return run.join('\n');
+  const tail = run.slice(-lines);
+  const causes = run
+    .slice(0, -lines)
+    .filter((line) => /error|fatal|panic|unknown|invalid|failed|not defined|cannot|unable/i.test(line))
+    .slice(0, 5);
+  return [...causes, ...(causes.length ? ['...'] : []), ...tail].join('\n');
 }

@@ -47,7 +47,12 @@ export class RestClient {
   }
 
   /** Send one request; non-2xx answers become ApiError with the server's message. */
-  request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<ApiResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = https.request(
@@ -60,7 +65,9 @@ export class RestClient {
           path,
           headers: {
             Accept: 'application/json',
-            ...(payload !== undefined ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {}),
+            ...(payload !== undefined
+              ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }
+              : {}),
           },
         },
         (res) => {
@@ -77,7 +84,13 @@ export class RestClient {
             const status = res.statusCode ?? 0;
             if (status < 200 || status >= 300) {
               reject(
-                new ApiError(method, path, status, String(parsed.reason ?? res.statusMessage ?? ''), String(parsed.message ?? text)),
+                new ApiError(
+                  method,
+                  path,
+                  status,
+                  String(parsed.reason ?? res.statusMessage ?? ''),
+                  String(parsed.message ?? text),
+                ),
               );
               return;
             }

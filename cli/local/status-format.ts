@@ -19,11 +19,25 @@ export function formatStatus(status: LocalStatus): string {
   };
   for (const c of status.components) {
     const port = status.state.ports[portOf[c.name] ?? c.name];
-    const health = !c.running ? '-' : c.health === undefined ? 'no probe' : c.health.healthy ? 'ok' : `failing: ${c.health.detail}`;
-    rows.push([c.name, String(c.pid), port === undefined ? '-' : String(port), c.running ? 'running' : 'not running', health]);
+    const health = !c.running
+      ? '-'
+      : c.health === undefined
+        ? 'no probe'
+        : c.health.healthy
+          ? 'ok'
+          : `failing: ${c.health.detail}`;
+    rows.push([
+      c.name,
+      String(c.pid),
+      port === undefined ? '-' : String(port),
+      c.running ? 'running' : 'not running',
+      health,
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const table = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+  const table = rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '))
+    .join('\n');
   return [
     `Kubernetes ${status.state.kubernetesVersion}, started ${status.state.startedAt}`,
     `server:     ${status.state.server}`,
