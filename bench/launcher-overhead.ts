@@ -53,9 +53,25 @@ function guestRamResident(pid: number, size: number): number {
 function compile(out: string): string {
   execFileSync(
     path.join(ROOT, 'node_modules/.bin/tsc'),
-    ['--outDir', out, '--rootDir', ROOT, '--module', 'commonjs', '--target', 'ES2022', '--esModuleInterop', '--skipLibCheck',
-      '--resolveJsonModule', '--noCheck', '--sourceMap', 'false', '--declaration', 'false',
-      path.join(ROOT, 'test/fixtures/guest/run-cli.ts')],
+    [
+      '--outDir',
+      out,
+      '--rootDir',
+      ROOT,
+      '--module',
+      'commonjs',
+      '--target',
+      'ES2022',
+      '--esModuleInterop',
+      '--skipLibCheck',
+      '--resolveJsonModule',
+      '--noCheck',
+      '--sourceMap',
+      'false',
+      '--declaration',
+      'false',
+      path.join(ROOT, 'test/fixtures/guest/run-cli.ts'),
+    ],
     { stdio: 'inherit' },
   );
   return path.join(out, 'test/fixtures/guest/run-cli.js');
@@ -77,7 +93,15 @@ async function main(): Promise<void> {
   });
   const client = new LauncherClient(path.join(workDir, 'launcher.sock'));
   try {
-    await waitFor(async () => client.status().then((s) => s.state === 'Running', () => false), 120_000, 'the VM to run');
+    await waitFor(
+      async () =>
+        client.status().then(
+          (s) => s.state === 'Running',
+          () => false,
+        ),
+      120_000,
+      'the VM to run',
+    );
     const status = await client.status();
     await waitForConsole(status.serialLog!, GuestMarkers.booted, 120_000);
     await new Promise((r) => setTimeout(r, 5000));
@@ -90,7 +114,11 @@ async function main(): Promise<void> {
     const total = launcherRss + qemuOverhead;
     const formula = memoryOverhead(vmi.spec);
     const report = {
-      vm: { vcpus: status.vcpus, guestMemoryMiB: status.guestMemoryBytes / MiB, accelerator: status.accelerator },
+      vm: {
+        vcpus: status.vcpus,
+        guestMemoryMiB: status.guestMemoryBytes / MiB,
+        accelerator: status.accelerator,
+      },
       measuredMiB: {
         launcherRss: +(launcherRss / MiB).toFixed(1),
         qemuRss: +(qemuRss / MiB).toFixed(1),

@@ -14,13 +14,23 @@ import * as up from './commands/up';
 import * as down from './commands/down';
 import * as status from './commands/status';
 
-const COMMANDS: { register(program: Command): void }[] = [crds, validate, up, down, status, launch, launcher, controller];
+const COMMANDS: { register(program: Command): void }[] = [
+  crds,
+  validate,
+  up,
+  down,
+  status,
+  launch,
+  launcher,
+  controller,
+];
 
 /** The package version, from the source tree (cli/) or the compiled one (dist/cli/). */
 function packageVersion(): string {
   for (const rel of ['..', '../..']) {
     const file = path.join(__dirname, rel, 'package.json');
-    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+    if (fs.existsSync(file))
+      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
   }
   return 'unknown';
 }

@@ -44,7 +44,9 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   // The handler hands over an admitted VMI: no second schema validation (memory).
   const vmi = readVmiManifest(options.vmiFile, false);
-  const resources = options.resourcesFile ? (JSON.parse(fs.readFileSync(options.resourcesFile, 'utf8')) as LaunchResources) : undefined;
+  const resources = options.resourcesFile
+    ? (JSON.parse(fs.readFileSync(options.resourcesFile, 'utf8')) as LaunchResources)
+    : undefined;
   fs.mkdirSync(options.workDir, { recursive: true });
   const domain = await createDomain(vmi, { workDir: options.workDir, stateDir: options.stateDir, resources });
   const name = vmi.metadata?.name ?? 'vmi';
@@ -65,7 +67,9 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
   });
   await server.listen();
   const status0 = await domain.status();
-  log(`launcher: ${status0.namespace}/${status0.name}: accelerator ${status0.accelerator}${status0.softwareEmulation ? ` (software emulation: ${status0.acceleratorReason})` : ''}`);
+  log(
+    `launcher: ${status0.namespace}/${status0.name}: accelerator ${status0.accelerator}${status0.softwareEmulation ? ` (software emulation: ${status0.acceleratorReason})` : ''}`,
+  );
 
   const onSignal = (sig: NodeJS.Signals): void => {
     log(`launcher: ${sig}: graceful shutdown (grace ${grace}s)`);
@@ -127,7 +131,9 @@ export interface LaunchOptions {
 export async function runLaunch(options: LaunchOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const vmi = readVmiManifest(options.file);
-  const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `virtkit-launch-${vmi.metadata?.name ?? 'vm'}-`));
+  const workDir =
+    options.workDir ??
+    fs.mkdtempSync(path.join(os.tmpdir(), `virtkit-launch-${vmi.metadata?.name ?? 'vm'}-`));
   const domain: Domain = await createDomain(vmi, { workDir });
   const grace = graceOf(vmi);
   let interrupted = false;
@@ -135,15 +141,21 @@ export async function runLaunch(options: LaunchOptions): Promise<number> {
     if (interrupted) return;
     interrupted = true;
     log(`\nvirtkit launch: ${sig}: shutting the guest down (grace ${grace}s)...`);
-    void domain.shutdown(grace).then((r) => log(`virtkit launch: guest stopped (${r.how === 'guest' ? 'powered off' : r.how})`));
+    void domain
+      .shutdown(grace)
+      .then((r) => log(`virtkit launch: guest stopped (${r.how === 'guest' ? 'powered off' : r.how})`));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
     await domain.start();
     const st = await domain.status();
-    log(`virtkit launch: ${st.namespace}/${st.name} running (pid ${st.pid}, ${st.accelerator}${st.softwareEmulation ? ', software emulation' : ''}); work dir ${workDir}`);
-    log(`virtkit launch: serial console ${st.serialSocket ?? 'none'}, log ${st.serialLog ?? 'none'}${st.vncSocket ? `, VNC ${st.vncSocket}` : ''}; Ctrl-C shuts down`);
+    log(
+      `virtkit launch: ${st.namespace}/${st.name} running (pid ${st.pid}, ${st.accelerator}${st.softwareEmulation ? ', software emulation' : ''}); work dir ${workDir}`,
+    );
+    log(
+      `virtkit launch: serial console ${st.serialSocket ?? 'none'}, log ${st.serialLog ?? 'none'}${st.vncSocket ? `, VNC ${st.vncSocket}` : ''}; Ctrl-C shuts down`,
+    );
     if (options.console && domain.plan.serialSocket) attachConsole(domain.plan.serialSocket);
     await domain.stopped;
   } finally {

@@ -4,7 +4,10 @@ import { parseAllDocuments } from 'yaml';
 import type { PlannableVmi } from './plan/build';
 
 export class ManifestError extends Error {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
     this.name = 'ManifestError';
   }
@@ -26,13 +29,20 @@ export function vmiFromObject(obj: unknown, file: string, validate = true): Plan
   const o = obj as Shape;
   if (!o || typeof o !== 'object') throw new ManifestError(file, 'the document is not an object');
   if (o.kind !== 'VirtualMachineInstance' && o.kind !== 'VirtualMachine') {
-    throw new ManifestError(file, `kind ${JSON.stringify(o.kind)} cannot be launched; give a VirtualMachineInstance or a VirtualMachine`);
+    throw new ManifestError(
+      file,
+      `kind ${JSON.stringify(o.kind)} cannot be launched; give a VirtualMachineInstance or a VirtualMachine`,
+    );
   }
   if (validate) assertLaunchable(obj, o, file);
   if (o.kind === 'VirtualMachine') {
     const spec = o.spec?.template?.spec;
-    if (!spec) throw new ManifestError(file, 'spec.template.spec is missing; a VirtualMachine needs a VMI template');
-    return { metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace, uid: o.metadata?.uid }, spec: spec as PlannableVmi['spec'] };
+    if (!spec)
+      throw new ManifestError(file, 'spec.template.spec is missing; a VirtualMachine needs a VMI template');
+    return {
+      metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace, uid: o.metadata?.uid },
+      spec: spec as PlannableVmi['spec'],
+    };
   }
   return obj as PlannableVmi;
 }
@@ -40,11 +50,16 @@ export function vmiFromObject(obj: unknown, file: string, validate = true): Plan
 function assertLaunchable(obj: unknown, o: Shape, file: string): void {
   // Loaded on demand: see vmiFromObject.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { validateObject } = require('../api/validation/validate') as typeof import('../api/validation/validate');
+  const { validateObject } =
+    require('../api/validation/validate') as typeof import('../api/validation/validate');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ValidationError } = require('../api/validation/error') as typeof import('../api/validation/error');
   const issues = validateObject(obj).filter((i) => i.severity === 'error');
-  if (issues.length) throw new ValidationError(`${String(o.kind)} ${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? '(unnamed)'} in ${file}`, issues);
+  if (issues.length)
+    throw new ValidationError(
+      `${String(o.kind)} ${o.metadata?.namespace ?? 'default'}/${o.metadata?.name ?? '(unnamed)'} in ${file}`,
+      issues,
+    );
 }
 
 /** The first VMI or VM in a (possibly multi-document) YAML file. */
@@ -59,7 +74,10 @@ export function readVmiManifest(file: string, validate = true): PlannableVmi {
   for (const doc of docs) {
     if (doc.errors.length) throw new ManifestError(file, `not valid YAML: ${doc.errors[0]!.message}`);
   }
-  const objects = docs.map((d) => d.toJS() as Shape).filter((o) => o && (o.kind === 'VirtualMachineInstance' || o.kind === 'VirtualMachine'));
-  if (!objects.length) throw new ManifestError(file, 'no VirtualMachineInstance or VirtualMachine in the file');
+  const objects = docs
+    .map((d) => d.toJS() as Shape)
+    .filter((o) => o && (o.kind === 'VirtualMachineInstance' || o.kind === 'VirtualMachine'));
+  if (!objects.length)
+    throw new ManifestError(file, 'no VirtualMachineInstance or VirtualMachine in the file');
   return vmiFromObject(objects[0], file, validate);
 }

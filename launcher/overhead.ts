@@ -28,7 +28,9 @@ export function memoryOverhead(spec: VirtualMachineInstanceSpec): number {
   const guest = guestMemoryBytes(spec) ?? 0;
   const dev = spec.domain.devices;
   const video = dev.autoattachGraphicsDevice === false ? 0 : OVERHEAD_VIDEO_MIB * MiB;
-  const iothreads = (dev.disks ?? []).filter((d) => d.dedicatedIOThread).length * OVERHEAD_PER_IOTHREAD_MIB * MiB;
-  const total = OVERHEAD_BASE_MIB * MiB + vcpus * OVERHEAD_PER_VCPU_MIB * MiB + guest / 512 + video + iothreads;
+  const iothreads =
+    (dev.disks ?? []).filter((d) => d.dedicatedIOThread).length * OVERHEAD_PER_IOTHREAD_MIB * MiB;
+  const total =
+    OVERHEAD_BASE_MIB * MiB + vcpus * OVERHEAD_PER_VCPU_MIB * MiB + guest / 512 + video + iothreads;
   return Math.ceil(total / MiB) * MiB;
 }

@@ -11,7 +11,10 @@ import type { LaunchContext } from './plan/types';
 import { Domain } from './runtime/domain';
 
 /** What the handler (or the CLI) provides besides the VMI. */
-export type LaunchResources = Omit<LaunchContext, 'workDir' | 'accelerator' | 'firmware' | 'exists' | 'stateDir'>;
+export type LaunchResources = Omit<
+  LaunchContext,
+  'workDir' | 'accelerator' | 'firmware' | 'exists' | 'stateDir'
+>;
 
 export interface SessionOptions {
   readonly workDir: string;

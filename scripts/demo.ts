@@ -21,7 +21,11 @@ import { ensureGuestImage } from '../test/fixtures/guest/build';
 const root = path.resolve(__dirname, '..');
 const stateDir = path.join(root, '.virtkit');
 const keep = process.argv.includes('--keep');
-const virtkit = (args: string[]) => execFileSync(process.execPath, [path.join(root, 'bin', 'virtkit.js'), ...args], { cwd: root, stdio: 'inherit' });
+const virtkit = (args: string[]) =>
+  execFileSync(process.execPath, [path.join(root, 'bin', 'virtkit.js'), ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 
 function heading(text: string): void {
   console.log(`\n=== ${text} ===`);
@@ -31,7 +35,13 @@ function yamlFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? yamlFiles(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []));
+    .flatMap((e) =>
+      e.isDirectory()
+        ? yamlFiles(path.join(dir, e.name))
+        : /\.ya?ml$/.test(e.name)
+          ? [path.join(dir, e.name)]
+          : [],
+    );
 }
 
 function showCrds(): void {
@@ -48,21 +58,30 @@ function showCrds(): void {
 
 function synthExamples(): void {
   heading('cdk8s example fleet (npm run examples:synth)');
-  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(root, 'examples', 'cdk8s', 'main.ts')], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', path.join(root, 'examples', 'cdk8s', 'main.ts')],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
 }
 
 function validateExamples(): void {
   heading('Example manifests, checked as KubeVirt admission would (virtkit validate)');
-  const files = [...yamlFiles(path.join(root, 'examples', 'yaml')), ...yamlFiles(path.join(root, 'examples', 'cdk8s', 'dist'))];
+  const files = [
+    ...yamlFiles(path.join(root, 'examples', 'yaml')),
+    ...yamlFiles(path.join(root, 'examples', 'cdk8s', 'dist')),
+  ];
   let bad = 0;
   for (const file of files) {
     for (const m of readManifests(file)) {
       const errors = validateObject(m.object).filter((i) => i.severity === 'error');
       if (errors.length) bad++;
-      console.log(`  ${errors.length ? 'INVALID' : 'ok     '} ${describeObject(m.object).padEnd(58)} ${path.relative(root, file)}`);
+      console.log(
+        `  ${errors.length ? 'INVALID' : 'ok     '} ${describeObject(m.object).padEnd(58)} ${path.relative(root, file)}`,
+      );
       for (const e of errors) console.log(`            ${e.path}: ${e.message}`);
     }
   }
@@ -109,29 +128,60 @@ async function bootVm(): Promise<void> {
 
   heading('A VirtualMachine from examples/demo/demo-vm.yaml (kubectl apply)');
   const image = ensureGuestImage();
-  const manifest = fs.readFileSync(path.join(root, 'examples', 'demo', 'demo-vm.yaml'), 'utf8').replace('IMAGE', `file://${image.disk}`);
+  const manifest = fs
+    .readFileSync(path.join(root, 'examples', 'demo', 'demo-vm.yaml'), 'utf8')
+    .replace('IMAGE', `file://${image.disk}`);
   process.stdout.write(kubectl(['apply', '-f', '-'], manifest));
-  await waitFor('the VM to be Running and Ready', () => jsonpath('vm/demo', '{.status.printableStatus}/{.status.ready}') === 'Running/true', 180_000);
+  await waitFor(
+    'the VM to be Running and Ready',
+    () => jsonpath('vm/demo', '{.status.printableStatus}/{.status.ready}') === 'Running/true',
+    180_000,
+  );
   console.log(kubectl(['get', 'vm,vmi', '-n', 'demo', '-o', 'wide']));
   console.log(kubectl(['get', 'pods', '-n', 'demo', '-o', 'wide']));
 
   heading('Its serial console');
   let log: string | undefined;
-  await waitFor('the guest boot marker on the console', () => {
-    log = consoleLog();
-    return !!log && fs.readFileSync(log, 'utf8').includes('VIRTKIT-GUEST-BOOTED');
-  }, 120_000);
+  await waitFor(
+    'the guest boot marker on the console',
+    () => {
+      log = consoleLog();
+      return !!log && fs.readFileSync(log, 'utf8').includes('VIRTKIT-GUEST-BOOTED');
+    },
+    120_000,
+  );
   const lines = fs.readFileSync(log!, 'utf8').split('\n');
-  console.log(lines.slice(0, lines.findIndex((l) => l.includes('VIRTKIT-GUEST-BOOTED')) + 3).map((l) => `  | ${l}`).join('\n'));
+  console.log(
+    lines
+      .slice(0, lines.findIndex((l) => l.includes('VIRTKIT-GUEST-BOOTED')) + 3)
+      .map((l) => `  | ${l}`)
+      .join('\n'),
+  );
   console.log(`  (console log: ${path.relative(root, log!)})`);
 
   if (keep) {
-    console.log(`\nThe VM keeps running. export KUBECONFIG=${path.join(stateDir, 'kubeconfig')}; stop everything with: npx virtkit down`);
+    console.log(
+      `\nThe VM keeps running. export KUBECONFIG=${path.join(stateDir, 'kubeconfig')}; stop everything with: npx virtkit down`,
+    );
     return;
   }
   heading('Stop it gracefully (runStrategy: Halted)');
-  kubectl(['patch', 'vm', 'demo', '-n', 'demo', '--type', 'merge', '-p', '{"spec":{"runStrategy":"Halted"}}']);
-  await waitFor('the VM to be Stopped', () => jsonpath('vm/demo', '{.status.printableStatus}') === 'Stopped', 120_000);
+  kubectl([
+    'patch',
+    'vm',
+    'demo',
+    '-n',
+    'demo',
+    '--type',
+    'merge',
+    '-p',
+    '{"spec":{"runStrategy":"Halted"}}',
+  ]);
+  await waitFor(
+    'the VM to be Stopped',
+    () => jsonpath('vm/demo', '{.status.printableStatus}') === 'Stopped',
+    120_000,
+  );
   console.log(kubectl(['get', 'vm', '-n', 'demo']));
   const tail = fs.existsSync(log!) ? fs.readFileSync(log!, 'utf8').trim().split('\n').slice(-3) : [];
   if (tail.length) console.log(tail.map((l) => `  | ${l}`).join('\n'));

@@ -8,26 +8,46 @@ import { runLauncher } from '../../launcher/entry';
 export function register(program: Command): void {
   program
     .command('launcher')
-    .description('Run one VMI under QEMU and serve its control API on a unix socket (started by the handler).')
-    .requiredOption('--workdir <dir>', 'private directory of this VM: sockets, overlays, generated disks, logs, final-status.json')
+    .description(
+      'Run one VMI under QEMU and serve its control API on a unix socket (started by the handler).',
+    )
+    .requiredOption(
+      '--workdir <dir>',
+      'private directory of this VM: sockets, overlays, generated disks, logs, final-status.json',
+    )
     .requiredOption('--vmi <file>', 'the VirtualMachineInstance manifest (YAML or JSON)')
     .option('--socket <path>', 'control API socket (default <workdir>/launcher.sock)')
-    .option('--resources <file>', 'JSON with what the handler prepared: claim disk paths, tap devices, container disk bases, resolved secrets')
-    .option('--state-dir <dir>', 'where state that outlives the pod is kept (persistent EFI variables); default <workdir>')
+    .option(
+      '--resources <file>',
+      'JSON with what the handler prepared: claim disk paths, tap devices, container disk bases, resolved secrets',
+    )
+    .option(
+      '--state-dir <dir>',
+      'where state that outlives the pod is kept (persistent EFI variables); default <workdir>',
+    )
     .option('--wait-for-sync', 'do not start the guest until POST /v1/sync', false)
-    .action(async (opts: { workdir: string; vmi: string; socket?: string; resources?: string; stateDir?: string; waitForSync: boolean }) => {
-      try {
-        process.exitCode = await runLauncher({
-          workDir: opts.workdir,
-          vmiFile: opts.vmi,
-          socketPath: opts.socket,
-          resourcesFile: opts.resources,
-          stateDir: opts.stateDir,
-          waitForSync: opts.waitForSync,
-        });
-      } catch (e) {
-        process.stderr.write(`virtkit launcher: ${(e as Error).message}\n`);
-        process.exitCode = 2;
-      }
-    });
+    .action(
+      async (opts: {
+        workdir: string;
+        vmi: string;
+        socket?: string;
+        resources?: string;
+        stateDir?: string;
+        waitForSync: boolean;
+      }) => {
+        try {
+          process.exitCode = await runLauncher({
+            workDir: opts.workdir,
+            vmiFile: opts.vmi,
+            socketPath: opts.socket,
+            resourcesFile: opts.resources,
+            stateDir: opts.stateDir,
+            waitForSync: opts.waitForSync,
+          });
+        } catch (e) {
+          process.stderr.write(`virtkit launcher: ${(e as Error).message}\n`);
+          process.exitCode = 2;
+        }
+      },
+    );
 }

@@ -28,7 +28,9 @@ export class LauncherClient {
           socketPath: this.socketPath,
           method,
           path: route,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+          headers: payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {},
           timeout: timeoutMs || undefined,
         },
         (res) => {
@@ -40,18 +42,36 @@ export class LauncherClient {
             try {
               parsed = JSON.parse(text);
             } catch {
-              return reject(new LauncherApiError(this.socketPath, route, res.statusCode ?? 0, 'BadResponse', text.slice(0, 200)));
+              return reject(
+                new LauncherApiError(
+                  this.socketPath,
+                  route,
+                  res.statusCode ?? 0,
+                  'BadResponse',
+                  text.slice(0, 200),
+                ),
+              );
             }
             if ((res.statusCode ?? 500) >= 300) {
               const err = (parsed as ApiErrorBody).error;
-              return reject(new LauncherApiError(this.socketPath, route, res.statusCode ?? 0, err?.type ?? 'Error', err?.message ?? text));
+              return reject(
+                new LauncherApiError(
+                  this.socketPath,
+                  route,
+                  res.statusCode ?? 0,
+                  err?.type ?? 'Error',
+                  err?.message ?? text,
+                ),
+              );
             }
             resolve(parsed as T);
           });
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (e) => reject(new LauncherApiError(this.socketPath, route, 0, 'Unreachable', e.message)));
+      req.on('error', (e) =>
+        reject(new LauncherApiError(this.socketPath, route, 0, 'Unreachable', e.message)),
+      );
       if (payload) req.write(payload);
       req.end();
     });
@@ -70,7 +90,11 @@ export class LauncherClient {
     return this.request('POST', Routes.sync);
   }
   shutdown(gracePeriodSeconds?: number): Promise<ShutdownResult> {
-    return this.request('POST', Routes.shutdown, gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds });
+    return this.request(
+      'POST',
+      Routes.shutdown,
+      gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds },
+    );
   }
   kill(): Promise<ShutdownResult> {
     return this.request('POST', Routes.kill);
@@ -119,8 +143,20 @@ export class LauncherClient {
         headers: { connection: 'Upgrade', upgrade: 'virtkit-console' },
       });
       req.on('upgrade', (_res, socket) => resolve(socket));
-      req.on('response', (res) => reject(new LauncherApiError(this.socketPath, Routes.console, res.statusCode ?? 0, 'NoConsole', 'the launcher refused the console')));
-      req.on('error', (e) => reject(new LauncherApiError(this.socketPath, Routes.console, 0, 'Unreachable', e.message)));
+      req.on('response', (res) =>
+        reject(
+          new LauncherApiError(
+            this.socketPath,
+            Routes.console,
+            res.statusCode ?? 0,
+            'NoConsole',
+            'the launcher refused the console',
+          ),
+        ),
+      );
+      req.on('error', (e) =>
+        reject(new LauncherApiError(this.socketPath, Routes.console, 0, 'Unreachable', e.message)),
+      );
       req.end();
     });
   }

@@ -76,7 +76,11 @@ export class ControlServer {
     const route = `${req.method} ${(req.url ?? '').split('?')[0]}`;
     switch (route) {
       case `GET ${Routes.version}`: {
-        const v: VersionInfo = { apiVersion: API_VERSION, launcherPid: process.pid, vmi: { name: this.options.name, namespace: this.options.namespace } };
+        const v: VersionInfo = {
+          apiVersion: API_VERSION,
+          launcherPid: process.pid,
+          vmi: { name: this.options.name, namespace: this.options.namespace },
+        };
         return send(res, 200, v);
       }
       case `GET ${Routes.status}`:
@@ -90,7 +94,9 @@ export class ControlServer {
         const body = await readJson<ShutdownRequest>(req);
         const grace = body?.gracePeriodSeconds ?? this.options.defaultGraceSeconds;
         if (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0) {
-          throw new BadRequestError(`gracePeriodSeconds must be a number of seconds >= 0, got ${JSON.stringify(grace)}`);
+          throw new BadRequestError(
+            `gracePeriodSeconds must be a number of seconds >= 0, got ${JSON.stringify(grace)}`,
+          );
         }
         const result = await domain.shutdown(grace);
         send(res, 200, result);
@@ -118,7 +124,12 @@ export class ControlServer {
       case `GET ${Routes.events}`:
         return this.streamEvents(req, res);
       default:
-        send(res, 404, { error: { type: 'NotFound', message: `no route ${route}; see docs/launcher-api.md (API ${API_VERSION})` } } satisfies ApiErrorBody);
+        send(res, 404, {
+          error: {
+            type: 'NotFound',
+            message: `no route ${route}; see docs/launcher-api.md (API ${API_VERSION})`,
+          },
+        } satisfies ApiErrorBody);
     }
   }
 
@@ -140,12 +151,15 @@ export class ControlServer {
     }
     const upstream = net.createConnection(serial);
     upstream.once('connect', () => {
-      socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: virtkit-console\r\nconnection: Upgrade\r\n\r\n');
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nupgrade: virtkit-console\r\nconnection: Upgrade\r\n\r\n',
+      );
       socket.pipe(upstream);
       upstream.pipe(socket);
     });
     upstream.on('error', (e) => {
-      if (!socket.destroyed) socket.end(`HTTP/1.1 409 Conflict\r\nconnection: close\r\n\r\nconsole unavailable: ${e.message}\n`);
+      if (!socket.destroyed)
+        socket.end(`HTTP/1.1 409 Conflict\r\nconnection: close\r\n\r\nconsole unavailable: ${e.message}\n`);
     });
     socket.on('error', () => upstream.destroy());
     socket.on('close', () => upstream.destroy());

@@ -5,7 +5,8 @@ import type { FirmwareFiles } from '../plan/types';
 const OVMF_DIR = '/usr/share/OVMF';
 
 export function findFirmware(dir = OVMF_DIR, exists: (p: string) => boolean = fs.existsSync): FirmwareFiles {
-  const pick = (...names: string[]): string | undefined => names.map((n) => `${dir}/${n}`).find((p) => exists(p));
+  const pick = (...names: string[]): string | undefined =>
+    names.map((n) => `${dir}/${n}`).find((p) => exists(p));
   return {
     efiCode: pick('OVMF_CODE_4M.fd', 'OVMF_CODE.fd'),
     efiVars: pick('OVMF_VARS_4M.fd', 'OVMF_VARS.fd'),

@@ -20,11 +20,20 @@ export interface AcceleratorChoice {
 }
 
 /** Pure: the verdict from what the probe saw. */
-export function judgeProbe(output: string, exitCode: number | null, timedOut: boolean): { ok: boolean; reason: string } {
-  if (/No bootable device|Booting from/.test(output)) return { ok: true, reason: 'KVM probe boot reached the end of BIOS self-test' };
-  const lastError = output.split('\n').filter((l) => /error|fail|Assertion/i.test(l)).pop();
+export function judgeProbe(
+  output: string,
+  exitCode: number | null,
+  timedOut: boolean,
+): { ok: boolean; reason: string } {
+  if (/No bootable device|Booting from/.test(output))
+    return { ok: true, reason: 'KVM probe boot reached the end of BIOS self-test' };
+  const lastError = output
+    .split('\n')
+    .filter((l) => /error|fail|Assertion/i.test(l))
+    .pop();
   if (lastError) return { ok: false, reason: `KVM probe failed: ${lastError.trim()}` };
-  if (timedOut) return { ok: false, reason: 'KVM probe boot did not finish in time (the guest hangs under KVM)' };
+  if (timedOut)
+    return { ok: false, reason: 'KVM probe boot did not finish in time (the guest hangs under KVM)' };
   return { ok: false, reason: `KVM probe exited with code ${exitCode} before the BIOS finished` };
 }
 
@@ -32,8 +41,25 @@ function probeOnce(qemu: string, cpu: string, timeoutMs: number): Promise<{ ok: 
   return new Promise((resolve) => {
     const child = spawn(
       qemu,
-      ['-accel', 'kvm', '-machine', 'q35', '-cpu', cpu, '-m', '64', '-nodefaults', '-no-user-config', '-display', 'none',
-        '-chardev', 'stdio,id=dbg', '-device', 'isa-debugcon,iobase=0x402,chardev=dbg', '-no-reboot'],
+      [
+        '-accel',
+        'kvm',
+        '-machine',
+        'q35',
+        '-cpu',
+        cpu,
+        '-m',
+        '64',
+        '-nodefaults',
+        '-no-user-config',
+        '-display',
+        'none',
+        '-chardev',
+        'stdio,id=dbg',
+        '-device',
+        'isa-debugcon,iobase=0x402,chardev=dbg',
+        '-no-reboot',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -72,7 +98,11 @@ function bootId(): string {
  * KVM if it works (VIRTKIT_ACCEL=kvm|tcg forces a choice), TCG otherwise. `cpu` is the model
  * the VM will use under KVM ("host" for host-model / host-passthrough).
  */
-export async function chooseAccelerator(qemu: string, cpu = 'host', timeoutMs = 5000): Promise<AcceleratorChoice> {
+export async function chooseAccelerator(
+  qemu: string,
+  cpu = 'host',
+  timeoutMs = 5000,
+): Promise<AcceleratorChoice> {
   const forced = process.env.VIRTKIT_ACCEL;
   if (forced === 'tcg') return { accelerator: 'tcg', softwareEmulation: true, reason: 'VIRTKIT_ACCEL=tcg' };
   if (forced === 'kvm') return { accelerator: 'kvm', softwareEmulation: false, reason: 'VIRTKIT_ACCEL=kvm' };

@@ -4,7 +4,9 @@ import * as path from 'path';
 
 export class QemuNotInstalledError extends Error {
   constructor(readonly binary: string) {
-    super(`${binary} was not found on PATH; install it with scripts/setup/launcher.sh (Debian packages qemu-system-x86 and qemu-utils)`);
+    super(
+      `${binary} was not found on PATH; install it with scripts/setup/launcher.sh (Debian packages qemu-system-x86 and qemu-utils)`,
+    );
     this.name = 'QemuNotInstalledError';
   }
 }

@@ -2,7 +2,13 @@ import { buildLaunchPlan, type PlannableVmi } from './build';
 import { LaunchSpecError } from './errors';
 import type { LaunchContext } from './types';
 
-const existing = new Set(['/images/guest.img', '/data/host.img', '/kb/boot/vmlinuz', '/kb/boot/initrd.gz', '/pvc/disk.img']);
+const existing = new Set([
+  '/images/guest.img',
+  '/data/host.img',
+  '/kb/boot/vmlinuz',
+  '/kb/boot/initrd.gz',
+  '/pvc/disk.img',
+]);
 const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
   workDir: '/run/vm',
   accelerator: 'tcg',
@@ -16,12 +22,18 @@ const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
   ...over,
 });
 
-function vmi(spec: Partial<PlannableVmi['spec']> & { domain?: Partial<PlannableVmi['spec']['domain']> } = {}): PlannableVmi {
+function vmi(
+  spec: Partial<PlannableVmi['spec']> & { domain?: Partial<PlannableVmi['spec']['domain']> } = {},
+): PlannableVmi {
   return {
     metadata: { name: 'web', namespace: 'prod' },
     spec: {
       ...spec,
-      domain: { resources: { requests: { memory: '1Gi' } }, devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }] }, ...spec.domain },
+      domain: {
+        resources: { requests: { memory: '1Gi' } },
+        devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }] },
+        ...spec.domain,
+      },
       volumes: spec.volumes ?? [{ name: 'root', containerDisk: { image: '/images/guest.img' } }],
     },
   };
@@ -41,16 +53,33 @@ describe('buildLaunchPlan', () => {
     expect(flag(plan.args, '-smp')).toEqual(['cpus=1,sockets=1,cores=1,threads=1']);
     expect(flag(plan.args, '-cpu')).toEqual(['max']);
     expect(plan.serialSocket).toBe('/run/vm/serial.sock');
-    expect(flag(plan.args, '-chardev')).toContain('socket,id=serial0,path=/run/vm/serial.sock,server=on,wait=off,logfile=/run/vm/serial.log,logappend=on');
+    expect(flag(plan.args, '-chardev')).toContain(
+      'socket,id=serial0,path=/run/vm/serial.sock,server=on,wait=off,logfile=/run/vm/serial.log,logappend=on',
+    );
     expect(flag(plan.args, '-vnc')).toEqual(['unix:/run/vm/vnc.sock']);
-    expect(flag(plan.args, '-device')).toEqual(expect.arrayContaining(['virtio-balloon-pci,id=balloon0', 'virtserialport,bus=virtio-serial0.0,chardev=qga0,name=org.qemu.guest_agent.0']));
+    expect(flag(plan.args, '-device')).toEqual(
+      expect.arrayContaining([
+        'virtio-balloon-pci,id=balloon0',
+        'virtserialport,bus=virtio-serial0.0,chardev=qga0,name=org.qemu.guest_agent.0',
+      ]),
+    );
     expect(plan.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(buildLaunchPlan(vmi(), ctx()).uuid).toBe(plan.uuid);
   });
 
   it('uses the host CPU under KVM and honours topology and CPU flags', () => {
     const plan = buildLaunchPlan(
-      vmi({ domain: { devices: { disks: [{ name: 'root' }] }, cpu: { sockets: 2, cores: 2, threads: 1, features: [{ name: 'pcid' }, { name: 'vmx', policy: 'disable' }] } } }),
+      vmi({
+        domain: {
+          devices: { disks: [{ name: 'root' }] },
+          cpu: {
+            sockets: 2,
+            cores: 2,
+            threads: 1,
+            features: [{ name: 'pcid' }, { name: 'vmx', policy: 'disable' }],
+          },
+        },
+      }),
       ctx({ accelerator: 'kvm' }),
     );
     expect(flag(plan.args, '-cpu')).toEqual(['host,+pcid,-vmx']);
@@ -60,8 +89,15 @@ describe('buildLaunchPlan', () => {
 
   it('puts a containerDisk on a fresh qcow2 overlay and boots it first', () => {
     const plan = buildLaunchPlan(vmi(), ctx());
-    expect(plan.prepare).toContainEqual({ kind: 'overlay', path: '/run/vm/disks/root.qcow2', base: '/images/guest.img', volume: 'root' });
-    expect(flag(plan.args, '-drive')).toEqual(['file=/run/vm/disks/root.qcow2,format=qcow2,if=none,id=drive-root,cache=writethrough']);
+    expect(plan.prepare).toContainEqual({
+      kind: 'overlay',
+      path: '/run/vm/disks/root.qcow2',
+      base: '/images/guest.img',
+      volume: 'root',
+    });
+    expect(flag(plan.args, '-drive')).toEqual([
+      'file=/run/vm/disks/root.qcow2,format=qcow2,if=none,id=drive-root,cache=writethrough',
+    ]);
     expect(flag(plan.args, '-device')).toContain('virtio-blk-pci,drive=drive-root,id=ua-root,bootindex=1');
   });
 
@@ -91,8 +127,12 @@ describe('buildLaunchPlan', () => {
     expect(devices).toContain('scsi-hd,drive=drive-data,id=ua-data,bus=scsi0.0');
     expect(devices).toContain('ide-cd,drive=drive-iso,id=ua-iso,bootindex=1,bus=ide.1');
     const drives = flag(plan.args, '-drive');
-    expect(drives).toContain('file=/data/host.img,format=raw,if=none,id=drive-data,readonly=on,cache=none,aio=native');
-    expect(drives).toContain('file=/pvc/disk.img,format=raw,if=none,id=drive-iso,media=cdrom,readonly=on,cache=writethrough');
+    expect(drives).toContain(
+      'file=/data/host.img,format=raw,if=none,id=drive-data,readonly=on,cache=none,aio=native',
+    );
+    expect(drives).toContain(
+      'file=/pvc/disk.img,format=raw,if=none,id=drive-iso,media=cdrom,readonly=on,cache=writethrough',
+    );
   });
 
   it('writes cloud-init NoCloud and ConfigDrive ISOs with the right labels and files', () => {
@@ -101,7 +141,13 @@ describe('buildLaunchPlan', () => {
         domain: { devices: { disks: [{ name: 'root' }, { name: 'ci' }, { name: 'cd' }] } },
         volumes: [
           { name: 'root', containerDisk: { image: '/images/guest.img' } },
-          { name: 'ci', cloudInitNoCloud: { userDataBase64: Buffer.from('#cloud-config\nx: 1\n').toString('base64'), networkData: 'version: 2\n' } },
+          {
+            name: 'ci',
+            cloudInitNoCloud: {
+              userDataBase64: Buffer.from('#cloud-config\nx: 1\n').toString('base64'),
+              networkData: 'version: 2\n',
+            },
+          },
           { name: 'cd', cloudInitConfigDrive: { userData: '#!/bin/sh\necho hi\n' } },
         ],
       }),
@@ -109,8 +155,19 @@ describe('buildLaunchPlan', () => {
     );
     const isos = plan.prepare.filter((s) => s.kind === 'iso');
     expect(isos).toEqual([
-      expect.objectContaining({ label: 'cidata', path: '/run/vm/cloud-init/ci.iso', files: { 'meta-data': 'instance-id: web.prod\nlocal-hostname: web\n', 'user-data': '#cloud-config\nx: 1\n', 'network-config': 'version: 2\n' } }),
-      expect.objectContaining({ label: 'config-2', files: expect.objectContaining({ 'openstack/latest/user_data': '#!/bin/sh\necho hi\n' }) }),
+      expect.objectContaining({
+        label: 'cidata',
+        path: '/run/vm/cloud-init/ci.iso',
+        files: {
+          'meta-data': 'instance-id: web.prod\nlocal-hostname: web\n',
+          'user-data': '#cloud-config\nx: 1\n',
+          'network-config': 'version: 2\n',
+        },
+      }),
+      expect.objectContaining({
+        label: 'config-2',
+        files: expect.objectContaining({ 'openstack/latest/user_data': '#!/bin/sh\necho hi\n' }),
+      }),
     ]);
   });
 
@@ -126,8 +183,18 @@ describe('buildLaunchPlan', () => {
       }),
       ctx({ volumes: { root: { path: '/pvc/disk.img' } } }),
     );
-    expect(plan.prepare).toContainEqual({ kind: 'emptyDisk', path: '/run/vm/disks/scratch.qcow2', sizeBytes: 2 * 2 ** 30, volume: 'scratch' });
-    expect(plan.prepare).toContainEqual({ kind: 'createIfMissing', path: '/data/new.img', sizeBytes: 64 * 2 ** 20, volume: 'grow' });
+    expect(plan.prepare).toContainEqual({
+      kind: 'emptyDisk',
+      path: '/run/vm/disks/scratch.qcow2',
+      sizeBytes: 2 * 2 ** 30,
+      volume: 'scratch',
+    });
+    expect(plan.prepare).toContainEqual({
+      kind: 'createIfMissing',
+      path: '/data/new.img',
+      sizeBytes: 64 * 2 ** 20,
+      volume: 'grow',
+    });
     expect(plan.disks.map((d) => `${d.name}:${d.volumeSource}:${d.path}`)).toEqual([
       'root:dataVolume:/pvc/disk.img',
       'scratch:emptyDisk:/run/vm/disks/scratch.qcow2',
@@ -136,18 +203,51 @@ describe('buildLaunchPlan', () => {
   });
 
   it('boots EFI with Secure Boot by default, copying the variable store into the work dir', () => {
-    const plan = buildLaunchPlan(vmi({ domain: { devices: { disks: [{ name: 'root' }] }, firmware: { bootloader: { efi: {} } } } }), ctx());
+    const plan = buildLaunchPlan(
+      vmi({ domain: { devices: { disks: [{ name: 'root' }] }, firmware: { bootloader: { efi: {} } } } }),
+      ctx(),
+    );
     expect(plan.firmware).toBe('efi');
     expect(flag(plan.args, '-machine')).toEqual(['q35,smm=on']);
-    expect(flag(plan.args, '-drive')).toEqual(expect.arrayContaining(['if=pflash,format=raw,unit=0,readonly=on,file=/ovmf/CODE.secboot.fd', 'if=pflash,format=raw,unit=1,file=/run/vm/efi-vars.fd']));
-    expect(plan.prepare).toContainEqual({ kind: 'copyIfMissing', from: '/ovmf/VARS.ms.fd', path: '/run/vm/efi-vars.fd' });
-    const plain = buildLaunchPlan(vmi({ domain: { devices: { disks: [{ name: 'root' }] }, firmware: { bootloader: { efi: { secureBoot: false } } } } }), ctx());
-    expect(flag(plain.args, '-drive')).toContain('if=pflash,format=raw,unit=0,readonly=on,file=/ovmf/CODE.fd');
+    expect(flag(plan.args, '-drive')).toEqual(
+      expect.arrayContaining([
+        'if=pflash,format=raw,unit=0,readonly=on,file=/ovmf/CODE.secboot.fd',
+        'if=pflash,format=raw,unit=1,file=/run/vm/efi-vars.fd',
+      ]),
+    );
+    expect(plan.prepare).toContainEqual({
+      kind: 'copyIfMissing',
+      from: '/ovmf/VARS.ms.fd',
+      path: '/run/vm/efi-vars.fd',
+    });
+    const plain = buildLaunchPlan(
+      vmi({
+        domain: {
+          devices: { disks: [{ name: 'root' }] },
+          firmware: { bootloader: { efi: { secureBoot: false } } },
+        },
+      }),
+      ctx(),
+    );
+    expect(flag(plain.args, '-drive')).toContain(
+      'if=pflash,format=raw,unit=0,readonly=on,file=/ovmf/CODE.fd',
+    );
   });
 
   it('boots a kernel directly from a kernelBoot container directory', () => {
     const plan = buildLaunchPlan(
-      vmi({ domain: { devices: { disks: [] }, firmware: { kernelBoot: { kernelArgs: 'console=ttyS0', container: { image: '/kb', kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.gz' } } } }, volumes: [] }),
+      vmi({
+        domain: {
+          devices: { disks: [] },
+          firmware: {
+            kernelBoot: {
+              kernelArgs: 'console=ttyS0',
+              container: { image: '/kb', kernelPath: '/boot/vmlinuz', initrdPath: '/boot/initrd.gz' },
+            },
+          },
+        },
+        volumes: [],
+      }),
       ctx(),
     );
     expect(plan.firmware).toBe('kernel');
@@ -157,17 +257,41 @@ describe('buildLaunchPlan', () => {
   });
 
   it('uses the tap the handler hands over, else user-mode networking with a stable MAC', () => {
-    const spec = { domain: { devices: { disks: [{ name: 'root' }], interfaces: [{ name: 'default', masquerade: {} }, { name: 'blue', bridge: {}, model: 'e1000' as const, macAddress: 'DE-AD-00-00-BE-AF' }] } }, networks: [{ name: 'default', pod: {} }, { name: 'blue', multus: { networkName: 'blue-net' } }] };
+    const spec = {
+      domain: {
+        devices: {
+          disks: [{ name: 'root' }],
+          interfaces: [
+            { name: 'default', masquerade: {} },
+            { name: 'blue', bridge: {}, model: 'e1000' as const, macAddress: 'DE-AD-00-00-BE-AF' },
+          ],
+        },
+      },
+      networks: [
+        { name: 'default', pod: {} },
+        { name: 'blue', multus: { networkName: 'blue-net' } },
+      ],
+    };
     const plan = buildLaunchPlan(vmi(spec), ctx({ taps: { blue: 'tap-blue' } }));
-    expect(flag(plan.args, '-netdev')).toEqual(['user,id=net-default,net=10.0.2.0/24,hostname=web', 'tap,id=net-blue,ifname=tap-blue,script=no,downscript=no']);
+    expect(flag(plan.args, '-netdev')).toEqual([
+      'user,id=net-default,net=10.0.2.0/24,hostname=web',
+      'tap,id=net-blue,ifname=tap-blue,script=no,downscript=no',
+    ]);
     expect(flag(plan.args, '-device')).toContain('e1000,netdev=net-blue,mac=de:ad:00:00:be:af,id=ua-blue');
     expect(plan.interfaces[0]!.mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
-    expect(buildLaunchPlan(vmi(spec), ctx({ taps: { blue: 'tap-blue' } })).interfaces[0]!.mac).toBe(plan.interfaces[0]!.mac);
+    expect(buildLaunchPlan(vmi(spec), ctx({ taps: { blue: 'tap-blue' } })).interfaces[0]!.mac).toBe(
+      plan.interfaces[0]!.mac,
+    );
   });
 
   it('adds the implicit pod interface only when none is declared', () => {
     expect(buildLaunchPlan(vmi(), ctx()).interfaces.map((i) => i.name)).toEqual(['default']);
-    expect(buildLaunchPlan(vmi({ domain: { devices: { disks: [{ name: 'root' }], autoattachPodInterface: false } } }), ctx()).interfaces).toEqual([]);
+    expect(
+      buildLaunchPlan(
+        vmi({ domain: { devices: { disks: [{ name: 'root' }], autoattachPodInterface: false } } }),
+        ctx(),
+      ).interfaces,
+    ).toEqual([]);
   });
 
   it('gathers every problem into one error naming path, value and fix', () => {
@@ -178,7 +302,12 @@ describe('buildLaunchPlan', () => {
             resources: {},
             machine: { type: 'virt' },
             devices: {
-              disks: [{ name: 'root', disk: { bus: 'ide' } }, { name: 'gone' }, { name: 'claim' }, { name: 'cd', cdrom: { bus: 'virtio' } }],
+              disks: [
+                { name: 'root', disk: { bus: 'ide' } },
+                { name: 'gone' },
+                { name: 'claim' },
+                { name: 'cd', cdrom: { bus: 'virtio' } },
+              ],
               interfaces: [{ name: 'nowhere', masquerade: {} }],
             },
           },
@@ -210,17 +339,33 @@ describe('buildLaunchPlan', () => {
       'spec.domain.devices.interfaces[0].name',
     ]);
     expect(err.message).toContain('VirtualMachineInstance prod/web cannot be launched (7 problems)');
-    expect(err.message).toContain('spec.domain.devices.disks[0].disk.bus = "ide": unknown bus; use virtio, sata, scsi or usb');
-  });
-
-  it('refuses features it cannot provide instead of dropping them', () => {
-    expect(() => buildLaunchPlan(vmi({ domain: { devices: { disks: [{ name: 'root' }], gpus: [{ name: 'g', deviceName: 'nvidia.com/GP' }] }, memory: { hugepages: { pageSize: '2Mi' } } } }), ctx())).toThrow(
-      /spec\.domain\.memory\.hugepages[\s\S]*spec\.domain\.devices\.gpus/,
+    expect(err.message).toContain(
+      'spec.domain.devices.disks[0].disk.bus = "ide": unknown bus; use virtio, sata, scsi or usb',
     );
   });
 
+  it('refuses features it cannot provide instead of dropping them', () => {
+    expect(() =>
+      buildLaunchPlan(
+        vmi({
+          domain: {
+            devices: { disks: [{ name: 'root' }], gpus: [{ name: 'g', deviceName: 'nvidia.com/GP' }] },
+            memory: { hugepages: { pageSize: '2Mi' } },
+          },
+        }),
+        ctx(),
+      ),
+    ).toThrow(/spec\.domain\.memory\.hugepages[\s\S]*spec\.domain\.devices\.gpus/);
+  });
+
   it('starts paused for startStrategy Paused and exits on reboot for rebootPolicy Terminate', () => {
-    const plan = buildLaunchPlan(vmi({ startStrategy: 'Paused', domain: { devices: { disks: [{ name: 'root' }] }, rebootPolicy: 'Terminate' } }), ctx());
+    const plan = buildLaunchPlan(
+      vmi({
+        startStrategy: 'Paused',
+        domain: { devices: { disks: [{ name: 'root' }] }, rebootPolicy: 'Terminate' },
+      }),
+      ctx(),
+    );
     expect(plan.args).toContain('-S');
     expect(plan.args).toContain('-no-reboot');
   });

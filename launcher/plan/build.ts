@@ -30,15 +30,21 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
   const qmpSocket = path.join(ctx.workDir, 'qmp.sock');
   const uuid = spec.domain.firmware?.uuid ?? derivedUuid(namespace, name);
   const args: string[] = [
-    '-name', `guest=${namespace}_${name},debug-threads=on`,
-    '-uuid', uuid,
+    '-name',
+    `guest=${namespace}_${name},debug-threads=on`,
+    '-uuid',
+    uuid,
     '-nodefaults',
     '-no-user-config',
-    '-display', 'none',
-    '-chardev', `socket,id=qmp,path=${qmpSocket.replace(/,/g, ',,')},server=on,wait=off`,
-    '-mon', 'chardev=qmp,mode=control',
+    '-display',
+    'none',
+    '-chardev',
+    `socket,id=qmp,path=${qmpSocket.replace(/,/g, ',,')},server=on,wait=off`,
+    '-mon',
+    'chardev=qmp,mode=control',
     // Guest shutdown ends QEMU; a guest reboot stays inside QEMU unless rebootPolicy says otherwise.
-    '-action', 'shutdown=poweroff',
+    '-action',
+    'shutdown=poweroff',
   ];
   if (spec.domain.rebootPolicy === 'Terminate') args.push('-no-reboot');
   if (spec.startStrategy === 'Paused') args.push('-S');

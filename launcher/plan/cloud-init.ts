@@ -35,19 +35,29 @@ export function cloudInitIso(
   const secrets = ctx.cloudInitSecrets?.[vol.name];
 
   let userData = src.userData;
-  if (userData === undefined && src.userDataBase64 !== undefined) userData = decode(src.userDataBase64, `${field}.userDataBase64`, problems);
+  if (userData === undefined && src.userDataBase64 !== undefined)
+    userData = decode(src.userDataBase64, `${field}.userDataBase64`, problems);
   if (userData === undefined && src.secretRef) {
     userData = secrets?.userData;
     if (userData === undefined) {
-      problems.add(`${field}.secretRef`, 'the secret was not resolved for the launcher: the handler reads it (local or cluster mode); standalone put the data in userData', src.secretRef.name);
+      problems.add(
+        `${field}.secretRef`,
+        'the secret was not resolved for the launcher: the handler reads it (local or cluster mode); standalone put the data in userData',
+        src.secretRef.name,
+      );
     }
   }
   let networkData = src.networkData;
-  if (networkData === undefined && src.networkDataBase64 !== undefined) networkData = decode(src.networkDataBase64, `${field}.networkDataBase64`, problems);
+  if (networkData === undefined && src.networkDataBase64 !== undefined)
+    networkData = decode(src.networkDataBase64, `${field}.networkDataBase64`, problems);
   if (networkData === undefined && src.networkDataSecretRef) {
     networkData = secrets?.networkData;
     if (networkData === undefined) {
-      problems.add(`${field}.networkDataSecretRef`, 'the secret was not resolved for the launcher: the handler reads it (local or cluster mode); standalone put the data in networkData', src.networkDataSecretRef.name);
+      problems.add(
+        `${field}.networkDataSecretRef`,
+        'the secret was not resolved for the launcher: the handler reads it (local or cluster mode); standalone put the data in networkData',
+        src.networkDataSecretRef.name,
+      );
     }
   }
   if (userData === undefined && networkData === undefined && !src.secretRef && !src.networkDataSecretRef) {

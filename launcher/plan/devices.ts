@@ -14,9 +14,18 @@ export interface DevicePart {
 }
 
 const DEV = 'spec.domain.devices';
-const VIDEO: Record<string, string> = { vga: 'VGA', virtio: 'virtio-vga', bochs: 'bochs-display', ramfb: 'ramfb' };
+const VIDEO: Record<string, string> = {
+  vga: 'VGA',
+  virtio: 'virtio-vga',
+  bochs: 'bochs-display',
+  ramfb: 'ramfb',
+};
 
-export function planDevices(spec: VirtualMachineInstanceSpec, ctx: LaunchContext, problems: ProblemList): DevicePart {
+export function planDevices(
+  spec: VirtualMachineInstanceSpec,
+  ctx: LaunchContext,
+  problems: ProblemList,
+): DevicePart {
   const dev = spec.domain.devices;
   const args: string[] = [];
   const part: { -readonly [K in keyof DevicePart]: DevicePart[K] } = { args };
@@ -26,7 +35,14 @@ export function planDevices(spec: VirtualMachineInstanceSpec, ctx: LaunchContext
     part.serialLog = path.join(ctx.workDir, 'serial.log');
     args.push(
       '-chardev',
-      opts('socket', { id: 'serial0', path: part.serialSocket, server: true, wait: false, logfile: part.serialLog, logappend: true }),
+      opts('socket', {
+        id: 'serial0',
+        path: part.serialSocket,
+        server: true,
+        wait: false,
+        logfile: part.serialLog,
+        logappend: true,
+      }),
       '-serial',
       'chardev:serial0',
     );
@@ -36,7 +52,8 @@ export function planDevices(spec: VirtualMachineInstanceSpec, ctx: LaunchContext
     part.vncSocket = path.join(ctx.workDir, 'vnc.sock');
     const type = dev.video?.type ?? 'vga';
     const video = VIDEO[type];
-    if (!video) problems.add(`${DEV}.video.type`, `unknown video type; use ${Object.keys(VIDEO).join(', ')}`, type);
+    if (!video)
+      problems.add(`${DEV}.video.type`, `unknown video type; use ${Object.keys(VIDEO).join(', ')}`, type);
     else args.push('-device', `${video},id=video0`);
     args.push('-vnc', `unix:${part.vncSocket}`);
   } else if (dev.video) {
@@ -46,18 +63,27 @@ export function planDevices(spec: VirtualMachineInstanceSpec, ctx: LaunchContext
   // The guest-agent channel is always there, as in KubeVirt; unused when no agent runs.
   part.guestAgentSocket = path.join(ctx.workDir, 'qga.sock');
   args.push(
-    '-device', 'virtio-serial-pci,id=virtio-serial0',
-    '-chardev', opts('socket', { id: 'qga0', path: part.guestAgentSocket, server: true, wait: false }),
-    '-device', 'virtserialport,bus=virtio-serial0.0,chardev=qga0,name=org.qemu.guest_agent.0',
+    '-device',
+    'virtio-serial-pci,id=virtio-serial0',
+    '-chardev',
+    opts('socket', { id: 'qga0', path: part.guestAgentSocket, server: true, wait: false }),
+    '-device',
+    'virtserialport,bus=virtio-serial0.0,chardev=qga0,name=org.qemu.guest_agent.0',
   );
 
   if (dev.autoattachMemBalloon !== false) args.push('-device', 'virtio-balloon-pci,id=balloon0');
-  if (dev.rng) args.push('-object', 'rng-random,id=rng0,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng0');
+  if (dev.rng)
+    args.push('-object', 'rng-random,id=rng0,filename=/dev/urandom', '-device', 'virtio-rng-pci,rng=rng0');
 
   if (dev.watchdog) {
     if (dev.watchdog.i6300esb) {
       const action = dev.watchdog.i6300esb.action ?? 'reset';
-      args.push('-device', 'i6300esb,id=watchdog0', '-action', `watchdog=${action === 'poweroff' ? 'poweroff' : action === 'shutdown' ? 'shutdown' : 'reset'}`);
+      args.push(
+        '-device',
+        'i6300esb,id=watchdog0',
+        '-action',
+        `watchdog=${action === 'poweroff' ? 'poweroff' : action === 'shutdown' ? 'shutdown' : 'reset'}`,
+      );
     } else {
       problems.add(`${DEV}.watchdog`, 'only the i6300esb watchdog exists on x86_64', dev.watchdog);
     }
@@ -79,9 +105,17 @@ export function planDevices(spec: VirtualMachineInstanceSpec, ctx: LaunchContext
     if (bus === 'usb') {
       if (!usb) args.push('-device', 'qemu-xhci,id=usb0');
       usb = true;
-      args.push('-device', opts(kind === 'tablet' ? 'usb-tablet' : 'usb-kbd', { id: qemuId('ua', input.name), bus: 'usb0.0' }));
+      args.push(
+        '-device',
+        opts(kind === 'tablet' ? 'usb-tablet' : 'usb-kbd', { id: qemuId('ua', input.name), bus: 'usb0.0' }),
+      );
     } else if (bus === 'virtio') {
-      args.push('-device', opts(kind === 'tablet' ? 'virtio-tablet-pci' : 'virtio-keyboard-pci', { id: qemuId('ua', input.name) }));
+      args.push(
+        '-device',
+        opts(kind === 'tablet' ? 'virtio-tablet-pci' : 'virtio-keyboard-pci', {
+          id: qemuId('ua', input.name),
+        }),
+      );
     } else {
       problems.add(`${DEV}.inputs[${i}].bus`, 'use usb or virtio', bus);
     }
@@ -100,7 +134,8 @@ export function planDevices(spec: VirtualMachineInstanceSpec, ctx: LaunchContext
     ['autoattachVSOCK', dev.autoattachVSOCK || undefined],
   ];
   for (const [field, value] of unsupported) {
-    if (value !== undefined) problems.add(`${DEV}.${field}`, 'not supported by the virtkit launcher yet; remove it', value);
+    if (value !== undefined)
+      problems.add(`${DEV}.${field}`, 'not supported by the virtkit launcher yet; remove it', value);
   }
   return part;
 }

@@ -41,11 +41,19 @@ function planVolume(
   if (vol.containerDisk) {
     const base = ctx.containerDisks?.[name] ?? localImagePath(vol.containerDisk.image);
     if (!base) {
-      problems.add(`${vpath}.containerDisk.image`, 'the image has not been pulled for this launcher; in local mode the handler provides it, standalone use a local disk file (an absolute path or file:///path/disk.qcow2)', vol.containerDisk.image);
+      problems.add(
+        `${vpath}.containerDisk.image`,
+        'the image has not been pulled for this launcher; in local mode the handler provides it, standalone use a local disk file (an absolute path or file:///path/disk.qcow2)',
+        vol.containerDisk.image,
+      );
       return undefined;
     }
     if (!ctx.exists(base)) {
-      problems.add(`${vpath}.containerDisk.image`, `the disk image ${base} does not exist; fix the path`, vol.containerDisk.image);
+      problems.add(
+        `${vpath}.containerDisk.image`,
+        `the disk image ${base} does not exist; fix the path`,
+        vol.containerDisk.image,
+      );
       return undefined;
     }
     const overlay = path.join(diskDir, `${name}.qcow2`);
@@ -56,7 +64,11 @@ function planVolume(
     const claim = vol.ephemeral.persistentVolumeClaim?.claimName;
     const provided = ctx.volumes?.[name];
     if (!provided) {
-      problems.add(`${vpath}.ephemeral.persistentVolumeClaim`, `claim ${claim ?? '(none)'} has no disk path: the handler prepares claims (local or cluster mode); standalone use hostDisk`, claim);
+      problems.add(
+        `${vpath}.ephemeral.persistentVolumeClaim`,
+        `claim ${claim ?? '(none)'} has no disk path: the handler prepares claims (local or cluster mode); standalone use hostDisk`,
+        claim,
+      );
       return undefined;
     }
     const overlay = path.join(diskDir, `${name}.qcow2`);
@@ -66,7 +78,11 @@ function planVolume(
   if (vol.emptyDisk) {
     const size = parseQuantity(vol.emptyDisk.capacity);
     if (!size || size <= 0) {
-      problems.add(`${vpath}.emptyDisk.capacity`, 'needs a positive size such as 2Gi', vol.emptyDisk.capacity);
+      problems.add(
+        `${vpath}.emptyDisk.capacity`,
+        'needs a positive size such as 2Gi',
+        vol.emptyDisk.capacity,
+      );
       return undefined;
     }
     const file = path.join(diskDir, `${name}.qcow2`);
@@ -77,14 +93,22 @@ function planVolume(
     const hd = vol.hostDisk;
     if (hd.type === 'Disk') {
       if (!ctx.exists(hd.path)) {
-        problems.add(`${vpath}.hostDisk.path`, 'no such file on this node; create the image first or use type DiskOrCreate with a capacity', hd.path);
+        problems.add(
+          `${vpath}.hostDisk.path`,
+          'no such file on this node; create the image first or use type DiskOrCreate with a capacity',
+          hd.path,
+        );
         return undefined;
       }
     } else if (hd.type === 'DiskOrCreate') {
       const size = parseQuantity(hd.capacity);
       if (!ctx.exists(hd.path)) {
         if (!size || size <= 0) {
-          problems.add(`${vpath}.hostDisk.capacity`, `${hd.path} does not exist and DiskOrCreate needs a capacity (e.g. 1Gi) to create it`, hd.capacity);
+          problems.add(
+            `${vpath}.hostDisk.capacity`,
+            `${hd.path} does not exist and DiskOrCreate needs a capacity (e.g. 1Gi) to create it`,
+            hd.capacity,
+          );
           return undefined;
         }
         prepare.push({ kind: 'createIfMissing', path: hd.path, sizeBytes: size, volume: name });
@@ -100,11 +124,19 @@ function planVolume(
     const claim = vol.persistentVolumeClaim?.claimName ?? vol.dataVolume?.name;
     const provided = ctx.volumes?.[name];
     if (!provided) {
-      problems.add(`${vpath}.${field}`, `${field} ${claim ?? ''} has no disk path: the handler prepares claims (local or cluster mode); standalone use hostDisk instead`, claim);
+      problems.add(
+        `${vpath}.${field}`,
+        `${field} ${claim ?? ''} has no disk path: the handler prepares claims (local or cluster mode); standalone use hostDisk instead`,
+        claim,
+      );
       return undefined;
     }
     if (!ctx.exists(provided.path)) {
-      problems.add(`${vpath}.${field}`, `the prepared disk ${provided.path} does not exist; the volume was not set up on this node`, claim);
+      problems.add(
+        `${vpath}.${field}`,
+        `the prepared disk ${provided.path} does not exist; the volume was not set up on this node`,
+        claim,
+      );
       return undefined;
     }
     return { path: provided.path, format: provided.format ?? 'raw', source: field };
@@ -114,27 +146,44 @@ function planVolume(
     if (!iso) return undefined;
     const file = path.join(ctx.workDir, 'cloud-init', `${name}.iso`);
     prepare.push({ kind: 'iso', path: file, label: iso.label, files: iso.files, volume: name });
-    return { path: file, format: 'raw', source: vol.cloudInitNoCloud ? 'cloudInitNoCloud' : 'cloudInitConfigDrive', readOnly: true };
+    return {
+      path: file,
+      format: 'raw',
+      source: vol.cloudInitNoCloud ? 'cloudInitNoCloud' : 'cloudInitConfigDrive',
+      readOnly: true,
+    };
   }
   if (vol.configMap || vol.secret || vol.sysprep) {
     const field = vol.configMap ? 'configMap' : vol.secret ? 'secret' : 'sysprep';
     const dir = ctx.volumeDirs?.[name];
     if (!dir) {
-      problems.add(`${vpath}.${field}`, `the ${field} contents were not provided to the launcher: the handler mounts them (local or cluster mode); not available standalone`);
+      problems.add(
+        `${vpath}.${field}`,
+        `the ${field} contents were not provided to the launcher: the handler mounts them (local or cluster mode); not available standalone`,
+      );
       return undefined;
     }
-    const label = vol.configMap?.volumeLabel ?? vol.secret?.volumeLabel ?? (vol.sysprep ? 'unattend' : 'cfgdata');
+    const label =
+      vol.configMap?.volumeLabel ?? vol.secret?.volumeLabel ?? (vol.sysprep ? 'unattend' : 'cfgdata');
     const file = path.join(ctx.workDir, 'config-disks', `${name}.iso`);
     prepare.push({ kind: 'iso', path: file, label, files: {}, fromDir: dir, volume: name });
     return { path: file, format: 'raw', source: field, readOnly: true };
   }
   const source = Object.keys(vol).find((k) => k !== 'name') ?? '(none)';
-  problems.add(`${vpath}.${source}`, `volume source ${source} is not supported by the virtkit launcher yet; use containerDisk, hostDisk, emptyDisk, persistentVolumeClaim, dataVolume, cloudInitNoCloud, cloudInitConfigDrive, configMap or secret`);
+  problems.add(
+    `${vpath}.${source}`,
+    `volume source ${source} is not supported by the virtkit launcher yet; use containerDisk, hostDisk, emptyDisk, persistentVolumeClaim, dataVolume, cloudInitNoCloud, cloudInitConfigDrive, configMap or secret`,
+  );
   return undefined;
 }
 
 const CACHE: Record<string, string> = { none: 'none', writethrough: 'writethrough', writeback: 'writeback' };
-const WERROR: Record<string, string> = { stop: 'stop', ignore: 'ignore', report: 'report', enospace: 'enospc' };
+const WERROR: Record<string, string> = {
+  stop: 'stop',
+  ignore: 'ignore',
+  report: 'report',
+  enospace: 'enospc',
+};
 
 export function planDisks(
   vmiName: string,
@@ -151,7 +200,9 @@ export function planDisks(
   const volumes = spec.volumes ?? [];
   const disks = spec.domain.devices.disks ?? [];
   const q35 = isQ35(machine);
-  const anyBootOrder = disks.some((d) => d.bootOrder !== undefined) || (spec.domain.devices.interfaces ?? []).some((i) => i.bootOrder !== undefined);
+  const anyBootOrder =
+    disks.some((d) => d.bootOrder !== undefined) ||
+    (spec.domain.devices.interfaces ?? []).some((i) => i.bootOrder !== undefined);
   let firstBootDiskDone = false;
   let sataUnit = 0;
   let scsiAdded = false;
@@ -160,24 +211,48 @@ export function planDisks(
   let ioThreads = 0;
 
   for (const [i, vol] of volumes.entries()) {
-    if (!disks.some((d) => d.name === vol.name) && !(spec.domain.devices.filesystems ?? []).some((f) => f.name === vol.name)) {
-      problems.add(`${VOLUMES}[${i}].name`, 'no disk in spec.domain.devices.disks uses this volume; add a disk with the same name or remove the volume', vol.name);
+    if (
+      !disks.some((d) => d.name === vol.name) &&
+      !(spec.domain.devices.filesystems ?? []).some((f) => f.name === vol.name)
+    ) {
+      problems.add(
+        `${VOLUMES}[${i}].name`,
+        'no disk in spec.domain.devices.disks uses this volume; add a disk with the same name or remove the volume',
+        vol.name,
+      );
     }
   }
   for (const [i, fs] of (spec.domain.devices.filesystems ?? []).entries()) {
-    problems.add(`spec.domain.devices.filesystems[${i}]`, 'virtiofs filesystems are not supported by the virtkit launcher yet; attach the volume as a disk', fs.name);
+    problems.add(
+      `spec.domain.devices.filesystems[${i}]`,
+      'virtiofs filesystems are not supported by the virtkit launcher yet; attach the volume as a disk',
+      fs.name,
+    );
   }
 
   for (const [i, disk] of disks.entries()) {
     const dpath = `${DISKS}[${i}]`;
     const vi = volumes.findIndex((v) => v.name === disk.name);
     if (vi < 0) {
-      problems.add(`${dpath}.name`, 'no volume in spec.volumes has this name; add the volume or fix the name', disk.name);
+      problems.add(
+        `${dpath}.name`,
+        'no volume in spec.volumes has this name; add the volume or fix the name',
+        disk.name,
+      );
       continue;
     }
     const target = diskTarget(disk, dpath, problems);
     if (!target) continue;
-    const backing = planVolume(vmiName, namespace, spec, volumes[vi]!, `${VOLUMES}[${vi}]`, ctx, problems, prepare);
+    const backing = planVolume(
+      vmiName,
+      namespace,
+      spec,
+      volumes[vi]!,
+      `${VOLUMES}[${vi}]`,
+      ctx,
+      problems,
+      prepare,
+    );
     if (!backing) continue;
 
     const driveId = qemuId('drive', disk.name);
@@ -190,9 +265,18 @@ export function planDisks(
     }
     const cache = disk.cache ? CACHE[disk.cache] : 'writethrough';
     if (disk.io === 'native' && cache !== 'none') {
-      problems.add(`${dpath}.io`, 'io native needs cache none (QEMU opens the file with O_DIRECT); set cache: none or io: threads', disk.io);
+      problems.add(
+        `${dpath}.io`,
+        'io native needs cache none (QEMU opens the file with O_DIRECT); set cache: none or io: threads',
+        disk.io,
+      );
     }
-    if (disk.changedBlockTracking) problems.add(`${dpath}.changedBlockTracking`, 'not supported by the virtkit launcher yet; remove it', true);
+    if (disk.changedBlockTracking)
+      problems.add(
+        `${dpath}.changedBlockTracking`,
+        'not supported by the virtkit launcher yet; remove it',
+        true,
+      );
     const werror = disk.errorPolicy ? WERROR[disk.errorPolicy] : undefined;
     args.push(
       '-drive',
@@ -205,7 +289,10 @@ export function planDisks(
         readonly: readOnly || undefined,
         cache,
         aio: disk.io === 'native' ? 'native' : disk.io === 'threads' ? 'threads' : undefined,
-        werror: werror === 'stop' || werror === 'ignore' || werror === 'report' || werror === 'enospc' ? werror : undefined,
+        werror:
+          werror === 'stop' || werror === 'ignore' || werror === 'report' || werror === 'enospc'
+            ? werror
+            : undefined,
         rerror: werror === 'stop' || werror === 'ignore' || werror === 'report' ? werror : undefined,
         'file.locking': disk.shareable ? false : undefined,
       }),
@@ -231,7 +318,15 @@ export function planDisks(
           iothread = `iothread${ioThreads++}`;
           args.push('-object', `iothread,id=${iothread}`);
         }
-        args.push('-device', opts('virtio-blk-pci', { ...common, serial, iothread, 'num-queues': spec.domain.devices.blockMultiQueue ? vcpus : undefined }));
+        args.push(
+          '-device',
+          opts('virtio-blk-pci', {
+            ...common,
+            serial,
+            iothread,
+            'num-queues': spec.domain.devices.blockMultiQueue ? vcpus : undefined,
+          }),
+        );
         break;
       }
       case 'sata': {
@@ -240,12 +335,19 @@ export function planDisks(
           ahciAdded = true;
         }
         if (sataUnit >= 6) {
-          problems.add(`${dpath}.${target.device === 'cdrom' ? 'cdrom' : 'disk'}.bus`, 'at most 6 sata devices fit the controller; move this one to virtio or scsi', 'sata');
+          problems.add(
+            `${dpath}.${target.device === 'cdrom' ? 'cdrom' : 'disk'}.bus`,
+            'at most 6 sata devices fit the controller; move this one to virtio or scsi',
+            'sata',
+          );
           break;
         }
         const bus = q35 ? `ide.${sataUnit}` : `ahci0.${sataUnit}`;
         sataUnit++;
-        args.push('-device', opts(target.device === 'cdrom' ? 'ide-cd' : 'ide-hd', { ...common, bus, serial }));
+        args.push(
+          '-device',
+          opts(target.device === 'cdrom' ? 'ide-cd' : 'ide-hd', { ...common, bus, serial }),
+        );
         break;
       }
       case 'scsi': {
@@ -253,7 +355,10 @@ export function planDisks(
           args.push('-device', 'virtio-scsi-pci,id=scsi0');
           scsiAdded = true;
         }
-        args.push('-device', opts(target.device === 'cdrom' ? 'scsi-cd' : 'scsi-hd', { ...common, bus: 'scsi0.0', serial }));
+        args.push(
+          '-device',
+          opts(target.device === 'cdrom' ? 'scsi-cd' : 'scsi-hd', { ...common, bus: 'scsi0.0', serial }),
+        );
         break;
       }
       case 'usb': {
@@ -291,7 +396,10 @@ function isBus(bus: string): bus is Target['bus'] {
 
 function diskTarget(disk: Disk, dpath: string, problems: ProblemList): Target | undefined {
   if (disk.lun) {
-    problems.add(`${dpath}.lun`, 'LUN pass-through is not supported by the virtkit launcher; use disk instead');
+    problems.add(
+      `${dpath}.lun`,
+      'LUN pass-through is not supported by the virtkit launcher; use disk instead',
+    );
     return undefined;
   }
   const field = disk.cdrom ? 'cdrom' : 'disk';
@@ -305,7 +413,11 @@ function diskTarget(disk: Disk, dpath: string, problems: ProblemList): Target | 
     return undefined;
   }
   if (disk.disk?.pciAddress) {
-    problems.add(`${dpath}.disk.pciAddress`, 'fixed PCI addresses are not supported by the virtkit launcher yet; remove it', disk.disk.pciAddress);
+    problems.add(
+      `${dpath}.disk.pciAddress`,
+      'fixed PCI addresses are not supported by the virtkit launcher yet; remove it',
+      disk.disk.pciAddress,
+    );
   }
   if (disk.cdrom) return { bus, device: 'cdrom', readOnly: disk.cdrom.readonly !== false };
   return { bus, device: 'disk', readOnly: disk.disk?.readonly === true };

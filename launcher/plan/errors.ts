@@ -26,7 +26,10 @@ export class LaunchSpecError extends Error {
     super(
       [
         `${subject} cannot be launched (${problems.length} problem${problems.length === 1 ? '' : 's'}):`,
-        ...problems.map((p) => `  - ${p.path}${'value' in p && p.value !== undefined ? ` = ${show(p.value)}` : ''}: ${p.message}`),
+        ...problems.map(
+          (p) =>
+            `  - ${p.path}${'value' in p && p.value !== undefined ? ` = ${show(p.value)}` : ''}: ${p.message}`,
+        ),
       ].join('\n'),
     );
     this.name = 'LaunchSpecError';

@@ -35,7 +35,11 @@ function cpuCount(value: unknown): number | undefined {
 }
 
 /** Guest vCPU topology: explicit sockets/cores/threads, else the CPU request or limit, else 1. */
-export function topology(spec: VirtualMachineInstanceSpec): { sockets: number; cores: number; threads: number } {
+export function topology(spec: VirtualMachineInstanceSpec): {
+  sockets: number;
+  cores: number;
+  threads: number;
+} {
   const cpu = spec.domain.cpu;
   if (cpu?.sockets || cpu?.cores || cpu?.threads) {
     return { sockets: cpu.sockets || 1, cores: cpu.cores || 1, threads: cpu.threads || 1 };
@@ -66,11 +70,16 @@ export function derivedUuid(namespace: string, name: string): string {
 
 function cpuModel(spec: VirtualMachineInstanceSpec, ctx: LaunchContext): string {
   const model = spec.domain.cpu?.model ?? 'host-model';
-  if (model === 'host-model' || model === 'host-passthrough') return ctx.accelerator === 'kvm' ? 'host' : 'max';
+  if (model === 'host-model' || model === 'host-passthrough')
+    return ctx.accelerator === 'kvm' ? 'host' : 'max';
   return model;
 }
 
-export function planMachine(spec: VirtualMachineInstanceSpec, ctx: LaunchContext, problems: ProblemList): MachinePart {
+export function planMachine(
+  spec: VirtualMachineInstanceSpec,
+  ctx: LaunchContext,
+  problems: ProblemList,
+): MachinePart {
   const d = spec.domain;
   const args: string[] = [];
   const prepare: PrepareStep[] = [];
@@ -78,7 +87,11 @@ export function planMachine(spec: VirtualMachineInstanceSpec, ctx: LaunchContext
   const machine = d.machine?.type ?? 'q35';
   const family = machineFamily(machine);
   if (!family) {
-    problems.add(`${SPEC}.machine.type`, 'unsupported machine type; use q35 (the default) or pc (or a versioned pc-q35-*/pc-i440fx-*)', machine);
+    problems.add(
+      `${SPEC}.machine.type`,
+      'unsupported machine type; use q35 (the default) or pc (or a versioned pc-q35-*/pc-i440fx-*)',
+      machine,
+    );
   }
 
   const features = d.features;
@@ -103,17 +116,28 @@ export function planMachine(spec: VirtualMachineInstanceSpec, ctx: LaunchContext
     const policy = f.policy ?? 'require';
     if (policy === 'disable' || policy === 'forbid') cpuFlags.push(`-${f.name}`);
     else if (policy === 'require' || policy === 'force' || policy === 'optional') cpuFlags.push(`+${f.name}`);
-    else problems.add(`${SPEC}.cpu.features[${i}].policy`, 'unknown policy; use force, require, optional, disable or forbid', policy);
+    else
+      problems.add(
+        `${SPEC}.cpu.features[${i}].policy`,
+        'unknown policy; use force, require, optional, disable or forbid',
+        policy,
+      );
   }
   args.push('-cpu', [cpuModel(spec, ctx), ...cpuFlags].join(','));
 
   const topo = topology(spec);
   const vcpus = topo.sockets * topo.cores * topo.threads;
-  args.push('-smp', opts(undefined, { cpus: vcpus, sockets: topo.sockets, cores: topo.cores, threads: topo.threads }));
+  args.push(
+    '-smp',
+    opts(undefined, { cpus: vcpus, sockets: topo.sockets, cores: topo.cores, threads: topo.threads }),
+  );
 
   const mem = guestMemoryBytes(spec);
   if (mem === undefined) {
-    problems.add(`${SPEC}.memory.guest`, 'no guest memory size; set spec.domain.memory.guest or spec.domain.resources.requests.memory (e.g. 1Gi)');
+    problems.add(
+      `${SPEC}.memory.guest`,
+      'no guest memory size; set spec.domain.memory.guest or spec.domain.resources.requests.memory (e.g. 1Gi)',
+    );
   }
   const memMiB = Math.ceil((mem ?? 0) / 2 ** 20);
   args.push('-m', `${memMiB}M`);
@@ -132,7 +156,8 @@ export function planMachine(spec: VirtualMachineInstanceSpec, ctx: LaunchContext
     ['firmware.acpi', d.firmware?.acpi],
   ];
   for (const [field, value] of unsupported) {
-    if (value !== undefined) problems.add(`${SPEC}.${field}`, 'not supported by the virtkit launcher yet; remove it', value);
+    if (value !== undefined)
+      problems.add(`${SPEC}.${field}`, 'not supported by the virtkit launcher yet; remove it', value);
   }
 
   // Identity.
@@ -162,30 +187,53 @@ export function planMachine(spec: VirtualMachineInstanceSpec, ctx: LaunchContext
       // A non-persistent store lives in workDir, which is new for every launch.
       prepare.push({ kind: 'copyIfMissing', from: vars, path: varsCopy });
       if (secureBoot) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
-      args.push('-drive', opts(undefined, { if: 'pflash', format: 'raw', unit: 0, readonly: true, file: code }));
+      args.push(
+        '-drive',
+        opts(undefined, { if: 'pflash', format: 'raw', unit: 0, readonly: true, file: code }),
+      );
       args.push('-drive', opts(undefined, { if: 'pflash', format: 'raw', unit: 1, file: varsCopy }));
     }
   }
   if (kb) {
     if (!kb.container) {
-      problems.add(`${SPEC}.firmware.kernelBoot.container`, 'kernelBoot needs a container holding the kernel (and initrd); add container.image and container.kernelPath');
+      problems.add(
+        `${SPEC}.firmware.kernelBoot.container`,
+        'kernelBoot needs a container holding the kernel (and initrd); add container.image and container.kernelPath',
+      );
     } else {
       firmware = efi ? 'efi' : 'kernel';
       const base = ctx.containerDisks?.kernelBoot ?? localImagePath(kb.container.image);
       if (!base) {
-        problems.add(`${SPEC}.firmware.kernelBoot.container.image`, 'the image has not been pulled for this launcher; in local mode the handler provides it, standalone use a local directory (an absolute path or file:///dir)', kb.container.image);
+        problems.add(
+          `${SPEC}.firmware.kernelBoot.container.image`,
+          'the image has not been pulled for this launcher; in local mode the handler provides it, standalone use a local directory (an absolute path or file:///dir)',
+          kb.container.image,
+        );
       } else {
         if (!kb.container.kernelPath && !kb.container.initrdPath) {
-          problems.add(`${SPEC}.firmware.kernelBoot.container.kernelPath`, 'set kernelPath (and usually initrdPath), e.g. /boot/vmlinuz');
+          problems.add(
+            `${SPEC}.firmware.kernelBoot.container.kernelPath`,
+            'set kernelPath (and usually initrdPath), e.g. /boot/vmlinuz',
+          );
         }
         if (kb.container.kernelPath) {
           const kernel = path.join(base, kb.container.kernelPath);
-          if (!ctx.exists(kernel)) problems.add(`${SPEC}.firmware.kernelBoot.container.kernelPath`, `no kernel at ${kernel}; fix the path inside the image`, kb.container.kernelPath);
+          if (!ctx.exists(kernel))
+            problems.add(
+              `${SPEC}.firmware.kernelBoot.container.kernelPath`,
+              `no kernel at ${kernel}; fix the path inside the image`,
+              kb.container.kernelPath,
+            );
           args.push('-kernel', kernel);
         }
         if (kb.container.initrdPath) {
           const initrd = path.join(base, kb.container.initrdPath);
-          if (!ctx.exists(initrd)) problems.add(`${SPEC}.firmware.kernelBoot.container.initrdPath`, `no initrd at ${initrd}; fix the path inside the image`, kb.container.initrdPath);
+          if (!ctx.exists(initrd))
+            problems.add(
+              `${SPEC}.firmware.kernelBoot.container.initrdPath`,
+              `no initrd at ${initrd}; fix the path inside the image`,
+              kb.container.initrdPath,
+            );
           args.push('-initrd', initrd);
         }
         if (kb.kernelArgs) args.push('-append', kb.kernelArgs);

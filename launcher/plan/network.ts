@@ -20,14 +20,23 @@ const MODELS: Record<string, string> = {
 /** A stable locally administered MAC from the VMI and interface names. */
 export function derivedMac(namespace: string, vmiName: string, iface: string): string {
   const h = createHash('sha256').update(`${namespace}/${vmiName}/${iface}`).digest();
-  return ['52', '54', '00', h[0], h[1], h[2]].map((b) => (typeof b === 'string' ? b : b!.toString(16).padStart(2, '0'))).join(':');
+  return ['52', '54', '00', h[0], h[1], h[2]]
+    .map((b) => (typeof b === 'string' ? b : b!.toString(16).padStart(2, '0')))
+    .join(':');
 }
 
 /** The interfaces to create, including the implicit pod interface KubeVirt adds. */
-export function effectiveInterfaces(spec: VirtualMachineInstanceSpec): { interfaces: Interface[]; networks: Network[] } {
+export function effectiveInterfaces(spec: VirtualMachineInstanceSpec): {
+  interfaces: Interface[];
+  networks: Network[];
+} {
   const interfaces = spec.domain.devices.interfaces ?? [];
   const networks = spec.networks ?? [];
-  if (interfaces.length === 0 && networks.length === 0 && spec.domain.devices.autoattachPodInterface !== false) {
+  if (
+    interfaces.length === 0 &&
+    networks.length === 0 &&
+    spec.domain.devices.autoattachPodInterface !== false
+  ) {
     return { interfaces: [{ name: 'default', masquerade: {} }], networks: [{ name: 'default', pod: {} }] };
   }
   return { interfaces, networks };
@@ -47,21 +56,46 @@ export function planNetwork(
     const ipath = `${IFACES}[${i}]`;
     const net = networks.find((n) => n.name === iface.name);
     if (!net) {
-      problems.add(`${ipath}.name`, 'no network in spec.networks has this name; add one (e.g. {name: default, pod: {}}) or fix the name', iface.name);
+      problems.add(
+        `${ipath}.name`,
+        'no network in spec.networks has this name; add one (e.g. {name: default, pod: {}}) or fix the name',
+        iface.name,
+      );
       continue;
     }
     const model = iface.model ?? 'virtio';
     const device = MODELS[model];
-    if (!device) problems.add(`${ipath}.model`, `unknown NIC model; use one of ${Object.keys(MODELS).join(', ')}`, model);
+    if (!device)
+      problems.add(
+        `${ipath}.model`,
+        `unknown NIC model; use one of ${Object.keys(MODELS).join(', ')}`,
+        model,
+      );
     for (const binding of ['sriov', 'macvtap', 'passt', 'passtBinding', 'binding', 'slirp'] as const) {
-      if (iface[binding] !== undefined) problems.add(`${ipath}.${binding}`, 'this binding is not supported by the virtkit launcher yet; use masquerade or bridge', iface[binding]);
+      if (iface[binding] !== undefined)
+        problems.add(
+          `${ipath}.${binding}`,
+          'this binding is not supported by the virtkit launcher yet; use masquerade or bridge',
+          iface[binding],
+        );
     }
-    if (iface.pciAddress) problems.add(`${ipath}.pciAddress`, 'fixed PCI addresses are not supported by the virtkit launcher yet; remove it', iface.pciAddress);
-    if (iface.state !== undefined && iface.state !== 'up') problems.add(`${ipath}.state`, 'only state up is supported by the virtkit launcher yet', iface.state);
+    if (iface.pciAddress)
+      problems.add(
+        `${ipath}.pciAddress`,
+        'fixed PCI addresses are not supported by the virtkit launcher yet; remove it',
+        iface.pciAddress,
+      );
+    if (iface.state !== undefined && iface.state !== 'up')
+      problems.add(`${ipath}.state`, 'only state up is supported by the virtkit launcher yet', iface.state);
     let mac = derivedMac(namespace, vmiName, iface.name);
     if (iface.macAddress) {
       const m = iface.macAddress.replace(/-/g, ':').toLowerCase();
-      if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m)) problems.add(`${ipath}.macAddress`, 'not a MAC address; write it like de:ad:00:00:be:af', iface.macAddress);
+      if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m))
+        problems.add(
+          `${ipath}.macAddress`,
+          'not a MAC address; write it like de:ad:00:00:be:af',
+          iface.macAddress,
+        );
       mac = m;
     }
     const netdevId = qemuId('net', iface.name);
@@ -72,14 +106,28 @@ export function planNetwork(
       backend = `tap:${tap}`;
     } else if (net.pod) {
       // Standalone: QEMU's own NAT plays the part of masquerade, in the CIDR KubeVirt uses.
-      args.push('-netdev', opts('user', { id: netdevId, net: net.pod.vmNetworkCIDR ?? '10.0.2.0/24', hostname: spec.hostname ?? vmiName }));
+      args.push(
+        '-netdev',
+        opts('user', {
+          id: netdevId,
+          net: net.pod.vmNetworkCIDR ?? '10.0.2.0/24',
+          hostname: spec.hostname ?? vmiName,
+        }),
+      );
       backend = 'user';
     } else {
-      problems.add(`spec.networks[${networks.indexOf(net)}].multus`, 'a multus network needs the handler to create its tap device; not available standalone', net.multus?.networkName);
+      problems.add(
+        `spec.networks[${networks.indexOf(net)}].multus`,
+        'a multus network needs the handler to create its tap device; not available standalone',
+        net.multus?.networkName,
+      );
       continue;
     }
     if (device) {
-      args.push('-device', opts(device, { netdev: netdevId, mac, id: qemuId('ua', iface.name), bootindex: iface.bootOrder }));
+      args.push(
+        '-device',
+        opts(device, { netdev: netdevId, mac, id: qemuId('ua', iface.name), bootindex: iface.bootOrder }),
+      );
     }
     planned.push({ name: iface.name, mac, model, backend, netdevId });
   }

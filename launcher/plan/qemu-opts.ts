@@ -7,7 +7,10 @@ export function optValue(value: string | number | boolean): string {
 }
 
 /** `driver,key=value,...` with undefined entries left out. */
-export function opts(head: string | undefined, entries: Record<string, string | number | boolean | undefined>): string {
+export function opts(
+  head: string | undefined,
+  entries: Record<string, string | number | boolean | undefined>,
+): string {
   const parts = head ? [head] : [];
   for (const [k, v] of Object.entries(entries)) {
     if (v === undefined) continue;

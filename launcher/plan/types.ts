@@ -58,7 +58,12 @@ export type PrepareStep =
   /** A fresh sparse qcow2 of the given size (emptyDisk). */
   | { readonly kind: 'emptyDisk'; readonly path: string; readonly sizeBytes: number; readonly volume: string }
   /** A sparse raw image, only when the file is missing (hostDisk DiskOrCreate). */
-  | { readonly kind: 'createIfMissing'; readonly path: string; readonly sizeBytes: number; readonly volume: string }
+  | {
+      readonly kind: 'createIfMissing';
+      readonly path: string;
+      readonly sizeBytes: number;
+      readonly volume: string;
+    }
   /** An ISO 9660 image with the given label and files (path inside the image -> content). */
   | {
       readonly kind: 'iso';

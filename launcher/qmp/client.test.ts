@@ -36,7 +36,9 @@ describe('QmpClient against a scripted QMP peer', () => {
   });
 
   it('turns an error reply into a QmpCommandError with class, command and raw line', async () => {
-    server = await startFakeQmp((cmd, peer) => peer.fail(cmd, 'CommandNotFound', `The command ${cmd.execute} has not been found`));
+    server = await startFakeQmp((cmd, peer) =>
+      peer.fail(cmd, 'CommandNotFound', `The command ${cmd.execute} has not been found`),
+    );
     const client = await QmpClient.connect(server.socketPath);
     const err = await client.execute('no-such-thing').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QmpCommandError);
@@ -115,7 +117,15 @@ describe('QmpClient against a scripted QMP peer', () => {
     server = await startFakeQmp((cmd, peer) => {
       const line = JSON.stringify({ return: { n: cmd.arguments?.n }, id: cmd.id }) + '\n';
       peer.sendRaw(line.slice(0, 5));
-      setTimeout(() => peer.sendRaw(line.slice(5) + JSON.stringify({ event: 'RESUME', timestamp: { seconds: 0, microseconds: 0 } }) + '\n'), 10);
+      setTimeout(
+        () =>
+          peer.sendRaw(
+            line.slice(5) +
+              JSON.stringify({ event: 'RESUME', timestamp: { seconds: 0, microseconds: 0 } }) +
+              '\n',
+          ),
+        10,
+      );
     });
     const client = await QmpClient.connect(server.socketPath);
     const resumed = client.waitForEvent('RESUME', 2000);

@@ -95,7 +95,11 @@ export class QmpClient {
       }
     }
     if (!alive()) throw new QmpDisconnectedError(socketPath, undefined, last);
-    throw new QmpTimeoutError(socketPath, `QMP greeting (last error: ${last?.message ?? 'none'})`, deadlineMs);
+    throw new QmpTimeoutError(
+      socketPath,
+      `QMP greeting (last error: ${last?.message ?? 'none'})`,
+      deadlineMs,
+    );
   }
 
   /** QEMU's version string from the greeting, e.g. "7.2.22". */
@@ -118,7 +122,8 @@ export class QmpClient {
 
   /** Sends a command and resolves with its `return` value; rejects with a typed error. */
   execute<T = unknown>(command: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<T> {
-    if (this.closedWith) return Promise.reject(new QmpDisconnectedError(this.label, command, this.closedWith));
+    if (this.closedWith)
+      return Promise.reject(new QmpDisconnectedError(this.label, command, this.closedWith));
     const id = `virtkit-${this.nextId++}`;
     const limit = timeoutMs ?? this.commandTimeoutMs;
     return new Promise<T>((resolve, reject) => {
@@ -135,7 +140,9 @@ export class QmpClient {
         }, limit);
       }
       this.pending.set(id, entry);
-      const line = JSON.stringify(args ? { execute: command, arguments: args, id } : { execute: command, id });
+      const line = JSON.stringify(
+        args ? { execute: command, arguments: args, id } : { execute: command, id },
+      );
       this.stream.write(line + '\n');
     });
   }
@@ -157,7 +164,11 @@ export class QmpClient {
   }
 
   /** Resolves with the first matching event; rejects on timeout or disconnect. */
-  waitForEvent(name: string, timeoutMs: number, match: (e: QmpEvent) => boolean = () => true): Promise<QmpEvent> {
+  waitForEvent(
+    name: string,
+    timeoutMs: number,
+    match: (e: QmpEvent) => boolean = () => true,
+  ): Promise<QmpEvent> {
     return this.eventWaiter(name, timeoutMs, match).promise;
   }
 
@@ -195,7 +206,8 @@ export class QmpClient {
   ): { promise: Promise<QmpEvent>; cancel(): void } {
     let cancel = (): void => undefined;
     const promise = new Promise<QmpEvent>((resolve, reject) => {
-      if (this.closedWith) return reject(new QmpDisconnectedError(this.label, `event ${name}`, this.closedWith));
+      if (this.closedWith)
+        return reject(new QmpDisconnectedError(this.label, `event ${name}`, this.closedWith));
       const cleanup = (): void => {
         clearTimeout(timer);
         offEvent();

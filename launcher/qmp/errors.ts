@@ -49,7 +49,9 @@ export class QmpTimeoutError extends Error {
     readonly waitingFor: string,
     readonly timeoutMs: number,
   ) {
-    super(`QMP on ${socketPath}: no ${waitingFor} within ${timeoutMs} ms; the guest or QEMU is not responding`);
+    super(
+      `QMP on ${socketPath}: no ${waitingFor} within ${timeoutMs} ms; the guest or QEMU is not responding`,
+    );
     this.name = 'QmpTimeoutError';
   }
 }

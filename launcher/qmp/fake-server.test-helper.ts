@@ -56,7 +56,9 @@ export async function startFakeQmp(respond: Responder): Promise<FakeQmpServer> {
     sockets.push(socket);
     const p = new FakeQmpPeer(socket);
     resolvePeer(p);
-    p.send({ QMP: { version: { qemu: { major: 7, minor: 2, micro: 22 }, package: 'fake' }, capabilities: ['oob'] } });
+    p.send({
+      QMP: { version: { qemu: { major: 7, minor: 2, micro: 22 }, package: 'fake' }, capabilities: ['oob'] },
+    });
     let buf = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {

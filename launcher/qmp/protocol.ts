@@ -65,7 +65,7 @@ export interface QueryCpuFast {
 
 export interface BlockStatsEntry {
   device?: string;
-  'qdev'?: string;
+  qdev?: string;
   'node-name'?: string;
   stats: {
     rd_bytes: number;

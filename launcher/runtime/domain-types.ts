@@ -40,7 +40,14 @@ export interface DomainStatus {
   readonly serialLog?: string;
   readonly vncSocket?: string;
   readonly guestAgentSocket?: string;
-  readonly disks: readonly { name: string; path: string; bus: string; device: string; readOnly: boolean; source: string }[];
+  readonly disks: readonly {
+    name: string;
+    path: string;
+    bus: string;
+    device: string;
+    readOnly: boolean;
+    source: string;
+  }[];
   readonly interfaces: readonly { name: string; mac: string; model: string; backend: string }[];
   /** Exit of QEMU once it stopped. */
   readonly exit?: { code: number | null; signal: string | null };
@@ -52,8 +59,21 @@ export interface DomainStats {
   readonly timestamp: string;
   readonly state: DomainState;
   readonly vcpus: { count: number; threadIds: number[] };
-  readonly block: readonly { name: string; rdBytes: number; wrBytes: number; rdOps: number; wrOps: number; flushOps: number }[];
-  readonly network: readonly { name: string; rxBytes?: number; txBytes?: number; rxPackets?: number; txPackets?: number }[];
+  readonly block: readonly {
+    name: string;
+    rdBytes: number;
+    wrBytes: number;
+    rdOps: number;
+    wrOps: number;
+    flushOps: number;
+  }[];
+  readonly network: readonly {
+    name: string;
+    rxBytes?: number;
+    txBytes?: number;
+    rxPackets?: number;
+    txPackets?: number;
+  }[];
   readonly balloon?: { actualBytes: number };
   /** Resident memory of the QEMU process (bytes), from /proc. */
   readonly qemuRssBytes?: number;

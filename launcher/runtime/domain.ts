@@ -10,12 +10,23 @@ import type { AcceleratorChoice } from '../host/kvm-probe';
 import type { LaunchPlan } from '../plan/types';
 import { QmpClient } from '../qmp/client';
 import type { BalloonInfo, BlockStatsEntry, QmpEvent, QueryCpuFast, QueryStatus } from '../qmp/protocol';
-import type { DomainEvent, DomainReason, DomainState, DomainStats, DomainStatus, ShutdownResult } from './domain-types';
+import type {
+  DomainEvent,
+  DomainReason,
+  DomainState,
+  DomainStats,
+  DomainStatus,
+  ShutdownResult,
+} from './domain-types';
 import { prepareAll } from './prepare';
 import { QemuProcess, QemuStartError } from './qemu-process';
 
 export class DomainNotRunningError extends Error {
-  constructor(readonly vm: string, readonly action: string, readonly state: DomainState) {
+  constructor(
+    readonly vm: string,
+    readonly action: string,
+    readonly state: DomainState,
+  ) {
     super(`cannot ${action} ${vm}: the domain is ${state}; start it first`);
     this.name = 'DomainNotRunningError';
   }
@@ -71,21 +82,43 @@ export class Domain {
   async start(): Promise<void> {
     if (this.running) return;
     await prepareAll(this.plan.prepare);
-    for (const sock of [this.plan.qmpSocket, this.plan.serialSocket, this.plan.vncSocket, this.plan.guestAgentSocket]) {
+    for (const sock of [
+      this.plan.qmpSocket,
+      this.plan.serialSocket,
+      this.plan.vncSocket,
+      this.plan.guestAgentSocket,
+    ]) {
       if (sock) fs.rmSync(sock, { force: true });
     }
     this.guestShutdown = false;
     this.destroying = false;
     this.powerButtonPressed = false;
-    const qemu = QemuProcess.spawn(this.options.qemuBinary, this.plan.args, path.join(path.dirname(this.plan.qmpSocket), 'qemu.log'));
+    const qemu = QemuProcess.spawn(
+      this.options.qemuBinary,
+      this.plan.args,
+      path.join(path.dirname(this.plan.qmpSocket), 'qemu.log'),
+    );
     this.qemu = qemu;
     this.stopped = qemu.exited.then((exit) => {
       this.qmp?.close();
-      const reason: DomainReason = this.guestShutdown ? 'Shutdown' : this.destroying ? 'Destroyed' : exit.code === 0 ? 'Shutdown' : 'Crashed';
-      this.transition(reason === 'Crashed' ? 'Crashed' : 'Shutoff', reason, 'Lifecycle', undefined, { code: exit.code, signal: exit.signal });
+      const reason: DomainReason = this.guestShutdown
+        ? 'Shutdown'
+        : this.destroying
+          ? 'Destroyed'
+          : exit.code === 0
+            ? 'Shutdown'
+            : 'Crashed';
+      this.transition(reason === 'Crashed' ? 'Crashed' : 'Shutoff', reason, 'Lifecycle', undefined, {
+        code: exit.code,
+        signal: exit.signal,
+      });
     });
     try {
-      this.qmp = await QmpClient.connectWithRetry(this.plan.qmpSocket, this.options.startTimeoutMs ?? 30_000, () => qemu.alive);
+      this.qmp = await QmpClient.connectWithRetry(
+        this.plan.qmpSocket,
+        this.options.startTimeoutMs ?? 30_000,
+        () => qemu.alive,
+      );
     } catch (e) {
       if (!qemu.alive || qemu.exit) {
         await qemu.exited;
@@ -113,7 +146,13 @@ export class Domain {
     return this.history;
   }
 
-  private transition(state: DomainState, reason: DomainReason, type: DomainEvent['type'], qmpEvent?: string, data?: Record<string, unknown>): void {
+  private transition(
+    state: DomainState,
+    reason: DomainReason,
+    type: DomainEvent['type'],
+    qmpEvent?: string,
+    data?: Record<string, unknown>,
+  ): void {
     this.state = state;
     this.reason = reason;
     this.emit({ timestamp: new Date().toISOString(), type, state, reason, qmpEvent, data });
@@ -126,7 +165,14 @@ export class Domain {
   }
 
   private note(type: DomainEvent['type'], qmp: QmpEvent): void {
-    this.emit({ timestamp: new Date().toISOString(), type, state: this.state, reason: this.reason, qmpEvent: qmp.event, data: qmp.data });
+    this.emit({
+      timestamp: new Date().toISOString(),
+      type,
+      state: this.state,
+      reason: this.reason,
+      qmpEvent: qmp.event,
+      data: qmp.data,
+    });
   }
 
   private onQmpEvent(e: QmpEvent): void {
@@ -173,7 +219,8 @@ export class Domain {
   }
 
   private requireQmp(action: string): QmpClient {
-    if (!this.qmp || this.qmp.closed || !this.running) throw new DomainNotRunningError(this.label, action, this.state);
+    if (!this.qmp || this.qmp.closed || !this.running)
+      throw new DomainNotRunningError(this.label, action, this.state);
     return this.qmp;
   }
 
@@ -222,7 +269,8 @@ export class Domain {
   async shutdown(graceSeconds: number): Promise<ShutdownResult> {
     const started = Date.now();
     const qemu = this.qemu;
-    if (!qemu || !qemu.alive) return { how: 'already-stopped', powerButtonPressed: this.powerButtonPressed, elapsedMs: 0 };
+    if (!qemu || !qemu.alive)
+      return { how: 'already-stopped', powerButtonPressed: this.powerButtonPressed, elapsedMs: 0 };
     const qmp = this.qmp;
     if (qmp && !qmp.closed) {
       try {
@@ -240,7 +288,8 @@ export class Domain {
         await this.stopped;
         return { how: 'guest', powerButtonPressed: this.powerButtonPressed, elapsedMs: Date.now() - started };
       }
-      if (Date.now() < deadline && qmp && !qmp.closed) await qmp.execute('system_powerdown').catch(() => undefined);
+      if (Date.now() < deadline && qmp && !qmp.closed)
+        await qmp.execute('system_powerdown').catch(() => undefined);
     }
     if (!qemu.alive) {
       await this.stopped;
@@ -256,7 +305,12 @@ export class Domain {
 
   private async destroy(started: number): Promise<ShutdownResult> {
     const qemu = this.qemu;
-    if (!qemu || !qemu.alive) return { how: 'already-stopped', powerButtonPressed: this.powerButtonPressed, elapsedMs: Date.now() - started };
+    if (!qemu || !qemu.alive)
+      return {
+        how: 'already-stopped',
+        powerButtonPressed: this.powerButtonPressed,
+        elapsedMs: Date.now() - started,
+      };
     this.destroying = true;
     try {
       await this.qmp?.execute('quit', undefined, 2000);
@@ -302,7 +356,14 @@ export class Domain {
       serialLog: p.serialLog,
       vncSocket: p.vncSocket,
       guestAgentSocket: p.guestAgentSocket,
-      disks: p.disks.map((d) => ({ name: d.name, path: d.path, bus: d.bus, device: d.device, readOnly: d.readOnly, source: d.volumeSource })),
+      disks: p.disks.map((d) => ({
+        name: d.name,
+        path: d.path,
+        bus: d.bus,
+        device: d.device,
+        readOnly: d.readOnly,
+        source: d.volumeSource,
+      })),
       interfaces: p.interfaces.map((i) => ({ name: i.name, mac: i.mac, model: i.model, backend: i.backend })),
       exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
       powerButtonPressed: this.powerButtonPressed,
@@ -339,7 +400,12 @@ export class Domain {
 }
 
 /** Host-side counters of a tap (its rx is the guest's tx). */
-function tapCounters(backend: string): { rxBytes?: number; txBytes?: number; rxPackets?: number; txPackets?: number } {
+function tapCounters(backend: string): {
+  rxBytes?: number;
+  txBytes?: number;
+  rxPackets?: number;
+  txPackets?: number;
+} {
   if (!backend.startsWith('tap:')) return {};
   const dir = `/sys/class/net/${backend.slice(4)}/statistics`;
   const read = (f: string): number | undefined => {
@@ -349,7 +415,12 @@ function tapCounters(backend: string): { rxBytes?: number; txBytes?: number; rxP
       return undefined;
     }
   };
-  return { rxBytes: read('tx_bytes'), txBytes: read('rx_bytes'), rxPackets: read('tx_packets'), txPackets: read('rx_packets') };
+  return {
+    rxBytes: read('tx_bytes'),
+    txBytes: read('rx_bytes'),
+    rxPackets: read('tx_packets'),
+    txPackets: read('rx_packets'),
+  };
 }
 
 /** VmRSS of a process in bytes. */

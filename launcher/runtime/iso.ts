@@ -12,13 +12,20 @@ const run = promisify(execFile);
 
 export class IsoToolMissingError extends Error {
   constructor() {
-    super('genisoimage was not found; install it with scripts/setup/launcher.sh (Debian package genisoimage)');
+    super(
+      'genisoimage was not found; install it with scripts/setup/launcher.sh (Debian package genisoimage)',
+    );
     this.name = 'IsoToolMissingError';
   }
 }
 
 /** Writes `files` (path inside the image -> content) and/or the contents of `fromDir`. */
-export async function writeIso(out: string, label: string, files: Readonly<Record<string, string>>, fromDir?: string): Promise<void> {
+export async function writeIso(
+  out: string,
+  label: string,
+  files: Readonly<Record<string, string>>,
+  fromDir?: string,
+): Promise<void> {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-iso-'));
   try {
     if (fromDir) fs.cpSync(fromDir, stage, { recursive: true, dereference: true });
@@ -31,7 +38,18 @@ export async function writeIso(out: string, label: string, files: Readonly<Recor
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const tmp = `${out}.tmp`;
     try {
-      await run('genisoimage', ['-quiet', '-output', tmp, '-volid', label, '-joliet', '-rock', '-input-charset', 'utf-8', stage]);
+      await run('genisoimage', [
+        '-quiet',
+        '-output',
+        tmp,
+        '-volid',
+        label,
+        '-joliet',
+        '-rock',
+        '-input-charset',
+        'utf-8',
+        stage,
+      ]);
     } catch (e) {
       const err = e as { code?: string; stderr?: string; message: string };
       if (err.code === 'ENOENT') throw new IsoToolMissingError();

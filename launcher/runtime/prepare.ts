@@ -50,12 +50,29 @@ export async function prepareStep(step: PrepareStep): Promise<void> {
       // A new overlay on every start: what the guest wrote last time is gone, as with KubeVirt.
       fs.rmSync(step.path, { force: true });
       const base = path.resolve(step.base);
-      await qemuImg(step.volume, 'create overlay', ['create', '-q', '-f', 'qcow2', '-F', imageFormat(base), '-b', base, step.path]);
+      await qemuImg(step.volume, 'create overlay', [
+        'create',
+        '-q',
+        '-f',
+        'qcow2',
+        '-F',
+        imageFormat(base),
+        '-b',
+        base,
+        step.path,
+      ]);
       return;
     }
     case 'emptyDisk':
       fs.rmSync(step.path, { force: true });
-      await qemuImg(step.volume, 'create empty disk', ['create', '-q', '-f', 'qcow2', step.path, String(step.sizeBytes)]);
+      await qemuImg(step.volume, 'create empty disk', [
+        'create',
+        '-q',
+        '-f',
+        'qcow2',
+        step.path,
+        String(step.sizeBytes),
+      ]);
       return;
     case 'createIfMissing':
       if (fs.existsSync(step.path)) return;

@@ -57,7 +57,9 @@ export class QemuProcess {
   static spawn(binary: string, args: readonly string[], stdoutLog?: string): QemuProcess {
     const out = stdoutLog ? fs.openSync(stdoutLog, 'a') : 'ignore';
     const usePdeathsig = fs.existsSync(SETPRIV);
-    const [cmd, argv] = usePdeathsig ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, [...args]];
+    const [cmd, argv] = usePdeathsig
+      ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]]
+      : [binary, [...args]];
     const child = spawn(cmd, argv, { stdio: ['ignore', out, 'pipe'] });
     if (typeof out === 'number') fs.closeSync(out);
     const proc = new QemuProcess(child);

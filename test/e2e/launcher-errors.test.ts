@@ -26,15 +26,23 @@ describe('launcher bad input and QEMU errors', () => {
     const dir = tempDir('bad');
     const vmi = guestVmi({
       name: 'bad',
-      extraDisks: [{ name: 'data', disk: { bus: 'floppy' } }, { name: 'missing', disk: {} }],
+      extraDisks: [
+        { name: 'data', disk: { bus: 'floppy' } },
+        { name: 'missing', disk: {} },
+      ],
       extraVolumes: [
         { name: 'data', emptyDisk: { capacity: '1Gi' } },
         { name: 'missing', hostDisk: { path: path.join(dir, 'nope.img'), type: 'Disk' } },
       ],
     });
-    const err = (await createDomain(vmi, { workDir: path.join(dir, 'work') }).catch((e: unknown) => e)) as LaunchSpecError;
+    const err = (await createDomain(vmi, { workDir: path.join(dir, 'work') }).catch(
+      (e: unknown) => e,
+    )) as LaunchSpecError;
     expect(err).toBeInstanceOf(LaunchSpecError);
-    expect(err.problems.map((p) => p.path)).toEqual(['spec.domain.devices.disks[1].disk.bus', 'spec.volumes[2].hostDisk.path']);
+    expect(err.problems.map((p) => p.path)).toEqual([
+      'spec.domain.devices.disks[1].disk.bus',
+      'spec.volumes[2].hostDisk.path',
+    ]);
     expect(err.message).toContain('"floppy"');
     expect(err.message).toContain('nope.img');
     expect(fs.existsSync(path.join(dir, 'work', 'qmp.sock'))).toBe(false);
@@ -54,7 +62,18 @@ describe('launcher bad input and QEMU errors', () => {
   it('the QMP client talks to a real QEMU: replies, typed errors, events, disconnect', async () => {
     const dir = tempDir('qmp');
     const sock = path.join(dir, 'qmp.sock');
-    const qemu = QemuProcess.spawn(qemuSystemBinary(), ['-S', '-nodefaults', '-display', 'none', '-machine', 'q35', '-accel', 'tcg', '-qmp', `unix:${sock},server=on,wait=off`]);
+    const qemu = QemuProcess.spawn(qemuSystemBinary(), [
+      '-S',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-machine',
+      'q35',
+      '-accel',
+      'tcg',
+      '-qmp',
+      `unix:${sock},server=on,wait=off`,
+    ]);
     const qmp = await QmpClient.connectWithRetry(sock, 30_000, () => qemu.alive);
     expect(qmp.qemuVersion).toMatch(/^\d+\.\d+\.\d+$/);
     expect(await qmp.execute('query-status')).toMatchObject({ status: 'prelaunch', running: false });
@@ -74,14 +93,26 @@ describe('launcher bad input and QEMU errors', () => {
     const file = path.join(dir, 'vm.yaml');
     const vmi = guestVmi({ name: 'launched' });
     // A VirtualMachine manifest: launch runs its template.
-    fs.writeFileSync(file, stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: vmi.metadata, spec: { runStrategy: 'Always', template: { spec: vmi.spec } } }));
+    fs.writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachine',
+        metadata: vmi.metadata,
+        spec: { runStrategy: 'Always', template: { spec: vmi.spec } },
+      }),
+    );
     const child = spawnCli(['launch', file, '--console', '--workdir', path.join(dir, 'work')]);
     let out = '';
     let errText = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (errText += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await waitFor(() => out.includes(GuestMarkers.booted), 90_000, `the boot marker on stdout (stderr: ${errText})`);
+    await waitFor(
+      () => out.includes(GuestMarkers.booted),
+      90_000,
+      `the boot marker on stdout (stderr: ${errText})`,
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain(GuestMarkers.poweringOff);
@@ -91,7 +122,15 @@ describe('launcher bad input and QEMU errors', () => {
   it('`virtkit launch` rejects a malformed manifest with the field named, exit code 2', async () => {
     const dir = tempDir('launch-bad');
     const file = path.join(dir, 'vm.yaml');
-    fs.writeFileSync(file, stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'x' }, spec: { domain: { devices: { disks: 'not-a-list' } } } }));
+    fs.writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachineInstance',
+        metadata: { name: 'x' },
+        spec: { domain: { devices: { disks: 'not-a-list' } } },
+      }),
+    );
     const child = spawnCli(['launch', file]);
     let errText = '';
     child.stderr!.on('data', (d: Buffer) => (errText += d.toString()));

@@ -48,7 +48,10 @@ describe('launcher lifecycle on real QEMU', () => {
 
     it('hands the NoCloud user-data to the guest', () => {
       const log = fs.readFileSync(d.plan.serialLog!, 'utf8');
-      const between = log.slice(log.indexOf(GuestMarkers.userDataBegin), log.indexOf(GuestMarkers.userDataEnd));
+      const between = log.slice(
+        log.indexOf(GuestMarkers.userDataBegin),
+        log.indexOf(GuestMarkers.userDataEnd),
+      );
       expect(between).toContain('virtkit-e2e-greeting: hello from the launcher test');
       expect(log).toContain('local-hostname: lifecycle');
     });
@@ -76,7 +79,11 @@ describe('launcher lifecycle on real QEMU', () => {
   });
 
   it('stops a guest that ignores the power button once the grace period ends', async () => {
-    const d = await boot('stubborn', { name: 'stubborn', userData: `#cloud-config\n# ${GuestMarkers.ignorePowerButtonWord}\n`, graceSeconds: 3 });
+    const d = await boot('stubborn', {
+      name: 'stubborn',
+      userData: `#cloud-config\n# ${GuestMarkers.ignorePowerButtonWord}\n`,
+      graceSeconds: 3,
+    });
     expect(fs.readFileSync(d.plan.serialLog!, 'utf8')).toContain('ignore_power_button=1');
     const result = await d.shutdown(3);
     expect(result.how === 'quit' || result.how === 'killed').toBe(true);
@@ -103,7 +110,9 @@ describe('launcher lifecycle on real QEMU', () => {
     expect((await d.status()).state).toBe('Running');
     await waitForConsole(log, GuestMarkers.tick, 30_000, frozenAt);
     expect(consoleSize(log)).toBeGreaterThan(frozenAt);
-    expect(d.events().map((e) => `${e.state}/${e.reason}`)).toEqual(expect.arrayContaining(['Paused/PausedUser', 'Running/Unpaused']));
+    expect(d.events().map((e) => `${e.state}/${e.reason}`)).toEqual(
+      expect.arrayContaining(['Paused/PausedUser', 'Running/Unpaused']),
+    );
     await d.kill();
   });
 });

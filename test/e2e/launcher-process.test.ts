@@ -9,7 +9,15 @@ import { stringify } from 'yaml';
 import { LauncherClient } from '../../launcher/api/client';
 import { createDomain } from '../../launcher/session';
 import { createCounterDisk, ensureGuestImage, GuestMarkers, readCounterDisk } from '../fixtures/guest/build';
-import { consoleSize, guestVmi, pidAlive, spawnCli, tempDir, waitFor, waitForConsole } from '../fixtures/guest/harness';
+import {
+  consoleSize,
+  guestVmi,
+  pidAlive,
+  spawnCli,
+  tempDir,
+  waitFor,
+  waitForConsole,
+} from '../fixtures/guest/harness';
 
 jest.setTimeout(180_000);
 
@@ -28,12 +36,27 @@ describe('virtkit launcher process', () => {
   it('serves the control API and shuts the guest down gracefully on SIGTERM', async () => {
     const dir = tempDir('proc');
     const workDir = path.join(dir, 'work');
-    const child = spawnCli(['launcher', '--workdir', workDir, '--vmi', writeVmi(dir, 'api-vm', { userData: '#cloud-config\n' }), '--wait-for-sync']);
+    const child = spawnCli([
+      'launcher',
+      '--workdir',
+      workDir,
+      '--vmi',
+      writeVmi(dir, 'api-vm', { userData: '#cloud-config\n' }),
+      '--wait-for-sync',
+    ]);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const client = new LauncherClient(path.join(workDir, 'launcher.sock'));
-    await waitFor(async () => client.version().then(() => true, () => false), 60_000, `the control socket (stderr: ${stderr})`);
+    await waitFor(
+      async () =>
+        client.version().then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+      `the control socket (stderr: ${stderr})`,
+    );
 
     expect((await client.version()).apiVersion).toBe('v1');
     expect((await client.status()).state).toBe('NoState');
@@ -62,10 +85,15 @@ describe('virtkit launcher process', () => {
     expect(await exited).toBe(0);
     expect(pidAlive(qemuPid)).toBe(false);
     expect(fs.readFileSync(synced.serialLog!, 'utf8')).toContain(GuestMarkers.poweringOff);
-    const final = JSON.parse(fs.readFileSync(path.join(workDir, 'final-status.json'), 'utf8')) as { state: string; reason: string };
+    const final = JSON.parse(fs.readFileSync(path.join(workDir, 'final-status.json'), 'utf8')) as {
+      state: string;
+      reason: string;
+    };
     expect(final).toMatchObject({ state: 'Shutoff', reason: 'Shutdown' });
     stop();
-    expect(events).toEqual(expect.arrayContaining(['Lifecycle:Running', 'Lifecycle:Paused', 'PowerButton:Running']));
+    expect(events).toEqual(
+      expect.arrayContaining(['Lifecycle:Running', 'Lifecycle:Paused', 'PowerButton:Running']),
+    );
   });
 
   it('takes QEMU down with it when the launcher is SIGKILLed', async () => {
@@ -73,7 +101,15 @@ describe('virtkit launcher process', () => {
     const workDir = path.join(dir, 'work');
     const child = spawnCli(['launcher', '--workdir', workDir, '--vmi', writeVmi(dir, 'doomed')]);
     const client = new LauncherClient(path.join(workDir, 'launcher.sock'));
-    await waitFor(async () => client.status().then((s) => s.state === 'Running', () => false), 90_000, 'the guest to run');
+    await waitFor(
+      async () =>
+        client.status().then(
+          (s) => s.state === 'Running',
+          () => false,
+        ),
+      90_000,
+      'the guest to run',
+    );
     const qemuPid = (await client.status()).pid!;
     expect(pidAlive(qemuPid)).toBe(true);
     child.kill('SIGKILL');

@@ -114,7 +114,9 @@ describe('VirtualMachinePool', () => {
 
 describe('pool member VM template', () => {
   it('gets the VirtualMachine admission rules at its own path', () => {
-    const { validateObject } = jest.requireActual('../../validation/validate') as typeof import('../../validation/validate');
+    const { validateObject } = jest.requireActual(
+      '../../validation/validate',
+    ) as typeof import('../../validation/validate');
     const pool = {
       apiVersion: 'pool.kubevirt.io/v1beta1',
       kind: 'VirtualMachinePool',
@@ -129,7 +131,10 @@ describe('pool member VM template', () => {
             template: {
               metadata: { labels: { app: 'web' } },
               spec: {
-                domain: { memory: { guest: '128Mi' }, devices: { disks: [{ name: 'root', disk: { bus: 'ide' } }] } },
+                domain: {
+                  memory: { guest: '128Mi' },
+                  devices: { disks: [{ name: 'root', disk: { bus: 'ide' } }] },
+                },
                 volumes: [{ name: 'root', containerDisk: { image: 'example/disk' } }],
               },
             },

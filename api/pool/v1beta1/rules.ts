@@ -94,7 +94,8 @@ export const poolStrategies = defineRule<unknown>({
 const poolVmTemplate = defineRule<unknown>({
   id: 'pool.vm-template',
   summary: 'the VirtualMachine template of a pool passes the VirtualMachine rules',
-  check: (pool) => checkVmSpec(dig(pool, 'spec', 'virtualMachineTemplate', 'spec'), 'spec.virtualMachineTemplate.spec'),
+  check: (pool) =>
+    checkVmSpec(dig(pool, 'spec', 'virtualMachineTemplate', 'spec'), 'spec.virtualMachineTemplate.spec'),
 });
 
 export const poolRules: readonly Rule[] = [poolSelectorMatchesTemplate, poolStrategies, poolVmTemplate];

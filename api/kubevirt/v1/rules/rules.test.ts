@@ -192,7 +192,13 @@ describe('VMI admission rules', () => {
   });
 
   it('cloud-init user-data from a Secret alone is enough', () => {
-    const issues = vmiWith((s) => ((s.volumes as Spec[])[1] = { name: 'cloudinit', cloudInitNoCloud: { secretRef: { name: 'userdata' } } }));
+    const issues = vmiWith(
+      (s) =>
+        ((s.volumes as Spec[])[1] = {
+          name: 'cloudinit',
+          cloudInitNoCloud: { secretRef: { name: 'userdata' } },
+        }),
+    );
     expect(issues).toEqual([]);
     const empty = vmiWith((s) => ((s.volumes as Spec[])[1] = { name: 'cloudinit', cloudInitNoCloud: {} }));
     expect(only(empty, 'vmi.cloud-init-empty')[0].message).toBe(
