@@ -1,20 +1,9 @@
 /** Typed failures of API calls, naming the request, the object and what the server said. */
 
 /** A non-2xx answer (or a transport failure, status 0) from the Kubernetes API server. */
-export class KubeApiError extends Error {
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    /** HTTP status; 0 when the request never got an answer. */
-    readonly status: number,
-    /** The Status reason (NotFound, AlreadyExists, Conflict, Expired...). */
-    readonly reason: string,
-    readonly serverMessage: string,
-  ) {
-    super(`${method} ${path}: HTTP ${status} ${reason}: ${serverMessage}`);
-    this.name = 'KubeApiError';
-  }
-}
+import { KubeApiError } from '../../common/kube-rest';
+
+export { KubeApiError };
 
 export function isNotFound(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 404;

@@ -3,96 +3,39 @@
  * @kubernetes/client-node's typed models, which drop fields they do not know); the kubeconfig,
  * TLS set-up and the streaming watch come from @kubernetes/client-node (KubeConfig, Watch).
  */
-import * as https from 'https';
-import * as http from 'http';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
-import { KubeApiError } from './errors';
+import { KubeApiError, KubeEndpoint } from '../../common/kube-rest';
 import { collectionPath, objectPath, type ResourceType } from './resources';
 import type { ListResult, ListWatchTransport, StatusObject, WatchEventType, WatchHandle } from './watcher';
 
 export const FIELD_MANAGER = 'virtkit-controller';
 
-export type Json = Record<string, unknown>;
+export type { Json } from '../../common/kube-rest';
+import type { Json } from '../../common/kube-rest';
 
 export class KubeClient {
   private readonly watcher: Watch;
 
-  private constructor(
-    readonly kubeConfig: KubeConfig,
-    private readonly server: URL,
-    private readonly tls: https.RequestOptions,
-  ) {
-    this.watcher = new Watch(kubeConfig);
+  private constructor(private readonly endpoint: KubeEndpoint) {
+    this.watcher = new Watch(endpoint.kubeConfig);
+  }
+
+  get kubeConfig(): KubeConfig {
+    return this.endpoint.kubeConfig;
   }
 
   static async fromKubeconfig(file: string): Promise<KubeClient> {
-    const kc = new KubeConfig();
-    kc.loadFromFile(file);
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error(`${file}: the kubeconfig has no current cluster; set current-context`);
-    const tls: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(tls);
-    return new KubeClient(kc, new URL(cluster.server), tls);
+    return new KubeClient(await KubeEndpoint.fromKubeconfig(file));
   }
 
   /** One request; a non-2xx answer becomes a KubeApiError carrying the server's Status. */
-  request<T = Json>(
+  async request<T = Json>(
     method: string,
     path: string,
     body?: unknown,
     contentType = 'application/json',
   ): Promise<T> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const transport = this.server.protocol === 'http:' ? http : https;
-    return new Promise((resolve, reject) => {
-      const req = transport.request(
-        {
-          ...this.tls,
-          protocol: this.server.protocol,
-          hostname: this.server.hostname,
-          port: this.server.port,
-          method,
-          path,
-          headers: {
-            Accept: 'application/json',
-            ...(payload !== undefined
-              ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) }
-              : {}),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => {
-            let parsed: Json = {};
-            try {
-              parsed = text ? (JSON.parse(text) as Json) : {};
-            } catch {
-              parsed = { message: text };
-            }
-            const status = res.statusCode ?? 0;
-            if (status < 200 || status >= 300) {
-              reject(
-                new KubeApiError(
-                  method,
-                  path,
-                  status,
-                  String(parsed.reason ?? res.statusMessage ?? ''),
-                  String(parsed.message ?? text),
-                ),
-              );
-              return;
-            }
-            resolve(parsed as T);
-          });
-        },
-      );
-      req.setTimeout(60_000, () => req.destroy(new Error('no answer within 60 s')));
-      req.on('error', (err) => reject(new KubeApiError(method, path, 0, 'ConnectionFailed', err.message)));
-      if (payload !== undefined) req.write(payload);
-      req.end();
-    });
+    return (await this.endpoint.request(method, path, body, contentType)).body as T;
   }
 
   get<T = Json>(rt: ResourceType, namespace: string | undefined, name: string): Promise<T> {

@@ -1,0 +1,85 @@
+/**
+ * The base of every virtkit component (DESIGN habit 2): one `virtkit:index:<Name>` token,
+ * children created with `{ parent: this }` and named from the component's name, bad input
+ * reported as a `pulumi.ResourceError` that names the component and the field, and
+ * `registerOutputs` always called (through `done`).
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { formatIssues, validateAs, type Issue, type KindDefinition } from '../../api';
+import { checkAwaitOptions, type AwaitOptions } from './readiness';
+import { isPlain, resolve, type DeepInput } from './inputs';
+
+export const TOKEN_PREFIX = 'virtkit:index:';
+
+/** `virtkit:index:VirtualMachine` for `VirtualMachine`. */
+export function componentToken(typeName: string): string {
+  return `${TOKEN_PREFIX}${typeName}`;
+}
+
+export abstract class VirtkitComponent extends pulumi.ComponentResource {
+  /** The token's last part, `VirtualMachine`. */
+  readonly typeName: string;
+  /** The name the program gave this component; children and default object names derive from it. */
+  readonly componentName: string;
+
+  protected constructor(typeName: string, name: string, opts?: pulumi.ComponentResourceOptions) {
+    super(componentToken(typeName), name, {}, opts);
+    this.typeName = typeName;
+    this.componentName = name;
+  }
+
+  /** `virtkit:index:Instancetype "small"`, the subject of every message about this component. */
+  get subject(): string {
+    return `${componentToken(this.typeName)} "${this.componentName}"`;
+  }
+
+  /** The name of a child: the component's own name, or `<name>-<suffix>` for further children. */
+  protected childName(suffix?: string): string {
+    return suffix ? `${this.componentName}-${suffix}` : this.componentName;
+  }
+
+  /** Options every child gets: parented to this component and nothing else. */
+  protected childOptions(): pulumi.CustomResourceOptions {
+    return { parent: this };
+  }
+
+  /** A ResourceError for these problems, listing every one of them with its field path. */
+  invalidInput(issues: readonly Issue[]): pulumi.ResourceError {
+    return new pulumi.ResourceError(formatIssues(this.subject, issues), this);
+  }
+
+  /** Throw a ResourceError unless the await options are usable. */
+  protected checkAwait(options: AwaitOptions | undefined): void {
+    const problems = checkAwaitOptions(options ?? {});
+    if (problems.length)
+      throw this.invalidInput(
+        problems.map(([path, message]) => ({ path, message, severity: 'error', rule: 'await' })),
+      );
+  }
+
+  /**
+   * Render the manifest from the inputs and validate it against the kind's schema and rules.
+   * When the inputs are plain values this happens now, and bad input throws from the
+   * constructor; when they hold outputs it happens once they resolve (at preview when they
+   * are known), and bad input fails the output with the same ResourceError.
+   */
+  protected renderChecked<I, M>(
+    def: KindDefinition,
+    inputs: DeepInput<I>,
+    render: (plain: I) => M,
+  ): pulumi.Output<M> {
+    const renderAndCheck = (plain: I): M => {
+      const manifest = render(plain);
+      const errors = validateAs(def, manifest).filter((i) => i.severity === 'error');
+      if (errors.length) throw this.invalidInput(errors);
+      return manifest;
+    };
+    if (isPlain(inputs)) return pulumi.output(renderAndCheck(inputs as I)) as unknown as pulumi.Output<M>;
+    return resolve<I>(inputs).apply(renderAndCheck) as unknown as pulumi.Output<M>;
+  }
+
+  /** Register the component's outputs; every component ends its constructor with this. */
+  protected done(outputs: pulumi.Inputs): void {
+    this.registerOutputs(outputs);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * A component that stands for one Kubernetes object of a kind virtkit knows: it renders the
+ * manifest from its inputs, validates it through api/, writes the await annotations and
+ * creates the object as a `@pulumi/kubernetes` CustomResource child.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as k8s from '@pulumi/kubernetes';
+import { apiVersionOf, type KindDefinition } from '../../api';
+import { VirtkitComponent } from './component';
+import type { DeepInput, ObjectArgs } from './inputs';
+import { awaitAnnotations, type AwaitOptions, type Readiness } from './readiness';
+
+/** The object a component creates, as sent to the API server. */
+export interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
+  readonly [field: string]: unknown;
+}
+
+type PlainMeta = {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+};
+
+/** What a subclass hands to ObjectComponent. */
+export interface ObjectSpec<F extends object> {
+  readonly def: KindDefinition;
+  readonly object: ObjectArgs;
+  /** The kind's top-level fields other than metadata (usually `{ spec }`). */
+  readonly fields: DeepInput<F>;
+  /** How `pulumi up` waits for the object; leave out for kinds with no ready state. */
+  readonly await?: ObjectAwait<F>;
+}
+
+/** A kind's readiness, the caller's options, and the kind's default timeout. */
+export interface ObjectAwait<F> {
+  readonly readiness: (fields: F) => Readiness;
+  readonly options: AwaitOptions | undefined;
+  readonly defaultTimeoutSeconds: number;
+}
+
+/** Render a manifest: identity from the kind, metadata from the object args, then the fields. */
+export function renderManifest<F extends object>(
+  def: KindDefinition,
+  defaultName: string,
+  meta: PlainMeta,
+  fields: F,
+  extraAnnotations: Record<string, string>,
+): Manifest {
+  const annotations = { ...(meta.annotations ?? {}), ...extraAnnotations };
+  return {
+    apiVersion: apiVersionOf(def),
+    kind: def.kind,
+    metadata: {
+      name: meta.name ?? defaultName,
+      ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
+      ...(meta.labels && Object.keys(meta.labels).length ? { labels: meta.labels } : {}),
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+    },
+    ...fields,
+  };
+}
+
+function annotationsFor<F>(wait: ObjectAwait<F> | undefined, fields: F): Record<string, string> {
+  if (!wait) return {};
+  return awaitAnnotations(wait.readiness(fields), wait.options ?? {}, wait.defaultTimeoutSeconds);
+}
+
+export abstract class ObjectComponent<F extends object> extends VirtkitComponent {
+  /** The validated manifest; fails with a ResourceError when the inputs are invalid. */
+  readonly manifest: pulumi.Output<Manifest>;
+  /** The Kubernetes object. */
+  readonly resource: k8s.apiextensions.CustomResource;
+  /** metadata.name of the object, for references from other resources. */
+  readonly objectName: pulumi.Output<string>;
+  /** metadata.namespace of the object (undefined for cluster-scoped kinds). */
+  readonly namespace: pulumi.Output<string | undefined>;
+
+  protected constructor(
+    typeName: string,
+    name: string,
+    spec: ObjectSpec<F>,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super(typeName, name, opts);
+    const { def, object } = spec;
+    this.checkAwait(spec.await?.options);
+    if (def.scope === 'Cluster' && object.namespace !== undefined)
+      throw this.invalidInput([
+        {
+          path: 'namespace',
+          message: `${def.kind} is cluster-scoped and has no namespace; remove namespace`,
+          severity: 'error',
+          rule: 'scope',
+        },
+      ]);
+    const inputs = {
+      meta: {
+        name: object.name,
+        namespace: object.namespace,
+        labels: object.labels,
+        annotations: object.annotations,
+      },
+      fields: spec.fields,
+    } as DeepInput<{ meta: PlainMeta; fields: F }>;
+    this.manifest = this.renderChecked<{ meta: PlainMeta; fields: F }, Manifest>(
+      def,
+      inputs,
+      ({ meta, fields }) => renderManifest(def, name, meta, fields, annotationsFor(spec.await, fields)),
+    );
+    const args: k8s.apiextensions.CustomResourceArgs = {
+      apiVersion: apiVersionOf(def),
+      kind: def.kind,
+      metadata: this.manifest.apply((m) => m.metadata),
+    };
+    for (const field of Object.keys(def.fields)) {
+      // status is the server's: leave it out of the inputs but keep the output property.
+      args[field] = field === 'status' ? undefined : this.manifest.apply((m) => m[field]);
+    }
+    this.resource = new k8s.apiextensions.CustomResource(this.childName(), args, this.childOptions());
+    this.objectName = this.resource.metadata.name;
+    this.namespace = this.resource.metadata.namespace;
+  }
+
+  /** The object's status as the API server reports it (unknown until the object exists). */
+  protected statusOutput<S>(): pulumi.Output<S | undefined> {
+    const withStatus = this.resource as unknown as { status?: pulumi.Output<S | undefined> };
+    return withStatus.status ?? pulumi.output(undefined);
+  }
+
+  /** The standard outputs every object component registers, plus the subclass's own. */
+  protected doneWith(extra: pulumi.Inputs = {}): void {
+    this.done({ objectName: this.objectName, namespace: this.namespace, ...extra });
+  }
+}
