@@ -30,6 +30,9 @@ log "lint"
 npx eslint . --max-warnings 0
 npx prettier --check . >/dev/null || { npx prettier --check . | head -40; echo "run: npm run format" >&2; exit 1; }
 
+log "synthesize the cdk8s examples (the integration suite applies them)"
+npm run -s examples:synth
+
 log "jest (unit, integration, e2e)"
 results="$(mktemp -t virtkit-jest-XXXXXX.json)"
 status=0
