@@ -2,7 +2,7 @@
  * Kubernetes resource quantities ("1Gi", "500m", "1e3", 2) as numbers. Pure; used by
  * validation, the launcher (guest memory) and the controller (pod resources).
  */
-import { QUANTITY_PATTERN } from './schema/dsl';
+import { QUANTITY_PATTERN } from './schema/patterns';
 
 const BINARY: Record<string, number> = {
   Ki: 2 ** 10,

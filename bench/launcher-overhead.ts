@@ -14,7 +14,6 @@ import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { stringify } from 'yaml';
 import { LauncherClient } from '../launcher/api/client';
 import { memoryOverhead } from '../launcher/overhead';
 import { ensureGuestImage, GuestMarkers } from '../test/fixtures/guest/build';
@@ -49,47 +48,33 @@ function guestRamResident(pid: number, size: number): number {
   return best;
 }
 
-/** Compiles the launcher entry (and what it imports) to JS without type checking. */
-function compile(out: string): string {
-  execFileSync(
-    path.join(ROOT, 'node_modules/.bin/tsc'),
-    [
-      '--outDir',
-      out,
-      '--rootDir',
-      ROOT,
-      '--module',
-      'commonjs',
-      '--target',
-      'ES2022',
-      '--esModuleInterop',
-      '--skipLibCheck',
-      '--resolveJsonModule',
-      '--noCheck',
-      '--sourceMap',
-      'false',
-      '--declaration',
-      'false',
-      path.join(ROOT, 'test/fixtures/guest/run-cli.ts'),
-    ],
-    { stdio: 'inherit' },
-  );
-  return path.join(out, 'test/fixtures/guest/run-cli.js');
+/**
+ * The entry the handler really starts (`node bin/virtkit.js launcher`), run from the compiled
+ * tree so no TypeScript loader sits in the measured process.
+ */
+function compiledEntry(): string {
+  execFileSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(ROOT, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
+  return path.join(ROOT, 'bin', 'virtkit.js');
 }
 
 async function main(): Promise<void> {
   ensureGuestImage();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-bench-overhead-'));
-  const entry = compile(path.join(dir, 'js'));
+  const entry = compiledEntry();
   const vmi = guestVmi({ name: 'overhead', memory: '1Gi' });
   // KubeVirt's budget includes video; keep the default graphics device like a real VM.
   vmi.spec.domain.devices.autoattachGraphicsDevice = true;
-  const file = path.join(dir, 'vmi.yaml');
-  fs.writeFileSync(file, stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', ...vmi }));
+  // The handler hands the launcher its VMI as JSON.
+  const file = path.join(dir, 'vmi.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', ...vmi }),
+  );
   const workDir = path.join(dir, 'work');
   const child = spawn(process.execPath, [entry, 'launcher', '--workdir', workDir, '--vmi', file], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
   });
   const client = new LauncherClient(path.join(workDir, 'launcher.sock'));
   try {

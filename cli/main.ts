@@ -5,25 +5,25 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError } from 'commander';
-import * as crds from './commands/crds';
-import * as validate from './commands/validate';
-import * as launch from './commands/launch';
-import * as launcher from './commands/launcher';
-import * as controller from './commands/controller';
-import * as up from './commands/up';
-import * as down from './commands/down';
-import * as status from './commands/status';
+interface CommandModule {
+  register(program: Command): void;
+}
 
-const COMMANDS: { register(program: Command): void }[] = [
-  crds,
-  validate,
-  up,
-  down,
-  status,
-  launch,
-  launcher,
-  controller,
-];
+/**
+ * Subcommands, loaded only when used: `virtkit launcher` runs once per VM, so it must not pay
+ * for the Kubernetes client, the schemas and the construct library that other commands load.
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  crds: () => import('./commands/crds'),
+  validate: () => import('./commands/validate'),
+  up: () => import('./commands/up'),
+  down: () => import('./commands/down'),
+  status: () => import('./commands/status'),
+  launch: () => import('./commands/launch'),
+  launcher: () => import('./commands/launcher'),
+  controller: () => import('./commands/controller'),
+  handler: () => import('./commands/handler'),
+};
 
 /** The package version, from the source tree (cli/) or the compiled one (dist/cli/). */
 function packageVersion(): string {
@@ -35,18 +35,21 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-export function buildProgram(): Command {
+/** The program with the commands `argv` needs: the one it names, or all of them (help, typos). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('virtkit')
     .description('KubeVirt-compatible virtualization as typed code')
     .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
-  for (const c of COMMANDS) c.register(program);
+  const named = argv.find((a) => !a.startsWith('-'));
+  const names = named && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  for (const name of names) (await COMMANDS[name]()).register(program);
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {

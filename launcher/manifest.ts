@@ -1,6 +1,5 @@
 /** Reads a VMI (or a VirtualMachine, whose template is used) from a YAML/JSON manifest. */
 import * as fs from 'fs';
-import { parseAllDocuments } from 'yaml';
 import type { PlannableVmi } from './plan/build';
 
 export class ManifestError extends Error {
@@ -70,14 +69,31 @@ export function readVmiManifest(file: string, validate = true): PlannableVmi {
   } catch (e) {
     throw new ManifestError(file, `cannot read the file: ${(e as Error).message}`);
   }
+  const objects = parseDocuments(text, file).filter(
+    (o) => o && (o.kind === 'VirtualMachineInstance' || o.kind === 'VirtualMachine'),
+  );
+  if (!objects.length)
+    throw new ManifestError(file, 'no VirtualMachineInstance or VirtualMachine in the file');
+  return vmiFromObject(objects[0], file, validate);
+}
+
+/**
+ * JSON (what the handler writes) is parsed directly; YAML (what users write) loads the YAML
+ * parser on demand, so the per-VM launcher does not carry it.
+ */
+function parseDocuments(text: string, file: string): Shape[] {
+  if (text.trimStart().startsWith('{')) {
+    try {
+      return [JSON.parse(text) as Shape];
+    } catch {
+      // not JSON after all: YAML is a superset, let its parser report the problem
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseAllDocuments } = require('yaml') as typeof import('yaml');
   const docs = parseAllDocuments(text);
   for (const doc of docs) {
     if (doc.errors.length) throw new ManifestError(file, `not valid YAML: ${doc.errors[0]!.message}`);
   }
-  const objects = docs
-    .map((d) => d.toJS() as Shape)
-    .filter((o) => o && (o.kind === 'VirtualMachineInstance' || o.kind === 'VirtualMachine'));
-  if (!objects.length)
-    throw new ManifestError(file, 'no VirtualMachineInstance or VirtualMachine in the file');
-  return vmiFromObject(objects[0], file, validate);
+  return docs.map((d) => d.toJS() as Shape);
 }

@@ -118,7 +118,7 @@ async function waitFor(what: string, check: () => boolean, timeoutMs: number): P
 function consoleLog(): string | undefined {
   const uid = jsonpath('pods', '{.items[0].metadata.uid}');
   if (!uid) return undefined;
-  const file = path.join(stateDir, 'state', 'handler', 'pods', uid, 'w', 'serial.log');
+  const file = path.join(stateDir, 'handler', 'pods', uid, 'w', 'serial.log');
   return fs.existsSync(file) ? file : undefined;
 }
 

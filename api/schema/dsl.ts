@@ -87,9 +87,9 @@ export function OpenEnum<const V extends readonly string[]>(description: string,
   });
 }
 
-/** Kubernetes' quantity regular expression (a fact of the apimachinery format). */
-export const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+import { QUANTITY_PATTERN } from './patterns';
+
+export { QUANTITY_PATTERN };
 
 /** A resource.Quantity: `1Gi`, `500m`, `2`. Integer or string on the wire. */
 export function Quantity(description: string) {

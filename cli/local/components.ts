@@ -4,6 +4,8 @@
  * handler here; each is a host process with its own log, pid file and (optional) health probe,
  * managed exactly like the Kubernetes components.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import type { BinaryPaths } from './binaries';
 import type { HealthCheck } from './health';
 import type { Layout } from './layout';
@@ -28,5 +30,38 @@ export interface LocalComponent {
 
 /** Components `virtkit up` starts after the control plane, in order. */
 export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
-  // issue 6: the controller (`virtkit controller --kubeconfig ...`) and the handler go here.
+  {
+    name: 'virtkit-controller',
+    process: (ctx) => ({
+      name: 'virtkit-controller',
+      binary: process.execPath,
+      args: [virtkitBin(), 'controller', '--kubeconfig', ctx.kubeconfig],
+    }),
+  },
+  {
+    // The node handler: registers this host as a Node and runs its launcher pods as host
+    // processes. Its state dir survives `virtkit down`/`up`, so running launchers are adopted.
+    name: 'virtkit-handler',
+    process: (ctx) => ({
+      name: 'virtkit-handler',
+      binary: process.execPath,
+      args: [
+        virtkitBin(),
+        'handler',
+        '--kubeconfig',
+        ctx.kubeconfig,
+        '--state-dir',
+        path.join(ctx.layout.stateDir, 'handler'),
+      ],
+    }),
+  },
 ];
+
+/** bin/virtkit.js of this checkout or package (from cli/local/ or dist/cli/local/). */
+function virtkitBin(): string {
+  for (const rel of ['../../bin/virtkit.js', '../../../bin/virtkit.js']) {
+    const file = path.join(__dirname, rel);
+    if (fs.existsSync(file)) return file;
+  }
+  throw new Error(`bin/virtkit.js was not found above ${__dirname}`);
+}

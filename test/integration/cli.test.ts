@@ -61,6 +61,10 @@ describe('virtkit up / status / down', () => {
     for (const name of ['etcd', 'kube-apiserver', 'kube-scheduler', 'kube-controller-manager']) {
       expect(status.stdout).toMatch(new RegExp(`^${name}\\s+\\d+\\s+\\d+\\s+running\\s+ok$`, 'm'));
     }
+    // virtkit's own runtime runs beside the control plane.
+    for (const name of ['virtkit-controller', 'virtkit-handler']) {
+      expect(status.stdout).toMatch(new RegExp(`^${name}\\s+\\d+\\s.*running`, 'm'));
+    }
     const json = JSON.parse((await virtkit(['status', '-o', 'json'], { cwd })).stdout) as {
       state: { ports: Record<string, number> };
       components: { pid: number }[];
@@ -75,7 +79,9 @@ describe('virtkit up / status / down', () => {
 
     const down = await virtkit(['down'], { cwd });
     expect(down.status).toBe(0);
-    expect(down.stdout.trim()).toBe('stopped kube-controller-manager, kube-scheduler, kube-apiserver, etcd');
+    expect(down.stdout.trim()).toBe(
+      'stopped virtkit-handler, virtkit-controller, kube-controller-manager, kube-scheduler, kube-apiserver, etcd',
+    );
     expect(processesMentioning(stateDir)).toEqual([]);
     expect(await isListening(apiserverPort)).toBe(false);
     expect(pidFiles(stateDir)).toEqual([]);

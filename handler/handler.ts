@@ -1,0 +1,71 @@
+/**
+ * The node handler: registers the Node, runs the local pod runtime and the VMI sync, and stops
+ * them in order. Launcher processes are left running on stop (like kubelet's containers): the
+ * next handler adopts them from the state dir.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import { errorMessage, KubeClient } from './kube';
+import { gatherHostFacts } from './node/host-facts';
+import { NodeRegistrar } from './node/registrar';
+import { defaultLauncherCommand, type LauncherCommand } from './pods/launcher-process';
+import { PodRuntime } from './pods/runtime';
+import { VmiSync } from './vmi/sync';
+
+export interface HandlerOptions {
+  readonly kubeconfig: string;
+  /** Node name; the host name when left out. */
+  readonly nodeName?: string;
+  /** Pod directories, launcher work dirs and pid files. @default /var/lib/virtkit */
+  readonly stateDir?: string;
+  readonly launcherCommand?: LauncherCommand;
+  readonly version?: string;
+  readonly log?: (line: string) => void;
+}
+
+export const DEFAULT_STATE_DIR = '/var/lib/virtkit';
+
+export class Handler {
+  private registrar?: NodeRegistrar;
+  private runtime?: PodRuntime;
+  private vmis?: VmiSync;
+
+  constructor(private readonly o: HandlerOptions) {}
+
+  async start(): Promise<void> {
+    const log =
+      this.o.log ?? ((l: string) => process.stderr.write(`${new Date().toISOString()} handler: ${l}\n`));
+    const nodeName = this.o.nodeName ?? os.hostname().toLowerCase();
+    const stateDir = this.o.stateDir ?? DEFAULT_STATE_DIR;
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const client = await KubeClient.fromKubeconfig(this.o.kubeconfig);
+    const facts = await gatherHostFacts(nodeName, this.o.version ?? 'dev');
+    log(
+      `node ${nodeName}: ${facts.cpus} CPUs, ${Math.round(facts.memoryBytes / 2 ** 20)} MiB, address ${facts.ip}, ${facts.kvm ? 'KVM' : `no KVM (${facts.kvmReason})`}; state in ${stateDir}`,
+    );
+    this.registrar = new NodeRegistrar(client, facts, log);
+    await this.registrar.register();
+    this.runtime = new PodRuntime({
+      client,
+      nodeName,
+      stateDir,
+      podIP: facts.ip,
+      hostIP: facts.ip,
+      launcherCommand: this.o.launcherCommand ?? defaultLauncherCommand(),
+      log,
+      onLauncherChange: (v) => this.vmis?.notify(v),
+    });
+    const vmis = new VmiSync({ client, nodeName, podIP: facts.ip, runtime: this.runtime, log });
+    this.vmis = vmis;
+    await this.runtime.start();
+    await vmis.start();
+    log(`node ${nodeName}: ready`);
+  }
+
+  async stop(): Promise<void> {
+    this.registrar?.stop();
+    await Promise.all(
+      [this.vmis?.stop(), this.runtime?.stop()].map((p) => p?.catch((e: unknown) => errorMessage(e))),
+    );
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Registers this host's Node and keeps it alive, as kubelet does: the Node (created when
+ * missing, labels kept up to date), its status with a Ready heartbeat, and a Lease in
+ * kube-node-lease renewed every 10 s. Start-up taints are removed once Ready is posted.
+ */
+import { objectPath } from '../../controller/runtime/resources';
+import {
+  applyAs,
+  createAs,
+  errorMessage,
+  getObject,
+  isAlreadyExists,
+  isNotFound,
+  LEASES,
+  NODES,
+  strategicPatch,
+  type KubeClient,
+} from '../kube';
+import {
+  HEARTBEAT_INTERVAL_MS,
+  leaseObject,
+  nodeLabels,
+  nodeObject,
+  nodeStatusPatch,
+  taintsWithoutStartup,
+  type HostFacts,
+  type Taint,
+} from './node-object';
+
+interface NodeJson {
+  metadata?: { uid?: string; labels?: Record<string, string> };
+  spec?: { taints?: Taint[] };
+  status?: { conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
+}
+
+export class NodeRegistrar {
+  private timer?: NodeJS.Timeout;
+  private nodeUid?: string;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly facts: HostFacts,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Registers the node and posts the first heartbeat; throws when the API refuses. */
+  async register(): Promise<void> {
+    await this.ensureNode();
+    await this.heartbeat();
+    this.timer = setInterval(() => {
+      this.heartbeat().catch((e: unknown) =>
+        this.log(`node ${this.facts.nodeName}: heartbeat failed: ${errorMessage(e)}`),
+      );
+    }, HEARTBEAT_INTERVAL_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async ensureNode(): Promise<void> {
+    try {
+      const node = await createAs<NodeJson>(this.client, '/api/v1/nodes', nodeObject(this.facts));
+      this.nodeUid = node.metadata?.uid;
+      this.log(`node ${this.facts.nodeName}: registered`);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+      // Re-registration: make sure our labels are there (never remove anyone else's).
+      const node = await applyAs<NodeJson>(this.client, NODES, undefined, this.facts.nodeName, {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: this.facts.nodeName, labels: nodeLabels(this.facts) },
+      });
+      this.nodeUid = node.metadata?.uid;
+      this.log(`node ${this.facts.nodeName}: already registered, labels refreshed`);
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const name = this.facts.nodeName;
+    let node: NodeJson;
+    try {
+      node = await getObject<NodeJson>(this.client, NODES, undefined, name);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      // Someone deleted our node: register it again.
+      await this.ensureNode();
+      node = await getObject<NodeJson>(this.client, NODES, undefined, name);
+    }
+    this.nodeUid = node.metadata?.uid;
+    const now = new Date();
+    await strategicPatch(
+      this.client,
+      NODES,
+      undefined,
+      name,
+      nodeStatusPatch(this.facts, now.toISOString().replace(/\.\d{3}Z$/, 'Z'), node.status?.conditions),
+      'status',
+    );
+    const taints = taintsWithoutStartup(node.spec?.taints);
+    if (taints) {
+      await this.client.request(
+        'PATCH',
+        `${objectPath(NODES, undefined, name)}?fieldManager=virtkit-handler`,
+        { spec: { taints } },
+        'application/merge-patch+json',
+      );
+      this.log(`node ${name}: removed start-up taints`);
+    }
+    await this.renewLease(now);
+  }
+
+  private async renewLease(now: Date): Promise<void> {
+    const lease = leaseObject(this.facts.nodeName, this.nodeUid, now);
+    await applyAs(this.client, LEASES, 'kube-node-lease', this.facts.nodeName, lease);
+  }
+}

@@ -1,0 +1,96 @@
+import { exitReason, podStatus, statusDiffers } from './pod-status';
+import { inferExitCode } from './pod-dir';
+import { vmiOfPod, type PodJson } from './pod-types';
+
+const pod: PodJson = {
+  metadata: {
+    name: 'virt-launcher-a-x',
+    namespace: 'ns',
+    uid: 'p1',
+    labels: { 'kubevirt.io': 'virt-launcher', 'kubevirt.io/created-by': 'v1' },
+    annotations: { 'kubevirt.io/domain': 'a' },
+  },
+  spec: { nodeName: 'n1', containers: [{ name: 'compute', image: 'virtkit/launcher' }] },
+};
+const base = { hostIP: '10.0.0.1', podIP: '10.0.0.1', startTime: 't0', now: 't1' };
+
+describe('launcher pod status', () => {
+  it('is Pending with the waiting reason while the pod cannot start', () => {
+    const s = podStatus(pod, {
+      ...base,
+      container: { kind: 'waiting', reason: 'ClaimNotFound', message: 'claim x missing' },
+    });
+    expect(s.phase).toBe('Pending');
+    expect(s.containerStatuses?.[0].state).toEqual({
+      waiting: { reason: 'ClaimNotFound', message: 'claim x missing' },
+    });
+    expect(s.podIP).toBeUndefined();
+  });
+
+  it('is Running and Ready once the launcher answers, with the pod IP', () => {
+    const s = podStatus(pod, {
+      ...base,
+      container: { kind: 'running', startedAt: 't0', ready: true, pid: 42 },
+    });
+    expect(s.phase).toBe('Running');
+    expect(s.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(s.containerStatuses?.[0]).toMatchObject({
+      name: 'compute',
+      ready: true,
+      containerID: 'virtkit://42',
+      restartCount: 0,
+    });
+    expect(s.podIP).toBe('10.0.0.1');
+  });
+
+  it('ends Succeeded on exit 0 and Failed otherwise, with the exit code', () => {
+    const done = (exitCode: number) =>
+      podStatus(pod, {
+        ...base,
+        container: { kind: 'terminated', finishedAt: 't2', exitCode, ...exitReason(exitCode) },
+      });
+    expect(done(0).phase).toBe('Succeeded');
+    expect(done(1).phase).toBe('Failed');
+    expect(done(137).containerStatuses?.[0].state.terminated).toMatchObject({
+      exitCode: 137,
+      reason: 'Error',
+    });
+  });
+
+  it('needs no write when nothing a reader sees changed', () => {
+    const s = podStatus(pod, {
+      ...base,
+      container: { kind: 'running', startedAt: 't0', ready: true, pid: 42 },
+    });
+    expect(
+      statusDiffers(
+        s,
+        podStatus(
+          { ...pod, status: s },
+          { ...base, now: 't9', container: { kind: 'running', startedAt: 't0', ready: true, pid: 42 } },
+        ),
+      ),
+    ).toBe(false);
+    expect(
+      statusDiffers(
+        s,
+        podStatus(
+          { ...pod, status: s },
+          { ...base, container: { kind: 'running', startedAt: 't0', ready: false, pid: 42 } },
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it('names its VMI from the domain annotation and created-by label', () => {
+    expect(vmiOfPod(pod)).toEqual({ namespace: 'ns', name: 'a', uid: 'v1' });
+    expect(vmiOfPod({ metadata: { namespace: 'ns' } })).toBeUndefined();
+  });
+
+  it('infers an exit code from the launcher final status when it did not see the exit', () => {
+    expect(inferExitCode(undefined)).toBe(137);
+    expect(inferExitCode({ error: 'bad disk' })).toBe(2);
+    expect(inferExitCode({ state: 'Shutoff', reason: 'Shutdown' })).toBe(0);
+    expect(inferExitCode({ state: 'Crashed', reason: 'Crashed' })).toBe(1);
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * Pure: the pod status kubelet would report for a launcher pod, from what the runtime saw of
+ * its one container (the launcher process). Conditions keep their transition time while their
+ * status does not change, so repeated reports are idempotent.
+ */
+import {
+  COMPUTE_CONTAINER,
+  type ContainerStatusJson,
+  type PodCondition,
+  type PodJson,
+  type PodStatusJson,
+} from './pod-types';
+
+export type ContainerObservation =
+  | { readonly kind: 'waiting'; readonly reason: string; readonly message?: string }
+  | { readonly kind: 'running'; readonly startedAt: string; readonly ready: boolean; readonly pid: number }
+  | {
+      readonly kind: 'terminated';
+      readonly startedAt?: string;
+      readonly finishedAt: string;
+      readonly exitCode: number;
+      readonly signal?: number;
+      readonly reason: string;
+      readonly message?: string;
+      readonly pid?: number;
+    };
+
+export interface PodObservation {
+  readonly container: ContainerObservation;
+  readonly hostIP: string;
+  readonly podIP: string;
+  readonly startTime: string;
+  readonly now: string;
+}
+
+export function phaseOf(c: ContainerObservation): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
+  if (c.kind === 'waiting') return 'Pending';
+  if (c.kind === 'running') return 'Running';
+  return c.exitCode === 0 ? 'Succeeded' : 'Failed';
+}
+
+function containerState(c: ContainerObservation): Record<string, Record<string, unknown>> {
+  if (c.kind === 'waiting')
+    return { waiting: { reason: c.reason, ...(c.message ? { message: c.message } : {}) } };
+  if (c.kind === 'running') return { running: { startedAt: c.startedAt } };
+  return {
+    terminated: {
+      exitCode: c.exitCode,
+      ...(c.signal !== undefined ? { signal: c.signal } : {}),
+      reason: c.reason,
+      ...(c.message ? { message: c.message } : {}),
+      ...(c.startedAt ? { startedAt: c.startedAt } : {}),
+      finishedAt: c.finishedAt,
+      ...(c.pid !== undefined ? { containerID: `virtkit://${c.pid}` } : {}),
+    },
+  };
+}
+
+export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
+  const c = obs.container;
+  const previous = pod.status?.conditions ?? [];
+  const cond = (type: string, ok: boolean, reason?: string): PodCondition => {
+    const status = ok ? 'True' : 'False';
+    const old = previous.find((p) => p.type === type);
+    return {
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime:
+        old && old.status === status && old.lastTransitionTime ? old.lastTransitionTime : obs.now,
+      ...(reason && !ok ? { reason } : {}),
+    };
+  };
+  const ready = c.kind === 'running' && c.ready;
+  const notReadyReason = c.kind === 'terminated' ? 'PodCompleted' : 'ContainersNotReady';
+  const image =
+    pod.spec?.containers?.find((x) => x.name === COMPUTE_CONTAINER)?.image ??
+    pod.spec?.containers?.[0]?.image ??
+    'virtkit-launcher';
+  const pid = c.kind === 'waiting' ? undefined : c.pid;
+  const containerStatus: ContainerStatusJson = {
+    name: pod.spec?.containers?.[0]?.name ?? COMPUTE_CONTAINER,
+    image,
+    imageID: '',
+    ...(pid !== undefined ? { containerID: `virtkit://${pid}` } : {}),
+    ready,
+    started: c.kind === 'running',
+    restartCount: 0,
+    state: containerState(c),
+  };
+  return {
+    phase: phaseOf(c),
+    conditions: [
+      cond('PodReadyToStartContainers', true),
+      cond('Initialized', true),
+      cond('Ready', ready, notReadyReason),
+      cond('ContainersReady', ready, notReadyReason),
+      cond('PodScheduled', true),
+    ],
+    containerStatuses: [containerStatus],
+    hostIP: obs.hostIP,
+    hostIPs: [{ ip: obs.hostIP }],
+    ...(c.kind !== 'waiting' || pod.status?.podIP ? { podIP: obs.podIP, podIPs: [{ ip: obs.podIP }] } : {}),
+    startTime: pod.status?.startTime ?? obs.startTime,
+  };
+}
+
+/** True when `next` says something `current` does not (so a write is needed). */
+export function statusDiffers(current: PodStatusJson | undefined, next: PodStatusJson): boolean {
+  if (!current) return true;
+  const strip = (s: PodStatusJson): unknown => ({
+    phase: s.phase,
+    conditions: (s.conditions ?? [])
+      .filter((x) =>
+        ['Ready', 'ContainersReady', 'Initialized', 'PodScheduled', 'PodReadyToStartContainers'].includes(
+          x.type,
+        ),
+      )
+      .map((x) => `${x.type}=${x.status}`)
+      .sort(),
+    containers: (s.containerStatuses ?? []).map((x) => ({
+      ready: x.ready,
+      state: x.state,
+      id: x.containerID,
+    })),
+    podIP: s.podIP,
+    hostIP: s.hostIP,
+  });
+  return JSON.stringify(strip(current)) !== JSON.stringify(strip(next));
+}
+
+/** What a launcher's exit code means, for the container's terminated state. */
+export function exitReason(exitCode: number, signal?: string | null): { reason: string; message: string } {
+  if (signal) return { reason: 'Error', message: `the launcher was killed by ${signal}` };
+  if (exitCode === 0) return { reason: 'Completed', message: 'the guest stopped' };
+  if (exitCode === 1) return { reason: 'Error', message: 'QEMU crashed or was killed' };
+  if (exitCode === 2)
+    return { reason: 'Error', message: 'the VMI could not be launched; see the launcher log' };
+  if (exitCode === 137) return { reason: 'Error', message: 'the launcher was killed' };
+  return { reason: 'Error', message: `the launcher exited with code ${exitCode}` };
+}

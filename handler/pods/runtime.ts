@@ -1,0 +1,386 @@
+/**
+ * The local pod runtime (kubelet's part in local mode): for each launcher pod bound to this
+ * node it prepares the pod's directory, starts `virtkit launcher --wait-for-sync` as a host
+ * process, reports pod status, stops the process with the pod's grace period when the pod is
+ * deleted and then removes the pod object. restartPolicy Never: nothing is ever restarted.
+ * Launchers found in the state dir at start-up are adopted, not restarted.
+ */
+import { Informer } from '../../controller/runtime/informer';
+import { WorkQueue } from '../../controller/runtime/workqueue';
+import { runWorker } from '../work-loop';
+import { LauncherClient } from '../../launcher/api/client';
+import { deleteNow, errorMessage, isNotFound, PODS, strategicPatch, type KubeClient } from '../kube';
+import { isSameProcess, startLauncher, stopLauncher, type LauncherCommand } from './launcher-process';
+import {
+  inferExitCode,
+  PodDir,
+  recordedPods,
+  type ExitRecord,
+  type FinalStatus,
+  type PodRecord,
+} from './pod-dir';
+import { exitReason, podStatus, statusDiffers, type ContainerObservation } from './pod-status';
+import {
+  isLauncherPod,
+  isTerminalPhase,
+  LAUNCHER_LABEL,
+  LAUNCHER_LABEL_VALUE,
+  podKey,
+  vmiOfPod,
+  type PodJson,
+} from './pod-types';
+import { PodPrepareError, preparePod } from './prepare';
+
+/** One launcher process this node runs (or ran) for a pod. */
+export interface LocalLauncher {
+  readonly record: PodRecord;
+  readonly dir: PodDir;
+  pid?: number;
+  startTicks?: string;
+  exit?: ExitRecord;
+  /** The control socket answered. */
+  ready: boolean;
+  /** A stop is under way (pod deleted). */
+  stopping?: Promise<void>;
+  /** Started by this handler process (exit code observed), or adopted after a restart. */
+  adopted: boolean;
+}
+
+export interface PodRuntimeOptions {
+  readonly client: KubeClient;
+  readonly nodeName: string;
+  readonly stateDir: string;
+  readonly podIP: string;
+  readonly hostIP: string;
+  readonly launcherCommand: LauncherCommand;
+  readonly log: (line: string) => void;
+  /** Told whenever a launcher of a VMI changes (started, ready, exited). */
+  readonly onLauncherChange: (vmi: { namespace: string; name: string }) => void;
+}
+
+const DEFAULT_GRACE_SECONDS = 30;
+
+export class PodRuntime {
+  readonly informer: Informer<PodJson>;
+  private readonly queue = new WorkQueue('handler-pods', { baseMs: 500, maxMs: 30_000 });
+  private readonly launchers = new Map<string, LocalLauncher>();
+  private livenessTimer?: NodeJS.Timeout;
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly o: PodRuntimeOptions) {
+    this.informer = new Informer<PodJson>(
+      o.client.listWatch<PodJson>(PODS, `${LAUNCHER_LABEL}=${LAUNCHER_LABEL_VALUE}`),
+      {},
+      {
+        onError: (m) => o.log(`pod watch: ${m}`),
+      },
+    );
+    const enqueue = (p: PodJson): void => {
+      if (p.spec?.nodeName === o.nodeName || this.launchers.has(p.metadata?.uid ?? ''))
+        this.queue.add(podKey(p));
+    };
+    this.informer.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+  }
+
+  async start(workers = 2): Promise<void> {
+    this.adoptRecorded();
+    this.informer.start();
+    for (let i = 0; i < workers; i++)
+      this.workers.push(
+        runWorker(
+          this.queue,
+          (k) => this.reconcile(k),
+          (key, e) => {
+            this.o.log(`pod ${key}: ${errorMessage(e)}`);
+          },
+        ),
+      );
+    await this.informer.waitForSync();
+    // Launchers whose pod vanished while the handler was down: reconcile them too.
+    for (const l of this.launchers.values()) this.queue.add(`${l.record.namespace}/${l.record.name}`);
+    this.livenessTimer = setInterval(() => this.checkAdopted(), 1000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
+    this.queue.shutDown();
+    await this.informer.stop();
+    await Promise.all(this.workers);
+  }
+
+  /** The launcher of a VMI on this node (the newest that has not been stopped for deletion). */
+  launcherForVmi(namespace: string, name: string, uid?: string): LocalLauncher | undefined {
+    let found: LocalLauncher | undefined;
+    for (const l of this.launchers.values()) {
+      const v = l.record.vmi;
+      if (v.namespace !== namespace || v.name !== name || (uid && v.uid && v.uid !== uid)) continue;
+      if (!found || (l.record.startedAt ?? '') > (found.record.startedAt ?? '')) found = l;
+    }
+    return found;
+  }
+
+  isAlive(l: LocalLauncher): boolean {
+    return l.pid !== undefined && !l.exit && isSameProcess(l.pid, l.startTicks ?? '');
+  }
+
+  /** Returns a delay (ms) when the pod should be looked at again. */
+  private async reconcile(key: string): Promise<number | undefined> {
+    const pod = this.informer.cache.get(key);
+    if (!pod) return this.podGone(key);
+    if (pod.spec?.nodeName !== this.o.nodeName || !isLauncherPod(pod)) return undefined;
+    const uid = pod.metadata?.uid ?? '';
+    let l = this.launchers.get(uid);
+
+    if (pod.metadata?.deletionTimestamp) {
+      if (l && this.isAlive(l)) {
+        this.beginStop(
+          l,
+          key,
+          pod.metadata.deletionGracePeriodSeconds ??
+            pod.spec?.terminationGracePeriodSeconds ??
+            DEFAULT_GRACE_SECONDS,
+        );
+        return undefined;
+      }
+      if (l?.stopping) await l.stopping;
+      try {
+        await deleteNow(this.o.client, PODS, pod.metadata.namespace, pod.metadata.name ?? '', uid);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      return undefined;
+    }
+
+    if (!l) {
+      if (isTerminalPhase(pod.status?.phase)) return undefined;
+      if (pod.status?.phase === 'Running') {
+        // The pod ran here but its record is gone (state dir wiped): it cannot be re-adopted.
+        await this.report(pod, {
+          kind: 'terminated',
+          finishedAt: now(),
+          exitCode: 137,
+          reason: 'ContainerStatusUnknown',
+          message: 'the handler has no record of this launcher (was the state dir removed?)',
+        });
+        return undefined;
+      }
+      const started = await this.startPod(pod);
+      if (!started) return 2000;
+      l = started;
+    }
+
+    const obs = await this.observe(l);
+    await this.report(pod, obs);
+    if (obs.kind === 'running' && !obs.ready) return 250;
+    return undefined;
+  }
+
+  private async startPod(pod: PodJson): Promise<LocalLauncher | undefined> {
+    const uid = pod.metadata?.uid ?? '';
+    const dir = PodDir.forPod(this.o.stateDir, uid);
+    try {
+      await preparePod(this.o.client, pod, dir);
+    } catch (e) {
+      if (!(e instanceof PodPrepareError)) throw e;
+      this.o.log(`pod ${podKey(pod)}: waiting: ${e.message}`);
+      await this.report(pod, { kind: 'waiting', reason: e.reason, message: e.message });
+      return undefined;
+    }
+    const vmi = vmiOfPod(pod)!;
+    const record: PodRecord = {
+      uid,
+      namespace: pod.metadata?.namespace ?? '',
+      name: pod.metadata?.name ?? '',
+      vmi,
+      startedAt: now(),
+    };
+    dir.writeRecord(record);
+    const proc = startLauncher(
+      this.o.launcherCommand,
+      ['--workdir', dir.workDir, '--vmi', dir.vmiFile, '--resources', dir.resourcesFile, '--wait-for-sync'],
+      dir.logFile,
+    );
+    dir.writePid(proc.pid, proc.startTicks);
+    const l: LocalLauncher = {
+      record,
+      dir,
+      pid: proc.pid,
+      startTicks: proc.startTicks,
+      ready: false,
+      adopted: false,
+    };
+    this.launchers.set(uid, l);
+    this.o.log(`pod ${podKey(pod)}: launcher started (pid ${proc.pid}, dir ${dir.dir})`);
+    proc.child.on('exit', (code, signal) => {
+      const exit = exitOf(code, signal, dir.readFinalStatus());
+      l.exit = exit;
+      dir.writeExit(exit);
+      this.o.log(`pod ${record.namespace}/${record.name}: launcher exited (${signal ?? `code ${code}`})`);
+      this.changed(l);
+    });
+    return l;
+  }
+
+  private async observe(l: LocalLauncher): Promise<ContainerObservation> {
+    const startedAt = l.record.startedAt ?? now();
+    if (l.exit || !this.isAlive(l)) {
+      const exit = l.exit ?? this.inferExit(l);
+      const why = exitReason(exit.code, exit.signal);
+      return {
+        kind: 'terminated',
+        startedAt,
+        finishedAt: exit.finishedAt,
+        exitCode: exit.code,
+        reason: why.reason,
+        message: why.message,
+        pid: l.pid,
+      };
+    }
+    if (!l.ready) {
+      try {
+        await new LauncherClient(l.dir.socket).version();
+        l.ready = true;
+        this.o.onLauncherChange(l.record.vmi);
+      } catch {
+        // not listening yet
+      }
+    }
+    return { kind: 'running', startedAt, ready: l.ready, pid: l.pid ?? 0 };
+  }
+
+  private inferExit(l: LocalLauncher): ExitRecord {
+    const exit: ExitRecord = l.dir.readExit() ?? {
+      code: inferExitCode(l.dir.readFinalStatus()),
+      signal: null,
+      finishedAt: now(),
+      inferred: true,
+    };
+    l.exit = exit;
+    l.dir.writeExit(exit);
+    return exit;
+  }
+
+  private async report(pod: PodJson, container: ContainerObservation): Promise<void> {
+    const next = podStatus(pod, {
+      container,
+      hostIP: this.o.hostIP,
+      podIP: this.o.podIP,
+      startTime: now(),
+      now: now(),
+    });
+    if (!statusDiffers(pod.status, next)) return;
+    try {
+      await strategicPatch(
+        this.o.client,
+        PODS,
+        pod.metadata?.namespace,
+        pod.metadata?.name ?? '',
+        { metadata: { uid: pod.metadata?.uid }, status: next },
+        'status',
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  private beginStop(l: LocalLauncher, key: string, graceSeconds: number): void {
+    if (l.stopping) return;
+    this.o.log(`pod ${key}: deleted; stopping the launcher (grace ${graceSeconds}s)`);
+    l.stopping = stopLauncher(l.pid ?? 0, l.startTicks ?? '', graceSeconds)
+      .catch((e: unknown) => this.o.log(`pod ${key}: stop failed: ${errorMessage(e)}`))
+      .finally(() => {
+        if (!l.exit) this.inferExit(l);
+        this.queue.add(key);
+      });
+  }
+
+  /** The pod object is gone: stop its launcher if one still runs, then forget it. */
+  private async podGone(key: string): Promise<undefined> {
+    for (const [uid, l] of this.launchers) {
+      if (`${l.record.namespace}/${l.record.name}` !== key) continue;
+      if (this.isAlive(l)) {
+        this.beginStop(l, key, DEFAULT_GRACE_SECONDS);
+        await l.stopping;
+      }
+      this.launchers.delete(uid);
+      l.dir.remove();
+      this.o.log(`pod ${key}: removed (uid ${uid})`);
+      this.o.onLauncherChange(l.record.vmi);
+    }
+    return undefined;
+  }
+
+  /** Launchers in the state dir from a previous handler process: adopt the living, note the dead. */
+  private adoptRecorded(): void {
+    for (const uid of recordedPods(this.o.stateDir)) {
+      const dir = PodDir.forPod(this.o.stateDir, uid);
+      const record = dir.readRecord();
+      if (!record) {
+        dir.remove();
+        continue;
+      }
+      const pid = dir.readPid();
+      const l: LocalLauncher = {
+        record,
+        dir,
+        pid: pid?.pid,
+        startTicks: pid?.startTicks,
+        ready: false,
+        adopted: true,
+        exit: dir.readExit(),
+      };
+      this.launchers.set(uid, l);
+      const alive = this.isAlive(l);
+      if (!alive && !l.exit) this.inferExit(l);
+      this.o.log(
+        `pod ${record.namespace}/${record.name}: ${alive ? `adopted running launcher (pid ${pid?.pid})` : 'found a finished launcher'}`,
+      );
+    }
+  }
+
+  private checkAdopted(): void {
+    for (const l of this.launchers.values()) {
+      if (l.adopted && !l.exit && !this.isAlive(l)) {
+        const exit = this.inferExit(l);
+        this.o.log(
+          `pod ${l.record.namespace}/${l.record.name}: adopted launcher exited (code ${exit.code}, inferred)`,
+        );
+        this.changed(l);
+      }
+    }
+  }
+
+  private changed(l: LocalLauncher): void {
+    this.queue.add(`${l.record.namespace}/${l.record.name}`);
+    this.o.onLauncherChange(l.record.vmi);
+  }
+}
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The exit to report. A launcher that had already written its final status when a signal
+ * (the pod's SIGTERM) caught it on its way out ended as that status says, not by the signal.
+ */
+function exitOf(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  final: FinalStatus | undefined,
+): ExitRecord {
+  if (signal && final) return { code: inferExitCode(final), signal: null, finishedAt: now(), inferred: true };
+  return { code: code ?? 128 + signalNumber(signal), signal, finishedAt: now(), inferred: false };
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  if (!signal) return 0;
+  const table: Partial<Record<NodeJS.Signals, number>> = {
+    SIGKILL: 9,
+    SIGTERM: 15,
+    SIGINT: 2,
+    SIGABRT: 6,
+    SIGSEGV: 11,
+  };
+  return table[signal] ?? 0;
+}

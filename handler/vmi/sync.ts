@@ -1,0 +1,217 @@
+/**
+ * VMI sync (virt-handler's part): for each VMI scheduled to this node it drives the launcher of
+ * its pod over the control socket: POST /v1/sync starts the guest, then the status is reported
+ * (Running, interfaces, conditions) through the status subresource by server-side apply under
+ * `virtkit-handler`. The launcher's event stream wakes the VMI's key up; when the launcher
+ * exits the VMI ends Succeeded or Failed. A deleted VMI gets a graceful guest shutdown.
+ * Level-triggered: every decision comes from the VMI and the launcher as they are now, so a
+ * restarted handler simply picks running launchers up again without touching the guests.
+ */
+import { Informer } from '../../controller/runtime/informer';
+import { WorkQueue } from '../../controller/runtime/workqueue';
+import { runWorker } from '../work-loop';
+import { LauncherClient } from '../../launcher/api/client';
+import type { DomainStatus } from '../../launcher/runtime/domain-types';
+import {
+  applyAs,
+  errorMessage,
+  isConflict,
+  isNotFound,
+  VIRTUAL_MACHINE_INSTANCES,
+  type KubeClient,
+} from '../kube';
+import type { PodRuntime } from '../pods/runtime';
+import type { VmiJson } from '../pods/prepare';
+import {
+  domainIsUp,
+  runningStatus,
+  stoppedStatus,
+  vmiStatusDiffers,
+  type HandlerVmiStatus,
+  type VmiStatusIn,
+} from './vmi-status';
+
+export interface VmiSyncOptions {
+  readonly client: KubeClient;
+  readonly nodeName: string;
+  readonly podIP: string;
+  readonly runtime: PodRuntime;
+  readonly log: (line: string) => void;
+}
+
+type Vmi = VmiJson & { status?: VmiStatusIn & { nodeName?: string; interfaces?: unknown } };
+
+const FINAL = new Set(['Succeeded', 'Failed']);
+const DEFAULT_GRACE_SECONDS = 30;
+/** How often a running VMI's status is refreshed even without events. */
+const RESYNC_MS = 60_000;
+
+export class VmiSync {
+  readonly informer: Informer<Vmi>;
+  private readonly queue = new WorkQueue('handler-vmis', { baseMs: 250, maxMs: 30_000 });
+  /** Event streams by VMI key (one per launcher socket). */
+  private readonly streams = new Map<string, { socket: string; stop: () => void }>();
+  private readonly shutdowns = new Map<string, Promise<void>>();
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly o: VmiSyncOptions) {
+    this.informer = new Informer<Vmi>(
+      o.client.listWatch<Vmi>(VIRTUAL_MACHINE_INSTANCES),
+      {},
+      { onError: (m) => o.log(`vmi watch: ${m}`) },
+    );
+    const enqueue = (v: Vmi): void => {
+      if (v.status?.nodeName === o.nodeName || this.streams.has(keyOf(v))) this.queue.add(keyOf(v));
+    };
+    this.informer.addHandlers({ onAdd: enqueue, onUpdate: (_a, b) => enqueue(b), onDelete: enqueue });
+  }
+
+  /** The pod runtime says a launcher of this VMI changed. */
+  notify(vmi: { namespace: string; name: string }): void {
+    this.queue.add(`${vmi.namespace}/${vmi.name}`);
+  }
+
+  async start(workers = 2): Promise<void> {
+    this.informer.start();
+    for (let i = 0; i < workers; i++)
+      this.workers.push(
+        runWorker(
+          this.queue,
+          (k) => this.reconcile(k),
+          (key, e) => {
+            if (!isConflict(e)) this.o.log(`vmi ${key}: ${errorMessage(e)}`);
+          },
+        ),
+      );
+    await this.informer.waitForSync();
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    for (const s of this.streams.values()) s.stop();
+    this.streams.clear();
+    await this.informer.stop();
+    await Promise.all(this.workers);
+  }
+
+  private async reconcile(key: string): Promise<number | undefined> {
+    const vmi = this.informer.cache.get(key);
+    if (!vmi || vmi.status?.nodeName !== this.o.nodeName || FINAL.has(vmi.status?.phase ?? '')) {
+      this.closeStream(key);
+      return undefined;
+    }
+    const meta = vmi.metadata ?? {};
+    const l = this.o.runtime.launcherForVmi(meta.namespace ?? '', meta.name ?? '', meta.uid);
+    if (!l) return undefined; // the pod runtime tells us when it has one
+    const phase = vmi.status?.phase ?? '';
+
+    if (l.exit) {
+      this.closeStream(key);
+      await this.write(vmi, stoppedStatus(vmi.status ?? {}, l.exit.code, new Date()));
+      this.o.log(
+        `vmi ${key}: launcher exited with ${l.exit.code}; phase ${l.exit.code === 0 && phase === 'Running' ? 'Succeeded' : 'Failed'}`,
+      );
+      return undefined;
+    }
+    if (!l.ready) return undefined;
+    const client = new LauncherClient(l.dir.socket);
+
+    if (meta.deletionTimestamp) {
+      this.shutdown(key, client, vmi.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
+      return undefined;
+    }
+    this.ensureStream(key, client);
+
+    let domain: DomainStatus;
+    if (phase === 'Scheduled') {
+      domain = await client.sync();
+      this.o.log(
+        `vmi ${key}: guest started (${domain.accelerator}${domain.softwareEmulation ? ', software emulation' : ''}, QEMU pid ${domain.pid})`,
+      );
+    } else if (phase === 'Running') {
+      domain = await client.status();
+    } else {
+      return undefined; // Pending / Scheduling: the controller is still at work
+    }
+    if (!domainIsUp(domain)) return 1000; // the guest is going away; the launcher exits next
+    await this.write(vmi, runningStatus(vmi.status ?? {}, domain, this.o.podIP, new Date()));
+    return RESYNC_MS;
+  }
+
+  private async write(vmi: Vmi, status: HandlerVmiStatus): Promise<void> {
+    if (!vmiStatusDiffers(vmi.status ?? {}, status)) return;
+    const meta = vmi.metadata ?? {};
+    try {
+      await applyAs(
+        this.o.client,
+        VIRTUAL_MACHINE_INSTANCES,
+        meta.namespace,
+        meta.name ?? '',
+        {
+          apiVersion: 'kubevirt.io/v1',
+          kind: 'VirtualMachineInstance',
+          // The resourceVersion makes the apply fail on a stale read instead of overwriting lists others changed.
+          metadata: {
+            name: meta.name,
+            namespace: meta.namespace,
+            uid: meta.uid,
+            resourceVersion: meta.resourceVersion,
+          },
+          status,
+        },
+        'status',
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  private shutdown(key: string, client: LauncherClient, grace: number): void {
+    if (this.shutdowns.has(key)) return;
+    this.o.log(`vmi ${key}: deleted; shutting the guest down (grace ${grace}s)`);
+    const p = client
+      .shutdown(grace)
+      .then((r) => {
+        this.o.log(
+          `vmi ${key}: guest stopped (${r.how}${r.powerButtonPressed ? ', power button pressed' : ''})`,
+        );
+        return 0;
+      })
+      .catch((e: unknown) => {
+        // A launcher whose guest is already gone closes its socket: the pod runtime reports the exit.
+        this.o.log(`vmi ${key}: shutdown: ${errorMessage(e)}`);
+        return 1000;
+      })
+      .then((delay) => {
+        this.shutdowns.delete(key);
+        this.queue.addAfter(key, delay);
+      });
+    this.shutdowns.set(key, p);
+  }
+
+  private ensureStream(key: string, client: LauncherClient): void {
+    const cur = this.streams.get(key);
+    if (cur && cur.socket === client.socketPath) return;
+    cur?.stop();
+    const entry = {
+      socket: client.socketPath,
+      stop: client.events(
+        () => this.queue.add(key),
+        () => {
+          if (this.streams.get(key) === entry) this.streams.delete(key);
+          this.queue.add(key);
+        },
+      ),
+    };
+    this.streams.set(key, entry);
+  }
+
+  private closeStream(key: string): void {
+    this.streams.get(key)?.stop();
+    this.streams.delete(key);
+  }
+}
+
+function keyOf(v: Vmi): string {
+  return `${v.metadata?.namespace ?? ''}/${v.metadata?.name ?? ''}`;
+}

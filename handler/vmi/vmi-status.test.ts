@@ -1,0 +1,84 @@
+import type { DomainStatus } from '../../launcher/runtime/domain-types';
+import { runningStatus, stoppedStatus, vmiStatusDiffers } from './vmi-status';
+
+const domain = {
+  name: 'a',
+  namespace: 'ns',
+  uuid: 'u',
+  state: 'Running',
+  reason: 'Booted',
+  accelerator: 'tcg',
+  softwareEmulation: true,
+  acceleratorReason: 'x',
+  vcpus: 2,
+  guestMemoryBytes: 1,
+  firmware: 'bios',
+  disks: [],
+  powerButtonPressed: false,
+  interfaces: [{ name: 'default', mac: '52:54:00:00:00:01', model: 'virtio-net-pci', backend: 'user' }],
+} as DomainStatus;
+const now = new Date('2024-01-01T00:00:00Z');
+const scheduled = {
+  phase: 'Scheduled',
+  phaseTransitionTimestamps: [{ phase: 'Scheduled', phaseTransitionTimestamp: 'earlier' }],
+  conditions: [
+    { type: 'Ready', status: 'False' as const, reason: 'GuestNotRunning' },
+    { type: 'PodScheduled', status: 'True' as const },
+  ],
+};
+
+describe('VMI status from the launcher', () => {
+  it('a started guest makes the VMI Running and Ready, keeping other conditions', () => {
+    const s = runningStatus(scheduled, domain, '10.0.0.5', now);
+    expect(s.phase).toBe('Running');
+    expect(s.phaseTransitionTimestamps).toEqual([
+      ...scheduled.phaseTransitionTimestamps,
+      { phase: 'Running', phaseTransitionTimestamp: '2024-01-01T00:00:00Z' },
+    ]);
+    expect(s.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(s.conditions.find((c) => c.type === 'PodScheduled')?.status).toBe('True');
+    expect(s.interfaces).toEqual([
+      {
+        name: 'default',
+        mac: '52:54:00:00:00:01',
+        ipAddress: '10.0.0.5',
+        ipAddresses: ['10.0.0.5'],
+        podInterfaceName: 'eth0',
+        infoSource: 'domain',
+      },
+    ]);
+  });
+
+  it('a user pause shows as the Paused condition', () => {
+    const s = runningStatus(
+      { ...scheduled, phase: 'Running' },
+      { ...domain, state: 'Paused', reason: 'PausedUser' },
+      '10.0.0.5',
+      now,
+    );
+    expect(s.conditions.find((c) => c.type === 'Paused')).toMatchObject({
+      status: 'True',
+      reason: 'PausedByUser',
+    });
+    expect(s.phaseTransitionTimestamps).toHaveLength(1);
+  });
+
+  it('a clean stop after running is Succeeded; a crash, a kill or a failed launch is Failed', () => {
+    const running = { ...scheduled, phase: 'Running' };
+    expect(stoppedStatus(running, 0, now).phase).toBe('Succeeded');
+    expect(stoppedStatus(running, 1, now)).toMatchObject({ phase: 'Failed', reason: 'GuestCrashed' });
+    expect(stoppedStatus(running, 137, now).phase).toBe('Failed');
+    expect(stoppedStatus(scheduled, 0, now).phase).toBe('Failed');
+    expect(stoppedStatus(running, 0, now).conditions.find((c) => c.type === 'Ready')?.status).toBe('False');
+  });
+
+  it('writes only when something changed, whatever the key order', () => {
+    const s = runningStatus(scheduled, domain, '10.0.0.5', now);
+    const back = {
+      ...s,
+      interfaces: s.interfaces?.map((i) => Object.fromEntries(Object.entries(i).reverse())),
+    };
+    expect(vmiStatusDiffers(back, s)).toBe(false);
+    expect(vmiStatusDiffers(scheduled, s)).toBe(true);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * Pure: the VMI status fields the handler owns (phase from Running on, its transition times,
+ * the Ready and Paused conditions, interfaces, machine and CPU topology), computed from what
+ * the launcher reports. Conditions written by others are kept as they are.
+ */
+import { removeCondition, setCondition, type ConditionLike } from '../../controller/runtime/conditions';
+import type { DomainStatus } from '../../launcher/runtime/domain-types';
+
+export interface VmiStatusIn {
+  phase?: string;
+  phaseTransitionTimestamps?: { phase?: string; phaseTransitionTimestamp?: string }[];
+  conditions?: ConditionLike[];
+  reason?: string;
+}
+
+export interface InterfaceStatus {
+  name: string;
+  mac: string;
+  ipAddress?: string;
+  ipAddresses?: string[];
+  podInterfaceName?: string;
+  infoSource: string;
+}
+
+/** The fields the handler applies (server-side apply: exactly these, every time). */
+export interface HandlerVmiStatus {
+  phase: string;
+  phaseTransitionTimestamps: { phase?: string; phaseTransitionTimestamp?: string }[];
+  conditions: ConditionLike[];
+  interfaces?: InterfaceStatus[];
+  machine?: { type: string };
+  currentCPUTopology?: { sockets: number; cores: number; threads: number };
+  reason?: string;
+}
+
+export function stamp(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function transitions(
+  current: VmiStatusIn,
+  phase: string,
+  now: Date,
+): HandlerVmiStatus['phaseTransitionTimestamps'] {
+  const list = [...(current.phaseTransitionTimestamps ?? [])];
+  if (current.phase !== phase) list.push({ phase, phaseTransitionTimestamp: stamp(now) });
+  return list;
+}
+
+/** A domain in one of these states has a live guest. */
+export function domainIsUp(d: DomainStatus): boolean {
+  return d.state === 'Running' || d.state === 'Paused' || d.state === 'ShuttingDown';
+}
+
+export function runningStatus(
+  current: VmiStatusIn,
+  domain: DomainStatus,
+  podIP: string,
+  now: Date,
+): HandlerVmiStatus {
+  const t = stamp(now);
+  let conditions = setCondition(current.conditions, {
+    type: 'Ready',
+    status: 'True',
+    lastProbeTime: null,
+    lastTransitionTime: t,
+  });
+  if (domain.state === 'Paused' && domain.reason === 'PausedUser') {
+    conditions = setCondition(conditions, {
+      type: 'Paused',
+      status: 'True',
+      reason: 'PausedByUser',
+      message: 'VMI was paused by user',
+      lastProbeTime: null,
+      lastTransitionTime: t,
+    });
+  } else {
+    conditions = removeCondition(conditions, 'Paused');
+  }
+  const interfaces: InterfaceStatus[] = domain.interfaces.map((i) =>
+    i.backend === 'user'
+      ? {
+          name: i.name,
+          mac: i.mac,
+          ipAddress: podIP,
+          ipAddresses: [podIP],
+          podInterfaceName: 'eth0',
+          infoSource: 'domain',
+        }
+      : { name: i.name, mac: i.mac, infoSource: 'domain' },
+  );
+  return {
+    phase: 'Running',
+    phaseTransitionTimestamps: transitions(current, 'Running', now),
+    conditions,
+    interfaces,
+    currentCPUTopology: { sockets: 1, cores: domain.vcpus, threads: 1 },
+  };
+}
+
+/**
+ * The guest is gone. A guest that was running and stopped cleanly (launcher exit 0: a guest
+ * poweroff or a requested stop) ends Succeeded; anything else (QEMU crashed or was killed, the
+ * launcher died or never launched) ends Failed.
+ */
+export function stoppedStatus(current: VmiStatusIn, exitCode: number, now: Date): HandlerVmiStatus {
+  const phase = exitCode === 0 && current.phase === 'Running' ? 'Succeeded' : 'Failed';
+  const message =
+    exitCode === 0
+      ? 'The guest stopped'
+      : exitCode === 2
+        ? 'The launcher could not start the guest'
+        : `The launcher ended with exit code ${exitCode} (QEMU crashed or was killed)`;
+  return {
+    phase,
+    phaseTransitionTimestamps: transitions(current, phase, now),
+    conditions: setCondition(removeCondition(current.conditions, 'Paused'), {
+      type: 'Ready',
+      status: 'False',
+      reason: 'GuestNotRunning',
+      message,
+      lastProbeTime: null,
+      lastTransitionTime: stamp(now),
+    }),
+    ...(phase === 'Failed' ? { reason: exitCode === 2 ? 'LaunchFailed' : 'GuestCrashed' } : {}),
+  };
+}
+
+/** True when applying `next` would change what `current` says (so a write is needed). */
+export function vmiStatusDiffers(
+  current: VmiStatusIn & { interfaces?: unknown },
+  next: HandlerVmiStatus,
+): boolean {
+  const cond = (l: ConditionLike[] | undefined): string =>
+    JSON.stringify((l ?? []).map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '']).sort());
+  return (
+    current.phase !== next.phase ||
+    cond(current.conditions) !== cond(next.conditions) ||
+    stable(current.interfaces ?? null) !== stable(next.interfaces ?? null)
+  );
+}
+
+/** JSON with object keys sorted, so the API server's key order does not count as a change. */
+export function stable(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,159 @@
+/**
+ * I/O side of volume preparation: reads claims, volumes, secrets and config maps from the API,
+ * creates a missing sparse disk.img in a filesystem volume, writes configMap/secret files, and
+ * returns the LaunchResources the launcher takes with --resources.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { LaunchResources } from '../../launcher/session';
+import { CONFIG_MAPS, getObject, isNotFound, PVCS, PVS, SECRETS, type KubeClient } from '../kube';
+import {
+  claimDisk,
+  cloudInitValue,
+  filesOf,
+  VolumePrepareError,
+  volumeNeeds,
+  type ClaimJson,
+  type PvJson,
+  type VolumeSource,
+} from './plan';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Creates `file` as a sparse file of `sizeBytes` unless it exists (the data of a claim is never touched). */
+export function ensureSparseDisk(file: string, sizeBytes: number, volume: string): void {
+  if (fs.existsSync(file)) return;
+  if (!fs.existsSync(path.dirname(file))) {
+    throw new VolumePrepareError(
+      volume,
+      'VolumePathMissing',
+      `the PersistentVolume directory ${path.dirname(file)} does not exist on this node; create it or fix the PersistentVolume's path`,
+    );
+  }
+  if (sizeBytes <= 0) {
+    throw new VolumePrepareError(
+      volume,
+      'ClaimSizeUnknown',
+      `${file} is missing and the claim requests no storage size; set spec.resources.requests.storage`,
+    );
+  }
+  const fd = fs.openSync(file, 'wx');
+  try {
+    fs.ftruncateSync(fd, sizeBytes);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function resolveLaunchResources(
+  client: KubeClient,
+  namespace: string,
+  volumes: readonly VolumeSource[] | undefined,
+  podDir: string,
+): Promise<LaunchResources> {
+  const needs = volumeNeeds(volumes);
+  const out: Mutable<LaunchResources> = {};
+
+  const provided: Record<string, { path: string; format: 'raw' }> = {};
+  for (const c of needs.claims) {
+    const claim = await getOrUndefined(getObject<ClaimJson>(client, PVCS, namespace, c.claimName));
+    if (!claim)
+      throw new VolumePrepareError(
+        c.volume,
+        'ClaimNotFound',
+        `PersistentVolumeClaim ${namespace}/${c.claimName} does not exist; create it`,
+      );
+    const pv = claim.spec?.volumeName
+      ? await getOrUndefined(getObject<PvJson>(client, PVS, undefined, claim.spec.volumeName))
+      : undefined;
+    const disk = claimDisk(c.volume, claim, pv);
+    if (!disk.block) ensureSparseDisk(disk.path, disk.sizeBytes, c.volume);
+    else if (!fs.existsSync(disk.path))
+      throw new VolumePrepareError(
+        c.volume,
+        'BlockDeviceMissing',
+        `block device ${disk.path} of PersistentVolume ${claim.spec?.volumeName} does not exist on this node`,
+      );
+    provided[c.volume] = { path: disk.path, format: 'raw' };
+  }
+  if (Object.keys(provided).length) out.volumes = provided;
+
+  const containerDisks: Record<string, string> = {};
+  for (const d of needs.containerDisks) {
+    if (!d.localPath) {
+      throw new VolumePrepareError(
+        d.volume,
+        'ErrImagePull',
+        `containerDisk image ${d.image}: local mode does not pull from registries yet; use a local disk file (an absolute path or file:///path/disk.qcow2)`,
+      );
+    }
+    if (!fs.existsSync(d.localPath))
+      throw new VolumePrepareError(
+        d.volume,
+        'ErrImagePull',
+        `containerDisk image ${d.image}: ${d.localPath} does not exist on this node`,
+      );
+    containerDisks[d.volume] = d.localPath;
+  }
+  if (Object.keys(containerDisks).length) out.containerDisks = containerDisks;
+
+  const secrets: Record<string, { userData?: string; networkData?: string }> = {};
+  for (const s of needs.cloudInitSecrets) {
+    const entry: { userData?: string; networkData?: string } = {};
+    for (const [which, name] of [
+      ['user', s.userDataSecret],
+      ['network', s.networkDataSecret],
+    ] as const) {
+      if (!name) continue;
+      const secret = await getOrUndefined(
+        getObject<{ data?: Record<string, string> }>(client, SECRETS, namespace, name),
+      );
+      if (!secret)
+        throw new VolumePrepareError(
+          s.volume,
+          'SecretNotFound',
+          `Secret ${namespace}/${name} (cloud-init ${which} data) does not exist; create it`,
+        );
+      const value = cloudInitValue(secret.data, which);
+      if (value === undefined)
+        throw new VolumePrepareError(
+          s.volume,
+          'SecretKeyMissing',
+          `Secret ${namespace}/${name} has no ${which}data key; add ${which}data (or ${which}Data)`,
+        );
+      if (which === 'user') entry.userData = value;
+      else entry.networkData = value;
+    }
+    secrets[s.volume] = entry;
+  }
+  if (Object.keys(secrets).length) out.cloudInitSecrets = secrets;
+
+  const dirs: Record<string, string> = {};
+  for (const f of needs.fileVolumes) {
+    const rt = f.kind === 'secret' ? SECRETS : CONFIG_MAPS;
+    const obj = await getOrUndefined(getObject<Parameters<typeof filesOf>[1]>(client, rt, namespace, f.name));
+    if (!obj && !f.optional)
+      throw new VolumePrepareError(
+        f.volume,
+        f.kind === 'secret' ? 'SecretNotFound' : 'ConfigMapNotFound',
+        `${f.kind === 'secret' ? 'Secret' : 'ConfigMap'} ${namespace}/${f.name} does not exist; create it or mark the volume optional`,
+      );
+    const dir = path.join(podDir, 'volumes', f.volume);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const [name, content] of Object.entries(obj ? filesOf(f.kind, obj) : {}))
+      fs.writeFileSync(path.join(dir, name), content, { mode: 0o600 });
+    dirs[f.volume] = dir;
+  }
+  if (Object.keys(dirs).length) out.volumeDirs = dirs;
+  return out;
+}

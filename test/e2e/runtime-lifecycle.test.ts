@@ -1,0 +1,259 @@
+/**
+ * The runtime end to end: a real control plane, virtkit's controller and node handler as real
+ * processes, and real QEMU (TCG when KVM does not work) booting the test guest. Each test
+ * applies VirtualMachines with kubectl and checks what a user sees: printableStatus, Ready,
+ * phases, pods, and the guest's serial console.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  createCounterDisk,
+  ensureGuestImage,
+  GuestMarkers,
+  readCounterDisk,
+  type GuestImage,
+} from '../fixtures/guest/build';
+import { consoleHas, launcherOf, podsOf, printableStatus, waitRunning } from './runtime-support/expect';
+import { guestVm, localClaim, namespace } from './runtime-support/manifests';
+import { Runtime } from './runtime-support/runtime';
+
+jest.setTimeout(600_000);
+
+const NS = 'rt-e2e';
+let rt: Runtime;
+let image: GuestImage;
+
+beforeAll(async () => {
+  image = ensureGuestImage();
+  rt = await Runtime.start();
+  rt.startController();
+  rt.startHandler();
+  await rt.nodeReady();
+  rt.apply(namespace(NS));
+}, 600_000);
+
+afterAll(async () => {
+  await rt?.stop();
+});
+
+/** Keeps reading a console log until its pod directory goes away; resolves with everything seen. */
+function followConsole(file: string): { text: () => string; stop: () => void } {
+  let seen = '';
+  const t = setInterval(() => {
+    try {
+      seen = fs.readFileSync(file, 'utf8');
+    } catch {
+      // removed with the pod
+    }
+  }, 100);
+  return { text: () => seen, stop: () => clearInterval(t) };
+}
+
+function vmiUid(name: string): string | undefined {
+  return rt.get('vmi', NS, name)?.metadata.uid;
+}
+
+function requestState(vm: string, action: 'Start' | 'Stop', uid?: string): void {
+  const req = action === 'Stop' && uid ? { action, uid } : { action };
+  rt.kubectl([
+    '-n',
+    NS,
+    'patch',
+    'vm',
+    vm,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { stateChangeRequests: [req] } }),
+  ]);
+}
+
+/**
+ * The ACPI power button through the launcher: the guest powers itself off. The launcher may
+ * close the connection before answering when the guest is that fast (reported to its owner);
+ * the outcome is checked through the VMI anyway.
+ */
+async function pressPowerButton(vm: string): Promise<void> {
+  try {
+    await launcherOf(rt, NS, vm).shutdown(60);
+  } catch (e) {
+    if (!/socket hang up|ENOENT|ECONNRESET/.test((e as Error).message)) throw e;
+  }
+}
+
+async function qemuPidOf(vm: string): Promise<number> {
+  const st = await launcherOf(rt, NS, vm).status();
+  if (!st.pid) throw new Error(`${vm}: the launcher reports no QEMU pid`);
+  return st.pid;
+}
+
+describe('a VirtualMachine on the local runtime', () => {
+  it('the node registers with capacity, the schedulable label, a lease and no start-up taints', () => {
+    const node = rt.get('node', undefined, rt.nodeName)!;
+    expect(node.metadata.labels?.['kubevirt.io/schedulable']).toBe('true');
+    const status = node.status as { capacity: Record<string, string>; allocatable: Record<string, string> };
+    expect(Number(status.capacity.cpu)).toBeGreaterThan(0);
+    expect(status.allocatable.memory).toMatch(/^\d+Ki$/);
+    expect((node.spec as { taints?: { key: string }[] }).taints ?? []).not.toContainEqual(
+      expect.objectContaining({ key: 'node.kubernetes.io/not-ready' }),
+    );
+    expect(rt.get('lease', 'kube-node-lease', rt.nodeName)).toBeDefined();
+  });
+
+  it('runStrategy Always boots the guest; Halted shuts it down gracefully and removes VMI and pod', async () => {
+    rt.apply(guestVm(image, { namespace: NS, name: 'always', runStrategy: 'Always' }));
+    const vmi = await waitRunning(rt, NS, 'always', GuestMarkers.booted);
+    expect(vmi.status?.nodeName).toBe(rt.nodeName);
+    const ifaces = vmi.status?.interfaces as { ipAddress?: string; mac?: string }[];
+    expect(ifaces[0]?.ipAddress).toBeTruthy();
+    expect(ifaces[0]?.mac).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+    const pods = podsOf(rt, NS, vmi.metadata.uid);
+    expect(pods).toHaveLength(1);
+    expect(pods[0].status?.phase).toBe('Running');
+    const qemu = await qemuPidOf('always');
+
+    const console = followConsole(rt.serialLog(NS, 'always')!);
+    rt.kubectl([
+      '-n',
+      NS,
+      'patch',
+      'vm',
+      'always',
+      '--type=merge',
+      '-p',
+      '{"spec":{"runStrategy":"Halted"}}',
+    ]);
+    await rt.waitFor('VMI always gone', () => !rt.get('vmi', NS, 'always'));
+    await rt.waitFor('pods of always gone', () => podsOf(rt, NS, vmi.metadata.uid).length === 0);
+    await rt.waitFor('printableStatus Stopped', () => printableStatus(rt, NS, 'always') === 'Stopped');
+    console.stop();
+    // Graceful: the guest saw the ACPI power button and powered itself off.
+    expect(console.text()).toContain(GuestMarkers.poweringOff);
+    expect(rt.liveQemus()).not.toContain(qemu);
+  });
+
+  it('Manual: start and stop requests start and stop the guest', async () => {
+    rt.apply(guestVm(image, { namespace: NS, name: 'manual', runStrategy: 'Manual' }));
+    await rt.waitFor('manual Stopped', () => printableStatus(rt, NS, 'manual') === 'Stopped');
+    expect(vmiUid('manual')).toBeUndefined();
+    requestState('manual', 'Start');
+    const vmi = await waitRunning(rt, NS, 'manual', GuestMarkers.booted);
+    requestState('manual', 'Stop', vmi.metadata.uid);
+    await rt.waitFor('manual VMI gone', () => !rt.get('vmi', NS, 'manual'));
+    await rt.waitFor('manual Stopped again', () => printableStatus(rt, NS, 'manual') === 'Stopped');
+    expect(podsOf(rt, NS, vmi.metadata.uid)).toHaveLength(0);
+  });
+
+  it('Once and RerunOnFailure: a guest poweroff ends the run; a killed QEMU reruns only RerunOnFailure', async () => {
+    const cases = [
+      { name: 'once-off', runStrategy: 'Once', end: 'poweroff', rerun: false },
+      { name: 'once-kill', runStrategy: 'Once', end: 'kill', rerun: false },
+      { name: 'rerun-off', runStrategy: 'RerunOnFailure', end: 'poweroff', rerun: false },
+      { name: 'rerun-kill', runStrategy: 'RerunOnFailure', end: 'kill', rerun: true },
+    ] as const;
+    for (const c of cases)
+      rt.apply(guestVm(image, { namespace: NS, name: c.name, runStrategy: c.runStrategy }));
+    const first = new Map<string, string>();
+    for (const c of cases)
+      first.set(c.name, (await waitRunning(rt, NS, c.name, GuestMarkers.booted)).metadata.uid);
+    for (const c of cases) {
+      if (c.end === 'poweroff') await pressPowerButton(c.name);
+      else process.kill(await qemuPidOf(c.name), 'SIGKILL');
+    }
+    for (const c of cases) {
+      if (c.rerun) {
+        await waitRunning(rt, NS, c.name, GuestMarkers.booted, first.get(c.name));
+        continue;
+      }
+      // Not rerun: the finished VMI stays (in its final phase) or the controller removed it; no new one appears.
+      const phase = c.end === 'poweroff' ? 'Succeeded' : 'Failed';
+      await rt.waitFor(
+        `${c.name} VMI ${phase} (or removed)`,
+        () => {
+          const v = rt.get('vmi', NS, c.name);
+          return !v || v.status?.phase === phase;
+        },
+        120_000,
+        () => rt.get('vmi', NS, c.name)?.status,
+      );
+      expect([undefined, first.get(c.name)]).toContain(vmiUid(c.name));
+    }
+    // Give the controller a chance to (wrongly) rerun the finished ones, then check it did not.
+    await rt.waitFor('launcher pods settled', () =>
+      rt.list('pods', NS).every((p) => p.status?.phase !== 'Pending'),
+    );
+    for (const c of cases.filter((x) => !x.rerun)) {
+      expect([undefined, first.get(c.name)]).toContain(vmiUid(c.name));
+      expect(printableStatus(rt, NS, c.name)).not.toBe('Running');
+    }
+    for (const c of cases) rt.kubectl(['-n', NS, 'delete', 'vm', c.name, '--wait=false']);
+  });
+
+  it('a killed launcher fails its VMI and an Always VM comes back', async () => {
+    rt.apply(guestVm(image, { namespace: NS, name: 'phoenix', runStrategy: 'Always' }));
+    const vmi = await waitRunning(rt, NS, 'phoenix', GuestMarkers.booted);
+    const version = await launcherOf(rt, NS, 'phoenix').version();
+    process.kill(version.launcherPid, 'SIGKILL');
+    await rt.waitFor('a new phoenix VMI', () => {
+      const uid = vmiUid('phoenix');
+      return uid !== undefined && uid !== vmi.metadata.uid;
+    });
+    await waitRunning(rt, NS, 'phoenix', GuestMarkers.booted, vmi.metadata.uid);
+    expect(rt.list('vmi', NS).filter((v) => v.metadata.name === 'phoenix')).toHaveLength(1);
+  });
+
+  it('restarting the controller and the handler leaves running guests alone and makes no duplicates', async () => {
+    const before = rt.get('vmi', NS, 'phoenix')!;
+    const qemu = await qemuPidOf('phoenix');
+    const log = rt.serialLog(NS, 'phoenix')!;
+    await Runtime.stopChild(rt.controller, 'SIGKILL');
+    await Runtime.stopChild(rt.handler, 'SIGKILL');
+    // Mid-operation: a VM created while both are down.
+    rt.apply(guestVm(image, { namespace: NS, name: 'late', runStrategy: 'Always' }));
+    rt.startController();
+    rt.startHandler();
+    await waitRunning(rt, NS, 'late', GuestMarkers.booted);
+    const size = fs.statSync(log).size;
+    await rt.waitFor('the guest keeps ticking', () => fs.statSync(log).size > size);
+    const after = rt.get('vmi', NS, 'phoenix')!;
+    expect(after.metadata.uid).toBe(before.metadata.uid);
+    expect(after.status?.phase).toBe('Running');
+    expect(await qemuPidOf('phoenix')).toBe(qemu);
+    expect(podsOf(rt, NS, after.metadata.uid).filter((p) => !p.metadata.deletionTimestamp)).toHaveLength(1);
+    expect(rt.list('vmi', NS).filter((v) => v.metadata.name === 'late')).toHaveLength(1);
+    expect(podsOf(rt, NS, rt.get('vmi', NS, 'late')!.metadata.uid)).toHaveLength(1);
+  });
+
+  it('a data disk on a PVC keeps its contents across stop and start', async () => {
+    const dir = path.join(rt.dir, 'pv-data');
+    fs.mkdirSync(dir);
+    createCounterDisk(path.join(dir, 'disk.img'));
+    for (const o of localClaim(NS, 'data', dir)) rt.apply(o);
+    rt.apply(guestVm(image, { namespace: NS, name: 'disky', runStrategy: 'Always', dataClaim: 'data' }));
+    await waitRunning(rt, NS, 'disky', 'count=1');
+    rt.kubectl(['-n', NS, 'patch', 'vm', 'disky', '--type=merge', '-p', '{"spec":{"runStrategy":"Halted"}}']);
+    await rt.waitFor(
+      'disky Stopped',
+      () => printableStatus(rt, NS, 'disky') === 'Stopped' && !rt.get('vmi', NS, 'disky'),
+    );
+    expect(readCounterDisk(path.join(dir, 'disk.img'))).toBe(1);
+    rt.kubectl(['-n', NS, 'patch', 'vm', 'disky', '--type=merge', '-p', '{"spec":{"runStrategy":"Always"}}']);
+    await waitRunning(rt, NS, 'disky', 'count=2');
+    expect(consoleHas(rt, NS, 'disky', 'count=2')).toBe(true);
+  });
+
+  it('deleting VMs removes everything they owned and leaves no QEMU behind', async () => {
+    const names = rt.list('vm', NS).map((v) => v.metadata.name);
+    expect(names.length).toBeGreaterThan(0);
+    rt.kubectl(['-n', NS, 'delete', 'vm', '--all', '--wait=false']);
+    await rt.waitFor('VMs gone', () => rt.list('vm', NS).length === 0);
+    await rt.waitFor('VMIs gone', () => rt.list('vmi', NS).length === 0);
+    await rt.waitFor('launcher pods gone', () => rt.list('pods', NS).length === 0);
+    await rt.waitFor(
+      'no QEMU left',
+      () => rt.liveQemus().length === 0 && rt.liveLaunchers().length === 0,
+      120_000,
+      () => rt.liveQemus(),
+    );
+  });
+});

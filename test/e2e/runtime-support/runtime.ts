@@ -1,0 +1,263 @@
+/**
+ * A whole local runtime for end-to-end suites: a real control plane (cli/local), virtkit's CRDs,
+ * the controller and the node handler as real processes (so tests can kill and restart them),
+ * and kubectl to talk to it all. Tests see what a user sees: objects through the API, guests
+ * through their serial console logs.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { crds } from '../../../api/crd/generate';
+import { findBinary } from '../../../cli/local/binaries';
+import type { LocalCluster } from '../../../cli/local/cluster';
+import { startControlPlane } from '../../../cli/local/controlplane';
+
+const ROOT = path.resolve(__dirname, '../../..');
+/** The real `virtkit` command (compiled when dist/ is fresh, as npm test makes it). */
+const VIRTKIT = path.join(ROOT, 'bin', 'virtkit.js');
+
+export type Obj = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { uid: string }[];
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown> & {
+    phase?: string;
+    conditions?: { type: string; status: string; reason?: string }[];
+  };
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Runtime {
+  readonly handlerStateDir: string;
+  readonly nodeName = 'e2e-node';
+  controller?: ChildProcess;
+  handler?: ChildProcess;
+
+  private constructor(
+    readonly dir: string,
+    readonly cluster: LocalCluster,
+  ) {
+    this.handlerStateDir = path.join(dir, 'h');
+  }
+
+  static async start(): Promise<Runtime> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-rt-'));
+    const cluster = await startControlPlane({ stateDir: path.join(dir, 'cp') });
+    const rt = new Runtime(dir, cluster);
+    try {
+      const file = path.join(dir, 'crds.json');
+      fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds() }));
+      rt.kubectl(['apply', '--server-side', '--force-conflicts', '-f', file]);
+      // `kubectl wait` fails on a CRD whose conditions are not there yet; poll instead.
+      await rt.waitFor('CRDs Established', () => {
+        const list = JSON.parse(rt.kubectl(['get', 'crd', '-o', 'json'])) as { items: Obj[] };
+        return list.items.every((c) =>
+          c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'),
+        );
+      });
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+    return rt;
+  }
+
+  get kubeconfig(): string {
+    return this.cluster.kubeconfig;
+  }
+
+  kubectl(args: readonly string[], input?: string): string {
+    const res = spawnSync(findBinary('kubectl'), [...args], {
+      encoding: 'utf8',
+      input,
+      env: { ...process.env, KUBECONFIG: this.kubeconfig },
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (res.status !== 0)
+      throw new Error(
+        `kubectl ${args.join(' ')} failed (${res.status}): ${res.stderr || res.error?.message}`,
+      );
+    return res.stdout;
+  }
+
+  apply(obj: unknown): void {
+    this.kubectl(['apply', '--server-side', '--field-manager=e2e', '-f', '-'], JSON.stringify(obj));
+  }
+
+  get(resource: string, namespace: string | undefined, name: string): Obj | undefined {
+    const res = spawnSync(
+      findBinary('kubectl'),
+      [...(namespace ? ['-n', namespace] : []), 'get', resource, name, '-o', 'json'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, KUBECONFIG: this.kubeconfig },
+      },
+    );
+    if (res.status !== 0) {
+      if (/NotFound|not found/.test(res.stderr)) return undefined;
+      throw new Error(`kubectl get ${resource} ${name}: ${res.stderr}`);
+    }
+    return JSON.parse(res.stdout) as Obj;
+  }
+
+  list(resource: string, namespace: string, selector?: string): Obj[] {
+    const out = this.kubectl([
+      '-n',
+      namespace,
+      'get',
+      resource,
+      '-o',
+      'json',
+      ...(selector ? ['-l', selector] : []),
+    ]);
+    return (JSON.parse(out) as { items: Obj[] }).items;
+  }
+
+  /** Polls `probe` until it returns something other than undefined/false; the error tells what was awaited and what was last seen. */
+  async waitFor<T>(
+    what: string,
+    probe: () => T | undefined | false,
+    timeoutMs = 180_000,
+    seen?: () => unknown,
+  ): Promise<T> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const v = probe();
+      if (v !== undefined && v !== false) return v;
+      if (Date.now() > until) {
+        throw new Error(
+          `timed out waiting for ${what}${seen ? `; last seen: ${JSON.stringify(seen())}` : ''}\n--- handler log tail:\n${this.tail('handler.log')}\n--- controller log tail:\n${this.tail('controller.log')}`,
+        );
+      }
+      await sleep(300);
+    }
+  }
+
+  tail(file: string, lines = 25): string {
+    const p = path.join(this.dir, file);
+    return fs.existsSync(p) ? fs.readFileSync(p, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)';
+  }
+
+  private spawnComponent(name: string, args: readonly string[]): ChildProcess {
+    const log = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
+    const child = spawn(process.execPath, [VIRTKIT, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    });
+    fs.closeSync(log);
+    return child;
+  }
+
+  startController(): void {
+    this.controller = this.spawnComponent('controller', ['controller', '--kubeconfig', this.kubeconfig]);
+  }
+
+  startHandler(): void {
+    this.handler = this.spawnComponent('handler', [
+      'handler',
+      '--kubeconfig',
+      this.kubeconfig,
+      '--node-name',
+      this.nodeName,
+      '--state-dir',
+      this.handlerStateDir,
+    ]);
+  }
+
+  /** Waits until the node is Ready (the handler registered it). */
+  async nodeReady(): Promise<void> {
+    await this.waitFor('node Ready', () => {
+      const node = this.get('node', undefined, this.nodeName);
+      return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    });
+  }
+
+  static async stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await gone;
+    clearTimeout(timer);
+  }
+
+  /** Pids of launcher processes the handler recorded in its state dir that are still alive. */
+  liveLaunchers(): number[] {
+    const pods = path.join(this.handlerStateDir, 'pods');
+    if (!fs.existsSync(pods)) return [];
+    const pids: number[] = [];
+    for (const uid of fs.readdirSync(pods)) {
+      try {
+        const pid = Number(fs.readFileSync(path.join(pods, uid, 'launcher.pid'), 'utf8').split(/\s+/)[0]);
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (!/\) [ZX] /.test(stat)) pids.push(pid);
+      } catch {
+        // gone
+      }
+    }
+    return pids;
+  }
+
+  /** QEMU processes whose command line names a work dir of this runtime. */
+  liveQemus(): number[] {
+    const found: number[] = [];
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      try {
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (cmd.startsWith('qemu-system') || cmd.includes('/qemu-system')) {
+          if (cmd.includes(this.handlerStateDir)) found.push(Number(pid));
+        }
+      } catch {
+        // gone
+      }
+    }
+    return found;
+  }
+
+  /** The serial console log of the launcher running `vmi` (its pod's work dir). */
+  serialLog(namespace: string, vmiName: string): string | undefined {
+    const pods = path.join(this.handlerStateDir, 'pods');
+    if (!fs.existsSync(pods)) return undefined;
+    let best: { file: string; at: string } | undefined;
+    for (const uid of fs.readdirSync(pods)) {
+      try {
+        const rec = JSON.parse(fs.readFileSync(path.join(pods, uid, 'pod.json'), 'utf8')) as {
+          vmi: { namespace: string; name: string };
+          startedAt?: string;
+        };
+        if (rec.vmi.namespace !== namespace || rec.vmi.name !== vmiName) continue;
+        const file = path.join(pods, uid, 'w', 'serial.log');
+        if (!best || (rec.startedAt ?? '') > best.at) best = { file, at: rec.startedAt ?? '' };
+      } catch {
+        // not a complete record
+      }
+    }
+    return best?.file;
+  }
+
+  async stop(): Promise<void> {
+    await Runtime.stopChild(this.controller);
+    await Runtime.stopChild(this.handler);
+    for (const pid of [...this.liveLaunchers(), ...this.liveQemus()]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await this.cluster.stop();
+  }
+}
