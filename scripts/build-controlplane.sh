@@ -13,12 +13,10 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/go-build.sh
+source "$repo/scripts/lib/go-build.sh"
 module="$repo/tools/controlplane"
-version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v1\./ { print $2; exit }' "$module/go.mod")"
-if [[ -z "$version" ]]; then
-  echo "build-controlplane: cannot read the k8s.io/kubernetes version from $module/go.mod" >&2
-  exit 1
-fi
+version="$(go_mod_version build-controlplane "$module/go.mod" k8s.io/kubernetes v1.)" || exit 1
 out="${VIRTKIT_CACHE:-$HOME/.cache/virtkit}/controlplane/$version"
 
 if [[ "${1:-}" == "--print-dir" ]]; then
@@ -39,38 +37,18 @@ if [[ $# -gt 0 ]]; then
   exit 2
 fi
 
-if ! command -v go >/dev/null; then
-  echo "build-controlplane: 'go' is not on PATH; install Go >= 1.25 to build the control plane" >&2
-  exit 1
-fi
-
-mkdir -p "$out"
-cd "$module"
-# Two cores on the reference machine: do not let the Go toolchain fan out further.
-export GOMAXPROCS="${GOMAXPROCS:-2}"
-export GOFLAGS="-trimpath -mod=readonly"
-export CGO_ENABLED=0
+go_build_setup build-controlplane "the control plane" "$module" "$out"
 
 # Stamp the release into the binaries (what `kubectl version` and /version report); a plain
 # `go build` would otherwise report v0.0.0-master.
 minor="${version#v1.}"; minor="${minor%%.*}"
-stamp=""
+stamp=()
 for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  stamp+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-  stamp+=" -X $pkg.gitTreeState=clean"
+  stamp+=(-X "$pkg.gitVersion=$version" -X "$pkg.gitMajor=1" -X "$pkg.gitMinor=$minor")
+  stamp+=(-X "$pkg.gitTreeState=clean")
 done
 
 for name in "${wanted[@]}"; do
-  if [[ -x "$out/$name" ]]; then
-    echo "build-controlplane: $name (Kubernetes $version set) already in $out"
-    continue
-  fi
-  start=$SECONDS
-  echo "build-controlplane: building $name (Kubernetes $version set) ..."
-  # Build to a temporary name and rename, so an interrupted build never leaves a binary
-  # that looks complete.
-  go build -p "$GOMAXPROCS" -ldflags "-s -w$stamp" -o "$out/.$name.partial" "${packages[$name]}"
-  mv "$out/.$name.partial" "$out/$name"
-  echo "build-controlplane: built $name in $((SECONDS - start))s"
+  go_build_missing "$name" "$name (Kubernetes $version set)" "${packages[$name]}" "${stamp[*]}"
 done
 echo "build-controlplane: binaries in $out"

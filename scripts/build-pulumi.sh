@@ -17,12 +17,10 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/go-build.sh
+source "$repo/scripts/lib/go-build.sh"
 module="$repo/tools/pulumi"
-cli_version="$(awk '$1 == "require" { $1 = ""; $0 = $0 } $1 == "github.com/pulumi/pulumi/pkg/v3" && $2 ~ /^v3\./ { print $2; exit }' "$module/go.mod")"
-if [[ -z "$cli_version" ]]; then
-  echo "build-pulumi: cannot read the github.com/pulumi/pulumi/pkg/v3 version from $module/go.mod" >&2
-  exit 1
-fi
+cli_version="$(go_mod_version build-pulumi "$module/go.mod" github.com/pulumi/pulumi/pkg/v3 v3.)" || exit 1
 k8s_manifest="$repo/node_modules/@pulumi/kubernetes/package.json"
 if [[ ! -f "$k8s_manifest" ]]; then
   echo "build-pulumi: $k8s_manifest is missing; run 'npm ci' first" >&2
@@ -36,17 +34,7 @@ if [[ "${1:-}" == "--print-dir" ]]; then
   exit 0
 fi
 
-if ! command -v go >/dev/null; then
-  echo "build-pulumi: 'go' is not on PATH; install Go >= 1.25 to build the Pulumi CLI" >&2
-  exit 1
-fi
-
-mkdir -p "$out"
-cd "$module"
-# Two cores on the reference machine: do not let the Go toolchain fan out further.
-export GOMAXPROCS="${GOMAXPROCS:-2}"
-export GOFLAGS="-trimpath -mod=readonly"
-export CGO_ENABLED=0
+go_build_setup build-pulumi "the Pulumi CLI" "$module" "$out"
 
 # name -> main package, and the -X flag that stamps the release into `pulumi version`.
 declare -A packages=(
@@ -57,17 +45,7 @@ declare -A stamps=(
 )
 
 for name in "${!packages[@]}"; do
-  if [[ -x "$out/$name" ]]; then
-    echo "build-pulumi: $name $cli_version already in $out"
-    continue
-  fi
-  start=$SECONDS
-  echo "build-pulumi: building $name $cli_version ..."
-  # Build to a temporary name and rename, so an interrupted build never leaves a binary that
-  # looks complete.
-  go build -p "$GOMAXPROCS" -ldflags "-s -w ${stamps[$name]}" -o "$out/.$name.partial" "${packages[$name]}"
-  mv "$out/.$name.partial" "$out/$name"
-  echo "build-pulumi: built $name in $((SECONDS - start))s"
+  go_build_missing "$name" "$name $cli_version" "${packages[$name]}" "${stamps[$name]}"
 done
 
 for name in pulumi-language-nodejs pulumi-resource-kubernetes; do

@@ -1,13 +1,13 @@
 /** VirtualMachineClone: create a new VM from an existing VM or a VM snapshot. */
 import type { Construct } from 'constructs';
 import { cloneV1beta1 } from '../../api';
-import { AppValidation, KubeVirtObject, type ObjectMetaProps } from '../core';
-import { compact, nonEmpty, nonEmptyMap } from '../core/compact';
-import { markOperation, operationChecks } from './checks';
+import type { ObjectMetaProps } from '../core';
+import { nonEmpty, nonEmptyMap } from '../core/compact';
+import { VirtualMachineOperation } from './operation';
 import {
   OperationSource,
   snapshotReference,
-  type IVirtualMachineOperation,
+  virtualMachineObjectReference,
   type VirtualMachineReference,
 } from './references';
 import type { VirtualMachineSnapshot } from './snapshot';
@@ -16,7 +16,7 @@ import type { VirtualMachineSnapshot } from './snapshot';
 export class CloneSource extends OperationSource {
   /** A VirtualMachine. */
   public static virtualMachine(vm: VirtualMachineReference): CloneSource {
-    return new CloneSource({ apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: vm.name }, vm);
+    return new CloneSource(vm.render(), vm);
   }
 
   /** A snapshot construct of this app. */
@@ -83,34 +83,24 @@ export interface VirtualMachineCloneProps extends ObjectMetaProps {
  *
  * @example new VirtualMachineClone(chart, 'copy', { source: CloneSource.virtualMachine(VirtualMachineReference.fromVirtualMachine(db)), targetName: 'db-copy' })
  */
-export class VirtualMachineClone extends KubeVirtObject implements IVirtualMachineOperation {
-  public readonly virtualMachine?: VirtualMachineReference;
-  public readonly virtualMachinePath = 'spec.source';
+export class VirtualMachineClone extends VirtualMachineOperation {
   private readonly props: VirtualMachineCloneProps;
 
   public constructor(scope: Construct, id: string, props: VirtualMachineCloneProps) {
-    super(scope, id, cloneV1beta1.VirtualMachineCloneKind, props);
+    super(scope, id, cloneV1beta1.VirtualMachineCloneKind, props, 'spec.source', props.source.virtualMachine);
     this.props = props;
-    this.virtualMachine = props.source.virtualMachine;
-    markOperation(this);
-    AppValidation.of(this).addCheck(operationChecks);
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderSpec(): { [field: string]: unknown } {
     const p = this.props;
     return {
-      spec: compact({
-        source: p.source.render(),
-        target:
-          p.targetName !== undefined
-            ? { apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: p.targetName }
-            : undefined,
-        labelFilters: nonEmpty(p.labelFilters ?? []),
-        annotationFilters: nonEmpty(p.annotationFilters ?? []),
-        newMacAddresses: p.newMacAddresses ? nonEmptyMap(p.newMacAddresses) : undefined,
-        newSMBiosSerial: p.newSmbiosSerial,
-        patches: nonEmpty(p.patches ?? []),
-      }),
+      source: p.source.render(),
+      target: p.targetName !== undefined ? virtualMachineObjectReference(p.targetName) : undefined,
+      labelFilters: nonEmpty(p.labelFilters ?? []),
+      annotationFilters: nonEmpty(p.annotationFilters ?? []),
+      newMacAddresses: p.newMacAddresses ? nonEmptyMap(p.newMacAddresses) : undefined,
+      newSMBiosSerial: p.newSmbiosSerial,
+      patches: nonEmpty(p.patches ?? []),
     };
   }
 }

@@ -1,22 +1,16 @@
 /** VirtualMachineExport: serve a VM's (or snapshot's, or PVC's) volumes for download. */
 import type { Construct } from 'constructs';
 import { exportV1 } from '../../api';
-import { AppValidation, KubeVirtObject, type ObjectMetaProps } from '../core';
-import { compact } from '../core/compact';
-import { markOperation, operationChecks } from './checks';
-import {
-  OperationSource,
-  snapshotReference,
-  type IVirtualMachineOperation,
-  type VirtualMachineReference,
-} from './references';
+import type { ObjectMetaProps } from '../core';
+import { VirtualMachineOperation } from './operation';
+import { OperationSource, snapshotReference, type VirtualMachineReference } from './references';
 import type { VirtualMachineSnapshot } from './snapshot';
 
 /** What an export serves. */
 export class ExportSource extends OperationSource {
   /** The volumes of a VirtualMachine. */
   public static virtualMachine(vm: VirtualMachineReference): ExportSource {
-    return new ExportSource({ apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: vm.name }, vm);
+    return new ExportSource(vm.render(), vm);
   }
 
   /** The volumes of a snapshot construct of this app. */
@@ -59,27 +53,16 @@ export interface VirtualMachineExportProps extends ObjectMetaProps {
  *
  * @example new VirtualMachineExport(chart, 'backup', { source: ExportSource.pvc('db-data'), ttlDuration: '1h0m0s' })
  */
-export class VirtualMachineExport extends KubeVirtObject implements IVirtualMachineOperation {
-  public readonly virtualMachine?: VirtualMachineReference;
-  public readonly virtualMachinePath = 'spec.source';
+export class VirtualMachineExport extends VirtualMachineOperation {
   private readonly props: VirtualMachineExportProps;
 
   public constructor(scope: Construct, id: string, props: VirtualMachineExportProps) {
-    super(scope, id, exportV1.VirtualMachineExportKind, props);
+    super(scope, id, exportV1.VirtualMachineExportKind, props, 'spec.source', props.source.virtualMachine);
     this.props = props;
-    this.virtualMachine = props.source.virtualMachine;
-    markOperation(this);
-    AppValidation.of(this).addCheck(operationChecks);
   }
 
-  protected renderBody(): { spec: unknown } {
-    const p = this.props;
-    return {
-      spec: compact({
-        source: p.source.render(),
-        tokenSecretRef: p.tokenSecretRef,
-        ttlDuration: p.ttlDuration,
-      }),
-    };
+  protected renderSpec(): { [field: string]: unknown } {
+    const { source, tokenSecretRef, ttlDuration } = this.props;
+    return { source: source.render(), tokenSecretRef, ttlDuration };
   }
 }

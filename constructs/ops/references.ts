@@ -37,7 +37,7 @@ export class VirtualMachineReference {
 
   /** The TypedLocalObjectReference to the VM. */
   public render(): { apiGroup: string; kind: string; name: string } {
-    return { apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: this.name };
+    return virtualMachineObjectReference(this.name);
   }
 }
 
@@ -70,6 +70,11 @@ export abstract class OperationSource {
   public render(): SourceObjectReference {
     return { ...this.ref };
   }
+}
+
+/** The reference to a VirtualMachine by name. */
+export function virtualMachineObjectReference(name: string): SourceObjectReference {
+  return { apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name };
 }
 
 /** The reference to a VirtualMachineSnapshot by name. */

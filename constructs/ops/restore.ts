@@ -1,10 +1,10 @@
 /** VirtualMachineRestore: bring a VM back to (or create a VM from) a snapshot. */
 import type { Construct } from 'constructs';
 import { snapshotV1beta1 } from '../../api';
-import { AppValidation, KubeVirtObject, type ObjectMetaProps } from '../core';
-import { compact, nonEmpty } from '../core/compact';
-import { markOperation, operationChecks } from './checks';
-import type { IVirtualMachineOperation, VirtualMachineReference } from './references';
+import type { ObjectMetaProps } from '../core';
+import { nonEmpty } from '../core/compact';
+import { VirtualMachineOperation } from './operation';
+import type { VirtualMachineReference } from './references';
 import type { VirtualMachineSnapshot } from './snapshot';
 
 /** What the restore does while the target VM runs. */
@@ -66,34 +66,29 @@ export interface VirtualMachineRestoreProps extends ObjectMetaProps {
  *
  * @example new VirtualMachineRestore(chart, 'rollback', { target: VirtualMachineReference.fromVirtualMachine(db), snapshot: nightly })
  */
-export class VirtualMachineRestore extends KubeVirtObject implements IVirtualMachineOperation {
-  public readonly virtualMachine: VirtualMachineReference;
-  public readonly virtualMachinePath = 'spec.target';
+export class VirtualMachineRestore extends VirtualMachineOperation {
+  /** The VM the restore acts on (always set: a restore has a target VM). */
+  declare public readonly virtualMachine: VirtualMachineReference;
   private readonly props: VirtualMachineRestoreProps;
 
   public constructor(scope: Construct, id: string, props: VirtualMachineRestoreProps) {
-    super(scope, id, snapshotV1beta1.VirtualMachineRestoreKind, props);
+    super(scope, id, snapshotV1beta1.VirtualMachineRestoreKind, props, 'spec.target', props.target);
     if ((props.snapshot === undefined) === (props.snapshotName === undefined)) {
       throw new Error(
         `${this.node.path}: set exactly one of snapshot (a VirtualMachineSnapshot construct) and snapshotName`,
       );
     }
     this.props = props;
-    this.virtualMachine = props.target;
-    markOperation(this);
-    AppValidation.of(this).addCheck(operationChecks);
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderSpec(): { [field: string]: unknown } {
     const p = this.props;
     return {
-      spec: compact({
-        target: p.target.render(),
-        virtualMachineSnapshotName: p.snapshot?.name ?? p.snapshotName,
-        targetReadinessPolicy: p.targetReadinessPolicy,
-        volumeRestorePolicy: p.volumeRestorePolicy,
-        patches: nonEmpty(p.patches ?? []),
-      }),
+      target: p.target.render(),
+      virtualMachineSnapshotName: p.snapshot?.name ?? p.snapshotName,
+      targetReadinessPolicy: p.targetReadinessPolicy,
+      volumeRestorePolicy: p.volumeRestorePolicy,
+      patches: nonEmpty(p.patches ?? []),
     };
   }
 }

@@ -1,10 +1,9 @@
 /** VirtualMachineSnapshot: a point-in-time copy of a VM's definition and volumes. */
 import type { Construct } from 'constructs';
 import { snapshotV1beta1 } from '../../api';
-import { AppValidation, KubeVirtObject, type ObjectMetaProps } from '../core';
-import { compact } from '../core/compact';
-import { markOperation, operationChecks } from './checks';
-import type { IVirtualMachineOperation, VirtualMachineReference } from './references';
+import type { ObjectMetaProps } from '../core';
+import { VirtualMachineOperation } from './operation';
+import type { VirtualMachineReference } from './references';
 
 /** What happens to the snapshot content when the snapshot is deleted. */
 export enum SnapshotDeletionPolicy {
@@ -52,28 +51,18 @@ export interface VirtualMachineSnapshotProps extends ObjectMetaProps {
  *
  * @example new VirtualMachineSnapshot(chart, 'nightly', { source: VirtualMachineReference.fromVirtualMachine(db) })
  */
-export class VirtualMachineSnapshot extends KubeVirtObject implements IVirtualMachineOperation {
-  public readonly virtualMachine: VirtualMachineReference;
-  public readonly virtualMachinePath = 'spec.source';
+export class VirtualMachineSnapshot extends VirtualMachineOperation {
+  /** The VM the snapshot copies (always set: a snapshot has a source VM). */
+  declare public readonly virtualMachine: VirtualMachineReference;
   private readonly props: VirtualMachineSnapshotProps;
 
   public constructor(scope: Construct, id: string, props: VirtualMachineSnapshotProps) {
-    super(scope, id, snapshotV1beta1.VirtualMachineSnapshotKind, props);
+    super(scope, id, snapshotV1beta1.VirtualMachineSnapshotKind, props, 'spec.source', props.source);
     this.props = props;
-    this.virtualMachine = props.source;
-    markOperation(this);
-    AppValidation.of(this).addCheck(operationChecks);
   }
 
-  protected renderBody(): { spec: unknown } {
-    const p = this.props;
-    return {
-      spec: compact({
-        source: p.source.render(),
-        deletionPolicy: p.deletionPolicy,
-        failureDeadline: p.failureDeadline,
-        snapshotMode: p.snapshotMode,
-      }),
-    };
+  protected renderSpec(): { [field: string]: unknown } {
+    const { source, deletionPolicy, failureDeadline, snapshotMode } = this.props;
+    return { source: source.render(), deletionPolicy, failureDeadline, snapshotMode };
   }
 }
