@@ -48,11 +48,12 @@ export function vmiFromObject(obj: unknown, file: string, validate = true): Plan
 
 function assertLaunchable(obj: unknown, o: Shape, file: string): void {
   // Loaded on demand: see vmiFromObject.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { validateObject } =
-    require('../api/validation/validate') as typeof import('../api/validation/validate');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ValidationError } = require('../api/validation/error') as typeof import('../api/validation/error');
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const validation = require('../api/validation/validate') as typeof import('../api/validation/validate');
+  const errors = require('../api/validation/error') as typeof import('../api/validation/error');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const { validateObject } = validation;
+  const { ValidationError } = errors;
   const issues = validateObject(obj).filter((i) => i.severity === 'error');
   if (issues.length)
     throw new ValidationError(
