@@ -7,24 +7,11 @@
 import * as http from 'http';
 import * as https from 'https';
 import { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError } from './kube-error';
+
+export { KubeApiError };
 
 export type Json = Record<string, unknown>;
-
-/** A non-2xx answer (or a transport failure, status 0) from the API server. */
-export class KubeApiError extends Error {
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    /** HTTP status; 0 when the request never got an answer. */
-    readonly status: number,
-    /** The Status reason (NotFound, AlreadyExists, Conflict, Expired...). */
-    readonly reason: string,
-    readonly serverMessage: string,
-  ) {
-    super(`${method} ${path}: HTTP ${status} ${reason}: ${serverMessage}`);
-    this.name = 'KubeApiError';
-  }
-}
 
 export interface KubeResponse {
   readonly status: number;

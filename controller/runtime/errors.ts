@@ -1,7 +1,7 @@
 /** Typed failures of API calls, naming the request, the object and what the server said. */
 
 /** A non-2xx answer (or a transport failure, status 0) from the Kubernetes API server. */
-import { KubeApiError } from '../../common/kube-rest';
+import { KubeApiError } from '../../common/kube-error';
 
 export { KubeApiError };
 
