@@ -23,6 +23,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   launcher: () => import('./commands/launcher'),
   controller: () => import('./commands/controller'),
   handler: () => import('./commands/handler'),
+  // One module registers both verbs (and ignores a second registration).
+  pause: () => import('./commands/pause'),
+  unpause: () => import('./commands/pause'),
 };
 
 /** The package version, from the source tree (cli/) or the compiled one (dist/cli/). */

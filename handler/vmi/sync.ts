@@ -22,6 +22,7 @@ import {
 } from '../kube';
 import type { PodRuntime } from '../pods/runtime';
 import type { VmiJson } from '../pods/prepare';
+import { pauseAction } from './pause';
 import {
   domainIsUp,
   runningStatus,
@@ -39,7 +40,10 @@ export interface VmiSyncOptions {
   readonly log: (line: string) => void;
 }
 
-type Vmi = VmiJson & { status?: VmiStatusIn & { nodeName?: string; interfaces?: unknown } };
+type Vmi = VmiJson & {
+  spec?: { startStrategy?: string };
+  status?: VmiStatusIn & { nodeName?: string; interfaces?: unknown };
+};
 
 const FINAL = new Set(['Succeeded', 'Failed']);
 const DEFAULT_GRACE_SECONDS = 30;
@@ -134,8 +138,28 @@ export class VmiSync {
       return undefined; // Pending / Scheduling: the controller is still at work
     }
     if (!domainIsUp(domain)) return 1000; // the guest is going away; the launcher exits next
+    domain = await this.convergePause(key, vmi, client, domain);
     await this.write(vmi, runningStatus(vmi.status ?? {}, domain, this.o.podIP, new Date()));
-    return RESYNC_MS;
+    // A domain that has not reached the wished pause state yet is looked at again soon (its event also wakes us).
+    return pauseAction(vmi, domain) === 'none' ? RESYNC_MS : 1000;
+  }
+
+  /**
+   * Pause or unpause the domain so it matches the VMI's `virtkit.io/paused` annotation (the
+   * stand-in for KubeVirt's pause subresource); answers the domain as it is afterwards.
+   */
+  private async convergePause(
+    key: string,
+    vmi: Vmi,
+    client: LauncherClient,
+    domain: DomainStatus,
+  ): Promise<DomainStatus> {
+    const action = pauseAction(vmi, domain);
+    if (action === 'none') return domain;
+    if (action === 'pause') await client.pause();
+    else await client.unpause();
+    this.o.log(`vmi ${key}: guest ${action === 'pause' ? 'paused' : 'unpaused'} as the VMI asks`);
+    return client.status();
   }
 
   private async write(vmi: Vmi, status: HandlerVmiStatus): Promise<void> {

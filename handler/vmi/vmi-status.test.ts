@@ -63,6 +63,27 @@ describe('VMI status from the launcher', () => {
     expect(s.phaseTransitionTimestamps).toHaveLength(1);
   });
 
+  it('a guest started paused counts as paused by the user; unpausing clears the condition; an I/O error pause does not count', () => {
+    const running = { ...scheduled, phase: 'Running' };
+    const startPaused = runningStatus(
+      running,
+      { ...domain, state: 'Paused', reason: 'PausedStartingUp' },
+      'ip',
+      now,
+    );
+    expect(startPaused.conditions.find((c) => c.type === 'Paused')?.reason).toBe('PausedByUser');
+    const resumed = runningStatus(
+      { ...running, conditions: startPaused.conditions },
+      { ...domain, state: 'Running', reason: 'Unpaused' },
+      'ip',
+      now,
+    );
+    expect(resumed.conditions.map((c) => c.type)).not.toContain('Paused');
+    expect(vmiStatusDiffers({ ...running, conditions: startPaused.conditions }, resumed)).toBe(true);
+    const io = runningStatus(running, { ...domain, state: 'Paused', reason: 'PausedIOError' }, 'ip', now);
+    expect(io.conditions.map((c) => c.type)).not.toContain('Paused');
+  });
+
   it('a clean stop after running is Succeeded; a crash, a kill or a failed launch is Failed', () => {
     const running = { ...scheduled, phase: 'Running' };
     expect(stoppedStatus(running, 0, now).phase).toBe('Succeeded');

@@ -5,6 +5,7 @@
  */
 import { removeCondition, setCondition, type ConditionLike } from '../../controller/runtime/conditions';
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
+import { pausedByUser } from './pause';
 
 export interface VmiStatusIn {
   phase?: string;
@@ -65,7 +66,8 @@ export function runningStatus(
     lastProbeTime: null,
     lastTransitionTime: t,
   });
-  if (domain.state === 'Paused' && domain.reason === 'PausedUser') {
+  // KubeVirt reports a guest started with startStrategy Paused as paused by the user too.
+  if (pausedByUser(domain)) {
     conditions = setCondition(conditions, {
       type: 'Paused',
       status: 'True',
