@@ -14,7 +14,7 @@ import {
   type GuestImage,
 } from '../fixtures/guest/build';
 import { consoleHas, launcherOf, podsOf, printableStatus, waitRunning } from './runtime-support/expect';
-import { guestVm, localClaim, namespace } from './runtime-support/manifests';
+import { guestVm, localClaim } from './runtime-support/manifests';
 import { Runtime } from './runtime-support/runtime';
 
 jest.setTimeout(600_000);
@@ -25,11 +25,7 @@ let image: GuestImage;
 
 beforeAll(async () => {
   image = ensureGuestImage();
-  rt = await Runtime.start();
-  rt.startController();
-  rt.startHandler();
-  await rt.nodeReady();
-  rt.apply(namespace(NS));
+  rt = await Runtime.startAll(NS);
 }, 600_000);
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
 import { printableStatus, waitRunning } from './runtime-support/expect';
-import { guestVm, namespace } from './runtime-support/manifests';
+import { guestVm } from './runtime-support/manifests';
 import { Runtime, type Obj } from './runtime-support/runtime';
 
 jest.setTimeout(600_000);
@@ -22,11 +22,7 @@ let image: GuestImage;
 
 beforeAll(async () => {
   image = ensureGuestImage();
-  rt = await Runtime.start();
-  rt.startController();
-  rt.startHandler();
-  await rt.nodeReady();
-  rt.apply(namespace(NS));
+  rt = await Runtime.startAll(NS);
 }, 600_000);
 
 afterAll(async () => {

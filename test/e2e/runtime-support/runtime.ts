@@ -12,6 +12,7 @@ import { crds } from '../../../api/crd/generate';
 import { findBinary } from '../../../cli/local/binaries';
 import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
+import { namespace } from './manifests';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** The real `virtkit` command (compiled when dist/ is fresh, as npm test makes it). */
@@ -49,6 +50,16 @@ export class Runtime {
     readonly cluster: LocalCluster,
   ) {
     this.handlerStateDir = path.join(dir, 'h');
+  }
+
+  /** A runtime with the controller and the handler running, its node Ready and namespace `ns` created. */
+  static async startAll(ns: string): Promise<Runtime> {
+    const rt = await Runtime.start();
+    rt.startController();
+    rt.startHandler();
+    await rt.nodeReady();
+    rt.apply(namespace(ns));
+    return rt;
   }
 
   static async start(): Promise<Runtime> {
