@@ -130,7 +130,7 @@ async function bootVm(): Promise<void> {
   const image = ensureGuestImage();
   const manifest = fs
     .readFileSync(path.join(root, 'examples', 'demo', 'demo-vm.yaml'), 'utf8')
-    .replace('IMAGE', `file://${image.disk}`);
+    .replace('image: IMAGE', `image: file://${image.disk}`);
   process.stdout.write(kubectl(['apply', '-f', '-'], manifest));
   await waitFor(
     'the VM to be Running and Ready',
@@ -177,14 +177,19 @@ async function bootVm(): Promise<void> {
     '-p',
     '{"spec":{"runStrategy":"Halted"}}',
   ]);
+  // The console log goes away with the pod; keep what it said while the guest shuts down.
+  let last = fs.readFileSync(log!, 'utf8');
   await waitFor(
     'the VM to be Stopped',
-    () => jsonpath('vm/demo', '{.status.printableStatus}') === 'Stopped',
+    () => {
+      if (fs.existsSync(log!)) last = fs.readFileSync(log!, 'utf8');
+      return jsonpath('vm/demo', '{.status.printableStatus}') === 'Stopped';
+    },
     120_000,
   );
   console.log(kubectl(['get', 'vm', '-n', 'demo']));
-  const tail = fs.existsSync(log!) ? fs.readFileSync(log!, 'utf8').trim().split('\n').slice(-3) : [];
-  if (tail.length) console.log(tail.map((l) => `  | ${l}`).join('\n'));
+  const tail = last.trim().split('\n').slice(-3);
+  console.log(tail.map((l) => `  | ${l}`).join('\n'));
 }
 
 async function main(): Promise<void> {

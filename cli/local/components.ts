@@ -51,11 +51,16 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
         '--kubeconfig',
         ctx.kubeconfig,
         '--state-dir',
-        path.join(ctx.layout.stateDir, 'handler'),
+        handlerStateDir(ctx.layout.stateDir),
       ],
     }),
   },
 ];
+
+/** Where the local handler keeps its pods (records, launcher work dirs, consoles). */
+export function handlerStateDir(stateDir: string): string {
+  return path.join(stateDir, 'handler');
+}
 
 /** bin/virtkit.js of this checkout or package (from cli/local/ or dist/cli/local/). */
 function virtkitBin(): string {

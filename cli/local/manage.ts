@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { crds } from '../../api/crd/generate';
 import type { LocalCluster } from './cluster';
-import { LOCAL_COMPONENTS, type ComponentContext, type LocalComponent } from './components';
+import { handlerStateDir, LOCAL_COMPONENTS, type ComponentContext, type LocalComponent } from './components';
+import { stopGuests } from './guests';
 import { startControlPlane, type StartOptions } from './controlplane';
 import { installCrds } from './crds';
 import { probe, type ProbeResult } from './health';
@@ -46,7 +47,8 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
 }
 
 /**
- * Stop everything started from `stateDir`, newest first (extra components, controller manager,
+ * Stop everything started from `stateDir`: the guests the handler ran, then the processes
+ * newest first (extra components, controller manager,
  * scheduler, API server, etcd). Only pids whose command line names the state folder are signalled.
  * Returns the names of the processes stopped.
  */
@@ -66,7 +68,8 @@ export async function stopLocalMode(
         targets.push({ name: f.slice(0, -4), pid });
     }
   }
-  const stopped: string[] = [];
+  // The guests first: their pods vanish with etcd, so nothing would ever stop them later.
+  const stopped: string[] = await stopGuests(handlerStateDir(l.stateDir), log);
   for (const t of targets) {
     if (!isOurs(t.pid, l.stateDir)) continue;
     log(`stopping ${t.name} (pid ${t.pid})`);

@@ -1,0 +1,39 @@
+/**
+ * The guests local mode runs. `virtkit down` throws away the cluster's etcd, so the VMs it ran
+ * must go too: each launcher recorded in the handler's state dir gets SIGTERM (a graceful
+ * guest shutdown within the VMI's grace period), then SIGKILL.
+ */
+import * as fs from 'fs';
+import { stopLauncher } from '../../handler/pods/launcher-process';
+import { PodDir, recordedPods } from '../../handler/pods/pod-dir';
+
+const DEFAULT_GRACE_SECONDS = 30;
+
+function graceOf(dir: PodDir): number {
+  try {
+    const vmi = JSON.parse(fs.readFileSync(dir.vmiFile, 'utf8')) as {
+      spec?: { terminationGracePeriodSeconds?: number };
+    };
+    return vmi.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+  } catch {
+    return DEFAULT_GRACE_SECONDS;
+  }
+}
+
+/** Stops every recorded launcher (in parallel) and returns `launcher <namespace>/<pod>` for each. */
+export async function stopGuests(handlerStateDir: string, log: (m: string) => void): Promise<string[]> {
+  if (!fs.existsSync(handlerStateDir)) return [];
+  const stops = recordedPods(handlerStateDir).map(async (uid) => {
+    const dir = PodDir.forPod(handlerStateDir, uid);
+    const record = dir.readRecord();
+    const pid = dir.readPid();
+    const name = `launcher ${record?.namespace ?? '?'}/${record?.name ?? uid}`;
+    if (pid) {
+      log(`stopping ${name} (pid ${pid.pid}): graceful guest shutdown`);
+      await stopLauncher(pid.pid, pid.startTicks, graceOf(dir) + 5);
+    }
+    dir.remove();
+    return pid ? [name] : [];
+  });
+  return (await Promise.all(stops)).flat();
+}
