@@ -22,6 +22,7 @@ import {
 } from '../kube';
 import type { PodRuntime } from '../pods/runtime';
 import type { VmiJson } from '../pods/prepare';
+import { withGuestAgent } from './guest-agent';
 import { pauseAction } from './pause';
 import {
   domainIsUp,
@@ -111,7 +112,15 @@ export class VmiSync {
 
     if (l.exit) {
       this.closeStream(key);
-      await this.write(vmi, stoppedStatus(vmi.status ?? {}, l.exit.code, new Date()));
+      await this.write(
+        vmi,
+        withGuestAgent(
+          vmi.status ?? {},
+          stoppedStatus(vmi.status ?? {}, l.exit.code, new Date()),
+          undefined,
+          new Date(),
+        ),
+      );
       this.o.log(
         `vmi ${key}: launcher exited with ${l.exit.code}; phase ${l.exit.code === 0 && phase === 'Running' ? 'Succeeded' : 'Failed'}`,
       );
@@ -139,7 +148,16 @@ export class VmiSync {
     }
     if (!domainIsUp(domain)) return 1000; // the guest is going away; the launcher exits next
     domain = await this.convergePause(key, vmi, client, domain);
-    await this.write(vmi, runningStatus(vmi.status ?? {}, domain, this.o.podIP, new Date()));
+    const agent = domain.agentConnected ? await client.guestInfo() : undefined;
+    await this.write(
+      vmi,
+      withGuestAgent(
+        vmi.status ?? {},
+        runningStatus(vmi.status ?? {}, domain, this.o.podIP, new Date()),
+        agent,
+        new Date(),
+      ),
+    );
     // A domain that has not reached the wished pause state yet is looked at again soon (its event also wakes us).
     return pauseAction(vmi, domain) === 'none' ? RESYNC_MS : 1000;
   }

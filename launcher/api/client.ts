@@ -1,6 +1,7 @@
 /** Typed client of the launcher control API (for the handler and the CLI). */
 import * as http from 'http';
 import type * as net from 'net';
+import type { GuestInfo } from '../qga/protocol';
 import type { DomainEvent, DomainStats, DomainStatus, ShutdownResult } from '../runtime/domain-types';
 import { Routes, type ApiErrorBody, type VersionInfo } from './protocol';
 
@@ -110,6 +111,10 @@ export class LauncherClient {
   }
   softReboot(): Promise<{ ok: true }> {
     return this.request('POST', Routes.softReboot);
+  }
+  /** What the guest agent last said; answers at once (the launcher polls the agent itself). */
+  guestInfo(): Promise<GuestInfo> {
+    return this.request('GET', Routes.guestInfo, undefined, 5000);
   }
 
   /** Streams domain events (history first); returns a function that stops the stream. */

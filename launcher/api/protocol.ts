@@ -18,6 +18,7 @@ export const Routes = {
   softReboot: '/v1/soft-reboot',
   events: '/v1/events',
   console: '/v1/console',
+  guestInfo: '/v1/guest-info',
 } as const;
 
 export interface VersionInfo {

@@ -121,6 +121,8 @@ export class ControlServer {
       case `POST ${Routes.softReboot}`:
         await domain.softReboot();
         return send(res, 200, { ok: true });
+      case `GET ${Routes.guestInfo}`:
+        return send(res, 200, domain.guestInfo());
       case `GET ${Routes.events}`:
         return this.streamEvents(req, res);
       default:

@@ -53,6 +53,8 @@ export interface DomainStatus {
   readonly exit?: { code: number | null; signal: string | null };
   /** Whether the guest saw an ACPI power button press during the last shutdown request. */
   readonly powerButtonPressed: boolean;
+  /** Whether a guest agent answered the launcher's last poll (details: GET /v1/guest-info); absent from older launchers. */
+  readonly agentConnected?: boolean;
 }
 
 export interface DomainStats {
@@ -81,8 +83,12 @@ export interface DomainStats {
 
 export interface DomainEvent {
   readonly timestamp: string;
-  /** Lifecycle (state change), PowerButton, Reset, Reboot, GuestPanicked, DeviceDeleted, Other. */
-  readonly type: 'Lifecycle' | 'PowerButton' | 'Reset' | 'GuestPanicked' | 'DeviceDeleted' | 'Other';
+  /**
+   * Lifecycle (state change), PowerButton, Reset, GuestPanicked, DeviceDeleted, GuestAgent
+   * (the agent connected, went away or reported new facts), Other.
+   */
+  readonly type:
+    'Lifecycle' | 'PowerButton' | 'Reset' | 'GuestPanicked' | 'DeviceDeleted' | 'GuestAgent' | 'Other';
   readonly state: DomainState;
   readonly reason: DomainReason;
   /** The QMP event behind it, when there is one. */

@@ -8,6 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { AcceleratorChoice } from '../host/kvm-probe';
 import type { LaunchPlan } from '../plan/types';
+import { GuestAgentMonitor } from '../qga/monitor';
+import type { GuestInfo } from '../qga/protocol';
 import { QmpClient } from '../qmp/client';
 import type { BalloonInfo, BlockStatsEntry, QmpEvent, QueryCpuFast, QueryStatus } from '../qmp/protocol';
 import type {
@@ -58,13 +60,24 @@ export class Domain {
   private softRebootPending = false;
   private readonly listeners = new Set<Listener>();
   private readonly history: DomainEvent[] = [];
+  /** Polls the guest agent while the guest runs; absent without an agent channel. */
+  private readonly agent: GuestAgentMonitor | undefined;
   /** Resolves when QEMU has exited (after start()). */
   stopped: Promise<void> = Promise.resolve();
 
   constructor(
     readonly plan: LaunchPlan,
     private readonly options: DomainOptions,
-  ) {}
+  ) {
+    if (plan.guestAgentSocket) {
+      this.agent = new GuestAgentMonitor({
+        socketPath: plan.guestAgentSocket,
+        // A paused guest cannot answer: keep what the agent said before.
+        canAsk: () => this.state === 'Running',
+        onChange: (info) => this.noteAgent(info),
+      });
+    }
+  }
 
   get label(): string {
     return `VirtualMachineInstance ${this.options.namespace}/${this.options.name}`;
@@ -101,6 +114,7 @@ export class Domain {
     this.qemu = qemu;
     this.stopped = qemu.exited.then((exit) => {
       this.qmp?.close();
+      this.agent?.stop();
       const reason: DomainReason = this.guestShutdown
         ? 'Shutdown'
         : this.destroying
@@ -134,6 +148,23 @@ export class Domain {
       this.pauseReason = 'PausedUser';
       this.transition('Paused', st.status === 'prelaunch' ? 'PausedStartingUp' : 'PausedUser', 'Lifecycle');
     }
+    this.agent?.start();
+  }
+
+  /** What the guest agent said last; `connected: false` when none answers (or no channel). */
+  guestInfo(): GuestInfo {
+    return this.agent?.info() ?? { connected: false };
+  }
+
+  /** An agent appeared, went away or reported other facts: clients of the event stream look again. */
+  private noteAgent(info: GuestInfo): void {
+    this.emit({
+      timestamp: new Date().toISOString(),
+      type: 'GuestAgent',
+      state: this.state,
+      reason: this.reason,
+      data: { connected: info.connected },
+    });
   }
 
   onEvent(listener: Listener): () => void {
@@ -206,6 +237,8 @@ export class Domain {
         return;
       case 'RESET':
         this.note('Reset', e);
+        // The agent restarts with the guest: look for it on the boot cadence again.
+        if (this.running) this.agent?.start();
         return;
       case 'GUEST_PANICKED':
         this.transition('Crashed', 'Crashed', 'GuestPanicked', e.event, e.data);
@@ -244,10 +277,22 @@ export class Domain {
    */
   async softReboot(): Promise<void> {
     const qmp = this.requireQmp('soft-reboot');
-    if (this.plan.guestAgentSocket && (await agentReboot(this.plan.guestAgentSocket))) return;
+    if (await this.agentReboot()) return;
     await qmp.execute('set-action', { shutdown: 'pause' });
     this.softRebootPending = true;
     await qmp.execute('system_powerdown');
+  }
+
+  /** Asks a connected guest agent to reboot; false (use ACPI) when there is none or it refuses. */
+  private async agentReboot(): Promise<boolean> {
+    const agent = this.agent;
+    if (!agent?.info().connected) return false;
+    try {
+      await agent.withClient((c) => c.executeNoReply('guest-shutdown', { mode: 'reboot' }));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async finishSoftReboot(): Promise<void> {
@@ -367,6 +412,7 @@ export class Domain {
       interfaces: p.interfaces.map((i) => ({ name: i.name, mac: i.mac, model: i.model, backend: i.backend })),
       exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
       powerButtonPressed: this.powerButtonPressed,
+      agentConnected: this.guestInfo().connected,
     };
   }
 
@@ -431,28 +477,4 @@ export function processRss(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Asks a guest agent to reboot; false when no agent answers within a second. */
-async function agentReboot(socketPath: string): Promise<boolean> {
-  const net = await import('net');
-  return new Promise((resolve) => {
-    const s = net.createConnection(socketPath);
-    let buf = '';
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), 1000);
-    s.on('error', () => done(false));
-    s.on('connect', () => s.write(JSON.stringify({ execute: 'guest-ping' }) + '\n'));
-    s.on('data', (d) => {
-      buf += d.toString();
-      if (buf.includes('"return"')) {
-        s.write(JSON.stringify({ execute: 'guest-shutdown', arguments: { mode: 'reboot' } }) + '\n');
-        setTimeout(() => done(true), 100);
-      }
-    });
-  });
 }

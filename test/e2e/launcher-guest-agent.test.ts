@@ -10,12 +10,14 @@ import { stringify } from 'yaml';
 import { LauncherClient } from '../../launcher/api/client';
 import type { GuestInfo } from '../../launcher/qga/protocol';
 import { ensureGuestImage, GuestMarkers } from '../fixtures/guest/build';
-import { guestVmi, spawnCli, tempDir, waitFor, waitForConsole } from '../fixtures/guest/harness';
+import { consoleSize, guestVmi, spawnCli, tempDir, waitFor, waitForConsole } from '../fixtures/guest/harness';
 
 jest.setTimeout(180_000);
 
 interface Running {
   readonly client: LauncherClient;
+  /** Graceful stop the way the pod runtime asks for it (SIGTERM). */
+  readonly stop: () => void;
   readonly exited: Promise<number | null>;
   readonly stderr: () => string;
 }
@@ -46,7 +48,7 @@ async function runLauncher(name: string, userData?: string): Promise<Running> {
     90_000,
     `the guest ${name} to run (launcher stderr: ${stderr})`,
   );
-  return { client, exited, stderr: () => stderr };
+  return { client, exited, stderr: () => stderr, stop: () => child.kill('SIGTERM') };
 }
 
 describe('launcher: guest agent', () => {
@@ -54,8 +56,8 @@ describe('launcher: guest agent', () => {
     ensureGuestImage();
   });
 
-  it('reports the OS of a guest whose agent answers, and says so in the status and events', async () => {
-    const { client, exited } = await runLauncher('agent-vm');
+  it('reports the OS of a guest whose agent answers, says so in the status and events, and soft-reboots through it', async () => {
+    const { client, exited, stop } = await runLauncher('agent-vm');
     const events: string[] = [];
     const stopEvents = client.events((e) => events.push(e.type));
     let info: GuestInfo = { connected: false };
@@ -78,15 +80,21 @@ describe('launcher: guest agent', () => {
     expect((await client.status()).agentConnected).toBe(true);
     await waitFor(() => events.includes('GuestAgent'), 10_000, 'a GuestAgent event');
 
+    // Soft reboot goes through the agent (guest-shutdown, mode reboot): the guest boots again.
     const serialLog = (await client.status()).serialLog!;
-    expect((await client.shutdown(30)).how).toBe('guest');
+    const from = consoleSize(serialLog);
+    await client.softReboot();
+    await waitForConsole(serialLog, GuestMarkers.booted, 90_000, from);
+    expect(events).toContain('Reset');
+    expect(events).not.toContain('PowerButton');
     stopEvents();
+    stop();
     expect(await exited).toBe(0);
     expect(fs.readFileSync(serialLog, 'utf8')).toContain(GuestMarkers.poweringOff);
   });
 
   it('answers connected: false for a guest started with virtkit.no_agent, and the guest runs as usual', async () => {
-    const { client, exited } = await runLauncher('no-agent-vm', '#cloud-config\n# virtkit.no_agent\n');
+    const { client, exited, stop } = await runLauncher('no-agent-vm', '#cloud-config\n# virtkit.no_agent\n');
     const serialLog = (await client.status()).serialLog!;
     await waitForConsole(serialLog, 'VIRTKIT-GUEST-AGENT disabled');
     await waitForConsole(serialLog, GuestMarkers.tick);
@@ -104,7 +112,8 @@ describe('launcher: guest agent', () => {
     expect((await client.status()).qemuStatus).toBe('paused');
     expect((await client.guestInfo()).connected).toBe(false);
     await client.unpause();
-    expect((await client.shutdown(30)).how).toBe('guest');
+    stop();
     expect(await exited).toBe(0);
+    expect(fs.readFileSync(serialLog, 'utf8')).toContain(GuestMarkers.poweringOff);
   });
 });

@@ -1,0 +1,138 @@
+import { startFakeAgent, politeAgent, type FakeAgent } from './fake-agent.test-helper';
+import { GuestAgentMonitor } from './monitor';
+import { toGuestOsInfo, type GuestInfo } from './protocol';
+
+describe('GuestAgentMonitor', () => {
+  let agent: FakeAgent | undefined;
+  afterEach(async () => {
+    await agent?.close();
+    agent = undefined;
+  });
+
+  it('reports the OS info, host name and time zone of an answering agent', async () => {
+    agent = await startFakeAgent();
+    const changes: GuestInfo[] = [];
+    const m = new GuestAgentMonitor({
+      socketPath: agent.socketPath,
+      timeoutMs: 500,
+      onChange: (i) => changes.push(i),
+    });
+    const info = await m.poll();
+    expect(info).toMatchObject({
+      connected: true,
+      hostname: 'vm-1',
+      timezone: { zone: 'UTC', offsetSeconds: 0 },
+      osInfo: {
+        id: 'testos',
+        name: 'Test OS',
+        prettyName: 'Test OS 1.2',
+        version: '1.2 (Tiny)',
+        versionId: '1.2',
+        kernelRelease: '6.1.0-test',
+        kernelVersion: '#1 SMP',
+        machine: 'x86_64',
+      },
+    });
+    expect(m.info()).toBe(info);
+    expect(changes).toHaveLength(1);
+    // A second identical answer is no change.
+    await m.poll();
+    expect(changes).toHaveLength(1);
+    // One connection per poll, closed afterwards.
+    expect(agent.peers).toHaveLength(2);
+  });
+
+  it('stays connected when the agent lacks host name and time zone', async () => {
+    agent = await startFakeAgent((req, peer) =>
+      req.execute === 'guest-get-host-name' || req.execute === 'guest-get-timezone'
+        ? peer.fail('CommandNotFound', 'disabled')
+        : politeAgent(req, peer),
+    );
+    const m = new GuestAgentMonitor({ socketPath: agent.socketPath, timeoutMs: 500 });
+    const info = await m.poll();
+    expect(info.connected).toBe(true);
+    expect(info.hostname).toBeUndefined();
+    expect(info.timezone).toBeUndefined();
+  });
+
+  it('answers connected: false when nothing answers, and flips when the agent goes away', async () => {
+    let silent = false;
+    agent = await startFakeAgent((req, peer) => {
+      if (!silent) politeAgent(req, peer);
+    });
+    const changes: boolean[] = [];
+    const m = new GuestAgentMonitor({
+      socketPath: agent.socketPath,
+      timeoutMs: 200,
+      onChange: (i) => changes.push(i.connected),
+    });
+    expect(m.info()).toEqual({ connected: false });
+    expect((await m.poll()).connected).toBe(true);
+    silent = true;
+    const gone = await m.poll();
+    expect(gone.connected).toBe(false);
+    expect(gone.osInfo).toBeUndefined();
+    expect(changes).toEqual([true, false]);
+  });
+
+  it('answers connected: false when the socket does not exist', async () => {
+    const m = new GuestAgentMonitor({ socketPath: '/nonexistent/virtkit/qga.sock', timeoutMs: 200 });
+    expect((await m.poll()).connected).toBe(false);
+  });
+
+  it('polls on its own after start() and forgets the agent on stop()', async () => {
+    agent = await startFakeAgent();
+    const seen: boolean[] = [];
+    const m = new GuestAgentMonitor({
+      socketPath: agent.socketPath,
+      timeoutMs: 500,
+      onChange: (i) => seen.push(i.connected),
+    });
+    const connected = new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (m.info().connected) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+    });
+    m.start();
+    await connected;
+    m.stop();
+    expect(m.info()).toEqual({ connected: false });
+    expect(seen).toEqual([true, false]);
+  });
+
+  it('does not ask while canAsk() says no, keeping the last answer', async () => {
+    agent = await startFakeAgent();
+    let may = true;
+    const m = new GuestAgentMonitor({
+      socketPath: agent.socketPath,
+      timeoutMs: 500,
+      bootIntervalMs: 10,
+      intervalMs: 10,
+      canAsk: () => may,
+    });
+    await m.poll();
+    may = false;
+    const before = agent.peers.length;
+    m.start();
+    await new Promise((r) => setTimeout(r, 100));
+    m.stop();
+    expect(agent.peers.length).toBe(before);
+  });
+});
+
+describe('toGuestOsInfo', () => {
+  it('renames QAPI members to KubeVirt names and drops empty ones', () => {
+    expect(
+      toGuestOsInfo({
+        'pretty-name': 'X 1',
+        'version-id': '1',
+        'variant-id': '',
+        'kernel-release': '6.1',
+        machine: 'aarch64',
+      }),
+    ).toEqual({ prettyName: 'X 1', versionId: '1', kernelRelease: '6.1', machine: 'aarch64' });
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Wire types of the QEMU guest agent protocol (QAPI names, as the agent sends them) and the
+ * launcher's own camelCase view of what it learned from the agent (GuestInfo).
+ */
+
+/** `guest-get-osinfo` answer; every member is optional (os-release may be missing). */
+export interface QgaOsInfo {
+  readonly 'kernel-release'?: string;
+  readonly 'kernel-version'?: string;
+  readonly machine?: string;
+  readonly id?: string;
+  readonly name?: string;
+  readonly 'pretty-name'?: string;
+  readonly version?: string;
+  readonly 'version-id'?: string;
+  readonly variant?: string;
+  readonly 'variant-id'?: string;
+}
+
+/** `guest-get-host-name` answer. */
+export interface QgaHostName {
+  readonly 'host-name': string;
+}
+
+/** `guest-get-timezone` answer; offset in seconds east of UTC. */
+export interface QgaTimezone {
+  readonly zone?: string;
+  readonly offset: number;
+}
+
+/** One line from the agent: a reply with `return` or `error`. */
+export interface QgaReply {
+  readonly return?: unknown;
+  readonly error?: { readonly class?: string; readonly desc?: string };
+}
+
+/** Guest operating system facts, named the way KubeVirt's VMI status names them. */
+export interface GuestOsInfo {
+  readonly id?: string;
+  readonly name?: string;
+  readonly prettyName?: string;
+  readonly version?: string;
+  readonly versionId?: string;
+  readonly variant?: string;
+  readonly variantId?: string;
+  readonly kernelRelease?: string;
+  readonly kernelVersion?: string;
+  readonly machine?: string;
+}
+
+/** What `GET /v1/guest-info` answers. */
+export interface GuestInfo {
+  /** Whether an agent answered the last poll. */
+  readonly connected: boolean;
+  readonly osInfo?: GuestOsInfo;
+  readonly hostname?: string;
+  readonly timezone?: { readonly zone?: string; readonly offsetSeconds: number };
+  /** When the agent was last asked (RFC 3339), absent before the first poll. */
+  readonly checkedAt?: string;
+}
+
+/** Pure: the agent's QAPI answer in the launcher's (KubeVirt's) field names; empty members dropped. */
+export function toGuestOsInfo(raw: QgaOsInfo): GuestOsInfo {
+  const pairs: [keyof GuestOsInfo, string | undefined][] = [
+    ['id', raw.id],
+    ['name', raw.name],
+    ['prettyName', raw['pretty-name']],
+    ['version', raw.version],
+    ['versionId', raw['version-id']],
+    ['variant', raw.variant],
+    ['variantId', raw['variant-id']],
+    ['kernelRelease', raw['kernel-release']],
+    ['kernelVersion', raw['kernel-version']],
+    ['machine', raw.machine],
+  ];
+  const out: Record<string, string> = {};
+  for (const [k, v] of pairs) if (typeof v === 'string' && v !== '') out[k] = v;
+  return out as GuestOsInfo;
+}
