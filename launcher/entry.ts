@@ -71,7 +71,11 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
     `launcher: ${status0.namespace}/${status0.name}: accelerator ${status0.accelerator}${status0.softwareEmulation ? ` (software emulation: ${status0.acceleratorReason})` : ''}`,
   );
 
+  let finished = false;
   const onSignal = (sig: NodeJS.Signals): void => {
+    // Stay installed until the process exits: a SIGTERM after the guest stopped must not kill
+    // the launcher before it has written its final status.
+    if (finished) return;
     log(`launcher: ${sig}: graceful shutdown (grace ${grace}s)`);
     stopRequested = true;
     void domain.shutdown(grace);
@@ -89,8 +93,7 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
     await server.close();
     throw e;
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    finished = true;
   }
   const final = await domain.status();
   writeFinal(options.workDir, final);

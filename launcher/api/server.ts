@@ -49,9 +49,15 @@ async function readJson<T>(req: http.IncomingMessage): Promise<T | undefined> {
 
 export class ControlServer {
   private readonly server: http.Server;
+  /** Requests being answered (not the event stream): close() lets them finish first. */
+  private answering = 0;
 
   constructor(private readonly options: ControlServerOptions) {
     this.server = http.createServer((req, res) => {
+      if (!(req.url ?? '').startsWith(Routes.events)) {
+        this.answering++;
+        res.once('close', () => this.answering--);
+      }
       this.handle(req, res).catch((e) => sendError(res, e));
     });
     this.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => this.upgrade(req, socket));
@@ -65,9 +71,18 @@ export class ControlServer {
     });
   }
 
+  /**
+   * Stop serving: no new connections, answers in flight (a shutdown that just completed) are
+   * delivered for up to 2 s, then event streams and console sessions are cut.
+   */
   async close(): Promise<void> {
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeIdleConnections();
+    for (let waited = 0; this.answering > 0 && waited < 2000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
+    await closed;
     fs.rmSync(this.options.socketPath, { force: true });
   }
 

@@ -96,6 +96,37 @@ describe('virtkit launcher process', () => {
     );
   });
 
+  it('answers POST /v1/shutdown before it exits, and ignores a late SIGTERM', async () => {
+    const dir = tempDir('api-shutdown');
+    const workDir = path.join(dir, 'work');
+    const child = spawnCli([
+      'launcher',
+      '--workdir',
+      workDir,
+      '--vmi',
+      writeVmi(dir, 'shutdown-vm'),
+      '--wait-for-sync',
+    ]);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const client = new LauncherClient(path.join(workDir, 'launcher.sock'));
+    await waitFor(
+      async () =>
+        client.version().then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+      'the control socket',
+    );
+    const synced = await client.sync();
+    await waitForConsole(synced.serialLog!, GuestMarkers.booted);
+    // The guest powers off quickly; the answer must still arrive (no "socket hang up").
+    const result = await client.shutdown(30);
+    expect(result).toMatchObject({ how: 'guest', powerButtonPressed: true });
+    child.kill('SIGTERM'); // after the guest is gone: must not turn a clean exit into 143
+    expect(await exited).toBe(0);
+  });
+
   it('takes QEMU down with it when the launcher is SIGKILLed', async () => {
     const dir = tempDir('sigkill');
     const workDir = path.join(dir, 'work');
