@@ -59,7 +59,9 @@ export function startLauncher(
     const child = spawn(cmd.program, [...cmd.args, 'launcher', ...launcherArgs], {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: process.env,
+      // Guests run nicer than the control plane and the runtime on this shared host (see
+      // launcher/runtime/qemu-process.ts); an operator's own setting wins.
+      env: { VIRTKIT_QEMU_NICE: '10', ...process.env },
     });
     if (child.pid === undefined)
       throw new Error(`could not start ${cmd.program} ${cmd.args.join(' ')} launcher`);

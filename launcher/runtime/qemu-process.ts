@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 
 export interface QemuExit {
   readonly code: number | null;
@@ -62,6 +63,7 @@ export class QemuProcess {
       : [binary, [...args]];
     const child = spawn(cmd, argv, { stdio: ['ignore', out, 'pipe'] });
     if (typeof out === 'number') fs.closeSync(out);
+    lowerPriority(child.pid);
     const proc = new QemuProcess(child);
     if (!usePdeathsig) {
       // Best effort without setpriv: covers normal exits, not SIGKILL of the launcher.
@@ -98,5 +100,20 @@ export class QemuProcess {
     const result = await Promise.race([this.exited.then(() => true as const), timeout]);
     clearTimeout(timer);
     return result;
+  }
+}
+
+/**
+ * VIRTKIT_QEMU_NICE=N runs QEMU N steps nicer than the launcher. The handler sets it in local
+ * mode, where guests share the host's cores with the control plane: booting guests must not
+ * starve the API server, the scheduler and the runtime that report on them.
+ */
+function lowerPriority(pid: number | undefined): void {
+  const nice = Number(process.env.VIRTKIT_QEMU_NICE ?? 0);
+  if (!pid || !Number.isInteger(nice) || nice <= 0) return;
+  try {
+    os.setPriority(pid, Math.min(19, os.getPriority(pid) + nice));
+  } catch {
+    // the process is already gone, or the priority cannot change here: run at the default
   }
 }

@@ -96,9 +96,10 @@ describe('virtkit launcher process', () => {
     );
   });
 
-  it('answers POST /v1/shutdown before it exits, and ignores a late SIGTERM', async () => {
+  it('answers POST /v1/shutdown before it exits, ignores a late SIGTERM, and runs QEMU nicer when asked', async () => {
     const dir = tempDir('api-shutdown');
     const workDir = path.join(dir, 'work');
+    process.env.VIRTKIT_QEMU_NICE = '5'; // as the handler does, so guests yield to the control plane
     const child = spawnCli([
       'launcher',
       '--workdir',
@@ -107,24 +108,31 @@ describe('virtkit launcher process', () => {
       writeVmi(dir, 'shutdown-vm'),
       '--wait-for-sync',
     ]);
+    delete process.env.VIRTKIT_QEMU_NICE;
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const client = new LauncherClient(path.join(workDir, 'launcher.sock'));
-    await waitFor(
-      async () =>
-        client.version().then(
-          () => true,
-          () => false,
-        ),
-      60_000,
-      'the control socket',
-    );
-    const synced = await client.sync();
-    await waitForConsole(synced.serialLog!, GuestMarkers.booted);
-    // The guest powers off quickly; the answer must still arrive (no "socket hang up").
-    const result = await client.shutdown(30);
-    expect(result).toMatchObject({ how: 'guest', powerButtonPressed: true });
-    child.kill('SIGTERM'); // after the guest is gone: must not turn a clean exit into 143
-    expect(await exited).toBe(0);
+    try {
+      const client = new LauncherClient(path.join(workDir, 'launcher.sock'));
+      await waitFor(
+        async () =>
+          client.version().then(
+            () => true,
+            () => false,
+          ),
+        60_000,
+        'the control socket',
+      );
+      const synced = await client.sync();
+      await waitForConsole(synced.serialLog!, GuestMarkers.booted);
+      const stat = fs.readFileSync(`/proc/${synced.pid!}/stat`, 'utf8');
+      expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])).toBe(5); // field 19: nice
+      // The guest powers off quickly; the answer must still arrive (no "socket hang up").
+      const result = await client.shutdown(30);
+      expect(result).toMatchObject({ how: 'guest', powerButtonPressed: true });
+      child.kill('SIGTERM'); // after the guest is gone: must not turn a clean exit into 143
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL'); // QEMU dies with it (pdeathsig) if an expectation failed midway
+    }
   });
 
   it('takes QEMU down with it when the launcher is SIGKILLed', async () => {
