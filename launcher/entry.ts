@@ -14,10 +14,9 @@ import { readVmiManifest } from './manifest';
 import type { PlannableVmi } from './plan/build';
 import type { Domain } from './runtime/domain';
 import { createDomain, type LaunchResources } from './session';
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../api/kubevirt/v1/defaults';
 
 /** KubeVirt's default terminationGracePeriodSeconds. */
-export const DEFAULT_GRACE_SECONDS = 30;
-
 export interface LauncherOptions {
   /** Private per-VM directory (sockets, overlays, logs, final-status.json). */
   readonly workDir: string;
@@ -36,7 +35,7 @@ export interface LauncherOptions {
 
 function graceOf(vmi: PlannableVmi): number {
   const g = vmi.spec.terminationGracePeriodSeconds;
-  return typeof g === 'number' && g >= 0 ? g : DEFAULT_GRACE_SECONDS;
+  return typeof g === 'number' && g >= 0 ? g : DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
 }
 
 /** Runs until the guest is gone; resolves with the process exit code. */

@@ -6,17 +6,16 @@
 import * as fs from 'fs';
 import { stopLauncher } from '../../handler/pods/launcher-process';
 import { PodDir, recordedPods } from '../../handler/pods/pod-dir';
-
-const DEFAULT_GRACE_SECONDS = 30;
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 
 function graceOf(dir: PodDir): number {
   try {
     const vmi = JSON.parse(fs.readFileSync(dir.vmiFile, 'utf8')) as {
       spec?: { terminationGracePeriodSeconds?: number };
     };
-    return vmi.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    return vmi.spec?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   } catch {
-    return DEFAULT_GRACE_SECONDS;
+    return DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   }
 }
 

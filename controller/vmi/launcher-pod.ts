@@ -11,6 +11,7 @@ import { createHash } from 'crypto';
 import type { VirtualMachineInstance, Volume } from '../../api/kubevirt/v1';
 import { parseQuantity } from '../../api/quantity';
 import { guestMemoryBytes, topology } from '../../launcher/plan/machine';
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 
 export const LAUNCHER_LABEL = 'kubevirt.io';
 export const LAUNCHER_LABEL_VALUE = 'virt-launcher';
@@ -24,8 +25,7 @@ export const VMI_FILE = '/var/run/virtkit/vmi/vmi.json';
 export const WORK_DIR = '/var/run/kubevirt-private';
 export const DISKS_DIR = '/var/run/kubevirt-private/vmi-disks';
 export const DEFAULT_LAUNCHER_IMAGE = 'virtkit/launcher:latest';
-/** KubeVirt's default guest grace period, and the margin it adds at each layer (launcher, pod). */
-export const DEFAULT_GRACE_SECONDS = 30;
+/** The margin KubeVirt adds to the guest's grace period at each layer (launcher, pod). */
 export const GRACE_MARGIN_SECONDS = 15;
 
 export interface PodSketch {
@@ -198,7 +198,8 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
   const name = vmi.metadata?.name ?? '';
   const uid = vmi.metadata?.uid ?? '';
   const spec = vmi.spec;
-  const grace = (spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) + GRACE_MARGIN_SECONDS;
+  const grace =
+    (spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS) + GRACE_MARGIN_SECONDS;
   const { volumes, mounts } = launcherVolumes(vmi);
   const labels: Record<string, string> = {
     ...(vmi.metadata?.labels ?? {}),

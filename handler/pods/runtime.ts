@@ -30,6 +30,7 @@ import {
   type PodJson,
 } from './pod-types';
 import { PodPrepareError, preparePod } from './prepare';
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 
 /** One launcher process this node runs (or ran) for a pod. */
 export interface LocalLauncher {
@@ -57,8 +58,6 @@ export interface PodRuntimeOptions {
   /** Told whenever a launcher of a VMI changes (started, ready, exited). */
   readonly onLauncherChange: (vmi: { namespace: string; name: string }) => void;
 }
-
-const DEFAULT_GRACE_SECONDS = 30;
 
 export class PodRuntime {
   readonly informer: Informer<PodJson>;
@@ -138,7 +137,7 @@ export class PodRuntime {
           key,
           pod.metadata.deletionGracePeriodSeconds ??
             pod.spec?.terminationGracePeriodSeconds ??
-            DEFAULT_GRACE_SECONDS,
+            DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
         );
         return undefined;
       }
@@ -299,7 +298,7 @@ export class PodRuntime {
     for (const [uid, l] of this.launchers) {
       if (`${l.record.namespace}/${l.record.name}` !== key) continue;
       if (this.isAlive(l)) {
-        this.beginStop(l, key, DEFAULT_GRACE_SECONDS);
+        this.beginStop(l, key, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
         await l.stopping;
       }
       this.launchers.delete(uid);

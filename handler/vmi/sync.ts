@@ -32,6 +32,7 @@ import {
   type HandlerVmiStatus,
   type VmiStatusIn,
 } from './vmi-status';
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 
 export interface VmiSyncOptions {
   readonly client: KubeClient;
@@ -47,7 +48,6 @@ type Vmi = VmiJson & {
 };
 
 const FINAL = new Set(['Succeeded', 'Failed']);
-const DEFAULT_GRACE_SECONDS = 30;
 /** How often a running VMI's status is refreshed even without events. */
 const RESYNC_MS = 60_000;
 
@@ -130,7 +130,11 @@ export class VmiSync {
     const client = new LauncherClient(l.dir.socket);
 
     if (meta.deletionTimestamp) {
-      this.shutdown(key, client, vmi.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
+      this.shutdown(
+        key,
+        client,
+        vmi.spec?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+      );
       return undefined;
     }
     this.ensureStream(key, client);

@@ -20,6 +20,7 @@ export * from './vmi';
 export * from './vmi-status';
 export * from './vmi-kind';
 export * from './vm';
+export * from './defaults';
 export * from './vm-status';
 export * from './vm-kind';
 export * from './migration';
