@@ -16,7 +16,9 @@ import { crds } from '../api/crd/generate';
 import { describeObject, validateObject } from '../api/validation/validate';
 import { readManifests } from '../cli/manifests';
 import { findBinary } from '../cli/local/binaries';
+import { exampleManifestFiles } from '../test/fixtures/example-files';
 import { ensureGuestImage } from '../test/fixtures/guest/build';
+import { waitFor } from '../test/fixtures/guest/harness';
 
 const root = path.resolve(__dirname, '..');
 const stateDir = path.join(root, '.virtkit');
@@ -29,19 +31,6 @@ const virtkit = (args: string[]) =>
 
 function heading(text: string): void {
   console.log(`\n=== ${text} ===`);
-}
-
-function yamlFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) =>
-      e.isDirectory()
-        ? yamlFiles(path.join(dir, e.name))
-        : /\.ya?ml$/.test(e.name)
-          ? [path.join(dir, e.name)]
-          : [],
-    );
 }
 
 function showCrds(): void {
@@ -70,10 +59,7 @@ function synthExamples(): void {
 
 function validateExamples(): void {
   heading('Example manifests, checked as KubeVirt admission would (virtkit validate)');
-  const files = [
-    ...yamlFiles(path.join(root, 'examples', 'yaml')),
-    ...yamlFiles(path.join(root, 'examples', 'cdk8s', 'dist')),
-  ];
+  const files = exampleManifestFiles();
   let bad = 0;
   for (const file of files) {
     for (const m of readManifests(file)) {
@@ -106,14 +92,6 @@ function jsonpath(kind: string, expr: string): string {
   }
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 /** The launcher's serial log of the demo VMI, found through its pod's uid. */
 function consoleLog(): string | undefined {
   const uid = jsonpath('pods', '{.items[0].metadata.uid}');
@@ -133,9 +111,9 @@ async function bootVm(): Promise<void> {
     .replace('image: IMAGE', `image: file://${image.disk}`);
   process.stdout.write(kubectl(['apply', '-f', '-'], manifest));
   await waitFor(
-    'the VM to be Running and Ready',
     () => jsonpath('vm/demo', '{.status.printableStatus}/{.status.ready}') === 'Running/true',
     180_000,
+    'the VM to be Running and Ready',
   );
   console.log(kubectl(['get', 'vm,vmi', '-n', 'demo', '-o', 'wide']));
   console.log(kubectl(['get', 'pods', '-n', 'demo', '-o', 'wide']));
@@ -143,12 +121,12 @@ async function bootVm(): Promise<void> {
   heading('Its serial console');
   let log: string | undefined;
   await waitFor(
-    'the guest boot marker on the console',
     () => {
       log = consoleLog();
       return !!log && fs.readFileSync(log, 'utf8').includes('VIRTKIT-GUEST-BOOTED');
     },
     120_000,
+    'the guest boot marker on the console',
   );
   const lines = fs.readFileSync(log!, 'utf8').split('\n');
   console.log(
@@ -180,12 +158,12 @@ async function bootVm(): Promise<void> {
   // The console log goes away with the pod; keep what it said while the guest shuts down.
   let last = fs.readFileSync(log!, 'utf8');
   await waitFor(
-    'the VM to be Stopped',
     () => {
       if (fs.existsSync(log!)) last = fs.readFileSync(log!, 'utf8');
       return jsonpath('vm/demo', '{.status.printableStatus}') === 'Stopped';
     },
     120_000,
+    'the VM to be Stopped',
   );
   console.log(kubectl(['get', 'vm', '-n', 'demo']));
   const tail = last.trim().split('\n').slice(-3);

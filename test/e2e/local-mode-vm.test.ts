@@ -8,6 +8,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { findBinary } from '../../cli/local/binaries';
 import { ensureGuestImage } from '../fixtures/guest/build';
+import { waitFor } from '../fixtures/guest/harness';
+import { processesMentioning } from '../fixtures/processes';
 import { guestVm, namespace } from './runtime-support/manifests';
 
 jest.setTimeout(600_000);
@@ -28,30 +30,6 @@ function kubectl(args: string[], input?: string): string {
   });
   if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-/** Live processes whose command line mentions `marker` (QEMU and launchers name their work dirs). */
-function processesMentioning(marker: string): string[] {
-  const found: string[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (cmdline.includes(marker) && !/\) Z /.test(stat)) found.push(`${entry}: ${cmdline.slice(0, 120)}`);
-    } catch {
-      // gone while we looked
-    }
-  }
-  return found;
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 180_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }
 
 afterAll(() => {
@@ -81,14 +59,16 @@ test('up, apply a VM, the guest boots, down leaves no guest running', async () =
       '-o',
       'jsonpath={.status.printableStatus}/{.status.ready}',
     ]);
-  await waitFor('the VM to be Running and Ready', () => status() === 'Running/true');
+  await waitFor(() => status() === 'Running/true', 180_000, 'the VM to be Running and Ready');
   const podUid = kubectl(['get', 'pods', '-n', 'local-vm', '-o', 'jsonpath={.items[0].metadata.uid}']).trim();
   const consoleLog = path.join(stateDir, 'handler', 'pods', podUid, 'w', 'serial.log');
   await waitFor(
-    'the boot marker',
     () => fs.existsSync(consoleLog) && fs.readFileSync(consoleLog, 'utf8').includes('VIRTKIT-GUEST-BOOTED'),
+    180_000,
+    'the boot marker',
   );
-  expect(processesMentioning(podUid).some((p) => p.includes('qemu-system'))).toBe(true);
+  const isQemu = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qemu-system');
+  expect(processesMentioning(podUid).some(isQemu)).toBe(true);
 
   const down = virtkit(['down']);
   expect(down.status).toBe(0);

@@ -1,6 +1,5 @@
 /** Run the `virtkit` command as a user does, and look for processes left behind. */
 import { spawn } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { REPO_ROOT } from './examples';
 
@@ -35,19 +34,4 @@ export function virtkit(
   });
 }
 
-/** Pids of live processes whose command line mentions `marker` (a state folder). */
-export function processesMentioning(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (cmdline.includes(marker) && state !== 'Z') pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
+export { processesMentioning } from '../../fixtures/processes';

@@ -7,29 +7,8 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { ApiError, applyStrict, deleteNamespace, kindIsNamespaced, type Json, type RestClient } from './api';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const EXAMPLES = path.join(REPO_ROOT, 'examples');
-
-function yamlFilesUnder(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== 'node_modules') out.push(...yamlFilesUnder(full));
-    else if (/\.ya?ml$/.test(entry.name)) out.push(full);
-  }
-  return out.sort();
-}
-
-/** examples/yaml/**.yaml and examples/<any>/dist/**.yaml, sorted. */
-export function exampleManifestFiles(root = EXAMPLES): string[] {
-  if (!fs.existsSync(root)) return [];
-  const files = yamlFilesUnder(path.join(root, 'yaml'));
-  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
-    if (entry.isDirectory()) files.push(...yamlFilesUnder(path.join(root, entry.name, 'dist')));
-  }
-  return [...new Set(files)].sort();
-}
+export { exampleManifestFiles, REPO_ROOT } from '../../fixtures/example-files';
+import { REPO_ROOT } from '../../fixtures/example-files';
 
 /** The objects of a multi-document YAML file (empty documents skipped). */
 export function manifestObjects(file: string): Json[] {
