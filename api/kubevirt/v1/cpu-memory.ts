@@ -8,6 +8,7 @@ import {
   Str,
   Bool,
   Quantity,
+  Enum,
   OpenEnum,
   List,
   Empty,
@@ -98,6 +99,24 @@ export const Hugepages = Obj('Back guest memory with huge pages instead of norma
 });
 export type Hugepages = Static<typeof Hugepages>;
 
+export const MEMORY_LOCK_REQUIREMENTS = ['NotRequired', 'Required'] as const;
+
+export const ReservedOverhead = Obj(
+  'Extra memory reserved for the launcher pod beyond what KubeVirt computes, and whether memory is locked.',
+  {
+    addedOverhead: Opt(
+      Quantity('Memory added to the overhead reserved for the VM; it raises the launcher pod memory limit.'),
+    ),
+    memLock: Opt(
+      Enum(
+        'Whether guest memory and its overhead must be locked in RAM, as devices doing DMA (VFIO, vDPA) need. NotRequired (the default) leaves the memory lock limits alone; Required raises them to cover the guest memory and the overhead.',
+        MEMORY_LOCK_REQUIREMENTS,
+      ),
+    ),
+  },
+);
+export type ReservedOverhead = Static<typeof ReservedOverhead>;
+
 export const Memory = Obj('Guest memory size and backing.', {
   hugepages: Opt(Hugepages),
   guest: Opt(
@@ -108,6 +127,7 @@ export const Memory = Obj('Guest memory size and backing.', {
   maxGuest: Opt(
     Quantity('Most memory the guest may reach through memory hotplug; the gap above guest is hotpluggable.'),
   ),
+  reservedOverhead: Opt(ReservedOverhead),
 });
 export type Memory = Static<typeof Memory>;
 

@@ -50,6 +50,13 @@ export const Port = Obj('A port forwarded from the pod to the guest.', {
 });
 export type Port = Static<typeof Port>;
 
+export const PortRange = Obj('A contiguous range of ports forwarded from the pod to the guest.', {
+  protocol: OpenEnum('Transport protocol of the range; required.', PORT_PROTOCOLS),
+  start: Int32('First port of the range, 1 to 65535.'),
+  end: Int32('Last port of the range, 1 to 65535 and not below start.'),
+});
+export type PortRange = Static<typeof PortRange>;
+
 export const DHCPPrivateOptions = Obj('A DHCP option from the private-use range.', {
   option: Integer('Option code, 224 to 254.'),
   value: Str('Option value.'),
@@ -75,7 +82,15 @@ export const Interface = Obj('A network interface of the guest, connected to the
   passt: Opt(InterfacePasst),
   passtBinding: Opt(InterfacePasstBinding),
   binding: Opt(PluginBinding),
-  ports: Opt(List('Ports forwarded to the guest; all ports when left out.', Port)),
+  ports: Opt(
+    List('Ports forwarded to the guest; all ports when left out. Not together with portRanges.', Port),
+  ),
+  portRanges: Opt(
+    List(
+      'Port ranges forwarded to the guest (alpha); masquerade interfaces only, not together with ports.',
+      PortRange,
+    ),
+  ),
   macAddress: Opt(Str('MAC address, for example de:ad:00:00:be:af or DE-AD-00-00-BE-AF.')),
   bootOrder: Opt(
     Integer(

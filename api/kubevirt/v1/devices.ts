@@ -4,7 +4,7 @@
  * adds on its own (graphics, serial console, balloon, pod interface...).
  */
 import { Obj, Opt, Str, Bool, Enum, OpenEnum, List, ListMap, Empty, type Static } from '../../schema/dsl';
-import { FeatureSwitch } from './domain-common';
+import { FeatureSwitch, claimRequestFields } from './domain-common';
 import { Disk } from './devices-disks';
 import { Interface } from './devices-interfaces';
 
@@ -41,17 +41,10 @@ export const VGPUOptions = Obj('Options for a mediated (virtual) GPU.', {
 });
 export type VGPUOptions = Static<typeof VGPUOptions>;
 
-function claimFields() {
-  return {
-    claimName: Opt(Str('Name of an entry of spec.resourceClaims that allocates the device (DRA, alpha).')),
-    requestName: Opt(Str('Name of the request inside that resource claim (DRA, alpha).')),
-  };
-}
-
 export const GPU = Obj('A GPU passed through to the guest, from a device plugin or a DRA claim.', {
   name: Str('Device name, unique among GPUs.'),
   deviceName: Opt(Str('Resource name the device plugin advertises, for example nvidia.com/GP102GL.')),
-  ...claimFields(),
+  ...claimRequestFields(),
   virtualGPUOptions: Opt(VGPUOptions),
   tag: Opt(Str('Tag passed to the guest with the device address in config drive metadata.')),
 });
@@ -60,7 +53,7 @@ export type GPU = Static<typeof GPU>;
 export const HostDevice = Obj('A host device (PCI or USB) passed through to the guest.', {
   name: Str('Device name, unique among host devices.'),
   deviceName: Opt(Str('Resource name the device plugin advertises.')),
-  ...claimFields(),
+  ...claimRequestFields(),
   tag: Opt(Str('Tag passed to the guest with the device address in config drive metadata.')),
 });
 export type HostDevice = Static<typeof HostDevice>;

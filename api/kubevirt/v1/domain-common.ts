@@ -1,8 +1,9 @@
 /**
  * Small building blocks shared by the DomainSpec files: integers in the shape KubeVirt's
- * CRD publishes them, and the `{enabled: bool}` switch many features reuse.
+ * CRD publishes them, the `{enabled: bool}` switch many features reuse, and the fields
+ * with which a device names its DRA claim.
  */
-import { Obj, Opt, Bool, Int32, Type, type Static } from '../../schema/dsl';
+import { Obj, Opt, Str, Bool, Int32, Type, type Static } from '../../schema/dsl';
 
 /**
  * An integer backed by Go's `int` or `uint`: KubeVirt's CRD publishes these as a plain
@@ -31,3 +32,14 @@ export function FeatureSwitch(description: string) {
 
 export const FeatureState = FeatureSwitch('Switches a feature on or off in the guest.');
 export type FeatureState = Static<typeof FeatureState>;
+
+/**
+ * The reference from a device (GPU, host device, network) to a DRA claim listed in the
+ * VMI's spec.resourceClaims, inlined into the device as KubeVirt's ClaimRequest is.
+ */
+export function claimRequestFields() {
+  return {
+    claimName: Opt(Str('Name of an entry of spec.resourceClaims that allocates the device (DRA, alpha).')),
+    requestName: Opt(Str('Name of the request inside that resource claim (DRA, alpha).')),
+  };
+}

@@ -1,5 +1,6 @@
 /** VMI networks: where each named interface of the guest is connected. */
 import { Obj, Opt, Str, Bool, type Static } from '../../schema/dsl';
+import { claimRequestFields } from './domain-common';
 
 export const PodNetwork = Obj('The default pod network of the launcher pod.', {
   vmNetworkCIDR: Opt(Str('IPv4 CIDR used inside the guest with masquerade; defaults to 10.0.2.0/24.')),
@@ -15,12 +16,19 @@ export const MultusNetwork = Obj('A secondary network from a Multus NetworkAttac
 });
 export type MultusNetwork = Static<typeof MultusNetwork>;
 
+export const NetworkClaimRequest = Obj(
+  'A network device allocated through a DRA claim of spec.resourceClaims (alpha, needs the NetworkDevicesWithDRA feature gate).',
+  claimRequestFields(),
+);
+export type NetworkClaimRequest = Static<typeof NetworkClaimRequest>;
+
 export const Network = Obj(
   'A named network; the interface of the same name attaches to it. Exactly one source is set.',
   {
     name: Str('Name of the network, a DNS label unique within the VMI.'),
     pod: Opt(PodNetwork),
     multus: Opt(MultusNetwork),
+    resourceClaim: Opt(NetworkClaimRequest),
   },
 );
 export type Network = Static<typeof Network>;

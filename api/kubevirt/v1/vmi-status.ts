@@ -13,6 +13,7 @@ import {
   StringList,
   List,
   Nullable,
+  Opaque,
   type Static,
 } from '../../schema/dsl';
 import { POD_QOS_CLASSES } from '../../k8s/core';
@@ -90,6 +91,9 @@ export const MemoryStatus = Obj('Guest memory sizes, for memory hotplug.', {
   guestAtBoot: Opt(Quantity('Memory the guest booted with.')),
   guestCurrent: Opt(Quantity('Memory the guest has now.')),
   guestRequested: Opt(Quantity('Memory requested through hotplug.')),
+  memoryOverhead: Opt(
+    Quantity('Memory the virtualization infrastructure adds to the launcher pod on top of the guest.'),
+  ),
 });
 export type MemoryStatus = Static<typeof MemoryStatus>;
 
@@ -140,6 +144,11 @@ export const VirtualMachineInstanceStatus = Obj(
     memory: Opt(MemoryStatus),
     migratedVolumes: Opt(List('Volumes moved by a storage migration.', StorageMigratedVolumeInfo)),
     changedBlockTracking: Opt(Nullable(ChangedBlockTrackingStatus)),
+    deviceStatus: Opt(
+      Opaque(
+        'Legacy: DRA allocations of GPUs and host devices that older KubeVirt releases reported here. Current releases no longer write it; it is kept unchanged so statuses from those clusters still load.',
+      ),
+    ),
   },
 );
 export type VirtualMachineInstanceStatus = Static<typeof VirtualMachineInstanceStatus>;

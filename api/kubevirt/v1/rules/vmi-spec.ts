@@ -9,9 +9,11 @@ import { dig, has, record, records, str, type Json } from '../../../validation/r
 import { enabledMarker } from './util';
 import { DISK_BUSES } from '../devices-disks';
 import { EVICTION_STRATEGIES } from '../vmi';
+import { INTERFACE_MODELS } from '../devices-interfaces';
 
 // Value sets the schema defines, re-exported under the names the rules module always offered.
-export { DISK_BUSES, EVICTION_STRATEGIES };
+// The interface models come from the schema so the rule accepts every model KubeVirt does (igb too).
+export { DISK_BUSES, EVICTION_STRATEGIES, INTERFACE_MODELS };
 
 /** Volume source fields of KubeVirt's Volume; exactly one must be set. */
 export const VOLUME_SOURCES = [
@@ -43,7 +45,8 @@ export const INTERFACE_BINDINGS = [
   'passtBinding',
   'binding',
 ] as const;
-export const INTERFACE_MODELS = ['e1000', 'e1000e', 'ne2k_pci', 'pcnet', 'rtl8139', 'virtio'] as const;
+/** Network source fields; exactly one is set on each network. */
+export const NETWORK_SOURCES = ['pod', 'multus', 'resourceClaim'] as const;
 /** KubeVirt's size limit for inline cloud-init user-data and network-data. */
 export const CLOUD_INIT_MAX_BYTES = 2048;
 
@@ -411,15 +414,16 @@ function checkNetworks(spec: Json, base: string): Issue[] {
       );
     }
     networkByName.set(name, net);
-    if (!has(net, 'pod') && !has(net, 'multus'))
+    const sources = NETWORK_SOURCES.filter((source) => has(net, source));
+    if (!sources.length)
       issues.push(
         error(
           at,
-          'should have a network type; set pod: {} or multus: {networkName: ...}',
+          'should have a network type; set pod: {}, multus: {networkName: ...} or resourceClaim: {claimName: ...}',
           'vmi.network-source',
         ),
       );
-    else if (has(net, 'pod') && has(net, 'multus'))
+    else if (sources.length > 1)
       issues.push(error(at, 'should have only one network type', 'vmi.network-source'));
     if (has(net, 'multus') && !str(dig(net, 'multus', 'networkName'))) {
       issues.push(error(at, 'CNI delegating plugin must have a networkName', 'vmi.multus-network-name'));
@@ -537,6 +541,7 @@ function checkNetworks(spec: Json, base: string): Issue[] {
         ),
       );
     }
+    issues.push(...checkPortRanges(iface, at));
     if (net && has(net, 'pod')) {
       records(iface.ports).forEach((port, p) => {
         const pp = index(field(at, 'ports'), p);
@@ -550,6 +555,68 @@ function checkNetworks(spec: Json, base: string): Issue[] {
           );
       });
     }
+  });
+  return issues;
+}
+
+/**
+ * Port ranges forward whole ranges through masquerade's NAT; KubeVirt takes them only on
+ * masquerade interfaces and never together with a port list.
+ */
+function checkPortRanges(iface: Json, at: string): Issue[] {
+  const issues: Issue[] = [];
+  const ranges = records(iface.portRanges);
+  if (!ranges.length) return issues;
+  const rangesPath = field(at, 'portRanges');
+  if (records(iface.ports).length)
+    issues.push(
+      error(
+        rangesPath,
+        `${rangesPath} cannot be used together with ${field(at, 'ports')}; keep one of the two`,
+        'vmi.port-ranges-exclusive',
+      ),
+    );
+  if (!has(iface, 'masquerade'))
+    issues.push(
+      error(
+        rangesPath,
+        `${rangesPath} is only supported on masquerade interfaces; set masquerade: {} or use ports`,
+        'vmi.port-ranges-masquerade',
+      ),
+    );
+  ranges.forEach((range, r) => {
+    const rp = index(rangesPath, r);
+    const protocol = str(range.protocol);
+    if (protocol !== 'TCP' && protocol !== 'UDP')
+      issues.push(
+        error(
+          field(rp, 'protocol'),
+          `${field(rp, 'protocol')} must be TCP or UDP`,
+          'vmi.port-range-protocol',
+        ),
+      );
+    const ends = (['start', 'end'] as const).map((key) => {
+      const value = range[key];
+      if (typeof value !== 'number') return undefined;
+      if (value < 1 || value > 65535)
+        issues.push(
+          error(
+            field(rp, key),
+            `${field(rp, key)} ${value} is not a port; use 1 to 65535`,
+            'vmi.port-range-bounds',
+          ),
+        );
+      return value;
+    });
+    const [start, end] = ends;
+    if (start !== undefined && end !== undefined && end < start)
+      issues.push(
+        error(
+          field(rp, 'end'),
+          `${field(rp, 'end')} ${end} is below start ${start}; the range must not be empty`,
+          'vmi.port-range-order',
+        ),
+      );
   });
   return issues;
 }
