@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import type { kubevirtV1 } from '../api';
+import { Disk, DiskBus, RunStrategy, type kubevirtV1 } from '../api';
 import { recordRegistrations, valueOf } from './testing/mocks';
 import { VirtualMachine } from './virtual-machine';
 
@@ -115,5 +115,71 @@ describe('virtkit:index:VirtualMachine', () => {
     expect(await valueOf(vm.printableStatus)).toBeUndefined();
     expect(await valueOf(vm.ready)).toBe(false);
     expect(await valueOf(vm.restartRequired)).toBe(false);
+  });
+
+  describe('with the typed props of the construct', () => {
+    const root = { name: 'root', source: Disk.containerDisk('registry.local/guest:1') };
+
+    it('renders the spec through api/render and waits as its run strategy says', async () => {
+      const vm = new VirtualMachine('typed', {
+        memory: '128Mi',
+        disks: [root],
+        runStrategy: RunStrategy.HALTED,
+      });
+      const manifest = await valueOf(vm.manifest);
+      expect(manifest.spec).toEqual({
+        runStrategy: 'Halted',
+        template: {
+          spec: {
+            domain: { devices: { disks: [{ disk: {}, name: 'root' }] }, memory: { guest: '128Mi' } },
+            volumes: [{ containerDisk: { image: 'registry.local/guest:1' }, name: 'root' }],
+          },
+        },
+      });
+      expect(manifest.metadata.annotations?.['pulumi.com/waitFor']).toBe(
+        'jsonpath={.status.printableStatus}=Stopped',
+      );
+    });
+
+    it('writes runStrategy Always when it is left out, as the construct does', async () => {
+      const vm = new VirtualMachine('typed-default', { memory: '128Mi', disks: [root] });
+      expect((await valueOf(vm.manifest)).spec).toMatchObject({ runStrategy: 'Always' });
+      expect((await annotationsOf(vm))?.['pulumi.com/waitFor']).toBe('condition=Ready');
+    });
+
+    it('refuses spec and typed props together, naming the component and both sides', () => {
+      let thrown: unknown;
+      try {
+        new VirtualMachine('both', { memory: '128Mi', disks: [root], spec: vmSpec('Always') });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(pulumi.ResourceError);
+      expect((thrown as Error).message).toMatch(/virtkit:index:VirtualMachine "both" is invalid/);
+      expect((thrown as Error).message).toMatch(
+        /spec: cannot be combined with the typed props \(memory, disks\)/,
+      );
+    });
+
+    it('reports a bad typed value at its field path in the rendered spec', () => {
+      expect(
+        () =>
+          new VirtualMachine('typed-bad-bus', {
+            memory: '128Mi',
+            disks: [{ ...root, bus: 'floppy' as DiskBus }],
+          }),
+      ).toThrow(
+        /virtkit:index:VirtualMachine "typed-bad-bus"[\s\S]*spec\.template\.spec\.domain\.devices\.disks\[0\]\.disk\.bus[\s\S]*floppy/,
+      );
+    });
+
+    it('refuses a plain object where a value class belongs, with the fix', () => {
+      const notADisk = { containerDisk: { image: 'x' } } as unknown as Disk;
+      expect(
+        () => new VirtualMachine('untyped', { memory: '128Mi', disks: [{ name: 'root', source: notADisk }] }),
+      ).toThrow(
+        /virtkit:index:VirtualMachine "untyped"[\s\S]*cannot render the typed props[\s\S]*Disk\.containerDisk/,
+      );
+    });
   });
 });

@@ -1,12 +1,21 @@
 /**
  * `virtkit:index:VirtualMachine`: a kubevirt.io/v1 VirtualMachine whose `pulumi up` waits as
  * its run strategy promises: Ready for Always, RerunOnFailure and Once; printableStatus
- * Stopped for Halted; nothing for Manual. The spec is KubeVirt's own (validated through api/);
- * the construct-style props (disks, networks...) come once their renderer lives in api/.
+ * Stopped for Halted; nothing for Manual. The spec comes either from the same typed props the
+ * cdk8s VirtualMachine construct takes (disks, networks, instancetype...), rendered by
+ * api/render exactly as the construct renders them, or, as an escape hatch, from `spec` in
+ * KubeVirt's own shape. Either way it is validated through api/.
  */
-import type * as pulumi from '@pulumi/pulumi';
-import { kubevirtV1 } from '../api';
-import { AwaitedComponent, type AwaitedArgs, type AwaitedKind } from './core/awaited-component';
+import * as pulumi from '@pulumi/pulumi';
+import {
+  kubevirtV1,
+  renderVirtualMachineSpec,
+  virtualMachineSpecPropsSet,
+  type Issue,
+  type VirtualMachineSpecProps,
+} from '../api';
+import { AwaitedComponent, type AwaitedKind } from './core/awaited-component';
+import type { AwaitArgs, DeepInput, ObjectArgs } from './core/inputs';
 import { effectiveRunStrategy, vmReadiness } from './core/readiness';
 
 /** How long `pulumi up` waits for a VM to be Ready (or Stopped) unless told otherwise. */
@@ -19,8 +28,22 @@ const kind: AwaitedKind<kubevirtV1.VirtualMachineSpec> = {
   defaultTimeoutSeconds: VM_TIMEOUT_SECONDS,
 };
 
-/** spec: runStrategy, instancetype, preference, template, dataVolumeTemplates, as KubeVirt defines them. */
-export type VirtualMachineArgs = AwaitedArgs<kubevirtV1.VirtualMachineSpec>;
+/**
+ * The object's identity (`name`, `namespace`, `labels`, `annotations`), `await`, and the spec:
+ * either the typed props of the VirtualMachine construct (`runStrategy`, `instancetype`,
+ * `preference`, `cpu`, `memory`, `disks`, `interfaces`, `networks`, `firmware`, probes...)
+ * or `spec`, never both. The typed props are plain values (the value classes `Disk`,
+ * `Probe`... cannot wrap outputs), rendered when the component is constructed; `spec` takes a
+ * `pulumi.Input` at any depth.
+ */
+export interface VirtualMachineArgs extends ObjectArgs, AwaitArgs, VirtualMachineSpecProps {
+  /**
+   * Escape hatch: the whole spec in KubeVirt's own shape (runStrategy, instancetype,
+   * preference, template, dataVolumeTemplates). Refused together with any typed prop.
+   * @default - rendered from the typed props
+   */
+  readonly spec?: DeepInput<kubevirtV1.VirtualMachineSpec>;
+}
 
 export class VirtualMachine extends AwaitedComponent<
   kubevirtV1.VirtualMachineSpec,
@@ -37,7 +60,8 @@ export class VirtualMachine extends AwaitedComponent<
   readonly restartRequired: pulumi.Output<boolean>;
 
   constructor(name: string, args: VirtualMachineArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(kind, name, args, opts);
+    const { spec, issues } = specOf(name, args);
+    super(kind, name, { ...args, spec }, opts, issues);
     this.printableStatus = this.status.apply((s) => s?.printableStatus);
     this.ready = this.status.apply((s) => conditionIsTrue(s, 'Ready'));
     this.restartRequired = this.status.apply((s) => conditionIsTrue(s, 'RestartRequired'));
@@ -47,6 +71,40 @@ export class VirtualMachine extends AwaitedComponent<
       ready: this.ready,
       restartRequired: this.restartRequired,
     });
+  }
+}
+
+/** Stands in for a spec that could not be rendered; the component refuses its arguments first. */
+const NOT_RENDERED: kubevirtV1.VirtualMachineSpec = { template: {} };
+
+interface SpecChoice {
+  readonly spec: DeepInput<kubevirtV1.VirtualMachineSpec>;
+  readonly issues: Issue[];
+}
+
+/** The spec to send: the raw `spec`, or the typed props rendered by api/render; never both. */
+function specOf(name: string, args: VirtualMachineArgs): SpecChoice {
+  const typed = virtualMachineSpecPropsSet(args);
+  if (args.spec !== undefined) {
+    if (!typed.length) return { spec: args.spec, issues: [] };
+    const message =
+      `cannot be combined with the typed props (${typed.join(', ')}); give either spec, in ` +
+      "KubeVirt's own shape, or the typed props, as the VirtualMachine construct takes them";
+    return { spec: args.spec, issues: [{ path: 'spec', message, severity: 'error', rule: 'args' }] };
+  }
+  // Owned DataVolumes are named after the object: `<metadata.name>-<disk>`.
+  const objectName = args.name ?? name;
+  const render = (n: string): kubevirtV1.VirtualMachineSpec => renderVirtualMachineSpec(args, n);
+  try {
+    // Rendering is pure and fails, if at all, for any name: a name that is an output is
+    // rendered here once with a stand-in, so bad props still throw from the constructor.
+    const now = render(typeof objectName === 'string' ? objectName : name);
+    if (typeof objectName === 'string') return { spec: now, issues: [] };
+    return { spec: pulumi.output(objectName).apply(render), issues: [] };
+  } catch (e) {
+    // Typed props from an untyped program (plain objects where a Disk or Probe belongs).
+    const message = `cannot render the typed props: ${(e as Error).message}; build disks, probes, firmware and references with their static factories (Disk.containerDisk(...), Probe.httpGet(...)...)`;
+    return { spec: NOT_RENDERED, issues: [{ path: '', message, severity: 'error', rule: 'args' }] };
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { ApiObject, type ApiObjectProps, type JsonPatch } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { plainSorted } from './plain-json';
+import { plainSorted } from '../../api/render/plain-json';
 
 /** Produces the object's top-level body fields (today `{ spec }`). */
 export interface IBodyRenderer {

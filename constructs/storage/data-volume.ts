@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { cdiV1beta1 } from '../../api';
 import { KubeVirtObject, type ObjectMetaProps } from '../core';
 import { compact } from '../core/compact';
-import type { DataVolumeTemplate } from '../vm/data-volume-template';
+import type { DataVolumeTemplate } from '../../api/render/data-volume-template';
 
 /** What a DataVolume holds. */
 export enum DataVolumeContentType {

@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { instancetypeV1beta1 } from '../../api';
 import type { KindDefinition } from '../../api/kind';
 import { KubeVirtObject, type ObjectMetaProps } from '../core';
-import type { IInstancetype } from '../vm/instancetype-ref';
+import type { IInstancetype } from '../../api/render/instancetype-ref';
 import { renderInstancetypeSpec, type InstancetypeSettings } from './instancetype-spec';
 import { instancetypeLabelsFor, instancetypeSettingsFor, parseInstancetypeName } from './series';
 

@@ -5,7 +5,7 @@
 import { Construct } from 'constructs';
 import { INSTANCETYPE_SERIES, INSTANCETYPE_SIZES } from './series';
 import { VirtualMachineClusterInstancetype, VirtualMachineInstancetype } from './instancetype';
-import type { IInstancetype, IPreference } from '../vm/instancetype-ref';
+import type { IInstancetype, IPreference } from '../../api/render/instancetype-ref';
 import { OS_PREFERENCES, osPreference } from './os-preferences';
 import { PreferencePreset, VirtualMachineClusterPreference, VirtualMachinePreference } from './preference';
 

@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { instancetypeV1beta1 } from '../../api';
 import type { KindDefinition } from '../../api/kind';
 import { KubeVirtObject, type ObjectMetaProps } from '../core';
-import type { IPreference } from '../vm/instancetype-ref';
+import type { IPreference } from '../../api/render/instancetype-ref';
 import { mergePreferences, osPreference, type PreferenceSpec } from './os-preferences';
 
 /** Firmware a preference asks for. */

@@ -5,9 +5,10 @@
  * add their own parameters and defaults, and publish the subclass as an npm package.
  */
 import { Construct } from 'constructs';
-import { Disk } from '../vm/disk';
-import { InstancetypeRef, PreferenceRef } from '../vm/instancetype-ref';
-import { RunStrategy, VirtualMachine } from '../vm/virtual-machine';
+import { Disk } from '../../api/render/disk';
+import { InstancetypeRef, PreferenceRef } from '../../api/render/instancetype-ref';
+import { RunStrategy } from '../../api/render/vm-props';
+import { VirtualMachine } from '../vm/virtual-machine';
 import { VirtualMachinePool } from '../vm/virtual-machine-pool';
 import type { VmiTemplateOwner } from '../vm/vmi-owner';
 import { osPreference } from './os-preferences';

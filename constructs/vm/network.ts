@@ -1,98 +1,10 @@
 /**
- * Networking vocabulary of the VM constructs: how an interface is bound (InterfaceBinding),
- * where a network comes from (NetworkSource), and INetworkAttachment, which network
- * constructs (Multus NetworkAttachmentDefinitions, Kube-OVN attachments) implement so a
- * VM can attach to them by reference.
+ * Attaching a VM to a network construct by reference: INetworkAttachment, which network
+ * constructs (Multus NetworkAttachmentDefinitions, Kube-OVN attachments) implement, and the
+ * options of `attachNetwork`. The binding and source value classes live in api/render.
  */
 import type { Node } from 'constructs';
-import type { Interface, Network } from '../../api/kubevirt/v1';
-
-type BindingFields = Pick<Interface, 'bridge' | 'masquerade' | 'sriov' | 'passtBinding' | 'binding'>;
-
-/** How a guest interface connects to its network. */
-export class InterfaceBinding {
-  /** NAT behind the pod address; the usual choice for the pod network. */
-  public static masquerade(): InterfaceBinding {
-    return new InterfaceBinding('masquerade', () => ({ masquerade: {} }));
-  }
-
-  /** A Linux bridge in the pod; the guest takes over the pod or secondary network's address. */
-  public static bridge(): InterfaceBinding {
-    return new InterfaceBinding('bridge', () => ({ bridge: {} }));
-  }
-
-  /** An SR-IOV virtual function passed through to the guest (Multus SR-IOV networks). */
-  public static sriov(): InterfaceBinding {
-    return new InterfaceBinding('sriov', () => ({ sriov: {} }));
-  }
-
-  /** passt user-mode networking (`passtBinding: {}`). */
-  public static passt(): InterfaceBinding {
-    return new InterfaceBinding('passt', () => ({ passtBinding: {} }));
-  }
-
-  /**
-   * A binding plugin registered in the KubeVirt CR.
-   * @example InterfaceBinding.plugin('managedtap')
-   */
-  public static plugin(name: string): InterfaceBinding {
-    return new InterfaceBinding(`plugin:${name}`, () => ({ binding: { name } }));
-  }
-
-  private constructor(
-    /** Short name of the binding, for messages: masquerade, bridge, sriov, passt or plugin:<name>. */
-    public readonly kind: string,
-    private readonly fields: () => BindingFields,
-  ) {}
-
-  /** The binding fields of an api/ Interface (a fresh object each call). */
-  public render(): BindingFields {
-    return this.fields();
-  }
-}
-
-/** Where a VM network comes from. */
-export class NetworkSource {
-  /** The pod network of the launcher pod (at most one per VM). */
-  public static pod(): NetworkSource {
-    return new NetworkSource(undefined);
-  }
-
-  /**
-   * A Multus NetworkAttachmentDefinition by name (`name` or `namespace/name`).
-   * @example NetworkSource.multus('storage/vlan100')
-   */
-  public static multus(networkName: string, options: MultusOptions = {}): NetworkSource {
-    return new NetworkSource(networkName, options.default);
-  }
-
-  private constructor(
-    /** The Multus network name, when this is a Multus source. */
-    public readonly multusNetworkName: string | undefined,
-    private readonly multusDefault?: boolean,
-  ) {}
-
-  /** The api/ Network with the given name. */
-  public render(name: string): Network {
-    const networkName = this.multusNetworkName;
-    if (networkName === undefined) return { name, pod: {} };
-    return {
-      name,
-      multus:
-        this.multusDefault !== undefined ? { networkName, default: this.multusDefault } : { networkName },
-    };
-  }
-}
-
-/** Options of a Multus network source. */
-export interface MultusOptions {
-  /**
-   * Use this network as the pod's default network instead of the cluster network.
-   * @default - not set (a secondary network)
-   * @example { default: true }
-   */
-  readonly default?: boolean;
-}
+import type { InterfaceBinding } from '../../api/render/network';
 
 /**
  * A network a VM can attach to by reference: implemented by the network constructs
@@ -115,38 +27,6 @@ export function isNetworkAttachment(x: unknown): x is INetworkAttachment {
     typeof (x as { multusNetworkName?: unknown }).multusNetworkName === 'string' &&
     typeof (x as { node?: unknown }).node === 'object'
   );
-}
-
-/** A guest interface. */
-export interface InterfaceProps {
-  /**
-   * Interface name; a network of the same name must exist.
-   * @example 'default'
-   */
-  readonly name: string;
-  /**
-   * How the interface connects.
-   * @example InterfaceBinding.masquerade()
-   */
-  readonly binding: InterfaceBinding;
-  /**
-   * Fixed MAC address.
-   * @default - assigned by the runtime
-   * @example '02:00:00:00:00:01'
-   */
-  readonly macAddress?: string;
-  /**
-   * NIC model.
-   * @default - virtio
-   * @example 'e1000e'
-   */
-  readonly model?: string;
-  /**
-   * Boot priority (PXE boot); lower boots first.
-   * @default - not a boot device
-   * @example 3
-   */
-  readonly bootOrder?: number;
 }
 
 /** Options of `attachNetwork`. */

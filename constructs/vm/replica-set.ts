@@ -2,8 +2,8 @@
 import type { Construct } from 'constructs';
 import type { VirtualMachineInstanceReplicaSetSpec } from '../../api/kubevirt/v1';
 import { VirtualMachineInstanceReplicaSetKind } from '../../api/kubevirt/v1/replicaset';
-import { compact } from '../core/compact';
-import { renderVmiTemplate } from './template-render';
+import { compact } from '../../api/render/compact';
+import { renderVmiTemplate } from '../../api/render/template-render';
 import type { VmiOwnerProps } from './template-props';
 import { ownedDataVolumeIssues } from './virtual-machine-instance';
 import { VmiTemplateOwner } from './vmi-owner';

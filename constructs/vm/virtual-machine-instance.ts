@@ -2,7 +2,7 @@
 import type { Construct } from 'constructs';
 import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
 import { VirtualMachineInstanceKind } from '../../api/kubevirt/v1/vmi-kind';
-import { renderVmiSpec } from './template-render';
+import { renderVmiSpec } from '../../api/render/template-render';
 import type { VmiOwnerProps } from './template-props';
 import { VmiTemplateOwner } from './vmi-owner';
 

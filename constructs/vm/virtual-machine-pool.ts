@@ -4,10 +4,10 @@ import { checkVmSpec } from '../../api/kubevirt/v1/rules';
 import type { VirtualMachinePoolSpec } from '../../api/pool/v1beta1';
 import { VirtualMachinePoolKind } from '../../api/pool/v1beta1/kinds';
 import type { Issue } from '../../api/validation/issue';
-import { compact, nonEmptyMap } from '../core/compact';
+import { compact, nonEmptyMap } from '../../api/render/compact';
+import type { VirtualMachineSpecProps } from '../../api/render/vm-props';
+import { renderVmSpec, vmStateFromProps, type VmState } from '../../api/render/vm-render';
 import type { ObjectMetaProps } from '../core/kubevirt-object';
-import { RunStrategy, type VirtualMachineSpecProps } from './virtual-machine';
-import { renderVmSpec, type VmState } from './vm-render';
 import { VmiTemplateOwner } from './vmi-owner';
 
 /** Label the default selector of a pool matches (as in KubeVirt's examples). */
@@ -87,12 +87,7 @@ export class VirtualMachinePool extends VmiTemplateOwner {
     for (const [k, v] of Object.entries(this.selector)) this.addTemplateLabel(k, v);
     this.instancetypeName = props.instancetype?.name;
     this.preferenceName = props.preference?.name;
-    this.vm = {
-      runStrategy: props.runStrategy ?? RunStrategy.ALWAYS,
-      instancetype: props.instancetype,
-      preference: props.preference,
-      template: this.template,
-    };
+    this.vm = vmStateFromProps(props, this.template);
   }
 
   public get vmiSpecPath(): string {

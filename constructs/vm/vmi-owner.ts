@@ -8,17 +8,12 @@ import type { KindDefinition } from '../../api/kind';
 import type { Toleration } from '../../api/k8s/scheduling';
 import { AppValidation } from '../core/app-validation';
 import { KubeVirtObject, type ObjectMetaProps } from '../core/kubevirt-object';
-import type { Disk, DiskProps } from './disk';
-import {
-  InterfaceBinding,
-  NetworkSource,
-  type AttachNetworkOptions,
-  type INetworkAttachment,
-  type InterfaceProps,
-} from './network';
+import type { Disk, DiskProps } from '../../api/render/disk';
+import { InterfaceBinding, NetworkSource, type InterfaceProps } from '../../api/render/network';
+import { stateFromProps, type VmiTemplateState } from '../../api/render/template-render';
+import type { VmiTemplateProps } from '../../api/render/template-props';
 import { multusNamespaceCheck } from './multus-namespace-check';
-import { stateFromProps, type VmiTemplateState } from './template-render';
-import type { VmiTemplateProps } from './template-props';
+import type { AttachNetworkOptions, INetworkAttachment } from './network';
 
 const OWNER_SYMBOL = Symbol.for('virtkit.VmiTemplateOwner');
 

@@ -3,7 +3,7 @@
  * writes the await annotations from the kind's readiness and exposes the status.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import type { KindDefinition } from '../../api';
+import type { Issue, KindDefinition } from '../../api';
 import { ObjectComponent } from './object-component';
 import type { AwaitArgs, DeepInput, ObjectArgs } from './inputs';
 import type { Readiness } from './readiness';
@@ -31,6 +31,7 @@ export abstract class AwaitedComponent<Spec, Status> extends ObjectComponent<{ s
     name: string,
     args: AwaitedArgs<Spec>,
     opts?: pulumi.ComponentResourceOptions,
+    argumentIssues: readonly Issue[] = [],
   ) {
     super(
       kind.typeName,
@@ -44,6 +45,7 @@ export abstract class AwaitedComponent<Spec, Status> extends ObjectComponent<{ s
           options: args.await,
           defaultTimeoutSeconds: kind.defaultTimeoutSeconds,
         },
+        argumentIssues,
       },
       opts,
     );

@@ -48,13 +48,14 @@ export abstract class VirtkitComponent extends pulumi.ComponentResource {
     return new pulumi.ResourceError(formatIssues(this.subject, issues), this);
   }
 
-  /** Throw a ResourceError unless the await options are usable. */
-  protected checkAwait(options: AwaitOptions | undefined): void {
-    const problems = checkAwaitOptions(options ?? {});
-    if (problems.length)
-      throw this.invalidInput(
-        problems.map(([path, message]) => ({ path, message, severity: 'error', rule: 'await' })),
-      );
+  /** The problems with the await options, as issues (none when they are usable). */
+  protected awaitIssues(options: AwaitOptions | undefined): Issue[] {
+    return checkAwaitOptions(options ?? {}).map(([path, message]) => ({
+      path,
+      message,
+      severity: 'error',
+      rule: 'await',
+    }));
   }
 
   /**

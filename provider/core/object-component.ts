@@ -5,7 +5,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
-import { apiVersionOf, type KindDefinition } from '../../api';
+import { apiVersionOf, type Issue, type KindDefinition } from '../../api';
 import { VirtkitComponent } from './component';
 import type { DeepInput, ObjectArgs } from './inputs';
 import { awaitAnnotations, type AwaitOptions, type Readiness } from './readiness';
@@ -38,6 +38,12 @@ export interface ObjectSpec<F extends object> {
   readonly fields: DeepInput<F>;
   /** How `pulumi up` waits for the object; leave out for kinds with no ready state. */
   readonly await?: ObjectAwait<F>;
+  /**
+   * Problems the subclass found in its arguments before it could hand over the fields (for
+   * example two ways of giving the spec at once); reported with the component's other
+   * argument problems as one ResourceError.
+   */
+  readonly argumentIssues?: readonly Issue[];
 }
 
 /** A kind's readiness, the caller's options, and the kind's default timeout. */
@@ -92,16 +98,16 @@ export abstract class ObjectComponent<F extends object> extends VirtkitComponent
   ) {
     super(typeName, name, opts);
     const { def, object } = spec;
-    this.checkAwait(spec.await?.options);
+    // Problems with the arguments themselves, gathered into one report before anything renders.
+    const argumentIssues = [...this.awaitIssues(spec.await?.options), ...(spec.argumentIssues ?? [])];
     if (def.scope === 'Cluster' && object.namespace !== undefined)
-      throw this.invalidInput([
-        {
-          path: 'namespace',
-          message: `${def.kind} is cluster-scoped and has no namespace; remove namespace`,
-          severity: 'error',
-          rule: 'scope',
-        },
-      ]);
+      argumentIssues.push({
+        path: 'namespace',
+        message: `${def.kind} is cluster-scoped and has no namespace; remove namespace`,
+        severity: 'error',
+        rule: 'scope',
+      });
+    if (argumentIssues.length) throw this.invalidInput(argumentIssues);
     const inputs = {
       meta: {
         name: object.name,

@@ -1,6 +1,6 @@
 /** Firmware of the guest: BIOS or EFI (with or without Secure Boot). */
-import type { Firmware as FirmwareSpec } from '../../api/kubevirt/v1';
-import { compact } from '../core/compact';
+import type { Firmware as FirmwareSpec } from '../kubevirt/v1';
+import { compact } from './compact';
 
 /** Options of BIOS firmware. */
 export interface BiosOptions {

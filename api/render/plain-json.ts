@@ -1,8 +1,9 @@
 /**
- * The fast path of synth: cdk8s's toJson resolves tokens and sorts keys; when a body is
- * plain data (no Lazy or other class instances anywhere) sorting and dropping
- * null/undefined gives the same output at a fraction of the cost. Returns undefined when
- * a non-plain value is found, so the caller falls back to cdk8s's own resolution.
+ * The canonical form of rendered data: keys sorted, null and undefined dropped, which is
+ * what cdk8s's toJson writes. The constructs' synth uses it as its fast path (same output
+ * as cdk8s's token resolution at a fraction of the cost); the Pulumi component uses it so
+ * both front ends send byte-identical specs. Returns undefined when a non-plain value
+ * (a token, a class instance) is found, so a caller can fall back to its own resolution.
  */
 const NOT_PLAIN = Symbol('not-plain');
 

@@ -2,8 +2,8 @@
  * Disks: a typed volume source (Disk, with static factories) and how the guest sees it
  * (DiskProps: device type, bus, boot order, read-only).
  */
-import type { Volume, DataVolumeTemplateSpec } from '../../api/kubevirt/v1';
-import { compact } from '../core/compact';
+import type { Volume, DataVolumeTemplateSpec } from '../kubevirt/v1';
+import { compact } from './compact';
 import type { DataVolumeTemplate } from './data-volume-template';
 
 /** Bus a disk sits on in the guest. */

@@ -3,7 +3,7 @@
  * namespaced) or by construct (anything with a name and a kind, such as the template
  * library's instancetype and preference constructs).
  */
-import type { InstancetypeMatcher, PreferenceMatcher } from '../../api/kubevirt/v1';
+import type { InstancetypeMatcher, PreferenceMatcher } from '../kubevirt/v1';
 
 /** An instance type construct (namespaced or cluster-wide). */
 export interface IInstancetype {

@@ -3,7 +3,7 @@
  * VirtualMachineInstance, VirtualMachineInstanceReplicaSet and VirtualMachinePool.
  * Pure: plain state in, api/ types out. Nothing the user did not set is written.
  */
-import type { Toleration, Affinity } from '../../api/k8s/scheduling';
+import type { Toleration, Affinity } from '../k8s/scheduling';
 import type {
   DataVolumeTemplateSpec,
   Disk as DiskSpec,
@@ -14,8 +14,8 @@ import type {
   Volume,
   VirtualMachineInstanceSpec,
   VirtualMachineInstanceTemplateSpec,
-} from '../../api/kubevirt/v1';
-import { compact, dropUndefined, nonEmpty, nonEmptyMap } from '../core/compact';
+} from '../kubevirt/v1';
+import { compact, dropUndefined, nonEmpty, nonEmptyMap } from './compact';
 import type { Disk, DiskProps } from './disk';
 import type { Firmware } from './firmware';
 import type { InterfaceProps, NetworkSource } from './network';

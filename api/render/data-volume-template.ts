@@ -2,9 +2,9 @@
  * DataVolume templates: storage a VirtualMachine (or each member of a pool) owns, filled
  * by CDI from an http(s) URL, a container registry, a clone of a PVC, a DataSource, or left blank.
  */
-import type { DataVolumeSpec } from '../../api/cdi/v1beta1';
-import type { DataVolumeTemplateSpec } from '../../api/kubevirt/v1';
-import { compact } from '../core/compact';
+import type { DataVolumeSpec } from '../cdi/v1beta1';
+import type { DataVolumeTemplateSpec } from '../kubevirt/v1';
+import { compact } from './compact';
 
 /** Storage settings of a DataVolume template. */
 export interface DataVolumeStorageOptions {

@@ -1,6 +1,6 @@
 /** Liveness and readiness probes of the guest. */
-import type { Probe as ProbeSpec } from '../../api/kubevirt/v1';
-import { compact } from '../core/compact';
+import type { Probe as ProbeSpec } from '../kubevirt/v1';
+import { compact } from './compact';
 
 /** Timing of a probe. */
 export interface ProbeOptions {
