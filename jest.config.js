@@ -3,7 +3,20 @@
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }];
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': tsJest },
+  // @kubernetes/client-node and the few dependencies of it that ship only ES modules are
+  // compiled to CommonJS like our own sources.
+  transform: {
+    '^.+\\.ts$': tsJest,
+    '^.+\\.js$': [
+      'ts-jest',
+      {
+        isolatedModules: true,
+        diagnostics: false,
+        tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' },
+      },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/examples/.*/dist/'],
 };
@@ -14,7 +27,7 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: [
-        '<rootDir>/{api,common,constructs,provider,controller,handler,launcher,cli,examples}/**/*.test.ts',
+        '<rootDir>/{api,common,kube,constructs,provider,controller,handler,launcher,cli,examples}/**/*.test.ts',
       ],
     },
     {
@@ -26,22 +39,6 @@ module.exports = {
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
       // Start-ups of real components take a while on 2 cores (testTimeout is not a project option).
       setupFilesAfterEnv: ['<rootDir>/test/integration/support/timeout.ts'],
-      // @kubernetes/client-node and the few dependencies of it that ship only ES modules are
-      // compiled to CommonJS like our own sources.
-      transform: {
-        ...common.transform,
-        '^.+\\.js$': [
-          'ts-jest',
-          {
-            isolatedModules: true,
-            diagnostics: false,
-            tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' },
-          },
-        ],
-      },
-      transformIgnorePatterns: [
-        '/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)',
-      ],
     },
     {
       ...common,

@@ -18,8 +18,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Watch } from '@kubernetes/client-node';
-import { KubeEndpoint, type Json } from '../common/kube-rest';
+import { KubeClient, PODS, VIRTUAL_MACHINE_INSTANCES as VMIS, type Json } from '../kube';
 import { ensureGuestImage, type GuestImage } from '../test/fixtures/guest/build';
 import { guestVm, namespace } from '../test/e2e/runtime-support/manifests';
 import { Runtime, type Obj } from '../test/e2e/runtime-support/runtime';
@@ -41,7 +40,6 @@ const CPU_REQUEST = '10m';
 const KUBEVIRT = { p50: [16, 18], p95: [27, 30] } as const;
 const GOAL = { p50: 1.5, p95: 3 } as const;
 const TIMEOUT_MS = Number(process.env.VIRTKIT_DENSITY_TIMEOUT_S ?? 900) * 1000;
-const VMI_PATH = `/apis/kubevirt.io/v1/namespaces/${NS}/virtualmachineinstances`;
 
 // ---- pure helpers -------------------------------------------------------------------------
 
@@ -200,7 +198,7 @@ interface Observed {
 }
 
 async function createAll(
-  api: KubeEndpoint,
+  api: KubeClient,
   image: GuestImage,
   n: number,
   seen: Map<string, Observed>,
@@ -215,7 +213,7 @@ async function createAll(
     seen.set(name, o);
     o.sentAt = Date.now();
     pending.push(
-      api.request('POST', VMI_PATH, densityVmi(image, name)).then(
+      api.create(VMIS, NS, densityVmi(image, name)).then(
         () => void (o.createdAt = Date.now()),
         (e: unknown) => void (o.createError = (e as Error).message),
       ),
@@ -225,7 +223,7 @@ async function createAll(
 }
 
 /** Records, to the millisecond, when each VMI was first seen Running (or Failed). */
-async function watchPhases(api: KubeEndpoint, seen: Map<string, Observed>): Promise<AbortController> {
+async function watchPhases(api: KubeClient, seen: Map<string, Observed>): Promise<AbortController> {
   const onEvent = (_type: string, obj: Obj): void => {
     const name = obj.metadata?.name;
     if (!name) return;
@@ -235,9 +233,16 @@ async function watchPhases(api: KubeEndpoint, seen: Map<string, Observed>): Prom
     if (phase === 'Running' && o.runningSeenAt === undefined) o.runningSeenAt = Date.now();
     if (phase === 'Failed' && o.failedSeenAt === undefined) o.failedSeenAt = Date.now();
   };
-  return new Watch(api.kubeConfig).watch(VMI_PATH, {}, onEvent, (err: unknown) => {
-    if (err) process.stderr.write(`density: VMI watch ended: ${String(err)}\n`);
-  });
+  const handle = await api.listWatch<Obj>(VMIS, undefined, NS).watch(
+    '',
+    (_type, obj) => onEvent(_type, obj as Obj),
+    (err: unknown) => {
+      if (err) process.stderr.write(`density: VMI watch ended: ${String(err)}\n`);
+    },
+  );
+  const abort = new AbortController();
+  abort.signal.addEventListener('abort', () => handle.abort());
+  return abort;
 }
 
 /**
@@ -246,12 +251,12 @@ async function watchPhases(api: KubeEndpoint, seen: Map<string, Observed>): Prom
  */
 async function baseline(
   rt: Runtime,
-  api: KubeEndpoint,
+  api: KubeClient,
   image: GuestImage,
 ): Promise<{ stampsS?: number; observedS: number }> {
   const name = 'density-baseline';
   const sentAt = Date.now();
-  await api.request('POST', VMI_PATH, densityVmi(image, name));
+  await api.create(VMIS, NS, densityVmi(image, name));
   const vmi = await rt.waitFor(
     'the baseline VMI Running',
     () => {
@@ -261,7 +266,7 @@ async function baseline(
     300_000,
   );
   const observedS = (Date.now() - sentAt) / 1000;
-  await api.request('DELETE', `${VMI_PATH}/${name}`);
+  await api.delete(VMIS, NS, name);
   await rt.waitFor(
     'the baseline VMI and its QEMU gone',
     () => !rt.get('vmi', NS, name) && rt.liveQemus().length === 0,
@@ -270,22 +275,22 @@ async function baseline(
   return { stampsS: creationToRunning(vmi), observedS: +observedS.toFixed(3) };
 }
 
-async function listVmis(api: KubeEndpoint): Promise<Obj[]> {
-  return ((await api.request('GET', VMI_PATH)).body as { items: Obj[] }).items;
+async function listVmis(api: KubeClient): Promise<Obj[]> {
+  return (await api.list<Obj>(VMIS, NS)).items;
 }
 
 /** Deletes the VMIs and waits until their pods and QEMUs are gone. */
-async function cleanUp(rt: Runtime, api: KubeEndpoint): Promise<string> {
+async function cleanUp(rt: Runtime, api: KubeClient): Promise<string> {
   try {
-    await api.request('DELETE', VMI_PATH);
+    await api.deleteCollection(VMIS, NS);
   } catch (e) {
     return `deleting the VMIs failed: ${(e as Error).message}`;
   }
   const until = Date.now() + 240_000;
   for (;;) {
     const vmis = await listVmis(api).catch(() => []);
-    const pods = await api.request('GET', `/api/v1/namespaces/${NS}/pods`).then(
-      (r) => (r.body as { items: unknown[] }).items.length,
+    const pods = await api.list(PODS, NS).then(
+      (r) => r.items.length,
       () => -1,
     );
     const qemus = rt.liveQemus().length;
@@ -334,7 +339,7 @@ async function main(): Promise<void> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });
-  let api: KubeEndpoint | undefined;
+  let api: KubeClient | undefined;
   let watch: AbortController | undefined;
   let cleanup = 'not reached';
   const seen = new Map<string, Observed>();
@@ -364,7 +369,7 @@ async function main(): Promise<void> {
     rt.startHandler();
     await rt.nodeReady();
     rt.apply(namespace(NS));
-    api = await KubeEndpoint.fromKubeconfig(rt.kubeconfig);
+    api = KubeClient.connect({ kubeconfig: rt.kubeconfig });
     watch = await watchPhases(api, seen);
     const single = await baseline(rt, api, image);
     process.stdout.write(

@@ -5,24 +5,35 @@
  */
 import * as os from 'os';
 import type { VirtualMachine, VirtualMachineInstance } from '../api/kubevirt/v1';
-import { byNamespace } from './runtime/cache';
-import { errorMessage } from './runtime/errors';
-import { EventRecorder } from './runtime/events';
-import { Informer } from './runtime/informer';
-import { KubeClient } from './runtime/kube-client';
-import { objectKey } from './runtime/keys';
-import { LeaderElector } from './runtime/leader-election';
-import { ControllerMetrics, type PhaseCountRow } from './runtime/metrics';
-import { PODS, VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from './runtime/resources';
-import { WorkQueue, DEFAULT_RATE_LIMIT } from './runtime/workqueue';
+import { keyFields, silentLogger, type Logger } from '../common/log';
+import {
+  byNamespace,
+  errorMessage,
+  EventRecorder,
+  Informer,
+  KubeClient,
+  objectKey,
+  LeaderElector,
+  PODS,
+  VIRTUAL_MACHINE_INSTANCES,
+  VIRTUAL_MACHINES,
+  WorkQueue,
+  DEFAULT_RATE_LIMIT,
+  type ConnectOptions,
+} from '../kube';
+import { ControllerMetrics, type PhaseCountRow } from './metrics';
 import { VmReconciler, type ReconcileResult } from './vm/reconciler';
 import { controllerUid } from './vm/vmi-from-vm';
 import { CREATED_BY_LABEL, LAUNCHER_LABEL, LAUNCHER_LABEL_VALUE } from './vmi/launcher-pod';
 import type { LauncherPod } from './vmi/phase';
 import { CREATED_BY_INDEX, VmiReconciler } from './vmi/reconciler';
 
+/** The field manager of every write the controller makes. */
+export const CONTROLLER_FIELD_MANAGER = 'virtkit-controller';
+
 export interface ControllerOptions {
-  readonly kubeconfig: string;
+  /** Which cluster and identity (kubeconfig, context), resolved as kubectl does. @default kubectl's resolution */
+  readonly connection?: ConnectOptions;
   /** Serve metrics on this port (0 = any free port); undefined = no metrics server. */
   readonly metricsPort?: number;
   readonly metricsHost?: string;
@@ -34,7 +45,8 @@ export interface ControllerOptions {
   readonly namespace?: string;
   readonly workers?: number;
   readonly launcherImage?: string;
-  readonly log?: (message: string) => void;
+  /** @default a logger that drops everything */
+  readonly log?: Logger;
   /** Called when leadership is lost after it was held (the CLI exits, as controller-runtime does). */
   readonly onLostLeadership?: () => void;
 }
@@ -57,14 +69,16 @@ export class ControllerManager {
   private leading = false;
   private metricsServer: { port: number; close(): Promise<void> } | undefined;
   private stopped = false;
+  private readonly log: Logger;
 
   private constructor(
     readonly client: KubeClient,
     private readonly options: ControllerOptions,
   ) {
-    const log = (m: string): void => (options.log ?? ((x) => console.error(`[virtkit-controller] ${x}`)))(m);
+    const log = options.log ?? silentLogger();
+    this.log = log;
     const ns = options.namespace;
-    const watchOpts = { onError: log };
+    const watchOpts = { onError: (m: string) => log.warn(m) };
     this.vms = new Informer(
       client.listWatch<VirtualMachine>(VIRTUAL_MACHINES, undefined, ns),
       { namespace: byNamespace },
@@ -91,7 +105,12 @@ export class ControllerManager {
       isLeader: () => this.leading,
       isReady: () => this.ready,
     });
-    const recorder = new EventRecorder(client, log, options.identity ?? os.hostname());
+    const recorder = new EventRecorder(
+      client,
+      log,
+      CONTROLLER_FIELD_MANAGER,
+      options.identity ?? os.hostname(),
+    );
     const vmQueue = new WorkQueue(
       'virt-controller-vm',
       DEFAULT_RATE_LIMIT,
@@ -161,7 +180,12 @@ export class ControllerManager {
   }
 
   static async create(options: ControllerOptions): Promise<ControllerManager> {
-    return new ControllerManager(await KubeClient.fromKubeconfig(options.kubeconfig), options);
+    const client = KubeClient.connect({ ...options.connection, fieldManager: CONTROLLER_FIELD_MANAGER });
+    options.log?.info(
+      { server: client.config.server, user: client.config.user, context: client.config.context },
+      `connecting as ${client.config.source}`,
+    );
+    return new ControllerManager(client, options);
   }
 
   get ready(): boolean {
@@ -220,7 +244,7 @@ export class ControllerManager {
   }
 
   private async work(w: Worker): Promise<void> {
-    const log = this.options.log ?? ((x: string) => console.error(`[virtkit-controller] ${x}`));
+    const kind = w.queue.name === 'virt-controller-vm' ? 'VirtualMachine' : 'VirtualMachineInstance';
     for (;;) {
       const key = await w.queue.get();
       if (key === undefined) return;
@@ -229,8 +253,9 @@ export class ControllerManager {
         w.queue.forget(key);
         if (r.requeueAfterMs) w.queue.addAfter(key, r.requeueAfterMs);
       } catch (err) {
-        log(
-          `${w.queue.name}: reconciling ${key} failed (retry ${w.queue.numRequeues(key) + 1}): ${errorMessage(err)}`,
+        this.log.error(
+          { ...keyFields(kind, key), queue: w.queue.name, retry: w.queue.numRequeues(key) + 1 },
+          `reconcile failed: ${errorMessage(err)}`,
         );
         w.queue.addRateLimited(key);
       } finally {

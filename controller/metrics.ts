@@ -7,7 +7,7 @@
  */
 import * as http from 'http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { QueueHooks } from './workqueue';
+import type { QueueHooks } from '../kube';
 
 /** Phase-transition buckets in seconds: sub-second starts up to an hour. */
 export const PHASE_TRANSITION_BUCKETS = [

@@ -5,22 +5,28 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import { errorMessage, KubeClient } from './kube';
+import { silentLogger, type Logger } from '../common/log';
 import { gatherHostFacts } from './node/host-facts';
 import { NodeRegistrar } from './node/registrar';
 import { defaultLauncherCommand, type LauncherCommand } from './pods/launcher-process';
 import { PodRuntime } from './pods/runtime';
 import { VmiSync } from './vmi/sync';
+import { errorMessage, KubeClient, type ConnectOptions } from '../kube';
+
+/** The field manager of every write the handler makes. */
+export const HANDLER_FIELD_MANAGER = 'virtkit-handler';
 
 export interface HandlerOptions {
-  readonly kubeconfig: string;
-  /** Node name; the host name when left out. */
+  /** Which cluster and identity (kubeconfig, context), resolved as kubectl does. @default kubectl's resolution */
+  readonly connection?: ConnectOptions;
+  /** Node name. @default $NODE_NAME (a DaemonSet sets it from spec.nodeName), else the host name */
   readonly nodeName?: string;
   /** Pod directories, launcher work dirs and pid files. @default /var/lib/virtkit */
   readonly stateDir?: string;
   readonly launcherCommand?: LauncherCommand;
   readonly version?: string;
-  readonly log?: (line: string) => void;
+  /** @default a logger that drops everything */
+  readonly log?: Logger;
 }
 
 export const DEFAULT_STATE_DIR = '/var/lib/virtkit';
@@ -33,15 +39,19 @@ export class Handler {
   constructor(private readonly o: HandlerOptions) {}
 
   async start(): Promise<void> {
-    const log =
-      this.o.log ?? ((l: string) => process.stderr.write(`${new Date().toISOString()} handler: ${l}\n`));
-    const nodeName = this.o.nodeName ?? os.hostname().toLowerCase();
+    const log = this.o.log ?? silentLogger();
+    const nodeName = this.o.nodeName || process.env.NODE_NAME || os.hostname().toLowerCase();
     const stateDir = this.o.stateDir ?? DEFAULT_STATE_DIR;
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const client = await KubeClient.fromKubeconfig(this.o.kubeconfig);
+    const client = KubeClient.connect({ ...this.o.connection, fieldManager: HANDLER_FIELD_MANAGER });
+    log.info(
+      { server: client.config.server, user: client.config.user },
+      `connecting as ${client.config.source}`,
+    );
     const facts = await gatherHostFacts(nodeName, this.o.version ?? 'dev');
-    log(
-      `node ${nodeName}: ${facts.cpus} CPUs, ${Math.round(facts.memoryBytes / 2 ** 20)} MiB, address ${facts.ip}, ${facts.kvm ? 'KVM' : `no KVM (${facts.kvmReason})`}; state in ${stateDir}`,
+    log.info(
+      { kind: 'Node', name: nodeName },
+      `${facts.cpus} CPUs, ${Math.round(facts.memoryBytes / 2 ** 20)} MiB, address ${facts.ip}, ${facts.kvm ? 'KVM' : `no KVM (${facts.kvmReason})`}; state in ${stateDir}`,
     );
     this.registrar = new NodeRegistrar(client, facts, log);
     await this.registrar.register();
@@ -59,7 +69,7 @@ export class Handler {
     this.vmis = vmis;
     await this.runtime.start();
     await vmis.start();
-    log(`node ${nodeName}: ready`);
+    log.info({ kind: 'Node', name: nodeName }, 'ready');
   }
 
   async stop(): Promise<void> {

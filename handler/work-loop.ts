@@ -2,7 +2,7 @@
  * One worker of a keyed work queue: take a key, reconcile it, requeue it after the delay the
  * reconcile asks for, or with back-off when it throws. Ends when the queue shuts down.
  */
-import type { WorkQueue } from '../controller/runtime/workqueue';
+import type { WorkQueue } from '../kube';
 
 export async function runWorker(
   queue: WorkQueue,

@@ -1,9 +1,25 @@
-/** Typed failures of API calls, naming the request, the object and what the server said. */
+/**
+ * Typed failures of Kubernetes API calls, naming the request, the object and what the server
+ * said. Dependency-free, so pure code and unit tests can use it without loading the client.
+ */
 
 /** A non-2xx answer (or a transport failure, status 0) from the Kubernetes API server. */
-import { KubeApiError } from '../../common/kube-error';
-
-export { KubeApiError };
+export class KubeApiError extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    /** HTTP status; 0 when the request never got an answer. */
+    readonly status: number,
+    /** The Status reason (NotFound, AlreadyExists, Conflict, Expired, Unauthorized, Forbidden...). */
+    readonly reason: string,
+    readonly serverMessage: string,
+    /** The whole message; by default the request, the status and the server's words. */
+    message = `${method} ${path}: HTTP ${status} ${reason}: ${serverMessage}`,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
 
 export function isNotFound(err: unknown): boolean {
   return err instanceof KubeApiError && err.status === 404;
@@ -23,6 +39,11 @@ export function isGone(err: unknown): boolean {
   return (
     err instanceof KubeApiError && (err.status === 410 || err.reason === 'Expired' || err.reason === 'Gone')
   );
+}
+
+/** The credentials were refused (401) or lack a permission (403): retrying cannot help. */
+export function isAuthFailure(err: unknown): boolean {
+  return err instanceof KubeApiError && (err.status === 401 || err.status === 403);
 }
 
 export function errorMessage(err: unknown): string {

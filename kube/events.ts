@@ -4,7 +4,8 @@
  * a reconcile: a rejected Event is logged and dropped.
  */
 import { randomBytes } from 'crypto';
-import type { KubeClient } from './kube-client';
+import type { Logger } from '../common/log';
+import type { KubeClient } from './client';
 import { EVENTS } from './resources';
 
 export interface EventTarget {
@@ -20,12 +21,12 @@ export interface EventSpec {
   readonly message: string;
 }
 
-export const COMPONENT = 'virtkit-controller';
-
 export class EventRecorder {
   constructor(
     private readonly client: KubeClient,
-    private readonly log: (m: string) => void,
+    private readonly log: Logger,
+    /** The reporting component, as `kubectl get events` shows it (virtkit-controller, virtkit-handler). */
+    private readonly component: string,
     private readonly host = 'virtkit',
   ) {}
 
@@ -48,8 +49,8 @@ export class EventRecorder {
       reason: ev.reason,
       message: ev.message,
       type: ev.type,
-      source: { component: COMPONENT, host: this.host },
-      reportingComponent: COMPONENT,
+      source: { component: this.component, host: this.host },
+      reportingComponent: this.component,
       reportingInstance: this.host,
       firstTimestamp: now,
       lastTimestamp: now,
@@ -58,7 +59,10 @@ export class EventRecorder {
     try {
       await this.client.create(EVENTS, ns, body);
     } catch (err) {
-      this.log(`event ${ev.reason} for ${target.kind}/${ns}/${name} not recorded: ${(err as Error).message}`);
+      this.log.warn(
+        { kind: target.kind, namespace: ns, name, uid: target.metadata?.uid, reason: ev.reason },
+        `event not recorded: ${(err as Error).message}`,
+      );
     }
   }
 }

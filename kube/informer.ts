@@ -3,7 +3,7 @@
  * (initial, or after 410 Gone) is diffed against the cache, so objects deleted while the watch
  * was down are reported as deletions and changed ones as updates.
  */
-import { IndexedCache, type IndexFunc } from './cache';
+import { IndexedCache, type IndexFunc } from './indexed-cache';
 import { objectKey, type KeyedObject } from './keys';
 import { Watcher, type ListWatchTransport, type WatcherOptions, type WatchSink } from './watcher';
 

@@ -6,7 +6,8 @@
  * Every write carries the resourceVersion read, so two candidates can never both win.
  */
 import { isConflict, isNotFound, errorMessage } from './errors';
-import type { KubeClient } from './kube-client';
+import type { Logger } from '../common/log';
+import type { KubeClient } from './client';
 import { LEASES } from './resources';
 
 export interface LeaderElectionConfig {
@@ -16,7 +17,7 @@ export interface LeaderElectionConfig {
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
-  readonly log?: (m: string) => void;
+  readonly log?: Logger;
 }
 
 export const LEASE_DURATION_MS = 15_000;
@@ -74,7 +75,7 @@ export class LeaderElector {
   }
 
   private log(m: string): void {
-    this.config.log?.(`leader election ${this.config.namespace}/${this.config.name}: ${m}`);
+    this.config.log?.info({ lease: `${this.config.namespace}/${this.config.name}` }, `leader election: ${m}`);
   }
 
   /**
@@ -174,11 +175,7 @@ export class LeaderElector {
       },
     };
     try {
-      const written = await this.client.request<Lease>(
-        'PUT',
-        `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`,
-        next,
-      );
+      const written = await this.client.replace<Lease>(LEASES, namespace, name, next);
       this.observedRecord = `${written.spec?.holderIdentity ?? ''}|${written.spec?.renewTime ?? ''}|${written.spec?.acquireTime ?? ''}`;
       this.observedAt = Date.now();
       return true;
@@ -194,20 +191,16 @@ export class LeaderElector {
       const lease = await this.client.get<Lease>(LEASES, namespace, name);
       if (lease.spec?.holderIdentity !== identity) return;
       const now = microTime(new Date());
-      await this.client.request(
-        'PUT',
-        `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`,
-        {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: '',
-            leaseDurationSeconds: 1,
-            renewTime: now,
-            acquireTime: now,
-          },
+      await this.client.replace(LEASES, namespace, name, {
+        ...lease,
+        spec: {
+          ...lease.spec,
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          renewTime: now,
+          acquireTime: now,
         },
-      );
+      });
       this.log(`${identity} released the lease`);
     } catch (err) {
       this.log(`releasing the lease failed (it expires by itself): ${errorMessage(err)}`);

@@ -1,4 +1,7 @@
-/** The API resources the controller reads and writes, and their REST paths. Pure. */
+/**
+ * The API resources virtkit reads and writes, and their REST paths: the only place paths are
+ * built (kube/client.ts sends them). Pure.
+ */
 
 export interface ResourceType {
   readonly apiVersion: string;
@@ -34,14 +37,39 @@ export const DATA_VOLUMES: ResourceType = {
   namespaced: true,
 };
 
-function groupPath(apiVersion: string): string {
+function core(kind: string, plural: string, namespaced: boolean): ResourceType {
+  return { apiVersion: 'v1', kind, plural, namespaced };
+}
+
+export const NODES = core('Node', 'nodes', false);
+export const NAMESPACES = core('Namespace', 'namespaces', false);
+export const PVCS = core('PersistentVolumeClaim', 'persistentvolumeclaims', true);
+export const PVS = core('PersistentVolume', 'persistentvolumes', false);
+export const SECRETS = core('Secret', 'secrets', true);
+export const CONFIG_MAPS = core('ConfigMap', 'configmaps', true);
+export const SERVICE_ACCOUNTS = core('ServiceAccount', 'serviceaccounts', true);
+export const CUSTOM_RESOURCE_DEFINITIONS: ResourceType = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  plural: 'customresourcedefinitions',
+  namespaced: false,
+};
+
+/** "virtualmachines.kubevirt.io", "pods": the resource as RBAC rules and kubectl name it. */
+export function describeResource(rt: ResourceType): string {
+  const group = rt.apiVersion.includes('/') ? rt.apiVersion.slice(0, rt.apiVersion.indexOf('/')) : '';
+  return group ? `${rt.plural}.${group}` : rt.plural;
+}
+
+/** The discovery document of one group version: /api/v1 or /apis/<group>/<version>. */
+export function groupVersionPath(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
 }
 
 /** Collection path: all namespaces when `namespace` is undefined. */
 export function collectionPath(rt: ResourceType, namespace?: string): string {
   const ns = rt.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `${groupPath(rt.apiVersion)}${ns}/${rt.plural}`;
+  return `${groupVersionPath(rt.apiVersion)}${ns}/${rt.plural}`;
 }
 
 export function objectPath(

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { createLogger, type Logger } from '../common/log';
 import { ControlServer } from './api/server';
 import { readVmiManifest } from './manifest';
 import type { PlannableVmi } from './plan/build';
@@ -30,7 +31,10 @@ export interface LauncherOptions {
   readonly waitForSync?: boolean;
   /** Persistent state (EFI NVRAM); workDir when left out. */
   readonly stateDir?: string;
-  readonly log?: (line: string) => void;
+  /** @default JSON lines (or readable ones on a terminal) on stderr, component virtkit-launcher */
+  readonly log?: Logger;
+  /** --log-level, when no logger is given. */
+  readonly logLevel?: string;
 }
 
 function graceOf(vmi: PlannableVmi): number {
@@ -40,7 +44,7 @@ function graceOf(vmi: PlannableVmi): number {
 
 /** Runs until the guest is gone; resolves with the process exit code. */
 export async function runLauncher(options: LauncherOptions): Promise<number> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let log = options.log ?? createLogger({ component: 'virtkit-launcher', level: options.logLevel });
   // The handler hands over an admitted VMI: no second schema validation (memory).
   const vmi = readVmiManifest(options.vmiFile, false);
   const resources = options.resourcesFile
@@ -51,6 +55,12 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
   const name = vmi.metadata?.name ?? 'vmi';
   const namespace = vmi.metadata?.namespace ?? 'default';
   const grace = graceOf(vmi);
+  log = log.child({
+    kind: 'VirtualMachineInstance',
+    namespace,
+    name,
+    ...(vmi.metadata?.uid ? { uid: vmi.metadata.uid } : {}),
+  });
   let started: Promise<void> | undefined;
   const start = (): Promise<void> => (started ??= domain.start().then(() => undefined));
 
@@ -66,8 +76,9 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
   });
   await server.listen();
   const status0 = await domain.status();
-  log(
-    `launcher: ${status0.namespace}/${status0.name}: accelerator ${status0.accelerator}${status0.softwareEmulation ? ` (software emulation: ${status0.acceleratorReason})` : ''}`,
+  log.info(
+    { accelerator: status0.accelerator, softwareEmulation: status0.softwareEmulation },
+    `accelerator ${status0.accelerator}${status0.softwareEmulation ? ` (software emulation: ${status0.acceleratorReason})` : ''}`,
   );
 
   let finished = false;
@@ -75,7 +86,7 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
     // Stay installed until the process exits: a SIGTERM after the guest stopped must not kill
     // the launcher before it has written its final status.
     if (finished) return;
-    log(`launcher: ${sig}: graceful shutdown (grace ${grace}s)`);
+    log.info({ signal: sig }, `graceful shutdown (grace ${grace}s)`);
     stopRequested = true;
     void domain.shutdown(grace);
   };
@@ -97,7 +108,7 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
   const final = await domain.status();
   writeFinal(options.workDir, final);
   await server.close();
-  log(`launcher: ${namespace}/${name}: ${final.state} (${final.reason})`);
+  log.info({ state: final.state, reason: final.reason }, `guest ${final.state} (${final.reason})`);
   return final.reason === 'Shutdown' || stopRequested ? 0 : 1;
 }
 

@@ -6,9 +6,16 @@
  */
 import type { Command } from 'commander';
 import { ControllerManager } from '../../controller/manager';
+import {
+  addKubeFlags,
+  addLogFlags,
+  componentLogger,
+  connectionOf,
+  type KubeFlags,
+  type LogFlags,
+} from '../kube-flags';
 
-interface ControllerFlags {
-  kubeconfig: string;
+interface ControllerFlags extends KubeFlags, LogFlags {
   metricsPort?: string;
   metricsHost: string;
   leaderElect: boolean;
@@ -29,12 +36,12 @@ function port(value: string | undefined): number | undefined {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('controller')
     .description(
       'Run the VM and VMI controllers against a cluster (started by `virtkit up`, or as a Deployment).',
-    )
-    .requiredOption('--kubeconfig <path>', 'kubeconfig of the cluster to reconcile')
+    );
+  addLogFlags(addKubeFlags(cmd))
     .option('--metrics-port <port>', 'serve Prometheus metrics, /healthz and /readyz on this port')
     .option('--metrics-host <host>', 'address the metrics server binds', '0.0.0.0')
     .option('--leader-elect', 'only reconcile while holding the Lease kube-system/virtkit-controller', false)
@@ -46,8 +53,10 @@ export function register(program: Command): void {
       const workers = Number(flags.workers);
       if (!Number.isInteger(workers) || workers < 1)
         throw new Error(`--workers ${flags.workers}: give a whole number of at least 1`);
+      const log = await componentLogger('virtkit-controller', flags);
       const manager = await ControllerManager.create({
-        kubeconfig: flags.kubeconfig,
+        connection: connectionOf({ kubeconfig: flags.kubeconfig, context: flags.context }),
+        log,
         metricsPort: port(flags.metricsPort),
         metricsHost: flags.metricsHost,
         leaderElect: flags.leaderElect,
@@ -56,21 +65,17 @@ export function register(program: Command): void {
         workers,
         launcherImage: flags.launcherImage,
         onLostLeadership: () => {
-          console.error(
-            '[virtkit-controller] lost the leader lease; exiting so a fresh candidate takes over',
-          );
+          log.fatal('lost the leader lease; exiting so a fresh candidate takes over');
           process.exit(1);
         },
       });
       await manager.start();
-      console.error(
-        `[virtkit-controller] started${manager.metricsPort !== undefined ? `; metrics on :${manager.metricsPort}` : ''}`,
-      );
+      log.info({ metricsPort: manager.metricsPort }, 'started');
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
-          console.error(`[virtkit-controller] ${signal}: stopping`);
+          log.info({ signal }, 'stopping');
           manager.stop().then(resolve, (err: unknown) => {
-            console.error(`[virtkit-controller] stop failed: ${(err as Error).message}`);
+            log.error(`stop failed: ${(err as Error).message}`);
             resolve();
           });
         };

@@ -5,25 +5,34 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_STATE_DIR, Handler } from '../../handler/handler';
+import {
+  addKubeFlags,
+  addLogFlags,
+  componentLogger,
+  connectionOf,
+  type KubeFlags,
+  type LogFlags,
+} from '../kube-flags';
 
-interface HandlerFlags {
-  kubeconfig: string;
+interface HandlerFlags extends KubeFlags, LogFlags {
   nodeName?: string;
   stateDir: string;
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('handler')
     .description(
       'Run the node handler: register this node, run launcher pods bound to it, and sync their VMIs.',
-    )
-    .requiredOption('--kubeconfig <path>', 'kubeconfig of the cluster')
-    .option('--node-name <name>', 'name of this node (default: the host name)')
+    );
+  addLogFlags(addKubeFlags(cmd))
+    .option('--node-name <name>', 'name of this node (default: $NODE_NAME, else the host name)')
     .option('--state-dir <dir>', 'pod directories, launcher work dirs and pid files', DEFAULT_STATE_DIR)
     .action(async (flags: HandlerFlags) => {
+      const log = await componentLogger('virtkit-handler', flags);
       const handler = new Handler({
-        kubeconfig: flags.kubeconfig,
+        connection: connectionOf(flags),
+        log,
         nodeName: flags.nodeName,
         stateDir: flags.stateDir,
         version: program.version(),

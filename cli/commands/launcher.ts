@@ -26,6 +26,10 @@ export function register(program: Command): void {
       'where state that outlives the pod is kept (persistent EFI variables); default <workdir>',
     )
     .option('--wait-for-sync', 'do not start the guest until POST /v1/sync', false)
+    .option(
+      '--log-level <level>',
+      'trace, debug, info, warn or error (default: $VIRTKIT_LOG_LEVEL, else info)',
+    )
     .action(
       async (opts: {
         workdir: string;
@@ -34,6 +38,7 @@ export function register(program: Command): void {
         resources?: string;
         stateDir?: string;
         waitForSync: boolean;
+        logLevel?: string;
       }) => {
         try {
           process.exitCode = await runLauncher({
@@ -43,9 +48,13 @@ export function register(program: Command): void {
             resourcesFile: opts.resources,
             stateDir: opts.stateDir,
             waitForSync: opts.waitForSync,
+            logLevel: opts.logLevel,
           });
         } catch (e) {
-          process.stderr.write(`virtkit launcher: ${(e as Error).message}\n`);
+          // One JSON line like every other line of the launcher's log.
+          process.stderr.write(
+            `${JSON.stringify({ level: 'error', timestamp: new Date().toISOString(), component: 'virtkit-launcher', msg: (e as Error).message })}\n`,
+          );
           process.exitCode = 2;
         }
       },

@@ -1,17 +1,10 @@
-import * as path from 'path';
 import { Command } from 'commander';
 import { PAUSED_ANNOTATION } from '../../handler/vmi/pause';
-import { checkPausable, parseTargetKind, pausePatch, register, resolveKubeconfig } from './pause';
+import { checkPausable, parseTargetKind, pausePatch, register } from './pause';
 
 const running = { status: { phase: 'Running' } };
 
 describe('virtkit pause / unpause (pure parts)', () => {
-  it('takes the kubeconfig from the flag, then $KUBECONFIG, then ./.virtkit/kubeconfig', () => {
-    expect(resolveKubeconfig('k', { KUBECONFIG: '/e' }, '/w')).toBe('/w/k');
-    expect(resolveKubeconfig(undefined, { KUBECONFIG: `/a${path.delimiter}/b` }, '/w')).toBe('/a');
-    expect(resolveKubeconfig(undefined, {}, '/w')).toBe('/w/.virtkit/kubeconfig');
-  });
-
   it('accepts vmi and vm and refuses other kinds by name', () => {
     expect(parseTargetKind('vmi')).toBe('vmi');
     expect(parseTargetKind('VirtualMachine')).toBe('vm');

@@ -5,11 +5,12 @@
  * `virtkit.io/paused` annotation (a merge patch) and the node handler makes the guest match it.
  * The command returns once the wish is recorded; it does not wait for the guest.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { Command } from 'commander';
-import type { Json, KubeEndpoint } from '../../common/kube-rest';
+import type { Json, KubeClient } from '../../kube/client';
+import type { KubeConfigOptions } from '../../kube/config';
+import { VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../../kube/resources';
 import { PAUSED_ANNOTATION, wantsPaused } from '../../handler/vmi/pause';
+import { addKubeFlags, connectionOf, type KubeFlags } from '../kube-flags';
 import { reportFailure } from '../local/cli-options';
 
 export type PauseVerb = 'pause' | 'unpause';
@@ -21,16 +22,6 @@ export class PauseRequestError extends Error {
     super(message);
     this.name = 'PauseRequestError';
   }
-}
-
-/** The kubeconfig: --kubeconfig, else $KUBECONFIG (its first entry), else ./.virtkit/kubeconfig. */
-export function resolveKubeconfig(
-  flag: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-  cwd = process.cwd(),
-): string {
-  const fromEnv = env.KUBECONFIG?.split(path.delimiter).find((p) => p !== '');
-  return path.resolve(cwd, flag ?? fromEnv ?? path.join('.virtkit', 'kubeconfig'));
 }
 
 /** `vmi` or `vm` (and their long and plural names, as kubectl accepts them). */
@@ -67,46 +58,36 @@ export function checkPausable(verb: PauseVerb, label: string, vmi: VmiLike): 'pa
   return wantsPaused(vmi) === (verb === 'pause') ? 'already' : 'patch';
 }
 
-const VMI_PATH = (ns: string, name: string): string =>
-  `/apis/kubevirt.io/v1/namespaces/${encodeURIComponent(ns)}/virtualmachineinstances/${encodeURIComponent(name)}`;
-const VM_PATH = (ns: string, name: string): string =>
-  `/apis/kubevirt.io/v1/namespaces/${encodeURIComponent(ns)}/virtualmachines/${encodeURIComponent(name)}`;
-
-async function getOrUndefined(api: KubeEndpoint, p: string): Promise<Json | undefined> {
-  try {
-    return (await api.request('GET', p)).body;
-  } catch (e) {
-    if ((e as { status?: unknown }).status === 404) return undefined;
-    throw e;
-  }
-}
-
 export interface PauseRequest {
   readonly verb: PauseVerb;
   readonly kind: PauseTargetKind;
   readonly name: string;
-  readonly namespace?: string;
-  readonly kubeconfig: string;
+  /** Which cluster, context and namespace, resolved as kubectl does. */
+  readonly connection: KubeConfigOptions;
 }
 
 /** Records the wish on the VMI; answers the line to print. */
 export async function requestPause(r: PauseRequest): Promise<string> {
-  if (!fs.existsSync(r.kubeconfig))
-    throw new PauseRequestError(
-      `kubeconfig ${r.kubeconfig} does not exist; pass --kubeconfig, set KUBECONFIG, or run \`virtkit up\` in this folder`,
-    );
   // Loaded here, not at the top: the pure helpers above stay loadable without the Kubernetes client.
-  const { KubeEndpoint: Endpoint } = await import('../../common/kube-rest');
-  const api = await Endpoint.fromKubeconfig(r.kubeconfig);
-  const kc = api.kubeConfig;
-  const ns = r.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  const { KubeClient: Client } = await import('../../kube/client');
+  const api = Client.connect({ ...r.connection, fieldManager: 'virtkit' });
+  try {
+    return await pauseWith(api, r);
+  } finally {
+    api.close();
+  }
+}
+
+async function pauseWith(api: KubeClient, r: PauseRequest): Promise<string> {
+  const [vms, vmis] = [VIRTUAL_MACHINES, VIRTUAL_MACHINE_INSTANCES];
+  const ns = api.namespace;
   const vmiLabel = `VirtualMachineInstance ${ns}/${r.name}`;
 
-  if (r.kind === 'vm' && !(await getOrUndefined(api, VM_PATH(ns, r.name))))
+  if (r.kind === 'vm' && !(await api.getIfExists(vms, ns, r.name)))
     throw new PauseRequestError(
       `VirtualMachine ${ns}/${r.name} not found; check the name and the namespace (-n)`,
     );
-  const vmi = (await getOrUndefined(api, VMI_PATH(ns, r.name))) as VmiLike | undefined;
+  const vmi = await api.getIfExists<VmiLike>(vmis, ns, r.name);
   if (!vmi)
     throw new PauseRequestError(
       r.kind === 'vm'
@@ -115,12 +96,12 @@ export async function requestPause(r: PauseRequest): Promise<string> {
     );
   if (checkPausable(r.verb, vmiLabel, vmi) === 'already')
     return `${vmiLabel} is already ${r.verb === 'pause' ? 'paused' : 'unpaused'} (annotation ${PAUSED_ANNOTATION})`;
-  await api.request('PATCH', VMI_PATH(ns, r.name), pausePatch(r.verb), 'application/merge-patch+json');
+  await api.mergePatch(vmis, ns, r.name, pausePatch(r.verb));
   return `${vmiLabel}: ${r.verb} requested (annotation ${PAUSED_ANNOTATION}=${r.verb === 'pause' ? 'true' : 'false'}); the node handler ${r.verb}s the guest`;
 }
 
 function registerVerb(program: Command, verb: PauseVerb): void {
-  program
+  const cmd = program
     .command(verb)
     .description(
       verb === 'pause'
@@ -128,23 +109,20 @@ function registerVerb(program: Command, verb: PauseVerb): void {
         : "Unpause a paused guest (like `virtctl unpause`): vmi NAME, or vm NAME for the VM's VMI",
     )
     .argument('<kind>', 'vmi, or vm (targets the VMI of the same name)')
-    .argument('<name>', 'the name of the VMI or VM')
-    .option('-n, --namespace <ns>', "namespace (default: the kubeconfig context's, else default)")
-    .option('--kubeconfig <path>', 'kubeconfig (default: $KUBECONFIG, else ./.virtkit/kubeconfig)')
-    .action(async (kind: string, name: string, flags: { namespace?: string; kubeconfig?: string }) => {
-      try {
-        const line = await requestPause({
-          verb,
-          kind: parseTargetKind(kind),
-          name,
-          namespace: flags.namespace,
-          kubeconfig: resolveKubeconfig(flags.kubeconfig),
-        });
-        console.log(line);
-      } catch (err) {
-        reportFailure(verb, err);
-      }
-    });
+    .argument('<name>', 'the name of the VMI or VM');
+  addKubeFlags(cmd, { namespace: true }).action(async (kind: string, name: string, flags: KubeFlags) => {
+    try {
+      const line = await requestPause({
+        verb,
+        kind: parseTargetKind(kind),
+        name,
+        connection: connectionOf(flags),
+      });
+      console.log(line);
+    } catch (err) {
+      reportFailure(verb, err);
+    }
+  });
 }
 
 /** Registers both `pause` and `unpause` (main.ts maps both names here); a second call adds nothing. */

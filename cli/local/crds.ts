@@ -1,9 +1,7 @@
 /** Install CustomResourceDefinitions and wait until the API server serves them. */
 import type { CustomResourceDefinition } from '../../api/crd/generate';
 import { CrdInstallError } from './errors';
-import { ApiError, type Json, type RestClient } from './rest';
-
-const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+import { CUSTOM_RESOURCE_DEFINITIONS as CRDS, KubeApiError, type KubeClient } from '../../kube';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface CrdFailure {
@@ -12,18 +10,20 @@ export interface CrdFailure {
 }
 
 /** Create or replace one CRD, with Strict field validation so a generator typo is an error. */
-async function applyCrd(client: RestClient, crd: CustomResourceDefinition): Promise<void> {
+async function applyCrd(client: KubeClient, crd: CustomResourceDefinition): Promise<void> {
   const name = crd.metadata.name;
   try {
-    await client.request('POST', `${CRD_PATH}?fieldValidation=Strict&fieldManager=virtkit`, crd);
+    await client.create(CRDS, undefined, crd, { fieldValidation: 'Strict' });
   } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 409) throw err;
-    const current = await client.get(`${CRD_PATH}/${name}`);
-    const metadata = current.body.metadata as Json;
-    await client.request('PUT', `${CRD_PATH}/${name}?fieldValidation=Strict&fieldManager=virtkit`, {
-      ...crd,
-      metadata: { ...crd.metadata, resourceVersion: metadata.resourceVersion },
-    });
+    if (!(err instanceof KubeApiError) || err.status !== 409) throw err;
+    const current = await client.get<{ metadata: { resourceVersion?: string } }>(CRDS, undefined, name);
+    await client.replace(
+      CRDS,
+      undefined,
+      name,
+      { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata.resourceVersion } },
+      { fieldValidation: 'Strict' },
+    );
   }
 }
 
@@ -35,9 +35,9 @@ interface Condition {
 }
 
 /** undefined while pending, '' when Established, otherwise why it never will be. */
-async function establishedState(client: RestClient, name: string): Promise<string | undefined> {
-  const { body } = await client.get(`${CRD_PATH}/${name}`);
-  const conditions = ((body.status as Json | undefined)?.conditions ?? []) as Condition[];
+async function establishedState(client: KubeClient, name: string): Promise<string | undefined> {
+  const crd = await client.get<{ status?: { conditions?: Condition[] } }>(CRDS, undefined, name);
+  const conditions = crd.status?.conditions ?? [];
   const names = conditions.find((c) => c.type === 'NamesAccepted');
   if (names?.status === 'False')
     return `names not accepted: ${names.reason ?? ''} ${names.message ?? ''}`.trim();
@@ -51,7 +51,7 @@ async function establishedState(client: RestClient, name: string): Promise<strin
  * server's own message) instead of stopping at the first; returns them, never throws for them.
  */
 export async function applyCrds(
-  client: RestClient,
+  client: KubeClient,
   crds: readonly CustomResourceDefinition[],
   timeoutMs = 60_000,
 ): Promise<CrdFailure[]> {
@@ -64,7 +64,7 @@ export async function applyCrds(
     } catch (err) {
       failures.push({
         name: crd.metadata.name,
-        message: err instanceof ApiError ? err.serverMessage : String(err),
+        message: err instanceof KubeApiError ? err.serverMessage : String(err),
       });
     }
   }
@@ -89,7 +89,7 @@ export async function applyCrds(
 
 /** applyCrds, throwing CrdInstallError listing every CRD that failed. */
 export async function installCrds(
-  client: RestClient,
+  client: KubeClient,
   crds: readonly CustomResourceDefinition[],
   timeoutMs?: number,
 ): Promise<void> {

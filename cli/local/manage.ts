@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { crds } from '../../api/crd/generate';
+import { KubeClient } from '../../kube';
 import type { LocalCluster } from './cluster';
 import { handlerStateDir, LOCAL_COMPONENTS, type ComponentContext, type LocalComponent } from './components';
 import { stopGuests } from './guests';
@@ -13,7 +14,6 @@ import { installCrds } from './crds';
 import { probe, type ProbeResult } from './health';
 import { layout } from './layout';
 import { isOurs, readPidFile, stopPid } from './process';
-import { RestClient } from './rest';
 import { removeStaleState } from './stale';
 import { readState, type StateFile } from './state';
 
@@ -28,8 +28,12 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
   const cluster = await startControlPlane(options);
   try {
     log('installing CustomResourceDefinitions');
-    const client = await RestClient.fromKubeconfig(cluster.kubeconfig);
-    await installCrds(client, crds({ withNetworkCrds: true }));
+    const client = KubeClient.connect({ kubeconfig: cluster.kubeconfig });
+    try {
+      await installCrds(client, crds({ withNetworkCrds: true }));
+    } finally {
+      client.close();
+    }
     const ctx: ComponentContext = {
       layout: cluster.layout,
       kubeconfig: cluster.kubeconfig,

@@ -19,8 +19,8 @@ import type {
   VirtualMachineInstance,
   VirtualMachineStatus,
 } from '../../api/kubevirt/v1';
-import { findCondition, removeCondition, setCondition } from '../runtime/conditions';
-import type { EventSpec } from '../runtime/events';
+import { findCondition, removeCondition, setCondition } from '../../kube';
+import type { EventSpec } from '../../kube';
 import { printableStatus } from './printable-status';
 import {
   effectiveRunStrategy,

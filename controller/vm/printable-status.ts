@@ -10,7 +10,7 @@ import type {
   VirtualMachineInstance,
   VirtualMachinePrintableStatus,
 } from '../../api/kubevirt/v1';
-import { findCondition, hasCondition } from '../runtime/conditions';
+import { findCondition, hasCondition } from '../../kube';
 import { isFinal, isMarkedForDeletion, isUnprocessed } from './run-strategy';
 
 export interface PrintableInputs {

@@ -1,12 +1,12 @@
 /** The VM reconciler: reads the caches, asks decideVm/vmStatus what to do, and does it. */
 import { isDeepStrictEqual } from 'util';
 import type { VirtualMachine, VirtualMachineInstance } from '../../api/kubevirt/v1';
-import { errorMessage, isAlreadyExists, isNotFound } from '../runtime/errors';
-import type { EventRecorder, EventSpec } from '../runtime/events';
-import type { Informer } from '../runtime/informer';
-import type { KubeClient } from '../runtime/kube-client';
-import { splitKey } from '../runtime/keys';
-import { VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../runtime/resources';
+import { errorMessage, isAlreadyExists, isNotFound } from '../../kube';
+import type { EventRecorder, EventSpec } from '../../kube';
+import type { Informer } from '../../kube';
+import type { KubeClient } from '../../kube';
+import { splitKey } from '../../kube';
+import { VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../../kube';
 import { decideVm, vmStatus } from './desired';
 import { VM_CONTROLLER_FINALIZER } from './vmi-from-vm';
 

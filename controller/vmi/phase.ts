@@ -17,8 +17,8 @@ import type {
   VirtualMachineInstancePhase,
   VirtualMachineInstanceStatus,
 } from '../../api/kubevirt/v1';
-import { findCondition, removeCondition, setCondition } from '../runtime/conditions';
-import type { EventSpec } from '../runtime/events';
+import { findCondition, removeCondition, setCondition } from '../../kube';
+import type { EventSpec } from '../../kube';
 import { isFinal, isMarkedForDeletion } from '../vm/run-strategy';
 import { NODE_NAME_LABEL } from './launcher-pod';
 

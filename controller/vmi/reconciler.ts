@@ -2,12 +2,12 @@
 import { isDeepStrictEqual } from 'util';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import { memoryOverhead } from '../../launcher/overhead';
-import { errorMessage, isAlreadyExists, isNotFound } from '../runtime/errors';
-import type { EventRecorder } from '../runtime/events';
-import type { Informer } from '../runtime/informer';
-import type { KubeClient } from '../runtime/kube-client';
-import { splitKey } from '../runtime/keys';
-import { PODS, VIRTUAL_MACHINE_INSTANCES } from '../runtime/resources';
+import { errorMessage, isAlreadyExists, isNotFound } from '../../kube';
+import type { EventRecorder } from '../../kube';
+import type { Informer } from '../../kube';
+import type { KubeClient } from '../../kube';
+import { splitKey } from '../../kube';
+import { PODS, VIRTUAL_MACHINE_INSTANCES } from '../../kube';
 import type { ReconcileResult } from '../vm/reconciler';
 import { controllerUid, VM_CONTROLLER_FINALIZER } from '../vm/vmi-from-vm';
 import { renderLauncherPod, NODE_NAME_LABEL } from './launcher-pod';

@@ -3,19 +3,7 @@
  * missing, labels kept up to date), its status with a Ready heartbeat, and a Lease in
  * kube-node-lease renewed every 10 s. Start-up taints are removed once Ready is posted.
  */
-import { objectPath } from '../../controller/runtime/resources';
-import {
-  applyAs,
-  createAs,
-  errorMessage,
-  getObject,
-  isAlreadyExists,
-  isNotFound,
-  LEASES,
-  NODES,
-  strategicPatch,
-  type KubeClient,
-} from '../kube';
+import type { Logger } from '../../common/log';
 import {
   HEARTBEAT_INTERVAL_MS,
   leaseObject,
@@ -26,6 +14,7 @@ import {
   type HostFacts,
   type Taint,
 } from './node-object';
+import { errorMessage, isAlreadyExists, isNotFound, LEASES, NODES, type KubeClient } from '../../kube';
 
 interface NodeJson {
   metadata?: { uid?: string; labels?: Record<string, string> };
@@ -40,7 +29,7 @@ export class NodeRegistrar {
   constructor(
     private readonly client: KubeClient,
     private readonly facts: HostFacts,
-    private readonly log: (line: string) => void,
+    private readonly log: Logger,
   ) {}
 
   /** Registers the node and posts the first heartbeat; throws when the API refuses. */
@@ -49,7 +38,7 @@ export class NodeRegistrar {
     await this.heartbeat();
     this.timer = setInterval(() => {
       this.heartbeat().catch((e: unknown) =>
-        this.log(`node ${this.facts.nodeName}: heartbeat failed: ${errorMessage(e)}`),
+        this.log.warn({ kind: 'Node', name: this.facts.nodeName }, `heartbeat failed: ${errorMessage(e)}`),
       );
     }, HEARTBEAT_INTERVAL_MS);
   }
@@ -60,19 +49,19 @@ export class NodeRegistrar {
 
   private async ensureNode(): Promise<void> {
     try {
-      const node = await createAs<NodeJson>(this.client, '/api/v1/nodes', nodeObject(this.facts));
+      const node = await this.client.create<NodeJson>(NODES, undefined, nodeObject(this.facts));
       this.nodeUid = node.metadata?.uid;
-      this.log(`node ${this.facts.nodeName}: registered`);
+      this.log.info({ kind: 'Node', name: this.facts.nodeName }, 'registered');
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
       // Re-registration: make sure our labels are there (never remove anyone else's).
-      const node = await applyAs<NodeJson>(this.client, NODES, undefined, this.facts.nodeName, {
+      const node = await this.client.apply<NodeJson>(NODES, undefined, this.facts.nodeName, {
         apiVersion: 'v1',
         kind: 'Node',
         metadata: { name: this.facts.nodeName, labels: nodeLabels(this.facts) },
       });
       this.nodeUid = node.metadata?.uid;
-      this.log(`node ${this.facts.nodeName}: already registered, labels refreshed`);
+      this.log.info({ kind: 'Node', name: this.facts.nodeName }, 'already registered, labels refreshed');
     }
   }
 
@@ -80,38 +69,32 @@ export class NodeRegistrar {
     const name = this.facts.nodeName;
     let node: NodeJson;
     try {
-      node = await getObject<NodeJson>(this.client, NODES, undefined, name);
+      node = await this.client.get<NodeJson>(NODES, undefined, name);
     } catch (e) {
       if (!isNotFound(e)) throw e;
       // Someone deleted our node: register it again.
       await this.ensureNode();
-      node = await getObject<NodeJson>(this.client, NODES, undefined, name);
+      node = await this.client.get<NodeJson>(NODES, undefined, name);
     }
     this.nodeUid = node.metadata?.uid;
     const now = new Date();
-    await strategicPatch(
-      this.client,
+    await this.client.strategicPatch(
       NODES,
       undefined,
       name,
       nodeStatusPatch(this.facts, now.toISOString().replace(/\.\d{3}Z$/, 'Z'), node.status?.conditions),
-      'status',
+      { subresource: 'status' },
     );
     const taints = taintsWithoutStartup(node.spec?.taints);
     if (taints) {
-      await this.client.request(
-        'PATCH',
-        `${objectPath(NODES, undefined, name)}?fieldManager=virtkit-handler`,
-        { spec: { taints } },
-        'application/merge-patch+json',
-      );
-      this.log(`node ${name}: removed start-up taints`);
+      await this.client.mergePatch(NODES, undefined, name, { spec: { taints } });
+      this.log.info({ kind: 'Node', name }, 'removed start-up taints');
     }
     await this.renewLease(now);
   }
 
   private async renewLease(now: Date): Promise<void> {
     const lease = leaseObject(this.facts.nodeName, this.nodeUid, now);
-    await applyAs(this.client, LEASES, 'kube-node-lease', this.facts.nodeName, lease);
+    await this.client.apply(LEASES, 'kube-node-lease', this.facts.nodeName, lease);
   }
 }

@@ -4,11 +4,11 @@
  * the files the launcher reads.
  */
 import * as fs from 'fs';
-import { getObject, isNotFound, VIRTUAL_MACHINE_INSTANCES, type KubeClient } from '../kube';
 import { resolveLaunchResources } from '../volumes/resolve';
 import type { VolumeSource } from '../volumes/plan';
 import type { PodDir } from './pod-dir';
 import { podKey, vmiOfPod, type PodJson } from './pod-types';
+import { isNotFound, VIRTUAL_MACHINE_INSTANCES, type KubeClient } from '../../kube';
 
 /** The pod cannot start yet (or ever); `reason` becomes the container's waiting reason. */
 export class PodPrepareError extends Error {
@@ -46,7 +46,7 @@ export async function preparePod(client: KubeClient, pod: PodJson, dir: PodDir):
   }
   let vmi: VmiJson;
   try {
-    vmi = await getObject<VmiJson>(client, VIRTUAL_MACHINE_INSTANCES, ref.namespace, ref.name);
+    vmi = await client.get<VmiJson>(VIRTUAL_MACHINE_INSTANCES, ref.namespace, ref.name);
   } catch (e) {
     if (isNotFound(e))
       throw new PodPrepareError(

@@ -5,11 +5,9 @@
  * deleted and then removes the pod object. restartPolicy Never: nothing is ever restarted.
  * Launchers found in the state dir at start-up are adopted, not restarted.
  */
-import { Informer } from '../../controller/runtime/informer';
-import { WorkQueue } from '../../controller/runtime/workqueue';
+import { keyFields, type Logger } from '../../common/log';
 import { runWorker } from '../work-loop';
 import { LauncherClient } from '../../launcher/api/client';
-import { deleteNow, errorMessage, isNotFound, PODS, strategicPatch, type KubeClient } from '../kube';
 import { isSameProcess, startLauncher, stopLauncher, type LauncherCommand } from './launcher-process';
 import {
   inferExitCode,
@@ -31,6 +29,7 @@ import {
 } from './pod-types';
 import { PodPrepareError, preparePod } from './prepare';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
+import { Informer, WorkQueue, errorMessage, isNotFound, PODS, type KubeClient } from '../../kube';
 
 /** One launcher process this node runs (or ran) for a pod. */
 export interface LocalLauncher {
@@ -54,7 +53,7 @@ export interface PodRuntimeOptions {
   readonly podIP: string;
   readonly hostIP: string;
   readonly launcherCommand: LauncherCommand;
-  readonly log: (line: string) => void;
+  readonly log: Logger;
   /** Told whenever a launcher of a VMI changes (started, ready, exited). */
   readonly onLauncherChange: (vmi: { namespace: string; name: string }) => void;
 }
@@ -71,7 +70,7 @@ export class PodRuntime {
       o.client.listWatch<PodJson>(PODS, `${LAUNCHER_LABEL}=${LAUNCHER_LABEL_VALUE}`),
       {},
       {
-        onError: (m) => o.log(`pod watch: ${m}`),
+        onError: (m) => o.log.warn({ kind: 'Pod' }, `watch: ${m}`),
       },
     );
     const enqueue = (p: PodJson): void => {
@@ -90,7 +89,7 @@ export class PodRuntime {
           this.queue,
           (k) => this.reconcile(k),
           (key, e) => {
-            this.o.log(`pod ${key}: ${errorMessage(e)}`);
+            this.o.log.warn(keyFields('Pod', key), `${errorMessage(e)}`);
           },
         ),
       );
@@ -143,7 +142,10 @@ export class PodRuntime {
       }
       if (l?.stopping) await l.stopping;
       try {
-        await deleteNow(this.o.client, PODS, pod.metadata.namespace, pod.metadata.name ?? '', uid);
+        await this.o.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', {
+          uid,
+          gracePeriodSeconds: 0,
+        });
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
@@ -181,7 +183,7 @@ export class PodRuntime {
       await preparePod(this.o.client, pod, dir);
     } catch (e) {
       if (!(e instanceof PodPrepareError)) throw e;
-      this.o.log(`pod ${podKey(pod)}: waiting: ${e.message}`);
+      this.o.log.info(keyFields('Pod', podKey(pod)), `waiting: ${e.message}`);
       await this.report(pod, { kind: 'waiting', reason: e.reason, message: e.message });
       return undefined;
     }
@@ -209,12 +211,15 @@ export class PodRuntime {
       adopted: false,
     };
     this.launchers.set(uid, l);
-    this.o.log(`pod ${podKey(pod)}: launcher started (pid ${proc.pid}, dir ${dir.dir})`);
+    this.o.log.info(keyFields('Pod', podKey(pod)), `launcher started (pid ${proc.pid}, dir ${dir.dir})`);
     proc.child.on('exit', (code, signal) => {
       const exit = exitOf(code, signal, dir.readFinalStatus());
       l.exit = exit;
       dir.writeExit(exit);
-      this.o.log(`pod ${record.namespace}/${record.name}: launcher exited (${signal ?? `code ${code}`})`);
+      this.o.log.info(
+        { kind: 'Pod', namespace: record.namespace, name: record.name, uid: record.uid },
+        `launcher exited (${signal ?? `code ${code}`})`,
+      );
       this.changed(l);
     });
     return l;
@@ -269,13 +274,12 @@ export class PodRuntime {
     });
     if (!statusDiffers(pod.status, next)) return;
     try {
-      await strategicPatch(
-        this.o.client,
+      await this.o.client.strategicPatch(
         PODS,
         pod.metadata?.namespace,
         pod.metadata?.name ?? '',
         { metadata: { uid: pod.metadata?.uid }, status: next },
-        'status',
+        { subresource: 'status' },
       );
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -284,9 +288,9 @@ export class PodRuntime {
 
   private beginStop(l: LocalLauncher, key: string, graceSeconds: number): void {
     if (l.stopping) return;
-    this.o.log(`pod ${key}: deleted; stopping the launcher (grace ${graceSeconds}s)`);
+    this.o.log.info(keyFields('Pod', key), `deleted; stopping the launcher (grace ${graceSeconds}s)`);
     l.stopping = stopLauncher(l.pid ?? 0, l.startTicks ?? '', graceSeconds)
-      .catch((e: unknown) => this.o.log(`pod ${key}: stop failed: ${errorMessage(e)}`))
+      .catch((e: unknown) => this.o.log.warn(keyFields('Pod', key), `stop failed: ${errorMessage(e)}`))
       .finally(() => {
         if (!l.exit) this.inferExit(l);
         this.queue.add(key);
@@ -303,7 +307,7 @@ export class PodRuntime {
       }
       this.launchers.delete(uid);
       l.dir.remove();
-      this.o.log(`pod ${key}: removed (uid ${uid})`);
+      this.o.log.info(keyFields('Pod', key), `removed (uid ${uid})`);
       this.o.onLauncherChange(l.record.vmi);
     }
     return undefined;
@@ -331,8 +335,9 @@ export class PodRuntime {
       this.launchers.set(uid, l);
       const alive = this.isAlive(l);
       if (!alive && !l.exit) this.inferExit(l);
-      this.o.log(
-        `pod ${record.namespace}/${record.name}: ${alive ? `adopted running launcher (pid ${pid?.pid})` : 'found a finished launcher'}`,
+      this.o.log.info(
+        { kind: 'Pod', namespace: record.namespace, name: record.name, uid: record.uid },
+        alive ? `adopted running launcher (pid ${pid?.pid})` : 'found a finished launcher',
       );
     }
   }
@@ -341,8 +346,9 @@ export class PodRuntime {
     for (const l of this.launchers.values()) {
       if (l.adopted && !l.exit && !this.isAlive(l)) {
         const exit = this.inferExit(l);
-        this.o.log(
-          `pod ${l.record.namespace}/${l.record.name}: adopted launcher exited (code ${exit.code}, inferred)`,
+        this.o.log.info(
+          { kind: 'Pod', namespace: l.record.namespace, name: l.record.name, uid: l.record.uid },
+          `adopted launcher exited (code ${exit.code}, inferred)`,
         );
         this.changed(l);
       }

@@ -1,4 +1,4 @@
-import type { ConditionLike } from '../../controller/runtime/conditions';
+import type { ConditionLike } from '../../kube';
 import { AGENT_CONNECTED, toGuestOsInfoStatus, withGuestAgent } from './guest-agent';
 
 const now = new Date('2024-01-01T00:00:00Z');

@@ -4,9 +4,9 @@
  * condition `AgentConnected=True`; when the agent goes away the condition goes, and the last
  * known guestOSInfo stays (as KubeVirt keeps it) until the VMI is gone.
  */
-import { removeCondition, setCondition, type ConditionLike } from '../../controller/runtime/conditions';
 import type { GuestInfo } from '../../launcher/qga/protocol';
 import { stamp } from './vmi-status';
+import { removeCondition, setCondition, type ConditionLike } from '../../kube';
 
 export const AGENT_CONNECTED = 'AgentConnected';
 

@@ -7,19 +7,10 @@
  * Level-triggered: every decision comes from the VMI and the launcher as they are now, so a
  * restarted handler simply picks running launchers up again without touching the guests.
  */
-import { Informer } from '../../controller/runtime/informer';
-import { WorkQueue } from '../../controller/runtime/workqueue';
+import { keyFields, type Logger } from '../../common/log';
 import { runWorker } from '../work-loop';
 import { LauncherClient } from '../../launcher/api/client';
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
-import {
-  applyAs,
-  errorMessage,
-  isConflict,
-  isNotFound,
-  VIRTUAL_MACHINE_INSTANCES,
-  type KubeClient,
-} from '../kube';
 import type { PodRuntime } from '../pods/runtime';
 import type { VmiJson } from '../pods/prepare';
 import { withGuestAgent } from './guest-agent';
@@ -33,13 +24,22 @@ import {
   type VmiStatusIn,
 } from './vmi-status';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
+import {
+  Informer,
+  WorkQueue,
+  errorMessage,
+  isConflict,
+  isNotFound,
+  VIRTUAL_MACHINE_INSTANCES,
+  type KubeClient,
+} from '../../kube';
 
 export interface VmiSyncOptions {
   readonly client: KubeClient;
   readonly nodeName: string;
   readonly podIP: string;
   readonly runtime: PodRuntime;
-  readonly log: (line: string) => void;
+  readonly log: Logger;
 }
 
 type Vmi = VmiJson & {
@@ -63,7 +63,7 @@ export class VmiSync {
     this.informer = new Informer<Vmi>(
       o.client.listWatch<Vmi>(VIRTUAL_MACHINE_INSTANCES),
       {},
-      { onError: (m) => o.log(`vmi watch: ${m}`) },
+      { onError: (m) => o.log.warn({ kind: 'VirtualMachineInstance' }, `watch: ${m}`) },
     );
     const enqueue = (v: Vmi): void => {
       if (v.status?.nodeName === o.nodeName || this.streams.has(keyOf(v))) this.queue.add(keyOf(v));
@@ -84,7 +84,8 @@ export class VmiSync {
           this.queue,
           (k) => this.reconcile(k),
           (key, e) => {
-            if (!isConflict(e)) this.o.log(`vmi ${key}: ${errorMessage(e)}`);
+            if (!isConflict(e))
+              this.o.log.warn(keyFields('VirtualMachineInstance', key), `${errorMessage(e)}`);
           },
         ),
       );
@@ -121,8 +122,9 @@ export class VmiSync {
           new Date(),
         ),
       );
-      this.o.log(
-        `vmi ${key}: launcher exited with ${l.exit.code}; phase ${l.exit.code === 0 && phase === 'Running' ? 'Succeeded' : 'Failed'}`,
+      this.o.log.info(
+        keyFields('VirtualMachineInstance', key),
+        `launcher exited with ${l.exit.code}; phase ${l.exit.code === 0 && phase === 'Running' ? 'Succeeded' : 'Failed'}`,
       );
       return undefined;
     }
@@ -142,8 +144,9 @@ export class VmiSync {
     let domain: DomainStatus;
     if (phase === 'Scheduled') {
       domain = await client.sync();
-      this.o.log(
-        `vmi ${key}: guest started (${domain.accelerator}${domain.softwareEmulation ? ', software emulation' : ''}, QEMU pid ${domain.pid})`,
+      this.o.log.info(
+        keyFields('VirtualMachineInstance', key),
+        `guest started (${domain.accelerator}${domain.softwareEmulation ? ', software emulation' : ''}, QEMU pid ${domain.pid})`,
       );
     } else if (phase === 'Running') {
       domain = await client.status();
@@ -180,7 +183,10 @@ export class VmiSync {
     if (action === 'none') return domain;
     if (action === 'pause') await client.pause();
     else await client.unpause();
-    this.o.log(`vmi ${key}: guest ${action === 'pause' ? 'paused' : 'unpaused'} as the VMI asks`);
+    this.o.log.info(
+      keyFields('VirtualMachineInstance', key),
+      `guest ${action === 'pause' ? 'paused' : 'unpaused'} as the VMI asks`,
+    );
     return client.status();
   }
 
@@ -188,8 +194,7 @@ export class VmiSync {
     if (!vmiStatusDiffers(vmi.status ?? {}, status)) return;
     const meta = vmi.metadata ?? {};
     try {
-      await applyAs(
-        this.o.client,
+      await this.o.client.apply(
         VIRTUAL_MACHINE_INSTANCES,
         meta.namespace,
         meta.name ?? '',
@@ -205,7 +210,7 @@ export class VmiSync {
           },
           status,
         },
-        'status',
+        { subresource: 'status' },
       );
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -214,18 +219,22 @@ export class VmiSync {
 
   private shutdown(key: string, client: LauncherClient, grace: number): void {
     if (this.shutdowns.has(key)) return;
-    this.o.log(`vmi ${key}: deleted; shutting the guest down (grace ${grace}s)`);
+    this.o.log.info(
+      keyFields('VirtualMachineInstance', key),
+      `deleted; shutting the guest down (grace ${grace}s)`,
+    );
     const p = client
       .shutdown(grace)
       .then((r) => {
-        this.o.log(
-          `vmi ${key}: guest stopped (${r.how}${r.powerButtonPressed ? ', power button pressed' : ''})`,
+        this.o.log.info(
+          keyFields('VirtualMachineInstance', key),
+          `guest stopped (${r.how}${r.powerButtonPressed ? ', power button pressed' : ''})`,
         );
         return 0;
       })
       .catch((e: unknown) => {
         // A launcher whose guest is already gone closes its socket: the pod runtime reports the exit.
-        this.o.log(`vmi ${key}: shutdown: ${errorMessage(e)}`);
+        this.o.log.warn(keyFields('VirtualMachineInstance', key), `shutdown: ${errorMessage(e)}`);
         return 1000;
       })
       .then((delay) => {

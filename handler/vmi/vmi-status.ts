@@ -3,9 +3,9 @@
  * the Ready and Paused conditions, interfaces, machine and CPU topology), computed from what
  * the launcher reports. Conditions written by others are kept as they are.
  */
-import { removeCondition, setCondition, type ConditionLike } from '../../controller/runtime/conditions';
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
 import { pausedByUser } from './pause';
+import { removeCondition, setCondition, type ConditionLike } from '../../kube';
 
 export interface VmiStatusIn {
   phase?: string;

@@ -6,7 +6,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { LaunchResources } from '../../launcher/session';
-import { CONFIG_MAPS, getObject, isNotFound, PVCS, PVS, SECRETS, type KubeClient } from '../kube';
 import {
   claimDisk,
   cloudInitValue,
@@ -17,6 +16,7 @@ import {
   type PvJson,
   type VolumeSource,
 } from './plan';
+import { CONFIG_MAPS, isNotFound, PVCS, PVS, SECRETS, type KubeClient } from '../../kube';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -65,7 +65,7 @@ export async function resolveLaunchResources(
 
   const provided: Record<string, { path: string; format: 'raw' }> = {};
   for (const c of needs.claims) {
-    const claim = await getOrUndefined(getObject<ClaimJson>(client, PVCS, namespace, c.claimName));
+    const claim = await getOrUndefined(client.get<ClaimJson>(PVCS, namespace, c.claimName));
     if (!claim)
       throw new VolumePrepareError(
         c.volume,
@@ -73,7 +73,7 @@ export async function resolveLaunchResources(
         `PersistentVolumeClaim ${namespace}/${c.claimName} does not exist; create it`,
       );
     const pv = claim.spec?.volumeName
-      ? await getOrUndefined(getObject<PvJson>(client, PVS, undefined, claim.spec.volumeName))
+      ? await getOrUndefined(client.get<PvJson>(PVS, undefined, claim.spec.volumeName))
       : undefined;
     const disk = claimDisk(c.volume, claim, pv);
     if (!disk.block) ensureSparseDisk(disk.path, disk.sizeBytes, c.volume);
@@ -115,7 +115,7 @@ export async function resolveLaunchResources(
     ] as const) {
       if (!name) continue;
       const secret = await getOrUndefined(
-        getObject<{ data?: Record<string, string> }>(client, SECRETS, namespace, name),
+        client.get<{ data?: Record<string, string> }>(SECRETS, namespace, name),
       );
       if (!secret)
         throw new VolumePrepareError(
@@ -140,7 +140,7 @@ export async function resolveLaunchResources(
   const dirs: Record<string, string> = {};
   for (const f of needs.fileVolumes) {
     const rt = f.kind === 'secret' ? SECRETS : CONFIG_MAPS;
-    const obj = await getOrUndefined(getObject<Parameters<typeof filesOf>[1]>(client, rt, namespace, f.name));
+    const obj = await getOrUndefined(client.get<Parameters<typeof filesOf>[1]>(rt, namespace, f.name));
     if (!obj && !f.optional)
       throw new VolumePrepareError(
         f.volume,

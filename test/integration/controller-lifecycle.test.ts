@@ -15,33 +15,34 @@ import { ControllerManager } from '../../controller/manager';
 import { memoryOverhead } from '../../launcher/overhead';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import {
-  ApiError,
   applyStrict,
   createNamespace,
   deleteNamespace,
   sharedClient,
   type Json,
-  type RestClient,
+  type KubeClient,
 } from './support/api';
+import { EVENTS, LEASES, PODS, VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../../kube';
+import { createLogger } from '../../common/log';
 import { readShared } from './support/shared-controlplane';
 
 const ns = `ctl-${randomBytes(3).toString('hex')}`;
-const VMS = `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachines`;
-const VMIS = `/apis/kubevirt.io/v1/namespaces/${ns}/virtualmachineinstances`;
-const PODS = `/api/v1/namespaces/${ns}/pods`;
 const logs: string[] = [];
 const managers: ControllerManager[] = [];
-let client: RestClient;
+let client: KubeClient;
 
 async function startController(
   extra: Partial<Parameters<typeof ControllerManager.create>[0]> = {},
 ): Promise<ControllerManager> {
   const m = await ControllerManager.create({
-    kubeconfig: readShared().kubeconfig,
+    connection: { kubeconfig: readShared().kubeconfig },
     namespace: ns,
     metricsPort: 0,
     metricsHost: '127.0.0.1',
-    log: (x) => logs.push(x),
+    log: createLogger({
+      component: 'virtkit-controller',
+      destination: { write: (line: string) => void logs.push(line) },
+    }),
     ...extra,
   });
   managers.push(m);
@@ -76,20 +77,12 @@ async function eventually<T>(
   }
 }
 
-async function getOrUndefined(path: string): Promise<Json | undefined> {
-  try {
-    return (await client.get(path)).body;
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return undefined;
-    throw err;
-  }
+async function getOrUndefined(rt: typeof VIRTUAL_MACHINES, name: string): Promise<Json | undefined> {
+  return client.getIfExists(rt, ns, name);
 }
 
 async function podsOf(vmiUid: string): Promise<Json[]> {
-  const res = await client.get(
-    `${PODS}?labelSelector=${encodeURIComponent(`kubevirt.io/created-by=${vmiUid}`)}`,
-  );
-  return res.body.items as Json[];
+  return (await client.list(PODS, ns, { labelSelector: `kubevirt.io/created-by=${vmiUid}` })).items;
 }
 
 function vmManifest(name: string, runStrategy: string): Json {
@@ -125,13 +118,13 @@ const meta = (o: Json | undefined): Json => (o?.metadata ?? {}) as Json;
 
 async function vmStatusIs(name: string, printable: string): Promise<Json> {
   return eventually(`VM ${name} printableStatus ${printable}`, async () => {
-    const vm = await getOrUndefined(`${VMS}/${name}`);
+    const vm = await getOrUndefined(VIRTUAL_MACHINES, `${name}`);
     return status(vm).printableStatus === printable ? vm : undefined;
   });
 }
 
 async function patchStatus(name: string, body: Json): Promise<void> {
-  await client.request('PATCH', `${VMS}/${name}/status`, body, 'application/merge-patch+json');
+  await client.mergePatch(VIRTUAL_MACHINES, ns, name, body, { subresource: 'status' });
 }
 
 beforeAll(async () => {
@@ -152,14 +145,14 @@ describe('virtkit controller on a real kube-apiserver', () => {
     controller = await startController();
     await applyStrict(client, vmManifest('vm1', 'Always'));
     const vm = await eventually('VM vm1 with its finalizer', async () => {
-      const o = await getOrUndefined(`${VMS}/vm1`);
+      const o = await getOrUndefined(VIRTUAL_MACHINES, `vm1`);
       return (meta(o).finalizers as string[] | undefined)?.includes(
         'kubevirt.io/virtualMachineControllerFinalize',
       )
         ? o
         : undefined;
     });
-    const vmi = await eventually('VMI vm1', () => getOrUndefined(`${VMIS}/vm1`));
+    const vmi = await eventually('VMI vm1', () => getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm1`));
     vmiUid = String(meta(vmi).uid);
     expect(meta(vmi).ownerReferences).toEqual([
       {
@@ -233,7 +226,7 @@ describe('virtkit controller on a real kube-apiserver', () => {
       desiredGeneration: 1,
       observedGeneration: 1,
     });
-    const vmiNow = await getOrUndefined(`${VMIS}/vm1`);
+    const vmiNow = await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm1`);
     expect(status(vmiNow).phase).toBe('Scheduling');
     expect((status(vmiNow).phaseTransitionTimestamps as Json[]).map((t) => t.phase)).toEqual([
       'Pending',
@@ -241,7 +234,7 @@ describe('virtkit controller on a real kube-apiserver', () => {
     ]);
     expect(meta(vmiNow).finalizers).toEqual(expect.arrayContaining(['foregroundDeleteVirtualMachine']));
 
-    const events = (await client.get(`/api/v1/namespaces/${ns}/events`)).body.items as Json[];
+    const events = (await client.list(EVENTS, ns)).items;
     const reasons = events.map((e) => `${(e.involvedObject as Json).kind}/${e.reason}`);
     expect(reasons).toEqual(
       expect.arrayContaining(['VirtualMachine/SuccessfulCreate', 'VirtualMachineInstance/SuccessfulCreate']),
@@ -265,13 +258,10 @@ describe('virtkit controller on a real kube-apiserver', () => {
   });
 
   test('patching to Halted deletes the VMI and its pod; the VM reads Stopped', async () => {
-    await client.request(
-      'PATCH',
-      `${VMS}/vm1`,
-      { spec: { runStrategy: 'Halted' } },
-      'application/merge-patch+json',
+    await client.mergePatch(VIRTUAL_MACHINES, ns, 'vm1', { spec: { runStrategy: 'Halted' } });
+    await eventually('VMI vm1 gone', async () =>
+      (await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm1`)) ? undefined : true,
     );
-    await eventually('VMI vm1 gone', async () => ((await getOrUndefined(`${VMIS}/vm1`)) ? undefined : true));
     // An unscheduled pod is removed by the API server as soon as it is deleted.
     await eventually('launcher pod gone', async () =>
       (await podsOf(vmiUid)).length === 0 ? true : undefined,
@@ -287,39 +277,41 @@ describe('virtkit controller on a real kube-apiserver', () => {
   test('runStrategy Manual: nothing starts by itself; Start and Stop requests are obeyed and cleared', async () => {
     await applyStrict(client, vmManifest('vm2', 'Manual'));
     await vmStatusIs('vm2', 'Stopped');
-    expect(await getOrUndefined(`${VMIS}/vm2`)).toBeUndefined();
+    expect(await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm2`)).toBeUndefined();
 
     await patchStatus('vm2', { status: { stateChangeRequests: [{ action: 'Start' }] } });
-    const vmi = await eventually('VMI vm2', () => getOrUndefined(`${VMIS}/vm2`));
+    const vmi = await eventually('VMI vm2', () => getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm2`));
     const vm = await eventually('start request cleared', async () => {
-      const o = await getOrUndefined(`${VMS}/vm2`);
+      const o = await getOrUndefined(VIRTUAL_MACHINES, `vm2`);
       return status(o).stateChangeRequests === undefined && status(o).created === true ? o : undefined;
     });
     expect(status(vm).runStrategy).toBe('Manual');
 
     await patchStatus('vm2', { status: { stateChangeRequests: [{ action: 'Stop', uid: meta(vmi).uid }] } });
-    await eventually('VMI vm2 gone', async () => ((await getOrUndefined(`${VMIS}/vm2`)) ? undefined : true));
+    await eventually('VMI vm2 gone', async () =>
+      (await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm2`)) ? undefined : true,
+    );
     const stopped = await vmStatusIs('vm2', 'Stopped');
     expect(status(stopped).stateChangeRequests).toBeUndefined();
   });
 
   test('a pod bound to a node moves the VMI to Scheduled with nodeName and activePods', async () => {
     await applyStrict(client, vmManifest('vm-bind', 'Once'));
-    const vmi = await eventually('VMI vm-bind', () => getOrUndefined(`${VMIS}/vm-bind`));
+    const vmi = await eventually('VMI vm-bind', () => getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm-bind`));
     const [pod] = await eventually('its pod', async () => {
       const p = await podsOf(String(meta(vmi).uid));
       return p.length ? p : undefined;
     });
     const podName = String(meta(pod).name);
     // What kube-scheduler does when it places a pod (the node need not exist for the binding).
-    await client.request('POST', `${PODS}/${podName}/binding`, {
+    await client.createSubresource(PODS, ns, podName, 'binding', {
       apiVersion: 'v1',
       kind: 'Binding',
       metadata: { name: podName },
       target: { apiVersion: 'v1', kind: 'Node', name: 'it-node-a' },
     });
     const scheduled = await eventually('VMI Scheduled', async () => {
-      const o = await getOrUndefined(`${VMIS}/vm-bind`);
+      const o = await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm-bind`);
       return status(o).phase === 'Scheduled' ? o : undefined;
     });
     expect(status(scheduled)).toMatchObject({
@@ -330,13 +322,9 @@ describe('virtkit controller on a real kube-apiserver', () => {
     await vmStatusIs('vm-bind', 'Starting');
 
     // Without a kubelet the bound pod would never finish terminating: remove it as kubelet would.
-    await client.request('DELETE', `${PODS}/${podName}`, {
-      apiVersion: 'v1',
-      kind: 'DeleteOptions',
-      gracePeriodSeconds: 0,
-    });
+    await client.delete(PODS, ns, podName, { gracePeriodSeconds: 0 });
     const failed = await eventually('VMI Failed after its pod vanished', async () => {
-      const o = await getOrUndefined(`${VMIS}/vm-bind`);
+      const o = await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm-bind`);
       return status(o).phase === 'Failed' ? o : undefined;
     });
     expect(status(failed).reason).toBe('PodVanished');
@@ -346,23 +334,23 @@ describe('virtkit controller on a real kube-apiserver', () => {
       consecutiveFailCount: 1,
       lastFailedVMIUID: meta(vmi).uid,
     });
-    const after = await getOrUndefined(`${VMIS}/vm-bind`);
+    const after = await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm-bind`);
     expect(meta(after).uid).toBe(meta(vmi).uid);
   });
 
   test('restarting the controller mid-operation creates no duplicate VMIs or pods', async () => {
     await applyStrict(client, vmManifest('vm3', 'Always'));
-    await eventually('VMI vm3', () => getOrUndefined(`${VMIS}/vm3`));
+    await eventually('VMI vm3', () => getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm3`));
     await stopController(controller);
     controller = await startController();
     await stopController(controller);
     controller = await startController();
     const vmi = await eventually('VMI vm3 Scheduling', async () => {
-      const o = await getOrUndefined(`${VMIS}/vm3`);
+      const o = await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm3`);
       return status(o).phase === 'Scheduling' ? o : undefined;
     });
     await vmStatusIs('vm3', 'ErrorUnschedulable');
-    const vmis = (await client.get(`${VMIS}`)).body.items as Json[];
+    const vmis = (await client.list(VIRTUAL_MACHINE_INSTANCES, ns)).items;
     expect(vmis.filter((v) => meta(v).name === 'vm3')).toHaveLength(1);
     expect(await podsOf(String(meta(vmi).uid))).toHaveLength(1);
     await stopController(controller);
@@ -374,38 +362,31 @@ describe('virtkit controller on a real kube-apiserver', () => {
     await first.waitUntilLeading();
     const second = await startController({ ...lease, identity: 'second' });
     await applyStrict(client, vmManifest('vm4', 'Always'));
-    await eventually('VMI vm4 (made by the leader)', () => getOrUndefined(`${VMIS}/vm4`));
+    await eventually('VMI vm4 (made by the leader)', () => getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm4`));
     await eventually('the standby synced its caches', async () => (second.ready ? true : undefined));
     expect(second.isLeader).toBe(false);
     expect(second.reconciles).toEqual({ vm: 0, vmi: 0 });
-    const leaseObj = (
-      await client.get(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/virtkit-controller-it`)
-    ).body;
+    const leaseObj = await client.get(LEASES, ns, 'virtkit-controller-it');
     expect((leaseObj.spec as Json).holderIdentity).toBe('first');
     expect((leaseObj.spec as Json).leaseDurationSeconds).toBe(15);
 
     await stopController(first);
     await second.waitUntilLeading();
-    await client.request(
-      'PATCH',
-      `${VMS}/vm4`,
-      { spec: { runStrategy: 'Halted' } },
-      'application/merge-patch+json',
-    );
+    await client.mergePatch(VIRTUAL_MACHINES, ns, 'vm4', { spec: { runStrategy: 'Halted' } });
     await eventually('VMI vm4 gone (stopped by the new leader)', async () =>
-      (await getOrUndefined(`${VMIS}/vm4`)) ? undefined : true,
+      (await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, `vm4`)) ? undefined : true,
     );
     expect(second.reconciles.vm).toBeGreaterThan(0);
   });
 
   test('deleting VMs removes their VMIs and pods, then the VMs themselves', async () => {
-    const vms = ((await client.get(VMS)).body.items as Json[]).map((v) => String(meta(v).name));
+    const vms = (await client.list(VIRTUAL_MACHINES, ns)).items.map((v) => String(meta(v).name));
     expect(vms.sort()).toEqual(['vm-bind', 'vm1', 'vm2', 'vm3', 'vm4']);
-    for (const name of vms) await client.request('DELETE', `${VMS}/${name}`);
+    for (const name of vms) await client.delete(VIRTUAL_MACHINES, ns, name);
     await eventually('every VM gone', async () =>
-      ((await client.get(VMS)).body.items as Json[]).length === 0 ? true : undefined,
+      (await client.list(VIRTUAL_MACHINES, ns)).items.length === 0 ? true : undefined,
     );
-    expect((await client.get(VMIS)).body.items).toEqual([]);
-    expect((await client.get(`${PODS}?labelSelector=kubevirt.io%3Dvirt-launcher`)).body.items).toEqual([]);
+    expect((await client.list(VIRTUAL_MACHINE_INSTANCES, ns)).items).toEqual([]);
+    expect((await client.list(PODS, ns, { labelSelector: 'kubevirt.io=virt-launcher' })).items).toEqual([]);
   });
 });

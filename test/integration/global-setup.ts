@@ -10,7 +10,7 @@ import * as path from 'path';
 import { crds } from '../../api/crd/generate';
 import { startControlPlane } from '../../cli/local/controlplane';
 import { applyCrds } from '../../cli/local/crds';
-import { RestClient } from '../../cli/local/rest';
+import { KubeClient } from '../../kube';
 import { KUBECONFIG_ENV, STATE_DIR_ENV, type SharedControlPlane } from './support/shared-controlplane';
 import { setRunning } from './support/running';
 
@@ -24,8 +24,9 @@ export default async function globalSetup(): Promise<void> {
     },
   });
   setRunning(cluster);
-  const client = await RestClient.fromKubeconfig(cluster.kubeconfig);
+  const client = KubeClient.connect({ kubeconfig: cluster.kubeconfig });
   const crdFailures = await applyCrds(client, crds({ withNetworkCrds: true }));
+  client.close();
   const record: SharedControlPlane = {
     kubeconfig: cluster.kubeconfig,
     stateDir,

@@ -3,6 +3,7 @@
  * read with @kubernetes/client-node. (This is what rules out Debian's etcd 3.4: against it,
  * kube-apiserver answers a watch without a resourceVersion with an ERROR event.)
  */
+import { VIRTUAL_MACHINES } from '../../kube';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { applyStrict, createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { readShared } from './support/shared-controlplane';
@@ -65,7 +66,7 @@ test('a watch on VirtualMachines sees ADDED, MODIFIED and DELETED in order', asy
     await until(1);
     await applyStrict(client, vm('watched', 'Always'));
     await until(2);
-    await client.request('DELETE', `/apis/kubevirt.io/v1/namespaces/${NAMESPACE}/virtualmachines/watched`);
+    await client.delete(VIRTUAL_MACHINES, NAMESPACE, 'watched');
     await until(3);
   } finally {
     stopping = true;

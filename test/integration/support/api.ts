@@ -1,42 +1,19 @@
 /**
- * What integration suites use to talk to the shared control plane: a REST client, server-side
- * apply with field validation Strict (any field the schema does not know fails the request),
- * reading objects back, and paths found through API discovery (so any kind works, ours or core).
+ * What integration suites use to talk to the shared control plane: virtkit's own client
+ * (kube/), server-side apply with field validation Strict (any field the schema does not know
+ * fails the request), reading objects back, and resources found through API discovery (so any
+ * kind works, ours or core).
  */
-import { ApiError, RestClient, type Json } from '../../../cli/local/rest';
+import { discoverResource, KubeApiError, KubeClient, NAMESPACES, type Json } from '../../../kube';
 import { readShared } from './shared-controlplane';
 
-export { ApiError, RestClient, type Json };
+export { KubeApiError as ApiError, KubeClient, type Json };
 
-let shared: Promise<RestClient> | undefined;
+let shared: KubeClient | undefined;
 
-export function sharedClient(): Promise<RestClient> {
-  shared ??= RestClient.fromKubeconfig(readShared().kubeconfig);
+export async function sharedClient(): Promise<KubeClient> {
+  shared ??= KubeClient.connect({ kubeconfig: readShared().kubeconfig, fieldManager: 'virtkit-integration' });
   return shared;
-}
-
-interface ApiResource {
-  name: string;
-  kind: string;
-  namespaced: boolean;
-}
-
-const discovery = new Map<string, Promise<ApiResource[]>>();
-
-function groupPath(apiVersion: string): string {
-  return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-}
-
-async function resourcesOf(client: RestClient, apiVersion: string): Promise<ApiResource[]> {
-  let entry = discovery.get(apiVersion);
-  if (!entry) {
-    entry = client
-      .get(groupPath(apiVersion))
-      .then((r) => (r.body.resources as ApiResource[]).filter((x) => !x.name.includes('/')));
-    discovery.set(apiVersion, entry);
-    entry.catch(() => discovery.delete(apiVersion));
-  }
-  return entry;
 }
 
 export interface ObjectRef {
@@ -56,62 +33,46 @@ export function refOf(obj: Json): ObjectRef {
   };
 }
 
-/** The REST path of one object, e.g. /apis/kubevirt.io/v1/namespaces/ns/virtualmachines/vm. */
-export async function objectPath(client: RestClient, ref: ObjectRef): Promise<string> {
-  const resource = (await resourcesOf(client, ref.apiVersion)).find((r) => r.kind === ref.kind);
-  if (!resource)
-    throw new Error(
-      `${ref.apiVersion} ${ref.kind}: the API server does not serve this kind (is its CRD installed?)`,
-    );
-  if (resource.namespaced && !ref.namespace)
+async function resourceOf(client: KubeClient, ref: ObjectRef) {
+  const rt = await discoverResource(client, ref.apiVersion, ref.kind);
+  if (rt.namespaced && !ref.namespace)
     throw new Error(`${ref.kind}/${ref.name}: a namespaced kind needs metadata.namespace`);
-  const ns = resource.namespaced ? `/namespaces/${ref.namespace}` : '';
-  return `${groupPath(ref.apiVersion)}${ns}/${resource.name}/${ref.name}`;
+  return rt;
 }
 
 export async function kindIsNamespaced(
-  client: RestClient,
+  client: KubeClient,
   apiVersion: string,
   kind: string,
 ): Promise<boolean> {
-  const resource = (await resourcesOf(client, apiVersion)).find((r) => r.kind === kind);
-  if (!resource) throw new Error(`${apiVersion} ${kind}: the API server does not serve this kind`);
-  return resource.namespaced;
+  return (await discoverResource(client, apiVersion, kind)).namespaced;
 }
 
 /**
  * Server-side apply with fieldValidation=Strict: an unknown or duplicate field fails the
  * request (with the server's message naming the field) instead of being pruned.
  */
-export async function applyStrict(
-  client: RestClient,
-  obj: Json,
-  fieldManager = 'virtkit-integration',
-): Promise<Json> {
-  const path = await objectPath(client, refOf(obj));
-  const query = `?fieldManager=${fieldManager}&fieldValidation=Strict&force=true`;
-  const res = await client.request('PATCH', `${path}${query}`, obj, 'application/apply-patch+yaml');
-  return res.body;
+export async function applyStrict(client: KubeClient, obj: Json, fieldManager?: string): Promise<Json> {
+  const ref = refOf(obj);
+  const rt = await resourceOf(client, ref);
+  const writer = fieldManager ? client.withFieldManager(fieldManager) : client;
+  return writer.apply(rt, ref.namespace, ref.name, obj, { fieldValidation: 'Strict' });
 }
 
-export async function readBack(client: RestClient, ref: ObjectRef): Promise<Json> {
-  return (await client.get(await objectPath(client, ref))).body;
+export async function readBack(client: KubeClient, ref: ObjectRef): Promise<Json> {
+  return client.get(await resourceOf(client, ref), ref.namespace, ref.name);
 }
 
 /** Create a namespace for one suite (names must be unique per run; callers add a suffix). */
-export async function createNamespace(client: RestClient, name: string): Promise<string> {
-  await client.request('POST', '/api/v1/namespaces', {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name },
-  });
+export async function createNamespace(client: KubeClient, name: string): Promise<string> {
+  await client.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   return name;
 }
 
-export async function deleteNamespace(client: RestClient, name: string): Promise<void> {
+export async function deleteNamespace(client: KubeClient, name: string): Promise<void> {
   try {
-    await client.request('DELETE', `/api/v1/namespaces/${name}`);
+    await client.delete(NAMESPACES, undefined, name);
   } catch (err) {
-    if (!(err instanceof ApiError && err.status === 404)) throw err;
+    if (!(err instanceof KubeApiError && err.status === 404)) throw err;
   }
 }

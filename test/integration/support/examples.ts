@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { ApiError, applyStrict, deleteNamespace, kindIsNamespaced, type Json, type RestClient } from './api';
+import { NAMESPACES } from '../../../kube';
+import { ApiError, applyStrict, deleteNamespace, kindIsNamespaced, type Json, type KubeClient } from './api';
 
 export { exampleManifestFiles, REPO_ROOT } from '../../fixtures/example-files';
 import { REPO_ROOT } from '../../fixtures/example-files';
@@ -21,21 +22,17 @@ export function manifestObjects(file: string): Json[] {
 const created = new Set<string>();
 
 /** Create namespace `name` unless it exists (as a user would before `kubectl apply`). */
-async function ensureNamespace(client: RestClient, name: string): Promise<void> {
+async function ensureNamespace(client: KubeClient, name: string): Promise<void> {
   if (created.has(name)) return;
   try {
-    await client.request('POST', '/api/v1/namespaces', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name },
-    });
+    await client.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     created.add(name);
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 409)) throw err;
   }
 }
 
-export async function cleanupNamespaces(client: RestClient): Promise<void> {
+export async function cleanupNamespaces(client: KubeClient): Promise<void> {
   for (const name of created) await deleteNamespace(client, name);
   created.clear();
 }
@@ -46,7 +43,7 @@ export async function cleanupNamespaces(client: RestClient): Promise<void> {
  * Returns "<file>: <kind>/<name>: <server message>" for each object refused.
  */
 export async function applyManifestFile(
-  client: RestClient,
+  client: KubeClient,
   file: string,
   namespace: string,
 ): Promise<string[]> {
