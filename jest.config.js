@@ -18,6 +18,9 @@ const common = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // The examples import virtkit by its package name, as an outside package does; inside the
+  // repository that name means the sources (tsconfig.json's paths say the same).
+  moduleNameMapper: { '^virtkit/(.*)$': '<rootDir>/$1' },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/examples/.*/dist/'],
 };
 

@@ -15,7 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LauncherClient } from '../launcher/api/client';
-import { memoryOverhead } from '../launcher/overhead';
+import { memoryOverhead } from '../api/sizing';
 import { ensureGuestImage, GuestMarkers } from '../test/fixtures/guest/build';
 import { guestVmi, waitFor, waitForConsole } from '../test/fixtures/guest/harness';
 

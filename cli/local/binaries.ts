@@ -47,8 +47,18 @@ function isExecutable(file: string): boolean {
   }
 }
 
+/**
+ * The folder of virtkit's package.json: the repository, or node_modules/virtkit in an installed
+ * package (which ships the build script and its Go module), from cli/local/ or dist/cli/local/.
+ */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
 function fixFor(name: BinaryName): string {
-  return `run 'scripts/build-controlplane.sh' (builds Kubernetes ${KUBERNETES_VERSION} into ${controlPlaneCacheDir()}, about 10 minutes on 2 cores) or point KUBEBUILDER_ASSETS at a folder that has ${name}`;
+  return `run 'scripts/build-controlplane.sh' in ${packageRoot()} (needs Go >= 1.25; builds Kubernetes ${KUBERNETES_VERSION} into ${controlPlaneCacheDir()}, about 10 minutes on 2 cores) or point KUBEBUILDER_ASSETS at a folder that has ${name}`;
 }
 
 /** Path of one binary; throws MissingBinaryError naming the folders searched and the fix. */

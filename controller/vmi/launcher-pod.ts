@@ -10,7 +10,7 @@
 import { createHash } from 'crypto';
 import type { VirtualMachineInstance, Volume } from '../../api/kubevirt/v1';
 import { parseQuantity } from '../../api/quantity';
-import { guestMemoryBytes, topology } from '../../launcher/plan/machine';
+import { guestMemoryBytes, topology } from '../../api/sizing';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 
 export const LAUNCHER_LABEL = 'kubevirt.io';

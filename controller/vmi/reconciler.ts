@@ -1,7 +1,7 @@
 /** The VMI reconciler: reads the caches, asks decideVmi what to do, and does it. */
 import { isDeepStrictEqual } from 'util';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
-import { memoryOverhead } from '../../launcher/overhead';
+import { memoryOverhead } from '../../api/sizing';
 import { errorMessage, isAlreadyExists, isNotFound } from '../../kube';
 import type { EventRecorder } from '../../kube';
 import type { Informer } from '../../kube';

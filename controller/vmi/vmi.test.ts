@@ -1,5 +1,5 @@
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
-import { memoryOverhead } from '../../launcher/overhead';
+import { memoryOverhead } from '../../api/sizing';
 import { launcherPodName, renderLauncherPod } from './launcher-pod';
 import { decideVmi, FOREGROUND_FINALIZER, type LauncherPod } from './phase';
 

@@ -3,7 +3,7 @@
  * bound claim becomes a disk path in local mode. I/O lives in resolve.ts.
  */
 import { parseQuantity } from '../../api/quantity';
-import { localImagePath } from '../../launcher/plan/machine';
+import { localImagePath } from '../../api/image-ref';
 
 /** The parts of a VMI volume the handler looks at (the launcher handles everything else). */
 export interface VolumeSource {

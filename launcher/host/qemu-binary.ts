@@ -5,7 +5,7 @@ import * as path from 'path';
 export class QemuNotInstalledError extends Error {
   constructor(readonly binary: string) {
     super(
-      `${binary} was not found on PATH; install it with scripts/setup/launcher.sh (Debian packages qemu-system-x86 and qemu-utils)`,
+      `${binary} was not found on PATH; install the Debian packages qemu-system-x86 and qemu-utils (apt-get install qemu-system-x86 qemu-utils) or set VIRTKIT_QEMU / VIRTKIT_QEMU_IMG to the binaries' paths`,
     );
     this.name = 'QemuNotInstalledError';
   }

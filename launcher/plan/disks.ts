@@ -4,7 +4,8 @@ import { parseQuantity } from '../../api/quantity';
 import type { Disk, Volume, VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
 import type { ProblemList } from './errors';
 import { cloudInitIso } from './cloud-init';
-import { localImagePath, isQ35 } from './machine';
+import { localImagePath } from '../../api/image-ref';
+import { isQ35 } from './machine';
 import { opts, qemuId } from './qemu-opts';
 import type { LaunchContext, PlannedDisk, PrepareStep } from './types';
 

@@ -1,7 +1,9 @@
 /** Machine type, CPU, memory, firmware and identity: pure pieces of the QEMU command line. */
+// Guest sizing (topology, RAM) is a fact of the API model, shared with the controller: api/sizing.
 import { createHash } from 'crypto';
 import * as path from 'path';
-import { parseQuantity } from '../../api/quantity';
+import { localImagePath } from '../../api/image-ref';
+import { guestMemoryBytes, topology } from '../../api/sizing/guest';
 import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
 import type { ProblemList } from './errors';
 import { opts } from './qemu-opts';
@@ -27,36 +29,6 @@ function machineFamily(type: string): 'q35' | 'pc' | undefined {
 
 export function isQ35(machine: string): boolean {
   return machineFamily(machine) === 'q35';
-}
-
-function cpuCount(value: unknown): number | undefined {
-  const n = parseQuantity(value);
-  return n === undefined ? undefined : Math.max(1, Math.ceil(n));
-}
-
-/** Guest vCPU topology: explicit sockets/cores/threads, else the CPU request or limit, else 1. */
-export function topology(spec: VirtualMachineInstanceSpec): {
-  sockets: number;
-  cores: number;
-  threads: number;
-} {
-  const cpu = spec.domain.cpu;
-  if (cpu?.sockets || cpu?.cores || cpu?.threads) {
-    return { sockets: cpu.sockets || 1, cores: cpu.cores || 1, threads: cpu.threads || 1 };
-  }
-  const res = spec.domain.resources;
-  const fromResources = cpuCount(res?.limits?.cpu) ?? cpuCount(res?.requests?.cpu);
-  return { sockets: fromResources ?? 1, cores: 1, threads: 1 };
-}
-
-/** Guest RAM: memory.guest, else the memory request, else the memory limit. */
-export function guestMemoryBytes(spec: VirtualMachineInstanceSpec): number | undefined {
-  const d = spec.domain;
-  for (const q of [d.memory?.guest, d.resources?.requests?.memory, d.resources?.limits?.memory]) {
-    const n = parseQuantity(q);
-    if (n !== undefined && n > 0) return n;
-  }
-  return undefined;
 }
 
 /** Deterministic SMBIOS UUID when firmware.uuid is not given (never written into spec). */
@@ -242,14 +214,4 @@ export function planMachine(
   }
 
   return { args, prepare, machine, vcpus, guestMemoryBytes: mem ?? 0, firmware };
-}
-
-/**
- * A container image reference that names a local file or directory: an absolute path or a
- * file:// URL. (Pulling from a registry is the handler's job.)
- */
-export function localImagePath(image: string): string | undefined {
-  if (image.startsWith('file://')) return image.slice('file://'.length);
-  if (path.isAbsolute(image)) return image;
-  return undefined;
 }

@@ -13,7 +13,7 @@ const run = promisify(execFile);
 export class IsoToolMissingError extends Error {
   constructor() {
     super(
-      'genisoimage was not found; install it with scripts/setup/launcher.sh (Debian package genisoimage)',
+      'genisoimage was not found on PATH; install the Debian package genisoimage (apt-get install genisoimage)',
     );
     this.name = 'IsoToolMissingError';
   }

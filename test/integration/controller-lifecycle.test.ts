@@ -12,7 +12,7 @@
 import { randomBytes } from 'crypto';
 import * as http from 'http';
 import { ControllerManager } from '../../controller/manager';
-import { memoryOverhead } from '../../launcher/overhead';
+import { memoryOverhead } from '../../api/sizing';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import {
   applyStrict,

@@ -1,12 +1,10 @@
 /**
  * Watches on virtkit's custom resources work end to end through kube-apiserver and its etcd,
- * read with @kubernetes/client-node. (This is what rules out Debian's etcd 3.4: against it,
+ * read through virtkit's client (kube/, whose watches are @kubernetes/client-node's). (This is what rules out Debian's etcd 3.4: against it,
  * kube-apiserver answers a watch without a resourceVersion with an ERROR event.)
  */
 import { VIRTUAL_MACHINES } from '../../kube';
-import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { applyStrict, createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
-import { readShared } from './support/shared-controlplane';
 
 const NAMESPACE = `watch-${process.pid}`;
 
@@ -32,15 +30,13 @@ afterAll(async () => {
 
 test('a watch on VirtualMachines sees ADDED, MODIFIED and DELETED in order', async () => {
   const client = await sharedClient();
-  const kc = new KubeConfig();
-  kc.loadFromFile(readShared().kubeconfig);
   const seen: string[] = [];
   let notify: (ended?: boolean) => void = () => undefined;
   let stopping = false;
-  const watch = await new Watch(kc).watch(
-    `/apis/kubevirt.io/v1/namespaces/${NAMESPACE}/virtualmachines`,
-    { allowWatchBookmarks: true },
-    (type: string, obj: Json) => {
+  const watch = await client.listWatch<Json>(VIRTUAL_MACHINES, undefined, NAMESPACE).watch(
+    '',
+    (type, object) => {
+      const obj = object as Json;
       if (type === 'BOOKMARK') return;
       if (type === 'ERROR') seen.push(`ERROR ${String(obj.message)}`);
       else seen.push(`${type} ${(obj.metadata as Json).name} ${(obj.spec as Json).runStrategy}`);

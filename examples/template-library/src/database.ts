@@ -1,6 +1,6 @@
 /** Acme's database VM: one memory-heavy VM whose data lives on a DataVolume. */
 import type { Construct } from 'constructs';
-import { DataVolumeTemplate, Disk, RunStrategy, VmTemplate } from './virtkit';
+import { DataVolumeTemplate, Disk, RunStrategy, VmTemplate } from 'virtkit/constructs';
 
 /** Parameters of a database VM. */
 export interface DatabaseTemplateProps {

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
-import { validateObject } from '../../../api';
-import { AppValidation, validateApp } from './virtkit';
+import { validateObject } from 'virtkit/api';
+import { AppValidation, validateApp } from 'virtkit/constructs';
 import { DatabaseTemplate, WebServerTemplate } from '.';
 
 function chart() {

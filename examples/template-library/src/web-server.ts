@@ -1,6 +1,6 @@
 /** Acme's web server: a pool of Fedora VMs behind the pod network, sized from the u1 series. */
 import type { Construct } from 'constructs';
-import { VmTemplate } from './virtkit';
+import { VmTemplate } from 'virtkit/constructs';
 
 /** Parameters of a web tier. */
 export interface WebServerTemplateProps {

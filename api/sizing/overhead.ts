@@ -1,7 +1,8 @@
 /**
  * virtkit's per-VM memory overhead: what a launcher pod needs on top of the guest's RAM.
  * The controller adds it to the launcher pod's memory request (KubeVirt does the same with
- * its own, larger, formula). Derived from bench/launcher-overhead.ts (see docs/launcher.md):
+ * its own, larger, formula). A fact of the API model (the controller sizes pods with it; the launcher is what it measures),
+ * derived from bench/launcher-overhead.ts (see docs/launcher.md):
  *
  *   base 160 MiB         launcher (Node.js, ~56 MiB measured) + QEMU's own heap, libraries, ROMs and
  *                        TCG state (~94 MiB beyond guest RAM and video, measured), with ~10% margin
@@ -12,8 +13,8 @@
  *   + 8 MiB per dedicated IO thread
  * Pure; rounded up to whole MiB.
  */
-import type { VirtualMachineInstanceSpec } from '../api/kubevirt/v1';
-import { guestMemoryBytes, topology } from './plan/machine';
+import type { VirtualMachineInstanceSpec } from '../kubevirt/v1';
+import { guestMemoryBytes, topology } from './guest';
 
 const MiB = 2 ** 20;
 export const OVERHEAD_BASE_MIB = 160;

@@ -1,4 +1,4 @@
-import type { VirtualMachineInstanceSpec } from '../api/kubevirt/v1';
+import type { VirtualMachineInstanceSpec } from '../kubevirt/v1';
 import { memoryOverhead } from './overhead';
 
 const MiB = 2 ** 20;
