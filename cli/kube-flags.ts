@@ -53,3 +53,16 @@ export async function componentLogger(component: string, flags: LogFlags): Promi
   const { createLogger } = await import('../common/log');
   return createLogger({ component, level: flags.logLevel });
 }
+
+/**
+ * Start a component; a failure (no kubeconfig, refused credentials, a missing permission) is
+ * logged as one fatal line in the component's format and the process exits 1.
+ */
+export async function startOrExit<T>(log: Logger, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    log.fatal((err as Error).message);
+    process.exit(1);
+  }
+}

@@ -9,6 +9,7 @@ import { keyFields, silentLogger, type Logger } from '../common/log';
 import {
   byNamespace,
   errorMessage,
+  isAuthFailure,
   EventRecorder,
   Informer,
   KubeClient,
@@ -200,8 +201,13 @@ export class ControllerManager {
     return this.metricsServer?.port;
   }
 
-  /** Start caches and metrics; reconcile now, or once elected when leader election is on. */
+  /**
+   * Start caches and metrics; reconcile now, or once elected when leader election is on.
+   * Throws at once (rather than retrying forever) when the credentials are refused or lack a
+   * permission the controller needs: that is a configuration error, not a passing fault.
+   */
   async start(): Promise<void> {
+    await this.checkAccess();
     this.vms.start();
     this.vmis.start();
     this.pods.start();
@@ -225,6 +231,19 @@ export class ControllerManager {
         if (wasLeading && !this.stopped) this.options.onLostLeadership?.();
       },
     );
+  }
+
+  /** One small list of each watched type: a 401 or 403 names the user, verb and resource. */
+  private async checkAccess(): Promise<void> {
+    const ns = this.options.namespace;
+    for (const rt of [VIRTUAL_MACHINES, VIRTUAL_MACHINE_INSTANCES, PODS]) {
+      try {
+        await this.client.list(rt, ns, { limit: 1 });
+      } catch (err) {
+        if (isAuthFailure(err)) throw err;
+        // Anything else (the server is still starting...) is left to the informers' retries.
+      }
+    }
   }
 
   /** Resolves once this instance reconciles (immediately without leader election). */

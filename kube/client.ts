@@ -57,6 +57,8 @@ export interface DeleteOptions {
 export interface ListOptions {
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
+  /** At most this many items (the server returns a continue token for the rest). */
+  readonly limit?: number;
 }
 
 export interface ConnectOptions extends KubeConfigOptions {
@@ -203,7 +205,7 @@ export class KubeClient {
     const res = await this.call<{ items?: T[]; metadata?: { resourceVersion?: string } }>(
       'GET',
       collectionPath(rt, namespace) +
-        query({ labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector }),
+        query({ labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit }),
       undefined,
       { verb: 'list', rt, namespace },
     );

@@ -55,6 +55,15 @@ export const CUSTOM_RESOURCE_DEFINITIONS: ResourceType = {
   namespaced: false,
 };
 
+function rbac(kind: string, plural: string, namespaced: boolean): ResourceType {
+  return { apiVersion: 'rbac.authorization.k8s.io/v1', kind, plural, namespaced };
+}
+
+export const ROLES = rbac('Role', 'roles', true);
+export const ROLE_BINDINGS = rbac('RoleBinding', 'rolebindings', true);
+export const CLUSTER_ROLES = rbac('ClusterRole', 'clusterroles', false);
+export const CLUSTER_ROLE_BINDINGS = rbac('ClusterRoleBinding', 'clusterrolebindings', false);
+
 /** "virtualmachines.kubevirt.io", "pods": the resource as RBAC rules and kubectl name it. */
 export function describeResource(rt: ResourceType): string {
   const group = rt.apiVersion.includes('/') ? rt.apiVersion.slice(0, rt.apiVersion.indexOf('/')) : '';

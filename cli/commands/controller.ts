@@ -11,6 +11,7 @@ import {
   addLogFlags,
   componentLogger,
   connectionOf,
+  startOrExit,
   type KubeFlags,
   type LogFlags,
 } from '../kube-flags';
@@ -54,22 +55,25 @@ export function register(program: Command): void {
       if (!Number.isInteger(workers) || workers < 1)
         throw new Error(`--workers ${flags.workers}: give a whole number of at least 1`);
       const log = await componentLogger('virtkit-controller', flags);
-      const manager = await ControllerManager.create({
-        connection: connectionOf({ kubeconfig: flags.kubeconfig, context: flags.context }),
-        log,
-        metricsPort: port(flags.metricsPort),
-        metricsHost: flags.metricsHost,
-        leaderElect: flags.leaderElect,
-        leaseNamespace: flags.leaderElectNamespace,
-        namespace: flags.namespace,
-        workers,
-        launcherImage: flags.launcherImage,
-        onLostLeadership: () => {
-          log.fatal('lost the leader lease; exiting so a fresh candidate takes over');
-          process.exit(1);
-        },
-      });
-      await manager.start();
+      const manager = await startOrExit(log, () =>
+        ControllerManager.create({
+          // --namespace here scopes the watches; the connection uses only --kubeconfig and --context.
+          connection: connectionOf({ kubeconfig: flags.kubeconfig, context: flags.context }),
+          log,
+          metricsPort: port(flags.metricsPort),
+          metricsHost: flags.metricsHost,
+          leaderElect: flags.leaderElect,
+          leaseNamespace: flags.leaderElectNamespace,
+          namespace: flags.namespace,
+          workers,
+          launcherImage: flags.launcherImage,
+          onLostLeadership: () => {
+            log.fatal('lost the leader lease; exiting so a fresh candidate takes over');
+            process.exit(1);
+          },
+        }),
+      );
+      await startOrExit(log, () => manager.start());
       log.info({ metricsPort: manager.metricsPort }, 'started');
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {

@@ -10,6 +10,7 @@ import {
   addLogFlags,
   componentLogger,
   connectionOf,
+  startOrExit,
   type KubeFlags,
   type LogFlags,
 } from '../kube-flags';
@@ -37,7 +38,7 @@ export function register(program: Command): void {
         stateDir: flags.stateDir,
         version: program.version(),
       });
-      await handler.start();
+      await startOrExit(log, () => handler.start());
       await new Promise<void>((resolve) => {
         const done = (): void => {
           process.off('SIGTERM', done);

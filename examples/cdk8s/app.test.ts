@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdk8s';
-import { validateObject } from '../../api/validation/validate';
+import { validateObject } from 'virtkit/api';
 import { buildApp } from './main';
 
 type Manifest = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } };

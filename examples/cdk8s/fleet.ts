@@ -25,7 +25,7 @@ import {
   VirtualMachineReference,
   VirtualMachineSnapshot,
   Vlan,
-} from '../../constructs';
+} from 'virtkit/constructs';
 // The team's published template library (examples/template-library, package @acme/vm-templates).
 import { WebServerTemplate } from '../template-library/src';
 

@@ -3,7 +3,7 @@
  * library imports virtkit by its package name, as any outside package does; an installed virtkit
  * resolves that name through its package.json `exports`, but the repository is not installed in
  * its own node_modules. So ts-node runs of the examples (`npm run examples:synth`) load this file
- * first (tsconfig.json's "ts-node" require), as jest maps the name (moduleNameMapper) and tsc
+ * first (`ts-node -r`, in package.json's examples:synth), as jest maps the name (moduleNameMapper) and tsc
  * does (paths). The library's own build (its tsconfig.json) does not use it.
  */
 import Module from 'node:module';
@@ -14,7 +14,9 @@ const REPO = path.resolve(__dirname, '../..');
 
 /** The package's entry points (`api`, `constructs`, `provider`), read from its exports. */
 const ENTRIES = new Set(
-  Object.keys((JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { exports: object }).exports)
+  Object.keys(
+    (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { exports: object }).exports,
+  )
     .map((key) => key.replace(/^\.\//, ''))
     .filter((entry) => !entry.includes('.')),
 );
