@@ -90,6 +90,18 @@ describe('virtkit launcher process', () => {
       reason: string;
     };
     expect(final).toMatchObject({ state: 'Shutoff', reason: 'Shutdown' });
+    // Off a terminal every log line is one JSON object with KubeVirt's keys and the VMI's identity.
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines)
+      expect(JSON.parse(line)).toMatchObject({
+        component: 'virtkit-launcher',
+        level: expect.any(String),
+        timestamp: expect.any(String),
+        msg: expect.any(String),
+        kind: 'VirtualMachineInstance',
+        name: 'api-vm',
+      });
     stop();
     expect(events).toEqual(
       expect.arrayContaining(['Lifecycle:Running', 'Lifecycle:Paused', 'PowerButton:Running']),
