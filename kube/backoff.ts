@@ -21,3 +21,17 @@ export function backoffDelay(
   const jittered = exp + exp * (policy.jitter ?? 0) * random();
   return Math.min(policy.maxMs, Math.round(jittered));
 }
+
+/** Wait `ms`, or less when `signal` aborts first; never rejects. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}

@@ -7,6 +7,7 @@
  */
 import { isConflict, isNotFound, errorMessage } from './errors';
 import type { Logger } from '../common/log';
+import { sleepUnlessAborted } from './backoff';
 import type { KubeClient } from './client';
 import { LEASES } from './resources';
 
@@ -42,17 +43,7 @@ function microTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
+const sleep = sleepUnlessAborted;
 
 export class LeaderElector {
   private readonly stopper = new AbortController();

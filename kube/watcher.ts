@@ -6,7 +6,7 @@
  * closes normally is resumed at once. The loop ends only when stop() is called; every failure
  * is reported through onError, never swallowed.
  */
-import { backoffDelay, type BackoffPolicy } from './backoff';
+import { backoffDelay, sleepUnlessAborted, type BackoffPolicy } from './backoff';
 import { errorMessage, isGone, KubeApiError } from './errors';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -65,18 +65,7 @@ export interface WatcherOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
+const defaultSleep = sleepUnlessAborted;
 
 function isStatusObject(o: unknown): o is StatusObject {
   return typeof o === 'object' && o !== null && (o as StatusObject).kind === 'Status';
