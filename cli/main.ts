@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   launcher: () => import('./commands/launcher'),
   controller: () => import('./commands/controller'),
   handler: () => import('./commands/handler'),
+  api: () => import('./commands/api'),
   // One module registers both verbs (and ignores a second registration).
   pause: () => import('./commands/pause'),
   unpause: () => import('./commands/pause'),

@@ -12,6 +12,7 @@ import * as path from 'path';
 const ROOT = path.resolve(__dirname, '..');
 const SOURCE_DIRS = [
   'api',
+  'apiserver',
   'common',
   'kube',
   'constructs',
@@ -124,6 +125,12 @@ describe('imports run one way', () => {
 
   it('kube/ knows nothing of VMs: it imports only itself and common/', () => {
     expect(crossing(isIn('kube'), (p) => !['kube', 'common'].includes(top(p)))).toEqual([]);
+  });
+
+  it('apiserver/ does not import the controller, the handler or the launcher', () => {
+    expect(
+      crossing(isIn('apiserver'), (p) => ['controller', 'handler', 'launcher', 'cli'].includes(top(p))),
+    ).toEqual([]);
   });
 
   it('api/ is self-contained', () => {

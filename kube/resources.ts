@@ -64,6 +64,13 @@ export const ROLE_BINDINGS = rbac('RoleBinding', 'rolebindings', true);
 export const CLUSTER_ROLES = rbac('ClusterRole', 'clusterroles', false);
 export const CLUSTER_ROLE_BINDINGS = rbac('ClusterRoleBinding', 'clusterrolebindings', false);
 
+export const VALIDATING_WEBHOOK_CONFIGURATIONS: ResourceType = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingWebhookConfiguration',
+  plural: 'validatingwebhookconfigurations',
+  namespaced: false,
+};
+
 /** "virtualmachines.kubevirt.io", "pods": the resource as RBAC rules and kubectl name it. */
 export function describeResource(rt: ResourceType): string {
   const group = rt.apiVersion.includes('/') ? rt.apiVersion.slice(0, rt.apiVersion.indexOf('/')) : '';

@@ -30,7 +30,9 @@ export function openApiSchema(def: KindDefinition): Record<string, unknown> {
     metadata: { type: 'object' },
   };
   for (const [name, schema] of Object.entries(def.fields))
-    properties[name] = toStructural(schema as unknown as Record<string, unknown>);
+    properties[name] = toStructural(schema as unknown as Record<string, unknown>, {
+      constraints: name !== 'status',
+    });
   return {
     type: 'object',
     description: def.description,

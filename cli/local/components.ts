@@ -19,6 +19,8 @@ export interface ComponentContext {
   /** https://127.0.0.1:<port> of kube-apiserver. */
   readonly server: string;
   readonly binaries: BinaryPaths;
+  /** The port `virtkit api` serves admission on (127.0.0.1). */
+  readonly apiPort: number;
 }
 
 export interface LocalComponent {
@@ -28,8 +30,38 @@ export interface LocalComponent {
   health?(ctx: ComponentContext): HealthCheck;
 }
 
+/** `virtkit api`'s serving certificate and key, issued with the control plane's PKI. */
+export function apiServingFiles(l: Layout): { cert: string; key: string; ca: string } {
+  return {
+    cert: path.join(l.pkiDir, 'virtkit-api.crt'),
+    key: path.join(l.pkiDir, 'virtkit-api.key'),
+    ca: path.join(l.pkiDir, 'ca.crt'),
+  };
+}
+
 /** Components `virtkit up` starts after the control plane, in order. */
 export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
+  {
+    // Admission first: once its webhook is registered nothing is stored unchecked.
+    name: 'virtkit-api',
+    process: (ctx) => ({
+      name: 'virtkit-api',
+      binary: process.execPath,
+      args: [
+        virtkitBin(),
+        'api',
+        '--tls-cert-file',
+        apiServingFiles(ctx.layout).cert,
+        '--tls-private-key-file',
+        apiServingFiles(ctx.layout).key,
+        '--bind-address',
+        '127.0.0.1',
+        '--port',
+        String(ctx.apiPort),
+      ],
+    }),
+    health: (ctx) => ({ url: `https://127.0.0.1:${ctx.apiPort}/readyz`, tls: 'ca' }),
+  },
   {
     name: 'virtkit-controller',
     process: (ctx) => ({

@@ -28,6 +28,8 @@ const pki = {
   caKey: '/s/pki/ca.key',
   serverCert: '/s/pki/kube-apiserver.crt',
   serverKey: '/s/pki/kube-apiserver.key',
+  apiServingCert: '/s/pki/virtkit-api.crt',
+  apiServingKey: '/s/pki/virtkit-api.key',
   serviceAccountKey: '/s/pki/sa.key',
   serviceAccountPub: '/s/pki/sa.pub',
   clients: {},

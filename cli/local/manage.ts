@@ -5,9 +5,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { crds } from '../../api/crd/generate';
-import { KubeClient } from '../../kube';
+import { KubeClient, VALIDATING_WEBHOOK_CONFIGURATIONS } from '../../kube';
 import type { LocalCluster } from './cluster';
-import { handlerStateDir, LOCAL_COMPONENTS, type ComponentContext, type LocalComponent } from './components';
+import { webhookConfiguration } from '../../apiserver/admission/webhook-configuration';
+import {
+  apiServingFiles,
+  handlerStateDir,
+  LOCAL_COMPONENTS,
+  type ComponentContext,
+  type LocalComponent,
+} from './components';
+import { reservePorts } from './ports';
 import { stopGuests } from './guests';
 import { startControlPlane, type StartOptions } from './controlplane';
 import { installCrds } from './crds';
@@ -28,26 +36,43 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
   const cluster = await startControlPlane(options);
   try {
     log('installing CustomResourceDefinitions');
-    const client = KubeClient.connect({ kubeconfig: cluster.kubeconfig });
+    const client = KubeClient.connect({ kubeconfig: cluster.kubeconfig, fieldManager: 'virtkit' });
     try {
       await installCrds(client, crds({ withNetworkCrds: true }));
+      const { api } = await reservePorts({ api: undefined });
+      const ctx: ComponentContext = {
+        layout: cluster.layout,
+        kubeconfig: cluster.kubeconfig,
+        server: cluster.server,
+        binaries: cluster.info.binaries,
+        apiPort: api,
+      };
+      for (const component of options.components ?? LOCAL_COMPONENTS) {
+        await cluster.add(component.process(ctx), component.health?.(ctx));
+        if (component.name === 'virtkit-api') {
+          log('registering the admission webhook (failurePolicy Fail)');
+          await registerAdmission(client, ctx);
+        }
+      }
     } finally {
       client.close();
-    }
-    const ctx: ComponentContext = {
-      layout: cluster.layout,
-      kubeconfig: cluster.kubeconfig,
-      server: cluster.server,
-      binaries: cluster.info.binaries,
-    };
-    for (const component of options.components ?? LOCAL_COMPONENTS) {
-      await cluster.add(component.process(ctx), component.health?.(ctx));
     }
   } catch (err) {
     await cluster.stop();
     throw err;
   }
   return cluster;
+}
+
+/** Point the API server's admission at the local `virtkit api` (replacing an older registration). */
+async function registerAdmission(client: KubeClient, ctx: ComponentContext): Promise<void> {
+  const files = apiServingFiles(ctx.layout);
+  const config = webhookConfiguration({
+    caBundlePem: fs.readFileSync(files.ca, 'utf8'),
+    url: `https://127.0.0.1:${ctx.apiPort}`,
+  });
+  const name = (config.metadata as { name: string }).name;
+  await client.apply(VALIDATING_WEBHOOK_CONFIGURATIONS, undefined, name, config);
 }
 
 /**

@@ -24,6 +24,9 @@ export interface PkiFiles {
   readonly caKey: string;
   readonly serverCert: string;
   readonly serverKey: string;
+  /** `virtkit api`'s serving certificate (the admission webhook), valid for 127.0.0.1. */
+  readonly apiServingCert: string;
+  readonly apiServingKey: string;
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
   /** file stem -> { cert, key } */
@@ -121,6 +124,12 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     '/CN=kube-apiserver',
     `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${serverAltNames(serviceIp)}\n`,
   );
+  await issue(
+    dir,
+    'virtkit-api',
+    '/CN=virtkit-api',
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n',
+  );
   const clients: Record<string, { cert: string; key: string }> = {};
   for (const id of CLIENT_IDENTITIES) {
     await issue(
@@ -143,6 +152,8 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     caKey: path.join(dir, 'ca.key'),
     serverCert: path.join(dir, 'kube-apiserver.crt'),
     serverKey: path.join(dir, 'kube-apiserver.key'),
+    apiServingCert: path.join(dir, 'virtkit-api.crt'),
+    apiServingKey: path.join(dir, 'virtkit-api.key'),
     serviceAccountKey: path.join(dir, 'sa.key'),
     serviceAccountPub: path.join(dir, 'sa.pub'),
     clients,

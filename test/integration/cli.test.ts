@@ -65,6 +65,24 @@ describe('virtkit up / status / down', () => {
     for (const name of ['virtkit-controller', 'virtkit-handler']) {
       expect(status.stdout).toMatch(new RegExp(`^${name}\\s+\\d+\\s.*running`, 'm'));
     }
+    // Admission runs, is healthy, and its webhook is registered: an invalid VM is refused.
+    expect(status.stdout).toMatch(/^virtkit-api\s+\d+\s.*running\s+ok$/m);
+    const refused = kubectl(
+      ['apply', '--dry-run=server', '-f', '-'],
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachine',
+        metadata: { name: 'refused', namespace: 'default' },
+        spec: {
+          runStrategy: 'Halted',
+          template: { spec: { domain: { devices: { disks: [{ name: 'data', disk: {} }] } } } },
+        },
+      }),
+    );
+    expect(refused.status).not.toBe(0);
+    // kubectl lists the webhook's causes one per line, as it does for KubeVirt's.
+    expect(refused.stderr).toMatch(/The request is invalid:[\s\S]*disks\[0\]\.name: .*Name 'data' not found/);
     const json = JSON.parse((await virtkit(['status', '-o', 'json'], { cwd })).stdout) as {
       state: { ports: Record<string, number> };
       components: { pid: number }[];
@@ -80,7 +98,7 @@ describe('virtkit up / status / down', () => {
     const down = await virtkit(['down'], { cwd });
     expect(down.status).toBe(0);
     expect(down.stdout.trim()).toBe(
-      'stopped virtkit-handler, virtkit-controller, kube-controller-manager, kube-scheduler, kube-apiserver, etcd',
+      'stopped virtkit-handler, virtkit-controller, virtkit-api, kube-controller-manager, kube-scheduler, kube-apiserver, etcd',
     );
     expect(processesMentioning(stateDir)).toEqual([]);
     expect(await isListening(apiserverPort)).toBe(false);

@@ -9,9 +9,14 @@ export interface CommandResult {
   readonly stderr: string;
 }
 
-export function kubectl(args: readonly string[], kubeconfig = readShared().kubeconfig): CommandResult {
+export function kubectl(
+  args: readonly string[],
+  kubeconfig = readShared().kubeconfig,
+  input?: string,
+): CommandResult {
   const res = spawnSync(findBinary('kubectl'), [...args], {
     encoding: 'utf8',
+    input,
     env: { ...process.env, KUBECONFIG: kubeconfig },
     timeout: 120_000,
   });

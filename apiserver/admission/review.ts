@@ -1,0 +1,114 @@
+/**
+ * Validating admission (the role of KubeVirt's virt-api webhooks), as a pure function of an
+ * AdmissionReview (admission.k8s.io/v1): the object is checked with the same api/ validation
+ * that `virtkit validate`, the constructs and the Pulumi components run, and every problem is
+ * answered at once with its JSON path. Nothing is mutated: GitOps users get zero drift.
+ */
+import { isDeepStrictEqual } from 'util';
+import { describeObject, validateObject } from '../../api/validation/validate';
+import type { Issue } from '../../api/validation/issue';
+
+export interface AdmissionRequest {
+  readonly uid: string;
+  readonly kind?: { group?: string; version?: string; kind?: string };
+  readonly operation?: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly object?: Record<string, unknown> | null;
+  readonly oldObject?: Record<string, unknown> | null;
+  readonly dryRun?: boolean;
+}
+
+export interface AdmissionReview {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly request?: AdmissionRequest;
+}
+
+export interface StatusCause {
+  readonly type: 'FieldValueInvalid';
+  readonly field: string;
+  readonly message: string;
+}
+
+export interface AdmissionResponse {
+  readonly uid: string;
+  readonly allowed: boolean;
+  readonly status?: {
+    readonly code: number;
+    readonly reason: 'Invalid' | 'BadRequest';
+    readonly message: string;
+    readonly details?: { readonly causes: readonly StatusCause[] };
+  };
+  readonly warnings?: readonly string[];
+}
+
+/** Kubernetes caps each warning at 256 characters and a response's warnings at 4 KiB. */
+const MAX_WARNING = 256;
+const MAX_WARNINGS = 4096;
+
+function warningsOf(issues: readonly Issue[]): string[] | undefined {
+  const out: string[] = [];
+  let total = 0;
+  for (const i of issues.filter((x) => x.severity === 'warning')) {
+    let w = `${i.path ? `${i.path}: ` : ''}${i.message}`;
+    if (w.length > MAX_WARNING) w = `${w.slice(0, MAX_WARNING - 3)}...`;
+    if (total + w.length > MAX_WARNINGS) break;
+    total += w.length;
+    out.push(w);
+  }
+  return out.length ? out : undefined;
+}
+
+/** The object as admission judges it: its status is the runtime's, not the user's, and is not checked. */
+function judged(object: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...object };
+  delete copy.status;
+  return copy;
+}
+
+/** Answer one AdmissionReview request. */
+export function admit(review: AdmissionReview): AdmissionReview {
+  const request = review.request;
+  const respond = (response: Omit<AdmissionResponse, 'uid'>): AdmissionReview =>
+    ({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: request?.uid ?? '', ...response },
+    }) as AdmissionReview;
+  if (!request?.uid)
+    return respond({
+      allowed: false,
+      status: { code: 400, reason: 'BadRequest', message: 'the AdmissionReview has no request.uid' },
+    });
+  const object = request.object;
+  if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return respond({ allowed: true });
+  if (!object || typeof object !== 'object')
+    return respond({
+      allowed: false,
+      status: { code: 400, reason: 'BadRequest', message: `${request.operation} without an object` },
+    });
+  // An update that leaves the spec as it was (finalizers, labels, a deletion in progress) changes
+  // nothing admission judges: the stored spec was checked when it was written.
+  const old = request.oldObject;
+  if (request.operation === 'UPDATE' && old && isDeepStrictEqual(old.spec, object.spec))
+    return respond({ allowed: true });
+
+  const issues = validateObject(judged(object));
+  const errors = issues.filter((i) => i.severity === 'error');
+  const warnings = warningsOf(issues);
+  if (!errors.length) return respond({ allowed: true, ...(warnings ? { warnings } : {}) });
+  const causes = errors.map<StatusCause>((i) => ({
+    type: 'FieldValueInvalid',
+    field: i.path,
+    message: i.message,
+  }));
+  const message = `${describeObject(object)} is invalid: ${errors
+    .map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`)
+    .join('; ')}`;
+  return respond({
+    allowed: false,
+    status: { code: 422, reason: 'Invalid', message, details: { causes } },
+    ...(warnings ? { warnings } : {}),
+  });
+}

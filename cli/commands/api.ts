@@ -1,0 +1,48 @@
+/**
+ * `virtkit api`: the API server extension (KubeVirt's virt-api): validating admission for every
+ * virtkit kind. Local mode starts it and registers its webhook configuration; in a cluster it
+ * runs as a Deployment behind a Service. Runs until SIGTERM or SIGINT.
+ */
+import type { Command } from 'commander';
+import { startApiServer } from '../../apiserver/server';
+import { addLogFlags, componentLogger, startOrExit, type LogFlags } from '../kube-flags';
+
+interface ApiFlags extends LogFlags {
+  tlsCertFile: string;
+  tlsPrivateKeyFile: string;
+  port: string;
+  bindAddress: string;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('api')
+    .description('Serve validating admission for the virtkit kinds over HTTPS (the role of virt-api).')
+    .requiredOption('--tls-cert-file <file>', 'serving certificate (PEM)')
+    .requiredOption('--tls-private-key-file <file>', 'its private key (PEM)')
+    .option('--port <port>', 'HTTPS port', '8443')
+    .option('--bind-address <addr>', 'address to listen on', '0.0.0.0');
+  addLogFlags(cmd).action(async (flags: ApiFlags) => {
+    const log = await componentLogger('virtkit-api', flags);
+    const port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      log.fatal(`--port ${flags.port}: not a TCP port; give a whole number from 0 to 65535`);
+      process.exit(1);
+    }
+    const server = await startOrExit(log, () =>
+      startApiServer({
+        certFile: flags.tlsCertFile,
+        keyFile: flags.tlsPrivateKeyFile,
+        port,
+        host: flags.bindAddress,
+        log,
+      }),
+    );
+    log.info({ port: server.port }, 'serving admission');
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', () => resolve());
+      process.once('SIGINT', () => resolve());
+    });
+    await server.close();
+  });
+}

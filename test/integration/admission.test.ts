@@ -1,0 +1,193 @@
+/**
+ * Admission on the real kube-apiserver: `virtkit api` serves the validating webhook, registered
+ * with failurePolicy Fail. Invalid objects are refused with every problem and its field, valid
+ * ones are stored unchanged, a refused update leaves the stored object as it was, and with the
+ * webhook down nothing is stored unchecked. Scoped to one labelled namespace so the other
+ * suites sharing this control plane are not affected.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { webhookConfiguration } from '../../apiserver/admission/webhook-configuration';
+import { apiServingFiles } from '../../cli/local/components';
+import { layout } from '../../cli/local/layout';
+import { reservePorts } from '../../cli/local/ports';
+import {
+  KubeApiError,
+  NAMESPACES,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+  VIRTUAL_MACHINES,
+  type KubeClient,
+} from '../../kube';
+import { deleteNamespace, sharedClient, type Json } from './support/api';
+import { REPO_ROOT } from './support/examples';
+import { readShared } from './support/shared-controlplane';
+
+const suffix = randomBytes(3).toString('hex');
+const NS = `admission-${suffix}`;
+const WEBHOOK = `virtkit-validator-it-${suffix}`;
+let client: KubeClient;
+let api: ChildProcess;
+let apiLog = '';
+
+function vm(name: string, patch: { runStrategy?: string; disk?: string } = {}): Json {
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: NS },
+    spec: {
+      runStrategy: patch.runStrategy ?? 'Halted',
+      template: {
+        spec: {
+          domain: {
+            memory: { guest: '128Mi' },
+            devices: { disks: [{ name: patch.disk ?? 'root', disk: { bus: 'virtio' } }] },
+          },
+          volumes: [{ name: 'root', containerDisk: { image: 'quay.io/containerdisks/fedora:40' } }],
+        },
+      },
+    },
+  };
+}
+
+async function refusal(p: Promise<unknown>): Promise<KubeApiError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof KubeApiError) return err;
+    throw err;
+  }
+  throw new Error('the API server stored an object admission should have refused');
+}
+
+beforeAll(async () => {
+  client = await sharedClient();
+  const files = apiServingFiles(layout(readShared().stateDir));
+  const { port } = await reservePorts({ port: undefined });
+  api = spawn(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'bin', 'virtkit.js'),
+      'api',
+      '--tls-cert-file',
+      files.cert,
+      '--tls-private-key-file',
+      files.key,
+      '--bind-address',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--log-level',
+      'debug',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json') },
+    },
+  );
+  api.stdout?.on('data', (d: Buffer) => (apiLog += d.toString()));
+  api.stderr?.on('data', (d: Buffer) => (apiLog += d.toString()));
+  const until = Date.now() + 60_000;
+  while (!apiLog.includes('serving admission')) {
+    if (Date.now() > until || api.exitCode !== null) throw new Error(`virtkit api did not start:\n${apiLog}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await client.create(NAMESPACES, undefined, {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: NS, labels: { 'virtkit.io/admission-test': suffix } },
+  });
+  await client.create(
+    VALIDATING_WEBHOOK_CONFIGURATIONS,
+    undefined,
+    webhookConfiguration({
+      name: WEBHOOK,
+      caBundlePem: fs.readFileSync(files.ca, 'utf8'),
+      url: `https://127.0.0.1:${port}`,
+      namespaceSelector: { matchLabels: { 'virtkit.io/admission-test': suffix } },
+    }),
+  );
+  // The API server picks new webhook configurations up within a moment: wait until one refuses.
+  const ready = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await client.create(VIRTUAL_MACHINES, NS, vm('probe', { disk: 'data' }), { dryRun: true });
+    } catch (err) {
+      if (err instanceof KubeApiError && /denied the request/.test(err.message)) break;
+    }
+    if (Date.now() > ready) throw new Error('the webhook never started refusing');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+});
+
+afterAll(async () => {
+  await client.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, undefined, WEBHOOK).catch(() => undefined);
+  if (api.exitCode === null) api.kill('SIGTERM');
+  await deleteNamespace(client, NS);
+});
+
+test('an invalid VirtualMachine is refused with every problem and its field', async () => {
+  // A disk without its volume and a volume without its disk: KubeVirt's rules, not the schema's.
+  const err = await refusal(client.create(VIRTUAL_MACHINES, NS, vm('bad', { disk: 'data' })));
+  expect(err.message).toContain('denied the request');
+  expect(err.message).toContain(`VirtualMachine ${NS}/bad is invalid`);
+  expect(err.message).toContain(
+    "spec.template.spec.domain.devices.disks[0].name: spec.template.spec.domain.devices.disks[0].Name 'data' not found",
+  );
+  expect(err.message).toContain(
+    "spec.template.spec.volumes[0].name: spec.template.spec.volumes[0].name 'root' not found",
+  );
+  expect(await client.getIfExists(VIRTUAL_MACHINES, NS, 'bad')).toBeUndefined();
+});
+
+test('a valid one is stored unchanged (admission never mutates)', async () => {
+  const sent = vm('good');
+  const stored = await client.create<Json>(VIRTUAL_MACHINES, NS, sent);
+  expect(stored.spec).toEqual(sent.spec);
+});
+
+test('a refused update leaves the stored object as it was', async () => {
+  const before = await client.get<Json>(VIRTUAL_MACHINES, NS, 'good');
+  const err = await refusal(
+    client.mergePatch(VIRTUAL_MACHINES, NS, 'good', { spec: { runStrategy: 'Sometimes' } }),
+  );
+  expect(err.message).toContain('spec.runStrategy');
+  const after = await client.get<Json>(VIRTUAL_MACHINES, NS, 'good');
+  expect(after.spec).toEqual(before.spec);
+  expect((after.metadata as Json).resourceVersion).toBe((before.metadata as Json).resourceVersion);
+});
+
+test('every line virtkit api logs is JSON, and refusals are logged with the object', () => {
+  const lines = apiLog.split('\n').filter((l) => l.trim());
+  const parsed = lines.map((l) => JSON.parse(l) as Json);
+  expect(parsed.every((p) => p.component === 'virtkit-api' && typeof p.msg === 'string')).toBe(true);
+  expect(
+    parsed.some((p) => p.name === 'bad' && p.namespace === NS && String(p.msg).startsWith('denied')),
+  ).toBe(true);
+});
+
+test('without the webhook the CRD schema itself still refuses an unknown enum value', async () => {
+  // The default namespace is outside this test's webhook: only the published schema judges.
+  const err = await refusal(
+    client.create(
+      VIRTUAL_MACHINES,
+      'default',
+      {
+        ...vm(`enum-${suffix}`, { runStrategy: 'Sometimes' }),
+        metadata: { name: `enum-${suffix}`, namespace: 'default' },
+      },
+      { dryRun: true },
+    ),
+  );
+  expect(err.status).toBe(422);
+  expect(err.message).toMatch(/spec\.runStrategy: Unsupported value: "Sometimes"/);
+});
+
+test('with the webhook down nothing is stored unchecked (failurePolicy Fail)', async () => {
+  api.kill('SIGTERM');
+  await new Promise((r) => api.once('close', r));
+  const err = await refusal(client.create(VIRTUAL_MACHINES, NS, vm('unchecked')));
+  expect(err.message).toMatch(/failed calling webhook/);
+  expect(await client.getIfExists(VIRTUAL_MACHINES, NS, 'unchecked')).toBeUndefined();
+});
