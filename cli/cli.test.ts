@@ -116,7 +116,7 @@ describe('virtkit validate', () => {
     expect(run(['validate', '-'], goodVm).code).toBe(0);
     const missing = run(['validate', '/nonexistent/vm.yaml']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toBe('virtkit: cannot read /nonexistent/vm.yaml: no such file');
+    expect(missing.stderr.trim()).toBe('cannot read /nonexistent/vm.yaml: no such file');
   });
 
   it('validates the example manifests', () => {

@@ -91,12 +91,35 @@ import { QUANTITY_PATTERN } from './patterns';
 
 export { QUANTITY_PATTERN };
 
-/** A resource.Quantity: `1Gi`, `500m`, `2`. Integer or string on the wire. */
-export function Quantity(description: string) {
+/**
+ * A quantity without a sign: sizes and counts are never negative. The CRD publishes this
+ * pattern, so even a cluster without virtkit's admission refuses `-1Gi`.
+ */
+export const UNSIGNED_QUANTITY_PATTERN =
+  '^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+
+/**
+ * Vendor keyword with the bounds of a quantity's value, checked by runtime validation
+ * (finite, not negative, above zero where zero makes no sense, at most MAX_QUANTITY).
+ * The CRD drops it.
+ */
+export const QUANTITY_BOUNDS = 'x-virtkit-quantity';
+
+/** The largest quantity Kubernetes stores as an int64: 2^63 (8Ei). */
+export const MAX_QUANTITY = 2 ** 63;
+
+export interface QuantityOptions {
+  /** Zero is refused too (a guest's memory, a disk's size). Default false: zero is allowed. */
+  readonly positive?: boolean;
+}
+
+/** A resource.Quantity: `1Gi`, `500m`, `2`. Integer or string on the wire; never negative. */
+export function Quantity(description: string, options: QuantityOptions = {}) {
   return Type.Unsafe<string | number>({
     anyOf: [{ type: 'integer' }, { type: 'string' }],
-    pattern: QUANTITY_PATTERN,
+    pattern: UNSIGNED_QUANTITY_PATTERN,
     'x-kubernetes-int-or-string': true,
+    [QUANTITY_BOUNDS]: { positive: options.positive === true },
     description,
   });
 }

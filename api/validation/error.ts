@@ -1,4 +1,5 @@
 import type { Issue } from './issue';
+import { printable } from './printable';
 
 /** Thrown when an object fails validation; carries every problem found, not just the first. */
 export class ValidationError extends Error {
@@ -12,6 +13,7 @@ export class ValidationError extends Error {
   }
 }
 
+/** The report of an object's issues, one line each; control characters from the object come out escaped. */
 export function formatIssues(subject: string, issues: readonly Issue[]): string {
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = issues.filter((i) => i.severity === 'warning');
@@ -22,10 +24,10 @@ export function formatIssues(subject: string, issues: readonly Issue[]): string 
   ]
     .filter(Boolean)
     .join(', ');
-  const lines = [`${subject} is invalid (${parts}):`];
+  const lines = [`${printable(subject)} is invalid (${parts}):`];
   for (const issue of [...errors, ...warnings]) {
     const tag = issue.severity === 'warning' ? 'warning: ' : '';
-    lines.push(`  - ${tag}${issue.path ? `${issue.path}: ` : ''}${issue.message}`);
+    lines.push(`  - ${tag}${printable(issue.path ? `${issue.path}: ` : '')}${printable(issue.message)}`);
   }
   return lines.join('\n');
 }

@@ -31,9 +31,11 @@ export function index(path: string, i: number): string {
   return `${path}[${i}]`;
 }
 
-/** Render a value for an error message, briefly. */
+/** Render a value for an error message, briefly (control characters come out escaped, as JSON writes them). */
 export function show(value: unknown): string {
-  const text = JSON.stringify(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  // Cut long strings before quoting them, so a 20 MB value costs no 20 MB copy.
+  const text = JSON.stringify(typeof value === 'string' && value.length > 100 ? value.slice(0, 100) : value);
   if (text === undefined) return String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

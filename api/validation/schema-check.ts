@@ -6,14 +6,33 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { KindDefinition } from '../kind';
 import { ObjectMeta } from '../k8s/meta';
-import { QUANTITY_PATTERN, type TSchema } from '../schema/dsl';
+import { QUANTITY_PATTERN, UNSIGNED_QUANTITY_PATTERN, QUANTITY_BOUNDS, type TSchema } from '../schema/dsl';
 import { error, show, type Issue } from './issue';
+import { INTEGER_FORMATS, checkQuantityBounds, withIntegerFormats } from './number-bounds';
 
 const ajv = new Ajv({
   allErrors: true,
   strict: false,
-  validateFormats: false,
+  // NaN and Infinity (YAML's .nan and .inf) are not numbers Kubernetes accepts.
+  strictNumbers: true,
   verbose: true,
+});
+// Integer formats carry their range; other formats (date-time) are not checked, as before.
+for (const [name, range] of Object.entries(INTEGER_FORMATS))
+  ajv.addFormat(name, { type: 'number', validate: (n: number) => n >= range.min && n <= range.max });
+ajv.addFormat('date-time', true);
+ajv.addKeyword({
+  keyword: QUANTITY_BOUNDS,
+  schemaType: 'object',
+  errors: true,
+  validate: function quantityBounds(bounds: { positive?: boolean }, data: unknown): boolean {
+    const problem = checkQuantityBounds(data, bounds.positive === true);
+    if (!problem) return true;
+    (quantityBounds as unknown as { errors: unknown[] }).errors = [
+      { keyword: QUANTITY_BOUNDS, message: problem, params: {} },
+    ];
+    return false;
+  },
 });
 
 const compiled = new WeakMap<KindDefinition, ValidateFunction>();
@@ -36,7 +55,7 @@ export function objectSchema(def: KindDefinition): Record<string, unknown> {
 function validatorFor(def: KindDefinition): ValidateFunction {
   let fn = compiled.get(def);
   if (!fn) {
-    fn = ajv.compile(objectSchema(def));
+    fn = ajv.compile(withIntegerFormats(objectSchema(def)));
     compiled.set(def, fn);
   }
   return fn;
@@ -44,7 +63,7 @@ function validatorFor(def: KindDefinition): ValidateFunction {
 
 /** Validate a value against any api/ schema (used by tests and by sub-object checks). */
 export function checkAgainst(schema: TSchema, value: unknown, basePath = ''): Issue[] {
-  const fn = ajv.compile(schema);
+  const fn = ajv.compile(withIntegerFormats(schema as Record<string, unknown>));
   fn(value);
   return toIssues(fn.errors ?? [], basePath);
 }
@@ -98,6 +117,8 @@ function distance(a: string, b: string): number {
 }
 
 export function closest(name: string, candidates: readonly string[]): string | undefined {
+  // A name far longer than any candidate has no near match; measuring it would cost its length squared.
+  if (name.length > 100) return undefined;
   let best: string | undefined;
   let bestScore = Infinity;
   for (const c of candidates) {
@@ -133,6 +154,10 @@ function toIssues(errors: readonly ErrorObject[], base: string): Issue[] {
   return issues;
 }
 
+function nonFinite(want: string, value: number): string {
+  return `must be a finite ${want}, got ${String(value)}; YAML's .inf and .nan are not values Kubernetes accepts`;
+}
+
 function toIssue(e: ErrorObject, base: string): Issue {
   const at = pointerToPath(e.instancePath, base);
   const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
@@ -154,6 +179,8 @@ function toIssue(e: ErrorObject, base: string): Issue {
     }
     case 'type': {
       const want = String((e.params as { type: string }).type);
+      if (typeof e.data === 'number' && !Number.isFinite(e.data))
+        return error(at, nonFinite(want, e.data), 'schema.not-finite');
       return error(
         at,
         `must be ${want === 'integer' ? 'an integer' : `a ${want}`}, got ${typeName(e.data)} ${show(e.data)}`,
@@ -165,7 +192,14 @@ function toIssue(e: ErrorObject, base: string): Issue {
       return error(at, `unsupported value ${show(e.data)}; use one of: ${allowed.join(', ')}`, 'schema.enum');
     }
     case 'pattern': {
-      if (parent.pattern === QUANTITY_PATTERN) {
+      if (parent.pattern === UNSIGNED_QUANTITY_PATTERN && new RegExp(QUANTITY_PATTERN).test(String(e.data))) {
+        return error(
+          at,
+          `quantity ${show(e.data)} is negative: must be greater than or equal to 0; write a size such as 1Gi`,
+          'schema.quantity-negative',
+        );
+      }
+      if (parent.pattern === QUANTITY_PATTERN || parent.pattern === UNSIGNED_QUANTITY_PATTERN) {
         return error(
           at,
           `invalid quantity ${show(e.data)}; write a Kubernetes quantity such as 1Gi, 512Mi or 500m`,
@@ -178,7 +212,22 @@ function toIssue(e: ErrorObject, base: string): Issue {
         'schema.pattern',
       );
     }
+    case 'format': {
+      const format = String((e.params as { format: string }).format);
+      const range = INTEGER_FORMATS[format];
+      if (range)
+        return error(
+          at,
+          `${show(e.data)} is out of range: ${range.words}, from ${range.min} to ${range.max}`,
+          'schema.integer-range',
+        );
+      return error(at, `value ${show(e.data)} is not a valid ${format}`, 'schema.format');
+    }
+    case QUANTITY_BOUNDS:
+      return error(at, e.message ?? 'is out of range', 'schema.quantity-range');
     case 'anyOf': {
+      if (typeof e.data === 'number' && !Number.isFinite(e.data))
+        return error(at, nonFinite('integer or a quantity string', e.data), 'schema.not-finite');
       if (parent['x-kubernetes-int-or-string']) {
         return error(
           at,

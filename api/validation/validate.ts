@@ -6,15 +6,21 @@ import { apiVersionOf, type KindDefinition } from '../kind';
 import { allKinds, findKind } from '../registry';
 import { checkSchema, closest } from './schema-check';
 import { ValidationError } from './error';
-import { error, type Issue } from './issue';
+import { error, show, type Issue } from './issue';
+import { checkObjectMeta } from './object-meta';
+import { printable } from './printable';
 
 export interface ValidateOptions {
   /** Skip the semantic rules (schema only). Default false. */
   readonly schemaOnly?: boolean;
 }
 
-/** `VirtualMachine default/web`, for messages. */
+/** `VirtualMachine default/web`, for messages; control characters in the names come out escaped. */
 export function describeObject(object: unknown): string {
+  return printable(describeRaw(object));
+}
+
+function describeRaw(object: unknown): string {
   const o = (object ?? {}) as {
     kind?: unknown;
     metadata?: { name?: unknown; namespace?: unknown; generateName?: unknown };
@@ -27,7 +33,12 @@ export function describeObject(object: unknown): string {
         ? `${o.metadata.generateName}*`
         : '(unnamed)';
   const ns = typeof o.metadata?.namespace === 'string' ? `${o.metadata.namespace}/` : '';
-  return `${kind} ${ns}${name}`;
+  return `${short(kind)} ${short(ns)}${short(name)}`;
+}
+
+/** Names in a subject are cut, so a 300-character name does not flood the report (the issue shows it). */
+function short(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
 function identify(object: unknown): { def?: KindDefinition; issues: Issue[] } {
@@ -36,7 +47,7 @@ function identify(object: unknown): { def?: KindDefinition; issues: Issue[] } {
       issues: [
         error(
           '',
-          `a manifest must be an object with apiVersion and kind, got ${JSON.stringify(object)}`,
+          `a manifest must be an object with apiVersion and kind, got ${Array.isArray(object) ? 'a list' : `a ${object === null ? 'null' : typeof object}`} ${show(object)}`,
           'identity.not-object',
         ),
       ],
@@ -66,7 +77,7 @@ function identify(object: unknown): { def?: KindDefinition; issues: Issue[] } {
       issues: [
         error(
           'apiVersion',
-          `kind ${String(kind)} is not served at apiVersion "${String(apiVersion)}"; use ${versions}`,
+          `kind ${String(kind)} is not served at apiVersion ${show(apiVersion)}; use ${versions}`,
           'identity.unknown-version',
         ),
       ],
@@ -83,7 +94,7 @@ function identify(object: unknown): { def?: KindDefinition; issues: Issue[] } {
     issues: [
       error(
         'kind',
-        `unknown kind "${String(kind)}" in apiVersion "${String(apiVersion)}"; ${hint}`,
+        `unknown kind ${show(kind)} in apiVersion ${show(apiVersion)}; ${hint}`,
         'identity.unknown-kind',
       ),
     ],
@@ -100,7 +111,11 @@ export function validateObject(object: unknown, options: ValidateOptions = {}): 
 /** Validate an object whose kind is already known. */
 export function validateAs(def: KindDefinition, object: unknown, options: ValidateOptions = {}): Issue[] {
   const schemaIssues = checkSchema(def, object);
-  if (options.schemaOnly || !def.rules?.length) return schemaIssues;
+  if (options.schemaOnly) return schemaIssues;
+  // The API server's object-meta rules (names, namespaces, labels, annotations) apply to every kind.
+  // The schema skips what these read (strings only), so the two reports never overlap.
+  const checked = [...schemaIssues, ...checkObjectMeta(def, object)];
+  if (!def.rules?.length) return checked;
   const ruleIssues: Issue[] = [];
   for (const rule of def.rules) {
     try {
@@ -112,7 +127,7 @@ export function validateAs(def: KindDefinition, object: unknown, options: Valida
   }
   // Where a rule speaks about a path, its KubeVirt-worded message replaces the generic one.
   const rulePaths = new Set(ruleIssues.map((i) => i.path));
-  return [...schemaIssues.filter((i) => !rulePaths.has(i.path)), ...ruleIssues];
+  return [...checked.filter((i) => !rulePaths.has(i.path)), ...ruleIssues];
 }
 
 /** Throw a ValidationError naming every problem, unless the object is valid. Warnings do not throw. */

@@ -29,7 +29,7 @@ export const CPUInstancetype = Obj('vCPU count and CPU-related settings the inst
 export type CPUInstancetype = Static<typeof CPUInstancetype>;
 
 export const MemoryInstancetype = Obj('Memory size and memory-related settings the instancetype imposes.', {
-  guest: Quantity('Memory the guest OS sees, for example 4Gi.'),
+  guest: Quantity('Memory the guest OS sees, for example 4Gi.', { positive: true }),
   hugepages: Opt(Hugepages),
   overcommitPercent: Opt(
     Int32(

@@ -122,6 +122,7 @@ export const Memory = Obj('Guest memory size and backing.', {
   guest: Opt(
     Quantity(
       'Memory the guest OS sees; between the request and the limit. The memory request when left out.',
+      { positive: true },
     ),
   ),
   maxGuest: Opt(

@@ -102,7 +102,7 @@ export const EphemeralVolumeSource = Obj(
 export type EphemeralVolumeSource = Static<typeof EphemeralVolumeSource>;
 
 export const EmptyDiskSource = Obj('A blank sparse disk that lives and dies with the VMI.', {
-  capacity: Quantity('Size of the disk, for example 2Gi.'),
+  capacity: Quantity('Size of the disk, for example 2Gi.', { positive: true }),
 });
 export type EmptyDiskSource = Static<typeof EmptyDiskSource>;
 
