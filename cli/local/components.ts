@@ -8,13 +8,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { BinaryPaths } from './binaries';
 import type { HealthCheck } from './health';
-import type { Layout } from './layout';
+import { componentKubeconfig, type Layout } from './layout';
 import type { ProcessSpec } from './process';
 
 /** What a component needs to know to connect to the local control plane. */
 export interface ComponentContext {
   readonly layout: Layout;
-  /** The admin kubeconfig (a component may also get its own identity later). */
+  /** The admin kubeconfig (components use their own: config/<component>.kubeconfig). */
   readonly kubeconfig: string;
   /** https://127.0.0.1:<port> of kube-apiserver. */
   readonly server: string;
@@ -67,7 +67,12 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
     process: (ctx) => ({
       name: 'virtkit-controller',
       binary: process.execPath,
-      args: [virtkitBin(), 'controller', '--kubeconfig', ctx.kubeconfig],
+      args: [
+        virtkitBin(),
+        'controller',
+        '--kubeconfig',
+        componentKubeconfig(ctx.layout, 'virtkit-controller'),
+      ],
     }),
   },
   {
@@ -81,7 +86,7 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
         virtkitBin(),
         'handler',
         '--kubeconfig',
-        ctx.kubeconfig,
+        componentKubeconfig(ctx.layout, 'virtkit-handler'),
         '--state-dir',
         handlerStateDir(ctx.layout.stateDir),
       ],

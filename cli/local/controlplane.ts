@@ -10,6 +10,8 @@ import { LocalCluster } from './cluster';
 import { AlreadyRunningError } from './errors';
 import {
   apiserverArgs,
+  authenticationConfig,
+  authenticationConfigFile,
   controllerManagerArgs,
   etcdArgs,
   KUBERNETES_SERVICE_IP,
@@ -57,8 +59,11 @@ function resetStateDir(l: Layout): void {
   for (const dir of [l.pkiDir, l.etcdDataDir, l.configDir, l.certsDir])
     fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(l.kubeconfig, { force: true });
-  for (const dir of [l.stateDir, l.configDir, l.logsDir, l.runDir, l.certsDir])
-    fs.mkdirSync(dir, { recursive: true });
+  // Keys, kubeconfigs and logs live here: only the owner may read it.
+  for (const dir of [l.stateDir, l.configDir, l.logsDir, l.runDir, l.certsDir]) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, 0o700);
+  }
   fs.mkdirSync(l.etcdDataDir, { recursive: true, mode: 0o700 });
 }
 
@@ -89,9 +94,10 @@ export async function startControlPlane(options: StartOptions): Promise<LocalClu
   const pki = await createPki(l.pkiDir, KUBERNETES_SERVICE_IP);
   const server = `https://127.0.0.1:${ports.apiserver}`;
   writeKubeconfig(l.kubeconfig, server, pki, 'admin', 'virtkit-admin');
-  for (const c of ['kube-scheduler', 'kube-controller-manager']) {
+  for (const c of ['kube-scheduler', 'kube-controller-manager', 'virtkit-controller', 'virtkit-handler']) {
     writeKubeconfig(componentKubeconfig(l, c), server, pki, c, c);
   }
+  fs.writeFileSync(authenticationConfigFile(l), authenticationConfig(), { mode: 0o600 });
   const cluster = new LocalCluster(
     {
       layout: l,
@@ -105,8 +111,8 @@ export async function startControlPlane(options: StartOptions): Promise<LocalClu
   );
   try {
     await cluster.add(
-      { name: 'etcd', binary: binaries.etcd, args: etcdArgs(l, ports) },
-      { url: `http://127.0.0.1:${ports.etcd}/health`, tls: 'none' },
+      { name: 'etcd', binary: binaries.etcd, args: etcdArgs(l, ports, pki) },
+      { url: `https://127.0.0.1:${ports.etcd}/health`, tls: 'ca' },
     );
     await cluster.add(
       { name: 'kube-apiserver', binary: binaries['kube-apiserver'], args: apiserverArgs(l, ports, pki) },

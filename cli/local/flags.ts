@@ -20,22 +20,55 @@ export interface Ports {
 
 const loopback = (port: number, scheme = 'http'): string => `${scheme}://127.0.0.1:${port}`;
 
-export function etcdArgs(l: Layout, ports: Ports): string[] {
+/** etcd over TLS on loopback; clients and peers must present a certificate of the local CA. */
+export function etcdArgs(l: Layout, ports: Ports, pki: PkiFiles): string[] {
   return [
     '--name=virtkit',
     `--data-dir=${l.etcdDataDir}`,
-    `--listen-client-urls=${loopback(ports.etcd)}`,
-    `--advertise-client-urls=${loopback(ports.etcd)}`,
-    `--listen-peer-urls=${loopback(ports.etcdPeer)}`,
-    `--initial-advertise-peer-urls=${loopback(ports.etcdPeer)}`,
-    `--initial-cluster=virtkit=${loopback(ports.etcdPeer)}`,
+    `--listen-client-urls=${loopback(ports.etcd, 'https')}`,
+    `--advertise-client-urls=${loopback(ports.etcd, 'https')}`,
+    `--listen-peer-urls=${loopback(ports.etcdPeer, 'https')}`,
+    `--initial-advertise-peer-urls=${loopback(ports.etcdPeer, 'https')}`,
+    `--initial-cluster=virtkit=${loopback(ports.etcdPeer, 'https')}`,
     '--initial-cluster-state=new',
+    `--cert-file=${pki.etcdCert}`,
+    `--key-file=${pki.etcdKey}`,
+    `--trusted-ca-file=${pki.caCert}`,
+    '--client-cert-auth=true',
+    `--peer-cert-file=${pki.etcdCert}`,
+    `--peer-key-file=${pki.etcdKey}`,
+    `--peer-trusted-ca-file=${pki.caCert}`,
+    '--peer-client-cert-auth=true',
   ];
 }
 
+/**
+ * kube-apiserver's authentication configuration: anonymous requests are refused except on the
+ * health endpoints (what `--anonymous-auth=false` would do, minus breaking health probes).
+ */
+export function authenticationConfig(): string {
+  return [
+    'apiVersion: apiserver.config.k8s.io/v1',
+    'kind: AuthenticationConfiguration',
+    'anonymous:',
+    '  enabled: true',
+    '  conditions:',
+    '  - path: /livez',
+    '  - path: /readyz',
+    '  - path: /healthz',
+    '',
+  ].join('\n');
+}
+
+export const authenticationConfigFile = (l: Layout): string => path.join(l.configDir, 'authentication.yaml');
+
 export function apiserverArgs(l: Layout, ports: Ports, pki: PkiFiles): string[] {
   return [
-    `--etcd-servers=${loopback(ports.etcd)}`,
+    `--etcd-servers=${loopback(ports.etcd, 'https')}`,
+    `--etcd-cafile=${pki.caCert}`,
+    `--etcd-certfile=${pki.clients['etcd-client'].cert}`,
+    `--etcd-keyfile=${pki.clients['etcd-client'].key}`,
+    `--authentication-config=${authenticationConfigFile(l)}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
     `--secure-port=${ports.apiserver}`,

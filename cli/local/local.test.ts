@@ -28,11 +28,13 @@ const pki = {
   caKey: '/s/pki/ca.key',
   serverCert: '/s/pki/kube-apiserver.crt',
   serverKey: '/s/pki/kube-apiserver.key',
+  etcdCert: '/s/pki/etcd.crt',
+  etcdKey: '/s/pki/etcd.key',
   apiServingCert: '/s/pki/virtkit-api.crt',
   apiServingKey: '/s/pki/virtkit-api.key',
   serviceAccountKey: '/s/pki/sa.key',
   serviceAccountPub: '/s/pki/sa.pub',
-  clients: {},
+  clients: { 'etcd-client': { cert: '/s/pki/etcd-client.crt', key: '/s/pki/etcd-client.key' } },
 } satisfies PkiFiles;
 
 describe('binaries', () => {
@@ -76,7 +78,7 @@ describe('binaries', () => {
 describe('command lines', () => {
   const l = layout('/s');
   test('everything listens on loopback only', () => {
-    expect(etcdArgs(l, ports)).toContain('--listen-client-urls=http://127.0.0.1:2379');
+    expect(etcdArgs(l, ports, pki)).toContain('--listen-client-urls=https://127.0.0.1:2379');
     expect(apiserverArgs(l, ports, pki)).toEqual(
       expect.arrayContaining(['--bind-address=127.0.0.1', '--secure-port=6443']),
     );
@@ -86,7 +88,19 @@ describe('command lines', () => {
       expect.arrayContaining([
         '--authorization-mode=RBAC',
         '--client-ca-file=/s/pki/ca.crt',
-        '--etcd-servers=http://127.0.0.1:2379',
+        '--etcd-servers=https://127.0.0.1:2379',
+        '--etcd-certfile=/s/pki/etcd-client.crt',
+        '--authentication-config=/s/config/authentication.yaml',
+      ]),
+    );
+  });
+  test('etcd serves TLS and requires client certificates from the local CA, peers too', () => {
+    expect(etcdArgs(l, ports, pki)).toEqual(
+      expect.arrayContaining([
+        '--client-cert-auth=true',
+        '--trusted-ca-file=/s/pki/ca.crt',
+        '--peer-client-cert-auth=true',
+        '--listen-peer-urls=https://127.0.0.1:2380',
       ]),
     );
   });

@@ -19,6 +19,7 @@ import { reservePorts } from './ports';
 import { stopGuests } from './guests';
 import { startControlPlane, type StartOptions } from './controlplane';
 import { installCrds } from './crds';
+import { installRbac } from './rbac';
 import { probe, type ProbeResult } from './health';
 import { layout } from './layout';
 import { isOurs, readPidFile, stopPid } from './process';
@@ -39,6 +40,8 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
     const client = KubeClient.connect({ kubeconfig: cluster.kubeconfig, fieldManager: 'virtkit' });
     try {
       await installCrds(client, crds({ withNetworkCrds: true }));
+      log('installing RBAC: one ClusterRole per component, KubeVirt user roles');
+      await installRbac(client);
       const { api } = await reservePorts({ api: undefined });
       const ctx: ComponentContext = {
         layout: cluster.layout,

@@ -24,6 +24,9 @@ export interface PkiFiles {
   readonly caKey: string;
   readonly serverCert: string;
   readonly serverKey: string;
+  /** etcd's serving and peer certificate, valid for 127.0.0.1. */
+  readonly etcdCert: string;
+  readonly etcdKey: string;
   /** `virtkit api`'s serving certificate (the admission webhook), valid for 127.0.0.1. */
   readonly apiServingCert: string;
   readonly apiServingKey: string;
@@ -38,6 +41,11 @@ export const CLIENT_IDENTITIES: readonly ClientIdentity[] = [
   { file: 'admin', commonName: 'virtkit-admin', organizations: ['system:masters'] },
   { file: 'kube-scheduler', commonName: 'system:kube-scheduler', organizations: [] },
   { file: 'kube-controller-manager', commonName: 'system:kube-controller-manager', organizations: [] },
+  // virtkit's own components: each its own user, bound to a ClusterRole with only what it uses.
+  { file: 'virtkit-controller', commonName: 'virtkit-controller', organizations: [] },
+  { file: 'virtkit-handler', commonName: 'virtkit-handler', organizations: [] },
+  // kube-apiserver's identity towards etcd (etcd requires a client certificate).
+  { file: 'etcd-client', commonName: 'kube-apiserver-etcd-client', organizations: [] },
 ];
 
 /** Names and addresses the API server certificate is valid for (pure). */
@@ -126,6 +134,12 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
   );
   await issue(
     dir,
+    'etcd',
+    '/CN=etcd',
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n',
+  );
+  await issue(
+    dir,
     'virtkit-api',
     '/CN=virtkit-api',
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n',
@@ -152,6 +166,8 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     caKey: path.join(dir, 'ca.key'),
     serverCert: path.join(dir, 'kube-apiserver.crt'),
     serverKey: path.join(dir, 'kube-apiserver.key'),
+    etcdCert: path.join(dir, 'etcd.crt'),
+    etcdKey: path.join(dir, 'etcd.key'),
     apiServingCert: path.join(dir, 'virtkit-api.crt'),
     apiServingKey: path.join(dir, 'virtkit-api.key'),
     serviceAccountKey: path.join(dir, 'sa.key'),

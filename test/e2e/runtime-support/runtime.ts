@@ -12,6 +12,8 @@ import { crds } from '../../../api/crd/generate';
 import { findBinary } from '../../../cli/local/binaries';
 import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
+import { componentKubeconfig } from '../../../cli/local/layout';
+import { localRbacObjects } from '../../../cli/local/rbac';
 import { namespace } from './manifests';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -70,6 +72,12 @@ export class Runtime {
       const file = path.join(dir, 'crds.json');
       fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds() }));
       rt.kubectl(['apply', '--server-side', '--force-conflicts', '-f', file]);
+      // The controller and the handler run under their own least-privilege roles, as in local
+      // mode: a verb their code needs and their role lacks fails these suites.
+      rt.kubectl(
+        ['apply', '--server-side', '-f', '-'],
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: localRbacObjects() }),
+      );
       // `kubectl wait` fails on a CRD whose conditions are not there yet; poll instead.
       await rt.waitFor('CRDs Established', () => {
         const list = JSON.parse(rt.kubectl(['get', 'crd', '-o', 'json'])) as { items: Obj[] };
@@ -173,14 +181,18 @@ export class Runtime {
   }
 
   startController(): void {
-    this.controller = this.spawnComponent('controller', ['controller', '--kubeconfig', this.kubeconfig]);
+    this.controller = this.spawnComponent('controller', [
+      'controller',
+      '--kubeconfig',
+      componentKubeconfig(this.cluster.layout, 'virtkit-controller'),
+    ]);
   }
 
   startHandler(): void {
     this.handler = this.spawnComponent('handler', [
       'handler',
       '--kubeconfig',
-      this.kubeconfig,
+      componentKubeconfig(this.cluster.layout, 'virtkit-handler'),
       '--node-name',
       this.nodeName,
       '--state-dir',

@@ -1,0 +1,161 @@
+/**
+ * RBAC of virtkit's components and KubeVirt's aggregated user roles, as plain objects: what
+ * local mode applies and what cluster mode's install renderer will ship. Each component's role
+ * grants exactly the verbs its code uses (the runtime suites run the components under these
+ * roles, so a missing verb fails them); users get `kubevirt.io:view`, `kubevirt.io:edit` and
+ * `kubevirt.io:admin`, aggregated into Kubernetes' view, edit and admin. Pure.
+ */
+import { virtkitKinds } from '../registry';
+
+export interface PolicyRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+}
+
+export type RbacSubject =
+  | { readonly kind: 'User'; readonly name: string }
+  | { readonly kind: 'ServiceAccount'; readonly name: string; readonly namespace: string };
+
+const rule = (apiGroups: string[], resources: string[], verbs: string[]): PolicyRule => ({
+  apiGroups,
+  resources,
+  verbs,
+});
+const READ = ['get', 'list', 'watch'];
+
+/** The VM and VMI controllers (controller/): what controller/ and kube/ call for it. */
+export const CONTROLLER_RULES: readonly PolicyRule[] = [
+  rule(['kubevirt.io'], ['virtualmachines'], [...READ, 'patch', 'update']),
+  rule(['kubevirt.io'], ['virtualmachines/status'], ['patch', 'update']),
+  rule(['kubevirt.io'], ['virtualmachineinstances'], [...READ, 'create', 'delete', 'patch', 'update']),
+  rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
+  rule([''], ['pods'], [...READ, 'create', 'delete']),
+  rule([''], ['events'], ['create', 'patch']),
+  // Leader election.
+  rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
+];
+
+/**
+ * The node handler (handler/): its Node and node Lease, the launcher pods of its node, the
+ * VMI status it owns, and (as kubelet in local mode) the claims, secrets and config maps a
+ * launcher pod's volumes name.
+ */
+export const HANDLER_RULES: readonly PolicyRule[] = [
+  rule([''], ['nodes'], ['get', 'create', 'patch', 'update']),
+  rule([''], ['nodes/status'], ['patch', 'update']),
+  rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'patch', 'update']),
+  rule([''], ['pods'], [...READ, 'delete']),
+  rule([''], ['pods/status'], ['patch', 'update']),
+  rule(['kubevirt.io'], ['virtualmachineinstances'], READ),
+  rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
+  rule([''], ['persistentvolumeclaims', 'persistentvolumes', 'secrets', 'configmaps'], ['get']),
+];
+
+export const COMPONENT_RULES = {
+  'virtkit-controller': CONTROLLER_RULES,
+  'virtkit-handler': HANDLER_RULES,
+} as const;
+
+export type ComponentName = keyof typeof COMPONENT_RULES;
+
+const LABELS = { 'app.kubernetes.io/part-of': 'virtkit' };
+
+/** The ClusterRole of one component and its binding to `subject`. */
+export function componentRbac(component: ComponentName, subject: RbacSubject): Record<string, unknown>[] {
+  const name = `virtkit:${component.replace(/^virtkit-/, '')}`;
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name, labels: LABELS },
+      rules: COMPONENT_RULES[component].map((r) => ({ ...r })),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name, labels: LABELS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [
+        subject.kind === 'User'
+          ? { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: subject.name }
+          : { kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace },
+      ],
+    },
+  ];
+}
+
+/** Subresources of KubeVirt's subresource API (subresources.kubevirt.io) users act through. */
+const VMI_READ_SUBRESOURCES = [
+  'virtualmachineinstances/guestosinfo',
+  'virtualmachineinstances/filesystemlist',
+  'virtualmachineinstances/userlist',
+];
+const VMI_CONNECT_SUBRESOURCES = [
+  'virtualmachineinstances/console',
+  'virtualmachineinstances/vnc',
+  'virtualmachineinstances/portforward',
+];
+const ACTION_SUBRESOURCES = [
+  'virtualmachineinstances/pause',
+  'virtualmachineinstances/unpause',
+  'virtualmachineinstances/addvolume',
+  'virtualmachineinstances/removevolume',
+  'virtualmachineinstances/freeze',
+  'virtualmachineinstances/unfreeze',
+  'virtualmachineinstances/softreboot',
+  'virtualmachines/start',
+  'virtualmachines/stop',
+  'virtualmachines/restart',
+  'virtualmachines/migrate',
+  'virtualmachines/addvolume',
+  'virtualmachines/removevolume',
+];
+
+/** Namespaced virtkit resources by API group (what users create in their namespaces). */
+function namespacedByGroup(): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const k of virtkitKinds().filter((x) => x.scope === 'Namespaced'))
+    m.set(k.group, [...(m.get(k.group) ?? []), k.plural].sort());
+  return m;
+}
+
+function userRole(level: 'view' | 'edit' | 'admin'): Record<string, unknown> {
+  const write = ['create', 'delete', 'patch', 'update'];
+  const verbs =
+    level === 'view'
+      ? READ
+      : level === 'edit'
+        ? [...READ, ...write]
+        : [...READ, ...write, 'deletecollection'];
+  const rules: PolicyRule[] = [...namespacedByGroup()].map(([group, resources]) =>
+    rule([group], resources, verbs),
+  );
+  // Cluster-wide instancetypes and preferences are what namespaced VMs refer to: readable by all.
+  rules.push(
+    rule(
+      ['instancetype.kubevirt.io'],
+      ['virtualmachineclusterinstancetypes', 'virtualmachineclusterpreferences'],
+      READ,
+    ),
+  );
+  rules.push(rule(['subresources.kubevirt.io'], VMI_READ_SUBRESOURCES, ['get']));
+  if (level !== 'view') {
+    rules.push(rule(['subresources.kubevirt.io'], VMI_CONNECT_SUBRESOURCES, ['get']));
+    rules.push(rule(['subresources.kubevirt.io'], ACTION_SUBRESOURCES, ['update']));
+  }
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: {
+      name: `kubevirt.io:${level}`,
+      labels: { ...LABELS, [`rbac.authorization.k8s.io/aggregate-to-${level}`]: 'true' },
+    },
+    rules,
+  };
+}
+
+/** KubeVirt's user roles, aggregated into Kubernetes' view, edit and admin. */
+export function userRoles(): Record<string, unknown>[] {
+  return [userRole('view'), userRole('edit'), userRole('admin')];
+}
