@@ -22,6 +22,8 @@ export interface ApiServerOptions {
   /** @default 0.0.0.0 */
   readonly host?: string;
   readonly log: Logger;
+  /** The gates turned on now. @default none */
+  readonly featureGates?: () => ReadonlySet<string>;
 }
 
 export interface RunningApiServer {
@@ -63,7 +65,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         } catch (err) {
           return reply(res, 400, `the body is not JSON: ${(err as Error).message}`);
         }
-        const answer = admit(review);
+        const answer = admit(review, o.featureGates?.());
         const r = review.request;
         const resp = answer as { response?: { allowed?: boolean; status?: { message?: string } } };
         const fields = {

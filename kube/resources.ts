@@ -22,6 +22,12 @@ export const VIRTUAL_MACHINE_INSTANCES: ResourceType = {
   plural: 'virtualmachineinstances',
   namespaced: true,
 };
+export const KUBEVIRTS: ResourceType = {
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'KubeVirt',
+  plural: 'kubevirts',
+  namespaced: true,
+};
 export const PODS: ResourceType = { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 export const EVENTS: ResourceType = { apiVersion: 'v1', kind: 'Event', plural: 'events', namespaced: true };
 export const LEASES: ResourceType = {

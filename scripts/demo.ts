@@ -102,7 +102,9 @@ function consoleLog(): string | undefined {
 
 async function bootVm(): Promise<void> {
   heading('Local cluster (virtkit up --detach)');
-  virtkit(['up', '--detach']);
+  // The demo VM boots a disk image file built on this machine: a local container disk, which the
+  // LocalContainerDisk feature gate allows (registries come with issue 13).
+  virtkit(['up', '--detach', '--feature-gates', 'LocalContainerDisk']);
 
   heading('A VirtualMachine from examples/demo/demo-vm.yaml (kubectl apply)');
   const image = ensureGuestImage();

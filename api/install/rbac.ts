@@ -52,9 +52,13 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['persistentvolumeclaims', 'persistentvolumes', 'secrets', 'configmaps'], ['get']),
 ];
 
+/** `virtkit api`: admission reads the feature gates from the KubeVirt object. */
+export const API_RULES: readonly PolicyRule[] = [rule(['kubevirt.io'], ['kubevirts'], READ)];
+
 export const COMPONENT_RULES = {
   'virtkit-controller': CONTROLLER_RULES,
   'virtkit-handler': HANDLER_RULES,
+  'virtkit-api': API_RULES,
 } as const;
 
 export type ComponentName = keyof typeof COMPONENT_RULES;

@@ -7,6 +7,7 @@
 import { isDeepStrictEqual } from 'util';
 import { describeObject, validateObject } from '../../api/validation/validate';
 import type { Issue } from '../../api/validation/issue';
+import { featureGateIssues } from '../../api/feature-gates';
 
 export interface AdmissionRequest {
   readonly uid: string;
@@ -67,8 +68,14 @@ function judged(object: Record<string, unknown>): Record<string, unknown> {
   return copy;
 }
 
-/** Answer one AdmissionReview request. */
-export function admit(review: AdmissionReview): AdmissionReview {
+/**
+ * Answer one AdmissionReview request. `featureGates`: the gates the cluster's KubeVirt object
+ * turns on; a gated feature whose gate is off is refused, naming the field and the gate.
+ */
+export function admit(
+  review: AdmissionReview,
+  featureGates: ReadonlySet<string> = new Set(),
+): AdmissionReview {
   const request = review.request;
   const respond = (response: Omit<AdmissionResponse, 'uid'>): AdmissionReview =>
     ({
@@ -94,7 +101,7 @@ export function admit(review: AdmissionReview): AdmissionReview {
   if (request.operation === 'UPDATE' && old && isDeepStrictEqual(old.spec, object.spec))
     return respond({ allowed: true });
 
-  const issues = validateObject(judged(object));
+  const issues = [...validateObject(judged(object)), ...featureGateIssues(object, featureGates)];
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = warningsOf(issues);
   if (!errors.length) return respond({ allowed: true, ...(warnings ? { warnings } : {}) });

@@ -4,10 +4,20 @@
  * runs as a Deployment behind a Service. Runs until SIGTERM or SIGINT.
  */
 import type { Command } from 'commander';
+import { FeatureGateSource } from '../../apiserver/feature-gates';
 import { startApiServer } from '../../apiserver/server';
-import { addLogFlags, componentLogger, startOrExit, type LogFlags } from '../kube-flags';
+import { KubeClient } from '../../kube';
+import {
+  addKubeFlags,
+  addLogFlags,
+  componentLogger,
+  connectionOf,
+  startOrExit,
+  type KubeFlags,
+  type LogFlags,
+} from '../kube-flags';
 
-interface ApiFlags extends LogFlags {
+interface ApiFlags extends LogFlags, KubeFlags {
   tlsCertFile: string;
   tlsPrivateKeyFile: string;
   port: string;
@@ -22,15 +32,23 @@ export function register(program: Command): void {
     .requiredOption('--tls-private-key-file <file>', 'its private key (PEM)')
     .option('--port <port>', 'HTTPS port', '8443')
     .option('--bind-address <addr>', 'address to listen on', '0.0.0.0');
-  addLogFlags(cmd).action(async (flags: ApiFlags) => {
+  addLogFlags(addKubeFlags(cmd)).action(async (flags: ApiFlags) => {
     const log = await componentLogger('virtkit-api', flags);
     const port = Number(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       log.fatal(`--port ${flags.port}: not a TCP port; give a whole number from 0 to 65535`);
       process.exit(1);
     }
+    // The feature gates come from the cluster's KubeVirt object, watched.
+    const gates = await startOrExit(log, async () => {
+      const client = KubeClient.connect({ ...connectionOf(flags), fieldManager: 'virtkit-api' });
+      const source = new FeatureGateSource(client, log);
+      await source.start();
+      return source;
+    });
     const server = await startOrExit(log, () =>
       startApiServer({
+        featureGates: () => gates.current(),
         certFile: flags.tlsCertFile,
         keyFile: flags.tlsPrivateKeyFile,
         port,
@@ -44,5 +62,6 @@ export function register(program: Command): void {
       process.once('SIGINT', () => resolve());
     });
     await server.close();
+    await gates.stop();
   });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parsePort, parseSeconds, reportFailure, resolveStateDir } from '../local/cli-options';
 import type { LocalCluster } from '../local/cluster';
 import { startLocalMode } from '../local/manage';
+import { checkFeatureGates } from '../local/kubevirt-config';
 import { isAlive } from '../local/process';
 
 interface UpFlags {
@@ -10,6 +11,7 @@ interface UpFlags {
   stateDir?: string;
   port?: number;
   timeout?: number;
+  featureGates?: string;
 }
 
 const log = (message: string): void => {
@@ -37,10 +39,21 @@ function waitForShutdown(cluster: LocalCluster): Promise<string | undefined> {
 
 async function up(flags: UpFlags): Promise<void> {
   const stateDir = resolveStateDir(flags.stateDir);
+  // Refuse an unknown gate before anything starts.
+  checkFeatureGates(
+    (flags.featureGates ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
+  );
   const cluster = await startLocalMode({
     stateDir,
     ...(flags.port !== undefined ? { ports: { apiserver: flags.port } } : {}),
     ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout * 1000 } : {}),
+    featureGates: (flags.featureGates ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
     log,
   });
   log(`ready: kube-apiserver at ${cluster.server}, state in ${stateDir}`);
@@ -68,6 +81,10 @@ export function register(program: Command): void {
     .option(
       '--state-dir <dir>',
       'folder for certificates, data, logs and pid files (default: $VIRTKIT_STATE_DIR or ./.virtkit)',
+    )
+    .option(
+      '--feature-gates <gates>',
+      'comma-separated feature gates to turn on in the KubeVirt object (HostDisk, HostDevices, GPU, LocalContainerDisk)',
     )
     .option('--port <port>', 'kube-apiserver port on 127.0.0.1 (default: a free port)', parsePort('--port'))
     .option(

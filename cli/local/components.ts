@@ -50,6 +50,8 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
       args: [
         virtkitBin(),
         'api',
+        '--kubeconfig',
+        componentKubeconfig(ctx.layout, 'virtkit-api'),
         '--tls-cert-file',
         apiServingFiles(ctx.layout).cert,
         '--tls-private-key-file',

@@ -35,6 +35,8 @@ export interface StartOptions {
   readonly timeoutMs?: number;
   /** Progress messages. @default none */
   readonly log?: (message: string) => void;
+  /** Feature gates written into the KubeVirt object (`virtkit up --feature-gates`). @default none */
+  readonly featureGates?: readonly string[];
 }
 
 function writeKubeconfig(file: string, server: string, pki: PkiFiles, identity: string, user: string): void {
@@ -97,6 +99,7 @@ export async function startControlPlane(options: StartOptions): Promise<LocalClu
   for (const c of ['kube-scheduler', 'kube-controller-manager', 'virtkit-controller', 'virtkit-handler']) {
     writeKubeconfig(componentKubeconfig(l, c), server, pki, c, c);
   }
+  writeKubeconfig(componentKubeconfig(l, 'virtkit-api'), server, pki, 'virtkit-api-user', 'virtkit-api');
   fs.writeFileSync(authenticationConfigFile(l), authenticationConfig(), { mode: 0o600 });
   const cluster = new LocalCluster(
     {

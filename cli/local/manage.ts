@@ -19,6 +19,7 @@ import { reservePorts } from './ports';
 import { stopGuests } from './guests';
 import { startControlPlane, type StartOptions } from './controlplane';
 import { installCrds } from './crds';
+import { applyKubeVirtConfig } from './kubevirt-config';
 import { installRbac } from './rbac';
 import { probe, type ProbeResult } from './health';
 import { layout } from './layout';
@@ -42,6 +43,8 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
       await installCrds(client, crds({ withNetworkCrds: true }));
       log('installing RBAC: one ClusterRole per component, KubeVirt user roles');
       await installRbac(client);
+      log(`feature gates: ${options.featureGates?.length ? options.featureGates.join(', ') : 'none'}`);
+      await applyKubeVirtConfig(client, options.featureGates ?? []);
       const { api } = await reservePorts({ api: undefined });
       const ctx: ComponentContext = {
         layout: cluster.layout,

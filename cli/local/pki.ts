@@ -44,6 +44,7 @@ export const CLIENT_IDENTITIES: readonly ClientIdentity[] = [
   // virtkit's own components: each its own user, bound to a ClusterRole with only what it uses.
   { file: 'virtkit-controller', commonName: 'virtkit-controller', organizations: [] },
   { file: 'virtkit-handler', commonName: 'virtkit-handler', organizations: [] },
+  { file: 'virtkit-api-user', commonName: 'virtkit-api', organizations: [] },
   // kube-apiserver's identity towards etcd (etcd requires a client certificate).
   { file: 'etcd-client', commonName: 'kube-apiserver-etcd-client', organizations: [] },
 ];

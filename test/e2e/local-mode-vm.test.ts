@@ -38,7 +38,7 @@ afterAll(() => {
 });
 
 test('up, apply a VM, the guest boots, down leaves no guest running', async () => {
-  const up = virtkit(['up', '--detach']);
+  const up = virtkit(['up', '--detach', '--feature-gates', 'LocalContainerDisk']);
   expect(up.status).toBe(0);
   expect(up.stdout).toContain(`export KUBECONFIG=${path.join(stateDir, 'kubeconfig')}`);
 

@@ -15,6 +15,7 @@ import { layout } from '../../cli/local/layout';
 import { reservePorts } from '../../cli/local/ports';
 import {
   KubeApiError,
+  KUBEVIRTS,
   NAMESPACES,
   VALIDATING_WEBHOOK_CONFIGURATIONS,
   VIRTUAL_MACHINES,
@@ -70,6 +71,8 @@ beforeAll(async () => {
     [
       path.join(REPO_ROOT, 'bin', 'virtkit.js'),
       'api',
+      '--kubeconfig',
+      readShared().kubeconfig,
       '--tls-cert-file',
       files.cert,
       '--tls-private-key-file',
@@ -182,6 +185,44 @@ test('without the webhook the CRD schema itself still refuses an unknown enum va
   );
   expect(err.status).toBe(422);
   expect(err.message).toMatch(/spec\.runStrategy: Unsupported value: "Sometimes"/);
+});
+
+test('a gated feature is refused naming its gate until the KubeVirt object turns the gate on', async () => {
+  const withHostDisk = (name: string): Json => {
+    const o = vm(name) as { spec: { template: { spec: { volumes: Json[] } } } };
+    o.spec.template.spec.volumes = [
+      { name: 'root', hostDisk: { path: '/var/lib/images/root.img', type: 'Disk' } },
+    ];
+    return o as unknown as Json;
+  };
+  const err = await refusal(client.create(VIRTUAL_MACHINES, NS, withHostDisk('gated')));
+  expect(err.message).toContain(
+    'spec.template.spec.volumes[0].hostDisk: HostDisk feature gate is not enabled; add HostDisk to spec.configuration.developerConfiguration.featureGates',
+  );
+  await client.create(KUBEVIRTS, NS, {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'KubeVirt',
+    metadata: { name: 'config', namespace: NS },
+    spec: {
+      configuration: { developerConfiguration: { featureGates: ['HostDisk'] } },
+      imagePullPolicy: 'IfNotPresent',
+    },
+  });
+  // The api component watches the KubeVirt object: the gate takes effect within moments.
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await client.create(VIRTUAL_MACHINES, NS, withHostDisk('gated'));
+      break;
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  // Other KubeVirt settings are kept whole, as KubeVirt users write them.
+  const kv = await client.get<Json>(KUBEVIRTS, NS, 'config');
+  expect((kv.spec as Json).imagePullPolicy).toBe('IfNotPresent');
+  await client.delete(KUBEVIRTS, NS, 'config');
 });
 
 test('with the webhook down nothing is stored unchecked (failurePolicy Fail)', async () => {

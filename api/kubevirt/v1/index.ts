@@ -4,6 +4,7 @@ import { VirtualMachineInstanceKind } from './vmi-kind';
 import { VirtualMachineInstanceMigrationKind } from './migration';
 import { VirtualMachineInstanceReplicaSetKind } from './replicaset';
 import { VirtualMachineInstancePresetKind } from './preset';
+import { KubeVirtKind } from './kubevirt-config';
 
 export * from './domain';
 export * from './group';
@@ -26,6 +27,7 @@ export * from './vm-kind';
 export * from './migration';
 export * from './replicaset';
 export * from './preset';
+export * from './kubevirt-config';
 
 export const kinds: readonly KindDefinition[] = [
   VirtualMachineKind,
@@ -33,4 +35,5 @@ export const kinds: readonly KindDefinition[] = [
   VirtualMachineInstanceMigrationKind,
   VirtualMachineInstanceReplicaSetKind,
   VirtualMachineInstancePresetKind,
+  KubeVirtKind,
 ];

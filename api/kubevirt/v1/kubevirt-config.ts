@@ -1,0 +1,67 @@
+/**
+ * The `KubeVirt` kind (kubevirt.io/v1 `kubevirts`): KubeVirt's install and configuration object.
+ * virtkit reads one thing from it today, the feature gates in
+ * `spec.configuration.developerConfiguration.featureGates`; every other field KubeVirt defines
+ * is kept whole (preserved, not checked), so a team's existing KubeVirt CR applies unchanged.
+ */
+import { Type } from '@sinclair/typebox';
+import { Opt, Str, type Static } from '../../schema/dsl';
+import { defineKind } from '../../kind';
+import type { ObjectMeta } from '../../k8s/meta';
+import { AGE_COLUMN, KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
+
+const open = { additionalProperties: true, 'x-kubernetes-preserve-unknown-fields': true } as const;
+
+export const DeveloperConfiguration = Type.Object(
+  {
+    featureGates: Opt(
+      Type.Array(Str('A feature gate name, such as HostDisk.'), {
+        description:
+          'Feature gates to enable (KubeVirt names: HostDisk, HostDevices, GPU...; virtkit adds LocalContainerDisk).',
+        'x-kubernetes-list-type': 'set',
+      }),
+    ),
+  },
+  { ...open, description: 'Developer settings; featureGates turns features on.' },
+);
+
+export const KubeVirtConfiguration = Type.Object(
+  { developerConfiguration: Opt(DeveloperConfiguration) },
+  { ...open, description: 'Cluster-wide configuration of the virtualization runtime.' },
+);
+
+export const KubeVirtSpec = Type.Object(
+  { configuration: Opt(KubeVirtConfiguration) },
+  { ...open, description: 'How KubeVirt (here virtkit) is installed and configured.' },
+);
+export type KubeVirtSpec = Static<typeof KubeVirtSpec>;
+
+export const KubeVirtKind = defineKind({
+  group: KUBEVIRT_GROUP,
+  version: KUBEVIRT_VERSION,
+  kind: 'KubeVirt',
+  plural: 'kubevirts',
+  singular: 'kubevirt',
+  shortNames: ['kv', 'kvs'],
+  categories: ['all'],
+  scope: 'Namespaced',
+  description: "The virtualization runtime's configuration; virtkit reads its feature gates.",
+  fields: {
+    spec: KubeVirtSpec,
+    status: Type.Object({}, { ...open, description: 'Reported by the runtime.' }),
+  },
+  subresources: { status: true },
+  printerColumns: [AGE_COLUMN],
+});
+
+export type KubeVirt = {
+  apiVersion: 'kubevirt.io/v1';
+  kind: 'KubeVirt';
+  metadata?: ObjectMeta;
+  spec?: KubeVirtSpec;
+};
+
+/** The feature gates a KubeVirt object turns on. */
+export function enabledFeatureGates(kv: { spec?: KubeVirtSpec } | undefined): string[] {
+  return [...(kv?.spec?.configuration?.developerConfiguration?.featureGates ?? [])];
+}
