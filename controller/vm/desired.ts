@@ -31,6 +31,7 @@ import {
   isMarkedForDeletion,
 } from './run-strategy';
 import { backoffLeftMs, nextStartFailure } from './start-failure';
+import { INVALID_SPEC_REASON, invalidSpecMessage } from '../spec-validity';
 import { controllerUid, VM_CONTROLLER_FINALIZER, VM_GENERATION_ANNOTATION, vmiFromVm } from './vmi-from-vm';
 
 export interface VmInputs {
@@ -40,6 +41,8 @@ export interface VmInputs {
   readonly random?: () => number;
   readonly dataVolumesProvisioning?: boolean;
   readonly dataVolumeError?: boolean;
+  /** Errors the api/ validation finds in the VM (controller/spec-validity.ts): nothing is started or stopped. */
+  readonly specProblems?: readonly string[];
 }
 
 export interface VmDecision {
@@ -107,6 +110,18 @@ export function decideVm(inputs: VmInputs): VmDecision {
       return { deleteVmi: ref(vmi), releaseVmi: release, events };
     }
     return { removeFinalizer: !vmi && hasFinalizer, releaseVmi: release, events };
+  }
+
+  // An invalid VM (stored without admission) is left as it is, and says why.
+  if (inputs.specProblems?.length) {
+    const message = invalidSpecMessage('VirtualMachine', inputs.specProblems);
+    const prev = findCondition(vm.status?.conditions, 'Failure');
+    const told = prev?.reason === INVALID_SPEC_REASON && prev.message === message;
+    return {
+      releaseVmi: release,
+      events: told ? [] : [{ type: 'Warning', reason: INVALID_SPEC_REASON, message }],
+      syncError: { reason: INVALID_SPEC_REASON, message },
+    };
   }
 
   const base = { addFinalizer: !hasFinalizer, releaseVmi: release };

@@ -8,6 +8,7 @@ import type { KubeClient } from '../../kube';
 import { splitKey } from '../../kube';
 import { VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../../kube';
 import { decideVm, vmStatus } from './desired';
+import { SpecValidity } from '../spec-validity';
 import { VM_CONTROLLER_FINALIZER } from './vmi-from-vm';
 
 export interface ReconcileResult {
@@ -20,6 +21,7 @@ export class VmReconciler {
     private readonly vms: Informer<VirtualMachine>,
     private readonly vmis: Informer<VirtualMachineInstance>,
     private readonly recorder: EventRecorder,
+    private readonly validity = new SpecValidity(),
   ) {}
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -28,7 +30,8 @@ export class VmReconciler {
     const { namespace, name } = splitKey(key);
     const vmi = this.vmis.cache.get(key);
     const now = new Date();
-    const d = decideVm({ vm, vmi, now });
+    const specProblems = this.validity.problems(vm as never);
+    const d = decideVm({ vm, vmi, now, specProblems });
     let syncError = d.syncError;
     let startExpected = false;
     let stopExpected = false;
@@ -82,6 +85,8 @@ export class VmReconciler {
       syncError = { reason, message: errorMessage(err) };
       events.push({ type: 'Warning', reason, message: errorMessage(err) });
     }
+    // A decision that acts on nothing (an invalid spec) still has its Events to record.
+    if (d.syncError) events.push(...d.events);
     for (const ev of events) void this.recorder.record(vm, ev);
 
     const status = vmStatus({
@@ -130,6 +135,7 @@ export class VmReconciler {
       }
     }
     if (syncError && !d.syncError) throw new Error(syncError.message);
+    // Nothing to retry for an invalid spec: the next generation is checked when it is written.
     return { requeueAfterMs: d.requeueAfterMs };
   }
 }

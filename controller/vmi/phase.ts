@@ -17,6 +17,7 @@ import type {
   VirtualMachineInstancePhase,
   VirtualMachineInstanceStatus,
 } from '../../api/kubevirt/v1';
+import { INVALID_SPEC_REASON, invalidSpecMessage } from '../spec-validity';
 import { findCondition, removeCondition, setCondition } from '../../kube';
 import type { EventSpec } from '../../kube';
 import { isFinal, isMarkedForDeletion } from '../vm/run-strategy';
@@ -60,6 +61,8 @@ export interface VmiInputs {
   readonly podCreationExpected?: boolean;
   /** false while DataVolumes the VMI uses are not ready; undefined when it uses none. */
   readonly dataVolumesReady?: boolean;
+  /** Errors the api/ validation finds in the VMI (controller/spec-validity.ts): no pod is created. */
+  readonly specProblems?: readonly string[];
 }
 
 export interface VmiDecision {
@@ -149,6 +152,25 @@ export function decideVmi(i: VmiInputs): VmiDecision {
   if (!pod) {
     if (!wasStarted) {
       enter(status, 'Pending', now);
+      // An invalid VMI (stored without admission) gets no launcher pod, and says why.
+      if (i.specProblems?.length) {
+        const message = invalidSpecMessage('VirtualMachineInstance', i.specProblems);
+        const prev = findCondition(status.conditions, 'Synchronized');
+        if (prev?.reason !== INVALID_SPEC_REASON || prev.message !== message)
+          events.push({ type: 'Warning', reason: INVALID_SPEC_REASON, message });
+        status.conditions = setCondition(status.conditions, {
+          type: 'Synchronized',
+          status: 'False',
+          reason: INVALID_SPEC_REASON,
+          message,
+          lastProbeTime: null,
+          lastTransitionTime: stamp(now),
+        });
+        notReady(status, 'PodNotExists', 'The VMI is invalid; no launcher pod is created', now);
+        return { addFinalizer, deletePods, status, events };
+      }
+      if (findCondition(status.conditions, 'Synchronized')?.reason === INVALID_SPEC_REASON)
+        status.conditions = removeCondition(status.conditions, 'Synchronized');
       if (i.dataVolumesReady === false) {
         status.conditions = setCondition(status.conditions, {
           type: 'Provisioning',

@@ -1,5 +1,6 @@
 /** The VMI reconciler: reads the caches, asks decideVmi what to do, and does it. */
 import { isDeepStrictEqual } from 'util';
+import { SpecValidity } from '../spec-validity';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import { memoryOverhead } from '../../api/sizing';
 import { errorMessage, isAlreadyExists, isNotFound } from '../../kube';
@@ -30,6 +31,7 @@ export class VmiReconciler {
     private readonly launcherImage?: string,
     /** Whether the VM with this key and UID still exists (to release VMIs it can no longer release). */
     private readonly ownerVmExists: (key: string, uid: string) => boolean = () => true,
+    private readonly validity = new SpecValidity(),
   ) {}
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -41,7 +43,13 @@ export class VmiReconciler {
     const exp = this.expected.get(uid);
     if (exp && (pods.some((p) => p.metadata?.name === exp.pod) || Date.now() - exp.at > EXPECTATION_TTL_MS))
       this.expected.delete(uid);
-    const d = decideVmi({ vmi, pods, now: new Date(), podCreationExpected: this.expected.has(uid) });
+    const d = decideVmi({
+      vmi,
+      pods,
+      now: new Date(),
+      podCreationExpected: this.expected.has(uid),
+      specProblems: this.validity.problems(vmi as never),
+    });
     let current: VirtualMachineInstance = vmi;
 
     if (d.addFinalizer) {

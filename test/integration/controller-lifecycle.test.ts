@@ -379,6 +379,34 @@ describe('virtkit controller on a real kube-apiserver', () => {
     expect(second.reconciles.vm).toBeGreaterThan(0);
   });
 
+  test('a VM stored without admission that is invalid starts nothing and says why', async () => {
+    const bad = vmManifest('vm-invalid', 'Always') as { spec: { template: { spec: { volumes: Json[] } } } };
+    // Its disk names a volume that does not exist: the CRD schema accepts it, KubeVirt's rules do not.
+    bad.spec.template.spec.volumes = [{ name: 'other', persistentVolumeClaim: { claimName: 'x' } }];
+    await client.create(VIRTUAL_MACHINES, ns, bad);
+    const vm = await eventually('VM vm-invalid with a Failure condition', async () => {
+      const o = await getOrUndefined(VIRTUAL_MACHINES, 'vm-invalid');
+      const c = ((status(o).conditions ?? []) as Json[]).find((x) => x.type === 'Failure');
+      return c?.reason === 'InvalidSpec' ? o : undefined;
+    });
+    const failure = ((status(vm).conditions ?? []) as Json[]).find((x) => x.type === 'Failure');
+    expect(String(failure?.message)).toMatch(/disks\[0\]\.name: .*Name 'rootdisk' not found/);
+    expect(await getOrUndefined(VIRTUAL_MACHINE_INSTANCES, 'vm-invalid')).toBeUndefined();
+    // Events are recorded beside the status write; one Warning, not one per reconcile.
+    const events = await eventually('the InvalidSpec Warning', async () => {
+      const found = (await client.list(EVENTS, ns)).items.filter(
+        (e) => (e.involvedObject as Json).name === 'vm-invalid' && e.reason === 'InvalidSpec',
+      );
+      return found.length ? found : undefined;
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0].type).toBe('Warning');
+    await client.delete(VIRTUAL_MACHINES, ns, 'vm-invalid');
+    await eventually('VM vm-invalid gone', async () =>
+      (await getOrUndefined(VIRTUAL_MACHINES, 'vm-invalid')) ? undefined : true,
+    );
+  });
+
   test('deleting VMs removes their VMIs and pods, then the VMs themselves', async () => {
     const vms = (await client.list(VIRTUAL_MACHINES, ns)).items.map((v) => String(meta(v).name));
     expect(vms.sort()).toEqual(['vm-bind', 'vm1', 'vm2', 'vm3', 'vm4']);
