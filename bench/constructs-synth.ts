@@ -4,6 +4,7 @@
  * manifests (cdk8s synth only). Reports the ratio constructs / raw (goal: at most 1.3).
  * Run: npx ts-node --transpile-only bench/constructs-synth.ts
  */
+import { measuredCommit } from './commit';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
@@ -142,6 +143,7 @@ function main(): void {
     },
     node: process.version,
     date: new Date().toISOString(),
+    commit: measuredCommit(),
   };
   const dir = join(__dirname, 'reports');
   mkdirSync(dir, { recursive: true });
@@ -150,6 +152,8 @@ function main(): void {
     join(dir, 'constructs-synth.md'),
     [
       '# constructs-synth',
+      '',
+      `Measured ${report.date} at commit ${report.commit}.`,
       '',
       `Building and synthesizing ${FLEET} VirtualMachines (median of ${ROUNDS} rounds, same process;`,
       'the raw side gets the exact manifests the constructs produced, and the outputs are compared):',

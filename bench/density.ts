@@ -14,6 +14,7 @@
  * end, failure or not.
  * Run: npx ts-node --transpile-only bench/density.ts  (or npm run bench)
  */
+import { measuredCommit } from './commit';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -470,6 +471,7 @@ async function main(): Promise<void> {
       },
       node: process.version,
       date: new Date().toISOString(),
+      commit: measuredCommit(),
     };
     cleanup = await cleanUp(rt, endpoint);
     writeReport({ ...report, cleanup });
@@ -492,6 +494,7 @@ type Report = Record<string, unknown> & {
   memory: MemInfo & { minAvailableMiBDuringRun: number };
   cleanup: string;
   date: string;
+  commit: string;
 };
 
 function writeReport(report: Report): void {
@@ -508,6 +511,8 @@ function writeReport(report: Report): void {
     path.join(dir, 'density.md'),
     [
       '# density',
+      '',
+      `Measured ${report.date} at commit ${report.commit}.`,
       '',
       `${report.shape} on the local runtime (real control plane, controller, handler, launcher`,
       'pods as host processes, QEMU booting the test guest; 128Mi guest, no graphics, 10m CPU request).',

@@ -10,6 +10,7 @@
  * bench/reports/launcher-overhead.{json,md} as ratios against the budget and the goals.
  * Run: npx ts-node --transpile-only bench/launcher-overhead.ts  (or npm run bench)
  */
+import { measuredCommit } from './commit';
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
       },
       memoryOverheadFormulaMiB: +(formula / MiB).toFixed(1),
       date: new Date().toISOString(),
+      commit: measuredCommit(),
     };
     const outDir = path.join(ROOT, 'bench/reports');
     fs.mkdirSync(outDir, { recursive: true });
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
       [
         '# Launcher memory overhead (1 vCPU / 1 GiB)',
         '',
-        `Accelerator: ${report.vm.accelerator}. Measured ${report.date}.`,
+        `Accelerator: ${report.vm.accelerator}. Measured ${report.date} at commit ${report.commit}.`,
         '',
         '| measure | MiB | ratio |',
         '| --- | ---: | ---: |',
