@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import { findFirmware } from './host/firmware';
-import { chooseAccelerator, type AcceleratorChoice } from './host/kvm-probe';
+import * as path from 'path';
+import { chooseAccelerator, isCpuModelWord, type AcceleratorChoice } from './host/kvm-probe';
 import { qemuSystemBinary } from './host/qemu-binary';
 import { buildLaunchPlan, type PlannableVmi } from './plan/build';
 import type { LaunchContext } from './plan/types';
@@ -27,13 +28,19 @@ export interface SessionOptions {
 export async function createDomain(vmi: PlannableVmi, options: SessionOptions): Promise<Domain> {
   const qemu = qemuSystemBinary();
   const model = vmi.spec.domain.cpu?.model;
-  const kvmCpu = !model || model === 'host-model' || model === 'host-passthrough' ? 'host' : model;
+  // A model that is not a plain word is refused by the planner (naming the field); probe with host meanwhile.
+  const kvmCpu =
+    !model || model === 'host-model' || model === 'host-passthrough' || !isCpuModelWord(model)
+      ? 'host'
+      : model;
   const accelerator = options.accelerator ?? (await chooseAccelerator(qemu, kvmCpu));
-  fs.mkdirSync(options.workDir, { recursive: true });
+  // The planner wants absolute directories (so no path it writes into QEMU's argv is relative).
+  const workDir = path.resolve(options.workDir);
+  fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
   const plan = buildLaunchPlan(vmi, {
     ...options.resources,
-    workDir: options.workDir,
-    stateDir: options.stateDir,
+    workDir,
+    stateDir: options.stateDir === undefined ? undefined : path.resolve(options.stateDir),
     accelerator: accelerator.accelerator,
     firmware: findFirmware(),
     exists: (p) => fs.existsSync(p),

@@ -21,8 +21,8 @@ describe('volume needs of a VMI', () => {
     ]);
     expect(needs.cloudInitSecrets).toEqual([{ volume: 'ci', userDataSecret: 's1' }]);
     expect(needs.fileVolumes).toEqual([
-      { volume: 'cm', kind: 'configMap', name: 'cfg', optional: false },
-      { volume: 'sec', kind: 'secret', name: 'sek', optional: true },
+      { volume: 'cm', index: 5, kind: 'configMap', name: 'cfg', optional: false },
+      { volume: 'sec', index: 6, kind: 'secret', name: 'sek', optional: true },
     ]);
   });
 });

@@ -39,6 +39,8 @@ export interface VolumeNeeds {
   /** configMap / secret / sysprep volumes: files written into a directory for the launcher. */
   readonly fileVolumes: readonly {
     volume: string;
+    /** Index in spec.volumes, for error messages. */
+    index: number;
     kind: 'configMap' | 'secret';
     name: string;
     optional: boolean;
@@ -52,7 +54,7 @@ export function volumeNeeds(volumes: readonly VolumeSource[] | undefined): Volum
     cloudInitSecrets: VolumeNeeds['cloudInitSecrets'][number][];
     fileVolumes: VolumeNeeds['fileVolumes'][number][];
   };
-  for (const v of volumes ?? []) {
+  for (const [index, v] of (volumes ?? []).entries()) {
     if (v.persistentVolumeClaim)
       needs.claims.push({ volume: v.name, claimName: v.persistentVolumeClaim.claimName });
     if (v.dataVolume) needs.claims.push({ volume: v.name, claimName: v.dataVolume.name });
@@ -75,6 +77,7 @@ export function volumeNeeds(volumes: readonly VolumeSource[] | undefined): Volum
     if (v.configMap?.name)
       needs.fileVolumes.push({
         volume: v.name,
+        index,
         kind: 'configMap',
         name: v.configMap.name,
         optional: v.configMap.optional ?? false,
@@ -82,6 +85,7 @@ export function volumeNeeds(volumes: readonly VolumeSource[] | undefined): Volum
     if (v.secret?.secretName)
       needs.fileVolumes.push({
         volume: v.name,
+        index,
         kind: 'secret',
         name: v.secret.secretName,
         optional: v.secret.optional ?? false,
@@ -89,6 +93,7 @@ export function volumeNeeds(volumes: readonly VolumeSource[] | undefined): Volum
     if (v.sysprep?.configMap?.name)
       needs.fileVolumes.push({
         volume: v.name,
+        index,
         kind: 'configMap',
         name: v.sysprep.configMap.name,
         optional: false,
@@ -96,6 +101,7 @@ export function volumeNeeds(volumes: readonly VolumeSource[] | undefined): Volum
     if (v.sysprep?.secret?.name)
       needs.fileVolumes.push({
         volume: v.name,
+        index,
         kind: 'secret',
         name: v.sysprep.secret.name,
         optional: false,

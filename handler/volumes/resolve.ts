@@ -17,6 +17,9 @@ import {
   type VolumeSource,
 } from './plan';
 import { CONFIG_MAPS, isNotFound, PVCS, PVS, SECRETS, type KubeClient } from '../../kube';
+import { HostPathError } from '../../api/host-path';
+import { confinedRealPath } from '../../common/confine';
+import { fileVolumeProblems, volumeNameProblems } from './names';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -54,12 +57,31 @@ export function ensureSparseDisk(file: string, sizeBytes: number, volume: string
   }
 }
 
+/** confinedRealPath, with a refusal reported as the volume's waiting reason. */
+function confined(base: string, relative: string, field: string, volume: string): string {
+  try {
+    fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+    return confinedRealPath(base, relative, field);
+  } catch (e) {
+    if (e instanceof HostPathError) throw new VolumePrepareError(volume, 'InvalidVolumeName', e.message);
+    throw e;
+  }
+}
+
 export async function resolveLaunchResources(
   client: KubeClient,
   namespace: string,
   volumes: readonly VolumeSource[] | undefined,
   podDir: string,
 ): Promise<LaunchResources> {
+  // Names first, all of them, before any I/O: they become paths on this node.
+  const badNames = volumeNameProblems(volumes);
+  if (badNames.length)
+    throw new VolumePrepareError(
+      '(names)',
+      'InvalidVolumeName',
+      `${badNames.join('; ')}; volume names must be DNS labels such as my-disk`,
+    );
   const needs = volumeNeeds(volumes);
   const out: Mutable<LaunchResources> = {};
 
@@ -147,11 +169,24 @@ export async function resolveLaunchResources(
         f.kind === 'secret' ? 'SecretNotFound' : 'ConfigMapNotFound',
         `${f.kind === 'secret' ? 'Secret' : 'ConfigMap'} ${namespace}/${f.name} does not exist; create it or mark the volume optional`,
       );
-    const dir = path.join(podDir, 'volumes', f.volume);
+    const files = obj ? filesOf(f.kind, obj) : {};
+    // Every name is checked before anything on disk is touched: the volume name becomes a
+    // directory that is removed and rewritten, the keys become file names in it.
+    const refused = fileVolumeProblems(f, namespace, Object.keys(files));
+    if (refused.length) throw new VolumePrepareError(f.volume, 'InvalidVolumeName', refused.join('; '));
+    const dir = confined(path.join(podDir, 'volumes'), f.volume, `spec.volumes[${f.index}].name`, f.volume);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const [name, content] of Object.entries(obj ? filesOf(f.kind, obj) : {}))
-      fs.writeFileSync(path.join(dir, name), content, { mode: 0o600 });
+    for (const [name, content] of Object.entries(files)) {
+      const file = confined(
+        dir,
+        name,
+        `${f.kind === 'secret' ? 'Secret' : 'ConfigMap'} ${namespace}/${f.name} key`,
+        f.volume,
+      );
+      // 'wx': never write through a file (or link) that is already there.
+      fs.writeFileSync(file, content, { mode: 0o600, flag: 'wx' });
+    }
     dirs[f.volume] = dir;
   }
   if (Object.keys(dirs).length) out.volumeDirs = dirs;

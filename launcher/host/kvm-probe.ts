@@ -8,6 +8,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { confinedPath } from '../../api/host-path';
 import { cacheDir } from '../../common/cache';
 import type { Accelerator } from '../plan/types';
 
@@ -94,6 +95,11 @@ function bootId(): string {
   }
 }
 
+/** CPU models QEMU can take in -cpu and a file name can hold: letters, digits, '.', '_', '-'. */
+export function isCpuModelWord(model: string): boolean {
+  return /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(model);
+}
+
 /**
  * KVM if it works (VIRTKIT_ACCEL=kvm|tcg forces a choice), TCG otherwise. `cpu` is the model
  * the VM will use under KVM ("host" for host-model / host-passthrough).
@@ -111,13 +117,22 @@ export async function chooseAccelerator(
   } catch {
     return { accelerator: 'tcg', softwareEmulation: true, reason: '/dev/kvm is missing or not accessible' };
   }
+  // The model reaches QEMU's -cpu and a cache file name: refuse what could change either.
+  if (!isCpuModelWord(cpu))
+    throw new Error(
+      `spec.domain.cpu.model = ${JSON.stringify(cpu)}: may only contain letters, digits, '.', '_' and '-' (at most 128); use a QEMU CPU model name such as Skylake-Server`,
+    );
   let version = 'unknown';
   try {
     version = fs.statSync(qemu).mtimeMs.toString();
   } catch {
     // unknown
   }
-  const cacheFile = path.join(cacheDir('kvm-probe', bootId()), `${cpu}-${version}.json`);
+  const cacheFile = confinedPath(
+    cacheDir('kvm-probe', bootId().replace(/[^A-Za-z0-9-]/g, '_')),
+    `${cpu}-${version}.json`,
+    'spec.domain.cpu.model',
+  );
   try {
     return JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as AcceleratorChoice;
   } catch {

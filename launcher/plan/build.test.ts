@@ -56,7 +56,7 @@ describe('buildLaunchPlan', () => {
     expect(flag(plan.args, '-chardev')).toContain(
       'socket,id=serial0,path=/run/vm/serial.sock,server=on,wait=off,logfile=/run/vm/serial.log,logappend=on',
     );
-    expect(flag(plan.args, '-vnc')).toEqual(['unix:/run/vm/vnc.sock']);
+    expect(flag(plan.args, '-vnc')).toEqual(['vnc=unix:/run/vm/vnc.sock']);
     expect(flag(plan.args, '-device')).toEqual(
       expect.arrayContaining([
         'virtio-balloon-pci,id=balloon0',

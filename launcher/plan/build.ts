@@ -5,11 +5,14 @@
  */
 import * as path from 'path';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
+import { escapeControl } from '../../api/host-path';
 import { planDevices } from './devices';
 import { planDisks } from './disks';
 import { ProblemList } from './errors';
 import { derivedUuid, planMachine } from './machine';
 import { planNetwork } from './network';
+import { checkIdentity, WORKDIR } from './identity';
+import { fromField, opts, rawValue } from './qemu-opts';
 import type { LaunchContext, LaunchPlan, PrepareStep } from './types';
 
 /** The VMI fields the planner reads (a manifest's metadata may be partial). */
@@ -18,7 +21,7 @@ export type PlannableVmi = Pick<VirtualMachineInstance, 'spec'> & {
 };
 
 export function vmiSubject(vmi: PlannableVmi): string {
-  return `VirtualMachineInstance ${vmi.metadata?.namespace ?? 'default'}/${vmi.metadata?.name ?? '(unnamed)'}`;
+  return `VirtualMachineInstance ${escapeControl(vmi.metadata?.namespace ?? 'default')}/${escapeControl(vmi.metadata?.name ?? '(unnamed)')}`;
 }
 
 export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPlan {
@@ -27,19 +30,28 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
   const namespace = vmi.metadata?.namespace ?? 'default';
   const spec = vmi.spec;
 
+  checkIdentity(vmi, ctx, problems);
   const qmpSocket = path.join(ctx.workDir, 'qmp.sock');
   const uuid = spec.domain.firmware?.uuid ?? derivedUuid(namespace, name);
   const args: string[] = [
     '-name',
-    `guest=${namespace}_${name},debug-threads=on`,
+    opts(
+      undefined,
+      { guest: fromField(`${namespace}_${name}`, 'metadata.name'), 'debug-threads': true },
+      problems,
+    ),
     '-uuid',
-    uuid,
+    rawValue(fromField(uuid, 'spec.domain.firmware.uuid', 'word'), problems),
     '-nodefaults',
     '-no-user-config',
     '-display',
     'none',
     '-chardev',
-    `socket,id=qmp,path=${qmpSocket.replace(/,/g, ',,')},server=on,wait=off`,
+    opts(
+      'socket',
+      { id: 'qmp', path: fromField(qmpSocket, WORKDIR, 'path'), server: true, wait: false },
+      problems,
+    ),
     '-mon',
     'chardev=qmp,mode=control',
     // Guest shutdown ends QEMU; a guest reboot stays inside QEMU unless rebootPolicy says otherwise.
@@ -57,7 +69,7 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
 
   const dirs = new Set<string>([ctx.workDir]);
   for (const step of [...machine.prepare, ...disks.prepare]) {
-    if (step.kind !== 'mkdir') dirs.add(path.dirname(step.path));
+    if (step.kind !== 'mkdir' && step.kind !== 'confine') dirs.add(path.dirname(step.path));
   }
   const prepare: PrepareStep[] = [
     ...[...dirs].map((d): PrepareStep => ({ kind: 'mkdir', path: d })),

@@ -2,7 +2,8 @@
 import * as path from 'path';
 import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
 import type { ProblemList } from './errors';
-import { opts, qemuId } from './qemu-opts';
+import { WORKDIR } from './identity';
+import { fromField, opts, qemuId } from './qemu-opts';
 import type { LaunchContext } from './types';
 
 export interface DevicePart {
@@ -35,14 +36,18 @@ export function planDevices(
     part.serialLog = path.join(ctx.workDir, 'serial.log');
     args.push(
       '-chardev',
-      opts('socket', {
-        id: 'serial0',
-        path: part.serialSocket,
-        server: true,
-        wait: false,
-        logfile: part.serialLog,
-        logappend: true,
-      }),
+      opts(
+        'socket',
+        {
+          id: 'serial0',
+          path: fromField(part.serialSocket, WORKDIR, 'path'),
+          server: true,
+          wait: false,
+          logfile: fromField(part.serialLog, WORKDIR, 'path'),
+          logappend: true,
+        },
+        problems,
+      ),
       '-serial',
       'chardev:serial0',
     );
@@ -55,7 +60,11 @@ export function planDevices(
     if (!video)
       problems.add(`${DEV}.video.type`, `unknown video type; use ${Object.keys(VIDEO).join(', ')}`, type);
     else args.push('-device', `${video},id=video0`);
-    args.push('-vnc', `unix:${part.vncSocket}`);
+    // -vnc's implied first key would split a path holding '=': name the key (vnc=unix:...).
+    args.push(
+      '-vnc',
+      opts(undefined, { vnc: fromField(`unix:${part.vncSocket}`, WORKDIR, 'text') }, problems),
+    );
   } else if (dev.video) {
     problems.add(`${DEV}.video`, 'a video device needs autoattachGraphicsDevice left on', dev.video);
   }
@@ -66,7 +75,11 @@ export function planDevices(
     '-device',
     'virtio-serial-pci,id=virtio-serial0',
     '-chardev',
-    opts('socket', { id: 'qga0', path: part.guestAgentSocket, server: true, wait: false }),
+    opts(
+      'socket',
+      { id: 'qga0', path: fromField(part.guestAgentSocket, WORKDIR, 'path'), server: true, wait: false },
+      problems,
+    ),
     '-device',
     'virtserialport,bus=virtio-serial0.0,chardev=qga0,name=org.qemu.guest_agent.0',
   );

@@ -6,7 +6,8 @@ import type { ProblemList } from './errors';
 import { cloudInitIso } from './cloud-init';
 import { localImagePath } from '../../api/image-ref';
 import { isQ35 } from './machine';
-import { opts, qemuId } from './qemu-opts';
+import { absoluteHostPathProblem, confinedPath, HostPathError, safeNameProblem } from '../../api/host-path';
+import { fromField, opts, qemuId } from './qemu-opts';
 import type { LaunchContext, PlannedDisk, PrepareStep } from './types';
 
 export interface DiskPart {
@@ -17,6 +18,8 @@ export interface DiskPart {
 
 interface Backing {
   readonly path: string;
+  /** The field named when the path is refused. */
+  readonly field: string;
   readonly format: 'raw' | 'qcow2';
   readonly source: string;
   /** Forced read-only media (generated ISOs). */
@@ -25,6 +28,41 @@ interface Backing {
 
 const DISKS = 'spec.domain.devices.disks';
 const VOLUMES = 'spec.volumes';
+
+/**
+ * `<dir>/<volume name>.<ext>`: the volume name becomes a file name, so it must be a safe
+ * name and the path must stay in `dir` (refused as a problem naming spec.volumes[i].name).
+ * The runtime re-checks the resolved path (a 'confine' step) before it writes.
+ */
+function volumeFile(
+  ctx: LaunchContext,
+  dir: string,
+  vol: Volume,
+  vpath: string,
+  ext: string,
+  problems: ProblemList,
+  prepare: PrepareStep[],
+): string | undefined {
+  const field = `${vpath}.name`;
+  // An unsafe name is reported once, by planDisks.
+  if (safeNameProblem(vol.name)) return undefined;
+  try {
+    const file = confinedPath(path.join(ctx.workDir, dir), `${vol.name}.${ext}`, field);
+    prepare.push({ kind: 'confine', base: ctx.workDir, path: file, field });
+    return file;
+  } catch (e) {
+    if (!(e instanceof HostPathError)) throw e;
+    problems.add(field, e.problem, vol.name);
+    return undefined;
+  }
+}
+
+/** A host path from an object or the handler that QEMU or qemu-img opens: absolute and plain. */
+function hostPath(p: string, field: string, problems: ProblemList): boolean {
+  const problem = absoluteHostPathProblem(p);
+  if (problem) problems.add(field, problem, p);
+  return !problem;
+}
 
 /** Where the data of one volume comes from, plus the I/O to prepare it. */
 function planVolume(
@@ -37,7 +75,6 @@ function planVolume(
   problems: ProblemList,
   prepare: PrepareStep[],
 ): Backing | undefined {
-  const diskDir = path.join(ctx.workDir, 'disks');
   const name = vol.name;
   if (vol.containerDisk) {
     const base = ctx.containerDisks?.[name] ?? localImagePath(vol.containerDisk.image);
@@ -49,6 +86,7 @@ function planVolume(
       );
       return undefined;
     }
+    if (!hostPath(base, `${vpath}.containerDisk.image`, problems)) return undefined;
     if (!ctx.exists(base)) {
       problems.add(
         `${vpath}.containerDisk.image`,
@@ -57,9 +95,10 @@ function planVolume(
       );
       return undefined;
     }
-    const overlay = path.join(diskDir, `${name}.qcow2`);
+    const overlay = volumeFile(ctx, 'disks', vol, vpath, 'qcow2', problems, prepare);
+    if (!overlay) return undefined;
     prepare.push({ kind: 'overlay', path: overlay, base, volume: name });
-    return { path: overlay, format: 'qcow2', source: 'containerDisk' };
+    return { path: overlay, field: `${vpath}.name`, format: 'qcow2', source: 'containerDisk' };
   }
   if (vol.ephemeral) {
     const claim = vol.ephemeral.persistentVolumeClaim?.claimName;
@@ -72,9 +111,11 @@ function planVolume(
       );
       return undefined;
     }
-    const overlay = path.join(diskDir, `${name}.qcow2`);
+    if (!hostPath(provided.path, `${vpath}.ephemeral.persistentVolumeClaim`, problems)) return undefined;
+    const overlay = volumeFile(ctx, 'disks', vol, vpath, 'qcow2', problems, prepare);
+    if (!overlay) return undefined;
     prepare.push({ kind: 'overlay', path: overlay, base: provided.path, volume: name });
-    return { path: overlay, format: 'qcow2', source: 'ephemeral' };
+    return { path: overlay, field: `${vpath}.name`, format: 'qcow2', source: 'ephemeral' };
   }
   if (vol.emptyDisk) {
     const size = parseQuantity(vol.emptyDisk.capacity);
@@ -86,12 +127,15 @@ function planVolume(
       );
       return undefined;
     }
-    const file = path.join(diskDir, `${name}.qcow2`);
+    const file = volumeFile(ctx, 'disks', vol, vpath, 'qcow2', problems, prepare);
+    if (!file) return undefined;
     prepare.push({ kind: 'emptyDisk', path: file, sizeBytes: size, volume: name });
-    return { path: file, format: 'qcow2', source: 'emptyDisk' };
+    return { path: file, field: `${vpath}.name`, format: 'qcow2', source: 'emptyDisk' };
   }
   if (vol.hostDisk) {
     const hd = vol.hostDisk;
+    // QEMU reads `json:{...}` or `nbd:...` as protocols; only a plain absolute path is a file.
+    if (!hostPath(hd.path, `${vpath}.hostDisk.path`, problems)) return undefined;
     if (hd.type === 'Disk') {
       if (!ctx.exists(hd.path)) {
         problems.add(
@@ -118,7 +162,7 @@ function planVolume(
       problems.add(`${vpath}.hostDisk.type`, 'use Disk or DiskOrCreate', hd.type);
       return undefined;
     }
-    return { path: hd.path, format: 'raw', source: 'hostDisk' };
+    return { path: hd.path, field: `${vpath}.hostDisk.path`, format: 'raw', source: 'hostDisk' };
   }
   if (vol.persistentVolumeClaim || vol.dataVolume) {
     const field = vol.persistentVolumeClaim ? 'persistentVolumeClaim' : 'dataVolume';
@@ -132,6 +176,7 @@ function planVolume(
       );
       return undefined;
     }
+    if (!hostPath(provided.path, `${vpath}.${field}`, problems)) return undefined;
     if (!ctx.exists(provided.path)) {
       problems.add(
         `${vpath}.${field}`,
@@ -140,15 +185,22 @@ function planVolume(
       );
       return undefined;
     }
-    return { path: provided.path, format: provided.format ?? 'raw', source: field };
+    return {
+      path: provided.path,
+      field: `${vpath}.${field}`,
+      format: provided.format ?? 'raw',
+      source: field,
+    };
   }
   if (vol.cloudInitNoCloud || vol.cloudInitConfigDrive) {
     const iso = cloudInitIso(vmiName, namespace, spec, vol, vpath, ctx, problems);
     if (!iso) return undefined;
-    const file = path.join(ctx.workDir, 'cloud-init', `${name}.iso`);
+    const file = volumeFile(ctx, 'cloud-init', vol, vpath, 'iso', problems, prepare);
+    if (!file) return undefined;
     prepare.push({ kind: 'iso', path: file, label: iso.label, files: iso.files, volume: name });
     return {
       path: file,
+      field: `${vpath}.name`,
       format: 'raw',
       source: vol.cloudInitNoCloud ? 'cloudInitNoCloud' : 'cloudInitConfigDrive',
       readOnly: true,
@@ -166,9 +218,11 @@ function planVolume(
     }
     const label =
       vol.configMap?.volumeLabel ?? vol.secret?.volumeLabel ?? (vol.sysprep ? 'unattend' : 'cfgdata');
-    const file = path.join(ctx.workDir, 'config-disks', `${name}.iso`);
+    if (!hostPath(dir, `${vpath}.${field}`, problems)) return undefined;
+    const file = volumeFile(ctx, 'config-disks', vol, vpath, 'iso', problems, prepare);
+    if (!file) return undefined;
     prepare.push({ kind: 'iso', path: file, label, files: {}, fromDir: dir, volume: name });
-    return { path: file, format: 'raw', source: field, readOnly: true };
+    return { path: file, field: `${vpath}.name`, format: 'raw', source: field, readOnly: true };
   }
   const source = Object.keys(vol).find((k) => k !== 'name') ?? '(none)';
   problems.add(
@@ -212,6 +266,9 @@ export function planDisks(
   let ioThreads = 0;
 
   for (const [i, vol] of volumes.entries()) {
+    // The volume name becomes a file name in the work directory (overlays, ISOs).
+    const nameProblem = safeNameProblem(vol.name);
+    if (nameProblem) problems.add(`${VOLUMES}[${i}].name`, nameProblem, vol.name);
     if (
       !disks.some((d) => d.name === vol.name) &&
       !(spec.domain.devices.filesystems ?? []).some((f) => f.name === vol.name)
@@ -233,6 +290,12 @@ export function planDisks(
 
   for (const [i, disk] of disks.entries()) {
     const dpath = `${DISKS}[${i}]`;
+    // The disk name becomes QEMU ids and, through its volume, file names.
+    const nameProblem = safeNameProblem(disk.name);
+    if (nameProblem) {
+      problems.add(`${dpath}.name`, nameProblem, disk.name);
+      continue;
+    }
     const vi = volumes.findIndex((v) => v.name === disk.name);
     if (vi < 0) {
       problems.add(
@@ -281,22 +344,26 @@ export function planDisks(
     const werror = disk.errorPolicy ? WERROR[disk.errorPolicy] : undefined;
     args.push(
       '-drive',
-      opts(undefined, {
-        file: backing.path,
-        format: backing.format,
-        if: 'none',
-        id: driveId,
-        media: target.device === 'cdrom' ? 'cdrom' : undefined,
-        readonly: readOnly || undefined,
-        cache,
-        aio: disk.io === 'native' ? 'native' : disk.io === 'threads' ? 'threads' : undefined,
-        werror:
-          werror === 'stop' || werror === 'ignore' || werror === 'report' || werror === 'enospc'
-            ? werror
-            : undefined,
-        rerror: werror === 'stop' || werror === 'ignore' || werror === 'report' ? werror : undefined,
-        'file.locking': disk.shareable ? false : undefined,
-      }),
+      opts(
+        undefined,
+        {
+          file: fromField(backing.path, backing.field, 'path'),
+          format: backing.format,
+          if: 'none',
+          id: driveId,
+          media: target.device === 'cdrom' ? 'cdrom' : undefined,
+          readonly: readOnly || undefined,
+          cache,
+          aio: disk.io === 'native' ? 'native' : disk.io === 'threads' ? 'threads' : undefined,
+          werror:
+            werror === 'stop' || werror === 'ignore' || werror === 'report' || werror === 'enospc'
+              ? werror
+              : undefined,
+          rerror: werror === 'stop' || werror === 'ignore' || werror === 'report' ? werror : undefined,
+          'file.locking': disk.shareable ? false : undefined,
+        },
+        problems,
+      ),
     );
 
     let bootindex: number | undefined = disk.bootOrder;
@@ -304,14 +371,18 @@ export function planDisks(
       bootindex = 1;
       firstBootDiskDone = true;
     }
+    const num = (v: number | undefined, field: string) => (v === undefined ? undefined : fromField(v, field));
     const common = {
       drive: driveId,
       id: qemuId('ua', disk.name),
-      bootindex,
-      logical_block_size: disk.blockSize?.custom?.logical,
-      physical_block_size: disk.blockSize?.custom?.physical,
+      bootindex: num(bootindex, `${dpath}.bootOrder`),
+      logical_block_size: num(disk.blockSize?.custom?.logical, `${dpath}.blockSize.custom.logical`),
+      physical_block_size: num(disk.blockSize?.custom?.physical, `${dpath}.blockSize.custom.physical`),
     };
-    const serial = target.device === 'disk' ? disk.serial : undefined;
+    const serial =
+      target.device === 'disk' && disk.serial !== undefined
+        ? fromField(disk.serial, `${dpath}.serial`)
+        : undefined;
     switch (target.bus) {
       case 'virtio': {
         let iothread: string | undefined;
@@ -321,12 +392,16 @@ export function planDisks(
         }
         args.push(
           '-device',
-          opts('virtio-blk-pci', {
-            ...common,
-            serial,
-            iothread,
-            'num-queues': spec.domain.devices.blockMultiQueue ? vcpus : undefined,
-          }),
+          opts(
+            'virtio-blk-pci',
+            {
+              ...common,
+              serial,
+              iothread,
+              'num-queues': spec.domain.devices.blockMultiQueue ? vcpus : undefined,
+            },
+            problems,
+          ),
         );
         break;
       }
@@ -347,7 +422,7 @@ export function planDisks(
         sataUnit++;
         args.push(
           '-device',
-          opts(target.device === 'cdrom' ? 'ide-cd' : 'ide-hd', { ...common, bus, serial }),
+          opts(target.device === 'cdrom' ? 'ide-cd' : 'ide-hd', { ...common, bus, serial }, problems),
         );
         break;
       }
@@ -358,7 +433,11 @@ export function planDisks(
         }
         args.push(
           '-device',
-          opts(target.device === 'cdrom' ? 'scsi-cd' : 'scsi-hd', { ...common, bus: 'scsi0.0', serial }),
+          opts(
+            target.device === 'cdrom' ? 'scsi-cd' : 'scsi-hd',
+            { ...common, bus: 'scsi0.0', serial },
+            problems,
+          ),
         );
         break;
       }
@@ -367,7 +446,7 @@ export function planDisks(
           args.push('-device', 'qemu-xhci,id=usb-disks');
           usbAdded = true;
         }
-        args.push('-device', opts('usb-storage', { ...common, bus: 'usb-disks.0', serial }));
+        args.push('-device', opts('usb-storage', { ...common, bus: 'usb-disks.0', serial }, problems));
         break;
       }
     }

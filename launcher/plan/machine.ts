@@ -6,7 +6,8 @@ import { localImagePath } from '../../api/image-ref';
 import { guestMemoryBytes, topology } from '../../api/sizing/guest';
 import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
 import type { ProblemList } from './errors';
-import { opts } from './qemu-opts';
+import { confinedPath, HostPathError } from '../../api/host-path';
+import { cpuOption, fromField, opts, rawValue } from './qemu-opts';
 import type { LaunchContext, PrepareStep } from './types';
 
 export interface MachinePart {
@@ -47,6 +48,17 @@ function cpuModel(spec: VirtualMachineInstanceSpec, ctx: LaunchContext): string 
   return model;
 }
 
+/** A file inside a kernelBoot image (kernelPath is absolute inside the image), confined to it. */
+function imageFile(base: string, inImage: string, field: string, problems: ProblemList): string | undefined {
+  try {
+    return confinedPath(base, inImage.replace(/^\/+/, ''), field);
+  } catch (e) {
+    if (!(e instanceof HostPathError)) throw e;
+    problems.add(field, `${e.problem} (a path inside the kernelBoot image such as /boot/vmlinuz)`, inImage);
+    return undefined;
+  }
+}
+
 export function planMachine(
   spec: VirtualMachineInstanceSpec,
   ctx: LaunchContext,
@@ -78,16 +90,19 @@ export function planMachine(
     hpet: d.clock?.timer?.hpet?.present === false ? false : undefined,
   };
   if (!acpi) machineOpts.acpi = false;
-  args.push('-machine', opts(family === 'pc' ? 'pc' : machine === 'q35' ? 'q35' : machine, machineOpts));
+  // Only a recognised machine name reaches QEMU (an unknown one is a problem above).
+  args.push('-machine', opts(family === 'pc' ? 'pc' : family === 'q35' ? machine : 'q35', machineOpts));
   // A 64 MiB translation cache instead of QEMU's 1 GiB default keeps TCG's RSS small.
   args.push('-accel', ctx.accelerator === 'tcg' ? 'tcg,thread=multi,tb-size=64' : 'kvm');
 
   // CPU model and flags.
-  const cpuFlags: string[] = [];
+  const cpuFlags: { sign: '+' | '-'; name: ReturnType<typeof fromField> }[] = [];
   for (const [i, f] of (d.cpu?.features ?? []).entries()) {
     const policy = f.policy ?? 'require';
-    if (policy === 'disable' || policy === 'forbid') cpuFlags.push(`-${f.name}`);
-    else if (policy === 'require' || policy === 'force' || policy === 'optional') cpuFlags.push(`+${f.name}`);
+    const name = fromField(f.name, `${SPEC}.cpu.features[${i}].name`, 'word');
+    if (policy === 'disable' || policy === 'forbid') cpuFlags.push({ sign: '-', name });
+    else if (policy === 'require' || policy === 'force' || policy === 'optional')
+      cpuFlags.push({ sign: '+', name });
     else
       problems.add(
         `${SPEC}.cpu.features[${i}].policy`,
@@ -95,13 +110,25 @@ export function planMachine(
         policy,
       );
   }
-  args.push('-cpu', [cpuModel(spec, ctx), ...cpuFlags].join(','));
+  args.push(
+    '-cpu',
+    cpuOption(fromField(cpuModel(spec, ctx), `${SPEC}.cpu.model`, 'word'), cpuFlags, problems),
+  );
 
   const topo = topology(spec);
   const vcpus = topo.sockets * topo.cores * topo.threads;
   args.push(
     '-smp',
-    opts(undefined, { cpus: vcpus, sockets: topo.sockets, cores: topo.cores, threads: topo.threads }),
+    opts(
+      undefined,
+      {
+        cpus: fromField(vcpus, `${SPEC}.cpu`),
+        sockets: fromField(topo.sockets, `${SPEC}.cpu.sockets`),
+        cores: fromField(topo.cores, `${SPEC}.cpu.cores`),
+        threads: fromField(topo.threads, `${SPEC}.cpu.threads`),
+      },
+      problems,
+    ),
   );
 
   const mem = guestMemoryBytes(spec);
@@ -112,7 +139,7 @@ export function planMachine(
     );
   }
   const memMiB = Math.ceil((mem ?? 0) / 2 ** 20);
-  args.push('-m', `${memMiB}M`);
+  args.push('-m', `${rawValue(fromField(memMiB, `${SPEC}.memory.guest`), problems)}M`);
 
   // Features virtkit cannot provide yet are refused rather than dropped.
   const unsupported: [string, unknown][] = [
@@ -133,7 +160,11 @@ export function planMachine(
   }
 
   // Identity.
-  if (d.firmware?.serial) args.push('-smbios', opts('type=1', { serial: d.firmware.serial }));
+  if (d.firmware?.serial)
+    args.push(
+      '-smbios',
+      opts('type=1', { serial: fromField(d.firmware.serial, `${SPEC}.firmware.serial`) }, problems),
+    );
   if (d.clock?.timezone) args.push('-rtc', 'base=localtime');
   else args.push('-rtc', 'base=utc');
 
@@ -159,11 +190,23 @@ export function planMachine(
       // A non-persistent store lives in workDir, which is new for every launch.
       prepare.push({ kind: 'copyIfMissing', from: vars, path: varsCopy });
       if (secureBoot) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
+      const fw = `${SPEC}.firmware.bootloader.efi`;
       args.push(
         '-drive',
-        opts(undefined, { if: 'pflash', format: 'raw', unit: 0, readonly: true, file: code }),
+        opts(
+          undefined,
+          { if: 'pflash', format: 'raw', unit: 0, readonly: true, file: fromField(code, fw, 'path') },
+          problems,
+        ),
       );
-      args.push('-drive', opts(undefined, { if: 'pflash', format: 'raw', unit: 1, file: varsCopy }));
+      args.push(
+        '-drive',
+        opts(
+          undefined,
+          { if: 'pflash', format: 'raw', unit: 1, file: fromField(varsCopy, fw, 'path') },
+          problems,
+        ),
+      );
     }
   }
   if (kb) {
@@ -188,27 +231,26 @@ export function planMachine(
             'set kernelPath (and usually initrdPath), e.g. /boot/vmlinuz',
           );
         }
-        if (kb.container.kernelPath) {
-          const kernel = path.join(base, kb.container.kernelPath);
-          if (!ctx.exists(kernel))
-            problems.add(
-              `${SPEC}.firmware.kernelBoot.container.kernelPath`,
-              `no kernel at ${kernel}; fix the path inside the image`,
-              kb.container.kernelPath,
-            );
-          args.push('-kernel', kernel);
+        const kbPath = `${SPEC}.firmware.kernelBoot.container`;
+        for (const [key, flag, what] of [
+          ['kernelPath', '-kernel', 'kernel'],
+          ['initrdPath', '-initrd', 'initrd'],
+        ] as const) {
+          const inImage = kb.container[key];
+          if (!inImage) continue;
+          const file = imageFile(base, inImage, `${kbPath}.${key}`, problems);
+          if (file === undefined) continue;
+          if (!ctx.exists(file))
+            problems.add(`${kbPath}.${key}`, `no ${what} at ${file}; fix the path inside the image`, inImage);
+          // QEMU takes -kernel / -initrd as they are (no comma escaping), and opens only what the node checked.
+          args.push(flag, rawValue(fromField(file, `${kbPath}.${key}`, 'path'), problems));
+          prepare.push({ kind: 'confine', base, path: file, field: `${kbPath}.${key}` });
         }
-        if (kb.container.initrdPath) {
-          const initrd = path.join(base, kb.container.initrdPath);
-          if (!ctx.exists(initrd))
-            problems.add(
-              `${SPEC}.firmware.kernelBoot.container.initrdPath`,
-              `no initrd at ${initrd}; fix the path inside the image`,
-              kb.container.initrdPath,
-            );
-          args.push('-initrd', initrd);
-        }
-        if (kb.kernelArgs) args.push('-append', kb.kernelArgs);
+        if (kb.kernelArgs)
+          args.push(
+            '-append',
+            rawValue(fromField(kb.kernelArgs, `${SPEC}.firmware.kernelBoot.kernelArgs`), problems),
+          );
       }
     }
   }

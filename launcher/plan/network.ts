@@ -2,7 +2,8 @@
 import { createHash } from 'crypto';
 import type { Interface, Network, VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
 import type { ProblemList } from './errors';
-import { opts, qemuId } from './qemu-opts';
+import { safeNameProblem } from '../../api/host-path';
+import { fromField, opts, qemuId } from './qemu-opts';
 import type { LaunchContext, PlannedInterface } from './types';
 
 const IFACES = 'spec.domain.devices.interfaces';
@@ -54,6 +55,12 @@ export function planNetwork(
   const { interfaces, networks } = effectiveInterfaces(spec);
   for (const [i, iface] of interfaces.entries()) {
     const ipath = `${IFACES}[${i}]`;
+    // The interface name becomes QEMU ids (and, with a handler, tap and file names).
+    const nameProblem = safeNameProblem(iface.name);
+    if (nameProblem) {
+      problems.add(`${ipath}.name`, nameProblem, iface.name);
+      continue;
+    }
     const net = networks.find((n) => n.name === iface.name);
     if (!net) {
       problems.add(
@@ -102,17 +109,25 @@ export function planNetwork(
     const tap = ctx.taps?.[iface.name];
     let backend: string;
     if (tap) {
-      args.push('-netdev', opts('tap', { id: netdevId, ifname: tap, script: 'no', downscript: 'no' }));
+      const ifname = fromField(tap, `taps.${iface.name} (from the handler)`, 'word');
+      args.push('-netdev', opts('tap', { id: netdevId, ifname, script: 'no', downscript: 'no' }, problems));
       backend = `tap:${tap}`;
     } else if (net.pod) {
       // Standalone: QEMU's own NAT plays the part of masquerade, in the CIDR KubeVirt uses.
       args.push(
         '-netdev',
-        opts('user', {
-          id: netdevId,
-          net: net.pod.vmNetworkCIDR ?? '10.0.2.0/24',
-          hostname: spec.hostname ?? vmiName,
-        }),
+        opts(
+          'user',
+          {
+            id: netdevId,
+            net: fromField(
+              net.pod.vmNetworkCIDR ?? '10.0.2.0/24',
+              `spec.networks[${networks.indexOf(net)}].pod.vmNetworkCIDR`,
+            ),
+            hostname: fromField(spec.hostname ?? vmiName, spec.hostname ? 'spec.hostname' : 'metadata.name'),
+          },
+          problems,
+        ),
       );
       backend = 'user';
     } else {
@@ -126,7 +141,17 @@ export function planNetwork(
     if (device) {
       args.push(
         '-device',
-        opts(device, { netdev: netdevId, mac, id: qemuId('ua', iface.name), bootindex: iface.bootOrder }),
+        opts(
+          device,
+          {
+            netdev: netdevId,
+            mac: fromField(mac, `${ipath}.macAddress`),
+            id: qemuId('ua', iface.name),
+            bootindex:
+              iface.bootOrder === undefined ? undefined : fromField(iface.bootOrder, `${ipath}.bootOrder`),
+          },
+          problems,
+        ),
       );
     }
     planned.push({ name: iface.name, mac, model, backend, netdevId });

@@ -74,7 +74,12 @@ export type PrepareStep =
       readonly volume: string;
     }
   /** Copy a file unless the target exists (EFI variable store). */
-  | { readonly kind: 'copyIfMissing'; readonly from: string; readonly path: string };
+  | { readonly kind: 'copyIfMissing'; readonly from: string; readonly path: string }
+  /**
+   * Refuse to go on when `path`, with symlinks resolved, is not inside `base` (the planner
+   * confines paths lexically; only the node can see where links point). Names `field`.
+   */
+  | { readonly kind: 'confine'; readonly base: string; readonly path: string; readonly field: string };
 
 export interface PlannedDisk {
   readonly name: string;

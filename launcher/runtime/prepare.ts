@@ -3,6 +3,8 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
+import { HostPathError } from '../../api/host-path';
+import { assertConfined } from '../../common/confine';
 import { qemuImgBinary } from '../host/qemu-binary';
 import type { PrepareStep } from '../plan/types';
 import { writeIso } from './iso';
@@ -94,6 +96,14 @@ export async function prepareStep(step: PrepareStep): Promise<void> {
       return;
     case 'copyIfMissing':
       if (!fs.existsSync(step.path)) fs.copyFileSync(step.from, step.path);
+      return;
+    case 'confine':
+      try {
+        assertConfined(step.base, step.path, step.field);
+      } catch (e) {
+        if (e instanceof HostPathError) throw new PrepareError(undefined, 'confine path', e.message);
+        throw e;
+      }
       return;
   }
 }

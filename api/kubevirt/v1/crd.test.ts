@@ -13,13 +13,14 @@ function at(schema: Schema, path: string): Schema {
 }
 
 describe('kubevirt.io/v1 CRDs', () => {
-  it('lists the five kinds in order', () => {
+  it('lists the six kinds in order', () => {
     expect(kinds.map((k) => k.kind)).toEqual([
       'VirtualMachine',
       'VirtualMachineInstance',
       'VirtualMachineInstanceMigration',
       'VirtualMachineInstanceReplicaSet',
       'VirtualMachineInstancePreset',
+      'KubeVirt',
     ]);
   });
 
@@ -38,6 +39,7 @@ describe('kubevirt.io/v1 CRDs', () => {
       ['virtualmachineinstancemigrations.kubevirt.io', ['vmim', 'vmims'], ['all'], 'Namespaced'],
       ['virtualmachineinstancereplicasets.kubevirt.io', ['vmirs', 'vmirss'], ['all'], 'Namespaced'],
       ['virtualmachineinstancepresets.kubevirt.io', ['vmipreset', 'vmipresets'], ['all'], 'Namespaced'],
+      ['kubevirts.kubevirt.io', ['kv', 'kvs'], ['all'], 'Namespaced'],
     ]);
   });
 

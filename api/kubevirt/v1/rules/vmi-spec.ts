@@ -7,6 +7,7 @@ import { error, field, index, type Issue } from '../../../validation/issue';
 import { parseQuantity } from '../../../quantity';
 import { dig, has, record, records, str, type Json } from '../../../validation/readers';
 import { enabledMarker } from './util';
+import { checkNames } from './names';
 import { DISK_BUSES } from '../devices-disks';
 import { EVICTION_STRATEGIES } from '../vmi';
 import { INTERFACE_MODELS } from '../devices-interfaces';
@@ -52,7 +53,6 @@ export const CLOUD_INIT_MAX_BYTES = 2048;
 
 const SERIAL_RE = /^[A-Za-z0-9_.+-]+$/;
 const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const IFACE_NAME_RE = /^[A-Za-z0-9-_]+$/;
 const MAC_RE = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
 
 function diskTargets(disk: Json): string[] {
@@ -77,15 +77,6 @@ function checkDisks(spec: Json, base: string): Issue[] {
         ),
       );
     } else seen.set(name, i);
-    if (name && !DNS_LABEL_RE.test(name)) {
-      issues.push(
-        error(
-          field(at, 'name'),
-          `disk name "${name}" must be a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
-          'vmi.disk-name-format',
-        ),
-      );
-    }
     if (!volumeNames.has(name) && !has(disk, 'cdrom')) {
       issues.push(
         error(
@@ -482,15 +473,6 @@ function checkNetworks(spec: Json, base: string): Issue[] {
           field(at, 'name'),
           `${field(at, 'name')} '${name}' not found. Add a network named "${name}" to ${networksPath}.`,
           'vmi.interface-without-network',
-        ),
-      );
-    }
-    if (name && !IFACE_NAME_RE.test(name)) {
-      issues.push(
-        error(
-          field(at, 'name'),
-          'Network interface name can only contain alphabetical characters, numbers, dashes (-) or underscores (_)',
-          'vmi.interface-name-format',
         ),
       );
     }
@@ -972,6 +954,7 @@ export function checkVmiSpec(
   const spec = record(specValue);
   if (!spec) return [];
   return [
+    ...checkNames(spec, base),
     ...checkDisks(spec, base),
     ...checkBootOrderUnique(spec, base),
     ...checkVolumes(spec, base),
