@@ -5,13 +5,20 @@
  * add the field, the value and the fix.
  */
 
-export const DNS1123_LABEL_MAX = 63;
-export const DNS1123_SUBDOMAIN_MAX = 253;
+import {
+  DNS_1123_LABEL_MAX_LENGTH,
+  DNS_1123_LABEL_PATTERN,
+  DNS_1123_SUBDOMAIN_MAX_LENGTH,
+  DNS_1123_SUBDOMAIN_PATTERN,
+} from '../schema/patterns';
+
+export const DNS1123_LABEL_MAX = DNS_1123_LABEL_MAX_LENGTH;
+export const DNS1123_SUBDOMAIN_MAX = DNS_1123_SUBDOMAIN_MAX_LENGTH;
 export const QUALIFIED_NAME_MAX = 63;
 export const LABEL_VALUE_MAX = 63;
 
-const LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_RE = new RegExp(DNS_1123_LABEL_PATTERN);
+const SUBDOMAIN_RE = new RegExp(DNS_1123_SUBDOMAIN_PATTERN);
 const QUALIFIED_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 function tooLong(value: string, max: number): string[] {
