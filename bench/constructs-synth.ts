@@ -4,7 +4,7 @@
  * manifests (cdk8s synth only). Reports the ratio constructs / raw (goal: at most 1.3).
  * Run: npx ts-node --transpile-only bench/constructs-synth.ts
  */
-import { measuredCommit } from './commit';
+import { measuredCommit } from './lib/commit';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';

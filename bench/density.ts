@@ -14,7 +14,7 @@
  * end, failure or not.
  * Run: npx ts-node --transpile-only bench/density.ts  (or npm run bench)
  */
-import { measuredCommit } from './commit';
+import { measuredCommit } from './lib/commit';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';

@@ -10,7 +10,7 @@
  * bench/reports/launcher-overhead.{json,md} as ratios against the budget and the goals.
  * Run: npx ts-node --transpile-only bench/launcher-overhead.ts  (or npm run bench)
  */
-import { measuredCommit } from './commit';
+import { measuredCommit } from './lib/commit';
 import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';

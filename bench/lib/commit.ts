@@ -1,4 +1,7 @@
-/** Which code a report measured: the commit, and whether the tree had uncommitted changes. */
+/**
+ * Which code a report measured: the commit, and whether the tree had uncommitted changes
+ * (reports themselves excepted: a run rewrites them as it goes).
+ */
 import { execFileSync } from 'node:child_process';
 
 export function measuredCommit(): string {
