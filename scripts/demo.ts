@@ -49,7 +49,14 @@ function synthExamples(): void {
   heading('cdk8s example fleet (npm run examples:synth)');
   execFileSync(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', path.join(root, 'examples', 'cdk8s', 'main.ts')],
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      // In the repository `virtkit/<entry>` resolves to the sources (as `npm run examples:synth` does).
+      '-r',
+      path.join(root, 'examples', 'template-library', 'in-repo.ts'),
+      path.join(root, 'examples', 'cdk8s', 'main.ts'),
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
