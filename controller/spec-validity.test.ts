@@ -16,15 +16,18 @@ describe('the runtime re-checks what it acts on', () => {
   test('an invalid VM is found once per generation and cached', () => {
     const validity = new SpecValidity();
     const v = invalidVm();
-    const first = validity.problems(v as never);
+    const first = validity.problems('ns/demo', v);
     expect(first.join()).toMatch(/disks\[0\]\.name: .*Name 'root' not found/);
-    expect(validity.problems(v as never)).toBe(first);
-    expect(validity.problems(vm({ runStrategy: 'Always' }) as never)).toBe(first); // same uid and generation
-    expect(validity.problems(vm({ runStrategy: 'Always', generation: 4 }) as never)).toEqual([]);
+    expect(validity.problems('ns/demo', v)).toBe(first);
+    expect(validity.problems('ns/demo', vm({ runStrategy: 'Always' }))).toBe(first); // same uid and generation
+    expect(validity.problems('ns/demo', vm({ runStrategy: 'Always', generation: 4 }))).toEqual([]);
+    // A gone object is forgotten: a new one of the same name is checked afresh.
+    validity.forget('ns/demo');
+    expect(validity.problems('ns/demo', v)).not.toBe(first);
   });
 
   test('an invalid VM starts nothing, says why in its Failure condition, and warns once', () => {
-    const specProblems = new SpecValidity().problems(invalidVm() as never);
+    const specProblems = new SpecValidity().problems('ns/demo', invalidVm());
     const d = decideVm({ vm: invalidVm(), vmi: undefined, now: NOW, specProblems });
     expect(d.createVmi).toBeUndefined();
     expect(d.syncError?.reason).toBe(INVALID_SPEC_REASON);

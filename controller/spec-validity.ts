@@ -4,42 +4,42 @@
  * the webhook, or before a rule existed). Checked once per generation and cached. Pure apart from
  * the cache.
  */
-import { validateObject } from '../api/validation/validate';
+import { issueText } from '../api/validation/issue';
+import { validateUserFields } from '../api/validation/validate';
 
 /** The message the Failure condition and the Warning Event carry for an invalid spec. */
 export const INVALID_SPEC_REASON = 'InvalidSpec';
 
 interface Checked {
+  readonly uid: string | undefined;
   readonly generation: number | undefined;
   readonly problems: readonly string[];
 }
 
-interface Object {
+interface Checkable {
   readonly metadata?: { uid?: string; generation?: number };
-  readonly [k: string]: unknown;
 }
 
+/** The last verdict per object key: one entry per object the informer holds, none for the gone. */
 export class SpecValidity {
   private readonly checked = new Map<string, Checked>();
 
-  /** "field: problem" for each error in the object's spec (status is the runtime's and is not judged). */
-  problems(obj: Object): readonly string[] {
-    const uid = obj.metadata?.uid ?? '';
+  /** "field: problem" for each error in what the user wrote (the same judgement as admission). */
+  problems(key: string, obj: Checkable): readonly string[] {
+    const uid = obj.metadata?.uid;
     const generation = obj.metadata?.generation;
-    const hit = this.checked.get(uid);
-    if (hit && hit.generation === generation) return hit.problems;
-    const judged: Record<string, unknown> = { ...obj };
-    delete judged.status;
-    const problems = validateObject(judged)
+    const hit = this.checked.get(key);
+    if (hit && hit.uid === uid && hit.generation === generation) return hit.problems;
+    const problems = validateUserFields(obj as Record<string, unknown>)
       .filter((i) => i.severity === 'error')
-      .map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`);
-    this.checked.set(uid, { generation, problems });
+      .map(issueText);
+    this.checked.set(key, { uid, generation, problems });
     return problems;
   }
 
   /** Forget an object that is gone. */
-  forget(uid: string | undefined): void {
-    if (uid) this.checked.delete(uid);
+  forget(key: string): void {
+    this.checked.delete(key);
   }
 }
 

@@ -11,7 +11,7 @@ import * as http from 'http';
 import * as https from 'https';
 import { Watch } from '@kubernetes/client-node';
 import { resolveKubeConfig, type KubeConfigOptions, type ResolvedKubeConfig } from './config';
-import { KubeApiError } from './errors';
+import { isNotFound, KubeApiError } from './errors';
 import { collectionPath, describeResource, objectPath, type ResourceType } from './resources';
 import type { ListResult, ListWatchTransport, StatusObject, WatchEventType, WatchHandle } from './watcher';
 
@@ -195,7 +195,7 @@ export class KubeClient {
     try {
       return await this.get<T>(rt, namespace, name);
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }

@@ -39,3 +39,8 @@ export function show(value: unknown): string {
   if (text === undefined) return String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
+
+/** `path: message` (or the message alone for the object as a whole): one problem as one line. */
+export function issueText(issue: Issue): string {
+  return `${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
+}

@@ -139,3 +139,13 @@ export function assertValid(
   const issues = validateObject(object, options);
   if (issues.some((i) => i.severity === 'error')) throw new ValidationError(subject, issues);
 }
+
+/**
+ * What admission and the runtime judge: everything the user wrote. `status` is the runtime's
+ * (it may hold fields a stricter schema refuses) and is left out.
+ */
+export function validateUserFields(object: Record<string, unknown>): Issue[] {
+  const judged = { ...object };
+  delete judged.status;
+  return validateObject(judged);
+}

@@ -5,8 +5,8 @@
  * answered at once with its JSON path. Nothing is mutated: GitOps users get zero drift.
  */
 import { isDeepStrictEqual } from 'util';
-import { describeObject, validateObject } from '../../api/validation/validate';
-import type { Issue } from '../../api/validation/issue';
+import { describeObject, validateUserFields } from '../../api/validation/validate';
+import { issueText, type Issue } from '../../api/validation/issue';
 import { featureGateIssues } from '../../api/feature-gates';
 
 export interface AdmissionRequest {
@@ -52,20 +52,13 @@ function warningsOf(issues: readonly Issue[]): string[] | undefined {
   const out: string[] = [];
   let total = 0;
   for (const i of issues.filter((x) => x.severity === 'warning')) {
-    let w = `${i.path ? `${i.path}: ` : ''}${i.message}`;
+    let w = issueText(i);
     if (w.length > MAX_WARNING) w = `${w.slice(0, MAX_WARNING - 3)}...`;
     if (total + w.length > MAX_WARNINGS) break;
     total += w.length;
     out.push(w);
   }
   return out.length ? out : undefined;
-}
-
-/** The object as admission judges it: its status is the runtime's, not the user's, and is not checked. */
-function judged(object: Record<string, unknown>): Record<string, unknown> {
-  const copy = { ...object };
-  delete copy.status;
-  return copy;
 }
 
 /**
@@ -101,7 +94,7 @@ export function admit(
   if (request.operation === 'UPDATE' && old && isDeepStrictEqual(old.spec, object.spec))
     return respond({ allowed: true });
 
-  const issues = [...validateObject(judged(object)), ...featureGateIssues(object, featureGates)];
+  const issues = [...validateUserFields(object), ...featureGateIssues(object, featureGates)];
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = warningsOf(issues);
   if (!errors.length) return respond({ allowed: true, ...(warnings ? { warnings } : {}) });
@@ -110,9 +103,7 @@ export function admit(
     field: i.path,
     message: i.message,
   }));
-  const message = `${describeObject(object)} is invalid: ${errors
-    .map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`)
-    .join('; ')}`;
+  const message = `${describeObject(object)} is invalid: ${errors.map(issueText).join('; ')}`;
   return respond({
     allowed: false,
     status: { code: 422, reason: 'Invalid', message, details: { causes } },

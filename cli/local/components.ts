@@ -9,6 +9,7 @@ import * as path from 'path';
 import type { BinaryPaths } from './binaries';
 import type { HealthCheck } from './health';
 import { componentKubeconfig, type Layout } from './layout';
+import { apiServingPaths } from './pki';
 import type { ProcessSpec } from './process';
 
 /** What a component needs to know to connect to the local control plane. */
@@ -32,11 +33,7 @@ export interface LocalComponent {
 
 /** `virtkit api`'s serving certificate and key, issued with the control plane's PKI. */
 export function apiServingFiles(l: Layout): { cert: string; key: string; ca: string } {
-  return {
-    cert: path.join(l.pkiDir, 'virtkit-api.crt'),
-    key: path.join(l.pkiDir, 'virtkit-api.key'),
-    ca: path.join(l.pkiDir, 'ca.crt'),
-  };
+  return apiServingPaths(l.pkiDir);
 }
 
 /** Components `virtkit up` starts after the control plane, in order. */

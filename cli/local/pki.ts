@@ -103,6 +103,15 @@ async function issue(dir: string, stem: string, subj: string, extensions: string
   fs.rmSync(path.join(dir, `${stem}.csr`));
 }
 
+/** Where `virtkit api`'s serving certificate, its key and the CA that signed them live in `dir`. */
+export function apiServingPaths(dir: string): { cert: string; key: string; ca: string } {
+  return {
+    cert: path.join(dir, 'virtkit-api.crt'),
+    key: path.join(dir, 'virtkit-api.key'),
+    ca: path.join(dir, 'ca.crt'),
+  };
+}
+
 /** Create every certificate and key in `dir` (which is emptied first). */
 export async function createPki(dir: string, serviceIp: string): Promise<PkiFiles> {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -169,8 +178,8 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     serverKey: path.join(dir, 'kube-apiserver.key'),
     etcdCert: path.join(dir, 'etcd.crt'),
     etcdKey: path.join(dir, 'etcd.key'),
-    apiServingCert: path.join(dir, 'virtkit-api.crt'),
-    apiServingKey: path.join(dir, 'virtkit-api.key'),
+    apiServingCert: apiServingPaths(dir).cert,
+    apiServingKey: apiServingPaths(dir).key,
     serviceAccountKey: path.join(dir, 'sa.key'),
     serviceAccountPub: path.join(dir, 'sa.pub'),
     clients,

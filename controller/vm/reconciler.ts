@@ -26,11 +26,14 @@ export class VmReconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const vm = this.vms.cache.get(key);
-    if (!vm) return {};
+    if (!vm) {
+      this.validity.forget(key);
+      return {};
+    }
     const { namespace, name } = splitKey(key);
     const vmi = this.vmis.cache.get(key);
     const now = new Date();
-    const specProblems = this.validity.problems(vm as never);
+    const specProblems = this.validity.problems(key, vm);
     const d = decideVm({ vm, vmi, now, specProblems });
     let syncError = d.syncError;
     let startExpected = false;

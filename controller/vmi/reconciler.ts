@@ -36,7 +36,10 @@ export class VmiReconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const vmi = this.vmis.cache.get(key);
-    if (!vmi) return {};
+    if (!vmi) {
+      this.validity.forget(key);
+      return {};
+    }
     const { namespace, name } = splitKey(key);
     const uid = vmi.metadata?.uid ?? '';
     const pods = this.pods.cache.byIndex(CREATED_BY_INDEX, uid);
@@ -48,7 +51,7 @@ export class VmiReconciler {
       pods,
       now: new Date(),
       podCreationExpected: this.expected.has(uid),
-      specProblems: this.validity.problems(vmi as never),
+      specProblems: this.validity.problems(key, vmi),
     });
     let current: VirtualMachineInstance = vmi;
 

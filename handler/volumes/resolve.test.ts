@@ -1,6 +1,6 @@
 /**
  * Hostile names through the handler's volume resolution, with a fake client that only
- * answers get: a volume name or a ConfigMap/Secret key that would leave the pod's volume
+ * answers getIfExists: a volume name or a ConfigMap/Secret key that would leave the pod's volume
  * directory is refused, naming the field, and a canary tree next to the pod is untouched.
  */
 import * as fs from 'fs';
@@ -13,11 +13,7 @@ import { resolveLaunchResources } from './resolve';
 
 function fakeClient(objects: Record<string, unknown>): KubeClient {
   return {
-    get: async (rt: { plural: string }, _ns: string, name: string) => {
-      const obj = objects[`${rt.plural}/${name}`];
-      if (obj === undefined) throw Object.assign(new Error('not found'), { statusCode: 404, code: 404 });
-      return obj;
-    },
+    getIfExists: async (rt: { plural: string }, _ns: string, name: string) => objects[`${rt.plural}/${name}`],
   } as unknown as KubeClient;
 }
 

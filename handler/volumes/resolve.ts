@@ -16,21 +16,12 @@ import {
   type PvJson,
   type VolumeSource,
 } from './plan';
-import { CONFIG_MAPS, isNotFound, PVCS, PVS, SECRETS, type KubeClient } from '../../kube';
+import { CONFIG_MAPS, PVCS, PVS, SECRETS, type KubeClient } from '../../kube';
 import { HostPathError } from '../../api/host-path';
 import { confinedRealPath } from '../../common/confine';
 import { fileVolumeProblems, volumeNameProblems } from './names';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-async function getOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-}
 
 /** Creates `file` as a sparse file of `sizeBytes` unless it exists (the data of a claim is never touched). */
 export function ensureSparseDisk(file: string, sizeBytes: number, volume: string): void {
@@ -87,7 +78,7 @@ export async function resolveLaunchResources(
 
   const provided: Record<string, { path: string; format: 'raw' }> = {};
   for (const c of needs.claims) {
-    const claim = await getOrUndefined(client.get<ClaimJson>(PVCS, namespace, c.claimName));
+    const claim = await client.getIfExists<ClaimJson>(PVCS, namespace, c.claimName);
     if (!claim)
       throw new VolumePrepareError(
         c.volume,
@@ -95,7 +86,7 @@ export async function resolveLaunchResources(
         `PersistentVolumeClaim ${namespace}/${c.claimName} does not exist; create it`,
       );
     const pv = claim.spec?.volumeName
-      ? await getOrUndefined(client.get<PvJson>(PVS, undefined, claim.spec.volumeName))
+      ? await client.getIfExists<PvJson>(PVS, undefined, claim.spec.volumeName)
       : undefined;
     const disk = claimDisk(c.volume, claim, pv);
     if (!disk.block) ensureSparseDisk(disk.path, disk.sizeBytes, c.volume);
@@ -136,9 +127,7 @@ export async function resolveLaunchResources(
       ['network', s.networkDataSecret],
     ] as const) {
       if (!name) continue;
-      const secret = await getOrUndefined(
-        client.get<{ data?: Record<string, string> }>(SECRETS, namespace, name),
-      );
+      const secret = await client.getIfExists<{ data?: Record<string, string> }>(SECRETS, namespace, name);
       if (!secret)
         throw new VolumePrepareError(
           s.volume,
@@ -162,7 +151,7 @@ export async function resolveLaunchResources(
   const dirs: Record<string, string> = {};
   for (const f of needs.fileVolumes) {
     const rt = f.kind === 'secret' ? SECRETS : CONFIG_MAPS;
-    const obj = await getOrUndefined(client.get<Parameters<typeof filesOf>[1]>(rt, namespace, f.name));
+    const obj = await client.getIfExists<Parameters<typeof filesOf>[1]>(rt, namespace, f.name);
     if (!obj && !f.optional)
       throw new VolumePrepareError(
         f.volume,
