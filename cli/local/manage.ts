@@ -82,9 +82,10 @@ async function registerAdmission(client: KubeClient, ctx: ComponentContext): Pro
 }
 
 /**
- * Stop everything started from `stateDir`: the guests the handler ran, then the processes
- * newest first (extra components, controller manager,
- * scheduler, API server, etcd). Only pids whose command line names the state folder are signalled.
+ * Stop everything started from `stateDir`: virtkit's own components first (so no controller
+ * makes a new VMI and no handler starts a new launcher while the guests go), then the guests
+ * the handler ran, then the control plane newest first (controller manager, scheduler, API
+ * server, etcd). Only pids whose command line names the state folder are signalled.
  * Returns the names of the processes stopped.
  */
 export async function stopLocalMode(
@@ -103,14 +104,18 @@ export async function stopLocalMode(
         targets.push({ name: f.slice(0, -4), pid });
     }
   }
-  // The guests first: their pods vanish with etcd, so nothing would ever stop them later.
-  const stopped: string[] = await stopGuests(handlerStateDir(l.stateDir), log);
-  for (const t of targets) {
-    if (!isOurs(t.pid, l.stateDir)) continue;
+  const stopped: string[] = [];
+  const stop = async (t: { name: string; pid: number }): Promise<void> => {
+    if (!isOurs(t.pid, l.stateDir)) return;
     log(`stopping ${t.name} (pid ${t.pid})`);
     await stopPid(t.pid);
     stopped.push(t.name);
-  }
+  };
+  const ours = new Set(LOCAL_COMPONENTS.map((c) => c.name));
+  for (const t of targets.filter((x) => ours.has(x.name))) await stop(t);
+  // Then the guests: their pods vanish with etcd, so nothing would ever stop them later.
+  stopped.push(...(await stopGuests(handlerStateDir(l.stateDir), log)));
+  for (const t of targets.filter((x) => !ours.has(x.name))) await stop(t);
   removeStaleState(l);
   return stopped;
 }
