@@ -44,8 +44,12 @@ function graceOf(vmi: PlannableVmi): number {
 
 /** Runs until the guest is gone; resolves with the process exit code. */
 export async function runLauncher(options: LauncherOptions): Promise<number> {
+  // What the launcher and QEMU create (sockets, logs, images) is theirs alone.
+  process.umask(0o077);
   let log = options.log ?? createLogger({ component: 'virtkit-launcher', level: options.logLevel });
-  // The handler hands over an admitted VMI: no second schema validation (memory).
+  // The handler re-checked this generation with the whole api/ validation; the launcher checks
+  // every value it uses (the planner's rules and the feature gates), not the whole schema,
+  // which would cost the per-VM process about 70 MiB.
   const vmi = readVmiManifest(options.vmiFile, false);
   const resources = options.resourcesFile
     ? (JSON.parse(fs.readFileSync(options.resourcesFile, 'utf8')) as LaunchResources)
@@ -137,17 +141,27 @@ export interface LaunchOptions {
   readonly console?: boolean;
   /** Keep sockets and overlays here; a temporary directory when left out. */
   readonly workDir?: string;
+  /**
+   * Feature gates to allow, as the cluster's KubeVirt object would (LocalContainerDisk for a
+   * disk image file of one's own, HostDisk, ...).
+   * @default none: a VMI that uses a gated feature is refused, naming the gate
+   */
+  readonly featureGates?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
 /** `virtkit launch`: run one VM in the foreground; resolves with the exit code. */
 export async function runLaunch(options: LaunchOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  process.umask(0o077);
   const vmi = readVmiManifest(options.file);
   const workDir =
     options.workDir ??
     fs.mkdtempSync(path.join(os.tmpdir(), `virtkit-launch-${vmi.metadata?.name ?? 'vm'}-`));
-  const domain: Domain = await createDomain(vmi, { workDir });
+  const domain: Domain = await createDomain(vmi, {
+    workDir,
+    resources: { featureGates: options.featureGates ?? [] },
+  });
   const grace = graceOf(vmi);
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -1,6 +1,7 @@
 /** `virtkit launch FILE.yaml [--console]`: run a VMI (or a VM's template) in the foreground. */
 import type { Command } from 'commander';
 import { runLaunch } from '../../launcher/entry';
+import { checkFeatureGates } from '../local/kubevirt-config';
 
 export function register(program: Command): void {
   program
@@ -14,9 +15,23 @@ export function register(program: Command): void {
       '--workdir <dir>',
       'directory for sockets, overlays and logs (a new temporary directory by default)',
     )
-    .action(async (file: string, opts: { console: boolean; workdir?: string }) => {
+    .option(
+      '--feature-gates <gates>',
+      "comma-separated feature gates to allow for this VM, as a cluster's KubeVirt object would: LocalContainerDisk for a disk image or kernel folder of your own (an absolute path or file://), HostDisk for hostDisk volumes",
+    )
+    .action(async (file: string, opts: { console: boolean; workdir?: string; featureGates?: string }) => {
       try {
-        process.exitCode = await runLaunch({ file, console: opts.console, workDir: opts.workdir });
+        const featureGates = (opts.featureGates ?? '')
+          .split(',')
+          .map((g) => g.trim())
+          .filter(Boolean);
+        checkFeatureGates(featureGates);
+        process.exitCode = await runLaunch({
+          file,
+          console: opts.console,
+          workDir: opts.workdir,
+          featureGates,
+        });
       } catch (e) {
         process.stderr.write(`virtkit launch: ${(e as Error).message}\n`);
         process.exitCode = 2;

@@ -69,6 +69,8 @@ export class ControlServer {
       this.server.once('error', reject);
       this.server.listen(this.options.socketPath, () => resolve());
     });
+    // Only the launcher's user (the handler runs as it) may drive the VM.
+    fs.chmodSync(this.options.socketPath, 0o600);
   }
 
   /**

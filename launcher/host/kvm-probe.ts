@@ -11,6 +11,7 @@ import * as path from 'path';
 import { confinedPath } from '../../api/host-path';
 import { cacheDir } from '../../common/cache';
 import type { Accelerator } from '../plan/types';
+import { confinedCommand, qemuIdentity, type QemuIdentity } from './qemu-user';
 
 export interface AcceleratorChoice {
   readonly accelerator: Accelerator;
@@ -38,9 +39,15 @@ export function judgeProbe(
   return { ok: false, reason: `KVM probe exited with code ${exitCode} before the BIOS finished` };
 }
 
-function probeOnce(qemu: string, cpu: string, timeoutMs: number): Promise<{ ok: boolean; reason: string }> {
+function probeOnce(
+  qemu: string,
+  cpu: string,
+  timeoutMs: number,
+  identity: QemuIdentity | undefined,
+): Promise<{ ok: boolean; reason: string }> {
   return new Promise((resolve) => {
-    const child = spawn(
+    // As the guests will run: KVM must work for QEMU's user, not only for root.
+    const [cmd, argv] = confinedCommand(
       qemu,
       [
         '-accel',
@@ -61,8 +68,9 @@ function probeOnce(qemu: string, cpu: string, timeoutMs: number): Promise<{ ok: 
         'isa-debugcon,iobase=0x402,chardev=dbg',
         '-no-reboot',
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      identity,
     );
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let done = false;
     const finish = (exitCode: number | null, timedOut: boolean): void => {
@@ -107,6 +115,7 @@ export function isCpuModelWord(model: string): boolean {
 export async function chooseAccelerator(
   qemu: string,
   cpu = 'host',
+  identity: QemuIdentity | undefined = qemuIdentity(),
   timeoutMs = 5000,
 ): Promise<AcceleratorChoice> {
   const forced = process.env.VIRTKIT_ACCEL;
@@ -130,7 +139,7 @@ export async function chooseAccelerator(
   }
   const cacheFile = confinedPath(
     cacheDir('kvm-probe', bootId().replace(/[^A-Za-z0-9-]/g, '_')),
-    `${cpu}-${version}.json`,
+    `${cpu}-${version}-${identity ? `u${identity.uid}` : 'self'}.json`,
     'spec.domain.cpu.model',
   );
   try {
@@ -138,7 +147,7 @@ export async function chooseAccelerator(
   } catch {
     // not cached yet
   }
-  const verdict = await probeOnce(qemu, cpu, timeoutMs);
+  const verdict = await probeOnce(qemu, cpu, timeoutMs, identity);
   const choice: AcceleratorChoice = verdict.ok
     ? { accelerator: 'kvm', softwareEmulation: false, reason: verdict.reason }
     : { accelerator: 'tcg', softwareEmulation: true, reason: verdict.reason };

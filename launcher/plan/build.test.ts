@@ -12,6 +12,8 @@ const existing = new Set([
 const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
   workDir: '/run/vm',
   accelerator: 'tcg',
+  // The tests use local images and host disks; the gates' refusals have their own tests.
+  featureGates: ['LocalContainerDisk', 'HostDisk'],
   firmware: {
     efiCode: '/ovmf/CODE.fd',
     efiVars: '/ovmf/VARS.fd',
@@ -52,11 +54,18 @@ describe('buildLaunchPlan', () => {
     expect(flag(plan.args, '-m')).toEqual(['1024M']);
     expect(flag(plan.args, '-smp')).toEqual(['cpus=1,sockets=1,cores=1,threads=1']);
     expect(flag(plan.args, '-cpu')).toEqual(['max']);
+    // The launcher uses absolute paths; QEMU, confined to its directory, gets them relative.
     expect(plan.serialSocket).toBe('/run/vm/serial.sock');
-    expect(flag(plan.args, '-chardev')).toContain(
-      'socket,id=serial0,path=/run/vm/serial.sock,server=on,wait=off,logfile=/run/vm/serial.log,logappend=on',
-    );
-    expect(flag(plan.args, '-vnc')).toEqual(['vnc=unix:/run/vm/vnc.sock']);
+    expect(plan.qemuDir).toBe('/run/vm');
+    expect(flag(plan.args, '-chardev')).toEqual([
+      'socket,id=qmp,path=./qmp.sock,server=on,wait=off',
+      'socket,id=serial0,path=./serial.sock,server=on,wait=off,logfile=./serial.log,logappend=on',
+      'socket,id=qga0,path=./qga.sock,server=on,wait=off',
+    ]);
+    expect(flag(plan.args, '-vnc')).toEqual(['vnc=unix:./vnc.sock']);
+    expect(flag(plan.args, '-sandbox')).toEqual([
+      'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny',
+    ]);
     expect(flag(plan.args, '-device')).toEqual(
       expect.arrayContaining([
         'virtio-balloon-pci,id=balloon0',
@@ -95,8 +104,11 @@ describe('buildLaunchPlan', () => {
       base: '/images/guest.img',
       volume: 'root',
     });
+    // The base is read from a descriptor the launcher opened read-only, never by its path.
+    expect(plan.passFds).toEqual([{ fd: 3, set: 1, path: '/images/guest.img', write: false }]);
+    expect(flag(plan.args, '-add-fd')).toEqual(['fd=3,set=1']);
     expect(flag(plan.args, '-drive')).toEqual([
-      'file=/run/vm/disks/root.qcow2,format=qcow2,if=none,id=drive-root,cache=writethrough',
+      'file=./disks/root.qcow2,format=qcow2,backing.file.filename=/dev/fdset/1,if=none,id=drive-root,cache=writethrough',
     ]);
     expect(flag(plan.args, '-device')).toContain('virtio-blk-pci,drive=drive-root,id=ua-root,bootindex=1');
   });
@@ -128,11 +140,17 @@ describe('buildLaunchPlan', () => {
     expect(devices).toContain('ide-cd,drive=drive-iso,id=ua-iso,bootindex=1,bus=ide.1');
     const drives = flag(plan.args, '-drive');
     expect(drives).toContain(
-      'file=/data/host.img,format=raw,if=none,id=drive-data,readonly=on,cache=none,aio=native',
+      'file=/dev/fdset/2,format=raw,if=none,id=drive-data,readonly=on,cache=none,aio=native',
     );
     expect(drives).toContain(
-      'file=/pvc/disk.img,format=raw,if=none,id=drive-iso,media=cdrom,readonly=on,cache=writethrough',
+      'file=/dev/fdset/3,format=raw,if=none,id=drive-iso,media=cdrom,readonly=on,cache=writethrough',
     );
+    // Read-only disks are passed read-only.
+    expect(plan.passFds).toEqual([
+      { fd: 3, set: 1, path: '/images/guest.img', write: false },
+      { fd: 4, set: 2, path: '/data/host.img', write: false },
+      { fd: 5, set: 3, path: '/pvc/disk.img', write: false },
+    ]);
   });
 
   it('writes cloud-init NoCloud and ConfigDrive ISOs with the right labels and files', () => {
@@ -202,6 +220,32 @@ describe('buildLaunchPlan', () => {
     ]);
   });
 
+  it("refuses what reaches the node's files unless the cluster's feature gate allows it", () => {
+    const spec = {
+      volumes: [
+        { name: 'root', containerDisk: { image: 'file:///images/guest.img' } },
+        { name: 'data', hostDisk: { path: '/data/host.img', type: 'Disk' as const } },
+      ],
+      domain: { devices: { disks: [{ name: 'root' }, { name: 'data' }] } },
+    };
+    const refusal = (gates: string[]): string[] => {
+      try {
+        buildLaunchPlan(vmi(spec), ctx({ featureGates: gates }));
+        return [];
+      } catch (e) {
+        return (e as LaunchSpecError).problems.map((p) => `${p.path}: ${p.message}`);
+      }
+    };
+    expect(refusal([])).toEqual([
+      expect.stringMatching(
+        /^spec\.volumes\[0\]\.containerDisk\.image: LocalContainerDisk feature gate is not enabled/,
+      ),
+      expect.stringMatching(/^spec\.volumes\[1\]\.hostDisk: HostDisk feature gate is not enabled/),
+    ]);
+    expect(refusal(['LocalContainerDisk'])).toEqual([expect.stringMatching(/HostDisk feature gate/)]);
+    expect(refusal(['LocalContainerDisk', 'HostDisk'])).toEqual([]);
+  });
+
   it('boots EFI with Secure Boot by default, copying the variable store into the work dir', () => {
     const plan = buildLaunchPlan(
       vmi({ domain: { devices: { disks: [{ name: 'root' }] }, firmware: { bootloader: { efi: {} } } } }),
@@ -211,10 +255,11 @@ describe('buildLaunchPlan', () => {
     expect(flag(plan.args, '-machine')).toEqual(['q35,smm=on']);
     expect(flag(plan.args, '-drive')).toEqual(
       expect.arrayContaining([
-        'if=pflash,format=raw,unit=0,readonly=on,file=/ovmf/CODE.secboot.fd',
-        'if=pflash,format=raw,unit=1,file=/run/vm/efi-vars.fd',
+        'if=pflash,format=raw,unit=0,readonly=on,file=/dev/fdset/1',
+        'if=pflash,format=raw,unit=1,file=./efi-vars.fd',
       ]),
     );
+    expect(plan.passFds[0]).toEqual({ fd: 3, set: 1, path: '/ovmf/CODE.secboot.fd', write: false });
     expect(plan.prepare).toContainEqual({
       kind: 'copyIfMissing',
       from: '/ovmf/VARS.ms.fd',
@@ -229,9 +274,23 @@ describe('buildLaunchPlan', () => {
       }),
       ctx(),
     );
-    expect(flag(plain.args, '-drive')).toContain(
-      'if=pflash,format=raw,unit=0,readonly=on,file=/ovmf/CODE.fd',
+    expect(flag(plain.args, '-drive')).toContain('if=pflash,format=raw,unit=0,readonly=on,file=/dev/fdset/1');
+    expect(plain.passFds[0]!.path).toBe('/ovmf/CODE.fd');
+    // A persistent store outside QEMU's directory is passed read-write (and read-only).
+    const persistent = buildLaunchPlan(
+      vmi({
+        domain: {
+          devices: { disks: [{ name: 'root' }] },
+          firmware: { bootloader: { efi: { secureBoot: false, persistent: true } } },
+        },
+      }),
+      ctx({ stateDir: '/var/lib/vm' }),
     );
+    expect(flag(persistent.args, '-drive')).toContain('if=pflash,format=raw,unit=1,file=/dev/fdset/2');
+    expect(persistent.passFds.filter((f) => f.set === 2)).toEqual([
+      { fd: 4, set: 2, path: '/var/lib/vm/efi-vars.fd', write: true },
+      { fd: 5, set: 2, path: '/var/lib/vm/efi-vars.fd', write: false },
+    ]);
   });
 
   it('boots a kernel directly from a kernelBoot container directory', () => {
@@ -251,8 +310,24 @@ describe('buildLaunchPlan', () => {
       ctx(),
     );
     expect(plan.firmware).toBe('kernel');
-    expect(flag(plan.args, '-kernel')).toEqual(['/kb/boot/vmlinuz']);
-    expect(flag(plan.args, '-initrd')).toEqual(['/kb/boot/initrd.gz']);
+    // QEMU reads the kernel and initrd from copies in its own directory, made after the
+    // launcher checked that the files really are inside the image.
+    expect(flag(plan.args, '-kernel')).toEqual(['./boot/kernel']);
+    expect(flag(plan.args, '-initrd')).toEqual(['./boot/initrd']);
+    expect(plan.prepare).toEqual(
+      expect.arrayContaining([
+        {
+          kind: 'confine',
+          base: '/kb',
+          path: '/kb/boot/vmlinuz',
+          field: expect.stringContaining('kernelPath'),
+        },
+        { kind: 'copy', from: '/kb/boot/vmlinuz', path: '/run/vm/boot/kernel' },
+        { kind: 'copy', from: '/kb/boot/initrd.gz', path: '/run/vm/boot/initrd' },
+      ]),
+    );
+    const order = plan.prepare.map((st) => st.kind);
+    expect(order.indexOf('confine')).toBeLessThan(order.indexOf('copy'));
     expect(flag(plan.args, '-append')).toEqual(['console=ttyS0']);
   });
 

@@ -11,7 +11,9 @@ import { planDisks } from './disks';
 import { ProblemList } from './errors';
 import { derivedUuid, planMachine } from './machine';
 import { planNetwork } from './network';
+import { featureGateIssues } from '../../api/feature-gates';
 import { checkIdentity, WORKDIR } from './identity';
+import { QemuFiles } from './qemu-files';
 import { fromField, opts, rawValue } from './qemu-opts';
 import type { LaunchContext, LaunchPlan, PrepareStep } from './types';
 
@@ -31,6 +33,14 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
   const spec = vmi.spec;
 
   checkIdentity(vmi, ctx, problems);
+  // What reaches the node's files needs its feature gate here too (an object may have been
+  // stored without admission, or before the gate was turned off).
+  for (const issue of featureGateIssues(
+    { kind: 'VirtualMachineInstance', spec },
+    new Set(ctx.featureGates ?? []),
+  ))
+    problems.add(issue.path, issue.message);
+  const files = new QemuFiles(ctx.workDir);
   const qmpSocket = path.join(ctx.workDir, 'qmp.sock');
   const uuid = spec.domain.firmware?.uuid ?? derivedUuid(namespace, name);
   const args: string[] = [
@@ -42,16 +52,16 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
     ),
     '-uuid',
     rawValue(fromField(uuid, 'spec.domain.firmware.uuid', 'word'), problems),
+    // Seccomp: no obsolete system calls, no setuid/setgid/capabilities, no fork/exec, no
+    // changes to scheduling or affinity (QEMU runs unprivileged too; see runtime/qemu-process.ts).
+    '-sandbox',
+    'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny',
     '-nodefaults',
     '-no-user-config',
     '-display',
     'none',
     '-chardev',
-    opts(
-      'socket',
-      { id: 'qmp', path: fromField(qmpSocket, WORKDIR, 'path'), server: true, wait: false },
-      problems,
-    ),
+    opts('socket', { id: 'qmp', path: files.local(qmpSocket, WORKDIR), server: true, wait: false }, problems),
     '-mon',
     'chardev=qmp,mode=control',
     // Guest shutdown ends QEMU; a guest reboot stays inside QEMU unless rebootPolicy says otherwise.
@@ -61,10 +71,10 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
   if (spec.domain.rebootPolicy === 'Terminate') args.push('-no-reboot');
   if (spec.startStrategy === 'Paused') args.push('-S');
 
-  const machine = planMachine(spec, ctx, problems);
-  const disks = planDisks(name, namespace, spec, machine.machine, machine.vcpus, ctx, problems);
+  const machine = planMachine(spec, ctx, files, problems);
+  const disks = planDisks(name, namespace, spec, machine.machine, machine.vcpus, ctx, files, problems);
   const network = planNetwork(name, namespace, spec, ctx, problems);
-  const devices = planDevices(spec, ctx, problems);
+  const devices = planDevices(spec, ctx, files, problems);
   problems.throwIfAny(vmiSubject(vmi));
 
   const dirs = new Set<string>([ctx.workDir]);
@@ -78,7 +88,9 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
   ];
 
   return {
-    args: [...args, ...machine.args, ...disks.args, ...network.args, ...devices.args],
+    args: [...files.args(), ...args, ...machine.args, ...disks.args, ...network.args, ...devices.args],
+    qemuDir: ctx.workDir,
+    passFds: files.passedFds,
     prepare,
     qmpSocket,
     serialSocket: devices.serialSocket,

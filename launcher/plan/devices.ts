@@ -5,6 +5,7 @@ import type { ProblemList } from './errors';
 import { WORKDIR } from './identity';
 import { fromField, opts, qemuId } from './qemu-opts';
 import type { LaunchContext } from './types';
+import type { QemuFiles } from './qemu-files';
 
 export interface DevicePart {
   readonly args: string[];
@@ -25,6 +26,7 @@ const VIDEO: Record<string, string> = {
 export function planDevices(
   spec: VirtualMachineInstanceSpec,
   ctx: LaunchContext,
+  files: QemuFiles,
   problems: ProblemList,
 ): DevicePart {
   const dev = spec.domain.devices;
@@ -40,10 +42,10 @@ export function planDevices(
         'socket',
         {
           id: 'serial0',
-          path: fromField(part.serialSocket, WORKDIR, 'path'),
+          path: files.local(part.serialSocket, WORKDIR),
           server: true,
           wait: false,
-          logfile: fromField(part.serialLog, WORKDIR, 'path'),
+          logfile: files.local(part.serialLog, WORKDIR),
           logappend: true,
         },
         problems,
@@ -63,7 +65,11 @@ export function planDevices(
     // -vnc's implied first key would split a path holding '=': name the key (vnc=unix:...).
     args.push(
       '-vnc',
-      opts(undefined, { vnc: fromField(`unix:${part.vncSocket}`, WORKDIR, 'text') }, problems),
+      opts(
+        undefined,
+        { vnc: fromField(`unix:${files.local(part.vncSocket, WORKDIR).value}`, WORKDIR, 'text') },
+        problems,
+      ),
     );
   } else if (dev.video) {
     problems.add(`${DEV}.video`, 'a video device needs autoattachGraphicsDevice left on', dev.video);
@@ -77,7 +83,7 @@ export function planDevices(
     '-chardev',
     opts(
       'socket',
-      { id: 'qga0', path: fromField(part.guestAgentSocket, WORKDIR, 'path'), server: true, wait: false },
+      { id: 'qga0', path: files.local(part.guestAgentSocket, WORKDIR), server: true, wait: false },
       problems,
     ),
     '-device',

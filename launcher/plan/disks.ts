@@ -8,6 +8,7 @@ import { localImagePath } from '../../api/image-ref';
 import { isQ35 } from './machine';
 import { absoluteHostPathProblem, confinedPath, HostPathError, safeNameProblem } from '../../api/host-path';
 import { fromField, opts, qemuId } from './qemu-opts';
+import type { QemuFiles } from './qemu-files';
 import type { LaunchContext, PlannedDisk, PrepareStep } from './types';
 
 export interface DiskPart {
@@ -24,6 +25,9 @@ interface Backing {
   readonly source: string;
   /** Forced read-only media (generated ISOs). */
   readonly readOnly?: boolean;
+  /** The read-only image under an overlay (its format is recorded in the overlay). */
+  readonly base?: string;
+  readonly baseField?: string;
 }
 
 const DISKS = 'spec.domain.devices.disks';
@@ -98,7 +102,14 @@ function planVolume(
     const overlay = volumeFile(ctx, 'disks', vol, vpath, 'qcow2', problems, prepare);
     if (!overlay) return undefined;
     prepare.push({ kind: 'overlay', path: overlay, base, volume: name });
-    return { path: overlay, field: `${vpath}.name`, format: 'qcow2', source: 'containerDisk' };
+    return {
+      path: overlay,
+      field: `${vpath}.name`,
+      format: 'qcow2',
+      source: 'containerDisk',
+      base,
+      baseField: `${vpath}.containerDisk.image`,
+    };
   }
   if (vol.ephemeral) {
     const claim = vol.ephemeral.persistentVolumeClaim?.claimName;
@@ -115,7 +126,14 @@ function planVolume(
     const overlay = volumeFile(ctx, 'disks', vol, vpath, 'qcow2', problems, prepare);
     if (!overlay) return undefined;
     prepare.push({ kind: 'overlay', path: overlay, base: provided.path, volume: name });
-    return { path: overlay, field: `${vpath}.name`, format: 'qcow2', source: 'ephemeral' };
+    return {
+      path: overlay,
+      field: `${vpath}.name`,
+      format: 'qcow2',
+      source: 'ephemeral',
+      base: provided.path,
+      baseField: `${vpath}.ephemeral.persistentVolumeClaim`,
+    };
   }
   if (vol.emptyDisk) {
     const size = parseQuantity(vol.emptyDisk.capacity);
@@ -247,6 +265,7 @@ export function planDisks(
   machine: string,
   vcpus: number,
   ctx: LaunchContext,
+  files: QemuFiles,
   problems: ProblemList,
 ): DiskPart {
   const args: string[] = [];
@@ -347,8 +366,14 @@ export function planDisks(
       opts(
         undefined,
         {
-          file: fromField(backing.path, backing.field, 'path'),
+          // Inside QEMU's directory by name, elsewhere as a descriptor the launcher opened.
+          file: files.file(backing.path, backing.field, !readOnly),
           format: backing.format,
+          // An overlay's base, too: QEMU reads it from the descriptor, not from the path
+          // written in the overlay (which QEMU's user may not be able to reach).
+          'backing.file.filename': backing.base
+            ? files.file(backing.base, backing.baseField ?? backing.field, false)
+            : undefined,
           if: 'none',
           id: driveId,
           media: target.device === 'cdrom' ? 'cdrom' : undefined,

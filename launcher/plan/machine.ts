@@ -8,6 +8,7 @@ import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
 import type { ProblemList } from './errors';
 import { confinedPath, HostPathError } from '../../api/host-path';
 import { cpuOption, fromField, opts, rawValue } from './qemu-opts';
+import type { QemuFiles } from './qemu-files';
 import type { LaunchContext, PrepareStep } from './types';
 
 export interface MachinePart {
@@ -62,6 +63,7 @@ function imageFile(base: string, inImage: string, field: string, problems: Probl
 export function planMachine(
   spec: VirtualMachineInstanceSpec,
   ctx: LaunchContext,
+  files: QemuFiles,
   problems: ProblemList,
 ): MachinePart {
   const d = spec.domain;
@@ -195,7 +197,7 @@ export function planMachine(
         '-drive',
         opts(
           undefined,
-          { if: 'pflash', format: 'raw', unit: 0, readonly: true, file: fromField(code, fw, 'path') },
+          { if: 'pflash', format: 'raw', unit: 0, readonly: true, file: files.file(code, fw, false) },
           problems,
         ),
       );
@@ -203,7 +205,7 @@ export function planMachine(
         '-drive',
         opts(
           undefined,
-          { if: 'pflash', format: 'raw', unit: 1, file: fromField(varsCopy, fw, 'path') },
+          { if: 'pflash', format: 'raw', unit: 1, file: files.file(varsCopy, fw, true) },
           problems,
         ),
       );
@@ -242,9 +244,12 @@ export function planMachine(
           if (file === undefined) continue;
           if (!ctx.exists(file))
             problems.add(`${kbPath}.${key}`, `no ${what} at ${file}; fix the path inside the image`, inImage);
-          // QEMU takes -kernel / -initrd as they are (no comma escaping), and opens only what the node checked.
-          args.push(flag, rawValue(fromField(file, `${kbPath}.${key}`, 'path'), problems));
+          // QEMU cannot take -kernel / -initrd from an fd set: the launcher checks where the
+          // file really is, then copies it into QEMU's directory (QEMU takes the value as it is).
+          const copy = path.join(ctx.workDir, 'boot', what);
           prepare.push({ kind: 'confine', base, path: file, field: `${kbPath}.${key}` });
+          prepare.push({ kind: 'copy', from: file, path: copy });
+          args.push(flag, rawValue(files.local(copy, `${kbPath}.${key}`), problems));
         }
         if (kb.kernelArgs)
           args.push(

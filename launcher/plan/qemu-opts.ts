@@ -6,15 +6,16 @@
  * (`fromField`), checked against its rule, then escaped for its option kind. A value that
  * cannot be made safe is refused as a problem naming the field, never passed on.
  */
-import { absoluteHostPathProblem, hasControl } from '../../api/host-path';
+import { absoluteHostPathProblem, hasControl, relativePathProblem } from '../../api/host-path';
 import type { ProblemList } from './errors';
 
 /**
  * text: printable characters (commas are escaped where QEMU allows it, refused where not);
  * word: `[A-Za-z0-9._-]+` (CPU models and flags, which QEMU splits on commas);
- * path: an absolute, normalised host path (no protocol prefix such as json: or nbd:).
+ * path: an absolute, normalised host path (no protocol prefix such as json: or nbd:);
+ * relative: `./name` under QEMU's own directory (no '..', nothing absolute).
  */
-export type ValueRule = 'text' | 'word' | 'path';
+export type ValueRule = 'text' | 'word' | 'path' | 'relative';
 
 /** A value from an object (or the node) and the field that names it in errors. */
 export interface FieldValue {
@@ -45,6 +46,10 @@ function ruleProblem(value: string, rule: ValueRule, commasAllowed: boolean): st
   if (rule === 'word' && !WORD.test(value))
     return "may only contain letters, digits, '.', '_' and '-' (QEMU would read anything else as more options)";
   if (rule === 'path') return absoluteHostPathProblem(value);
+  if (rule === 'relative') {
+    const problem = value.startsWith('./') ? relativePathProblem(value.slice(2)) : 'must start with ./';
+    if (problem) return `is not a file inside QEMU's directory: ${problem}`;
+  }
   if (!commasAllowed && value.includes(','))
     return 'contains a comma, which this QEMU option cannot escape; remove it';
   return undefined;

@@ -48,6 +48,21 @@ export interface LaunchContext {
   readonly cloudInitSecrets?: Readonly<Record<string, ResolvedCloudInitSecrets>>;
   /** Tap devices the handler created, by interface name. Without one, user-mode networking. */
   readonly taps?: Readonly<Record<string, string>>;
+  /**
+   * The cluster's enabled feature gates (KubeVirt's names, api/feature-gates.ts): features that
+   * reach the node's files (hostDisk, local container disks, ...) are refused without theirs.
+   * @default none
+   */
+  readonly featureGates?: readonly string[];
+}
+
+/** A file the launcher opens and hands to QEMU as descriptor `fd`, in QEMU fd set `set`. */
+export interface PassedFd {
+  readonly fd: number;
+  readonly set: number;
+  readonly path: string;
+  /** Opened read-write (else read-only). */
+  readonly write: boolean;
 }
 
 /** Work the launcher does (I/O) before QEMU starts; the plan lists it, prepare.ts performs it. */
@@ -73,6 +88,8 @@ export type PrepareStep =
       readonly fromDir?: string;
       readonly volume: string;
     }
+  /** Copy a file, replacing the target (a kernel or initrd QEMU must read from its own directory). */
+  | { readonly kind: 'copy'; readonly from: string; readonly path: string }
   /** Copy a file unless the target exists (EFI variable store). */
   | { readonly kind: 'copyIfMissing'; readonly from: string; readonly path: string }
   /**
@@ -104,6 +121,10 @@ export interface PlannedInterface {
 
 export interface LaunchPlan {
   readonly args: readonly string[];
+  /** QEMU's working directory: every file QEMU names by path is inside it (relative, ./...). */
+  readonly qemuDir: string;
+  /** Files the launcher opens and passes to QEMU (after prepare), in descriptor order from 3. */
+  readonly passFds: readonly PassedFd[];
   readonly prepare: readonly PrepareStep[];
   readonly qmpSocket: string;
   readonly serialSocket?: string;

@@ -20,7 +20,9 @@ import type {
   DomainStatus,
   ShutdownResult,
 } from './domain-types';
+import type { QemuIdentity } from '../host/qemu-user';
 import { prepareAll } from './prepare';
+import { closeAll, handOverQemuDir, openPassedFds, restrictSockets } from './qemu-dir';
 import { QemuProcess, QemuStartError } from './qemu-process';
 
 export class DomainNotRunningError extends Error {
@@ -41,6 +43,8 @@ export interface DomainOptions {
   readonly accelerator: AcceleratorChoice;
   /** How long QEMU may take to open its QMP socket. */
   readonly startTimeoutMs?: number;
+  /** Who QEMU runs as (launcher/host/qemu-user.ts); the launcher's own user when undefined. */
+  readonly identity?: QemuIdentity;
 }
 
 type Listener = (e: DomainEvent) => void;
@@ -106,11 +110,20 @@ export class Domain {
     this.guestShutdown = false;
     this.destroying = false;
     this.powerButtonPressed = false;
-    const qemu = QemuProcess.spawn(
-      this.options.qemuBinary,
-      this.plan.args,
-      path.join(path.dirname(this.plan.qmpSocket), 'qemu.log'),
-    );
+    handOverQemuDir(this.plan.qemuDir, this.options.identity);
+    const fds = openPassedFds(this.plan.passFds);
+    let qemu: QemuProcess;
+    try {
+      qemu = QemuProcess.spawn(this.options.qemuBinary, this.plan.args, {
+        stdoutLog: path.join(this.plan.qemuDir, 'qemu.log'),
+        cwd: this.plan.qemuDir,
+        fds,
+        identity: this.options.identity,
+      });
+    } finally {
+      // QEMU holds its own copies now.
+      closeAll(fds);
+    }
     this.qemu = qemu;
     this.stopped = qemu.exited.then((exit) => {
       this.qmp?.close();
@@ -141,6 +154,12 @@ export class Domain {
       qemu.kill('SIGKILL');
       throw new QemuStartError(this.label, `${qemu.stderr}\n${(e as Error).message}`, undefined);
     }
+    restrictSockets([
+      this.plan.qmpSocket,
+      this.plan.serialSocket,
+      this.plan.vncSocket,
+      this.plan.guestAgentSocket,
+    ]);
     this.qmp.onEvent((e) => this.onQmpEvent(e));
     const st = await this.qmp.execute<QueryStatus>('query-status');
     if (st.running) this.transition('Running', 'Booted', 'Lifecycle');

@@ -94,6 +94,10 @@ export async function prepareStep(step: PrepareStep): Promise<void> {
         throw new PrepareError(step.volume, `write ${step.label} ISO`, (e as Error).message);
       }
       return;
+    case 'copy':
+      fs.rmSync(step.path, { force: true });
+      fs.copyFileSync(step.from, step.path);
+      return;
     case 'copyIfMissing':
       if (!fs.existsSync(step.path)) fs.copyFileSync(step.from, step.path);
       return;

@@ -1,12 +1,15 @@
 /**
- * Runs QEMU as a child that cannot outlive the launcher: it is started through
- * `setpriv --pdeathsig KILL` (util-linux), which sets PR_SET_PDEATHSIG and then execs QEMU,
- * so the kernel kills QEMU when the launcher dies, even by SIGKILL. QEMU is never
- * daemonized. Its stderr is kept (the tail) so a refusal to start can be reported verbatim.
+ * Runs QEMU as a child that cannot outlive the launcher and holds no privileges: started through
+ * util-linux's setpriv (launcher/host/qemu-user.ts) as the qemu user with no capabilities,
+ * no_new_privs and PR_SET_PDEATHSIG, so the kernel kills QEMU when the launcher dies, even by
+ * SIGKILL. Its working directory is the plan's QEMU directory and the files it may not reach
+ * by path come in as descriptors 3, 4, ... QEMU is never daemonized. Its stderr is kept (the
+ * tail) so a refusal to start can be reported verbatim.
  */
-import { spawn, type ChildProcess } from 'child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
+import { confinedCommand, type QemuIdentity } from '../host/qemu-user';
 
 export interface QemuExit {
   readonly code: number | null;
@@ -29,7 +32,17 @@ export class QemuStartError extends Error {
   }
 }
 
-const SETPRIV = '/usr/bin/setpriv';
+export interface QemuSpawnOptions {
+  /** QEMU's stdout goes here (appended). */
+  readonly stdoutLog?: string;
+  /** QEMU's working directory. */
+  readonly cwd?: string;
+  /** Open descriptors that become QEMU's 3, 4, ... in this order. */
+  readonly fds?: readonly number[];
+  /** Who QEMU runs as; the launcher's own user when undefined. */
+  readonly identity?: QemuIdentity;
+}
+
 const STDERR_KEEP = 16 * 1024;
 
 export class QemuProcess {
@@ -55,17 +68,19 @@ export class QemuProcess {
     });
   }
 
-  static spawn(binary: string, args: readonly string[], stdoutLog?: string): QemuProcess {
-    const out = stdoutLog ? fs.openSync(stdoutLog, 'a') : 'ignore';
-    const usePdeathsig = fs.existsSync(SETPRIV);
-    const [cmd, argv] = usePdeathsig
-      ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]]
-      : [binary, [...args]];
-    const child = spawn(cmd, argv, { stdio: ['ignore', out, 'pipe'] });
-    if (typeof out === 'number') fs.closeSync(out);
+  static spawn(binary: string, args: readonly string[], options: QemuSpawnOptions = {}): QemuProcess {
+    const [cmd, argv] = confinedCommand(binary, args, options.identity);
+    const out = options.stdoutLog ? fs.openSync(options.stdoutLog, 'a', 0o600) : 'ignore';
+    const stdio: StdioOptions = ['ignore', out, 'pipe', ...(options.fds ?? [])];
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, argv, { stdio, cwd: options.cwd });
+    } finally {
+      if (typeof out === 'number') fs.closeSync(out);
+    }
     lowerPriority(child.pid);
     const proc = new QemuProcess(child);
-    if (!usePdeathsig) {
+    if (cmd === binary) {
       // Best effort without setpriv: covers normal exits, not SIGKILL of the launcher.
       process.once('exit', () => proc.kill('SIGKILL'));
     }

@@ -13,7 +13,7 @@ import { QemuProcess, QemuStartError } from '../../launcher/runtime/qemu-process
 import { qemuSystemBinary } from '../../launcher/host/qemu-binary';
 import { createDomain } from '../../launcher/session';
 import { ensureGuestImage, GuestMarkers } from '../fixtures/guest/build';
-import { guestVmi, spawnCli, tempDir, waitFor } from '../fixtures/guest/harness';
+import { GUEST_RESOURCES, guestVmi, spawnCli, tempDir, waitFor } from '../fixtures/guest/harness';
 
 jest.setTimeout(120_000);
 
@@ -35,9 +35,10 @@ describe('launcher bad input and QEMU errors', () => {
         { name: 'missing', hostDisk: { path: path.join(dir, 'nope.img'), type: 'Disk' } },
       ],
     });
-    const err = (await createDomain(vmi, { workDir: path.join(dir, 'work') }).catch(
-      (e: unknown) => e,
-    )) as LaunchSpecError;
+    const err = (await createDomain(vmi, {
+      workDir: path.join(dir, 'work'),
+      resources: { featureGates: [...GUEST_RESOURCES.featureGates, 'HostDisk'] },
+    }).catch((e: unknown) => e)) as LaunchSpecError;
     expect(err).toBeInstanceOf(LaunchSpecError);
     expect(err.problems.map((p) => p.path)).toEqual([
       'spec.domain.devices.disks[1].disk.bus',
@@ -45,14 +46,14 @@ describe('launcher bad input and QEMU errors', () => {
     ]);
     expect(err.message).toContain('"floppy"');
     expect(err.message).toContain('nope.img');
-    expect(fs.existsSync(path.join(dir, 'work', 'qmp.sock'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'work', 'qemu', 'qmp.sock'))).toBe(false);
   });
 
   it("reports QEMU's own error text when QEMU refuses to start", async () => {
     const dir = tempDir('refuse');
     const vmi = guestVmi({ name: 'refuse' });
     vmi.spec.domain.cpu = { model: 'NoSuchCpuModel' };
-    const d = await createDomain(vmi, { workDir: path.join(dir, 'work') });
+    const d = await createDomain(vmi, { workDir: path.join(dir, 'work'), resources: GUEST_RESOURCES });
     const err = (await d.start().catch((e: unknown) => e)) as QemuStartError;
     expect(err).toBeInstanceOf(QemuStartError);
     expect(err.message).toMatch(/NoSuchCpuModel/);
@@ -102,7 +103,15 @@ describe('launcher bad input and QEMU errors', () => {
         spec: { runStrategy: 'Always', template: { spec: vmi.spec } },
       }),
     );
-    const child = spawnCli(['launch', file, '--console', '--workdir', path.join(dir, 'work')]);
+    const child = spawnCli([
+      'launch',
+      file,
+      '--console',
+      '--workdir',
+      path.join(dir, 'work'),
+      '--feature-gates',
+      'LocalContainerDisk',
+    ]);
     let out = '';
     let errText = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -117,6 +126,36 @@ describe('launcher bad input and QEMU errors', () => {
     expect(await exited).toBe(0);
     expect(out).toContain(GuestMarkers.poweringOff);
     expect(errText).toContain('powered off');
+  });
+
+  it('`virtkit launch` runs a disk file of your own only behind --feature-gates LocalContainerDisk', async () => {
+    const dir = tempDir('launch-gate');
+    const file = path.join(dir, 'vm.yaml');
+    fs.writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachineInstance',
+        ...guestVmi({ name: 'gated' }),
+      }),
+    );
+    const run = async (args: string[]): Promise<{ code: number | null; err: string }> => {
+      const child = spawnCli(['launch', file, '--workdir', path.join(dir, 'work'), ...args]);
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      return { code, err };
+    };
+    const without = await run([]);
+    expect(without.code).toBe(2);
+    expect(without.err).toContain(
+      'spec.volumes[0].containerDisk.image: LocalContainerDisk feature gate is not enabled',
+    );
+    const typo = await run(['--feature-gates', 'LocalContainerDisks']);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/unknown gate LocalContainerDisks; virtkit knows .*LocalContainerDisk/);
+    // Refused before anything ran: no QEMU directory, no socket.
+    expect(fs.existsSync(path.join(dir, 'work', 'qemu', 'qmp.sock'))).toBe(false);
   });
 
   it('`virtkit launch` rejects a malformed manifest with the field named, exit code 2', async () => {

@@ -10,7 +10,15 @@ import { stringify } from 'yaml';
 import { LauncherClient } from '../../launcher/api/client';
 import type { GuestInfo } from '../../launcher/qga/protocol';
 import { ensureGuestImage, GuestMarkers } from '../fixtures/guest/build';
-import { consoleSize, guestVmi, spawnCli, tempDir, waitFor, waitForConsole } from '../fixtures/guest/harness';
+import {
+  consoleSize,
+  guestResourcesFile,
+  guestVmi,
+  spawnCli,
+  tempDir,
+  waitFor,
+  waitForConsole,
+} from '../fixtures/guest/harness';
 
 jest.setTimeout(180_000);
 
@@ -34,7 +42,15 @@ async function runLauncher(name: string, userData?: string): Promise<Running> {
       ...guestVmi({ name, userData }),
     }),
   );
-  const child = spawnCli(['launcher', '--workdir', workDir, '--vmi', file]);
+  const child = spawnCli([
+    'launcher',
+    '--workdir',
+    workDir,
+    '--vmi',
+    file,
+    '--resources',
+    guestResourcesFile(dir),
+  ]);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { createDomain } from '../../launcher/session';
 import type { Domain } from '../../launcher/runtime/domain';
 import { ensureGuestImage, GuestMarkers } from '../fixtures/guest/build';
-import { consoleSize, guestVmi, tempDir, waitForConsole } from '../fixtures/guest/harness';
+import { consoleSize, GUEST_RESOURCES, guestVmi, tempDir, waitForConsole } from '../fixtures/guest/harness';
 
 jest.setTimeout(180_000);
 
@@ -17,7 +17,10 @@ afterAll(async () => {
 });
 
 async function boot(name: string, opts: Parameters<typeof guestVmi>[0]): Promise<Domain> {
-  const d = await createDomain(guestVmi(opts), { workDir: path.join(tempDir(name), 'work') });
+  const d = await createDomain(guestVmi(opts), {
+    workDir: path.join(tempDir(name), 'work'),
+    resources: GUEST_RESOURCES,
+  });
   domains.push(d);
   await d.start();
   await waitForConsole(d.plan.serialLog!, GuestMarkers.booted);
@@ -44,6 +47,30 @@ describe('launcher lifecycle on real QEMU', () => {
       expect(status.qemuStatus).toBe('running');
       expect(['kvm', 'tcg']).toContain(status.accelerator);
       expect(status.softwareEmulation).toBe(status.accelerator === 'tcg');
+    });
+
+    it("runs QEMU confined: KubeVirt's qemu user, no capabilities, a seccomp filter, no_new_privs, owner-only files", () => {
+      const status = fs.readFileSync(`/proc/${d.pid}/status`, 'utf8');
+      const field = (key: string): string | undefined =>
+        new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(status)?.[1];
+      const root = process.geteuid?.() === 0;
+      const uid = root ? '107' : String(process.geteuid?.());
+      expect(field('Uid')!.split(/\s+/)).toEqual([uid, uid, uid, uid]);
+      expect(field('CapEff')).toBe('0000000000000000');
+      expect(field('CapPrm')).toBe('0000000000000000');
+      if (root) expect(field('CapBnd')).toBe('0000000000000000');
+      expect(field('Seccomp')).toBe('2');
+      expect(field('NoNewPrivs')).toBe('1');
+      // QEMU's directory is its own; the launcher's work directory above it is not.
+      const qemuDir = fs.statSync(d.plan.qemuDir);
+      expect(qemuDir.mode & 0o777).toBe(0o700);
+      if (root) expect(qemuDir.uid).toBe(107);
+      expect(fs.statSync(path.dirname(d.plan.qemuDir)).uid).toBe(process.geteuid?.());
+      for (const sock of [d.plan.qmpSocket, d.plan.serialSocket!, d.plan.guestAgentSocket!]) {
+        const st = fs.statSync(sock);
+        expect(st.isSocket()).toBe(true);
+        expect(st.mode & 0o777).toBe(0o600);
+      }
     });
 
     it('hands the NoCloud user-data to the guest', () => {

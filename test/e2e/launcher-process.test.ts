@@ -11,6 +11,8 @@ import { createDomain } from '../../launcher/session';
 import { createCounterDisk, ensureGuestImage, GuestMarkers, readCounterDisk } from '../fixtures/guest/build';
 import {
   consoleSize,
+  GUEST_RESOURCES,
+  guestResourcesFile,
   guestVmi,
   pidAlive,
   spawnCli,
@@ -42,6 +44,8 @@ describe('virtkit launcher process', () => {
       workDir,
       '--vmi',
       writeVmi(dir, 'api-vm', { userData: '#cloud-config\n' }),
+      '--resources',
+      guestResourcesFile(dir),
       '--wait-for-sync',
     ]);
     let stderr = '';
@@ -118,6 +122,8 @@ describe('virtkit launcher process', () => {
       workDir,
       '--vmi',
       writeVmi(dir, 'shutdown-vm'),
+      '--resources',
+      guestResourcesFile(dir),
       '--wait-for-sync',
     ]);
     delete process.env.VIRTKIT_QEMU_NICE;
@@ -150,7 +156,15 @@ describe('virtkit launcher process', () => {
   it('takes QEMU down with it when the launcher is SIGKILLed', async () => {
     const dir = tempDir('sigkill');
     const workDir = path.join(dir, 'work');
-    const child = spawnCli(['launcher', '--workdir', workDir, '--vmi', writeVmi(dir, 'doomed')]);
+    const child = spawnCli([
+      'launcher',
+      '--workdir',
+      workDir,
+      '--vmi',
+      writeVmi(dir, 'doomed'),
+      '--resources',
+      guestResourcesFile(dir),
+    ]);
     const client = new LauncherClient(path.join(workDir, 'launcher.sock'));
     await waitFor(
       async () =>
@@ -187,7 +201,10 @@ describe('virtkit launcher process', () => {
     });
     const counts: string[] = [];
     for (let boot = 1; boot <= 2; boot++) {
-      const d = await createDomain(vmi, { workDir: path.join(dir, 'work') });
+      const d = await createDomain(vmi, {
+        workDir: path.join(dir, 'work'),
+        resources: { featureGates: [...GUEST_RESOURCES.featureGates, 'HostDisk'] },
+      });
       // The console log is appended to across boots: read only what this boot wrote.
       const from = consoleSize(d.plan.serialLog!);
       await d.start();

@@ -61,7 +61,7 @@ test('up, apply a VM, the guest boots, down leaves no guest running', async () =
     ]);
   await waitFor(() => status() === 'Running/true', 180_000, 'the VM to be Running and Ready');
   const podUid = kubectl(['get', 'pods', '-n', 'local-vm', '-o', 'jsonpath={.items[0].metadata.uid}']).trim();
-  const consoleLog = path.join(stateDir, 'handler', 'pods', podUid, 'w', 'serial.log');
+  const consoleLog = path.join(stateDir, 'handler', 'pods', podUid, 'w', 'qemu', 'serial.log');
   await waitFor(
     () => fs.existsSync(consoleLog) && fs.readFileSync(consoleLog, 'utf8').includes('VIRTKIT-GUEST-BOOTED'),
     180_000,
