@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { createDomain } from '../../launcher/session';
 import type { Domain } from '../../launcher/runtime/domain';
-import { ensureGuestImage, GuestMarkers } from '../fixtures/guest/build';
+import { ensureGuestImage, GUEST_CMDLINE, GuestMarkers } from '../fixtures/guest/build';
 import { consoleSize, GUEST_RESOURCES, guestVmi, tempDir, waitForConsole } from '../fixtures/guest/harness';
 
 jest.setTimeout(180_000);
@@ -30,6 +30,33 @@ async function boot(name: string, opts: Parameters<typeof guestVmi>[0]): Promise
 describe('launcher lifecycle on real QEMU', () => {
   beforeAll(() => {
     ensureGuestImage();
+  });
+
+  it('boots a kernel and initrd from a kernelBoot folder QEMU itself cannot reach (the launcher copies them in)', async () => {
+    const image = ensureGuestImage();
+    const vmi = guestVmi({ name: 'kernel-boot' });
+    vmi.spec.domain.firmware = {
+      kernelBoot: {
+        kernelArgs: GUEST_CMDLINE,
+        container: {
+          image: `file://${image.dir}`,
+          kernelPath: `/${path.basename(image.kernel)}`,
+          initrdPath: `/${path.basename(image.initrd)}`,
+        },
+      },
+    };
+    const d = await createDomain(vmi, {
+      workDir: path.join(tempDir('kernel-boot'), 'work'),
+      resources: GUEST_RESOURCES,
+    });
+    domains.push(d);
+    await d.start();
+    await waitForConsole(d.plan.serialLog!, GuestMarkers.booted);
+    expect(d.plan.args).toContain('./boot/kernel');
+    expect(
+      fs.readFileSync(path.join(d.plan.qemuDir, 'boot', 'kernel')).equals(fs.readFileSync(image.kernel)),
+    ).toBe(true);
+    await d.kill();
   });
 
   describe('a guest with cloud-init user-data', () => {
