@@ -28,7 +28,18 @@ function useCompiled() {
   if (process.env.VIRTKIT_COMPILED === '1') return true;
   if (!fs.existsSync(source)) return true;
   const built = fs.statSync(compiled).mtimeMs;
-  for (const dir of ['api', 'cli', 'controller', 'handler', 'launcher', 'constructs', 'provider']) {
+  for (const dir of [
+    'api',
+    'apiserver',
+    'cli',
+    'common',
+    'controller',
+    'handler',
+    'kube',
+    'launcher',
+    'constructs',
+    'provider',
+  ]) {
     const full = path.join(root, dir);
     if (fs.existsSync(full) && newestSourceMtime(full, 6) > built) return false;
   }

@@ -1,7 +1,7 @@
 import { decideVm, vmStatus } from './vm/desired';
 import { NOW, vm, vmi as vmVmi } from './vm/fixtures';
 import { decideVmi } from './vmi/phase';
-import { INVALID_SPEC_REASON, SpecValidity } from './spec-validity';
+import { INVALID_SPEC_REASON, SpecValidity } from '../api/validation/spec-validity';
 
 describe('the runtime re-checks what it acts on', () => {
   const invalidVm = (): ReturnType<typeof vm> => {

@@ -1,7 +1,9 @@
 /**
- * The node handler: registers the Node, runs the local pod runtime and the VMI sync, and stops
- * them in order. Launcher processes are left running on stop (like kubelet's containers): the
- * next handler adopts them from the state dir.
+ * The node handler: registers the Node, watches the cluster's feature gates, runs the local pod
+ * runtime and the VMI sync, and stops them in order. Every VMI is judged (api/ validation and
+ * feature gates, vmi/spec-guard.ts) before anything of it reaches this node. Launcher processes
+ * are left running on stop (like kubelet's containers): the next handler adopts them from the
+ * state dir.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,8 +12,9 @@ import { gatherHostFacts } from './node/host-facts';
 import { NodeRegistrar } from './node/registrar';
 import { defaultLauncherCommand, type LauncherCommand } from './pods/launcher-process';
 import { PodRuntime } from './pods/runtime';
+import { SpecGuard } from './vmi/spec-guard';
 import { VmiSync } from './vmi/sync';
-import { errorMessage, KubeClient, type ConnectOptions } from '../kube';
+import { errorMessage, EventRecorder, FeatureGateSource, KubeClient, type ConnectOptions } from '../kube';
 
 /** The field manager of every write the handler makes. */
 export const HANDLER_FIELD_MANAGER = 'virtkit-handler';
@@ -33,6 +36,7 @@ export const DEFAULT_STATE_DIR = '/var/lib/virtkit';
 
 export class Handler {
   private registrar?: NodeRegistrar;
+  private gates?: FeatureGateSource;
   private runtime?: PodRuntime;
   private vmis?: VmiSync;
 
@@ -55,6 +59,16 @@ export class Handler {
     );
     this.registrar = new NodeRegistrar(client, facts, log);
     await this.registrar.register();
+    // The gates come from the cluster's KubeVirt object, watched (a 403 here names the missing verb).
+    const gates = new FeatureGateSource(client, log);
+    this.gates = gates;
+    await gates.start();
+    const guard = new SpecGuard({
+      client,
+      recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
+      featureGates: () => gates.current(),
+      log,
+    });
     this.runtime = new PodRuntime({
       client,
       nodeName,
@@ -62,11 +76,14 @@ export class Handler {
       podIP: facts.ip,
       hostIP: facts.ip,
       launcherCommand: this.o.launcherCommand ?? defaultLauncherCommand(),
+      guard,
       log,
       onLauncherChange: (v) => this.vmis?.notify(v),
     });
-    const vmis = new VmiSync({ client, nodeName, podIP: facts.ip, runtime: this.runtime, log });
+    const vmis = new VmiSync({ client, nodeName, podIP: facts.ip, runtime: this.runtime, guard, log });
     this.vmis = vmis;
+    const runtime = this.runtime;
+    gates.onChange(() => runtime.retryWaiting());
     await this.runtime.start();
     await vmis.start();
     log.info({ kind: 'Node', name: nodeName }, 'ready');
@@ -75,7 +92,9 @@ export class Handler {
   async stop(): Promise<void> {
     this.registrar?.stop();
     await Promise.all(
-      [this.vmis?.stop(), this.runtime?.stop()].map((p) => p?.catch((e: unknown) => errorMessage(e))),
+      [this.vmis?.stop(), this.runtime?.stop(), this.gates?.stop()].map((p) =>
+        p?.catch((e: unknown) => errorMessage(e)),
+      ),
     );
   }
 }

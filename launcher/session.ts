@@ -7,6 +7,7 @@ import { findFirmware } from './host/firmware';
 import * as path from 'path';
 import { chooseAccelerator, isCpuModelWord, type AcceleratorChoice } from './host/kvm-probe';
 import { qemuSystemBinary } from './host/qemu-binary';
+import { qemuIdentity } from './host/qemu-user';
 import { buildLaunchPlan, type PlannableVmi } from './plan/build';
 import type { LaunchContext } from './plan/types';
 import { Domain } from './runtime/domain';
@@ -25,21 +26,29 @@ export interface SessionOptions {
   readonly accelerator?: AcceleratorChoice;
 }
 
+/** Where QEMU's own files live inside the launcher's work directory (QEMU's user owns it). */
+export const QEMU_DIR = 'qemu';
+
 export async function createDomain(vmi: PlannableVmi, options: SessionOptions): Promise<Domain> {
   const qemu = qemuSystemBinary();
+  const identity = qemuIdentity();
   const model = vmi.spec.domain.cpu?.model;
   // A model that is not a plain word is refused by the planner (naming the field); probe with host meanwhile.
   const kvmCpu =
     !model || model === 'host-model' || model === 'host-passthrough' || !isCpuModelWord(model)
       ? 'host'
       : model;
-  const accelerator = options.accelerator ?? (await chooseAccelerator(qemu, kvmCpu));
+  const accelerator = options.accelerator ?? (await chooseAccelerator(qemu, kvmCpu, identity));
   // The planner wants absolute directories (so no path it writes into QEMU's argv is relative).
+  // The launcher's own files (control socket, final status) stay in workDir, root's; QEMU gets
+  // a directory of its own below it.
   const workDir = path.resolve(options.workDir);
   fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
+  const qemuDir = path.join(workDir, QEMU_DIR);
+  fs.mkdirSync(qemuDir, { recursive: true, mode: 0o700 });
   const plan = buildLaunchPlan(vmi, {
     ...options.resources,
-    workDir,
+    workDir: qemuDir,
     stateDir: options.stateDir === undefined ? undefined : path.resolve(options.stateDir),
     accelerator: accelerator.accelerator,
     firmware: findFirmware(),
@@ -50,5 +59,6 @@ export async function createDomain(vmi: PlannableVmi, options: SessionOptions): 
     namespace: vmi.metadata?.namespace ?? 'default',
     qemuBinary: qemu,
     accelerator,
+    identity,
   });
 }

@@ -5,9 +5,10 @@
  * values so runtime validation can name unknown fields and values. The API server's
  * structural-schema rules forbid some of that and KubeVirt's CRDs leave the rest to
  * admission, so this pass keeps the shape, the descriptions, the x-kubernetes markers and,
- * outside status, the constraints a structural schema may carry (enums, bounds, sizes).
+ * outside status, the constraints a structural schema may carry (enums, bounds, sizes, CEL
+ * rules).
  */
-import { CRD_OVERRIDE } from '../schema/dsl';
+import { CEL_RULES, CRD_OVERRIDE } from '../schema/dsl';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -27,9 +28,11 @@ const KEPT_FORMATS = new Set(['date-time', 'int32', 'int64', 'byte', 'double', '
 /**
  * What the schema can say for itself about a user's input, published so a cluster without the
  * admission webhook still refuses the worst (an unknown enum value, a negative count, a list
- * too long). Not for status: the runtime writes it, and a stricter CRD would only fail writes.
+ * too long, a cheap CEL rule such as running and runStrategy together). Not for status: the
+ * runtime writes it, and a stricter CRD would only fail writes.
  */
 const CONSTRAINTS = [
+  CEL_RULES,
   'enum',
   'minimum',
   'maximum',

@@ -38,8 +38,9 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
 
 /**
  * The node handler (handler/): its Node and node Lease, the launcher pods of its node, the
- * VMI status it owns, and (as kubelet in local mode) the claims, secrets and config maps a
- * launcher pod's volumes name.
+ * VMI status it owns, the cluster's feature gates (KubeVirt objects), Events about VMIs it
+ * refuses, and (as kubelet in local mode) the claims, secrets and config maps a launcher pod's
+ * volumes name.
  */
 export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['nodes'], ['get', 'create', 'patch', 'update']),
@@ -49,6 +50,8 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['pods/status'], ['patch', 'update']),
   rule(['kubevirt.io'], ['virtualmachineinstances'], READ),
   rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
+  rule(['kubevirt.io'], ['kubevirts'], READ),
+  rule([''], ['events'], ['create']),
   rule([''], ['persistentvolumeclaims', 'persistentvolumes', 'secrets', 'configmaps'], ['get']),
 ];
 

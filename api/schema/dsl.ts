@@ -186,6 +186,29 @@ export function ListMap<T extends TSchema>(
   });
 }
 
+/** A CEL rule the API server itself checks (an entry of the CRD's `x-kubernetes-validations`). */
+export interface CelRule {
+  /** The CEL expression, with `self` the value of the schema it sits on; true means valid. */
+  readonly rule: string;
+  /** The message the API server answers with (after the field path). */
+  readonly message: string;
+  /** The field the error is reported at, relative to `self` (e.g. `.running`). */
+  readonly fieldPath?: string;
+}
+
+export const CEL_RULES = 'x-kubernetes-validations';
+
+/**
+ * Publish CEL rules on a schema in the CRD (outside status, with the other constraints), for
+ * what the schema cannot say by itself: a cluster without the admission webhook still refuses
+ * it. Runtime validation ignores them (the api/ rules say the same, with KubeVirt's wording).
+ * Keep them cheap: constant cost, or lists with maxItems (the API server refuses a CRD whose
+ * estimated cost is too high).
+ */
+export function WithCel<T extends TSchema>(schema: T, rules: readonly CelRule[]): T {
+  return { ...schema, [CEL_RULES]: rules.map((r) => ({ ...r })) } as T;
+}
+
 /** Validate with `strict`, publish `crd` in the CustomResourceDefinition. */
 export function CrdOverride<T extends TSchema>(strict: T, crd: Record<string, unknown>): T {
   return { ...strict, [CRD_OVERRIDE]: crd } as T;

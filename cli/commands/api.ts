@@ -4,9 +4,8 @@
  * runs as a Deployment behind a Service. Runs until SIGTERM or SIGINT.
  */
 import type { Command } from 'commander';
-import { FeatureGateSource } from '../../apiserver/feature-gates';
 import { startApiServer } from '../../apiserver/server';
-import { KubeClient } from '../../kube';
+import { FeatureGateSource, KubeClient } from '../../kube';
 import {
   addKubeFlags,
   addLogFlags,

@@ -31,7 +31,7 @@ import {
   isMarkedForDeletion,
 } from './run-strategy';
 import { backoffLeftMs, nextStartFailure } from './start-failure';
-import { INVALID_SPEC_REASON, invalidSpecMessage } from '../spec-validity';
+import { INVALID_SPEC_REASON, invalidSpecMessage } from '../../api/validation/spec-validity';
 import { controllerUid, VM_CONTROLLER_FINALIZER, VM_GENERATION_ANNOTATION, vmiFromVm } from './vmi-from-vm';
 
 export interface VmInputs {
@@ -41,7 +41,7 @@ export interface VmInputs {
   readonly random?: () => number;
   readonly dataVolumesProvisioning?: boolean;
   readonly dataVolumeError?: boolean;
-  /** Errors the api/ validation finds in the VM (controller/spec-validity.ts): nothing is started or stopped. */
+  /** Errors the api/ validation finds in the VM (api/validation/spec-validity.ts): nothing is started or stopped. */
   readonly specProblems?: readonly string[];
 }
 

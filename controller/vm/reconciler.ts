@@ -8,7 +8,7 @@ import type { KubeClient } from '../../kube';
 import { splitKey } from '../../kube';
 import { VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../../kube';
 import { decideVm, vmStatus } from './desired';
-import { SpecValidity } from '../spec-validity';
+import { SpecValidity } from '../../api/validation/spec-validity';
 import { VM_CONTROLLER_FINALIZER } from './vmi-from-vm';
 
 export interface ReconcileResult {

@@ -17,7 +17,7 @@ import type {
   VirtualMachineInstancePhase,
   VirtualMachineInstanceStatus,
 } from '../../api/kubevirt/v1';
-import { INVALID_SPEC_REASON, invalidSpecMessage } from '../spec-validity';
+import { INVALID_SPEC_REASON, invalidSpecMessage } from '../../api/validation/spec-validity';
 import { findCondition, removeCondition, setCondition } from '../../kube';
 import type { EventSpec } from '../../kube';
 import { isFinal, isMarkedForDeletion } from '../vm/run-strategy';
@@ -61,7 +61,7 @@ export interface VmiInputs {
   readonly podCreationExpected?: boolean;
   /** false while DataVolumes the VMI uses are not ready; undefined when it uses none. */
   readonly dataVolumesReady?: boolean;
-  /** Errors the api/ validation finds in the VMI (controller/spec-validity.ts): no pod is created. */
+  /** Errors the api/ validation finds in the VMI (api/validation/spec-validity.ts): no pod is created. */
   readonly specProblems?: readonly string[];
 }
 

@@ -1,6 +1,6 @@
 /** The VMI reconciler: reads the caches, asks decideVmi what to do, and does it. */
 import { isDeepStrictEqual } from 'util';
-import { SpecValidity } from '../spec-validity';
+import { SpecValidity } from '../../api/validation/spec-validity';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import { memoryOverhead } from '../../api/sizing';
 import { errorMessage, isAlreadyExists, isNotFound } from '../../kube';

@@ -39,7 +39,8 @@ export class PodDir {
     return path.join(this.workDir, 'launcher.sock');
   }
   get serialLog(): string {
-    return path.join(this.workDir, 'serial.log');
+    // QEMU writes it in its own directory (launcher/session.ts QEMU_DIR).
+    return path.join(this.workDir, 'qemu', 'serial.log');
   }
   get finalStatusFile(): string {
     return path.join(this.workDir, 'final-status.json');

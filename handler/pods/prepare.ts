@@ -1,11 +1,14 @@
 /**
  * Everything a launcher pod needs before its process starts: its VMI (named by the pod's
- * kubevirt.io/domain annotation, checked against the created-by uid), the LaunchResources, and
- * the files the launcher reads.
+ * kubevirt.io/domain annotation, checked against the created-by uid), judged by the spec guard
+ * (api/ validation and feature gates) before anything on this node is touched, the
+ * LaunchResources, and the files the launcher reads.
  */
 import * as fs from 'fs';
+import type { LaunchResources } from '../../launcher/session';
 import { resolveLaunchResources } from '../volumes/resolve';
 import type { VolumeSource } from '../volumes/plan';
+import type { SpecGuard } from '../vmi/spec-guard';
 import type { PodDir } from './pod-dir';
 import { podKey, vmiOfPod, type PodJson } from './pod-types';
 import { isNotFound, VIRTUAL_MACHINE_INSTANCES, type KubeClient } from '../../kube';
@@ -15,11 +18,21 @@ export class PodPrepareError extends Error {
   constructor(
     readonly reason: string,
     message: string,
+    /** When to look again (ms); the work queue's back-off when unset. */
+    readonly retryMs?: number,
   ) {
     super(message);
     this.name = 'PodPrepareError';
   }
 }
+
+/** The container's waiting reason while its VMI is refused (as the VMI's condition says). */
+export const INVALID_SPEC_WAITING_REASON = 'InvalidSpec';
+/**
+ * A refused VMI is looked at again after this long (and at once when the feature gates
+ * change): a spec fixed without admission has no pod event to wake the pod up.
+ */
+export const REFUSED_RETRY_MS = 30_000;
 
 export interface VmiJson {
   apiVersion?: string;
@@ -36,7 +49,15 @@ export interface VmiJson {
   status?: Record<string, unknown>;
 }
 
-export async function preparePod(client: KubeClient, pod: PodJson, dir: PodDir): Promise<{ vmi: VmiJson }> {
+/** What the launcher reads with --resources: the volumes resolved here, and the cluster's gates. */
+export type HandlerLaunchResources = LaunchResources & { readonly featureGates: readonly string[] };
+
+export async function preparePod(
+  client: KubeClient,
+  pod: PodJson,
+  dir: PodDir,
+  guard: SpecGuard,
+): Promise<{ vmi: VmiJson }> {
   const ref = vmiOfPod(pod);
   if (!ref) {
     throw new PodPrepareError(
@@ -61,10 +82,18 @@ export async function preparePod(client: KubeClient, pod: PodJson, dir: PodDir):
       `pod ${podKey(pod)} was made for VirtualMachineInstance uid ${ref.uid}, but ${ref.namespace}/${ref.name} now has uid ${vmi.metadata?.uid}`,
     );
   }
+  // Nothing on this node is touched for a VMI the handler may not act on.
+  const check = await guard.check(vmi);
+  if (!check.act)
+    throw new PodPrepareError(
+      INVALID_SPEC_WAITING_REASON,
+      `VirtualMachineInstance ${ref.namespace}/${ref.name} is refused: ${check.problems.join('; ')}`,
+      REFUSED_RETRY_MS,
+    );
   dir.create();
-  let resources;
+  let resolved: LaunchResources;
   try {
-    resources = await resolveLaunchResources(client, ref.namespace, vmi.spec?.volumes, dir.dir);
+    resolved = await resolveLaunchResources(client, ref.namespace, vmi.spec?.volumes, dir.dir);
   } catch (e) {
     const reason = (e as { reason?: unknown }).reason;
     if (typeof reason === 'string')
@@ -87,6 +116,8 @@ export async function preparePod(client: KubeClient, pod: PodJson, dir: PodDir):
       2,
     ),
   );
+  // The gates as the check saw them: the launcher enforces them too (it trusts nothing either).
+  const resources: HandlerLaunchResources = { ...resolved, featureGates: check.featureGates };
   fs.writeFileSync(dir.resourcesFile, JSON.stringify(resources, null, 2), { mode: 0o600 });
   return { vmi };
 }

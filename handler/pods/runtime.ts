@@ -28,6 +28,7 @@ import {
   type PodJson,
 } from './pod-types';
 import { PodPrepareError, preparePod } from './prepare';
+import type { SpecGuard } from '../vmi/spec-guard';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 import { Informer, WorkQueue, errorMessage, isNotFound, PODS, type KubeClient } from '../../kube';
 
@@ -53,6 +54,8 @@ export interface PodRuntimeOptions {
   readonly podIP: string;
   readonly hostIP: string;
   readonly launcherCommand: LauncherCommand;
+  /** Judges each pod's VMI (api/ validation, feature gates) before anything is prepared. */
+  readonly guard: SpecGuard;
   readonly log: Logger;
   /** Told whenever a launcher of a VMI changes (started, ready, exited). */
   readonly onLauncherChange: (vmi: { namespace: string; name: string }) => void;
@@ -104,6 +107,17 @@ export class PodRuntime {
     this.queue.shutDown();
     await this.informer.stop();
     await Promise.all(this.workers);
+  }
+
+  /**
+   * Look again at every pod of this node that has no launcher yet (the feature gates changed:
+   * a refused VMI may be allowed now, or the other way round).
+   */
+  retryWaiting(): void {
+    for (const p of this.informer.cache.list()) {
+      if (p.spec?.nodeName !== this.o.nodeName || isTerminalPhase(p.status?.phase)) continue;
+      if (!this.launchers.has(p.metadata?.uid ?? '')) this.queue.add(podKey(p));
+    }
   }
 
   /** The launcher of a VMI on this node (the newest that has not been stopped for deletion). */
@@ -166,7 +180,7 @@ export class PodRuntime {
         return undefined;
       }
       const started = await this.startPod(pod);
-      if (!started) return 2000;
+      if (typeof started === 'number') return started;
       l = started;
     }
 
@@ -176,16 +190,17 @@ export class PodRuntime {
     return undefined;
   }
 
-  private async startPod(pod: PodJson): Promise<LocalLauncher | undefined> {
+  /** The launcher started for the pod, or when to try again (ms). */
+  private async startPod(pod: PodJson): Promise<LocalLauncher | number> {
     const uid = pod.metadata?.uid ?? '';
     const dir = PodDir.forPod(this.o.stateDir, uid);
     try {
-      await preparePod(this.o.client, pod, dir);
+      await preparePod(this.o.client, pod, dir, this.o.guard);
     } catch (e) {
       if (!(e instanceof PodPrepareError)) throw e;
       this.o.log.info(keyFields('Pod', podKey(pod)), `waiting: ${e.message}`);
       await this.report(pod, { kind: 'waiting', reason: e.reason, message: e.message });
-      return undefined;
+      return e.retryMs ?? 2000;
     }
     const vmi = vmiOfPod(pod)!;
     const record: PodRecord = {

@@ -13,6 +13,7 @@ import { LauncherClient } from '../../launcher/api/client';
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
 import type { PodRuntime } from '../pods/runtime';
 import type { VmiJson } from '../pods/prepare';
+import type { SpecGuard } from './spec-guard';
 import { withGuestAgent } from './guest-agent';
 import { pauseAction } from './pause';
 import {
@@ -39,6 +40,8 @@ export interface VmiSyncOptions {
   readonly nodeName: string;
   readonly podIP: string;
   readonly runtime: PodRuntime;
+  /** Told when a VMI is gone, so its cached verdict goes too. */
+  readonly guard?: SpecGuard;
   readonly log: Logger;
 }
 
@@ -102,6 +105,7 @@ export class VmiSync {
 
   private async reconcile(key: string): Promise<number | undefined> {
     const vmi = this.informer.cache.get(key);
+    if (!vmi) this.o.guard?.forget(key);
     if (!vmi || vmi.status?.nodeName !== this.o.nodeName || FINAL.has(vmi.status?.phase ?? '')) {
       this.closeStream(key);
       return undefined;

@@ -96,6 +96,70 @@ describe('a VirtualMachine on the local runtime', () => {
     expect(rt.get('lease', 'kube-node-lease', rt.nodeName)).toBeDefined();
   });
 
+  it('a VMI using a gated feature whose gate is off (stored without admission) gets no launcher: a condition and one Warning', async () => {
+    // No webhook in these suites, so the API server stores it; the handler must refuse it.
+    const image = path.join(rt.dir, 'gated', 'data.img');
+    rt.apply({
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'VirtualMachineInstance',
+      metadata: { name: 'gated', namespace: NS },
+      spec: {
+        domain: {
+          resources: { requests: { memory: '128Mi' } },
+          devices: { disks: [{ name: 'data', disk: { bus: 'virtio' } }], autoattachGraphicsDevice: false },
+        },
+        volumes: [{ name: 'data', hostDisk: { path: image, type: 'DiskOrCreate', capacity: '16Mi' } }],
+      },
+    });
+    const uid = rt.get('vmi', NS, 'gated')!.metadata.uid;
+    const refused = await rt.waitFor(
+      'gated VMI Synchronized=False InvalidSpec',
+      () => {
+        const c = rt.get('vmi', NS, 'gated')?.status?.conditions?.find((x) => x.type === 'Synchronized');
+        return c?.status === 'False' && c.reason === 'InvalidSpec' ? (c as { message?: string }) : undefined;
+      },
+      120_000,
+      () => rt.get('vmi', NS, 'gated')?.status,
+    );
+    expect(refused.message).toContain('spec.volumes[0].hostDisk: HostDisk feature gate is not enabled');
+    const pod = await rt.waitFor('the launcher pod waits with reason InvalidSpec', () => {
+      const p = podsOf(rt, NS, uid)[0];
+      const st = (p?.status as { containerStatuses?: { state?: { waiting?: { reason?: string } } }[] })
+        ?.containerStatuses?.[0]?.state?.waiting;
+      return st?.reason === 'InvalidSpec' ? p : undefined;
+    });
+    expect(pod.status?.phase).toBe('Pending');
+    // The handler looks again (a pod update wakes it up): still exactly one Warning, from the handler.
+    rt.kubectl(['-n', NS, 'annotate', 'pod', pod.metadata.name, 'e2e/look-again=1']);
+    await new Promise((r) => setTimeout(r, 3000));
+    const events = (
+      JSON.parse(
+        rt.kubectl([
+          '-n',
+          NS,
+          'get',
+          'events',
+          '-o',
+          'json',
+          '--field-selector',
+          `involvedObject.uid=${uid},reason=InvalidSpec`,
+        ]),
+      ) as { items: { type: string; message: string; source?: { component?: string } }[] }
+    ).items;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'Warning', source: { component: 'virtkit-handler' } });
+    expect(events[0].message).toContain('HostDisk feature gate is not enabled');
+    // Nothing reached the node: no pod directory, no launcher, and the host file was not created.
+    expect(fs.existsSync(path.join(rt.handlerStateDir, 'pods', pod.metadata.uid))).toBe(false);
+    expect(rt.serialLog(NS, 'gated')).toBeUndefined();
+    expect(fs.existsSync(path.dirname(image))).toBe(false);
+    rt.kubectl(['-n', NS, 'delete', 'vmi', 'gated', '--wait=false']);
+    await rt.waitFor(
+      'gated VMI and its pod gone',
+      () => !rt.get('vmi', NS, 'gated') && !podsOf(rt, NS, uid).length,
+    );
+  });
+
   it('runStrategy Always boots the guest; Halted shuts it down gracefully and removes VMI and pod', async () => {
     rt.apply(guestVm(image, { namespace: NS, name: 'always', runStrategy: 'Always' }));
     const vmi = await waitRunning(rt, NS, 'always', GuestMarkers.booted);

@@ -12,6 +12,7 @@ import {
   CLUSTER_ROLES,
   KubeApiError,
   KubeClient,
+  KUBEVIRTS,
   NODES,
   PODS,
   SECRETS,
@@ -92,9 +93,13 @@ describe("each component's identity", () => {
     c.close();
   });
 
-  test('the handler may read VMIs and its volumes, but not create VMs or VMIs', async () => {
+  test('the handler may read VMIs, its volumes and the feature gates, but not create VMs or VMIs', async () => {
     const h = as('virtkit-handler');
     await h.list(VIRTUAL_MACHINE_INSTANCES, undefined, { limit: 1 });
+    await h.list(KUBEVIRTS, undefined, { limit: 1 });
+    expect(await forbidden(h.delete(KUBEVIRTS, 'default', 'any'))).toMatch(
+      /may not delete kubevirts.kubevirt.io/,
+    );
     expect(await h.getIfExists(SECRETS, 'default', 'absent')).toBeUndefined();
     expect(await forbidden(h.list(VIRTUAL_MACHINES, undefined))).toMatch(
       /may not list virtualmachines.kubevirt.io/,

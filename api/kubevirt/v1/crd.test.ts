@@ -72,6 +72,33 @@ describe('kubevirt.io/v1 CRDs', () => {
     }
   });
 
+  it('publishes cheap CEL rules the schema cannot say by itself, outside status', () => {
+    const vm = crdSchema(VirtualMachineKind);
+    expect(at(vm, 'spec')['x-kubernetes-validations']).toEqual([
+      {
+        rule: '!has(self.running) || !has(self.runStrategy)',
+        message: expect.stringMatching(/^Running and RunStrategy are mutually exclusive/),
+        fieldPath: '.running',
+      },
+    ]);
+    expect(at(vm, 'spec.template.spec.domain.firmware.bootloader')['x-kubernetes-validations']).toEqual([
+      expect.objectContaining({ rule: '!has(self.bios) || !has(self.efi)' }),
+    ]);
+    const vmi = crdSchema(VirtualMachineInstanceKind);
+    expect(at(vmi, 'spec.domain.firmware.bootloader')['x-kubernetes-validations']).toHaveLength(1);
+    // Every rule in every kubevirt.io CRD sits in a user-written part, never under status.
+    const found: string[] = [];
+    const walk = (node: Schema, path: string): void => {
+      if (node['x-kubernetes-validations']) found.push(path);
+      for (const [k, v] of Object.entries((node.properties ?? {}) as Record<string, Schema>))
+        walk(v, `${path}.${k}`);
+      if (node.items) walk(node.items as Schema, `${path}[]`);
+    };
+    for (const def of kinds) walk(crdSchema(def), def.kind);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.filter((p) => p.includes('.status'))).toEqual([]);
+  });
+
   it('publishes template metadata as an opaque nullable object, as KubeVirt does', () => {
     for (const path of ['spec.template.metadata', 'spec.dataVolumeTemplates[].metadata']) {
       const meta = at(crdSchema(VirtualMachineKind), path);

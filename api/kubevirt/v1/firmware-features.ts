@@ -2,7 +2,7 @@
  * Firmware (spec.domain.firmware) and machine features (spec.domain.features): boot
  * loader, SMBIOS identity, direct kernel boot, ACPI tables, Hyper-V enlightenments.
  */
-import { Obj, Opt, Str, Bool, Enum, type Static } from '../../schema/dsl';
+import { Obj, Opt, Str, Bool, Enum, WithCel, type Static } from '../../schema/dsl';
 import { FeatureSwitch, UInt32 } from './domain-common';
 
 export const BIOS = Obj('Boot with legacy BIOS (the default).', {
@@ -16,10 +16,18 @@ export const EFI = Obj('Boot with UEFI firmware (OVMF).', {
 });
 export type EFI = Static<typeof EFI>;
 
-export const Bootloader = Obj('Which firmware boots the guest; set at most one of bios and efi.', {
-  bios: Opt(BIOS),
-  efi: Opt(EFI),
-});
+export const Bootloader = WithCel(
+  Obj('Which firmware boots the guest; set at most one of bios and efi.', {
+    bios: Opt(BIOS),
+    efi: Opt(EFI),
+  }),
+  [
+    {
+      rule: '!has(self.bios) || !has(self.efi)',
+      message: 'has both EFI and BIOS configured, but they are mutually exclusive',
+    },
+  ],
+);
 export type Bootloader = Static<typeof Bootloader>;
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;

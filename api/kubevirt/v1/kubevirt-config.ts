@@ -3,6 +3,7 @@
  * virtkit reads one thing from it today, the feature gates in
  * `spec.configuration.developerConfiguration.featureGates`; every other field KubeVirt defines
  * is kept whole (preserved, not checked), so a team's existing KubeVirt CR applies unchanged.
+ * The running components read the gates through kube/feature-gates.ts (FeatureGateSource).
  */
 import { Type } from '@sinclair/typebox';
 import { Opt, Str, type Static } from '../../schema/dsl';
@@ -60,8 +61,3 @@ export type KubeVirt = {
   metadata?: ObjectMeta;
   spec?: KubeVirtSpec;
 };
-
-/** The feature gates a KubeVirt object turns on. */
-export function enabledFeatureGates(kv: { spec?: KubeVirtSpec } | undefined): string[] {
-  return [...(kv?.spec?.configuration?.developerConfiguration?.featureGates ?? [])];
-}

@@ -1,5 +1,17 @@
 /** VirtualMachineSpec: a VM's desired run state, its VMI template and the volumes it owns. */
-import { Obj, Opt, Str, Bool, Enum, OpenEnum, List, Empty, Nullable, type Static } from '../../schema/dsl';
+import {
+  Obj,
+  Opt,
+  Str,
+  Bool,
+  Enum,
+  OpenEnum,
+  List,
+  Empty,
+  Nullable,
+  WithCel,
+  type Static,
+} from '../../schema/dsl';
 import { DataVolumeSpec } from '../../cdi/v1beta1';
 import { TemplateObjectMeta, VirtualMachineInstanceTemplateSpec } from './vmi';
 
@@ -66,7 +78,11 @@ export const DataVolumeTemplateSpec = Obj('A DataVolume created for the VM and d
 });
 export type DataVolumeTemplateSpec = Static<typeof DataVolumeTemplateSpec>;
 
-export const VirtualMachineSpec = Obj(
+/** KubeVirt's refusal of a VM that sets both (admission and the CRD's CEL rule say it). */
+export const RUNNING_AND_RUN_STRATEGY_EXCLUSIVE =
+  'Running and RunStrategy are mutually exclusive; remove spec.running (deprecated) and keep spec.runStrategy';
+
+const VirtualMachineSpecFields = Obj(
   'Desired state of a virtual machine: whether it runs and what its instances look like.',
   {
     running: Opt(
@@ -92,4 +108,12 @@ export const VirtualMachineSpec = Obj(
     ),
   },
 );
+
+export const VirtualMachineSpec = WithCel(VirtualMachineSpecFields, [
+  {
+    rule: '!has(self.running) || !has(self.runStrategy)',
+    message: RUNNING_AND_RUN_STRATEGY_EXCLUSIVE,
+    fieldPath: '.running',
+  },
+]);
 export type VirtualMachineSpec = Static<typeof VirtualMachineSpec>;

@@ -44,11 +44,11 @@ export async function waitRunning(
   return vmi;
 }
 
-/** The control API of the launcher running `vmi` (next to its serial log). */
+/** The control API of the launcher running `vmi` (its work dir holds QEMU's dir, where the serial log is). */
 export function launcherOf(rt: Runtime, ns: string, vmi: string): LauncherClient {
   const log = rt.serialLog(ns, vmi);
   if (!log) throw new Error(`no launcher work dir for ${ns}/${vmi}`);
-  return new LauncherClient(log.replace(/serial\.log$/, 'launcher.sock'));
+  return new LauncherClient(log.replace(/\/qemu\/serial\.log$/, '/launcher.sock'));
 }
 
 export function podsOf(rt: Runtime, ns: string, vmiUid: string): Obj[] {

@@ -1,8 +1,9 @@
 /**
  * A whole local runtime for end-to-end suites: a real control plane (cli/local), virtkit's CRDs,
- * the controller and the node handler as real processes (so tests can kill and restart them),
- * and kubectl to talk to it all. Tests see what a user sees: objects through the API, guests
- * through their serial console logs.
+ * the cluster's KubeVirt object with the LocalContainerDisk gate, the controller and the node
+ * handler as real processes (so tests can kill and restart them), and kubectl to talk to it all.
+ * No admission webhook is registered: the runtime's own checks are what the suites see. Tests
+ * see what a user sees: objects through the API, guests through their serial console logs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -12,8 +13,10 @@ import { crds } from '../../../api/crd/generate';
 import { findBinary } from '../../../cli/local/binaries';
 import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
+import { applyKubeVirtConfig } from '../../../cli/local/kubevirt-config';
 import { componentKubeconfig } from '../../../cli/local/layout';
 import { localRbacObjects } from '../../../cli/local/rbac';
+import { KubeClient } from '../../../kube';
 import { namespace } from './manifests';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -40,6 +43,12 @@ export type Obj = {
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The feature gates of the runtime suites' KubeVirt object: their guests boot from disk images
+ * built on this machine (file:// container disks), which the handler refuses without this gate.
+ */
+export const RUNTIME_FEATURE_GATES: readonly string[] = ['LocalContainerDisk'];
 
 export class Runtime {
   readonly handlerStateDir: string;
@@ -85,6 +94,14 @@ export class Runtime {
           c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'),
         );
       });
+      // The cluster's KubeVirt object, as `virtkit up --feature-gates` writes it (no webhook here:
+      // the handler is what enforces the gates in these suites).
+      const admin = KubeClient.connect({ kubeconfig: cluster.kubeconfig, fieldManager: 'e2e' });
+      try {
+        await applyKubeVirtConfig(admin, RUNTIME_FEATURE_GATES);
+      } finally {
+        admin.close();
+      }
     } catch (e) {
       await cluster.stop();
       throw e;
@@ -262,7 +279,7 @@ export class Runtime {
           startedAt?: string;
         };
         if (rec.vmi.namespace !== namespace || rec.vmi.name !== vmiName) continue;
-        const file = path.join(pods, uid, 'w', 'serial.log');
+        const file = path.join(pods, uid, 'w', 'qemu', 'serial.log');
         if (!best || (rec.startedAt ?? '') > best.at) best = { file, at: rec.startedAt ?? '' };
       } catch {
         // not a complete record

@@ -2,7 +2,7 @@
 import { error, type Issue } from '../../../validation/issue';
 import { dig, has, record, records, str, type Json } from '../../../validation/readers';
 import { checkVmiSpec } from './vmi-spec';
-import { RUN_STRATEGIES } from '../vm';
+import { RUN_STRATEGIES, RUNNING_AND_RUN_STRATEGY_EXCLUSIVE } from '../vm';
 
 export { RUN_STRATEGIES };
 
@@ -24,13 +24,7 @@ export function checkRunStrategy(spec: Json, base: string): Issue[] {
   const hasRunning = spec.running !== undefined && spec.running !== null;
   const hasStrategy = spec.runStrategy !== undefined && spec.runStrategy !== null;
   if (hasRunning && hasStrategy) {
-    issues.push(
-      error(
-        `${base}.running`,
-        'Running and RunStrategy are mutually exclusive; remove spec.running (deprecated) and keep spec.runStrategy',
-        'vm.run-strategy-exclusive',
-      ),
-    );
+    issues.push(error(`${base}.running`, RUNNING_AND_RUN_STRATEGY_EXCLUSIVE, 'vm.run-strategy-exclusive'));
   }
   if (!hasRunning && !hasStrategy) {
     issues.push(

@@ -1,13 +1,13 @@
 /**
- * The runtime trusts nothing it reads: before the controller acts on a VM or a VMI it checks the
- * object with the same api/ validation admission runs (an object may have been stored without
- * the webhook, or before a rule existed). Checked once per generation and cached. Pure apart from
- * the cache.
+ * The runtime trusts nothing it reads: before the controller or the node handler acts on a VM or
+ * a VMI it checks the object with the same api/ validation admission runs (an object may have
+ * been stored without the webhook, or before a rule existed). Checked once per generation and
+ * cached. Pure apart from the cache; shared by controller/ and handler/ (one implementation).
  */
-import { issueText } from '../api/validation/issue';
-import { validateUserFields } from '../api/validation/validate';
+import { issueText } from './issue';
+import { validateUserFields } from './validate';
 
-/** The message the Failure condition and the Warning Event carry for an invalid spec. */
+/** The reason the condition and the Warning Event carry for an invalid spec. */
 export const INVALID_SPEC_REASON = 'InvalidSpec';
 
 interface Checked {
