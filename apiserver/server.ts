@@ -1,15 +1,28 @@
 /**
  * `virtkit api`'s HTTPS server (the role of KubeVirt's virt-api): the validating admission
- * webhook at /validate, and /healthz and /readyz. The subresource API and the web console join
- * it later. TLS is its own serving certificate; the API server trusts it through the
- * webhook configuration's caBundle.
+ * webhook at /validate, /healthz and /readyz, and the aggregated API subresources.kubevirt.io
+ * under /apis (./subresources/router.ts). TLS is its own serving certificate; the API server
+ * trusts it through the webhook configuration's and the APIService's caBundle. The server asks
+ * every client for a certificate but does not require one (the API server calls the webhook
+ * without one): the subresource API checks the front-proxy certificate itself, per request.
  */
+import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
+import type { IncomingMessage } from 'http';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
+import type { TLSSocket, DetailedPeerCertificate } from 'tls';
 import type { Logger } from '../common/log';
 import { admit, type AdmissionReview } from './admission/review';
 import { VALIDATE_PATH } from './admission/webhook-configuration';
+import type { SubresourceHandlers } from './subresources/handlers';
+import {
+  authenticateRequestHeader,
+  type AuthenticationResult,
+  type RequestHeaderConfig,
+} from './subresources/request-header';
+import { isSubresourceApiPath, SubresourceRouter } from './subresources/router';
+import type { SubresourceContext } from './subresources/types';
 
 /** kube-apiserver's own limit on a request body (3 MiB); an AdmissionReview carries two objects. */
 export const MAX_REVIEW_BYTES = 8 * 1024 * 1024;
@@ -24,6 +37,47 @@ export interface ApiServerOptions {
   readonly log: Logger;
   /** The gates turned on now. @default none */
   readonly featureGates?: () => ReadonlySet<string>;
+  /** The subresource API; without it, paths under /apis answer 404. */
+  readonly subresources?: SubresourceApiOptions;
+}
+
+export interface SubresourceApiOptions {
+  readonly context: SubresourceContext;
+  /** The request-header configuration in force (undefined: not known yet, every request is refused). */
+  readonly requestHeader: () => RequestHeaderConfig | undefined;
+  /** Why there is none, for the 401's message. */
+  readonly requestHeaderProblem?: () => string | undefined;
+  /** @default SUBRESOURCE_HANDLERS */
+  readonly handlers?: SubresourceHandlers;
+}
+
+/** The client certificate chain of a TLS connection, leaf first (empty without one). */
+export function peerCertificateChain(socket: TLSSocket): X509Certificate[] {
+  const chain: X509Certificate[] = [];
+  let c: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true) as DetailedPeerCertificate;
+  const seen = new Set<string>();
+  while (c?.raw?.length && !seen.has(c.fingerprint256) && chain.length < 8) {
+    seen.add(c.fingerprint256);
+    chain.push(new X509Certificate(c.raw));
+    c = c.issuerCertificate;
+  }
+  return chain;
+}
+
+function authenticator(o: SubresourceApiOptions): (req: IncomingMessage) => AuthenticationResult {
+  return (req) => {
+    const config = o.requestHeader();
+    if (!config)
+      return {
+        ok: false,
+        reason: o.requestHeaderProblem?.() ?? 'the request-header configuration is not known yet',
+      };
+    return authenticateRequestHeader({
+      config,
+      peerChain: peerCertificateChain(req.socket as TLSSocket),
+      headers: req.headersDistinct,
+    });
+  };
 }
 
 export interface RunningApiServer {
@@ -38,12 +92,27 @@ function reply(res: import('http').ServerResponse, code: number, body: unknown):
 }
 
 export async function startApiServer(o: ApiServerOptions): Promise<RunningApiServer> {
+  const router = o.subresources
+    ? new SubresourceRouter({
+        authenticate: authenticator(o.subresources),
+        context: o.subresources.context,
+        handlers: o.subresources.handlers,
+      })
+    : undefined;
   const server = https.createServer(
-    { cert: fs.readFileSync(o.certFile), key: fs.readFileSync(o.keyFile), minVersion: 'TLSv1.2' },
+    {
+      cert: fs.readFileSync(o.certFile),
+      key: fs.readFileSync(o.keyFile),
+      minVersion: 'TLSv1.2',
+      // Ask for a client certificate (the front proxy's), never require one (the webhook's caller).
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
     (req, res) => {
       const url = new URL(req.url ?? '/', 'https://virtkit-api');
       if (req.method === 'GET' && (url.pathname === '/healthz' || url.pathname === '/readyz'))
         return reply(res, 200, 'ok');
+      if (router && isSubresourceApiPath(url.pathname)) return void router.handle(req, res);
       if (url.pathname !== VALIDATE_PATH) return reply(res, 404, `no such path: ${url.pathname}`);
       if (req.method !== 'POST') return reply(res, 405, `${VALIDATE_PATH} takes POST`);
       const chunks: Buffer[] = [];
@@ -80,6 +149,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       });
     },
   );
+  server.on('upgrade', (req: IncomingMessage, socket: import('stream').Duplex) => {
+    const url = new URL(req.url ?? '/', 'https://virtkit-api');
+    if (router && isSubresourceApiPath(url.pathname)) return router.handleUpgrade(req, socket);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 8443, o.host ?? '0.0.0.0', () => resolve());

@@ -2,9 +2,8 @@
  * The `virtkit` command. Each subcommand lives in cli/commands/<name>.ts and registers
  * itself; errors print one clear line (or report) and exit non-zero, never a stack trace.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../common/version';
 interface CommandModule {
   register(program: Command): void;
 }
@@ -27,17 +26,11 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   // One module registers both verbs (and ignores a second registration).
   pause: () => import('./commands/pause'),
   unpause: () => import('./commands/pause'),
+  // virtctl's VM verbs, one module for the three.
+  start: () => import('./commands/vm-state'),
+  stop: () => import('./commands/vm-state'),
+  restart: () => import('./commands/vm-state'),
 };
-
-/** The package version, from the source tree (cli/) or the compiled one (dist/cli/). */
-function packageVersion(): string {
-  for (const rel of ['..', '../..']) {
-    const file = path.join(__dirname, rel, 'package.json');
-    if (fs.existsSync(file))
-      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return 'unknown';
-}
 
 /** The program with the commands `argv` needs: the one it names, or all of them (help, typos). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {

@@ -321,6 +321,27 @@ export class KubeClient {
     });
   }
 
+  /**
+   * PUT to a subresource of one object, the way KubeVirt's aggregated API takes its verbs:
+   * `virtualmachines/{name}/start` of subresources.kubevirt.io with a StartOptions body. The
+   * whole answer comes back (virt-api answers 202 with no body); a refusal becomes a
+   * KubeApiError carrying the server's Status message.
+   */
+  putSubresource<T = Json>(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    body: unknown,
+  ): Promise<KubeResponse<T>> {
+    return this.send<T>('PUT', objectPath(rt, namespace, name, subresource), body, 'application/json', {
+      verb: 'update',
+      rt: { ...rt, plural: `${rt.plural}/${subresource}` },
+      namespace,
+      name,
+    });
+  }
+
   /** Delete with an optional UID precondition (never deletes a newer object of the same name). */
   delete(
     rt: ResourceType,

@@ -77,6 +77,35 @@ export const VALIDATING_WEBHOOK_CONFIGURATIONS: ResourceType = {
   namespaced: false,
 };
 
+export const SERVICES = core('Service', 'services', true);
+export const APISERVICES: ResourceType = {
+  apiVersion: 'apiregistration.k8s.io/v1',
+  kind: 'APIService',
+  plural: 'apiservices',
+  namespaced: false,
+};
+
+/**
+ * KubeVirt's aggregated API (served by `virtkit api` behind an APIService). Its resources are
+ * VMs and VMIs again, reached only through their subresources:
+ * `objectPath(SUBRESOURCE_VIRTUAL_MACHINES, ns, name, 'start')` is
+ * /apis/subresources.kubevirt.io/v1/namespaces/<ns>/virtualmachines/<name>/start.
+ */
+export const SUBRESOURCES_GROUP = 'subresources.kubevirt.io';
+export const SUBRESOURCES_API_VERSION = `${SUBRESOURCES_GROUP}/v1`;
+export const SUBRESOURCE_VIRTUAL_MACHINES: ResourceType = {
+  apiVersion: SUBRESOURCES_API_VERSION,
+  kind: 'VirtualMachine',
+  plural: 'virtualmachines',
+  namespaced: true,
+};
+export const SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES: ResourceType = {
+  apiVersion: SUBRESOURCES_API_VERSION,
+  kind: 'VirtualMachineInstance',
+  plural: 'virtualmachineinstances',
+  namespaced: true,
+};
+
 /** "virtualmachines.kubevirt.io", "pods": the resource as RBAC rules and kubectl name it. */
 export function describeResource(rt: ResourceType): string {
   const group = rt.apiVersion.includes('/') ? rt.apiVersion.slice(0, rt.apiVersion.indexOf('/')) : '';
@@ -86,6 +115,16 @@ export function describeResource(rt: ResourceType): string {
 /** The discovery document of one group version: /api/v1 or /apis/<group>/<version>. */
 export function groupVersionPath(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+}
+
+/** The discovery document of one API group: /apis/<group>. */
+export function groupPath(group: string): string {
+  return `/apis/${group}`;
+}
+
+/** A path below a group version that is no resource of it: /apis/<group>/<version>/<rest>. */
+export function groupVersionSubPath(apiVersion: string, rest: string): string {
+  return `${groupVersionPath(apiVersion)}/${rest.replace(/^\//, '')}`;
 }
 
 /** Collection path: all namespaces when `namespace` is undefined. */

@@ -3,7 +3,8 @@
  * local mode applies and what cluster mode's install renderer will ship. Each component's role
  * grants exactly the verbs its code uses (the runtime suites run the components under these
  * roles, so a missing verb fails them); users get `kubevirt.io:view`, `kubevirt.io:edit` and
- * `kubevirt.io:admin`, aggregated into Kubernetes' view, edit and admin. Pure.
+ * `kubevirt.io:admin`, aggregated into Kubernetes' view, edit and admin, and everyone
+ * `kubevirt.io:default` (the subresource API's version). Pure.
  */
 import { virtkitKinds } from '../registry';
 
@@ -55,8 +56,16 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['persistentvolumeclaims', 'persistentvolumes', 'secrets', 'configmaps'], ['get']),
 ];
 
-/** `virtkit api`: admission reads the feature gates from the KubeVirt object. */
-export const API_RULES: readonly PolicyRule[] = [rule(['kubevirt.io'], ['kubevirts'], READ)];
+/**
+ * `virtkit api`: admission reads the feature gates from the KubeVirt object; the VM verbs of the
+ * subresource API (apiserver/subresources/vm-state-handlers.ts) read the VM and its VMI, patch
+ * the VM's run strategy and its status.stateChangeRequests, and the VMI's grace period.
+ */
+export const API_RULES: readonly PolicyRule[] = [
+  rule(['kubevirt.io'], ['kubevirts'], READ),
+  rule(['kubevirt.io'], ['virtualmachines', 'virtualmachineinstances'], ['get', 'patch']),
+  rule(['kubevirt.io'], ['virtualmachines/status'], ['patch']),
+];
 
 export const COMPONENT_RULES = {
   'virtkit-controller': CONTROLLER_RULES,
@@ -66,11 +75,42 @@ export const COMPONENT_RULES = {
 
 export type ComponentName = keyof typeof COMPONENT_RULES;
 
+/** A Role that Kubernetes itself provides, bound to a component in that Role's namespace. */
+export interface NamespacedRoleRef {
+  readonly namespace: string;
+  readonly role: string;
+}
+
+/**
+ * Built-in namespaced Roles each component is bound to. `virtkit api` authenticates the
+ * subresource API's callers like every aggregated API server: with the front-proxy settings
+ * kube-apiserver publishes in kube-system/extension-apiserver-authentication, which the Role
+ * `extension-apiserver-authentication-reader` (and nothing broader) lets it read.
+ */
+export const NAMESPACED_ROLES: Readonly<Record<ComponentName, readonly NamespacedRoleRef[]>> = {
+  'virtkit-controller': [],
+  'virtkit-handler': [],
+  'virtkit-api': [{ namespace: 'kube-system', role: 'extension-apiserver-authentication-reader' }],
+};
+
 const LABELS = { 'app.kubernetes.io/part-of': 'virtkit' };
 
-/** The ClusterRole of one component and its binding to `subject`. */
+function subjectOf(subject: RbacSubject): Record<string, string> {
+  return subject.kind === 'User'
+    ? { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: subject.name }
+    : { kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace };
+}
+
+/** The ClusterRole of one component, its binding to `subject`, and its RoleBindings to built-in Roles. */
 export function componentRbac(component: ComponentName, subject: RbacSubject): Record<string, unknown>[] {
   const name = `virtkit:${component.replace(/^virtkit-/, '')}`;
+  const roleBindings = NAMESPACED_ROLES[component].map((r) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: `${name}:${r.role}`, namespace: r.namespace, labels: LABELS },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: r.role },
+    subjects: [subjectOf(subject)],
+  }));
   return [
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -83,25 +123,30 @@ export function componentRbac(component: ComponentName, subject: RbacSubject): R
       kind: 'ClusterRoleBinding',
       metadata: { name, labels: LABELS },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [
-        subject.kind === 'User'
-          ? { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: subject.name }
-          : { kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace },
-      ],
+      subjects: [subjectOf(subject)],
     },
+    ...roleBindings,
   ];
 }
 
-/** Subresources of KubeVirt's subresource API (subresources.kubevirt.io) users act through. */
-const VMI_READ_SUBRESOURCES = [
+/**
+ * Subresources of KubeVirt's subresource API (subresources.kubevirt.io) users act through, as
+ * KubeVirt's roles grant them: GET routes need `get`, PUT routes `update`.
+ */
+const READ_SUBRESOURCES = [
   'virtualmachineinstances/guestosinfo',
   'virtualmachineinstances/filesystemlist',
   'virtualmachineinstances/userlist',
+  'virtualmachineinstances/sev/fetchcertchain',
+  'virtualmachineinstances/sev/querylaunchmeasurement',
+  'virtualmachines/expand-spec',
 ];
-const VMI_CONNECT_SUBRESOURCES = [
+const CONNECT_SUBRESOURCES = [
   'virtualmachineinstances/console',
   'virtualmachineinstances/vnc',
+  'virtualmachineinstances/vnc/screenshot',
   'virtualmachineinstances/portforward',
+  'virtualmachines/portforward',
 ];
 const ACTION_SUBRESOURCES = [
   'virtualmachineinstances/pause',
@@ -111,12 +156,16 @@ const ACTION_SUBRESOURCES = [
   'virtualmachineinstances/freeze',
   'virtualmachineinstances/unfreeze',
   'virtualmachineinstances/softreboot',
+  'virtualmachineinstances/reset',
+  'virtualmachineinstances/sev/setupsession',
+  'virtualmachineinstances/sev/injectlaunchsecret',
   'virtualmachines/start',
   'virtualmachines/stop',
   'virtualmachines/restart',
   'virtualmachines/migrate',
   'virtualmachines/addvolume',
   'virtualmachines/removevolume',
+  'virtualmachines/memorydump',
 ];
 
 /** Namespaced virtkit resources by API group (what users create in their namespaces). */
@@ -146,9 +195,11 @@ function userRole(level: 'view' | 'edit' | 'admin'): Record<string, unknown> {
       READ,
     ),
   );
-  rules.push(rule(['subresources.kubevirt.io'], VMI_READ_SUBRESOURCES, ['get']));
+  rules.push(rule(['subresources.kubevirt.io'], READ_SUBRESOURCES, ['get']));
+  // Expanding a VM given in the body reads nothing stored: every role may.
+  rules.push(rule(['subresources.kubevirt.io'], ['expand-vm-spec'], ['update']));
   if (level !== 'view') {
-    rules.push(rule(['subresources.kubevirt.io'], VMI_CONNECT_SUBRESOURCES, ['get']));
+    rules.push(rule(['subresources.kubevirt.io'], CONNECT_SUBRESOURCES, ['get']));
     rules.push(rule(['subresources.kubevirt.io'], ACTION_SUBRESOURCES, ['update']));
   }
   return {
@@ -162,7 +213,35 @@ function userRole(level: 'view' | 'edit' | 'admin'): Record<string, unknown> {
   };
 }
 
-/** KubeVirt's user roles, aggregated into Kubernetes' view, edit and admin. */
+/**
+ * KubeVirt's `kubevirt.io:default`: every user may read the subresource API's `version` (what
+ * `virtctl version` asks) and `guestfs`, bound to system:authenticated and
+ * system:unauthenticated as KubeVirt binds it (the API server still decides who is anonymous).
+ */
+function defaultRole(): Record<string, unknown>[] {
+  const name = 'kubevirt.io:default';
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name, labels: LABELS },
+      rules: [rule(['subresources.kubevirt.io'], ['version', 'guestfs'], ['get', 'list'])],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name, labels: LABELS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: ['system:authenticated', 'system:unauthenticated'].map((g) => ({
+        kind: 'Group',
+        apiGroup: 'rbac.authorization.k8s.io',
+        name: g,
+      })),
+    },
+  ];
+}
+
+/** KubeVirt's user roles, aggregated into Kubernetes' view, edit and admin, and kubevirt.io:default. */
 export function userRoles(): Record<string, unknown>[] {
-  return [userRole('view'), userRole('edit'), userRole('admin')];
+  return [userRole('view'), userRole('edit'), userRole('admin'), ...defaultRole()];
 }

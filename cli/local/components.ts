@@ -20,7 +20,7 @@ export interface ComponentContext {
   /** https://127.0.0.1:<port> of kube-apiserver. */
   readonly server: string;
   readonly binaries: BinaryPaths;
-  /** The port `virtkit api` serves admission on (127.0.0.1). */
+  /** The port `virtkit api` serves admission and subresources.kubevirt.io on (127.0.0.1). */
   readonly apiPort: number;
 }
 

@@ -4,7 +4,7 @@
  */
 import * as path from 'path';
 import { componentKubeconfig, type Layout } from './layout';
-import type { PkiFiles } from './pki';
+import { FRONT_PROXY_CLIENT_NAME, type PkiFiles } from './pki';
 
 /** The Service network; the API server's Service takes its first address. */
 export const SERVICE_CIDR = '10.0.0.0/24';
@@ -83,6 +83,25 @@ export function apiserverArgs(l: Layout, ports: Ports, pki: PkiFiles): string[] 
     '--authorization-mode=RBAC',
     '--allow-privileged=true',
     '--profiling=false',
+    ...aggregationArgs(pki),
+  ];
+}
+
+/**
+ * The aggregation layer (what kubeadm configures): kube-apiserver proxies requests for an
+ * APIService's group (subresources.kubevirt.io, served by `virtkit api`) with the front-proxy
+ * client certificate and the authenticated user in X-Remote-* headers, and publishes how to
+ * check both in the ConfigMap kube-system/extension-apiserver-authentication.
+ */
+export function aggregationArgs(pki: PkiFiles): string[] {
+  return [
+    `--requestheader-client-ca-file=${pki.frontProxyCaCert}`,
+    `--requestheader-allowed-names=${FRONT_PROXY_CLIENT_NAME}`,
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${pki.frontProxyClientCert}`,
+    `--proxy-client-key-file=${pki.frontProxyClientKey}`,
   ];
 }
 

@@ -10,7 +10,7 @@ import { apiserverArgs, controllerManagerArgs, etcdArgs, type Ports } from './fl
 import { renderKubeconfig } from './kubeconfig';
 import { layout } from './layout';
 import type { PkiFiles } from './pki';
-import { serverAltNames, subject } from './pki';
+import { apiServingAltNames, serverAltNames, subject } from './pki';
 import { reservePorts } from './ports';
 import { logTail } from './process';
 import { formatStatus, isHealthy } from './status-format';
@@ -32,6 +32,10 @@ const pki = {
   etcdKey: '/s/pki/etcd.key',
   apiServingCert: '/s/pki/virtkit-api.crt',
   apiServingKey: '/s/pki/virtkit-api.key',
+  frontProxyCaCert: '/s/pki/front-proxy-ca.crt',
+  frontProxyCaKey: '/s/pki/front-proxy-ca.key',
+  frontProxyClientCert: '/s/pki/front-proxy-client.crt',
+  frontProxyClientKey: '/s/pki/front-proxy-client.key',
   serviceAccountKey: '/s/pki/sa.key',
   serviceAccountPub: '/s/pki/sa.pub',
   clients: { 'etcd-client': { cert: '/s/pki/etcd-client.crt', key: '/s/pki/etcd-client.key' } },
@@ -104,6 +108,22 @@ describe('command lines', () => {
       ]),
     );
   });
+  test('the aggregation layer: its own CA, the front-proxy client and the X-Remote-* headers', () => {
+    const args = apiserverArgs(l, ports, pki);
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--requestheader-client-ca-file=/s/pki/front-proxy-ca.crt',
+        '--requestheader-allowed-names=front-proxy-client',
+        '--requestheader-username-headers=X-Remote-User',
+        '--requestheader-group-headers=X-Remote-Group',
+        '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+        '--proxy-client-cert-file=/s/pki/front-proxy-client.crt',
+        '--proxy-client-key-file=/s/pki/front-proxy-client.key',
+      ]),
+    );
+    // Never the main CA: its client certificates must not be able to claim a user in a header.
+    expect(args).not.toContain('--requestheader-client-ca-file=/s/pki/ca.crt');
+  });
   test('the controller manager signs service-account tokens with the key the API server verifies', () => {
     expect(controllerManagerArgs(l, ports, pki)).toContain(
       '--service-account-private-key-file=/s/pki/sa.key',
@@ -118,6 +138,12 @@ describe('certificates and kubeconfig', () => {
     expect(names).toContain('IP:127.0.0.1');
     expect(names).toContain('IP:10.0.0.1');
     expect(names).toContain('DNS:kubernetes.default.svc');
+  });
+  test("virtkit api's certificate covers loopback and the Service name the aggregator checks", () => {
+    const names = apiServingAltNames().split(',');
+    expect(names).toEqual(
+      expect.arrayContaining(['IP:127.0.0.1', 'DNS:localhost', 'DNS:virtkit-api.virtkit.svc']),
+    );
   });
   test('groups become organizations of the subject', () => {
     expect(subject('virtkit-admin', ['system:masters'])).toBe('/O=system:masters/CN=virtkit-admin');

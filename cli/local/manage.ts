@@ -5,9 +5,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { crds } from '../../api/crd/generate';
-import { KubeClient, VALIDATING_WEBHOOK_CONFIGURATIONS } from '../../kube';
+import { APISERVICES, KubeClient, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS } from '../../kube';
 import type { LocalCluster } from './cluster';
 import { webhookConfiguration } from '../../apiserver/admission/webhook-configuration';
+import {
+  API_SERVICE_NAME,
+  API_SERVICE_NAMESPACE,
+  apiServiceAvailability,
+  APISERVICE_NAME,
+  localApiServiceObject,
+  subresourcesApiService,
+} from '../../apiserver/subresources/registration';
 import {
   apiServingFiles,
   handlerStateDir,
@@ -58,6 +66,8 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
         if (component.name === 'virtkit-api') {
           log('registering the admission webhook (failurePolicy Fail)');
           await registerAdmission(client, ctx);
+          log(`registering the aggregated API subresources.kubevirt.io/v1 (APIService ${APISERVICE_NAME})`);
+          await registerSubresourceApi(client, ctx);
         }
       }
     } finally {
@@ -79,6 +89,39 @@ async function registerAdmission(client: KubeClient, ctx: ComponentContext): Pro
   });
   const name = (config.metadata as { name: string }).name;
   await client.apply(VALIDATING_WEBHOOK_CONFIGURATIONS, undefined, name, config);
+}
+
+/**
+ * Register `virtkit api` as the aggregated API subresources.kubevirt.io/v1: the ExternalName
+ * Service virtkit/virtkit-api (localhost, the api's port) and the APIService naming it, then
+ * wait until the aggregator reaches it (Available), so `kubectl get --raw` works once `up`
+ * returns. Nothing here is removed by `down`: local mode's etcd starts empty on every `up`.
+ */
+async function registerSubresourceApi(
+  client: KubeClient,
+  ctx: ComponentContext,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const ref = { namespace: API_SERVICE_NAMESPACE, name: API_SERVICE_NAME, port: ctx.apiPort };
+  await client.apply(SERVICES, ref.namespace, ref.name, localApiServiceObject(ref));
+  const caBundlePem = fs.readFileSync(apiServingFiles(ctx.layout).ca, 'utf8');
+  await client.apply(
+    APISERVICES,
+    undefined,
+    APISERVICE_NAME,
+    subresourcesApiService({ ...ref, caBundlePem }),
+  );
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const state = apiServiceAvailability(await client.get(APISERVICES, undefined, APISERVICE_NAME));
+    if (state.available) return;
+    if (Date.now() > until)
+      throw new Error(
+        `the APIService ${APISERVICE_NAME} did not become Available within ${timeoutMs / 1000}s: ${state.message}; ` +
+          `see the virtkit-api and kube-apiserver logs in ${ctx.layout.logsDir}`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /**

@@ -1,7 +1,11 @@
 /**
  * The local control plane's certificates and keys, made with openssl: one CA, the API server's
  * serving certificate, a client certificate per identity (admin, scheduler, controller manager)
- * and the service-account signing key pair. P-256 keys: quick to generate, accepted everywhere.
+ * and the service-account signing key pair; and, for the aggregation layer, a second CA (the
+ * front proxy's) with the one client certificate kube-apiserver presents when it proxies a
+ * request to an aggregated API server (`virtkit api`). P-256 keys: quick to generate, accepted
+ * everywhere. Every `virtkit up` makes them afresh (createPki empties the folder first), so a
+ * state folder from an older virtkit gets every file this version needs.
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -27,9 +31,21 @@ export interface PkiFiles {
   /** etcd's serving and peer certificate, valid for 127.0.0.1. */
   readonly etcdCert: string;
   readonly etcdKey: string;
-  /** `virtkit api`'s serving certificate (the admission webhook), valid for 127.0.0.1. */
+  /**
+   * `virtkit api`'s serving certificate (the admission webhook and the aggregated API), valid
+   * for 127.0.0.1, localhost and its Service name `virtkit-api.virtkit.svc`.
+   */
   readonly apiServingCert: string;
   readonly apiServingKey: string;
+  /**
+   * The front proxy's own CA (never the main one: a client certificate of the main CA must not
+   * be able to assert a user in X-Remote-User) and kube-apiserver's client certificate under it
+   * (CN `front-proxy-client`).
+   */
+  readonly frontProxyCaCert: string;
+  readonly frontProxyCaKey: string;
+  readonly frontProxyClientCert: string;
+  readonly frontProxyClientKey: string;
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
   /** file stem -> { cert, key } */
@@ -62,6 +78,17 @@ export function serverAltNames(serviceIp: string): string {
   return [...dns.map((d) => `DNS:${d}`), ...ips.map((i) => `IP:${i}`)].join(',');
 }
 
+/** The common name kube-apiserver's front-proxy client certificate carries (its allowed name). */
+export const FRONT_PROXY_CLIENT_NAME = 'front-proxy-client';
+
+/** Names and addresses `virtkit api`'s serving certificate is valid for (pure). */
+export function apiServingAltNames(): string {
+  // The aggregator checks the certificate against <service>.<namespace>.svc (local mode's
+  // ExternalName Service virtkit/virtkit-api); the webhook URL is https://127.0.0.1:<port>.
+  const dns = ['localhost', 'virtkit-api', 'virtkit-api.virtkit', 'virtkit-api.virtkit.svc'];
+  return [...dns.map((d) => `DNS:${d}`), 'IP:127.0.0.1'].join(',');
+}
+
 /** The openssl `-subj` value for an identity (pure). Slashes in names are not allowed. */
 export function subject(commonName: string, organizations: readonly string[]): string {
   return [...organizations.map((o) => `/O=${o}`), `/CN=${commonName}`].join('');
@@ -71,7 +98,7 @@ function serial(): string {
   return `0x${randomBytes(8).toString('hex')}`;
 }
 
-async function issue(dir: string, stem: string, subj: string, extensions: string): Promise<void> {
+async function issue(dir: string, stem: string, subj: string, extensions: string, ca = 'ca'): Promise<void> {
   const ext = path.join(dir, `${stem}.ext`);
   fs.writeFileSync(ext, extensions);
   await openssl(
@@ -85,9 +112,9 @@ async function issue(dir: string, stem: string, subj: string, extensions: string
       '-in',
       `${stem}.csr`,
       '-CA',
-      'ca.crt',
+      `${ca}.crt`,
       '-CAkey',
-      'ca.key',
+      `${ca}.key`,
       '-set_serial',
       serial(),
       '-days',
@@ -112,23 +139,20 @@ export function apiServingPaths(dir: string): { cert: string; key: string; ca: s
   };
 }
 
-/** Create every certificate and key in `dir` (which is emptied first). */
-export async function createPki(dir: string, serviceIp: string): Promise<PkiFiles> {
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+async function selfSignedCa(dir: string, stem: string, commonName: string): Promise<void> {
   await openssl(
     [
       'req',
       '-x509',
       ...EC_KEY,
       '-keyout',
-      'ca.key',
+      `${stem}.key`,
       '-out',
-      'ca.crt',
+      `${stem}.crt`,
       '-days',
       DAYS,
       '-subj',
-      '/CN=virtkit-local-ca',
+      `/CN=${commonName}`,
       '-addext',
       'basicConstraints=critical,CA:TRUE',
       '-addext',
@@ -136,6 +160,17 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     ],
     dir,
   );
+}
+
+const CLIENT_EXTENSIONS =
+  'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
+
+/** Create every certificate and key in `dir` (which is emptied first). */
+export async function createPki(dir: string, serviceIp: string): Promise<PkiFiles> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  await selfSignedCa(dir, 'ca', 'virtkit-local-ca');
+  await selfSignedCa(dir, 'front-proxy-ca', 'virtkit-front-proxy-ca');
   await issue(
     dir,
     'kube-apiserver',
@@ -152,16 +187,18 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     dir,
     'virtkit-api',
     '/CN=virtkit-api',
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n',
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${apiServingAltNames()}\n`,
+  );
+  await issue(
+    dir,
+    'front-proxy-client',
+    `/CN=${FRONT_PROXY_CLIENT_NAME}`,
+    CLIENT_EXTENSIONS,
+    'front-proxy-ca',
   );
   const clients: Record<string, { cert: string; key: string }> = {};
   for (const id of CLIENT_IDENTITIES) {
-    await issue(
-      dir,
-      id.file,
-      subject(id.commonName, id.organizations),
-      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
-    );
+    await issue(dir, id.file, subject(id.commonName, id.organizations), CLIENT_EXTENSIONS);
     clients[id.file] = { cert: path.join(dir, `${id.file}.crt`), key: path.join(dir, `${id.file}.key`) };
   }
   await openssl(
@@ -180,6 +217,10 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     etcdKey: path.join(dir, 'etcd.key'),
     apiServingCert: apiServingPaths(dir).cert,
     apiServingKey: apiServingPaths(dir).key,
+    frontProxyCaCert: path.join(dir, 'front-proxy-ca.crt'),
+    frontProxyCaKey: path.join(dir, 'front-proxy-ca.key'),
+    frontProxyClientCert: path.join(dir, 'front-proxy-client.crt'),
+    frontProxyClientKey: path.join(dir, 'front-proxy-client.key'),
     serviceAccountKey: path.join(dir, 'sa.key'),
     serviceAccountPub: path.join(dir, 'sa.pub'),
     clients,

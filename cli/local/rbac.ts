@@ -1,25 +1,40 @@
 /**
  * Least privilege in local mode: the controller, the handler and the api component log in with
  * their own client certificates (users `virtkit-controller`, `virtkit-handler`, `virtkit-api`), bound to ClusterRoles that grant
- * only what their code uses (api/install/rbac.ts); KubeVirt's user roles are installed beside.
+ * only what their code uses (api/install/rbac.ts) and, for the api, the built-in Role that reads
+ * the API server's front-proxy settings; KubeVirt's user roles are installed beside.
  */
 import { componentRbac, userRoles, type ComponentName } from '../../api/install/rbac';
-import { CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, type KubeClient } from '../../kube';
+import {
+  CLUSTER_ROLE_BINDINGS,
+  CLUSTER_ROLES,
+  ROLE_BINDINGS,
+  ROLES,
+  type KubeClient,
+  type ResourceType,
+} from '../../kube';
 
 const COMPONENTS: readonly ComponentName[] = ['virtkit-controller', 'virtkit-handler', 'virtkit-api'];
 
 /** Every RBAC object local mode installs, in apply order (roles before bindings). */
 export function localRbacObjects(): Record<string, unknown>[] {
   const objects = [...COMPONENTS.flatMap((c) => componentRbac(c, { kind: 'User', name: c })), ...userRoles()];
-  return [
-    ...objects.filter((o) => o.kind === 'ClusterRole'),
-    ...objects.filter((o) => o.kind !== 'ClusterRole'),
-  ];
+  const isRole = (o: Record<string, unknown>): boolean => o.kind === 'ClusterRole' || o.kind === 'Role';
+  return [...objects.filter(isRole), ...objects.filter((o) => !isRole(o))];
 }
+
+const RESOURCE_OF: Readonly<Record<string, ResourceType>> = {
+  ClusterRole: CLUSTER_ROLES,
+  ClusterRoleBinding: CLUSTER_ROLE_BINDINGS,
+  Role: ROLES,
+  RoleBinding: ROLE_BINDINGS,
+};
 
 export async function installRbac(client: KubeClient): Promise<void> {
   for (const o of localRbacObjects()) {
-    const name = (o.metadata as { name: string }).name;
-    await client.apply(o.kind === 'ClusterRole' ? CLUSTER_ROLES : CLUSTER_ROLE_BINDINGS, undefined, name, o);
+    const { name, namespace } = o.metadata as { name: string; namespace?: string };
+    const rt = RESOURCE_OF[String(o.kind)];
+    if (!rt) throw new Error(`installRbac: no resource for kind ${String(o.kind)}`);
+    await client.apply(rt, namespace, name, o);
   }
 }

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { findBinary } from '../../cli/local/binaries';
+import { groupVersionPath, SUBRESOURCES_API_VERSION } from '../../kube';
 import { ensureGuestImage } from '../fixtures/guest/build';
 import { waitFor } from '../fixtures/guest/harness';
 import { processesMentioning } from '../fixtures/processes';
@@ -41,6 +42,9 @@ test('up, apply a VM, the guest boots, down leaves no guest running', async () =
   const up = virtkit(['up', '--detach', '--feature-gates', 'LocalContainerDisk']);
   expect(up.status).toBe(0);
   expect(up.stdout).toContain(`export KUBECONFIG=${path.join(stateDir, 'kubeconfig')}`);
+  // `up` registered virtkit api as the aggregated API subresources.kubevirt.io/v1.
+  const subresources = JSON.parse(kubectl(['get', '--raw', groupVersionPath(SUBRESOURCES_API_VERSION)]));
+  expect(subresources.resources.map((r: { name: string }) => r.name)).toContain('virtualmachines/start');
 
   const image = ensureGuestImage();
   const manifests = [

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { findBinary } from '../../cli/local/binaries';
 import { isListening } from '../../cli/local/ports';
+import { groupVersionPath, SUBRESOURCES_API_VERSION } from '../../kube';
 import { processesMentioning, virtkit } from './support/cli';
 import { kubectl } from './support/kubectl';
 
@@ -83,6 +84,12 @@ describe('virtkit up / status / down', () => {
     expect(refused.status).not.toBe(0);
     // kubectl lists the webhook's causes one per line, as it does for KubeVirt's.
     expect(refused.stderr).toMatch(/The request is invalid:[\s\S]*disks\[0\]\.name: .*Name 'data' not found/);
+    // And it is registered as the aggregated API subresources.kubevirt.io/v1 (Available once `up` returns).
+    const discovery = kubectl(['get', '--raw', groupVersionPath(SUBRESOURCES_API_VERSION)], kubeconfig);
+    expect(discovery.stderr).toBe('');
+    expect(JSON.parse(discovery.stdout).resources.map((r: { name: string }) => r.name)).toContain(
+      'virtualmachines/start',
+    );
     const json = JSON.parse((await virtkit(['status', '-o', 'json'], { cwd })).stdout) as {
       state: { ports: Record<string, number> };
       components: { pid: number }[];

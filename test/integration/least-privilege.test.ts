@@ -1,7 +1,7 @@
 /**
  * Least privilege in local mode, on the real control plane: etcd refuses a client without a
  * certificate, the API server refuses anonymous requests (except health endpoints), and the
- * controller's and handler's own identities may do what their code does and nothing else.
+ * controller's, handler's and api's own identities may do what their code does and nothing else.
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -10,6 +10,7 @@ import { layout } from '../../cli/local/layout';
 import { installRbac } from '../../cli/local/rbac';
 import {
   CLUSTER_ROLES,
+  CONFIG_MAPS,
   KubeApiError,
   KubeClient,
   KUBEVIRTS,
@@ -118,6 +119,23 @@ describe("each component's identity", () => {
       await forbidden(h.create(PODS, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } })),
     ).toMatch(/may not create pods/);
     h.close();
+  });
+
+  test("the api may read the API server's front-proxy settings and its KubeVirt objects, nothing else", async () => {
+    const a = as('virtkit-api');
+    const cm = await a.get<{ data?: Record<string, string> }>(
+      CONFIG_MAPS,
+      'kube-system',
+      'extension-apiserver-authentication',
+    );
+    expect(cm.data?.['requestheader-allowed-names']).toBe('["front-proxy-client"]');
+    await a.list(KUBEVIRTS, undefined, { limit: 1 });
+    expect(await forbidden(a.get(CONFIG_MAPS, 'kube-system', 'other'))).toMatch(
+      /may not get configmaps "other"/,
+    );
+    expect(await forbidden(a.list(CONFIG_MAPS, 'kube-system'))).toMatch(/may not list configmaps/);
+    expect(await forbidden(a.list(VIRTUAL_MACHINES, undefined))).toMatch(/may not list virtualmachines/);
+    a.close();
   });
 });
 

@@ -1,0 +1,51 @@
+import { componentRbac, userRoles } from './rbac';
+
+type Obj = {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: Rule[];
+  subjects?: unknown[];
+};
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+const role = (name: string): Obj =>
+  (userRoles() as Obj[]).find((o) => o.kind === 'ClusterRole' && o.metadata.name === name)!;
+const grants = (r: Obj, group: string, resource: string, verb: string): boolean =>
+  (r.rules ?? []).some(
+    (x) => x.apiGroups.includes(group) && x.resources.includes(resource) && x.verbs.includes(verb),
+  );
+
+test('virtkit api reads the front-proxy settings through the built-in Role in kube-system, nothing broader', () => {
+  const objs = componentRbac('virtkit-api', { kind: 'User', name: 'virtkit-api' }) as Obj[];
+  const rb = objs.find((o) => o.kind === 'RoleBinding');
+  expect(rb).toMatchObject({
+    metadata: { name: 'virtkit:api:extension-apiserver-authentication-reader', namespace: 'kube-system' },
+    roleRef: { kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+    subjects: [{ kind: 'User', name: 'virtkit-api' }],
+  });
+  expect(componentRbac('virtkit-controller', { kind: 'User', name: 'c' }).map((o) => o.kind)).toEqual([
+    'ClusterRole',
+    'ClusterRoleBinding',
+  ]);
+});
+
+test("KubeVirt's user roles: edit may act on VMs through the subresource API, view may not", () => {
+  const S = 'subresources.kubevirt.io';
+  for (const [resource, verb] of [
+    ['virtualmachines/start', 'update'],
+    ['virtualmachines/stop', 'update'],
+    ['virtualmachineinstances/console', 'get'],
+    ['virtualmachineinstances/vnc/screenshot', 'get'],
+    ['virtualmachines/portforward', 'get'],
+  ]) {
+    expect([resource, grants(role('kubevirt.io:edit'), S, resource, verb)]).toEqual([resource, true]);
+    expect([resource, grants(role('kubevirt.io:admin'), S, resource, verb)]).toEqual([resource, true]);
+    expect([resource, grants(role('kubevirt.io:view'), S, resource, verb)]).toEqual([resource, false]);
+  }
+  expect(grants(role('kubevirt.io:view'), S, 'virtualmachineinstances/guestosinfo', 'get')).toBe(true);
+  expect(grants(role('kubevirt.io:default'), S, 'version', 'get')).toBe(true);
+  const binding = (userRoles() as Obj[]).find((o) => o.kind === 'ClusterRoleBinding');
+  expect(binding?.subjects).toEqual(
+    expect.arrayContaining([expect.objectContaining({ kind: 'Group', name: 'system:authenticated' })]),
+  );
+});

@@ -1,0 +1,58 @@
+/**
+ * The contract between the subresource API's router (apiserver/subresources/router.ts: front
+ * proxy authentication, paths, discovery) and the handlers of its verbs (start, stop, pause,
+ * console, ...). The router has already checked that the request came through the API server,
+ * which authorized it (each subresource is its own RBAC resource); a handler acts with the
+ * api component's own identity.
+ */
+import type { Logger } from '../../common/log';
+import type { KubeClient } from '../../kube';
+
+/** Who asks, as the API server's front proxy says (X-Remote-User, X-Remote-Group, X-Remote-Extra-*). */
+export interface RequestUser {
+  readonly name: string;
+  /** The user's UID, when the API server sends one (--requestheader-uid-headers). */
+  readonly uid?: string;
+  readonly groups: readonly string[];
+  readonly extra: Readonly<Record<string, readonly string[]>>;
+}
+
+export type SubresourceKind = 'virtualmachines' | 'virtualmachineinstances';
+
+export interface SubresourceRequest {
+  /** GET, PUT, ... as the client sent it through the API server. */
+  readonly method: string;
+  readonly namespace: string;
+  /** `virtualmachines` also for `namespaces/{ns}/expand-vm-spec`, which takes a VirtualMachine in its body. */
+  readonly resource: SubresourceKind;
+  /** The object's name; '' for `expand-vm-spec` (no object: the VM comes in the body). */
+  readonly name: string;
+  /** start, stop, restart, pause, console, portforward, vnc/screenshot, expand-vm-spec... */
+  readonly subresource: string;
+  /** Path segments after the subresource (portforward/{port}/{protocol}). */
+  readonly rest: readonly string[];
+  readonly query: URLSearchParams;
+  /** The JSON body, parsed; undefined when there is none. */
+  readonly body: unknown;
+  readonly user: RequestUser;
+}
+
+/**
+ * A plain answer: `status` and a JSON body (or none). Errors are Kubernetes Status objects
+ * (`failure(...)` in ./status.ts), as KubeVirt's virt-api answers.
+ */
+export interface SubresourceAnswer {
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+export interface SubresourceContext {
+  /** The api component's client (its own RBAC). */
+  readonly client: KubeClient;
+  readonly log: Logger;
+}
+
+export type SubresourceHandler = (
+  req: SubresourceRequest,
+  ctx: SubresourceContext,
+) => Promise<SubresourceAnswer>;
