@@ -8,7 +8,7 @@ import { checkSchema, closest } from './schema-check';
 import { ValidationError } from './error';
 import { error, show, type Issue } from './issue';
 import { checkObjectMeta } from './object-meta';
-import { printable } from './printable';
+import { hasControlCharacters, printable } from './printable';
 
 export interface ValidateOptions {
   /** Skip the semantic rules (schema only). Default false. */
@@ -111,11 +111,11 @@ export function validateObject(object: unknown, options: ValidateOptions = {}): 
 /** Validate an object whose kind is already known. */
 export function validateAs(def: KindDefinition, object: unknown, options: ValidateOptions = {}): Issue[] {
   const schemaIssues = checkSchema(def, object);
-  if (options.schemaOnly) return schemaIssues;
+  if (options.schemaOnly) return safeMessages(schemaIssues);
   // The API server's object-meta rules (names, namespaces, labels, annotations) apply to every kind.
   // The schema skips what these read (strings only), so the two reports never overlap.
   const checked = [...schemaIssues, ...checkObjectMeta(def, object)];
-  if (!def.rules?.length) return checked;
+  if (!def.rules?.length) return safeMessages(checked);
   const ruleIssues: Issue[] = [];
   for (const rule of def.rules) {
     try {
@@ -125,9 +125,19 @@ export function validateAs(def: KindDefinition, object: unknown, options: Valida
       if (!schemaIssues.some((i) => i.severity === 'error')) throw e;
     }
   }
-  // Where a rule speaks about a path, its KubeVirt-worded message replaces the generic one.
-  const rulePaths = new Set(ruleIssues.map((i) => i.path));
-  return [...checked.filter((i) => !rulePaths.has(i.path)), ...ruleIssues];
+  // Where a rule finds an error at a path, its KubeVirt-worded message replaces the generic one;
+  // a rule's warning (a deprecated field, say) never hides the schema's error at the same path.
+  const rulePaths = new Set(ruleIssues.filter((i) => i.severity === 'error').map((i) => i.path));
+  return safeMessages([...checked.filter((i) => !rulePaths.has(i.path)), ...ruleIssues]);
+}
+
+/**
+ * Messages quote values as the user wrote them (KubeVirt's wording does): a control character or
+ * a bidirectional override in one must reach no terminal (kubectl prints admission's answer,
+ * synth prints its findings) and no condition raw.
+ */
+function safeMessages(issues: Issue[]): Issue[] {
+  return issues.map((i) => (hasControlCharacters(i.message) ? { ...i, message: printable(i.message) } : i));
 }
 
 /** Throw a ValidationError naming every problem, unless the object is valid. Warnings do not throw. */

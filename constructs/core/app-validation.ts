@@ -6,6 +6,7 @@
  * Errors fail `synth`; warnings are printed with the construct path and never fail it.
  */
 import { Construct, type IConstruct } from 'constructs';
+import { printable } from '../../api/validation/printable';
 
 /** How bad an app-level finding is. */
 export enum AppIssueSeverity {
@@ -37,9 +38,11 @@ export interface IAppCheck {
 
 /** `<construct path>: <json path>: <message>`, the one format every virtkit construct reports in. */
 export function formatFinding(constructPath: string, jsonPath: string, message: string): string {
-  // KubeVirt's own messages often start with the path already; say it once.
-  if (!jsonPath || message.startsWith(jsonPath)) return `${constructPath}: ${message}`;
-  return `${constructPath}: ${jsonPath}: ${message}`;
+  // KubeVirt's own messages often start with the path already; say it once. Names and values
+  // from the object come out with control characters escaped: a hostile one cannot forge a
+  // line of synth's report or repaint the terminal.
+  if (!jsonPath || message.startsWith(jsonPath)) return printable(`${constructPath}: ${message}`);
+  return printable(`${constructPath}: ${jsonPath}: ${message}`);
 }
 
 /** Receives warnings; the default prints them to stderr. */

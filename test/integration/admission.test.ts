@@ -5,14 +5,8 @@
  * webhook down nothing is stored unchecked. Scoped to one labelled namespace so the other
  * suites sharing this control plane are not affected.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
 import { webhookConfiguration } from '../../apiserver/admission/webhook-configuration';
-import { apiServingFiles } from '../../cli/local/components';
-import { layout } from '../../cli/local/layout';
-import { reservePorts } from '../../cli/local/ports';
 import {
   KubeApiError,
   KUBEVIRTS,
@@ -22,15 +16,13 @@ import {
   type KubeClient,
 } from '../../kube';
 import { deleteNamespace, sharedClient, type Json } from './support/api';
-import { REPO_ROOT } from './support/examples';
-import { readShared } from './support/shared-controlplane';
+import { startVirtkitApi, type RunningVirtkitApi } from './support/virtkit-api';
 
 const suffix = randomBytes(3).toString('hex');
 const NS = `admission-${suffix}`;
 const WEBHOOK = `virtkit-validator-it-${suffix}`;
 let client: KubeClient;
-let api: ChildProcess;
-let apiLog = '';
+let api: RunningVirtkitApi;
 
 function vm(name: string, patch: { runStrategy?: string; disk?: string } = {}): Json {
   return {
@@ -64,38 +56,7 @@ async function refusal(p: Promise<unknown>): Promise<KubeApiError> {
 
 beforeAll(async () => {
   client = await sharedClient();
-  const files = apiServingFiles(layout(readShared().stateDir));
-  const { port } = await reservePorts({ port: undefined });
-  api = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bin', 'virtkit.js'),
-      'api',
-      '--kubeconfig',
-      readShared().kubeconfig,
-      '--tls-cert-file',
-      files.cert,
-      '--tls-private-key-file',
-      files.key,
-      '--bind-address',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--log-level',
-      'debug',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json') },
-    },
-  );
-  api.stdout?.on('data', (d: Buffer) => (apiLog += d.toString()));
-  api.stderr?.on('data', (d: Buffer) => (apiLog += d.toString()));
-  const until = Date.now() + 60_000;
-  while (!apiLog.includes('serving admission')) {
-    if (Date.now() > until || api.exitCode !== null) throw new Error(`virtkit api did not start:\n${apiLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  api = await startVirtkitApi({ logLevel: 'debug' });
   await client.create(NAMESPACES, undefined, {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -106,8 +67,8 @@ beforeAll(async () => {
     undefined,
     webhookConfiguration({
       name: WEBHOOK,
-      caBundlePem: fs.readFileSync(files.ca, 'utf8'),
-      url: `https://127.0.0.1:${port}`,
+      caBundlePem: api.caPem,
+      url: api.url,
       namespaceSelector: { matchLabels: { 'virtkit.io/admission-test': suffix } },
     }),
   );
@@ -126,7 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, undefined, WEBHOOK).catch(() => undefined);
-  if (api.exitCode === null) api.kill('SIGTERM');
+  if (api.process.exitCode === null) api.process.kill('SIGTERM');
   await deleteNamespace(client, NS);
 });
 
@@ -162,7 +123,10 @@ test('a refused update leaves the stored object as it was', async () => {
 });
 
 test('every line virtkit api logs is JSON, and refusals are logged with the object', () => {
-  const lines = apiLog.split('\n').filter((l) => l.trim());
+  const lines = api
+    .log()
+    .split('\n')
+    .filter((l) => l.trim());
   const parsed = lines.map((l) => JSON.parse(l) as Json);
   expect(parsed.every((p) => p.component === 'virtkit-api' && typeof p.msg === 'string')).toBe(true);
   expect(
@@ -226,8 +190,8 @@ test('a gated feature is refused naming its gate until the KubeVirt object turns
 });
 
 test('with the webhook down nothing is stored unchecked (failurePolicy Fail)', async () => {
-  api.kill('SIGTERM');
-  await new Promise((r) => api.once('close', r));
+  api.process.kill('SIGTERM');
+  await new Promise((r) => api.process.once('close', r));
   const err = await refusal(client.create(VIRTUAL_MACHINES, NS, vm('unchecked')));
   expect(err.message).toMatch(/failed calling webhook/);
   expect(await client.getIfExists(VIRTUAL_MACHINES, NS, 'unchecked')).toBeUndefined();

@@ -6,6 +6,7 @@ import { AGE_COLUMN } from '../../crd/columns';
 import { KUBEVIRT_GROUP, KUBEVIRT_VERSION } from './group';
 import { VirtualMachineInstanceTemplateSpec } from './vmi';
 import { VirtualMachineInstanceReplicaSetCondition } from './conditions';
+import { replicaSetRules } from './rules';
 
 export const VirtualMachineInstanceReplicaSetSpec = Obj('How many VMIs to keep and what they look like.', {
   replicas: Opt(Int32('Number of VMIs wanted; defaults to 1.', { minimum: 0 })),
@@ -41,6 +42,7 @@ export const VirtualMachineInstanceReplicaSetKind = defineKind({
     status: Nullable(VirtualMachineInstanceReplicaSetStatus),
   },
   requiredFields: ['spec'],
+  rules: replicaSetRules,
   printerColumns: [
     { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas', description: 'Number of VMIs wanted.' },
     {

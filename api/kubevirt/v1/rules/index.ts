@@ -28,3 +28,12 @@ export const vmRules: readonly Rule[] = [
     check: (vm) => checkVmSpec(dig(vm, 'spec'), 'spec'),
   }),
 ];
+
+/** KubeVirt's replica set admission checks its template with the VMI rules, at the template's path. */
+export const replicaSetRules: readonly Rule[] = [
+  defineRule<unknown>({
+    id: 'vmirs.template',
+    summary: 'the VMI template of a VirtualMachineInstanceReplicaSet passes the VirtualMachineInstance rules',
+    check: (rs) => checkVmiSpec(dig(rs, 'spec', 'template', 'spec'), 'spec.template.spec'),
+  }),
+];

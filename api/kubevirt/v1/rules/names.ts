@@ -62,8 +62,8 @@ export function checkNames(spec: Json, base: string): Issue[] {
   const each = (list: unknown, listPath: string, check: (name: string, at: string) => Issue[]): void => {
     records(list).forEach((entry, i) => {
       const name = str(entry.name);
-      // An absent name is the schema's to report ("name is required").
-      if (name !== undefined && name !== '') issues.push(...check(name, field(index(listPath, i), 'name')));
+      // An absent name is the schema's to report ("name is required"); an empty one is no name either.
+      if (name !== undefined) issues.push(...check(name, field(index(listPath, i), 'name')));
     });
   };
   each(spec.volumes, `${base}.volumes`, (n, at) => labelIssues(n, at, 'volume', 'vmi.volume-name-format'));

@@ -8,6 +8,7 @@ import { parseQuantity } from '../../../quantity';
 import { dig, has, record, records, str, type Json } from '../../../validation/readers';
 import { enabledMarker } from './util';
 import { checkNames } from './names';
+import { checkNodeValues } from './node-values';
 import { DISK_BUSES } from '../devices-disks';
 import { EVICTION_STRATEGIES } from '../vmi';
 import { INTERFACE_MODELS } from '../devices-interfaces';
@@ -966,5 +967,6 @@ export function checkVmiSpec(
     ...checkProbe(spec, base, 'livenessProbe'),
     ...checkMisc(spec, base),
     ...checkAccessCredentials(spec, base),
+    ...checkNodeValues(spec, base),
   ];
 }
