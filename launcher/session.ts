@@ -8,8 +8,9 @@ import * as path from 'path';
 import { chooseAccelerator, isCpuModelWord, type AcceleratorChoice } from './host/kvm-probe';
 import { qemuSystemBinary } from './host/qemu-binary';
 import { qemuIdentity } from './host/qemu-user';
-import { buildLaunchPlan, type PlannableVmi } from './plan/build';
-import type { LaunchContext } from './plan/types';
+import { buildLaunchPlan, vmiSubject, type PlannableVmi } from './plan/build';
+import { LaunchSpecError } from './plan/errors';
+import type { LaunchContext, LaunchPlan } from './plan/types';
 import { Domain } from './runtime/domain';
 
 /** What the handler (or the CLI) provides besides the VMI. */
@@ -46,14 +47,29 @@ export async function createDomain(vmi: PlannableVmi, options: SessionOptions): 
   fs.mkdirSync(workDir, { recursive: true, mode: 0o700 });
   const qemuDir = path.join(workDir, QEMU_DIR);
   fs.mkdirSync(qemuDir, { recursive: true, mode: 0o700 });
-  const plan = buildLaunchPlan(vmi, {
+  const context: LaunchContext = {
     ...options.resources,
     workDir: qemuDir,
     stateDir: options.stateDir === undefined ? undefined : path.resolve(options.stateDir),
     accelerator: accelerator.accelerator,
     firmware: findFirmware(),
     exists: (p) => fs.existsSync(p),
-  });
+  };
+  let plan: LaunchPlan;
+  try {
+    plan = buildLaunchPlan(vmi, context);
+  } catch (e) {
+    if (e instanceof LaunchSpecError) throw e;
+    // The pod launcher does not load the whole schema validation (the handler ran it): an
+    // object of the wrong shape (a list that is a string, a disk without a name) ends here
+    // as a refusal that says so, not as a crash.
+    throw new LaunchSpecError(vmiSubject(vmi), [
+      {
+        path: 'spec',
+        message: `is not a well-formed VirtualMachineInstance spec (${(e as Error).message}); check it with virtkit validate`,
+      },
+    ]);
+  }
   return new Domain(plan, {
     name: vmi.metadata?.name ?? 'vmi',
     namespace: vmi.metadata?.namespace ?? 'default',
