@@ -6,13 +6,13 @@
  * every client for a certificate but does not require one (the API server calls the webhook
  * without one): the subresource API checks the front-proxy certificate itself, per request.
  */
-import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
 import type { IncomingMessage } from 'http';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
-import type { TLSSocket, DetailedPeerCertificate } from 'tls';
+import type { TLSSocket } from 'tls';
 import type { Logger } from '../common/log';
+import { peerCertificateChain } from '../common/x509';
 import { admit, type AdmissionReview } from './admission/review';
 import { VALIDATE_PATH } from './admission/webhook-configuration';
 import type { SubresourceHandlers } from './subresources/handlers';
@@ -23,6 +23,8 @@ import {
 } from './subresources/request-header';
 import { isSubresourceApiPath, SubresourceRouter } from './subresources/router';
 import type { SubresourceContext } from './subresources/types';
+
+export { peerCertificateChain };
 
 /** kube-apiserver's own limit on a request body (3 MiB); an AdmissionReview carries two objects. */
 export const MAX_REVIEW_BYTES = 8 * 1024 * 1024;
@@ -49,19 +51,6 @@ export interface SubresourceApiOptions {
   readonly requestHeaderProblem?: () => string | undefined;
   /** @default SUBRESOURCE_HANDLERS */
   readonly handlers?: SubresourceHandlers;
-}
-
-/** The client certificate chain of a TLS connection, leaf first (empty without one). */
-export function peerCertificateChain(socket: TLSSocket): X509Certificate[] {
-  const chain: X509Certificate[] = [];
-  let c: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true) as DetailedPeerCertificate;
-  const seen = new Set<string>();
-  while (c?.raw?.length && !seen.has(c.fingerprint256) && chain.length < 8) {
-    seen.add(c.fingerprint256);
-    chain.push(new X509Certificate(c.raw));
-    c = c.issuerCertificate;
-  }
-  return chain;
 }
 
 function authenticator(o: SubresourceApiOptions): (req: IncomingMessage) => AuthenticationResult {
@@ -149,9 +138,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       });
     },
   );
-  server.on('upgrade', (req: IncomingMessage, socket: import('stream').Duplex) => {
+  server.on('upgrade', (req: IncomingMessage, socket: import('stream').Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'https://virtkit-api');
-    if (router && isSubresourceApiPath(url.pathname)) return router.handleUpgrade(req, socket);
+    if (router && isSubresourceApiPath(url.pathname)) return router.handleUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve, reject) => {

@@ -23,9 +23,19 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   controller: () => import('./commands/controller'),
   handler: () => import('./commands/handler'),
   api: () => import('./commands/api'),
-  // One module registers both verbs (and ignores a second registration).
-  pause: () => import('./commands/pause'),
-  unpause: () => import('./commands/pause'),
+  // virtctl's verbs on a running guest, one module for all of them.
+  pause: () => import('./commands/vmi-actions'),
+  unpause: () => import('./commands/vmi-actions'),
+  'soft-reboot': () => import('./commands/vmi-actions'),
+  reset: () => import('./commands/vmi-actions'),
+  freeze: () => import('./commands/vmi-actions'),
+  unfreeze: () => import('./commands/vmi-actions'),
+  guestosinfo: () => import('./commands/vmi-actions'),
+  userlist: () => import('./commands/vmi-actions'),
+  fslist: () => import('./commands/vmi-actions'),
+  // virtctl's streams: the serial console and the VNC display, through the API server.
+  console: () => import('./commands/console'),
+  vnc: () => import('./commands/vnc'),
   // virtctl's VM verbs, one module for the three.
   start: () => import('./commands/vm-state'),
   stop: () => import('./commands/vm-state'),

@@ -8,6 +8,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { silentLogger, type Logger } from '../common/log';
+import { handlerEndpoint } from '../common/node-api';
+import { startNodeApiServer, type RunningNodeApi } from './api/server';
+import type { NodeVmiLocation } from './api/types';
 import { gatherHostFacts } from './node/host-facts';
 import { NodeRegistrar } from './node/registrar';
 import { defaultLauncherCommand, type LauncherCommand } from './pods/launcher-process';
@@ -30,6 +33,22 @@ export interface HandlerOptions {
   readonly version?: string;
   /** @default a logger that drops everything */
   readonly log?: Logger;
+  /** The node API `virtkit api` calls (pause, guest info, console...); without it, none is served. */
+  readonly nodeApi?: NodeApiConfig;
+}
+
+/** `virtkit handler --node-api-*`: where and how the node API is served. */
+export interface NodeApiConfig {
+  /** Address to listen on, and the one published in the endpoint annotation. */
+  readonly address: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** The CA the api's client certificate must chain to. */
+  readonly clientCaFile: string;
+  /** Common names of the client certificates allowed. */
+  readonly allowedClients: readonly string[];
 }
 
 export const DEFAULT_STATE_DIR = '/var/lib/virtkit';
@@ -39,6 +58,7 @@ export class Handler {
   private gates?: FeatureGateSource;
   private runtime?: PodRuntime;
   private vmis?: VmiSync;
+  private nodeApi?: RunningNodeApi;
 
   constructor(private readonly o: HandlerOptions) {}
 
@@ -57,7 +77,26 @@ export class Handler {
       { kind: 'Node', name: nodeName },
       `${facts.cpus} CPUs, ${Math.round(facts.memoryBytes / 2 ** 20)} MiB, address ${facts.ip}, ${facts.kvm ? 'KVM' : `no KVM (${facts.kvmReason})`}; state in ${stateDir}`,
     );
-    this.registrar = new NodeRegistrar(client, facts, log);
+    let endpoint: string | undefined;
+    if (this.o.nodeApi) {
+      const api = this.o.nodeApi;
+      const recorder = new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName);
+      this.nodeApi = await startNodeApiServer({
+        certFile: api.certFile,
+        keyFile: api.keyFile,
+        clientCaFile: api.clientCaFile,
+        allowedClients: api.allowedClients,
+        host: api.address,
+        port: api.port,
+        nodeName,
+        locator: { locate: (ns, name) => this.locate(nodeName, ns, name) },
+        recorder,
+        log,
+      });
+      endpoint = handlerEndpoint(api.address, this.nodeApi.port);
+      log.info({ kind: 'Node', name: nodeName }, `node API serving on ${endpoint}`);
+    }
+    this.registrar = new NodeRegistrar(client, facts, log, endpoint);
     await this.registrar.register();
     // The gates come from the cluster's KubeVirt object, watched (a 403 here names the missing verb).
     const gates = new FeatureGateSource(client, log);
@@ -89,7 +128,31 @@ export class Handler {
     log.info({ kind: 'Node', name: nodeName }, 'ready');
   }
 
+  /** Where a VMI stands on this node, for the node API (its launcher's socket once it is ready). */
+  private locate(nodeName: string, namespace: string, name: string): NodeVmiLocation {
+    const vmi = this.vmis?.informer.cache.get(`${namespace}/${name}`);
+    if (!vmi || vmi.status?.nodeName !== nodeName || !this.runtime) return { kind: 'absent' };
+    const phase = vmi.status?.phase ?? '';
+    if (phase === 'Succeeded' || phase === 'Failed')
+      return { kind: 'not-ready', why: `the guest has stopped (phase ${phase})` };
+    const uid = vmi.metadata?.uid;
+    const l = this.runtime.launcherForVmi(namespace, name, uid);
+    if (!l) return { kind: 'not-ready', why: 'its launcher has not started yet' };
+    if (l.exit) return { kind: 'not-ready', why: `its launcher has exited (code ${l.exit.code})` };
+    if (!l.ready) return { kind: 'not-ready', why: 'its launcher is still starting' };
+    return {
+      kind: 'ready',
+      socket: l.dir.socket,
+      vmi: {
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachineInstance',
+        metadata: { name, namespace, ...(uid ? { uid } : {}) },
+      },
+    };
+  }
+
   async stop(): Promise<void> {
+    await this.nodeApi?.close().catch(() => undefined);
     this.registrar?.stop();
     await Promise.all(
       [this.vmis?.stop(), this.runtime?.stop(), this.gates?.stop()].map((p) =>

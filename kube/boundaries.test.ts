@@ -78,9 +78,12 @@ describe('only kube/ speaks HTTP to the API server', () => {
 
   it('no module outside kube/ builds a Kubernetes request path', () => {
     const path_ = /['"`]\/apis?\/|\/namespaces\/\$\{|['"`][^'"`\s]*\/namespaces\//;
+    // The node handler's own API (common/node-api.ts, KubeVirt's virt-handler paths) lives under
+    // /v1/namespaces/...: never a path of the API server, whose paths start with /api or /apis.
+    const nodeApiLiteral = /['"`]\/v1\/namespaces\/[^'"`\s]*/g;
     const hits = outside.flatMap((f) =>
       codeLines(fs.readFileSync(f, 'utf8'))
-        .filter(({ code }) => path_.test(code))
+        .filter(({ code }) => path_.test(code.replace(nodeApiLiteral, '')))
         .map(({ line, code }) => `${rel(f)}:${line}: ${code.trim()}`),
     );
     expect(hits).toEqual([]);

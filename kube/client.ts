@@ -10,9 +10,11 @@ import { createHash } from 'crypto';
 import * as http from 'http';
 import * as https from 'https';
 import { Watch } from '@kubernetes/client-node';
+import type WebSocket from 'ws';
 import { resolveKubeConfig, type KubeConfigOptions, type ResolvedKubeConfig } from './config';
 import { isNotFound, KubeApiError } from './errors';
 import { collectionPath, describeResource, objectPath, type ResourceType } from './resources';
+import { openWebSocket, streamRefusedError, type StreamOptions } from './stream';
 import type { ListResult, ListWatchTransport, StatusObject, WatchEventType, WatchHandle } from './watcher';
 
 export type Json = Record<string, unknown>;
@@ -339,6 +341,61 @@ export class KubeClient {
       rt: { ...rt, plural: `${rt.plural}/${subresource}` },
       namespace,
       name,
+    });
+  }
+
+  /**
+   * Opens a websocket stream to a subresource of one object, the way KubeVirt's clients open
+   * `virtualmachineinstances/{name}/console` or `/vnc` of subresources.kubevirt.io (subprotocol
+   * `plain.kubevirt.io`): a GET upgrade through the API server, with this client's credentials.
+   * Resolves with the open websocket, paused until the caller has its listeners on and calls
+   * `resume()`; a refusal is a KubeApiError with the server's message (401/403 with who was
+   * refused and what for).
+   */
+  async openStream(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    o: StreamOptions = {},
+  ): Promise<WebSocket> {
+    const target: Target = {
+      verb: 'get',
+      rt: { ...rt, plural: `${rt.plural}/${subresource}` },
+      namespace,
+      name,
+    };
+    const path = objectPath(rt, namespace, name, subresource) + query(o.query ?? {});
+    let opts: https.RequestOptions;
+    try {
+      opts = await this.transport.options();
+    } catch (err) {
+      throw new KubeApiError(
+        'GET',
+        path,
+        0,
+        'CredentialsUnavailable',
+        (err as Error).message,
+        `${this.whoAmI()}: could not get credentials: ${(err as Error).message}`,
+      );
+    }
+    const server = this.transport.server;
+    const url = new URL(server.origin + server.pathname.replace(/\/$/, '') + path);
+    url.protocol = server.protocol === 'http:' ? 'ws:' : 'wss:';
+    return openWebSocket(url, opts, o, {
+      refused: (r) =>
+        r.status === 401 || r.status === 403
+          ? this.authError('GET', path, r.status, r.message, target)
+          : streamRefusedError(path, r),
+      failed: (err) =>
+        new KubeApiError(
+          'GET',
+          path,
+          0,
+          'ConnectionFailed',
+          err.message,
+          `GET ${path}: cannot reach the API server ${server.origin} (${this.config.source}): ${err.message}`,
+        ),
     });
   }
 

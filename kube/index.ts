@@ -20,3 +20,4 @@ export * from './leader-election';
 export * from './events';
 export * from './conditions';
 export * from './feature-gates';
+export * from './stream';

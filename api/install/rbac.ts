@@ -38,10 +38,10 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
 ];
 
 /**
- * The node handler (handler/): its Node and node Lease, the launcher pods of its node, the
- * VMI status it owns, the cluster's feature gates (KubeVirt objects), Events about VMIs it
- * refuses, and (as kubelet in local mode) the claims, secrets and config maps a launcher pod's
- * volumes name.
+ * The node handler (handler/): its Node (labels, status, the endpoint annotation of its node
+ * API, all by patch) and node Lease, the launcher pods of its node, the VMI status it owns, the
+ * cluster's feature gates (KubeVirt objects), Events about VMIs it refuses or soft-reboots, and
+ * (as kubelet in local mode) the claims, secrets and config maps a launcher pod's volumes name.
  */
 export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['nodes'], ['get', 'create', 'patch', 'update']),
@@ -59,12 +59,16 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
 /**
  * `virtkit api`: admission reads the feature gates from the KubeVirt object; the VM verbs of the
  * subresource API (apiserver/subresources/vm-state-handlers.ts) read the VM and its VMI, patch
- * the VM's run strategy and its status.stateChangeRequests, and the VMI's grace period.
+ * the VM's run strategy and its status.stateChangeRequests, and the VMI's grace period; the VMI
+ * verbs that reach a node (pause, guestosinfo, console...: apiserver/subresources/node-client.ts)
+ * read the VMI's Node for the endpoint its handler published. The handlers themselves are
+ * called with the api's node client certificate, not through the API server.
  */
 export const API_RULES: readonly PolicyRule[] = [
   rule(['kubevirt.io'], ['kubevirts'], READ),
   rule(['kubevirt.io'], ['virtualmachines', 'virtualmachineinstances'], ['get', 'patch']),
   rule(['kubevirt.io'], ['virtualmachines/status'], ['patch']),
+  rule([''], ['nodes'], ['get']),
 ];
 
 export const COMPONENT_RULES = {

@@ -13,15 +13,19 @@
  *     'virtualmachines/start': startVm,
  *   };
  *
- * Websocket streams (console, vnc, portforward, usbredir, vsock) are not dispatched here yet:
- * the router answers their upgrade with 501.
+ * Websocket streams are not dispatched here: the router hands `console` and `vnc` upgrades to
+ * ./streams.ts and answers the others (portforward, usbredir, vsock) with 501.
  */
 import type { SubresourceKey } from './catalog';
 import type { SubresourceHandler } from './types';
 import { VM_STATE_HANDLERS } from './vm-state-handlers';
+import { VMI_ACTION_HANDLERS } from './vmi-actions';
+import { vncScreenshot } from './screenshot';
 
 export type SubresourceHandlers = Partial<Readonly<Record<SubresourceKey, SubresourceHandler>>>;
 
 export const SUBRESOURCE_HANDLERS: SubresourceHandlers = {
   ...VM_STATE_HANDLERS,
+  ...VMI_ACTION_HANDLERS,
+  'virtualmachineinstances/vnc/screenshot': vncScreenshot,
 };

@@ -8,8 +8,11 @@
  * certificate. The configuration is the ConfigMap kube-system/extension-apiserver-authentication
  * that kube-apiserver publishes. Pure: no I/O, the clock is a parameter.
  */
-import { X509Certificate } from 'crypto';
+import type { X509Certificate } from 'crypto';
+import { chainProblem, commonName, parsePemBundle } from '../../common/x509';
 import type { RequestUser } from './types';
+
+export { commonName, parsePemBundle };
 
 export const AUTHENTICATION_CONFIGMAP_NAMESPACE = 'kube-system';
 export const AUTHENTICATION_CONFIGMAP_NAME = 'extension-apiserver-authentication';
@@ -30,15 +33,6 @@ export type HeaderValues = Readonly<Record<string, readonly string[] | undefined
 
 export type AuthenticationResult =
   { readonly ok: true; readonly user: RequestUser } | { readonly ok: false; readonly reason: string };
-
-const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/** Every certificate of a PEM bundle; throws when there is none or one does not parse. */
-export function parsePemBundle(pem: string): X509Certificate[] {
-  const blocks = pem.match(CERT_RE) ?? [];
-  if (!blocks.length) throw new Error('no PEM certificate in it');
-  return blocks.map((b) => new X509Certificate(b));
-}
 
 function jsonList(data: Record<string, unknown>, key: string): string[] {
   const raw = data[key];
@@ -83,59 +77,6 @@ export function requestHeaderConfigFromConfigMap(configMap: unknown): RequestHea
   }
 }
 
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-const ANY_USAGE = '2.5.29.37.0';
-const MAX_CHAIN = 5;
-
-function validAt(c: X509Certificate, now: Date): boolean {
-  return new Date(c.validFrom) <= now && now <= new Date(c.validTo);
-}
-
-/** `issuer` signed `cert` (names match and the signature verifies). */
-function issued(issuer: X509Certificate, cert: X509Certificate): boolean {
-  try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
-}
-
-/** The subject's common name (the last CN, as Go's pkix.Name keeps it). */
-export function commonName(cert: X509Certificate): string | undefined {
-  const cns = cert.subject
-    .split('\n')
-    .filter((l) => l.startsWith('CN='))
-    .map((l) => l.slice(3));
-  return cns[cns.length - 1];
-}
-
-/**
- * Why `chain` (leaf first, then what the client sent along) does not lead to one of `roots`,
- * or undefined when it does: every link signed by the next, CAs above the leaf, all valid now,
- * the leaf usable for client authentication.
- */
-export function chainProblem(
-  chain: readonly X509Certificate[],
-  roots: readonly X509Certificate[],
-  now: Date,
-): string | undefined {
-  const leaf = chain[0];
-  if (!validAt(leaf, now))
-    return `the client certificate is not valid now (${leaf.validFrom} to ${leaf.validTo})`;
-  const usages = leaf.keyUsage;
-  if (Array.isArray(usages) && usages.length && !usages.includes(CLIENT_AUTH) && !usages.includes(ANY_USAGE))
-    return 'the client certificate is not for client authentication';
-  const intermediates = chain.slice(1).filter((c) => c.ca && validAt(c, now));
-  let current = leaf;
-  for (let depth = 0; depth < MAX_CHAIN; depth++) {
-    if (roots.some((r) => r.ca && validAt(r, now) && issued(r, current))) return undefined;
-    const next = intermediates.find((c) => c !== current && issued(c, current));
-    if (!next) break;
-    current = next;
-  }
-  return 'the client certificate is not signed by the request-header CA';
-}
-
 function first(headers: HeaderValues, names: readonly string[]): string | undefined {
   for (const n of names) {
     const v = headers[n.toLowerCase()]?.find((x) => x !== '');
@@ -170,7 +111,7 @@ export function authenticateRequestHeader(input: {
       ok: false,
       reason: 'no client certificate: the subresource API is served through the Kubernetes API server only',
     };
-  const problem = chainProblem(peerChain, config.clientCas, input.now ?? new Date());
+  const problem = chainProblem(peerChain, config.clientCas, input.now ?? new Date(), 'the request-header CA');
   if (problem) return { ok: false, reason: problem };
   const cn = commonName(peerChain[0]) ?? '';
   if (config.allowedNames.length && !config.allowedNames.includes(cn))

@@ -79,9 +79,11 @@ beforeAll(async () => {
       platform: 'linux/amd64',
     }),
     maxBodyBytes: 1024,
+    // No VMI exists: a stream upgrade that gets past the router is answered by streams.ts.
+    streams: { fetchVmi: async () => undefined },
   });
   server = http.createServer((req, res) => void router.handle(req, res));
-  server.on('upgrade', (req, socket) => router.handleUpgrade(req, socket));
+  server.on('upgrade', (req, socket, head) => router.handleUpgrade(req, socket, head));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -319,12 +321,14 @@ describe('dispatch', () => {
     });
   });
 
-  test('streams answer 501 for now, as plain GETs and as websocket upgrades', async () => {
+  test('streams: console and vnc take only websocket upgrades, the other streams answer 501', async () => {
     const plain = await call('GET', VMI('ns', 'vmi', 'console'));
-    expect(plain.status).toBe(501);
-    const upgrade = (user: boolean): Promise<number> =>
+    expect(plain).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
+    expect(plain.body.message).toMatch(/is a websocket stream/);
+    expect((await call('GET', VMI('ns', 'vmi', 'portforward/22'))).status).toBe(501);
+    const upgrade = (path: string, user: boolean): Promise<Reply> =>
       new Promise((resolve, reject) => {
-        const req = http.request(`${base}${VMI('ns', 'vmi', 'console')}`, {
+        const req = http.request(`${base}${path}`, {
           headers: {
             Connection: 'Upgrade',
             Upgrade: 'websocket',
@@ -335,14 +339,23 @@ describe('dispatch', () => {
           },
         });
         req.on('response', (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) }),
+          );
         });
         req.on('upgrade', () => reject(new Error('upgraded')));
         req.on('error', reject);
         req.end();
       });
-    expect(await upgrade(true)).toBe(501);
-    expect(await upgrade(false)).toBe(401);
+    expect(await upgrade(VMI('ns', 'vmi', 'console'), false)).toMatchObject({ status: 401 });
+    expect(await upgrade(VMI('ns', 'vmi', 'console'), true)).toMatchObject({
+      status: 404,
+      body: { reason: 'NotFound', message: 'virtualmachineinstance.kubevirt.io "vmi" not found' },
+    });
+    expect((await upgrade(VMI('ns', 'vmi', 'vnc'), true)).status).toBe(404);
+    expect((await upgrade(VMI('ns', 'vmi', 'portforward/22'), true)).status).toBe(501);
+    expect((await upgrade(VM('ns', 'vm', 'portforward/22'), true)).status).toBe(501);
   });
 });

@@ -14,7 +14,8 @@
  * Subresources go to the handler registered for them (./handlers.ts) with the parsed JSON body;
  * one without a handler answers 501. Unknown paths answer 404, a method the route does not take
  * 405, a bad name or bad JSON 400, a body over the limit 413, all as Kubernetes Status objects.
- * Websocket upgrades (console, vnc, portforward...) answer 501 for now.
+ * Websocket upgrades of `virtualmachineinstances/{name}/console` and `/vnc` are streams
+ * (./streams.ts); the other streams (portforward, usbredir, vsock) answer 501 for now.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Duplex } from 'stream';
@@ -30,7 +31,8 @@ import {
 } from './catalog';
 import { SUBRESOURCE_HANDLERS, type SubresourceHandlers } from './handlers';
 import type { AuthenticationResult } from './request-header';
-import { failure } from './status';
+import { failure, SubresourceError } from './status';
+import { handleStream, isServedStream, type StreamDeps } from './streams';
 import type {
   RequestUser,
   SubresourceAnswer,
@@ -56,6 +58,8 @@ export interface RouterOptions {
   readonly version?: () => VersionInfo;
   /** @default MAX_SUBRESOURCE_BODY_BYTES */
   readonly maxBodyBytes?: number;
+  /** What websocket streams use (the VMI lookup, the node connection); tests pass their own. */
+  readonly streams?: StreamDeps;
 }
 
 /** Whether a request path belongs to the router (anything under /apis). */
@@ -193,6 +197,13 @@ function send(res: ServerResponse, answer: SubresourceAnswer, allow?: readonly s
   if (res.headersSent) return;
   const headers: Record<string, string> = {};
   if (allow) headers.Allow = allow.join(', ');
+  if (answer.raw) {
+    headers['Content-Type'] = answer.raw.contentType;
+    headers['Content-Length'] = String(answer.raw.data.length);
+    res.writeHead(answer.status, headers);
+    res.end(answer.raw.data);
+    return;
+  }
   if (answer.body === undefined) {
     res.writeHead(answer.status, headers);
     res.end();
@@ -243,7 +254,7 @@ function readJsonBody(req: IncomingMessage, max: number): Promise<unknown> {
 
 /** A handler's failure as an answer: the API server's own 4xx pass through, anything else is a 500. */
 function errorAnswer(err: unknown): SubresourceAnswer {
-  if (err instanceof BodyError) return err.answer;
+  if (err instanceof BodyError || err instanceof SubresourceError) return err.answer;
   if (err instanceof KubeApiError && err.status >= 400 && err.status < 500)
     return failure(err.status, err.serverMessage || err.message);
   return failure(500, `internal error: ${errorMessage(err)}`);
@@ -292,7 +303,13 @@ export class SubresourceRouter {
   ): Promise<SubresourceAnswer> {
     if (r.kind === 'answer') return r.answer;
     if (r.kind === 'healthz') return this.healthz();
-    if (r.entry.stream) return streamsNotSupported(r.entry.name);
+    if (r.entry.stream)
+      return r.resource === 'virtualmachineinstances' && isServedStream(r.subresource)
+        ? failure(
+            400,
+            `${r.entry.name} is a websocket stream: connect with "Upgrade: websocket" and the subprotocol plain.kubevirt.io`,
+          )
+        : streamsNotSupported(r.entry.name);
     const handler = this.handlers[r.entry.name as keyof SubresourceHandlers];
     if (!handler) return failure(501, `${r.entry.name} is not supported by virtkit yet`);
     const body = await readJsonBody(req, this.maxBodyBytes);
@@ -321,11 +338,11 @@ export class SubresourceRouter {
   }
 
   /**
-   * A websocket upgrade under /apis: authenticated like any request; the streams themselves
-   * (console, vnc, portforward, usbredir, vsock) are not served yet, so the answer is a Status
-   * (401, 404, 405 or 501) and the connection is closed.
+   * A websocket upgrade under /apis: authenticated like any request, routed like one; the
+   * `console` and `vnc` streams of a VMI are served (./streams.ts), anything else is answered
+   * with a Status (401, 404, 405, 400 or 501) and the connection is closed.
    */
-  handleUpgrade(req: IncomingMessage, socket: Duplex): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer = Buffer.alloc(0)): void {
     const url = new URL(req.url ?? '/', 'https://virtkit-api');
     const auth = this.o.authenticate(req);
     let answer: SubresourceAnswer;
@@ -333,8 +350,30 @@ export class SubresourceRouter {
     else {
       const r = route(req.method ?? 'GET', url.pathname, this.version);
       if (r.kind === 'answer') answer = r.answer;
-      else if (r.kind === 'subresource' && r.entry.stream) answer = streamsNotSupported(r.entry.name);
-      else answer = failure(400, `${url.pathname} does not take a websocket upgrade`);
+      else if (r.kind === 'subresource' && r.entry.stream) {
+        if (
+          r.resource === 'virtualmachineinstances' &&
+          isServedStream(r.subresource) &&
+          r.rest.length === 0
+        ) {
+          void handleStream(
+            req,
+            socket,
+            head,
+            {
+              namespace: r.namespace,
+              name: r.name,
+              stream: r.subresource,
+              query: url.searchParams,
+              user: auth.user,
+            },
+            this.o.context,
+            this.o.streams,
+          );
+          return;
+        }
+        answer = streamsNotSupported(r.entry.name);
+      } else answer = failure(400, `${url.pathname} does not take a websocket upgrade`);
     }
     this.o.context.log.debug({ path: url.pathname, code: answer.status }, 'websocket upgrade refused');
     const text = JSON.stringify(answer.body);
@@ -349,7 +388,7 @@ export class SubresourceRouter {
 }
 
 function streamsNotSupported(name: string): SubresourceAnswer {
-  return failure(501, `${name} is not supported by virtkit yet (websocket streams are still to come)`);
+  return failure(501, `${name} is not supported by virtkit yet (of the streams, console and vnc are served)`);
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {

@@ -44,12 +44,27 @@ export interface SubresourceRequest {
 export interface SubresourceAnswer {
   readonly status: number;
   readonly body?: unknown;
+  /** A body that is not JSON (vnc/screenshot's PNG), sent as it is with its content type; `body` is then ignored. */
+  readonly raw?: { readonly contentType: string; readonly data: Buffer };
+}
+
+/**
+ * The api component's credentials towards the node handlers' API (`virtkit api
+ * --node-client-cert-file/--node-client-key-file/--node-ca-file`): its client certificate and
+ * key, and the CA the handlers' serving certificates are checked against. PEM.
+ */
+export interface NodeClientCredentials {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
 }
 
 export interface SubresourceContext {
   /** The api component's client (its own RBAC). */
   readonly client: KubeClient;
   readonly log: Logger;
+  /** How to reach the node handlers (./node-client.ts); without it, verbs that need a node answer 503. */
+  readonly node?: NodeClientCredentials;
 }
 
 export type SubresourceHandler = (

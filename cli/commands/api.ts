@@ -5,6 +5,8 @@
  * cluster it runs as a Deployment behind a Service. Runs until SIGTERM or SIGINT.
  */
 import type { Command } from 'commander';
+import * as fs from 'fs';
+import type { NodeClientCredentials } from '../../apiserver/subresources/types';
 import { RequestHeaderSource } from '../../apiserver/subresources/request-header-source';
 import { startApiServer } from '../../apiserver/server';
 import { FeatureGateSource, KubeClient } from '../../kube';
@@ -18,11 +20,44 @@ import {
   type LogFlags,
 } from '../kube-flags';
 
-interface ApiFlags extends LogFlags, KubeFlags {
+export interface ApiFlags extends LogFlags, KubeFlags {
   tlsCertFile: string;
   tlsPrivateKeyFile: string;
   port: string;
   bindAddress: string;
+  nodeClientCertFile?: string;
+  nodeClientKeyFile?: string;
+  nodeCaFile?: string;
+}
+
+/**
+ * The api's credentials towards the node handlers, read from the three files (all or none).
+ * Throws a message naming the flag.
+ */
+export function nodeCredentials(flags: ApiFlags): NodeClientCredentials | undefined {
+  const files = {
+    '--node-client-cert-file': flags.nodeClientCertFile,
+    '--node-client-key-file': flags.nodeClientKeyFile,
+    '--node-ca-file': flags.nodeCaFile,
+  };
+  const given = Object.values(files);
+  if (given.every((f) => f === undefined)) return undefined;
+  if (given.some((f) => f === undefined))
+    throw new Error(
+      '--node-client-cert-file, --node-client-key-file and --node-ca-file go together: reaching the node handlers needs the client certificate, its key and the CA of the handlers',
+    );
+  const read = (flag: keyof typeof files): Buffer => {
+    try {
+      return fs.readFileSync(files[flag]!);
+    } catch (err) {
+      throw new Error(`${flag} ${files[flag]}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    cert: read('--node-client-cert-file'),
+    key: read('--node-client-key-file'),
+    ca: read('--node-ca-file'),
+  };
 }
 
 export function register(program: Command): void {
@@ -34,13 +69,26 @@ export function register(program: Command): void {
     .requiredOption('--tls-cert-file <file>', 'serving certificate (PEM)')
     .requiredOption('--tls-private-key-file <file>', 'its private key (PEM)')
     .option('--port <port>', 'HTTPS port', '8443')
-    .option('--bind-address <addr>', 'address to listen on', '0.0.0.0');
+    .option('--bind-address <addr>', 'address to listen on', '0.0.0.0')
+    .option(
+      '--node-client-cert-file <file>',
+      "client certificate for the node handlers' API (PEM); without it, verbs that need a node answer 503",
+    )
+    .option('--node-client-key-file <file>', 'its private key (PEM)')
+    .option('--node-ca-file <file>', "CA the handlers' serving certificates must chain to (PEM)");
   addLogFlags(addKubeFlags(cmd)).action(async (flags: ApiFlags) => {
     const log = await componentLogger('virtkit-api', flags);
     const port = Number(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       log.fatal(`--port ${flags.port}: not a TCP port; give a whole number from 0 to 65535`);
       process.exit(1);
+    }
+    let node: NodeClientCredentials | undefined;
+    try {
+      node = nodeCredentials(flags);
+    } catch (err) {
+      log.fatal((err as Error).message);
+      process.exit(2);
     }
     const client = await startOrExit(log, async () =>
       KubeClient.connect({ ...connectionOf(flags), fieldManager: 'virtkit-api' }),
@@ -63,7 +111,7 @@ export function register(program: Command): void {
         host: flags.bindAddress,
         log,
         subresources: {
-          context: { client, log },
+          context: { client, log, ...(node ? { node } : {}) },
           requestHeader: () => requestHeader.current(),
           requestHeaderProblem: () => requestHeader.problem(),
         },

@@ -4,7 +4,8 @@
  * next handler on this node. See docs/handler.md.
  */
 import type { Command } from 'commander';
-import { DEFAULT_STATE_DIR, Handler } from '../../handler/handler';
+import { DEFAULT_NODE_API_PORT, NODE_API_CLIENT_NAME } from '../../common/node-api';
+import { DEFAULT_STATE_DIR, Handler, type NodeApiConfig } from '../../handler/handler';
 import {
   addKubeFlags,
   addLogFlags,
@@ -15,9 +16,47 @@ import {
   type LogFlags,
 } from '../kube-flags';
 
-interface HandlerFlags extends KubeFlags, LogFlags {
+export interface HandlerFlags extends KubeFlags, LogFlags {
   nodeName?: string;
   stateDir: string;
+  nodeApiAddress: string;
+  nodeApiPort: string;
+  nodeApiTlsCertFile?: string;
+  nodeApiTlsPrivateKeyFile?: string;
+  nodeApiClientCaFile?: string;
+  nodeApiAllowedClient: string;
+}
+
+/**
+ * The node API's settings from the flags (pure): served when --node-api-tls-cert-file is given,
+ * which then needs its key and the client CA. Throws a message naming the flag.
+ */
+export function nodeApiConfig(flags: HandlerFlags): NodeApiConfig | undefined {
+  const given = [flags.nodeApiTlsCertFile, flags.nodeApiTlsPrivateKeyFile, flags.nodeApiClientCaFile];
+  if (given.every((f) => f === undefined)) return undefined;
+  if (given.some((f) => f === undefined))
+    throw new Error(
+      '--node-api-tls-cert-file, --node-api-tls-private-key-file and --node-api-client-ca-file go together: the node API needs its certificate, its key and the CA of its one client (virtkit api)',
+    );
+  const port = Number(flags.nodeApiPort);
+  if (!/^\d+$/.test(String(flags.nodeApiPort)) || port > 65535)
+    throw new Error(
+      `--node-api-port ${flags.nodeApiPort}: not a TCP port; give a whole number from 0 to 65535`,
+    );
+  const allowed = flags.nodeApiAllowedClient
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n);
+  if (!allowed.length)
+    throw new Error('--node-api-allowed-client: name at least one client certificate common name');
+  return {
+    address: flags.nodeApiAddress,
+    port,
+    certFile: flags.nodeApiTlsCertFile!,
+    keyFile: flags.nodeApiTlsPrivateKeyFile!,
+    clientCaFile: flags.nodeApiClientCaFile!,
+    allowedClients: allowed,
+  };
 }
 
 export function register(program: Command): void {
@@ -29,9 +68,31 @@ export function register(program: Command): void {
   addLogFlags(addKubeFlags(cmd))
     .option('--node-name <name>', 'name of this node (default: $NODE_NAME, else the host name)')
     .option('--state-dir <dir>', 'pod directories, launcher work dirs and pid files', DEFAULT_STATE_DIR)
+    .option(
+      '--node-api-address <addr>',
+      'address the node API listens on and publishes (annotation virtkit.io/handler-endpoint)',
+      '127.0.0.1',
+    )
+    .option('--node-api-port <port>', 'node API port (0 picks a free one)', String(DEFAULT_NODE_API_PORT))
+    .option('--node-api-tls-cert-file <file>', 'node API serving certificate (PEM); serves the node API')
+    .option('--node-api-tls-private-key-file <file>', 'its private key (PEM)')
+    .option('--node-api-client-ca-file <file>', "CA the caller's client certificate must chain to (PEM)")
+    .option(
+      '--node-api-allowed-client <names>',
+      'common names of the client certificates allowed, comma-separated',
+      NODE_API_CLIENT_NAME,
+    )
     .action(async (flags: HandlerFlags) => {
       const log = await componentLogger('virtkit-handler', flags);
+      let nodeApi: NodeApiConfig | undefined;
+      try {
+        nodeApi = nodeApiConfig(flags);
+      } catch (err) {
+        log.fatal((err as Error).message);
+        process.exit(2);
+      }
       const handler = new Handler({
+        nodeApi,
         connection: connectionOf(flags),
         log,
         nodeName: flags.nodeName,

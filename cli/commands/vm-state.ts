@@ -103,7 +103,7 @@ const DESCRIPTIONS: Record<VmStateVerb, string> = {
 };
 
 /** Commander's own usage errors (a missing NAME, an unknown flag) exit 2 too; help stays 0. */
-function usageExitCodes(cmd: Command): void {
+export function usageExitCodes(cmd: Command): void {
   cmd.exitOverride((err) => {
     if (err.exitCode === 0) throw err;
     throw new CommanderError(2, err.code, err.message);

@@ -9,7 +9,8 @@ import * as path from 'path';
 import type { BinaryPaths } from './binaries';
 import type { HealthCheck } from './health';
 import { componentKubeconfig, type Layout } from './layout';
-import { apiServingPaths } from './pki';
+import { NODE_API_CLIENT_NAME } from '../../common/node-api';
+import { apiServingPaths, nodeApiPaths } from './pki';
 import type { ProcessSpec } from './process';
 
 /** What a component needs to know to connect to the local control plane. */
@@ -22,6 +23,8 @@ export interface ComponentContext {
   readonly binaries: BinaryPaths;
   /** The port `virtkit api` serves admission and subresources.kubevirt.io on (127.0.0.1). */
   readonly apiPort: number;
+  /** The port the node handler serves its node API on (127.0.0.1), for `virtkit api` only. */
+  readonly handlerNodeApiPort: number;
 }
 
 export interface LocalComponent {
@@ -34,6 +37,41 @@ export interface LocalComponent {
 /** `virtkit api`'s serving certificate and key, issued with the control plane's PKI. */
 export function apiServingFiles(l: Layout): { cert: string; key: string; ca: string } {
   return apiServingPaths(l.pkiDir);
+}
+
+/**
+ * `virtkit api`'s flags for the node handlers' API: its client certificate and key, and the CA
+ * the handlers' certificates chain to (paths only: keys never go on a command line).
+ */
+export function apiNodeClientArgs(l: Layout): string[] {
+  const files = nodeApiPaths(l.pkiDir);
+  return [
+    '--node-client-cert-file',
+    files.clientCert,
+    '--node-client-key-file',
+    files.clientKey,
+    '--node-ca-file',
+    files.ca,
+  ];
+}
+
+/** The handler's flags for its node API on 127.0.0.1:`port`, serving `virtkit api` only. */
+export function handlerNodeApiArgs(l: Layout, port: number): string[] {
+  const files = nodeApiPaths(l.pkiDir);
+  return [
+    '--node-api-address',
+    '127.0.0.1',
+    '--node-api-port',
+    String(port),
+    '--node-api-tls-cert-file',
+    files.servingCert,
+    '--node-api-tls-private-key-file',
+    files.servingKey,
+    '--node-api-client-ca-file',
+    files.ca,
+    '--node-api-allowed-client',
+    NODE_API_CLIENT_NAME,
+  ];
 }
 
 /** Components `virtkit up` starts after the control plane, in order. */
@@ -57,6 +95,7 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
         '127.0.0.1',
         '--port',
         String(ctx.apiPort),
+        ...apiNodeClientArgs(ctx.layout),
       ],
     }),
     health: (ctx) => ({ url: `https://127.0.0.1:${ctx.apiPort}/readyz`, tls: 'ca' }),
@@ -88,6 +127,7 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
         componentKubeconfig(ctx.layout, 'virtkit-handler'),
         '--state-dir',
         handlerStateDir(ctx.layout.stateDir),
+        ...handlerNodeApiArgs(ctx.layout, ctx.handlerNodeApiPort),
       ],
     }),
   },

@@ -53,13 +53,14 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
       await installRbac(client);
       log(`feature gates: ${options.featureGates?.length ? options.featureGates.join(', ') : 'none'}`);
       await applyKubeVirtConfig(client, options.featureGates ?? []);
-      const { api } = await reservePorts({ api: undefined });
+      const { api, nodeApi } = await reservePorts({ api: undefined, nodeApi: undefined });
       const ctx: ComponentContext = {
         layout: cluster.layout,
         kubeconfig: cluster.kubeconfig,
         server: cluster.server,
         binaries: cluster.info.binaries,
         apiPort: api,
+        handlerNodeApiPort: nodeApi,
       };
       for (const component of options.components ?? LOCAL_COMPONENTS) {
         await cluster.add(component.process(ctx), component.health?.(ctx));
@@ -97,9 +98,9 @@ async function registerAdmission(client: KubeClient, ctx: ComponentContext): Pro
  * wait until the aggregator reaches it (Available), so `kubectl get --raw` works once `up`
  * returns. Nothing here is removed by `down`: local mode's etcd starts empty on every `up`.
  */
-async function registerSubresourceApi(
+export async function registerSubresourceApi(
   client: KubeClient,
-  ctx: ComponentContext,
+  ctx: Pick<ComponentContext, 'layout' | 'apiPort'>,
   timeoutMs = 60_000,
 ): Promise<void> {
   const ref = { namespace: API_SERVICE_NAMESPACE, name: API_SERVICE_NAME, port: ctx.apiPort };

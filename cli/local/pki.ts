@@ -3,13 +3,15 @@
  * serving certificate, a client certificate per identity (admin, scheduler, controller manager)
  * and the service-account signing key pair; and, for the aggregation layer, a second CA (the
  * front proxy's) with the one client certificate kube-apiserver presents when it proxies a
- * request to an aggregated API server (`virtkit api`). P-256 keys: quick to generate, accepted
- * everywhere. Every `virtkit up` makes them afresh (createPki empties the folder first), so a
+ * request to an aggregated API server (`virtkit api`); and the node handler's API certificates
+ * (the handler's serving certificate, `virtkit api`'s client certificate for it). P-256 keys:
+ * quick to generate, accepted everywhere. Every `virtkit up` makes them afresh (createPki empties the folder first), so a
  * state folder from an older virtkit gets every file this version needs.
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { NODE_API_CLIENT_NAME, NODE_API_SERVER_NAME } from '../../common/node-api';
 import { openssl } from './openssl';
 
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -46,6 +48,16 @@ export interface PkiFiles {
   readonly frontProxyCaKey: string;
   readonly frontProxyClientCert: string;
   readonly frontProxyClientKey: string;
+  /**
+   * The node handler's API (common/node-api.ts): the handler's serving certificate (valid for
+   * 127.0.0.1, localhost and the name every handler carries, `virtkit-handler`) and the client
+   * certificate `virtkit api` presents to it (CN `virtkit-api-node-client`, the one name the
+   * handler accepts), both of the local CA.
+   */
+  readonly nodeApiServingCert: string;
+  readonly nodeApiServingKey: string;
+  readonly nodeApiClientCert: string;
+  readonly nodeApiClientKey: string;
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
   /** file stem -> { cert, key } */
@@ -87,6 +99,28 @@ export function apiServingAltNames(): string {
   // ExternalName Service virtkit/virtkit-api); the webhook URL is https://127.0.0.1:<port>.
   const dns = ['localhost', 'virtkit-api', 'virtkit-api.virtkit', 'virtkit-api.virtkit.svc'];
   return [...dns.map((d) => `DNS:${d}`), 'IP:127.0.0.1'].join(',');
+}
+
+/** Names and addresses a handler's node API serving certificate is valid for (pure). */
+export function nodeApiServingAltNames(): string {
+  return [`DNS:${NODE_API_SERVER_NAME}`, 'DNS:localhost', 'IP:127.0.0.1'].join(',');
+}
+
+/** Where the node API's certificates, their keys and the CA that signed them live in `dir`. */
+export function nodeApiPaths(dir: string): {
+  servingCert: string;
+  servingKey: string;
+  clientCert: string;
+  clientKey: string;
+  ca: string;
+} {
+  return {
+    servingCert: path.join(dir, 'virtkit-handler-node-api.crt'),
+    servingKey: path.join(dir, 'virtkit-handler-node-api.key'),
+    clientCert: path.join(dir, 'virtkit-api-node-client.crt'),
+    clientKey: path.join(dir, 'virtkit-api-node-client.key'),
+    ca: path.join(dir, 'ca.crt'),
+  };
 }
 
 /** The openssl `-subj` value for an identity (pure). Slashes in names are not allowed. */
@@ -196,6 +230,13 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     CLIENT_EXTENSIONS,
     'front-proxy-ca',
   );
+  await issue(
+    dir,
+    'virtkit-handler-node-api',
+    `/CN=${NODE_API_SERVER_NAME}`,
+    `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${nodeApiServingAltNames()}\n`,
+  );
+  await issue(dir, 'virtkit-api-node-client', `/CN=${NODE_API_CLIENT_NAME}`, CLIENT_EXTENSIONS);
   const clients: Record<string, { cert: string; key: string }> = {};
   for (const id of CLIENT_IDENTITIES) {
     await issue(dir, id.file, subject(id.commonName, id.organizations), CLIENT_EXTENSIONS);
@@ -221,6 +262,10 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     frontProxyCaKey: path.join(dir, 'front-proxy-ca.key'),
     frontProxyClientCert: path.join(dir, 'front-proxy-client.crt'),
     frontProxyClientKey: path.join(dir, 'front-proxy-client.key'),
+    nodeApiServingCert: nodeApiPaths(dir).servingCert,
+    nodeApiServingKey: nodeApiPaths(dir).servingKey,
+    nodeApiClientCert: nodeApiPaths(dir).clientCert,
+    nodeApiClientKey: nodeApiPaths(dir).clientKey,
     serviceAccountKey: path.join(dir, 'sa.key'),
     serviceAccountPub: path.join(dir, 'sa.pub'),
     clients,

@@ -4,6 +4,7 @@ import {
   microTime,
   nodeCapacity,
   nodeLabels,
+  nodeMetadataApply,
   nodeStatusPatch,
   taintsWithoutStartup,
   type HostFacts,
@@ -75,5 +76,18 @@ describe('node object', () => {
     };
     expect(lease.metadata.namespace).toBe('kube-node-lease');
     expect(lease.spec.holderIdentity).toBe('n1');
+  });
+
+  it('publishes the node API endpoint only when there is one (so applying without it removes it)', () => {
+    expect(nodeMetadataApply(facts, 'https://127.0.0.1:8186')).toEqual({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: 'n1',
+        labels: nodeLabels(facts),
+        annotations: { 'virtkit.io/handler-endpoint': 'https://127.0.0.1:8186' },
+      },
+    });
+    expect(nodeMetadataApply(facts).metadata).not.toHaveProperty('annotations');
   });
 });

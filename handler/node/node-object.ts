@@ -2,6 +2,7 @@
  * Pure: the Node object the handler registers for its host, its heartbeat status and the Lease
  * that keeps it alive. Everything comes from HostFacts, gathered elsewhere.
  */
+import { HANDLER_ENDPOINT_ANNOTATION } from '../../common/node-api';
 
 export interface HostFacts {
   readonly nodeName: string;
@@ -65,6 +66,23 @@ export function nodeCapacity(f: HostFacts): Record<string, string> {
   if (f.tun) capacity[TUN_RESOURCE] = DEVICE_SLOTS;
   if (f.vhostNet) capacity[VHOST_NET_RESOURCE] = DEVICE_SLOTS;
   return capacity;
+}
+
+/**
+ * What the handler server-side applies to its Node's metadata, as field manager
+ * virtkit-handler: its labels, and the endpoint of its node API in the annotation
+ * virtkit.io/handler-endpoint (left out without one, so an older endpoint is removed).
+ */
+export function nodeMetadataApply(f: HostFacts, endpoint?: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: f.nodeName,
+      labels: nodeLabels(f),
+      ...(endpoint ? { annotations: { [HANDLER_ENDPOINT_ANNOTATION]: endpoint } } : {}),
+    },
+  };
 }
 
 /** The Node as first created: metadata only (status is a subresource, posted right after). */

@@ -7,13 +7,14 @@ import type { Logger } from '../../common/log';
 import {
   HEARTBEAT_INTERVAL_MS,
   leaseObject,
-  nodeLabels,
+  nodeMetadataApply,
   nodeObject,
   nodeStatusPatch,
   taintsWithoutStartup,
   type HostFacts,
   type Taint,
 } from './node-object';
+import { HANDLER_ENDPOINT_ANNOTATION } from '../../common/node-api';
 import { errorMessage, isAlreadyExists, isNotFound, LEASES, NODES, type KubeClient } from '../../kube';
 
 interface NodeJson {
@@ -30,6 +31,8 @@ export class NodeRegistrar {
     private readonly client: KubeClient,
     private readonly facts: HostFacts,
     private readonly log: Logger,
+    /** The node API's https://address:port, published in the annotation virtkit.io/handler-endpoint. */
+    private readonly endpoint?: string,
   ) {}
 
   /** Registers the node and posts the first heartbeat; throws when the API refuses. */
@@ -48,21 +51,31 @@ export class NodeRegistrar {
   }
 
   private async ensureNode(): Promise<void> {
+    let created = false;
     try {
       const node = await this.client.create<NodeJson>(NODES, undefined, nodeObject(this.facts));
       this.nodeUid = node.metadata?.uid;
+      created = true;
       this.log.info({ kind: 'Node', name: this.facts.nodeName }, 'registered');
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
-      // Re-registration: make sure our labels are there (never remove anyone else's).
-      const node = await this.client.apply<NodeJson>(NODES, undefined, this.facts.nodeName, {
-        apiVersion: 'v1',
-        kind: 'Node',
-        metadata: { name: this.facts.nodeName, labels: nodeLabels(this.facts) },
-      });
-      this.nodeUid = node.metadata?.uid;
-      this.log.info({ kind: 'Node', name: this.facts.nodeName }, 'already registered, labels refreshed');
     }
+    // Server-side apply of what the handler owns: its labels (never anyone else's) and the
+    // endpoint annotation, which thereby goes away when a handler without a node API applies.
+    const node = await this.client.apply<NodeJson>(
+      NODES,
+      undefined,
+      this.facts.nodeName,
+      nodeMetadataApply(this.facts, this.endpoint),
+    );
+    this.nodeUid = node.metadata?.uid;
+    if (!created)
+      this.log.info({ kind: 'Node', name: this.facts.nodeName }, 'already registered, labels refreshed');
+    if (this.endpoint)
+      this.log.info(
+        { kind: 'Node', name: this.facts.nodeName },
+        `node API published at ${this.endpoint} (annotation ${HANDLER_ENDPOINT_ANNOTATION})`,
+      );
   }
 
   private async heartbeat(): Promise<void> {

@@ -15,7 +15,6 @@ import type { PodRuntime } from '../pods/runtime';
 import type { VmiJson } from '../pods/prepare';
 import type { SpecGuard } from './spec-guard';
 import { withGuestAgent } from './guest-agent';
-import { pauseAction } from './pause';
 import {
   domainIsUp,
   runningStatus,
@@ -158,7 +157,6 @@ export class VmiSync {
       return undefined; // Pending / Scheduling: the controller is still at work
     }
     if (!domainIsUp(domain)) return 1000; // the guest is going away; the launcher exits next
-    domain = await this.convergePause(key, vmi, client, domain);
     const agent = domain.agentConnected ? await client.guestInfo() : undefined;
     await this.write(
       vmi,
@@ -169,29 +167,7 @@ export class VmiSync {
         new Date(),
       ),
     );
-    // A domain that has not reached the wished pause state yet is looked at again soon (its event also wakes us).
-    return pauseAction(vmi, domain) === 'none' ? RESYNC_MS : 1000;
-  }
-
-  /**
-   * Pause or unpause the domain so it matches the VMI's `virtkit.io/paused` annotation (the
-   * stand-in for KubeVirt's pause subresource); answers the domain as it is afterwards.
-   */
-  private async convergePause(
-    key: string,
-    vmi: Vmi,
-    client: LauncherClient,
-    domain: DomainStatus,
-  ): Promise<DomainStatus> {
-    const action = pauseAction(vmi, domain);
-    if (action === 'none') return domain;
-    if (action === 'pause') await client.pause();
-    else await client.unpause();
-    this.o.log.info(
-      keyFields('VirtualMachineInstance', key),
-      `guest ${action === 'pause' ? 'paused' : 'unpaused'} as the VMI asks`,
-    );
-    return client.status();
+    return RESYNC_MS;
   }
 
   private async write(vmi: Vmi, status: HandlerVmiStatus): Promise<void> {

@@ -1,5 +1,5 @@
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
-import { runningStatus, stoppedStatus, vmiStatusDiffers } from './vmi-status';
+import { pausedByUser, runningStatus, stoppedStatus, vmiStatusDiffers } from './vmi-status';
 
 const domain = {
   name: 'a',
@@ -101,5 +101,23 @@ describe('VMI status from the launcher', () => {
     };
     expect(vmiStatusDiffers(back, s)).toBe(false);
     expect(vmiStatusDiffers(scheduled, s)).toBe(true);
+  });
+
+  it('only a pause asked for (or a paused start) is a user pause; an I/O error or the way down is not', () => {
+    expect(pausedByUser({ state: 'Paused', reason: 'PausedUser' })).toBe(true);
+    expect(pausedByUser({ state: 'Paused', reason: 'PausedStartingUp' })).toBe(true);
+    expect(pausedByUser({ state: 'Paused', reason: 'PausedIOError' })).toBe(false);
+    expect(pausedByUser({ state: 'ShuttingDown', reason: 'Shutdown' })).toBe(false);
+    expect(pausedByUser({ state: 'Running', reason: 'Unpaused' })).toBe(false);
+  });
+
+  it('reports fsFreezeStatus frozen while the launcher says so, and a change of it is a change', () => {
+    const frozen = runningStatus(scheduled, { ...domain, fsFreezeStatus: 'frozen' }, '10.0.0.5', now);
+    expect(frozen.fsFreezeStatus).toBe('frozen');
+    const thawed = runningStatus(scheduled, domain, '10.0.0.5', now);
+    expect(thawed).not.toHaveProperty('fsFreezeStatus');
+    expect(vmiStatusDiffers({ ...thawed, interfaces: thawed.interfaces }, frozen)).toBe(true);
+    expect(vmiStatusDiffers({ ...frozen, interfaces: frozen.interfaces }, thawed)).toBe(true);
+    expect(vmiStatusDiffers({ ...frozen, interfaces: frozen.interfaces }, frozen)).toBe(false);
   });
 });

@@ -1,14 +1,26 @@
 /**
  * Pure: the VMI status fields the handler owns (phase from Running on, its transition times,
- * the Ready and Paused conditions, interfaces, machine and CPU topology), computed from what
- * the launcher reports. Conditions written by others are kept as they are.
+ * the Ready and Paused conditions, interfaces, machine and CPU topology, fsFreezeStatus),
+ * computed from what the launcher reports. Conditions written by others are kept as they are.
+ * The Paused condition follows the domain: a guest paused through the `pause` subresource (or
+ * started with startStrategy Paused) is Paused=True until it runs again.
  */
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
-import { pausedByUser } from './pause';
 import { removeCondition, setCondition, type ConditionLike } from '../../kube';
+
+/**
+ * A pause the user asked for (the `pause` subresource, or a start with startStrategy Paused),
+ * as opposed to one from an I/O error or the way down.
+ */
+export function pausedByUser(domain: Pick<DomainStatus, 'state' | 'reason'>): boolean {
+  return (
+    domain.state === 'Paused' && (domain.reason === 'PausedUser' || domain.reason === 'PausedStartingUp')
+  );
+}
 
 export interface VmiStatusIn {
   phase?: string;
+  fsFreezeStatus?: string;
   phaseTransitionTimestamps?: { phase?: string; phaseTransitionTimestamp?: string }[];
   conditions?: ConditionLike[];
   reason?: string;
@@ -32,6 +44,8 @@ export interface HandlerVmiStatus {
   machine?: { type: string };
   currentCPUTopology?: { sockets: number; cores: number; threads: number };
   reason?: string;
+  /** `frozen` while a freeze request holds the guest's filesystems (KubeVirt's field); absent otherwise. */
+  fsFreezeStatus?: string;
 }
 
 export function stamp(now: Date): string {
@@ -97,6 +111,7 @@ export function runningStatus(
     conditions,
     interfaces,
     currentCPUTopology: { sockets: 1, cores: domain.vcpus, threads: 1 },
+    ...(domain.fsFreezeStatus ? { fsFreezeStatus: domain.fsFreezeStatus } : {}),
   };
 }
 
@@ -137,6 +152,7 @@ export function vmiStatusDiffers(
     JSON.stringify((l ?? []).map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '']).sort());
   return (
     current.phase !== next.phase ||
+    (current.fsFreezeStatus ?? '') !== (next.fsFreezeStatus ?? '') ||
     cond(current.conditions) !== cond(next.conditions) ||
     stable(current.interfaces ?? null) !== stable(next.interfaces ?? null)
   );

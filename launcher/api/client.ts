@@ -3,7 +3,12 @@ import * as http from 'http';
 import type * as net from 'net';
 import type { GuestInfo } from '../qga/protocol';
 import type { DomainEvent, DomainStats, DomainStatus, ShutdownResult } from '../runtime/domain-types';
-import { Routes, type ApiErrorBody, type VersionInfo } from './protocol';
+import type {
+  VirtualMachineInstanceFileSystem,
+  VirtualMachineInstanceGuestAgentInfo,
+  VirtualMachineInstanceGuestOSUser,
+} from '../../api/kubevirt/v1/vmi-subresources';
+import { Routes, type ApiErrorBody, type FreezeRequest, type VersionInfo } from './protocol';
 
 export class LauncherApiError extends Error {
   constructor(
@@ -115,6 +120,22 @@ export class LauncherClient {
   /** What the guest agent last said; answers at once (the launcher polls the agent itself). */
   guestInfo(): Promise<GuestInfo> {
     return this.request('GET', Routes.guestInfo, undefined, 5000);
+  }
+  /** KubeVirt's guest agent info, asked of the agent now; a 409 LauncherApiError without an agent. */
+  guestAgentInfo(): Promise<VirtualMachineInstanceGuestAgentInfo> {
+    return this.request('GET', Routes.guestAgentInfo, undefined, 30_000);
+  }
+  guestUsers(): Promise<VirtualMachineInstanceGuestOSUser[]> {
+    return this.request('GET', Routes.guestUsers, undefined, 30_000);
+  }
+  guestFilesystems(): Promise<VirtualMachineInstanceFileSystem[]> {
+    return this.request('GET', Routes.guestFilesystems, undefined, 30_000);
+  }
+  freeze(unfreezeTimeoutSeconds: number): Promise<{ ok: true }> {
+    return this.request('POST', Routes.freeze, { unfreezeTimeoutSeconds } satisfies FreezeRequest, 60_000);
+  }
+  unfreeze(): Promise<{ ok: true }> {
+    return this.request('POST', Routes.unfreeze, undefined, 60_000);
   }
 
   /** Streams domain events (history first); returns a function that stops the stream. */

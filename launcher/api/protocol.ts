@@ -18,13 +18,43 @@ export const Routes = {
   softReboot: '/v1/soft-reboot',
   events: '/v1/events',
   console: '/v1/console',
+  vnc: '/v1/vnc',
   guestInfo: '/v1/guest-info',
+  /** KubeVirt's VirtualMachineInstanceGuestAgentInfo, asked of the agent now (409 without one). */
+  guestAgentInfo: '/v1/guest-agent-info',
+  guestUsers: '/v1/guest-users',
+  guestFilesystems: '/v1/guest-filesystems',
+  /** Body: FreezeRequest. Freezes the guest's filesystems through the agent. */
+  freeze: '/v1/freeze',
+  unfreeze: '/v1/unfreeze',
 } as const;
+
+/**
+ * The `Upgrade` tokens of the stream routes: `GET /v1/console` with `Upgrade: virtkit-console`
+ * joins the caller to the guest's serial console, `GET /v1/vnc` with `Upgrade: virtkit-vnc` to
+ * QEMU's VNC server (raw RFB). After `101 Switching Protocols` the connection carries raw bytes.
+ */
+export const StreamUpgrade = {
+  console: 'virtkit-console',
+  vnc: 'virtkit-vnc',
+} as const;
+
+/**
+ * Query of `GET /v1/console`: `history=N` (bytes, 0 to MAX_CONSOLE_HISTORY_BYTES) first replays
+ * the last N bytes of the serial console log (from the start of a line), then the live output,
+ * with nothing lost or repeated in between. Without it only live output comes, as with KubeVirt.
+ */
+export const MAX_CONSOLE_HISTORY_BYTES = 64 * 1024;
 
 export interface VersionInfo {
   readonly apiVersion: typeof API_VERSION;
   readonly launcherPid: number;
   readonly vmi: { readonly name: string; readonly namespace: string };
+}
+
+export interface FreezeRequest {
+  /** Seconds after which the filesystems are thawed by themselves; 0 never. */
+  readonly unfreezeTimeoutSeconds: number;
 }
 
 export interface ShutdownRequest {

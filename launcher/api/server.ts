@@ -1,13 +1,24 @@
 /**
- * Serves the control API (protocol.ts) for one Domain on a unix socket. The console route
- * upgrades the connection to a raw byte stream joined to the guest's serial socket.
+ * Serves the control API (protocol.ts) for one Domain on a unix socket. The console and VNC
+ * routes upgrade the connection to a raw byte stream joined to the guest's serial socket (one
+ * session at a time, the newest wins) or to QEMU's VNC socket.
  */
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
+import { followFile, type FileFollower } from '../../common/follow-file';
 import type { Domain } from '../runtime/domain';
-import { DomainNotRunningError } from '../runtime/domain';
-import { API_VERSION, Routes, type ApiErrorBody, type ShutdownRequest, type VersionInfo } from './protocol';
+import { DomainNotRunningError, GuestAgentNotConnectedError } from '../runtime/domain';
+import {
+  API_VERSION,
+  MAX_CONSOLE_HISTORY_BYTES,
+  Routes,
+  StreamUpgrade,
+  type ApiErrorBody,
+  type FreezeRequest,
+  type ShutdownRequest,
+  type VersionInfo,
+} from './protocol';
 
 export interface ControlServerOptions {
   readonly socketPath: string;
@@ -31,7 +42,12 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: http.ServerResponse, err: unknown): void {
   const e = err as Error;
-  const status = err instanceof DomainNotRunningError ? 409 : err instanceof BadRequestError ? 400 : 500;
+  const status =
+    err instanceof DomainNotRunningError || err instanceof GuestAgentNotConnectedError
+      ? 409
+      : err instanceof BadRequestError
+        ? 400
+        : 500;
   const body: ApiErrorBody = { error: { type: e.name || 'Error', message: e.message || String(err) } };
   send(res, status, body);
 }
@@ -51,6 +67,10 @@ export class ControlServer {
   private readonly server: http.Server;
   /** Requests being answered (not the event stream): close() lets them finish first. */
   private answering = 0;
+  /** Upgraded connections (console and VNC sessions): the HTTP server no longer tracks them. */
+  private readonly streams = new Set<net.Socket>();
+  /** The console session open now; a new one cuts it. */
+  private consoleClient: net.Socket | undefined;
 
   constructor(private readonly options: ControlServerOptions) {
     this.server = http.createServer((req, res) => {
@@ -60,7 +80,11 @@ export class ControlServer {
       }
       this.handle(req, res).catch((e) => sendError(res, e));
     });
-    this.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => this.upgrade(req, socket));
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      // Bytes the caller sent right after its request belong to the stream.
+      if (head.length) socket.unshift(head);
+      this.upgrade(req, socket);
+    });
   }
 
   async listen(): Promise<void> {
@@ -84,6 +108,7 @@ export class ControlServer {
       await new Promise((r) => setTimeout(r, 50));
     }
     this.server.closeAllConnections();
+    for (const s of this.streams) s.destroy();
     await closed;
     fs.rmSync(this.options.socketPath, { force: true });
   }
@@ -140,6 +165,25 @@ export class ControlServer {
         return send(res, 200, { ok: true });
       case `GET ${Routes.guestInfo}`:
         return send(res, 200, domain.guestInfo());
+      case `GET ${Routes.guestAgentInfo}`:
+        return send(res, 200, await domain.guestAgentInfo());
+      case `GET ${Routes.guestUsers}`:
+        return send(res, 200, await domain.guestUsers());
+      case `GET ${Routes.guestFilesystems}`:
+        return send(res, 200, await domain.guestFilesystems());
+      case `POST ${Routes.freeze}`: {
+        const body = await readJson<FreezeRequest>(req);
+        const seconds = body?.unfreezeTimeoutSeconds;
+        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0)
+          throw new BadRequestError(
+            `unfreezeTimeoutSeconds must be a whole number of seconds >= 0, got ${JSON.stringify(seconds)}`,
+          );
+        await domain.freeze(seconds);
+        return send(res, 200, { ok: true });
+      }
+      case `POST ${Routes.unfreeze}`:
+        await domain.unfreeze();
+        return send(res, 200, { ok: true });
       case `GET ${Routes.events}`:
         return this.streamEvents(req, res);
       default:
@@ -161,27 +205,210 @@ export class ControlServer {
     res.on('close', off);
   }
 
-  /** GET /v1/console with `Upgrade: virtkit-console`: raw bytes to and from the serial console. */
+  /** A stream route's refusal, as an HTTP answer with the API's error body (before any upgrade). */
+  private refuse(socket: net.Socket, status: number, type: string, message: string): void {
+    const body = JSON.stringify({ error: { type, message } } satisfies ApiErrorBody);
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n` +
+        'content-type: application/json\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\n` +
+        'connection: close\r\n\r\n' +
+        body,
+    );
+  }
+
+  /**
+   * The stream routes: `GET /v1/console` with `Upgrade: virtkit-console` (the serial console)
+   * and `GET /v1/vnc` with `Upgrade: virtkit-vnc` (QEMU's VNC server, raw RFB). After the 101
+   * the connection carries raw bytes both ways until either side closes it.
+   */
   private upgrade(req: http.IncomingMessage, socket: net.Socket): void {
-    const serial = this.options.domain.plan.serialSocket;
-    if ((req.url ?? '').split('?')[0] !== Routes.console || !serial) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
+    const url = new URL(req.url ?? '/', 'http://launcher');
+    const token = String(req.headers.upgrade ?? '').toLowerCase();
+    const want =
+      url.pathname === Routes.console
+        ? StreamUpgrade.console
+        : url.pathname === Routes.vnc
+          ? StreamUpgrade.vnc
+          : undefined;
+    if (req.method !== 'GET' || !want) {
+      this.refuse(
+        socket,
+        404,
+        'NotFound',
+        `no stream route ${req.method} ${url.pathname}; see docs/launcher-api.md (API ${API_VERSION})`,
+      );
       return;
     }
-    const upstream = net.createConnection(serial);
+    if (token !== want) {
+      this.refuse(
+        socket,
+        400,
+        'BadUpgrade',
+        `${url.pathname} upgrades to ${want}, not ${JSON.stringify(token)}`,
+      );
+      return;
+    }
+    this.streams.add(socket);
+    socket.once('close', () => this.streams.delete(socket));
+    socket.on('error', () => socket.destroy());
+    if (want === StreamUpgrade.console) this.upgradeConsole(url, socket);
+    else this.upgradeVnc(socket);
+  }
+
+  /**
+   * The serial console. QEMU serves one client at a time on its serial socket, and KubeVirt keeps
+   * one console per VMI: a new session cuts the one open now (the newest wins, as in KubeVirt).
+   * With `history=N` the output comes from QEMU's serial log instead of the socket (it holds
+   * every byte the guest wrote, connected or not): its last N bytes, then what is appended, so
+   * the replay and the live output meet with nothing lost or repeated. Input always goes to the
+   * socket; what QEMU sends on it is then read and dropped.
+   */
+  private upgradeConsole(url: URL, socket: net.Socket): void {
+    const { serialSocket, serialLog } = this.options.domain.plan;
+    if (!serialSocket) {
+      this.refuse(
+        socket,
+        404,
+        'NoConsole',
+        'this VM has no serial console (spec.domain.devices.autoattachSerialConsole is false)',
+      );
+      return;
+    }
+    const h = url.searchParams.get('history');
+    let history: number | undefined;
+    if (h !== null) {
+      if (!/^\d{1,7}$/.test(h) || Number(h) > MAX_CONSOLE_HISTORY_BYTES) {
+        this.refuse(
+          socket,
+          400,
+          'BadRequest',
+          `history must be a number of bytes from 0 to ${MAX_CONSOLE_HISTORY_BYTES}, got ${JSON.stringify(h)}`,
+        );
+        return;
+      }
+      history = Number(h);
+    }
+    // Live output starts now: what the guest prints from here on is the session's.
+    let logSize: number | undefined;
+    if (history !== undefined && serialLog) {
+      try {
+        logSize = fs.statSync(serialLog).size;
+      } catch {
+        logSize = undefined;
+      }
+    }
+    const previous = this.consoleClient;
+    this.consoleClient = socket;
+    previous?.destroy();
+
+    const upstream = net.createConnection(serialSocket);
+    /** The log follower, once started (undefined: output comes from the socket). */
+    let follower: Promise<FileFollower | undefined> | undefined;
+    let upgraded = false;
+    const release = (): void => {
+      upstream.destroy();
+      void follower?.then((f) => f?.stop());
+      if (this.consoleClient === socket) this.consoleClient = undefined;
+    };
+    socket.once('close', release);
     upstream.once('connect', () => {
+      if (socket.destroyed) return release();
+      upgraded = true;
       socket.write(
-        'HTTP/1.1 101 Switching Protocols\r\nupgrade: virtkit-console\r\nconnection: Upgrade\r\n\r\n',
+        `HTTP/1.1 101 Switching Protocols\r\nupgrade: ${StreamUpgrade.console}\r\nconnection: Upgrade\r\n\r\n`,
+      );
+      socket.pipe(upstream);
+      if (history === undefined || !serialLog || logSize === undefined) {
+        upstream.pipe(socket);
+        return;
+      }
+      upstream.on('data', () => undefined); // the log carries the output
+      follower = followFile({
+        path: serialLog,
+        historyBytes: history,
+        fromOffset: logSize,
+        onData: (chunk) => writeWithBackpressure(socket, chunk),
+        onError: () => socket.destroy(),
+      }).then(
+        (f) => {
+          if (socket.destroyed) f.stop();
+          return f;
+        },
+        () => {
+          // No log to read (it should exist while QEMU runs): live output from the socket.
+          if (!socket.destroyed) upstream.pipe(socket);
+          return undefined;
+        },
+      );
+    });
+    upstream.once('close', () => {
+      if (!upgraded) return;
+      // The guest's console went away (QEMU exited, or a newer session took it): deliver what
+      // the log still holds, then end.
+      void (follower ?? Promise.resolve(undefined))
+        .then(async (f) => {
+          await f?.catchUp();
+          f?.stop();
+        })
+        .catch(() => undefined)
+        .then(() => socket.end());
+    });
+    upstream.on('error', (e) => {
+      if (!upgraded && !socket.destroyed) {
+        this.streams.delete(socket);
+        this.refuse(socket, 409, 'ConsoleUnavailable', `the serial console is not available: ${e.message}`);
+      }
+    });
+  }
+
+  /** QEMU's VNC server: raw RFB. QEMU takes several clients; who may connect is the caller's rule. */
+  private upgradeVnc(socket: net.Socket): void {
+    const { vncSocket } = this.options.domain.plan;
+    if (!vncSocket) {
+      this.refuse(
+        socket,
+        404,
+        'NoGraphics',
+        'this VM has no graphics device (spec.domain.devices.autoattachGraphicsDevice is false)',
+      );
+      return;
+    }
+    const upstream = net.createConnection(vncSocket);
+    let upgraded = false;
+    upstream.once('connect', () => {
+      if (socket.destroyed) return upstream.destroy();
+      upgraded = true;
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nupgrade: ${StreamUpgrade.vnc}\r\nconnection: Upgrade\r\n\r\n`,
       );
       socket.pipe(upstream);
       upstream.pipe(socket);
     });
     upstream.on('error', (e) => {
-      if (!socket.destroyed)
-        socket.end(`HTTP/1.1 409 Conflict\r\nconnection: close\r\n\r\nconsole unavailable: ${e.message}\n`);
+      if (!upgraded && !socket.destroyed) {
+        this.streams.delete(socket);
+        this.refuse(socket, 409, 'VncUnavailable', `the VNC server is not available: ${e.message}`);
+      }
     });
-    socket.on('error', () => upstream.destroy());
-    socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
+    upstream.once('close', () => {
+      if (upgraded) socket.end();
+    });
+    socket.once('close', () => upstream.destroy());
   }
+}
+
+/** Writes `chunk`; resolves when the socket can take more (or is gone). */
+function writeWithBackpressure(socket: net.Socket, chunk: Buffer): Promise<void> | void {
+  if (socket.destroyed) return;
+  if (socket.write(chunk)) return;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.once('drain', done);
+    socket.once('close', done);
+  });
 }

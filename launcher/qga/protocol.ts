@@ -2,6 +2,11 @@
  * Wire types of the QEMU guest agent protocol (QAPI names, as the agent sends them) and the
  * launcher's own camelCase view of what it learned from the agent (GuestInfo).
  */
+import type {
+  GuestAgentCommandInfo,
+  VirtualMachineInstanceFileSystem,
+  VirtualMachineInstanceGuestOSUser,
+} from '../../api/kubevirt/v1/vmi-subresources';
 
 /** `guest-get-osinfo` answer; every member is optional (os-release may be missing). */
 export interface QgaOsInfo {
@@ -76,4 +81,61 @@ export function toGuestOsInfo(raw: QgaOsInfo): GuestOsInfo {
   const out: Record<string, string> = {};
   for (const [k, v] of pairs) if (typeof v === 'string' && v !== '') out[k] = v;
   return out as GuestOsInfo;
+}
+
+/** `guest-info` answer: the agent's version and the commands it knows. */
+export interface QgaAgentInfo {
+  readonly version?: string;
+  readonly supported_commands?: readonly { name?: string; enabled?: boolean }[];
+}
+
+/** One entry of `guest-get-users`: login time in seconds since the epoch. */
+export interface QgaUser {
+  readonly user?: string;
+  readonly domain?: string;
+  readonly 'login-time'?: number;
+}
+
+/** One entry of `guest-get-fsinfo` (byte counts only for filesystems the agent can stat). */
+export interface QgaFsInfo {
+  readonly name?: string;
+  readonly mountpoint?: string;
+  readonly type?: string;
+  readonly 'used-bytes'?: number;
+  readonly 'total-bytes'?: number;
+}
+
+/** Pure: `guest-get-users` in KubeVirt's names (entries without a user name dropped). */
+export function toGuestUsers(raw: readonly QgaUser[] | undefined): VirtualMachineInstanceGuestOSUser[] {
+  return (Array.isArray(raw) ? raw : [])
+    .filter((u) => typeof u?.user === 'string' && u.user !== '')
+    .map((u) => ({
+      userName: u.user!,
+      ...(typeof u.domain === 'string' && u.domain ? { domain: u.domain } : {}),
+      ...(typeof u['login-time'] === 'number' ? { loginTime: u['login-time'] } : {}),
+    }));
+}
+
+/** Pure: `guest-get-fsinfo` in KubeVirt's names (missing counts are 0, as KubeVirt reports them). */
+export function toGuestFilesystems(
+  raw: readonly QgaFsInfo[] | undefined,
+): VirtualMachineInstanceFileSystem[] {
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return (Array.isArray(raw) ? raw : [])
+    .filter((f) => f && typeof f === 'object')
+    .map((f) => ({
+      diskName: typeof f.name === 'string' ? f.name : '',
+      mountPoint: typeof f.mountpoint === 'string' ? f.mountpoint : '',
+      fileSystemType: typeof f.type === 'string' ? f.type : '',
+      usedBytes: num(f['used-bytes']),
+      totalBytes: num(f['total-bytes']),
+    }));
+}
+
+/** Pure: `guest-info`'s commands in KubeVirt's names. */
+export function toSupportedCommands(raw: QgaAgentInfo | undefined): GuestAgentCommandInfo[] {
+  const list = Array.isArray(raw?.supported_commands) ? raw.supported_commands : [];
+  return list
+    .filter((c) => typeof c?.name === 'string' && c.name !== '')
+    .map((c) => ({ name: c.name!, ...(c.enabled ? { enabled: true } : {}) }));
 }

@@ -55,6 +55,8 @@ export interface DomainStatus {
   readonly powerButtonPressed: boolean;
   /** Whether a guest agent answered the launcher's last poll (details: GET /v1/guest-info); absent from older launchers. */
   readonly agentConnected?: boolean;
+  /** `frozen` while the guest's filesystems are frozen by a freeze request (KubeVirt's VMI status.fsFreezeStatus). */
+  readonly fsFreezeStatus?: 'frozen';
 }
 
 export interface DomainStats {

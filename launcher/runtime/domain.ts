@@ -10,6 +10,14 @@ import type { AcceleratorChoice } from '../host/kvm-probe';
 import type { LaunchPlan } from '../plan/types';
 import { GuestAgentMonitor } from '../qga/monitor';
 import type { GuestInfo } from '../qga/protocol';
+import { agentDetails, fsFreeze, fsThaw, guestFilesystems, guestUsers } from '../qga/queries';
+import {
+  formatGuestTimezone,
+  GUEST_AGENT_INFO_LIST_LIMIT,
+  type VirtualMachineInstanceFileSystem,
+  type VirtualMachineInstanceGuestAgentInfo,
+  type VirtualMachineInstanceGuestOSUser,
+} from '../../api/kubevirt/v1/vmi-subresources';
 import { QmpClient } from '../qmp/client';
 import type { BalloonInfo, BlockStatsEntry, QmpEvent, QueryCpuFast, QueryStatus } from '../qmp/protocol';
 import type {
@@ -33,6 +41,19 @@ export class DomainNotRunningError extends Error {
   ) {
     super(`cannot ${action} ${vm}: the domain is ${state}; start it first`);
     this.name = 'DomainNotRunningError';
+  }
+}
+
+/** The guest has no agent answering (none runs, or the VMI has no agent channel). */
+export class GuestAgentNotConnectedError extends Error {
+  constructor(
+    readonly vm: string,
+    readonly action: string,
+  ) {
+    super(
+      `cannot ${action} ${vm}: no guest agent is connected; run qemu-guest-agent in the guest (the VMI's AgentConnected condition says when it answers)`,
+    );
+    this.name = 'GuestAgentNotConnectedError';
   }
 }
 
@@ -62,6 +83,9 @@ export class Domain {
   private pauseReason: DomainReason = 'PausedUser';
   private powerButtonPressed = false;
   private softRebootPending = false;
+  /** The guest's filesystems are frozen (a freeze request), until thawed or the timer thaws them. */
+  private fsFrozen = false;
+  private thawTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<Listener>();
   private readonly history: DomainEvent[] = [];
   /** Polls the guest agent while the guest runs; absent without an agent channel. */
@@ -76,8 +100,9 @@ export class Domain {
     if (plan.guestAgentSocket) {
       this.agent = new GuestAgentMonitor({
         socketPath: plan.guestAgentSocket,
-        // A paused guest cannot answer: keep what the agent said before.
-        canAsk: () => this.state === 'Running',
+        // A paused guest cannot answer, a frozen agent refuses the poll's questions: keep what
+        // the agent said before.
+        canAsk: () => this.state === 'Running' && !this.fsFrozen,
         onChange: (info) => this.noteAgent(info),
       });
     }
@@ -128,6 +153,7 @@ export class Domain {
     this.stopped = qemu.exited.then((exit) => {
       this.qmp?.close();
       this.agent?.stop();
+      this.clearFreeze();
       const reason: DomainReason = this.guestShutdown
         ? 'Shutdown'
         : this.destroying
@@ -326,6 +352,101 @@ export class Domain {
     }
   }
 
+  private requireAgent(action: string): GuestAgentMonitor {
+    this.requireQmp(action);
+    const agent = this.agent;
+    if (!agent?.info().connected) throw new GuestAgentNotConnectedError(this.label, action);
+    return agent;
+  }
+
+  /**
+   * KubeVirt's VirtualMachineInstanceGuestAgentInfo: what the agent's poll last said (OS, host
+   * name, time zone), with its version, commands, the first users and filesystems asked now.
+   */
+  async guestAgentInfo(): Promise<VirtualMachineInstanceGuestAgentInfo> {
+    const agent = this.requireAgent('read the guest agent info of');
+    const polled = agent.info();
+    const frozen = this.fsFrozen;
+    const details = await agent.withClient((c) => agentDetails(c, { frozen }));
+    const tz = polled.timezone;
+    return {
+      ...(details.version ? { guestAgentVersion: details.version } : {}),
+      ...(details.supportedCommands.length ? { supportedCommands: details.supportedCommands } : {}),
+      ...(polled.hostname ? { hostname: polled.hostname } : {}),
+      os: { ...(polled.osInfo ?? {}) },
+      ...(tz ? { timezone: formatGuestTimezone(tz.zone, tz.offsetSeconds) } : {}),
+      ...(details.users.length ? { userList: details.users.slice(0, GUEST_AGENT_INFO_LIST_LIMIT) } : {}),
+      fsInfo: { disks: details.filesystems.slice(0, GUEST_AGENT_INFO_LIST_LIMIT) },
+      fsFreezeStatus: frozen ? 'frozen' : 'thawed',
+    };
+  }
+
+  /** Every user logged in to the guest (the agent's `guest-get-users`). */
+  async guestUsers(): Promise<VirtualMachineInstanceGuestOSUser[]> {
+    const agent = this.requireAgent('list the users of');
+    if (this.fsFrozen) return [];
+    return agent.withClient((c) => guestUsers(c));
+  }
+
+  /** Every filesystem the guest has mounted (the agent's `guest-get-fsinfo`). */
+  async guestFilesystems(): Promise<VirtualMachineInstanceFileSystem[]> {
+    const agent = this.requireAgent('list the filesystems of');
+    if (this.fsFrozen) return [];
+    return agent.withClient((c) => guestFilesystems(c));
+  }
+
+  /**
+   * Freezes the guest's filesystems through the agent (for a consistent snapshot or backup);
+   * after `unfreezeTimeoutSeconds` (0: never) they are thawed again by themselves, so a client
+   * that went away cannot leave the guest frozen. Freezing a frozen guest only restarts the timer.
+   */
+  async freeze(unfreezeTimeoutSeconds: number): Promise<void> {
+    const agent = this.requireAgent('freeze');
+    if (!this.fsFrozen) {
+      await agent.withClient((c) => fsFreeze(c));
+      this.fsFrozen = true;
+      this.noteFreeze();
+    }
+    if (this.thawTimer) clearTimeout(this.thawTimer);
+    this.thawTimer = undefined;
+    if (unfreezeTimeoutSeconds > 0) {
+      this.thawTimer = setTimeout(() => {
+        this.thawTimer = undefined;
+        this.unfreeze().catch(() => undefined);
+      }, unfreezeTimeoutSeconds * 1000);
+      this.thawTimer.unref();
+    }
+  }
+
+  /** Thaws the guest's filesystems (nothing to do when they are not frozen). */
+  async unfreeze(): Promise<void> {
+    const agent = this.requireAgent('unfreeze');
+    if (this.thawTimer) clearTimeout(this.thawTimer);
+    this.thawTimer = undefined;
+    await agent.withClient((c) => fsThaw(c));
+    if (this.fsFrozen) {
+      this.fsFrozen = false;
+      this.noteFreeze();
+    }
+  }
+
+  private clearFreeze(): void {
+    if (this.thawTimer) clearTimeout(this.thawTimer);
+    this.thawTimer = undefined;
+    this.fsFrozen = false;
+  }
+
+  /** The freeze state changed: clients of the event stream look again (the VMI's fsFreezeStatus). */
+  private noteFreeze(): void {
+    this.emit({
+      timestamp: new Date().toISOString(),
+      type: 'GuestAgent',
+      state: this.state,
+      reason: this.reason,
+      data: { fsFreezeStatus: this.fsFrozen ? 'frozen' : 'thawed' },
+    });
+  }
+
   /**
    * Graceful shutdown: press the ACPI power button and give the guest `graceSeconds` to power
    * off; then ask QEMU to quit; then SIGKILL.
@@ -432,6 +553,7 @@ export class Domain {
       exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
       powerButtonPressed: this.powerButtonPressed,
       agentConnected: this.guestInfo().connected,
+      ...(this.fsFrozen ? { fsFreezeStatus: 'frozen' as const } : {}),
     };
   }
 

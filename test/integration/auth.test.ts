@@ -254,12 +254,13 @@ const nodeName = (kind: string): string => `auth-${suffix}-${kind.split(' ')[0].
 describe.each(Object.keys(credentials))('with %s', (kind) => {
   test('the CLI reads objects with it', async () => {
     const cred = credentials[kind]();
-    const r = await virtkit(['pause', 'vmi', 'absent', '-n', NS, ...cred.args], {
+    // `pause vm` reads the VM first (as virtctl does).
+    const r = await virtkit(['pause', 'vm', 'absent', '-n', NS, ...cred.args], {
       cwd: dir,
       env: { ...baseEnv(), ...cred.env },
     });
     // The GET went through (a 404, not a 401 or 403): the command names what is missing.
-    expect(r.stderr).toContain(`VirtualMachineInstance ${NS}/absent not found`);
+    expect(r.stderr).toContain(`VirtualMachine ${NS}/absent not found`);
     expect(r.status).toBe(1);
   });
 
@@ -314,7 +315,7 @@ describe('refused credentials fail clearly', () => {
 
   test('401: the CLI names the kubeconfig and the user', async () => {
     const cred = wrong();
-    const r = await virtkit(['pause', 'vmi', 'x', '-n', NS, ...cred.args], { cwd: dir, env: baseEnv() });
+    const r = await virtkit(['pause', 'vm', 'x', '-n', NS, ...cred.args], { cwd: dir, env: baseEnv() });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
       /Unauthorized: the API server .* refused the credentials of user "expired-user" of kubeconfig /,
@@ -324,10 +325,10 @@ describe('refused credentials fail clearly', () => {
 
   test('403: the CLI names the user, the verb and the resource', async () => {
     const cred = forbidden();
-    const r = await virtkit(['pause', 'vmi', 'x', '-n', NS, ...cred.args], { cwd: dir, env: baseEnv() });
+    const r = await virtkit(['pause', 'vm', 'x', '-n', NS, ...cred.args], { cwd: dir, env: baseEnv() });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`Forbidden: user "nobody" of kubeconfig ${cred.names[0]}`);
-    expect(r.stderr).toContain(`may not get virtualmachineinstances.kubevirt.io "x" in namespace "${NS}"`);
+    expect(r.stderr).toContain(`may not get virtualmachines.kubevirt.io "x" in namespace "${NS}"`);
   });
 
   test.each([

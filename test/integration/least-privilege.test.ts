@@ -121,7 +121,7 @@ describe("each component's identity", () => {
     h.close();
   });
 
-  test("the api may read the API server's front-proxy settings and its KubeVirt objects, nothing else", async () => {
+  test("the api may read the API server's front-proxy settings, its KubeVirt objects and Nodes, nothing else", async () => {
     const a = as('virtkit-api');
     const cm = await a.get<{ data?: Record<string, string> }>(
       CONFIG_MAPS,
@@ -135,6 +135,16 @@ describe("each component's identity", () => {
     );
     expect(await forbidden(a.list(CONFIG_MAPS, 'kube-system'))).toMatch(/may not list configmaps/);
     expect(await forbidden(a.list(VIRTUAL_MACHINES, undefined))).toMatch(/may not list virtualmachines/);
+    // A Node, for the endpoint its handler published; never a write (only the handler writes it).
+    expect(await a.getIfExists(NODES, undefined, 'absent')).toBeUndefined();
+    expect(await forbidden(a.list(NODES, undefined))).toMatch(/may not list nodes/);
+    expect(
+      await forbidden(
+        a.mergePatch(NODES, undefined, 'any', {
+          metadata: { annotations: { 'virtkit.io/handler-endpoint': 'https://127.0.0.1:1' } },
+        }),
+      ),
+    ).toMatch(/may not patch nodes "any"/);
     a.close();
   });
 });

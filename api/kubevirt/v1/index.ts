@@ -19,6 +19,7 @@ export * from './migration-options';
 export * from './migration-state';
 export * from './vmi';
 export * from './vmi-status';
+export * from './vmi-subresources';
 export * from './vmi-kind';
 export * from './vm';
 export * from './defaults';

@@ -9,6 +9,8 @@ export interface GuestVmOptions {
   /** A claim mounted as a second disk (the boot counter). */
   readonly dataClaim?: string;
   readonly userData?: string;
+  /** A VGA display with its VNC server (autoattachGraphicsDevice). @default false */
+  readonly graphics?: boolean;
 }
 
 /** A VirtualMachine booting the test guest from a containerDisk that is a local file. */
@@ -37,7 +39,7 @@ export function guestVm(image: GuestImage, o: GuestVmOptions): Record<string, un
           terminationGracePeriodSeconds: o.graceSeconds ?? 30,
           domain: {
             resources: { requests: { memory: '128Mi' } },
-            devices: { disks, autoattachGraphicsDevice: false },
+            devices: { disks, autoattachGraphicsDevice: o.graphics ?? false },
           },
           volumes,
         },

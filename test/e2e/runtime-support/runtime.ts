@@ -1,9 +1,12 @@
 /**
  * A whole local runtime for end-to-end suites: a real control plane (cli/local), virtkit's CRDs,
- * the cluster's KubeVirt object with the LocalContainerDisk gate, the controller and the node
- * handler as real processes (so tests can kill and restart them), and kubectl to talk to it all.
- * No admission webhook is registered: the runtime's own checks are what the suites see. Tests
- * see what a user sees: objects through the API, guests through their serial console logs.
+ * the cluster's KubeVirt object with the LocalContainerDisk gate, the controller, the node
+ * handler (with its node API) and `virtkit api` as real processes (so tests can kill and restart
+ * them), and kubectl to talk to it all. `virtkit api` is registered as the aggregated API
+ * subresources.kubevirt.io/v1 exactly as local mode registers it (cli/local/manage.ts), so the
+ * subresource verbs (pause, guestosinfo, console...) go through the real API server. No admission
+ * webhook is registered: the runtime's own checks are what the suites see. Tests see what a
+ * user sees: objects through the API, guests through their serial console logs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -14,7 +17,10 @@ import { findBinary } from '../../../cli/local/binaries';
 import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
 import { applyKubeVirtConfig } from '../../../cli/local/kubevirt-config';
+import { apiNodeClientArgs, apiServingFiles, handlerNodeApiArgs } from '../../../cli/local/components';
 import { componentKubeconfig } from '../../../cli/local/layout';
+import { registerSubresourceApi } from '../../../cli/local/manage';
+import { reservePorts } from '../../../cli/local/ports';
 import { localRbacObjects } from '../../../cli/local/rbac';
 import { KubeClient } from '../../../kube';
 import { namespace } from './manifests';
@@ -55,18 +61,25 @@ export class Runtime {
   readonly nodeName = 'e2e-node';
   controller?: ChildProcess;
   handler?: ChildProcess;
+  api?: ChildProcess;
 
   private constructor(
     readonly dir: string,
     readonly cluster: LocalCluster,
+    /** `virtkit api`'s port and the handler's node API port (127.0.0.1). */
+    readonly ports: { readonly api: number; readonly nodeApi: number },
   ) {
     this.handlerStateDir = path.join(dir, 'h');
   }
 
-  /** A runtime with the controller and the handler running, its node Ready and namespace `ns` created. */
+  /**
+   * A runtime with the controller, the handler and `virtkit api` (registered as the subresource
+   * API) running, its node Ready and namespace `ns` created.
+   */
   static async startAll(ns: string): Promise<Runtime> {
     const rt = await Runtime.start();
     rt.startController();
+    await rt.startApi();
     rt.startHandler();
     await rt.nodeReady();
     rt.apply(namespace(ns));
@@ -76,7 +89,7 @@ export class Runtime {
   static async start(): Promise<Runtime> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-rt-'));
     const cluster = await startControlPlane({ stateDir: path.join(dir, 'cp') });
-    const rt = new Runtime(dir, cluster);
+    const rt = new Runtime(dir, cluster, await reservePorts({ api: undefined, nodeApi: undefined }));
     try {
       const file = path.join(dir, 'crds.json');
       fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds() }));
@@ -214,7 +227,39 @@ export class Runtime {
       this.nodeName,
       '--state-dir',
       this.handlerStateDir,
+      ...handlerNodeApiArgs(this.cluster.layout, this.ports.nodeApi),
     ]);
+  }
+
+  /**
+   * `virtkit api` as local mode starts it (its own identity, its serving certificate, its node
+   * client certificate), registered as subresources.kubevirt.io/v1 the way local mode registers
+   * it; resolves once the APIService is Available.
+   */
+  async startApi(): Promise<void> {
+    const files = apiServingFiles(this.cluster.layout);
+    this.api = this.spawnComponent('api', [
+      'api',
+      '--kubeconfig',
+      componentKubeconfig(this.cluster.layout, 'virtkit-api'),
+      '--tls-cert-file',
+      files.cert,
+      '--tls-private-key-file',
+      files.key,
+      '--bind-address',
+      '127.0.0.1',
+      '--port',
+      String(this.ports.api),
+      ...apiNodeClientArgs(this.cluster.layout),
+    ]);
+    const admin = KubeClient.connect({ kubeconfig: this.kubeconfig, fieldManager: 'e2e' });
+    try {
+      await registerSubresourceApi(admin, { layout: this.cluster.layout, apiPort: this.ports.api }, 180_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- api log tail:\n${this.tail('api.log')}`);
+    } finally {
+      admin.close();
+    }
   }
 
   /** Waits until the node is Ready (the handler registered it). */
@@ -291,6 +336,7 @@ export class Runtime {
   async stop(): Promise<void> {
     await Runtime.stopChild(this.controller);
     await Runtime.stopChild(this.handler);
+    await Runtime.stopChild(this.api);
     for (const pid of [...this.liveLaunchers(), ...this.liveQemus()]) {
       try {
         process.kill(pid, 'SIGKILL');

@@ -1,0 +1,38 @@
+import { nodeApiConfig, type HandlerFlags } from './handler';
+
+const base: HandlerFlags = {
+  stateDir: '/s',
+  nodeApiAddress: '127.0.0.1',
+  nodeApiPort: '8186',
+  nodeApiAllowedClient: 'virtkit-api-node-client',
+};
+
+describe('virtkit handler --node-api-*', () => {
+  it('serves no node API without its certificate', () => {
+    expect(nodeApiConfig(base)).toBeUndefined();
+  });
+
+  it('takes the certificate, its key and the client CA together', () => {
+    expect(
+      nodeApiConfig({
+        ...base,
+        nodeApiPort: '0',
+        nodeApiTlsCertFile: 'c',
+        nodeApiTlsPrivateKeyFile: 'k',
+        nodeApiClientCaFile: 'ca',
+        nodeApiAllowedClient: 'a, b',
+      }),
+    ).toEqual({
+      address: '127.0.0.1',
+      port: 0,
+      certFile: 'c',
+      keyFile: 'k',
+      clientCaFile: 'ca',
+      allowedClients: ['a', 'b'],
+    });
+    expect(() => nodeApiConfig({ ...base, nodeApiTlsCertFile: 'c' })).toThrow(/go together/);
+    const all = { nodeApiTlsCertFile: 'c', nodeApiTlsPrivateKeyFile: 'k', nodeApiClientCaFile: 'ca' };
+    expect(() => nodeApiConfig({ ...base, ...all, nodeApiPort: '99999' })).toThrow(/not a TCP port/);
+    expect(() => nodeApiConfig({ ...base, ...all, nodeApiAllowedClient: ' , ' })).toThrow(/at least one/);
+  });
+});

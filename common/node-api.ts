@@ -1,0 +1,114 @@
+/**
+ * The node handler's API (the role of virt-handler's REST server on port 8186), the one contract
+ * between `virtkit api` and the handler of each node: where a handler is reached, how its TLS
+ * certificate is named, and the paths of the actions it performs on the VMIs of its node.
+ * Both sides import this file (neither imports the other). Pure.
+ *
+ *   PUT  /v1/namespaces/{ns}/virtualmachineinstances/{name}/{pause|unpause|softreboot|reset|freeze|unfreeze}
+ *   GET  /v1/namespaces/{ns}/virtualmachineinstances/{name}/{guestosinfo|userlist|filesystemlist}
+ *   GET  /v1/namespaces/{ns}/virtualmachineinstances/{name}/{console|vnc|...}   (websocket upgrades)
+ *
+ * These are KubeVirt's virt-handler paths. They are the handler's own, not the Kubernetes API
+ * server's, so they are built here from segments (kube/ builds the API server's paths).
+ */
+
+/**
+ * The Node annotation where a handler publishes its API, `https://<address>:<port>` (KubeVirt
+ * finds virt-handler through its pod's IP and port 8186; local mode has no handler pod). Only
+ * the handler writes it, by server-side apply of its own Node.
+ */
+export const HANDLER_ENDPOINT_ANNOTATION = 'virtkit.io/handler-endpoint';
+
+/** KubeVirt's virt-handler port, the handler's default outside local mode. */
+export const DEFAULT_NODE_API_PORT = 8186;
+
+/**
+ * The TLS server name every handler's serving certificate carries (besides the address it is
+ * reached at): the api checks a handler's certificate for this name, so no other certificate of
+ * the same CA (the API server's, etcd's, both valid for 127.0.0.1) passes for a handler.
+ */
+export const NODE_API_SERVER_NAME = 'virtkit-handler';
+
+/** The common name of the api component's client certificate, the one caller the handler accepts by default. */
+export const NODE_API_CLIENT_NAME = 'virtkit-api-node-client';
+
+export const NODE_API_VERSION = 'v1';
+
+/** The actions a handler performs on a VMI, with their method (KubeVirt's virt-handler routes). */
+export const NODE_VMI_ACTIONS = {
+  pause: 'PUT',
+  unpause: 'PUT',
+  softreboot: 'PUT',
+  reset: 'PUT',
+  freeze: 'PUT',
+  unfreeze: 'PUT',
+  guestosinfo: 'GET',
+  userlist: 'GET',
+  filesystemlist: 'GET',
+} as const;
+
+export type NodeVmiAction = keyof typeof NODE_VMI_ACTIONS;
+
+export function isNodeVmiAction(s: string): s is NodeVmiAction {
+  return Object.prototype.hasOwnProperty.call(NODE_VMI_ACTIONS, s);
+}
+
+const VMIS = 'virtualmachineinstances';
+
+/**
+ * `/v1/namespaces/{ns}/virtualmachineinstances/{name}/{action}[/{rest}...]` with every segment
+ * escaped; `action` may be a stream (`console`, `vnc`, `portforward` with its port in `rest`).
+ */
+export function nodeVmiPath(namespace: string, name: string, action: string, ...rest: string[]): string {
+  return ['', NODE_API_VERSION, 'namespaces', namespace, VMIS, name, action, ...rest]
+    .map((s, i) => (i === 0 ? s : encodeURIComponent(s)))
+    .join('/');
+}
+
+export interface NodeVmiTarget {
+  readonly namespace: string;
+  readonly name: string;
+  /** pause, guestosinfo, console, ... (not checked against NODE_VMI_ACTIONS). */
+  readonly action: string;
+  /** Segments after the action (portforward's port). */
+  readonly rest: readonly string[];
+}
+
+/** What a request path names, or undefined when it is not a VMI path of the node API. */
+export function parseNodeVmiPath(pathname: string): NodeVmiTarget | undefined {
+  const parts = pathname.split('/');
+  if (parts[0] !== '' || parts.length < 7) return undefined;
+  let segs: string[];
+  try {
+    segs = parts.slice(1).map((p) => decodeURIComponent(p));
+  } catch {
+    return undefined;
+  }
+  const [version, nsWord, namespace, vmis, name, action, ...rest] = segs;
+  if (version !== NODE_API_VERSION || nsWord !== 'namespaces' || vmis !== VMIS) return undefined;
+  if (!namespace || !name || !action || rest.some((s) => s === '')) return undefined;
+  return { namespace, name, action, rest };
+}
+
+/**
+ * The endpoint a handler published, checked: an https URL with a host, a port and nothing else.
+ * Throws with the reason (the value is shown, it is a node's annotation).
+ */
+export function parseHandlerEndpoint(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${JSON.stringify(value)} is not a URL`);
+  }
+  if (url.protocol !== 'https:') throw new Error(`${JSON.stringify(value)} is not an https URL`);
+  if (!url.hostname || !url.port) throw new Error(`${JSON.stringify(value)} names no host and port`);
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
+    throw new Error(`${JSON.stringify(value)} must be https://<host>:<port> and nothing more`);
+  return new URL(`https://${url.host}`);
+}
+
+/** `https://<address>:<port>` for an address (IPv6 in brackets) and a port. */
+export function handlerEndpoint(address: string, port: number): string {
+  return `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
