@@ -16,6 +16,7 @@
 import { STATUS_CODES } from 'http';
 import type { Duplex } from 'stream';
 import type WebSocket from 'ws';
+import { WebSocketServer } from 'ws';
 
 export const PLAIN_STREAM_PROTOCOL = 'plain.kubevirt.io';
 
@@ -42,6 +43,21 @@ export function closeReason(text: string): string {
 /** The server's subprotocol choice: plain.kubevirt.io when offered, else none (KubeVirt accepts clients that offer none). */
 export function choosePlainProtocol(offered: ReadonlySet<string>): string | false {
   return offered.has(PLAIN_STREAM_PROTOCOL) ? PLAIN_STREAM_PROTOCOL : false;
+}
+
+/**
+ * The websocket server of a stream endpoint: it upgrades requests its HTTP server hands over
+ * (no server of its own, no client tracking), speaks plain.kubevirt.io when offered, without
+ * compression, with messages of at most 16 MiB.
+ */
+export function plainStreamServer(): WebSocketServer {
+  return new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+    handleProtocols: (offered) => choosePlainProtocol(offered),
+    maxPayload: 16 * 1024 * 1024,
+  });
 }
 
 /** Codes a peer may put on the wire (1005, 1006 and 1015 only describe what happened locally). */
@@ -149,25 +165,24 @@ export function bridgeWebSocketToStream(
     ws.terminate();
     finish({ by: 'websocket', code: 1006, reason: err.message, error: err });
   };
+  /** Ends the bridge from this side: the websocket closed with `code` and `reason`, the stream destroyed. */
+  const end = (by: 'stream' | 'local', close: { code: number; reason: string }, error?: Error): void => {
+    if (ended) return;
+    closeLike(ws, close.code, close.reason);
+    stream.destroy();
+    finish({ by, code: close.code, reason: close.reason, ...(error ? { error } : {}) });
+  };
   const onStreamEnd = (): void => {
     if (ended) return;
-    const { code, reason } = options.onStreamEnd?.() ?? {
-      code: CloseCode.normal,
-      reason: 'the stream ended',
-    };
-    closeLike(ws, code, reason);
-    stream.destroy();
-    finish({ by: 'stream', code, reason });
+    end('stream', options.onStreamEnd?.() ?? { code: CloseCode.normal, reason: 'the stream ended' });
   };
   const onStreamError = (err: Error): void => {
     if (ended) return;
-    const { code, reason } = options.onStreamError?.(err) ?? {
+    const close = options.onStreamError?.(err) ?? {
       code: CloseCode.internalError,
       reason: `the stream failed: ${err.message}`,
     };
-    closeLike(ws, code, reason);
-    stream.destroy();
-    finish({ by: 'stream', code, reason, error: err });
+    end('stream', close, err);
   };
   function cleanup(): void {
     ws.off('message', onMessage);
@@ -196,10 +211,7 @@ export function bridgeWebSocketToStream(
   return {
     done,
     close(code, reason) {
-      if (ended) return;
-      closeLike(ws, code, reason);
-      stream.destroy();
-      finish({ by: 'local', code, reason });
+      end('local', { code, reason });
     },
   };
 }
@@ -288,37 +300,6 @@ export function keepAlive(ws: WebSocket, intervalMs = 15_000, timeoutMs = 60_000
   }
   ws.once('close', stop);
   return stop;
-}
-
-const STATUS_REASONS: Readonly<Record<number, string>> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  409: 'Conflict',
-  500: 'InternalError',
-  501: 'NotImplemented',
-  502: 'BadGateway',
-  503: 'ServiceUnavailable',
-};
-
-/** A Kubernetes `Status` failure body, as virtkit's stream endpoints answer a refused upgrade. */
-export function failureStatus(
-  code: number,
-  message: string,
-  details?: Record<string, unknown>,
-): Record<string, unknown> {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason: STATUS_REASONS[code] ?? 'Unknown',
-    ...(details ? { details } : {}),
-    code,
-  };
 }
 
 /**

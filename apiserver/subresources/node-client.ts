@@ -23,7 +23,8 @@ import {
   parseHandlerEndpoint,
 } from '../../common/node-api';
 import { errorMessage, isNotFound, KubeApiError, NODES, VIRTUAL_MACHINE_INSTANCES } from '../../kube';
-import { failure, SubresourceError } from './status';
+import { failure } from '../../common/kube-status';
+import { SubresourceError } from './subresource-error';
 import type { SubresourceAnswer, SubresourceContext } from './types';
 
 /** Where and how to reach the handler of a VMI's node. */

@@ -20,6 +20,9 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Duplex } from 'stream';
 import { dns1123LabelProblems, dns1123SubdomainProblems } from '../../api/validation/dns-names';
+import { BodyError, readJsonBody, sendAnswer } from '../../common/http-json';
+import { failure } from '../../common/kube-status';
+import { refuseUpgrade } from '../../common/plain-stream';
 import { errorMessage, KubeApiError } from '../../kube/errors';
 import { SUBRESOURCES_API_VERSION, SUBRESOURCES_GROUP } from '../../kube/resources';
 import {
@@ -31,7 +34,7 @@ import {
 } from './catalog';
 import { SUBRESOURCE_HANDLERS, type SubresourceHandlers } from './handlers';
 import type { AuthenticationResult } from './request-header';
-import { failure, SubresourceError } from './status';
+import { SubresourceError } from './subresource-error';
 import { handleStream, isServedStream, type StreamDeps } from './streams';
 import type {
   RequestUser,
@@ -194,67 +197,13 @@ export function route(method: string, pathname: string, version: () => VersionIn
 }
 
 function send(res: ServerResponse, answer: SubresourceAnswer, allow?: readonly string[]): void {
-  if (res.headersSent) return;
-  const headers: Record<string, string> = {};
-  if (allow) headers.Allow = allow.join(', ');
-  if (answer.raw) {
-    headers['Content-Type'] = answer.raw.contentType;
-    headers['Content-Length'] = String(answer.raw.data.length);
-    res.writeHead(answer.status, headers);
-    res.end(answer.raw.data);
-    return;
-  }
-  if (answer.body === undefined) {
-    res.writeHead(answer.status, headers);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(answer.body);
-  headers['Content-Type'] = 'application/json';
-  headers['Content-Length'] = String(Buffer.byteLength(text));
-  res.writeHead(answer.status, headers);
-  res.end(text);
-}
-
-class BodyError extends Error {
-  constructor(readonly answer: SubresourceAnswer) {
-    super(String((answer.body as { message?: string }).message));
-  }
-}
-
-/** The request body as JSON (undefined when empty), at most `max` bytes. */
-function readJsonBody(req: IncomingMessage, max: number): Promise<unknown> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max)
-    return Promise.reject(new BodyError(failure(413, `the request body may be at most ${max} bytes`)));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        reject(new BodyError(failure(413, `the request body may be at most ${max} bytes`)));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (!text.trim()) return resolve(undefined);
-      try {
-        resolve(JSON.parse(text));
-      } catch (err) {
-        reject(new BodyError(failure(400, `the request body is not JSON: ${(err as Error).message}`)));
-      }
-    });
-  });
+  sendAnswer(res, answer, allow ? { Allow: allow.join(', ') } : {});
 }
 
 /** A handler's failure as an answer: the API server's own 4xx pass through, anything else is a 500. */
 function errorAnswer(err: unknown): SubresourceAnswer {
-  if (err instanceof BodyError || err instanceof SubresourceError) return err.answer;
+  if (err instanceof BodyError) return failure(err.status, err.message);
+  if (err instanceof SubresourceError) return err.answer;
   if (err instanceof KubeApiError && err.status >= 400 && err.status < 500)
     return failure(err.status, err.serverMessage || err.message);
   return failure(500, `internal error: ${errorMessage(err)}`);
@@ -376,25 +325,10 @@ export class SubresourceRouter {
       } else answer = failure(400, `${url.pathname} does not take a websocket upgrade`);
     }
     this.o.context.log.debug({ path: url.pathname, code: answer.status }, 'websocket upgrade refused');
-    const text = JSON.stringify(answer.body);
-    socket.end(
-      `HTTP/1.1 ${answer.status} ${STATUS_TEXT[answer.status] ?? 'Error'}\r\n` +
-        'Content-Type: application/json\r\n' +
-        `Content-Length: ${Buffer.byteLength(text)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        text,
-    );
+    refuseUpgrade(socket, answer.status, answer.body);
   }
 }
 
 function streamsNotSupported(name: string): SubresourceAnswer {
   return failure(501, `${name} is not supported by virtkit yet (of the streams, console and vnc are served)`);
 }
-
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  501: 'Not Implemented',
-};

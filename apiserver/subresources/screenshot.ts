@@ -14,7 +14,7 @@ import type WebSocket from 'ws';
 import { nodeVmiPath } from '../../common/node-api';
 import { errorMessage } from '../../kube';
 import { fetchVmi, nodeConnectionForVmi } from './node-client';
-import { failure } from './status';
+import { failure } from '../../common/kube-status';
 import { dialNode, streamProblem } from './streams';
 import type { SubresourceAnswer, SubresourceHandler } from './types';
 

@@ -14,7 +14,8 @@ import { PLAIN_STREAM_PROTOCOL } from '../../common/plain-stream';
 import type { KubeClient } from '../../kube';
 import { objectPath, SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES } from '../../kube/resources';
 import { SubresourceRouter } from './router';
-import { failure, SubresourceError } from './status';
+import { failure } from '../../common/kube-status';
+import { SubresourceError } from './subresource-error';
 import { MAX_HISTORY_BYTES, nodeQuery, streamProblem, vmiNotFound } from './streams';
 
 const USER = { name: 'alice', groups: ['system:authenticated'], extra: {} };

@@ -25,17 +25,17 @@ import type { IncomingMessage } from 'http';
 import { isIP } from 'net';
 import type { Duplex } from 'stream';
 import type { ConnectionOptions } from 'tls';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import {
   bridgeWebSockets,
-  choosePlainProtocol,
-  failureStatus,
+  plainStreamServer,
   keepAlive,
   PLAIN_STREAM_PROTOCOL,
   refuseUpgrade,
   websocketHandshakeProblem,
 } from '../../common/plain-stream';
+import { failureStatus } from '../../common/kube-status';
 import { nodeVmiPath } from '../../common/node-api';
 import { errorMessage, isNotFound, KubeApiError } from '../../kube';
 import {
@@ -45,7 +45,7 @@ import {
   vmiNotFound as vmiNotFoundAnswer,
   type NodeConnection,
 } from './node-client';
-import { SubresourceError } from './status';
+import { SubresourceError } from './subresource-error';
 import type { RequestUser, SubresourceAnswer, SubresourceContext } from './types';
 
 /** The streams served; the others (portforward, usbredir, vsock) still answer 501. */
@@ -94,7 +94,7 @@ const refusal = (code: number, message: string, details?: Record<string, unknown
   status: failureStatus(code, message, details),
 });
 
-/** A refusal from a Status answer of ./node-client.ts or ./status.ts. */
+/** A refusal from a Status answer of ./node-client.ts or a SubresourceError. */
 function fromAnswer(a: SubresourceAnswer): StreamRefusal {
   return { code: a.status, status: a.body as Record<string, unknown> };
 }
@@ -137,13 +137,7 @@ export function nodeQuery(stream: ServedStream, query: URLSearchParams): URLSear
   return out;
 }
 
-const wss = new WebSocketServer({
-  noServer: true,
-  perMessageDeflate: false,
-  clientTracking: false,
-  handleProtocols: (offered) => choosePlainProtocol(offered),
-  maxPayload: 16 * 1024 * 1024,
-});
+const wss = plainStreamServer();
 
 /** Reads a refused handshake's answer: the Status the node sent, or its text. */
 function readRefusal(res: IncomingMessage): Promise<StreamRefusal> {

@@ -5,6 +5,7 @@
  * which authorized it (each subresource is its own RBAC resource); a handler acts with the
  * api component's own identity.
  */
+import type { HttpAnswer } from '../../common/http-json';
 import type { Logger } from '../../common/log';
 import type { KubeClient } from '../../kube';
 
@@ -38,15 +39,11 @@ export interface SubresourceRequest {
 }
 
 /**
- * A plain answer: `status` and a JSON body (or none). Errors are Kubernetes Status objects
- * (`failure(...)` in ./status.ts), as KubeVirt's virt-api answers.
+ * A plain answer: `status` and a JSON body (or none, or a raw one such as vnc/screenshot's PNG).
+ * Errors are Kubernetes Status objects (`failure(...)` in common/kube-status.ts), as KubeVirt's
+ * virt-api answers.
  */
-export interface SubresourceAnswer {
-  readonly status: number;
-  readonly body?: unknown;
-  /** A body that is not JSON (vnc/screenshot's PNG), sent as it is with its content type; `body` is then ignored. */
-  readonly raw?: { readonly contentType: string; readonly data: Buffer };
-}
+export type SubresourceAnswer = HttpAnswer;
 
 /**
  * The api component's credentials towards the node handlers' API (`virtkit api

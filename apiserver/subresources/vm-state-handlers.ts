@@ -20,7 +20,7 @@ import {
   VIRTUAL_MACHINE_INSTANCES,
   VIRTUAL_MACHINES,
 } from '../../kube';
-import { failure } from './status';
+import { failure } from '../../common/kube-status';
 import type { SubresourceAnswer, SubresourceContext, SubresourceHandler, SubresourceRequest } from './types';
 import {
   decideVmState,

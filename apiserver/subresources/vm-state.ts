@@ -39,7 +39,7 @@ import type {
   VirtualMachineInstance,
   VirtualMachineStateChangeRequest,
 } from '../../api/kubevirt/v1';
-import { failure } from './status';
+import { failure } from '../../common/kube-status';
 import type { SubresourceAnswer } from './types';
 
 export type VmStateVerb = 'start' | 'stop' | 'restart';

@@ -6,7 +6,7 @@ import { HANDLER_ENDPOINT_ANNOTATION } from '../../common/node-api';
 import { TestPki } from '../../common/test-pki.test-helper';
 import { KubeApiError, NODES, VIRTUAL_MACHINES, type KubeClient, type ResourceType } from '../../kube';
 import { nodeConnectionFor, vmiNode } from './node-client';
-import { SubresourceError } from './status';
+import { SubresourceError } from './subresource-error';
 import type { SubresourceContext, SubresourceRequest } from './types';
 import {
   handleVmiAction,

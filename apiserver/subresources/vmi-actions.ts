@@ -39,7 +39,8 @@ import {
   vmiForbidden,
   NodeRequestError,
 } from './node-client';
-import { failure, SubresourceError } from './status';
+import { failure } from '../../common/kube-status';
+import { SubresourceError } from './subresource-error';
 import type { SubresourceAnswer, SubresourceContext, SubresourceHandler, SubresourceRequest } from './types';
 import { vmConflict } from './vm-state';
 

@@ -39,6 +39,21 @@ export function apiServingFiles(l: Layout): { cert: string; key: string; ca: str
   return apiServingPaths(l.pkiDir);
 }
 
+/** `virtkit api`'s flags for serving on 127.0.0.1:`port` with its serving certificate and key (paths). */
+export function apiServingArgs(l: Layout, port: number): string[] {
+  const files = apiServingFiles(l);
+  return [
+    '--tls-cert-file',
+    files.cert,
+    '--tls-private-key-file',
+    files.key,
+    '--bind-address',
+    '127.0.0.1',
+    '--port',
+    String(port),
+  ];
+}
+
 /**
  * `virtkit api`'s flags for the node handlers' API: its client certificate and key, and the CA
  * the handlers' certificates chain to (paths only: keys never go on a command line).
@@ -87,14 +102,7 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
         'api',
         '--kubeconfig',
         componentKubeconfig(ctx.layout, 'virtkit-api'),
-        '--tls-cert-file',
-        apiServingFiles(ctx.layout).cert,
-        '--tls-private-key-file',
-        apiServingFiles(ctx.layout).key,
-        '--bind-address',
-        '127.0.0.1',
-        '--port',
-        String(ctx.apiPort),
+        ...apiServingArgs(ctx.layout, ctx.apiPort),
         ...apiNodeClientArgs(ctx.layout),
       ],
     }),

@@ -13,6 +13,7 @@
  * be reached, 500 for anything else. The api component wraps every failure as virt-api does.
  */
 import { readUnfreezeTimeout } from '../../api/kubevirt/v1/vmi-subresources';
+import { failure } from '../../common/kube-status';
 import type { NodeVmiAction } from '../../common/node-api';
 import { LauncherApiError, type LauncherClient } from '../../launcher/api/client';
 
@@ -35,46 +36,18 @@ export interface ActionAnswer {
   readonly body?: unknown;
 }
 
-const REASONS: Readonly<Record<number, string>> = {
-  400: 'BadRequest',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'NotFound',
-  405: 'MethodNotAllowed',
-  409: 'Conflict',
-  500: 'InternalError',
-  503: 'ServiceUnavailable',
-};
-
-/** A Kubernetes Status body. */
-export function statusBody(code: number, message: string): Record<string, unknown> {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason: REASONS[code] ?? 'Unknown',
-    code,
-  };
-}
-
-export function failed(code: number, message: string): ActionAnswer {
-  return { status: code, body: statusBody(code, message) };
-}
-
 const ACCEPTED: ActionAnswer = { status: 202 };
 
 /** The answer for a launcher failure (pure). */
 export function launcherFailure(action: NodeVmiAction, err: unknown): ActionAnswer {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof LauncherApiError) {
-    if (err.statusCode === 0) return failed(503, message);
-    if (err.statusCode === 409) return failed(409, message);
+    if (err.statusCode === 0) return failure(503, message);
+    if (err.statusCode === 409) return failure(409, message);
     // virt-handler answers a freeze or unfreeze the guest refused with 400.
-    if (action === 'freeze' || action === 'unfreeze') return failed(400, message);
+    if (action === 'freeze' || action === 'unfreeze') return failure(400, message);
   }
-  return failed(500, message);
+  return failure(500, message);
 }
 
 /** Performs `action` through the VMI's launcher; never throws. */
@@ -99,7 +72,7 @@ export async function performAction(
         return ACCEPTED;
       case 'freeze': {
         const read = readUnfreezeTimeout(body);
-        if ('problem' in read) return failed(400, read.problem);
+        if ('problem' in read) return failure(400, read.problem);
         await launcher.freeze(read.value.unfreezeTimeoutSeconds);
         return ACCEPTED;
       }

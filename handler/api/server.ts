@@ -20,6 +20,8 @@ import * as https from 'https';
 import type { AddressInfo } from 'net';
 import type { Duplex } from 'stream';
 import type { TLSSocket } from 'tls';
+import { BodyError, readJsonBody, sendAnswer } from '../../common/http-json';
+import { failure, failureStatus } from '../../common/kube-status';
 import type { Logger } from '../../common/log';
 import {
   isNodeVmiAction,
@@ -27,10 +29,11 @@ import {
   parseNodeVmiPath,
   type NodeVmiAction,
 } from '../../common/node-api';
+import { refuseUpgrade } from '../../common/plain-stream';
 import { parsePemBundle, peerCertificateChain } from '../../common/x509';
 import type { EventSpec, EventTarget } from '../../kube/events';
 import { LauncherClient } from '../../launcher/api/client';
-import { failed, performAction, statusBody, type ActionAnswer, type ActionLauncher } from './actions';
+import { performAction, type ActionAnswer, type ActionLauncher } from './actions';
 import { authenticateNodeApiClient, type NodeApiAuthResult, type NodeApiClientPolicy } from './auth';
 import { handleStreamUpgrade } from './streams';
 import type { NodeStreamContext, NodeVmiLocator } from './types';
@@ -77,65 +80,19 @@ export type NodeRoute =
 export function routeNodeRequest(method: string, pathname: string): NodeRoute {
   const target = parseNodeVmiPath(pathname);
   if (!target || target.rest.length || !isNodeVmiAction(target.action))
-    return { kind: 'answer', answer: failed(404, `the node API has nothing at ${pathname}`) };
+    return { kind: 'answer', answer: failure(404, `the node API has nothing at ${pathname}`) };
   const wanted = NODE_VMI_ACTIONS[target.action];
   if (method !== wanted)
     return {
       kind: 'answer',
-      answer: failed(405, `${target.action} takes ${wanted}, not ${method}`),
+      answer: failure(405, `${target.action} takes ${wanted}, not ${method}`),
       allow: wanted,
     };
   return { kind: 'action', namespace: target.namespace, name: target.name, action: target.action };
 }
 
 function send(res: ServerResponse, answer: ActionAnswer, allow?: string): void {
-  if (res.headersSent) return;
-  const headers: Record<string, string> = {};
-  if (allow) headers.Allow = allow;
-  if (answer.body === undefined) {
-    res.writeHead(answer.status, headers);
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(answer.body);
-  headers['Content-Type'] = 'application/json';
-  headers['Content-Length'] = String(Buffer.byteLength(text));
-  res.writeHead(answer.status, headers);
-  res.end(text);
-}
-
-class BodyProblem extends Error {
-  constructor(readonly answer: ActionAnswer) {
-    super(String((answer.body as { message?: string }).message));
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_NODE_API_BODY_BYTES) {
-        reject(
-          new BodyProblem(failed(413, `the request body may be at most ${MAX_NODE_API_BODY_BYTES} bytes`)),
-        );
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (!text.trim()) return resolve(undefined);
-      try {
-        resolve(JSON.parse(text));
-      } catch (err) {
-        reject(new BodyProblem(failed(400, `the request body is not JSON: ${(err as Error).message}`)));
-      }
-    });
-  });
+  sendAnswer(res, answer, allow ? { Allow: allow } : {});
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = { 401: 'Unauthorized', 403: 'Forbidden' };
@@ -168,7 +125,7 @@ export async function startNodeApiServer(o: NodeApiServerOptions): Promise<Runni
     const auth = authenticate(req);
     if (!auth.ok) {
       log.info({ method, path: url.pathname }, `node API request refused: ${auth.reason}`);
-      return send(res, failed(auth.status, `${STATUS_TEXT[auth.status]}: ${auth.reason}`));
+      return send(res, failure(auth.status, `${STATUS_TEXT[auth.status]}: ${auth.reason}`));
     }
     const route = routeNodeRequest(method, url.pathname);
     if (route.kind === 'answer') return send(res, route.answer, route.allow);
@@ -176,18 +133,18 @@ export async function startNodeApiServer(o: NodeApiServerOptions): Promise<Runni
     const fields = { kind: 'VirtualMachineInstance', namespace, name, action, client: auth.name };
     let body: unknown;
     try {
-      body = await readBody(req);
+      body = await readJsonBody(req, MAX_NODE_API_BODY_BYTES);
     } catch (err) {
-      return send(res, err instanceof BodyProblem ? err.answer : failed(400, (err as Error).message));
+      return send(res, failure(err instanceof BodyError ? err.status : 400, (err as Error).message));
     }
     const at = o.locator.locate(namespace, name);
     if (at.kind === 'absent')
       return send(
         res,
-        failed(404, `virtualmachineinstance ${namespace}/${name} does not run on node ${o.nodeName}`),
+        failure(404, `virtualmachineinstance ${namespace}/${name} does not run on node ${o.nodeName}`),
       );
     if (at.kind === 'not-ready')
-      return send(res, failed(409, `virtualmachineinstance ${namespace}/${name}: ${at.why}`));
+      return send(res, failure(409, `virtualmachineinstance ${namespace}/${name}: ${at.why}`));
     const answer = await performAction(action, body, launcherOf(at.socket));
     if (answer.status < 300) {
       if (NODE_VMI_ACTIONS[action] === 'PUT') log.info(fields, `${action} done`);
@@ -220,7 +177,7 @@ export async function startNodeApiServer(o: NodeApiServerOptions): Promise<Runni
     (req, res) => {
       serve(req, res).catch((err: unknown) => {
         log.error({ path: req.url, err: (err as Error).message }, 'node API request failed');
-        send(res, failed(500, `internal error: ${(err as Error).message}`));
+        send(res, failure(500, `internal error: ${(err as Error).message}`));
       });
     },
   );
@@ -228,13 +185,10 @@ export async function startNodeApiServer(o: NodeApiServerOptions): Promise<Runni
     const auth = authenticate(req);
     if (!auth.ok) {
       log.info({ path: req.url }, `node API upgrade refused: ${auth.reason}`);
-      const text = JSON.stringify(statusBody(auth.status, `${STATUS_TEXT[auth.status]}: ${auth.reason}`));
-      socket.end(
-        `HTTP/1.1 ${auth.status} ${STATUS_TEXT[auth.status]}\r\n` +
-          'Content-Type: application/json\r\n' +
-          `Content-Length: ${Buffer.byteLength(text)}\r\n` +
-          'Connection: close\r\n\r\n' +
-          text,
+      refuseUpgrade(
+        socket,
+        auth.status,
+        failureStatus(auth.status, `${STATUS_TEXT[auth.status]}: ${auth.reason}`),
       );
       return;
     }

@@ -22,15 +22,15 @@
 import * as http from 'http';
 import type * as net from 'net';
 import type { Duplex } from 'stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import {
   bridgeWebSocketToStream,
-  choosePlainProtocol,
+  plainStreamServer,
   CloseCode,
-  failureStatus,
   refuseUpgrade,
   websocketHandshakeProblem,
 } from '../../common/plain-stream';
+import { failureStatus } from '../../common/kube-status';
 import { parseNodeVmiPath } from '../../common/node-api';
 import {
   MAX_CONSOLE_HISTORY_BYTES,
@@ -53,13 +53,7 @@ interface Session {
 /** The open console and VNC sessions of this node, by stream kind and launcher socket (one per VMI pod). */
 const sessions = new Map<string, Session>();
 
-const wss = new WebSocketServer({
-  noServer: true,
-  perMessageDeflate: false,
-  clientTracking: false,
-  handleProtocols: (offered) => choosePlainProtocol(offered),
-  maxPayload: 16 * 1024 * 1024,
-});
+const wss = plainStreamServer();
 
 /** Go's strconv.ParseBool, as KubeVirt reads preserveSession (anything else is false). */
 export function parseGoBool(value: string | null): boolean {

@@ -7,8 +7,8 @@
 import * as fs from 'fs';
 import type { LaunchResources } from '../../launcher/session';
 import { resolveLaunchResources } from '../volumes/resolve';
-import type { VolumeSource } from '../volumes/plan';
 import type { SpecGuard } from '../vmi/spec-guard';
+import type { VmiJson } from '../vmi/vmi-json';
 import type { PodDir } from './pod-dir';
 import { podKey, vmiOfPod, type PodJson } from './pod-types';
 import { isNotFound, VIRTUAL_MACHINE_INSTANCES, type KubeClient } from '../../kube';
@@ -33,21 +33,6 @@ export const INVALID_SPEC_WAITING_REASON = 'InvalidSpec';
  * change): a spec fixed without admission has no pod event to wake the pod up.
  */
 export const REFUSED_RETRY_MS = 30_000;
-
-export interface VmiJson {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    deletionTimestamp?: string;
-    annotations?: Record<string, string>;
-  };
-  spec?: { volumes?: VolumeSource[]; terminationGracePeriodSeconds?: number };
-  status?: Record<string, unknown>;
-}
 
 /** What the launcher reads with --resources: the volumes resolved here, and the cluster's gates. */
 export type HandlerLaunchResources = LaunchResources & { readonly featureGates: readonly string[] };

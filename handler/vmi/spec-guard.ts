@@ -8,27 +8,9 @@
 import { keyFields, type Logger } from '../../common/log';
 import { SpecValidity } from '../../api/validation/spec-validity';
 import { checkVmi, type VmiCheck } from './spec-check';
-import {
-  isNotFound,
-  VIRTUAL_MACHINE_INSTANCES,
-  type ConditionLike,
-  type EventRecorder,
-  type KubeClient,
-} from '../../kube';
-
-export interface GuardedVmi {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    generation?: number;
-    resourceVersion?: string;
-  };
-  spec?: unknown;
-  status?: Record<string, unknown>;
-}
+import type { EventRecorder, KubeClient } from '../../kube';
+import { applyVmiStatus } from './status-apply';
+import type { VmiJson } from './vmi-json';
 
 /** The check, and the feature gates it was made with. */
 export type GuardedCheck = VmiCheck & { readonly featureGates: readonly string[] };
@@ -47,7 +29,7 @@ export class SpecGuard {
   constructor(private readonly o: SpecGuardOptions) {}
 
   /** Judge `vmi`; a refusal is written to its status and warned about once. */
-  async check(vmi: GuardedVmi): Promise<GuardedCheck> {
+  async check(vmi: VmiJson): Promise<GuardedCheck> {
     const meta = vmi.metadata ?? {};
     const key = `${meta.namespace ?? ''}/${meta.name ?? ''}`;
     const gates = this.o.featureGates();
@@ -61,7 +43,7 @@ export class SpecGuard {
     const c: GuardedCheck = { ...check, featureGates: [...gates].sort() };
     if (!c.act && c.conditions)
       this.o.log.warn(keyFields('VirtualMachineInstance', key), `not acted on: ${c.problems.join('; ')}`);
-    if (c.conditions && !(await this.writeConditions(vmi, c.conditions))) return c;
+    if (c.conditions && !(await applyVmiStatus(this.o.client, vmi, { conditions: c.conditions }))) return c;
     if (c.event) await this.o.recorder.record({ ...vmi, kind: 'VirtualMachineInstance' }, c.event);
     return c;
   }
@@ -69,33 +51,5 @@ export class SpecGuard {
   /** Forget a VMI that is gone (the validity cache keeps one entry per VMI this node judged). */
   forget(key: string): void {
     this.validity.forget(key);
-  }
-
-  /** False when the VMI is gone. */
-  private async writeConditions(vmi: GuardedVmi, conditions: ConditionLike[]): Promise<boolean> {
-    const meta = vmi.metadata ?? {};
-    try {
-      await this.o.client.apply(
-        VIRTUAL_MACHINE_INSTANCES,
-        meta.namespace,
-        meta.name ?? '',
-        {
-          apiVersion: 'kubevirt.io/v1',
-          kind: 'VirtualMachineInstance',
-          metadata: {
-            name: meta.name,
-            namespace: meta.namespace,
-            uid: meta.uid,
-            resourceVersion: meta.resourceVersion,
-          },
-          status: { conditions },
-        },
-        { subresource: 'status' },
-      );
-      return true;
-    } catch (e) {
-      if (isNotFound(e)) return false;
-      throw e;
-    }
   }
 }

@@ -12,7 +12,8 @@ import { runWorker } from '../work-loop';
 import { LauncherClient } from '../../launcher/api/client';
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
 import type { PodRuntime } from '../pods/runtime';
-import type { VmiJson } from '../pods/prepare';
+import { applyVmiStatus } from './status-apply';
+import type { VmiJson } from './vmi-json';
 import type { SpecGuard } from './spec-guard';
 import { withGuestAgent } from './guest-agent';
 import {
@@ -29,7 +30,6 @@ import {
   WorkQueue,
   errorMessage,
   isConflict,
-  isNotFound,
   VIRTUAL_MACHINE_INSTANCES,
   type KubeClient,
 } from '../../kube';
@@ -172,29 +172,7 @@ export class VmiSync {
 
   private async write(vmi: Vmi, status: HandlerVmiStatus): Promise<void> {
     if (!vmiStatusDiffers(vmi.status ?? {}, status)) return;
-    const meta = vmi.metadata ?? {};
-    try {
-      await this.o.client.apply(
-        VIRTUAL_MACHINE_INSTANCES,
-        meta.namespace,
-        meta.name ?? '',
-        {
-          apiVersion: 'kubevirt.io/v1',
-          kind: 'VirtualMachineInstance',
-          // The resourceVersion makes the apply fail on a stale read instead of overwriting lists others changed.
-          metadata: {
-            name: meta.name,
-            namespace: meta.namespace,
-            uid: meta.uid,
-            resourceVersion: meta.resourceVersion,
-          },
-          status,
-        },
-        { subresource: 'status' },
-      );
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await applyVmiStatus(this.o.client, vmi, status);
   }
 
   private shutdown(key: string, client: LauncherClient, grace: number): void {

@@ -1,7 +1,8 @@
 /**
  * Typed failures of the guest agent client. Each names the agent socket, the command and what
  * to check: an agent that does not answer is normal (the guest may run none), so callers can
- * tell "no agent" (timeout, unavailable) apart from a broken one (protocol, command errors).
+ * tell "no agent" (timeout, unavailable) apart from a broken one (protocol, command errors);
+ * answerIfSupported reads a command the agent refused as no answer.
  */
 
 /** The agent socket could not be opened (QEMU not running, or the channel is missing). */
@@ -78,5 +79,19 @@ export class QgaProtocolError extends Error {
         `(line: ${raw.slice(0, 200)}); the agent in the guest is misbehaving`,
     );
     this.name = 'QgaProtocolError';
+  }
+}
+
+/**
+ * The answer to a command, or undefined when the agent answered it with an error (a command it
+ * does not have or has disabled: KubeVirt reports only what the agent supports); any other
+ * failure (no agent, a broken one) is thrown.
+ */
+export async function answerIfSupported<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof QgaCommandError) return undefined;
+    throw e;
   }
 }

@@ -6,7 +6,7 @@
  * serves one client), so other agent users (soft reboot) go through `withClient`.
  */
 import { QgaClient, DEFAULT_QGA_TIMEOUT_MS } from './client';
-import { QgaCommandError } from './errors';
+import { answerIfSupported } from './errors';
 import {
   toGuestOsInfo,
   type GuestInfo,
@@ -94,8 +94,8 @@ export class GuestAgentMonitor {
     await c.execute('guest-ping');
     const os = await c.execute<QgaOsInfo>('guest-get-osinfo');
     // Host name and time zone are extras: an agent without them is still connected.
-    const host = await optional(c.execute<QgaHostName>('guest-get-host-name'));
-    const tz = await optional(c.execute<QgaTimezone>('guest-get-timezone'));
+    const host = await answerIfSupported(c.execute<QgaHostName>('guest-get-host-name'));
+    const tz = await answerIfSupported(c.execute<QgaTimezone>('guest-get-timezone'));
     return {
       connected: true,
       osInfo: toGuestOsInfo(os ?? {}),
@@ -131,13 +131,4 @@ export class GuestAgentMonitor {
 /** The facts a change is reported for (not the poll time). */
 function factsOf(i: GuestInfo): string {
   return JSON.stringify([i.connected, i.osInfo ?? null, i.hostname ?? null, i.timezone ?? null]);
-}
-
-async function optional<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof QgaCommandError) return undefined;
-    throw e;
-  }
 }

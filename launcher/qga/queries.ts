@@ -6,7 +6,7 @@
  * its part stays empty, as in KubeVirt, which only reports what the agent supports.
  */
 import type { QgaClient } from './client';
-import { QgaCommandError } from './errors';
+import { answerIfSupported } from './errors';
 import {
   toGuestFilesystems,
   toGuestUsers,
@@ -24,15 +24,6 @@ import type {
 /** Freezing syncs every filesystem of the guest first: give it longer than a status poll. */
 export const FREEZE_TIMEOUT_MS = 30_000;
 
-async function optional<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (e instanceof QgaCommandError) return undefined;
-    throw e;
-  }
-}
-
 export interface AgentDetails {
   readonly version?: string;
   readonly supportedCommands: GuestAgentCommandInfo[];
@@ -45,9 +36,9 @@ export interface AgentDetails {
  * but thaw, status, ping and sync) the users and filesystems.
  */
 export async function agentDetails(c: QgaClient, o: { frozen?: boolean } = {}): Promise<AgentDetails> {
-  const info = await optional(c.execute<QgaAgentInfo>('guest-info'));
-  const users = o.frozen ? undefined : await optional(c.execute<QgaUser[]>('guest-get-users'));
-  const fs = o.frozen ? undefined : await optional(c.execute<QgaFsInfo[]>('guest-get-fsinfo'));
+  const info = await answerIfSupported(c.execute<QgaAgentInfo>('guest-info'));
+  const users = o.frozen ? undefined : await answerIfSupported(c.execute<QgaUser[]>('guest-get-users'));
+  const fs = o.frozen ? undefined : await answerIfSupported(c.execute<QgaFsInfo[]>('guest-get-fsinfo'));
   return {
     ...(typeof info?.version === 'string' && info.version ? { version: info.version } : {}),
     supportedCommands: toSupportedCommands(info),
@@ -57,11 +48,11 @@ export async function agentDetails(c: QgaClient, o: { frozen?: boolean } = {}): 
 }
 
 export function guestUsers(c: QgaClient): Promise<VirtualMachineInstanceGuestOSUser[]> {
-  return optional(c.execute<QgaUser[]>('guest-get-users')).then(toGuestUsers);
+  return answerIfSupported(c.execute<QgaUser[]>('guest-get-users')).then(toGuestUsers);
 }
 
 export function guestFilesystems(c: QgaClient): Promise<VirtualMachineInstanceFileSystem[]> {
-  return optional(c.execute<QgaFsInfo[]>('guest-get-fsinfo')).then(toGuestFilesystems);
+  return answerIfSupported(c.execute<QgaFsInfo[]>('guest-get-fsinfo')).then(toGuestFilesystems);
 }
 
 /** Freezes every filesystem of the guest; answers how many were frozen. */

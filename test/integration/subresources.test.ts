@@ -7,7 +7,6 @@
  * reaches virtkit); and virtkit refuses requests that do not come through the front proxy.
  * The APIService has one possible name, so this suite owns it (and removes it afterwards).
  */
-import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as https from 'https';
@@ -22,7 +21,6 @@ import {
 } from '../../apiserver/subresources/registration';
 import { apiServingFiles } from '../../cli/local/components';
 import { componentKubeconfig, layout } from '../../cli/local/layout';
-import { reservePorts } from '../../cli/local/ports';
 import { installRbac } from '../../cli/local/rbac';
 import {
   APISERVICES,
@@ -42,13 +40,13 @@ import { createNamespace, deleteNamespace, sharedClient } from './support/api';
 import { REPO_ROOT } from './support/examples';
 import { kubectl } from './support/kubectl';
 import { readShared } from './support/shared-controlplane';
+import { startVirtkitApi, type RunningVirtkitApi } from './support/virtkit-api';
 
 const suffix = randomBytes(3).toString('hex');
 const NS = `subresources-${suffix}`;
 const GV = groupVersionPath(SUBRESOURCES_API_VERSION);
 let client: KubeClient;
-let api: ChildProcess;
-let apiLog = '';
+let api: RunningVirtkitApi;
 let port: number;
 
 const l = () => layout(readShared().stateDir);
@@ -62,7 +60,7 @@ async function until(
   while (!(await check())) {
     if (Date.now() > end)
       throw new Error(
-        `timed out waiting until ${typeof what === 'string' ? what : what()}\nvirtkit api's log:\n${apiLog}`,
+        `timed out waiting until ${typeof what === 'string' ? what : what()}\nvirtkit api's log:\n${api?.log() ?? ''}`,
       );
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -82,38 +80,14 @@ beforeAll(async () => {
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
-  const files = apiServingFiles(l());
-  ({ port } = await reservePorts({ port: undefined }));
-  api = spawn(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bin', 'virtkit.js'),
-      'api',
-      '--kubeconfig',
-      componentKubeconfig(l(), 'virtkit-api'),
-      '--tls-cert-file',
-      files.cert,
-      '--tls-private-key-file',
-      files.key,
-      '--bind-address',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--log-level',
-      'debug',
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json') },
-    },
-  );
-  api.stdout?.on('data', (d: Buffer) => (apiLog += d.toString()));
-  api.stderr?.on('data', (d: Buffer) => (apiLog += d.toString()));
+  api = await startVirtkitApi({
+    kubeconfig: componentKubeconfig(l(), 'virtkit-api'),
+    logLevel: 'debug',
+  });
+  port = Number(new URL(api.url).port);
   await until('virtkit api serves, with the request-header configuration read', () => {
-    if (api.exitCode !== null) throw new Error(`virtkit api exited:\n${apiLog}`);
-    return (
-      apiLog.includes('serving admission') && apiLog.includes('request-header authentication configured')
-    );
+    if (api.process.exitCode !== null) throw new Error(`virtkit api exited:\n${api.log()}`);
+    return api.log().includes('request-header authentication configured');
   });
   const ref = { namespace: API_SERVICE_NAMESPACE, name: API_SERVICE_NAME, port };
   await client.apply(SERVICES, ref.namespace, ref.name, localApiServiceObject(ref));
@@ -121,7 +95,7 @@ beforeAll(async () => {
     APISERVICES,
     undefined,
     APISERVICE_NAME,
-    subresourcesApiService({ ...ref, caBundlePem: fs.readFileSync(files.ca, 'utf8') }),
+    subresourcesApiService({ ...ref, caBundlePem: api.caPem }),
   );
   let last = '';
   await until(
@@ -138,7 +112,7 @@ afterAll(async () => {
   // The APIService first: an unavailable aggregated API would trouble every client's discovery.
   await client.delete(APISERVICES, undefined, APISERVICE_NAME).catch(() => undefined);
   await client.delete(SERVICES, API_SERVICE_NAMESPACE, API_SERVICE_NAME).catch(() => undefined);
-  if (api && api.exitCode === null) api.kill('SIGTERM');
+  if (api && api.process.exitCode === null) api.process.kill('SIGTERM');
   await deleteNamespace(client, NS);
 });
 
@@ -226,7 +200,7 @@ describe('RBAC is the API server’s: each subresource is its own resource', () 
     expect(r.stderr).toContain(
       `User "${sa('viewer')}" cannot update resource "virtualmachines/start" in API group "subresources.kubevirt.io" in the namespace "${NS}"`,
     );
-    expect(apiLog).not.toContain(sa('viewer'));
+    expect(api.log()).not.toContain(sa('viewer'));
   });
 
   test('kubevirt.io:edit gets past authorization to virtkit, which knows who asked', async () => {
@@ -234,8 +208,16 @@ describe('RBAC is the API server’s: each subresource is its own resource', () 
     expect(r.stderr).not.toContain('Forbidden');
     // Until the VM verbs land the answer is virtkit's 501; with them, VM "x" is not found.
     expect(r.stderr).toMatch(/NotImplemented|NotFound|not supported by virtkit yet|not found/);
-    await until('virtkit api logged the request', () => apiLog.includes(`"user":"${sa('editor')}"`), 10_000);
-    const line = apiLog.split('\n').find((x) => x.includes(`"user":"${sa('editor')}"`)) ?? '';
+    await until(
+      'virtkit api logged the request',
+      () => api.log().includes(`"user":"${sa('editor')}"`),
+      10_000,
+    );
+    const line =
+      api
+        .log()
+        .split('\n')
+        .find((x) => x.includes(`"user":"${sa('editor')}"`)) ?? '';
     expect(JSON.parse(line)).toMatchObject({
       method: 'PUT',
       groups: expect.arrayContaining(['system:serviceaccounts']),

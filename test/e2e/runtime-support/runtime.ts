@@ -17,7 +17,7 @@ import { findBinary } from '../../../cli/local/binaries';
 import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
 import { applyKubeVirtConfig } from '../../../cli/local/kubevirt-config';
-import { apiNodeClientArgs, apiServingFiles, handlerNodeApiArgs } from '../../../cli/local/components';
+import { apiNodeClientArgs, apiServingArgs, handlerNodeApiArgs } from '../../../cli/local/components';
 import { componentKubeconfig } from '../../../cli/local/layout';
 import { registerSubresourceApi } from '../../../cli/local/manage';
 import { reservePorts } from '../../../cli/local/ports';
@@ -237,19 +237,11 @@ export class Runtime {
    * it; resolves once the APIService is Available.
    */
   async startApi(): Promise<void> {
-    const files = apiServingFiles(this.cluster.layout);
     this.api = this.spawnComponent('api', [
       'api',
       '--kubeconfig',
       componentKubeconfig(this.cluster.layout, 'virtkit-api'),
-      '--tls-cert-file',
-      files.cert,
-      '--tls-private-key-file',
-      files.key,
-      '--bind-address',
-      '127.0.0.1',
-      '--port',
-      String(this.ports.api),
+      ...apiServingArgs(this.cluster.layout, this.ports.api),
       ...apiNodeClientArgs(this.cluster.layout),
     ]);
     const admin = KubeClient.connect({ kubeconfig: this.kubeconfig, fieldManager: 'e2e' });

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { apiServingFiles } from '../../../cli/local/components';
+import { apiServingArgs, apiServingFiles } from '../../../cli/local/components';
 import { layout } from '../../../cli/local/layout';
 import { reservePorts } from '../../../cli/local/ports';
 import { REPO_ROOT } from './examples';
@@ -25,7 +25,7 @@ export interface RunningVirtkitApi {
 export async function startVirtkitApi(
   options: { kubeconfig?: string; logLevel?: string; keepLogChars?: number } = {},
 ): Promise<RunningVirtkitApi> {
-  const files = apiServingFiles(layout(readShared().stateDir));
+  const l = layout(readShared().stateDir);
   const { port } = await reservePorts({ port: undefined });
   const child = spawn(
     process.execPath,
@@ -34,14 +34,7 @@ export async function startVirtkitApi(
       'api',
       '--kubeconfig',
       options.kubeconfig ?? readShared().kubeconfig,
-      '--tls-cert-file',
-      files.cert,
-      '--tls-private-key-file',
-      files.key,
-      '--bind-address',
-      '127.0.0.1',
-      '--port',
-      String(port),
+      ...apiServingArgs(l, port),
       ...(options.logLevel ? ['--log-level', options.logLevel] : []),
     ],
     {
@@ -68,7 +61,7 @@ export async function startVirtkitApi(
   return {
     process: child,
     url: `https://127.0.0.1:${port}`,
-    caPem: fs.readFileSync(files.ca, 'utf8'),
+    caPem: fs.readFileSync(apiServingFiles(l).ca, 'utf8'),
     log: () => log,
   };
 }
