@@ -5,7 +5,7 @@
  *  2. the cdk8s example fleet synthesized;
  *  3. `virtkit up --detach`: a real control plane plus virtkit's controller and node handler;
  *  4. a VirtualMachine applied with kubectl, booted under QEMU, its state and console shown;
- *  5. the VM stopped gracefully (runStrategy Halted), then `virtkit down`.
+ *  5. the VM stopped gracefully with `virtkit stop` (the subresource API), then `virtkit down`.
  *
  * `npm run demo -- --keep` leaves the cluster and the VM running.
  */
@@ -103,7 +103,8 @@ function jsonpath(kind: string, expr: string): string {
 function consoleLog(): string | undefined {
   const uid = jsonpath('pods', '{.items[0].metadata.uid}');
   if (!uid) return undefined;
-  const file = path.join(stateDir, 'handler', 'pods', uid, 'w', 'serial.log');
+  // QEMU writes it in its own directory under the launcher's work directory.
+  const file = path.join(stateDir, 'handler', 'pods', uid, 'w', 'qemu', 'serial.log');
   return fs.existsSync(file) ? file : undefined;
 }
 
@@ -152,18 +153,8 @@ async function bootVm(): Promise<void> {
     );
     return;
   }
-  heading('Stop it gracefully (runStrategy: Halted)');
-  kubectl([
-    'patch',
-    'vm',
-    'demo',
-    '-n',
-    'demo',
-    '--type',
-    'merge',
-    '-p',
-    '{"spec":{"runStrategy":"Halted"}}',
-  ]);
+  heading("Stop it gracefully (virtkit stop: KubeVirt's subresource API sets runStrategy Halted)");
+  virtkit(['stop', 'demo', '-n', 'demo', '--kubeconfig', path.join(stateDir, 'kubeconfig')]);
   // The console log goes away with the pod; keep what it said while the guest shuts down.
   let last = fs.readFileSync(log!, 'utf8');
   await waitFor(
