@@ -16,6 +16,7 @@ import {
 import { consoleHas, launcherOf, podsOf, printableStatus, waitRunning } from './runtime-support/expect';
 import { guestVm, localClaim } from './runtime-support/manifests';
 import { Runtime } from './runtime-support/runtime';
+import { virtkitProcess } from './runtime-support/streams';
 
 jest.setTimeout(600_000);
 
@@ -31,19 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rt?.stop();
 });
-
-/** Keeps reading a console log until its pod directory goes away; resolves with everything seen. */
-function followConsole(file: string): { text: () => string; stop: () => void } {
-  let seen = '';
-  const t = setInterval(() => {
-    try {
-      seen = fs.readFileSync(file, 'utf8');
-    } catch {
-      // removed with the pod
-    }
-  }, 100);
-  return { text: () => seen, stop: () => clearInterval(t) };
-}
 
 function vmiUid(name: string): string | undefined {
   return rt.get('vmi', NS, name)?.metadata.uid;
@@ -172,7 +160,18 @@ describe('a VirtualMachine on the local runtime', () => {
     expect(pods[0].status?.phase).toBe('Running');
     const qemu = await qemuPidOf('always');
 
-    const console = followConsole(rt.serialLog(NS, 'always')!);
+    // The console through the API server, in its own process: what the guest prints while it
+    // shuts down waits in the pipe even while this test blocks on kubectl.
+    const console = virtkitProcess([
+      'console',
+      'always',
+      '--no-history',
+      '-n',
+      NS,
+      '--kubeconfig',
+      rt.kubeconfig,
+    ]);
+    await console.untilErr(/Successfully connected to always console/, 60_000);
     rt.kubectl([
       '-n',
       NS,
@@ -186,9 +185,9 @@ describe('a VirtualMachine on the local runtime', () => {
     await rt.waitFor('VMI always gone', () => !rt.get('vmi', NS, 'always'));
     await rt.waitFor('pods of always gone', () => podsOf(rt, NS, vmi.metadata.uid).length === 0);
     await rt.waitFor('printableStatus Stopped', () => printableStatus(rt, NS, 'always') === 'Stopped');
-    console.stop();
-    // Graceful: the guest saw the ACPI power button and powered itself off.
-    expect(console.text()).toContain(GuestMarkers.poweringOff);
+    // Graceful: the guest saw the ACPI power button and powered itself off; the console ends with it.
+    expect(await console.exited).toBe(0);
+    expect(console.out()).toContain(GuestMarkers.poweringOff);
     expect(rt.liveQemus()).not.toContain(qemu);
   });
 
