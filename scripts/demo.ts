@@ -9,7 +9,7 @@
  *
  * `npm run demo -- --keep` leaves the cluster and the VM running.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { crds } from '../api/crd/generate';
@@ -154,20 +154,47 @@ async function bootVm(): Promise<void> {
     return;
   }
   heading("Stop it gracefully (virtkit stop: KubeVirt's subresource API sets runStrategy Halted)");
-  virtkit(['stop', 'demo', '-n', 'demo', '--kubeconfig', path.join(stateDir, 'kubeconfig')]);
-  // The console log goes away with the pod; keep what it said while the guest shuts down.
-  let last = fs.readFileSync(log!, 'utf8');
+  const kubeconfig = path.join(stateDir, 'kubeconfig');
+  // Watch the shutdown on the console through the API server (virtkit console, on a pipe).
+  const watcher = spawn(
+    process.execPath,
+    [
+      path.join(root, 'bin', 'virtkit.js'),
+      'console',
+      'demo',
+      '-n',
+      'demo',
+      '--no-history',
+      '--kubeconfig',
+      kubeconfig,
+    ],
+    { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let seen = '';
+  let said = '';
+  watcher.stdout.on('data', (d: Buffer) => (seen += d.toString()));
+  watcher.stderr.on('data', (d: Buffer) => (said += d.toString()));
+  const ended = new Promise<void>((resolve) => watcher.once('exit', () => resolve()));
+  await waitFor(() => said.includes('Successfully connected'), 60_000, 'virtkit console to connect');
+  virtkit(['stop', 'demo', '-n', 'demo', '--kubeconfig', kubeconfig]);
   await waitFor(
-    () => {
-      if (fs.existsSync(log!)) last = fs.readFileSync(log!, 'utf8');
-      return jsonpath('vm/demo', '{.status.printableStatus}') === 'Stopped';
-    },
+    () => jsonpath('vm/demo', '{.status.printableStatus}') === 'Stopped',
     120_000,
     'the VM to be Stopped',
   );
   console.log(kubectl(['get', 'vm', '-n', 'demo']));
-  const tail = last.trim().split('\n').slice(-3);
-  console.log(tail.map((l) => `  | ${l}`).join('\n'));
+  // The console ends when the guest has gone.
+  await Promise.race([ended, new Promise((r) => setTimeout(r, 10_000))]);
+  watcher.kill();
+  console.log('  what virtkit console showed while the guest shut down:');
+  console.log(
+    seen
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .map((l) => `  | ${l}`)
+      .join('\n'),
+  );
 }
 
 async function main(): Promise<void> {
