@@ -18,7 +18,7 @@ import * as path from 'path';
 import { LauncherClient } from '../launcher/api/client';
 import { memoryOverhead } from '../api/sizing';
 import { ensureGuestImage, GuestMarkers } from '../test/fixtures/guest/build';
-import { guestVmi, waitFor, waitForConsole } from '../test/fixtures/guest/harness';
+import { guestResourcesFile, guestVmi, waitFor, waitForConsole } from '../test/fixtures/guest/harness';
 
 const MiB = 2 ** 20;
 const KUBEVIRT_BUDGET_MIB = 290;
@@ -74,17 +74,25 @@ async function main(): Promise<void> {
     JSON.stringify({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', ...vmi }),
   );
   const workDir = path.join(dir, 'work');
-  const child = spawn(process.execPath, [entry, 'launcher', '--workdir', workDir, '--vmi', file], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  // The test guest's disk is a local image file: the handler would pass the cluster's
+  // LocalContainerDisk gate in the resources file.
+  const child = spawn(
+    process.execPath,
+    [entry, 'launcher', '--workdir', workDir, '--vmi', file, '--resources', guestResourcesFile(dir)],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
   const client = new LauncherClient(path.join(workDir, 'launcher.sock'));
   try {
     await waitFor(
-      async () =>
-        client.status().then(
+      async () => {
+        if (exited !== undefined) throw new Error(`the launcher exited with ${exited} before the VM ran`);
+        return client.status().then(
           (s) => s.state === 'Running',
           () => false,
-        ),
+        );
+      },
       120_000,
       'the VM to run',
     );
