@@ -32,7 +32,7 @@ export class QemuFiles {
    */
   file(abs: string, field: string, write: boolean): FieldValue {
     if (isWithin(this.qemuDir, abs) && path.resolve(abs) !== path.resolve(this.qemuDir))
-      return fromField(`./${path.relative(this.qemuDir, abs)}`, field, 'relative');
+      return this.local(abs, field);
     return fromField(this.passed(abs, write), field, 'path');
   }
 
