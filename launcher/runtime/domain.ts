@@ -282,7 +282,12 @@ export class Domain {
         return;
       case 'RESET':
         this.note('Reset', e);
-        // The agent restarts with the guest: look for it on the boot cadence again.
+        // The guest starts over: nothing of it is frozen any more (a thaw timer has nothing
+        // left to do), and its agent restarts: look for it on the boot cadence again.
+        if (this.fsFrozen) {
+          this.clearFreeze();
+          this.noteFreeze();
+        }
         if (this.running) this.agent?.start();
         return;
       case 'GUEST_PANICKED':

@@ -183,12 +183,15 @@ describe('pausing a VM through the subresource API', () => {
         machine: 'x86_64',
       },
       timezone: 'UTC, 0',
-      fsInfo: { disks: [] },
+      fsInfo: { disks: [{ mountPoint: '/' }] },
       fsFreezeStatus: 'thawed',
     });
     expect(typeof info.hostname).toBe('string');
-    // The test agent knows no guest-get-users: the list is empty, as KubeVirt reports it.
-    expect(await getSub('sleepy', 'userlist')).toEqual({ metadata: {}, items: [] });
+    // The test agent reports root, logged in on the serial console since the guest booted.
+    expect(await getSub('sleepy', 'userlist')).toEqual({
+      metadata: {},
+      items: [{ userName: 'root', loginTime: expect.any(Number) }],
+    });
 
     const printed = virtkit(['guestosinfo', 'sleepy', '-n', NS]);
     expect(printed.code).toBe(0);

@@ -141,6 +141,17 @@ export class Runtime {
     return res.stdout;
   }
 
+  /** The real `virtkit` command against this runtime's API server, run to its end. */
+  virtkit(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [VIRTKIT, ...args, '--kubeconfig', this.kubeconfig], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
   apply(obj: unknown): void {
     this.kubectl(['apply', '--server-side', '--field-manager=e2e', '-f', '-'], JSON.stringify(obj));
   }
