@@ -62,13 +62,25 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
  * the VM's run strategy and its status.stateChangeRequests, and the VMI's grace period; the VMI
  * verbs that reach a node (pause, guestosinfo, console...: apiserver/subresources/node-client.ts)
  * read the VMI's Node for the endpoint its handler published. The handlers themselves are
- * called with the api's node client certificate, not through the API server.
+ * called with the api's node client certificate, not through the API server. `expand-spec` and
+ * `expand-vm-spec` (apiserver/subresources/expand-spec.ts) read the instancetype and preference
+ * a VM names, namespaced or cluster-wide.
  */
 export const API_RULES: readonly PolicyRule[] = [
   rule(['kubevirt.io'], ['kubevirts'], READ),
   rule(['kubevirt.io'], ['virtualmachines', 'virtualmachineinstances'], ['get', 'patch']),
   rule(['kubevirt.io'], ['virtualmachines/status'], ['patch']),
   rule([''], ['nodes'], ['get']),
+  rule(
+    ['instancetype.kubevirt.io'],
+    [
+      'virtualmachineinstancetypes',
+      'virtualmachineclusterinstancetypes',
+      'virtualmachinepreferences',
+      'virtualmachineclusterpreferences',
+    ],
+    ['get'],
+  ),
 ];
 
 export const COMPONENT_RULES = {
@@ -200,7 +212,8 @@ function userRole(level: 'view' | 'edit' | 'admin'): Record<string, unknown> {
     ),
   );
   rules.push(rule(['subresources.kubevirt.io'], READ_SUBRESOURCES, ['get']));
-  // Expanding a VM given in the body reads nothing stored: every role may.
+  // Expanding a VM given in the body reads only the instancetype and preference it names, which
+  // every role may read (in its namespace, and the cluster-wide ones): every role may.
   rules.push(rule(['subresources.kubevirt.io'], ['expand-vm-spec'], ['update']));
   if (level !== 'view') {
     rules.push(rule(['subresources.kubevirt.io'], CONNECT_SUBRESOURCES, ['get']));

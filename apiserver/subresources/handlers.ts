@@ -14,13 +14,14 @@
  *   };
  *
  * Websocket streams are not dispatched here: the router hands `console` and `vnc` upgrades to
- * ./streams.ts and answers the others (portforward, usbredir, vsock) with 501.
+ * ./streams.ts (console, vnc, portforward) and answers the others (usbredir, vsock...) with 501.
  */
 import type { SubresourceKey } from './catalog';
 import type { SubresourceHandler } from './types';
 import { VM_STATE_HANDLERS } from './vm-state-handlers';
 import { VMI_ACTION_HANDLERS } from './vmi-actions';
 import { vncScreenshot } from './screenshot';
+import { expandSpec, expandVmSpec } from './expand-spec';
 
 export type SubresourceHandlers = Partial<Readonly<Record<SubresourceKey, SubresourceHandler>>>;
 
@@ -28,4 +29,6 @@ export const SUBRESOURCE_HANDLERS: SubresourceHandlers = {
   ...VM_STATE_HANDLERS,
   ...VMI_ACTION_HANDLERS,
   'virtualmachineinstances/vnc/screenshot': vncScreenshot,
+  'virtualmachines/expand-spec': expandSpec,
+  'expand-vm-spec': expandVmSpec,
 };

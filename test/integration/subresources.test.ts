@@ -5,30 +5,18 @@
  * discovery, version and healthz answer through kubectl; the API server authorizes each
  * subresource as its own RBAC resource (kubevirt.io:view may not start a VM, kubevirt.io:edit
  * reaches virtkit); and virtkit refuses requests that do not come through the front proxy.
- * The APIService has one possible name, so this suite owns it (and removes it afterwards).
+ * The APIService has one possible name: support/subresource-api.ts lets one suite at a time own
+ * it (and removes it afterwards).
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as https from 'https';
 import * as path from 'path';
-import {
-  APISERVICE_NAME,
-  API_SERVICE_NAME,
-  API_SERVICE_NAMESPACE,
-  apiServiceAvailability,
-  localApiServiceObject,
-  subresourcesApiService,
-} from '../../apiserver/subresources/registration';
 import { apiServingFiles } from '../../cli/local/components';
-import { componentKubeconfig, layout } from '../../cli/local/layout';
-import { installRbac } from '../../cli/local/rbac';
+import { layout } from '../../cli/local/layout';
 import {
-  APISERVICES,
-  isAlreadyExists,
-  NAMESPACES,
   ROLE_BINDINGS,
   SERVICE_ACCOUNTS,
-  SERVICES,
   groupVersionPath,
   groupVersionSubPath,
   objectPath,
@@ -40,7 +28,8 @@ import { createNamespace, deleteNamespace, sharedClient } from './support/api';
 import { REPO_ROOT } from './support/examples';
 import { kubectl } from './support/kubectl';
 import { readShared } from './support/shared-controlplane';
-import { startVirtkitApi, type RunningVirtkitApi } from './support/virtkit-api';
+import { startSubresourceApi, waitUntil, type SubresourceApi } from './support/subresource-api';
+import type { RunningVirtkitApi } from './support/virtkit-api';
 
 const suffix = randomBytes(3).toString('hex');
 const NS = `subresources-${suffix}`;
@@ -51,68 +40,22 @@ let port: number;
 
 const l = () => layout(readShared().stateDir);
 
-async function until(
-  what: string | (() => string),
-  check: () => Promise<boolean> | boolean,
-  ms = 90_000,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end)
-      throw new Error(
-        `timed out waiting until ${typeof what === 'string' ? what : what()}\nvirtkit api's log:\n${api?.log() ?? ''}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = (what: string | (() => string), check: () => Promise<boolean> | boolean, ms = 90_000) =>
+  waitUntil(what, check, ms, () => `virtkit api's log:\n${api?.log() ?? ''}`);
+
+let subresourceApi: SubresourceApi | undefined;
 
 beforeAll(async () => {
   client = await sharedClient();
-  // The api's own identity (virtkit:api, and the reader of the front-proxy settings) and the user roles.
-  await installRbac(client);
   await createNamespace(client, NS);
-  try {
-    await client.create(NAMESPACES, undefined, {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: API_SERVICE_NAMESPACE },
-    });
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-  }
-  api = await startVirtkitApi({
-    kubeconfig: componentKubeconfig(l(), 'virtkit-api'),
-    logLevel: 'debug',
-  });
-  port = Number(new URL(api.url).port);
-  await until('virtkit api serves, with the request-header configuration read', () => {
-    if (api.process.exitCode !== null) throw new Error(`virtkit api exited:\n${api.log()}`);
-    return api.log().includes('request-header authentication configured');
-  });
-  const ref = { namespace: API_SERVICE_NAMESPACE, name: API_SERVICE_NAME, port };
-  await client.apply(SERVICES, ref.namespace, ref.name, localApiServiceObject(ref));
-  await client.apply(
-    APISERVICES,
-    undefined,
-    APISERVICE_NAME,
-    subresourcesApiService({ ...ref, caBundlePem: api.caPem }),
-  );
-  let last = '';
-  await until(
-    () => `the APIService ${APISERVICE_NAME} is Available (last: ${last})`,
-    async () => {
-      const state = apiServiceAvailability(await client.get(APISERVICES, undefined, APISERVICE_NAME));
-      last = state.message;
-      return state.available;
-    },
-  );
+  // The api's identity and the user roles, the api itself and its APIService, Available.
+  subresourceApi = await startSubresourceApi(client, 'subresources.test.ts');
+  api = subresourceApi.api;
+  port = subresourceApi.port;
 });
 
 afterAll(async () => {
-  // The APIService first: an unavailable aggregated API would trouble every client's discovery.
-  await client.delete(APISERVICES, undefined, APISERVICE_NAME).catch(() => undefined);
-  await client.delete(SERVICES, API_SERVICE_NAMESPACE, API_SERVICE_NAME).catch(() => undefined);
-  if (api && api.process.exitCode === null) api.process.kill('SIGTERM');
+  await subresourceApi?.stop();
   await deleteNamespace(client, NS);
 });
 
