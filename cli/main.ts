@@ -40,6 +40,10 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   start: () => import('./commands/vm-state'),
   stop: () => import('./commands/vm-state'),
   restart: () => import('./commands/vm-state'),
+  // virtctl's offline manifest generators (create vm|instancetype|preference).
+  create: () => import('./commands/create'),
+  // Client and server versions, like `virtctl version`.
+  version: () => import('./commands/version'),
 };
 
 /** The program with the commands `argv` needs: the one it names, or all of them (help, typos). */
