@@ -33,9 +33,13 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   guestosinfo: () => import('./commands/vmi-actions'),
   userlist: () => import('./commands/vmi-actions'),
   fslist: () => import('./commands/vmi-actions'),
-  // virtctl's streams: the serial console and the VNC display, through the API server.
+  // virtctl's streams: the serial console, the VNC display and port forwards, through the API server.
   console: () => import('./commands/console'),
   vnc: () => import('./commands/vnc'),
+  'port-forward': () => import('./commands/port-forward'),
+  // The system's ssh and scp, through port-forward --stdio.
+  ssh: () => import('./commands/ssh'),
+  scp: () => import('./commands/ssh'),
   // virtctl's VM verbs, one module for the three.
   start: () => import('./commands/vm-state'),
   stop: () => import('./commands/vm-state'),

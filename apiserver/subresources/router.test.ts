@@ -80,7 +80,7 @@ beforeAll(async () => {
     }),
     maxBodyBytes: 1024,
     // No VMI exists: a stream upgrade that gets past the router is answered by streams.ts.
-    streams: { fetchVmi: async () => undefined },
+    streams: { fetchVmi: async () => undefined, fetchVm: async () => undefined },
   });
   server = http.createServer((req, res) => void router.handle(req, res));
   server.on('upgrade', (req, socket, head) => router.handleUpgrade(req, socket, head));
@@ -321,11 +321,14 @@ describe('dispatch', () => {
     });
   });
 
-  test('streams: console and vnc take only websocket upgrades, the other streams answer 501', async () => {
+  test('streams: console, vnc and portforward take only websocket upgrades, the other streams answer 501', async () => {
     const plain = await call('GET', VMI('ns', 'vmi', 'console'));
     expect(plain).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
     expect(plain.body.message).toMatch(/is a websocket stream/);
-    expect((await call('GET', VMI('ns', 'vmi', 'portforward/22'))).status).toBe(501);
+    expect((await call('GET', VMI('ns', 'vmi', 'portforward/22'))).body.message).toMatch(
+      /is a websocket stream/,
+    );
+    expect((await call('GET', VMI('ns', 'vmi', 'usbredir'))).status).toBe(501);
     const upgrade = (path: string, user: boolean): Promise<Reply> =>
       new Promise((resolve, reject) => {
         const req = http.request(`${base}${path}`, {
@@ -355,7 +358,22 @@ describe('dispatch', () => {
       body: { reason: 'NotFound', message: 'virtualmachineinstance.kubevirt.io "vmi" not found' },
     });
     expect((await upgrade(VMI('ns', 'vmi', 'vnc'), true)).status).toBe(404);
-    expect((await upgrade(VMI('ns', 'vmi', 'portforward/22'), true)).status).toBe(501);
-    expect((await upgrade(VM('ns', 'vm', 'portforward/22'), true)).status).toBe(501);
+    expect(await upgrade(VMI('ns', 'vmi', 'portforward/22'), true)).toMatchObject({
+      status: 404,
+      body: { message: 'virtualmachineinstance.kubevirt.io "vmi" not found' },
+    });
+    expect(await upgrade(VM('ns', 'vm', 'portforward/22/tcp'), true)).toMatchObject({
+      status: 404,
+      body: { message: 'virtualmachine.kubevirt.io "vm" not found' },
+    });
+    expect(await upgrade(VMI('ns', 'vmi', 'portforward/70000'), true)).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/port as a number from 1 to 65535.*"70000"/) },
+    });
+    expect(await upgrade(VMI('ns', 'vmi', 'portforward/53/udp'), true)).toMatchObject({
+      status: 400,
+      body: { message: 'port-forward over udp is not supported by virtkit yet; forward a tcp port' },
+    });
+    expect((await upgrade(VMI('ns', 'vmi', 'usbredir'), true)).status).toBe(501);
   });
 });

@@ -14,8 +14,9 @@
  * Subresources go to the handler registered for them (./handlers.ts) with the parsed JSON body;
  * one without a handler answers 501. Unknown paths answer 404, a method the route does not take
  * 405, a bad name or bad JSON 400, a body over the limit 413, all as Kubernetes Status objects.
- * Websocket upgrades of `virtualmachineinstances/{name}/console` and `/vnc` are streams
- * (./streams.ts); the other streams (portforward, usbredir, vsock) answer 501 for now.
+ * Websocket upgrades of `virtualmachineinstances/{name}/console`, `/vnc` and `/portforward/...`
+ * (and a VM's `portforward`) are streams (./streams.ts); the other streams (usbredir, vsock...)
+ * answer 501 for now.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { Duplex } from 'stream';
@@ -35,7 +36,7 @@ import {
 import { SUBRESOURCE_HANDLERS, type SubresourceHandlers } from './handlers';
 import type { AuthenticationResult } from './request-header';
 import { SubresourceError } from './subresource-error';
-import { handleStream, isServedStream, type StreamDeps } from './streams';
+import { handleStream, isServedStream, isServedStreamRoute, type StreamDeps } from './streams';
 import type {
   RequestUser,
   SubresourceAnswer,
@@ -253,7 +254,7 @@ export class SubresourceRouter {
     if (r.kind === 'answer') return r.answer;
     if (r.kind === 'healthz') return this.healthz();
     if (r.entry.stream)
-      return r.resource === 'virtualmachineinstances' && isServedStream(r.subresource)
+      return isServedStreamRoute(r.resource, r.subresource)
         ? failure(
             400,
             `${r.entry.name} is a websocket stream: connect with "Upgrade: websocket" and the subprotocol plain.kubevirt.io`,
@@ -288,7 +289,7 @@ export class SubresourceRouter {
 
   /**
    * A websocket upgrade under /apis: authenticated like any request, routed like one; the
-   * `console` and `vnc` streams of a VMI are served (./streams.ts), anything else is answered
+   * served streams (./streams.ts: console, vnc, portforward) are handed over, anything else is answered
    * with a Status (401, 404, 405, 400 or 501) and the connection is closed.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer = Buffer.alloc(0)): void {
@@ -300,19 +301,17 @@ export class SubresourceRouter {
       const r = route(req.method ?? 'GET', url.pathname, this.version);
       if (r.kind === 'answer') answer = r.answer;
       else if (r.kind === 'subresource' && r.entry.stream) {
-        if (
-          r.resource === 'virtualmachineinstances' &&
-          isServedStream(r.subresource) &&
-          r.rest.length === 0
-        ) {
+        if (isServedStreamRoute(r.resource, r.subresource) && isServedStream(r.subresource)) {
           void handleStream(
             req,
             socket,
             head,
             {
+              resource: r.resource,
               namespace: r.namespace,
               name: r.name,
               stream: r.subresource,
+              rest: r.rest,
               query: url.searchParams,
               user: auth.user,
             },
@@ -330,5 +329,8 @@ export class SubresourceRouter {
 }
 
 function streamsNotSupported(name: string): SubresourceAnswer {
-  return failure(501, `${name} is not supported by virtkit yet (of the streams, console and vnc are served)`);
+  return failure(
+    501,
+    `${name} is not supported by virtkit yet (of the streams, console, vnc and portforward are served)`,
+  );
 }

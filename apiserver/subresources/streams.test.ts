@@ -8,11 +8,15 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
+import type { VirtualMachine, VirtualMachineInstance } from '../../api/kubevirt/v1';
 import { silentLogger } from '../../common/log';
 import { PLAIN_STREAM_PROTOCOL } from '../../common/plain-stream';
 import type { KubeClient } from '../../kube';
-import { objectPath, SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES } from '../../kube/resources';
+import {
+  objectPath,
+  SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES,
+  SUBRESOURCE_VIRTUAL_MACHINES,
+} from '../../kube/resources';
 import { SubresourceRouter } from './router';
 import { failure } from '../../common/kube-status';
 import { SubresourceError } from './subresource-error';
@@ -31,6 +35,7 @@ function vmi(name: string, phase: string, devices: Record<string, unknown> = {})
 }
 
 let vmis: Map<string, VirtualMachineInstance>;
+let vms: Map<string, VirtualMachine>;
 /** What the fake node saw: paths with their query. */
 let nodeSeen: string[];
 let nodeSockets: WebSocket[];
@@ -71,6 +76,7 @@ beforeAll(async () => {
     context: { client: {} as KubeClient, log: silentLogger() },
     streams: {
       fetchVmi: async (_ns, name) => vmis.get(name),
+      fetchVm: async (_ns, name) => vms.get(name),
       nodeConnection: async (v) => {
         if (v.metadata?.name === 'nowhere')
           throw new SubresourceError(failure(503, 'the handler of node n1 publishes no endpoint'));
@@ -111,13 +117,19 @@ beforeEach(() => {
       vmi('headless', 'Running', { autoattachGraphicsDevice: false, autoattachSerialConsole: false }),
     ],
   ]);
+  vms = new Map([
+    ['vm', { metadata: { name: 'vm' }, status: { created: true } } as VirtualMachine],
+    ['stopped', { metadata: { name: 'stopped' }, status: { created: false } } as VirtualMachine],
+  ]);
   nodeSeen = [];
   nodeSockets = [];
   nodeUp = true;
 });
 
 const path = (name: string, stream: string): string =>
-  objectPath(SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES, 'ns', name, stream);
+  stream.startsWith('vm:')
+    ? objectPath(SUBRESOURCE_VIRTUAL_MACHINES, 'ns', name, stream.slice(3))
+    : objectPath(SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES, 'ns', name, stream);
 
 function connect(
   name: string,
@@ -264,6 +276,52 @@ describe('refusals, as KubeVirt words them', () => {
     const bad = await refused('vm', 'console', `?history=${MAX_HISTORY_BYTES + 1}`);
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/^history must be a number of bytes from 0 to 65536/);
+    expect(nodeSeen).toEqual([]);
+  });
+});
+
+describe('portforward', () => {
+  it("a VMI's and a VM's portforward reach the node's portforward/{port}/{protocol}; many at once", async () => {
+    const a = await connect('vm', 'portforward/22');
+    const b = await connect('vm', 'vm:portforward/8080/TCP');
+    a.ws.send(Buffer.from('ssh'), { binary: true });
+    b.ws.send(Buffer.from('http'), { binary: true });
+    await until(() => a.messages.length > 0 && b.messages.length > 0, 'echoes');
+    expect(a.messages.map(String)).toEqual(['echo:ssh']);
+    expect(b.messages.map(String)).toEqual(['echo:http']);
+    expect(nodeSeen).toEqual([
+      '/v1/namespaces/ns/virtualmachineinstances/vm/portforward/22/tcp',
+      '/v1/namespaces/ns/virtualmachineinstances/vm/portforward/8080/tcp',
+    ]);
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it('refusals: a paused VMI (409), a VM that does not exist (404) or has no VMI (409), udp, a bad port', async () => {
+    const paused = vmi('vm', 'Running');
+    paused.status = { ...paused.status, conditions: [{ type: 'Paused', status: 'True' }] };
+    vmis.set('vm', paused);
+    expect(await refused('vm', 'portforward/22')).toMatchObject({
+      status: 409,
+      body: {
+        message: 'Operation cannot be fulfilled on virtualmachineinstance.kubevirt.io "vm": VMI is paused',
+      },
+    });
+    expect(await refused('ghost', 'vm:portforward/22')).toMatchObject({
+      status: 404,
+      body: { message: 'virtualmachine.kubevirt.io "ghost" not found' },
+    });
+    expect(await refused('stopped', 'vm:portforward/22')).toMatchObject({
+      status: 409,
+      body: {
+        message: 'Operation cannot be fulfilled on virtualmachine.kubevirt.io "stopped": VMI is not started',
+      },
+    });
+    expect(await refused('vm', 'portforward/53/udp')).toMatchObject({
+      status: 400,
+      body: { message: 'port-forward over udp is not supported by virtkit yet; forward a tcp port' },
+    });
+    expect((await refused('vm', 'portforward/0')).status).toBe(400);
     expect(nodeSeen).toEqual([]);
   });
 });

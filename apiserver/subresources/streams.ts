@@ -4,13 +4,17 @@
  *
  *   GET /apis/subresources.kubevirt.io/v1/namespaces/{ns}/virtualmachineinstances/{name}/console
  *   GET /apis/subresources.kubevirt.io/v1/namespaces/{ns}/virtualmachineinstances/{name}/vnc
+ *   GET /apis/subresources.kubevirt.io/v1/namespaces/{ns}/virtualmachineinstances/{name}/portforward/{port}[/{protocol}]
+ *   GET /apis/subresources.kubevirt.io/v1/namespaces/{ns}/virtualmachines/{name}/portforward/{port}[/{protocol}]
  *
  * reaches `virtkit api` through the API server's aggregator (which authenticated and authorized
  * the user: `get` on `virtualmachineinstances/console` or `/vnc`; the router checked the front
  * proxy's certificate). Like virt-api it first reads the VMI and checks it with KubeVirt's rules
  * and words (404 `virtualmachineinstance.kubevirt.io "NAME" not found`, 400 `VMI is not
  * running`, 400 `No serial consoles are present.` / `No graphics devices are present.`, 409
- * `VMI is in failed status`), then dials the handler of the VMI's node (wss with mutual TLS,
+ * `VMI is in failed status`, 409 `VMI is paused` for a port forward; a VM's port forward first
+ * reads the VM: 404 `virtualmachine.kubevirt.io "NAME" not found`, 409 `VMI is not started`
+ * while it has no VMI), then dials the handler of the VMI's node (wss with mutual TLS,
  * ./node-client.ts) and only then accepts the client's websocket, so every refusal, the node's
  * included, is an HTTP Status the client can show. Both websockets speak `plain.kubevirt.io`;
  * messages are relayed as they are and a close on one side closes the other with its code and
@@ -20,13 +24,17 @@
  * without cutting the open VNC session) and `history=N` (console, virtkit's own: replay the
  * last N bytes, at most 64 KiB, of the serial log before the live output; KubeVirt has no such
  * parameter, so its clients get exactly KubeVirt's behaviour).
+ *
+ * A port forward is one TCP connection to the guest's port per websocket (virtctl port-forward
+ * opens one per accepted local connection); any number may be open at once. Only tcp is served:
+ * `/udp` is refused with a clear 400 until virtkit forwards datagrams.
  */
 import type { IncomingMessage } from 'http';
 import { isIP } from 'net';
 import type { Duplex } from 'stream';
 import type { ConnectionOptions } from 'tls';
 import WebSocket from 'ws';
-import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
+import type { VirtualMachine, VirtualMachineInstance } from '../../api/kubevirt/v1';
 import {
   bridgeWebSockets,
   plainStreamServer,
@@ -37,7 +45,7 @@ import {
 } from '../../common/plain-stream';
 import { failureStatus } from '../../common/kube-status';
 import { nodeVmiPath } from '../../common/node-api';
-import { errorMessage, isNotFound, KubeApiError } from '../../kube';
+import { errorMessage, isNotFound, KubeApiError, VIRTUAL_MACHINES } from '../../kube';
 import {
   fetchVmi,
   nodeConnectionForVmi,
@@ -46,23 +54,46 @@ import {
   type NodeConnection,
 } from './node-client';
 import { SubresourceError } from './subresource-error';
-import type { RequestUser, SubresourceAnswer, SubresourceContext } from './types';
+import type { RequestUser, SubresourceAnswer, SubresourceContext, SubresourceKind } from './types';
+import { vmConflict, vmNotFound } from './vm-state';
 
-/** The streams served; the others (portforward, usbredir, vsock) still answer 501. */
-export const SERVED_STREAMS = ['console', 'vnc'] as const;
+/** The VM, read with the api component's client (undefined when it does not exist). */
+async function fetchVm(
+  namespace: string,
+  name: string,
+  ctx: SubresourceContext,
+): Promise<VirtualMachine | undefined> {
+  return ctx.client.getIfExists<VirtualMachine>(VIRTUAL_MACHINES, namespace, name);
+}
+
+/** The streams served; the others (usbredir, vsock, sev...) still answer 501. */
+export const SERVED_STREAMS = ['console', 'vnc', 'portforward'] as const;
 export type ServedStream = (typeof SERVED_STREAMS)[number];
 
 export function isServedStream(subresource: string): subresource is ServedStream {
   return (SERVED_STREAMS as readonly string[]).includes(subresource);
 }
 
+/**
+ * Whether a routed stream is served: console and vnc of a VMI, portforward of a VMI or a VM.
+ * Pure; the router has checked the number of segments after the subresource.
+ */
+export function isServedStreamRoute(resource: SubresourceKind, subresource: string): boolean {
+  if (!isServedStream(subresource)) return false;
+  return subresource === 'portforward' || resource === 'virtualmachineinstances';
+}
+
 /** The largest console history a client may ask for (the launcher keeps no more). */
 export const MAX_HISTORY_BYTES = 64 * 1024;
 
 export interface StreamTarget {
+  /** virtualmachineinstances, or virtualmachines for a VM's portforward. @default virtualmachineinstances */
+  readonly resource?: SubresourceKind;
   readonly namespace: string;
   readonly name: string;
   readonly stream: ServedStream;
+  /** Segments after the stream: portforward's port and protocol. */
+  readonly rest?: readonly string[];
   readonly query: URLSearchParams;
   readonly user: RequestUser;
 }
@@ -75,6 +106,12 @@ export interface StreamDeps {
     name: string,
     ctx: SubresourceContext,
   ) => Promise<VirtualMachineInstance | undefined>;
+  /** The VM, or undefined when there is none (a VM's portforward). @default the api component's client */
+  readonly fetchVm?: (
+    namespace: string,
+    name: string,
+    ctx: SubresourceContext,
+  ) => Promise<VirtualMachine | undefined>;
   /** Where the VMI's node handler is. @default nodeConnectionForVmi (./node-client.ts) */
   readonly nodeConnection?: (vmi: VirtualMachineInstance, ctx: SubresourceContext) => Promise<NodeConnection>;
   /** @default 15000 */
@@ -107,7 +144,10 @@ export function vmiNotFound(name: string): StreamRefusal {
 /** KubeVirt's checks before a stream (validateVMIForConsole, validateVMIForVNC). Pure. */
 export function streamProblem(vmi: VirtualMachineInstance, stream: ServedStream): StreamRefusal | undefined {
   const devices = vmi.spec?.domain?.devices;
-  if (stream === 'console') {
+  if (stream === 'portforward') {
+    if (vmi.status?.conditions?.some((c) => c.type === 'Paused' && c.status === 'True'))
+      return fromAnswer(vmiConflict(vmi.metadata?.name ?? '', 'VMI is paused'));
+  } else if (stream === 'console') {
     if (devices?.autoattachSerialConsole === false) return refusal(400, 'No serial consoles are present.');
     if (vmi.status?.phase === 'Failed')
       return fromAnswer(vmiConflict(vmi.metadata?.name ?? '', 'VMI is in failed status'));
@@ -117,9 +157,26 @@ export function streamProblem(vmi: VirtualMachineInstance, stream: ServedStream)
   return undefined;
 }
 
+/** portforward's `{port}[/{protocol}]`, checked: the node path's segments, or the 400. Pure. */
+export function portForwardSegments(rest: readonly string[]): string[] | StreamRefusal {
+  const [port, protocol = 'tcp'] = rest;
+  if (port === undefined || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+    return refusal(
+      400,
+      `portforward takes the guest's port as a number from 1 to 65535 (portforward/{port}[/{protocol}]), got ${JSON.stringify(port ?? '')}`,
+    );
+  const p = protocol.toLowerCase();
+  if (p === 'udp')
+    return refusal(400, 'port-forward over udp is not supported by virtkit yet; forward a tcp port');
+  if (p !== 'tcp')
+    return refusal(400, `portforward takes the protocol tcp (or udp), got ${JSON.stringify(protocol)}`);
+  return [String(Number(port)), p];
+}
+
 /** The query passed on to the node, or the 400 that refuses it. Pure. */
 export function nodeQuery(stream: ServedStream, query: URLSearchParams): URLSearchParams | StreamRefusal {
   const out = new URLSearchParams();
+  if (stream === 'portforward') return out;
   if (stream === 'console') {
     const history = query.get('history');
     if (history !== null) {
@@ -243,7 +300,19 @@ export async function handleStream(
   socket.on('error', () => socket.destroy());
 
   let node: WebSocket | StreamRefusal;
+  let segments: string[] = [];
+  if (stream === 'portforward') {
+    const checked = portForwardSegments(target.rest ?? []);
+    if (!Array.isArray(checked)) return refuse(checked);
+    segments = checked;
+  }
   try {
+    if (target.resource === 'virtualmachines') {
+      // virt-api's FetchVirtualMachineInstanceForVM: the VM first, then its VMI.
+      const vm = await (deps.fetchVm ?? fetchVm)(namespace, name, ctx);
+      if (!vm) return refuse(fromAnswer(vmNotFound(name)));
+      if (!vm.status?.created) return refuse(fromAnswer(vmConflict(name, 'VMI is not started')));
+    }
     const vmi = await (deps.fetchVmi ?? fetchVmi)(namespace, name, ctx);
     if (!vmi) return refuse(vmiNotFound(name));
     const bad = streamProblem(vmi, stream);
@@ -251,7 +320,7 @@ export async function handleStream(
     if (closed) return;
     const conn = await (deps.nodeConnection ?? nodeConnectionForVmi)(vmi, ctx);
     if (closed) return;
-    node = await dialNode(conn, nodeVmiPath(namespace, name, stream), query, (a) => (abort = a));
+    node = await dialNode(conn, nodeVmiPath(namespace, name, stream, ...segments), query, (a) => (abort = a));
     // From here on the bridge carries every close.
     abort = undefined;
   } catch (err) {

@@ -32,7 +32,8 @@ import {
   runConsoleSession,
   TIMEOUT_MESSAGE,
 } from './console';
-import { dialVnc, findViewer, parsePort, VncProxy } from './vnc';
+import { dialVnc, findViewer, parsePort } from './vnc';
+import { WebSocketTcpProxy } from '../stream-proxy';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-console-chain-'));
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -289,7 +290,7 @@ describe('virtkit console over the whole chain', () => {
 
 describe('virtkit vnc over the whole chain', () => {
   it('proxies a local TCP connection to the VMI VNC display (raw RFB)', async () => {
-    const proxy = new VncProxy(
+    const proxy = new WebSocketTcpProxy(
       () => dialVnc('vm', { kubeconfig }),
       (m) => {
         throw new Error(m);

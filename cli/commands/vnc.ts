@@ -22,12 +22,12 @@
  */
 import { spawn, spawnSync } from 'child_process';
 import type { Command } from 'commander';
-import * as net from 'net';
 import type WebSocket from 'ws';
-import { bridgeWebSocketToStream, PLAIN_STREAM_PROTOCOL } from '../../common/plain-stream';
+import { PLAIN_STREAM_PROTOCOL } from '../../common/plain-stream';
 import type { KubeConfigOptions } from '../../kube/config';
 import { SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES } from '../../kube/resources';
 import { addKubeFlags, connectionOf, type KubeFlags } from '../kube-flags';
+import { WebSocketTcpProxy } from '../stream-proxy';
 import { refusalMessage, usageExitCodes } from './vm-state';
 
 export interface VncFlags extends KubeFlags {
@@ -70,92 +70,6 @@ export function findViewer(
   return undefined;
 }
 
-/**
- * The local proxy: every connection gets a websocket of its own (the first one may take a
- * websocket opened beforehand, to fail fast); the two are joined until either ends.
- */
-export class VncProxy {
-  private readonly server: net.Server;
-  private ready: { ws: WebSocket; early: Buffer[] } | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  private readonly websockets = new Set<WebSocket>();
-
-  constructor(
-    private readonly dial: () => Promise<WebSocket>,
-    private readonly onProblem: (message: string) => void,
-  ) {
-    this.server = net.createServer((socket) => void this.serve(socket));
-  }
-
-  /** Keeps a websocket already open for the first viewer (what the server sends meanwhile is kept). */
-  prime(ws: WebSocket): void {
-    const early: Buffer[] = [];
-    ws.on('message', (d: Buffer, isBinary: boolean) => {
-      if (this.ready?.ws === ws && isBinary) early.push(d);
-    });
-    ws.once('close', () => {
-      if (this.ready?.ws === ws) this.ready = undefined;
-    });
-    ws.on('error', () => undefined);
-    this.ready = { ws, early };
-    // It comes paused from kube/: from here on what it receives is kept for the viewer.
-    ws.resume();
-  }
-
-  listen(port: number, address: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, address, () => resolve((this.server.address() as net.AddressInfo).port));
-    });
-  }
-
-  private async serve(socket: net.Socket): Promise<void> {
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-    socket.on('error', () => undefined);
-    let ws: WebSocket;
-    let early: Buffer[] = [];
-    if (this.ready && this.ready.ws.readyState === this.ready.ws.OPEN) {
-      ({ ws, early } = this.ready);
-      this.ready = undefined;
-      ws.removeAllListeners('message');
-      ws.pause();
-    } else {
-      try {
-        ws = await this.dial();
-      } catch (err) {
-        this.onProblem(refusalMessage(err));
-        socket.destroy();
-        return;
-      }
-    }
-    if (socket.destroyed) {
-      ws.close();
-      return;
-    }
-    for (const d of early) socket.write(d);
-    this.websockets.add(ws);
-    ws.once('close', () => this.websockets.delete(ws));
-    const bridge = bridgeWebSocketToStream(ws, socket);
-    void bridge.done.then((end) => {
-      if (end.by === 'websocket' && end.code !== 1000 && end.code !== 1005)
-        this.onProblem(`the VNC session ended (${end.code}${end.reason ? `: ${end.reason}` : ''})`);
-    });
-  }
-
-  /** Stops listening and ends every session (a websocket that does not finish its close within 1 s is dropped). */
-  close(): void {
-    const open = [...this.websockets, ...(this.ready ? [this.ready.ws] : [])];
-    this.ready = undefined;
-    for (const ws of open) ws.close(1000, 'the VNC proxy stopped');
-    for (const s of this.sockets) s.destroy();
-    this.server.close();
-    setTimeout(() => {
-      for (const ws of open) ws.terminate();
-    }, 1000).unref();
-  }
-}
-
 export function register(program: Command, dial: VncDialer = dialVnc): void {
   const cmd = program
     .command('vnc')
@@ -194,9 +108,10 @@ export function register(program: Command, dial: VncDialer = dialVnc): void {
       process.exitCode = 1;
       return;
     }
-    const proxy = new VncProxy(
+    const proxy = new WebSocketTcpProxy(
       () => dial(name, connection),
       (message) => console.error(`virtkit vnc: ${message}`),
+      'the VNC session',
     );
     proxy.prime(first);
     let listening: number;

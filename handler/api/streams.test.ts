@@ -15,6 +15,7 @@ import { nodeVmiPath } from '../../common/node-api';
 import { PLAIN_STREAM_PROTOCOL } from '../../common/plain-stream';
 import { ControlServer } from '../../launcher/api/server';
 import type { Domain } from '../../launcher/runtime/domain';
+import { PortForwardError } from '../../launcher/runtime/port-forward';
 import { FakeSerial, fakeVncServer } from '../../test/fixtures/fake-qemu-sockets';
 import { handleStreamUpgrade, launcherStreamPath, openStreamSessions, parseGoBool } from './streams';
 
@@ -27,13 +28,25 @@ let base: string;
 /** VMIs this "node" runs: ns/name -> launcher socket. */
 let launchers: Map<string, string>;
 
+/** The guest's TCP service (an echo server), as the fake domain reaches it for port 7777. */
+let guestService: import('net').Server;
+
+async function connectGuestPort(port: number): Promise<import('net').Socket> {
+  const { createConnection } = await import('net');
+  if (port !== 7777)
+    throw new PortForwardError(`cannot open a connection to guest port ${port}: refused`, 'Unavailable');
+  const s = createConnection((guestService.address() as AddressInfo).port, '127.0.0.1');
+  await new Promise((r) => s.once('connect', r));
+  return s;
+}
+
 async function startControl(
   socketPath: string,
   plan: Record<string, string | undefined>,
 ): Promise<ControlServer> {
   const c = new ControlServer({
     socketPath,
-    domain: { plan } as unknown as Domain,
+    domain: { plan, connectGuestPort } as unknown as Domain,
     name: 'vm',
     namespace: 'ns',
     defaultGraceSeconds: 5,
@@ -55,6 +68,8 @@ beforeEach(async () => {
     vncSocket: path.join(dir, 'vnc.sock'),
   });
   launchers = new Map([['ns/vm', launcherSocket]]);
+  guestService = (await import('net')).createServer((c) => c.pipe(c));
+  await new Promise<void>((r) => guestService.listen(0, '127.0.0.1', () => r()));
   server = http.createServer((_req, res) => res.end());
   server.on('upgrade', (req, socket, head) =>
     handleStreamUpgrade(req, socket, head, {
@@ -72,6 +87,7 @@ afterEach(async () => {
   await control.close();
   await serial.close();
   await new Promise<void>((r) => vnc.close(() => r()));
+  guestService.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -85,7 +101,10 @@ interface Client {
 /** Opens a stream as virtkit api does; rejects with the HTTP status and Status body of a refusal. */
 function connect(stream: string, query = '', name = 'vm'): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${base}${nodeVmiPath('ns', name, stream)}${query}`, [PLAIN_STREAM_PROTOCOL]);
+    const [action, ...rest] = stream.split('/');
+    const ws = new WebSocket(`${base}${nodeVmiPath('ns', name, action, ...rest)}${query}`, [
+      PLAIN_STREAM_PROTOCOL,
+    ]);
     let text = '';
     ws.on('message', (d: Buffer) => (text += d.toString('latin1')));
     const closed = new Promise<{ code: number; reason: string }>((r) =>
@@ -281,6 +300,34 @@ describe('vnc', () => {
   });
 });
 
+describe('portforward', () => {
+  it('joins each websocket to its own connection to the guest port; several stay open at once', async () => {
+    const a = await connect('portforward/7777');
+    const b = await connect('portforward/7777/tcp');
+    a.ws.send(Buffer.from('one'), { binary: true });
+    b.ws.send(Buffer.from('two'), { binary: true });
+    await a.until(/^one$/);
+    await b.until(/^two$/);
+    expect(a.ws.readyState).toBe(WebSocket.OPEN);
+    a.ws.close();
+    b.ws.close();
+    await settled();
+  });
+
+  it("the launcher's refusal and a bad port are HTTP errors with a Status", async () => {
+    expect(await refusal('portforward/9')).toMatchObject({
+      status: 409,
+      body: { message: 'virtualmachineinstance ns/vm: cannot open a connection to guest port 9: refused' },
+    });
+    expect(await refusal('portforward/99999')).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/port number from 1 to 65535, got "99999"/) },
+    });
+    expect((await refusal('portforward/22/sctp')).status).toBe(400);
+    expect((await refusal('portforward')).status).toBe(404);
+  });
+});
+
 describe('pure parts', () => {
   it('reads preserveSession as Go does', () => {
     expect(['1', 't', 'T', 'true', 'TRUE', 'True'].map(parseGoBool)).toEqual(Array(6).fill(true));
@@ -297,6 +344,10 @@ describe('pure parts', () => {
       upgrade: 'virtkit-console',
     });
     expect(launcherStreamPath('console', new URLSearchParams('history=65537'))).toHaveProperty('problem');
+    expect(launcherStreamPath('portforward', new URLSearchParams(), ['0022', 'TCP'])).toEqual({
+      path: '/v1/portforward?port=22&protocol=tcp',
+      upgrade: 'virtkit-portforward',
+    });
     expect(launcherStreamPath('vnc', new URLSearchParams('history=5'))).toEqual({
       path: '/v1/vnc',
       upgrade: 'virtkit-vnc',

@@ -4,10 +4,12 @@
  *
  *   GET /v1/namespaces/{ns}/virtualmachineinstances/{name}/console[?history=N]
  *   GET /v1/namespaces/{ns}/virtualmachineinstances/{name}/vnc[?preserveSession=true]
+ *   GET /v1/namespaces/{ns}/virtualmachineinstances/{name}/portforward/{port}[/{protocol}]
  *
  * on the handler's node API (./server.ts: mutual TLS, only `virtkit api` may call), joined to the
- * VMI's launcher: its control API's `GET /v1/console` (the serial console) or `GET /v1/vnc`
- * (QEMU's VNC server). The websocket speaks `plain.kubevirt.io` (binary messages carry the raw
+ * VMI's launcher: its control API's `GET /v1/console` (the serial console), `GET /v1/vnc`
+ * (QEMU's VNC server) or `GET /v1/portforward?port=N` (a TCP connection to the guest's port;
+ * any number at once). The websocket speaks `plain.kubevirt.io` (binary messages carry the raw
  * bytes; common/plain-stream.ts).
  *
  * One console per VMI, as in KubeVirt: a new console session cuts the open one, whose websocket
@@ -40,9 +42,15 @@ import {
 } from '../../launcher/api/protocol';
 import type { NodeStreamContext } from './types';
 
-export type NodeStreamKind = 'console' | 'vnc';
+export type NodeStreamKind = 'console' | 'vnc' | 'portforward';
 
-const WHAT: Record<NodeStreamKind, string> = { console: 'console', vnc: 'VNC display' };
+const NODE_STREAMS: readonly string[] = ['console', 'vnc', 'portforward'];
+
+/** How messages name the stream: "the console of ...", "port 22 of ...". */
+function streamWhat(kind: NodeStreamKind, rest: readonly string[]): string {
+  if (kind === 'portforward') return `port ${rest[0]}${rest[1] ? `/${rest[1]}` : ''}`;
+  return kind === 'console' ? 'console' : 'VNC display';
+}
 
 /** A session open (or being opened) on this node. */
 interface Session {
@@ -64,8 +72,20 @@ export function parseGoBool(value: string | null): boolean {
 export function launcherStreamPath(
   kind: NodeStreamKind,
   query: URLSearchParams,
+  rest: readonly string[] = [],
 ): { path: string; upgrade: string } | { problem: string } {
   if (kind === 'vnc') return { path: Routes.vnc, upgrade: StreamUpgrade.vnc };
+  if (kind === 'portforward') {
+    const [port, protocol = 'tcp'] = rest;
+    if (port === undefined || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+      return {
+        problem: `portforward takes a port number from 1 to 65535, got ${JSON.stringify(port ?? '')}`,
+      };
+    if (!['tcp', 'udp'].includes(protocol.toLowerCase()))
+      return { problem: `portforward takes the protocol tcp or udp, got ${JSON.stringify(protocol)}` };
+    const q = new URLSearchParams({ port: String(Number(port)), protocol: protocol.toLowerCase() });
+    return { path: `${Routes.portForward}?${q.toString()}`, upgrade: StreamUpgrade.portForward };
+  }
   const history = query.get('history');
   if (history === null) return { path: Routes.console, upgrade: StreamUpgrade.console };
   if (!/^\d{1,7}$/.test(history) || Number(history) > MAX_CONSOLE_HISTORY_BYTES)
@@ -138,18 +158,20 @@ export function handleStreamUpgrade(
 ): void {
   const url = new URL(req.url ?? '/', 'https://node');
   const target = parseNodeVmiPath(url.pathname);
-  if (!target || (target.action !== 'console' && target.action !== 'vnc') || target.rest.length) {
+  const restAllowed = target?.action === 'portforward' ? [1, 2] : [0];
+  if (!target || !NODE_STREAMS.includes(target.action) || !restAllowed.includes(target.rest.length)) {
     refuseUpgrade(socket, 404, failureStatus(404, `no stream at ${url.pathname}`));
     return;
   }
-  const kind: NodeStreamKind = target.action;
+  const kind = target.action as NodeStreamKind;
+  const what = streamWhat(kind, target.rest);
   const vmi = `${target.namespace}/${target.name}`;
   const problem = websocketHandshakeProblem(req);
   if (problem) {
     refuseUpgrade(socket, 400, failureStatus(400, `${kind} of virtualmachineinstance ${vmi}: ${problem}`));
     return;
   }
-  const route = launcherStreamPath(kind, url.searchParams);
+  const route = launcherStreamPath(kind, url.searchParams, target.rest);
   if ('problem' in route) {
     refuseUpgrade(socket, 400, failureStatus(400, route.problem));
     return;
@@ -164,7 +186,9 @@ export function handleStreamUpgrade(
     return;
   }
   const log = ctx.log.child({ namespace: target.namespace, name: target.name, stream: kind });
-  const exclusive = kind === 'console' || !parseGoBool(url.searchParams.get('preserveSession'));
+  // One console and one VNC session per VMI (unless preserveSession); port forwards are many.
+  const exclusive =
+    kind === 'console' || (kind === 'vnc' && !parseGoBool(url.searchParams.get('preserveSession')));
   const key = `${kind}\0${launcherSocket}`;
 
   let state: 'dialing' | 'open' | 'done' = 'dialing';
@@ -182,7 +206,7 @@ export function handleStreamUpgrade(
   if (exclusive) {
     const previous = sessions.get(key);
     sessions.set(key, session);
-    previous?.supersede(`another client connected to the ${WHAT[kind]} of virtualmachineinstance ${vmi}`);
+    previous?.supersede(`another client connected to the ${what} of virtualmachineinstance ${vmi}`);
   }
   const forget = (): void => {
     if (sessions.get(key) === session) sessions.delete(key);
@@ -209,7 +233,10 @@ export function handleStreamUpgrade(
         const bridge = bridgeWebSocketToStream(ws, launcher, {
           onStreamEnd: () => ({
             code: CloseCode.normal,
-            reason: `the ${WHAT[kind]} of virtualmachineinstance ${vmi} closed`,
+            reason:
+              kind === 'portforward'
+                ? `${what} of virtualmachineinstance ${vmi} closed the connection`
+                : `the ${what} of virtualmachineinstance ${vmi} closed`,
           }),
         });
         cut = (reason) => bridge.close(CloseCode.goingAway, reason);

@@ -19,6 +19,8 @@ export const Routes = {
   events: '/v1/events',
   console: '/v1/console',
   vnc: '/v1/vnc',
+  /** `?port=N[&protocol=tcp]`: a TCP connection to port N of the guest (KubeVirt's portforward). */
+  portForward: '/v1/portforward',
   guestInfo: '/v1/guest-info',
   /** KubeVirt's VirtualMachineInstanceGuestAgentInfo, asked of the agent now (409 without one). */
   guestAgentInfo: '/v1/guest-agent-info',
@@ -32,11 +34,13 @@ export const Routes = {
 /**
  * The `Upgrade` tokens of the stream routes: `GET /v1/console` with `Upgrade: virtkit-console`
  * joins the caller to the guest's serial console, `GET /v1/vnc` with `Upgrade: virtkit-vnc` to
- * QEMU's VNC server (raw RFB). After `101 Switching Protocols` the connection carries raw bytes.
+ * QEMU's VNC server (raw RFB), `GET /v1/portforward?port=N` with `Upgrade: virtkit-portforward`
+ * to TCP port N of the guest. After `101 Switching Protocols` the connection carries raw bytes.
  */
 export const StreamUpgrade = {
   console: 'virtkit-console',
   vnc: 'virtkit-vnc',
+  portForward: 'virtkit-portforward',
 } as const;
 
 /**

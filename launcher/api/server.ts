@@ -1,7 +1,8 @@
 /**
  * Serves the control API (protocol.ts) for one Domain on a unix socket. The console and VNC
  * routes upgrade the connection to a raw byte stream joined to the guest's serial socket (one
- * session at a time, the newest wins) or to QEMU's VNC socket.
+ * session at a time, the newest wins) or to QEMU's VNC socket; the port-forward route to a TCP
+ * connection to a port of the guest (../runtime/port-forward.ts).
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -9,6 +10,7 @@ import * as net from 'net';
 import { followFile, type FileFollower } from '../../common/follow-file';
 import type { Domain } from '../runtime/domain';
 import { DomainNotRunningError, GuestAgentNotConnectedError } from '../runtime/domain';
+import { parseGuestPort, parseProtocol, PortForwardError } from '../runtime/port-forward';
 import {
   API_VERSION,
   MAX_CONSOLE_HISTORY_BYTES,
@@ -230,7 +232,9 @@ export class ControlServer {
         ? StreamUpgrade.console
         : url.pathname === Routes.vnc
           ? StreamUpgrade.vnc
-          : undefined;
+          : url.pathname === Routes.portForward
+            ? StreamUpgrade.portForward
+            : undefined;
     if (req.method !== 'GET' || !want) {
       this.refuse(
         socket,
@@ -253,7 +257,8 @@ export class ControlServer {
     socket.once('close', () => this.streams.delete(socket));
     socket.on('error', () => socket.destroy());
     if (want === StreamUpgrade.console) this.upgradeConsole(url, socket);
-    else this.upgradeVnc(socket);
+    else if (want === StreamUpgrade.vnc) this.upgradeVnc(socket);
+    else this.upgradePortForward(url, socket);
   }
 
   /**
@@ -395,6 +400,56 @@ export class ControlServer {
       if (upgraded) socket.end();
     });
     socket.once('close', () => upstream.destroy());
+  }
+
+  /**
+   * A TCP connection to a port of the guest (`?port=N[&protocol=tcp]`), opened before the 101 so
+   * a guest that cannot be reached is an HTTP error. Several may be open at once.
+   */
+  private upgradePortForward(url: URL, socket: net.Socket): void {
+    const port = parseGuestPort(url.searchParams.get('port'));
+    const protocol = parseProtocol(url.searchParams.get('protocol'));
+    for (const bad of [port, protocol])
+      if (bad instanceof PortForwardError) {
+        this.streams.delete(socket);
+        this.refuse(socket, 400, bad.type, bad.message);
+        return;
+      }
+    this.options.domain.connectGuestPort(port as number).then(
+      (upstream) => {
+        if (socket.destroyed) return upstream.destroy();
+        if (upstream.destroyed) {
+          this.streams.delete(socket);
+          this.refuse(
+            socket,
+            409,
+            'PortForwardUnavailable',
+            `the connection to guest port ${String(port)} closed at once`,
+          );
+          return;
+        }
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nupgrade: ${StreamUpgrade.portForward}\r\nconnection: Upgrade\r\n\r\n`,
+        );
+        socket.pipe(upstream);
+        upstream.pipe(socket);
+        // A reset ends the client's stream too (pipe only forwards a clean end).
+        upstream.on('error', () => socket.destroy());
+        upstream.once('close', () => socket.end());
+        socket.once('close', () => upstream.destroy());
+      },
+      (e: Error) => {
+        if (socket.destroyed) return;
+        this.streams.delete(socket);
+        const notRunning = e instanceof DomainNotRunningError;
+        this.refuse(
+          socket,
+          e instanceof PortForwardError && e.type === 'BadRequest' ? 400 : 409,
+          notRunning ? 'NotRunning' : 'PortForwardUnavailable',
+          e.message,
+        );
+      },
+    );
   }
 }
 

@@ -5,6 +5,7 @@
  * status, stats and a stream of domain events derived from QMP events.
  */
 import * as fs from 'fs';
+import type * as net from 'net';
 import * as path from 'path';
 import type { AcceleratorChoice } from '../host/kvm-probe';
 import type { LaunchPlan } from '../plan/types';
@@ -29,6 +30,7 @@ import type {
   ShutdownResult,
 } from './domain-types';
 import type { QemuIdentity } from '../host/qemu-user';
+import { openGuestPort, PortForwardError } from './port-forward';
 import { prepareAll } from './prepare';
 import { closeAll, handOverQemuDir, openPassedFds, restrictSockets } from './qemu-dir';
 import { QemuProcess, QemuStartError } from './qemu-process';
@@ -314,6 +316,25 @@ export class Domain {
 
   async unpause(): Promise<void> {
     await this.requireQmp('unpause').execute('cont');
+  }
+
+  /**
+   * A TCP connection to `port` of the guest on its pod network (./port-forward.ts), for
+   * KubeVirt's portforward subresource.
+   */
+  async connectGuestPort(port: number): Promise<net.Socket> {
+    const qmp = this.requireQmp('port-forward to');
+    const pod = this.plan.interfaces.find((i) => i.backend === 'user');
+    if (!pod) {
+      const taps = this.plan.interfaces.map((i) => i.name);
+      throw new PortForwardError(
+        taps.length
+          ? `${this.label} has no pod network interface to forward to: its interfaces (${taps.join(', ')}) are on tap devices, which virtkit cannot forward to yet`
+          : `${this.label} has no network interface: add a pod network (spec.networks[].pod) and an interface for it to forward its ports`,
+        'Unavailable',
+      );
+    }
+    return openGuestPort(qmp, pod.netdevId, port);
   }
 
   /** Hard reset, like pressing the reset button. */

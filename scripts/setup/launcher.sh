@@ -12,6 +12,8 @@ packages=(
   ovmf              # EFI firmware (OVMF_CODE*.fd / OVMF_VARS*.fd)
   genisoimage       # cloud-init NoCloud / ConfigDrive ISO images
   busybox-static    # the test guest's userland
+  dropbear-bin      # the test guest's SSH server (virtkit ssh / scp end to end)
+  openssh-client    # ssh, scp, ssh-keygen: virtkit ssh and scp run the system's client
   linux-image-cloud-amd64 # the test guest's kernel (virtio and ACPI built in or as modules)
   cpio              # packs the test guest's initramfs
   syslinux          # boot loader of the test guest's disk (installs into a FAT image via mtools)
