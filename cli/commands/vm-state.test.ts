@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { runInProcess } from './run-in-process.test-helper';
 import { KubeApiError } from '../../kube/errors';
 import { buildProgram } from '../main';
 import {
@@ -24,33 +25,10 @@ async function run(args: string[], refuse?: Error) {
     sent.push({ verb, name, body, connection });
     return refuse ? Promise.reject(refuse) : Promise.resolve();
   };
-  const out: string[] = [];
-  const err: string[] = [];
-  const program = new Command('virtkit')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
-  for (const verb of VM_STATE_VERBS)
-    registerVerb(program, verb, send).configureOutput({
-      writeOut: (s) => out.push(s),
-      writeErr: (s) => err.push(s),
-    });
-  const log = jest.spyOn(console, 'log').mockImplementation((s: string) => void out.push(`${s}\n`));
-  const error = jest.spyOn(console, 'error').mockImplementation((s: string) => void err.push(`${s}\n`));
-  const saved = process.exitCode;
-  process.exitCode = undefined;
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode;
-  } finally {
-    process.exitCode = saved;
-    log.mockRestore();
-    error.mockRestore();
-  }
-  return { code, sent, stdout: out.join(''), stderr: err.join('') };
+  const r = await runInProcess((program) => {
+    for (const verb of VM_STATE_VERBS) registerVerb(program, verb, send);
+  }, args);
+  return { ...r, sent };
 }
 
 describe('virtkit start | stop | restart: what is sent', () => {

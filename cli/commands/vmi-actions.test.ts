@@ -1,4 +1,5 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { runInProcess } from './run-in-process.test-helper';
 import { KubeApiError } from '../../kube/errors';
 import { buildProgram } from '../main';
 import {
@@ -54,33 +55,9 @@ function connector(w: World): VmiActionConnector {
 }
 
 async function run(args: string[], w: World) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const program = new Command('virtkit')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
-  for (const verb of VMI_VERB_NAMES)
-    registerVerb(program, verb, connector(w)).configureOutput({
-      writeOut: (s) => out.push(s),
-      writeErr: (s) => err.push(s),
-    });
-  const log = jest.spyOn(console, 'log').mockImplementation((s: string) => void out.push(`${s}\n`));
-  const error = jest.spyOn(console, 'error').mockImplementation((s: string) => void err.push(`${s}\n`));
-  const saved = process.exitCode;
-  process.exitCode = undefined;
-  let code = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode;
-  } finally {
-    process.exitCode = saved;
-    log.mockRestore();
-    error.mockRestore();
-  }
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  return runInProcess((program) => {
+    for (const verb of VMI_VERB_NAMES) registerVerb(program, verb, connector(w));
+  }, args);
 }
 
 const world = (over: Partial<World> = {}): World => ({
