@@ -1,7 +1,10 @@
 /**
  * The controller process: informers over VMs, VMIs and launcher pods (kubevirt.io=virt-launcher),
- * one work queue and reconciler per kind, leader election on a Lease, Prometheus metrics, and a
- * graceful stop (queues drained of workers, lease released, watches closed).
+ * the four instancetype and preference kinds and ControllerRevisions (the VM controller's
+ * copies of them and of the spec each VMI started from), VirtualMachinePools and
+ * VirtualMachineInstanceReplicaSets, one work queue and reconciler per kind, leader election on
+ * a Lease, Prometheus metrics, and a graceful stop (queues drained of workers, lease released,
+ * watches closed).
  */
 import * as os from 'os';
 import type { VirtualMachine, VirtualMachineInstance } from '../api/kubevirt/v1';
@@ -18,6 +21,11 @@ import {
   PODS,
   VIRTUAL_MACHINE_INSTANCES,
   VIRTUAL_MACHINES,
+  CONTROLLER_REVISIONS,
+  VIRTUAL_MACHINE_CLUSTER_INSTANCETYPES,
+  VIRTUAL_MACHINE_CLUSTER_PREFERENCES,
+  VIRTUAL_MACHINE_INSTANCETYPES,
+  VIRTUAL_MACHINE_PREFERENCES,
   WorkQueue,
   DEFAULT_RATE_LIMIT,
   type ConnectOptions,
@@ -25,9 +33,13 @@ import {
 import { ControllerMetrics, type PhaseCountRow } from './metrics';
 import { VmReconciler, type ReconcileResult } from './vm/reconciler';
 import { controllerUid } from './vm/vmi-from-vm';
+import { InstancetypeSync, REVISION_OWNER_INDEX, type InstancetypeInformers } from './vm/instancetype-sync';
+import type { ControllerRevision, InstancetypeObject } from './vm/instancetype-revision';
 import { CREATED_BY_LABEL, LAUNCHER_LABEL, LAUNCHER_LABEL_VALUE } from './vmi/launcher-pod';
 import type { LauncherPod } from './vmi/phase';
 import { CREATED_BY_INDEX, VmiReconciler } from './vmi/reconciler';
+import { createPoolController } from './pool/controller';
+import { createReplicaSetController, type OwnerController } from './replicaset/controller';
 
 /** The field manager of every write the controller makes. */
 export const CONTROLLER_FIELD_MANAGER = 'virtkit-controller';
@@ -55,12 +67,17 @@ export interface ControllerOptions {
 interface Worker {
   readonly queue: WorkQueue;
   readonly reconcile: (key: string) => Promise<ReconcileResult>;
+  readonly kind?: string;
 }
 
 export class ControllerManager {
   readonly vms: Informer<VirtualMachine>;
   readonly vmis: Informer<VirtualMachineInstance>;
   readonly pods: Informer<LauncherPod>;
+  /** Instancetypes, preferences (both scopes) and ControllerRevisions, for the VM controller. */
+  readonly instancetypeInformers: InstancetypeInformers;
+  /** The pool and replica set controllers (controller/pool/, controller/replicaset/). */
+  readonly owners: readonly OwnerController[];
   readonly metrics: ControllerMetrics;
   /** Reconciles done per kind (for tests and the status line). */
   readonly reconciles = { vm: 0, vmi: 0 };
@@ -95,6 +112,22 @@ export class ControllerManager {
       { [CREATED_BY_INDEX]: (p: LauncherPod) => [p.metadata?.labels?.[CREATED_BY_LABEL] ?? ''] },
       watchOpts,
     );
+    const informerOf = <T extends InstancetypeObject>(
+      rt: typeof VIRTUAL_MACHINES,
+      indexers: Record<string, (o: T) => readonly string[]> = {},
+    ): Informer<T> => new Informer(client.listWatch<T>(rt, undefined, ns), indexers, watchOpts);
+    this.instancetypeInformers = {
+      instancetypes: informerOf(VIRTUAL_MACHINE_INSTANCETYPES),
+      clusterInstancetypes: informerOf(VIRTUAL_MACHINE_CLUSTER_INSTANCETYPES),
+      preferences: informerOf(VIRTUAL_MACHINE_PREFERENCES),
+      clusterPreferences: informerOf(VIRTUAL_MACHINE_CLUSTER_PREFERENCES),
+      revisions: informerOf<ControllerRevision>(CONTROLLER_REVISIONS, {
+        [REVISION_OWNER_INDEX]: (r) => {
+          const uid = controllerUid(r);
+          return uid ? [uid] : [];
+        },
+      }),
+    };
     this.metrics = new ControllerMetrics({
       vmiPhaseRows: () => this.vmis.cache.list().map(phaseRow),
       vmsPerNamespace: () => {
@@ -122,7 +155,13 @@ export class ControllerManager {
       DEFAULT_RATE_LIMIT,
       this.metrics.queueHooks('virt-controller-vmi'),
     );
-    const vmR = new VmReconciler(client, this.vms, this.vmis, recorder);
+    const vmR = new VmReconciler(
+      client,
+      this.vms,
+      this.vmis,
+      recorder,
+      new InstancetypeSync(client, this.instancetypeInformers),
+    );
     const vmiR = new VmiReconciler(
       client,
       this.vmis,
@@ -148,6 +187,20 @@ export class ControllerManager {
       },
     ];
 
+    const ownerDeps = {
+      client,
+      namespace: ns,
+      recorder,
+      queueHooks: (name: string) => this.metrics.queueHooks(name),
+      watchOptions: watchOpts,
+    };
+    this.owners = [
+      createPoolController(ownerDeps, this.vms, this.vmis),
+      createReplicaSetController(ownerDeps, this.vmis),
+    ];
+    for (const o of this.owners)
+      this.workers.push({ queue: o.queue, reconcile: (k) => o.reconcile(k), kind: o.kind });
+
     const enqueueVm = (o: VirtualMachine): void => vmQueue.add(objectKey(o));
     this.vms.addHandlers({ onAdd: enqueueVm, onUpdate: (_, n) => enqueueVm(n), onDelete: enqueueVm });
     const onVmi = (o: VirtualMachineInstance): void => {
@@ -169,6 +222,32 @@ export class ControllerManager {
       if (owner) vmiQueue.add(objectKey(owner));
     };
     this.pods.addHandlers({ onAdd: onPod, onUpdate: (_, n) => onPod(n), onDelete: onPod });
+    // A VM waiting for the instancetype or preference it names is woken when that object appears or changes.
+    const onInstancetype =
+      (field: 'instancetype' | 'preference', cluster: boolean) =>
+      (o: InstancetypeObject): void => {
+        for (const vm of this.vms.cache.list()) {
+          const m = vm.spec?.[field];
+          if (!m) continue;
+          // A matcher that infers its name does not say which object it waits for: wake it.
+          if (m.inferFromVolume) {
+            vmQueue.add(objectKey(vm));
+            continue;
+          }
+          if (m.name !== o.metadata?.name) continue;
+          const namespaced = (m.kind ?? '').toLowerCase().startsWith(`virtualmachine${field}`);
+          if (namespaced === cluster) continue;
+          if (!cluster && vm.metadata?.namespace !== o.metadata?.namespace) continue;
+          vmQueue.add(objectKey(vm));
+        }
+      };
+    const watchKind = (inf: Informer<InstancetypeObject>, h: (o: InstancetypeObject) => void): void =>
+      inf.addHandlers({ onAdd: h, onUpdate: (_, n) => h(n), onDelete: h });
+    const iti = this.instancetypeInformers;
+    watchKind(iti.instancetypes, onInstancetype('instancetype', false));
+    watchKind(iti.clusterInstancetypes, onInstancetype('instancetype', true));
+    watchKind(iti.preferences, onInstancetype('preference', false));
+    watchKind(iti.clusterPreferences, onInstancetype('preference', true));
 
     if (options.leaderElect) {
       this.elector = new LeaderElector(client, {
@@ -190,7 +269,13 @@ export class ControllerManager {
   }
 
   get ready(): boolean {
-    return this.vms.hasSynced && this.vmis.hasSynced && this.pods.hasSynced;
+    return (
+      this.vms.hasSynced &&
+      this.vmis.hasSynced &&
+      this.pods.hasSynced &&
+      Object.values(this.instancetypeInformers).every((i) => i.hasSynced) &&
+      this.owners.every((o) => o.informer.hasSynced)
+    );
   }
 
   get isLeader(): boolean {
@@ -211,6 +296,8 @@ export class ControllerManager {
     this.vms.start();
     this.vmis.start();
     this.pods.start();
+    for (const i of Object.values(this.instancetypeInformers)) i.start();
+    for (const o of this.owners) o.informer.start();
     if (this.options.metricsPort !== undefined) {
       this.metricsServer = await this.metrics.serve(
         this.options.metricsPort,
@@ -236,7 +323,12 @@ export class ControllerManager {
   /** One small list of each watched type: a 401 or 403 names the user, verb and resource. */
   private async checkAccess(): Promise<void> {
     const ns = this.options.namespace;
-    for (const rt of [VIRTUAL_MACHINES, VIRTUAL_MACHINE_INSTANCES, PODS]) {
+    for (const rt of [
+      VIRTUAL_MACHINES,
+      VIRTUAL_MACHINE_INSTANCES,
+      PODS,
+      ...this.owners.map((o) => o.resource),
+    ]) {
       try {
         await this.client.list(rt, ns, { limit: 1 });
       } catch (err) {
@@ -252,18 +344,26 @@ export class ControllerManager {
   }
 
   private async lead(): Promise<void> {
-    await Promise.all([this.vms.waitForSync(), this.vmis.waitForSync(), this.pods.waitForSync()]);
+    await Promise.all([
+      this.vms.waitForSync(),
+      this.vmis.waitForSync(),
+      this.pods.waitForSync(),
+      ...Object.values(this.instancetypeInformers).map((i) => i.waitForSync()),
+      ...this.owners.map((o) => o.informer.waitForSync()),
+    ]);
     if (this.stopped) return;
     this.leading = true;
     // Everything known is reconciled once: this is what makes a restart safe.
     for (const vm of this.vms.cache.list()) this.workers[0].queue.add(objectKey(vm));
     for (const vmi of this.vmis.cache.list()) this.workers[1].queue.add(objectKey(vmi));
+    for (const o of this.owners) for (const key of o.informer.cache.keys()) o.queue.add(key);
     const n = this.options.workers ?? 2;
     for (const w of this.workers) for (let i = 0; i < n; i++) this.running.push(this.work(w));
   }
 
   private async work(w: Worker): Promise<void> {
-    const kind = w.queue.name === 'virt-controller-vm' ? 'VirtualMachine' : 'VirtualMachineInstance';
+    const kind =
+      w.kind ?? (w.queue.name === 'virt-controller-vm' ? 'VirtualMachine' : 'VirtualMachineInstance');
     for (;;) {
       const key = await w.queue.get();
       if (key === undefined) return;
@@ -290,7 +390,13 @@ export class ControllerManager {
     await Promise.all(this.running);
     await this.elector?.stop();
     this.leading = false;
-    await Promise.all([this.vms.stop(), this.vmis.stop(), this.pods.stop()]);
+    await Promise.all([
+      this.vms.stop(),
+      this.vmis.stop(),
+      this.pods.stop(),
+      ...Object.values(this.instancetypeInformers).map((i) => i.stop()),
+      ...this.owners.map((o) => o.informer.stop()),
+    ]);
     await this.metricsServer?.close();
   }
 }

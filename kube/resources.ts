@@ -22,6 +22,18 @@ export const VIRTUAL_MACHINE_INSTANCES: ResourceType = {
   plural: 'virtualmachineinstances',
   namespaced: true,
 };
+export const VIRTUAL_MACHINE_INSTANCE_REPLICA_SETS: ResourceType = {
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachineInstanceReplicaSet',
+  plural: 'virtualmachineinstancereplicasets',
+  namespaced: true,
+};
+export const VIRTUAL_MACHINE_POOLS: ResourceType = {
+  apiVersion: 'pool.kubevirt.io/v1beta1',
+  kind: 'VirtualMachinePool',
+  plural: 'virtualmachinepools',
+  namespaced: true,
+};
 export const KUBEVIRTS: ResourceType = {
   apiVersion: 'kubevirt.io/v1',
   kind: 'KubeVirt',
@@ -40,6 +52,46 @@ export const DATA_VOLUMES: ResourceType = {
   apiVersion: 'cdi.kubevirt.io/v1beta1',
   kind: 'DataVolume',
   plural: 'datavolumes',
+  namespaced: true,
+};
+
+/** apps/v1 ControllerRevision: the VM controller's copies of instancetypes, preferences and start specs. */
+export const CONTROLLER_REVISIONS: ResourceType = {
+  apiVersion: 'apps/v1',
+  kind: 'ControllerRevision',
+  plural: 'controllerrevisions',
+  namespaced: true,
+};
+
+function instancetypeKind(kind: string, plural: string, namespaced: boolean): ResourceType {
+  return { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind, plural, namespaced };
+}
+
+export const VIRTUAL_MACHINE_INSTANCETYPES = instancetypeKind(
+  'VirtualMachineInstancetype',
+  'virtualmachineinstancetypes',
+  true,
+);
+export const VIRTUAL_MACHINE_CLUSTER_INSTANCETYPES = instancetypeKind(
+  'VirtualMachineClusterInstancetype',
+  'virtualmachineclusterinstancetypes',
+  false,
+);
+export const VIRTUAL_MACHINE_PREFERENCES = instancetypeKind(
+  'VirtualMachinePreference',
+  'virtualmachinepreferences',
+  true,
+);
+export const VIRTUAL_MACHINE_CLUSTER_PREFERENCES = instancetypeKind(
+  'VirtualMachineClusterPreference',
+  'virtualmachineclusterpreferences',
+  false,
+);
+
+export const DATA_SOURCES: ResourceType = {
+  apiVersion: 'cdi.kubevirt.io/v1beta1',
+  kind: 'DataSource',
+  plural: 'datasources',
   namespaced: true,
 };
 

@@ -24,15 +24,46 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[]): Policy
   verbs,
 });
 const READ = ['get', 'list', 'watch'];
+/** The four kinds of instancetype.kubevirt.io: what VMs name in spec.instancetype and spec.preference. */
+const INSTANCETYPE_RESOURCES = [
+  'virtualmachineinstancetypes',
+  'virtualmachineclusterinstancetypes',
+  'virtualmachinepreferences',
+  'virtualmachineclusterpreferences',
+];
 
-/** The VM and VMI controllers (controller/): what controller/ and kube/ call for it. */
+/**
+ * The VM and VMI controllers (controller/): what controller/ and kube/ call for it. The VM
+ * controller watches the instancetypes and preferences VMs name (both scopes), and keeps its
+ * copies of them and of each VMI's start spec in ControllerRevisions it creates, reads, and
+ * deletes (an older start revision, or one of the same name holding another spec);
+ * `inferFromVolume` gets the PVC, DataVolume or DataSource a volume is made from.
+ */
 export const CONTROLLER_RULES: readonly PolicyRule[] = [
-  rule(['kubevirt.io'], ['virtualmachines'], [...READ, 'patch', 'update']),
+  rule(['kubevirt.io'], ['virtualmachines'], [...READ, 'create', 'delete', 'patch', 'update']),
   rule(['kubevirt.io'], ['virtualmachines/status'], ['patch', 'update']),
   rule(['kubevirt.io'], ['virtualmachineinstances'], [...READ, 'create', 'delete', 'patch', 'update']),
   rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
   rule([''], ['pods'], [...READ, 'create', 'delete']),
   rule([''], ['events'], ['create', 'patch']),
+  rule(['instancetype.kubevirt.io'], INSTANCETYPE_RESOURCES, READ),
+  rule(['apps'], ['controllerrevisions'], [...READ, 'create', 'delete']),
+  // inferFromVolume reads the labels of a volume's PVC, DataVolume or DataSource.
+  rule([''], ['persistentvolumeclaims'], ['get']),
+  rule(['cdi.kubevirt.io'], ['datavolumes', 'datasources'], ['get']),
+  // The pool and replica set controllers (controller/pool/, controller/replicaset/): they read
+  // their owners, patch the pool's finalizer, write status, and set blockOwnerDeletion on the VMs
+  // and VMIs they create, which needs update on the owner's finalizers where
+  // OwnerReferencesPermissionEnforcement is on. They create, update, delete and patch (finalizer,
+  // owner reference) VMs, and create, delete and patch (adoption) VMIs.
+  rule(['pool.kubevirt.io'], ['virtualmachinepools'], [...READ, 'patch']),
+  rule(['pool.kubevirt.io'], ['virtualmachinepools/status', 'virtualmachinepools/finalizers'], ['update']),
+  rule(['kubevirt.io'], ['virtualmachineinstancereplicasets'], READ),
+  rule(
+    ['kubevirt.io'],
+    ['virtualmachineinstancereplicasets/status', 'virtualmachineinstancereplicasets/finalizers'],
+    ['update'],
+  ),
   // Leader election.
   rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
 ];
@@ -71,16 +102,7 @@ export const API_RULES: readonly PolicyRule[] = [
   rule(['kubevirt.io'], ['virtualmachines', 'virtualmachineinstances'], ['get', 'patch']),
   rule(['kubevirt.io'], ['virtualmachines/status'], ['patch']),
   rule([''], ['nodes'], ['get']),
-  rule(
-    ['instancetype.kubevirt.io'],
-    [
-      'virtualmachineinstancetypes',
-      'virtualmachineclusterinstancetypes',
-      'virtualmachinepreferences',
-      'virtualmachineclusterpreferences',
-    ],
-    ['get'],
-  ),
+  rule(['instancetype.kubevirt.io'], INSTANCETYPE_RESOURCES, ['get']),
 ];
 
 export const COMPONENT_RULES = {

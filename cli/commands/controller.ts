@@ -40,7 +40,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('controller')
     .description(
-      'Run the VM and VMI controllers against a cluster (started by `virtkit up`, or as a Deployment).',
+      'Run the VM, VMI, VirtualMachinePool and VirtualMachineInstanceReplicaSet controllers against a cluster (started by `virtkit up`, or as a Deployment).',
     );
   addLogFlags(addKubeFlags(cmd))
     .option('--metrics-port <port>', 'serve Prometheus metrics, /healthz and /readyz on this port')

@@ -32,7 +32,20 @@ import {
 } from './run-strategy';
 import { backoffLeftMs, nextStartFailure } from './start-failure';
 import { INVALID_SPEC_REASON, invalidSpecMessage } from '../../api/validation/spec-validity';
-import { controllerUid, VM_CONTROLLER_FINALIZER, VM_GENERATION_ANNOTATION, vmiFromVm } from './vmi-from-vm';
+import {
+  controllerUid,
+  instancetypeAnnotations,
+  VM_CONTROLLER_FINALIZER,
+  VM_GENERATION_ANNOTATION,
+  vmiFromVm,
+} from './vmi-from-vm';
+import {
+  expandVirtualMachine,
+  referencesInstancetypeOrPreference,
+  type ResolvedSpecs,
+} from '../../api/instancetype/expand';
+import type { ControllerRevision } from './instancetype-revision';
+import { RESTART_REQUIRED_MESSAGE, startRevision } from './start-revision';
 
 export interface VmInputs {
   readonly vm: VirtualMachine;
@@ -43,11 +56,24 @@ export interface VmInputs {
   readonly dataVolumeError?: boolean;
   /** Errors the api/ validation finds in the VM (api/validation/spec-validity.ts): nothing is started or stopped. */
   readonly specProblems?: readonly string[];
+  /** The instancetype and preference specs the VM's revisions hold: its VMIs are built with them. */
+  readonly instancetypeSpecs?: ResolvedSpecs;
+  /** Why the instancetype step could not resolve or store them (./instancetype-sync.ts): nothing is started or stopped. */
+  readonly instancetypeFailure?: { readonly reason: string; readonly message: string };
+  /**
+   * The VM as the instancetype step resolved it (matchers naming what inferFromVolume found,
+   * ./infer-from-volume.ts): the VMI and its start revision are built from it. @default vm
+   */
+  readonly source?: VirtualMachine;
+  /** Whether the VMI must restart to reflect the VM (./start-revision.ts); undefined = not known. */
+  readonly restartRequired?: boolean;
 }
 
 export interface VmDecision {
   /** Create this VMI (POST; AlreadyExists means a previous attempt won). */
   readonly createVmi?: VirtualMachineInstance;
+  /** Before the VMI, record what it is started from (KubeVirt's revision-start-vm-<uid>-<generation>). */
+  readonly startRevision?: ControllerRevision;
   /** Delete the VMI with this UID (precondition), e.g. on stop. */
   readonly deleteVmi?: { readonly name: string; readonly uid: string };
   readonly addFinalizer?: boolean;
@@ -79,6 +105,26 @@ function stopEvent(vmi: VirtualMachineInstance): EventSpec {
     reason: 'SuccessfulDelete',
     message: `Stopping the virtual machine: deleting its instance ${vmi.metadata?.name} (uid ${vmi.metadata?.uid}, phase ${vmi.status?.phase ?? 'none'})`,
   };
+}
+
+/** A Warning Event for a Failure condition, unless the VM's condition already says exactly that. */
+function failureEvents(vm: VirtualMachine, reason: string, message: string): EventSpec[] {
+  const prev = findCondition(vm.status?.conditions, 'Failure');
+  return prev?.reason === reason && prev.message === message ? [] : [{ type: 'Warning', reason, message }];
+}
+
+/**
+ * The VM the VMI is built from: its template with the instancetype and preference applied
+ * (api/instancetype/expand), or KubeVirt's refusal.
+ */
+function vmiSource(
+  vm: VirtualMachine,
+  specs: ResolvedSpecs | undefined,
+): { vm: VirtualMachine } | { message: string } {
+  if (!referencesInstancetypeOrPreference(vm)) return { vm };
+  const r = expandVirtualMachine(vm, specs ?? {});
+  if (r.ok) return { vm: r.vm };
+  return { message: r.problems.map((p) => p.message).join('; ') || r.message };
 }
 
 /** What to do about the VMI of `vm` under its run strategy. */
@@ -125,18 +171,41 @@ export function decideVm(inputs: VmInputs): VmDecision {
   }
 
   const base = { addFinalizer: !hasFinalizer, releaseVmi: release };
+
+  // KubeVirt's instancetype step comes before the run strategy: while it fails, nothing starts or stops.
+  if (inputs.instancetypeFailure) {
+    const { reason, message } = inputs.instancetypeFailure;
+    return { ...base, events: failureEvents(vm, reason, message), syncError: { reason, message } };
+  }
+
   const strategy = effectiveRunStrategy(vm);
   const start = (): VmDecision => {
     const failure = nextStartFailure(vm, strategy, vmi, now, inputs.random);
     const wait = backoffLeftMs(failure, now);
     if (wait > 0) return { ...base, events, requeueAfterMs: wait };
-    const created = vmiFromVm(vm);
+    const from = inputs.source ?? vm;
+    const source = vmiSource(from, inputs.instancetypeSpecs);
+    if ('message' in source) {
+      const message = `Failure while starting VMI: ${source.message}`;
+      return {
+        ...base,
+        events: failureEvents(vm, 'FailedCreate', message),
+        syncError: { reason: 'FailedCreate', message },
+      };
+    }
+    const created = vmiFromVm(source.vm);
+    const annotations = instancetypeAnnotations(from);
+    if (Object.keys(annotations).length)
+      created.metadata = {
+        ...created.metadata,
+        annotations: { ...created.metadata?.annotations, ...annotations },
+      };
     events.push({
       type: 'Normal',
       reason: 'SuccessfulCreate',
       message: `Starting the virtual machine: created its instance ${created.metadata?.name}`,
     });
-    return { ...base, createVmi: created, events };
+    return { ...base, startRevision: startRevision(from), createVmi: created, events };
   };
   const stop = (extra: Partial<VmDecision> = {}): VmDecision => {
     if (!vmi || isMarkedForDeletion(vmi)) return { ...base, events, ...extra };
@@ -263,6 +332,18 @@ export function vmStatus(i: VmStatusInputs): VirtualMachineStatus {
         lastTransitionTime: nowIso,
       })
     : removeCondition(conditions, 'Failure');
+  // RestartRequired (./start-revision.ts): gone when the VMI is stopped or a new one started.
+  if (!vmi || isMarkedForDeletion(vmi) || i.startExpected || i.stopExpected)
+    conditions = removeCondition(conditions, 'RestartRequired');
+  else if (i.restartRequired === true)
+    conditions = setCondition(conditions, {
+      type: 'RestartRequired',
+      status: 'True',
+      message: RESTART_REQUIRED_MESSAGE,
+      lastProbeTime: null,
+      lastTransitionTime: nowIso,
+    });
+  else if (i.restartRequired === false) conditions = removeCondition(conditions, 'RestartRequired');
   if (vmi) {
     const fromVmi = new Set<string>();
     for (const c of vmi.status?.conditions ?? []) {

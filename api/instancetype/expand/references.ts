@@ -6,10 +6,10 @@
  * InstancetypeMatcher: KIND". Callers fetch the object (namespaced kinds from the VM's
  * namespace) and pass its spec to the expansion. Pure.
  *
- * Not followed (yet): `revisionName` (KubeVirt reads the ControllerRevision the controller
- * stored; virtkit's controller stores none, so the object itself is used) and
- * `inferFromVolume` (KubeVirt's mutating webhook fills in the name from a volume's labels;
- * without a name the reference is refused with that said).
+ * Not followed here: `revisionName` and `inferFromVolume`. The VM controller follows both
+ * (controller/vm/instancetype-sync.ts: it reads the ControllerRevisions it stored, and infers
+ * the name from the volume's labels); expand-spec uses the objects themselves, and refuses a
+ * matcher without a name with that said.
  */
 import type { VirtualMachine } from '../../kubevirt/v1/vm-kind';
 import {
