@@ -327,6 +327,14 @@ describe('VM admission rules', () => {
     });
   });
 
+  it('an instancetype inferred from a volume is checked by the controller, not here: the fallback memory is allowed', () => {
+    const spec = vmSpec() as { template: { spec: { domain: Spec } } } & Spec;
+    spec.instancetype = { inferFromVolume: 'rootdisk', inferFromVolumeFailurePolicy: 'Ignore' };
+    expect(
+      checkVmSpec(spec, 'spec').filter((i) => /conflicts with selected instance type/.test(i.message)),
+    ).toEqual([]);
+  });
+
   it('instancetype fields that conflict with the VM', () => {
     const spec = vmSpec() as { template: { spec: { domain: Spec } } } & Spec;
     spec.instancetype = { name: 'u1.small' };

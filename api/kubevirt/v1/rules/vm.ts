@@ -82,6 +82,10 @@ function checkDataVolumeTemplates(spec: Json, base: string): Issue[] {
 
 function checkInstancetypeConflicts(spec: Json, base: string): Issue[] {
   if (!has(spec, 'instancetype')) return [];
+  // An instancetype inferred from a volume is not known until the controller reads the volume's
+  // labels; it checks the conflicts then (and with inferFromVolumeFailurePolicy Ignore the
+  // template's own memory is the fallback KubeVirt keeps when nothing can be inferred).
+  if (dig(spec, 'instancetype', 'inferFromVolume') !== undefined) return [];
   const templateSpec = dig(spec, 'template', 'spec');
   const conflicts = INSTANCETYPE_OWNED_FIELDS.filter((path) => dig(templateSpec, ...path) !== undefined).map(
     (path) => `${base}.template.spec.${path.join('.')}`,
