@@ -49,7 +49,39 @@ export interface LauncherPod {
       message?: string;
       lastTransitionTime?: string;
     }[];
+    containerStatuses?: {
+      name?: string;
+      state?: { waiting?: { reason?: string; message?: string } };
+    }[];
   };
+}
+
+/** The waiting reasons of a launcher pod's containers that KubeVirt reports on the VMI. */
+const IMAGE_ERRORS = ['ErrImagePull', 'ImagePullBackOff'];
+
+/**
+ * KubeVirt's checkForContainerImageError: a launcher container waiting on its image makes the
+ * VMI's Synchronized condition False with the same reason and message (what printableStatus
+ * shows as ErrImagePull / ImagePullBackOff); the condition goes once the image is there.
+ */
+function syncImageError(status: VirtualMachineInstanceStatus, pod: LauncherPod, now: Date): void {
+  const waiting = pod.status?.containerStatuses
+    ?.map((c) => c.state?.waiting)
+    .find((w) => w?.reason !== undefined && IMAGE_ERRORS.includes(w.reason));
+  const prev = findCondition(status.conditions, 'Synchronized');
+  if (waiting) {
+    if (prev?.status === 'False' && prev.reason === waiting.reason && prev.message === waiting.message)
+      return;
+    status.conditions = setCondition(status.conditions, {
+      type: 'Synchronized',
+      status: 'False',
+      reason: waiting.reason,
+      message: waiting.message ?? '',
+      lastProbeTime: null,
+      lastTransitionTime: stamp(now),
+    });
+  } else if (prev?.reason && IMAGE_ERRORS.includes(prev.reason))
+    status.conditions = removeCondition(status.conditions, 'Synchronized');
 }
 
 export interface VmiInputs {
@@ -254,6 +286,7 @@ export function decideVmi(i: VmiInputs): VmiDecision {
     enter(status, 'Pending', now);
     enter(status, 'Scheduling', now);
   }
+  syncImageError(status, pod, now);
   if (status.phase !== 'Running') notReady(status, 'GuestNotRunning', 'The guest is not running yet', now);
   return { addFinalizer, deletePods, nodeNameLabel, status, events };
 }

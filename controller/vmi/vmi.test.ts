@@ -226,6 +226,37 @@ describe('VMI phase tracking', () => {
     expect(phases(d.status)).toEqual(['Scheduling', 'Scheduled']);
   });
 
+  test("a launcher waiting on its image: Synchronized=False with the pod's reason; gone once it runs", () => {
+    const waiting = pod({ node: 'n1' });
+    waiting.status = {
+      ...waiting.status,
+      containerStatuses: [
+        {
+          name: 'compute',
+          state: {
+            waiting: {
+              reason: 'ImagePullBackOff',
+              message: 'Back-off pulling image "r/x:v9": 404 Not Found',
+            },
+          },
+        },
+      ],
+    };
+    const d = decideVmi({ vmi: vmi('Scheduled'), pods: [waiting], now: NOW });
+    const sync = d.status.conditions?.find((c) => c.type === 'Synchronized');
+    expect(sync).toMatchObject({
+      status: 'False',
+      reason: 'ImagePullBackOff',
+      message: 'Back-off pulling image "r/x:v9": 404 Not Found',
+    });
+    const pulled = decideVmi({
+      vmi: { ...vmi('Scheduled'), status: { ...d.status } },
+      pods: [pod({ node: 'n1' })],
+      now: NOW,
+    });
+    expect(pulled.status.conditions?.find((c) => c.type === 'Synchronized')).toBeUndefined();
+  });
+
   test('Running (written by the handler) is never overridden, nor its Ready condition', () => {
     const running = vmi('Running');
     running.status!.conditions = [{ type: 'Ready', status: 'True' }];
