@@ -48,6 +48,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   create: () => import('./commands/create'),
   // Client and server versions, like `virtctl version`.
   version: () => import('./commands/version'),
+  image: () => import('./commands/image'),
 };
 
 /** The program with the commands `argv` needs: the one it names, or all of them (help, typos). */

@@ -1,12 +1,13 @@
 /**
  * The node handler: registers the Node, watches the cluster's feature gates, runs the local pod
- * runtime and the VMI sync, and stops them in order. Every VMI is judged (api/ validation and
+ * runtime, the VMI sync and the node's local volume provisioner, and stops them in order. Every VMI is judged (api/ validation and
  * feature gates, vmi/spec-guard.ts) before anything of it reaches this node. Launcher processes
  * are left running on stop (like kubelet's containers): the next handler adopts them from the
  * state dir.
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { silentLogger, type Logger } from '../common/log';
 import { handlerEndpoint } from '../common/node-api';
 import { startNodeApiServer, type RunningNodeApi } from './api/server';
@@ -15,8 +16,11 @@ import { gatherHostFacts } from './node/host-facts';
 import { NodeRegistrar } from './node/registrar';
 import { defaultLauncherCommand, type LauncherCommand } from './pods/launcher-process';
 import { PodRuntime } from './pods/runtime';
+import { LocalVolumeProvisioner } from './storage/local-volumes';
 import { SpecGuard } from './vmi/spec-guard';
 import { VmiSync } from './vmi/sync';
+import { ImagePuller } from './images/puller';
+import type { RegistryMirror } from './images/policy';
 import { errorMessage, EventRecorder, FeatureGateSource, KubeClient, type ConnectOptions } from '../kube';
 
 /** The field manager of every write the handler makes. */
@@ -35,6 +39,26 @@ export interface HandlerOptions {
   readonly log?: Logger;
   /** The node API `virtkit api` calls (pause, guest info, console...); without it, none is served. */
   readonly nodeApi?: NodeApiConfig;
+  /**
+   * Where this node's local volumes (StorageClasses of provisioner virtkit.io/local-volume) keep
+   * their data. @default <stateDir>/volumes
+   */
+  readonly volumeRoot?: string;
+  /** How container-disk images are pulled from registries (mirrors, plain-HTTP registries). */
+  readonly registries?: RegistryOptions;
+}
+
+/** `virtkit handler --registry-mirror HOST=URL --insecure-registry HOST`. */
+export interface RegistryOptions {
+  /** Tried before the registry itself, in order (containerd's hosts.toml mirrors). */
+  readonly mirrors?: readonly RegistryMirror[];
+  /** Registries spoken to over plain HTTP although not on loopback. */
+  readonly insecure?: readonly string[];
+}
+
+/** The image cache: under the handler's state dir, beside the pods whose launchers use its disks. */
+export function imageCacheDir(stateDir: string): string {
+  return path.join(stateDir, 'images');
 }
 
 /** `virtkit handler --node-api-*`: where and how the node API is served. */
@@ -59,6 +83,7 @@ export class Handler {
   private runtime?: PodRuntime;
   private vmis?: VmiSync;
   private nodeApi?: RunningNodeApi;
+  private volumes?: LocalVolumeProvisioner;
 
   constructor(private readonly o: HandlerOptions) {}
 
@@ -118,11 +143,28 @@ export class Handler {
       guard,
       log,
       onLauncherChange: (v) => this.vmis?.notify(v),
+      images: {
+        puller: new ImagePuller({
+          cacheDir: imageCacheDir(stateDir),
+          mirrors: this.o.registries?.mirrors ?? [],
+          insecureRegistries: this.o.registries?.insecure ?? [],
+          log,
+        }),
+        recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
+      },
     });
     const vmis = new VmiSync({ client, nodeName, podIP: facts.ip, runtime: this.runtime, guard, log });
     this.vmis = vmis;
     const runtime = this.runtime;
     gates.onChange(() => runtime.retryWaiting());
+    this.volumes = new LocalVolumeProvisioner({
+      client,
+      nodeName,
+      root: this.o.volumeRoot ?? `${stateDir.replace(/\/+$/, '')}/volumes`,
+      recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
+      log,
+    });
+    await this.volumes.start();
     await this.runtime.start();
     await vmis.start();
     log.info({ kind: 'Node', name: nodeName }, 'ready');
@@ -155,7 +197,7 @@ export class Handler {
     await this.nodeApi?.close().catch(() => undefined);
     this.registrar?.stop();
     await Promise.all(
-      [this.vmis?.stop(), this.runtime?.stop(), this.gates?.stop()].map((p) =>
+      [this.vmis?.stop(), this.runtime?.stop(), this.gates?.stop(), this.volumes?.stop()].map((p) =>
         p?.catch((e: unknown) => errorMessage(e)),
       ),
     );

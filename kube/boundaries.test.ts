@@ -68,11 +68,15 @@ describe('only kube/ speaks HTTP to the API server', () => {
   );
 
   it('no module outside kube/ builds an Authorization header', () => {
-    const hits = outside.flatMap((f) =>
-      codeLines(fs.readFileSync(f, 'utf8'))
-        .filter(({ code }) => /\bAuthorization\b|['"`]Bearer\s/.test(code))
-        .map(({ line, code }) => `${rel(f)}:${line}: ${code.trim()}`),
-    );
+    // common/oci/client.ts answers OCI registries' token challenges: registries, never the API server.
+    const REGISTRY_CLIENT = path.join('common', 'oci', 'client.ts');
+    const hits = outside
+      .filter((f) => rel(f) !== REGISTRY_CLIENT)
+      .flatMap((f) =>
+        codeLines(fs.readFileSync(f, 'utf8'))
+          .filter(({ code }) => /\bAuthorization\b|['"`]Bearer\s/.test(code))
+          .map(({ line, code }) => `${rel(f)}:${line}: ${code.trim()}`),
+      );
     expect(hits).toEqual([]);
   });
 

@@ -103,6 +103,12 @@ export const NODES = core('Node', 'nodes', false);
 export const NAMESPACES = core('Namespace', 'namespaces', false);
 export const PVCS = core('PersistentVolumeClaim', 'persistentvolumeclaims', true);
 export const PVS = core('PersistentVolume', 'persistentvolumes', false);
+export const STORAGE_CLASSES: ResourceType = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  plural: 'storageclasses',
+  namespaced: false,
+};
 export const SECRETS = core('Secret', 'secrets', true);
 export const CONFIG_MAPS = core('ConfigMap', 'configmaps', true);
 export const SERVICE_ACCOUNTS = core('ServiceAccount', 'serviceaccounts', true);

@@ -71,8 +71,9 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
 /**
  * The node handler (handler/): its Node (labels, status, the endpoint annotation of its node
  * API, all by patch) and node Lease, the launcher pods of its node, the VMI status it owns, the
- * cluster's feature gates (KubeVirt objects), Events about VMIs it refuses or soft-reboots, and
- * (as kubelet in local mode) the claims, secrets and config maps a launcher pod's volumes name.
+ * cluster's feature gates (KubeVirt objects), Events about VMIs it refuses or soft-reboots, (as
+ * kubelet in local mode) the claims, secrets and config maps a launcher pod's volumes name, and
+ * as the node's local volume provisioner the claims, volumes and StorageClasses it serves.
  */
 export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['nodes'], ['get', 'create', 'patch', 'update']),
@@ -84,7 +85,12 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
   rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
   rule(['kubevirt.io'], ['kubevirts'], READ),
   rule([''], ['events'], ['create']),
-  rule([''], ['persistentvolumeclaims', 'persistentvolumes', 'secrets', 'configmaps'], ['get']),
+  rule([''], ['secrets', 'configmaps'], ['get']),
+  // The node's local volume provisioner (handler/storage/): claims to serve, the volumes it
+  // creates and deletes, the classes that name it.
+  rule([''], ['persistentvolumeclaims'], READ),
+  rule([''], ['persistentvolumes'], [...READ, 'create', 'delete']),
+  rule(['storage.k8s.io'], ['storageclasses'], READ),
 ];
 
 /**

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_NODE_API_PORT, NODE_API_CLIENT_NAME } from '../../common/node-api';
 import { DEFAULT_STATE_DIR, Handler, type NodeApiConfig } from '../../handler/handler';
+import { parseRegistryMirror, type RegistryMirror } from '../../handler/images/policy';
 import {
   addKubeFlags,
   addLogFlags,
@@ -25,7 +26,11 @@ export interface HandlerFlags extends KubeFlags, LogFlags {
   nodeApiTlsPrivateKeyFile?: string;
   nodeApiClientCaFile?: string;
   nodeApiAllowedClient: string;
+  registryMirror?: string[];
+  insecureRegistry?: string[];
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
  * The node API's settings from the flags (pure): served when --node-api-tls-cert-file is given,
@@ -82,17 +87,32 @@ export function register(program: Command): void {
       'common names of the client certificates allowed, comma-separated',
       NODE_API_CLIENT_NAME,
     )
+    .option(
+      '--registry-mirror <host=url>',
+      'pull images of registry HOST from URL first (repeatable; e.g. docker.io=http://127.0.0.1:5000)',
+      collect,
+      [],
+    )
+    .option(
+      '--insecure-registry <host>',
+      'speak plain HTTP to this registry (repeatable; localhost and 127.0.0.1 always use HTTP)',
+      collect,
+      [],
+    )
     .action(async (flags: HandlerFlags) => {
       const log = await componentLogger('virtkit-handler', flags);
       let nodeApi: NodeApiConfig | undefined;
+      let mirrors: RegistryMirror[];
       try {
         nodeApi = nodeApiConfig(flags);
+        mirrors = (flags.registryMirror ?? []).map(parseRegistryMirror);
       } catch (err) {
         log.fatal((err as Error).message);
         process.exit(2);
       }
       const handler = new Handler({
         nodeApi,
+        registries: { mirrors, insecure: (flags.insecureRegistry ?? []).map((h) => h.toLowerCase()) },
         connection: connectionOf(flags),
         log,
         nodeName: flags.nodeName,

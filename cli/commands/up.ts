@@ -5,6 +5,7 @@ import type { LocalCluster } from '../local/cluster';
 import { startLocalMode } from '../local/manage';
 import { checkFeatureGates } from '../local/kubevirt-config';
 import { isAlive } from '../local/process';
+import { parseRegistryMirror } from '../../handler/images/policy';
 
 interface UpFlags {
   detach?: boolean;
@@ -12,6 +13,7 @@ interface UpFlags {
   port?: number;
   timeout?: number;
   featureGates?: string;
+  registryMirror?: string[];
 }
 
 const log = (message: string): void => {
@@ -46,8 +48,12 @@ async function up(flags: UpFlags): Promise<void> {
       .map((g) => g.trim())
       .filter(Boolean),
   );
+  // A malformed mirror is refused here, before anything starts (the handler checks again).
+  const registryMirrors = flags.registryMirror ?? [];
+  registryMirrors.forEach(parseRegistryMirror);
   const cluster = await startLocalMode({
     stateDir,
+    registryMirrors,
     ...(flags.port !== undefined ? { ports: { apiserver: flags.port } } : {}),
     ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout * 1000 } : {}),
     featureGates: (flags.featureGates ?? '')
@@ -85,6 +91,11 @@ export function register(program: Command): void {
     .option(
       '--feature-gates <gates>',
       'comma-separated feature gates to turn on in the KubeVirt object (HostDisk, HostDevices, GPU, LocalContainerDisk)',
+    )
+    .option(
+      '--registry-mirror <host=url>',
+      "the node handler pulls registry HOST's images from URL first (repeatable; e.g. docker.io=http://127.0.0.1:5000 for an air-gapped machine)",
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--port <port>', 'kube-apiserver port on 127.0.0.1 (default: a free port)', parsePort('--port'))
     .option(

@@ -25,6 +25,8 @@ export interface ComponentContext {
   readonly apiPort: number;
   /** The port the node handler serves its node API on (127.0.0.1), for `virtkit api` only. */
   readonly handlerNodeApiPort: number;
+  /** The handler's registry mirrors (HOST=URL), from `virtkit up --registry-mirror`. */
+  readonly registryMirrors?: readonly string[];
 }
 
 export interface LocalComponent {
@@ -136,6 +138,7 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
         '--state-dir',
         handlerStateDir(ctx.layout.stateDir),
         ...handlerNodeApiArgs(ctx.layout, ctx.handlerNodeApiPort),
+        ...(ctx.registryMirrors ?? []).flatMap((m) => ['--registry-mirror', m]),
       ],
     }),
   },

@@ -28,6 +28,7 @@ import { stopGuests } from './guests';
 import { startControlPlane, type StartOptions } from './controlplane';
 import { installCrds } from './crds';
 import { applyKubeVirtConfig } from './kubevirt-config';
+import { applyLocalStorageClass } from './storage-class';
 import { installRbac } from './rbac';
 import { probe, type ProbeResult } from './health';
 import { layout } from './layout';
@@ -38,6 +39,8 @@ import { readState, type StateFile } from './state';
 export interface UpOptions extends StartOptions {
   /** Components started after the CRDs. @default LOCAL_COMPONENTS */
   readonly components?: readonly LocalComponent[];
+  /** `--registry-mirror HOST=URL` values passed to the node handler (`virtkit up --registry-mirror`). */
+  readonly registryMirrors?: readonly string[];
 }
 
 /** Control plane, then virtkit's CRDs (with the network CRDs) Established, then components. */
@@ -53,6 +56,8 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
       await installRbac(client);
       log(`feature gates: ${options.featureGates?.length ? options.featureGates.join(', ') : 'none'}`);
       await applyKubeVirtConfig(client, options.featureGates ?? []);
+      log('default StorageClass local: volumes on the node, made by the handler when a pod first uses them');
+      await applyLocalStorageClass(client);
       const { api, nodeApi } = await reservePorts({ api: undefined, nodeApi: undefined });
       const ctx: ComponentContext = {
         layout: cluster.layout,
@@ -61,6 +66,7 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
         binaries: cluster.info.binaries,
         apiPort: api,
         handlerNodeApiPort: nodeApi,
+        ...(options.registryMirrors?.length ? { registryMirrors: options.registryMirrors } : {}),
       };
       for (const component of options.components ?? LOCAL_COMPONENTS) {
         await cluster.add(component.process(ctx), component.health?.(ctx));

@@ -11,7 +11,22 @@ import type { SpecGuard } from '../vmi/spec-guard';
 import type { VmiJson } from '../vmi/vmi-json';
 import type { PodDir } from './pod-dir';
 import { podKey, vmiOfPod, type PodJson } from './pod-types';
-import { isNotFound, VIRTUAL_MACHINE_INSTANCES, type KubeClient } from '../../kube';
+import { isNotFound, VIRTUAL_MACHINE_INSTANCES, type EventRecorder, type KubeClient } from '../../kube';
+import type { ImagePuller } from '../images/puller';
+
+/** Registry images for container disks: the node's cache, and where pull failures are reported. */
+export interface PodImages {
+  readonly puller: ImagePuller;
+  /** A failed pull is a Warning Event on the VMI (reason ErrImagePull / ImagePullBackOff). */
+  readonly recorder?: EventRecorder;
+}
+
+const IMAGE_PULL_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+]);
 
 /** The pod cannot start yet (or ever); `reason` becomes the container's waiting reason. */
 export class PodPrepareError extends Error {
@@ -42,6 +57,7 @@ export async function preparePod(
   pod: PodJson,
   dir: PodDir,
   guard: SpecGuard,
+  images?: PodImages,
 ): Promise<{ vmi: VmiJson }> {
   const ref = vmiOfPod(pod);
   if (!ref) {
@@ -78,14 +94,29 @@ export async function preparePod(
   dir.create();
   let resolved: LaunchResources;
   try {
-    resolved = await resolveLaunchResources(client, ref.namespace, vmi.spec?.volumes, dir.dir);
+    resolved = await resolveLaunchResources(
+      client,
+      ref.namespace,
+      vmi.spec?.volumes,
+      dir.dir,
+      images?.puller,
+      vmi.spec?.domain?.firmware?.kernelBoot?.container,
+    );
   } catch (e) {
     const reason = (e as { reason?: unknown }).reason;
-    if (typeof reason === 'string')
+    if (typeof reason === 'string') {
+      const retryMs = (e as { retryMs?: unknown }).retryMs;
+      if (IMAGE_PULL_REASONS.has(reason))
+        await images?.recorder?.record(
+          { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: vmi.metadata },
+          { type: 'Warning', reason, message: (e as Error).message },
+        );
       throw new PodPrepareError(
         reason,
         `VirtualMachineInstance ${ref.namespace}/${ref.name}: ${(e as Error).message}`,
+        typeof retryMs === 'number' ? retryMs : undefined,
       );
+    }
     throw e;
   }
   fs.writeFileSync(

@@ -27,7 +27,7 @@ import {
   vmiOfPod,
   type PodJson,
 } from './pod-types';
-import { PodPrepareError, preparePod } from './prepare';
+import { PodPrepareError, preparePod, type PodImages } from './prepare';
 import type { SpecGuard } from '../vmi/spec-guard';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 import { Informer, WorkQueue, errorMessage, isNotFound, PODS, type KubeClient } from '../../kube';
@@ -59,6 +59,8 @@ export interface PodRuntimeOptions {
   readonly log: Logger;
   /** Told whenever a launcher of a VMI changes (started, ready, exited). */
   readonly onLauncherChange: (vmi: { namespace: string; name: string }) => void;
+  /** Registry images for container disks (without it, only local disk files work). */
+  readonly images?: PodImages;
 }
 
 export class PodRuntime {
@@ -195,7 +197,7 @@ export class PodRuntime {
     const uid = pod.metadata?.uid ?? '';
     const dir = PodDir.forPod(this.o.stateDir, uid);
     try {
-      await preparePod(this.o.client, pod, dir, this.o.guard);
+      await preparePod(this.o.client, pod, dir, this.o.guard, this.o.images);
     } catch (e) {
       if (!(e instanceof PodPrepareError)) throw e;
       this.o.log.info(keyFields('Pod', podKey(pod)), `waiting: ${e.message}`);
@@ -230,7 +232,17 @@ export class PodRuntime {
     proc.child.on('exit', (code, signal) => {
       const exit = exitOf(code, signal, dir.readFinalStatus());
       l.exit = exit;
-      dir.writeExit(exit);
+      try {
+        dir.writeExit(exit);
+      } catch (e) {
+        // The pod (and its directory) can be gone already: it is removed once the process is
+        // seen dead, which may be before Node reports the exit. Never a crash of the handler.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.o.log.warn(
+            keyFields('Pod', podKey(pod)),
+            `recording the launcher's exit: ${(e as Error).message}`,
+          );
+      }
       this.o.log.info(
         { kind: 'Pod', namespace: record.namespace, name: record.name, uid: record.uid },
         `launcher exited (${signal ?? `code ${code}`})`,

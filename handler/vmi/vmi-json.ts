@@ -1,5 +1,5 @@
 /** The parts of a VirtualMachineInstance the handler reads (its pods, its sync, its spec guard). */
-import type { VolumeSource } from '../volumes/plan';
+import type { KernelBootContainerSource, VolumeSource } from '../volumes/plan';
 
 export interface VmiJson {
   apiVersion?: string;
@@ -13,6 +13,10 @@ export interface VmiJson {
     deletionTimestamp?: string;
     annotations?: Record<string, string>;
   };
-  spec?: { volumes?: VolumeSource[]; terminationGracePeriodSeconds?: number };
+  spec?: {
+    volumes?: VolumeSource[];
+    terminationGracePeriodSeconds?: number;
+    domain?: { firmware?: { kernelBoot?: { container?: KernelBootContainerSource } } };
+  };
   status?: Record<string, unknown>;
 }

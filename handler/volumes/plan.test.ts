@@ -27,6 +27,29 @@ describe('volume needs of a VMI', () => {
   });
 });
 
+it("carries a registry containerDisk's pull policy, pull secret and path", () => {
+  const needs = volumeNeeds([
+    {
+      name: 'root',
+      containerDisk: {
+        image: 'quay.io/x/y:1',
+        imagePullPolicy: 'Always',
+        imagePullSecret: 'regcred',
+        path: '/custom/disk.qcow2',
+      },
+    },
+  ]);
+  expect(needs.containerDisks).toEqual([
+    {
+      volume: 'root',
+      image: 'quay.io/x/y:1',
+      pullPolicy: 'Always',
+      pullSecret: 'regcred',
+      pathInImage: '/custom/disk.qcow2',
+    },
+  ]);
+});
+
 describe('claim disks in local mode', () => {
   const claim = {
     metadata: { name: 'c', namespace: 'ns' },

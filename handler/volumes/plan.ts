@@ -10,7 +10,13 @@ export interface VolumeSource {
   readonly name: string;
   readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
   readonly dataVolume?: { readonly name: string };
-  readonly containerDisk?: { readonly image: string };
+  readonly containerDisk?: {
+    readonly image: string;
+    readonly imagePullPolicy?: string;
+    readonly imagePullSecret?: string;
+    /** The disk's path inside the image (default: the one file in /disk/). */
+    readonly path?: string;
+  };
   readonly cloudInitNoCloud?: CloudInitSource;
   readonly cloudInitConfigDrive?: CloudInitSource;
   readonly configMap?: { readonly name?: string; readonly optional?: boolean };
@@ -19,6 +25,15 @@ export interface VolumeSource {
     readonly configMap?: { readonly name?: string };
     readonly secret?: { readonly name?: string };
   };
+}
+
+/** spec.domain.firmware.kernelBoot.container: an image holding the kernel (and initrd) to boot. */
+export interface KernelBootContainerSource {
+  readonly image?: string;
+  readonly imagePullPolicy?: string;
+  readonly imagePullSecret?: string;
+  readonly kernelPath?: string;
+  readonly initrdPath?: string;
 }
 
 export interface CloudInitSource {
@@ -30,7 +45,15 @@ export interface VolumeNeeds {
   /** Claims (PVC or DataVolume, whose claim has the DataVolume's name). */
   readonly claims: readonly { volume: string; claimName: string }[];
   /** Container disk images: the base image path when it is local, else the image reference. */
-  readonly containerDisks: readonly { volume: string; image: string; localPath?: string }[];
+  readonly containerDisks: readonly {
+    volume: string;
+    image: string;
+    localPath?: string;
+    pullPolicy?: string;
+    pullSecret?: string;
+    /** containerDisk.path: the disk's path inside the image. */
+    pathInImage?: string;
+  }[];
   readonly cloudInitSecrets: readonly {
     volume: string;
     userDataSecret?: string;
@@ -64,6 +87,9 @@ export function volumeNeeds(volumes: readonly VolumeSource[] | undefined): Volum
         volume: v.name,
         image: v.containerDisk.image,
         ...(localPath ? { localPath } : {}),
+        ...(v.containerDisk.imagePullPolicy ? { pullPolicy: v.containerDisk.imagePullPolicy } : {}),
+        ...(v.containerDisk.imagePullSecret ? { pullSecret: v.containerDisk.imagePullSecret } : {}),
+        ...(v.containerDisk.path ? { pathInImage: v.containerDisk.path } : {}),
       });
     }
     const ci = v.cloudInitNoCloud ?? v.cloudInitConfigDrive;
@@ -117,6 +143,8 @@ export class VolumePrepareError extends Error {
     /** Short CamelCase reason for the pod's waiting state. */
     readonly reason: string,
     message: string,
+    /** When to look again (ms); the work queue's back-off when unset. */
+    readonly retryMs?: number,
   ) {
     super(`volume ${volume}: ${message}`);
     this.name = 'VolumePrepareError';

@@ -13,6 +13,7 @@ import {
   VolumePrepareError,
   volumeNeeds,
   type ClaimJson,
+  type KernelBootContainerSource,
   type PvJson,
   type VolumeSource,
 } from './plan';
@@ -20,6 +21,10 @@ import { CONFIG_MAPS, PVCS, PVS, SECRETS, type KubeClient } from '../../kube';
 import { HostPathError } from '../../api/host-path';
 import { confinedRealPath } from '../../common/confine';
 import { fileVolumeProblems, volumeNameProblems } from './names';
+import { ImagePullError, type ImagePuller, type PullRequest } from '../images/puller';
+import { credentialsFromSecret } from '../images/policy';
+import { parseImageReference } from '../../common/oci/reference';
+import { localImagePath } from '../../api/image-ref';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -64,6 +69,10 @@ export async function resolveLaunchResources(
   namespace: string,
   volumes: readonly VolumeSource[] | undefined,
   podDir: string,
+  /** Where registry images are pulled to (container disks that are not local files). */
+  images?: ImagePuller,
+  /** spec.domain.firmware.kernelBoot.container: its kernel and initrd are pulled too. */
+  kernelBoot?: KernelBootContainerSource,
 ): Promise<LaunchResources> {
   // Names first, all of them, before any I/O: they become paths on this node.
   const badNames = volumeNameProblems(volumes);
@@ -103,11 +112,12 @@ export async function resolveLaunchResources(
   const containerDisks: Record<string, string> = {};
   for (const d of needs.containerDisks) {
     if (!d.localPath) {
-      throw new VolumePrepareError(
-        d.volume,
-        'ErrImagePull',
-        `containerDisk image ${d.image}: local mode does not pull from registries yet; use a local disk file (an absolute path or file:///path/disk.qcow2)`,
+      const req = await pullRequest(client, namespace, d.volume, images, d.image, d.pullPolicy, d.pullSecret);
+      const where = d.pathInImage;
+      containerDisks[d.volume] = await pulling(d.volume, async () =>
+        where ? (await images!.pullFiles(req, [where])).files[where] : (await images!.pull(req)).path,
       );
+      continue;
     }
     if (!fs.existsSync(d.localPath))
       throw new VolumePrepareError(
@@ -116,6 +126,25 @@ export async function resolveLaunchResources(
         `containerDisk image ${d.image}: ${d.localPath} does not exist on this node`,
       );
     containerDisks[d.volume] = d.localPath;
+  }
+  // A registry kernelBoot image: its kernel and initrd, at their paths under one root (without
+  // kernelPath and initrdPath nothing is taken; the launcher says what is missing).
+  const kb = kernelBoot?.image && !localImagePath(kernelBoot.image) ? kernelBoot : undefined;
+  const inImage = [kb?.kernelPath, kb?.initrdPath].filter((p): p is string => !!p);
+  if (kb?.image && inImage.length) {
+    const req = await pullRequest(
+      client,
+      namespace,
+      'kernelBoot',
+      images,
+      kb.image,
+      kb.imagePullPolicy,
+      kb.imagePullSecret,
+    );
+    containerDisks.kernelBoot = await pulling(
+      'kernelBoot',
+      async () => (await images!.pullFiles(req, inImage)).root,
+    );
   }
   if (Object.keys(containerDisks).length) out.containerDisks = containerDisks;
 
@@ -180,4 +209,54 @@ export async function resolveLaunchResources(
   }
   if (Object.keys(dirs).length) out.volumeDirs = dirs;
   return out;
+}
+
+/** A failed pull as the volume's waiting reason (ErrImagePull, ImagePullBackOff...), with its back-off. */
+async function pulling<T>(volume: string, pull: () => Promise<T>): Promise<T> {
+  try {
+    return await pull();
+  } catch (e) {
+    if (e instanceof ImagePullError) throw new VolumePrepareError(volume, e.reason, e.message, e.retryMs);
+    throw e;
+  }
+}
+
+/**
+ * The pull of a registry image, with the credentials of its imagePullSecret for the image's
+ * registry (read with the handler's `get secrets`, kept in memory only).
+ */
+async function pullRequest(
+  client: KubeClient,
+  namespace: string,
+  volume: string,
+  images: ImagePuller | undefined,
+  image: string,
+  policy: string | undefined,
+  secretName: string | undefined,
+): Promise<PullRequest> {
+  if (!images)
+    throw new VolumePrepareError(
+      volume,
+      'ErrImagePull',
+      `image ${image}: this handler has no image cache to pull registry images into`,
+    );
+  const req = { image, ...(policy ? { policy } : {}) };
+  if (!secretName) return req;
+  const secret = await client.getIfExists<{ data?: Record<string, string> }>(SECRETS, namespace, secretName);
+  if (!secret)
+    throw new VolumePrepareError(
+      volume,
+      'ErrImagePull',
+      `Secret ${namespace}/${secretName} (the imagePullSecret of image ${image}) does not exist; create it (kubectl create secret docker-registry) or remove imagePullSecret`,
+    );
+  try {
+    const credentials = credentialsFromSecret(secret.data, parseImageReference(image).registry);
+    return { ...req, ...(credentials ? { credentials } : {}) };
+  } catch (e) {
+    throw new VolumePrepareError(
+      volume,
+      'ErrImagePull',
+      `Secret ${namespace}/${secretName}: ${(e as Error).message}`,
+    );
+  }
 }

@@ -24,6 +24,7 @@ packages=(
   e2fsprogs         # mke2fs -d: builds the guest's data disk without mounting
   zstd              # the Debian kernel's modules are zstd-compressed (xz in older releases)
   xz-utils
+  docker-registry   # a real OCI registry on loopback for the container-disk tests (virtkit image push, pulls)
 )
 
 missing=()

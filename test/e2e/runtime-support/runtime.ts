@@ -16,6 +16,7 @@ import { crds } from '../../../api/crd/generate';
 import { findBinary } from '../../../cli/local/binaries';
 import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
+import { applyLocalStorageClass } from '../../../cli/local/storage-class';
 import { applyKubeVirtConfig } from '../../../cli/local/kubevirt-config';
 import { apiNodeClientArgs, apiServingArgs, handlerNodeApiArgs } from '../../../cli/local/components';
 import { componentKubeconfig } from '../../../cli/local/layout';
@@ -56,8 +57,18 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export const RUNTIME_FEATURE_GATES: readonly string[] = ['LocalContainerDisk'];
 
+/** What a suite may change about its runtime. */
+export interface RuntimeOptions {
+  /** The KubeVirt object's feature gates. @default RUNTIME_FEATURE_GATES */
+  readonly featureGates?: readonly string[];
+  /** More flags for `virtkit handler` (e.g. --registry-mirror). */
+  readonly handlerArgs?: readonly string[];
+}
+
 export class Runtime {
   readonly handlerStateDir: string;
+  /** Extra `virtkit handler` flags (RuntimeOptions.handlerArgs), kept for restarts. */
+  handlerArgs: readonly string[] = [];
   readonly nodeName = 'e2e-node';
   controller?: ChildProcess;
   handler?: ChildProcess;
@@ -76,8 +87,8 @@ export class Runtime {
    * A runtime with the controller, the handler and `virtkit api` (registered as the subresource
    * API) running, its node Ready and namespace `ns` created.
    */
-  static async startAll(ns: string): Promise<Runtime> {
-    const rt = await Runtime.start();
+  static async startAll(ns: string, options: RuntimeOptions = {}): Promise<Runtime> {
+    const rt = await Runtime.start(options);
     rt.startController();
     await rt.startApi();
     rt.startHandler();
@@ -86,10 +97,11 @@ export class Runtime {
     return rt;
   }
 
-  static async start(): Promise<Runtime> {
+  static async start(options: RuntimeOptions = {}): Promise<Runtime> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-rt-'));
     const cluster = await startControlPlane({ stateDir: path.join(dir, 'cp') });
     const rt = new Runtime(dir, cluster, await reservePorts({ api: undefined, nodeApi: undefined }));
+    rt.handlerArgs = options.handlerArgs ?? [];
     try {
       const file = path.join(dir, 'crds.json');
       fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds() }));
@@ -111,7 +123,9 @@ export class Runtime {
       // the handler is what enforces the gates in these suites).
       const admin = KubeClient.connect({ kubeconfig: cluster.kubeconfig, fieldManager: 'e2e' });
       try {
-        await applyKubeVirtConfig(admin, RUNTIME_FEATURE_GATES);
+        await applyKubeVirtConfig(admin, options.featureGates ?? RUNTIME_FEATURE_GATES);
+        // The default StorageClass `local`, served by the handler's volume provisioner.
+        await applyLocalStorageClass(admin);
       } finally {
         admin.close();
       }
@@ -239,6 +253,7 @@ export class Runtime {
       '--state-dir',
       this.handlerStateDir,
       ...handlerNodeApiArgs(this.cluster.layout, this.ports.nodeApi),
+      ...this.handlerArgs,
     ]);
   }
 

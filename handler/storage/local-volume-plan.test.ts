@@ -1,0 +1,122 @@
+import {
+  decideClaim,
+  LOCAL_PROVISIONER,
+  volumeToDelete,
+  type ClaimObject,
+  type StorageClassObject,
+} from './local-volume-plan';
+
+const waiting: StorageClassObject = {
+  metadata: { name: 'local' },
+  provisioner: LOCAL_PROVISIONER,
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'WaitForFirstConsumer',
+};
+
+function claim(
+  over: { annotations?: Record<string, string>; spec?: object; status?: object } = {},
+): ClaimObject {
+  return {
+    metadata: {
+      name: 'data',
+      namespace: 'ns',
+      uid: 'u-1',
+      annotations: {
+        'volume.kubernetes.io/storage-provisioner': LOCAL_PROVISIONER,
+        'volume.kubernetes.io/selected-node': 'n1',
+        ...over.annotations,
+      },
+    },
+    spec: { storageClassName: 'local', resources: { requests: { storage: '1Gi' } }, ...over.spec },
+    status: { phase: 'Pending', ...over.status },
+  };
+}
+
+describe('which claims this node provisions', () => {
+  test('a claim of our class, placed on this node: a directory and a volume pinned to the node', () => {
+    const d = decideClaim(claim(), waiting, 'n1', '/var/lib/virtkit/volumes/');
+    expect(d).toMatchObject({
+      kind: 'provision',
+      directory: '/var/lib/virtkit/volumes/pvc-u-1',
+      volume: {
+        metadata: { name: 'pvc-u-1', annotations: { 'pv.kubernetes.io/provisioned-by': LOCAL_PROVISIONER } },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteOnce'],
+          volumeMode: 'Filesystem',
+          persistentVolumeReclaimPolicy: 'Delete',
+          storageClassName: 'local',
+          local: { path: '/var/lib/virtkit/volumes/pvc-u-1' },
+          claimRef: { namespace: 'ns', name: 'data', uid: 'u-1' },
+        },
+      },
+    });
+  });
+
+  test("another node's claim, one not placed yet, another provisioner's, a bound one: nothing", () => {
+    expect(decideClaim(claim(), waiting, 'n2', '/r').kind).toBe('skip');
+    expect(
+      decideClaim(claim({ annotations: { 'volume.kubernetes.io/selected-node': '' } }), waiting, 'n1', '/r')
+        .kind,
+    ).toBe('skip');
+    expect(
+      decideClaim(
+        claim({ annotations: { 'volume.kubernetes.io/storage-provisioner': 'ebs.csi.aws.com' } }),
+        waiting,
+        'n1',
+        '/r',
+      ).kind,
+    ).toBe('skip');
+    expect(decideClaim(claim({ spec: { volumeName: 'pv-1' } }), waiting, 'n1', '/r').kind).toBe('skip');
+    expect(decideClaim(claim(), undefined, 'n1', '/r').kind).toBe('skip');
+  });
+
+  test('Immediate binding: any node may make it (the volume name decides who wins)', () => {
+    const now = { ...waiting, volumeBindingMode: 'Immediate' };
+    expect(
+      decideClaim(claim({ annotations: { 'volume.kubernetes.io/selected-node': '' } }), now, 'n2', '/r').kind,
+    ).toBe('provision');
+  });
+
+  test('what one node cannot serve is refused with the fix', () => {
+    const refusal = (spec: object): string | undefined => {
+      const d = decideClaim(claim({ spec }), waiting, 'n1', '/r');
+      return d.kind === 'refuse' ? d.event.message : undefined;
+    };
+    expect(refusal({ volumeMode: 'Block' })).toMatch(
+      /volumeMode Block is not supported .* use volumeMode Filesystem/,
+    );
+    expect(refusal({ accessModes: ['ReadWriteMany'] })).toMatch(
+      /ReadWriteMany cannot be served .* use ReadWriteOnce/,
+    );
+    expect(refusal({ resources: {} })).toMatch(/requests.storage is missing/);
+  });
+});
+
+describe('which volumes this node deletes', () => {
+  const pv = (over: object = {}) => ({
+    metadata: { name: 'pvc-u-1', annotations: { 'pv.kubernetes.io/provisioned-by': LOCAL_PROVISIONER } },
+    spec: { persistentVolumeReclaimPolicy: 'Delete', local: { path: '/r/pvc-u-1' } },
+    status: { phase: 'Released' },
+    ...over,
+  });
+
+  test('a Released volume of ours under our root, with policy Delete', () => {
+    expect(volumeToDelete(pv(), '/r')).toEqual({ directory: '/r/pvc-u-1' });
+    expect(volumeToDelete(pv({ status: { phase: 'Bound' } }), '/r')).toBeUndefined();
+    expect(
+      volumeToDelete(
+        pv({ spec: { persistentVolumeReclaimPolicy: 'Retain', local: { path: '/r/pvc-u-1' } } }),
+        '/r',
+      ),
+    ).toBeUndefined();
+  });
+
+  test('never a path outside the root or not named after the volume', () => {
+    for (const p of ['/etc', '/r/../etc', '/r/other', '/r2/pvc-u-1'])
+      expect(
+        volumeToDelete(pv({ spec: { persistentVolumeReclaimPolicy: 'Delete', local: { path: p } } }), '/r'),
+      ).toBeUndefined();
+    expect(volumeToDelete(pv({ metadata: { name: 'pvc-u-1' } }), '/r')).toBeUndefined();
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * What the node's local volume provisioner does with a claim or a volume, decided from the
+ * objects alone (pure). It follows the contract of Kubernetes' external provisioners:
+ *
+ * - kube-controller-manager's PV controller marks a claim whose StorageClass names a provisioner
+ *   it does not run itself with `volume.kubernetes.io/storage-provisioner: <name>`;
+ * - with `volumeBindingMode: WaitForFirstConsumer` kube-scheduler picks the node of the first pod
+ *   that uses the claim and writes it to `volume.kubernetes.io/selected-node`; only that node's
+ *   provisioner acts (with `Immediate` every node's may: the PersistentVolume's name is the
+ *   claim's, `pvc-<uid>`, so exactly one create succeeds);
+ * - the provisioner creates a PersistentVolume bound in advance to the claim (`claimRef` with its
+ *   uid), annotated `pv.kubernetes.io/provisioned-by`; the PV controller completes the binding;
+ * - a Released volume whose reclaim policy is Delete is deleted by its provisioner, data first.
+ *
+ * virtkit's volumes are directories on the node (`spec.local.path`, pinned to the node by
+ * `nodeAffinity` on `kubernetes.io/hostname`), where the handler keeps KubeVirt's `disk.img`.
+ */
+import type { EventSpec } from '../../kube';
+
+/** The provisioner name StorageClasses use for virtkit's node-local volumes. */
+export const LOCAL_PROVISIONER = 'virtkit.io/local-volume';
+/** The StorageClass `virtkit up` creates (the default class in local mode). */
+export const LOCAL_STORAGE_CLASS = 'local';
+
+export const STORAGE_PROVISIONER_ANNOTATION = 'volume.kubernetes.io/storage-provisioner';
+export const BETA_STORAGE_PROVISIONER_ANNOTATION = 'volume.beta.kubernetes.io/storage-provisioner';
+export const SELECTED_NODE_ANNOTATION = 'volume.kubernetes.io/selected-node';
+export const PROVISIONED_BY_ANNOTATION = 'pv.kubernetes.io/provisioned-by';
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+export interface ClaimObject {
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly resourceVersion?: string;
+    readonly annotations?: Readonly<Record<string, string>>;
+    readonly deletionTimestamp?: string;
+  };
+  readonly spec?: {
+    readonly storageClassName?: string;
+    readonly volumeName?: string;
+    readonly volumeMode?: string;
+    readonly accessModes?: readonly string[];
+    readonly resources?: { readonly requests?: Readonly<Record<string, string>> };
+  };
+  readonly status?: { readonly phase?: string };
+}
+
+export interface StorageClassObject {
+  readonly metadata?: { readonly name?: string };
+  readonly provisioner?: string;
+  readonly reclaimPolicy?: string;
+  readonly volumeBindingMode?: string;
+  readonly mountOptions?: readonly string[];
+}
+
+export interface VolumeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: {
+    readonly name?: string;
+    readonly annotations?: Readonly<Record<string, string>>;
+    readonly deletionTimestamp?: string;
+  };
+  readonly spec?: {
+    readonly local?: { readonly path?: string };
+    readonly persistentVolumeReclaimPolicy?: string;
+    readonly nodeAffinity?: unknown;
+    readonly claimRef?: { readonly namespace?: string; readonly name?: string; readonly uid?: string };
+  };
+  readonly status?: { readonly phase?: string };
+}
+
+export type ClaimDecision =
+  | { readonly kind: 'skip' }
+  | { readonly kind: 'provision'; readonly volume: VolumeObject; readonly directory: string }
+  | { readonly kind: 'refuse'; readonly event: EventSpec };
+
+/** The PersistentVolume's name for a claim: Kubernetes' own convention, `pvc-<claim uid>`. Pure. */
+export function volumeNameFor(claimUid: string): string {
+  return `pvc-${claimUid}`;
+}
+
+function provisionerOf(claim: ClaimObject): string | undefined {
+  const a = claim.metadata?.annotations ?? {};
+  return a[STORAGE_PROVISIONER_ANNOTATION] ?? a[BETA_STORAGE_PROVISIONER_ANNOTATION];
+}
+
+/**
+ * What to do with a claim on node `nodeName`: nothing (not ours, bound already, another node's),
+ * create its volume in `root` (the directory `root/<pv name>`), or refuse it with a Warning.
+ */
+export function decideClaim(
+  claim: ClaimObject,
+  storageClass: StorageClassObject | undefined,
+  nodeName: string,
+  root: string,
+): ClaimDecision {
+  const meta = claim.metadata ?? {};
+  if (meta.deletionTimestamp || claim.spec?.volumeName || claim.status?.phase === 'Bound')
+    return { kind: 'skip' };
+  if (provisionerOf(claim) !== LOCAL_PROVISIONER) return { kind: 'skip' };
+  if (!storageClass || storageClass.provisioner !== LOCAL_PROVISIONER) return { kind: 'skip' };
+  const waits = storageClass.volumeBindingMode === 'WaitForFirstConsumer';
+  const selected = meta.annotations?.[SELECTED_NODE_ANNOTATION];
+  if (waits && selected !== nodeName) return { kind: 'skip' };
+  if (!meta.uid || !meta.name || !meta.namespace) return { kind: 'skip' };
+  const what = `PersistentVolumeClaim ${meta.namespace}/${meta.name}`;
+  const refuse = (message: string): ClaimDecision => ({
+    kind: 'refuse',
+    event: { type: 'Warning', reason: 'ProvisioningFailed', message },
+  });
+  if (claim.spec?.volumeMode === 'Block')
+    return refuse(
+      `${what}: spec.volumeMode Block is not supported by virtkit's local volumes yet; use volumeMode Filesystem (KubeVirt keeps its disk.img on it)`,
+    );
+  const size = claim.spec?.resources?.requests?.storage;
+  if (!size)
+    return refuse(
+      `${what}: spec.resources.requests.storage is missing; set the size the volume must have, e.g. 10Gi`,
+    );
+  const accessModes = claim.spec?.accessModes?.length ? [...claim.spec.accessModes] : ['ReadWriteOnce'];
+  const many = accessModes.filter((m) => m === 'ReadWriteMany' || m === 'ReadOnlyMany');
+  if (many.length)
+    return refuse(
+      `${what}: spec.accessModes ${many.join(', ')} cannot be served by a volume on one node; use ReadWriteOnce or ReadWriteOncePod`,
+    );
+  const name = volumeNameFor(meta.uid);
+  const directory = `${root.replace(/\/+$/, '')}/${name}`;
+  return {
+    kind: 'provision',
+    directory,
+    volume: {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name, annotations: { [PROVISIONED_BY_ANNOTATION]: LOCAL_PROVISIONER } },
+      spec: {
+        capacity: { storage: size },
+        accessModes,
+        volumeMode: 'Filesystem',
+        persistentVolumeReclaimPolicy: storageClass.reclaimPolicy ?? 'Delete',
+        storageClassName: storageClass.metadata?.name,
+        ...(storageClass.mountOptions?.length ? { mountOptions: [...storageClass.mountOptions] } : {}),
+        local: { path: directory },
+        nodeAffinity: {
+          required: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: HOSTNAME_LABEL, operator: 'In', values: [nodeName] }] },
+            ],
+          },
+        },
+        claimRef: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          namespace: meta.namespace,
+          name: meta.name,
+          uid: meta.uid,
+          ...(meta.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}),
+        },
+      },
+    } as VolumeObject,
+  };
+}
+
+/** Whether a volume this node provisioned is to be deleted now (Released, policy Delete). Pure. */
+export function volumeToDelete(volume: VolumeObject, root: string): { directory: string } | undefined {
+  if (volume.metadata?.annotations?.[PROVISIONED_BY_ANNOTATION] !== LOCAL_PROVISIONER) return undefined;
+  if (volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return undefined;
+  if (volume.status?.phase !== 'Released' && volume.status?.phase !== 'Failed') return undefined;
+  const directory = volume.spec?.local?.path;
+  const name = volume.metadata?.name;
+  // Only a directory of this node's root, named after the volume, is ever removed.
+  if (!directory || !name || directory !== `${root.replace(/\/+$/, '')}/${name}`) return undefined;
+  return { directory };
+}

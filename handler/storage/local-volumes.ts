@@ -1,0 +1,174 @@
+/**
+ * The node's local volume provisioner (the role of an external provisioner such as
+ * local-path-provisioner, run by the handler of each node): watches claims, volumes and
+ * StorageClasses, creates a directory and a PersistentVolume for each claim of a
+ * `virtkit.io/local-volume` class that this node is to serve, and deletes the data and the
+ * volume of a Released claim whose class says Delete. The decisions are ./local-volume-plan.ts;
+ * binding is the cluster's own PV controller's. Level-triggered: a restarted handler finishes
+ * what it started (a directory without its volume is reused; a volume without its directory is
+ * still deleted).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { keyFields, type Logger } from '../../common/log';
+import {
+  EventRecorder,
+  Informer,
+  WorkQueue,
+  errorMessage,
+  isAlreadyExists,
+  isNotFound,
+  PVCS,
+  PVS,
+  STORAGE_CLASSES,
+  type KubeClient,
+} from '../../kube';
+import { runWorker } from '../work-loop';
+import {
+  decideClaim,
+  LOCAL_PROVISIONER,
+  volumeToDelete,
+  type ClaimObject,
+  type StorageClassObject,
+  type VolumeObject,
+} from './local-volume-plan';
+
+export interface LocalVolumesOptions {
+  readonly client: KubeClient;
+  readonly nodeName: string;
+  /** Where the volumes' directories live (`<root>/pvc-<uid>`). */
+  readonly root: string;
+  readonly recorder: EventRecorder;
+  readonly log: Logger;
+}
+
+export class LocalVolumeProvisioner {
+  private readonly claims: Informer<ClaimObject>;
+  private readonly volumes: Informer<VolumeObject>;
+  private readonly classes: Informer<StorageClassObject>;
+  private readonly queue = new WorkQueue('handler-local-volumes', { baseMs: 500, maxMs: 60_000 });
+  private workers: Promise<void>[] = [];
+  /** Claims refused already with this message (one Event per claim and reason). */
+  private readonly refused = new Map<string, string>();
+
+  constructor(private readonly o: LocalVolumesOptions) {
+    const onError = (kind: string) => (m: string) => o.log.warn({ kind }, `watch: ${m}`);
+    this.claims = new Informer<ClaimObject>(
+      o.client.listWatch<ClaimObject>(PVCS),
+      {},
+      {
+        onError: onError('PersistentVolumeClaim'),
+      },
+    );
+    this.volumes = new Informer<VolumeObject>(
+      o.client.listWatch<VolumeObject>(PVS),
+      {},
+      {
+        onError: onError('PersistentVolume'),
+      },
+    );
+    this.classes = new Informer<StorageClassObject>(
+      o.client.listWatch<StorageClassObject>(STORAGE_CLASSES),
+      {},
+      {
+        onError: onError('StorageClass'),
+      },
+    );
+    const claimKey = (c: ClaimObject): void =>
+      this.queue.add(`claim/${c.metadata?.namespace ?? ''}/${c.metadata?.name ?? ''}`);
+    this.claims.addHandlers({ onAdd: claimKey, onUpdate: (_a, b) => claimKey(b) });
+    const volumeKey = (v: VolumeObject): void => this.queue.add(`volume/${v.metadata?.name ?? ''}`);
+    this.volumes.addHandlers({ onAdd: volumeKey, onUpdate: (_a, b) => volumeKey(b) });
+    // A class created after its claims: look at every claim again.
+    this.classes.addHandlers({ onAdd: () => this.claims.cache.list().forEach(claimKey) });
+  }
+
+  async start(workers = 1): Promise<void> {
+    fs.mkdirSync(this.o.root, { recursive: true, mode: 0o700 });
+    this.claims.start();
+    this.volumes.start();
+    this.classes.start();
+    await Promise.all([this.claims.waitForSync(), this.volumes.waitForSync(), this.classes.waitForSync()]);
+    for (let i = 0; i < workers; i++)
+      this.workers.push(
+        runWorker(
+          this.queue,
+          (k) => this.reconcile(k),
+          (key, e) => this.o.log.warn({ key }, `local volumes: ${errorMessage(e)}`),
+        ),
+      );
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await Promise.all([this.claims.stop(), this.volumes.stop(), this.classes.stop()]);
+    await Promise.all(this.workers);
+  }
+
+  private async reconcile(key: string): Promise<number | undefined> {
+    const [kind, ...rest] = key.split('/');
+    if (kind === 'claim') return this.reconcileClaim(rest.join('/'));
+    if (kind === 'volume') return this.reconcileVolume(rest.join('/'));
+    return undefined;
+  }
+
+  private async reconcileClaim(key: string): Promise<number | undefined> {
+    const claim = this.claims.cache.get(key);
+    if (!claim) {
+      this.refused.delete(key);
+      return undefined;
+    }
+    const sc = this.classes.cache.get(claim.spec?.storageClassName ?? '');
+    const decision = decideClaim(claim, sc, this.o.nodeName, this.o.root);
+    if (decision.kind === 'skip') return undefined;
+    const target = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: claim.metadata };
+    if (decision.kind === 'refuse') {
+      if (this.refused.get(key) !== decision.event.message) {
+        this.refused.set(key, decision.event.message);
+        await this.o.recorder.record(target, decision.event);
+        this.o.log.warn(keyFields('PersistentVolumeClaim', key), decision.event.message);
+      }
+      return undefined;
+    }
+    const name = decision.volume.metadata?.name ?? '';
+    if (this.volumes.cache.get(name)) return undefined; // made already; the PV controller binds it
+    // The directory first: a volume never names a path that does not exist.
+    if (path.dirname(decision.directory) !== this.o.root.replace(/\/+$/, ''))
+      throw new Error(`refusing to provision outside ${this.o.root}: ${decision.directory}`);
+    try {
+      fs.mkdirSync(decision.directory, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // an earlier try made it
+    }
+    try {
+      await this.o.client.create(PVS, undefined, decision.volume);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+      return undefined; // another node (Immediate binding) or an earlier try made it
+    }
+    this.refused.delete(key);
+    await this.o.recorder.record(target, {
+      type: 'Normal',
+      reason: 'ProvisioningSucceeded',
+      message: `Successfully provisioned volume ${name} on node ${this.o.nodeName} (${LOCAL_PROVISIONER})`,
+    });
+    this.o.log.info(keyFields('PersistentVolumeClaim', key), `provisioned ${name} in ${decision.directory}`);
+    return undefined;
+  }
+
+  private async reconcileVolume(name: string): Promise<number | undefined> {
+    const volume = this.volumes.cache.get(name);
+    if (!volume) return undefined;
+    const del = volumeToDelete(volume, this.o.root);
+    if (!del) return undefined;
+    // Only this node's volumes: the directory is under this handler's root.
+    fs.rmSync(del.directory, { recursive: true, force: true });
+    try {
+      await this.o.client.delete(PVS, undefined, name);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    this.o.log.info({ kind: 'PersistentVolume', name }, `deleted ${name} and its data (${del.directory})`);
+    return undefined;
+  }
+}
