@@ -39,7 +39,8 @@ import { CREATED_BY_LABEL, LAUNCHER_LABEL, LAUNCHER_LABEL_VALUE } from './vmi/la
 import type { LauncherPod } from './vmi/phase';
 import { CREATED_BY_INDEX, VmiReconciler } from './vmi/reconciler';
 import { createPoolController } from './pool/controller';
-import { createReplicaSetController, type OwnerController } from './replicaset/controller';
+import { createReplicaSetController } from './replicaset/controller';
+import type { OwnerController } from './replicas/owner-controller';
 
 /** The field manager of every write the controller makes. */
 export const CONTROLLER_FIELD_MANAGER = 'virtkit-controller';

@@ -6,7 +6,7 @@
 import type { VirtualMachine, VirtualMachineInstance } from '../../api/kubevirt/v1';
 import type { VirtualMachinePool } from '../../api/pool/v1beta1';
 import { DEFAULT_RATE_LIMIT, VIRTUAL_MACHINE_POOLS, WorkQueue, type Informer } from '../../kube';
-import { ownerInformer, type OwnerController, type OwnerControllerDeps } from '../replicaset/controller';
+import { ownerInformer, type OwnerController, type OwnerControllerDeps } from '../replicas/owner-controller';
 import { PoolReconciler } from './reconciler';
 
 export function createPoolController(

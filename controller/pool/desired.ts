@@ -22,9 +22,9 @@
 import type { VirtualMachine, VirtualMachineInstance } from '../../api/kubevirt/v1';
 import type { VirtualMachinePool } from '../../api/pool/v1beta1';
 import { hasCondition } from '../../kube';
-import { parseSelector, selectorMatches, type ParsedSelector } from '../replicaset/label-selector';
-import { claim, isControlledBy, isDeleting } from '../replicaset/ownership';
-import { BURST_REPLICAS } from '../replicaset/desired';
+import { parseSelector, selectorMatches, type ParsedSelector } from '../replicas/label-selector';
+import { claim, isControlledBy, isDeleting } from '../replicas/ownership';
+import { BURST_REPLICAS } from '../replicas/burst';
 import { dataVolumesChanged, desiredMember, isOutdated, POOL_FINALIZER, POOL_REVISION_LABEL } from './member';
 import { freeMemberNames, indexOf } from './naming';
 import { autohealingProblems, failingMembers, scaleInCandidates, selectorProblems } from './selection';

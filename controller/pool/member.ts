@@ -17,7 +17,7 @@ import { createHash } from 'crypto';
 import { isDeepStrictEqual } from 'util';
 import type { VirtualMachine } from '../../api/kubevirt/v1';
 import type { VirtualMachinePool } from '../../api/pool/v1beta1';
-import { controllerRefTo } from '../replicaset/ownership';
+import { controllerRefTo } from '../replicas/ownership';
 import { memberSpec } from './naming';
 
 export const POOL_REVISION_LABEL = 'kubevirt.io/vm-pool-revision-name';

@@ -23,13 +23,13 @@ import {
   type KubeClient,
 } from '../../kube';
 import type { ReconcileResult } from '../vm/reconciler';
-import { Expectations } from '../replicaset/expectations';
-import { releasePatch } from '../replicaset/ownership';
-import { ownedObjectHandlers, ownerKeyIn } from '../replicaset/owned-watch';
+import { Expectations } from '../replicas/expectations';
+import { releasePatch } from '../replicas/ownership';
+import { ownedObjectHandlers, ownerKeyIn } from '../replicas/owned-watch';
 import { decidePool } from './desired';
 import { POOL_FINALIZER } from './member';
 import { poolStatus } from './status';
-import { finishRound } from '../replicaset/finish-round';
+import { finishRound } from '../replicas/finish-round';
 
 const KIND = 'VirtualMachinePool';
 type Pool = VirtualMachinePool;

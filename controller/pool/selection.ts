@@ -13,8 +13,8 @@
 import type { VirtualMachine } from '../../api/kubevirt/v1';
 import type { VirtualMachinePool } from '../../api/pool/v1beta1';
 import { findCondition } from '../../kube';
-import { parseSelector, selectorMatches } from '../replicaset/label-selector';
-import { isDeleting } from '../replicaset/ownership';
+import { parseSelector, selectorMatches } from '../replicas/label-selector';
+import { isDeleting } from '../replicas/ownership';
 import { indexOf } from './naming';
 
 type Vm = VirtualMachine;

@@ -8,7 +8,7 @@
 import type { VirtualMachine } from '../../api/kubevirt/v1';
 import type { VirtualMachinePool, VirtualMachinePoolStatus } from '../../api/pool/v1beta1';
 import { hasCondition, type ConditionLike, type EventSpec } from '../../kube';
-import { replicaConditions } from '../replicaset/replica-conditions';
+import { replicaConditions } from '../replicas/replica-conditions';
 
 export interface PoolStatusInputs {
   readonly pool: VirtualMachinePool;

@@ -21,14 +21,13 @@ import type {
   VirtualMachineInstanceReplicaSetStatus,
 } from '../../api/kubevirt/v1';
 import { hasCondition, type EventSpec } from '../../kube';
-import { replicaConditions } from './replica-conditions';
-import { controllerRefTo, isDeleting } from './ownership';
-import { parseSelector, selectorMatches, type ParsedSelector } from './label-selector';
+import { replicaConditions } from '../replicas/replica-conditions';
+import { controllerRefTo, isDeleting } from '../replicas/ownership';
+import { parseSelector, selectorMatches, type ParsedSelector } from '../replicas/label-selector';
 
-/** KubeVirt's default burstReplicas: the most creations or deletions one round makes. */
-export const BURST_REPLICAS = 250;
+import { BURST_REPLICAS } from '../replicas/burst';
 
-export { REPLICA_FAILURE, REPLICA_PAUSED } from './replica-conditions';
+export { REPLICA_FAILURE, REPLICA_PAUSED } from '../replicas/replica-conditions';
 
 export interface RsInputs {
   readonly rs: VirtualMachineInstanceReplicaSet;

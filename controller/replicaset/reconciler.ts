@@ -21,11 +21,11 @@ import {
 } from '../../kube';
 import type { ReconcileResult } from '../vm/reconciler';
 import { decideReplicaSet, REPLICA_FAILURE, replicaSetProblems, replicaSetStatus } from './desired';
-import { Expectations } from './expectations';
-import { finishRound } from './finish-round';
-import { selectorMatches, parseSelector } from './label-selector';
-import { adoptPatch, claim, isControlledBy, releasePatch } from './ownership';
-import { ownedObjectHandlers, ownerKeyIn } from './owned-watch';
+import { Expectations } from '../replicas/expectations';
+import { finishRound } from '../replicas/finish-round';
+import { selectorMatches, parseSelector } from '../replicas/label-selector';
+import { adoptPatch, claim, isControlledBy, releasePatch } from '../replicas/ownership';
+import { ownedObjectHandlers, ownerKeyIn } from '../replicas/owned-watch';
 
 const KIND = 'VirtualMachineInstanceReplicaSet';
 type Rs = VirtualMachineInstanceReplicaSet;

@@ -10,10 +10,10 @@ import {
   scaleInOrder,
   vmiFromTemplate,
 } from './desired';
-import { Expectations } from './expectations';
-import { parseSelector, selectorMatches } from './label-selector';
-import { adoptPatch, claim, releasePatch } from './ownership';
-import { ownedObjectHandlers, ownerKeyIn } from './owned-watch';
+import { Expectations } from '../replicas/expectations';
+import { parseSelector, selectorMatches } from '../replicas/label-selector';
+import { adoptPatch, claim, releasePatch } from '../replicas/ownership';
+import { ownedObjectHandlers, ownerKeyIn } from '../replicas/owned-watch';
 
 const NOW = new Date('2025-01-01T12:00:00Z');
 

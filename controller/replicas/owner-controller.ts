@@ -1,0 +1,61 @@
+/**
+ * What the owner kinds' controllers (VirtualMachinePool, VirtualMachineInstanceReplicaSet) share
+ * with the manager: the shape the manager starts, feeds and stops, and an owner informer whose
+ * own events feed its queue.
+ */
+import {
+  byNamespace,
+  Informer,
+  objectKey,
+  type EventRecorder,
+  type KeyedObject,
+  type KubeClient,
+  type QueueHooks,
+  type ResourceType,
+  type WatcherOptions,
+  type WorkQueue,
+} from '../../kube';
+import type { ReconcileResult } from '../vm/reconciler';
+
+/** What the manager needs of an owner kind's informer. */
+export interface OwnerInformer {
+  readonly hasSynced: boolean;
+  readonly cache: { keys(): string[] };
+  start(): void;
+  stop(): Promise<void>;
+  waitForSync(): Promise<void>;
+}
+
+/** One owner kind's controller, as the manager starts, feeds and stops it. */
+export interface OwnerController {
+  readonly kind: string;
+  readonly resource: ResourceType;
+  readonly informer: OwnerInformer;
+  readonly queue: WorkQueue;
+  reconcile(key: string): Promise<ReconcileResult>;
+}
+
+export interface OwnerControllerDeps {
+  readonly client: KubeClient;
+  /** Only this namespace (all when undefined). */
+  readonly namespace?: string;
+  readonly recorder: EventRecorder;
+  readonly queueHooks: (name: string) => QueueHooks;
+  readonly watchOptions: WatcherOptions;
+}
+
+/** An owner kind's informer with its queue fed by the informer's own events. */
+export function ownerInformer<T extends KeyedObject>(
+  deps: OwnerControllerDeps,
+  rt: ResourceType,
+  queue: WorkQueue,
+): Informer<T> {
+  const informer = new Informer<T>(
+    deps.client.listWatch<T>(rt, undefined, deps.namespace),
+    { namespace: byNamespace },
+    deps.watchOptions,
+  );
+  const enqueue = (o: T): void => queue.add(objectKey(o));
+  informer.addHandlers({ onAdd: enqueue, onUpdate: (_, n) => enqueue(n), onDelete: enqueue });
+  return informer;
+}
