@@ -49,6 +49,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   // Client and server versions, like `virtctl version`.
   version: () => import('./commands/version'),
   image: () => import('./commands/image'),
+  importer: () => import('./commands/importer'),
 };
 
 /** The program with the commands `argv` needs: the one it names, or all of them (help, typos). */
