@@ -45,6 +45,7 @@ import {
 } from '../../common/plain-stream';
 import { failureStatus } from '../../common/kube-status';
 import { nodeVmiPath } from '../../common/node-api';
+import { forwardProtocolOf, tcpPortOf, UDP_FORWARD_UNSUPPORTED } from '../../common/tcp-port';
 import { errorMessage, isNotFound, KubeApiError, VIRTUAL_MACHINES } from '../../kube';
 import {
   fetchVmi,
@@ -159,18 +160,18 @@ export function streamProblem(vmi: VirtualMachineInstance, stream: ServedStream)
 
 /** portforward's `{port}[/{protocol}]`, checked: the node path's segments, or the 400. Pure. */
 export function portForwardSegments(rest: readonly string[]): string[] | StreamRefusal {
-  const [port, protocol = 'tcp'] = rest;
-  if (port === undefined || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+  const [portText, protocolText = 'tcp'] = rest;
+  const port = tcpPortOf(portText);
+  if (port === undefined)
     return refusal(
       400,
-      `portforward takes the guest's port as a number from 1 to 65535 (portforward/{port}[/{protocol}]), got ${JSON.stringify(port ?? '')}`,
+      `portforward takes the guest's port as a number from 1 to 65535 (portforward/{port}[/{protocol}]), got ${JSON.stringify(portText ?? '')}`,
     );
-  const p = protocol.toLowerCase();
-  if (p === 'udp')
-    return refusal(400, 'port-forward over udp is not supported by virtkit yet; forward a tcp port');
-  if (p !== 'tcp')
-    return refusal(400, `portforward takes the protocol tcp (or udp), got ${JSON.stringify(protocol)}`);
-  return [String(Number(port)), p];
+  const protocol = forwardProtocolOf(protocolText);
+  if (protocol === 'udp') return refusal(400, UDP_FORWARD_UNSUPPORTED);
+  if (protocol !== 'tcp')
+    return refusal(400, `portforward takes the protocol tcp (or udp), got ${JSON.stringify(protocolText)}`);
+  return [String(port), protocol];
 }
 
 /** The query passed on to the node, or the 400 that refuses it. Pure. */

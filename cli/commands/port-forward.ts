@@ -28,6 +28,7 @@ import {
   VIRTUAL_MACHINE_INSTANCES,
   VIRTUAL_MACHINES,
 } from '../../kube/resources';
+import { forwardProtocolOf, tcpPortOf, UDP_FORWARD_UNSUPPORTED } from '../../common/tcp-port';
 import { addKubeFlags, connectionOf, type KubeFlags } from '../kube-flags';
 import { WebSocketTcpProxy } from '../stream-proxy';
 import { refusalMessage, usageExitCodes } from './vm-state';
@@ -81,11 +82,12 @@ export function parseTarget(value: string): ForwardTarget {
 }
 
 function portNumber(text: string, what: string, arg: string, min: number): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) < min || Number(text) > 65535)
+  const port = tcpPortOf(text, min);
+  if (port === undefined)
     throw new ForwardUsageError(
       `${JSON.stringify(arg)}: the ${what} port must be a number from ${min} to 65535, got ${JSON.stringify(text)}`,
     );
-  return Number(text);
+  return port;
 }
 
 /** `[tcp/]LOCAL[:REMOTE]`, as virtctl reads it (LOCAL alone: the same port in the guest). Pure. */
@@ -93,15 +95,13 @@ export function parsePortSpec(arg: string): ForwardedPort {
   let spec = arg;
   const slash = arg.indexOf('/');
   if (slash >= 0) {
-    const protocol = arg.slice(0, slash).toLowerCase();
+    const text = arg.slice(0, slash);
+    const protocol = forwardProtocolOf(text);
     spec = arg.slice(slash + 1);
-    if (protocol === 'udp')
-      throw new ForwardUsageError(
-        `${JSON.stringify(arg)}: port-forward over udp is not supported by virtkit yet; forward a tcp port`,
-      );
+    if (protocol === 'udp') throw new ForwardUsageError(`${JSON.stringify(arg)}: ${UDP_FORWARD_UNSUPPORTED}`);
     if (protocol !== 'tcp')
       throw new ForwardUsageError(
-        `${JSON.stringify(arg)}: the protocol must be tcp (or udp), got '${protocol}'`,
+        `${JSON.stringify(arg)}: the protocol must be tcp (or udp), got '${text.toLowerCase()}'`,
       );
   }
   const [local, remote, extra] = spec.split(':');

@@ -14,6 +14,7 @@
  */
 import { spawn } from 'child_process';
 import type { Command } from 'commander';
+import { tcpPortOf } from '../../common/tcp-port';
 import { addKubeFlags, type KubeFlags } from '../kube-flags';
 import { ForwardUsageError, parseTarget, type ForwardTarget } from './port-forward';
 import { usageExitCodes } from './vm-state';
@@ -100,11 +101,12 @@ export function loginUser(target: SshTarget, flags: SshFlags, env: NodeJS.Proces
 
 /** The guest's SSH port from -p. Pure; throws ForwardUsageError. */
 export function sshPort(value: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535)
+  const port = tcpPortOf(value);
+  if (port === undefined)
     throw new ForwardUsageError(
       `--port ${JSON.stringify(value)}: the guest's SSH port must be a number from 1 to 65535`,
     );
-  return Number(value);
+  return port;
 }
 
 export interface SshContext {

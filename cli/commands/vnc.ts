@@ -26,6 +26,7 @@ import type WebSocket from 'ws';
 import { PLAIN_STREAM_PROTOCOL } from '../../common/plain-stream';
 import type { KubeConfigOptions } from '../../kube/config';
 import { SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES } from '../../kube/resources';
+import { tcpPortOf } from '../../common/tcp-port';
 import { addKubeFlags, connectionOf, type KubeFlags } from '../kube-flags';
 import { WebSocketTcpProxy } from '../stream-proxy';
 import { refusalMessage, usageExitCodes } from './vm-state';
@@ -54,9 +55,9 @@ export const dialVnc: VncDialer = async (name, connection) => {
 /** --port: 0 (any free port) to 65535. Throws with the usage message. Pure. */
 export function parsePort(value: string | undefined): number {
   if (value === undefined) return 0;
-  if (!/^\d{1,5}$/.test(value.trim()) || Number(value) > 65535)
-    throw new Error(`--port ${value}: not a TCP port (0 to 65535; 0 picks a free one)`);
-  return Number(value);
+  const port = tcpPortOf(value.trim(), 0);
+  if (port === undefined) throw new Error(`--port ${value}: not a TCP port (0 to 65535; 0 picks a free one)`);
+  return port;
 }
 
 /** A VNC viewer installed on this machine and how to point it at a port (virtctl's order on Linux). */

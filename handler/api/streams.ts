@@ -34,6 +34,7 @@ import {
 } from '../../common/plain-stream';
 import { failureStatus } from '../../common/kube-status';
 import { parseNodeVmiPath } from '../../common/node-api';
+import { forwardProtocolOf, tcpPortOf } from '../../common/tcp-port';
 import {
   MAX_CONSOLE_HISTORY_BYTES,
   Routes,
@@ -76,14 +77,16 @@ export function launcherStreamPath(
 ): { path: string; upgrade: string } | { problem: string } {
   if (kind === 'vnc') return { path: Routes.vnc, upgrade: StreamUpgrade.vnc };
   if (kind === 'portforward') {
-    const [port, protocol = 'tcp'] = rest;
-    if (port === undefined || !/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+    const [portText, protocolText = 'tcp'] = rest;
+    const port = tcpPortOf(portText);
+    if (port === undefined)
       return {
-        problem: `portforward takes a port number from 1 to 65535, got ${JSON.stringify(port ?? '')}`,
+        problem: `portforward takes a port number from 1 to 65535, got ${JSON.stringify(portText ?? '')}`,
       };
-    if (!['tcp', 'udp'].includes(protocol.toLowerCase()))
-      return { problem: `portforward takes the protocol tcp or udp, got ${JSON.stringify(protocol)}` };
-    const q = new URLSearchParams({ port: String(Number(port)), protocol: protocol.toLowerCase() });
+    const protocol = forwardProtocolOf(protocolText);
+    if (!protocol)
+      return { problem: `portforward takes the protocol tcp or udp, got ${JSON.stringify(protocolText)}` };
+    const q = new URLSearchParams({ port: String(port), protocol });
     return { path: `${Routes.portForward}?${q.toString()}`, upgrade: StreamUpgrade.portForward };
   }
   const history = query.get('history');

@@ -20,6 +20,7 @@
  * a connection that ends at once without a byte (the caller says so to the user).
  */
 import * as net from 'net';
+import { forwardProtocolOf, tcpPortOf, UDP_FORWARD_UNSUPPORTED } from '../../common/tcp-port';
 
 /** The part of the QMP client this needs (tests pass their own). */
 export interface HmpRunner {
@@ -42,23 +43,20 @@ export class PortForwardError extends Error {
 
 /** A port as the route takes it: 1 to 65535, digits only. Pure. */
 export function parseGuestPort(value: string | null): number | PortForwardError {
-  if (value === null || !/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535)
-    return new PortForwardError(
+  return (
+    tcpPortOf(value) ??
+    new PortForwardError(
       `port must be a TCP port number from 1 to 65535, got ${JSON.stringify(value)}`,
       'BadRequest',
-    );
-  return Number(value);
+    )
+  );
 }
 
 /** A protocol as the route takes it: tcp (the default), else a clear refusal. Pure. */
 export function parseProtocol(value: string | null): 'tcp' | PortForwardError {
-  const p = (value ?? 'tcp').toLowerCase();
+  const p = forwardProtocolOf(value ?? 'tcp');
   if (p === 'tcp') return 'tcp';
-  if (p === 'udp')
-    return new PortForwardError(
-      'port-forward over udp is not supported by virtkit yet; forward a tcp port',
-      'BadRequest',
-    );
+  if (p === 'udp') return new PortForwardError(UDP_FORWARD_UNSUPPORTED, 'BadRequest');
   return new PortForwardError(`protocol must be tcp or udp, got ${JSON.stringify(value)}`, 'BadRequest');
 }
 
