@@ -91,6 +91,14 @@ describe('which claims this node provisions', () => {
     );
     expect(refusal({ resources: {} })).toMatch(/requests.storage is missing/);
   });
+
+  test('a claim uid that would not be a plain directory name is refused, never joined to the root', () => {
+    const c = claim();
+    const odd = { ...c, metadata: { ...c.metadata, uid: '../../etc' } };
+    const d = decideClaim(odd, waiting, 'n1', '/r');
+    expect(d.kind).toBe('refuse');
+    expect(d.kind === 'refuse' && d.event.message).toMatch(/PersistentVolumeClaim ns\/data metadata.uid/);
+  });
 });
 
 describe('which volumes this node deletes', () => {

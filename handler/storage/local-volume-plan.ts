@@ -15,6 +15,7 @@
  * virtkit's volumes are directories on the node (`spec.local.path`, pinned to the node by
  * `nodeAffinity` on `kubernetes.io/hostname`), where the handler keeps KubeVirt's `disk.img`.
  */
+import { confinedPath, HostPathError } from '../../api/host-path';
 import type { EventSpec } from '../../kube';
 
 /** The provisioner name StorageClasses use for virtkit's node-local volumes. */
@@ -127,7 +128,13 @@ export function decideClaim(
       `${what}: spec.accessModes ${many.join(', ')} cannot be served by a volume on one node; use ReadWriteOnce or ReadWriteOncePod`,
     );
   const name = volumeNameFor(meta.uid);
-  const directory = `${root.replace(/\/+$/, '')}/${name}`;
+  let directory: string;
+  try {
+    directory = confinedPath(root, name, `${what} metadata.uid`);
+  } catch (e) {
+    if (e instanceof HostPathError) return refuse(e.message);
+    throw e;
+  }
   return {
     kind: 'provision',
     directory,
@@ -170,7 +177,13 @@ export function volumeToDelete(volume: VolumeObject, root: string): { directory:
   if (volume.status?.phase !== 'Released' && volume.status?.phase !== 'Failed') return undefined;
   const directory = volume.spec?.local?.path;
   const name = volume.metadata?.name;
+  if (!directory || !name) return undefined;
   // Only a directory of this node's root, named after the volume, is ever removed.
-  if (!directory || !name || directory !== `${root.replace(/\/+$/, '')}/${name}`) return undefined;
-  return { directory };
+  let own: string;
+  try {
+    own = confinedPath(root, name, `PersistentVolume ${name} metadata.name`);
+  } catch {
+    return undefined;
+  }
+  return directory === own ? { directory } : undefined;
 }

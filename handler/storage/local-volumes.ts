@@ -9,7 +9,7 @@
  * still deleted).
  */
 import * as fs from 'fs';
-import * as path from 'path';
+import { assertConfined } from '../../common/confine';
 import { keyFields, type Logger } from '../../common/log';
 import {
   EventRecorder,
@@ -132,9 +132,9 @@ export class LocalVolumeProvisioner {
     }
     const name = decision.volume.metadata?.name ?? '';
     if (this.volumes.cache.get(name)) return undefined; // made already; the PV controller binds it
-    // The directory first: a volume never names a path that does not exist.
-    if (path.dirname(decision.directory) !== this.o.root.replace(/\/+$/, ''))
-      throw new Error(`refusing to provision outside ${this.o.root}: ${decision.directory}`);
+    // The directory first: a volume never names a path that does not exist. No symlink on the
+    // way may lead it out of the root.
+    assertConfined(this.o.root, decision.directory, `PersistentVolume ${name} spec.local.path`);
     try {
       fs.mkdirSync(decision.directory, { mode: 0o700 });
     } catch (e) {
@@ -161,7 +161,8 @@ export class LocalVolumeProvisioner {
     if (!volume) return undefined;
     const del = volumeToDelete(volume, this.o.root);
     if (!del) return undefined;
-    // Only this node's volumes: the directory is under this handler's root.
+    // Only this node's volumes: the directory is under this handler's root, symlinks resolved.
+    assertConfined(this.o.root, del.directory, `PersistentVolume ${name} spec.local.path`);
     fs.rmSync(del.directory, { recursive: true, force: true });
     try {
       await this.o.client.delete(PVS, undefined, name);
