@@ -116,46 +116,36 @@ export function parsePortSpec(arg: string): ForwardedPort {
   return { local: l, remote: r, protocol: 'tcp' };
 }
 
-/** Opens one forward's websocket; tests pass their own. */
-export type ForwardDialer = (
-  target: ForwardTarget,
-  port: ForwardedPort,
-  connection: KubeConfigOptions,
-) => Promise<WebSocket>;
-
-export const dialForward: ForwardDialer = async (target, port, connection) => {
-  const { KubeClient } = await import('../../kube/client');
-  const api = KubeClient.connect({ ...connection, fieldManager: 'virtkit' });
-  try {
-    const rt = target.kind === 'vm' ? SUBRESOURCE_VIRTUAL_MACHINES : SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES;
-    return await api.openStream(
-      rt,
-      api.namespace,
-      target.name,
-      `portforward/${port.remote}/${port.protocol}`,
-      {
-        protocols: [PLAIN_STREAM_PROTOCOL],
-      },
-    );
-  } finally {
-    api.close();
-  }
-};
-
-/** Reads the VM or VMI, so a wrong name fails before anything listens. Throws the API's error. */
-async function checkTarget(target: ForwardTarget, connection: KubeConfigOptions): Promise<void> {
-  const { KubeClient } = await import('../../kube/client');
-  const api = KubeClient.connect({ ...connection, fieldManager: 'virtkit' });
-  try {
-    await api.get(
-      target.kind === 'vm' ? VIRTUAL_MACHINES : VIRTUAL_MACHINE_INSTANCES,
-      api.namespace,
-      target.name,
-    );
-  } finally {
-    api.close();
-  }
+/** One target's ports through one API client, for the whole command (tests pass their own). */
+export interface Forwarder {
+  /** Reads the VM or VMI, so a wrong name fails before anything listens. Throws the API's error. */
+  check(): Promise<void>;
+  /** Opens one forward's websocket. */
+  dial(port: ForwardedPort): Promise<WebSocket>;
+  close(): void;
 }
+
+export type ForwarderFactory = (target: ForwardTarget, connection: KubeConfigOptions) => Promise<Forwarder>;
+
+export const connectForwarder: ForwarderFactory = async (target, connection) => {
+  const { KubeClient } = await import('../../kube/client');
+  const api = KubeClient.connect({ ...connection, fieldManager: 'virtkit' });
+  const vm = target.kind === 'vm';
+  return {
+    check: async () => {
+      await api.get(vm ? VIRTUAL_MACHINES : VIRTUAL_MACHINE_INSTANCES, api.namespace, target.name);
+    },
+    dial: (port) =>
+      api.openStream(
+        vm ? SUBRESOURCE_VIRTUAL_MACHINES : SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES,
+        api.namespace,
+        target.name,
+        `portforward/${port.remote}/${port.protocol}`,
+        { protocols: [PLAIN_STREAM_PROTOCOL] },
+      ),
+    close: () => api.close(),
+  };
+};
 
 interface ForwardFlags extends KubeFlags {
   readonly address: string;
@@ -204,7 +194,7 @@ async function forwardStdio(ws: WebSocket, port: ForwardedPort): Promise<number>
   return 0;
 }
 
-export function register(program: Command, dial: ForwardDialer = dialForward): void {
+export function register(program: Command, connect: ForwarderFactory = connectForwarder): void {
   const cmd = program
     .command('port-forward')
     .description(
@@ -229,21 +219,25 @@ export function register(program: Command, dial: ForwardDialer = dialForward): v
       return;
     }
     const connection = { ...connectionOf(flags), namespace: target.namespace ?? flags.namespace };
+    const forwarder = await connect(target, connection);
     if (flags.stdio) {
       let ws: WebSocket;
       try {
-        ws = await dial(target, ports[0], connection);
+        ws = await forwarder.dial(ports[0]);
       } catch (err) {
         console.error(`virtkit port-forward: ${refusalMessage(err)}`);
         process.exitCode = 1;
         return;
+      } finally {
+        forwarder.close();
       }
       process.exitCode = await forwardStdio(ws, ports[0]);
       return;
     }
     try {
-      await checkTarget(target, connection);
+      await forwarder.check();
     } catch (err) {
+      forwarder.close();
       console.error(`virtkit port-forward: ${refusalMessage(err)}`);
       process.exitCode = 1;
       return;
@@ -251,10 +245,11 @@ export function register(program: Command, dial: ForwardDialer = dialForward): v
     const proxies: WebSocketTcpProxy[] = [];
     const stopAll = (): void => {
       for (const p of proxies) p.close();
+      forwarder.close();
     };
     for (const port of ports) {
       const proxy = new WebSocketTcpProxy(
-        () => dial(target, port, connection),
+        () => forwarder.dial(port),
         (message) => console.error(`virtkit port-forward: ${message}`),
         `the forward to port ${port.remote}`,
       );
