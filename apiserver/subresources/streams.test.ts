@@ -17,6 +17,12 @@ import {
   SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES,
   SUBRESOURCE_VIRTUAL_MACHINES,
 } from '../../kube/resources';
+import {
+  openPlainStream,
+  refusalOf,
+  type PlainStreamClient,
+  type StreamRefused,
+} from '../../test/fixtures/plain-websocket';
 import { SubresourceRouter } from './router';
 import { failure } from '../../common/kube-status';
 import { SubresourceError } from './subresource-error';
@@ -136,38 +142,12 @@ function connect(
   stream: string,
   query = '',
   opts: WebSocket.ClientOptions = {},
-): Promise<{ ws: WebSocket; messages: Buffer[]; closed: Promise<{ code: number; reason: string }> }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${apiBase}${path(name, stream)}${query}`, [PLAIN_STREAM_PROTOCOL], opts);
-    const messages: Buffer[] = [];
-    ws.on('message', (d: Buffer) => messages.push(d));
-    const closed = new Promise<{ code: number; reason: string }>((r) =>
-      ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
-    );
-    ws.once('open', () => resolve({ ws, messages, closed }));
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () =>
-        reject(Object.assign(new Error(body), { status: res.statusCode, body: JSON.parse(body) })),
-      );
-    });
-    ws.once('error', reject);
-  });
+): Promise<PlainStreamClient> {
+  return openPlainStream(`${apiBase}${path(name, stream)}${query}`, opts);
 }
 
-async function refused(
-  name: string,
-  stream: string,
-  query = '',
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  try {
-    const c = await connect(name, stream, query);
-    c.ws.terminate();
-  } catch (err) {
-    return err as { status: number; body: Record<string, unknown> };
-  }
-  throw new Error('the stream opened');
+function refused(name: string, stream: string, query = ''): Promise<StreamRefused> {
+  return refusalOf(() => connect(name, stream, query));
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {

@@ -17,6 +17,12 @@ import { ControlServer } from '../../launcher/api/server';
 import type { Domain } from '../../launcher/runtime/domain';
 import { PortForwardError } from '../../launcher/runtime/port-forward';
 import { FakeSerial, fakeVncServer } from '../../test/fixtures/fake-qemu-sockets';
+import {
+  openPlainStream,
+  refusalOf,
+  type PlainStreamClient,
+  type StreamRefused,
+} from '../../test/fixtures/plain-websocket';
 import { handleStreamUpgrade, launcherStreamPath, openStreamSessions, parseGoBool } from './streams';
 
 let dir: string;
@@ -91,63 +97,14 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Client {
-  ws: WebSocket;
-  text(): string;
-  until(re: RegExp, ms?: number): Promise<void>;
-  closed: Promise<{ code: number; reason: string }>;
-}
-
 /** Opens a stream as virtkit api does; rejects with the HTTP status and Status body of a refusal. */
-function connect(stream: string, query = '', name = 'vm'): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const [action, ...rest] = stream.split('/');
-    const ws = new WebSocket(`${base}${nodeVmiPath('ns', name, action, ...rest)}${query}`, [
-      PLAIN_STREAM_PROTOCOL,
-    ]);
-    let text = '';
-    ws.on('message', (d: Buffer) => (text += d.toString('latin1')));
-    const closed = new Promise<{ code: number; reason: string }>((r) =>
-      ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
-    );
-    ws.once('open', () =>
-      resolve({
-        ws,
-        text: () => text,
-        closed,
-        until: async (re, ms = 5000) => {
-          const deadline = Date.now() + ms;
-          while (!re.test(text)) {
-            if (Date.now() > deadline)
-              throw new Error(`timed out waiting for ${re}; got ${JSON.stringify(text)}`);
-            await new Promise((r) => setTimeout(r, 10));
-          }
-        },
-      }),
-    );
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () =>
-        reject(Object.assign(new Error(body), { status: res.statusCode, body: JSON.parse(body) })),
-      );
-    });
-    ws.once('error', reject);
-  });
+function connect(stream: string, query = '', name = 'vm'): Promise<PlainStreamClient> {
+  const [action, ...rest] = stream.split('/');
+  return openPlainStream(`${base}${nodeVmiPath('ns', name, action, ...rest)}${query}`);
 }
 
-async function refusal(
-  stream: string,
-  query = '',
-  name = 'vm',
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  try {
-    const c = await connect(stream, query, name);
-    c.ws.terminate();
-  } catch (err) {
-    return err as { status: number; body: Record<string, unknown> };
-  }
-  throw new Error('the stream opened');
+function refusal(stream: string, query = '', name = 'vm'): Promise<StreamRefused> {
+  return refusalOf(() => connect(stream, query, name));
 }
 
 async function settled(): Promise<void> {
