@@ -424,7 +424,7 @@ export class ControlServer {
             socket,
             409,
             'PortForwardUnavailable',
-            `the connection to guest port ${String(port)} closed at once`,
+            `the guest closed port ${String(port)} without sending anything (does anything listen on it?)`,
           );
           return;
         }
