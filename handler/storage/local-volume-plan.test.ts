@@ -1,4 +1,5 @@
 import {
+  blockToAttach,
   decideClaim,
   LOCAL_PROVISIONER,
   volumeToDelete,
@@ -83,13 +84,38 @@ describe('which claims this node provisions', () => {
       const d = decideClaim(claim({ spec }), waiting, 'n1', '/r');
       return d.kind === 'refuse' ? d.event.message : undefined;
     };
-    expect(refusal({ volumeMode: 'Block' })).toMatch(
-      /volumeMode Block is not supported .* use volumeMode Filesystem/,
+    expect(refusal({ volumeMode: 'Raw' })).toMatch(
+      /spec.volumeMode "Raw" is unknown; use Filesystem or Block/,
+    );
+    expect(refusal({ volumeMode: 'Block', resources: { requests: { storage: '100' } } })).toMatch(
+      /requests.storage "100" is not a size a block device can have; use at least 512 bytes/,
     );
     expect(refusal({ accessModes: ['ReadWriteMany'] })).toMatch(
       /ReadWriteMany cannot be served .* use ReadWriteOnce/,
     );
     expect(refusal({ resources: {} })).toMatch(/requests.storage is missing/);
+  });
+
+  test('a Block claim: a backing file and a device node in its directory; the volume names the node', () => {
+    const d = decideClaim(
+      claim({ spec: { volumeMode: 'Block', resources: { requests: { storage: '1000' } } } }),
+      waiting,
+      'n1',
+      '/r',
+    );
+    expect(d.kind).toBe('provision');
+    if (d.kind !== 'provision') return;
+    expect(d.directory).toBe('/r/pvc-u-1');
+    // Loop devices count 512-byte sectors: 1000 bytes become 1024.
+    expect(d.block).toEqual({
+      backingFile: '/r/pvc-u-1/block.img',
+      deviceNode: '/r/pvc-u-1/device',
+      sizeBytes: 1024,
+    });
+    expect(d.volume.spec).toMatchObject({ volumeMode: 'Block', local: { path: '/r/pvc-u-1/device' } });
+    const fsClaim = decideClaim(claim(), waiting, 'n1', '/r');
+    expect(fsClaim.kind === 'provision' && fsClaim.block).toBeUndefined();
+    expect(fsClaim.kind === 'provision' && fsClaim.volume.spec).toMatchObject({ volumeMode: 'Filesystem' });
   });
 
   test('a claim uid that would not be a plain directory name is refused, never joined to the root', () => {
@@ -118,6 +144,26 @@ describe('which volumes this node deletes', () => {
         '/r',
       ),
     ).toBeUndefined();
+  });
+
+  test('a Block volume: its loop device is kept while it lives, its files go when it is Released', () => {
+    const block = (phase: string, path = '/r/pvc-u-1/device') =>
+      pv({
+        spec: { persistentVolumeReclaimPolicy: 'Delete', volumeMode: 'Block', local: { path } },
+        status: { phase },
+      });
+    const files = { backingFile: '/r/pvc-u-1/block.img', deviceNode: '/r/pvc-u-1/device' };
+    expect(blockToAttach(block('Bound'), '/r')).toEqual(files);
+    expect(blockToAttach(block('Available'), '/r')).toEqual(files);
+    expect(blockToAttach(block('Released'), '/r')).toBeUndefined();
+    expect(volumeToDelete(block('Released'), '/r')).toEqual({ directory: '/r/pvc-u-1', block: files });
+    // A Block volume whose path is not our node in our directory is never ours.
+    for (const p of ['/dev/sda', '/r/pvc-u-1', '/r/pvc-u-1/block.img', '/r/other/device'])
+      expect(
+        blockToAttach(block('Bound', p), '/r') ?? volumeToDelete(block('Released', p), '/r'),
+      ).toBeUndefined();
+    // A filesystem volume is never attached.
+    expect(blockToAttach(pv({ status: { phase: 'Bound' } }), '/r')).toBeUndefined();
   });
 
   test('never a path outside the root or not named after the volume', () => {

@@ -14,8 +14,13 @@
  *
  * virtkit's volumes are directories on the node (`spec.local.path`, pinned to the node by
  * `nodeAffinity` on `kubernetes.io/hostname`), where the handler keeps KubeVirt's `disk.img`.
+ * A `volumeMode: Block` claim gets the same directory holding a sparse backing file
+ * (`block.img`, the claim's size) attached to a loop device, and a block-special node
+ * (`device`) for that loop device: the PersistentVolume's `spec.local.path` is the node, a path
+ * that stays the same when the loop device is attached again under another number.
  */
 import { confinedPath, HostPathError } from '../../api/host-path';
+import { parseQuantity } from '../../api/quantity';
 import type { EventSpec } from '../../kube';
 
 /** The provisioner name StorageClasses use for virtkit's node-local volumes. */
@@ -66,6 +71,7 @@ export interface VolumeObject {
   };
   readonly spec?: {
     readonly local?: { readonly path?: string };
+    readonly volumeMode?: string;
     readonly persistentVolumeReclaimPolicy?: string;
     readonly nodeAffinity?: unknown;
     readonly claimRef?: { readonly namespace?: string; readonly name?: string; readonly uid?: string };
@@ -73,9 +79,26 @@ export interface VolumeObject {
   readonly status?: { readonly phase?: string };
 }
 
+/** The files of a Block volume inside its directory. */
+export const BLOCK_BACKING_FILE = 'block.img';
+export const BLOCK_DEVICE_NODE = 'device';
+
+/** A Block volume's backing file, its device node and its size in bytes. */
+export interface BlockLayout {
+  readonly backingFile: string;
+  readonly deviceNode: string;
+  readonly sizeBytes: number;
+}
+
 export type ClaimDecision =
   | { readonly kind: 'skip' }
-  | { readonly kind: 'provision'; readonly volume: VolumeObject; readonly directory: string }
+  | {
+      readonly kind: 'provision';
+      readonly volume: VolumeObject;
+      readonly directory: string;
+      /** Set for volumeMode Block. */
+      readonly block?: BlockLayout;
+    }
   | { readonly kind: 'refuse'; readonly event: EventSpec };
 
 /** The PersistentVolume's name for a claim: Kubernetes' own convention, `pvc-<claim uid>`. Pure. */
@@ -112,14 +135,23 @@ export function decideClaim(
     kind: 'refuse',
     event: { type: 'Warning', reason: 'ProvisioningFailed', message },
   });
-  if (claim.spec?.volumeMode === 'Block')
+  const volumeMode = claim.spec?.volumeMode ?? 'Filesystem';
+  if (volumeMode !== 'Filesystem' && volumeMode !== 'Block')
     return refuse(
-      `${what}: spec.volumeMode Block is not supported by virtkit's local volumes yet; use volumeMode Filesystem (KubeVirt keeps its disk.img on it)`,
+      `${what}: spec.volumeMode ${JSON.stringify(volumeMode)} is unknown; use Filesystem or Block`,
     );
   const size = claim.spec?.resources?.requests?.storage;
   if (!size)
     return refuse(
       `${what}: spec.resources.requests.storage is missing; set the size the volume must have, e.g. 10Gi`,
+    );
+  const sizeBytes = parseQuantity(size);
+  if (
+    volumeMode === 'Block' &&
+    (sizeBytes === undefined || sizeBytes < 512 || !Number.isSafeInteger(Math.ceil(sizeBytes)))
+  )
+    return refuse(
+      `${what}: spec.resources.requests.storage ${JSON.stringify(size)} is not a size a block device can have; use at least 512 bytes, e.g. 10Gi`,
     );
   const accessModes = claim.spec?.accessModes?.length ? [...claim.spec.accessModes] : ['ReadWriteOnce'];
   const many = accessModes.filter((m) => m === 'ReadWriteMany' || m === 'ReadOnlyMany');
@@ -135,9 +167,19 @@ export function decideClaim(
     if (e instanceof HostPathError) return refuse(e.message);
     throw e;
   }
+  const block: BlockLayout | undefined =
+    volumeMode === 'Block'
+      ? {
+          backingFile: `${directory}/${BLOCK_BACKING_FILE}`,
+          deviceNode: `${directory}/${BLOCK_DEVICE_NODE}`,
+          // Loop devices work in 512-byte sectors: round the size up to a whole one.
+          sizeBytes: Math.ceil(Math.ceil(sizeBytes ?? 0) / 512) * 512,
+        }
+      : undefined;
   return {
     kind: 'provision',
     directory,
+    ...(block ? { block } : {}),
     volume: {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
@@ -145,11 +187,11 @@ export function decideClaim(
       spec: {
         capacity: { storage: size },
         accessModes,
-        volumeMode: 'Filesystem',
+        volumeMode,
         persistentVolumeReclaimPolicy: storageClass.reclaimPolicy ?? 'Delete',
         storageClassName: storageClass.metadata?.name,
         ...(storageClass.mountOptions?.length ? { mountOptions: [...storageClass.mountOptions] } : {}),
-        local: { path: directory },
+        local: { path: block ? block.deviceNode : directory },
         nodeAffinity: {
           required: {
             nodeSelectorTerms: [
@@ -170,20 +212,51 @@ export function decideClaim(
   };
 }
 
-/** Whether a volume this node provisioned is to be deleted now (Released, policy Delete). Pure. */
-export function volumeToDelete(volume: VolumeObject, root: string): { directory: string } | undefined {
+/**
+ * The directory of a volume this node provisioned under `root` (and, for a Block volume, its
+ * files), or undefined for any other volume: only a directory of this root named after the
+ * volume, whose `spec.local.path` is that directory or (Block) its device node, is ours. Pure.
+ */
+export function ownVolume(
+  volume: VolumeObject,
+  root: string,
+): { directory: string; block?: Omit<BlockLayout, 'sizeBytes'> } | undefined {
   if (volume.metadata?.annotations?.[PROVISIONED_BY_ANNOTATION] !== LOCAL_PROVISIONER) return undefined;
-  if (volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return undefined;
-  if (volume.status?.phase !== 'Released' && volume.status?.phase !== 'Failed') return undefined;
-  const directory = volume.spec?.local?.path;
+  const localPath = volume.spec?.local?.path;
   const name = volume.metadata?.name;
-  if (!directory || !name) return undefined;
-  // Only a directory of this node's root, named after the volume, is ever removed.
+  if (!localPath || !name) return undefined;
   let own: string;
   try {
     own = confinedPath(root, name, `PersistentVolume ${name} metadata.name`);
   } catch {
     return undefined;
   }
-  return directory === own ? { directory } : undefined;
+  if (volume.spec?.volumeMode === 'Block') {
+    const block = { backingFile: `${own}/${BLOCK_BACKING_FILE}`, deviceNode: `${own}/${BLOCK_DEVICE_NODE}` };
+    return localPath === block.deviceNode ? { directory: own, block } : undefined;
+  }
+  return localPath === own ? { directory: own } : undefined;
+}
+
+/** Whether a volume this node provisioned is to be deleted now (Released, policy Delete). Pure. */
+export function volumeToDelete(
+  volume: VolumeObject,
+  root: string,
+): { directory: string; block?: Omit<BlockLayout, 'sizeBytes'> } | undefined {
+  if (volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return undefined;
+  if (volume.status?.phase !== 'Released' && volume.status?.phase !== 'Failed') return undefined;
+  return ownVolume(volume, root);
+}
+
+/**
+ * A Block volume of ours that must have its loop device (every phase but the deleting ones: a
+ * handler restarted after the node rebooted attaches it again). Pure.
+ */
+export function blockToAttach(
+  volume: VolumeObject,
+  root: string,
+): Omit<BlockLayout, 'sizeBytes'> | undefined {
+  if (volume.metadata?.deletionTimestamp) return undefined;
+  if (volumeToDelete(volume, root)) return undefined;
+  return ownVolume(volume, root)?.block;
 }

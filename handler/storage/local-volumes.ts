@@ -6,7 +6,8 @@
  * volume of a Released claim whose class says Delete. The decisions are ./local-volume-plan.ts;
  * binding is the cluster's own PV controller's. Level-triggered: a restarted handler finishes
  * what it started (a directory without its volume is reused; a volume without its directory is
- * still deleted).
+ * still deleted). Block volumes are loop devices over a sparse file (./loop-devices.ts), attached
+ * again whenever the handler finds one of its Block volumes without one (after a reboot).
  */
 import * as fs from 'fs';
 import { assertConfined } from '../../common/confine';
@@ -24,7 +25,9 @@ import {
   type KubeClient,
 } from '../../kube';
 import { runWorker } from '../work-loop';
+import { attachLoop, detachLoops, ensureBackingFile, ensureDeviceNode } from './loop-devices';
 import {
+  blockToAttach,
   decideClaim,
   LOCAL_PROVISIONER,
   volumeToDelete,
@@ -140,6 +143,23 @@ export class LocalVolumeProvisioner {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // an earlier try made it
     }
+    if (decision.block) {
+      // The device before the volume that names it: backing file, loop device, node.
+      assertConfined(this.o.root, decision.block.backingFile, `PersistentVolume ${name} backing file`);
+      assertConfined(this.o.root, decision.block.deviceNode, `PersistentVolume ${name} spec.local.path`);
+      try {
+        ensureBackingFile(decision.block.backingFile, decision.block.sizeBytes);
+        ensureDeviceNode(decision.block.deviceNode, attachLoop(decision.block.backingFile));
+      } catch (e) {
+        // Told to the claim's owner, then tried again with the queue's back-off.
+        const message = `PersistentVolumeClaim ${key}: the Block volume could not be set up on node ${this.o.nodeName}: ${errorMessage(e)}`;
+        if (this.refused.get(key) !== message) {
+          this.refused.set(key, message);
+          await this.o.recorder.record(target, { type: 'Warning', reason: 'ProvisioningFailed', message });
+        }
+        throw e;
+      }
+    }
     try {
       await this.o.client.create(PVS, undefined, decision.volume);
     } catch (e) {
@@ -159,10 +179,21 @@ export class LocalVolumeProvisioner {
   private async reconcileVolume(name: string): Promise<number | undefined> {
     const volume = this.volumes.cache.get(name);
     if (!volume) return undefined;
+    const attach = blockToAttach(volume, this.o.root);
+    if (attach) {
+      assertConfined(this.o.root, attach.backingFile, `PersistentVolume ${name} backing file`);
+      if (fs.existsSync(attach.backingFile))
+        ensureDeviceNode(attach.deviceNode, attachLoop(attach.backingFile));
+      return undefined;
+    }
     const del = volumeToDelete(volume, this.o.root);
     if (!del) return undefined;
     // Only this node's volumes: the directory is under this handler's root, symlinks resolved.
     assertConfined(this.o.root, del.directory, `PersistentVolume ${name} spec.local.path`);
+    if (del.block) {
+      assertConfined(this.o.root, del.block.backingFile, `PersistentVolume ${name} backing file`);
+      detachLoops(del.block.backingFile);
+    }
     fs.rmSync(del.directory, { recursive: true, force: true });
     try {
       await this.o.client.delete(PVS, undefined, name);
