@@ -17,10 +17,13 @@ packages=(
   linux-image-cloud-amd64 # the test guest's kernel (virtio and ACPI built in or as modules)
   cpio              # packs the test guest's initramfs
   syslinux          # boot loader of the test guest's disk (installs into a FAT image via mtools)
+  shim-signed       # the test guest's EFI boot: Debian's Microsoft-signed shim (Secure Boot)...
+  grub-efi-amd64-signed # ...and Debian's signed GRUB, which loads Debian's signed kernel
   syslinux-common
   mtools            # copies files into the FAT image without mounting it
   dosfstools        # mkfs.vfat for the test guest's disk
-  util-linux        # setpriv --pdeathsig: QEMU dies with its launcher
+  util-linux        # setpriv --pdeathsig: QEMU dies with its launcher; blockdev
+  mount             # losetup: Block volumes of the local provisioner are loop devices
   e2fsprogs         # mke2fs -d: builds the guest's data disk without mounting
   zstd              # the Debian kernel's modules are zstd-compressed (xz in older releases)
   xz-utils

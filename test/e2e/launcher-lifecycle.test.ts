@@ -16,8 +16,12 @@ afterAll(async () => {
   for (const d of domains) await d.kill();
 });
 
-async function boot(name: string, opts: Parameters<typeof guestVmi>[0]): Promise<Domain> {
-  const d = await createDomain(guestVmi(opts), {
+async function boot(
+  name: string,
+  opts: Parameters<typeof guestVmi>[0],
+  vmi = guestVmi(opts),
+): Promise<Domain> {
+  const d = await createDomain(vmi, {
     workDir: path.join(tempDir(name), 'work'),
     resources: GUEST_RESOURCES,
   });
@@ -56,6 +60,21 @@ describe('launcher lifecycle on real QEMU', () => {
     expect(
       fs.readFileSync(path.join(d.plan.qemuDir, 'boot', 'kernel')).equals(fs.readFileSync(image.kernel)),
     ).toBe(true);
+    await d.kill();
+  });
+
+  it('boots the same disk with EFI and Secure Boot on: OVMF with Microsoft keys, shim, GRUB, the signed kernel', async () => {
+    // GRUB needs room for the kernel beside OVMF: more than the BIOS boot's 192Mi.
+    const vmi = guestVmi({ name: 'secure-boot', memory: '512Mi' });
+    vmi.spec.domain.firmware = { bootloader: { efi: { secureBoot: true } } };
+    vmi.spec.domain.features = { ...(vmi.spec.domain.features ?? {}), smm: { enabled: true } };
+    const d = await boot('secure-boot', { name: 'secure-boot' }, vmi);
+    const log = fs.readFileSync(d.plan.serialLog!, 'utf8');
+    // The kernel's EFI stub says what the firmware told it: a refused signature never gets here.
+    expect(log).toContain('UEFI Secure Boot is enabled');
+    const args = d.plan.args.join(' ');
+    expect(args).toContain('-machine q35,smm=on');
+    expect(args).toContain('driver=cfi.pflash01,property=secure,value=on');
     await d.kill();
   });
 
