@@ -359,6 +359,16 @@ describe('buildLaunchPlan', () => {
     );
   });
 
+  it('refuses a multus network without a tap for it as not supported yet, naming the network', () => {
+    const spec = {
+      domain: { devices: { disks: [{ name: 'root' }], interfaces: [{ name: 'blue', bridge: {} }] } },
+      networks: [{ name: 'blue', multus: { networkName: 'blue-net' } }],
+    };
+    expect(() => buildLaunchPlan(vmi(spec), ctx())).toThrow(
+      /spec\.networks\[0\]\.multus.*multus networks are not supported by virtkit yet.*blue-net|blue-net.*multus networks are not supported by virtkit yet/s,
+    );
+  });
+
   it('adds the implicit pod interface only when none is declared', () => {
     expect(buildLaunchPlan(vmi(), ctx()).interfaces.map((i) => i.name)).toEqual(['default']);
     expect(

@@ -133,7 +133,7 @@ export function planNetwork(
     } else {
       problems.add(
         `spec.networks[${networks.indexOf(net)}].multus`,
-        'a multus network needs the handler to create its tap device; not available standalone',
+        'multus networks are not supported by virtkit yet (no node component creates their tap devices); remove the network and its interface, or use the pod network',
         net.multus?.networkName,
       );
       continue;
