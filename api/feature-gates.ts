@@ -42,14 +42,24 @@ function refusal(path: string, gate: string): Issue {
   );
 }
 
-/** Every use of a gated feature in `object` whose gate is not in `enabled`. */
-export function featureGateIssues(object: unknown, enabled: ReadonlySet<string>): Issue[] {
+/**
+ * The VMI spec inside a VM, VMI, pool or replica set, and the field path that leads to it
+ * (`spec.template.spec` for a VM); undefined for other kinds.
+ */
+export function vmiSpecOf(object: unknown): { spec: Json; base: string } | undefined {
   const kind = (object as Json | null)?.kind;
   const keys = typeof kind === 'string' ? VMI_SPEC_PATHS[kind] : undefined;
-  if (!keys) return [];
+  if (!keys) return undefined;
   const spec = at(object, keys) as Json | undefined;
-  if (!spec || typeof spec !== 'object') return [];
-  const base = keys.join('.');
+  if (!spec || typeof spec !== 'object') return undefined;
+  return { spec, base: keys.join('.') };
+}
+
+/** Every use of a gated feature in `object` whose gate is not in `enabled`. */
+export function featureGateIssues(object: unknown, enabled: ReadonlySet<string>): Issue[] {
+  const found = vmiSpecOf(object);
+  if (!found) return [];
+  const { spec, base } = found;
   const issues: Issue[] = [];
   const need = (gate: string, path: string): void => {
     if (!enabled.has(gate)) issues.push(refusal(path, gate));

@@ -64,6 +64,28 @@ describe('admission', () => {
     );
   });
 
+  it('denies what virtkit cannot run yet (a multus network) with the field and the fix', () => {
+    const multus = vm({
+      ...goodSpec,
+      template: {
+        spec: {
+          ...goodSpec.template.spec,
+          domain: {
+            ...goodSpec.template.spec.domain,
+            devices: { ...goodSpec.template.spec.domain.devices, interfaces: [{ name: 'blue', bridge: {} }] },
+          },
+          networks: [{ name: 'blue', multus: { networkName: 'blue-net' } }],
+        },
+      },
+    });
+    const r = response(admit(review('CREATE', multus)));
+    expect(r.allowed).toBe(false);
+    expect(r.status?.details?.causes.map((c) => c.field)).toEqual(['spec.template.spec.networks[0].multus']);
+    expect(r.status?.message).toMatch(
+      /multus network "blue-net" is not supported by virtkit yet.*use the pod network/,
+    );
+  });
+
   it('judges the spec, not the status the runtime writes', () => {
     const withStatus = { ...vm(goodSpec), status: { printableStatus: 'Running', somethingNew: true } };
     expect(response(admit(review('CREATE', withStatus))).allowed).toBe(true);

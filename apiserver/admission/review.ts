@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'util';
 import { describeObject, validateUserFields } from '../../api/validation/validate';
 import { issueText, type Issue } from '../../api/validation/issue';
 import { featureGateIssues } from '../../api/feature-gates';
+import { runtimeSupportIssues } from '../../api/runtime-support';
 
 export interface AdmissionRequest {
   readonly uid: string;
@@ -94,7 +95,11 @@ export function admit(
   if (request.operation === 'UPDATE' && old && isDeepStrictEqual(old.spec, object.spec))
     return respond({ allowed: true });
 
-  const issues = [...validateUserFields(object), ...featureGateIssues(object, featureGates)];
+  const issues = [
+    ...validateUserFields(object),
+    ...featureGateIssues(object, featureGates),
+    ...runtimeSupportIssues(object),
+  ];
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = warningsOf(issues);
   if (!errors.length) return respond({ allowed: true, ...(warnings ? { warnings } : {}) });

@@ -88,6 +88,19 @@ describe('the handler judges a VMI before it acts on it', () => {
     ]);
   });
 
+  test('a VMI with a feature virtkit cannot run yet (stored without the webhook) is refused naming it', () => {
+    const v = vmi([registryDisk]);
+    v.spec.networks = [{ name: 'blue', multus: { networkName: 'blue-net' } }];
+    (v.spec.domain as { devices: Record<string, unknown> }).devices.interfaces = [{ name: 'blue', bridge: {} }];
+    const c = check(v);
+    expect(c.act).toBe(false);
+    expect(c.problems).toEqual([
+      expect.stringMatching(
+        /^spec\.networks\[0\]\.multus: multus network "blue-net" is not supported by virtkit yet/,
+      ),
+    ]);
+  });
+
   test('a refusal already on the VMI is not written or warned about again (one Event, not one per resync)', () => {
     const v = vmi([hostDisk]);
     const first = check(v);

@@ -11,6 +11,7 @@
  * (a gate turned on, a fixed spec), the condition goes.
  */
 import { featureGateIssues } from '../../api/feature-gates';
+import { runtimeSupportIssues } from '../../api/runtime-support';
 import { issueText } from '../../api/validation/issue';
 import { INVALID_SPEC_REASON, invalidSpecMessage } from '../../api/validation/spec-validity';
 import { findCondition, removeCondition, setCondition, type ConditionLike, type EventSpec } from '../../kube';
@@ -39,7 +40,8 @@ export interface VmiCheck {
 }
 
 export function checkVmi(i: VmiCheckInput): VmiCheck {
-  const gated = featureGateIssues({ kind: 'VirtualMachineInstance', spec: i.vmi.spec }, i.featureGates)
+  const asVmi = { kind: 'VirtualMachineInstance', spec: i.vmi.spec };
+  const gated = [...featureGateIssues(asVmi, i.featureGates), ...runtimeSupportIssues(asVmi)]
     .filter((x) => x.severity === 'error')
     .map(issueText);
   const problems = [...i.specProblems, ...gated];
