@@ -11,6 +11,8 @@ export const FEATURE_GATES: Readonly<Record<string, string>> = {
   HostDisk: 'hostDisk volumes: a disk image file on the node',
   HostDevices: 'hostDevices: PCI or mediated devices of the node passed to the guest',
   GPU: 'gpus: GPUs of the node passed to the guest',
+  HotplugVolumes:
+    'the addvolume and removevolume subresources: claims hotplugged into running VMIs (virtctl addvolume)',
   LocalContainerDisk:
     "virtkit's own: containerDisk and kernelBoot images that are files or folders on the node (an absolute path or file://) instead of registry images",
 };

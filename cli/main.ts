@@ -33,6 +33,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   guestosinfo: () => import('./commands/vmi-actions'),
   userlist: () => import('./commands/vmi-actions'),
   fslist: () => import('./commands/vmi-actions'),
+  // virtctl's hotplug verbs.
+  addvolume: () => import('./commands/volumes'),
+  removevolume: () => import('./commands/volumes'),
   // virtctl's streams: the serial console, the VNC display and port forwards, through the API server.
   console: () => import('./commands/console'),
   vnc: () => import('./commands/vnc'),

@@ -22,12 +22,14 @@ import { VM_STATE_HANDLERS } from './vm-state-handlers';
 import { VMI_ACTION_HANDLERS } from './vmi-actions';
 import { vncScreenshot } from './screenshot';
 import { expandSpec, expandVmSpec } from './expand-spec';
+import { VOLUME_HANDLERS } from './volumes';
 
 export type SubresourceHandlers = Partial<Readonly<Record<SubresourceKey, SubresourceHandler>>>;
 
 export const SUBRESOURCE_HANDLERS: SubresourceHandlers = {
   ...VM_STATE_HANDLERS,
   ...VMI_ACTION_HANDLERS,
+  ...VOLUME_HANDLERS,
   'virtualmachineinstances/vnc/screenshot': vncScreenshot,
   'virtualmachines/expand-spec': expandSpec,
   'expand-vm-spec': expandVmSpec,

@@ -62,6 +62,8 @@ export interface SubresourceContext {
   readonly log: Logger;
   /** How to reach the node handlers (./node-client.ts); without it, verbs that need a node answer 503. */
   readonly node?: NodeClientCredentials;
+  /** The cluster's enabled feature gates now (the KubeVirt object's); none when left out. */
+  readonly featureGates?: () => ReadonlySet<string>;
 }
 
 export type SubresourceHandler = (

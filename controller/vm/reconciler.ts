@@ -17,6 +17,8 @@ import type { ControllerRevision } from './instancetype-revision';
 import { type InstancetypeSync, type InstancetypeSyncResult, type StatusRefs } from './instancetype-sync';
 import { isMarkedForDeletion } from './run-strategy';
 import { withInferred } from './infer-from-volume';
+import { applyVolumeRequests } from './volume-requests';
+import type { DataVolumeTemplateSync, TemplateSyncResult } from './datavolume-templates';
 import {
   latestStartRevision,
   restartRequired,
@@ -56,6 +58,9 @@ export class VmReconciler {
     const vmi = this.vmis.cache.get(key);
     const now = new Date();
     const specProblems = this.validity.problems(key, vm);
+    // addvolume / removevolume of the VM (status.volumeRequests): applied first; the writes wake the VM up again.
+    if (!isMarkedForDeletion(vm) && !specProblems.length && (await applyVolumeRequests(this.client, vm, vmi)))
+      return {};
     let it: InstancetypeSyncResult | undefined;
     if (!isMarkedForDeletion(vm) && !specProblems.length && usesInstancetypes(vm)) {
       it = await this.instancetypes.sync(vm);

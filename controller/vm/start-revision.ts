@@ -12,7 +12,8 @@
  * message), none removes it. A change of the template's metadata, the run strategy or the
  * instancetype object (its revision is kept) needs no restart; a change of the matcher to
  * another instancetype whose spec differs does. virtkit has no live updates (KubeVirt's
- * LiveUpdate rollout strategy, hotplug), so every field of the template counts. The condition
+ * LiveUpdate rollout strategy), so every field of the template counts but hotpluggable volumes
+ * and their disks, which reach the running VMI live (./volume-requests.ts). The condition
  * goes when the VMI is stopped or a new one started.
  */
 import { isDeepStrictEqual } from 'util';
@@ -20,6 +21,7 @@ import type { VirtualMachine, VirtualMachineSpec } from '../../api/kubevirt/v1';
 import { expandVirtualMachine, type ResolvedSpecs } from '../../api/instancetype/expand';
 import type { ControllerRevision } from './instancetype-revision';
 import { vmControllerRef } from './vmi-from-vm';
+import { withoutHotplugVolumes } from './volume-requests';
 
 export const RESTART_REQUIRED_MESSAGE = 'a non-live-updatable field was changed in the template spec';
 
@@ -116,5 +118,9 @@ export function restartRequired(
   const before = expandVirtualMachine({ ...vm, spec: started }, startedSpecs);
   const now = expandVirtualMachine(vm, specs);
   if (!before.ok || !now.ok) return undefined;
-  return !isDeepStrictEqual(plain(before.vm.spec.template?.spec), plain(now.vm.spec.template?.spec));
+  // Hotplugged volumes reach the running VMI live: they alone need no restart.
+  return !isDeepStrictEqual(
+    plain(withoutHotplugVolumes(before.vm.spec.template?.spec)),
+    plain(withoutHotplugVolumes(now.vm.spec.template?.spec)),
+  );
 }

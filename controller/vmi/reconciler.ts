@@ -13,6 +13,9 @@ import type { ReconcileResult } from '../vm/reconciler';
 import { controllerUid, VM_CONTROLLER_FINALIZER } from '../vm/vmi-from-vm';
 import { renderLauncherPod, NODE_NAME_LABEL } from './launcher-pod';
 import { decideVmi, FOREGROUND_FINALIZER, type LauncherPod } from './phase';
+import type { VmiDataVolumes } from './datavolumes';
+import { isEphemeralPod } from './ephemeral-pod';
+import { AttachmentPods, currentLauncherPod } from './attachment-pod';
 
 export const CREATED_BY_INDEX = 'createdBy';
 
@@ -33,6 +36,15 @@ export class VmiReconciler {
     private readonly ownerVmExists: (key: string, uid: string) => boolean = () => true,
     private readonly validity = new SpecValidity(),
   ) {}
+
+  /** The VMI's DataVolumes and its ephemeral provisioning pod (./datavolumes.ts); set by the manager. */
+  dataVolumes?: VmiDataVolumes;
+
+  /** Hotplug attachment pods (./attachment-pod.ts), made on first use. */
+  private attachment?: AttachmentPods;
+  private get attachmentPods(): AttachmentPods {
+    return (this.attachment ??= new AttachmentPods(this.client, this.recorder, this.launcherImage));
+  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const vmi = this.vmis.cache.get(key);
@@ -100,6 +112,8 @@ export class VmiReconciler {
       }
     }
     for (const ev of d.events) void this.recorder.record(vmi, ev);
+    if (dvs) await this.dataVolumes?.syncEphemeralPod(vmi, allPods, dvs);
+    await this.attachmentPods.sync(vmi, currentLauncherPod(vmi, pods));
     if (d.nodeNameLabel) {
       current = await this.client.apply<VirtualMachineInstance>(VIRTUAL_MACHINE_INSTANCES, namespace, name, {
         apiVersion: 'kubevirt.io/v1',

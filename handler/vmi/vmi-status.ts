@@ -46,6 +46,8 @@ export interface HandlerVmiStatus {
   reason?: string;
   /** `frozen` while a freeze request holds the guest's filesystems (KubeVirt's field); absent otherwise. */
   fsFreezeStatus?: string;
+  /** Each disk's target and the hotplug phases of hotpluggable volumes (./hotplug.ts). */
+  volumeStatus?: unknown[];
 }
 
 export function stamp(now: Date): string {
@@ -145,7 +147,7 @@ export function stoppedStatus(current: VmiStatusIn, exitCode: number, now: Date)
 
 /** True when applying `next` would change what `current` says (so a write is needed). */
 export function vmiStatusDiffers(
-  current: VmiStatusIn & { interfaces?: unknown },
+  current: VmiStatusIn & { interfaces?: unknown; volumeStatus?: unknown },
   next: HandlerVmiStatus,
 ): boolean {
   const cond = (l: ConditionLike[] | undefined): string =>
@@ -154,7 +156,8 @@ export function vmiStatusDiffers(
     current.phase !== next.phase ||
     (current.fsFreezeStatus ?? '') !== (next.fsFreezeStatus ?? '') ||
     cond(current.conditions) !== cond(next.conditions) ||
-    stable(current.interfaces ?? null) !== stable(next.interfaces ?? null)
+    stable(current.interfaces ?? null) !== stable(next.interfaces ?? null) ||
+    stable(current.volumeStatus ?? null) !== stable(next.volumeStatus ?? null)
   );
 }
 

@@ -8,7 +8,16 @@ import type {
   VirtualMachineInstanceGuestAgentInfo,
   VirtualMachineInstanceGuestOSUser,
 } from '../../api/kubevirt/v1/vmi-subresources';
-import { Routes, type ApiErrorBody, type FreezeRequest, type VersionInfo } from './protocol';
+import {
+  Routes,
+  StreamUpgrade,
+  type ApiErrorBody,
+  type AttachDiskRequest,
+  type FreezeRequest,
+  type GuestDisk,
+  type HotplugDisksBody,
+  type VersionInfo,
+} from './protocol';
 
 export class LauncherApiError extends Error {
   constructor(
@@ -116,6 +125,17 @@ export class LauncherClient {
   }
   softReboot(): Promise<{ ok: true }> {
     return this.request('POST', Routes.softReboot);
+  }
+  /** The guest's disks (boot-time and hotplugged) with their targets. */
+  hotplugDisks(): Promise<HotplugDisksBody> {
+    return this.request('GET', Routes.hotplug, undefined, 10_000);
+  }
+  attachDisk(req: AttachDiskRequest): Promise<GuestDisk> {
+    return this.request('POST', Routes.hotplugAttach, req, 30_000);
+  }
+  /** Waits for the guest to let go of the disk (QEMU's DEVICE_DELETED, up to 30 s). */
+  detachDisk(name: string): Promise<{ ok: true }> {
+    return this.request('POST', Routes.hotplugDetach, { name }, 40_000);
   }
   /** What the guest agent last said; answers at once (the launcher polls the agent itself). */
   guestInfo(): Promise<GuestInfo> {

@@ -24,12 +24,22 @@ export const Routes = {
   guestInfo: '/v1/guest-info',
   /** KubeVirt's VirtualMachineInstanceGuestAgentInfo, asked of the agent now (409 without one). */
   guestAgentInfo: '/v1/guest-agent-info',
+  /** POST `?timeoutMs=N`: the agent's guest-ping, answered within N ms (the guestAgentPing probe). */
+  guestPing: '/v1/guest-ping',
   guestUsers: '/v1/guest-users',
   guestFilesystems: '/v1/guest-filesystems',
   /** Body: FreezeRequest. Freezes the guest's filesystems through the agent. */
   freeze: '/v1/freeze',
   unfreeze: '/v1/unfreeze',
+  /** GET: HotplugDisksBody (the guest's disks and their targets). */
+  hotplug: '/v1/hotplug',
+  /** POST, body AttachDiskRequest: hotplugs a disk image (SCSI); answers the GuestDisk. */
+  hotplugAttach: '/v1/hotplug/attach',
+  /** POST, body DetachDiskRequest: unplugs a hotplugged disk (waits for QEMU's DEVICE_DELETED). */
+  hotplugDetach: '/v1/hotplug/detach',
 } as const;
+
+export type { AttachDiskRequest, DetachDiskRequest, GuestDisk, HotplugDisksBody } from '../plan/hotplug';
 
 /**
  * The `Upgrade` tokens of the stream routes: `GET /v1/console` with `Upgrade: virtkit-console`

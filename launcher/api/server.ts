@@ -11,12 +11,15 @@ import { followFile, type FileFollower } from '../../common/follow-file';
 import type { Domain } from '../runtime/domain';
 import { DomainNotRunningError, GuestAgentNotConnectedError } from '../runtime/domain';
 import { parseGuestPort, parseProtocol, PortForwardError } from '../runtime/port-forward';
+import { HotplugConflictError, HotplugRequestError } from '../runtime/hotplug';
 import {
   API_VERSION,
   MAX_CONSOLE_HISTORY_BYTES,
   Routes,
   StreamUpgrade,
   type ApiErrorBody,
+  type AttachDiskRequest,
+  type DetachDiskRequest,
   type FreezeRequest,
   type ShutdownRequest,
   type VersionInfo,
@@ -45,9 +48,11 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 function sendError(res: http.ServerResponse, err: unknown): void {
   const e = err as Error;
   const status =
-    err instanceof DomainNotRunningError || err instanceof GuestAgentNotConnectedError
+    err instanceof DomainNotRunningError ||
+    err instanceof GuestAgentNotConnectedError ||
+    err instanceof HotplugConflictError
       ? 409
-      : err instanceof BadRequestError
+      : err instanceof BadRequestError || err instanceof HotplugRequestError
         ? 400
         : 500;
   const body: ApiErrorBody = { error: { type: e.name || 'Error', message: e.message || String(err) } };
@@ -186,6 +191,21 @@ export class ControlServer {
       case `POST ${Routes.unfreeze}`:
         await domain.unfreeze();
         return send(res, 200, { ok: true });
+      case `GET ${Routes.hotplug}`:
+        return send(res, 200, domain.hotplugDisks());
+      case `POST ${Routes.hotplugAttach}`: {
+        const body = await readJson<AttachDiskRequest>(req);
+        if (!body || typeof body !== 'object')
+          throw new BadRequestError('the body must be an AttachDiskRequest {name, path, ...}');
+        return send(res, 200, await domain.attachDisk(body));
+      }
+      case `POST ${Routes.hotplugDetach}`: {
+        const body = await readJson<DetachDiskRequest>(req);
+        if (!body || typeof body.name !== 'string')
+          throw new BadRequestError('the body must be a DetachDiskRequest {name}');
+        await domain.detachDisk(body.name);
+        return send(res, 200, { ok: true });
+      }
       case `GET ${Routes.events}`:
         return this.streamEvents(req, res);
       default:

@@ -98,6 +98,7 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
     vncSocket: devices.vncSocket,
     guestAgentSocket: devices.guestAgentSocket,
     disks: disks.disks,
+    ...(disks.hotplugBus ? { hotplugBus: disks.hotplugBus } : {}),
     interfaces: network.interfaces,
     vcpus: machine.vcpus,
     guestMemoryBytes: machine.guestMemoryBytes,

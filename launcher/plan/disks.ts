@@ -15,6 +15,8 @@ export interface DiskPart {
   readonly args: string[];
   readonly prepare: PrepareStep[];
   readonly disks: PlannedDisk[];
+  /** The SCSI bus hotplugged disks go on (`scsi0.0`); undefined when the VMI disables hotplug. */
+  readonly hotplugBus?: string;
 }
 
 interface Backing {
@@ -486,7 +488,11 @@ export function planDisks(
       volumeSource: backing.source,
     });
   }
-  return { args, prepare, disks: planned };
+  // KubeVirt gives every VMI a virtio-scsi controller unless it disables hotplug: hotplugged
+  // disks go on it (bus scsi), so the guest needs no PCI hotplug.
+  const hotplug = spec.domain.devices.disableHotplug !== true;
+  if (hotplug && !scsiAdded) args.push('-device', 'virtio-scsi-pci,id=scsi0');
+  return { args, prepare, disks: planned, ...(hotplug ? { hotplugBus: 'scsi0.0' } : {}) };
 }
 
 interface Target {

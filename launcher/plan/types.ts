@@ -132,6 +132,8 @@ export interface LaunchPlan {
   readonly vncSocket?: string;
   readonly guestAgentSocket?: string;
   readonly disks: readonly PlannedDisk[];
+  /** The SCSI bus hotplugged disks are attached to (`scsi0.0`); undefined when hotplug is disabled. */
+  readonly hotplugBus?: string;
   readonly interfaces: readonly PlannedInterface[];
   readonly vcpus: number;
   readonly guestMemoryBytes: number;

@@ -31,6 +31,8 @@ import type {
 } from './domain-types';
 import type { QemuIdentity } from '../host/qemu-user';
 import { openGuestPort, PortForwardError } from './port-forward';
+import { HotplugDisks } from './hotplug';
+import type { AttachDiskRequest, GuestDisk, HotplugDisksBody } from '../plan/hotplug';
 import { prepareAll } from './prepare';
 import { closeAll, handOverQemuDir, openPassedFds, restrictSockets } from './qemu-dir';
 import { QemuProcess, QemuStartError } from './qemu-process';
@@ -94,11 +96,18 @@ export class Domain {
   private readonly agent: GuestAgentMonitor | undefined;
   /** Resolves when QEMU has exited (after start()). */
   stopped: Promise<void> = Promise.resolve();
+  /** Disks attached after boot (./hotplug.ts). */
+  private readonly hotplug: HotplugDisks;
 
   constructor(
     readonly plan: LaunchPlan,
     private readonly options: DomainOptions,
   ) {
+    this.hotplug = new HotplugDisks(
+      plan,
+      options.identity,
+      `VirtualMachineInstance ${options.namespace}/${options.name}`,
+    );
     if (plan.guestAgentSocket) {
       this.agent = new GuestAgentMonitor({
         socketPath: plan.guestAgentSocket,
@@ -154,6 +163,7 @@ export class Domain {
     this.qemu = qemu;
     this.stopped = qemu.exited.then((exit) => {
       this.qmp?.close();
+      this.hotplug.reset();
       this.agent?.stop();
       this.clearFreeze();
       const reason: DomainReason = this.guestShutdown
@@ -301,6 +311,21 @@ export class Domain {
       default:
         this.note('Other', e);
     }
+  }
+
+  /** The guest's disks: boot-time ones and those hotplugged since, with their targets. */
+  hotplugDisks(): HotplugDisksBody {
+    return this.hotplug.list();
+  }
+
+  /** Hotplugs a disk image as a SCSI disk (KubeVirt's bus for hotplugged volumes). */
+  async attachDisk(req: AttachDiskRequest): Promise<GuestDisk> {
+    return this.hotplug.attach(this.requireQmp('attach a disk to'), req);
+  }
+
+  /** Unplugs a hotplugged disk: device_del, DEVICE_DELETED, then its block nodes go. */
+  async detachDisk(name: string): Promise<void> {
+    await this.hotplug.detach(this.requireQmp('detach a disk from'), name);
   }
 
   private requireQmp(action: string): QmpClient {

@@ -53,9 +53,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /**
  * The feature gates of the runtime suites' KubeVirt object: their guests boot from disk images
- * built on this machine (file:// container disks), which the handler refuses without this gate.
+ * built on this machine (file:// container disks), which the handler refuses without this gate;
+ * HotplugVolumes serves addvolume / removevolume (runtime-hotplug.test.ts).
  */
-export const RUNTIME_FEATURE_GATES: readonly string[] = ['LocalContainerDisk'];
+export const RUNTIME_FEATURE_GATES: readonly string[] = ['LocalContainerDisk', 'HotplugVolumes'];
 
 /** What a suite may change about its runtime. */
 export interface RuntimeOptions {
