@@ -1,7 +1,8 @@
 /**
  * `virtkit api`'s HTTPS server (the role of KubeVirt's virt-api): the validating admission
  * webhook at /validate, /healthz and /readyz, and the aggregated API subresources.kubevirt.io
- * under /apis (./subresources/router.ts). TLS is its own serving certificate; the API server
+ * under /apis (./subresources/router.ts), CDI's upload.cdi.kubevirt.io token API and its upload
+ * proxy (./upload/). TLS is its own serving certificate; the API server
  * trusts it through the webhook configuration's and the APIService's caBundle. The server asks
  * every client for a certificate but does not require one (the API server calls the webhook
  * without one): the subresource API checks the front-proxy certificate itself, per request.
@@ -22,6 +23,8 @@ import {
   type RequestHeaderConfig,
 } from './subresources/request-header';
 import { isSubresourceApiPath, SubresourceRouter } from './subresources/router';
+import { handleUploadProxy, isUploadProxyPath } from './upload/proxy';
+import { handleUploadApi, isUploadApiPath } from './upload/token-api';
 import type { SubresourceContext } from './subresources/types';
 
 export { peerCertificateChain };
@@ -41,6 +44,11 @@ export interface ApiServerOptions {
   readonly featureGates?: () => ReadonlySet<string>;
   /** The subresource API; without it, paths under /apis answer 404. */
   readonly subresources?: SubresourceApiOptions;
+  /**
+   * CDI's upload API (upload.cdi.kubevirt.io tokens, through the aggregator) and upload proxy
+   * (/v1beta1/upload...), with the key tokens are signed with; needs `subresources`.
+   */
+  readonly upload?: { readonly tokenKey: Buffer };
 }
 
 export interface SubresourceApiOptions {
@@ -88,6 +96,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         handlers: o.subresources.handlers,
       })
     : undefined;
+  const upload = o.upload && o.subresources ? { ...o.upload, sub: o.subresources } : undefined;
   const server = https.createServer(
     {
       cert: fs.readFileSync(o.certFile),
@@ -101,6 +110,14 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       const url = new URL(req.url ?? '/', 'https://virtkit-api');
       if (req.method === 'GET' && (url.pathname === '/healthz' || url.pathname === '/readyz'))
         return reply(res, 200, 'ok');
+      if (upload && isUploadProxyPath(url.pathname))
+        return void handleUploadProxy({ key: upload.tokenKey, context: upload.sub.context }, req, res);
+      if (upload && isUploadApiPath(url.pathname))
+        return void handleUploadApi(
+          { authenticate: authenticator(upload.sub), key: upload.tokenKey, log: o.log },
+          req,
+          res,
+        );
       if (router && isSubresourceApiPath(url.pathname)) return void router.handle(req, res);
       if (url.pathname !== VALIDATE_PATH) return reply(res, 404, `no such path: ${url.pathname}`);
       if (req.method !== 'POST') return reply(res, 405, `${VALIDATE_PATH} takes POST`);

@@ -52,6 +52,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   // Client and server versions, like `virtctl version`.
   version: () => import('./commands/version'),
   image: () => import('./commands/image'),
+  // virtctl's image-upload: CDI's upload through the upload proxy.
+  'image-upload': () => import('./commands/image-upload'),
   importer: () => import('./commands/importer'),
 };
 

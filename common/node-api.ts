@@ -112,3 +112,39 @@ export function parseHandlerEndpoint(value: string): URL {
 export function handlerEndpoint(address: string, port: number): string {
   return `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
+
+/*
+ * Uploads (virtkit's; CDI reaches its upload server pod through a Service instead): the body of
+ * an upload to claim `{claim}` goes to the upload server that the node's worker runner runs for
+ * it, on that node.
+ *
+ *   POST|HEAD /v1/namespaces/{ns}/persistentvolumeclaims/{claim}/{upload|upload-async|upload-form|upload-form-async}
+ */
+export const NODE_UPLOAD_KINDS = ['upload', 'upload-async', 'upload-form', 'upload-form-async'] as const;
+export type NodeUploadKind = (typeof NODE_UPLOAD_KINDS)[number];
+
+export function nodeUploadPath(namespace: string, claim: string, kind: NodeUploadKind): string {
+  return ['', NODE_API_VERSION, 'namespaces', namespace, 'persistentvolumeclaims', claim, kind]
+    .map((s, i) => (i === 0 ? s : encodeURIComponent(s)))
+    .join('/');
+}
+
+/** What an upload path names, or undefined when it is not one. */
+export function parseNodeUploadPath(
+  pathname: string,
+): { namespace: string; claim: string; kind: NodeUploadKind } | undefined {
+  const parts = pathname.split('/');
+  if (parts.length !== 7 || parts[0] !== '' || parts[1] !== NODE_API_VERSION) return undefined;
+  if (parts[2] !== 'namespaces' || parts[4] !== 'persistentvolumeclaims') return undefined;
+  const kind = parts[6] as NodeUploadKind;
+  if (!NODE_UPLOAD_KINDS.includes(kind)) return undefined;
+  try {
+    const namespace = decodeURIComponent(parts[3]);
+    const claim = decodeURIComponent(parts[5]);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) return undefined;
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(claim) || claim.length > 253) return undefined;
+    return { namespace, claim, kind };
+  } catch {
+    return undefined;
+  }
+}

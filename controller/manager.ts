@@ -8,6 +8,7 @@
  */
 import * as os from 'os';
 import type { VirtualMachine, VirtualMachineInstance } from '../api/kubevirt/v1';
+import type { DataVolume } from '../api/cdi/v1beta1';
 import { keyFields, silentLogger, type Logger } from '../common/log';
 import {
   byNamespace,
@@ -40,6 +41,10 @@ import type { LauncherPod } from './vmi/phase';
 import { CREATED_BY_INDEX, VmiReconciler } from './vmi/reconciler';
 import { createPoolController } from './pool/controller';
 import { createReplicaSetController } from './replicaset/controller';
+import { createDataVolumeController } from './datavolume/controller';
+import { createDataSourceController } from './datavolume/datasource-controller';
+import { DataVolumeTemplateSync } from './vm/datavolume-templates';
+import { VmiDataVolumes } from './vmi/datavolumes';
 import type { OwnerController } from './replicas/owner-controller';
 
 /** The field manager of every write the controller makes. */
@@ -195,10 +200,53 @@ export class ControllerManager {
       queueHooks: (name: string) => this.metrics.queueHooks(name),
       watchOptions: watchOpts,
     };
+    // The DataVolume controller (controller/datavolume/); the VM and VMI controllers read its
+    // DataVolumes (templates, readiness) and are woken by their changes.
+    const dataVolumes = createDataVolumeController(ownerDeps, { image: options.launcherImage });
     this.owners = [
       createPoolController(ownerDeps, this.vms, this.vmis),
       createReplicaSetController(ownerDeps, this.vmis),
+      dataVolumes,
+      createDataSourceController(ownerDeps, dataVolumes.informers),
     ];
+    vmR.dataVolumeTemplates = new DataVolumeTemplateSync(
+      client,
+      dataVolumes.dataVolumes,
+      recorder,
+      (ns, name) => dataVolumes.informers.claims.cache.get(`${ns}/${name}`)?.status?.phase ?? undefined,
+    );
+    vmiR.dataVolumes = new VmiDataVolumes(
+      client,
+      dataVolumes.dataVolumes,
+      (ns, name) => dataVolumes.informers.claims.cache.get(`${ns}/${name}`) !== undefined,
+      recorder,
+      options.launcherImage,
+    );
+    dataVolumes.dataVolumes.addHandlers(
+      wakeDataVolumeUsers(
+        (k) => vmQueue.add(k),
+        (dv) => this.vmis.cache.byIndex('namespace', dv.metadata?.namespace ?? ''),
+        (k) => vmiQueue.add(k),
+      ),
+    );
+    // A claim's phase feeds printableStatus (WaitingForVolumeBinding): wake the VMs that use it.
+    const wakeClaimUsers = (c: { metadata?: { namespace?: string; name?: string } }): void => {
+      const ns = c.metadata?.namespace ?? '';
+      for (const vm of this.vms.cache.byIndex('namespace', ns))
+        if (
+          vm.spec.template?.spec?.volumes?.some(
+            (v) => (v.persistentVolumeClaim?.claimName ?? v.dataVolume?.name) === c.metadata?.name,
+          )
+        )
+          vmQueue.add(objectKey(vm));
+    };
+    dataVolumes.informers.claims.addHandlers({
+      onAdd: wakeClaimUsers,
+      onUpdate: (o, n) => {
+        if (o.status?.phase !== n.status?.phase) wakeClaimUsers(n);
+      },
+      onDelete: wakeClaimUsers,
+    });
     for (const o of this.owners)
       this.workers.push({ queue: o.queue, reconcile: (k) => o.reconcile(k), kind: o.kind });
 
@@ -400,6 +448,26 @@ export class ControllerManager {
     ]);
     await this.metricsServer?.close();
   }
+}
+
+/** DataVolume changes wake the VM that controls it and the VMIs whose volumes name it. */
+function wakeDataVolumeUsers(
+  enqueueVm: (key: string) => void,
+  vmisIn: (dv: DataVolume) => VirtualMachineInstance[],
+  enqueueVmi: (key: string) => void,
+): {
+  onAdd(dv: DataVolume): void;
+  onUpdate(o: DataVolume, n: DataVolume): void;
+  onDelete(dv: DataVolume): void;
+} {
+  const wake = (dv: DataVolume): void => {
+    const ns = dv.metadata?.namespace ?? '';
+    const owner = dv.metadata?.ownerReferences?.find((o) => o.controller && o.kind === 'VirtualMachine');
+    if (owner) enqueueVm(`${ns}/${owner.name}`);
+    for (const vmi of vmisIn(dv))
+      if (vmi.spec.volumes?.some((v) => v.dataVolume?.name === dv.metadata?.name)) enqueueVmi(objectKey(vmi));
+  };
+  return { onAdd: wake, onUpdate: (_, n) => wake(n), onDelete: wake };
 }
 
 function phaseRow(vmi: VirtualMachineInstance): PhaseCountRow {

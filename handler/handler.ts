@@ -1,6 +1,7 @@
 /**
  * The node handler: registers the Node, watches the cluster's feature gates, runs the local pod
- * runtime, the VMI sync and the node's local volume provisioner, and stops them in order. Every VMI is judged (api/ validation and
+ * runtime, CDI's worker pods and placeholder pods, the VMI sync and the node's local volume
+ * provisioner, and stops them in order. Every VMI is judged (api/ validation and
  * feature gates, vmi/spec-guard.ts) before anything of it reaches this node. Launcher processes
  * are left running on stop (like kubelet's containers): the next handler adopts them from the
  * state dir.
@@ -16,9 +17,12 @@ import { gatherHostFacts } from './node/host-facts';
 import { NodeRegistrar } from './node/registrar';
 import { defaultLauncherCommand, type LauncherCommand } from './pods/launcher-process';
 import { PodRuntime } from './pods/runtime';
+import { Prober } from './probes/prober';
 import { LocalVolumeProvisioner } from './storage/local-volumes';
 import { SpecGuard } from './vmi/spec-guard';
 import { VmiSync } from './vmi/sync';
+import { PlaceholderPods } from './workers/placeholders';
+import { WorkerPodRunner } from './workers/runner';
 import { ImagePuller } from './images/puller';
 import type { RegistryMirror } from './images/policy';
 import { errorMessage, EventRecorder, FeatureGateSource, KubeClient, type ConnectOptions } from '../kube';
@@ -84,6 +88,9 @@ export class Handler {
   private vmis?: VmiSync;
   private nodeApi?: RunningNodeApi;
   private volumes?: LocalVolumeProvisioner;
+  private workerPods?: WorkerPodRunner;
+  private placeholders?: PlaceholderPods;
+  private prober?: Prober;
 
   constructor(private readonly o: HandlerOptions) {}
 
@@ -115,6 +122,7 @@ export class Handler {
         port: api.port,
         nodeName,
         locator: { locate: (ns, name) => this.locate(nodeName, ns, name) },
+        uploadSocket: (ns, claim) => this.workerPods?.uploadSocket(ns, claim),
         recorder,
         log,
       });
@@ -133,6 +141,31 @@ export class Handler {
       featureGates: () => gates.current(),
       log,
     });
+    // kubelet's prober: readiness follows into the pod and the VMI, a liveness failure stops the guest.
+    const prober = new Prober({
+      log,
+      recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
+      onReadinessChange: (key) => {
+        const [namespace = '', name = ''] = key.split('/');
+        this.vmis?.notify({ namespace, name });
+        this.runtime?.refreshVmi({ namespace, name });
+      },
+      onLivenessFailure: (key, launcher, message) => {
+        log.warn(
+          { kind: 'VirtualMachineInstance', key },
+          `liveness probe failed (${message}); stopping the guest`,
+        );
+        launcher
+          .kill()
+          .catch((e: unknown) =>
+            log.warn(
+              { kind: 'VirtualMachineInstance', key },
+              `stopping after a liveness failure: ${errorMessage(e)}`,
+            ),
+          );
+      },
+    });
+    this.prober = prober;
     this.runtime = new PodRuntime({
       client,
       nodeName,
@@ -143,6 +176,13 @@ export class Handler {
       guard,
       log,
       onLauncherChange: (v) => this.vmis?.notify(v),
+      // A VMI with a readinessProbe is not ready until the probe passed, before its first run too.
+      readiness: (v) => {
+        const key = `${v.namespace}/${v.name}`;
+        const probed = prober.readiness(key);
+        if (probed) return probed.ready;
+        return this.vmis?.informer.cache.get(key)?.spec?.readinessProbe ? false : undefined;
+      },
       images: {
         puller: new ImagePuller({
           cacheDir: imageCacheDir(stateDir),
@@ -153,19 +193,42 @@ export class Handler {
         recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
       },
     });
-    const vmis = new VmiSync({ client, nodeName, podIP: facts.ip, runtime: this.runtime, guard, log });
+    const vmis = new VmiSync({
+      client,
+      nodeName,
+      podIP: facts.ip,
+      runtime: this.runtime,
+      guard,
+      prober,
+      log,
+    });
     this.vmis = vmis;
     const runtime = this.runtime;
     gates.onChange(() => runtime.retryWaiting());
+    const volumeRoot = this.o.volumeRoot ?? `${stateDir.replace(/\/+$/, '')}/volumes`;
     this.volumes = new LocalVolumeProvisioner({
       client,
       nodeName,
-      root: this.o.volumeRoot ?? `${stateDir.replace(/\/+$/, '')}/volumes`,
+      root: volumeRoot,
       recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
       log,
     });
     await this.volumes.start();
     await this.runtime.start();
+    // CDI's worker pods (DataVolume imports and clones) and the pods that only hold a place.
+    this.workerPods = new WorkerPodRunner({
+      client,
+      nodeName,
+      stateDir,
+      volumeRoot,
+      hostIP: facts.ip,
+      command: this.o.launcherCommand ?? defaultLauncherCommand(),
+      registries: { mirrors: this.o.registries?.mirrors ?? [], insecure: this.o.registries?.insecure ?? [] },
+      log,
+    });
+    await this.workerPods.start();
+    this.placeholders = new PlaceholderPods({ client, nodeName, hostIP: facts.ip, log });
+    await this.placeholders.start();
     await vmis.start();
     log.info({ kind: 'Node', name: nodeName }, 'ready');
   }
@@ -194,12 +257,18 @@ export class Handler {
   }
 
   async stop(): Promise<void> {
+    this.prober?.stopAll();
     await this.nodeApi?.close().catch(() => undefined);
     this.registrar?.stop();
     await Promise.all(
-      [this.vmis?.stop(), this.runtime?.stop(), this.gates?.stop(), this.volumes?.stop()].map((p) =>
-        p?.catch((e: unknown) => errorMessage(e)),
-      ),
+      [
+        this.vmis?.stop(),
+        this.runtime?.stop(),
+        this.workerPods?.stop(),
+        this.placeholders?.stop(),
+        this.gates?.stop(),
+        this.volumes?.stop(),
+      ].map((p) => p?.catch((e: unknown) => errorMessage(e))),
     );
   }
 }

@@ -96,3 +96,55 @@ export const IMPORT_COMPLETE_MESSAGE = 'Import Complete';
 export const EPHEMERAL_PROVISIONING_ANNOTATION = 'kubevirt.io/ephemeral-provisioning';
 /** KubeVirt's hotplug attachment pods (`hp-volume-*`): label `kubevirt.io: hotplug-disk`. Run like the above. */
 export const HOTPLUG_POD_LABEL_VALUE = 'hotplug-disk';
+
+/*
+ * The upload server pod (CDI's `cdi-upload-<pvc>`): what the DataVolume controller creates for a
+ * DataVolume with `source.upload` (and for a PVC carrying UPLOAD_REQUEST_ANNOTATION), built by
+ * ./upload-pod.ts. The runner recognises it by its component label and runs
+ * `virtkit importer --source upload`, which takes exactly one upload through the node's handler
+ * (`virtkit api`'s upload proxy streams it there) and exits once disk.img is in place.
+ */
+
+/** `cdi.kubevirt.io: cdi-upload-server` (CDI's value for the upload server's pod and Service). */
+export const CDI_UPLOAD_SERVER_COMPONENT = 'cdi-upload-server';
+/** CDI's container name in the upload server pod. */
+export const UPLOAD_SERVER_CONTAINER = 'cdi-upload-server';
+/** `service: <pod name>`: CDI's selector label of the upload server's Service. */
+export const UPLOAD_SERVER_SERVICE_LABEL = 'service';
+/** `cdi.kubevirt.io/uploadTarget: <claim uid>` (CDI's). */
+export const UPLOAD_TARGET_LABEL = 'cdi.kubevirt.io/uploadTarget';
+/** CDI's prefix of the upload server's pod (and Service) name. */
+export const UPLOAD_POD_PREFIX = 'cdi-upload';
+/** CDI's marker on what its upload controller made: `cdi.kubevirt.io/storage.createdByUploadController: "yes"`. */
+export const CREATED_BY_UPLOAD_ANNOTATION = 'cdi.kubevirt.io/storage.createdByUploadController';
+
+/** The environment the runner reads from an upload server pod (CDI's names). */
+export const UploadEnv = {
+  /** The claim's requested storage, a Kubernetes quantity. */
+  imageSize: 'UPLOAD_IMAGE_SIZE',
+  /** The share of a filesystem volume kept free, e.g. "0.055". */
+  filesystemOverhead: 'FILESYSTEM_OVERHEAD',
+  /** "true" | "false"; virtkit writes sparse raw files and does not preallocate (false only). */
+  preallocation: 'PREALLOCATION',
+  /** The owner's UID (CDI's OWNER_UID). */
+  ownerUid: 'OWNER_UID',
+} as const;
+
+/*
+ * The claim annotations of CDI's upload flow (CDI's names): the controller writes them from the
+ * upload pod it watches; `virtkit image-upload` and the upload proxy read them.
+ */
+/** Marks a claim as an upload target (value ""); virtctl's `pvc` form sets it. */
+export const UPLOAD_REQUEST_ANNOTATION = 'cdi.kubevirt.io/storage.upload.target';
+/** The upload pod's name, recorded on the claim. */
+export const UPLOAD_POD_ANNOTATION = 'cdi.kubevirt.io/storage.uploadPodName';
+/** The worker pod's phase (Pending, Running, Succeeded, Failed). */
+export const POD_PHASE_ANNOTATION = 'cdi.kubevirt.io/storage.pod.phase';
+/** "true" once the upload server pod is Ready to take the upload. */
+export const POD_READY_ANNOTATION = 'cdi.kubevirt.io/storage.pod.ready';
+/** The worker pod's container restarts. */
+export const POD_RESTARTS_ANNOTATION = 'cdi.kubevirt.io/storage.pod.restarts';
+/** `kubevirt` | `archive` (CDI's content type on the claim). */
+export const CONTENT_TYPE_ANNOTATION = 'cdi.kubevirt.io/storage.contentType';
+/** Bind the claim now, ignoring WaitForFirstConsumer (virtctl's --force-bind). */
+export const BIND_IMMEDIATE_ANNOTATION = 'cdi.kubevirt.io/storage.bind.immediate.requested';

@@ -48,9 +48,21 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   rule([''], ['events'], ['create', 'patch']),
   rule(['instancetype.kubevirt.io'], INSTANCETYPE_RESOURCES, READ),
   rule(['apps'], ['controllerrevisions'], [...READ, 'create', 'delete']),
-  // inferFromVolume reads the labels of a volume's PVC, DataVolume or DataSource.
-  rule([''], ['persistentvolumeclaims'], ['get']),
-  rule(['cdi.kubevirt.io'], ['datavolumes', 'datasources'], ['get']),
+  // inferFromVolume reads the labels of a volume's PVC, DataVolume or DataSource. The DataVolume
+  // controller (controller/datavolume/) watches DataVolumes, writes their status, creates the
+  // claims (patched to record a finished import, adopt a populated claim, or hand it over when a
+  // succeeded DataVolume is garbage-collected) and the worker pods, resolves DataSources and reads
+  // StorageClasses (binding mode, default class); the VM controller creates the DataVolumes of
+  // spec.dataVolumeTemplates and adopts orphans by patch. Owner references that block deletion
+  // need update on the owner's finalizers where OwnerReferencesPermissionEnforcement is on.
+  rule([''], ['persistentvolumeclaims'], [...READ, 'create', 'delete', 'patch']),
+  rule([''], ['persistentvolumeclaims/finalizers'], ['update']),
+  rule(['cdi.kubevirt.io'], ['datavolumes'], [...READ, 'create', 'delete', 'patch']),
+  rule(['cdi.kubevirt.io'], ['datavolumes/status', 'datavolumes/finalizers'], ['update']),
+  // DataSources: read for sourceRef; their status (no subresource) written by update.
+  rule(['cdi.kubevirt.io'], ['datasources'], [...READ, 'update']),
+  rule(['storage.k8s.io'], ['storageclasses'], READ),
+  rule(['kubevirt.io'], ['virtualmachines/finalizers'], ['update']),
   // The pool and replica set controllers (controller/pool/, controller/replicaset/): they read
   // their owners, patch the pool's finalizer, write status, and set blockOwnerDeletion on the VMs
   // and VMIs they create, which needs update on the owner's finalizers where
@@ -72,8 +84,9 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
  * The node handler (handler/): its Node (labels, status, the endpoint annotation of its node
  * API, all by patch) and node Lease, the launcher pods of its node, the VMI status it owns, the
  * cluster's feature gates (KubeVirt objects), Events about VMIs it refuses or soft-reboots, (as
- * kubelet in local mode) the claims, secrets and config maps a launcher pod's volumes name, and
- * as the node's local volume provisioner the claims, volumes and StorageClasses it serves.
+ * kubelet in local mode) the claims, secrets and config maps a launcher pod's volumes name and a
+ * CDI worker pod's volumes and secretKeyRef env name (the same get, pods and pods/status verbs),
+ * and as the node's local volume provisioner the claims, volumes and StorageClasses it serves.
  */
 export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['nodes'], ['get', 'create', 'patch', 'update']),
@@ -101,7 +114,10 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
  * read the VMI's Node for the endpoint its handler published. The handlers themselves are
  * called with the api's node client certificate, not through the API server. `expand-spec` and
  * `expand-vm-spec` (apiserver/subresources/expand-spec.ts) read the instancetype and preference
- * a VM names, namespaced or cluster-wide.
+ * a VM names, namespaced or cluster-wide. `addvolume` / `removevolume`
+ * (apiserver/subresources/volumes.ts) patch the VMI's spec, or the VM's status.volumeRequests:
+ * the same get and patch. The upload proxy (apiserver/upload/proxy.ts) reads the claim a token
+ * names and its upload pod (Ready, and on which node).
  */
 export const API_RULES: readonly PolicyRule[] = [
   rule(['kubevirt.io'], ['kubevirts'], READ),
@@ -109,6 +125,7 @@ export const API_RULES: readonly PolicyRule[] = [
   rule(['kubevirt.io'], ['virtualmachines/status'], ['patch']),
   rule([''], ['nodes'], ['get']),
   rule(['instancetype.kubevirt.io'], INSTANCETYPE_RESOURCES, ['get']),
+  rule([''], ['persistentvolumeclaims', 'pods'], ['get']),
 ];
 
 export const COMPONENT_RULES = {
@@ -246,6 +263,8 @@ function userRole(level: 'view' | 'edit' | 'admin'): Record<string, unknown> {
   if (level !== 'view') {
     rules.push(rule(['subresources.kubevirt.io'], CONNECT_SUBRESOURCES, ['get']));
     rules.push(rule(['subresources.kubevirt.io'], ACTION_SUBRESOURCES, ['update']));
+    // CDI's upload tokens (its admin and edit roles grant them): who may write a claim may upload to it.
+    rules.push(rule(['upload.cdi.kubevirt.io'], ['uploadtokenrequests'], ['create']));
   }
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -6,6 +6,7 @@
  */
 import { SUBRESOURCES_API_VERSION } from '../../kube/resources';
 import type { SubresourceKind } from './types';
+import { uploadApiGroup } from '../upload/token-api';
 
 export type SubresourceMethod = 'GET' | 'PUT';
 
@@ -133,5 +134,7 @@ export function apiGroup(): Record<string, unknown> {
 /** The `APIGroupList` this server serves (`GET /apis`: the aggregator asks it for discovery). */
 export function apiGroupList(): Record<string, unknown> {
   const { kind: _kind, apiVersion: _apiVersion, ...group } = apiGroup();
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [group] };
+  // The same server answers CDI's upload.cdi.kubevirt.io (../upload/token-api.ts).
+  const { kind: _k, apiVersion: _v, ...upload } = uploadApiGroup();
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [group, upload] };
 }

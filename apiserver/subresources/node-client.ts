@@ -115,30 +115,57 @@ export function vmiNode(vmi: VmiLike): { refusal: SubresourceAnswer } | { nodeNa
   return { nodeName };
 }
 
-/** The connection to the handler of `vmi`'s node (its node's published endpoint). */
-export async function nodeConnectionForVmi(vmi: VmiLike, ctx: SubresourceContext): Promise<NodeConnection> {
-  const creds = ctx.node;
-  if (!creds)
+/** The api's node client credentials; a 503 when it was started without them. */
+function nodeCredentials(ctx: SubresourceContext): NonNullable<SubresourceContext['node']> {
+  if (!ctx.node)
     throw new SubresourceError(
       failure(
         503,
         'virtkit api cannot reach the node handlers: it was started without --node-client-cert-file, --node-client-key-file and --node-ca-file',
       ),
     );
+  return ctx.node;
+}
+
+/** The TLS and address options of a request to a handler (mutual TLS, the handler's name checked). */
+export function nodeRequestOptions(conn: NodeConnection): https.RequestOptions {
+  return {
+    host: conn.url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(conn.url.port),
+    ca: conn.ca,
+    cert: conn.cert,
+    key: conn.key,
+    // SNI only for names (an address is checked against the certificate's IP names).
+    servername: isIP(conn.servername) ? '' : conn.servername,
+    minVersion: 'TLSv1.2',
+    agent: false,
+  };
+}
+
+/** The connection to the handler of `vmi`'s node (its node's published endpoint). */
+export async function nodeConnectionForVmi(vmi: VmiLike, ctx: SubresourceContext): Promise<NodeConnection> {
+  nodeCredentials(ctx);
   const where = vmiNode(vmi);
   if ('refusal' in where) throw new SubresourceError(where.refusal);
-  const { nodeName } = where;
+  return nodeConnectionForNode(where.nodeName, `${VMI} ${JSON.stringify(vmi.metadata?.name ?? '')}`, ctx);
+}
+
+/**
+ * The connection to the handler of node `nodeName` (its published endpoint); `of` names what
+ * runs there in messages ("the node X of <of> does not exist").
+ */
+export async function nodeConnectionForNode(
+  nodeName: string,
+  of: string,
+  ctx: SubresourceContext,
+): Promise<NodeConnection> {
+  const creds = nodeCredentials(ctx);
   let node: { metadata?: { annotations?: Record<string, string> } };
   try {
     node = await ctx.client.get(NODES, undefined, nodeName);
   } catch (err) {
     if (isNotFound(err))
-      throw new SubresourceError(
-        failure(
-          503,
-          `the node ${nodeName} of ${VMI} ${JSON.stringify(vmi.metadata?.name ?? '')} does not exist`,
-        ),
-      );
+      throw new SubresourceError(failure(503, `the node ${nodeName} of ${of} does not exist`));
     throw new SubresourceError(
       nodeInternalError(`unable to retrieve node [${nodeName}]: ${serverWords(err)}`),
     );
@@ -210,7 +237,6 @@ export function nodeRequest(
 ): Promise<NodeAnswer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const timeoutMs = opts.timeoutMs ?? NODE_REQUEST_TIMEOUT_MS;
-  const host = conn.url.hostname.replace(/^\[(.*)\]$/, '$1');
   return new Promise((resolve, reject) => {
     const unreachable = (why: string): void =>
       reject(
@@ -224,17 +250,9 @@ export function nodeRequest(
       );
     const req = https.request(
       {
-        host,
-        port: Number(conn.url.port),
+        ...nodeRequestOptions(conn),
         method,
         path,
-        ca: conn.ca,
-        cert: conn.cert,
-        key: conn.key,
-        // SNI only for names (an address is checked against the certificate's IP names).
-        servername: isIP(conn.servername) ? '' : conn.servername,
-        minVersion: 'TLSv1.2',
-        agent: false,
         headers: {
           Accept: 'application/json',
           ...(payload !== undefined

@@ -36,15 +36,25 @@ export interface ServiceRef {
 export function subresourcesApiService(
   o: ServiceRef & { readonly caBundlePem: string },
 ): Record<string, unknown> {
+  return apiServiceObject({ ...o, group: SUBRESOURCES_GROUP, version: SUBRESOURCES_VERSION });
+}
+
+/**
+ * An APIService `<version>.<group>` naming `virtkit api`'s Service (this group's and CDI's
+ * upload group's: one server answers both), with KubeVirt's ordering values.
+ */
+export function apiServiceObject(
+  o: ServiceRef & { readonly caBundlePem: string; readonly group: string; readonly version: string },
+): Record<string, unknown> {
   if (!o.caBundlePem.includes('-----BEGIN CERTIFICATE-----'))
-    throw new Error('subresourcesApiService: caBundlePem must be PEM certificates');
+    throw new Error(`APIService ${o.version}.${o.group}: caBundlePem must be PEM certificates`);
   return {
     apiVersion: 'apiregistration.k8s.io/v1',
     kind: 'APIService',
-    metadata: { name: APISERVICE_NAME, labels: LABELS },
+    metadata: { name: `${o.version}.${o.group}`, labels: LABELS },
     spec: {
-      group: SUBRESOURCES_GROUP,
-      version: SUBRESOURCES_VERSION,
+      group: o.group,
+      version: o.version,
       groupPriorityMinimum: GROUP_PRIORITY_MINIMUM,
       versionPriority: VERSION_PRIORITY,
       service: {

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import type { NodeClientCredentials } from '../../apiserver/subresources/types';
 import { RequestHeaderSource } from '../../apiserver/subresources/request-header-source';
 import { startApiServer } from '../../apiserver/server';
+import { loadOrCreateTokenKey } from '../../apiserver/upload/token-key';
 import { FeatureGateSource, KubeClient } from '../../kube';
 import {
   addKubeFlags,
@@ -28,6 +29,7 @@ export interface ApiFlags extends LogFlags, KubeFlags {
   nodeClientCertFile?: string;
   nodeClientKeyFile?: string;
   nodeCaFile?: string;
+  uploadTokenKeyFile?: string;
 }
 
 /**
@@ -75,7 +77,11 @@ export function register(program: Command): void {
       "client certificate for the node handlers' API (PEM); without it, verbs that need a node answer 503",
     )
     .option('--node-client-key-file <file>', 'its private key (PEM)')
-    .option('--node-ca-file <file>', "CA the handlers' serving certificates must chain to (PEM)");
+    .option('--node-ca-file <file>', "CA the handlers' serving certificates must chain to (PEM)")
+    .option(
+      '--upload-token-key-file <file>',
+      'key that signs upload tokens (0600; made when missing); without it a key is made in memory and tokens do not outlive the process',
+    );
   addLogFlags(addKubeFlags(cmd)).action(async (flags: ApiFlags) => {
     const log = await componentLogger('virtkit-api', flags);
     const port = Number(flags.port);
@@ -90,6 +96,15 @@ export function register(program: Command): void {
       log.fatal((err as Error).message);
       process.exit(2);
     }
+    let tokenKey: Buffer;
+    try {
+      tokenKey = loadOrCreateTokenKey(flags.uploadTokenKeyFile);
+    } catch (err) {
+      log.fatal((err as Error).message);
+      process.exit(2);
+    }
+    if (!flags.uploadTokenKeyFile)
+      log.warn('no --upload-token-key-file: upload tokens are signed with a key made in memory');
     const client = await startOrExit(log, async () =>
       KubeClient.connect({ ...connectionOf(flags), fieldManager: 'virtkit-api' }),
     );
@@ -111,13 +126,17 @@ export function register(program: Command): void {
         host: flags.bindAddress,
         log,
         subresources: {
-          context: { client, log, ...(node ? { node } : {}) },
+          context: { client, log, featureGates: () => gates.current(), ...(node ? { node } : {}) },
           requestHeader: () => requestHeader.current(),
           requestHeaderProblem: () => requestHeader.problem(),
         },
+        upload: { tokenKey },
       }),
     );
-    log.info({ port: server.port }, 'serving admission and subresources.kubevirt.io');
+    log.info(
+      { port: server.port },
+      'serving admission, subresources.kubevirt.io, upload.cdi.kubevirt.io and the upload proxy',
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', () => resolve());
       process.once('SIGINT', () => resolve());

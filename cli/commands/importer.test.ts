@@ -92,3 +92,37 @@ it("takes basic auth and extra headers from CDI's environment variables, never f
   expect(o.extraHeaders).toEqual(['X-A: 1', 'X-B: 2']);
   expect(importerOptions({ url: 'u', targetDir: '/v', size: '1' }, {}).basicAuth).toBeUndefined();
 });
+
+it('--source blank makes an empty disk.img; bad --source values and missing flags are refused in one line', async () => {
+  const dir = target('blank');
+  const ok = await runInProcess(register, [
+    'importer',
+    '--source',
+    'blank',
+    '--target-dir',
+    dir,
+    '--size',
+    String(64 * Mi),
+  ]);
+  expect(ok.code).toBe(0);
+  expect(JSON.parse(ok.stdout.trim())).toMatchObject({
+    phase: 'Succeeded',
+    size: 60 * Mi,
+    sourceFormat: 'raw',
+  });
+  expect(fs.statSync(path.join(dir, 'disk.img')).size).toBe(60 * Mi);
+  for (const [args, words] of [
+    [['--source', 's3'], '--source s3: give one of http, registry, blank, pvc'],
+    [['--source', 'pvc'], '--source pvc needs --source-dir'],
+    [['--source', 'registry'], '--source registry needs --url'],
+    [
+      ['--source', 'blank', '--checksum', 'sha256:00'],
+      '--checksum and --ca-file apply to the http source only',
+    ],
+  ] as const) {
+    const r = await runInProcess(register, ['importer', ...args, '--target-dir', dir, '--size', '1048576']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ phase: 'Failed', reason: 'InvalidInput' });
+    expect(r.stderr).toContain(words);
+  }
+});

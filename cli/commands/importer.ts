@@ -1,7 +1,11 @@
 /**
- * `virtkit importer --url URL --target-dir DIR --size BYTES [--checksum ALG:HEX] [--ca-file F]`:
- * CDI's importer for the http source, as the process an import pod runs (the handler starts it
- * in local mode; it is the importer container's command in cluster mode). It prints JSON lines
+ * `virtkit importer [--source http|registry|blank|pvc|upload] --target-dir DIR --size BYTES ...`: CDI's
+ * importer, as the process a worker pod runs (the handler's worker-pod runner starts it in local
+ * mode; it is the importer container's command in cluster mode). Sources: `http` (--url, the
+ * default), `registry` (--url docker://HOST/REPO:TAG, with the handler's --registry-mirror and
+ * --insecure-registry), `blank` (an empty disk), `pvc` (a clone of --source-dir), `upload` (CDI's
+ * upload server: one upload taken on the unix socket --socket, `{"listening":true}` printed once
+ * it listens; handler/importer/upload-server.ts). It prints JSON lines
  * on stdout for the DataVolume controller to read: `{"progress":"45.20%"}` while the download
  * runs, then one result line, `{"phase":"Succeeded",...}` (exit 0) or
  * `{"phase":"Failed","reason":...,"message":...}` (exit 1, the message also on stderr).
@@ -12,26 +16,48 @@
  */
 import * as fs from 'fs';
 import type { Command } from 'commander';
+import { createBlankDisk } from '../../handler/importer/blank';
+import { cloneDisk } from '../../handler/importer/clone';
 import { ImportError } from '../../handler/importer/errors';
 import { importDisk, type ImportOptions } from '../../handler/importer/import';
+import { importRegistry } from '../../handler/importer/registry-source';
+import { serveUpload } from '../../handler/importer/upload-server';
+import { parseRegistryMirror, type RegistryMirror } from '../../handler/images/policy';
 
 interface ImporterFlags {
-  url: string;
+  source?: string;
+  url?: string;
   targetDir: string;
   size: string;
   checksum?: string;
   caFile?: string;
   filesystemOverhead?: string;
+  sourceDir?: string;
+  registryMirror?: string[];
+  insecureRegistry?: string[];
+  socket?: string;
 }
+
+/** The sources `--source` takes (CDI's IMPORTER_SOURCE values, `blank` for CDI's `none`). */
+export const IMPORTER_SOURCES = ['http', 'registry', 'blank', 'pvc', 'upload'] as const;
+export type ImporterSourceFlag = (typeof IMPORTER_SOURCES)[number];
+
+const collect = (v: string, all: string[] = []): string[] => [...all, v];
 
 function line(o: object): void {
   process.stdout.write(`${JSON.stringify(o)}\n`);
 }
 
+function requestedBytesOf(size: string): number {
+  if (!/^\d+$/.test(size))
+    throw new ImportError('InvalidInput', `--size ${size}: give the PVC's size as a number of bytes`);
+  return Number(size);
+}
+
 /** The options from flags and the environment; throws ImportError('InvalidInput') on bad ones. */
 export function importerOptions(flags: ImporterFlags, env: NodeJS.ProcessEnv): ImportOptions {
-  if (!/^\d+$/.test(flags.size))
-    throw new ImportError('InvalidInput', `--size ${flags.size}: give the PVC's size as a number of bytes`);
+  if (flags.url === undefined) throw new ImportError('InvalidInput', '--url: give the URL of the image');
+  const requestedBytes = requestedBytesOf(flags.size);
   let caBundle: string | undefined;
   if (flags.caFile !== undefined) {
     try {
@@ -50,7 +76,7 @@ export function importerOptions(flags: ImporterFlags, env: NodeJS.ProcessEnv): I
   return {
     url: flags.url,
     targetDir: flags.targetDir,
-    requestedBytes: Number(flags.size),
+    requestedBytes,
     ...(caBundle !== undefined ? { caBundle } : {}),
     ...(flags.checksum !== undefined ? { checksum: flags.checksum } : {}),
     ...(user && password ? { basicAuth: { username: user, password } } : {}),
@@ -59,20 +85,99 @@ export function importerOptions(flags: ImporterFlags, env: NodeJS.ProcessEnv): I
   };
 }
 
+function sourceOf(flags: ImporterFlags): ImporterSourceFlag {
+  const source = flags.source ?? 'http';
+  if (!(IMPORTER_SOURCES as readonly string[]).includes(source))
+    throw new ImportError('InvalidInput', `--source ${source}: give one of ${IMPORTER_SOURCES.join(', ')}`);
+  const need = (flag: string, value: string | undefined): void => {
+    if (value === undefined) throw new ImportError('InvalidInput', `--source ${source} needs ${flag}`);
+  };
+  if (source === 'http' || source === 'registry') need('--url', flags.url);
+  if (source === 'pvc') need('--source-dir', flags.sourceDir);
+  if (source === 'upload') need('--socket', flags.socket);
+  if (source !== 'http' && (flags.checksum !== undefined || flags.caFile !== undefined))
+    throw new ImportError(
+      'InvalidInput',
+      `--source ${source}: --checksum and --ca-file apply to the http source only (a registry's certConfigMap is not supported yet)`,
+    );
+  return source as ImporterSourceFlag;
+}
+
+/** Runs the import `flags` ask for, reporting progress through `onProgress`. */
+export async function runImport(
+  flags: ImporterFlags,
+  env: NodeJS.ProcessEnv,
+  onProgress: (progress: string) => void,
+  signal: AbortSignal,
+): Promise<object> {
+  const source = sourceOf(flags);
+  const requestedBytes = requestedBytesOf(flags.size);
+  const overhead = flags.filesystemOverhead === undefined ? undefined : Number(flags.filesystemOverhead);
+  const target = {
+    targetDir: flags.targetDir,
+    requestedBytes,
+    ...(overhead !== undefined ? { filesystemOverhead: overhead } : {}),
+  };
+  if (source === 'http') return importDisk({ ...importerOptions(flags, env), onProgress, signal });
+  if (source === 'blank') return createBlankDisk(target);
+  if (source === 'pvc') return cloneDisk({ ...target, sourceDir: flags.sourceDir ?? '', onProgress, signal });
+  if (source === 'upload')
+    return serveUpload({
+      ...target,
+      socketPath: flags.socket ?? '',
+      onProgress,
+      signal,
+      // The runner reports the pod Ready on this line; a failed try is said on stderr only.
+      onListening: () => line({ listening: true }),
+      onAttemptFailed: (message) => console.error(`virtkit importer: upload failed: ${message}`),
+    });
+  let mirrors: RegistryMirror[];
+  try {
+    mirrors = (flags.registryMirror ?? []).map(parseRegistryMirror);
+  } catch (e) {
+    throw new ImportError('InvalidInput', (e as Error).message);
+  }
+  const user = env.IMPORTER_ACCESS_KEY_ID;
+  const password = env.IMPORTER_SECRET_KEY;
+  return importRegistry({
+    ...target,
+    endpoint: flags.url ?? '',
+    mirrors,
+    insecureRegistries: (flags.insecureRegistry ?? []).map((h) => h.toLowerCase()),
+    ...(user && password ? { credentials: { username: user, password } } : {}),
+    onProgress,
+  });
+}
+
 export function register(program: Command): void {
   program
     .command('importer')
     .description(
-      "CDI's importer for an http(s) source: download (gz/xz decompressed), check, convert to raw and size DIR/disk.img; JSON lines on stdout",
+      "CDI's importer: http(s) download (gz/xz decompressed), registry image, blank disk, clone of a claim or one upload, checked, converted to raw and sized as DIR/disk.img; JSON lines on stdout",
     )
-    .requiredOption('--url <url>', 'the http:// or https:// URL of the image (spec.source.http.url)')
+    .option('--source <source>', `what to import: ${IMPORTER_SOURCES.join(', ')}`, 'http')
+    .option(
+      '--url <url>',
+      'http(s):// URL of the image (spec.source.http.url), or docker://HOST/REPO:TAG (spec.source.registry.url)',
+    )
     .requiredOption('--target-dir <dir>', 'the volume directory that receives disk.img')
     .requiredOption('--size <bytes>', "the PVC's requested size in bytes")
+    .option('--source-dir <dir>', "the source claim's volume directory (--source pvc); read only")
     .option('--checksum <alg:hex>', 'expected sha256:, sha512:, sha1: or md5: sum of the bytes served')
     .option('--ca-file <file>', "PEM CA bundle that signs the server's certificate (the certConfigMap)")
     .option(
       '--filesystem-overhead <fraction>',
       "share of a filesystem volume kept free (CDI's default 0.055)",
+    )
+    .option(
+      '--registry-mirror <host=url>',
+      'pull images of registry HOST from URL first (repeatable)',
+      collect,
+    )
+    .option('--insecure-registry <host>', 'speak plain HTTP to this registry (repeatable)', collect)
+    .option(
+      '--socket <path>',
+      'the unix socket the upload source listens on for its one upload (--source upload; made 0600)',
     )
     .action(async (flags: ImporterFlags) => {
       const abort = new AbortController();
@@ -80,11 +185,7 @@ export function register(program: Command): void {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
       try {
-        const result = await importDisk({
-          ...importerOptions(flags, process.env),
-          onProgress: (progress) => line({ progress }),
-          signal: abort.signal,
-        });
+        const result = await runImport(flags, process.env, (progress) => line({ progress }), abort.signal);
         line({ phase: 'Succeeded', ...result });
       } catch (e) {
         const reason = e instanceof ImportError ? e.reason : 'WriteFailed';

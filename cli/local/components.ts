@@ -53,7 +53,20 @@ export function apiServingArgs(l: Layout, port: number): string[] {
     '127.0.0.1',
     '--port',
     String(port),
+    // The key upload tokens are signed with: a 0600 file beside the PKI, made by the api.
+    '--upload-token-key-file',
+    uploadTokenKeyFile(l),
   ];
+}
+
+/** Where local mode keeps the key of `virtkit api`'s upload tokens (never on a command line: only its path). */
+export function uploadTokenKeyFile(l: Layout): string {
+  return path.join(l.pkiDir, 'upload-token.key');
+}
+
+/** The upload proxy's URL in local mode: `virtkit api`'s own port (see `virtkit image-upload`). */
+export function localUploadProxyUrl(apiPort: number): string {
+  return `https://127.0.0.1:${apiPort}`;
 }
 
 /**

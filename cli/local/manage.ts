@@ -16,8 +16,10 @@ import {
   localApiServiceObject,
   subresourcesApiService,
 } from '../../apiserver/subresources/registration';
+import { UPLOAD_APISERVICE_NAME, uploadApiService } from '../../apiserver/upload/registration';
 import {
   apiServingFiles,
+  localUploadProxyUrl,
   handlerStateDir,
   LOCAL_COMPONENTS,
   type ComponentContext,
@@ -73,8 +75,16 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
         if (component.name === 'virtkit-api') {
           log('registering the admission webhook (failurePolicy Fail)');
           await registerAdmission(client, ctx);
-          log(`registering the aggregated API subresources.kubevirt.io/v1 (APIService ${APISERVICE_NAME})`);
+          log(
+            `registering the aggregated APIs subresources.kubevirt.io/v1 and upload.cdi.kubevirt.io/v1beta1 (APIServices ${APISERVICE_NAME}, ${UPLOAD_APISERVICE_NAME})`,
+          );
           await registerSubresourceApi(client, ctx);
+          // Where `virtkit image-upload` finds the upload proxy (CDIConfig's status.uploadProxyURL
+          // in CDI; local mode has no CDIConfig).
+          fs.writeFileSync(
+            uploadProxyUrlFile(cluster.layout.stateDir),
+            `${localUploadProxyUrl(ctx.apiPort)}\n`,
+          );
         }
       }
     } finally {
@@ -118,17 +128,30 @@ export async function registerSubresourceApi(
     APISERVICE_NAME,
     subresourcesApiService({ ...ref, caBundlePem }),
   );
+  // CDI's upload API, served by the same `virtkit api` behind the same Service.
+  await client.apply(
+    APISERVICES,
+    undefined,
+    UPLOAD_APISERVICE_NAME,
+    uploadApiService({ ...ref, caBundlePem }),
+  );
   const until = Date.now() + timeoutMs;
-  for (;;) {
-    const state = apiServiceAvailability(await client.get(APISERVICES, undefined, APISERVICE_NAME));
-    if (state.available) return;
-    if (Date.now() > until)
-      throw new Error(
-        `the APIService ${APISERVICE_NAME} did not become Available within ${timeoutMs / 1000}s: ${state.message}; ` +
-          `see the virtkit-api and kube-apiserver logs in ${ctx.layout.logsDir}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  for (const name of [APISERVICE_NAME, UPLOAD_APISERVICE_NAME])
+    for (;;) {
+      const state = apiServiceAvailability(await client.get(APISERVICES, undefined, name));
+      if (state.available) break;
+      if (Date.now() > until)
+        throw new Error(
+          `the APIService ${name} did not become Available within ${timeoutMs / 1000}s: ${state.message}; ` +
+            `see the virtkit-api and kube-apiserver logs in ${ctx.layout.logsDir}`,
+        );
+      await new Promise((r) => setTimeout(r, 250));
+    }
+}
+
+/** The file in a local mode's state folder that holds its upload proxy URL (read by `virtkit image-upload`). */
+export function uploadProxyUrlFile(stateDir: string): string {
+  return path.join(stateDir, 'upload-proxy-url');
 }
 
 /**

@@ -262,6 +262,36 @@ describe('status', () => {
     expect(p(vm({ runStrategy: 'Manual' }), vmi('Unknown'))).toBe('Unknown');
   });
 
+  test('volumes: Provisioning, then WaitingForVolumeBinding only for a VM set to start, DataVolumeError first', () => {
+    const p = (
+      v: ReturnType<typeof vm>,
+      i: ReturnType<typeof vmi> | undefined,
+      volumes: {
+        dataVolumesProvisioning?: boolean;
+        waitingForVolumeBinding?: boolean;
+        dataVolumeError?: boolean;
+      },
+    ): string | undefined => reconcileVm({ vm: v, vmi: i, now: NOW, ...volumes }).status.printableStatus;
+    expect(p(vm({ runStrategy: 'Halted' }), undefined, { dataVolumesProvisioning: true })).toBe(
+      'Provisioning',
+    );
+    expect(p(vm({ runStrategy: 'Always' }), vmi('Pending'), { waitingForVolumeBinding: true })).toBe(
+      'WaitingForVolumeBinding',
+    );
+    // A stopped VM does not wait for anything.
+    expect(p(vm({ runStrategy: 'Halted' }), undefined, { waitingForVolumeBinding: true })).toBe('Stopped');
+    expect(
+      p(vm({ runStrategy: 'Always' }), vmi('Pending'), {
+        dataVolumeError: true,
+        dataVolumesProvisioning: true,
+        waitingForVolumeBinding: true,
+      }),
+    ).toBe('DataVolumeError');
+    expect(
+      p(vm({ runStrategy: 'Always' }), vmi('Running', { ready: true }), { waitingForVolumeBinding: true }),
+    ).toBe('Running');
+  });
+
   test('Ready, created, generations and runStrategy mirror the VMI', () => {
     const s = reconcileVm({
       vm: vm({ runStrategy: 'Always' }),

@@ -54,6 +54,8 @@ export interface VmInputs {
   readonly random?: () => number;
   readonly dataVolumesProvisioning?: boolean;
   readonly dataVolumeError?: boolean;
+  /** A claim the template uses exists and is not Bound. */
+  readonly waitingForVolumeBinding?: boolean;
   /** Errors the api/ validation finds in the VM (api/validation/spec-validity.ts): nothing is started or stopped. */
   readonly specProblems?: readonly string[];
   /** The instancetype and preference specs the VM's revisions hold: its VMIs are built with them. */
@@ -363,6 +365,7 @@ export function vmStatus(i: VmStatusInputs): VirtualMachineStatus {
     stopExpected: i.stopExpected,
     dataVolumesProvisioning: i.dataVolumesProvisioning,
     dataVolumeError: i.dataVolumeError,
+    waitingForVolumeBinding: i.waitingForVolumeBinding,
   });
   return status;
 }

@@ -25,6 +25,14 @@ export interface PrintableInputs {
   readonly dataVolumesProvisioning?: boolean;
   /** A DataVolume the template uses reports an error. */
   readonly dataVolumeError?: boolean;
+  /** A claim the template uses exists and is not Bound yet. */
+  readonly waitingForVolumeBinding?: boolean;
+}
+
+/** KubeVirt's isSetToStart: the run strategy (or a VMI that is not over) says the VM should run. */
+function setToStart(i: PrintableInputs): boolean {
+  if (i.vmi && !isFinal(i.vmi)) return true;
+  return i.strategy === 'Always' || i.strategy === 'RerunOnFailure' || i.startExpected;
 }
 
 function migrating(vmi: VirtualMachineInstance): boolean {
@@ -51,6 +59,7 @@ export function printableStatus(i: PrintableInputs): VirtualMachinePrintableStat
   if (hasCondition(vmi?.status?.conditions, 'PodScheduled', 'False', 'Unschedulable'))
     return 'ErrorUnschedulable';
   if (i.dataVolumesProvisioning) return 'Provisioning';
+  if (i.waitingForVolumeBinding && setToStart(i)) return 'WaitingForVolumeBinding';
   if (syncReason(vmi, 'ErrImagePull')) return 'ErrImagePull';
   if (syncReason(vmi, 'ImagePullBackOff')) return 'ImagePullBackOff';
   if (

@@ -44,6 +44,9 @@ export class VmReconciler {
     private readonly validity = new SpecValidity(),
   ) {}
 
+  /** spec.dataVolumeTemplates -> DataVolumes (./datavolume-templates.ts); set by the manager. */
+  dataVolumeTemplates?: DataVolumeTemplateSync;
+
   /** The Failure each VM was last told about by an Event (see once()). */
   private readonly told = new Map<string, string>();
 
@@ -80,7 +83,9 @@ export class VmReconciler {
       instancetypeFailure: it && !it.ok ? it.failure : undefined,
       restartRequired: restart,
     });
-    let syncError = d.syncError;
+    const dvs: TemplateSyncResult =
+      isMarkedForDeletion(vm) || !this.dataVolumeTemplates ? {} : await this.dataVolumeTemplates.sync(vm);
+    let syncError = d.syncError ?? dvs.failure;
     let startExpected = false;
     let stopExpected = false;
     const events: EventSpec[] = [];
@@ -147,6 +152,9 @@ export class VmReconciler {
       appendStartRequest: d.appendStartRequest,
       syncError,
       restartRequired: restart,
+      dataVolumesProvisioning: dvs.dataVolumesProvisioning,
+      dataVolumeError: dvs.dataVolumeError,
+      waitingForVolumeBinding: dvs.waitingForVolumeBinding,
     });
     if (!isDeepStrictEqual(status, vm.status ?? {})) {
       try {

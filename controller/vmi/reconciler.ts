@@ -54,7 +54,12 @@ export class VmiReconciler {
     }
     const { namespace, name } = splitKey(key);
     const uid = vmi.metadata?.uid ?? '';
-    const pods = this.pods.cache.byIndex(CREATED_BY_INDEX, uid);
+    const allPods = this.pods.cache.byIndex(CREATED_BY_INDEX, uid);
+    // The ephemeral provisioning pod carries no VM: the launcher's life cycle ignores it.
+    const pods = allPods.filter(
+      (p) => !isEphemeralPod(p as { metadata?: { annotations?: Record<string, string> } }),
+    );
+    const dvs = this.dataVolumes?.state(vmi);
     const exp = this.expected.get(uid);
     if (exp && (pods.some((p) => p.metadata?.name === exp.pod) || Date.now() - exp.at > EXPECTATION_TTL_MS))
       this.expected.delete(uid);
@@ -64,7 +69,9 @@ export class VmiReconciler {
       now: new Date(),
       podCreationExpected: this.expected.has(uid),
       specProblems: this.validity.problems(key, vmi),
+      dataVolumesReady: dvs?.ready,
     });
+    if (dvs) this.dataVolumes?.describe(vmi, d.status, dvs);
     let current: VirtualMachineInstance = vmi;
 
     if (d.addFinalizer) {

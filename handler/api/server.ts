@@ -9,6 +9,8 @@
  *   GET /v1/namespaces/{ns}/virtualmachineinstances/{name}/{guestosinfo|userlist|filesystemlist}
  *       -> ./actions.ts, through the launcher of that VMI on this node
  *   Upgrade requests (console, vnc, ...) -> handleStreamUpgrade (./streams.ts)
+ *   POST /v1/namespaces/{ns}/persistentvolumeclaims/{claim}/upload[-async]
+ *       -> ./uploads.ts, streamed to that claim's upload server on this node
  *
  * A VMI that is not this node's is a 404, one whose launcher cannot take requests yet (or any
  * more) a 409; an unknown path 404, a wrong method 405, a bad body 400. Answers are JSON:
@@ -26,6 +28,7 @@ import type { Logger } from '../../common/log';
 import {
   isNodeVmiAction,
   NODE_VMI_ACTIONS,
+  parseNodeUploadPath,
   parseNodeVmiPath,
   type NodeVmiAction,
 } from '../../common/node-api';
@@ -36,6 +39,7 @@ import { LauncherClient } from '../../launcher/api/client';
 import { performAction, type ActionAnswer, type ActionLauncher } from './actions';
 import { authenticateNodeApiClient, type NodeApiAuthResult, type NodeApiClientPolicy } from './auth';
 import { handleStreamUpgrade } from './streams';
+import { handleNodeUpload } from './uploads';
 import type { NodeStreamContext, NodeVmiLocator } from './types';
 
 /** The largest request body (a freeze timeout is a few bytes). */
@@ -60,6 +64,8 @@ export interface NodeApiServerOptions {
   readonly recorder?: { record(target: EventTarget, ev: EventSpec): Promise<void> };
   /** @default a LauncherClient on the socket */
   readonly launcher?: (socket: string) => ActionLauncher;
+  /** The socket of the ready upload server of a claim on this node (./uploads.ts). @default none */
+  readonly uploadSocket?: (namespace: string, claim: string) => string | undefined;
 }
 
 export interface RunningNodeApi {
@@ -127,6 +133,8 @@ export async function startNodeApiServer(o: NodeApiServerOptions): Promise<Runni
       log.info({ method, path: url.pathname }, `node API request refused: ${auth.reason}`);
       return send(res, failure(auth.status, `${STATUS_TEXT[auth.status]}: ${auth.reason}`));
     }
+    const upload = parseNodeUploadPath(url.pathname);
+    if (upload) return handleNodeUpload(req, res, upload, o.uploadSocket ?? (() => undefined), log);
     const route = routeNodeRequest(method, url.pathname);
     if (route.kind === 'answer') return send(res, route.answer, route.allow);
     const { namespace, name, action } = route;

@@ -20,7 +20,11 @@ export type ImportFailure =
   /** The image's virtual size does not fit the target. */
   | 'LargerPVCRequired'
   /** Writing, converting or renaming in the target directory failed. */
-  | 'WriteFailed';
+  | 'WriteFailed'
+  /** The registry source: the image could not be pulled (registry, credentials, reference). */
+  | 'RegistryPullFailed'
+  /** The pvc source: the source claim's disk.img could not be read. */
+  | 'SourceUnreadable';
 
 export class ImportError extends Error {
   constructor(
@@ -35,6 +39,7 @@ export class ImportError extends Error {
 const CONNECT = 'Unable to connect to http data source';
 const PROCESS = 'Unable to process data';
 const CONVERT = 'Unable to convert source data to target format';
+const SCRATCH = 'Unable to transfer source data to scratch space';
 
 /** The fix for a failed connection, from what failed: TLS trust or reaching the server. */
 export function connectionHint(detail: string): string {
@@ -102,8 +107,46 @@ export function downloadTooLarge(url: string, limit: number, available: number):
   );
 }
 
+/**
+ * CDI's words for a registry pull that failed ("Unable to process data: Unable to transfer source
+ * data to scratch space: Failed to read registry image: ..."), then what failed and the fix.
+ */
+export function registryPullFailed(image: string, detail: string, hint: string): ImportError {
+  return new ImportError(
+    'RegistryPullFailed',
+    `${PROCESS}: ${SCRATCH}: Failed to read registry image: ${detail} (image "${image}"; ${hint})`,
+  );
+}
+
+/** CDI's words for an image without its disk in /disk/. */
+export function registryNoDisk(image: string, detail: string): ImportError {
+  return new ImportError(
+    'InvalidImage',
+    `${PROCESS}: ${SCRATCH}: Failed to read registry image: Failed to find VM disk image file in the container image "${image}": ${detail}`,
+  );
+}
+
+/** CDI's words for a clone whose target is smaller than its source, plus the claim that would hold it. */
+export function cloneTargetTooSmall(
+  sourceBytes: number,
+  targetBytes: number,
+  neededRequest: number,
+): ImportError {
+  return new ImportError(
+    'LargerPVCRequired',
+    `${PROCESS}: target resources requests storage size is smaller than the source: the source disk.img is ${sourceBytes} bytes, the target holds ${targetBytes}; request at least ${neededRequest} bytes for the target claim`,
+  );
+}
+
 export function writeFailed(what: string, detail: string): ImportError {
   return new ImportError('WriteFailed', `${PROCESS}: ${what}: ${detail}`);
+}
+
+export function sourceUnreadable(file: string, detail: string): ImportError {
+  return new ImportError(
+    'SourceUnreadable',
+    `${PROCESS}: reading the source claim's ${file}: ${detail}; check that the source DataVolume finished and its claim holds disk.img`,
+  );
 }
 
 export function invalidInput(field: string, detail: string): ImportError {

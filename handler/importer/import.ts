@@ -7,20 +7,16 @@
  * there before and removes every file of its own.
  */
 import { createHash } from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
 import { Readable } from 'stream';
-import { confinedRealPath } from '../../common/confine';
 import { parseChecksum, type ExpectedChecksum } from './checksum';
 import { DecompressError, decompress } from './decompress';
+import { convertIntoTarget, DISK_IMAGE, openTarget, placeDisk, withTarget } from './disk-target';
 import {
   ImportError,
   checksumMismatch,
   connectionError,
   downloadTooLarge,
   invalidImage,
-  invalidInput,
-  largerPvcRequired,
   writeFailed,
 } from './errors';
 import {
@@ -32,15 +28,10 @@ import {
 } from './formats';
 import { openHttpSource, type BasicAuth } from './http-source';
 import { formatProgress, ProgressThrottle } from './progress';
-import { convertToRaw, inspectImage, QemuImgError } from './qemu-img';
-import { DEFAULT_FILESYSTEM_OVERHEAD, overheadProblem, requiredSpace, targetImageSize } from './size';
 import { parseSourceUrl } from './source-url';
 import { TooLargeError, writeSparse } from './sparse-writer';
 
-/** KubeVirt's disk image name on a filesystem PVC. */
-export const DISK_IMAGE = 'disk.img';
-const CONVERTED = 'disk.img.tmp';
-const SCRATCH = 'disk.img.download';
+export { DISK_IMAGE };
 
 export interface ImportOptions {
   /** spec.source.http.url: http or https. */
@@ -83,50 +74,22 @@ export interface ImportResult {
 
 interface Checked {
   readonly url: URL;
-  readonly dir: string;
   readonly checksum: ExpectedChecksum | undefined;
-  readonly overhead: number;
 }
 
 function checkOptions(o: ImportOptions): Checked {
   const url = parseSourceUrl(o.url);
-  if (!path.isAbsolute(o.targetDir))
-    throw invalidInput('target directory', `"${o.targetDir}" is not an absolute path`);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(o.targetDir);
-  } catch {
-    throw invalidInput('target directory', `${o.targetDir} does not exist; mount or create the volume first`);
-  }
-  if (!stat.isDirectory()) throw invalidInput('target directory', `${o.targetDir} is not a directory`);
-  if (!Number.isSafeInteger(o.requestedBytes) || o.requestedBytes <= 0)
-    throw invalidInput('requested size', `${o.requestedBytes} is not a positive number of bytes`);
-  const overhead = o.filesystemOverhead ?? DEFAULT_FILESYSTEM_OVERHEAD;
-  const problem = overheadProblem(overhead);
-  if (problem) throw invalidInput('filesystemOverhead', problem);
   let checksum: ExpectedChecksum | undefined;
   try {
     checksum = o.checksum === undefined ? undefined : parseChecksum(o.checksum);
   } catch (e) {
     throw new ImportError('InvalidInput', (e as Error).message);
   }
-  return { url, dir: fs.realpathSync(o.targetDir), checksum, overhead };
-}
-
-/** Free bytes of the volume, counting an existing disk.img as free since the import replaces it. */
-function availableBytes(dir: string, disk: string): number {
-  const s = fs.statfsSync(dir);
-  let old = 0;
-  try {
-    old = fs.lstatSync(disk).blocks * 512;
-  } catch {
-    /* none yet */
-  }
-  return s.bavail * s.bsize + old;
+  return { url, checksum };
 }
 
 /** Reads up to HEAD_BYTES from the front of `it`, returning them and a stream of everything. */
-async function peek(it: AsyncIterator<Buffer>): Promise<{ head: Buffer; all: Readable }> {
+export async function peek(it: AsyncIterator<Buffer>): Promise<{ head: Buffer; all: Readable }> {
   const first: Buffer[] = [];
   let len = 0;
   let done = false;
@@ -152,49 +115,21 @@ async function peek(it: AsyncIterator<Buffer>): Promise<{ head: Buffer; all: Rea
   return { head, all: Readable.from(all(), { objectMode: false }) };
 }
 
-function removeQuietly(file: string): void {
-  try {
-    fs.rmSync(file, { force: true });
-  } catch {
-    /* best effort: nothing else to do */
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+/**
+ * How many decompressed bytes a source may stream into scratch for a target of `target` bytes: a
+ * raw image that fits is at most the target; an image format's file at most a little more (its
+ * metadata). Anything bigger is refused while it streams (a decompression bomb too).
+ */
+export function streamLimitFor(target: number): (head: Buffer) => number {
+  return (inner) =>
+    detectImageFormat(inner) === 'raw' ? target : Math.floor(target * 1.1) + 64 * 1024 * 1024;
 }
 
 export async function importDisk(o: ImportOptions): Promise<ImportResult> {
   const c = checkOptions(o);
-  // A disk.img (or leftover) that is a symlink out of the directory is refused, never followed.
-  const inDir = (name: string): string => {
-    try {
-      return confinedRealPath(c.dir, name, `target directory file ${name}`);
-    } catch (e) {
-      throw invalidInput('target directory', (e as Error).message);
-    }
-  };
-  const disk = inDir(DISK_IMAGE);
-  const scratch = inDir(SCRATCH);
-  const converted = inDir(CONVERTED);
-  // Leftovers of an attempt that died are ours to remove (CDI cleans its scratch space too).
-  removeQuietly(scratch);
-  removeQuietly(converted);
-
-  const available = availableBytes(c.dir, disk);
-  const target = targetImageSize({
-    requestedBytes: o.requestedBytes,
-    availableBytes: available,
-    overhead: c.overhead,
-  });
-  const tooBig = (virtualSize: number): ImportError =>
-    largerPvcRequired(virtualSize, target, requiredSpace(c.overhead, virtualSize));
-  try {
+  const t = openTarget(o);
+  const target = t.size;
+  return withTarget(t, async () => {
     // 1. Download into scratch: count, hash, decompress, write sparsely.
     const source = await openHttpSource({
       url: c.url,
@@ -226,20 +161,16 @@ export async function importDisk(o: ImportOptions): Promise<ImportResult> {
     }
     const { head, all } = await peek(counted());
     const compression = detectCompression(head);
-    // A raw image that fits is at most the target; an image format's file at most a little
-    // more (its metadata). Anything bigger is refused while it streams (a decompression bomb too).
-    const limitFor = (inner: Buffer): number =>
-      detectImageFormat(inner) === 'raw' ? target : Math.floor(target * 1.1) + 64 * 1024 * 1024;
     let written;
     try {
-      written = await writeSparse(decompress(all, compression), scratch, limitFor);
+      written = await writeSparse(decompress(all, compression), t.scratch, streamLimitFor(target));
     } catch (e) {
       if (e instanceof TooLargeError) throw downloadTooLarge(url, e.limit, target);
       if (e instanceof DecompressError) throw invalidImage(url, e.message);
       if (e instanceof ImportError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EACCES' || code === 'EROFS')
-        throw writeFailed(`writing ${scratch}`, (e as Error).message);
+        throw writeFailed(`writing ${t.scratch}`, (e as Error).message);
       throw connectionError(url, (e as Error).message);
     }
     report(read, true);
@@ -251,70 +182,19 @@ export async function importDisk(o: ImportOptions): Promise<ImportResult> {
         throw checksumMismatch(url, c.checksum.algorithm, c.checksum.hex, actual);
     }
 
-    // 3. What it is, whether it fits, then raw at the target size under the temporary name.
-    const format = detectImageFormat(written.head);
-    let virtualSize: number;
-    if (format === 'raw') {
-      virtualSize = written.bytes;
-      if (virtualSize === 0) throw invalidImage(url, 'it is empty');
-      if (virtualSize > target) throw tooBig(virtualSize);
-      fs.renameSync(scratch, converted);
-    } else {
-      try {
-        virtualSize = (await inspectImage(scratch, format)).virtualSize;
-      } catch (e) {
-        // qemu-img names the scratch file; the user knows the image by its URL.
-        if (e instanceof QemuImgError)
-          throw invalidImage(url, `${format}: ${e.message.split(scratch).join('the download')}`);
-        throw e;
-      }
-      if (virtualSize > target) throw tooBig(virtualSize);
-      const fh = fs.openSync(
-        converted,
-        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-        0o600,
-      );
-      try {
-        fs.ftruncateSync(fh, virtualSize);
-      } finally {
-        fs.closeSync(fh);
-      }
-      try {
-        await convertToRaw(scratch, format, converted, o.convertTimeoutMs);
-      } catch (e) {
-        if (e instanceof QemuImgError)
-          throw invalidImage(url, `qemu-img convert: ${e.message.split(scratch).join('the download')}`);
-        throw e;
-      }
-      removeQuietly(scratch);
-    }
-    // Grown to the usable size like CDI's resize; a raw image only grows by a sparse truncate.
-    try {
-      fs.truncateSync(converted, target);
-      fs.chmodSync(converted, 0o660);
-      const fd = fs.openSync(converted, 'r+');
-      try {
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(converted, disk);
-      fsyncDir(c.dir);
-    } catch (e) {
-      throw writeFailed(`putting ${disk} in place`, (e as Error).message);
-    }
+    // 3. What it is, whether it fits, then raw at the target size under the temporary name, then disk.img.
+    const converted = await convertIntoTarget(t, t.scratch, url, {
+      head: written.head,
+      ...(o.convertTimeoutMs !== undefined ? { convertTimeoutMs: o.convertTimeoutMs } : {}),
+    });
+    placeDisk(t);
     return {
-      path: disk,
-      sourceVirtualSize: virtualSize,
+      path: t.disk,
+      sourceVirtualSize: converted.sourceVirtualSize,
       size: target,
       compression,
-      sourceFormat: format,
+      sourceFormat: converted.sourceFormat,
       downloadedBytes: read,
     };
-  } catch (e) {
-    removeQuietly(scratch);
-    removeQuietly(converted);
-    if (e instanceof ImportError) throw e;
-    throw writeFailed('import', (e as Error).message);
-  }
+  });
 }

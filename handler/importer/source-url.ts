@@ -1,8 +1,9 @@
 /**
  * Checks of what the importer is told to fetch (pure): an http(s) URL without credentials in it
- * (they belong in the Secret that secretRef names, so they never show up in objects or logs), and
- * extra headers of the form "Name: value".
+ * (they belong in the Secret that secretRef names, so they never show up in objects or logs), a
+ * registry source's `docker://` image reference, and extra headers of the form "Name: value".
  */
+import { ImageReferenceError, parseImageReference } from '../../common/oci/reference';
 import { invalidInput, type ImportError } from './errors';
 
 export function parseSourceUrl(value: string, field = 'spec.source.http.url'): URL {
@@ -23,6 +24,25 @@ export function parseSourceUrl(value: string, field = 'spec.source.http.url'): U
       'carries credentials in the URL; put them in the Secret named by spec.source.http.secretRef',
     );
   return url;
+}
+
+export const DOCKER_SCHEME = 'docker://';
+
+/** `docker://HOST/REPO:TAG` → the image reference (checked); other schemes are refused. */
+export function registryImageOf(endpoint: string): string {
+  if (!endpoint.startsWith(DOCKER_SCHEME))
+    throw invalidInput(
+      'spec.source.registry.url',
+      `"${endpoint.slice(0, 200)}" does not start with docker://; write docker://registry.example.com/repo:tag (oci-archive:// is not supported)`,
+    );
+  const image = endpoint.slice(DOCKER_SCHEME.length);
+  try {
+    parseImageReference(image);
+  } catch (e) {
+    if (e instanceof ImageReferenceError) throw invalidInput('spec.source.registry.url', e.message);
+    throw e;
+  }
+  return image;
 }
 
 /** Where a redirect may lead: http or https only (no file:, ftp:, data:...). */

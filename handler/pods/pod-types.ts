@@ -1,4 +1,5 @@
 /** The parts of a Pod the handler's runtime reads, and how a launcher pod names its VMI. */
+import { EPHEMERAL_PROVISIONING_ANNOTATION } from '../../api/cdi/worker-pod';
 
 export interface PodJson {
   apiVersion?: string;
@@ -61,8 +62,20 @@ export const CREATED_BY_LABEL = 'kubevirt.io/created-by';
 export const DOMAIN_ANNOTATION = 'kubevirt.io/domain';
 export const COMPUTE_CONTAINER = 'compute';
 
+/**
+ * A pod that runs a VMI's launcher. KubeVirt's ephemeral provisioning pods carry the launcher
+ * label too but run no VM (they only make the scheduler bind WaitForFirstConsumer claims): they
+ * are not launcher pods here (handler/workers/placeholders.ts runs them).
+ */
 export function isLauncherPod(pod: PodJson): boolean {
-  return pod.metadata?.labels?.[LAUNCHER_LABEL] === LAUNCHER_LABEL_VALUE;
+  return pod.metadata?.labels?.[LAUNCHER_LABEL] === LAUNCHER_LABEL_VALUE && !isEphemeralProvisioningPod(pod);
+}
+
+export function isEphemeralProvisioningPod(pod: PodJson): boolean {
+  return (
+    pod.metadata?.labels?.[LAUNCHER_LABEL] === LAUNCHER_LABEL_VALUE &&
+    pod.metadata?.annotations?.[EPHEMERAL_PROVISIONING_ANNOTATION] === 'true'
+  );
 }
 
 export function podKey(pod: PodJson): string {

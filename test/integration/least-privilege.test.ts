@@ -16,6 +16,7 @@ import {
   KUBEVIRTS,
   NODES,
   PODS,
+  PVCS,
   SECRETS,
   VIRTUAL_MACHINE_INSTANCES,
   VIRTUAL_MACHINES,
@@ -145,6 +146,10 @@ describe("each component's identity", () => {
         }),
       ),
     ).toMatch(/may not patch nodes "any"/);
+    // The upload proxy: the claim a token names and its upload pod, each by name; never a list.
+    expect(await a.getIfExists(PVCS, 'default', 'absent')).toBeUndefined();
+    expect(await a.getIfExists(PODS, 'default', 'absent')).toBeUndefined();
+    expect(await forbidden(a.list(PODS, 'default'))).toMatch(/may not list pods/);
     a.close();
   });
 });

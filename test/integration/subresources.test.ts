@@ -168,6 +168,40 @@ describe('RBAC is the API server’s: each subresource is its own resource', () 
   });
 });
 
+describe("CDI's upload.cdi.kubevirt.io, served by the same api", () => {
+  const sa = (name: string): string => `system:serviceaccount:${NS}:${name}`;
+  const utr = JSON.stringify({
+    apiVersion: 'upload.cdi.kubevirt.io/v1beta1',
+    kind: 'UploadTokenRequest',
+    metadata: { name: 'token-for-virtctl' },
+    spec: { pvcName: 'disk' },
+  });
+
+  test('kubevirt.io:edit gets a token naming the claim; kubevirt.io:view is refused by the API server', () => {
+    const ok = raw(['-n', NS, 'create', '-f', '-', '-o', 'json'], sa('editor'), utr);
+    expect(ok.stderr).toBe('');
+    const answer = JSON.parse(ok.stdout) as { kind: string; status: { token: string } };
+    expect(answer.kind).toBe('UploadTokenRequest');
+    const payload = JSON.parse(
+      Buffer.from(answer.status.token.split('.')[0], 'base64url').toString(),
+    ) as Record<string, unknown>;
+    expect(payload).toMatchObject({
+      namespace: NS,
+      name: 'disk',
+      operation: 'Upload',
+      resource: 'persistentvolumeclaims',
+    });
+    expect(Number(payload.exp) - Number(payload.iat)).toBe(300);
+    // The token never reaches the api's log.
+    expect(api.log()).not.toContain(answer.status.token);
+    const denied = raw(['-n', NS, 'create', '-f', '-'], sa('viewer'), utr);
+    expect(denied.status).not.toBe(0);
+    expect(denied.stderr).toContain(
+      `cannot create resource "uploadtokenrequests" in API group "upload.cdi.kubevirt.io" in the namespace "${NS}"`,
+    );
+  });
+});
+
 describe('virtkit api refuses what does not come through the front proxy', () => {
   function direct(opts: {
     cert?: string;

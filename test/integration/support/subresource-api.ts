@@ -20,6 +20,7 @@ import {
   localApiServiceObject,
   subresourcesApiService,
 } from '../../../apiserver/subresources/registration';
+import { UPLOAD_APISERVICE_NAME, uploadApiService } from '../../../apiserver/upload/registration';
 import { componentKubeconfig, layout } from '../../../cli/local/layout';
 import { installRbac } from '../../../cli/local/rbac';
 import { APISERVICES, isAlreadyExists, NAMESPACES, SERVICES, type KubeClient } from '../../../kube';
@@ -126,6 +127,7 @@ export async function startSubresourceApi(
   const stop = async (): Promise<void> => {
     // The APIService first: an unavailable aggregated API would trouble every client's discovery.
     await client.delete(APISERVICES, undefined, APISERVICE_NAME).catch(() => undefined);
+    await client.delete(APISERVICES, undefined, UPLOAD_APISERVICE_NAME).catch(() => undefined);
     await client.delete(SERVICES, API_SERVICE_NAMESPACE, API_SERVICE_NAME).catch(() => undefined);
     if (api && api.process.exitCode === null) api.process.kill('SIGTERM');
     release();
@@ -155,11 +157,30 @@ export async function startSubresourceApi(
       APISERVICE_NAME,
       subresourcesApiService({ ...ref, caBundlePem: started.caPem }),
     );
+    // CDI's upload API, served by the same api (apiserver/upload/), registered beside it.
+    await client.apply(
+      APISERVICES,
+      undefined,
+      UPLOAD_APISERVICE_NAME,
+      uploadApiService({ ...ref, caBundlePem: started.caPem }),
+    );
     let last = '';
     await waitUntil(
       () => `the APIService ${APISERVICE_NAME} is Available (last: ${last})`,
       async () => {
         const state = apiServiceAvailability(await client.get(APISERVICES, undefined, APISERVICE_NAME));
+        last = state.message;
+        return state.available;
+      },
+      90_000,
+      apiLog,
+    );
+    await waitUntil(
+      () => `the APIService ${UPLOAD_APISERVICE_NAME} is Available (last: ${last})`,
+      async () => {
+        const state = apiServiceAvailability(
+          await client.get(APISERVICES, undefined, UPLOAD_APISERVICE_NAME),
+        );
         last = state.message;
         return state.available;
       },

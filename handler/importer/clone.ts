@@ -1,0 +1,122 @@
+/**
+ * virtkit's host-assisted clone (the pvc source): the source claim's disk.img, read as raw bytes
+ * (never probed: a clone copies what is there), is copied sparsely into the target under the
+ * temporary name, grown to the target's usable size and renamed to disk.img. A source larger
+ * than that size is refused with CDI's words for a too small target. The source is opened
+ * read-only and never through a symlink out of its directory.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { confinedRealPath } from '../../common/confine';
+import { DISK_IMAGE, openTarget, placeDisk, withTarget, type TargetOptions } from './disk-target';
+import { cloneTargetTooSmall, invalidInput, sourceUnreadable, writeFailed } from './errors';
+import { formatProgress, ProgressThrottle } from './progress';
+import { requiredSpace } from './size';
+import { TooLargeError, writeSparse } from './sparse-writer';
+
+export interface CloneOptions extends TargetOptions {
+  /** The source claim's directory (its mount): disk.img in it is copied. */
+  readonly sourceDir: string;
+  readonly onProgress?: (progress: string) => void;
+  /** @default 1000 */
+  readonly progressIntervalMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface CloneResult {
+  readonly path: string;
+  readonly size: number;
+  readonly sourceFormat: 'raw';
+  readonly sourceVirtualSize: number;
+}
+
+/** The source's disk.img, opened read-only (confined to its directory, no symlink followed). */
+function openSource(sourceDir: string, targetDir: string): { fd: number; file: string; bytes: number } {
+  if (!path.isAbsolute(sourceDir))
+    throw invalidInput('source directory', `"${sourceDir}" is not an absolute path`);
+  let dir: string;
+  try {
+    dir = fs.realpathSync(sourceDir);
+  } catch {
+    throw invalidInput(
+      'source directory',
+      `${sourceDir} does not exist; the source claim's volume is not on this node`,
+    );
+  }
+  if (dir === targetDir)
+    throw invalidInput(
+      'source directory',
+      `${sourceDir} is the target directory; a claim cannot be cloned into itself`,
+    );
+  let file: string;
+  try {
+    file = confinedRealPath(dir, DISK_IMAGE, `source directory file ${DISK_IMAGE}`);
+  } catch (e) {
+    throw invalidInput('source directory', (e as Error).message);
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (e) {
+    throw sourceUnreadable(file, (e as Error).message);
+  }
+  const st = fs.fstatSync(fd);
+  if (!st.isFile()) {
+    fs.closeSync(fd);
+    throw sourceUnreadable(file, 'it is not a regular file (block volumes are not cloned yet)');
+  }
+  return { fd, file, bytes: st.size };
+}
+
+export async function cloneDisk(o: CloneOptions): Promise<CloneResult> {
+  const t = openTarget(o);
+  const src = openSource(o.sourceDir, t.dir);
+  try {
+    if (src.bytes > t.size)
+      throw cloneTargetTooSmall(src.bytes, t.size, requiredSpace(t.overhead, src.bytes));
+    return await withTarget(t, async () => {
+      const throttle = new ProgressThrottle(o.progressIntervalMs ?? 1000);
+      const report = (read: number, final: boolean): void => {
+        const p = throttle.next(formatProgress(read, src.bytes, final), Date.now(), final);
+        if (p !== undefined) o.onProgress?.(p);
+      };
+      let read = 0;
+      report(0, false);
+      const stream = fs.createReadStream('', {
+        fd: src.fd,
+        autoClose: false,
+        start: 0,
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      async function* counted(): AsyncGenerator<Buffer> {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          read += chunk.length;
+          report(read, false);
+          yield chunk;
+        }
+      }
+      try {
+        // Into the temporary name directly: the bytes are raw already and at most the target.
+        await writeSparse(counted(), t.converted, () => t.size);
+      } catch (e) {
+        if (e instanceof TooLargeError)
+          throw cloneTargetTooSmall(read, t.size, requiredSpace(t.overhead, read));
+        const code = (e as NodeJS.ErrnoException).code;
+        if (
+          code === 'ENOSPC' ||
+          code === 'EDQUOT' ||
+          code === 'EACCES' ||
+          code === 'EROFS' ||
+          code === 'EEXIST'
+        )
+          throw writeFailed(`writing ${t.converted}`, (e as Error).message);
+        throw sourceUnreadable(src.file, (e as Error).message);
+      }
+      report(read, true);
+      placeDisk(t);
+      return { path: t.disk, size: t.size, sourceFormat: 'raw' as const, sourceVirtualSize: read };
+    });
+  } finally {
+    fs.closeSync(src.fd);
+  }
+}

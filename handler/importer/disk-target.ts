@@ -1,0 +1,232 @@
+/**
+ * The target side every importer source shares (I/O): the checked target directory and its file
+ * names (all confined to it, never through a symlink), CDI's target size for it, and the last
+ * steps that turn a file the source produced inside the directory into `disk.img`: tell its
+ * format, inspect it with qemu-img, check that it fits, convert it to raw under a temporary name
+ * (or rename it, when raw), grow it to the target size, sync, and rename it into place. Until
+ * that rename nothing named disk.img is touched.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { confinedRealPath } from '../../common/confine';
+import { ImportError, invalidImage, invalidInput, largerPvcRequired, writeFailed } from './errors';
+import { detectImageFormat, HEAD_BYTES, type ImageFormat } from './formats';
+import { convertToRaw, inspectImage, QemuImgError } from './qemu-img';
+import { DEFAULT_FILESYSTEM_OVERHEAD, overheadProblem, requiredSpace, targetImageSize } from './size';
+
+/** KubeVirt's disk image name on a filesystem PVC. */
+export const DISK_IMAGE = 'disk.img';
+/** The raw image being made, renamed to disk.img when complete. */
+export const CONVERTED = 'disk.img.tmp';
+/** What a source brings in before it is checked (a download, a copy). */
+export const SCRATCH = 'disk.img.download';
+/** The registry source's pull work (layers, the extracted disk). */
+export const PULL_SCRATCH = 'disk.img.pull';
+
+export interface TargetOptions {
+  /** The directory that receives disk.img (the PVC's mount); it must exist. */
+  readonly targetDir: string;
+  /** The PVC's requested size in bytes. */
+  readonly requestedBytes: number;
+  /** @default 0.055 (CDI's global filesystem overhead) */
+  readonly filesystemOverhead?: number;
+}
+
+export interface DiskTarget {
+  /** The target directory, symlinks resolved. */
+  readonly dir: string;
+  readonly disk: string;
+  readonly scratch: string;
+  readonly converted: string;
+  readonly pullScratch: string;
+  /** disk.img's size: CDI's usable share of the volume. */
+  readonly size: number;
+  readonly overhead: number;
+}
+
+/** Checks the options, removes an earlier attempt's leftovers and works out the target size. */
+export function openTarget(o: TargetOptions): DiskTarget {
+  if (!path.isAbsolute(o.targetDir))
+    throw invalidInput('target directory', `"${o.targetDir}" is not an absolute path`);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(o.targetDir);
+  } catch {
+    throw invalidInput('target directory', `${o.targetDir} does not exist; mount or create the volume first`);
+  }
+  if (!stat.isDirectory()) throw invalidInput('target directory', `${o.targetDir} is not a directory`);
+  if (!Number.isSafeInteger(o.requestedBytes) || o.requestedBytes <= 0)
+    throw invalidInput('requested size', `${o.requestedBytes} is not a positive number of bytes`);
+  const overhead = o.filesystemOverhead ?? DEFAULT_FILESYSTEM_OVERHEAD;
+  const problem = overheadProblem(overhead);
+  if (problem) throw invalidInput('filesystemOverhead', problem);
+  const dir = fs.realpathSync(o.targetDir);
+  // A disk.img (or leftover) that is a symlink out of the directory is refused, never followed.
+  const inDir = (name: string): string => {
+    try {
+      return confinedRealPath(dir, name, `target directory file ${name}`);
+    } catch (e) {
+      throw invalidInput('target directory', (e as Error).message);
+    }
+  };
+  const t = {
+    dir,
+    disk: inDir(DISK_IMAGE),
+    scratch: inDir(SCRATCH),
+    converted: inDir(CONVERTED),
+    pullScratch: inDir(PULL_SCRATCH),
+    overhead,
+  };
+  // Leftovers of an attempt that died are ours to remove (CDI cleans its scratch space too).
+  removeTargetScratch(t);
+  const size = targetImageSize({
+    requestedBytes: o.requestedBytes,
+    availableBytes: availableBytes(dir, t.disk),
+    overhead,
+  });
+  return { ...t, size };
+}
+
+/** Removes every file of the importer's own (never disk.img). */
+export function removeTargetScratch(t: Pick<DiskTarget, 'scratch' | 'converted' | 'pullScratch'>): void {
+  removeQuietly(t.scratch);
+  removeQuietly(t.converted);
+  removeQuietly(t.pullScratch);
+}
+
+/** Free bytes of the volume, counting an existing disk.img as free since the import replaces it. */
+function availableBytes(dir: string, disk: string): number {
+  const s = fs.statfsSync(dir);
+  let old = 0;
+  try {
+    old = fs.lstatSync(disk).blocks * 512;
+  } catch {
+    /* none yet */
+  }
+  return s.bavail * s.bsize + old;
+}
+
+export function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true, recursive: true });
+  } catch {
+    /* best effort: nothing else to do */
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** CDI's refusal of an image larger than the target, with the claim size that would hold it. */
+export function tooBigFor(t: DiskTarget, virtualSize: number): ImportError {
+  return largerPvcRequired(virtualSize, t.size, requiredSpace(t.overhead, virtualSize));
+}
+
+/** Creates the (empty, sparse) raw file of `bytes` under the temporary name, exclusively. */
+export function createConverted(t: DiskTarget, bytes: number): void {
+  const fh = fs.openSync(
+    t.converted,
+    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    fs.ftruncateSync(fh, bytes);
+  } finally {
+    fs.closeSync(fh);
+  }
+}
+
+function readHead(file: string): Buffer {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    const b = Buffer.alloc(HEAD_BYTES);
+    const n = fs.readSync(fd, b, 0, b.length, 0);
+    return b.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface Converted {
+  readonly sourceFormat: ImageFormat;
+  readonly sourceVirtualSize: number;
+}
+
+/**
+ * `file` (inside the target directory, the importer's own) becomes the raw image under the
+ * temporary name: renamed when raw, converted by qemu-img otherwise. `source` names the data in
+ * messages (the URL, the image); `head` saves a read when the caller has the first bytes.
+ */
+export async function convertIntoTarget(
+  t: DiskTarget,
+  file: string,
+  source: string,
+  o: { head?: Buffer; convertTimeoutMs?: number } = {},
+): Promise<Converted> {
+  const head = o.head ?? readHead(file);
+  const format = detectImageFormat(head);
+  // qemu-img names the scratch file; the user knows the image by its source.
+  const named = (m: string): string => m.split(file).join('the download');
+  if (format === 'raw') {
+    const virtualSize = fs.statSync(file).size;
+    if (virtualSize === 0) throw invalidImage(source, 'it is empty');
+    if (virtualSize > t.size) throw tooBigFor(t, virtualSize);
+    fs.renameSync(file, t.converted);
+    return { sourceFormat: format, sourceVirtualSize: virtualSize };
+  }
+  let virtualSize: number;
+  try {
+    virtualSize = (await inspectImage(file, format)).virtualSize;
+  } catch (e) {
+    if (e instanceof QemuImgError) throw invalidImage(source, `${format}: ${named(e.message)}`);
+    throw e;
+  }
+  if (virtualSize > t.size) throw tooBigFor(t, virtualSize);
+  createConverted(t, virtualSize);
+  try {
+    await convertToRaw(file, format, t.converted, o.convertTimeoutMs);
+  } catch (e) {
+    if (e instanceof QemuImgError) throw invalidImage(source, `qemu-img convert: ${named(e.message)}`);
+    throw e;
+  }
+  removeQuietly(file);
+  return { sourceFormat: format, sourceVirtualSize: virtualSize };
+}
+
+/**
+ * The raw image under the temporary name is grown to the target size (a sparse truncate, as
+ * CDI's resize), made 0660, synced and renamed to disk.img.
+ */
+export function placeDisk(t: DiskTarget): void {
+  try {
+    fs.truncateSync(t.converted, t.size);
+    fs.chmodSync(t.converted, 0o660);
+    const fd = fs.openSync(t.converted, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(t.converted, t.disk);
+    fsyncDir(t.dir);
+  } catch (e) {
+    throw writeFailed(`putting ${t.disk} in place`, (e as Error).message);
+  }
+}
+
+/** Runs `work` against the target; on any failure removes the importer's own files and rethrows as ImportError. */
+export async function withTarget<T>(t: DiskTarget, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    removeTargetScratch(t);
+    if (e instanceof ImportError) throw e;
+    throw writeFailed('import', (e as Error).message);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The `virtkit importer` command line of a plan (pure): flags the runner builds itself from the
+ * checked plan and the host paths it resolved, never anything taken from the pod's container.
+ * Credentials are not here: they reach the child through its environment only.
+ */
+import { ImporterSource } from '../../api/cdi/worker-pod';
+import { parseImageReference } from '../../common/oci/reference';
+import type { RegistryMirror } from '../images/policy';
+import { UPLOAD_SOURCE, type ImportPlan } from './import-plan';
+
+export interface ResolvedPaths {
+  /** The target claim's volume directory. */
+  readonly targetDir: string;
+  /** The source claim's volume directory (pvc source). */
+  readonly sourceDir?: string;
+  /** The certConfigMap's bundle, written by the runner. */
+  readonly caFile?: string;
+  /** The upload source's socket, in the pod's runner directory. */
+  readonly socket?: string;
+}
+
+export interface RegistrySettings {
+  readonly mirrors: readonly RegistryMirror[];
+  readonly insecure: readonly string[];
+}
+
+const FLAG_SOURCE: Record<string, string> = {
+  [ImporterSource.http]: 'http',
+  [ImporterSource.registry]: 'registry',
+  [ImporterSource.blank]: 'blank',
+  [ImporterSource.pvc]: 'pvc',
+  [UPLOAD_SOURCE]: 'upload',
+};
+
+export function importerArgs(plan: ImportPlan, paths: ResolvedPaths, registries: RegistrySettings): string[] {
+  const args = [
+    'importer',
+    '--source',
+    FLAG_SOURCE[plan.source],
+    '--target-dir',
+    paths.targetDir,
+    '--size',
+    String(plan.requestedBytes),
+  ];
+  if (plan.endpoint !== undefined) args.push(`--url=${plan.endpoint}`);
+  if (plan.filesystemOverhead !== undefined)
+    args.push('--filesystem-overhead', String(plan.filesystemOverhead));
+  if (paths.sourceDir !== undefined) args.push('--source-dir', paths.sourceDir);
+  if (paths.caFile !== undefined) args.push('--ca-file', paths.caFile);
+  if (paths.socket !== undefined) args.push('--socket', paths.socket);
+  if (plan.source === ImporterSource.registry) {
+    for (const m of registries.mirrors) args.push(`--registry-mirror=${m.registry}=${m.endpoint}`);
+    const insecure = new Set(registries.insecure);
+    // INSECURE_TLS (CDI's insecure registry): speak plain HTTP to the image's own registry.
+    if (plan.insecureTls && plan.endpoint) {
+      try {
+        insecure.add(parseImageReference(plan.endpoint.replace(/^docker:\/\//, '')).registry);
+      } catch {
+        // the importer refuses the endpoint with the reason
+      }
+    }
+    for (const h of insecure) args.push(`--insecure-registry=${h}`);
+  }
+  return args;
+}
