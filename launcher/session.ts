@@ -54,6 +54,7 @@ export async function createDomain(vmi: PlannableVmi, options: SessionOptions): 
     accelerator: accelerator.accelerator,
     firmware: findFirmware(),
     exists: (p) => fs.existsSync(p),
+    isBlockDevice: (p) => fs.statSync(p, { throwIfNoEntry: false })?.isBlockDevice() ?? false,
   };
   let plan: LaunchPlan;
   try {

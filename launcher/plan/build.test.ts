@@ -153,6 +153,34 @@ describe('buildLaunchPlan', () => {
     ]);
   });
 
+  it('opens a Block volume (a block device) with QEMU host_device driver, and a regular disk.img with its file driver', () => {
+    const plan = buildLaunchPlan(
+      vmi({
+        domain: { devices: { disks: [{ name: 'root' }, { name: 'raw' }, { name: 'scratch' }] } },
+        volumes: [
+          { name: 'root', persistentVolumeClaim: { claimName: 'root' } },
+          { name: 'raw', persistentVolumeClaim: { claimName: 'raw' } },
+          { name: 'scratch', ephemeral: { persistentVolumeClaim: { claimName: 'raw' } } },
+        ],
+      }),
+      ctx({
+        exists: () => true,
+        isBlockDevice: (p) => p.endsWith('/device'),
+        volumes: {
+          root: { path: '/pvc/disk.img' },
+          raw: { path: '/volumes/pvc-1/device' },
+          scratch: { path: '/volumes/pvc-1/device' },
+        },
+      }),
+    );
+    const drives = flag(plan.args, '-drive');
+    expect(drives.find((d) => d.includes('id=drive-root'))).not.toContain('driver=host_device');
+    expect(drives.find((d) => d.includes('id=drive-raw'))).toMatch(
+      /^file=\/dev\/fdset\/\d+,file\.driver=host_device,format=raw,/,
+    );
+    expect(drives.find((d) => d.includes('id=drive-scratch'))).toContain('backing.file.driver=host_device');
+  });
+
   it('writes cloud-init NoCloud and ConfigDrive ISOs with the right labels and files', () => {
     const plan = buildLaunchPlan(
       vmi({

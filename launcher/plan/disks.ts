@@ -30,6 +30,10 @@ interface Backing {
   /** The read-only image under an overlay (its format is recorded in the overlay). */
   readonly base?: string;
   readonly baseField?: string;
+  /** A block device (a Block volume): QEMU's `file` driver refuses those, `host_device` opens them. */
+  readonly blockDevice?: boolean;
+  /** The base under an overlay is a block device. */
+  readonly baseBlockDevice?: boolean;
 }
 
 const DISKS = 'spec.domain.devices.disks';
@@ -135,6 +139,7 @@ function planVolume(
       source: 'ephemeral',
       base: provided.path,
       baseField: `${vpath}.ephemeral.persistentVolumeClaim`,
+      ...(ctx.isBlockDevice?.(provided.path) ? { baseBlockDevice: true } : {}),
     };
   }
   if (vol.emptyDisk) {
@@ -210,6 +215,7 @@ function planVolume(
       field: `${vpath}.${field}`,
       format: provided.format ?? 'raw',
       source: field,
+      ...(ctx.isBlockDevice?.(provided.path) ? { blockDevice: true } : {}),
     };
   }
   if (vol.cloudInitNoCloud || vol.cloudInitConfigDrive) {
@@ -370,12 +376,14 @@ export function planDisks(
         {
           // Inside QEMU's directory by name, elsewhere as a descriptor the launcher opened.
           file: files.file(backing.path, backing.field, !readOnly),
+          'file.driver': backing.blockDevice ? 'host_device' : undefined,
           format: backing.format,
           // An overlay's base, too: QEMU reads it from the descriptor, not from the path
           // written in the overlay (which QEMU's user may not be able to reach).
           'backing.file.filename': backing.base
             ? files.file(backing.base, backing.baseField ?? backing.field, false)
             : undefined,
+          'backing.file.driver': backing.baseBlockDevice ? 'host_device' : undefined,
           if: 'none',
           id: driveId,
           media: target.device === 'cdrom' ? 'cdrom' : undefined,

@@ -38,6 +38,8 @@ export interface LaunchContext {
   readonly firmware: FirmwareFiles;
   /** Does this path exist on the node? (Injected so planning stays pure.) */
   readonly exists: (path: string) => boolean;
+  /** Is this path a block device (a Block volume)? QEMU opens those with its host_device driver. */
+  readonly isBlockDevice?: (path: string) => boolean;
   /** PVC / DataVolume volumes by volume name. */
   readonly volumes?: Readonly<Record<string, ProvidedVolume>>;
   /** Base images of containerDisk (and kernelBoot container) volumes, by volume name / 'kernelBoot'. */

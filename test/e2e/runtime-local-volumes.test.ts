@@ -7,8 +7,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
-import { waitRunning } from './runtime-support/expect';
+import { COUNTER_HEADER, ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
+import { consoleHas, waitRunning } from './runtime-support/expect';
 import { guestVm } from './runtime-support/manifests';
 import { Runtime, type Obj } from './runtime-support/runtime';
 
@@ -66,4 +66,43 @@ it('a claim of the default class is provisioned on the pod node, holds disk.img,
     120_000,
   );
   expect(fs.existsSync(dir)).toBe(false);
+});
+
+it('a Block claim is a loop device the guest reads and writes as its disk', async () => {
+  rt.apply({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'raw', namespace: NS },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      volumeMode: 'Block',
+      resources: { requests: { storage: '8Mi' } },
+    },
+  });
+  rt.apply(guestVm(image, { namespace: NS, name: 'blocky', runStrategy: 'Always', dataClaim: 'raw' }));
+  await waitRunning(rt, NS, 'blocky', GuestMarkers.booted);
+  const claim = rt.get('pvc', NS, 'raw') as Obj & { spec?: { volumeName?: string } };
+  const pv = rt.get('pv', undefined, claim.spec?.volumeName ?? '') as Obj & {
+    spec?: { local?: { path?: string }; volumeMode?: string };
+  };
+  expect(pv.spec?.volumeMode).toBe('Block');
+  const device = pv.spec?.local?.path ?? '';
+  expect(fs.statSync(device).isBlockDevice()).toBe(true);
+  // Stop, make the device a boot counter from the host, start: the guest counts on it.
+  expect(rt.virtkit(['stop', 'blocky', '-n', NS]).code).toBe(0);
+  await rt.waitFor('the VMI to go', () => rt.get('vmi', NS, 'blocky') === undefined, 180_000);
+  const fd = fs.openSync(device, 'r+');
+  fs.writeSync(fd, Buffer.from(`${COUNTER_HEADER}0000000000\n`, 'ascii'), 0, undefined, 0);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  expect(rt.virtkit(['start', 'blocky', '-n', NS]).code).toBe(0);
+  await waitRunning(rt, NS, 'blocky', GuestMarkers.booted);
+  await rt.waitFor('the guest to count on the block device', () =>
+    consoleHas(rt, NS, 'blocky', 'VIRTKIT-BOOT-COUNT dev=vdb serial=none count=1'),
+  );
+  const back = Buffer.alloc(26);
+  const rd = fs.openSync(device, 'r');
+  fs.readSync(rd, back, 0, 26, 0);
+  fs.closeSync(rd);
+  expect(back.toString('ascii')).toBe(`${COUNTER_HEADER}0000000001`);
 });
