@@ -61,6 +61,11 @@ export interface PodRuntimeOptions {
   readonly onLauncherChange: (vmi: { namespace: string; name: string }) => void;
   /** Registry images for container disks (without it, only local disk files work). */
   readonly images?: PodImages;
+  /**
+   * The readinessProbe's verdict for a VMI (../probes/prober.ts): false keeps the pod's
+   * container, and so the pod, not Ready. undefined (no probe) leaves readiness to the launcher.
+   */
+  readonly readiness?: (vmi: { namespace: string; name: string }) => boolean | undefined;
 }
 
 export class PodRuntime {
@@ -123,6 +128,13 @@ export class PodRuntime {
   }
 
   /** The launcher of a VMI on this node (the newest that has not been stopped for deletion). */
+  /** Writes the status of a VMI's launcher pods again (its readiness changed). */
+  refreshVmi(vmi: { namespace: string; name: string }): void {
+    for (const l of this.launchers.values())
+      if (l.record.vmi.namespace === vmi.namespace && l.record.vmi.name === vmi.name)
+        this.queue.add(`${l.record.namespace}/${l.record.name}`);
+  }
+
   launcherForVmi(namespace: string, name: string, uid?: string): LocalLauncher | undefined {
     let found: LocalLauncher | undefined;
     for (const l of this.launchers.values()) {
@@ -276,7 +288,8 @@ export class PodRuntime {
         // not listening yet
       }
     }
-    return { kind: 'running', startedAt, ready: l.ready, pid: l.pid ?? 0 };
+    const probed = this.o.readiness?.(l.record.vmi);
+    return { kind: 'running', startedAt, ready: l.ready && probed !== false, pid: l.pid ?? 0 };
   }
 
   private inferExit(l: LocalLauncher): ExitRecord {

@@ -16,6 +16,9 @@ import { applyVmiStatus } from './status-apply';
 import type { VmiJson } from './vmi-json';
 import type { SpecGuard } from './spec-guard';
 import { withGuestAgent } from './guest-agent';
+import { syncHotplug, type HotplugResult } from './hotplug-sync';
+import type { Prober } from '../probes/prober';
+import type { HotplugSpec } from './hotplug';
 import {
   domainIsUp,
   runningStatus,
@@ -41,17 +44,21 @@ export interface VmiSyncOptions {
   readonly runtime: PodRuntime;
   /** Told when a VMI is gone, so its cached verdict goes too. */
   readonly guard?: SpecGuard;
+  /** Runs the VMIs' readiness and liveness probes (../probes/prober.ts). */
+  readonly prober?: Prober;
   readonly log: Logger;
 }
 
 type Vmi = VmiJson & {
-  spec?: { startStrategy?: string };
-  status?: VmiStatusIn & { nodeName?: string; interfaces?: unknown };
+  spec?: { startStrategy?: string; readinessProbe?: unknown; livenessProbe?: unknown };
+  status?: VmiStatusIn & { nodeName?: string; interfaces?: unknown; volumeStatus?: unknown[] };
 };
 
 const FINAL = new Set(['Succeeded', 'Failed']);
 /** How often a running VMI's status is refreshed even without events. */
 const RESYNC_MS = 60_000;
+/** How soon a VMI is looked at again while a hotplugged volume is on its way (claim binding...). */
+const HOTPLUG_RESYNC_MS = 2_000;
 
 export class VmiSync {
   readonly informer: Informer<Vmi>;
@@ -107,6 +114,7 @@ export class VmiSync {
     if (!vmi) this.o.guard?.forget(key);
     if (!vmi || vmi.status?.nodeName !== this.o.nodeName || FINAL.has(vmi.status?.phase ?? '')) {
       this.closeStream(key);
+      this.o.prober?.stop(key);
       return undefined;
     }
     const meta = vmi.metadata ?? {};
@@ -116,6 +124,7 @@ export class VmiSync {
 
     if (l.exit) {
       this.closeStream(key);
+      this.o.prober?.stop(key);
       await this.write(
         vmi,
         withGuestAgent(
@@ -135,6 +144,7 @@ export class VmiSync {
     const client = new LauncherClient(l.dir.socket);
 
     if (meta.deletionTimestamp) {
+      this.o.prober?.stop(key);
       this.shutdown(
         key,
         client,
@@ -157,17 +167,46 @@ export class VmiSync {
       return undefined; // Pending / Scheduling: the controller is still at work
     }
     if (!domainIsUp(domain)) return 1000; // the guest is going away; the launcher exits next
+    this.o.prober?.update({
+      key,
+      uid: meta.uid ?? '',
+      readinessProbe: vmi.spec?.readinessProbe,
+      livenessProbe: vmi.spec?.livenessProbe,
+      launcher: client,
+      address: this.o.podIP,
+      paused: domain.state === 'Paused',
+      pod: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { namespace: l.record.namespace, name: l.record.name, uid: l.record.uid },
+      },
+    });
     const agent = domain.agentConnected ? await client.guestInfo() : undefined;
-    await this.write(
-      vmi,
-      withGuestAgent(
+    const hotplug = await this.hotplug(key, vmi, client);
+    const volumeStatus = hotplug.volumeStatus ?? vmi.status?.volumeStatus;
+    await this.write(vmi, {
+      ...withGuestAgent(
         vmi.status ?? {},
-        runningStatus(vmi.status ?? {}, domain, this.o.podIP, new Date()),
+        runningStatus(vmi.status ?? {}, domain, this.o.podIP, new Date(), this.o.prober?.readiness(key)),
         agent,
         new Date(),
       ),
-    );
-    return RESYNC_MS;
+      ...(volumeStatus ? { volumeStatus } : {}),
+    });
+    return hotplug.again ? HOTPLUG_RESYNC_MS : RESYNC_MS;
+  }
+
+  /** Volume hotplug (./hotplug-sync.ts); a failure keeps the volumeStatus as it is and looks again soon. */
+  private async hotplug(key: string, vmi: Vmi, client: LauncherClient): Promise<HotplugResult> {
+    try {
+      return await syncHotplug(this.o.client, client, {
+        metadata: vmi.metadata,
+        spec: vmi.spec as HotplugSpec,
+      });
+    } catch (e) {
+      this.o.log.warn(keyFields('VirtualMachineInstance', key), `hotplug: ${errorMessage(e)}`);
+      return { again: true };
+    }
   }
 
   private async write(vmi: Vmi, status: HandlerVmiStatus): Promise<void> {

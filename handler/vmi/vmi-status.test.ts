@@ -49,6 +49,21 @@ describe('VMI status from the launcher', () => {
     ]);
   });
 
+  it("a readinessProbe that has not passed keeps a running VMI not Ready, with the pod's words", () => {
+    const waiting = runningStatus(scheduled, domain, '10.0.0.5', now, { ready: false });
+    expect(waiting.phase).toBe('Running');
+    expect(waiting.conditions.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotReady',
+      message: 'containers with unready status: [compute]',
+    });
+    const passed = runningStatus({ ...scheduled, conditions: waiting.conditions }, domain, '10.0.0.5', now, {
+      ready: true,
+    });
+    expect(passed.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    expect(passed.conditions.find((c) => c.type === 'Ready')?.reason).toBeUndefined();
+  });
+
   it('a user pause shows as the Paused condition', () => {
     const s = runningStatus(
       { ...scheduled, phase: 'Running' },

@@ -69,16 +69,27 @@ export function domainIsUp(d: DomainStatus): boolean {
   return d.state === 'Running' || d.state === 'Paused' || d.state === 'ShuttingDown';
 }
 
+/**
+ * The launcher pod's readiness as KubeVirt copies it to the VMI: not ready while a
+ * readinessProbe has not passed (kubelet's ContainersNotReady on the pod's Ready condition).
+ */
+export const NOT_READY_REASON = 'ContainersNotReady';
+export const NOT_READY_MESSAGE = 'containers with unready status: [compute]';
+
 export function runningStatus(
   current: VmiStatusIn,
   domain: DomainStatus,
   podIP: string,
   now: Date,
+  /** The readinessProbe's verdict; undefined without one (Ready as soon as the guest runs). */
+  readiness?: { ready: boolean },
 ): HandlerVmiStatus {
   const t = stamp(now);
+  const ready = readiness?.ready !== false;
   let conditions = setCondition(current.conditions, {
     type: 'Ready',
-    status: 'True',
+    status: ready ? 'True' : 'False',
+    ...(ready ? {} : { reason: NOT_READY_REASON, message: NOT_READY_MESSAGE }),
     lastProbeTime: null,
     lastTransitionTime: t,
   });

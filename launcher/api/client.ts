@@ -25,7 +25,8 @@ export class LauncherApiError extends Error {
     readonly route: string,
     readonly statusCode: number,
     readonly type: string,
-    detail: string,
+    /** What went wrong, without where: the launcher's own message. */
+    readonly detail: string,
   ) {
     super(`launcher at ${socketPath}: ${route} failed (${statusCode} ${type}): ${detail}`);
     this.name = 'LauncherApiError';
@@ -145,6 +146,15 @@ export class LauncherClient {
   guestAgentInfo(): Promise<VirtualMachineInstanceGuestAgentInfo> {
     return this.request('GET', Routes.guestAgentInfo, undefined, 30_000);
   }
+  /** The agent's guest-ping within `timeoutMs`; a 409 LauncherApiError when it does not answer. */
+  guestPing(timeoutMs: number): Promise<{ ok: true }> {
+    return this.request(
+      'POST',
+      `${Routes.guestPing}?timeoutMs=${Math.max(1, Math.round(timeoutMs))}`,
+      undefined,
+      timeoutMs + 5000,
+    );
+  }
   guestUsers(): Promise<VirtualMachineInstanceGuestOSUser[]> {
     return this.request('GET', Routes.guestUsers, undefined, 30_000);
   }
@@ -181,27 +191,56 @@ export class LauncherClient {
 
   /** Attaches to the serial console: a raw duplex byte stream. */
   console(): Promise<net.Socket> {
+    return this.upgrade(
+      Routes.console,
+      StreamUpgrade.console,
+      'NoConsole',
+      'the launcher refused the console',
+    );
+  }
+
+  /**
+   * A TCP connection to port `port` of the guest (the route port-forward uses): resolves once the
+   * guest accepted it; a port nothing listens on is a 409 LauncherApiError naming the reason.
+   */
+  guestPort(port: number): Promise<net.Socket> {
+    return this.upgrade(
+      `${Routes.portForward}?port=${port}`,
+      StreamUpgrade.portForward,
+      'PortForwardUnavailable',
+    );
+  }
+
+  private upgrade(path: string, token: string, type: string, fallback?: string): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
       const req = http.request({
         socketPath: this.socketPath,
         method: 'GET',
-        path: Routes.console,
-        headers: { connection: 'Upgrade', upgrade: 'virtkit-console' },
+        path,
+        headers: { connection: 'Upgrade', upgrade: token },
       });
       req.on('upgrade', (_res, socket) => resolve(socket));
-      req.on('response', (res) =>
-        reject(
-          new LauncherApiError(
-            this.socketPath,
-            Routes.console,
-            res.statusCode ?? 0,
-            'NoConsole',
-            'the launcher refused the console',
-          ),
-        ),
-      );
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          if (body.length < 4096) body += c;
+        });
+        res.on('end', () => {
+          let message = fallback ?? `the launcher refused ${path}`;
+          let reason = type;
+          try {
+            const parsed = JSON.parse(body) as { error?: { type?: string; message?: string } };
+            if (!fallback && parsed.error?.message) message = parsed.error.message;
+            if (parsed.error?.type) reason = parsed.error.type;
+          } catch {
+            // not JSON: keep the fallback
+          }
+          reject(new LauncherApiError(this.socketPath, path, res.statusCode ?? 0, reason, message));
+        });
+      });
       req.on('error', (e) =>
-        reject(new LauncherApiError(this.socketPath, Routes.console, 0, 'Unreachable', e.message)),
+        reject(new LauncherApiError(this.socketPath, path, 0, 'Unreachable', e.message)),
       );
       req.end();
     });

@@ -174,6 +174,16 @@ export class ControlServer {
         return send(res, 200, domain.guestInfo());
       case `GET ${Routes.guestAgentInfo}`:
         return send(res, 200, await domain.guestAgentInfo());
+      case `POST ${Routes.guestPing}`: {
+        const raw = new URL(req.url ?? '/', 'http://launcher').searchParams.get('timeoutMs') ?? '1000';
+        const timeoutMs = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+        if (!(timeoutMs >= 1))
+          throw new BadRequestError(
+            `timeoutMs must be a whole number of milliseconds from 1 to 999999, got ${JSON.stringify(raw)}`,
+          );
+        await domain.guestPing(timeoutMs);
+        return send(res, 200, { ok: true });
+      }
       case `GET ${Routes.guestUsers}`:
         return send(res, 200, await domain.guestUsers());
       case `GET ${Routes.guestFilesystems}`:

@@ -411,6 +411,37 @@ export class Domain {
   }
 
   /**
+   * The agent's `guest-ping`, answered within `timeoutMs` (the guestAgentPing probe). Asked even
+   * when the last poll found no agent: a probe wants the guest's answer now.
+   */
+  async guestPing(timeoutMs: number): Promise<void> {
+    this.requireQmp('ping the guest agent of');
+    const agent = this.agent;
+    if (!agent) throw new GuestAgentNotConnectedError(this.label, 'ping the guest agent of');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new GuestAgentNotConnectedError(
+              this.label,
+              `get a guest-ping answer within ${timeoutMs} ms from`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([agent.withClient((c) => c.execute('guest-ping')), late]);
+    } catch (e) {
+      if (e instanceof GuestAgentNotConnectedError) throw e;
+      throw new GuestAgentNotConnectedError(this.label, `ping the guest agent (${(e as Error).message}) of`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * KubeVirt's VirtualMachineInstanceGuestAgentInfo: what the agent's poll last said (OS, host
    * name, time zone), with its version, commands, the first users and filesystems asked now.
    */
