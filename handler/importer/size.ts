@@ -1,44 +1,18 @@
 /**
- * CDI's size arithmetic for filesystem volumes (pure). A filesystem PVC cannot hold a disk image
- * of its full size (the filesystem's own metadata takes a share), so CDI reserves a fraction of
- * it, the filesystem overhead (CDIConfig `filesystemOverhead.global`, 0.055 by default), and
- * aligns sizes to 1 MiB, a multiple of every usual block size:
- *
- * - the importer's usable space: round down to 1 MiB of ceil((1 - overhead) * available), where
- *   available is the smaller of the requested PVC size and the space the volume reports;
- * - the controller's inverse for the `storage` form (the claim to ask for so that an image of a
- *   given size fits): ceil(roundUp(size, 1 MiB) / (1 - overhead)).
+ * The importer's sizes: CDI's arithmetic (api/cdi/size.ts, shared with the DataVolume
+ * controller) and the size the imported disk.img gets. Pure.
  */
+import { usableSpace } from '../../api/cdi/size';
 
-/** CDI's DefaultGlobalOverhead. */
-export const DEFAULT_FILESYSTEM_OVERHEAD = 0.055;
-/** CDI's DefaultAlignBlockSize. */
-export const ALIGN_BYTES = 1024 * 1024;
-
-export function roundDown(n: number, multiple: number): number {
-  return Math.floor(n / multiple) * multiple;
-}
-
-export function roundUp(n: number, multiple: number): number {
-  return Math.ceil(n / multiple) * multiple;
-}
-
-/** A refusal of an overhead outside [0, 1). */
-export function overheadProblem(overhead: number): string | undefined {
-  if (!Number.isFinite(overhead) || overhead < 0 || overhead >= 1)
-    return `filesystem overhead ${overhead} is not a fraction in [0, 1); give e.g. 0.055 for 5.5%`;
-  return undefined;
-}
-
-/** The bytes of a disk image that fit on a filesystem volume of `available` bytes. */
-export function usableSpace(overhead: number, available: number): number {
-  return roundDown(Math.ceil((1 - overhead) * available), ALIGN_BYTES);
-}
-
-/** The filesystem volume to request so that an image of `imageBytes` fits (CDI's GetRequiredSpace). */
-export function requiredSpace(overhead: number, imageBytes: number): number {
-  return Math.ceil(roundUp(imageBytes, ALIGN_BYTES) / (1 - overhead));
-}
+export {
+  ALIGN_BYTES,
+  DEFAULT_FILESYSTEM_OVERHEAD,
+  overheadProblem,
+  requiredSpace,
+  roundDown,
+  roundUp,
+  usableSpace,
+} from '../../api/cdi/size';
 
 /**
  * The size the imported disk.img gets: the usable share of the smaller of the request and what
