@@ -91,7 +91,9 @@ describe('the handler judges a VMI before it acts on it', () => {
   test('a VMI with a feature virtkit cannot run yet (stored without the webhook) is refused naming it', () => {
     const v = vmi([registryDisk]);
     v.spec.networks = [{ name: 'blue', multus: { networkName: 'blue-net' } }];
-    (v.spec.domain as { devices: Record<string, unknown> }).devices.interfaces = [{ name: 'blue', bridge: {} }];
+    (v.spec.domain as { devices: Record<string, unknown> }).devices.interfaces = [
+      { name: 'blue', bridge: {} },
+    ];
     const c = check(v);
     expect(c.act).toBe(false);
     expect(c.problems).toEqual([

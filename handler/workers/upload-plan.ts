@@ -47,7 +47,9 @@ export function parseUploadPlan(pod: WorkerPodJson): ImportPlan {
   const env = new Map<string, string>();
   for (const e of container.env ?? []) {
     if (!KNOWN_ENV.includes(e.name)) {
-      say(`env ${e.name} is not one the runner reads; remove it (docs/handler.md lists the upload server pod's variables)`);
+      say(
+        `env ${e.name} is not one the runner reads; remove it (docs/handler.md lists the upload server pod's variables)`,
+      );
       continue;
     }
     if (IGNORED_ENV.includes(e.name)) continue;
