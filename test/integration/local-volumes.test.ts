@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../../common/log';
+import { detachLoopsUnder } from '../fixtures/loop-devices';
 import { LocalVolumeProvisioner } from '../../handler/storage/local-volumes';
 import { LOCAL_PROVISIONER, SELECTED_NODE_ANNOTATION } from '../../handler/storage/local-volume-plan';
 import { EventRecorder, EVENTS, PVCS, PVS, STORAGE_CLASSES } from '../../kube';
@@ -88,6 +89,8 @@ afterAll(async () => {
   await deleteNamespace(client, NS);
   for (const n of [IMMEDIATE, WAITING])
     await client.delete(STORAGE_CLASSES, undefined, n).catch(() => undefined);
+  // A Block claim a failed test left behind keeps its loop device until detached.
+  detachLoopsUnder(root);
   fs.rmSync(root, { recursive: true, force: true });
 });
 

@@ -25,6 +25,7 @@ import { reservePorts } from '../../../cli/local/ports';
 import { localRbacObjects } from '../../../cli/local/rbac';
 import { KubeClient } from '../../../kube';
 import { namespace } from './manifests';
+import { detachLoopsUnder } from '../../fixtures/loop-devices';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** The real `virtkit` command (compiled when dist/ is fresh, as npm test makes it). */
@@ -364,5 +365,7 @@ export class Runtime {
       }
     }
     await this.cluster.stop();
+    // Block volumes the suite left in place: their loop devices go with the runtime.
+    detachLoopsUnder(this.dir);
   }
 }
