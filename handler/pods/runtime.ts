@@ -28,9 +28,10 @@ import {
   type PodJson,
 } from './pod-types';
 import { PodPrepareError, preparePod, type PodImages } from './prepare';
+import { removePodObject, writePodStatus } from './pod-writes';
 import type { SpecGuard } from '../vmi/spec-guard';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
-import { Informer, WorkQueue, errorMessage, isNotFound, PODS, type KubeClient } from '../../kube';
+import { Informer, WorkQueue, errorMessage, PODS, type KubeClient } from '../../kube';
 
 /** One launcher process this node runs (or ran) for a pod. */
 export interface LocalLauncher {
@@ -169,14 +170,7 @@ export class PodRuntime {
         return undefined;
       }
       if (l?.stopping) await l.stopping;
-      try {
-        await this.o.client.delete(PODS, pod.metadata.namespace, pod.metadata.name ?? '', {
-          uid,
-          gracePeriodSeconds: 0,
-        });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+      await removePodObject(this.o.client, pod);
       return undefined;
     }
 
@@ -313,17 +307,7 @@ export class PodRuntime {
       now: now(),
     });
     if (!statusDiffers(pod.status, next)) return;
-    try {
-      await this.o.client.strategicPatch(
-        PODS,
-        pod.metadata?.namespace,
-        pod.metadata?.name ?? '',
-        { metadata: { uid: pod.metadata?.uid }, status: next },
-        { subresource: 'status' },
-      );
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await writePodStatus(this.o.client, pod, next);
   }
 
   private beginStop(l: LocalLauncher, key: string, graceSeconds: number): void {

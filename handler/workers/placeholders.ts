@@ -9,7 +9,8 @@
  */
 import { HOTPLUG_POD_LABEL_VALUE } from '../../api/cdi/worker-pod';
 import { keyFields, type Logger } from '../../common/log';
-import { Informer, WorkQueue, errorMessage, isNotFound, PODS, type KubeClient } from '../../kube';
+import { Informer, WorkQueue, errorMessage, PODS, type KubeClient } from '../../kube';
+import { removePodObject, writePodStatus } from '../pods/pod-writes';
 import { podStatus, statusDiffers } from '../pods/pod-status';
 import {
   isEphemeralProvisioningPod,
@@ -82,14 +83,8 @@ export class PlaceholderPods {
       return undefined;
     }
     if (pod.spec?.nodeName !== this.o.nodeName || !isPlaceholderPod(pod)) return undefined;
-    const ns = pod.metadata?.namespace;
-    const name = pod.metadata?.name ?? '';
     if (pod.metadata?.deletionTimestamp) {
-      try {
-        await this.o.client.delete(PODS, ns, name, { uid: pod.metadata.uid, gracePeriodSeconds: 0 });
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
+      await removePodObject(this.o.client, pod);
       this.started.delete(key);
       return undefined;
     }
@@ -105,17 +100,7 @@ export class PlaceholderPods {
       now: now(),
     });
     if (!statusDiffers(pod.status, next)) return undefined;
-    try {
-      await this.o.client.strategicPatch(
-        PODS,
-        ns,
-        name,
-        { metadata: { uid: pod.metadata?.uid }, status: next },
-        { subresource: 'status' },
-      );
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await writePodStatus(this.o.client, pod, next);
     this.o.log.info(keyFields('Pod', key), 'placeholder pod running (nothing to start)');
     return undefined;
   }

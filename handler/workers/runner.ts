@@ -22,12 +22,13 @@ import {
 } from '../../api/cdi/worker-pod';
 import { confinedRealPath } from '../../common/confine';
 import { keyFields, type Logger } from '../../common/log';
-import { Informer, WorkQueue, errorMessage, isNotFound, PODS, type KubeClient } from '../../kube';
+import { Informer, WorkQueue, errorMessage, PODS, type KubeClient } from '../../kube';
 import type { RegistryMirror } from '../images/policy';
 import { ProgressThrottle } from '../importer/progress';
 import { isSameProcess, type LauncherCommand } from '../pods/launcher-process';
 import type { ContainerObservation } from '../pods/pod-status';
 import { isTerminalPhase, podKey, type PodJson } from '../pods/pod-types';
+import { removePodObject, writePodStatus } from '../pods/pod-writes';
 import { runWorker } from '../work-loop';
 import { crashLoopDelayMs, crashLoopMessage, type CrashLoopBackoff } from './crash-loop';
 import { importerArgs } from './importer-args';
@@ -400,17 +401,7 @@ export class WorkerPodRunner {
       now: now(),
     });
     if (!workerStatusDiffers(pod.status, next)) return;
-    try {
-      await this.o.client.strategicPatch(
-        PODS,
-        pod.metadata?.namespace,
-        pod.metadata?.name ?? '',
-        { metadata: { uid: pod.metadata?.uid }, status: next },
-        { subresource: 'status' },
-      );
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await writePodStatus(this.o.client, pod, next);
   }
 
   /** kubelet's part of a deletion: stop the child within the grace period, clean up, delete the object. */
@@ -424,14 +415,7 @@ export class WorkerPodRunner {
         DEFAULT_GRACE_SECONDS;
       await this.forget(run, grace);
     }
-    try {
-      await this.o.client.delete(PODS, pod.metadata?.namespace, pod.metadata?.name ?? '', {
-        uid,
-        gracePeriodSeconds: 0,
-      });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await removePodObject(this.o.client, pod);
     return undefined;
   }
 
