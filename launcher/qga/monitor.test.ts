@@ -121,6 +121,38 @@ describe('GuestAgentMonitor', () => {
     m.stop();
     expect(agent.peers.length).toBe(before);
   });
+
+  it('does not ask a question once a freeze that held the client made canAsk() say no', async () => {
+    const asked: string[] = [];
+    agent = await startFakeAgent((req, peer) => {
+      asked.push(req.execute);
+      politeAgent(req, peer);
+    });
+    let frozen = false;
+    const m = new GuestAgentMonitor({ socketPath: agent.socketPath, timeoutMs: 500, canAsk: () => !frozen });
+    await m.poll();
+    expect(m.info().connected).toBe(true);
+    asked.length = 0;
+    // The freeze holds the one client; the poll, started meanwhile, waits for it.
+    let release!: () => void;
+    const freeze = m.withClient(
+      () =>
+        new Promise<void>((resolve) => {
+          release = () => {
+            frozen = true;
+            resolve();
+          };
+        }),
+    );
+    const poll = m.poll();
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await freeze;
+    // A frozen agent refuses the poll's questions: none is asked, the last answer stays.
+    expect((await poll).connected).toBe(true);
+    expect(asked).toEqual([]);
+    expect(m.info().connected).toBe(true);
+  });
 });
 
 describe('toGuestOsInfo', () => {

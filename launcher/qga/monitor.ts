@@ -64,7 +64,12 @@ export class GuestAgentMonitor {
 
   /** One poll now (shared with a poll already under way). */
   poll(): Promise<GuestInfo> {
-    this.inflight ??= this.withClient((c) => this.ask(c))
+    // canAsk is looked at again once the client is ours: a freeze that held the client while
+    // this poll waited must not be followed by questions a frozen agent refuses (which would
+    // mark it disconnected and leave nobody able to thaw it).
+    this.inflight ??= this.withClient((c) =>
+      this.o.canAsk?.() === false ? Promise.resolve(this.current) : this.ask(c),
+    )
       .catch((): GuestInfo => ({ connected: false, checkedAt: new Date().toISOString() }))
       .then((info) => {
         this.inflight = undefined;

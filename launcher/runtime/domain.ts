@@ -76,6 +76,8 @@ type Listener = (e: DomainEvent) => void;
 
 const QUIT_WAIT_MS = 5000;
 const REPRESS_MS = 5000;
+/** Between attempts of an unfreeze timeout's thaw that failed. */
+const THAW_RETRY_MS = 1000;
 
 export class Domain {
   private qemu: QemuProcess | undefined;
@@ -403,6 +405,13 @@ export class Domain {
     }
   }
 
+  /** The agent's channel, whether or not its last poll was answered. */
+  private requireAgentSocket(action: string): GuestAgentMonitor {
+    this.requireQmp(action);
+    if (!this.agent) throw new GuestAgentNotConnectedError(this.label, action);
+    return this.agent;
+  }
+
   private requireAgent(action: string): GuestAgentMonitor {
     this.requireQmp(action);
     const agent = this.agent;
@@ -491,24 +500,40 @@ export class Domain {
     }
     if (this.thawTimer) clearTimeout(this.thawTimer);
     this.thawTimer = undefined;
-    if (unfreezeTimeoutSeconds > 0) {
-      this.thawTimer = setTimeout(() => {
-        this.thawTimer = undefined;
-        this.unfreeze().catch(() => undefined);
-      }, unfreezeTimeoutSeconds * 1000);
-      this.thawTimer.unref();
-    }
+    if (unfreezeTimeoutSeconds > 0) this.scheduleThaw(unfreezeTimeoutSeconds * 1000);
   }
 
-  /** Thaws the guest's filesystems (nothing to do when they are not frozen). */
+  /**
+   * The unfreeze timeout: thaws the guest after `delayMs`, and keeps trying (every
+   * THAW_RETRY_MS) while a thaw fails and the guest is still frozen, so an agent slow to
+   * answer once cannot leave the guest frozen for good.
+   */
+  private scheduleThaw(delayMs: number): void {
+    this.thawTimer = setTimeout(() => {
+      this.thawTimer = undefined;
+      if (!this.fsFrozen) return;
+      this.unfreeze().catch(() => {
+        if (this.fsFrozen && this.running && !this.thawTimer) this.scheduleThaw(THAW_RETRY_MS);
+      });
+    }, delayMs);
+    this.thawTimer.unref();
+  }
+
+  /**
+   * Thaws the guest's filesystems (nothing to do when they are not frozen). Asked of the agent
+   * even when its last poll went unanswered: a frozen guest is exactly when thawing matters.
+   */
   async unfreeze(): Promise<void> {
-    const agent = this.requireAgent('unfreeze');
+    const agent = this.requireAgentSocket('unfreeze');
+    await agent.withClient((c) => fsThaw(c));
+    // Thawed: a pending unfreeze timeout has nothing left to do (on failure it stays armed).
     if (this.thawTimer) clearTimeout(this.thawTimer);
     this.thawTimer = undefined;
-    await agent.withClient((c) => fsThaw(c));
     if (this.fsFrozen) {
       this.fsFrozen = false;
       this.noteFreeze();
+      // The agent answers everything again: report what it says now, not at the next poll.
+      void agent.poll();
     }
   }
 
