@@ -14,7 +14,9 @@ import type { AddressInfo } from 'net';
 import type { TLSSocket } from 'tls';
 import type { Logger } from '../common/log';
 import { peerCertificateChain } from '../common/x509';
-import { admit, type AdmissionReview } from './admission/review';
+import { admitRequest } from './admission/admit';
+import type { AccessReview } from './admission/clone-authorization';
+import type { AdmissionReview } from './admission/review';
 import { VALIDATE_PATH } from './admission/webhook-configuration';
 import type { SubresourceHandlers } from './subresources/handlers';
 import {
@@ -42,6 +44,11 @@ export interface ApiServerOptions {
   readonly log: Logger;
   /** The gates turned on now. @default none */
   readonly featureGates?: () => ReadonlySet<string>;
+  /**
+   * Asks the API server whether a subject may do something (SubjectAccessReview): admission's
+   * cross-namespace clone authorization. @default none: every such clone is refused
+   */
+  readonly accessReview?: AccessReview;
   /** The subresource API; without it, paths under /apis answer 404. */
   readonly subresources?: SubresourceApiOptions;
   /**
@@ -50,6 +57,9 @@ export interface ApiServerOptions {
    */
   readonly upload?: { readonly tokenKey: Buffer };
 }
+
+/** Without a way to ask the API server, nobody may clone across namespaces. */
+const denyAll: AccessReview = () => Promise.resolve(false);
 
 export interface SubresourceApiOptions {
   readonly context: SubresourceContext;
@@ -132,7 +142,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         }
         chunks.push(c);
       });
-      req.on('end', () => {
+      req.on('end', () => void answerReview());
+      const answerReview = async (): Promise<void> => {
         if (res.writableEnded) return;
         let review: AdmissionReview;
         try {
@@ -140,7 +151,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         } catch (err) {
           return reply(res, 400, `the body is not JSON: ${(err as Error).message}`);
         }
-        const answer = admit(review, o.featureGates?.());
+        const answer = await admitRequest(review, o.featureGates?.() ?? new Set(), o.accessReview ?? denyAll);
         const r = review.request;
         const resp = answer as { response?: { allowed?: boolean; status?: { message?: string } } };
         const fields = {
@@ -152,7 +163,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         if (resp.response?.allowed) o.log.debug(fields, 'admitted');
         else o.log.info(fields, `denied: ${resp.response?.status?.message ?? ''}`);
         reply(res, 200, answer);
-      });
+      };
     },
   );
   server.on('upgrade', (req: IncomingMessage, socket: import('stream').Duplex, head: Buffer) => {

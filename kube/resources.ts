@@ -128,6 +128,13 @@ export const ROLE_BINDINGS = rbac('RoleBinding', 'rolebindings', true);
 export const CLUSTER_ROLES = rbac('ClusterRole', 'clusterroles', false);
 export const CLUSTER_ROLE_BINDINGS = rbac('ClusterRoleBinding', 'clusterrolebindings', false);
 
+export const SUBJECT_ACCESS_REVIEWS: ResourceType = {
+  apiVersion: 'authorization.k8s.io/v1',
+  kind: 'SubjectAccessReview',
+  plural: 'subjectaccessreviews',
+  namespaced: false,
+};
+
 export const VALIDATING_WEBHOOK_CONFIGURATIONS: ResourceType = {
   apiVersion: 'admissionregistration.k8s.io/v1',
   kind: 'ValidatingWebhookConfiguration',

@@ -61,6 +61,10 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   rule(['cdi.kubevirt.io'], ['datavolumes/status', 'datavolumes/finalizers'], ['update']),
   // DataSources: read for sourceRef; their status (no subresource) written by update.
   rule(['cdi.kubevirt.io'], ['datasources'], [...READ, 'update']),
+  // The DataVolumes of a VM's dataVolumeTemplates may clone from another namespace: admission
+  // authorized the VM's ServiceAccount; the controller creates them as KubeVirt's does, with the
+  // right to clone from anywhere.
+  rule(['cdi.kubevirt.io'], ['datavolumes/source'], ['create']),
   rule(['storage.k8s.io'], ['storageclasses'], READ),
   rule(['kubevirt.io'], ['virtualmachines/finalizers'], ['update']),
   // The pool and replica set controllers (controller/pool/, controller/replicaset/): they read
@@ -126,6 +130,9 @@ export const API_RULES: readonly PolicyRule[] = [
   rule([''], ['nodes'], ['get']),
   rule(['instancetype.kubevirt.io'], INSTANCETYPE_RESOURCES, ['get']),
   rule([''], ['persistentvolumeclaims', 'pods'], ['get']),
+  // Admission asks whether the creator of a DataVolume (or a VM's ServiceAccount) may clone from
+  // another namespace (apiserver/admission/clone-authorization.ts).
+  rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
 ];
 
 export const COMPONENT_RULES = {
@@ -265,6 +272,9 @@ function userRole(level: 'view' | 'edit' | 'admin'): Record<string, unknown> {
     rules.push(rule(['subresources.kubevirt.io'], ACTION_SUBRESOURCES, ['update']));
     // CDI's upload tokens (its admin and edit roles grant them): who may write a claim may upload to it.
     rules.push(rule(['upload.cdi.kubevirt.io'], ['uploadtokenrequests'], ['create']));
+    // CDI's edit and admin roles: cloning out of this namespace (a DataVolume in another
+    // namespace whose source is a claim or DataSource here) is allowed to who may edit here.
+    rules.push(rule(['cdi.kubevirt.io'], ['datavolumes/source'], ['create']));
   }
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -19,6 +19,13 @@ export interface AdmissionRequest {
   readonly object?: Record<string, unknown> | null;
   readonly oldObject?: Record<string, unknown> | null;
   readonly dryRun?: boolean;
+  /** Who sent the request, as the API server authenticated them. */
+  readonly userInfo?: {
+    readonly username?: string;
+    readonly uid?: string;
+    readonly groups?: readonly string[];
+    readonly extra?: Readonly<Record<string, readonly string[]>>;
+  };
 }
 
 export interface AdmissionReview {
@@ -38,7 +45,7 @@ export interface AdmissionResponse {
   readonly allowed: boolean;
   readonly status?: {
     readonly code: number;
-    readonly reason: 'Invalid' | 'BadRequest';
+    readonly reason: 'Invalid' | 'BadRequest' | 'InternalError';
     readonly message: string;
     readonly details?: { readonly causes: readonly StatusCause[] };
   };
@@ -89,6 +96,25 @@ export function admit(
       allowed: false,
       status: { code: 400, reason: 'BadRequest', message: `${request.operation} without an object` },
     });
+  // CDI's rule: a DataVolume's spec is what was imported or cloned (and authorized); it cannot
+  // change afterwards.
+  if (
+    request.operation === 'UPDATE' &&
+    request.kind?.group === 'cdi.kubevirt.io' &&
+    request.kind.kind === 'DataVolume' &&
+    request.oldObject &&
+    !isDeepStrictEqual(request.oldObject.spec, object.spec)
+  )
+    return respond(
+      invalid(object, [
+        {
+          type: 'FieldValueInvalid',
+          field: 'spec',
+          message:
+            'Cannot update DataVolume Spec: a DataVolume imports or clones once; delete it and create it again with the new spec (its claim goes with it unless another object owns it)',
+        },
+      ]),
+    );
   // An update that leaves the spec as it was (finalizers, labels, a deletion in progress) changes
   // nothing admission judges: the stored spec was checked when it was written.
   const old = request.oldObject;
@@ -108,10 +134,14 @@ export function admit(
     field: i.path,
     message: i.message,
   }));
-  const message = `${describeObject(object)} is invalid: ${errors.map(issueText).join('; ')}`;
-  return respond({
-    allowed: false,
-    status: { code: 422, reason: 'Invalid', message, details: { causes } },
-    ...(warnings ? { warnings } : {}),
-  });
+  return respond({ ...invalid(object, causes), ...(warnings ? { warnings } : {}) });
+}
+
+/** A 422 Invalid answer listing `causes` (each "field: message" in the message too). */
+export function invalid(
+  object: Record<string, unknown>,
+  causes: readonly StatusCause[],
+): Omit<AdmissionResponse, 'uid'> {
+  const message = `${describeObject(object)} is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join('; ')}`;
+  return { allowed: false, status: { code: 422, reason: 'Invalid', message, details: { causes } } };
 }

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import type { NodeClientCredentials } from '../../apiserver/subresources/types';
 import { RequestHeaderSource } from '../../apiserver/subresources/request-header-source';
 import { startApiServer } from '../../apiserver/server';
+import { isAllowed } from '../../kube/access-review';
 import { loadOrCreateTokenKey } from '../../apiserver/upload/token-key';
 import { FeatureGateSource, KubeClient } from '../../kube';
 import {
@@ -120,6 +121,7 @@ export function register(program: Command): void {
     const server = await startOrExit(log, () =>
       startApiServer({
         featureGates: () => gates.current(),
+        accessReview: (subject, attributes) => isAllowed(client, subject, attributes),
         certFile: flags.tlsCertFile,
         keyFile: flags.tlsPrivateKeyFile,
         port,
