@@ -28,6 +28,10 @@ packages=(
   zstd              # the Debian kernel's modules are zstd-compressed (xz in older releases)
   xz-utils
   docker-registry   # a real OCI registry on loopback for the container-disk tests (virtkit image push, pulls)
+  containernetworking-plugins # the reference CNI plugins (bridge, host-local, portmap, macvlan...) in /usr/lib/cni
+  iptables          # bridge's ipMasq and portmap write NAT rules with it
+  nftables          # nft: the masquerade binding's NAT rules and inspecting the CNI plugins' rules
+  iproute2          # ip netns / ip link / ip addr: pod network namespaces and their interfaces
 )
 
 missing=()

@@ -1,0 +1,43 @@
+/** Running iproute2's `ip` (I/O): time-limited, arguments as an array (never a shell). */
+import { execFile } from 'child_process';
+
+export const IP_TIMEOUT_MS = 30_000;
+
+/** Failure of an `ip` run: the arguments, its stderr, and whether it is missing altogether. */
+export class IpCommandError extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly stderr: string,
+    readonly notInstalled: boolean,
+  ) {
+    super(
+      notInstalled
+        ? 'ip is not installed; install the Debian package iproute2'
+        : `ip ${args.join(' ')} failed: ${stderr.trim() || 'no message'}`,
+    );
+    this.name = 'IpCommandError';
+  }
+}
+
+/** Runs `ip <args>` and resolves with its stdout. */
+export function runIp(args: readonly string[], timeoutMs = IP_TIMEOUT_MS): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'ip',
+      [...args],
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 << 20, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const e = err as NodeJS.ErrnoException & { killed?: boolean };
+        if (e.code === 'ENOENT') return reject(new IpCommandError(args, '', true));
+        reject(
+          new IpCommandError(
+            args,
+            e.killed ? `killed after ${timeoutMs / 1000}s` : stderr || e.message,
+            false,
+          ),
+        );
+      },
+    );
+  });
+}
