@@ -123,6 +123,26 @@ export function handlerEndpoint(address: string, port: number): string {
 export const NODE_UPLOAD_KINDS = ['upload', 'upload-async', 'upload-form', 'upload-form-async'] as const;
 export type NodeUploadKind = (typeof NODE_UPLOAD_KINDS)[number];
 
+/** CDI's form field that carries the image in a form upload (`upload-form`, `upload-form-async`). */
+export const UPLOAD_FORM_FIELD = 'file';
+
+/** How to send a form upload right, or raw bytes instead: the fix every form refusal names. */
+export const UPLOAD_FORM_FIX = `send the image as the form field "${UPLOAD_FORM_FIELD}" (curl -F ${UPLOAD_FORM_FIELD}=@disk.qcow2), or POST the raw image bytes to /v1beta1/upload (or /v1beta1/upload-async) instead`;
+
+/**
+ * Why a form upload with this Content-Type cannot be read, or undefined when it is a
+ * multipart/form-data body with a boundary (pure). The upload proxy asks before it streams a
+ * byte to the node; the upload server asks again, as it is the one that parses the form.
+ */
+export function formUploadProblem(contentType: string | undefined): string | undefined {
+  const [type = '', ...params] = (contentType ?? '').split(';');
+  if (type.trim().toLowerCase() !== 'multipart/form-data')
+    return `a form upload takes a multipart/form-data body, not ${contentType ? `Content-Type ${JSON.stringify(contentType)}` : 'a body without a Content-Type'}; ${UPLOAD_FORM_FIX}`;
+  if (!params.some((p) => /^\s*boundary\s*=\s*"?[^\s"]/i.test(p)))
+    return `the multipart/form-data Content-Type ${JSON.stringify(contentType)} names no boundary; ${UPLOAD_FORM_FIX}`;
+  return undefined;
+}
+
 export function nodeUploadPath(namespace: string, claim: string, kind: NodeUploadKind): string {
   return ['', NODE_API_VERSION, 'namespaces', namespace, 'persistentvolumeclaims', claim, kind]
     .map((s, i) => (i === 0 ? s : encodeURIComponent(s)))

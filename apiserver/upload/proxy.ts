@@ -1,8 +1,14 @@
 /**
  * The upload proxy (CDI's cdi-uploadproxy), on `virtkit api`'s own HTTPS port:
  *
- *   POST /v1beta1/upload, /v1beta1/upload-async (and the v1alpha1 and -form paths)
- *   HEAD /v1beta1/upload-async    200 when the token is good (virtctl's probe for async)
+ *   POST /v1beta1/upload               raw image bytes, answered once processed
+ *   POST /v1beta1/upload-async         raw image bytes, answered once saved (processing follows)
+ *   POST /v1beta1/upload-form          multipart/form-data, the image in the field "file"
+ *   POST /v1beta1/upload-form-async    the same form, answered once saved
+ *   HEAD /v1beta1/upload-async, /v1beta1/upload-form-async
+ *                                      200 when the token is good (virtctl's probe for async)
+ *
+ * and the same paths under /v1alpha1 (older clients).
  *
  * Each request carries `Authorization: Bearer <token>` from an UploadTokenRequest (./token.ts):
  * none or a malformed header is a 400, a bad or expired token a 401 (CDI's answers). The token
@@ -13,7 +19,10 @@
  * spec.nodeName: that handler holds the upload server's socket), over the node API's mutual TLS,
  * and the upload server's answer is passed back as it is. A body larger than the claim can take
  * (its requested storage, plus the room an image format's metadata and CDI's overhead need) is
- * refused with 413, by its Content-Length or as soon as it streams past the limit.
+ * refused with 413, by its Content-Length or as soon as it streams past the limit. A form path
+ * whose body is not multipart/form-data is refused 400 here, before a byte is streamed; the
+ * form itself is parsed by the upload server, so its Content-Type (with the boundary) is passed
+ * on as it came.
  */
 import * as https from 'https';
 import type { IncomingMessage, ServerResponse } from 'http';
@@ -26,7 +35,7 @@ import {
   UPLOAD_REQUEST_ANNOTATION,
 } from '../../api/cdi/worker-pod';
 import { parseQuantity } from '../../api/quantity';
-import { nodeUploadPath, type NodeUploadKind } from '../../common/node-api';
+import { formUploadProblem, nodeUploadPath, type NodeUploadKind } from '../../common/node-api';
 import { errorMessage, PODS, PVCS } from '../../kube';
 import { nodeConnectionForNode, nodeRequestOptions } from '../subresources/node-client';
 import { SubresourceError } from '../subresources/subresource-error';
@@ -152,6 +161,14 @@ export async function handleUploadProxy(
   }
   const { namespace, name } = check.payload;
   const fields = { kind: 'PersistentVolumeClaim', namespace, name };
+  const isForm = mode === 'form' || mode === 'form-async';
+  const formProblem =
+    isForm && method === 'POST' ? formUploadProblem(req.headers['content-type']) : undefined;
+  if (formProblem) {
+    req.resume();
+    log.info({ ...fields, path: url.pathname }, `upload refused: ${formProblem}`);
+    return plain(res, 400, formProblem);
+  }
   let where: ReturnType<typeof uploadReadiness>;
   const until = Date.now() + (o.readyWaitMs ?? UPLOAD_READY_WAIT_MS);
   try {
@@ -196,7 +213,11 @@ export async function handleUploadProxy(
     const message = (answer?.body as { message?: string } | undefined)?.message ?? errorMessage(err);
     return plain(res, answer?.status ?? 503, message);
   }
-  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
+  // A form's Content-Type carries its boundary: the upload server needs it as it came.
+  const contentType = req.headers['content-type'];
+  const headers: Record<string, string> = {
+    'Content-Type': typeof contentType === 'string' && isForm ? contentType : 'application/octet-stream',
+  };
   if (length !== undefined) headers['Content-Length'] = String(length);
   else headers['Transfer-Encoding'] = 'chunked';
   const cdiType = req.headers[UPLOAD_CONTENT_TYPE_HEADER];

@@ -4,9 +4,11 @@ import * as path from 'path';
 import {
   findUploadProxyUrl,
   parseUploadRequest,
+  processingFailure,
   proxyUrlOf,
   uploadClaim,
   uploadDataVolume,
+  uploadPathFor,
   UploadUsageError,
 } from './image-upload';
 
@@ -118,5 +120,49 @@ describe('the upload proxy URL', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('how image-upload sends and waits', () => {
+  it('uploads on the async path unless the proxy says it has none (virtctl’s probe)', () => {
+    expect(uploadPathFor(200)).toBe('/v1beta1/upload-async');
+    // A refused or failed probe keeps async: the upload gets the proxy's real answer.
+    for (const status of [401, 503, undefined]) expect(uploadPathFor(status)).toBe('/v1beta1/upload-async');
+    expect(uploadPathFor(404)).toBe('/v1beta1/upload');
+    expect(uploadPathFor(405)).toBe('/v1beta1/upload');
+  });
+
+  it('tells a failed processing after the answer from one still running', () => {
+    const running = { status: { phase: 'Running', containerStatuses: [{ restartCount: 1, state: {} }] } };
+    expect(processingFailure(running, 1)).toBeUndefined();
+    expect(processingFailure(undefined, 0)).toBeUndefined();
+    const failed = {
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          {
+            restartCount: 1,
+            state: { terminated: { exitCode: 1, message: 'Unable to process data: not a qcow2' } },
+          },
+        ],
+      },
+    };
+    expect(processingFailure(failed, 1)).toBe('Unable to process data: not a qcow2');
+    const restarted = {
+      status: {
+        containerStatuses: [
+          {
+            restartCount: 2,
+            state: {},
+            lastState: { terminated: { exitCode: 1, message: 'disk went away' } },
+          },
+        ],
+      },
+    };
+    expect(processingFailure(restarted, 1)).toBe('disk went away');
+    expect(processingFailure(restarted, 2)).toBeUndefined();
+    expect(
+      processingFailure({ status: { containerStatuses: [{ state: { terminated: { exitCode: 137 } } }] } }, 0),
+    ).toBe("the upload pod's container exited with code 137");
   });
 });

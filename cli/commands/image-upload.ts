@@ -13,11 +13,14 @@
  *    accepts the upload pod's own Ready condition, so a claim whose pod was made without CDI's
  *    controller works too.
  * 3. It asks the aggregated API `upload.cdi.kubevirt.io/v1beta1` for an UploadTokenRequest and
- *    POSTs the file to the upload proxy (the async path when the proxy answers its HEAD, as
- *    virtctl does) with `Authorization: Bearer <token>`, showing progress. The token is never
- *    printed.
+ *    POSTs the file to the upload proxy with `Authorization: Bearer <token>`, showing progress.
+ *    As virtctl, it probes `HEAD /v1beta1/upload-async` and sends to the async path, which is
+ *    answered as soon as the whole file is received and saved; only a proxy that answers the
+ *    probe 404 (or 405) gets the sync path `/v1beta1/upload`. The token is never printed.
  * 4. It waits for processing: the claim's `cdi.kubevirt.io/storage.pod.phase` (or the upload
- *    pod's phase) Succeeded.
+ *    pod's phase) Succeeded. Processing that fails after an async answer fails the upload pod
+ *    (as CDI's upload server does); that failure is printed and the command exits 1 instead of
+ *    waiting on.
  *
  * The proxy's URL: --uploadproxy-url, else CDIConfig `config` status.uploadProxyURL (a cluster
  * with CDI), else the URL `virtkit up` wrote to its state folder (`upload-proxy-url` in
@@ -219,11 +222,19 @@ const CDI_CONFIGS: ResourceType = {
 interface ClaimJson {
   metadata?: { name?: string; annotations?: Record<string, string> };
 }
+interface TerminatedJson {
+  exitCode?: number;
+  message?: string;
+}
 interface PodJson {
   status?: {
     phase?: string;
     conditions?: { type?: string; status?: string }[];
-    containerStatuses?: unknown[];
+    containerStatuses?: {
+      restartCount?: number;
+      state?: { terminated?: TerminatedJson };
+      lastState?: { terminated?: TerminatedJson };
+    }[];
   };
 }
 interface DataVolumeJson {
@@ -398,7 +409,16 @@ function proxyRequest(
   });
 }
 
-/** Uploads the file (async path when the proxy says it has one); throws virtctl's error on a non-200. */
+/**
+ * The path to upload on, from the answer to `HEAD /v1beta1/upload-async` (pure): the async one
+ * unless the proxy says it has none (virtctl's rule). Any other answer, or none, keeps async: the
+ * upload itself then gets the proxy's real answer.
+ */
+export function uploadPathFor(probeStatus: number | undefined): '/v1beta1/upload-async' | '/v1beta1/upload' {
+  return probeStatus === 404 || probeStatus === 405 ? '/v1beta1/upload' : '/v1beta1/upload-async';
+}
+
+/** Uploads the file (async path unless the proxy has none); throws virtctl's error on a non-200; says whether it went async. */
 async function uploadFile(
   proxy: string,
   token: string,
@@ -406,10 +426,12 @@ async function uploadFile(
   size: number,
   tlsOpts: https.RequestOptions,
   progress: Progress,
-): Promise<void> {
-  const asyncUrl = new URL(`${proxy}/v1beta1/upload-async`);
-  const probe = await proxyRequest(asyncUrl, 'HEAD', token, tlsOpts).catch(() => undefined);
-  const url = probe?.status === 200 ? asyncUrl : new URL(`${proxy}/v1beta1/upload`);
+): Promise<{ async: boolean }> {
+  const probe = await proxyRequest(new URL(`${proxy}/v1beta1/upload-async`), 'HEAD', token, tlsOpts).catch(
+    () => undefined,
+  );
+  const pathname = uploadPathFor(probe?.status);
+  const url = new URL(`${proxy}${pathname}`);
   const stream = fs.createReadStream(file);
   let sent = 0;
   stream.on('data', (c: Buffer | string) => {
@@ -419,16 +441,50 @@ async function uploadFile(
   const answer = await proxyRequest(url, 'POST', token, tlsOpts, { stream, length: size });
   progress.end();
   if (answer.status !== 200) throw new Error(`unexpected return value ${answer.status}, ${answer.body}`);
+  return { async: pathname === '/v1beta1/upload-async' };
 }
 
-/** Waits for the claim's upload pod to succeed (virtctl's waitUploadProcessingComplete). */
-async function waitProcessed(client: KubeClient, ns: string, name: string, timeoutMs: number): Promise<void> {
+const restartsOf = (pod: PodJson | undefined): number =>
+  pod?.status?.containerStatuses?.[0]?.restartCount ?? 0;
+
+/**
+ * Why the upload pod's processing failed since it had `restartsBefore` restarts, or undefined
+ * (pure): its container ended with an error, or was restarted after one.
+ */
+export function processingFailure(pod: PodJson | undefined, restartsBefore: number): string | undefined {
+  const cs = pod?.status?.containerStatuses?.[0];
+  const now = cs?.state?.terminated;
+  const failed =
+    now && now.exitCode !== 0
+      ? now
+      : restartsOf(pod) > restartsBefore
+        ? (cs?.lastState?.terminated ?? {})
+        : undefined;
+  if (!failed) return undefined;
+  return (
+    failed.message?.trim() || `the upload pod's container exited with code ${failed.exitCode ?? 'unknown'}`
+  );
+}
+
+/** Waits for the claim's upload pod to succeed (virtctl's waitUploadProcessingComplete); fails when its processing does. */
+async function waitProcessed(
+  client: KubeClient,
+  ns: string,
+  name: string,
+  restartsBefore: number,
+  timeoutMs: number,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const claim = await client.get<ClaimJson>(PVCS, ns, name);
     if (claim.metadata?.annotations?.[POD_PHASE_ANNOTATION] === 'Succeeded') return;
     const pod = await uploadPodOf(client, ns, claim, name);
     if (pod?.status?.phase === 'Succeeded') return;
+    const failure = processingFailure(pod, restartsBefore);
+    if (failure)
+      throw new Error(
+        `processing the upload failed: ${failure}; the upload pod takes a new upload once it is Ready again (run image-upload again with --no-create)`,
+      );
     if (Date.now() >= until)
       throw new Error(
         'Timed out waiting for post upload processing to complete, please check upload pod status for progress',
@@ -465,11 +521,23 @@ export async function runImageUpload(
   });
   const token = answer.status?.token;
   if (!token) throw new Error('the UploadTokenRequest was answered without status.token');
-  await uploadFile(proxy, token, r.imagePath, size, await tlsOptions(client, r.insecure), progress);
-  out(
-    'Uploading data completed successfully, waiting for processing to complete, you can hit ctrl-c without interrupting the progress',
+  const restartsBefore = restartsOf(
+    await uploadPodOf(client, ns, await client.getIfExists<ClaimJson>(PVCS, ns, r.name), r.name),
   );
-  await waitProcessed(client, ns, r.name, 24 * 3600 * 1000);
+  const sent = await uploadFile(
+    proxy,
+    token,
+    r.imagePath,
+    size,
+    await tlsOptions(client, r.insecure),
+    progress,
+  );
+  out(
+    sent.async
+      ? 'Uploading data completed successfully, waiting for processing to complete, you can hit ctrl-c without interrupting the progress'
+      : 'Uploading and processing data completed successfully, waiting for the upload pod to finish',
+  );
+  await waitProcessed(client, ns, r.name, restartsBefore, 24 * 3600 * 1000);
   out('Processing completed successfully');
   out(`Uploading ${r.imagePath} completed successfully`);
 }

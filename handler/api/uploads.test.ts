@@ -26,7 +26,7 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (n += c.length));
     req.on('end', () => {
       seen.push(
-        `${req.method} ${req.url} ${n} ${req.headers['x-cdi-content-type'] ?? ''} ${req.headers.authorization ?? ''}`,
+        `${req.method} ${req.url} ${n} ${req.headers['x-cdi-content-type'] ?? ''} ${req.headers.authorization ?? ''}${req.headers['content-type'] ? ` [${req.headers['content-type']}]` : ''}`,
       );
       res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Saving stream failed: nope');
     });
@@ -53,7 +53,12 @@ afterAll(async () => {
   pki.remove();
 });
 
-function post(p: string, body: Buffer, as?: string): Promise<{ status: number; text: string }> {
+function post(
+  p: string,
+  body: Buffer,
+  as?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -69,6 +74,7 @@ function post(p: string, body: Buffer, as?: string): Promise<{ status: number; t
           'Content-Length': String(body.length),
           'x-cdi-content-type': 'kubevirt',
           Authorization: 'Bearer secret',
+          ...headers,
         },
       },
       (res) => {
@@ -86,6 +92,15 @@ it("streams the body to the claim's upload socket and passes its answer back; ne
   const r = await post(nodeUploadPath('ns', 'disk', 'upload-async'), Buffer.alloc(300_000, 1), 'api');
   expect(r).toEqual({ status: 400, text: 'Saving stream failed: nope' });
   expect(seen).toEqual(['POST /v1beta1/upload-async 300000 kubevirt ']);
+});
+
+it("passes a form upload's Content-Type, boundary and all, to the upload server", async () => {
+  const type = 'multipart/form-data; boundary=----vk7MA4YWxk';
+  const r = await post(nodeUploadPath('ns', 'disk', 'upload-form-async'), Buffer.alloc(1000, 2), 'api', {
+    'Content-Type': type,
+  });
+  expect(r.status).toBe(400);
+  expect(seen[seen.length - 1]).toBe(`POST /v1beta1/upload-form-async 1000 kubevirt  [${type}]`);
 });
 
 it('answers 503 when no upload server is ready for the claim, 401 without the api certificate', async () => {

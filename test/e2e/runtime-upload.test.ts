@@ -6,7 +6,11 @@
  * POSTs to `virtkit api`'s upload proxy, which streams to the node handler and the runner's
  * `virtkit importer --source upload`. A bad token is refused 401; an image larger than the claim
  * gets CDI's error while the pod stays ready; the test guest as qcow2 then lands as disk.img with
- * the guest's raw bytes at CDI's size, and the pod Succeeds with "Import Complete".
+ * the guest's raw bytes at CDI's size, and the pod Succeeds with "Import Complete". The CLI sends
+ * on the async path (answered once the file is saved) and waits for the processing. With curl
+ * and a token of its own, the test also sends the guest as a multipart form (`-F file=@...`, a
+ * form without that field and a body that is not a form being refused 400 with the fix) and as
+ * raw bytes on the async path, each landing as the same disk.img.
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -15,7 +19,7 @@ import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { uploadServerPod, uploadPodName } from '../../api/cdi/upload-pod';
-import { IMPORT_COMPLETE_MESSAGE } from '../../api/cdi/worker-pod';
+import { IMPORT_COMPLETE_MESSAGE, UPLOAD_REQUEST_ANNOTATION } from '../../api/cdi/worker-pod';
 import { usableSpace } from '../../handler/importer/size';
 import { ensureGuestImage, type GuestImage } from '../fixtures/guest/build';
 import { Runtime, type Obj } from './runtime-support/runtime';
@@ -82,6 +86,101 @@ function post(pathname: string, headers: Record<string, string>): Promise<{ stat
   });
 }
 
+/**
+ * A claim of the default class and its upload server pod, made by hand as the controller makes
+ * them; `annotated` marks the claim as an upload target as CDI does (image-upload adds the mark
+ * itself to a claim without it).
+ */
+function uploadTarget(name: string, annotated = false): void {
+  rt.apply({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name,
+      namespace: NS,
+      ...(annotated ? { annotations: { [UPLOAD_REQUEST_ANNOTATION]: '' } } : {}),
+    },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: CLAIM } } },
+  });
+  const claim = rt.get('pvc', NS, name)!;
+  rt.apply(
+    uploadServerPod({
+      claim: { name, namespace: NS, uid: claim.metadata.uid, requestedStorage: CLAIM },
+      image: 'virtkit:dev',
+      filesystemOverhead: '0.055',
+    }),
+  );
+}
+
+/** The claim's disk.img holds the test guest's raw bytes at CDI's size, and nothing else is there. */
+function expectGuestDisk(name: string): void {
+  const c = rt.get('pvc', NS, name) as Obj & { spec?: { volumeName?: string } };
+  const pv = rt.get('pv', undefined, c.spec?.volumeName ?? '') as Obj & {
+    spec?: { local?: { path?: string } };
+  };
+  const dir = pv.spec?.local?.path ?? '';
+  expect(dir.startsWith(path.join(rt.handlerStateDir, 'volumes') + path.sep)).toBe(true);
+  expect(fs.readdirSync(dir)).toEqual(['disk.img']);
+  const disk = fs.readFileSync(path.join(dir, 'disk.img'));
+  expect(disk.length).toBe(DISK_SIZE);
+  const raw = fs.readFileSync(image.disk);
+  expect(createHash('sha256').update(disk.subarray(0, raw.length)).digest('hex')).toBe(
+    createHash('sha256').update(raw).digest('hex'),
+  );
+  expect(disk.subarray(raw.length).every((b) => b === 0)).toBe(true);
+}
+
+/** An upload token for the claim, from the aggregated API, as virtctl gets one. */
+function uploadToken(claim: string): string {
+  const out = rt.kubectl(
+    ['create', '-f', '-', '-o', 'json'],
+    JSON.stringify({
+      apiVersion: 'upload.cdi.kubevirt.io/v1beta1',
+      kind: 'UploadTokenRequest',
+      metadata: { name: `token-for-${claim}`, namespace: NS },
+      spec: { pvcName: claim },
+    }),
+  );
+  const token = (JSON.parse(out) as { status?: { token?: string } }).status?.token;
+  if (!token) throw new Error(`no token in ${out}`);
+  return token;
+}
+
+/** curl against the upload proxy (its certificate is local mode's own): the status and the body. */
+function curl(pathname: string, token: string, args: readonly string[]): { status: number; body: string } {
+  const out = execFileSync(
+    'curl',
+    [
+      '-sS',
+      '-k',
+      '-o',
+      '-',
+      '-w',
+      '\n%{http_code}',
+      '-H',
+      `Authorization: Bearer ${token}`,
+      ...args,
+      `${proxy}${pathname}`,
+    ],
+    { encoding: 'utf8', timeout: 180_000 },
+  );
+  const i = out.lastIndexOf('\n');
+  return { status: Number(out.slice(i + 1)), body: out.slice(0, i) };
+}
+
+async function waitSucceeded(claim: string): Promise<void> {
+  const done = await rt.waitFor(
+    `upload pod of ${claim} Succeeded`,
+    () => (pod(claim)?.status?.phase === 'Succeeded' ? pod(claim) : undefined),
+    120_000,
+    () => pod(claim)?.status,
+  );
+  expect(done.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+    exitCode: 0,
+    message: IMPORT_COMPLETE_MESSAGE,
+  });
+}
+
 function upload(file: string): { code: number | null; stdout: string; stderr: string } {
   return rt.virtkit([
     'image-upload',
@@ -101,20 +200,7 @@ function upload(file: string): { code: number | null; stdout: string; stderr: st
 
 describe('uploads', () => {
   it("a bad token is refused; an image larger than the claim gets CDI's error; the guest lands as disk.img", async () => {
-    rt.apply({
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: 'up', namespace: NS },
-      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: CLAIM } } },
-    });
-    const claim = rt.get('pvc', NS, 'up')!;
-    rt.apply(
-      uploadServerPod({
-        claim: { name: 'up', namespace: NS, uid: claim.metadata.uid, requestedStorage: CLAIM },
-        image: 'virtkit:dev',
-        filesystemOverhead: '0.055',
-      }),
-    );
+    uploadTarget('up');
 
     expect((await post('/v1beta1/upload', {})).status).toBe(400);
     const bad = await post('/v1beta1/upload', {
@@ -137,33 +223,15 @@ describe('uploads', () => {
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain(`Uploading data to ${proxy}`);
+    // The async path was taken: answered once saved, then the processing was waited for.
+    expect(ok.stdout).toContain(
+      'Uploading data completed successfully, waiting for processing to complete, you can hit ctrl-c without interrupting the progress',
+    );
     expect(ok.stdout).toContain('Processing completed successfully');
     expect(ok.stdout).toContain(`Uploading ${path.join(work, 'guest.qcow2')} completed successfully`);
 
-    const done = await rt.waitFor(
-      'upload pod Succeeded',
-      () => (pod('up')?.status?.phase === 'Succeeded' ? pod('up') : undefined),
-      60_000,
-    );
-    expect(done.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
-      exitCode: 0,
-      message: IMPORT_COMPLETE_MESSAGE,
-    });
-
-    const c = rt.get('pvc', NS, 'up') as Obj & { spec?: { volumeName?: string } };
-    const pv = rt.get('pv', undefined, c.spec?.volumeName ?? '') as Obj & {
-      spec?: { local?: { path?: string } };
-    };
-    const dir = pv.spec?.local?.path ?? '';
-    expect(dir.startsWith(path.join(rt.handlerStateDir, 'volumes') + path.sep)).toBe(true);
-    expect(fs.readdirSync(dir)).toEqual(['disk.img']);
-    const disk = fs.readFileSync(path.join(dir, 'disk.img'));
-    expect(disk.length).toBe(DISK_SIZE);
-    const raw = fs.readFileSync(image.disk);
-    expect(createHash('sha256').update(disk.subarray(0, raw.length)).digest('hex')).toBe(
-      createHash('sha256').update(raw).digest('hex'),
-    );
-    expect(disk.subarray(raw.length).every((b) => b === 0)).toBe(true);
+    await waitSucceeded('up');
+    expectGuestDisk('up');
 
     // Finished: another upload is refused with virtctl's words.
     const again = upload('guest.qcow2');
@@ -213,5 +281,44 @@ describe('uploads', () => {
     );
     // The upload server is done and gone.
     await rt.waitFor('the upload pod to go', () => rt.get('pod', NS, uploadPodName('updv')) === undefined);
+  });
+
+  it('a multipart form (curl -F file=@...) and raw bytes on the async path land the guest as disk.img', async () => {
+    uploadTarget('upform', true);
+    uploadTarget('upasync', true);
+    for (const claim of ['upform', 'upasync'])
+      await rt.waitFor(
+        `upload pod of ${claim} Ready`,
+        () => pod(claim)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        240_000,
+        () => pod(claim)?.status,
+      );
+    const guest = path.join(work, 'guest.qcow2');
+
+    const formToken = uploadToken('upform');
+    const notForm = curl('/v1beta1/upload-form', formToken, ['--data-binary', `@${guest}`]);
+    expect(notForm.status).toBe(400);
+    expect(notForm.body).toMatch(
+      /^a form upload takes a multipart\/form-data body, not Content-Type "application\/x-www-form-urlencoded"; .*curl -F file=@disk\.qcow2.*POST the raw image bytes to \/v1beta1\/upload/,
+    );
+    const noFile = curl('/v1beta1/upload-form', formToken, ['-F', `image=@${guest}`]);
+    expect(noFile.status).toBe(400);
+    expect(noFile.body).toMatch(
+      /^Saving stream failed: the form has no field "file".*curl -F file=@disk\.qcow2/,
+    );
+    const form = curl('/v1beta1/upload-form', formToken, ['-F', 'note=ignored', '-F', `file=@${guest}`]);
+    expect(form).toEqual({ status: 200, body: '' });
+    await waitSucceeded('upform');
+    expectGuestDisk('upform');
+
+    const asyncUpload = curl('/v1beta1/upload-async', uploadToken('upasync'), [
+      '-H',
+      'Content-Type: application/octet-stream',
+      '--data-binary',
+      `@${guest}`,
+    ]);
+    expect(asyncUpload).toEqual({ status: 200, body: '' });
+    await waitSucceeded('upasync');
+    expectGuestDisk('upasync');
   });
 });
