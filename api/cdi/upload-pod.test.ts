@@ -56,6 +56,23 @@ describe('uploadServerPod', () => {
       { name: DATA_VOLUME_NAME, persistentVolumeClaim: { claimName: 'disk', readOnly: false } },
     ]);
   });
+  it('a Block claim is the device /dev/cdi-block-volume, with no filesystem overhead', () => {
+    const pod = uploadServerPod({ claim, image: 'virtkit:dev', block: true }) as {
+      spec: { containers: Record<string, unknown>[] };
+    };
+    const c = pod.spec.containers[0];
+    expect(c.volumeDevices).toEqual([{ name: DATA_VOLUME_NAME, devicePath: '/dev/cdi-block-volume' }]);
+    expect(c.volumeMounts).toBeUndefined();
+    expect((c.env as { name: string }[]).map((e) => e.name)).not.toContain(UploadEnv.filesystemOverhead);
+    expect(() => uploadServerPod({ claim, image: 'x', block: true, filesystemOverhead: '0.055' })).toThrow(
+      /filesystemOverhead is given for a Block claim/,
+    );
+    const fsPod = uploadServerPod({ claim, image: 'x' }) as {
+      spec: { containers: Record<string, unknown>[] };
+    };
+    expect(fsPod.spec.containers[0].volumeMounts).toEqual([{ name: DATA_VOLUME_NAME, mountPath: '/data' }]);
+    expect(fsPod.spec.containers[0].volumeDevices).toBeUndefined();
+  });
   it('gathers every bad input into one error', () => {
     expect(() =>
       uploadServerPod({

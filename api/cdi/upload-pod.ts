@@ -2,8 +2,9 @@
  * The upload server pod of a claim (pure): what the DataVolume controller creates for a
  * DataVolume with `source.upload` (or for a claim annotated as an upload target), following
  * CDI's upload controller: named `cdi-upload-<claim>`, labelled as CDI labels it, owned by the
- * claim (so it goes with it), mounting the claim as `cdi-data-vol` at `/data`, with the requested
- * size and the filesystem overhead in CDI's environment. The node's worker runner recognises it
+ * claim (so it goes with it), mounting the claim as `cdi-data-vol` at `/data` (a `volumeMode:
+ * Block` claim is given as the device `/dev/cdi-block-volume` instead), with the requested size and
+ * (for a filesystem claim) the filesystem overhead in CDI's environment. The node's worker runner recognises it
  * by its labels and runs its own `virtkit importer --source upload` (api/cdi/worker-pod.ts).
  *
  * virtkit's differences from CDI: no TLS material in the environment (the upload reaches the
@@ -17,6 +18,7 @@ import {
   CDI_COMPONENT_LABEL,
   CDI_UPLOAD_SERVER_COMPONENT,
   CREATED_BY_UPLOAD_ANNOTATION,
+  DATA_DEVICE_PATH,
   DATA_MOUNT_PATH,
   DATA_VOLUME_NAME,
   POD_PHASE_ANNOTATION,
@@ -59,6 +61,8 @@ export interface UploadPodOptions {
   readonly image: string;
   /** CDI's filesystem overhead for the claim's class, e.g. "0.055". Omit for block claims. */
   readonly filesystemOverhead?: string;
+  /** The claim is `volumeMode: Block`: the container gets it as a device, not a mount. @default false */
+  readonly block?: boolean;
   /** The owner's UID (the DataVolume's), passed as OWNER_UID. */
   readonly ownerUid?: string;
   /** @default "IfNotPresent" */
@@ -80,6 +84,8 @@ function problemsOf(o: UploadPodOptions): string[] {
     );
   if (o.filesystemOverhead !== undefined && !/^(0(\.\d+)?|\.\d+)$/.test(o.filesystemOverhead))
     p.push(`filesystemOverhead ${JSON.stringify(o.filesystemOverhead)} is not a fraction such as 0.055`);
+  if (o.block && o.filesystemOverhead !== undefined)
+    p.push('filesystemOverhead is given for a Block claim, which has no filesystem; leave it out');
   if (!o.image) p.push('image is empty');
   return p;
 }
@@ -129,7 +135,9 @@ export function uploadServerPod(o: UploadPodOptions): Record<string, unknown> {
           image: o.image,
           imagePullPolicy: o.imagePullPolicy ?? 'IfNotPresent',
           env,
-          volumeMounts: [{ name: DATA_VOLUME_NAME, mountPath: DATA_MOUNT_PATH }],
+          ...(o.block
+            ? { volumeDevices: [{ name: DATA_VOLUME_NAME, devicePath: DATA_DEVICE_PATH }] }
+            : { volumeMounts: [{ name: DATA_VOLUME_NAME, mountPath: DATA_MOUNT_PATH }] }),
         },
       ],
       volumes: [

@@ -2,7 +2,8 @@
  * The CDI worker pod: the contract between the DataVolume controller, which creates the pod, and
  * whoever runs it (the handler's local pod runtime in local mode, kubelet with the virtkit image in
  * cluster mode). CDI's own names where CDI has them (labels, the `cdi-data-vol` volume mounted at
- * `/data`, the IMPORTER_* environment); virtkit's additions are marked.
+ * `/data`, or given as the device `/dev/cdi-block-volume` when the claim is `volumeMode: Block`,
+ * the IMPORTER_* environment); virtkit's additions are marked.
  *
  * The runner never executes a command taken from the pod: it recognises the pod by its labels,
  * reads the environment below (each value validated where it is used) and runs its own
@@ -27,12 +28,19 @@ export const WORKER_CONTAINER = 'importer';
 export const DATA_VOLUME_NAME = 'cdi-data-vol';
 export const DATA_MOUNT_PATH = '/data';
 /**
+ * A `volumeMode: Block` target claim is not mounted: the container gets it as a `volumeDevice`
+ * at this path (CDI's), and the image is written as raw onto the device itself.
+ */
+export const DATA_DEVICE_PATH = '/dev/cdi-block-volume';
+/**
  * virtkit's: a host-assisted clone in one pod. CDI clones with a source pod and an upload server;
  * virtkit's local volumes are directories on the node, so one pod mounts both claims, the source
  * read-only under this volume name and path.
  */
 export const SOURCE_VOLUME_NAME = 'cdi-source-vol';
 export const SOURCE_MOUNT_PATH = '/source';
+/** virtkit's: where a clone's `volumeMode: Block` source claim is given as a volumeDevice. */
+export const SOURCE_DEVICE_PATH = '/dev/cdi-source-block-volume';
 /** Where a certConfigMap is mounted (CDI's IMPORTER_CERT_DIR points there). */
 export const CERT_VOLUME_NAME = 'cdi-cert-vol';
 export const CERT_MOUNT_PATH = '/certs';
@@ -49,7 +57,7 @@ export const ImporterEnv = {
   imageSize: 'IMPORTER_IMAGE_SIZE',
   /** The DataVolume's UID. */
   ownerUid: 'OWNER_UID',
-  /** The share of a filesystem volume kept free, e.g. "0.055". */
+  /** The share of a filesystem volume kept free, e.g. "0.055" (absent for a Block claim). */
   filesystemOverhead: 'FILESYSTEM_OVERHEAD',
   insecureTls: 'INSECURE_TLS',
   /** From the secretRef Secret's accessKeyId / secretKey, as secretKeyRef env (never literal). */

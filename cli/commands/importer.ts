@@ -1,11 +1,13 @@
 /**
- * `virtkit importer [--source http|registry|blank|pvc|upload] --target-dir DIR --size BYTES ...`: CDI's
+ * `virtkit importer [--source http|registry|blank|pvc|upload] --target-dir DIR [--target-device DEV] --size BYTES ...`: CDI's
  * importer, as the process a worker pod runs (the handler's worker-pod runner starts it in local
  * mode; it is the importer container's command in cluster mode). Sources: `http` (--url, the
  * default), `registry` (--url docker://HOST/REPO:TAG, with the handler's --registry-mirror and
  * --insecure-registry), `blank` (an empty disk), `pvc` (a clone of --source-dir), `upload` (CDI's
  * upload server: one upload taken on the unix socket --socket, `{"listening":true}` printed once
- * it listens; handler/importer/upload-server.ts). It prints JSON lines
+ * it listens; handler/importer/upload-server.ts). A Block claim is written as raw onto its device
+ * (--target-device, --target-dir then only holds scratch files; a Block clone source is
+ * --source-device). It prints JSON lines
  * on stdout for the DataVolume controller to read: `{"progress":"45.20%"}` while the download
  * runs, then one result line, `{"phase":"Succeeded",...}` (exit 0) or
  * `{"phase":"Failed","reason":...,"message":...}` (exit 1, the message also on stderr).
@@ -28,11 +30,13 @@ interface ImporterFlags {
   source?: string;
   url?: string;
   targetDir: string;
+  targetDevice?: string;
   size: string;
   checksum?: string;
   caFile?: string;
   filesystemOverhead?: string;
   sourceDir?: string;
+  sourceDevice?: string;
   registryMirror?: string[];
   insecureRegistry?: string[];
   socket?: string;
@@ -76,6 +80,7 @@ export function importerOptions(flags: ImporterFlags, env: NodeJS.ProcessEnv): I
   return {
     url: flags.url,
     targetDir: flags.targetDir,
+    ...(flags.targetDevice !== undefined ? { targetDevice: flags.targetDevice } : {}),
     requestedBytes,
     ...(caBundle !== undefined ? { caBundle } : {}),
     ...(flags.checksum !== undefined ? { checksum: flags.checksum } : {}),
@@ -93,7 +98,16 @@ function sourceOf(flags: ImporterFlags): ImporterSourceFlag {
     if (value === undefined) throw new ImportError('InvalidInput', `--source ${source} needs ${flag}`);
   };
   if (source === 'http' || source === 'registry') need('--url', flags.url);
-  if (source === 'pvc') need('--source-dir', flags.sourceDir);
+  if (source === 'pvc' && (flags.sourceDir === undefined) === (flags.sourceDevice === undefined))
+    throw new ImportError(
+      'InvalidInput',
+      '--source pvc needs --source-dir (or --source-device for a Block source claim), not both',
+    );
+  if (source !== 'pvc' && (flags.sourceDir !== undefined || flags.sourceDevice !== undefined))
+    throw new ImportError(
+      'InvalidInput',
+      `--source ${source}: --source-dir and --source-device are for --source pvc`,
+    );
   if (source === 'upload') need('--socket', flags.socket);
   if (source !== 'http' && (flags.checksum !== undefined || flags.caFile !== undefined))
     throw new ImportError(
@@ -115,12 +129,20 @@ export async function runImport(
   const overhead = flags.filesystemOverhead === undefined ? undefined : Number(flags.filesystemOverhead);
   const target = {
     targetDir: flags.targetDir,
+    ...(flags.targetDevice !== undefined ? { targetDevice: flags.targetDevice } : {}),
     requestedBytes,
     ...(overhead !== undefined ? { filesystemOverhead: overhead } : {}),
   };
   if (source === 'http') return importDisk({ ...importerOptions(flags, env), onProgress, signal });
   if (source === 'blank') return createBlankDisk(target);
-  if (source === 'pvc') return cloneDisk({ ...target, sourceDir: flags.sourceDir ?? '', onProgress, signal });
+  if (source === 'pvc')
+    return cloneDisk({
+      ...target,
+      ...(flags.sourceDir !== undefined ? { sourceDir: flags.sourceDir } : {}),
+      ...(flags.sourceDevice !== undefined ? { sourceDevice: flags.sourceDevice } : {}),
+      onProgress,
+      signal,
+    });
   if (source === 'upload')
     return serveUpload({
       ...target,
@@ -160,9 +182,14 @@ export function register(program: Command): void {
       '--url <url>',
       'http(s):// URL of the image (spec.source.http.url), or docker://HOST/REPO:TAG (spec.source.registry.url)',
     )
-    .requiredOption('--target-dir <dir>', 'the volume directory that receives disk.img')
+    .requiredOption(
+      '--target-dir <dir>',
+      'the volume directory that receives disk.img (with --target-device: the scratch directory)',
+    )
+    .option('--target-device <path>', "a Block claim's device: the image is written onto it as raw")
     .requiredOption('--size <bytes>', "the PVC's requested size in bytes")
     .option('--source-dir <dir>', "the source claim's volume directory (--source pvc); read only")
+    .option('--source-device <path>', "a Block source claim's device (--source pvc); read only")
     .option('--checksum <alg:hex>', 'expected sha256:, sha512:, sha1: or md5: sum of the bytes served')
     .option('--ca-file <file>', "PEM CA bundle that signs the server's certificate (the certConfigMap)")
     .option(

@@ -124,12 +124,6 @@ export class DataVolumeReconciler {
       }
     }
     if (source.type === 'blocked') problem = { reason: source.reason, message: source.message };
-    const volumeMode = dv.spec.storage?.volumeMode ?? dv.spec.pvc?.volumeMode;
-    if (!problem && volumeMode === 'Block')
-      problem = {
-        reason: Reason.notSupported,
-        message: `DataVolume ${dvName(dv)}: volumeMode Block is not supported by virtkit's importer yet; use Filesystem (or leave volumeMode out)`,
-      };
 
     const classes = this.inf.storageClasses.cache.list();
     let claim: Claim | undefined;
@@ -263,10 +257,25 @@ export class DataVolumeReconciler {
               requestedStorage: String(claim.spec?.resources?.requests?.storage ?? ''),
             },
             image: this.options.image ?? DEFAULT_LAUNCHER_IMAGE,
-            ...(claim.spec?.volumeMode === 'Block' ? {} : { filesystemOverhead: String(this.overhead) }),
+            ...(claim.spec?.volumeMode === 'Block'
+              ? { block: true }
+              : { filesystemOverhead: String(this.overhead) }),
             ownerUid: dv.metadata?.uid,
           }) as { metadata: { name: string } })
-        : renderWorkerPod({ dv, claim, source, overhead: this.overhead, image: this.options.image });
+        : renderWorkerPod({
+            dv,
+            claim,
+            source,
+            overhead: this.overhead,
+            image: this.options.image,
+            // A Block source claim is given to the pod as a device, as kubelet requires.
+            ...(source.type === 'clone'
+              ? {
+                  sourceVolumeMode: this.inf.claims.cache.get(`${source.namespace}/${source.name}`)?.spec
+                    ?.volumeMode,
+                }
+              : {}),
+          });
     try {
       await this.client.create(PODS, dv.metadata?.namespace, pod);
     } catch (err) {

@@ -118,4 +118,52 @@ describe('renderWorkerPod', () => {
       readOnly: true,
     });
   });
+
+  test('a Block claim: the device at /dev/cdi-block-volume, no /data mount, no FILESYSTEM_OVERHEAD', () => {
+    const dv = dataVolume(
+      httpSpec({ storage: { volumeMode: 'Block', resources: { requests: { storage: '1Gi' } } } }),
+    );
+    const base = claimOf(dv, 'Bound');
+    const claim = {
+      ...base,
+      spec: { ...base.spec, volumeMode: 'Block', resources: { requests: { storage: '1Gi' } } },
+    };
+    const pod = renderWorkerPod({ dv, claim, source: { type: 'import', kind: 'http' }, overhead: 0.055 });
+    const c = (pod.spec.containers as Record<string, unknown>[])[0];
+    expect(c.volumeDevices).toEqual([{ name: 'cdi-data-vol', devicePath: '/dev/cdi-block-volume' }]);
+    expect(c.volumeMounts).toBeUndefined();
+    expect(pod.spec.volumes).toEqual([
+      { name: 'cdi-data-vol', persistentVolumeClaim: { claimName: 'disk' } },
+    ]);
+    expect(envOf(pod).map((e) => e.name)).not.toContain('FILESYSTEM_OVERHEAD');
+    expect(envOf(pod)).toContainEqual({ name: 'IMPORTER_IMAGE_SIZE', value: '1Gi' });
+
+    // A clone between Block claims: both are devices; a Filesystem source stays mounted at /source.
+    const clone = dataVolume({
+      source: { pvc: { namespace: 'ns', name: 'golden' } },
+      storage: { volumeMode: 'Block' },
+    });
+    const both = renderWorkerPod({
+      dv: clone,
+      claim,
+      source: { type: 'clone', namespace: 'ns', name: 'golden' },
+      overhead: 0.055,
+      sourceVolumeMode: 'Block',
+    });
+    const bc = (both.spec.containers as Record<string, unknown>[])[0];
+    expect(bc.volumeDevices).toEqual([
+      { name: 'cdi-data-vol', devicePath: '/dev/cdi-block-volume' },
+      { name: 'cdi-source-vol', devicePath: '/dev/cdi-source-block-volume' },
+    ]);
+    expect(bc.volumeMounts).toBeUndefined();
+    const mixed = renderWorkerPod({
+      dv: clone,
+      claim,
+      source: { type: 'clone', namespace: 'ns', name: 'golden' },
+      overhead: 0.055,
+    });
+    const mc = (mixed.spec.containers as Record<string, unknown>[])[0];
+    expect(mc.volumeDevices).toEqual([{ name: 'cdi-data-vol', devicePath: '/dev/cdi-block-volume' }]);
+    expect(mc.volumeMounts).toEqual([{ name: 'cdi-source-vol', mountPath: '/source', readOnly: true }]);
+  });
 });

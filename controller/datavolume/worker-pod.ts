@@ -2,8 +2,10 @@
  * The worker pod that fills a DataVolume's claim (pure), exactly as api/cdi/worker-pod.ts
  * describes it to the node's runner: `importer-<claim>`, controlled by the claim (as CDI's
  * importer pods are), restartPolicy OnFailure (a failed run is retried with back-off), one
- * container `importer` running virtkit's image with `importer`, the claim at /data, and the
- * IMPORTER_* environment of the source. Credentials only ever reach the pod as secretKeyRef.
+ * container `importer` running virtkit's image with `importer`, the claim at /data (a
+ * `volumeMode: Block` claim as the device /dev/cdi-block-volume instead, without
+ * FILESYSTEM_OVERHEAD: a device has no filesystem), and the IMPORTER_* environment of the source.
+ * Credentials only ever reach the pod as secretKeyRef.
  */
 import type { DataVolume } from '../../api/cdi/v1beta1';
 import {
@@ -14,11 +16,13 @@ import {
   CDI_IMPORTER_COMPONENT,
   CERT_MOUNT_PATH,
   CERT_VOLUME_NAME,
+  DATA_DEVICE_PATH,
   DATA_MOUNT_PATH,
   DATA_VOLUME_NAME,
   ImporterEnv,
   ImporterSource,
   importerPodName,
+  SOURCE_DEVICE_PATH,
   SOURCE_MOUNT_PATH,
   SOURCE_VOLUME_NAME,
   WORKER_CONTAINER,
@@ -34,6 +38,8 @@ export interface WorkerPodInputs {
   readonly claim: Claim;
   readonly source: Extract<ResolvedSource, { type: 'import' | 'clone' }>;
   readonly overhead: number;
+  /** A clone's source claim's spec.volumeMode (a Block source is given as a device). @default Filesystem */
+  readonly sourceVolumeMode?: string;
   /** virtkit's image, as the launcher pod uses it. @default DEFAULT_LAUNCHER_IMAGE */
   readonly image?: string;
 }
@@ -66,6 +72,7 @@ function secretEnv(secret: string): EnvVar[] {
 export function renderWorkerPod(i: WorkerPodInputs): WorkerPodSketch {
   const { dv, claim, source } = i;
   const claimName = claim.metadata?.name ?? '';
+  const block = claim.spec?.volumeMode === 'Block';
   const s = dv.spec.source ?? {};
   let importerSource: ImporterSourceValue;
   let endpoint = '';
@@ -97,19 +104,23 @@ export function renderWorkerPod(i: WorkerPodInputs): WorkerPodSketch {
     { name: ImporterEnv.contentType, value: dv.spec.contentType ?? 'kubevirt' },
     { name: ImporterEnv.imageSize, value: String(claim.spec?.resources?.requests?.storage ?? '') },
     { name: ImporterEnv.ownerUid, value: dv.metadata?.uid ?? '' },
-    { name: ImporterEnv.filesystemOverhead, value: String(i.overhead) },
+    ...(block ? [] : [{ name: ImporterEnv.filesystemOverhead, value: String(i.overhead) }]),
     ...(secret ? secretEnv(secret) : []),
     ...(certConfigMap ? [{ name: ImporterEnv.certDir, value: CERT_MOUNT_PATH }] : []),
     ...extra,
   ];
-  const mounts: { name: string; mountPath: string; readOnly?: boolean }[] = [
-    { name: DATA_VOLUME_NAME, mountPath: DATA_MOUNT_PATH },
-  ];
+  // A Block claim is a device in the container, as kubelet requires of volumeMode Block.
+  const mounts: { name: string; mountPath: string; readOnly?: boolean }[] = [];
+  const devices: { name: string; devicePath: string }[] = [];
+  if (block) devices.push({ name: DATA_VOLUME_NAME, devicePath: DATA_DEVICE_PATH });
+  else mounts.push({ name: DATA_VOLUME_NAME, mountPath: DATA_MOUNT_PATH });
   const volumes: Record<string, unknown>[] = [
     { name: DATA_VOLUME_NAME, persistentVolumeClaim: { claimName } },
   ];
   if (source.type === 'clone') {
-    mounts.push({ name: SOURCE_VOLUME_NAME, mountPath: SOURCE_MOUNT_PATH, readOnly: true });
+    if (i.sourceVolumeMode === 'Block')
+      devices.push({ name: SOURCE_VOLUME_NAME, devicePath: SOURCE_DEVICE_PATH });
+    else mounts.push({ name: SOURCE_VOLUME_NAME, mountPath: SOURCE_MOUNT_PATH, readOnly: true });
     volumes.push({
       name: SOURCE_VOLUME_NAME,
       persistentVolumeClaim: { claimName: source.name, readOnly: true },
@@ -131,7 +142,8 @@ export function renderWorkerPod(i: WorkerPodInputs): WorkerPodSketch {
         command: ['virtkit'],
         args: ['importer'],
         env,
-        volumeMounts: mounts,
+        ...(mounts.length ? { volumeMounts: mounts } : {}),
+        ...(devices.length ? { volumeDevices: devices } : {}),
         terminationMessagePolicy: 'File',
       },
     ],

@@ -4,19 +4,35 @@
  * temporary name, grown to the target's usable size and renamed to disk.img. A source larger
  * than that size is refused with CDI's words for a too small target. The source is opened
  * read-only and never through a symlink out of its directory.
+ *
+ * Block claims (CDI copies raw bytes between volume modes when the target is large enough): a
+ * Block source is its device (`sourceDevice`), read whole; a Block target is its device, written
+ * from its first byte by qemu-img from the opened source (zeroes as write-zeroes, so a loop
+ * device stays sparse). Filesystem→Block, Block→Block and Block→Filesystem all work this way.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { confinedRealPath } from '../../common/confine';
-import { DISK_IMAGE, openTarget, placeDisk, withTarget, type TargetOptions } from './disk-target';
+import { openBlockDevice, withDeviceFd } from './block-device';
+import {
+  DISK_IMAGE,
+  openTarget,
+  placeDisk,
+  withTarget,
+  type DiskTarget,
+  type TargetOptions,
+} from './disk-target';
 import { cloneTargetTooSmall, invalidInput, sourceUnreadable, writeFailed } from './errors';
 import { formatProgress, ProgressThrottle } from './progress';
+import { convertOntoDevice, QemuImgError } from './qemu-img';
 import { requiredSpace } from './size';
 import { TooLargeError, writeSparse } from './sparse-writer';
 
 export interface CloneOptions extends TargetOptions {
   /** The source claim's directory (its mount): disk.img in it is copied. */
-  readonly sourceDir: string;
+  readonly sourceDir?: string;
+  /** A Block source claim's device node, copied whole (instead of sourceDir). */
+  readonly sourceDevice?: string;
   readonly onProgress?: (progress: string) => void;
   /** @default 1000 */
   readonly progressIntervalMs?: number;
@@ -30,8 +46,32 @@ export interface CloneResult {
   readonly sourceVirtualSize: number;
 }
 
+interface OpenSource {
+  readonly fd: number;
+  readonly file: string;
+  readonly bytes: number;
+  /** How messages name it: disk.img or the device. */
+  readonly what: string;
+}
+
+/** The source: its disk.img or its device, read-only, never the target itself. */
+function openSource(o: CloneOptions, t: DiskTarget): OpenSource {
+  if ((o.sourceDir === undefined) === (o.sourceDevice === undefined))
+    throw invalidInput('source', 'give exactly one of the source directory and the source device');
+  if (o.sourceDevice === undefined) return openSourceFile(o.sourceDir!, t.dir);
+  const { fd, device } = openBlockDevice(o.sourceDevice, 'read', 'source device');
+  if (t.device && t.device.rdev === device.rdev) {
+    fs.closeSync(fd);
+    throw invalidInput(
+      'source device',
+      `${o.sourceDevice} is the target device; a claim cannot be cloned into itself`,
+    );
+  }
+  return { fd, file: device.path, bytes: device.size, what: `device ${device.path}` };
+}
+
 /** The source's disk.img, opened read-only (confined to its directory, no symlink followed). */
-function openSource(sourceDir: string, targetDir: string): { fd: number; file: string; bytes: number } {
+function openSourceFile(sourceDir: string, targetDir: string): OpenSource {
   if (!path.isAbsolute(sourceDir))
     throw invalidInput('source directory', `"${sourceDir}" is not an absolute path`);
   let dir: string;
@@ -63,17 +103,39 @@ function openSource(sourceDir: string, targetDir: string): { fd: number; file: s
   const st = fs.fstatSync(fd);
   if (!st.isFile()) {
     fs.closeSync(fd);
-    throw sourceUnreadable(file, 'it is not a regular file (block volumes are not cloned yet)');
+    throw sourceUnreadable(
+      file,
+      'it is not a regular file (a Block source claim is given as its device, --source-device)',
+    );
   }
-  return { fd, file, bytes: st.size };
+  return { fd, file, bytes: st.size, what: DISK_IMAGE };
+}
+
+/** A Block target: qemu-img copies the source's raw bytes onto the device, reporting progress. */
+async function cloneOntoDevice(
+  t: DiskTarget,
+  src: OpenSource,
+  report: (read: number, final: boolean) => void,
+): Promise<void> {
+  const device = t.device!;
+  try {
+    await withDeviceFd(device, (fd) =>
+      convertOntoDevice({ fd: src.fd }, 'raw', fd, {
+        onProgress: (percent) => report(Math.floor((src.bytes * percent) / 100), false),
+      }),
+    );
+  } catch (e) {
+    if (e instanceof QemuImgError) throw writeFailed(`copying ${src.file} onto ${device.path}`, e.message);
+    throw e;
+  }
 }
 
 export async function cloneDisk(o: CloneOptions): Promise<CloneResult> {
   const t = openTarget(o);
-  const src = openSource(o.sourceDir, t.dir);
+  const src = openSource(o, t);
   try {
     if (src.bytes > t.size)
-      throw cloneTargetTooSmall(src.bytes, t.size, requiredSpace(t.overhead, src.bytes));
+      throw cloneTargetTooSmall(src.bytes, t.size, requiredSpace(t.overhead, src.bytes), src.what);
     return await withTarget(t, async () => {
       const throttle = new ProgressThrottle(o.progressIntervalMs ?? 1000);
       const report = (read: number, final: boolean): void => {
@@ -82,6 +144,12 @@ export async function cloneDisk(o: CloneOptions): Promise<CloneResult> {
       };
       let read = 0;
       report(0, false);
+      if (t.device) {
+        await cloneOntoDevice(t, src, report);
+        report(src.bytes, true);
+        placeDisk(t);
+        return { path: t.disk, size: t.size, sourceFormat: 'raw' as const, sourceVirtualSize: src.bytes };
+      }
       const stream = fs.createReadStream('', {
         fd: src.fd,
         autoClose: false,
@@ -100,7 +168,7 @@ export async function cloneDisk(o: CloneOptions): Promise<CloneResult> {
         await writeSparse(counted(), t.converted, () => t.size);
       } catch (e) {
         if (e instanceof TooLargeError)
-          throw cloneTargetTooSmall(read, t.size, requiredSpace(t.overhead, read));
+          throw cloneTargetTooSmall(read, t.size, requiredSpace(t.overhead, read), src.what);
         const code = (e as NodeJS.ErrnoException).code;
         if (
           code === 'ENOSPC' ||

@@ -5,13 +5,20 @@
  * format, inspect it with qemu-img, check that it fits, convert it to raw under a temporary name
  * (or rename it, when raw), grow it to the target size, sync, and rename it into place. Until
  * that rename nothing named disk.img is touched.
+ *
+ * A `volumeMode: Block` claim's target is its device (`targetDevice`, ./block-device.ts): the
+ * directory then only holds the source's scratch files, the usable size is the whole device (no
+ * filesystem overhead), and the last step converts the checked file straight onto the device
+ * with qemu-img. A device cannot be replaced whole as a file can, so a failure after it was
+ * opened zeroes its first MiB: what is left is never a bootable half image.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { confinedRealPath } from '../../common/confine';
+import { openBlockDevice, syncDevice, withDeviceFd, zeroDeviceHead, type BlockDevice } from './block-device';
 import { ImportError, invalidImage, invalidInput, largerPvcRequired, writeFailed } from './errors';
 import { detectImageFormat, HEAD_BYTES, type ImageFormat } from './formats';
-import { convertToRaw, inspectImage, QemuImgError } from './qemu-img';
+import { convertOntoDevice, convertToRaw, inspectImage, QemuImgError } from './qemu-img';
 import { DEFAULT_FILESYSTEM_OVERHEAD, overheadProblem, requiredSpace, targetImageSize } from './size';
 
 /** KubeVirt's disk image name on a filesystem PVC. */
@@ -24,23 +31,32 @@ export const SCRATCH = 'disk.img.download';
 export const PULL_SCRATCH = 'disk.img.pull';
 
 export interface TargetOptions {
-  /** The directory that receives disk.img (the PVC's mount); it must exist. */
+  /**
+   * The directory that receives disk.img (the PVC's mount); it must exist. With `targetDevice`,
+   * the directory for the scratch files only.
+   */
   readonly targetDir: string;
+  /** A Block claim's device node: the image is written onto it as raw. */
+  readonly targetDevice?: string;
   /** The PVC's requested size in bytes. */
   readonly requestedBytes: number;
-  /** @default 0.055 (CDI's global filesystem overhead) */
+  /** @default 0.055 (CDI's global filesystem overhead); never given with targetDevice */
   readonly filesystemOverhead?: number;
 }
 
 export interface DiskTarget {
-  /** The target directory, symlinks resolved. */
+  /** The target directory, symlinks resolved (the scratch directory of a device target). */
   readonly dir: string;
+  /** disk.img, or the device node of a device target. */
   readonly disk: string;
+  /** A Block claim's device, written in place of disk.img. */
+  readonly device?: BlockDevice;
   readonly scratch: string;
   readonly converted: string;
   readonly pullScratch: string;
-  /** disk.img's size: CDI's usable share of the volume. */
+  /** disk.img's size: CDI's usable share of the volume (a device: all of it). */
   readonly size: number;
+  /** The filesystem overhead applied (0 for a device). */
   readonly overhead: number;
 }
 
@@ -57,7 +73,12 @@ export function openTarget(o: TargetOptions): DiskTarget {
   if (!stat.isDirectory()) throw invalidInput('target directory', `${o.targetDir} is not a directory`);
   if (!Number.isSafeInteger(o.requestedBytes) || o.requestedBytes <= 0)
     throw invalidInput('requested size', `${o.requestedBytes} is not a positive number of bytes`);
-  const overhead = o.filesystemOverhead ?? DEFAULT_FILESYSTEM_OVERHEAD;
+  if (o.targetDevice !== undefined && o.filesystemOverhead !== undefined)
+    throw invalidInput(
+      'filesystemOverhead',
+      'a Block target has no filesystem, so no overhead applies; leave --filesystem-overhead out',
+    );
+  const overhead = o.targetDevice !== undefined ? 0 : (o.filesystemOverhead ?? DEFAULT_FILESYSTEM_OVERHEAD);
   const problem = overheadProblem(overhead);
   if (problem) throw invalidInput('filesystemOverhead', problem);
   const dir = fs.realpathSync(o.targetDir);
@@ -79,6 +100,11 @@ export function openTarget(o: TargetOptions): DiskTarget {
   };
   // Leftovers of an attempt that died are ours to remove (CDI cleans its scratch space too).
   removeTargetScratch(t);
+  if (o.targetDevice !== undefined) {
+    const { fd, device } = openBlockDevice(o.targetDevice, 'write', 'target device');
+    fs.closeSync(fd);
+    return { ...t, disk: device.path, device, size: device.size, overhead: 0 };
+  }
   const size = targetImageSize({
     requestedBytes: o.requestedBytes,
     availableBytes: availableBytes(dir, t.disk),
@@ -177,7 +203,8 @@ export async function convertIntoTarget(
     const virtualSize = fs.statSync(file).size;
     if (virtualSize === 0) throw invalidImage(source, 'it is empty');
     if (virtualSize > t.size) throw tooBigFor(t, virtualSize);
-    fs.renameSync(file, t.converted);
+    if (t.device) await ontoDevice(t.device, file, format, named, o.convertTimeoutMs);
+    else fs.renameSync(file, t.converted);
     return { sourceFormat: format, sourceVirtualSize: virtualSize };
   }
   let virtualSize: number;
@@ -188,6 +215,10 @@ export async function convertIntoTarget(
     throw e;
   }
   if (virtualSize > t.size) throw tooBigFor(t, virtualSize);
+  if (t.device) {
+    await ontoDevice(t.device, file, format, named, o.convertTimeoutMs);
+    return { sourceFormat: format, sourceVirtualSize: virtualSize };
+  }
   createConverted(t, virtualSize);
   try {
     await convertToRaw(file, format, t.converted, o.convertTimeoutMs);
@@ -199,11 +230,40 @@ export async function convertIntoTarget(
   return { sourceFormat: format, sourceVirtualSize: virtualSize };
 }
 
+/** A checked image file (the importer's own) converted onto the device, then removed. */
+async function ontoDevice(
+  device: BlockDevice,
+  file: string,
+  format: ImageFormat,
+  named: (m: string) => string,
+  timeoutMs: number | undefined,
+): Promise<void> {
+  try {
+    await withDeviceFd(device, (fd) =>
+      convertOntoDevice({ file }, format, fd, timeoutMs !== undefined ? { timeoutMs } : {}),
+    );
+  } catch (e) {
+    if (e instanceof QemuImgError)
+      throw writeFailed(`qemu-img convert onto ${device.path}`, named(e.message));
+    throw e;
+  }
+  removeQuietly(file);
+}
+
 /**
  * The raw image under the temporary name is grown to the target size (a sparse truncate, as
- * CDI's resize), made 0660, synced and renamed to disk.img.
+ * CDI's resize), made 0660, synced and renamed to disk.img. A device target is synced only: the
+ * image is on it already, and a device has its size.
  */
 export function placeDisk(t: DiskTarget): void {
+  if (t.device) {
+    try {
+      syncDevice(t.device);
+    } catch (e) {
+      throw writeFailed(`syncing ${t.disk}`, (e as Error).message);
+    }
+    return;
+  }
   try {
     fs.truncateSync(t.converted, t.size);
     fs.chmodSync(t.converted, 0o660);
@@ -220,12 +280,16 @@ export function placeDisk(t: DiskTarget): void {
   }
 }
 
-/** Runs `work` against the target; on any failure removes the importer's own files and rethrows as ImportError. */
+/**
+ * Runs `work` against the target; on any failure removes the importer's own files (and zeroes the
+ * front of a device target) and rethrows as ImportError.
+ */
 export async function withTarget<T>(t: DiskTarget, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
     removeTargetScratch(t);
+    if (t.device) await zeroDeviceHead(t.device);
     if (e instanceof ImportError) throw e;
     throw writeFailed('import', (e as Error).message);
   }

@@ -131,10 +131,12 @@ export function cloneTargetTooSmall(
   sourceBytes: number,
   targetBytes: number,
   neededRequest: number,
+  /** What the source is: its disk.img, or (Block) its device. */
+  what = 'disk.img',
 ): ImportError {
   return new ImportError(
     'LargerPVCRequired',
-    `${PROCESS}: target resources requests storage size is smaller than the source: the source disk.img is ${sourceBytes} bytes, the target holds ${targetBytes}; request at least ${neededRequest} bytes for the target claim`,
+    `${PROCESS}: target resources requests storage size is smaller than the source: the source ${what} is ${sourceBytes} bytes, the target holds ${targetBytes}; request at least ${neededRequest} bytes for the target claim`,
   );
 }
 

@@ -36,8 +36,10 @@ export { DISK_IMAGE };
 export interface ImportOptions {
   /** spec.source.http.url: http or https. */
   readonly url: string;
-  /** The directory that receives disk.img (the PVC's mount); it must exist. */
+  /** The directory that receives disk.img (the PVC's mount); it must exist. With targetDevice, scratch only. */
   readonly targetDir: string;
+  /** A Block claim's device node: the image is written onto it as raw (./disk-target.ts). */
+  readonly targetDevice?: string;
   /** The PVC's requested size in bytes. */
   readonly requestedBytes: number;
   /** PEM text of the certConfigMap's CA bundle. */
@@ -61,7 +63,7 @@ export interface ImportOptions {
 }
 
 export interface ImportResult {
-  /** targetDir/disk.img */
+  /** targetDir/disk.img, or the target device */
   readonly path: string;
   /** The image's virtual size as served. */
   readonly sourceVirtualSize: number;

@@ -320,4 +320,80 @@ describe('parseImportPlan', () => {
       ),
     ).toContainEqual('volume cdi-source-vol is only for source pvc; remove it');
   });
+
+  it('a Block claim taken as a volumeDevice at /dev/cdi-block-volume: --target-device, no overhead flag', () => {
+    const blockPod = (
+      devices: { name?: string; devicePath?: string }[],
+      mounts: { name: string; mountPath: string }[] = [],
+    ) => {
+      const p = pod(
+        [
+          { name: 'IMPORTER_SOURCE', value: 'pvc' },
+          { name: 'IMPORTER_IMAGE_SIZE', value: '1Gi' },
+          { name: 'FILESYSTEM_OVERHEAD', value: '0.055' },
+        ],
+        [
+          { name: DATA_VOLUME_NAME, persistentVolumeClaim: { claimName: 'copy' } },
+          { name: SOURCE_VOLUME_NAME, persistentVolumeClaim: { claimName: 'golden', readOnly: true } },
+        ],
+      );
+      return {
+        ...p,
+        spec: {
+          ...p.spec,
+          containers: [{ ...p.spec!.containers![0], volumeDevices: devices, volumeMounts: mounts }],
+        },
+      };
+    };
+    const plan = parseImportPlan(
+      blockPod([
+        { name: DATA_VOLUME_NAME, devicePath: '/dev/cdi-block-volume' },
+        { name: SOURCE_VOLUME_NAME, devicePath: '/dev/cdi-source-block-volume' },
+      ]),
+    );
+    expect(plan).toMatchObject({
+      targetClaim: 'copy',
+      targetBlock: true,
+      sourceClaim: 'golden',
+      sourceBlock: true,
+    });
+    // The device paths come from the runner (the claims' volumes), never from the pod.
+    expect(
+      importerArgs(
+        plan,
+        { targetDir: '/w/u/scratch', targetDevice: '/v/pvc-1/device', sourceDevice: '/v/pvc-2/device' },
+        { mirrors: [], insecure: [] },
+      ),
+    ).toEqual([
+      'importer',
+      '--source',
+      'pvc',
+      '--target-dir',
+      '/w/u/scratch',
+      '--size',
+      String(2 ** 30),
+      '--target-device',
+      '/v/pvc-1/device',
+      '--source-device',
+      '/v/pvc-2/device',
+    ]);
+    const fsPlan = parseImportPlan(blockPod([]));
+    expect(fsPlan.targetBlock).toBeUndefined();
+    expect(fsPlan.sourceBlock).toBeUndefined();
+
+    expect(problems(blockPod([{ name: DATA_VOLUME_NAME, devicePath: '/dev/sda' }]))).toContainEqual(
+      'volumeDevices cdi-data-vol: devicePath "/dev/sda" must be /dev/cdi-block-volume',
+    );
+    expect(problems(blockPod([{ name: 'other', devicePath: '/dev/x' }]))).toContainEqual(
+      expect.stringMatching(/volumeDevices "other" is not a claim the runner fills/),
+    );
+    expect(
+      problems(
+        blockPod(
+          [{ name: DATA_VOLUME_NAME, devicePath: '/dev/cdi-block-volume' }],
+          [{ name: DATA_VOLUME_NAME, mountPath: '/data' }],
+        ),
+      ),
+    ).toContainEqual(expect.stringMatching(/volume cdi-data-vol is both a volumeMount and a volumeDevice/));
+  });
 });

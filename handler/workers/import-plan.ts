@@ -4,7 +4,9 @@
  * is recognised by its labels (api/cdi/worker-pod.ts); nothing of its container (image, command,
  * args) is ever run: the runner starts its own `virtkit importer` with flags built from this plan.
  * Every problem is gathered into one refusal that names the pod, the env var or volume, the value
- * and the fix.
+ * and the fix. A claim the container takes as a `volumeDevice` (a `volumeMode: Block` claim, at
+ * CDI's /dev/cdi-block-volume) is marked so: the runner checks it against the claim's volume, and
+ * never uses the device path written in the pod.
  */
 import { parseQuantity } from '../../api/quantity';
 import {
@@ -12,9 +14,11 @@ import {
   CDI_APP_LABEL_VALUE,
   CERT_MOUNT_PATH,
   CERT_VOLUME_NAME,
+  DATA_DEVICE_PATH,
   DATA_VOLUME_NAME,
   ImporterEnv,
   ImporterSource,
+  SOURCE_DEVICE_PATH,
   SOURCE_VOLUME_NAME,
   WORKER_CONTAINER,
   type ImporterSourceValue,
@@ -36,16 +40,20 @@ export interface WorkerPodJson {
     readonly nodeName?: string;
     readonly restartPolicy?: string;
     readonly terminationGracePeriodSeconds?: number;
-    readonly containers?: readonly {
-      readonly name: string;
-      readonly env?: readonly EnvVarJson[];
-    }[];
+    readonly containers?: readonly ContainerJson[];
     readonly volumes?: readonly {
       readonly name: string;
       readonly persistentVolumeClaim?: { readonly claimName?: string; readonly readOnly?: boolean };
       readonly configMap?: { readonly name?: string };
     }[];
   };
+}
+
+export interface ContainerJson {
+  readonly name: string;
+  readonly env?: readonly EnvVarJson[];
+  readonly volumeMounts?: readonly { readonly name?: string; readonly mountPath?: string }[];
+  readonly volumeDevices?: readonly { readonly name?: string; readonly devicePath?: string }[];
 }
 
 export interface EnvVarJson {
@@ -80,8 +88,12 @@ export interface ImportPlan {
   readonly insecureTls: boolean;
   /** The claim of DATA_VOLUME_NAME. */
   readonly targetClaim: string;
+  /** The container takes the target claim as a volumeDevice (volumeMode Block). */
+  readonly targetBlock?: true;
   /** The claim of SOURCE_VOLUME_NAME (pvc source). */
   readonly sourceClaim?: string;
+  /** The container takes the source claim as a volumeDevice (volumeMode Block). */
+  readonly sourceBlock?: true;
   /** Literal extra headers, passed through the child's environment. */
   readonly literalEnv: Readonly<Record<string, string>>;
   readonly secretEnv: readonly SecretEnv[];
@@ -115,6 +127,45 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 
 const isName = (s: string | undefined): s is string => !!s && s.length <= 253 && DNS_SUBDOMAIN.test(s);
+
+/** The device path of each claim volume a worker container may take as a volumeDevice. */
+export const DEVICE_PATHS: Readonly<Record<string, string>> = {
+  [DATA_VOLUME_NAME]: DATA_DEVICE_PATH,
+  [SOURCE_VOLUME_NAME]: SOURCE_DEVICE_PATH,
+};
+
+/**
+ * The claim volumes `container` takes as devices (volumeMode Block), each at the path CDI's
+ * contract gives it; a device elsewhere, of another volume, or also mounted is a problem (`say`).
+ */
+export function deviceVolumes(
+  container: ContainerJson,
+  allowed: readonly string[],
+  say: (problem: string) => void,
+): Set<string> {
+  const devices = new Set<string>();
+  for (const d of container.volumeDevices ?? []) {
+    const name = String(d.name ?? '');
+    const want = allowed.includes(name) ? DEVICE_PATHS[name] : undefined;
+    if (!want) {
+      say(
+        `volumeDevices ${JSON.stringify(name.slice(0, 100))} is not a claim the runner fills; only ${allowed.join(' and ')} may be devices`,
+      );
+      continue;
+    }
+    if (d.devicePath !== want)
+      say(
+        `volumeDevices ${name}: devicePath ${JSON.stringify(String(d.devicePath ?? '').slice(0, 100))} must be ${want}`,
+      );
+    if (devices.has(name)) say(`volumeDevices ${name} is given twice; keep one`);
+    if ((container.volumeMounts ?? []).some((m) => m.name === name))
+      say(
+        `volume ${name} is both a volumeMount and a volumeDevice; a claim is one or the other (its volumeMode)`,
+      );
+    devices.add(name);
+  }
+  return devices;
+}
 
 /** The import plan of a worker pod; throws ImportPlanError with every problem found. */
 export function parseImportPlan(pod: WorkerPodJson): ImportPlan {
@@ -268,6 +319,10 @@ export function parseImportPlan(pod: WorkerPodJson): ImportPlan {
       `volume ${SOURCE_VOLUME_NAME} names the target claim ${sourceClaim}; a claim cannot be cloned into itself`,
     );
 
+  const devices = deviceVolumes(container, [DATA_VOLUME_NAME, SOURCE_VOLUME_NAME], say);
+  if (devices.has(SOURCE_VOLUME_NAME) && !sourceClaim)
+    say(`volumeDevices ${SOURCE_VOLUME_NAME} names no source claim; remove it`);
+
   const certDir = literal(ImporterEnv.certDir);
   let certConfigMap: string | undefined;
   if (certDir) {
@@ -298,7 +353,9 @@ export function parseImportPlan(pod: WorkerPodJson): ImportPlan {
     ...(overhead !== undefined ? { filesystemOverhead: overhead } : {}),
     insecureTls: insecureText === 'true',
     targetClaim: targetClaim!,
+    ...(devices.has(DATA_VOLUME_NAME) ? { targetBlock: true as const } : {}),
     ...(isClone && sourceClaim ? { sourceClaim } : {}),
+    ...(isClone && sourceClaim && devices.has(SOURCE_VOLUME_NAME) ? { sourceBlock: true as const } : {}),
     literalEnv,
     secretEnv,
     ...(certConfigMap ? { certConfigMap } : {}),

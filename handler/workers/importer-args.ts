@@ -9,10 +9,14 @@ import type { RegistryMirror } from '../images/policy';
 import { UPLOAD_SOURCE, type ImportPlan } from './import-plan';
 
 export interface ResolvedPaths {
-  /** The target claim's volume directory. */
+  /** The target claim's volume directory (for a Block target, the importer's scratch directory). */
   readonly targetDir: string;
+  /** A Block target's device node, resolved by the runner from the claim's volume. */
+  readonly targetDevice?: string;
   /** The source claim's volume directory (pvc source). */
   readonly sourceDir?: string;
+  /** A Block source claim's device node (pvc source). */
+  readonly sourceDevice?: string;
   /** The certConfigMap's bundle, written by the runner. */
   readonly caFile?: string;
   /** The upload source's socket, in the pod's runner directory. */
@@ -42,10 +46,13 @@ export function importerArgs(plan: ImportPlan, paths: ResolvedPaths, registries:
     '--size',
     String(plan.requestedBytes),
   ];
+  if (paths.targetDevice !== undefined) args.push('--target-device', paths.targetDevice);
   if (plan.endpoint !== undefined) args.push(`--url=${plan.endpoint}`);
-  if (plan.filesystemOverhead !== undefined)
+  // A device has no filesystem: CDI applies no overhead to a Block claim, whatever the pod says.
+  if (plan.filesystemOverhead !== undefined && paths.targetDevice === undefined)
     args.push('--filesystem-overhead', String(plan.filesystemOverhead));
   if (paths.sourceDir !== undefined) args.push('--source-dir', paths.sourceDir);
+  if (paths.sourceDevice !== undefined) args.push('--source-device', paths.sourceDevice);
   if (paths.caFile !== undefined) args.push('--ca-file', paths.caFile);
   if (paths.socket !== undefined) args.push('--socket', paths.socket);
   if (plan.source === ImporterSource.registry) {

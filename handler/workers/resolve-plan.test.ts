@@ -3,6 +3,7 @@
  * by a stand-in for the client's GET: directories confined to the volume root, Secret values for
  * the child's environment only, the CA bundle in a 0600 file, and what waits versus what refuses.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -163,4 +164,114 @@ it('refuses a volume outside the node volume root, a block volume, and a shared 
     ),
   );
   expect(shared.message).toMatch(/share one volume directory/);
+});
+
+describe('a volumeMode Block claim', () => {
+  // A block-special node like the one the local provisioner makes (mknod needs root, as the handler has).
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+  const blockPv = (name: string, withAnnotation = true): unknown => ({
+    metadata: {
+      name,
+      ...(withAnnotation
+        ? { annotations: { 'pv.kubernetes.io/provisioned-by': 'virtkit.io/local-volume' } }
+        : {}),
+    },
+    spec: { volumeMode: 'Block', local: { path: path.join(root, name, 'device') } },
+  });
+  const blockClaim = (name: string, volumeName: string): unknown => ({
+    metadata: { name, namespace: 'ns' },
+    spec: { volumeName, volumeMode: 'Block', resources: { requests: { storage: '1Gi' } } },
+    status: { phase: 'Bound' },
+  });
+  let node: string;
+  beforeAll(() => {
+    for (const d of ['pvc-blk', 'pvc-blk2', 'pvc-nodev'])
+      fs.mkdirSync(path.join(root, d), { recursive: true });
+    node = path.join(root, 'pvc-blk', 'device');
+    if (process.getuid?.() === 0) {
+      execFileSync('mknod', ['-m', '0600', node, 'b', '7', '250']);
+      execFileSync('mknod', ['-m', '0600', path.join(root, 'pvc-blk2', 'device'), 'b', '7', '251']);
+    }
+  });
+  const blockObjects = (): Record<string, unknown> => ({
+    ...objects(),
+    'persistentvolumeclaims/disk': blockClaim('disk', 'pvc-blk'),
+    'persistentvolumes/pvc-blk': blockPv('pvc-blk'),
+    'persistentvolumeclaims/golden': blockClaim('golden', 'pvc-blk2'),
+    'persistentvolumes/pvc-blk2': blockPv('pvc-blk2'),
+  });
+
+  asRoot(
+    "resolves to the loop device node the provisioner made, never a path from the pod; scratch in the pod's directory",
+    async () => {
+      const podDir = path.join(work, 'workers', 'blk');
+      const r = await resolvePlan(client(blockObjects()), plan({ targetBlock: true }), root, podDir);
+      expect(r.targetDevice).toBe(node);
+      expect(r.targetDir).toBe(path.join(fs.realpathSync(podDir), 'scratch'));
+      expect(fs.statSync(r.targetDir).isDirectory()).toBe(true);
+      // Block → Block clone: both devices; Filesystem → Block: a directory and a device.
+      const clone = await resolvePlan(
+        client(blockObjects()),
+        plan({ source: 'pvc', sourceClaim: 'golden', targetBlock: true, sourceBlock: true }),
+        root,
+        podDir,
+      );
+      expect(clone).toMatchObject({
+        targetDevice: node,
+        sourceDevice: path.join(root, 'pvc-blk2', 'device'),
+      });
+      const mixed = await resolvePlan(
+        client({ ...blockObjects(), 'persistentvolumeclaims/golden': claim('golden', 'pv-b') }),
+        plan({ source: 'pvc', sourceClaim: 'golden', targetBlock: true }),
+        root,
+        podDir,
+      );
+      expect(mixed).toMatchObject({ targetDevice: node, sourceDir: path.join(root, 'pvc-b') });
+      expect(mixed.sourceDevice).toBeUndefined();
+    },
+  );
+
+  asRoot(
+    'refuses a Block claim taken as a mount, a Filesystem claim taken as a device, and a volume not ours',
+    async () => {
+      const mounted = await refusal(
+        resolvePlan(client(blockObjects()), plan(), root, path.join(work, 'wb1')),
+      );
+      expect(mounted).toMatchObject({ reason: 'Error', retry: false });
+      expect(mounted.message).toMatch(
+        /volumeMode Block; the container must take it as a volumeDevice \(devicePath \/dev\/cdi-block-volume\)/,
+      );
+      const asDevice = await refusal(
+        resolvePlan(client(objects()), plan({ targetBlock: true }), root, path.join(work, 'wb2')),
+      );
+      expect(asDevice.message).toMatch(/volumeMode Filesystem; the container must mount it/);
+      const foreign = await refusal(
+        resolvePlan(
+          client({ ...blockObjects(), 'persistentvolumes/pvc-blk': blockPv('pvc-blk', false) }),
+          plan({ targetBlock: true }),
+          root,
+          path.join(work, 'wb3'),
+        ),
+      );
+      expect(foreign).toMatchObject({ reason: 'Error', retry: false });
+      expect(foreign.message).toMatch(/not a loop-device volume of this node's local provisioner/);
+    },
+  );
+
+  it('waits while the loop device node is not there yet', async () => {
+    const e = await refusal(
+      resolvePlan(
+        client({
+          ...objects(),
+          'persistentvolumeclaims/disk': blockClaim('disk', 'pvc-nodev'),
+          'persistentvolumes/pvc-nodev': blockPv('pvc-nodev'),
+        }),
+        plan({ targetBlock: true }),
+        root,
+        path.join(work, 'wb4'),
+      ),
+    );
+    expect(e).toMatchObject({ reason: 'ContainerCreating', retry: true });
+    expect(e.message).toMatch(/loop device of PersistentVolume pvc-nodev is not attached on this node yet/);
+  });
 });

@@ -1,13 +1,14 @@
 /**
  * The worker-pod runner (kubelet's part for CDI worker pods in local mode): for each pod labelled
  * `app=containerized-data-importer` bound to this node it reads the pod as an import plan
- * (./import-plan.ts), resolves the claims' directories, Secret values and CA bundle
- * (./resolve-plan.ts), runs its own `virtkit importer` (./importer-process.ts) and reports the
- * pod's status as kubelet would: Running with the progress condition while it works, Succeeded
- * with "Import Complete" when done; a failed run is terminated with the importer's message and,
- * restartPolicy being OnFailure, run again after kubelet's crash-loop back-off. A malformed pod
- * is reported Failed with the reason, never crashed on. On deletion the child is stopped, the
- * pod's files removed and the pod object deleted (kubelet's final delete).
+ * (./import-plan.ts), resolves the claims' directories (a Block claim's loop device node), Secret
+ * values and CA bundle (./resolve-plan.ts), runs its own `virtkit importer`
+ * (./importer-process.ts) and reports the pod's status as kubelet would: Running with the
+ * progress condition while it works, Succeeded with "Import Complete" when done; a failed run is
+ * terminated with the importer's message and, restartPolicy being OnFailure, run again after
+ * kubelet's crash-loop back-off. A malformed pod is reported Failed with the reason, never
+ * crashed on. On deletion the child is stopped, the pod's files removed and the pod object
+ * deleted (kubelet's final delete).
  *
  * A handler restart forgets the children: one that died with the old handler is simply run
  * again (the importer removes its own scratch files first); one still alive is stopped first.
@@ -273,7 +274,9 @@ export class WorkerPodRunner {
       {
         ...(socket ? { socket } : {}),
         targetDir: resolved.targetDir,
+        ...(resolved.targetDevice ? { targetDevice: resolved.targetDevice } : {}),
         ...(resolved.sourceDir ? { sourceDir: resolved.sourceDir } : {}),
+        ...(resolved.sourceDevice ? { sourceDevice: resolved.sourceDevice } : {}),
         ...(resolved.caFile ? { caFile: resolved.caFile } : {}),
       },
       this.o.registries,

@@ -13,6 +13,37 @@ const built = (): WorkerPodJson =>
   }) as WorkerPodJson;
 
 describe('upload server pods', () => {
+  it("a Block claim's upload pod (the builder's device shape) writes onto the device the runner resolved", () => {
+    const pod = uploadServerPod({
+      claim: { name: 'disk', namespace: 'ns', uid: 'u-1', requestedStorage: '64Mi' },
+      image: 'virtkit:dev',
+      block: true,
+    }) as WorkerPodJson;
+    const plan = parseUploadPlan(pod);
+    expect(plan).toMatchObject({ source: 'upload', targetClaim: 'disk', targetBlock: true });
+    expect(plan.filesystemOverhead).toBeUndefined();
+    expect(
+      importerArgs(
+        plan,
+        { targetDir: '/s/w/uid/scratch', targetDevice: '/v/pvc-1/device', socket: '/s/w/uid/upload.sock' },
+        { mirrors: [], insecure: [] },
+      ),
+    ).toEqual([
+      'importer',
+      '--source',
+      'upload',
+      '--target-dir',
+      '/s/w/uid/scratch',
+      '--size',
+      String(64 * 2 ** 20),
+      '--target-device',
+      '/v/pvc-1/device',
+      '--socket',
+      '/s/w/uid/upload.sock',
+    ]);
+    expect(parseUploadPlan(built()).targetBlock).toBeUndefined();
+  });
+
   it("parse from the builder's pod and run `virtkit importer --source upload --socket`", () => {
     const pod = built();
     expect(isUploadServerPod(pod)).toBe(true);

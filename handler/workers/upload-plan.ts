@@ -16,6 +16,7 @@ import {
 } from '../../api/cdi/worker-pod';
 import { overheadProblem } from '../importer/size';
 import {
+  deviceVolumes,
   ImportPlanError,
   isWorkerPod,
   UPLOAD_SOURCE,
@@ -86,6 +87,8 @@ export function parseUploadPlan(pod: WorkerPodJson): ImportPlan {
     say(
       `volume ${DATA_VOLUME_NAME} must be a persistentVolumeClaim with a valid claimName (got ${JSON.stringify(claim ?? null)})`,
     );
+  // A Block claim is the container's device at CDI's /dev/cdi-block-volume.
+  const block = deviceVolumes(container, [DATA_VOLUME_NAME], say).has(DATA_VOLUME_NAME);
   if (problems.length) throw new ImportPlanError(`${namespace}/${name}`, problems);
   return {
     namespace,
@@ -96,6 +99,7 @@ export function parseUploadPlan(pod: WorkerPodJson): ImportPlan {
     ...(overhead !== undefined ? { filesystemOverhead: overhead } : {}),
     insecureTls: false,
     targetClaim: claim!,
+    ...(block ? { targetBlock: true as const } : {}),
     literalEnv: {},
     secretEnv: [],
   };

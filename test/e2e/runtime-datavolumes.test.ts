@@ -3,7 +3,8 @@
  * `dataVolumeTemplates` import the test guest as qcow2 from a loopback HTTP server (trickled, so
  * the DataVolume's progress is seen moving) and make a blank data disk on the default class
  * `local` (WaitForFirstConsumer: KubeVirt's ephemeral pod binds the claims first); the guest boots
- * from the imported disk, and what it writes on the blank disk survives stop and start. Bad
+ * from the imported disk, and what it writes on the blank disk survives stop and start. A
+ * `volumeMode: Block` root disk is imported as raw onto its loop device and booted from. Bad
  * sources — a 404, a server that is not there, a corrupt image, an image larger than its claim —
  * each give the DataVolume a Running=False condition with CDI's words and a Warning Event, are
  * tried again with back-off, and leave no disk.img behind.
@@ -76,6 +77,38 @@ function volumeDir(claim: string): string | undefined {
   return pv?.spec?.local?.path;
 }
 
+/** A VM that always runs, its disks (virtio, in order) the DataVolumes of its dataVolumeTemplates. */
+function vmWithDataVolumes(
+  name: string,
+  templates: { disk: string; name: string; serial?: string; spec: Record<string, unknown> }[],
+): Record<string, unknown> {
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: NS },
+    spec: {
+      runStrategy: 'Always',
+      dataVolumeTemplates: templates.map((t) => ({ metadata: { name: t.name }, spec: t.spec })),
+      template: {
+        spec: {
+          domain: {
+            resources: { requests: { memory: '128Mi' } },
+            devices: {
+              autoattachGraphicsDevice: false,
+              disks: templates.map((t) => ({
+                name: t.disk,
+                disk: { bus: 'virtio' },
+                ...(t.serial ? { serial: t.serial } : {}),
+              })),
+            },
+          },
+          volumes: templates.map((t) => ({ name: t.disk, dataVolume: { name: t.name } })),
+        },
+      },
+    },
+  };
+}
+
 function events(name: string): { type?: string; reason?: string; message?: string }[] {
   const out = rt.kubectl([
     'get',
@@ -130,45 +163,24 @@ describe('a VM with dataVolumeTemplates', () => {
   const printable = new Set<string>();
 
   it('imports its root disk over HTTP (progress seen moving) and boots from it; the blank data disk is there', async () => {
-    rt.apply({
-      apiVersion: 'kubevirt.io/v1',
-      kind: 'VirtualMachine',
-      metadata: { name: 'imported', namespace: NS },
-      spec: {
-        runStrategy: 'Always',
-        dataVolumeTemplates: [
-          {
-            metadata: { name: 'imported-root' },
-            spec: {
-              source: { http: { url: `${base}/guest.qcow2` } },
-              storage: { resources: { requests: { storage: '64Mi' } } },
-            },
-          },
-          {
-            metadata: { name: 'imported-data' },
-            spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '16Mi' } } } },
-          },
-        ],
-        template: {
+    rt.apply(
+      vmWithDataVolumes('imported', [
+        {
+          disk: 'root',
+          name: 'imported-root',
           spec: {
-            domain: {
-              resources: { requests: { memory: '128Mi' } },
-              devices: {
-                autoattachGraphicsDevice: false,
-                disks: [
-                  { name: 'root', disk: { bus: 'virtio' } },
-                  { name: 'data', disk: { bus: 'virtio' }, serial: 'data' },
-                ],
-              },
-            },
-            volumes: [
-              { name: 'root', dataVolume: { name: 'imported-root' } },
-              { name: 'data', dataVolume: { name: 'imported-data' } },
-            ],
+            source: { http: { url: `${base}/guest.qcow2` } },
+            storage: { resources: { requests: { storage: '64Mi' } } },
           },
         },
-      },
-    });
+        {
+          disk: 'data',
+          name: 'imported-data',
+          serial: 'data',
+          spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '16Mi' } } } },
+        },
+      ]),
+    );
     await rt.waitFor(
       'the root DataVolume to succeed',
       () => {
@@ -234,6 +246,57 @@ describe('a VM with dataVolumeTemplates', () => {
     }
     const counter = fs.readFileSync(data).subarray(0, 26).toString('latin1');
     expect(counter).toBe('VIRTKIT-COUNTER:0000000002');
+  });
+});
+
+describe('a Block DataVolume', () => {
+  it("imports the qcow2 as raw onto the claim's loop device (no filesystem overhead) and the VM boots from it", async () => {
+    rt.apply(
+      vmWithDataVolumes('blocky', [
+        {
+          disk: 'root',
+          name: 'blocky-root',
+          spec: {
+            source: { http: { url: `${base}/guest.qcow2` } },
+            storage: {
+              storageClassName: 'local',
+              volumeMode: 'Block',
+              resources: { requests: { storage: '64Mi' } },
+            },
+          },
+        },
+      ]),
+    );
+    await rt.waitFor(
+      'the Block DataVolume to succeed',
+      () => dv('blocky-root')?.status?.phase === 'Succeeded',
+      600_000,
+      () => dv('blocky-root')?.status,
+    );
+    const d = dv('blocky-root')!;
+    expect(d.status?.progress).toBe('100.0%');
+    expect(condition(d, 'Ready')?.status).toBe('True');
+    expect(condition(d, 'Running')).toMatchObject({ status: 'False', reason: 'Completed' });
+    // A Block claim is asked for as written: no room added for a filesystem.
+    const pvc = rt.get('pvc', NS, 'blocky-root') as Obj & {
+      spec?: { volumeMode?: string; resources?: { requests?: { storage?: string } } };
+    };
+    expect(pvc.spec).toMatchObject({ volumeMode: 'Block', resources: { requests: { storage: '64Mi' } } });
+    // The device's first bytes are the guest image's raw bytes.
+    const device = volumeDir('blocky-root')!;
+    expect(fs.statSync(device).isBlockDevice()).toBe(true);
+    const guest = fs.readFileSync(image.disk);
+    const head = Buffer.alloc(guest.length);
+    const fd = fs.openSync(device, 'r');
+    try {
+      fs.readSync(fd, head, 0, head.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(createHash('sha256').update(head).digest('hex')).toBe(
+      createHash('sha256').update(guest).digest('hex'),
+    );
+    await waitRunning(rt, NS, 'blocky', GuestMarkers.booted);
   });
 });
 
