@@ -1,10 +1,11 @@
 /**
  * The node handler: registers the Node, watches the cluster's feature gates, runs the local pod
  * runtime, CDI's worker pods and placeholder pods, the VMI sync and the node's local volume
- * provisioner, and stops them in order. Every VMI is judged (api/ validation and
- * feature gates, vmi/spec-guard.ts) before anything of it reaches this node. Launcher processes
- * are left running on stop (like kubelet's containers): the next handler adopts them from the
- * state dir.
+ * provisioner, and stops them in order. Each launcher pod gets its own network namespace and
+ * address (network/cni) from the node's pod range (`--pod-cidr`). Every VMI is judged (api/
+ * validation and feature gates, vmi/spec-guard.ts) before anything of it reaches this node.
+ * Launcher processes (and their pod networks) are left running on stop (like kubelet's
+ * containers): the next handler adopts them from the state dir.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,6 +18,7 @@ import { gatherHostFacts } from './node/host-facts';
 import { NodeRegistrar } from './node/registrar';
 import { defaultLauncherCommand, type LauncherCommand } from './pods/launcher-process';
 import { PodRuntime } from './pods/runtime';
+import { ensureNodeNetwork, PodNetwork } from './network/cni';
 import { Prober } from './probes/prober';
 import { LocalVolumeProvisioner } from './storage/local-volumes';
 import { SpecGuard } from './vmi/spec-guard';
@@ -50,6 +52,11 @@ export interface HandlerOptions {
   readonly volumeRoot?: string;
   /** How container-disk images are pulled from registries (mirrors, plain-HTTP registries). */
   readonly registries?: RegistryOptions;
+  /**
+   * The range launcher pods' addresses come from (`--pod-cidr`), used when the handler writes
+   * its default CNI network. @default a free /24 of 10.244.0.0/16, kept in the state dir
+   */
+  readonly podCidr?: string;
 }
 
 /** `virtkit handler --registry-mirror HOST=URL --insecure-registry HOST`. */
@@ -166,12 +173,19 @@ export class Handler {
       },
     });
     this.prober = prober;
+    // Every launcher pod gets its own network namespace and address from this node's range.
+    await ensureNodeNetwork({
+      stateDir,
+      ...(this.o.podCidr !== undefined ? { podCidr: this.o.podCidr } : {}),
+      log,
+    });
     this.runtime = new PodRuntime({
       client,
       nodeName,
       stateDir,
-      podIP: facts.ip,
       hostIP: facts.ip,
+      network: new PodNetwork({ stateDir, log }),
+      recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
       launcherCommand: this.o.launcherCommand ?? defaultLauncherCommand(),
       guard,
       log,
@@ -196,7 +210,6 @@ export class Handler {
     const vmis = new VmiSync({
       client,
       nodeName,
-      podIP: facts.ip,
       runtime: this.runtime,
       guard,
       prober,

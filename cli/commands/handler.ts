@@ -28,6 +28,7 @@ export interface HandlerFlags extends KubeFlags, LogFlags {
   nodeApiAllowedClient: string;
   registryMirror?: string[];
   insecureRegistry?: string[];
+  podCidr?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -99,6 +100,10 @@ export function register(program: Command): void {
       collect,
       [],
     )
+    .option(
+      '--pod-cidr <cidr>',
+      "range launcher pods' addresses come from (default: a free /24 of 10.244.0.0/16; kept in the state dir)",
+    )
     .action(async (flags: HandlerFlags) => {
       const log = await componentLogger('virtkit-handler', flags);
       let nodeApi: NodeApiConfig | undefined;
@@ -117,6 +122,7 @@ export function register(program: Command): void {
         log,
         nodeName: flags.nodeName,
         stateDir: flags.stateDir,
+        ...(flags.podCidr !== undefined ? { podCidr: flags.podCidr } : {}),
         version: program.version(),
       });
       await startOrExit(log, () => handler.start());

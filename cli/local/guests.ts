@@ -1,11 +1,13 @@
 /**
  * The guests local mode runs. `virtkit down` throws away the cluster's etcd, so the VMs it ran
  * must go too: each launcher recorded in the handler's state dir gets SIGTERM (a graceful
- * guest shutdown within the VMI's grace period), then SIGKILL.
+ * guest shutdown within the VMI's grace period), then SIGKILL; then the node's pod network goes
+ * (CNI DEL of every pod, its namespaces, the bridge, the range's claim).
  */
 import * as fs from 'fs';
 import { stopLauncher } from '../../handler/pods/launcher-process';
 import { PodDir, recordedPods } from '../../handler/pods/pod-dir';
+import { releaseNodeNetwork } from '../../handler/network/cni';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 
 function graceOf(dir: PodDir): number {
@@ -34,5 +36,12 @@ export async function stopGuests(handlerStateDir: string, log: (m: string) => vo
     dir.remove();
     return pid ? [name] : [];
   });
-  return (await Promise.all(stops)).flat();
+  const stopped = (await Promise.all(stops)).flat();
+  const net = await releaseNodeNetwork({ stateDir: handlerStateDir });
+  if (net.tornDown.length > 0 || net.bridgeRemoved)
+    log(
+      `pod network released: ${net.tornDown.length} pod(s)${net.bridgeRemoved ? `, bridge ${net.bridgeRemoved}` : ''}`,
+    );
+  for (const e of net.errors) log(`pod network: ${e.message}`);
+  return stopped;
 }

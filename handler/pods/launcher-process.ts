@@ -1,6 +1,6 @@
 /**
  * Host processes of launcher pods: start `virtkit launcher` detached (its own process group, so
- * it outlives a handler restart), tell whether a recorded pid is still that launcher (pid plus
+ * it outlives a handler restart) inside its pod's network namespace, tell whether a recorded pid is still that launcher (pid plus
  * start time, against pid reuse), and stop it: SIGTERM (the launcher shuts the guest down
  * gracefully), then SIGKILL to the group after the grace period.
  */
@@ -49,22 +49,43 @@ export interface StartedLauncher {
   readonly child: ChildProcess;
 }
 
+/** util-linux's nsenter: joins a namespace, then execs the program in place (same pid). */
+export const NSENTER = 'nsenter';
+
+/**
+ * The program and arguments that run `virtkit launcher` (pure): inside the pod's network
+ * namespace when `netnsPath` is given. `nsenter --net=<path>` joins only the network namespace
+ * (no mount namespace or /sys remount, unlike `ip netns exec`) and execs the launcher in place,
+ * so the pid the handler records is the launcher's own.
+ */
+export function launcherArgv(
+  cmd: LauncherCommand,
+  launcherArgs: readonly string[],
+  netnsPath?: string,
+): { program: string; args: string[] } {
+  const own = [...cmd.args, 'launcher', ...launcherArgs];
+  if (!netnsPath) return { program: cmd.program, args: own };
+  return { program: NSENTER, args: [`--net=${netnsPath}`, '--', cmd.program, ...own] };
+}
+
 export function startLauncher(
   cmd: LauncherCommand,
   launcherArgs: readonly string[],
   logFile: string,
+  /** The pod's network namespace (/run/netns/<name>); the host's when undefined. */
+  netnsPath?: string,
 ): StartedLauncher {
   const fd = fs.openSync(logFile, 'a');
   try {
-    const child = spawn(cmd.program, [...cmd.args, 'launcher', ...launcherArgs], {
+    const argv = launcherArgv(cmd, launcherArgs, netnsPath);
+    const child = spawn(argv.program, argv.args, {
       detached: true,
       stdio: ['ignore', fd, fd],
       // Guests run nicer than the control plane and the runtime on this shared host (see
       // launcher/runtime/qemu-process.ts); an operator's own setting wins.
       env: { VIRTKIT_QEMU_NICE: '10', ...process.env },
     });
-    if (child.pid === undefined)
-      throw new Error(`could not start ${cmd.program} ${cmd.args.join(' ')} launcher`);
+    if (child.pid === undefined) throw new Error(`could not start ${argv.program} ${argv.args.join(' ')}`);
     child.unref();
     return { pid: child.pid, startTicks: processStartTicks(child.pid) ?? '', child };
   } finally {

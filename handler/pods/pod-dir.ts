@@ -1,7 +1,7 @@
 /**
  * The on-disk record of one launcher pod under the handler's state dir, which is what makes
  * a handler restart safe: <state>/pods/<pod uid>/ holds pod.json (which pod), vmi.json and
- * resources.json (what the launcher got), launcher.pid ("<pid> <start ticks>"), launcher.log,
+ * resources.json (what the launcher got; pod.json also has the pod's IPs), launcher.pid ("<pid> <start ticks>"), launcher.log,
  * exit.json (the launcher's exit, when the handler saw it) and w/ (the launcher's work dir with
  * its control socket and final-status.json). Short names keep socket paths under 108 bytes.
  */
@@ -15,6 +15,14 @@ export interface PodRecord {
   readonly vmi: { readonly namespace: string; readonly name: string; readonly uid?: string };
   /** When the launcher was started (ISO time). */
   readonly startedAt?: string;
+  /**
+   * status.podIPs: the addresses CNI ADD gave the pod's interface, kept so a launcher adopted
+   * after a handler restart reports the same ones without running ADD again. A record without
+   * them is of a launcher that ran in the host's network (the node's address).
+   */
+  readonly podIPs?: readonly string[];
+  /** The `ip netns` name of the pod's network namespace the launcher runs in. */
+  readonly netns?: string;
 }
 
 export interface ExitRecord {

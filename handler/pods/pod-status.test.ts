@@ -12,12 +12,13 @@ const pod: PodJson = {
   },
   spec: { nodeName: 'n1', containers: [{ name: 'compute', image: 'virtkit/launcher' }] },
 };
-const base = { hostIP: '10.0.0.1', podIP: '10.0.0.1', startTime: 't0', now: 't1' };
+const base = { hostIP: '10.0.0.1', podIPs: ['10.244.3.7'], startTime: 't0', now: 't1' };
 
 describe('launcher pod status', () => {
   it('is Pending with the waiting reason while the pod cannot start', () => {
     const s = podStatus(pod, {
       ...base,
+      podIPs: [],
       container: { kind: 'waiting', reason: 'ClaimNotFound', message: 'claim x missing' },
     });
     expect(s.phase).toBe('Pending');
@@ -40,7 +41,51 @@ describe('launcher pod status', () => {
       containerID: 'virtkit://42',
       restartCount: 0,
     });
-    expect(s.podIP).toBe('10.0.0.1');
+    expect(s.podIP).toBe('10.244.3.7');
+    expect(s.podIPs).toEqual([{ ip: '10.244.3.7' }]);
+    expect(s.hostIP).toBe('10.0.0.1');
+    expect(s.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status).toBe('True');
+  });
+
+  it("a pod in the host's network shows the node's address once its container left waiting", () => {
+    const host = { hostIP: '10.0.0.1', podIP: '10.0.0.1', startTime: 't0', now: 't1' };
+    const waiting = podStatus(pod, { ...host, container: { kind: 'waiting', reason: 'ContainerCreating' } });
+    expect(waiting.podIP).toBeUndefined();
+    const running = podStatus(pod, {
+      ...host,
+      container: { kind: 'running', startedAt: 't0', ready: true, pid: 1 },
+    });
+    expect(running.podIPs).toEqual([{ ip: '10.0.0.1' }]);
+  });
+
+  it('reports every address of a dual-stack pod, the first as podIP', () => {
+    const s = podStatus(pod, {
+      ...base,
+      podIPs: ['10.244.3.7', 'fd00:10:244:3::7'],
+      container: { kind: 'running', startedAt: 't0', ready: false, pid: 42 },
+    });
+    expect(s.podIP).toBe('10.244.3.7');
+    expect(s.podIPs).toEqual([{ ip: '10.244.3.7' }, { ip: 'fd00:10:244:3::7' }]);
+  });
+
+  it('waits in ContainerCreating with PodReadyToStartContainers=False and no IP while the sandbox fails', () => {
+    const s = podStatus(pod, {
+      ...base,
+      podIPs: [],
+      sandboxReady: false,
+      container: {
+        kind: 'waiting',
+        reason: 'ContainerCreating',
+        message: 'Failed to create pod sandbox: no IP addresses available',
+      },
+    });
+    expect(s.phase).toBe('Pending');
+    expect(s.podIP).toBeUndefined();
+    expect(s.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status).toBe('False');
+    expect(s.containerStatuses?.[0].state.waiting).toEqual({
+      reason: 'ContainerCreating',
+      message: 'Failed to create pod sandbox: no IP addresses available',
+    });
   });
 
   it('ends Succeeded on exit 0 and Failed otherwise, with the exit code', () => {

@@ -28,7 +28,21 @@ export type ContainerObservation =
 export interface PodObservation {
   readonly container: ContainerObservation;
   readonly hostIP: string;
-  readonly podIP: string;
+  /**
+   * The addresses of a pod with its own network (CNI set it up), reported as soon as they are
+   * known; none before that, or when setting it up failed.
+   */
+  readonly podIPs?: readonly string[];
+  /**
+   * The address of a pod in the host's network (CDI workers, placeholders: the node's), reported
+   * once its container has left waiting. Ignored when `podIPs` is given.
+   */
+  readonly podIP?: string;
+  /**
+   * False while the pod's sandbox (its network) could not be made: kubelet's
+   * PodReadyToStartContainers=False. @default true
+   */
+  readonly sandboxReady?: boolean;
   readonly startTime: string;
   readonly now: string;
 }
@@ -91,7 +105,7 @@ export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
   return {
     phase: phaseOf(c),
     conditions: [
-      cond('PodReadyToStartContainers', true),
+      cond('PodReadyToStartContainers', obs.sandboxReady !== false),
       cond('Initialized', true),
       cond('Ready', ready, notReadyReason),
       cond('ContainersReady', ready, notReadyReason),
@@ -100,9 +114,15 @@ export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
     containerStatuses: [containerStatus],
     hostIP: obs.hostIP,
     hostIPs: [{ ip: obs.hostIP }],
-    ...(c.kind !== 'waiting' || pod.status?.podIP ? { podIP: obs.podIP, podIPs: [{ ip: obs.podIP }] } : {}),
+    ...podAddresses(pod, obs),
     startTime: pod.status?.startTime ?? obs.startTime,
   };
+}
+
+function podAddresses(pod: PodJson, obs: PodObservation): Pick<PodStatusJson, 'podIP' | 'podIPs'> {
+  const ips =
+    obs.podIPs ?? (obs.podIP && (obs.container.kind !== 'waiting' || pod.status?.podIP) ? [obs.podIP] : []);
+  return ips.length > 0 ? { podIP: ips[0], podIPs: ips.map((ip) => ({ ip })) } : {};
 }
 
 /** True when `next` says something `current` does not (so a write is needed). */

@@ -1,9 +1,12 @@
 /**
  * The local pod runtime (kubelet's part in local mode): for each launcher pod bound to this
- * node it prepares the pod's directory, starts `virtkit launcher --wait-for-sync` as a host
- * process, reports pod status, stops the process with the pod's grace period when the pod is
- * deleted and then removes the pod object. restartPolicy Never: nothing is ever restarted.
- * Launchers found in the state dir at start-up are adopted, not restarted.
+ * node it prepares the pod's directory, gives the pod its network (its own namespace and an
+ * address, CNI ADD through ../network/cni, the sandbox containerd would make), starts `virtkit
+ * launcher --wait-for-sync` as a host process inside that namespace, reports pod status, stops
+ * the process with the pod's grace period when the pod is deleted, tears its network down (CNI
+ * DEL) and then removes the pod object. restartPolicy Never: nothing is ever restarted.
+ * Launchers found in the state dir at start-up are adopted, not restarted; the networks of pods
+ * that went while the handler was down are torn down then.
  */
 import { keyFields, type Logger } from '../../common/log';
 import { runWorker } from '../work-loop';
@@ -28,10 +31,12 @@ import {
   type PodJson,
 } from './pod-types';
 import { PodPrepareError, preparePod, type PodImages } from './prepare';
+import { sandboxFailure, sandboxRetryMs } from './sandbox';
+import { PodNetworkError, type PodIdentity, type PodNetwork, type PodNetworkStatus } from '../network/cni';
 import { removePodObject, writePodStatus } from './pod-writes';
 import type { SpecGuard } from '../vmi/spec-guard';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
-import { Informer, WorkQueue, errorMessage, PODS, type KubeClient } from '../../kube';
+import { Informer, WorkQueue, errorMessage, PODS, type EventRecorder, type KubeClient } from '../../kube';
 
 /** One launcher process this node runs (or ran) for a pod. */
 export interface LocalLauncher {
@@ -52,8 +57,12 @@ export interface PodRuntimeOptions {
   readonly client: KubeClient;
   readonly nodeName: string;
   readonly stateDir: string;
-  readonly podIP: string;
+  /** status.hostIP; also the address of launchers a handler without pod networks started. */
   readonly hostIP: string;
+  /** Every pod's network namespace and address (CNI), set up before its launcher starts. */
+  readonly network: PodNetwork;
+  /** Where a pod's sandbox failure is reported (Warning FailedCreatePodSandBox on the pod). */
+  readonly recorder?: EventRecorder;
   readonly launcherCommand: LauncherCommand;
   /** Judges each pod's VMI (api/ validation, feature gates) before anything is prepared. */
   readonly guard: SpecGuard;
@@ -74,6 +83,8 @@ export class PodRuntime {
   private readonly queue = new WorkQueue('handler-pods', { baseMs: 500, maxMs: 30_000 });
   private readonly launchers = new Map<string, LocalLauncher>();
   private livenessTimer?: NodeJS.Timeout;
+  /** Pods whose network could not be set up: how often in a row, and the last message (one Event per new message). */
+  private readonly sandboxFailures = new Map<string, { count: number; message: string }>();
   private workers: Promise<void>[] = [];
 
   constructor(private readonly o: PodRuntimeOptions) {
@@ -93,6 +104,8 @@ export class PodRuntime {
 
   async start(workers = 2): Promise<void> {
     this.adoptRecorded();
+    // Networks of pods that went while the handler was down (and namespaces a crash left).
+    await this.collectNetworks(this.launchers.keys());
     this.informer.start();
     for (let i = 0; i < workers; i++)
       this.workers.push(
@@ -146,6 +159,14 @@ export class PodRuntime {
     return found;
   }
 
+  /**
+   * The addresses of a launcher's pod: those CNI gave it (kept in its record); the node's for a
+   * launcher a handler without pod networks started (it runs in the host's network).
+   */
+  podIPsOf(l: LocalLauncher): readonly string[] {
+    return l.record.podIPs ?? [this.o.hostIP];
+  }
+
   isAlive(l: LocalLauncher): boolean {
     return l.pid !== undefined && !l.exit && isSameProcess(l.pid, l.startTicks ?? '');
   }
@@ -170,6 +191,8 @@ export class PodRuntime {
         return undefined;
       }
       if (l?.stopping) await l.stopping;
+      // The sandbox goes after its container (kubelet's StopPodSandbox): DEL frees the address.
+      await this.tearDownNetwork(pod);
       await removePodObject(this.o.client, pod);
       return undefined;
     }
@@ -178,13 +201,17 @@ export class PodRuntime {
       if (isTerminalPhase(pod.status?.phase)) return undefined;
       if (pod.status?.phase === 'Running') {
         // The pod ran here but its record is gone (state dir wiped): it cannot be re-adopted.
-        await this.report(pod, {
-          kind: 'terminated',
-          finishedAt: now(),
-          exitCode: 137,
-          reason: 'ContainerStatusUnknown',
-          message: 'the handler has no record of this launcher (was the state dir removed?)',
-        });
+        await this.report(
+          pod,
+          {
+            kind: 'terminated',
+            finishedAt: now(),
+            exitCode: 137,
+            reason: 'ContainerStatusUnknown',
+            message: 'the handler has no record of this launcher (was the state dir removed?)',
+          },
+          pod.status?.podIPs?.map((x) => x.ip) ?? [],
+        );
         return undefined;
       }
       const started = await this.startPod(pod);
@@ -193,7 +220,9 @@ export class PodRuntime {
     }
 
     const obs = await this.observe(l);
-    await this.report(pod, obs);
+    await this.report(pod, obs, this.podIPsOf(l));
+    // A finished pod keeps its IP in status (as kubelet's does), but not its network.
+    if (obs.kind === 'terminated') await this.tearDownNetwork(pod);
     if (obs.kind === 'running' && !obs.ready) return 250;
     return undefined;
   }
@@ -207,9 +236,11 @@ export class PodRuntime {
     } catch (e) {
       if (!(e instanceof PodPrepareError)) throw e;
       this.o.log.info(keyFields('Pod', podKey(pod)), `waiting: ${e.message}`);
-      await this.report(pod, { kind: 'waiting', reason: e.reason, message: e.message });
+      await this.report(pod, { kind: 'waiting', reason: e.reason, message: e.message }, []);
       return e.retryMs ?? 2000;
     }
+    const network = await this.setUpNetwork(pod);
+    if (typeof network === 'number') return network;
     const vmi = vmiOfPod(pod)!;
     const record: PodRecord = {
       uid,
@@ -217,12 +248,15 @@ export class PodRuntime {
       name: pod.metadata?.name ?? '',
       vmi,
       startedAt: now(),
+      podIPs: network.podIPs,
+      netns: network.netns,
     };
     dir.writeRecord(record);
     const proc = startLauncher(
       this.o.launcherCommand,
       ['--workdir', dir.workDir, '--vmi', dir.vmiFile, '--resources', dir.resourcesFile, '--wait-for-sync'],
       dir.logFile,
+      network.netnsPath,
     );
     dir.writePid(proc.pid, proc.startTicks);
     const l: LocalLauncher = {
@@ -234,7 +268,10 @@ export class PodRuntime {
       adopted: false,
     };
     this.launchers.set(uid, l);
-    this.o.log.info(keyFields('Pod', podKey(pod)), `launcher started (pid ${proc.pid}, dir ${dir.dir})`);
+    this.o.log.info(
+      keyFields('Pod', podKey(pod)),
+      `launcher started (pid ${proc.pid}, dir ${dir.dir}, network namespace ${network.netns}, IP ${network.podIPs.join(', ') || 'none'})`,
+    );
     proc.child.on('exit', (code, signal) => {
       const exit = exitOf(code, signal, dir.readFinalStatus());
       l.exit = exit;
@@ -256,6 +293,62 @@ export class PodRuntime {
       this.changed(l);
     });
     return l;
+  }
+
+  /**
+   * CNI ADD for the pod (containerd's RunPodSandbox): its status, or when to try again after a
+   * failure, which leaves the pod waiting in ContainerCreating with kubelet's words and one
+   * Warning Event FailedCreatePodSandBox per new message. Nothing is left half-wired (setUp
+   * undoes a failed ADD), and the launcher does not start.
+   */
+  private async setUpNetwork(pod: PodJson): Promise<PodNetworkStatus | number> {
+    const uid = pod.metadata?.uid ?? '';
+    try {
+      const status = await this.o.network.setUp(identityOf(pod));
+      this.sandboxFailures.delete(uid);
+      return status;
+    } catch (e) {
+      if (!(e instanceof PodNetworkError)) throw e;
+      const before = this.sandboxFailures.get(uid);
+      const failure = sandboxFailure(e.message);
+      const count = (before?.count ?? 0) + 1;
+      this.sandboxFailures.set(uid, { count, message: failure.message });
+      this.o.log.warn(keyFields('Pod', podKey(pod)), `${failure.message} (${e.reason})`);
+      if (before?.message !== failure.message)
+        await this.o.recorder?.record(
+          { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata },
+          { type: 'Warning', reason: failure.eventReason, message: failure.message },
+        );
+      await this.report(
+        pod,
+        { kind: 'waiting', reason: failure.waitingReason, message: failure.message },
+        [],
+        false,
+      );
+      return sandboxRetryMs(count);
+    }
+  }
+
+  /**
+   * CNI DEL for the pod (idempotent: nothing runs when it has no network here). A failure is
+   * thrown, so the pod's key comes back with back-off and DEL runs again.
+   */
+  private async tearDownNetwork(pod: PodJson | PodIdentity): Promise<void> {
+    const id = 'uid' in pod ? pod : identityOf(pod);
+    this.sandboxFailures.delete(id.uid);
+    await this.o.network.tearDown(id);
+  }
+
+  /**
+   * CNI DEL for every pod of this handler that is not live: neither in `live` nor among the
+   * pods it knows. Failures are logged (the next collection tries again), never thrown.
+   */
+  private async collectNetworks(live: Iterable<string>): Promise<void> {
+    const uids = new Set(live);
+    for (const uid of this.launchers.keys()) uids.add(uid);
+    for (const p of this.informer.cache.list()) if (p.metadata?.uid) uids.add(p.metadata.uid);
+    const report = await this.o.network.gc(uids);
+    for (const e of report.errors) this.o.log.warn({ kind: 'Pod' }, `pod network gc: ${e.message}`);
   }
 
   private async observe(l: LocalLauncher): Promise<ContainerObservation> {
@@ -298,11 +391,17 @@ export class PodRuntime {
     return exit;
   }
 
-  private async report(pod: PodJson, container: ContainerObservation): Promise<void> {
+  private async report(
+    pod: PodJson,
+    container: ContainerObservation,
+    podIPs: readonly string[],
+    sandboxReady = true,
+  ): Promise<void> {
     const next = podStatus(pod, {
       container,
       hostIP: this.o.hostIP,
-      podIP: this.o.podIP,
+      podIPs,
+      sandboxReady,
       startTime: now(),
       now: now(),
     });
@@ -329,11 +428,16 @@ export class PodRuntime {
         this.beginStop(l, key, DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
         await l.stopping;
       }
+      // Once the launcher is gone; a failed DEL throws and the key comes back (the record stays).
+      await this.tearDownNetwork(l.record);
       this.launchers.delete(uid);
       l.dir.remove();
       this.o.log.info(keyFields('Pod', key), `removed (uid ${uid})`);
       this.o.onLauncherChange(l.record.vmi);
     }
+    // A pod removed before its launcher started may still have a network (set up, then the
+    // launcher's start failed, or the pod vanished in between): DEL for every pod not known.
+    await this.collectNetworks([]);
     return undefined;
   }
 
@@ -383,6 +487,14 @@ export class PodRuntime {
     this.queue.add(`${l.record.namespace}/${l.record.name}`);
     this.o.onLauncherChange(l.record.vmi);
   }
+}
+
+function identityOf(pod: PodJson): PodIdentity {
+  return {
+    namespace: pod.metadata?.namespace ?? '',
+    name: pod.metadata?.name ?? '',
+    uid: pod.metadata?.uid ?? '',
+  };
 }
 
 function now(): string {

@@ -40,7 +40,7 @@ import {
 export interface VmiSyncOptions {
   readonly client: KubeClient;
   readonly nodeName: string;
-  readonly podIP: string;
+  /** Launchers, and the addresses of their pods (a VMI's pod-network interface reports them). */
   readonly runtime: PodRuntime;
   /** Told when a VMI is gone, so its cached verdict goes too. */
   readonly guard?: SpecGuard;
@@ -167,13 +167,14 @@ export class VmiSync {
       return undefined; // Pending / Scheduling: the controller is still at work
     }
     if (!domainIsUp(domain)) return 1000; // the guest is going away; the launcher exits next
+    const podIPs = this.o.runtime.podIPsOf(l);
     this.o.prober?.update({
       key,
       uid: meta.uid ?? '',
       readinessProbe: vmi.spec?.readinessProbe,
       livenessProbe: vmi.spec?.livenessProbe,
       launcher: client,
-      address: this.o.podIP,
+      address: podIPs[0] ?? '',
       paused: domain.state === 'Paused',
       pod: {
         apiVersion: 'v1',
@@ -187,7 +188,7 @@ export class VmiSync {
     await this.write(vmi, {
       ...withGuestAgent(
         vmi.status ?? {},
-        runningStatus(vmi.status ?? {}, domain, this.o.podIP, new Date(), this.o.prober?.readiness(key)),
+        runningStatus(vmi.status ?? {}, domain, podIPs, new Date(), this.o.prober?.readiness(key)),
         agent,
         new Date(),
       ),

@@ -29,7 +29,7 @@ const scheduled = {
 
 describe('VMI status from the launcher', () => {
   it('a started guest makes the VMI Running and Ready, keeping other conditions', () => {
-    const s = runningStatus(scheduled, domain, '10.0.0.5', now);
+    const s = runningStatus(scheduled, domain, ['10.244.0.5'], now);
     expect(s.phase).toBe('Running');
     expect(s.phaseTransitionTimestamps).toEqual([
       ...scheduled.phaseTransitionTimestamps,
@@ -41,25 +41,42 @@ describe('VMI status from the launcher', () => {
       {
         name: 'default',
         mac: '52:54:00:00:00:01',
-        ipAddress: '10.0.0.5',
-        ipAddresses: ['10.0.0.5'],
+        ipAddress: '10.244.0.5',
+        ipAddresses: ['10.244.0.5'],
         podInterfaceName: 'eth0',
         infoSource: 'domain',
       },
     ]);
   });
 
+  it('the pod-network interface carries every address of the launcher pod, none when it has none', () => {
+    const dual = runningStatus(scheduled, domain, ['10.244.0.5', 'fd00:10:244::5'], now);
+    expect(dual.interfaces?.[0]).toMatchObject({
+      ipAddress: '10.244.0.5',
+      ipAddresses: ['10.244.0.5', 'fd00:10:244::5'],
+    });
+    const none = runningStatus(scheduled, domain, [], now);
+    expect(none.interfaces?.[0]).not.toHaveProperty('ipAddress');
+    expect(none.interfaces?.[0]).not.toHaveProperty('ipAddresses');
+  });
+
   it("a readinessProbe that has not passed keeps a running VMI not Ready, with the pod's words", () => {
-    const waiting = runningStatus(scheduled, domain, '10.0.0.5', now, { ready: false });
+    const waiting = runningStatus(scheduled, domain, ['10.244.0.5'], now, { ready: false });
     expect(waiting.phase).toBe('Running');
     expect(waiting.conditions.find((c) => c.type === 'Ready')).toMatchObject({
       status: 'False',
       reason: 'ContainersNotReady',
       message: 'containers with unready status: [compute]',
     });
-    const passed = runningStatus({ ...scheduled, conditions: waiting.conditions }, domain, '10.0.0.5', now, {
-      ready: true,
-    });
+    const passed = runningStatus(
+      { ...scheduled, conditions: waiting.conditions },
+      domain,
+      ['10.244.0.5'],
+      now,
+      {
+        ready: true,
+      },
+    );
     expect(passed.conditions.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
     expect(passed.conditions.find((c) => c.type === 'Ready')?.reason).toBeUndefined();
   });
@@ -68,7 +85,7 @@ describe('VMI status from the launcher', () => {
     const s = runningStatus(
       { ...scheduled, phase: 'Running' },
       { ...domain, state: 'Paused', reason: 'PausedUser' },
-      '10.0.0.5',
+      ['10.244.0.5'],
       now,
     );
     expect(s.conditions.find((c) => c.type === 'Paused')).toMatchObject({
@@ -83,19 +100,19 @@ describe('VMI status from the launcher', () => {
     const startPaused = runningStatus(
       running,
       { ...domain, state: 'Paused', reason: 'PausedStartingUp' },
-      'ip',
+      ['ip'],
       now,
     );
     expect(startPaused.conditions.find((c) => c.type === 'Paused')?.reason).toBe('PausedByUser');
     const resumed = runningStatus(
       { ...running, conditions: startPaused.conditions },
       { ...domain, state: 'Running', reason: 'Unpaused' },
-      'ip',
+      ['ip'],
       now,
     );
     expect(resumed.conditions.map((c) => c.type)).not.toContain('Paused');
     expect(vmiStatusDiffers({ ...running, conditions: startPaused.conditions }, resumed)).toBe(true);
-    const io = runningStatus(running, { ...domain, state: 'Paused', reason: 'PausedIOError' }, 'ip', now);
+    const io = runningStatus(running, { ...domain, state: 'Paused', reason: 'PausedIOError' }, ['ip'], now);
     expect(io.conditions.map((c) => c.type)).not.toContain('Paused');
   });
 
@@ -109,7 +126,7 @@ describe('VMI status from the launcher', () => {
   });
 
   it('writes only when something changed, whatever the key order', () => {
-    const s = runningStatus(scheduled, domain, '10.0.0.5', now);
+    const s = runningStatus(scheduled, domain, ['10.244.0.5'], now);
     const back = {
       ...s,
       interfaces: s.interfaces?.map((i) => Object.fromEntries(Object.entries(i).reverse())),
@@ -127,9 +144,9 @@ describe('VMI status from the launcher', () => {
   });
 
   it('reports fsFreezeStatus frozen while the launcher says so, and a change of it is a change', () => {
-    const frozen = runningStatus(scheduled, { ...domain, fsFreezeStatus: 'frozen' }, '10.0.0.5', now);
+    const frozen = runningStatus(scheduled, { ...domain, fsFreezeStatus: 'frozen' }, ['10.244.0.5'], now);
     expect(frozen.fsFreezeStatus).toBe('frozen');
-    const thawed = runningStatus(scheduled, domain, '10.0.0.5', now);
+    const thawed = runningStatus(scheduled, domain, ['10.244.0.5'], now);
     expect(thawed).not.toHaveProperty('fsFreezeStatus');
     expect(vmiStatusDiffers({ ...thawed, interfaces: thawed.interfaces }, frozen)).toBe(true);
     expect(vmiStatusDiffers({ ...frozen, interfaces: frozen.interfaces }, thawed)).toBe(true);

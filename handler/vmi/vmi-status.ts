@@ -79,7 +79,8 @@ export const NOT_READY_MESSAGE = 'containers with unready status: [compute]';
 export function runningStatus(
   current: VmiStatusIn,
   domain: DomainStatus,
-  podIP: string,
+  /** The launcher pod's addresses (status.podIPs): the pod network's interface reports them. */
+  podIPs: readonly string[],
   now: Date,
   /** The readinessProbe's verdict; undefined without one (Ready as soon as the guest runs). */
   readiness?: { ready: boolean },
@@ -111,8 +112,7 @@ export function runningStatus(
       ? {
           name: i.name,
           mac: i.mac,
-          ipAddress: podIP,
-          ipAddresses: [podIP],
+          ...(podIPs.length > 0 ? { ipAddress: podIPs[0], ipAddresses: [...podIPs] } : {}),
           podInterfaceName: 'eth0',
           infoSource: 'domain',
         }

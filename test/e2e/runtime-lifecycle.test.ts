@@ -4,8 +4,10 @@
  * applies VirtualMachines with kubectl and checks what a user sees: printableStatus, Ready,
  * phases, pods, and the guest's serial console.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { cidrContains, parseCidr, type Cidr } from '../../handler/network/cni/cidr';
 import {
   createCounterDisk,
   ensureGuestImage,
@@ -63,6 +65,17 @@ async function pressPowerButton(vm: string): Promise<void> {
   } catch (e) {
     if (!/socket hang up|ENOENT|ECONNRESET/.test((e as Error).message)) throw e;
   }
+}
+
+/** The network namespace the handler recorded for a launcher pod (its pod.json). */
+function netnsOfPod(podUid: string): string {
+  const rec = JSON.parse(
+    fs.readFileSync(path.join(rt.handlerStateDir, 'pods', podUid, 'pod.json'), 'utf8'),
+  ) as {
+    netns?: string;
+  };
+  if (!rec.netns) throw new Error(`pod ${podUid} has no network namespace in its record`);
+  return rec.netns;
 }
 
 async function qemuPidOf(vm: string): Promise<number> {
@@ -160,6 +173,27 @@ describe('a VirtualMachine on the local runtime', () => {
     expect(pods[0].status?.phase).toBe('Running');
     const qemu = await qemuPidOf('always');
 
+    // Its own pod network: an address from the node's range, reported on the pod and the VMI,
+    // answering from the host; the launcher (the recorded pid itself) and QEMU in its namespace.
+    const status = pods[0].status as { podIP?: string; podIPs?: { ip: string }[]; hostIP?: string };
+    const podIP = status.podIP ?? '';
+    const { podCidr } = rt.nodeNetwork();
+    expect(cidrContains(parseCidr(podCidr) as Cidr, podIP)).toBe(true);
+    expect(status.podIPs).toEqual([{ ip: podIP }]);
+    expect(status.hostIP).not.toBe(podIP);
+    expect(ifaces[0]?.ipAddress).toBe(podIP);
+    // busybox's ping (the test guest's busybox; Debian's iputils-ping need not be installed).
+    const ping = spawnSync('busybox', ['ping', '-c', '1', '-W', '2', podIP], { encoding: 'utf8' });
+    expect(`${ping.status} ${ping.stdout}${ping.stderr}`).toMatch(/^0 /);
+    const netns = netnsOfPod(pods[0].metadata.uid);
+    const nsInode = fs.statSync(`/run/netns/${netns}`).ino;
+    const launcherPid = (await launcherOf(rt, NS, 'always').version()).launcherPid;
+    expect(rt.liveLaunchers()).toContain(launcherPid);
+    expect(fs.statSync(`/proc/${launcherPid}/ns/net`).ino).toBe(nsInode);
+    expect(fs.statSync(`/proc/${qemu}/ns/net`).ino).toBe(nsInode);
+    const lease = path.join(rt.handlerStateDir, 'cni', 'ipam', 'virtkit', podIP);
+    expect(fs.existsSync(lease)).toBe(true);
+
     // The console through the API server, in its own process: what the guest prints while it
     // shuts down waits in the pipe even while this test blocks on kubectl.
     const console = virtkitProcess([
@@ -189,6 +223,9 @@ describe('a VirtualMachine on the local runtime', () => {
     expect(await console.exited).toBe(0);
     expect(console.out()).toContain(GuestMarkers.poweringOff);
     expect(rt.liveQemus()).not.toContain(qemu);
+    // The pod's network went with it (CNI DEL before the pod object was removed).
+    expect(fs.existsSync(`/run/netns/${netns}`)).toBe(false);
+    expect(fs.existsSync(lease)).toBe(false);
   });
 
   it('Manual: start and stop requests start and stop the guest', async () => {
@@ -263,6 +300,8 @@ describe('a VirtualMachine on the local runtime', () => {
 
   it('restarting the controller and the handler leaves running guests alone and makes no duplicates', async () => {
     const before = rt.get('vmi', NS, 'phoenix')!;
+    const podIPBefore = podsOf(rt, NS, before.metadata.uid)[0]?.status?.podIP;
+    expect(podIPBefore).toBeTruthy();
     const qemu = await qemuPidOf('phoenix');
     const log = rt.serialLog(NS, 'phoenix')!;
     await Runtime.stopChild(rt.controller, 'SIGKILL');
@@ -279,6 +318,12 @@ describe('a VirtualMachine on the local runtime', () => {
     expect(after.status?.phase).toBe('Running');
     expect(await qemuPidOf('phoenix')).toBe(qemu);
     expect(podsOf(rt, NS, after.metadata.uid).filter((p) => !p.metadata.deletionTimestamp)).toHaveLength(1);
+    // The adopted launcher's pod keeps its address (from its record; no CNI ADD again).
+    expect(podsOf(rt, NS, after.metadata.uid)[0]?.status?.podIP).toBe(podIPBefore);
+    expect((after.status?.interfaces as { ipAddress?: string }[])[0]?.ipAddress).toBe(podIPBefore);
+    const late = podsOf(rt, NS, rt.get('vmi', NS, 'late')!.metadata.uid)[0]?.status?.podIP;
+    expect(late).toBeTruthy();
+    expect(late).not.toBe(podIPBefore);
     expect(rt.list('vmi', NS).filter((v) => v.metadata.name === 'late')).toHaveLength(1);
     expect(podsOf(rt, NS, rt.get('vmi', NS, 'late')!.metadata.uid)).toHaveLength(1);
   });
@@ -314,5 +359,7 @@ describe('a VirtualMachine on the local runtime', () => {
       120_000,
       () => rt.liveQemus(),
     );
+    // Nor any pod network: namespaces, leases and CNI records went with the pods.
+    expect(rt.networkLeftovers()).toMatchObject({ namespaces: [], leases: [], records: [] });
   });
 });

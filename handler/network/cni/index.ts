@@ -22,3 +22,22 @@ export {
 } from './default-config';
 export { ensureDefaultNetworkConfig, type EnsureDefaultNetworkOptions } from './default-config-writer';
 export { DEFAULT_PLUGIN_DIRS, PLUGIN_DIRS_ENV, pluginDirsFrom } from './exec';
+export {
+  bridgeNameFor,
+  nodeRangeCandidates,
+  pickPodCidr,
+  POD_CIDR_POOL,
+  type NodeNetworkChoice,
+} from './pod-cidr';
+export {
+  ensureNodeNetwork,
+  releaseNodeNetwork,
+  nodeNetworkLeftovers,
+  readNodeNetwork,
+  nodeNetworkFile,
+  POD_CIDR_CLAIMS_DIR,
+  type NodeNetwork,
+  type NodeNetworkOptions,
+  type NodeNetworkRelease,
+  type NodeNetworkLeftovers,
+} from './node-network';

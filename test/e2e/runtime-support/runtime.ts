@@ -26,6 +26,12 @@ import { localRbacObjects } from '../../../cli/local/rbac';
 import { KubeClient } from '../../../kube';
 import { namespace } from './manifests';
 import { detachLoopsUnder } from '../../fixtures/loop-devices';
+import {
+  nodeNetworkLeftovers,
+  readNodeNetwork,
+  releaseNodeNetwork,
+  type NodeNetworkChoice,
+} from '../../../handler/network/cni';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** The real `virtkit` command (compiled when dist/ is fresh, as npm test makes it). */
@@ -316,6 +322,18 @@ export class Runtime {
     return pids;
   }
 
+  /** The handler's pod range and bridge (recorded in its state dir once it started). */
+  nodeNetwork(): NodeNetworkChoice {
+    const n = readNodeNetwork(this.handlerStateDir);
+    if (!n) throw new Error(`the handler recorded no pod network in ${this.handlerStateDir}`);
+    return n;
+  }
+
+  /** What the handler's pod network still holds on this machine (namespaces, leases, records, bridge). */
+  networkLeftovers(): ReturnType<typeof nodeNetworkLeftovers> {
+    return nodeNetworkLeftovers(this.handlerStateDir);
+  }
+
   /** QEMU processes whose command line names a work dir of this runtime. */
   liveQemus(): number[] {
     const found: number[] = [];
@@ -367,5 +385,27 @@ export class Runtime {
     await this.cluster.stop();
     // Block volumes the suite left in place: their loop devices go with the runtime.
     detachLoopsUnder(this.dir);
+    await this.releaseNetwork();
+  }
+
+  /**
+   * The node's pod network goes with the runtime (its pods were never deleted): CNI DEL for each
+   * pod (leases, veths, NAT rules), the namespaces, the bridge and the range's claim; then
+   * nothing may be left, or stop() says what leaked.
+   */
+  private async releaseNetwork(): Promise<void> {
+    if (!readNodeNetwork(this.handlerStateDir)) return;
+    const report = await releaseNodeNetwork({ stateDir: this.handlerStateDir });
+    const left = this.networkLeftovers();
+    const leaked = [
+      ...left.namespaces.map((n) => `namespace ${n}`),
+      ...left.leases.map((f) => `lease ${f}`),
+      ...left.records.map((f) => `CNI record ${f}`),
+      ...(left.bridge ? [`bridge ${left.bridge}`] : []),
+    ];
+    if (leaked.length > 0)
+      throw new Error(
+        `the runtime's pod network leaked ${leaked.join(', ')}${report.errors.length ? ` (${report.errors.map((e) => e.message).join('; ')})` : ''}`,
+      );
   }
 }
