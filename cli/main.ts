@@ -55,6 +55,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   // virtctl's image-upload: CDI's upload through the upload proxy.
   'image-upload': () => import('./commands/image-upload'),
   importer: () => import('./commands/importer'),
+  // The source side of a clone from another namespace (CDI's cdi-cloner).
+  cloner: () => import('./commands/cloner'),
 };
 
 /** The program with the commands `argv` needs: the one it names, or all of them (help, typos). */

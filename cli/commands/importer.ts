@@ -40,6 +40,7 @@ interface ImporterFlags {
   registryMirror?: string[];
   insecureRegistry?: string[];
   socket?: string;
+  raw?: boolean;
 }
 
 /** The sources `--source` takes (CDI's IMPORTER_SOURCE values, `blank` for CDI's `none`). */
@@ -109,6 +110,11 @@ function sourceOf(flags: ImporterFlags): ImporterSourceFlag {
       `--source ${source}: --source-dir and --source-device are for --source pvc`,
     );
   if (source === 'upload') need('--socket', flags.socket);
+  if (source !== 'upload' && flags.raw)
+    throw new ImportError(
+      'InvalidInput',
+      `--source ${source}: --raw is for --source upload (a clone's target)`,
+    );
   if (source !== 'http' && (flags.checksum !== undefined || flags.caFile !== undefined))
     throw new ImportError(
       'InvalidInput',
@@ -147,6 +153,7 @@ export async function runImport(
     return serveUpload({
       ...target,
       socketPath: flags.socket ?? '',
+      ...(flags.raw ? { raw: true } : {}),
       onProgress,
       signal,
       // The runner reports the pod Ready on this line; a failed try is said on stderr only.
@@ -205,6 +212,10 @@ export function register(program: Command): void {
     .option(
       '--socket <path>',
       'the unix socket the upload source listens on for its one upload (--source upload; made 0600)',
+    )
+    .option(
+      '--raw',
+      "--source upload for a clone's target: the bytes are a raw disk, never probed for compression or an image format",
     )
     .action(async (flags: ImporterFlags) => {
       const abort = new AbortController();

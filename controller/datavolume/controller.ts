@@ -3,6 +3,7 @@
  * pods (app=containerized-data-importer), DataSources and StorageClasses; one work queue keyed by
  * DataVolume; handlers that wake the DataVolume a claim, pod, DataSource or class concerns.
  */
+import { CLONE_TARGET_CLAIM_LABEL, CLONE_TARGET_NAMESPACE_LABEL } from '../../api/cdi/clone-source-pod';
 import type { DataSource, DataVolume } from '../../api/cdi/v1beta1';
 import { CDI_APP_LABEL, CDI_APP_LABEL_VALUE, CDI_IMPORT_PVC_LABEL } from '../../api/cdi/worker-pod';
 import {
@@ -81,8 +82,16 @@ export function createDataVolumeController(
   // waiting for its source claim).
   onAll(informers.claims, (c) => {
     queue.add(objectKey(c));
-    for (const dv of unfinishedIn(c.metadata?.namespace ?? ''))
+    const claimNs = c.metadata?.namespace ?? '';
+    for (const dv of unfinishedIn(claimNs))
       if (dv.spec.source?.pvc || dv.spec.sourceRef) queue.add(objectKey(dv));
+    // A clone from another namespace waits for its source claim there.
+    for (const dv of unfinishedIn())
+      if (
+        dv.metadata?.namespace !== claimNs &&
+        (dv.spec.source?.pvc?.namespace === claimNs || dv.spec.sourceRef)
+      )
+        queue.add(objectKey(dv));
   });
   onAll(informers.pods, (p) => {
     // Importer pods name their claim in a label; upload server pods are owned by it.
@@ -90,6 +99,10 @@ export function createDataVolumeController(
       p.metadata?.labels?.[CDI_IMPORT_PVC_LABEL] ??
       p.metadata?.ownerReferences?.find((o) => o.kind === 'PersistentVolumeClaim' && o.controller)?.name;
     if (claim) queue.add(`${p.metadata?.namespace ?? ''}/${claim}`);
+    // A clone source pod names its target (in another namespace) in its labels.
+    const l = p.metadata?.labels ?? {};
+    if (l[CLONE_TARGET_NAMESPACE_LABEL] && l[CLONE_TARGET_CLAIM_LABEL])
+      queue.add(`${l[CLONE_TARGET_NAMESPACE_LABEL]}/${l[CLONE_TARGET_CLAIM_LABEL]}`);
   });
   onAll(informers.dataSources, (ds) => {
     const key = objectKey(ds);

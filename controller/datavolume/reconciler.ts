@@ -6,7 +6,16 @@
  */
 import { isDeepStrictEqual } from 'util';
 import type { DataSource, DataVolume } from '../../api/cdi/v1beta1';
-import { importerPodName } from '../../api/cdi/worker-pod';
+import { CDI_COMPONENT_LABEL, importerPodName } from '../../api/cdi/worker-pod';
+import {
+  CLONE_REQUEST_ANNOTATION,
+  CLONE_SOURCE_COMPONENT,
+  CLONE_TARGET_CLAIM_LABEL,
+  CLONE_TARGET_NAMESPACE_LABEL,
+  cloneRequestValue,
+  cloneSourcePod,
+  cloneSourcePodName,
+} from '../../api/cdi/clone-source-pod';
 import { uploadPodName, uploadPodObservation, uploadServerPod } from '../../api/cdi/upload-pod';
 import { DEFAULT_FILESYSTEM_OVERHEAD } from '../../api/cdi/size';
 import {
@@ -48,6 +57,20 @@ export interface DataVolumeOptions {
   readonly filesystemOverhead?: number;
   /** CDIConfig dataVolumeTTLSeconds; negative disables garbage collection. @default -1 */
   readonly dataVolumeTTLSeconds?: number;
+}
+
+/** CDI's mark on a clone's target claim: the source it asked for (the runner checks it). */
+function withCloneRequest(claim: Claim, source: { namespace: string; name: string }): Claim {
+  return {
+    ...claim,
+    metadata: {
+      ...claim.metadata,
+      annotations: {
+        ...(claim.metadata?.annotations ?? {}),
+        [CLONE_REQUEST_ANNOTATION]: cloneRequestValue(source.namespace, source.name),
+      },
+    },
+  };
 }
 
 /** A failure of one step, naming the object and what was being done. */
@@ -98,6 +121,9 @@ export class DataVolumeReconciler {
     const dv = this.inf.dataVolumes.cache.get(key);
     if (!dv) {
       this.writtenFrom.delete(key);
+      // A clone from another namespace left its source pod there: it cannot be owned across
+      // namespaces, so it goes with its DataVolume here.
+      await this.deleteSourcePods(key);
       return {};
     }
     if (dv.metadata?.deletionTimestamp) return {};
@@ -157,10 +183,19 @@ export class DataVolumeReconciler {
         overhead: this.overhead,
       });
       if (!r.ok) problem = { reason: r.reason, message: r.message };
-      else claim = await this.createClaim(dv, r.claim);
+      else
+        claim = await this.createClaim(
+          dv,
+          source.type === 'clone' && source.namespace !== namespace
+            ? withCloneRequest(r.claim, source)
+            : r.claim,
+        );
     }
 
-    const podName = source.type === 'upload' ? uploadPodName(name) : importerPodName(name);
+    // A clone from another namespace is CDI's host-assisted clone: an upload server here takes
+    // the stream of a source pod there (api/cdi/clone-source-pod.ts).
+    const crossClone = source.type === 'clone' && source.namespace !== namespace ? source : undefined;
+    const podName = source.type === 'upload' || crossClone ? uploadPodName(name) : importerPodName(name);
     const cachedPod = this.inf.pods.cache.get(`${namespace}/${podName}`);
     const pod =
       cachedPod &&
@@ -197,7 +232,8 @@ export class DataVolumeReconciler {
       } else if (pod.status?.phase === 'Failed') {
         // A run the node gave up on (evicted, deleted node...): a new pod tries again.
         await this.deletePod(dv, pod);
-      }
+      } else if (crossClone && uploadPodObservation(pod).phase === 'UploadReady')
+        await this.ensureSourcePod(dv, claim, pod, crossClone);
     }
 
     // Compared as JSON: keys left undefined in the computed status are absent from the stored one.
@@ -218,6 +254,8 @@ export class DataVolumeReconciler {
     for (const ev of events) void this.recorder.record(dv, ev);
     // After the status says Succeeded: the worker pod is done (CDI keeps it only on request).
     if (canRun && r.succeeded && pod && !this.retainPod(dv, claim)) await this.deletePod(dv, pod);
+    if (crossClone && (r.succeeded || !pod || pod.status?.phase === 'Failed'))
+      await this.deleteSourcePods(key);
     return {};
   }
 
@@ -248,7 +286,7 @@ export class DataVolumeReconciler {
     source: Exclude<ResolvedSource, { type: 'blocked' }>,
   ): Promise<void> {
     const pod =
-      source.type === 'upload'
+      source.type === 'upload' || (source.type === 'clone' && source.namespace !== dv.metadata?.namespace)
         ? (uploadServerPod({
             claim: {
               name: claim.metadata?.name ?? '',
@@ -281,6 +319,68 @@ export class DataVolumeReconciler {
     } catch (err) {
       if (isAlreadyExists(err)) return;
       throw new DataVolumeSyncError(dvName(dv), `creating worker pod ${pod.metadata.name}`, err);
+    }
+  }
+
+  /**
+   * The source pod of a clone from another namespace, once the target's upload server is Ready:
+   * in the source claim's namespace, on the upload server's node (the runner streams between the
+   * two there).
+   */
+  private async ensureSourcePod(
+    dv: DataVolume,
+    claim: Claim,
+    target: WorkerPod,
+    source: { namespace: string; name: string },
+  ): Promise<void> {
+    const uid = claim.metadata?.uid ?? '';
+    if (this.inf.pods.cache.get(`${source.namespace}/${cloneSourcePodName(uid)}`)) return;
+    const pod = cloneSourcePod({
+      source: { namespace: source.namespace, claim: source.name },
+      target: { namespace: claim.metadata?.namespace ?? '', claim: claim.metadata?.name ?? '', uid },
+      sourceVolumeMode:
+        this.inf.claims.cache.get(`${source.namespace}/${source.name}`)?.spec?.volumeMode === 'Block'
+          ? 'Block'
+          : 'Filesystem',
+      image: this.options.image ?? DEFAULT_LAUNCHER_IMAGE,
+      ...(dv.metadata?.uid ? { ownerUid: dv.metadata.uid } : {}),
+      ...(target.spec?.nodeName ? { nodeName: target.spec.nodeName } : {}),
+    }) as { metadata: { name: string } };
+    try {
+      await this.client.create(PODS, source.namespace, pod);
+    } catch (err) {
+      if (isAlreadyExists(err)) return;
+      throw new DataVolumeSyncError(
+        dvName(dv),
+        `creating clone source pod ${source.namespace}/${pod.metadata.name}`,
+        err,
+      );
+    }
+  }
+
+  /** The clone source pods made for DataVolume `key` (found by their target labels), deleted. */
+  private async deleteSourcePods(key: string): Promise<void> {
+    const { namespace = '', name } = splitKey(key);
+    for (const p of this.inf.pods.cache.list()) {
+      const l = p.metadata?.labels ?? {};
+      if (
+        l[CDI_COMPONENT_LABEL] !== CLONE_SOURCE_COMPONENT ||
+        l[CLONE_TARGET_NAMESPACE_LABEL] !== namespace ||
+        l[CLONE_TARGET_CLAIM_LABEL] !== name
+      )
+        continue;
+      try {
+        await this.client.delete(PODS, p.metadata?.namespace, p.metadata?.name ?? '', {
+          uid: p.metadata?.uid,
+        });
+      } catch (err) {
+        if (!isNotFound(err))
+          throw new DataVolumeSyncError(
+            key,
+            `deleting clone source pod ${p.metadata?.namespace}/${p.metadata?.name}`,
+            err,
+          );
+      }
     }
   }
 

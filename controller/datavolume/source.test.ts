@@ -69,10 +69,30 @@ describe('resolveSource', () => {
     expect(resolveSource(local, none)).toMatchObject({ waitsFor: 'ns/fedora' });
   });
 
-  test('a clone from another namespace is refused for now', () => {
+  test('a claim named directly may be in any namespace (admission authorized it)', () => {
     const dv = dataVolume({ source: { pvc: { namespace: 'other', name: 'g' } } });
-    const r = crossNamespaceRefusal(dv, { namespace: 'other', name: 'g' });
-    expect(r).toMatchObject({ type: 'blocked', reason: 'NotSupported' });
+    expect(crossNamespaceRefusal(dv, { namespace: 'other', name: 'g' })).toBeUndefined();
     expect(crossNamespaceRefusal(dv, { namespace: 'ns', name: 'g' })).toBeUndefined();
+  });
+
+  test("through a DataSource, only from a claim in the DataSource's own namespace", () => {
+    const dv = dataVolume({ sourceRef: { kind: 'DataSource', namespace: 'images', name: 'fedora' } });
+    expect(
+      crossNamespaceRefusal(dv, { namespace: 'images', name: 'f40', via: 'images/fedora' }),
+    ).toBeUndefined();
+    const r = crossNamespaceRefusal(dv, { namespace: 'secrets', name: 'db', via: 'images/fedora' });
+    expect(r).toMatchObject({ type: 'blocked', reason: 'ErrClaimNotValid' });
+    expect(r?.type === 'blocked' && r.message).toContain(
+      'DataSource images/fedora points at PersistentVolumeClaim secrets/db in another namespace than its own',
+    );
+    // A DataSource in the DataVolume's namespace may not reach into a third one either...
+    const local = dataVolume({ sourceRef: { kind: 'DataSource', name: 'fedora' } });
+    expect(
+      crossNamespaceRefusal(local, { namespace: 'secrets', name: 'db', via: 'ns/fedora' }),
+    ).toMatchObject({
+      type: 'blocked',
+    });
+    // ...but may point at the DataVolume's own namespace from anywhere.
+    expect(crossNamespaceRefusal(dv, { namespace: 'ns', name: 'own', via: 'images/fedora' })).toBeUndefined();
   });
 });

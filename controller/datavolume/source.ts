@@ -132,18 +132,24 @@ export function resolveSource(
 }
 
 /**
- * Where a clone may read from: the DataVolume's own namespace. Another namespace needs CDI's
- * SubjectAccessReview on datavolumes/source, which virtkit does not do yet.
+ * Where a clone may read from. Admission authorized the DataVolume's creator (or the VM's
+ * ServiceAccount) on the namespace the spec names (apiserver/admission/clone-authorization.ts),
+ * and the spec cannot change: a claim named directly (`spec.source.pvc`) may be in any
+ * namespace. Through a DataSource, what was authorized is the DataSource's namespace, so the
+ * claim it points at must be in that namespace (or be the DataVolume's own namespace);
+ * otherwise whoever may edit the DataSource could point it anywhere.
  */
 export function crossNamespaceRefusal(
   dv: DataVolume,
-  src: { namespace: string; name: string },
+  src: { namespace: string; name: string; via?: string },
 ): ResolvedSource | undefined {
   const ns = dv.metadata?.namespace ?? '';
-  if (src.namespace === ns) return undefined;
-  return notSupported(
-    dv,
-    `cloning PersistentVolumeClaim ${src.namespace}/${src.name} from another namespace`,
-    `clone a claim in namespace ${ns}, or copy the image there first`,
-  );
+  if (src.namespace === ns || !src.via) return undefined;
+  const dsNamespace = src.via.slice(0, src.via.indexOf('/'));
+  if (src.namespace === dsNamespace) return undefined;
+  return {
+    type: 'blocked',
+    reason: Reason.claimNotValid,
+    message: `DataVolume ${dvName(dv)}: DataSource ${src.via} points at PersistentVolumeClaim ${src.namespace}/${src.name} in another namespace than its own; a DataSource is cloned from only when its claim is in the DataSource's namespace (${dsNamespace}), which is what was authorized; point the DataSource at a claim in ${dsNamespace}, or name the claim with spec.source.pvc`,
+  };
 }

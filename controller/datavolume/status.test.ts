@@ -150,6 +150,18 @@ describe('dataVolumeStatus', () => {
     expect(r.events).toEqual([]);
   });
 
+  test('a pod already running when first seen still gets the scheduled Event first', () => {
+    const dv = dataVolume(httpSpec());
+    round(dv, { claim: claimOf(dv, 'Bound'), waitForFirstConsumer: false });
+    const running = podWith({
+      phase: 'Running',
+      containerStatuses: [{ name: 'importer', restartCount: 0, state: { running: {} } }],
+    });
+    const r = round(dv, { claim: claimOf(dv, 'Bound'), pod: running, waitForFirstConsumer: false });
+    expect(r.status.phase).toBe('ImportInProgress');
+    expect(r.events.map((e) => e.reason)).toEqual(['ImportScheduled', 'ImportInProgress']);
+  });
+
   test('conditions keep their transition time while the status stays; a lost claim fails the DataVolume', () => {
     const dv = dataVolume(httpSpec());
     round(dv, { claim: claimOf(dv, 'Bound'), waitForFirstConsumer: false });

@@ -299,6 +299,19 @@ export function dataVolumeStatus(i: StatusInputs): StatusResult {
   )
     events.push({ type: 'Warning', reason: running.reason || Reason.error, message: running.message });
   if (phase !== prev.phase) {
+    // A pod that was already running when first seen skips the scheduled phase: its Event (what
+    // CDI records when it makes the pod) still comes first.
+    const before = prev.phase ?? '';
+    if (
+      pod &&
+      phase !== scheduled &&
+      (phase === inProgress || phase === 'Succeeded') &&
+      before !== scheduled &&
+      before !== inProgress
+    ) {
+      const ev = phaseEvent(scheduled, dv, source, name);
+      if (ev) events.push(ev);
+    }
     const ev = phaseEvent(phase, dv, source, name);
     if (ev) events.push(ev);
   }

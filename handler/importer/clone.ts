@@ -46,7 +46,7 @@ export interface CloneResult {
   readonly sourceVirtualSize: number;
 }
 
-interface OpenSource {
+export interface OpenSource {
   readonly fd: number;
   readonly file: string;
   readonly bytes: number;
@@ -56,11 +56,22 @@ interface OpenSource {
 
 /** The source: its disk.img or its device, read-only, never the target itself. */
 function openSource(o: CloneOptions, t: DiskTarget): OpenSource {
+  return openCloneSource(o, { dir: t.dir, ...(t.device ? { rdev: t.device.rdev } : {}) });
+}
+
+/**
+ * A clone's source, read-only: `sourceDir`'s disk.img (confined, no symlink followed, a regular
+ * file) or the Block device `sourceDevice`; never `not` (the target's directory or device).
+ */
+export function openCloneSource(
+  o: { readonly sourceDir?: string; readonly sourceDevice?: string },
+  not: { readonly dir?: string; readonly rdev?: number } = {},
+): OpenSource {
   if ((o.sourceDir === undefined) === (o.sourceDevice === undefined))
     throw invalidInput('source', 'give exactly one of the source directory and the source device');
-  if (o.sourceDevice === undefined) return openSourceFile(o.sourceDir!, t.dir);
+  if (o.sourceDevice === undefined) return openSourceFile(o.sourceDir!, not.dir);
   const { fd, device } = openBlockDevice(o.sourceDevice, 'read', 'source device');
-  if (t.device && t.device.rdev === device.rdev) {
+  if (not.rdev !== undefined && not.rdev === device.rdev) {
     fs.closeSync(fd);
     throw invalidInput(
       'source device',
@@ -71,7 +82,7 @@ function openSource(o: CloneOptions, t: DiskTarget): OpenSource {
 }
 
 /** The source's disk.img, opened read-only (confined to its directory, no symlink followed). */
-function openSourceFile(sourceDir: string, targetDir: string): OpenSource {
+function openSourceFile(sourceDir: string, targetDir: string | undefined): OpenSource {
   if (!path.isAbsolute(sourceDir))
     throw invalidInput('source directory', `"${sourceDir}" is not an absolute path`);
   let dir: string;

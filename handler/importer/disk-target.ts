@@ -193,10 +193,11 @@ export async function convertIntoTarget(
   t: DiskTarget,
   file: string,
   source: string,
-  o: { head?: Buffer; convertTimeoutMs?: number } = {},
+  /** raw: the bytes are taken as a raw disk, never probed (a clone's stream). */
+  o: { head?: Buffer; convertTimeoutMs?: number; raw?: boolean } = {},
 ): Promise<Converted> {
   const head = o.head ?? readHead(file);
-  const format = detectImageFormat(head);
+  const format = o.raw ? 'raw' : detectImageFormat(head);
   // qemu-img names the scratch file; the user knows the image by its source.
   const named = (m: string): string => m.split(file).join('the download');
   if (format === 'raw') {

@@ -71,6 +71,12 @@ export interface UploadServerOptions extends TargetOptions {
   readonly progressIntervalMs?: number;
   /** Stops serving (the pod was deleted). */
   readonly signal?: AbortSignal;
+  /**
+   * The claim is a clone's target (CDI's `k8s.io/CloneRequest`): the bytes are the source's raw
+   * disk, taken as they are, never probed for a compression or an image format (a guest's disk
+   * may hold anything, a qcow2 header included).
+   */
+  readonly raw?: boolean;
   /** Told about each failed attempt that was answered (the server keeps serving). */
   readonly onAttemptFailed?: (message: string) => void;
 }
@@ -208,8 +214,8 @@ async function* bodyOf(req: http.IncomingMessage, onChunk: (bytes: number) => vo
  * convertIntoTarget checks them, so that an image that cannot fit or be read is still refused to
  * the uploader. Only the conversion is left for after the answer.
  */
-async function validateSaved(t: DiskTarget, head: Buffer): Promise<void> {
-  const format = detectImageFormat(head);
+async function validateSaved(t: DiskTarget, head: Buffer, raw: boolean): Promise<void> {
+  const format = raw ? 'raw' : detectImageFormat(head);
   let virtualSize: number;
   if (format === 'raw') {
     virtualSize = fs.statSync(t.scratch).size;
@@ -246,7 +252,7 @@ export async function serveUpload(o: UploadServerOptions): Promise<UploadResult>
   const save = async (t: DiskTarget, image: AsyncGenerator<Buffer>): Promise<Buffer> => {
     try {
       const { head, all } = await peek(image);
-      const compression = detectCompression(head);
+      const compression = o.raw ? 'none' : detectCompression(head);
       return (await writeSparse(decompress(all, compression), t.scratch, streamLimitFor(t.size))).head;
     } catch (e) {
       if (e instanceof TooLargeError) throw downloadTooLarge(SOURCE, e.limit, t.size);
@@ -261,7 +267,7 @@ export async function serveUpload(o: UploadServerOptions): Promise<UploadResult>
 
   /** The second phase: the scratch file checked, converted, sized and put in place as disk.img. */
   const place = async (t: DiskTarget, head: Buffer, uploadedBytes: number): Promise<UploadResult> => {
-    const converted = await convertIntoTarget(t, t.scratch, SOURCE, { head });
+    const converted = await convertIntoTarget(t, t.scratch, SOURCE, { head, raw: o.raw === true });
     placeDisk(t);
     return {
       path: t.disk,
@@ -326,7 +332,7 @@ export async function serveUpload(o: UploadServerOptions): Promise<UploadResult>
       const head = await withTarget(t, () => save(t, image));
       report(true);
       if (isAsync) {
-        await withTarget(t, () => validateSaved(t, head));
+        await withTarget(t, () => validateSaved(t, head, o.raw === true));
         // The uploader's part is done: it is answered now, the conversion follows.
         state = 'done';
         answered = true;

@@ -152,7 +152,12 @@ export class VolumePrepareError extends Error {
 }
 
 export interface ClaimJson {
-  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+  readonly metadata?: {
+    readonly name?: string;
+    readonly namespace?: string;
+    readonly uid?: string;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
   readonly spec?: {
     readonly volumeName?: string;
     readonly volumeMode?: string;

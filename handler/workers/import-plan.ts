@@ -75,12 +75,14 @@ export interface SecretEnv {
 
 /** virtkit's source of an upload server pod (./upload-plan.ts); never an IMPORTER_SOURCE value. */
 export const UPLOAD_SOURCE = 'upload';
+/** virtkit's source of a clone source pod (./clone-source-plan.ts); never an IMPORTER_SOURCE value. */
+export const CLONE_SOURCE = 'clone-source';
 
 export interface ImportPlan {
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
-  readonly source: ImporterSourceValue | typeof UPLOAD_SOURCE;
+  readonly source: ImporterSourceValue | typeof UPLOAD_SOURCE | typeof CLONE_SOURCE;
   /** http(s) URL or docker://... (http and registry). */
   readonly endpoint?: string;
   readonly requestedBytes: number;
@@ -99,6 +101,11 @@ export interface ImportPlan {
   readonly secretEnv: readonly SecretEnv[];
   /** The ConfigMap of CERT_VOLUME_NAME when IMPORTER_CERT_DIR points at it. */
   readonly certConfigMap?: string;
+  /**
+   * A clone source pod's target (./clone-source-plan.ts): the claim in another namespace whose
+   * upload server takes the stream. The pod's own claim (targetClaim) is then the source, read.
+   */
+  readonly cloneTarget?: { readonly namespace: string; readonly claim: string };
 }
 
 export class ImportPlanError extends Error {

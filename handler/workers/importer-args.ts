@@ -6,7 +6,7 @@
 import { ImporterSource } from '../../api/cdi/worker-pod';
 import { parseImageReference } from '../../common/oci/reference';
 import type { RegistryMirror } from '../images/policy';
-import { UPLOAD_SOURCE, type ImportPlan } from './import-plan';
+import { CLONE_SOURCE, UPLOAD_SOURCE, type ImportPlan } from './import-plan';
 
 export interface ResolvedPaths {
   /** The target claim's volume directory (for a Block target, the importer's scratch directory). */
@@ -19,8 +19,13 @@ export interface ResolvedPaths {
   readonly sourceDevice?: string;
   /** The certConfigMap's bundle, written by the runner. */
   readonly caFile?: string;
-  /** The upload source's socket, in the pod's runner directory. */
+  /**
+   * The upload source's socket, in the pod's runner directory; for a clone source pod, the
+   * socket of its target's upload server.
+   */
   readonly socket?: string;
+  /** The upload pod's claim is a clone's target (CDI's k8s.io/CloneRequest): take raw bytes. */
+  readonly rawUpload?: boolean;
 }
 
 export interface RegistrySettings {
@@ -37,6 +42,19 @@ const FLAG_SOURCE: Record<string, string> = {
 };
 
 export function importerArgs(plan: ImportPlan, paths: ResolvedPaths, registries: RegistrySettings): string[] {
+  // A clone source pod runs `virtkit cloner`: its own claim (resolved as the target) is read and
+  // streamed to the target's upload server.
+  if (plan.source === CLONE_SOURCE) {
+    if (paths.socket === undefined) throw new Error('importerArgs: a clone source needs its target socket');
+    return [
+      'cloner',
+      ...(paths.targetDevice !== undefined
+        ? ['--source-device', paths.targetDevice]
+        : ['--source-dir', paths.targetDir]),
+      '--socket',
+      paths.socket,
+    ];
+  }
   const args = [
     'importer',
     '--source',
@@ -55,6 +73,7 @@ export function importerArgs(plan: ImportPlan, paths: ResolvedPaths, registries:
   if (paths.sourceDevice !== undefined) args.push('--source-device', paths.sourceDevice);
   if (paths.caFile !== undefined) args.push('--ca-file', paths.caFile);
   if (paths.socket !== undefined) args.push('--socket', paths.socket);
+  if (paths.rawUpload && plan.source === UPLOAD_SOURCE) args.push('--raw');
   if (plan.source === ImporterSource.registry) {
     for (const m of registries.mirrors) args.push(`--registry-mirror=${m.registry}=${m.endpoint}`);
     const insecure = new Set(registries.insecure);

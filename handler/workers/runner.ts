@@ -16,6 +16,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  CLONE_REQUEST_ANNOTATION,
+  CLONE_SOURCE_POD_SUFFIX,
+  cloneRequestValue,
+  cloneSourcePodName,
+} from '../../api/cdi/clone-source-pod';
+import {
   CDI_APP_LABEL,
   CDI_APP_LABEL_VALUE,
   IMPORT_COMPLETE_MESSAGE,
@@ -23,7 +29,7 @@ import {
 } from '../../api/cdi/worker-pod';
 import { confinedRealPath } from '../../common/confine';
 import { keyFields, type Logger } from '../../common/log';
-import { Informer, WorkQueue, errorMessage, PODS, type KubeClient } from '../../kube';
+import { Informer, WorkQueue, errorMessage, PODS, PVCS, type KubeClient } from '../../kube';
 import type { RegistryMirror } from '../images/policy';
 import { ProgressThrottle } from '../importer/progress';
 import { isSameProcess, type LauncherCommand } from '../pods/launcher-process';
@@ -40,9 +46,12 @@ import {
   isWorkerPod,
   parseImportPlan,
   UPLOAD_SOURCE,
+  type ImportPlan,
   type WorkerPodJson,
 } from './import-plan';
 import { isUploadServerPod, parseUploadPlan } from './upload-plan';
+import { isCloneSourcePod, parseCloneSourcePlan } from './clone-source-plan';
+import type { ClaimJson } from '../volumes/plan';
 import { PlanResolveError, resolvePlan } from './resolve-plan';
 import { workerPodStatus, workerStatusDiffers, type LastTermination } from './worker-status';
 
@@ -165,6 +174,51 @@ export class WorkerPodRunner {
     return undefined;
   }
 
+  /**
+   * Whether claim `namespace/claim` is a clone's target (CDI's k8s.io/CloneRequest): its upload
+   * server then takes the source's raw bytes as they are.
+   */
+  private async isCloneTarget(namespace: string, claim: string): Promise<boolean> {
+    const c = await this.o.client.getIfExists<ClaimJson>(PVCS, namespace, claim);
+    return c?.metadata?.annotations?.[CLONE_REQUEST_ANNOTATION] !== undefined;
+  }
+
+  /**
+   * Where a clone source pod may send: only to the target claim that asked for a clone of this
+   * pod's claim (its k8s.io/CloneRequest names it) and whose uid this pod's name carries (the
+   * controller made the pod for it), through that claim's ready upload server on this node.
+   * Anything else is refused: a pod made by someone else must not push data into a claim.
+   */
+  private async cloneTargetSocket(
+    plan: ImportPlan,
+    target: { readonly namespace: string; readonly claim: string },
+  ): Promise<string> {
+    const ref = `PersistentVolumeClaim ${target.namespace}/${target.claim}`;
+    const claim = await this.o.client.getIfExists<ClaimJson>(PVCS, target.namespace, target.claim);
+    if (!claim)
+      throw new PlanResolveError(
+        'Error',
+        `the clone target ${ref} does not exist (its DataVolume was deleted?); this source pod is left over: delete it`,
+        false,
+      );
+    const asked = claim.metadata?.annotations?.[CLONE_REQUEST_ANNOTATION];
+    const mine = cloneRequestValue(plan.namespace, plan.targetClaim);
+    if (asked !== mine || cloneSourcePodName(claim.metadata?.uid ?? '') !== plan.name)
+      throw new PlanResolveError(
+        'Error',
+        `${ref} did not ask for this clone (its ${CLONE_REQUEST_ANNOTATION} is ${JSON.stringify(asked ?? null)}, this pod sends ${mine}, and a source pod is named <target claim uid>${CLONE_SOURCE_POD_SUFFIX}); only the DataVolume controller's source pod for that claim may send to it`,
+        false,
+      );
+    const socket = this.uploadSocket(target.namespace, target.claim);
+    if (!socket)
+      throw new PlanResolveError(
+        'ContainerCreating',
+        `waiting for the upload server of the clone target ${ref} to be ready on this node`,
+        true,
+      );
+    return socket;
+  }
+
   /** Per-pod directories whose pod is gone (the handler was down when it was deleted). */
   private removeOrphanDirs(): void {
     const live = new Set(this.informer.cache.list().map((p) => p.metadata?.uid ?? ''));
@@ -238,9 +292,12 @@ export class WorkerPodRunner {
   private async startRun(pod: PodJson, run: WorkerRun): Promise<number | undefined> {
     let plan;
     try {
-      plan = isUploadServerPod(pod as WorkerPodJson)
-        ? parseUploadPlan(pod as WorkerPodJson)
-        : parseImportPlan(pod as WorkerPodJson);
+      const pj = pod as WorkerPodJson;
+      plan = isUploadServerPod(pj)
+        ? parseUploadPlan(pj)
+        : isCloneSourcePod(pj)
+          ? parseCloneSourcePlan(pj)
+          : parseImportPlan(pj);
     } catch (e) {
       if (!(e instanceof ImportPlanError)) throw e;
       this.o.log.warn(keyFields('Pod', run.key), e.message);
@@ -249,8 +306,13 @@ export class WorkerPodRunner {
       return undefined;
     }
     let resolved;
+    let cloneTargetSocket: string | undefined;
+    let rawUpload = false;
     try {
       resolved = await resolvePlan(this.o.client, plan, this.o.volumeRoot, run.dir);
+      if (plan.cloneTarget) cloneTargetSocket = await this.cloneTargetSocket(plan, plan.cloneTarget);
+      if (plan.source === UPLOAD_SOURCE)
+        rawUpload = await this.isCloneTarget(plan.namespace, plan.targetClaim);
     } catch (e) {
       if (!(e instanceof PlanResolveError)) throw e;
       const message = `worker pod ${run.key}: ${e.message}`;
@@ -273,6 +335,8 @@ export class WorkerPodRunner {
       plan,
       {
         ...(socket ? { socket } : {}),
+        ...(cloneTargetSocket ? { socket: cloneTargetSocket } : {}),
+        ...(rawUpload ? { rawUpload } : {}),
         targetDir: resolved.targetDir,
         ...(resolved.targetDevice ? { targetDevice: resolved.targetDevice } : {}),
         ...(resolved.sourceDir ? { sourceDir: resolved.sourceDir } : {}),

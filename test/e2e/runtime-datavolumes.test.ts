@@ -18,6 +18,7 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { createCounterDisk, ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
+import { cloneSourcePod } from '../../api/cdi/clone-source-pod';
 import { TestPki } from '../../common/test-pki.test-helper';
 import { consoleHas, printableStatus, waitRunning } from './runtime-support/expect';
 import { Runtime, type Obj } from './runtime-support/runtime';
@@ -25,6 +26,8 @@ import { Runtime, type Obj } from './runtime-support/runtime';
 jest.setTimeout(900_000);
 
 const NS = 'rt-datavolumes';
+/** A second namespace, cloning from NS. */
+const TEAM = 'rt-datavolumes-team';
 const Mi = 2 ** 20;
 let rt: Runtime;
 let image: GuestImage;
@@ -69,8 +72,8 @@ const dv = (name: string): DvObj | undefined => rt.get('dv', NS, name) as DvObj 
 const condition = (d: DvObj | undefined, type: string) => d?.status?.conditions?.find((c) => c.type === type);
 
 /** The directory of the local volume behind a claim (the handler's provisioner made it). */
-function volumeDir(claim: string): string | undefined {
-  const pvc = rt.get('pvc', NS, claim) as (Obj & { spec?: { volumeName?: string } }) | undefined;
+function volumeDir(claim: string, namespace = NS): string | undefined {
+  const pvc = rt.get('pvc', namespace, claim) as (Obj & { spec?: { volumeName?: string } }) | undefined;
   const pv = pvc?.spec?.volumeName
     ? (rt.get('pv', undefined, pvc.spec.volumeName) as Obj & { spec?: { local?: { path?: string } } })
     : undefined;
@@ -390,6 +393,86 @@ describe('clones', () => {
     expect(sum('cloned')).toBe(sum('imported-root'));
     const ds = rt.get('datasource', NS, 'golden');
     expect(ds?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('a DataVolume in another namespace clones the DataSource through a source pod there, then the pod goes', async () => {
+    rt.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEAM } });
+    rt.apply({
+      apiVersion: 'cdi.kubevirt.io/v1beta1',
+      kind: 'DataVolume',
+      metadata: {
+        name: 'team-root',
+        namespace: TEAM,
+        annotations: { 'cdi.kubevirt.io/storage.bind.immediate.requested': 'true' },
+      },
+      spec: {
+        sourceRef: { kind: 'DataSource', namespace: NS, name: 'golden' },
+        storage: { resources: { requests: { storage: '64Mi' } } },
+      },
+    });
+    const teamDv = (): DvObj | undefined => rt.get('dv', TEAM, 'team-root') as DvObj | undefined;
+    // The source pod runs in the DataSource's namespace, named after the target claim's uid.
+    let sourcePod: string | undefined;
+    await rt.waitFor(
+      'the clone to succeed',
+      () => {
+        const uid = (rt.get('pvc', TEAM, 'team-root') as Obj | undefined)?.metadata.uid;
+        if (uid && rt.get('pod', NS, `${uid}-source-pod`)) sourcePod = `${uid}-source-pod`;
+        return teamDv()?.status?.phase === 'Succeeded';
+      },
+      300_000,
+      () => teamDv()?.status,
+    );
+    expect(sourcePod).toBeDefined();
+    const claim = rt.get('pvc', TEAM, 'team-root') as Obj & {
+      metadata: { annotations?: Record<string, string> };
+    };
+    expect(claim.metadata.annotations?.['k8s.io/CloneRequest']).toBe(`${NS}/imported-root`);
+    const sum = (claim: string, namespace: string): string =>
+      createHash('sha256')
+        .update(fs.readFileSync(path.join(volumeDir(claim, namespace)!, 'disk.img')))
+        .digest('hex');
+    expect(sum('team-root', TEAM)).toBe(sum('imported-root', NS));
+    // Done: neither the source pod nor the target's upload server is left.
+    await rt.waitFor('the source pod to go', () => rt.get('pod', NS, sourcePod!) === undefined, 60_000);
+    expect(rt.list('pod', TEAM, 'app=containerized-data-importer')).toEqual([]);
+  });
+
+  it('a source pod made by hand cannot push into a claim that did not ask for its clone', async () => {
+    // A claim in TEAM that asked for nothing, and a "source pod" in NS aimed at it.
+    rt.apply({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'victim', namespace: TEAM },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } },
+    });
+    const victim = rt.get('pvc', TEAM, 'victim')!;
+    const pod = cloneSourcePod({
+      source: { namespace: NS, claim: 'imported-root' },
+      target: { namespace: TEAM, claim: 'victim', uid: victim.metadata.uid! },
+      image: 'virtkit:dev',
+      nodeName: rt.nodeName,
+    });
+    // Without virtkit's target labels: the DataVolume controller would otherwise delete it at
+    // once (a source pod for a claim with no DataVolume), and the runner never see it.
+    const labels = (pod as { metadata: { labels: Record<string, string> } }).metadata.labels;
+    delete labels['virtkit.io/clone-target-namespace'];
+    delete labels['virtkit.io/clone-target-claim'];
+    rt.apply(pod);
+    const name = (pod as { metadata: { name: string } }).metadata.name;
+    await rt.waitFor(
+      'the pod to be refused',
+      () => rt.get('pod', NS, name)?.status?.phase === 'Failed',
+      60_000,
+      () => rt.get('pod', NS, name)?.status,
+    );
+    const status = rt.get('pod', NS, name)?.status as {
+      containerStatuses?: { state?: { terminated?: { message?: string } } }[];
+    };
+    expect(status.containerStatuses?.[0]?.state?.terminated?.message).toContain(
+      `PersistentVolumeClaim ${TEAM}/victim did not ask for this clone`,
+    );
+    rt.kubectl(['-n', NS, 'delete', 'pod', name, '--wait=false']);
   });
 });
 
