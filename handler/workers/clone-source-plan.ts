@@ -20,6 +20,8 @@ import {
   CLONE_SOURCE,
   ImportPlanError,
   isWorkerPod,
+  literalEnvOf,
+  soleContainer,
   type ImportPlan,
   type WorkerPodJson,
 } from './import-plan';
@@ -38,19 +40,8 @@ export function parseCloneSourcePlan(pod: WorkerPodJson): ImportPlan {
   const name = pod.metadata?.name ?? '';
   const problems: string[] = [];
   const say = (m: string): void => void problems.push(m);
-  const containers = pod.spec?.containers ?? [];
-  const container = containers.find((c) => c.name === CLONE_SOURCE_CONTAINER);
-  if (!container || containers.length !== 1)
-    throw new ImportPlanError(`${namespace}/${name}`, [
-      `spec.containers must be exactly one container named "${CLONE_SOURCE_CONTAINER}" (found ${containers.map((c) => JSON.stringify(c.name)).join(', ') || 'none'}); the clone source pod is written by the DataVolume controller: delete it and let it be made again`,
-    ]);
-  const env = new Map<string, string>();
-  for (const e of container.env ?? []) {
-    if (!KNOWN_ENV.includes(e.name)) say(`env ${e.name} is not one the runner reads; remove it`);
-    else if (e.valueFrom) say(`env ${e.name} must be a literal value, not valueFrom; set value`);
-    else if (env.has(e.name)) say(`env ${e.name} is given twice; keep one`);
-    else env.set(e.name, e.value ?? '');
-  }
+  const container = soleContainer(pod, CLONE_SOURCE_CONTAINER, 'clone source pod');
+  const env = literalEnvOf(container, KNOWN_ENV, say);
   const targetNamespace = env.get(CloneSourceEnv.targetNamespace) ?? '';
   const targetClaim = env.get(CloneSourceEnv.targetClaim) ?? '';
   if (!NAMESPACE.test(targetNamespace) || targetNamespace.length > 63)

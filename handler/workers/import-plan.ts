@@ -368,3 +368,38 @@ export function parseImportPlan(pod: WorkerPodJson): ImportPlan {
     ...(certConfigMap ? { certConfigMap } : {}),
   };
 }
+
+/**
+ * The one container of a CDI worker pod the runner reads (named `container`), or an
+ * ImportPlanError naming what is there; `what` names the pod kind, `docs` where it is described.
+ */
+export function soleContainer(pod: WorkerPodJson, container: string, what: string, docs = ''): ContainerJson {
+  const containers = pod.spec?.containers ?? [];
+  const found = containers.find((c) => c.name === container);
+  if (!found || containers.length !== 1)
+    throw new ImportPlanError(`${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, [
+      `spec.containers must be exactly one container named "${container}" (found ${containers.map((c) => JSON.stringify(c.name)).join(', ') || 'none'}); the ${what} is written by the DataVolume controller: delete it and let it be made again${docs}`,
+    ]);
+  return found;
+}
+
+/**
+ * The literal values of a worker pod container's `known` env vars (those in `ignored` dropped);
+ * an unknown name (`hint` appended), a valueFrom or a duplicate is said as a problem.
+ */
+export function literalEnvOf(
+  container: ContainerJson,
+  known: readonly string[],
+  say: (problem: string) => void,
+  o: { readonly ignored?: readonly string[]; readonly hint?: string } = {},
+): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const e of container.env ?? []) {
+    if (!known.includes(e.name)) say(`env ${e.name} is not one the runner reads; remove it${o.hint ?? ''}`);
+    else if (o.ignored?.includes(e.name)) continue;
+    else if (e.valueFrom) say(`env ${e.name} must be a literal value, not valueFrom; set value`);
+    else if (env.has(e.name)) say(`env ${e.name} is given twice; keep one`);
+    else env.set(e.name, e.value ?? '');
+  }
+  return env;
+}

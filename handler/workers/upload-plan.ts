@@ -20,6 +20,8 @@ import {
   ImportPlanError,
   isWorkerPod,
   UPLOAD_SOURCE,
+  literalEnvOf,
+  soleContainer,
   type ImportPlan,
   type WorkerPodJson,
 } from './import-plan';
@@ -39,25 +41,16 @@ export function parseUploadPlan(pod: WorkerPodJson): ImportPlan {
   const name = pod.metadata?.name ?? '';
   const problems: string[] = [];
   const say = (m: string): void => void problems.push(m);
-  const containers = pod.spec?.containers ?? [];
-  const container = containers.find((c) => c.name === UPLOAD_SERVER_CONTAINER);
-  if (!container || containers.length !== 1)
-    throw new ImportPlanError(`${namespace}/${name}`, [
-      `spec.containers must be exactly one container named "${UPLOAD_SERVER_CONTAINER}" (found ${containers.map((c) => JSON.stringify(c.name)).join(', ') || 'none'}); the upload server pod is written by the DataVolume controller: delete it and let it be made again (docs/handler.md, upload server pods)`,
-    ]);
-  const env = new Map<string, string>();
-  for (const e of container.env ?? []) {
-    if (!KNOWN_ENV.includes(e.name)) {
-      say(
-        `env ${e.name} is not one the runner reads; remove it (docs/handler.md lists the upload server pod's variables)`,
-      );
-      continue;
-    }
-    if (IGNORED_ENV.includes(e.name)) continue;
-    if (e.valueFrom) say(`env ${e.name} must be a literal value, not valueFrom; set value`);
-    else if (env.has(e.name)) say(`env ${e.name} is given twice; keep one`);
-    else env.set(e.name, e.value ?? '');
-  }
+  const container = soleContainer(
+    pod,
+    UPLOAD_SERVER_CONTAINER,
+    'upload server pod',
+    ' (docs/handler.md, upload server pods)',
+  );
+  const env = literalEnvOf(container, KNOWN_ENV, say, {
+    ignored: IGNORED_ENV,
+    hint: " (docs/handler.md lists the upload server pod's variables)",
+  });
   const sizeText = env.get(UploadEnv.imageSize);
   const size = sizeText ? parseQuantity(sizeText) : undefined;
   if (!sizeText)
