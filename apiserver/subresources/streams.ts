@@ -251,7 +251,7 @@ export function dialNode(
     const ws = new WebSocket(url, [PLAIN_STREAM_PROTOCOL], {
       ...tlsOptions,
       perMessageDeflate: false,
-      handshakeTimeout: 10_000,
+      handshakeTimeout: 30_000, // the launcher may try a guest port three times before it answers
       maxPayload: 16 * 1024 * 1024,
     } as WebSocket.ClientOptions);
     onAbort(() => ws.terminate());

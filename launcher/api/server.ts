@@ -448,7 +448,7 @@ export class ControlServer {
     this.options.domain.connectGuestPort(port as number).then(
       (upstream) => {
         if (socket.destroyed) return upstream.destroy();
-        if (upstream.destroyed) {
+        if (upstream.destroyed || upstream.readableEnded) {
           this.streams.delete(socket);
           this.refuse(
             socket,

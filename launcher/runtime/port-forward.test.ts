@@ -14,7 +14,7 @@ import {
  * `hostfwd_add` it listens on the host port and answers each connection with `guest:<port>`;
  * on `hostfwd_remove` it stops listening, as slirp does, leaving accepted connections open.
  */
-function fakeSlirp(opts: { refuseFirstAdd?: boolean } = {}): HmpRunner & {
+function fakeSlirp(opts: { refuseFirstAdd?: boolean; guestRefuses?: boolean } = {}): HmpRunner & {
   commands: string[];
   listening(): number;
 } {
@@ -38,6 +38,8 @@ function fakeSlirp(opts: { refuseFirstAdd?: boolean } = {}): HmpRunner & {
         }
         const [hostPort, guestPort] = [Number(add[1]), Number(add[2])];
         const server = net.createServer((c) => {
+          // A guest port nobody listens on: slirp's row is gone before any poll sees it.
+          if (opts.guestRefuses) return void c.end();
           accepted.add(hostPort);
           c.end(`guest:${guestPort}\n`);
         });
@@ -71,6 +73,7 @@ function fakeSlirp(opts: { refuseFirstAdd?: boolean } = {}): HmpRunner & {
 function readAll(s: net.Socket): Promise<string> {
   return new Promise((resolve) => {
     let text = '';
+    if (s.destroyed) return resolve(text);
     s.on('data', (d: Buffer) => (text += d.toString()));
     s.on('close', () => resolve(text));
   });
@@ -94,6 +97,16 @@ describe('port forward to the guest through slirp', () => {
     const sock = await openGuestPort(slirp, 'net0', 22);
     expect(await readAll(sock)).toBe('guest:22\n');
     expect(slirp.commands.filter((c) => c.startsWith('hostfwd_add'))).toHaveLength(2);
+    expect(slirp.listening()).toBe(0);
+  });
+
+  test('a connection the guest ends at once counts as taken, though info usernet never listed it', async () => {
+    const slirp = fakeSlirp({ guestRefuses: true });
+    const started = Date.now();
+    const sock = await openGuestPort(slirp, 'net0', 7778, { timeoutMs: 20_000 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await readAll(sock)).toBe('');
+    expect(slirp.commands.filter((c) => c.startsWith('hostfwd_add'))).toHaveLength(1);
     expect(slirp.listening()).toBe(0);
   });
 

@@ -119,15 +119,51 @@ export function usernetHasConnection(infoUsernet: string, hostPort: number): boo
   });
 }
 
-async function waitAccepted(hmp: HmpRunner, hostPort: number, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once slirp took the connection: `info usernet` lists it, or the connection already
+ * ended from the far side (slirp accepted it and the guest refused the port: the row can come and
+ * go between two polls, which on a loaded machine are far apart).
+ */
+async function waitAccepted(
+  hmp: HmpRunner,
+  sock: net.Socket,
+  hostPort: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let ended = sock.readableEnded || sock.destroyed;
+  const onEnd = (): void => {
+    ended = true;
+  };
+  // A paused socket emits 'end' only when read: read(0) takes no data and lets an EOF through.
+  const onReadable = (): void => void sock.read(0);
+  sock.once('end', onEnd);
+  sock.once('close', onEnd);
+  sock.on('readable', onReadable);
+  try {
+    await pollAccepted(hmp, hostPort, deadline, timeoutMs, () => ended);
+  } finally {
+    sock.off('end', onEnd);
+    sock.off('close', onEnd);
+    sock.off('readable', onReadable);
+  }
+}
+
+async function pollAccepted(
+  hmp: HmpRunner,
+  hostPort: number,
+  deadline: number,
+  timeoutMs: number,
+  ended: () => boolean,
+): Promise<void> {
   for (;;) {
+    if (ended()) return;
     const info = await hmp.execute<string>(
       'human-monitor-command',
       { 'command-line': 'info usernet' },
       timeoutMs,
     );
-    if (typeof info === 'string' && usernetHasConnection(info, hostPort)) return;
+    if (ended() || (typeof info === 'string' && usernetHasConnection(info, hostPort))) return;
     if (Date.now() > deadline)
       throw new Error(`QEMU did not take the connection on 127.0.0.1:${hostPort} in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
@@ -168,7 +204,7 @@ export async function openGuestPort(
     let sock: net.Socket | undefined;
     try {
       sock = await connect(hostPort, timeoutMs);
-      await waitAccepted(hmp, hostPort, timeoutMs);
+      await waitAccepted(hmp, sock, hostPort, timeoutMs);
       return sock;
     } catch (e) {
       sock?.destroy();
