@@ -4,7 +4,7 @@
  * gets an address from it.
  */
 import { cidrsOverlap, parseCidr, type Cidr } from './cidr';
-import { runIp } from './ip-command';
+import { runIp } from '../../../common/ip-command';
 
 /** One prefix in use on the host: where it is and what it is. */
 export interface HostNetwork {

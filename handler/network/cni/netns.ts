@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { NetnsError } from './errors';
-import { IpCommandError, runIp } from './ip-command';
+import { IpCommandError, runIp } from '../../../common/ip-command';
 
 export const NETNS_RUN_DIR = '/run/netns';
 

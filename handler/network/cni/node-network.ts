@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../../../common/log';
 import { parseCidr } from './cidr';
 import { ensureDefaultNetworkConfig } from './default-config-writer';
 import { hostNetworks as readHostNetworks, type HostNetwork } from './host-networks';
-import { runIp } from './ip-command';
+import { runIp } from '../../../common/ip-command';
 import { cniPaths } from './paths';
 import {
   bridgeNameFor,
