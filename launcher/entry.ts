@@ -183,6 +183,11 @@ export async function runLaunch(options: LaunchOptions): Promise<number> {
     log(
       `virtkit launch: serial console ${st.serialSocket ?? 'none'}, log ${st.serialLog ?? 'none'}${st.vncSocket ? `, VNC ${st.vncSocket}` : ''}; Ctrl-C shuts down`,
     );
+    const userNet = st.interfaces.filter((i) => i.backend === 'user').map((i) => i.name);
+    if (userNet.length)
+      log(
+        `virtkit launch: interface ${userNet.join(', ')} uses QEMU user-mode networking (NAT inside QEMU, 10.0.2.0/24 unless vmNetworkCIDR says otherwise); on a node (virtkit up) the pod network gets a real address and KubeVirt's masquerade or bridge binding`,
+      );
     if (options.console && domain.plan.serialSocket) attachConsole(domain.plan.serialSocket);
     await domain.stopped;
   } finally {

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { chooseAccelerator, isCpuModelWord, type AcceleratorChoice } from './host/kvm-probe';
 import { qemuSystemBinary } from './host/qemu-binary';
 import { qemuIdentity } from './host/qemu-user';
+import { readPodNetworkState } from './network/pod-state';
 import { buildLaunchPlan, vmiSubject, type PlannableVmi } from './plan/build';
 import { LaunchSpecError } from './plan/errors';
 import type { LaunchContext, LaunchPlan } from './plan/types';
@@ -16,7 +17,7 @@ import { Domain } from './runtime/domain';
 /** What the handler (or the CLI) provides besides the VMI. */
 export type LaunchResources = Omit<
   LaunchContext,
-  'workDir' | 'accelerator' | 'firmware' | 'exists' | 'stateDir'
+  'workDir' | 'accelerator' | 'firmware' | 'exists' | 'stateDir' | 'podNetwork'
 >;
 
 export interface SessionOptions {
@@ -55,6 +56,10 @@ export async function createDomain(vmi: PlannableVmi, options: SessionOptions): 
     firmware: findFirmware(),
     exists: (p) => fs.existsSync(p),
     isBlockDevice: (p) => fs.statSync(p, { throwIfNoEntry: false })?.isBlockDevice() ?? false,
+    // In its pod's network namespace the launcher binds the pod network itself (launcher/network/).
+    ...(options.resources?.podInterfaceName
+      ? { podNetwork: await readPodNetworkState(options.resources.podInterfaceName) }
+      : {}),
   };
   let plan: LaunchPlan;
   try {

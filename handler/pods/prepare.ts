@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import type { LaunchResources } from '../../launcher/session';
+import { DEFAULT_IFNAME } from '../network/cni';
 import { resolveLaunchResources } from '../volumes/resolve';
 import type { SpecGuard } from '../vmi/spec-guard';
 import type { VmiJson } from '../vmi/vmi-json';
@@ -133,7 +134,13 @@ export async function preparePod(
     ),
   );
   // The gates as the check saw them: the launcher enforces them too (it trusts nothing either).
-  const resources: HandlerLaunchResources = { ...resolved, featureGates: check.featureGates };
+  // The launcher runs in the pod's network namespace, whose eth0 the CNI plugins configure
+  // (./runtime.ts): it binds the guest's pod network to it.
+  const resources: HandlerLaunchResources = {
+    ...resolved,
+    featureGates: check.featureGates,
+    podInterfaceName: DEFAULT_IFNAME,
+  };
   fs.writeFileSync(dir.resourcesFile, JSON.stringify(resources, null, 2), { mode: 0o600 });
   return { vmi };
 }

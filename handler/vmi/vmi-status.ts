@@ -107,13 +107,15 @@ export function runningStatus(
   } else {
     conditions = removeCondition(conditions, 'Paused');
   }
+  // An interface on the pod network shows the pod's addresses, as KubeVirt's do (masquerade
+  // maps them to the guest, bridge hands them to it).
   const interfaces: InterfaceStatus[] = domain.interfaces.map((i) =>
-    i.backend === 'user'
+    i.backend === 'user' || i.podInterfaceName
       ? {
           name: i.name,
           mac: i.mac,
           ...(podIPs.length > 0 ? { ipAddress: podIPs[0], ipAddresses: [...podIPs] } : {}),
-          podInterfaceName: 'eth0',
+          podInterfaceName: i.podInterfaceName ?? 'eth0',
           infoSource: 'domain',
         }
       : { name: i.name, mac: i.mac, infoSource: 'domain' },

@@ -4,7 +4,8 @@ import type { Interface, Network, VirtualMachineInstanceSpec } from '../../api/k
 import type { ProblemList } from './errors';
 import { safeNameProblem } from '../../api/host-path';
 import { fromField, opts, qemuId } from './qemu-opts';
-import type { LaunchContext, PlannedInterface } from './types';
+import { planPodBinding } from './pod-binding';
+import type { LaunchContext, PlannedBinding, PlannedInterface } from './types';
 
 const IFACES = 'spec.domain.devices.interfaces';
 
@@ -107,8 +108,31 @@ export function planNetwork(
     }
     const netdevId = qemuId('net', iface.name);
     const tap = ctx.taps?.[iface.name];
+    const npath = `spec.networks[${networks.indexOf(net)}]`;
     let backend: string;
-    if (tap) {
+    let binding: PlannedBinding | undefined;
+    if (net.pod && ctx.podInterfaceName && !tap) {
+      // In the pod's namespace: bound to the pod interface over a tap, as KubeVirt does.
+      binding = planPodBinding(
+        {
+          iface,
+          ipath,
+          net,
+          npath,
+          mac,
+          macFromSpec: iface.macAddress !== undefined,
+          hostname: spec.hostname ?? vmiName,
+          podInterfaceName: ctx.podInterfaceName,
+          pod: ctx.podNetwork,
+        },
+        problems,
+      );
+      if (!binding) continue;
+      mac = binding.guestMac;
+      const ifname = fromField(binding.tap, `${ipath} (its tap device)`, 'word');
+      args.push('-netdev', opts('tap', { id: netdevId, ifname, script: 'no', downscript: 'no' }, problems));
+      backend = `tap:${binding.tap}`;
+    } else if (tap) {
       const ifname = fromField(tap, `taps.${iface.name} (from the handler)`, 'word');
       args.push('-netdev', opts('tap', { id: netdevId, ifname, script: 'no', downscript: 'no' }, problems));
       backend = `tap:${tap}`;
@@ -120,10 +144,7 @@ export function planNetwork(
           'user',
           {
             id: netdevId,
-            net: fromField(
-              net.pod.vmNetworkCIDR ?? '10.0.2.0/24',
-              `spec.networks[${networks.indexOf(net)}].pod.vmNetworkCIDR`,
-            ),
+            net: fromField(net.pod.vmNetworkCIDR ?? '10.0.2.0/24', `${npath}.pod.vmNetworkCIDR`),
             hostname: fromField(spec.hostname ?? vmiName, spec.hostname ? 'spec.hostname' : 'metadata.name'),
           },
           problems,
@@ -132,7 +153,7 @@ export function planNetwork(
       backend = 'user';
     } else {
       problems.add(
-        `spec.networks[${networks.indexOf(net)}].multus`,
+        `${npath}.multus`,
         'multus networks are not supported by virtkit yet (no node component creates their tap devices); remove the network and its interface, or use the pod network',
         net.multus?.networkName,
       );
@@ -154,7 +175,15 @@ export function planNetwork(
         ),
       );
     }
-    planned.push({ name: iface.name, mac, model, backend, netdevId });
+    planned.push({
+      name: iface.name,
+      mac,
+      model,
+      backend,
+      netdevId,
+      ...(net.pod ? { podInterfaceName: ctx.podInterfaceName ?? 'eth0' } : {}),
+      ...(binding ? { binding } : {}),
+    });
   }
   return { args, interfaces: planned };
 }

@@ -51,6 +51,15 @@ export interface LaunchContext {
   /** Tap devices the handler created, by interface name. Without one, user-mode networking. */
   readonly taps?: Readonly<Record<string, string>>;
   /**
+   * The pod interface the CNI plugins configured (`eth0`), when the launcher runs in its pod's
+   * network namespace (the handler says so): pod networks are then bound to it as KubeVirt does
+   * (masquerade or bridge, over a tap device). Without it, QEMU's user-mode networking stands
+   * in for the pod network (`virtkit launch`).
+   */
+  readonly podInterfaceName?: string;
+  /** That interface as the launcher found it (session.ts reads it; planning stays pure). */
+  readonly podNetwork?: PodNetworkState;
+  /**
    * The cluster's enabled feature gates (KubeVirt's names, api/feature-gates.ts): features that
    * reach the node's files (hostDisk, local container disks, ...) are refused without theirs.
    * @default none
@@ -119,6 +128,82 @@ export interface PlannedInterface {
   /** tap:<dev> or user */
   readonly backend: string;
   readonly netdevId: string;
+  /** The pod's interface this one is bound to (status.interfaces[].podInterfaceName). */
+  readonly podInterfaceName?: string;
+  /** How it is wired to that pod interface, when the launcher does it (pod network bindings). */
+  readonly binding?: PlannedBinding;
+}
+
+/** Ports masquerade forwards to the guest: one, or port..end. */
+export interface ForwardedPorts {
+  readonly protocol: 'tcp' | 'udp';
+  readonly port: number;
+  readonly end?: number;
+}
+
+/** An IPv4 address with its prefix length. */
+export interface Ipv4Cidr {
+  readonly ip: string;
+  readonly prefixLength: number;
+}
+
+/** A route the pod interface has through a gateway (destination/prefix via gateway). */
+export interface Ipv4Route {
+  readonly destination: string;
+  readonly prefixLength: number;
+  readonly gateway: string;
+}
+
+/** The pod's network as the CNI plugins left it, seen from inside the pod's namespace. */
+export interface PodNetworkState {
+  readonly iface: {
+    readonly name: string;
+    readonly mac: string;
+    readonly mtu: number;
+    /** IPv4 addresses, first one first. */
+    readonly addresses: readonly Ipv4Cidr[];
+    /** The default route's gateway. */
+    readonly gateway?: string;
+    /** Other routes through a gateway (they go to the guest with a bridge binding). */
+    readonly routes: readonly Ipv4Route[];
+  };
+  /** The pod's resolv.conf: what DHCP tells the guest. */
+  readonly dns: { readonly nameservers: readonly string[]; readonly searches: readonly string[] };
+}
+
+/**
+ * A guest interface bound to the pod's interface, as KubeVirt's network bindings do it: a tap
+ * device for QEMU on a bridge in the pod's namespace and a DHCP lease for the guest.
+ * - masquerade: the bridge holds the gateway address of vmNetworkCIDR (10.0.2.1/24), the guest
+ *   gets the next one (10.0.2.2), and NAT (nftables) maps the pod IP to it.
+ * - bridge: the pod interface itself joins the bridge and gives its address (and its MAC,
+ *   unless the spec sets one) to the guest; the bridge keeps a link-local address to answer
+ *   DHCP from.
+ */
+export interface PlannedBinding {
+  readonly kind: 'masquerade' | 'bridge';
+  readonly podInterface: string;
+  /** k6t-<pod interface> */
+  readonly bridge: string;
+  /** tap<n>: QEMU opens it by name (it belongs to QEMU's user). */
+  readonly tap: string;
+  readonly mtu: number;
+  readonly guestMac: string;
+  readonly guest: Ipv4Cidr;
+  /** The bridge's own address, the DHCP server's id. */
+  readonly serverIp: string;
+  /** The router the guest is told about. */
+  readonly gateway?: string;
+  /** More routes for the guest (bridge: the pod's routes). */
+  readonly routes: readonly Ipv4Route[];
+  /** masquerade: the ports (port..end when a range) forwarded to the guest; empty means all. */
+  readonly ports: readonly ForwardedPorts[];
+  /** bridge: the address the pod interface leaves to the guest. */
+  readonly podAddress?: Ipv4Cidr;
+  /** bridge: the MAC the pod interface takes when the guest takes its own. */
+  readonly podMac?: string;
+  readonly hostname: string;
+  readonly dns: PodNetworkState['dns'];
 }
 
 export interface LaunchPlan {

@@ -48,7 +48,18 @@ export interface DomainStatus {
     readOnly: boolean;
     source: string;
   }[];
-  readonly interfaces: readonly { name: string; mac: string; model: string; backend: string }[];
+  readonly interfaces: readonly {
+    name: string;
+    mac: string;
+    model: string;
+    backend: string;
+    /** The pod interface it is on (pod network). */
+    podInterfaceName?: string;
+    /** How it is bound to the pod interface, when the launcher bound it. */
+    binding?: 'masquerade' | 'bridge';
+    /** The address DHCP gives the guest on it (masquerade: 10.0.2.2; bridge: the pod's). */
+    ipAddress?: string;
+  }[];
   /** Exit of QEMU once it stopped. */
   readonly exit?: { code: number | null; signal: string | null };
   /** Whether the guest saw an ACPI power button press during the last shutdown request. */

@@ -30,7 +30,8 @@ import type {
   ShutdownResult,
 } from './domain-types';
 import type { QemuIdentity } from '../host/qemu-user';
-import { openGuestPort, PortForwardError } from './port-forward';
+import { connectGuestAddress, openGuestPort, PortForwardError } from './port-forward';
+import { bindPodNetwork, type BoundPodNetwork } from '../network/bind';
 import { HotplugDisks } from './hotplug';
 import type { AttachDiskRequest, GuestDisk, HotplugDisksBody } from '../plan/hotplug';
 import { prepareAll } from './prepare';
@@ -100,6 +101,8 @@ export class Domain {
   stopped: Promise<void> = Promise.resolve();
   /** Disks attached after boot (./hotplug.ts). */
   private readonly hotplug: HotplugDisks;
+  /** The pod network's bindings and their DHCP server, once QEMU first started. */
+  private podNetwork: BoundPodNetwork | undefined;
 
   constructor(
     readonly plan: LaunchPlan,
@@ -137,6 +140,8 @@ export class Domain {
   async start(): Promise<void> {
     if (this.running) return;
     await prepareAll(this.plan.prepare);
+    // The pod network's bindings (tap, bridge, NAT, DHCP) stay for the launcher's life.
+    this.podNetwork ??= await bindPodNetwork(this.plan.interfaces, this.options.identity);
     for (const sock of [
       this.plan.qmpSocket,
       this.plan.serialSocket,
@@ -351,6 +356,13 @@ export class Domain {
    */
   async connectGuestPort(port: number): Promise<net.Socket> {
     const qmp = this.requireQmp('port-forward to');
+    const bound = this.plan.interfaces.find((i) => i.binding);
+    if (bound?.binding?.kind === 'masquerade') return connectGuestAddress(bound.binding.guest.ip, port);
+    if (bound?.binding)
+      throw new PortForwardError(
+        `${this.label}: port-forward to an interface with the bridge binding (${bound.name}) is not supported by virtkit yet; connect to the VMI's IP address directly`,
+        'Unavailable',
+      );
     const pod = this.plan.interfaces.find((i) => i.backend === 'user');
     if (!pod) {
       const taps = this.plan.interfaces.map((i) => i.name);
@@ -656,7 +668,14 @@ export class Domain {
         readOnly: d.readOnly,
         source: d.volumeSource,
       })),
-      interfaces: p.interfaces.map((i) => ({ name: i.name, mac: i.mac, model: i.model, backend: i.backend })),
+      interfaces: p.interfaces.map((i) => ({
+        name: i.name,
+        mac: i.mac,
+        model: i.model,
+        backend: i.backend,
+        ...(i.podInterfaceName ? { podInterfaceName: i.podInterfaceName } : {}),
+        ...(i.binding ? { ipAddress: i.binding.guest.ip, binding: i.binding.kind } : {}),
+      })),
       exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
       powerButtonPressed: this.powerButtonPressed,
       agentConnected: this.guestInfo().connected,

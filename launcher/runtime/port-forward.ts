@@ -88,12 +88,12 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
-function connect(port: number, timeoutMs: number): Promise<net.Socket> {
+function connect(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.createConnection({ host: '127.0.0.1', port });
+    const s = net.createConnection({ host, port });
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new Error(`no answer from 127.0.0.1:${port} in ${timeoutMs} ms`));
+      reject(new Error(`no answer from ${host}:${port} in ${timeoutMs} ms`));
     }, timeoutMs);
     s.once('connect', () => {
       clearTimeout(timer);
@@ -203,7 +203,7 @@ export async function openGuestPort(
     }
     let sock: net.Socket | undefined;
     try {
-      sock = await connect(hostPort, timeoutMs);
+      sock = await connect('127.0.0.1', hostPort, timeoutMs);
       await waitAccepted(hmp, sock, hostPort, timeoutMs);
       return sock;
     } catch (e) {
@@ -216,4 +216,19 @@ export async function openGuestPort(
     }
   }
   throw new PortForwardError(`cannot open a connection to guest port ${guestPort}: ${last}`, 'Unavailable');
+}
+
+/**
+ * A TCP connection to the guest's own address (a masquerade binding's 10.0.2.2), from the pod's
+ * namespace the launcher runs in; a port nobody listens on is a refusal that says so.
+ */
+export function connectGuestAddress(address: string, port: number, timeoutMs = 5000): Promise<net.Socket> {
+  return connect(address, port, timeoutMs).catch((e: NodeJS.ErrnoException) => {
+    throw new PortForwardError(
+      e.code === 'ECONNREFUSED'
+        ? `the guest refused a connection to port ${port} (does anything listen on it?)`
+        : `cannot open a connection to guest port ${port} at ${address}: ${e.message}`,
+      'Unavailable',
+    );
+  });
 }

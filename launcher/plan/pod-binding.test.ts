@@ -1,0 +1,170 @@
+import { buildLaunchPlan, type PlannableVmi } from './build';
+import { LaunchSpecError } from './errors';
+import { masqueradeAddresses, podReplacementMac } from './pod-binding';
+import type { LaunchContext, PodNetworkState } from './types';
+
+const pod: PodNetworkState = {
+  iface: {
+    name: 'eth0',
+    mac: '0a:58:0a:f4:01:05',
+    mtu: 1450,
+    addresses: [{ ip: '10.244.1.5', prefixLength: 24 }],
+    gateway: '10.244.1.1',
+    routes: [{ destination: '10.96.0.0', prefixLength: 12, gateway: '10.244.1.1' }],
+  },
+  dns: { nameservers: ['10.96.0.10'], searches: ['prod.svc.cluster.local', 'svc.cluster.local'] },
+};
+
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
+  workDir: '/run/vm',
+  accelerator: 'tcg',
+  featureGates: ['LocalContainerDisk'],
+  firmware: {},
+  exists: (p) => p === '/images/guest.img',
+  podInterfaceName: 'eth0',
+  podNetwork: pod,
+  ...over,
+});
+
+function vmi(
+  iface: Record<string, unknown>,
+  network: Record<string, unknown> = { name: 'default', pod: {} },
+): PlannableVmi {
+  return {
+    metadata: { name: 'web', namespace: 'prod' },
+    spec: {
+      domain: {
+        resources: { requests: { memory: '1Gi' } },
+        devices: {
+          disks: [{ name: 'root', disk: { bus: 'virtio' } }],
+          interfaces: [{ name: 'default', ...iface }],
+        },
+      },
+      networks: [network],
+      volumes: [{ name: 'root', containerDisk: { image: '/images/guest.img' } }],
+    } as unknown as PlannableVmi['spec'],
+  };
+}
+
+const flag = (args: readonly string[], name: string): string[] =>
+  args.flatMap((a, i) => (a === name ? [args[i + 1]!] : []));
+
+describe('pod network bindings in the launch plan', () => {
+  it('masquerade in the pod namespace: a tap for QEMU, KubeVirt addresses, the pod DNS and MTU', () => {
+    const plan = buildLaunchPlan(vmi({ masquerade: {} }), ctx());
+    expect(flag(plan.args, '-netdev')).toEqual(['tap,id=net-default,ifname=tap0,script=no,downscript=no']);
+    const i = plan.interfaces[0];
+    expect(i.backend).toBe('tap:tap0');
+    expect(i.podInterfaceName).toBe('eth0');
+    expect(i.binding).toMatchObject({
+      kind: 'masquerade',
+      bridge: 'k6t-eth0',
+      tap: 'tap0',
+      mtu: 1450,
+      guest: { ip: '10.0.2.2', prefixLength: 24 },
+      serverIp: '10.0.2.1',
+      gateway: '10.0.2.1',
+      hostname: 'web',
+      ports: [],
+      dns: pod.dns,
+    });
+    expect(flag(plan.args, '-device')).toContain(
+      `virtio-net-pci,netdev=net-default,mac=${i.mac},id=ua-default`,
+    );
+  });
+
+  it('masquerade ports and port ranges become the forwarded ports; vmNetworkCIDR moves the addresses', () => {
+    const plan = buildLaunchPlan(
+      vmi(
+        {
+          masquerade: {},
+          ports: [{ port: 80 }, { port: 53, protocol: 'UDP' }],
+          portRanges: [{ protocol: 'TCP', start: 9000, end: 9010 }],
+        },
+        { name: 'default', pod: { vmNetworkCIDR: '192.168.100.0/28' } },
+      ),
+      ctx(),
+    );
+    expect(plan.interfaces[0].binding).toMatchObject({
+      guest: { ip: '192.168.100.2', prefixLength: 28 },
+      serverIp: '192.168.100.1',
+      ports: [
+        { protocol: 'tcp', port: 80 },
+        { protocol: 'udp', port: 53 },
+        { protocol: 'tcp', port: 9000, end: 9010 },
+      ],
+    });
+  });
+
+  it("bridge: the guest takes the pod's address and MAC, the pod interface another MAC, the pod's routes go along", () => {
+    const plan = buildLaunchPlan(vmi({ bridge: {} }), ctx());
+    const i = plan.interfaces[0];
+    expect(i.mac).toBe('0a:58:0a:f4:01:05');
+    expect(i.binding).toMatchObject({
+      kind: 'bridge',
+      guestMac: '0a:58:0a:f4:01:05',
+      guest: { ip: '10.244.1.5', prefixLength: 24 },
+      podAddress: { ip: '10.244.1.5', prefixLength: 24 },
+      podMac: podReplacementMac('0a:58:0a:f4:01:05'),
+      gateway: '10.244.1.1',
+      serverIp: '169.254.75.10',
+      routes: pod.iface.routes,
+    });
+    expect(podReplacementMac('0a:58:0a:f4:01:05')).toMatch(/^02(:[0-9a-f]{2}){5}$/);
+    // A MAC from the spec wins, and the pod interface keeps its own.
+    const fixed = buildLaunchPlan(vmi({ bridge: {}, macAddress: 'DE-AD-00-00-BE-AF' }), ctx()).interfaces[0];
+    expect(fixed.mac).toBe('de:ad:00:00:be:af');
+    expect(fixed.binding?.podMac).toBeUndefined();
+  });
+
+  it('without the pod namespace (virtkit launch) the pod network stays QEMU user networking', () => {
+    const plan = buildLaunchPlan(
+      vmi({ masquerade: {} }),
+      ctx({ podInterfaceName: undefined, podNetwork: undefined }),
+    );
+    expect(plan.interfaces[0].backend).toBe('user');
+    expect(plan.interfaces[0].binding).toBeUndefined();
+  });
+
+  it('bad input names the field and the value', () => {
+    const refusal = (v: PlannableVmi, c = ctx()): string => {
+      try {
+        buildLaunchPlan(v, c);
+      } catch (e) {
+        expect(e).toBeInstanceOf(LaunchSpecError);
+        return (e as Error).message;
+      }
+      throw new Error('planned');
+    };
+    expect(
+      refusal(vmi({ masquerade: {} }, { name: 'default', pod: { vmNetworkCIDR: '10.0.2.0/31' } })),
+    ).toMatch(/spec\.networks\[0\]\.pod\.vmNetworkCIDR.*10\.0\.2\.0\/31.*\/30 or wider/s);
+    expect(
+      refusal(vmi({ masquerade: {} }, { name: 'default', pod: { vmNetworkCIDR: 'fd00::/64' } })),
+    ).toMatch(/vmNetworkCIDR.*not an IPv4 CIDR/s);
+    expect(refusal(vmi({ masquerade: {}, ports: [{ port: 80, protocol: 'SCTP' }] }))).toMatch(
+      /interfaces\[0\]\.ports\[0\]\.protocol.*SCTP.*TCP or UDP/s,
+    );
+    expect(refusal(vmi({ masquerade: {}, portRanges: [{ protocol: 'TCP', start: 90, end: 80 }] }))).toMatch(
+      /portRanges\[0\]\.end.*not be below start \(90\)/s,
+    );
+    const noAddress = { ...pod, iface: { ...pod.iface, addresses: [] } };
+    expect(refusal(vmi({ bridge: {} }), ctx({ podNetwork: noAddress }))).toMatch(
+      /interfaces\[0\]\.bridge.*no IPv4 address.*masquerade/s,
+    );
+    expect(refusal(vmi({ masquerade: {} }), ctx({ podNetwork: undefined }))).toMatch(
+      /pod interface eth0 was not found/,
+    );
+  });
+
+  it('masqueradeAddresses: the first host is the gateway, the second the guest', () => {
+    expect(masqueradeAddresses('10.0.2.0/24')).toEqual({
+      gateway: { ip: '10.0.2.1', prefixLength: 24 },
+      guest: { ip: '10.0.2.2', prefixLength: 24 },
+    });
+    expect(masqueradeAddresses('10.0.2.77/30')).toEqual({
+      gateway: { ip: '10.0.2.77', prefixLength: 30 },
+      guest: { ip: '10.0.2.78', prefixLength: 30 },
+    });
+  });
+});

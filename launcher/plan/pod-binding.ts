@@ -1,0 +1,146 @@
+/**
+ * How a guest interface on the pod network is bound to the pod's interface (pure), when the
+ * launcher runs in its pod's network namespace: KubeVirt's masquerade and bridge bindings.
+ * The launcher's network set-up (launcher/network/) performs what this plans.
+ */
+import { createHash } from 'crypto';
+import type { Interface, Network } from '../../api/kubevirt/v1';
+import { parseCidr } from '../../api/kubeovn/v1/ip-address';
+import type { ProblemList } from './errors';
+import type { ForwardedPorts, Ipv4Cidr, PlannedBinding, PodNetworkState } from './types';
+
+/** KubeVirt's default vmNetworkCIDR for masquerade. */
+export const DEFAULT_VM_NETWORK_CIDR = '10.0.2.0/24';
+/** The address the bridge of a bridge binding answers DHCP from (KubeVirt's fake bridge IP). */
+export const BRIDGE_BINDING_SERVER_IP = '169.254.75.10';
+
+export function ipv4Text(value: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join('.');
+}
+
+/** KubeVirt's names: the bridge k6t-<pod interface>, the tap tap<n> for eth<n>. */
+export function bindingDeviceNames(podInterface: string): { bridge: string; tap: string } {
+  const n = /^eth(\d+)$/.exec(podInterface)?.[1];
+  return { bridge: `k6t-${podInterface}`, tap: n === undefined ? `tap-${podInterface}` : `tap${n}` };
+}
+
+/** A locally administered MAC for the pod interface once the guest took its own. */
+export function podReplacementMac(podMac: string): string {
+  const h = createHash('sha256').update(`virtkit-pod-mac/${podMac}`).digest();
+  return ['02', ...[...h.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
+/** The gateway (first host) and guest (second host) addresses of a masquerade vmNetworkCIDR. */
+export function masqueradeAddresses(cidrText: string): { gateway: Ipv4Cidr; guest: Ipv4Cidr } | string {
+  const cidr = parseCidr(cidrText);
+  if (!cidr || cidr.family !== 4) return 'is not an IPv4 CIDR such as 10.0.2.0/24';
+  if (cidr.prefix > 30)
+    return 'leaves no room for a gateway and a guest; use a /30 or wider (KubeVirt uses /24)';
+  return {
+    gateway: { ip: ipv4Text(cidr.first + 1n), prefixLength: cidr.prefix },
+    guest: { ip: ipv4Text(cidr.first + 2n), prefixLength: cidr.prefix },
+  };
+}
+
+export interface PodBindingInput {
+  readonly iface: Interface;
+  readonly ipath: string;
+  readonly net: Network;
+  readonly npath: string;
+  /** The MAC the planner chose (spec.macAddress or derived). */
+  readonly mac: string;
+  /** Whether spec.macAddress set it. */
+  readonly macFromSpec: boolean;
+  readonly hostname: string;
+  readonly podInterfaceName: string;
+  readonly pod: PodNetworkState | undefined;
+}
+
+/** The binding of a pod-network interface, or undefined after adding the problem. */
+export function planPodBinding(input: PodBindingInput, problems: ProblemList): PlannedBinding | undefined {
+  const { iface, ipath, net, npath, pod } = input;
+  if (!pod || pod.iface.name !== input.podInterfaceName) {
+    problems.add(
+      npath,
+      `the pod interface ${input.podInterfaceName} was not found in the launcher's network namespace; the pod network was not set up`,
+      net.name,
+    );
+    return undefined;
+  }
+  const names = bindingDeviceNames(input.podInterfaceName);
+  const common = {
+    podInterface: input.podInterfaceName,
+    ...names,
+    mtu: pod.iface.mtu,
+    hostname: input.hostname,
+    dns: pod.dns,
+  };
+  if (iface.bridge !== undefined) {
+    const address = pod.iface.addresses[0];
+    if (!address) {
+      problems.add(
+        `${ipath}.bridge`,
+        `the pod interface ${input.podInterfaceName} has no IPv4 address to hand to the guest; use masquerade`,
+        {},
+      );
+      return undefined;
+    }
+    // KubeVirt's bridge binding: the guest takes the pod interface's MAC (unless the spec sets
+    // one) and its address; the pod interface gets another MAC.
+    const guestMac = input.macFromSpec ? input.mac : pod.iface.mac;
+    return {
+      kind: 'bridge',
+      ...common,
+      guestMac,
+      guest: address,
+      serverIp: BRIDGE_BINDING_SERVER_IP,
+      gateway: pod.iface.gateway,
+      routes: pod.iface.routes,
+      ports: [],
+      podAddress: address,
+      podMac: guestMac === pod.iface.mac ? podReplacementMac(pod.iface.mac) : undefined,
+    };
+  }
+  const cidrText = net.pod?.vmNetworkCIDR ?? DEFAULT_VM_NETWORK_CIDR;
+  const addresses = masqueradeAddresses(cidrText);
+  if (typeof addresses === 'string') {
+    problems.add(`${npath}.pod.vmNetworkCIDR`, addresses, cidrText);
+    return undefined;
+  }
+  const ports: ForwardedPorts[] = [];
+  const protocolOf = (value: string | undefined, field: string): 'tcp' | 'udp' | undefined => {
+    const protocol = (value ?? 'TCP').toLowerCase();
+    if (protocol === 'tcp' || protocol === 'udp') return protocol;
+    problems.add(field, 'masquerade forwards TCP or UDP ports; use TCP or UDP', value);
+    return undefined;
+  };
+  const portOk = (value: number, field: string): boolean => {
+    if (Number.isInteger(value) && value >= 1 && value <= 65535) return true;
+    problems.add(field, 'must be a port number from 1 to 65535', value);
+    return false;
+  };
+  for (const [j, p] of (iface.ports ?? []).entries()) {
+    const protocol = protocolOf(p.protocol, `${ipath}.ports[${j}].protocol`);
+    if (protocol && portOk(p.port, `${ipath}.ports[${j}].port`)) ports.push({ protocol, port: p.port });
+  }
+  for (const [j, r] of (iface.portRanges ?? []).entries()) {
+    const at = `${ipath}.portRanges[${j}]`;
+    const protocol = protocolOf(r.protocol, `${at}.protocol`);
+    if (!protocol || !portOk(r.start, `${at}.start`) || !portOk(r.end, `${at}.end`)) continue;
+    if (r.end < r.start) {
+      problems.add(`${at}.end`, `must not be below start (${r.start})`, r.end);
+      continue;
+    }
+    ports.push({ protocol, port: r.start, end: r.end });
+  }
+  return {
+    kind: 'masquerade',
+    ...common,
+    guestMac: input.mac,
+    guest: addresses.guest,
+    serverIp: addresses.gateway.ip,
+    gateway: addresses.gateway.ip,
+    routes: [],
+    ports,
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The pod network at runtime, seen from the host and from inside the guests: every launcher pod
+ * gets its own network namespace and a real pod IP (CNI), and the guest's interface is bound to
+ * it as KubeVirt binds it.
+ * - masquerade (the default): DHCP gives the guest KubeVirt's addresses (10.0.2.2/24, gateway
+ *   10.0.2.1, the pod's DNS servers, its MTU, the VM's name), the host reaches the guest's
+ *   services through the pod IP (every port, or only those the interface lists), and a guest
+ *   reaches another guest through that one's pod IP.
+ * - bridge: the guest gets the pod's own address by DHCP and answers on it.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import { parseResolvConf } from '../../launcher/network/pod-state';
+import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
+import { consoleHas, podsOf, waitRunning } from './runtime-support/expect';
+import { guestVm } from './runtime-support/manifests';
+import { Runtime, type Obj } from './runtime-support/runtime';
+import { virtkitProcess, type CliProcess } from './runtime-support/streams';
+
+jest.setTimeout(600_000);
+
+const NS = 'rt-networks';
+let rt: Runtime;
+let image: GuestImage;
+const processes: CliProcess[] = [];
+
+type VmSpec = {
+  spec: { template: { spec: { domain: { devices: Record<string, unknown> }; networks?: unknown } } };
+};
+
+/** A guest VM whose pod-network interface is `iface` (a binding and perhaps ports). */
+function networkedVm(name: string, iface: Record<string, unknown>): Record<string, unknown> {
+  const vm = guestVm(image, { namespace: NS, name, runStrategy: 'Always' }) as unknown as VmSpec;
+  vm.spec.template.spec.domain.devices.interfaces = [{ name: 'default', ...iface }];
+  vm.spec.template.spec.networks = [{ name: 'default', pod: {} }];
+  return vm as unknown as Record<string, unknown>;
+}
+
+function podOf(vmi: Obj): Obj {
+  const pods = podsOf(rt, NS, vmi.metadata.uid ?? '');
+  expect(pods).toHaveLength(1);
+  return pods[0];
+}
+
+function podIP(vmi: Obj): string {
+  const ip = (podOf(vmi).status as { podIP?: string } | undefined)?.podIP;
+  expect(ip).toMatch(/^10\.244\.\d+\.\d+$/);
+  return ip!;
+}
+
+/** The guest's VIRTKIT-DHCP line for eth0, parsed. */
+function dhcpOf(vm: string): Record<string, string> {
+  const text = fs.readFileSync(rt.serialLog(NS, vm)!, 'utf8');
+  const line = text.split('\n').find((l) => l.startsWith(`${GuestMarkers.dhcp} eth0 `));
+  expect(line).toBeDefined();
+  return Object.fromEntries(
+    line!
+      .trim()
+      .split(' ')
+      .slice(2)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
+function httpGet(host: string, port = 80): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: '/healthz', timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${host}:${port} in 10 s`)));
+    req.on('error', reject);
+  });
+}
+
+/** What the TCP service of the guest on `port` says first, or the connection's error code. */
+function tcpFirstLine(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, timeout: 10_000 });
+    let text = '';
+    s.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) s.destroy();
+    });
+    s.on('timeout', () => s.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    s.on('error', (e: NodeJS.ErrnoException) => (text = e.code ?? e.message));
+    s.on('close', () => resolve(text.split('\n')[0]));
+  });
+}
+
+/** Types `line` on the guest's serial console and waits for the output matching `answer`. */
+async function askGuest(vm: string, line: string, answer: RegExp): Promise<string> {
+  const c = virtkitProcess(['console', vm, '--no-history', '-n', NS, '--kubeconfig', rt.kubeconfig]);
+  processes.push(c);
+  await c.untilErr(/Successfully connected/, 60_000);
+  c.write(`${line}\n`);
+  const out = await c.until(answer, 90_000);
+  c.child.kill('SIGINT');
+  await c.exited;
+  return answer.exec(out)![0];
+}
+
+beforeAll(async () => {
+  image = ensureGuestImage();
+  rt = await Runtime.startAll(NS);
+  rt.apply(networkedVm('net-a', { masquerade: {} }));
+  rt.apply(networkedVm('net-b', { masquerade: {}, ports: [{ name: 'http', port: 80 }] }));
+  rt.apply(networkedVm('net-br', { bridge: {} }));
+}, 600_000);
+
+afterAll(async () => {
+  for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await rt?.stop();
+});
+
+describe('masquerade binding', () => {
+  let a: Obj;
+  let b: Obj;
+
+  beforeAll(async () => {
+    a = await waitRunning(rt, NS, 'net-a', `${GuestMarkers.guestIp} eth0`);
+    b = await waitRunning(rt, NS, 'net-b', `${GuestMarkers.guestIp} eth0`);
+  }, 600_000);
+
+  it("DHCP gives the guest KubeVirt's masquerade addresses, the pod's DNS servers and the VM's name", () => {
+    const dns = parseResolvConf(
+      fs.existsSync('/etc/resolv.conf') ? fs.readFileSync('/etc/resolv.conf', 'utf8') : '',
+    );
+    for (const [vm, lease] of [
+      ['net-a', dhcpOf('net-a')],
+      ['net-b', dhcpOf('net-b')],
+    ] as const) {
+      expect(lease).toMatchObject({
+        ip: '10.0.2.2',
+        mask: '24',
+        router: '10.0.2.1',
+        dns: dns.nameservers.length ? dns.nameservers.join(',') : 'none',
+        hostname: vm,
+      });
+      expect(lease.mtu).toMatch(/^\d{3,5}$/);
+    }
+  });
+
+  it("each VMI reports its pod's IP on its interface, and the two pods' IPs differ", () => {
+    const ipA = podIP(a);
+    const ipB = podIP(b);
+    expect(ipA).not.toBe(ipB);
+    const iface = (rt.get('vmi', NS, 'net-a')?.status as { interfaces?: Record<string, unknown>[] })
+      .interfaces;
+    expect(iface?.[0]).toMatchObject({ name: 'default', ipAddress: ipA, podInterfaceName: 'eth0' });
+  });
+
+  it("the host reaches each guest's services through its pod IP; only the listed ports when the interface lists some", async () => {
+    expect(await httpGet(podIP(a))).toBe('200 ok');
+    expect(await tcpFirstLine(podIP(a), 7777)).toBe(`${GuestMarkers.portHello} port=7777`);
+    expect(await httpGet(podIP(b))).toBe('200 ok');
+    // net-b lists port 80 only: 7777 of its pod IP is not the guest's.
+    expect(await tcpFirstLine(podIP(b), 7777)).toBe('ECONNREFUSED');
+  });
+
+  it("a guest reaches another guest through that one's pod IP (ICMP and TCP)", async () => {
+    const ipB = podIP(b);
+    expect(
+      await askGuest(
+        'net-a',
+        `ping ${ipB}`,
+        new RegExp(`${GuestMarkers.ping} ${ipB.replace(/\./g, '\\.')} \\w+`),
+      ),
+    ).toBe(`${GuestMarkers.ping} ${ipB} ok`);
+    expect(
+      await askGuest(
+        'net-a',
+        `http ${ipB}`,
+        new RegExp(`${GuestMarkers.http} ${ipB.replace(/\./g, '\\.')} \\w+`),
+      ),
+    ).toBe(`${GuestMarkers.http} ${ipB} ok`);
+  });
+});
+
+describe('bridge binding on the pod network', () => {
+  it("the guest gets the pod's own address by DHCP and the host reaches it there", async () => {
+    const vmi = await waitRunning(rt, NS, 'net-br', `${GuestMarkers.guestIp} eth0`);
+    const ip = podIP(vmi);
+    const lease = dhcpOf('net-br');
+    expect(lease.ip).toBe(ip);
+    expect(lease.router).toMatch(/^10\.244\.\d+\.1$/);
+    expect(lease.hostname).toBe('net-br');
+    expect(consoleHas(rt, NS, 'net-br', `${GuestMarkers.guestIp} eth0 ${ip}`)).toBe(true);
+    expect(await httpGet(ip)).toBe('200 ok');
+    expect(await tcpFirstLine(ip, 7777)).toBe(`${GuestMarkers.portHello} port=7777`);
+  });
+});
