@@ -95,6 +95,14 @@ export const DATA_SOURCES: ResourceType = {
   namespaced: true,
 };
 
+/** Multus's k8s.cni.cncf.io/v1 NetworkAttachmentDefinition: the secondary networks pods select. */
+export const NETWORK_ATTACHMENT_DEFINITIONS: ResourceType = {
+  apiVersion: 'k8s.cni.cncf.io/v1',
+  kind: 'NetworkAttachmentDefinition',
+  plural: 'network-attachment-definitions',
+  namespaced: true,
+};
+
 function core(kind: string, plural: string, namespaced: boolean): ResourceType {
   return { apiVersion: 'v1', kind, plural, namespaced };
 }

@@ -90,14 +90,19 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
  * cluster's feature gates (KubeVirt objects), Events about VMIs it refuses or soft-reboots, (as
  * kubelet in local mode) the claims, secrets and config maps a launcher pod's volumes name and a
  * CDI worker pod's volumes and secretKeyRef env name (the same get, pods and pods/status verbs),
- * and as the node's local volume provisioner the claims, volumes and StorageClasses it serves.
+ * (as Multus in local mode) the NetworkAttachmentDefinitions a launcher pod selects and its
+ * network-status annotation, and as the node's local volume provisioner the claims, volumes and
+ * StorageClasses it serves.
  */
 export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['nodes'], ['get', 'create', 'patch', 'update']),
   rule([''], ['nodes/status'], ['patch', 'update']),
   rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'patch', 'update']),
-  rule([''], ['pods'], [...READ, 'delete']),
+  // Multus's part in local mode: the pod's k8s.v1.cni.cncf.io/network-status annotation (patch)
+  // and the NetworkAttachmentDefinitions its networks annotation selects.
+  rule([''], ['pods'], [...READ, 'delete', 'patch']),
   rule([''], ['pods/status'], ['patch', 'update']),
+  rule(['k8s.cni.cncf.io'], ['network-attachment-definitions'], ['get']),
   rule(['kubevirt.io'], ['virtualmachineinstances'], READ),
   rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
   rule(['kubevirt.io'], ['kubevirts'], READ),

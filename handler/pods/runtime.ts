@@ -32,8 +32,16 @@ import {
 } from './pod-types';
 import { PodPrepareError, preparePod, type PodImages } from './prepare';
 import { sandboxFailure, sandboxRetryMs } from './sandbox';
-import { PodNetworkError, type PodIdentity, type PodNetwork, type PodNetworkStatus } from '../network/cni';
-import { removePodObject, writePodStatus } from './pod-writes';
+import {
+  CniError,
+  PodNetworkError,
+  type PodIdentity,
+  type PodNetwork,
+  type PodNetworkStatus,
+} from '../network/cni';
+import { multusNetworksOf, networkStatusAnnotation, networkStatusEntries } from '../network/multus';
+import { MULTUS_NETWORK_STATUS_ANNOTATION } from '../../api/multus/pod-interfaces';
+import { removePodObject, writePodAnnotations, writePodStatus } from './pod-writes';
 import type { SpecGuard } from '../vmi/spec-guard';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 import { Informer, WorkQueue, errorMessage, PODS, type EventRecorder, type KubeClient } from '../../kube';
@@ -303,9 +311,15 @@ export class PodRuntime {
    */
   private async setUpNetwork(pod: PodJson): Promise<PodNetworkStatus | number> {
     const uid = pod.metadata?.uid ?? '';
+    const id = identityOf(pod);
     try {
-      const status = await this.o.network.setUp(identityOf(pod));
+      // Multus's part: the NetworkAttachmentDefinitions the pod's annotations select.
+      const multus = await multusNetworksOf(this.o.client, pod).catch((e: unknown) => {
+        throw e instanceof CniError ? new PodNetworkError(id, 'setUp', e) : e;
+      });
+      const status = await this.o.network.setUp(id, multus);
       this.sandboxFailures.delete(uid);
+      await this.writeNetworkStatus(pod, status);
       return status;
     } catch (e) {
       if (!(e instanceof PodNetworkError)) throw e;
@@ -327,6 +341,17 @@ export class PodRuntime {
       );
       return sandboxRetryMs(count);
     }
+  }
+
+  /**
+   * Multus's k8s.v1.cni.cncf.io/network-status on the pod: what each attachment got (nothing is
+   * written when the pod says so already). A failure is thrown before the launcher starts, so the
+   * pod comes back and writes it again (set-up is then the cached one).
+   */
+  private async writeNetworkStatus(pod: PodJson, status: PodNetworkStatus): Promise<void> {
+    const value = networkStatusAnnotation(networkStatusEntries(status));
+    if (pod.metadata?.annotations?.[MULTUS_NETWORK_STATUS_ANNOTATION] === value) return;
+    await writePodAnnotations(this.o.client, pod, { [MULTUS_NETWORK_STATUS_ANNOTATION]: value });
   }
 
   /**

@@ -5,7 +5,9 @@
  * host-local lease, the veth, the namespace and the NAT rules, also from a new handler instance
  * (a restart) and through gc; a missing plugin, malformed JSON, a failing plugin half-way
  * through the list and an exhausted range each give a typed error and leave nothing behind.
- * (Needs root, as the handler does. No Kubernetes object is involved.)
+ * The secondary networks of NetworkAttachmentDefinitions are attached as Multus does, one
+ * interface each, and undone together; one suite reads the NADs and writes network-status
+ * through the shared real API server. (Needs root, as the handler does.)
  */
 import { execFileSync, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
@@ -15,10 +17,27 @@ import * as path from 'path';
 import { listCacheRecords } from '../../handler/network/cni/cache';
 import { cidrContains, parseCidr, type Cidr } from '../../handler/network/cni/cidr';
 import { ensureDefaultNetworkConfig } from '../../handler/network/cni/default-config-writer';
-import { CniPluginError, PodNetworkError } from '../../handler/network/cni/errors';
+import { CniConfigError, CniError, CniPluginError, PodNetworkError } from '../../handler/network/cni/errors';
 import { cidrClashes, hostNetworks } from '../../handler/network/cni/host-networks';
-import { PodNetwork, type PodNetworkStatus } from '../../handler/network/cni/pod-network';
+import {
+  PodNetwork,
+  type NetworkAttachmentRequest,
+  type PodNetworkStatus,
+} from '../../handler/network/cni/pod-network';
 import type { PodIdentity } from '../../handler/network/cni/types';
+import { nadNetworkConfig } from '../../handler/network/multus/nad-config';
+import { NetworkAttachmentDefinitionNotFoundError } from '../../handler/network/multus/errors';
+import { networkStatusAnnotation, networkStatusEntries } from '../../handler/network/multus/network-status';
+import { multusNetworksOf } from '../../handler/network/multus/resolve';
+import type { PodJson } from '../../handler/pods/pod-types';
+import { writePodAnnotations } from '../../handler/pods/pod-writes';
+import {
+  MULTUS_NETWORK_STATUS_ANNOTATION,
+  MULTUS_NETWORKS_ANNOTATION,
+} from '../../api/multus/pod-interfaces';
+import { NETWORK_ATTACHMENT_DEFINITIONS, PODS } from '../../kube';
+import { createNamespace, deleteNamespace, sharedClient } from './support/api';
+import { eventually } from './support/eventually';
 
 const RUN = `${process.pid % 100000}`;
 const NETWORK = `it-cni-${RUN}`;
@@ -27,6 +46,7 @@ const PLUGIN_DIR = '/usr/lib/cni';
 let root: string;
 const bridges: string[] = [];
 const networks: PodNetwork[] = [];
+const namespacesToDelete: string[] = [];
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,7 +113,12 @@ function vethsOn(bridge: string): string[] {
 
 /** The IPv4 addresses on eth0 inside namespace `ns`, read with `ip -n ns -j addr`. */
 function addressesIn(ns: string): string[] {
-  const links = JSON.parse(sh('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', 'eth0'])) as {
+  return addressesOn(ns, 'eth0');
+}
+
+/** The IPv4 addresses on `dev` inside namespace `ns`. */
+function addressesOn(ns: string, dev: string): string[] {
+  const links = JSON.parse(sh('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', dev])) as {
     addr_info: { family: string; local: string; prefixlen: number }[];
   }[];
   return links.flatMap((l) =>
@@ -205,6 +230,10 @@ function sweepNatRules(): void {
 }
 
 afterAll(async () => {
+  if (namespacesToDelete.length > 0) {
+    const client = await sharedClient();
+    for (const ns of namespacesToDelete) await deleteNamespace(client, ns).catch(() => undefined);
+  }
   for (const net of networks) {
     await net.gc([]).catch(() => undefined);
     for (const ns of net.namespaces()) sh('ip', ['netns', 'delete', ns]);
@@ -437,5 +466,317 @@ describe('pod networks with the real CNI plugins', () => {
     expect(net.namespaces()).toEqual([s1.netns]);
     await net.tearDown(first);
     expectNothingLeft(net, first, bridge, 0, 0);
+  });
+});
+
+/**
+ * Multus's delegation: the default network on eth0, then the networks of
+ * NetworkAttachmentDefinitions (given here as the configurations nadNetworkConfig reads from
+ * their spec.config), each on its own interface, each with its own cached record.
+ */
+describe('secondary networks of NetworkAttachmentDefinitions with the real CNI plugins', () => {
+  function macOf(ns: string, dev: string): string {
+    return (JSON.parse(sh('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev])) as { address: string }[])[0]
+      .address;
+  }
+
+  function nadLeases(dataDir: string, network: string): string[] {
+    const dir = path.join(dataDir, network);
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^[0-9.]+$/.test(f)) : [];
+  }
+
+  function recordsOf(net: PodNetwork, p: PodIdentity) {
+    return listCacheRecords(net.paths.cacheDir).records.filter((r) => r.record.pod.uid === p.uid);
+  }
+
+  /**
+   * The networks of two NADs: `static` (a configuration list: bridge with static IPAM from the
+   * `ips` capability, tuning for the `mac` capability) and `dynamic` (a single bridge plugin with
+   * host-local, in a range of `size` addresses from rangeStart), on bridges of their own.
+   */
+  async function nads(label: string, stateDir: string, size = 50) {
+    const staticBridge = `vkms${label.slice(0, 2)}${RUN}`.slice(0, 15);
+    const dynamicBridge = `vkmh${label.slice(0, 2)}${RUN}`.slice(0, 15);
+    bridges.push(staticBridge, dynamicBridge);
+    const staticCidr = await freeRange(24);
+    const dynamicCidr = await freeRange(24);
+    const dataDir = path.join(stateDir, 'nad-ipam');
+    const dynamicNetwork = `it-dyn-${RUN}`;
+    const base = dynamicCidr.replace(/\.0\/24$/, '');
+    const staticConfig = JSON.stringify({
+      cniVersion: '1.0.0',
+      name: `it-static-${RUN}`,
+      plugins: [
+        { type: 'bridge', bridge: staticBridge, capabilities: { ips: true }, ipam: { type: 'static' } },
+        { type: 'tuning', capabilities: { mac: true } },
+      ],
+    });
+    const dynamicConfig = JSON.stringify({
+      cniVersion: '0.3.1',
+      name: dynamicNetwork,
+      type: 'bridge',
+      bridge: dynamicBridge,
+      ipam: {
+        type: 'host-local',
+        ranges: [[{ subnet: dynamicCidr, rangeStart: `${base}.10`, rangeEnd: `${base}.${9 + size}` }]],
+        dataDir,
+      },
+    });
+    const staticList = nadNetworkConfig(
+      { spec: { config: staticConfig } },
+      { namespace: 'rt-multus', name: 'br-static-a' },
+    );
+    const dynamicList = nadNetworkConfig(
+      { spec: { config: dynamicConfig } },
+      { namespace: 'rt-multus', name: 'br-dynamic' },
+    );
+    const staticAddress = (host: number) => staticCidr.replace(/\.0\/24$/, `.${host}/24`);
+    return {
+      staticConfig,
+      dynamicConfig,
+      staticBridge,
+      dynamicBridge,
+      staticCidr,
+      dynamicCidr,
+      dataDir,
+      dynamicNetwork,
+      staticAddress,
+      attachments: (host: number, mac: string): NetworkAttachmentRequest[] => [
+        {
+          name: 'rt-multus/br-static-a',
+          list: staticList,
+          ifName: 'pod3f2a91c0',
+          capabilityArgs: { ips: [staticAddress(host)], mac },
+        },
+        { name: 'rt-multus/br-dynamic', list: dynamicList, ifName: 'net2' },
+      ],
+    };
+  }
+
+  it('attaches the default network and two NADs on their interfaces; tear-down leaves nothing', async () => {
+    const { net, stateDir, bridge, cidr } = await network('multi');
+    const n = await nads('mu', stateDir);
+    const p = pod('multi');
+    const mac = '02:00:0a:00:00:0a';
+    const s = await net.setUp(p, { attachments: n.attachments(10, mac) });
+
+    // eth0 is the default network's, and only it gives status.podIP(s).
+    expect(inRange(cidr, s.podIP as string)).toBe(true);
+    expect(s.podIPs).toEqual([s.podIP]);
+    expect(addressesIn(s.netns)).toEqual([`${s.podIP}/24`]);
+    expect(s.attachments.map((a) => [a.name, a.ifName, a.default])).toEqual([
+      [NETWORK, 'eth0', true],
+      ['rt-multus/br-static-a', 'pod3f2a91c0', false],
+      ['rt-multus/br-dynamic', 'net2', false],
+    ]);
+    const [, sa, da] = s.attachments;
+    expect(sa.ips).toEqual([n.staticAddress(10).split('/')[0]]);
+    expect(addressesOn(s.netns, 'pod3f2a91c0')).toEqual([n.staticAddress(10)]);
+    expect(macOf(s.netns, 'pod3f2a91c0')).toBe(mac);
+    expect(sa.mac).toBe(mac);
+    expect(da.ips).toHaveLength(1);
+    expect(inRange(n.dynamicCidr, da.ips[0])).toBe(true);
+    expect(addressesOn(s.netns, 'net2')).toEqual([`${da.ips[0]}/24`]);
+    expect(da.mac).toBe(macOf(s.netns, 'net2'));
+    expect(nadLeases(n.dataDir, n.dynamicNetwork)).toEqual([da.ips[0]]);
+    expect(vethsOn(n.staticBridge)).toHaveLength(1);
+    expect(vethsOn(n.dynamicBridge)).toHaveLength(1);
+    expect(
+      recordsOf(net, p)
+        .map((r) => r.record.ifName)
+        .sort(),
+    ).toEqual(['eth0', 'net2', 'pod3f2a91c0']);
+
+    // Multus's network-status, from the results.
+    expect(networkStatusEntries(s)).toEqual([
+      { name: NETWORK, interface: 'eth0', ips: [s.podIP], mac: s.attachments[0].mac, default: true, dns: {} },
+      { name: 'rt-multus/br-static-a', interface: 'pod3f2a91c0', ips: sa.ips, mac, dns: {} },
+      { name: 'rt-multus/br-dynamic', interface: 'net2', ips: da.ips, mac: da.mac, dns: {} },
+    ]);
+
+    // Set up again: the cached status, nothing run; a restarted handler reads the same; CHECK agrees.
+    expect(await net.setUp(p, { attachments: n.attachments(10, mac) })).toEqual(s);
+    expect(new PodNetwork({ stateDir, pluginDirs: [PLUGIN_DIR] }).status(p)).toEqual(s);
+    await expect(net.check(p)).resolves.toBe(true);
+
+    await net.tearDown(p);
+    expectNothingLeft(net, p, bridge, 0, 0);
+    expect(nadLeases(n.dataDir, n.dynamicNetwork)).toEqual([]);
+    expect(vethsOn(n.staticBridge)).toEqual([]);
+    expect(vethsOn(n.dynamicBridge)).toEqual([]);
+  });
+
+  it('a NAD whose plugin is not installed (whereabouts) is PluginNotFound naming it and the NAD; nothing is made', async () => {
+    const { net, bridge } = await network('wab');
+    const list = nadNetworkConfig(
+      {
+        spec: {
+          config: JSON.stringify({
+            cniVersion: '0.3.1',
+            type: 'macvlan',
+            master: 'lo',
+            ipam: { type: 'whereabouts', range: '192.168.2.225/28' },
+          }),
+        },
+      },
+      { namespace: 'rt-multus', name: 'wb' },
+    );
+    const p = pod('wab');
+    const e = await failure(net.setUp(p, { attachments: [{ name: 'rt-multus/wb', list, ifName: 'net1' }] }));
+    expect(e.reason).toBe('PluginNotFound');
+    expect(e.message).toContain(`pod it-cni/${p.name}`);
+    expect(e.message).toContain(
+      'network rt-multus/wb (interface net1): plugin "whereabouts" of network "wb"',
+    );
+    expectNothingLeft(net, p, bridge, 0, 0);
+  });
+
+  it('a failing second attachment (an exhausted one-address range) undoes the first and the default network', async () => {
+    const { net, stateDir, bridge } = await network('undo');
+    const n = await nads('un', stateDir, 1);
+    const first = pod('first');
+    const second = pod('second');
+    const s1 = await net.setUp(first, { attachments: n.attachments(10, '02:00:0a:00:00:0a') });
+    const e = await failure(net.setUp(second, { attachments: n.attachments(11, '02:00:0a:00:00:0b') }));
+    expect(e.reason).toBe('PluginFailed');
+    expect(e.cause).toBeInstanceOf(CniPluginError);
+    expect(e.message).toContain(
+      `network rt-multus/br-dynamic (interface net2): CNI ADD of network "${n.dynamicNetwork}"`,
+    );
+    expect(e.message).toMatch(/no IP addresses available in range set/);
+    // Nothing of the second pod: no namespace, no lease of the default network, no veth on any bridge.
+    expectNothingLeft(net, second, bridge, 1, 1);
+    expect(vethsOn(n.staticBridge)).toHaveLength(1);
+    expect(vethsOn(n.dynamicBridge)).toHaveLength(1);
+    expect(nadLeases(n.dataDir, n.dynamicNetwork)).toEqual([s1.attachments[2].ips[0]]);
+
+    await net.tearDown(first);
+    expectNothingLeft(net, first, bridge, 0, 0);
+    expect(nadLeases(n.dataDir, n.dynamicNetwork)).toEqual([]);
+  });
+
+  it('gc after a restart DELs every attachment of pods that went while the handler was down', async () => {
+    const { net, stateDir, bridge } = await network('mgc');
+    const n = await nads('gc', stateDir);
+    const live = pod('live');
+    const gone = pod('gone');
+    await net.setUp(live, { attachments: n.attachments(20, '02:00:0a:00:00:14') });
+    const sg = await net.setUp(gone, { attachments: n.attachments(21, '02:00:0a:00:00:15') });
+    expect(vethsOn(n.dynamicBridge)).toHaveLength(2);
+
+    const restarted = new PodNetwork({ stateDir, pluginDirs: [PLUGIN_DIR] });
+    networks.push(restarted);
+    const report = await restarted.gc([live.uid]);
+    expect(report.errors).toEqual([]);
+    expect(report.tornDown.map((x) => x.uid)).toEqual([gone.uid]);
+    expectNothingLeft(restarted, gone, bridge, 1, 1);
+    expect(nadLeases(n.dataDir, n.dynamicNetwork)).not.toContain(sg.attachments[2].ips[0]);
+    expect(nadLeases(n.dataDir, n.dynamicNetwork)).toHaveLength(1);
+    expect(vethsOn(n.staticBridge)).toHaveLength(1);
+    expect(vethsOn(n.dynamicBridge)).toHaveLength(1);
+    expect(recordsOf(restarted, live)).toHaveLength(3);
+
+    await restarted.gc([]);
+    expectNothingLeft(restarted, live, bridge, 0, 0);
+    expect(nadLeases(n.dataDir, n.dynamicNetwork)).toEqual([]);
+    expect(vethsOn(n.staticBridge)).toEqual([]);
+    expect(vethsOn(n.dynamicBridge)).toEqual([]);
+  });
+  it('from the pod annotations through the real API server: NADs read and attached, network-status on the pod, DEL after the NAD is gone', async () => {
+    const client = await sharedClient();
+    const ns = await createNamespace(client, `it-multus-${RUN}`);
+    namespacesToDelete.push(ns);
+    const { net, stateDir, bridge } = await network('kube');
+    const n = await nads('ku', stateDir);
+    const nad = (name: string, config: string) => ({
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      metadata: { name, namespace: ns },
+      spec: { config },
+    });
+    await client.create(NETWORK_ATTACHMENT_DEFINITIONS, ns, nad('br-static-a', n.staticConfig));
+    await client.create(NETWORK_ATTACHMENT_DEFINITIONS, ns, nad('br-dynamic', n.dynamicConfig));
+    await client.create(
+      NETWORK_ATTACHMENT_DEFINITIONS,
+      ns,
+      nad('broken', '{"cniVersion": "1.0.0", "type": '),
+    );
+    const mac = '02:00:0a:00:00:1e';
+    // The pod's default service account appears shortly after its namespace.
+    const created = await eventually('the pod to be created', () =>
+      client.create<PodJson>(PODS, ns, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'virt-launcher-multus',
+          annotations: {
+            [MULTUS_NETWORKS_ANNOTATION]: JSON.stringify([
+              { name: 'br-static-a', interface: 'pod3f2a91c0', ips: [n.staticAddress(30)], mac },
+              { name: 'br-dynamic', namespace: ns },
+            ]),
+          },
+        },
+        spec: { containers: [{ name: 'compute', image: 'virtkit/launcher' }] },
+      }),
+    );
+    const id: PodIdentity = { namespace: ns, name: 'virt-launcher-multus', uid: created.metadata?.uid ?? '' };
+
+    const s = await net.setUp(id, await multusNetworksOf(client, created));
+    expect(s.attachments.map((a) => [a.name, a.ifName])).toEqual([
+      [NETWORK, 'eth0'],
+      [`${ns}/br-static-a`, 'pod3f2a91c0'],
+      [`${ns}/br-dynamic`, 'net2'],
+    ]);
+    expect(addressesOn(s.netns, 'pod3f2a91c0')).toEqual([n.staticAddress(30)]);
+    expect(macOf(s.netns, 'pod3f2a91c0')).toBe(mac);
+
+    await writePodAnnotations(client, created, {
+      [MULTUS_NETWORK_STATUS_ANNOTATION]: networkStatusAnnotation(networkStatusEntries(s)),
+    });
+    const back = await client.get<PodJson>(PODS, ns, 'virt-launcher-multus');
+    expect(back.metadata?.annotations?.[MULTUS_NETWORKS_ANNOTATION]).toBeDefined();
+    expect(JSON.parse(back.metadata?.annotations?.[MULTUS_NETWORK_STATUS_ANNOTATION] ?? '')).toEqual([
+      { name: NETWORK, interface: 'eth0', ips: s.podIPs, mac: s.attachments[0].mac, default: true, dns: {} },
+      {
+        name: `${ns}/br-static-a`,
+        interface: 'pod3f2a91c0',
+        ips: [n.staticAddress(30).split('/')[0]],
+        mac,
+        dns: {},
+      },
+      {
+        name: `${ns}/br-dynamic`,
+        interface: 'net2',
+        ips: s.attachments[2].ips,
+        mac: s.attachments[2].mac,
+        dns: {},
+      },
+    ]);
+
+    // DEL runs with the configuration ADD used, after the NAD is gone.
+    await client.delete(NETWORK_ATTACHMENT_DEFINITIONS, ns, 'br-dynamic');
+    await net.tearDown(id);
+    expectNothingLeft(net, id, bridge, 0, 0);
+    expect(nadLeases(n.dataDir, n.dynamicNetwork)).toEqual([]);
+    expect(vethsOn(n.dynamicBridge)).toEqual([]);
+
+    // A NAD that does not exist, a malformed spec.config and a bad annotation: typed errors.
+    const withNetworks = (networks: string) => ({
+      metadata: { namespace: ns, annotations: { [MULTUS_NETWORKS_ANNOTATION]: networks } },
+    });
+    const missing = await multusNetworksOf(client, withNetworks('br-dynamic')).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(NetworkAttachmentDefinitionNotFoundError);
+    expect((missing as Error).message).toBe(
+      `network-attachment-definitions.k8s.cni.cncf.io "br-dynamic" not found in namespace "${ns}": ` +
+        "create it or fix the VMI's spec.networks[].multus.networkName",
+    );
+    const broken = await multusNetworksOf(client, withNetworks(`${ns}/broken@net7`)).catch((e: unknown) => e);
+    expect(broken).toBeInstanceOf(CniConfigError);
+    expect((broken as CniConfigError).reason).toBe('InvalidNetworkConfig');
+    expect((broken as Error).message).toContain(
+      `invalid CNI network configuration NetworkAttachmentDefinition ${ns}/broken spec.config: $: is not valid JSON`,
+    );
+    const bad = await multusNetworksOf(client, withNetworks('[{"interface": "x"}]')).catch((e: unknown) => e);
+    expect((bad as CniError).reason).toBe('InvalidNetworkSelection');
   });
 });

@@ -49,6 +49,16 @@ describe('the result cache', () => {
     expect(fs.readdirSync(path.dirname(file))).toHaveLength(1);
   });
 
+  it("keeps a secondary attachment's name and ADD order, and refuses bad ones", () => {
+    const secondary: CacheRecord = { ...record, ifName: 'net1', attachment: 'rt-multus/br-a', index: 1 };
+    const file = writeCacheRecord(dir, secondary);
+    expect(readCacheRecord(file)).toEqual(secondary);
+    for (const bad of [{ attachment: '' }, { index: -1 }, { index: 1.5 }]) {
+      fs.writeFileSync(file, JSON.stringify({ ...secondary, ...bad }));
+      expect(() => readCacheRecord(file)).toThrow(CniCacheError);
+    }
+  });
+
   it('reads the cached configuration back as a validated list naming the cache file', () => {
     const file = writeCacheRecord(dir, record);
     expect(recordConfig(record, file).plugins).toEqual([{ type: 'bridge' }]);

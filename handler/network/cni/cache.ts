@@ -32,6 +32,13 @@ export interface CacheRecord {
   /** Where that configuration came from (a file), for messages. */
   readonly configSource: string;
   readonly capabilityArgs: Readonly<Record<string, unknown>>;
+  /**
+   * What the attachment is called in the pod's network-status: the cluster network's name for
+   * the default one, `<namespace>/<name>` of a NetworkAttachmentDefinition. @default networkName
+   */
+  readonly attachment?: string;
+  /** Its place in the pod's ADD order: 0 is the default network (eth0), secondary ones follow. @default 0 */
+  readonly index?: number;
   /** The list's final ADD result; absent while ADD has not completed. */
   readonly result?: JsonObject;
 }
@@ -101,6 +108,10 @@ export function recordFrom(doc: unknown, file: string): CacheRecord {
   if (doc.capabilityArgs !== undefined && !isJsonObject(doc.capabilityArgs))
     throw bad('has capabilityArgs that are not an object');
   if (doc.result !== undefined && !isJsonObject(doc.result)) throw bad('has a result that is not an object');
+  if (doc.attachment !== undefined && (typeof doc.attachment !== 'string' || doc.attachment === ''))
+    throw bad('has an attachment that is not a name');
+  if (doc.index !== undefined && !(Number.isInteger(doc.index) && (doc.index as number) >= 0))
+    throw bad('has an index that is not a non-negative integer');
   return {
     ...(doc as unknown as CacheRecord),
     capabilityArgs: (doc.capabilityArgs as Record<string, unknown>) ?? {},

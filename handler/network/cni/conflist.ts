@@ -182,17 +182,20 @@ export function networkConfigListFrom(doc: unknown, source: string): NetworkConf
   };
 }
 
-/** Parses JSON text (a file's content) into a validated network configuration list. */
-export function parseNetworkConfigList(text: string, source: string): NetworkConfigList {
-  let doc: unknown;
+/** Parses configuration JSON text; malformed text is a CniConfigError naming the source and the JSON error. */
+export function parseConfigJson(text: string, source: string): unknown {
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new CniConfigError(source, [
       { path: '$', message: `is not valid JSON (${(e as Error).message})`, fix: 'correct the JSON syntax' },
     ]);
   }
-  return networkConfigListFrom(doc, source);
+}
+
+/** Parses JSON text (a file's content) into a validated network configuration list. */
+export function parseNetworkConfigList(text: string, source: string): NetworkConfigList {
+  return networkConfigListFrom(parseConfigJson(text, source), source);
 }
 
 /** The document a list is written back as (cache records keep the exact configuration ADD used). */

@@ -14,6 +14,8 @@ export type CniErrorReason =
   | 'NetworkNamespaceFailed'
   | 'CacheFailed'
   | 'InvalidPod'
+  | 'InvalidNetworkSelection'
+  | 'NetworkAttachmentDefinitionNotFound'
   | 'NetworkSetupFailed';
 
 export abstract class CniError extends Error {
@@ -184,9 +186,12 @@ export class PodNetworkError extends Error {
     readonly pod: PodIdentity,
     readonly action: 'setUp' | 'tearDown' | 'check',
     override readonly cause: Error,
+    /** The attachment that failed, for a pod with several (e.g. `NetworkAttachmentDefinition ns/x, interface net1`). */
+    readonly attachment?: string,
   ) {
     super(
-      `pod ${pod.namespace}/${pod.name} (uid ${pod.uid}): network ${action === 'setUp' ? 'set-up' : action === 'tearDown' ? 'tear-down' : 'check'} failed: ${cause.message}`,
+      `pod ${pod.namespace}/${pod.name} (uid ${pod.uid}): network ${action === 'setUp' ? 'set-up' : action === 'tearDown' ? 'tear-down' : 'check'} failed: ` +
+        `${attachment ? `${attachment}: ` : ''}${cause.message}`,
     );
     this.name = 'PodNetworkError';
     this.reason = cause instanceof CniError ? cause.reason : 'NetworkSetupFailed';

@@ -7,6 +7,8 @@ export {
   type PodNetworkOptions,
   type SetUpOptions,
   type PodNetworkStatus,
+  type NetworkAttachmentRequest,
+  type AttachmentStatus,
   type GcReport,
 } from './pod-network';
 export { cniPaths, type CniPaths } from './paths';
