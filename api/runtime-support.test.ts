@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { runtimeSupportIssues } from './runtime-support';
 
 const withNetworks = (kind: string, networks: unknown[]): Record<string, unknown> => {
@@ -14,23 +15,50 @@ describe('what virtkit cannot run yet', () => {
     ['VirtualMachineInstance', 'spec'],
     ['VirtualMachineInstanceReplicaSet', 'spec.template.spec'],
     ['VirtualMachinePool', 'spec.virtualMachineTemplate.spec.template.spec'],
-  ])('a multus network of a %s is refused at %s, naming the network and the fix', (kind, base) => {
-    const issues = runtimeSupportIssues(
-      withNetworks(kind, [
+  ])(
+    'bindings the launcher cannot wire are refused in a %s at %s, naming the binding and the fix',
+    (kind, base) => {
+      const object = withNetworks(kind, [
         { name: 'default', pod: {} },
         { name: 'blue', multus: { networkName: 'shop/blue' } },
-      ]),
-    );
-    expect(issues).toEqual([
-      expect.objectContaining({
-        severity: 'error',
-        path: `${base}.networks[1].multus`,
-        message: expect.stringMatching(
-          /multus network "shop\/blue" is not supported by virtkit yet.*use the pod network/,
-        ),
-      }),
-    ]);
-  });
+        { name: 'green', multus: { networkName: 'green' } },
+      ]);
+      const spec = (
+        kind === 'VirtualMachineInstance'
+          ? object.spec
+          : kind === 'VirtualMachinePool'
+            ? (object.spec as any).virtualMachineTemplate.spec.template.spec
+            : (object.spec as any).template.spec
+      ) as { domain: { devices: Record<string, unknown> } };
+      spec.domain.devices.interfaces = [
+        { name: 'default', masquerade: {} },
+        { name: 'blue', sriov: {} },
+        { name: 'green', binding: { name: 'passt' } },
+      ];
+      expect(runtimeSupportIssues(object)).toEqual([
+        expect.objectContaining({
+          severity: 'error',
+          path: `${base}.domain.devices.interfaces[1].sriov`,
+          message: expect.stringMatching(
+            /the sriov binding is not supported by virtkit yet; use masquerade .* or bridge/,
+          ),
+        }),
+        expect.objectContaining({
+          path: `${base}.domain.devices.interfaces[2].binding`,
+          message: expect.stringMatching(
+            /the network binding plugin "passt" is not supported by virtkit yet/,
+          ),
+        }),
+      ]);
+      // Multus networks with the bridge binding run.
+      spec.domain.devices.interfaces = [
+        { name: 'default', masquerade: {} },
+        { name: 'blue', bridge: {} },
+        { name: 'green', bridge: {} },
+      ];
+      expect(runtimeSupportIssues(object)).toEqual([]);
+    },
+  );
 
   test('probes the prober cannot run: exec, another host, a named port', () => {
     const vm = withNetworks('VirtualMachine', [{ name: 'default', pod: {} }]) as {

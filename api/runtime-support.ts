@@ -3,8 +3,9 @@
  * supported by virtkit yet; <fix>"), the way KubeVirt refuses a feature whose gate is off:
  * admission refuses the object (so `kubectl apply` and GitOps tools show it at once) and the node
  * handler refuses a VMI stored without the webhook. Valid KubeVirt, so the schema accepts it;
- * today: Multus networks, and probes the node's prober cannot run (exec, another host, a named
- * port); each entry goes when its feature lands. Pure.
+ * today: interface bindings other than masquerade and bridge (SR-IOV, macvtap, passt, slirp,
+ * binding plugins), and probes the node's prober cannot run (exec, another host, a named port);
+ * each entry goes when its feature lands. Pure.
  */
 import { vmiSpecOf } from './feature-gates';
 import { error, show, type Issue } from './validation/issue';
@@ -12,22 +13,30 @@ import { printable } from './validation/printable';
 
 type Json = Record<string, unknown>;
 
+/** Interface bindings KubeVirt has and virtkit's launcher does not wire (masquerade and bridge it does). */
+const UNSUPPORTED_BINDINGS = ['sriov', 'macvtap', 'passt', 'passtBinding', 'slirp', 'binding'] as const;
+
 /** Every use in `object` (a VM, VMI, pool or replica set) of a feature virtkit cannot run yet. */
 export function runtimeSupportIssues(object: unknown): Issue[] {
   const found = vmiSpecOf(object);
   if (!found) return [];
   const { spec, base } = found;
   const issues: Issue[] = [];
-  const networks = Array.isArray(spec.networks) ? (spec.networks as Json[]) : [];
-  networks.forEach((n, i) => {
-    if (n?.multus && typeof n.multus === 'object')
+  const domain = spec.domain as Json | undefined;
+  const devices = domain?.devices as Json | undefined;
+  const interfaces = Array.isArray(devices?.interfaces) ? (devices.interfaces as Json[]) : [];
+  interfaces.forEach((iface, i) => {
+    if (!iface || typeof iface !== 'object') return;
+    for (const binding of UNSUPPORTED_BINDINGS) {
+      if (iface[binding] === undefined) continue;
       issues.push(
         error(
-          `${base}.networks[${i}].multus`,
-          `multus network ${show((n.multus as Json).networkName ?? '')} is not supported by virtkit yet (secondary networks are not wired on the nodes); remove the network and its interface, or use the pod network`,
-          'runtime-support.multus',
+          `${base}.domain.devices.interfaces[${i}].${binding}`,
+          `the ${binding === 'binding' ? `network binding plugin ${show((iface.binding as Json | undefined)?.name ?? '')}` : `${binding} binding`} is not supported by virtkit yet; use masquerade (the pod network) or bridge`,
+          'runtime-support.binding',
         ),
       );
+    }
   });
   for (const kind of ['readinessProbe', 'livenessProbe'] as const) {
     const probe = spec[kind] as Json | undefined;

@@ -104,6 +104,7 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
     await domain.stopped;
   } catch (e) {
     writeFinal(options.workDir, { error: (e as Error).message });
+    await domain.closeNetwork();
     await server.close();
     throw e;
   } finally {
@@ -111,6 +112,7 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
   }
   const final = await domain.status();
   writeFinal(options.workDir, final);
+  await domain.closeNetwork();
   await server.close();
   log.info({ state: final.state, reason: final.reason }, `guest ${final.state} (${final.reason})`);
   return final.reason === 'Shutdown' || stopRequested ? 0 : 1;
@@ -191,6 +193,7 @@ export async function runLaunch(options: LaunchOptions): Promise<number> {
     if (options.console && domain.plan.serialSocket) attachConsole(domain.plan.serialSocket);
     await domain.stopped;
   } finally {
+    await domain.closeNetwork();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     process.stdin.pause();

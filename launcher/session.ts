@@ -9,6 +9,8 @@ import { chooseAccelerator, isCpuModelWord, type AcceleratorChoice } from './hos
 import { qemuSystemBinary } from './host/qemu-binary';
 import { qemuIdentity } from './host/qemu-user';
 import { readPodNetworkState } from './network/pod-state';
+import { effectiveInterfaces } from './plan/network';
+import { podInterfaceNames } from '../api/multus/pod-interfaces';
 import { buildLaunchPlan, vmiSubject, type PlannableVmi } from './plan/build';
 import { LaunchSpecError } from './plan/errors';
 import type { LaunchContext, LaunchPlan } from './plan/types';
@@ -30,6 +32,15 @@ export interface SessionOptions {
 
 /** Where QEMU's own files live inside the launcher's work directory (QEMU's user owns it). */
 export const QEMU_DIR = 'qemu';
+
+/** The pod interfaces of the VMI's Multus attachments (pod<hash>), which the launcher reads. */
+function secondaryPodInterfaces(vmi: PlannableVmi, primary: string): string[] {
+  const networks = effectiveInterfaces(vmi.spec).networks;
+  // A spec of the wrong shape is the planner's to refuse, naming the field.
+  if (!Array.isArray(networks)) return [];
+  const names = podInterfaceNames(networks);
+  return [...new Set(names.values())].filter((n) => n !== primary);
+}
 
 export async function createDomain(vmi: PlannableVmi, options: SessionOptions): Promise<Domain> {
   const qemu = qemuSystemBinary();
@@ -58,7 +69,12 @@ export async function createDomain(vmi: PlannableVmi, options: SessionOptions): 
     isBlockDevice: (p) => fs.statSync(p, { throwIfNoEntry: false })?.isBlockDevice() ?? false,
     // In its pod's network namespace the launcher binds the pod network itself (launcher/network/).
     ...(options.resources?.podInterfaceName
-      ? { podNetwork: await readPodNetworkState(options.resources.podInterfaceName) }
+      ? {
+          podNetwork: await readPodNetworkState(
+            options.resources.podInterfaceName,
+            secondaryPodInterfaces(vmi, options.resources.podInterfaceName),
+          ),
+        }
       : {}),
   };
   let plan: LaunchPlan;

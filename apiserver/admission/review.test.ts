@@ -64,7 +64,7 @@ describe('admission', () => {
     );
   });
 
-  it('denies what virtkit cannot run yet (a multus network) with the field and the fix', () => {
+  it('denies what virtkit cannot run yet (a passt binding) with the field and the fix', () => {
     const multus = vm({
       ...goodSpec,
       template: {
@@ -72,7 +72,7 @@ describe('admission', () => {
           ...goodSpec.template.spec,
           domain: {
             ...goodSpec.template.spec.domain,
-            devices: { ...goodSpec.template.spec.domain.devices, interfaces: [{ name: 'blue', bridge: {} }] },
+            devices: { ...goodSpec.template.spec.domain.devices, interfaces: [{ name: 'blue', passt: {} }] },
           },
           networks: [{ name: 'blue', multus: { networkName: 'blue-net' } }],
         },
@@ -80,10 +80,10 @@ describe('admission', () => {
     });
     const r = response(admit(review('CREATE', multus)));
     expect(r.allowed).toBe(false);
-    expect(r.status?.details?.causes.map((c) => c.field)).toEqual(['spec.template.spec.networks[0].multus']);
-    expect(r.status?.message).toMatch(
-      /multus network "blue-net" is not supported by virtkit yet.*use the pod network/,
-    );
+    expect(r.status?.details?.causes.map((c) => c.field)).toEqual([
+      'spec.template.spec.domain.devices.interfaces[0].passt',
+    ]);
+    expect(r.status?.message).toMatch(/the passt binding is not supported by virtkit yet; use masquerade/);
   });
 
   it('judges the spec, not the status the runtime writes', () => {

@@ -7,6 +7,7 @@
  * container as that file through a downwardAPI volume (and as env VIRTKIT_VMI_JSON through a
  * fieldRef), so both kubelet and the handler's local pod runtime can provide it.
  */
+import { multusAnnotations } from '../../api/multus/pod-interfaces';
 import { createHash } from 'crypto';
 import type { VirtualMachineInstance, Volume } from '../../api/kubevirt/v1';
 import { parseQuantity } from '../../api/quantity';
@@ -216,6 +217,16 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
   };
   const generation = vmi.metadata?.annotations?.['kubevirt.io/vm-generation'];
   if (generation) annotations['kubevirt.io/vm-generation'] = generation;
+  // Multus networks: the attachments the node's CNI (Multus, or virtkit's handler) makes.
+  const macs = new Map(
+    (spec.domain.devices.interfaces ?? []).flatMap((i) =>
+      i.macAddress ? [[i.name, i.macAddress.replace(/-/g, ':').toLowerCase()] as const] : [],
+    ),
+  );
+  Object.assign(
+    annotations,
+    multusAnnotations(spec.networks ?? [], vmi.metadata?.namespace ?? 'default', macs),
+  );
 
   const podSpec: Record<string, unknown> = {
     restartPolicy: 'Never',

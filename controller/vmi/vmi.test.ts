@@ -1,5 +1,6 @@
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import { memoryOverhead } from '../../api/sizing';
+import { hashedPodInterfaceName } from '../../api/multus/pod-interfaces';
 import { launcherPodName, renderLauncherPod } from './launcher-pod';
 import { decideVmi, FOREGROUND_FINALIZER, type LauncherPod } from './phase';
 
@@ -108,6 +109,39 @@ describe('launcher pod rendering', () => {
         blockOwnerDeletion: true,
       },
     ]);
+  });
+
+  test("Multus networks: the pod asks for its attachments in Multus's annotation, MACs included", () => {
+    const base = vmi();
+    const withNets: VirtualMachineInstance = {
+      ...base,
+      spec: {
+        ...base.spec,
+        domain: {
+          ...base.spec.domain,
+          devices: {
+            interfaces: [
+              { name: 'default', masquerade: {} },
+              { name: 'blue', bridge: {}, macAddress: 'DE-AD-00-00-BE-AF' },
+            ],
+          },
+        },
+        networks: [
+          { name: 'default', pod: {} },
+          { name: 'blue', multus: { networkName: 'infra/br-blue' } },
+        ],
+      },
+    };
+    const pod = renderLauncherPod(withNets, { overheadBytes: memoryOverhead(withNets.spec) });
+    expect(JSON.parse(pod.metadata.annotations['k8s.v1.cni.cncf.io/networks'])).toEqual([
+      {
+        name: 'br-blue',
+        namespace: 'infra',
+        interface: hashedPodInterfaceName('blue'),
+        mac: 'de:ad:00:00:be:af',
+      },
+    ]);
+    expect(p.metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBeUndefined();
   });
 
   test('restart policy, grace period with margins, placement copied from the VMI', () => {

@@ -92,15 +92,20 @@ describe('the handler judges a VMI before it acts on it', () => {
     const v = vmi([registryDisk]);
     v.spec.networks = [{ name: 'blue', multus: { networkName: 'blue-net' } }];
     (v.spec.domain as { devices: Record<string, unknown> }).devices.interfaces = [
-      { name: 'blue', bridge: {} },
+      { name: 'blue', macvtap: {} },
     ];
     const c = check(v);
     expect(c.act).toBe(false);
     expect(c.problems).toEqual([
       expect.stringMatching(
-        /^spec\.networks\[0\]\.multus: multus network "blue-net" is not supported by virtkit yet/,
+        /^spec\.domain\.devices\.interfaces\[0\]\.macvtap: the macvtap binding is not supported by virtkit yet/,
       ),
     ]);
+    // The bridge binding on a Multus network runs.
+    (v.spec.domain as { devices: Record<string, unknown> }).devices.interfaces = [
+      { name: 'blue', bridge: {} },
+    ];
+    expect(check(v).act).toBe(true);
   });
 
   test('a refusal already on the VMI is not written or warned about again (one Event, not one per resync)', () => {

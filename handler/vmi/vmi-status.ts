@@ -110,15 +110,24 @@ export function runningStatus(
   // An interface on the pod network shows the pod's addresses, as KubeVirt's do (masquerade
   // maps them to the guest, bridge hands them to it).
   const interfaces: InterfaceStatus[] = domain.interfaces.map((i) =>
-    i.backend === 'user' || i.podInterfaceName
+    i.podInterfaceName && i.podInterfaceName !== 'eth0'
       ? {
+          // A Multus attachment: the address its IPAM gave, which the guest got by DHCP.
           name: i.name,
           mac: i.mac,
-          ...(podIPs.length > 0 ? { ipAddress: podIPs[0], ipAddresses: [...podIPs] } : {}),
-          podInterfaceName: i.podInterfaceName ?? 'eth0',
-          infoSource: 'domain',
+          ...(i.ipAddress ? { ipAddress: i.ipAddress, ipAddresses: [i.ipAddress] } : {}),
+          podInterfaceName: i.podInterfaceName,
+          infoSource: 'domain, multus-status',
         }
-      : { name: i.name, mac: i.mac, infoSource: 'domain' },
+      : i.backend === 'user' || i.podInterfaceName
+        ? {
+            name: i.name,
+            mac: i.mac,
+            ...(podIPs.length > 0 ? { ipAddress: podIPs[0], ipAddresses: [...podIPs] } : {}),
+            podInterfaceName: i.podInterfaceName ?? 'eth0',
+            infoSource: 'domain',
+          }
+        : { name: i.name, mac: i.mac, infoSource: 'domain' },
   );
   return {
     phase: 'Running',

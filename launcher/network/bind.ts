@@ -23,8 +23,9 @@ export class PodNetworkBindingError extends Error {
   }
 }
 
-/** The DHCP lease a binding's guest gets (pure). */
-export function leaseOf(b: PlannedBinding): DhcpLease {
+/** The DHCP lease a binding's guest gets (pure); none without an address (layer 2 only). */
+export function leaseOf(b: PlannedBinding): DhcpLease | undefined {
+  if (!b.guest) return undefined;
   return {
     mac: b.guestMac,
     ip: b.guest.ip,
@@ -66,7 +67,8 @@ async function runStep(step: BindingStep): Promise<void> {
 }
 
 export interface BoundPodNetwork {
-  readonly dhcp: DhcpServer;
+  /** Serves the guests that get an address (none: no server). */
+  readonly dhcp?: DhcpServer;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,8 @@ export async function bindPodNetwork(
       }
     }
   }
-  const dhcp = await DhcpServer.start({ leases: bound.map((i) => leaseOf(i.binding!)) });
+  const leases = bound.flatMap((i) => leaseOf(i.binding!) ?? []);
+  if (!leases.length) return { close: () => Promise.resolve() };
+  const dhcp = await DhcpServer.start({ leases });
   return { dhcp, close: () => dhcp.close() };
 }

@@ -44,9 +44,15 @@ function tapSteps(b: PlannedBinding, owner: TapOwner | undefined): BindingStep[]
   ];
 }
 
+/** The guest address of a masquerade binding (the planner always sets one). */
+function masqueradeGuest(b: PlannedBinding): { ip: string; prefixLength: number } {
+  if (!b.guest) throw new Error(`masquerade binding of ${b.podInterface} without a guest address`);
+  return b.guest;
+}
+
 /** The nft ruleset of a masquerade binding (pure; names and addresses come checked from the plan). */
 export function masqueradeRuleset(b: PlannedBinding): string {
-  const guest = b.guest.ip;
+  const guest = masqueradeGuest(b).ip;
   const inbound = b.ports.length
     ? b.ports.map(
         (p) =>
@@ -73,33 +79,26 @@ export function masqueradeRuleset(b: PlannedBinding): string {
 
 /** The steps of one binding, in order. */
 export function bindingSteps(b: PlannedBinding, owner: TapOwner | undefined): BindingStep[] {
-  const neighbour = ip(
-    'neigh',
-    'replace',
-    b.guest.ip,
-    'lladdr',
-    b.guestMac,
-    'dev',
-    b.bridge,
-    'nud',
-    'permanent',
-  );
-  if (b.kind === 'masquerade')
+  const neighbour = (address: string): BindingStep =>
+    ip('neigh', 'replace', address, 'lladdr', b.guestMac, 'dev', b.bridge, 'nud', 'permanent');
+  if (b.kind === 'masquerade') {
+    const guest = masqueradeGuest(b);
     return [
       ip('link', 'add', b.bridge, 'type', 'bridge'),
       ip('link', 'set', 'dev', b.bridge, 'mtu', String(b.mtu)),
-      ip('addr', 'add', `${b.serverIp}/${b.guest.prefixLength}`, 'dev', b.bridge),
+      ip('addr', 'add', `${b.serverIp}/${guest.prefixLength}`, 'dev', b.bridge),
       ...tapSteps(b, owner),
       ip('link', 'set', 'dev', b.bridge, 'up'),
-      neighbour,
+      neighbour(guest.ip),
       { kind: 'sysctl', path: '/proc/sys/net/ipv4/ip_forward', value: '1' },
       { kind: 'nft', ruleset: masqueradeRuleset(b) },
     ];
+  }
   const pod = b.podInterface;
   const address = b.podAddress ?? b.guest;
   return [
     ip('link', 'set', 'dev', pod, 'down'),
-    ip('addr', 'del', `${address.ip}/${address.prefixLength}`, 'dev', pod),
+    ...(address ? [ip('addr', 'del', `${address.ip}/${address.prefixLength}`, 'dev', pod)] : []),
     ...(b.podMac ? [ip('link', 'set', 'dev', pod, 'address', b.podMac)] : []),
     ip('link', 'add', b.bridge, 'type', 'bridge'),
     ip('link', 'set', 'dev', b.bridge, 'mtu', String(b.mtu)),
@@ -111,8 +110,14 @@ export function bindingSteps(b: PlannedBinding, owner: TapOwner | undefined): Bi
     ...tapSteps(b, owner),
     ip('link', 'set', 'dev', pod, 'up'),
     ip('link', 'set', 'dev', b.bridge, 'up'),
-    ip('addr', 'add', `${b.serverIp}/32`, 'dev', b.bridge),
-    ip('route', 'add', `${b.guest.ip}/32`, 'dev', b.bridge),
-    neighbour,
+    // With an address for the guest: the DHCP server answers from the bridge (a network without
+    // IPAM is plain layer 2 and has no DHCP).
+    ...(b.guest
+      ? [
+          ip('addr', 'add', `${b.serverIp}/32`, 'dev', b.bridge),
+          ip('route', 'add', `${b.guest.ip}/32`, 'dev', b.bridge),
+          neighbour(b.guest.ip),
+        ]
+      : []),
   ];
 }

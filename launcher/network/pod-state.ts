@@ -90,18 +90,41 @@ export function parseResolvConf(text: string): PodNetworkState['dns'] {
   return { nameservers, searches };
 }
 
-/** Reads the pod interface and the pod's resolv.conf (I/O). */
-export async function readPodNetworkState(
-  name: string,
-  resolvConf = '/etc/resolv.conf',
-): Promise<PodNetworkState> {
+/** One interface with its routes (I/O). */
+async function readInterface(name: string): Promise<PodNetworkState['iface']> {
   const iface = parseIpAddr(await runIp(['-j', 'addr', 'show', 'dev', name]), name);
   const { gateway, routes } = parseIpRoutes(await runIp(['-j', '-4', 'route', 'show', 'dev', name]));
+  return { ...iface, gateway, routes };
+}
+
+/** The names of the interfaces in this network namespace (I/O). */
+async function interfaceNames(): Promise<Set<string>> {
+  const links = JSON.parse(await runIp(['-j', 'link', 'show'])) as { ifname?: string }[];
+  return new Set(links.flatMap((l) => (l.ifname ? [l.ifname] : [])));
+}
+
+/**
+ * Reads the pod interface, the Multus attachments among `secondary` that exist (a missing one
+ * is the planner's to report, naming its network), and the pod's resolv.conf (I/O).
+ */
+export async function readPodNetworkState(
+  name: string,
+  secondary: readonly string[] = [],
+  resolvConf = '/etc/resolv.conf',
+): Promise<PodNetworkState> {
+  const iface = await readInterface(name);
+  const present = secondary.length ? await interfaceNames() : new Set<string>();
+  const found: Record<string, PodNetworkState['iface']> = {};
+  for (const s of secondary) if (present.has(s)) found[s] = await readInterface(s);
   let dnsText = '';
   try {
     dnsText = fs.readFileSync(resolvConf, 'utf8');
   } catch {
     // No resolv.conf: the guest gets no DNS servers, as a pod without one would.
   }
-  return { iface: { ...iface, gateway, routes }, dns: parseResolvConf(dnsText) };
+  return {
+    iface,
+    dns: parseResolvConf(dnsText),
+    ...(Object.keys(found).length ? { secondary: found } : {}),
+  };
 }

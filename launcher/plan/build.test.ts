@@ -387,13 +387,13 @@ describe('buildLaunchPlan', () => {
     );
   });
 
-  it('refuses a multus network without a tap for it as not supported yet, naming the network', () => {
+  it('refuses a multus network standalone (no node attached it), naming the network', () => {
     const spec = {
       domain: { devices: { disks: [{ name: 'root' }], interfaces: [{ name: 'blue', bridge: {} }] } },
       networks: [{ name: 'blue', multus: { networkName: 'blue-net' } }],
     };
     expect(() => buildLaunchPlan(vmi(spec), ctx())).toThrow(
-      /spec\.networks\[0\]\.multus.*multus networks are not supported by virtkit yet.*blue-net|blue-net.*multus networks are not supported by virtkit yet/s,
+      /spec\.networks\[0\]\.multus.*a Multus network is attached by the node.*blue-net|blue-net.*a Multus network is attached by the node/s,
     );
   });
 

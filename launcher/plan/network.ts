@@ -5,6 +5,7 @@ import type { ProblemList } from './errors';
 import { safeNameProblem } from '../../api/host-path';
 import { fromField, opts, qemuId } from './qemu-opts';
 import { planPodBinding } from './pod-binding';
+import { podInterfaceNames } from '../../api/multus/pod-interfaces';
 import type { LaunchContext, PlannedBinding, PlannedInterface } from './types';
 
 const IFACES = 'spec.domain.devices.interfaces';
@@ -54,6 +55,8 @@ export function planNetwork(
   const args: string[] = [];
   const planned: PlannedInterface[] = [];
   const { interfaces, networks } = effectiveInterfaces(spec);
+  // KubeVirt's pod interface names: eth0 for the pod (or default Multus) network, pod<hash> else.
+  const podIfNames = podInterfaceNames(networks);
   for (const [i, iface] of interfaces.entries()) {
     const ipath = `${IFACES}[${i}]`;
     // The interface name becomes QEMU ids (and, with a handler, tap and file names).
@@ -111,7 +114,8 @@ export function planNetwork(
     const npath = `spec.networks[${networks.indexOf(net)}]`;
     let backend: string;
     let binding: PlannedBinding | undefined;
-    if (net.pod && ctx.podInterfaceName && !tap) {
+    const podIfName = podIfNames.get(net.name);
+    if ((net.pod || net.multus) && ctx.podInterfaceName && podIfName && !tap) {
       // In the pod's namespace: bound to the pod interface over a tap, as KubeVirt does.
       binding = planPodBinding(
         {
@@ -122,7 +126,7 @@ export function planNetwork(
           mac,
           macFromSpec: iface.macAddress !== undefined,
           hostname: spec.hostname ?? vmiName,
-          podInterfaceName: ctx.podInterfaceName,
+          podInterfaceName: net.pod ? ctx.podInterfaceName : podIfName,
           pod: ctx.podNetwork,
         },
         problems,
@@ -154,7 +158,7 @@ export function planNetwork(
     } else {
       problems.add(
         `${npath}.multus`,
-        'multus networks are not supported by virtkit yet (no node component creates their tap devices); remove the network and its interface, or use the pod network',
+        'a Multus network is attached by the node (virtkit up, or a cluster with Multus); virtkit launch has only the pod network: remove the network and its interface to launch it here',
         net.multus?.networkName,
       );
       continue;
@@ -182,6 +186,7 @@ export function planNetwork(
       backend,
       netdevId,
       ...(net.pod ? { podInterfaceName: ctx.podInterfaceName ?? 'eth0' } : {}),
+      ...(net.multus && podIfName && binding ? { podInterfaceName: podIfName } : {}),
       ...(binding ? { binding } : {}),
     });
   }

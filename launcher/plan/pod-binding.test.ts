@@ -1,5 +1,6 @@
 import { buildLaunchPlan, type PlannableVmi } from './build';
 import { LaunchSpecError } from './errors';
+import { hashedPodInterfaceName } from '../../api/multus/pod-interfaces';
 import { masqueradeAddresses, podReplacementMac } from './pod-binding';
 import type { LaunchContext, PodNetworkState } from './types';
 
@@ -154,6 +155,49 @@ describe('pod network bindings in the launch plan', () => {
     );
     expect(refusal(vmi({ masquerade: {} }), ctx({ podNetwork: undefined }))).toMatch(
       /pod interface eth0 was not found/,
+    );
+  });
+
+  it('a Multus network with the bridge binding: bound to its pod<hash> interface, its address by DHCP when it has one', () => {
+    const podIf = hashedPodInterfaceName('blue');
+    const withBlue = (addresses: { ip: string; prefixLength: number }[]): LaunchContext =>
+      ctx({
+        podNetwork: {
+          ...pod,
+          secondary: {
+            [podIf]: { name: podIf, mac: '0a:58:c0:a8:32:0a', mtu: 1500, addresses, routes: [] },
+          },
+        },
+      });
+    const spec = (iface: Record<string, unknown>): PlannableVmi => {
+      const v = vmi({ masquerade: {} });
+      (v.spec.domain.devices.interfaces as unknown[]).push({ name: 'blue', ...iface });
+      (v.spec.networks as unknown[]).push({ name: 'blue', multus: { networkName: 'br-blue' } });
+      return v;
+    };
+    const plan = buildLaunchPlan(spec({ bridge: {} }), withBlue([{ ip: '192.168.50.10', prefixLength: 24 }]));
+    const blue = plan.interfaces[1];
+    expect(blue.podInterfaceName).toBe(podIf);
+    expect(blue.mac).toBe('0a:58:c0:a8:32:0a');
+    expect(blue.binding).toMatchObject({
+      kind: 'bridge',
+      bridge: `k6t-${podIf}`,
+      tap: `tap${podIf.slice(3)}`,
+      guest: { ip: '192.168.50.10', prefixLength: 24 },
+      // The pod's DNS goes through the primary interface only.
+      dns: { nameservers: [], searches: [] },
+    });
+    expect(flag(plan.args, '-netdev')[1]).toBe(
+      `tap,id=net-blue,ifname=tap${podIf.slice(3)},script=no,downscript=no`,
+    );
+    // No IPAM: layer 2 only, no address for the guest.
+    expect(buildLaunchPlan(spec({ bridge: {} }), withBlue([])).interfaces[1].binding?.guest).toBeUndefined();
+    // Masquerade is for the pod network only; an attachment the node did not make is named.
+    expect(() => buildLaunchPlan(spec({ masquerade: {} }), withBlue([]))).toThrow(
+      /interfaces\[1\].*needs the bridge binding/s,
+    );
+    expect(() => buildLaunchPlan(spec({ bridge: {} }), ctx())).toThrow(
+      new RegExp(`spec\\.networks\\[1\\]\\.multus.*${podIf} of Multus network "br-blue" was not found`, 's'),
     );
   });
 

@@ -18,10 +18,10 @@ export function ipv4Text(value: bigint): string {
   return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 255n)).join('.');
 }
 
-/** KubeVirt's names: the bridge k6t-<pod interface>, the tap tap<n> for eth<n>. */
+/** KubeVirt's names: the bridge k6t-<pod interface>, the tap tap<n> for eth<n>, tap<hash> for pod<hash>. */
 export function bindingDeviceNames(podInterface: string): { bridge: string; tap: string } {
-  const n = /^eth(\d+)$/.exec(podInterface)?.[1];
-  return { bridge: `k6t-${podInterface}`, tap: n === undefined ? `tap-${podInterface}` : `tap${n}` };
+  const m = /^(?:eth|pod)([0-9a-f]+)$/.exec(podInterface)?.[1];
+  return { bridge: `k6t-${podInterface}`, tap: m === undefined ? `tap-${podInterface}` : `tap${m}` };
 }
 
 /** A locally administered MAC for the pod interface once the guest took its own. */
@@ -52,32 +52,56 @@ export interface PodBindingInput {
   /** Whether spec.macAddress set it. */
   readonly macFromSpec: boolean;
   readonly hostname: string;
+  /** The pod interface it binds to: eth0, or the Multus attachment's (pod<hash>). */
   readonly podInterfaceName: string;
   readonly pod: PodNetworkState | undefined;
 }
 
-/** The binding of a pod-network interface, or undefined after adding the problem. */
+/** The pod interface `name` as the launcher found it, if it did. */
+function podIface(pod: PodNetworkState | undefined, name: string): PodNetworkState['iface'] | undefined {
+  if (!pod) return undefined;
+  return pod.iface.name === name ? pod.iface : pod.secondary?.[name];
+}
+
+/** The binding of an interface on the pod network or a Multus network, or undefined after adding the problem. */
 export function planPodBinding(input: PodBindingInput, problems: ProblemList): PlannedBinding | undefined {
-  const { iface, ipath, net, npath, pod } = input;
-  if (!pod || pod.iface.name !== input.podInterfaceName) {
+  const { iface, ipath, net, npath } = input;
+  const found = podIface(input.pod, input.podInterfaceName);
+  if (!found) {
     problems.add(
-      npath,
-      `the pod interface ${input.podInterfaceName} was not found in the launcher's network namespace; the pod network was not set up`,
+      net.multus ? `${npath}.multus` : npath,
+      net.multus
+        ? `the pod interface ${input.podInterfaceName} of Multus network ${JSON.stringify(net.multus.networkName)} was not found in the launcher's network namespace; the node did not attach it`
+        : `the pod interface ${input.podInterfaceName} was not found in the launcher's network namespace; the pod network was not set up`,
       net.name,
     );
     return undefined;
   }
+  const pod = { iface: found, dns: input.pod!.dns };
+  const primary = input.podInterfaceName === input.pod!.iface.name;
   const names = bindingDeviceNames(input.podInterfaceName);
   const common = {
     podInterface: input.podInterfaceName,
     ...names,
     mtu: pod.iface.mtu,
     hostname: input.hostname,
-    dns: pod.dns,
+    // The pod's DNS goes to the guest through its primary interface only.
+    dns: primary ? pod.dns : { nameservers: [], searches: [] },
   };
+  if (net.multus && iface.bridge === undefined) {
+    problems.add(
+      `${ipath}`,
+      'an interface on a Multus network needs the bridge binding (bridge: {}); masquerade binds only the pod network',
+      iface.name,
+    );
+    return undefined;
+  }
   if (iface.bridge !== undefined) {
+    // KubeVirt's bridge binding: the guest takes the pod interface's MAC (unless the spec sets
+    // one) and its address, if it has one (a Multus network without IPAM is plain layer 2); the
+    // pod interface gets another MAC.
     const address = pod.iface.addresses[0];
-    if (!address) {
+    if (!address && primary) {
       problems.add(
         `${ipath}.bridge`,
         `the pod interface ${input.podInterfaceName} has no IPv4 address to hand to the guest; use masquerade`,
@@ -85,19 +109,16 @@ export function planPodBinding(input: PodBindingInput, problems: ProblemList): P
       );
       return undefined;
     }
-    // KubeVirt's bridge binding: the guest takes the pod interface's MAC (unless the spec sets
-    // one) and its address; the pod interface gets another MAC.
     const guestMac = input.macFromSpec ? input.mac : pod.iface.mac;
     return {
       kind: 'bridge',
       ...common,
       guestMac,
-      guest: address,
+      ...(address ? { guest: address, podAddress: address } : {}),
       serverIp: BRIDGE_BINDING_SERVER_IP,
       gateway: pod.iface.gateway,
       routes: pod.iface.routes,
       ports: [],
-      podAddress: address,
       podMac: guestMac === pod.iface.mac ? podReplacementMac(pod.iface.mac) : undefined,
     };
   }

@@ -169,6 +169,8 @@ export interface PodNetworkState {
   };
   /** The pod's resolv.conf: what DHCP tells the guest. */
   readonly dns: { readonly nameservers: readonly string[]; readonly searches: readonly string[] };
+  /** The pod's Multus attachments (pod<hash>), by interface name. */
+  readonly secondary?: Readonly<Record<string, PodNetworkState['iface']>>;
 }
 
 /**
@@ -189,7 +191,8 @@ export interface PlannedBinding {
   readonly tap: string;
   readonly mtu: number;
   readonly guestMac: string;
-  readonly guest: Ipv4Cidr;
+  /** The guest's address; none for a bridge on a network without IPAM (layer 2 only, no DHCP). */
+  readonly guest?: Ipv4Cidr;
   /** The bridge's own address, the DHCP server's id. */
   readonly serverIp: string;
   /** The router the guest is told about. */

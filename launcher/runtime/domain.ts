@@ -356,8 +356,9 @@ export class Domain {
    */
   async connectGuestPort(port: number): Promise<net.Socket> {
     const qmp = this.requireQmp('port-forward to');
-    const bound = this.plan.interfaces.find((i) => i.binding);
-    if (bound?.binding?.kind === 'masquerade') return connectGuestAddress(bound.binding.guest.ip, port);
+    const bound = this.plan.interfaces.find((i) => i.binding && i.podInterfaceName === 'eth0');
+    if (bound?.binding?.kind === 'masquerade' && bound.binding.guest)
+      return connectGuestAddress(bound.binding.guest.ip, port);
     if (bound?.binding)
       throw new PortForwardError(
         `${this.label}: port-forward to an interface with the bridge binding (${bound.name}) is not supported by virtkit yet; connect to the VMI's IP address directly`,
@@ -374,6 +375,16 @@ export class Domain {
       );
     }
     return openGuestPort(qmp, pod.netdevId, port);
+  }
+
+  /**
+   * Stops serving the pod network (its DHCP server) once the launcher is done with the guest,
+   * so nothing keeps the launcher process alive; the devices go with the pod's namespace.
+   */
+  async closeNetwork(): Promise<void> {
+    const bound = this.podNetwork;
+    this.podNetwork = undefined;
+    await bound?.close();
   }
 
   /** Hard reset, like pressing the reset button. */
@@ -674,7 +685,8 @@ export class Domain {
         model: i.model,
         backend: i.backend,
         ...(i.podInterfaceName ? { podInterfaceName: i.podInterfaceName } : {}),
-        ...(i.binding ? { ipAddress: i.binding.guest.ip, binding: i.binding.kind } : {}),
+        ...(i.binding ? { binding: i.binding.kind } : {}),
+        ...(i.binding?.guest ? { ipAddress: i.binding.guest.ip } : {}),
       })),
       exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
       powerButtonPressed: this.powerButtonPressed,

@@ -7,10 +7,18 @@
  *   services through the pod IP (every port, or only those the interface lists), and a guest
  *   reaches another guest through that one's pod IP.
  * - bridge: the guest gets the pod's own address by DHCP and answers on it.
+ * - Multus: net-a and net-b also sit on two secondary networks (a Linux bridge with static
+ *   IPAM, one address per NetworkAttachmentDefinition, and one with host-local IPAM), bridge
+ *   bound: their launcher pods' network-status lists every attachment, each guest gets its
+ *   secondary addresses by DHCP and reaches the other on both networks. NADs that do not exist,
+ *   do not parse or need a plugin this node lacks keep the pod from starting, with an Event
+ *   that says why.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
+import { hashedPodInterfaceName } from '../../api/multus/pod-interfaces';
 import { parseResolvConf } from '../../launcher/network/pod-state';
 import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
 import { consoleHas, podsOf, waitRunning } from './runtime-support/expect';
@@ -49,10 +57,10 @@ function podIP(vmi: Obj): string {
   return ip!;
 }
 
-/** The guest's VIRTKIT-DHCP line for eth0, parsed. */
-function dhcpOf(vm: string): Record<string, string> {
+/** The guest's VIRTKIT-DHCP line for `ifname`, parsed. */
+function dhcpOf(vm: string, ifname = 'eth0'): Record<string, string> {
   const text = fs.readFileSync(rt.serialLog(NS, vm)!, 'utf8');
-  const line = text.split('\n').find((l) => l.startsWith(`${GuestMarkers.dhcp} eth0 `));
+  const line = text.split('\n').find((l) => l.startsWith(`${GuestMarkers.dhcp} ${ifname} `));
   expect(line).toBeDefined();
   return Object.fromEntries(
     line!
@@ -102,17 +110,87 @@ async function askGuest(vm: string, line: string, answer: RegExp): Promise<strin
   return answer.exec(out)![0];
 }
 
+/** Linux bridges the secondary networks' bridge plugin makes on the host (removed after). */
+const suffix = Math.random().toString(16).slice(2, 8);
+const STATIC_BRIDGE = `vkms${suffix}`;
+const HL_BRIDGE = `vkmh${suffix}`;
+const HL_RANGE = '192.168.60.0/24';
+
+function nad(name: string, config: Record<string, unknown> | string): Record<string, unknown> {
+  return {
+    apiVersion: 'k8s.cni.cncf.io/v1',
+    kind: 'NetworkAttachmentDefinition',
+    metadata: { name, namespace: NS },
+    spec: { config: typeof config === 'string' ? config : JSON.stringify(config) },
+  };
+}
+
+const staticNad = (name: string, address: string): Record<string, unknown> =>
+  nad(name, {
+    cniVersion: '0.4.0',
+    name: 'static-net',
+    type: 'bridge',
+    bridge: STATIC_BRIDGE,
+    ipam: { type: 'static', addresses: [{ address }] },
+  });
+
+/** A VM on the pod network (masquerade) and on the Multus networks `nads` (bridge binding). */
+function multiVm(
+  name: string,
+  nads: readonly string[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const vm = networkedVm(name, { masquerade: {}, ...extra }) as unknown as VmSpec;
+  const spec = vm.spec.template.spec;
+  for (const n of nads) {
+    (spec.domain.devices.interfaces as unknown[]).push({ name: n, bridge: {} });
+    (spec.networks as unknown[]).push({ name: n, multus: { networkName: n } });
+  }
+  return vm as unknown as Record<string, unknown>;
+}
+
+function events(involved: string): { reason?: string; message?: string }[] {
+  const out = rt.kubectl([
+    'get',
+    'events',
+    '-n',
+    NS,
+    '--field-selector',
+    `involvedObject.name=${involved}`,
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(out) as { items: { reason?: string; message?: string }[] }).items;
+}
+
 beforeAll(async () => {
   image = ensureGuestImage();
   rt = await Runtime.startAll(NS);
-  rt.apply(networkedVm('net-a', { masquerade: {} }));
-  rt.apply(networkedVm('net-b', { masquerade: {}, ports: [{ name: 'http', port: 80 }] }));
+  rt.apply(staticNad('static-a', '192.168.51.10/24'));
+  rt.apply(staticNad('static-b', '192.168.51.11/24'));
+  rt.apply(
+    nad('hl', {
+      cniVersion: '0.4.0',
+      name: 'hl-net',
+      type: 'bridge',
+      bridge: HL_BRIDGE,
+      ipam: {
+        type: 'host-local',
+        ranges: [[{ subnet: HL_RANGE }]],
+        dataDir: `${rt.handlerStateDir}/hl-ipam`,
+      },
+    }),
+  );
+  rt.apply(multiVm('net-a', ['static-a', 'hl']));
+  rt.apply(multiVm('net-b', ['static-b', 'hl'], { ports: [{ name: 'http', port: 80 }] }));
   rt.apply(networkedVm('net-br', { bridge: {} }));
 }, 600_000);
 
 afterAll(async () => {
   for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   await rt?.stop();
+  for (const bridge of [STATIC_BRIDGE, HL_BRIDGE])
+    spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
 });
 
 describe('masquerade binding', () => {
@@ -190,5 +268,108 @@ describe('bridge binding on the pod network', () => {
     expect(consoleHas(rt, NS, 'net-br', `${GuestMarkers.guestIp} eth0 ${ip}`)).toBe(true);
     expect(await httpGet(ip)).toBe('200 ok');
     expect(await tcpFirstLine(ip, 7777)).toBe(`${GuestMarkers.portHello} port=7777`);
+  });
+});
+
+describe('Multus secondary networks (bridge binding)', () => {
+  beforeAll(async () => {
+    for (const vm of ['net-a', 'net-b'])
+      for (const i of ['eth1', 'eth2'])
+        await rt.waitFor(
+          `${vm} ${i} configured by DHCP`,
+          () => consoleHas(rt, NS, vm, `${GuestMarkers.guestIp} ${i} `),
+          240_000,
+        );
+  }, 600_000);
+
+  it("the launcher pods' network-status lists the pod network and both attachments with their addresses", () => {
+    for (const [vm, staticIp] of [
+      ['net-a', '192.168.51.10'],
+      ['net-b', '192.168.51.11'],
+    ] as const) {
+      const pod = podOf(rt.get('vmi', NS, vm)!);
+      const status = JSON.parse(pod.metadata.annotations?.['k8s.v1.cni.cncf.io/network-status'] ?? '[]') as {
+        name: string;
+        interface: string;
+        ips?: string[];
+        default?: boolean;
+      }[];
+      expect(status).toEqual([
+        expect.objectContaining({ interface: 'eth0', default: true, ips: [podIP(rt.get('vmi', NS, vm)!)] }),
+        expect.objectContaining({
+          name: `${NS}/static-${vm.slice(-1)}`,
+          interface: hashedPodInterfaceName(`static-${vm.slice(-1)}`),
+          ips: [staticIp],
+        }),
+        expect.objectContaining({
+          name: `${NS}/hl`,
+          interface: hashedPodInterfaceName('hl'),
+          ips: [expect.stringMatching(/^192\.168\.60\.\d+$/)],
+        }),
+      ]);
+    }
+  });
+
+  it('each guest gets its secondary addresses by DHCP (no router: the default route stays on the pod network) and the VMI reports them', () => {
+    expect(dhcpOf('net-a', 'eth1')).toMatchObject({ ip: '192.168.51.10', mask: '24', router: 'none' });
+    expect(dhcpOf('net-b', 'eth1')).toMatchObject({ ip: '192.168.51.11', mask: '24' });
+    expect(dhcpOf('net-a', 'eth2').ip).toMatch(/^192\.168\.60\.\d+$/);
+    const ifaces = (rt.get('vmi', NS, 'net-a')?.status as { interfaces?: Record<string, unknown>[] })
+      .interfaces;
+    expect(ifaces?.find((i) => i.name === 'static-a')).toMatchObject({
+      ipAddress: '192.168.51.10',
+      podInterfaceName: hashedPodInterfaceName('static-a'),
+      infoSource: expect.stringContaining('multus-status'),
+    });
+  });
+
+  it('the guests reach each other on both secondary networks', async () => {
+    const hlB = dhcpOf('net-b', 'eth2').ip;
+    for (const ip of ['192.168.51.11', hlB])
+      expect(
+        await askGuest(
+          'net-a',
+          `ping ${ip}`,
+          new RegExp(`${GuestMarkers.ping} ${ip.replace(/\./g, '\\.')} \\w+`),
+        ),
+      ).toBe(`${GuestMarkers.ping} ${ip} ok`);
+  });
+
+  it('a NAD that does not exist, one that does not parse, one needing a plugin this node lacks: the pod does not start, an Event says why', async () => {
+    rt.apply(nad('broken', '{"cniVersion": "0.4.0", "type": "bridge",'));
+    rt.apply(
+      nad('needs-whereabouts', {
+        cniVersion: '0.4.0',
+        name: 'wa',
+        type: 'bridge',
+        bridge: 'vkwa0',
+        ipam: { type: 'whereabouts', range: '192.168.70.0/24' },
+      }),
+    );
+    const cases = [
+      ['bad-missing', 'nope', /nope.*not found/],
+      ['bad-json', 'broken', /broken.*(JSON|json)/],
+      ['bad-plugin', 'needs-whereabouts', /whereabouts/],
+    ] as const;
+    for (const [vm, network] of cases) rt.apply(multiVm(vm, [network]));
+    for (const [vm, , why] of cases) {
+      const event = await rt.waitFor(
+        `${vm}: FailedCreatePodSandBox naming the cause`,
+        () => {
+          const vmi = rt.get('vmi', NS, vm);
+          const pod = vmi && podsOf(rt, NS, vmi.metadata.uid ?? '')[0];
+          return (
+            pod &&
+            events(pod.metadata.name).find(
+              (e) => e.reason === 'FailedCreatePodSandBox' && why.test(e.message ?? ''),
+            )
+          );
+        },
+        180_000,
+      );
+      expect(event.message).toMatch(/^Failed to create pod sandbox: /);
+      expect(rt.get('vmi', NS, vm)?.status?.phase).not.toBe('Running');
+      expect(consoleHas(rt, NS, vm, GuestMarkers.booted)).toBe(false);
+    }
   });
 });

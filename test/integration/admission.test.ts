@@ -157,13 +157,13 @@ test('without the webhook the CRD schema itself still refuses an unknown enum va
   expect(err.message).toMatch(/spec\.runStrategy: Unsupported value: "Sometimes"/);
 });
 
-test('a VM with a feature virtkit cannot run yet (a multus network) is refused at apply, naming it', async () => {
+test('a VM with a feature virtkit cannot run yet (an SR-IOV binding) is refused at apply, naming it', async () => {
   const o = vm('secondary') as { spec: { template: { spec: Json & { domain: { devices: Json } } } } };
-  o.spec.template.spec.domain.devices.interfaces = [{ name: 'blue', bridge: {} }];
+  o.spec.template.spec.domain.devices.interfaces = [{ name: 'blue', sriov: {} }];
   o.spec.template.spec.networks = [{ name: 'blue', multus: { networkName: 'blue-net' } }];
   const err = await refusal(client.create(VIRTUAL_MACHINES, NS, o as unknown as Json));
   expect(err.message).toContain(
-    'spec.template.spec.networks[0].multus: multus network "blue-net" is not supported by virtkit yet',
+    'spec.template.spec.domain.devices.interfaces[0].sriov: the sriov binding is not supported by virtkit yet',
   );
   expect(await client.getIfExists(VIRTUAL_MACHINES, NS, 'secondary')).toBeUndefined();
 });

@@ -112,7 +112,11 @@ export class Runtime {
     rt.handlerArgs = options.handlerArgs ?? [];
     try {
       const file = path.join(dir, 'crds.json');
-      fs.writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds() }));
+      // As local mode: the Multus and Kube-OVN CRDs too (the handler reads NetworkAttachmentDefinitions).
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds({ withNetworkCrds: true }) }),
+      );
       rt.kubectl(['apply', '--server-side', '--force-conflicts', '-f', file]);
       // The controller and the handler run under their own least-privilege roles, as in local
       // mode: a verb their code needs and their role lacks fails these suites.
