@@ -20,7 +20,7 @@ import * as path from 'path';
 import { createCounterDisk, ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
 import { cloneSourcePod } from '../../api/cdi/clone-source-pod';
 import { TestPki } from '../../common/test-pki.test-helper';
-import { consoleHas, printableStatus, waitRunning } from './runtime-support/expect';
+import { consoleHas, printableStatus, waitRunning, eventsOf } from './runtime-support/expect';
 import { Runtime, type Obj } from './runtime-support/runtime';
 
 jest.setTimeout(900_000);
@@ -112,19 +112,7 @@ function vmWithDataVolumes(
   };
 }
 
-function events(name: string): { type?: string; reason?: string; message?: string }[] {
-  const out = rt.kubectl([
-    'get',
-    'events',
-    '-n',
-    NS,
-    '--field-selector',
-    `involvedObject.name=${name}`,
-    '-o',
-    'json',
-  ]);
-  return (JSON.parse(out) as { items: { type?: string; reason?: string; message?: string }[] }).items;
-}
+const events = (name: string) => eventsOf(rt, NS, name);
 
 beforeAll(async () => {
   image = ensureGuestImage();

@@ -21,7 +21,7 @@ import * as net from 'net';
 import { hashedPodInterfaceName } from '../../api/multus/pod-interfaces';
 import { parseResolvConf } from '../../launcher/network/pod-state';
 import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
-import { consoleHas, podsOf, waitRunning } from './runtime-support/expect';
+import { consoleHas, podsOf, waitRunning, eventsOf } from './runtime-support/expect';
 import { guestVm } from './runtime-support/manifests';
 import { Runtime, type Obj } from './runtime-support/runtime';
 import { virtkitProcess, type CliProcess } from './runtime-support/streams';
@@ -149,19 +149,7 @@ function multiVm(
   return vm as unknown as Record<string, unknown>;
 }
 
-function events(involved: string): { reason?: string; message?: string }[] {
-  const out = rt.kubectl([
-    'get',
-    'events',
-    '-n',
-    NS,
-    '--field-selector',
-    `involvedObject.name=${involved}`,
-    '-o',
-    'json',
-  ]);
-  return (JSON.parse(out) as { items: { reason?: string; message?: string }[] }).items;
-}
+const events = (involved: string) => eventsOf(rt, NS, involved);
 
 beforeAll(async () => {
   image = ensureGuestImage();

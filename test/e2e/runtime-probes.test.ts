@@ -6,7 +6,7 @@
  * stops the guest (the VM, runStrategy Always, then starts a new one).
  */
 import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
-import { consoleHas, isReady, podsOf, waitRunning } from './runtime-support/expect';
+import { consoleHas, isReady, podsOf, waitRunning, eventsOf } from './runtime-support/expect';
 import { guestVm } from './runtime-support/manifests';
 import { Runtime, type Obj } from './runtime-support/runtime';
 
@@ -26,19 +26,7 @@ function probedVm(name: string, probes: Record<string, unknown>): Record<string,
 
 const readyCondition = (o: Obj | undefined) => o?.status?.conditions?.find((c) => c.type === 'Ready');
 
-function events(involved: string): { reason?: string; message?: string }[] {
-  const out = rt.kubectl([
-    'get',
-    'events',
-    '-n',
-    NS,
-    '--field-selector',
-    `involvedObject.name=${involved}`,
-    '-o',
-    'json',
-  ]);
-  return (JSON.parse(out) as { items: { reason?: string; message?: string }[] }).items;
-}
+const events = (involved: string) => eventsOf(rt, NS, involved);
 
 beforeAll(async () => {
   image = ensureGuestImage();

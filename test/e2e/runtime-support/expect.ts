@@ -54,3 +54,22 @@ export function launcherOf(rt: Runtime, ns: string, vmi: string): LauncherClient
 export function podsOf(rt: Runtime, ns: string, vmiUid: string): Obj[] {
   return rt.list('pods', ns, `kubevirt.io/created-by=${vmiUid}`);
 }
+
+/** The Events about the object named `involved` in namespace `ns` (kubectl's view). */
+export function eventsOf(
+  rt: Runtime,
+  ns: string,
+  involved: string,
+): { type?: string; reason?: string; message?: string }[] {
+  const out = rt.kubectl([
+    'get',
+    'events',
+    '-n',
+    ns,
+    '--field-selector',
+    `involvedObject.name=${involved}`,
+    '-o',
+    'json',
+  ]);
+  return (JSON.parse(out) as { items: { type?: string; reason?: string; message?: string }[] }).items;
+}
