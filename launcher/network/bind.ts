@@ -66,9 +66,8 @@ async function runStep(step: BindingStep): Promise<void> {
   else await runNft(step.ruleset);
 }
 
+/** The bindings' DHCP server (if any guest gets an address), to close when the guest is done. */
 export interface BoundPodNetwork {
-  /** Serves the guests that get an address (none: no server). */
-  readonly dhcp?: DhcpServer;
   close(): Promise<void>;
 }
 
@@ -96,5 +95,5 @@ export async function bindPodNetwork(
   const leases = bound.flatMap((i) => leaseOf(i.binding!) ?? []);
   if (!leases.length) return { close: () => Promise.resolve() };
   const dhcp = await DhcpServer.start({ leases });
-  return { dhcp, close: () => dhcp.close() };
+  return { close: () => dhcp.close() };
 }
