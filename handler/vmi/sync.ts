@@ -188,7 +188,14 @@ export class VmiSync {
     await this.write(vmi, {
       ...withGuestAgent(
         vmi.status ?? {},
-        runningStatus(vmi.status ?? {}, domain, podIPs, new Date(), this.o.prober?.readiness(key)),
+        runningStatus(
+          vmi.status ?? {},
+          domain,
+          podIPs,
+          new Date(),
+          this.o.prober?.readiness(key),
+          agent?.interfaces,
+        ),
         agent,
         new Date(),
       ),

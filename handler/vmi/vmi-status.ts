@@ -1,12 +1,14 @@
 /**
  * Pure: the VMI status fields the handler owns (phase from Running on, its transition times,
- * the Ready and Paused conditions, interfaces, machine and CPU topology, fsFreezeStatus),
+ * the Ready and Paused conditions, interfaces (./interfaces.ts), machine and CPU topology, fsFreezeStatus),
  * computed from what the launcher reports. Conditions written by others are kept as they are.
  * The Paused condition follows the domain: a guest paused through the `pause` subresource (or
  * started with startStrategy Paused) is Paused=True until it runs again.
  */
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
+import type { GuestNetworkInterface } from '../../launcher/qga/protocol';
 import { removeCondition, setCondition, type ConditionLike } from '../../kube';
+import { interfaceStatuses, type InterfaceStatus } from './interfaces';
 
 /**
  * A pause the user asked for (the `pause` subresource, or a start with startStrategy Paused),
@@ -26,14 +28,7 @@ export interface VmiStatusIn {
   reason?: string;
 }
 
-export interface InterfaceStatus {
-  name: string;
-  mac: string;
-  ipAddress?: string;
-  ipAddresses?: string[];
-  podInterfaceName?: string;
-  infoSource: string;
-}
+export type { InterfaceStatus } from './interfaces';
 
 /** The fields the handler applies (server-side apply: exactly these, every time). */
 export interface HandlerVmiStatus {
@@ -84,6 +79,8 @@ export function runningStatus(
   now: Date,
   /** The readinessProbe's verdict; undefined without one (Ready as soon as the guest runs). */
   readiness?: { ready: boolean },
+  /** The guest agent's network interfaces; undefined without a connected agent. */
+  agentInterfaces?: readonly GuestNetworkInterface[],
 ): HandlerVmiStatus {
   const t = stamp(now);
   const ready = readiness?.ready !== false;
@@ -107,28 +104,9 @@ export function runningStatus(
   } else {
     conditions = removeCondition(conditions, 'Paused');
   }
-  // An interface on the pod network shows the pod's addresses, as KubeVirt's do (masquerade
-  // maps them to the guest, bridge hands them to it).
-  const interfaces: InterfaceStatus[] = domain.interfaces.map((i) =>
-    i.podInterfaceName && i.podInterfaceName !== 'eth0'
-      ? {
-          // A Multus attachment: the address its IPAM gave, which the guest got by DHCP.
-          name: i.name,
-          mac: i.mac,
-          ...(i.ipAddress ? { ipAddress: i.ipAddress, ipAddresses: [i.ipAddress] } : {}),
-          podInterfaceName: i.podInterfaceName,
-          infoSource: 'domain, multus-status',
-        }
-      : i.backend === 'user' || i.podInterfaceName
-        ? {
-            name: i.name,
-            mac: i.mac,
-            ...(podIPs.length > 0 ? { ipAddress: podIPs[0], ipAddresses: [...podIPs] } : {}),
-            podInterfaceName: i.podInterfaceName ?? 'eth0',
-            infoSource: 'domain',
-          }
-        : { name: i.name, mac: i.mac, infoSource: 'domain' },
-  );
+  // The domain's NICs with the pod's (or the attachment's) addresses, merged with what the
+  // guest agent reports (./interfaces.ts).
+  const interfaces = interfaceStatuses(domain.interfaces, podIPs, agentInterfaces);
   return {
     phase: 'Running',
     phaseTransitionTimestamps: transitions(current, 'Running', now),

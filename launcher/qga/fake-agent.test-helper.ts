@@ -69,6 +69,23 @@ export const politeAgent: AgentScript = (req, peer) => {
       return peer.reply({ 'host-name': 'vm-1' });
     case 'guest-get-timezone':
       return peer.reply({ zone: 'UTC', offset: 0 });
+    case 'guest-network-get-interfaces':
+      return peer.reply([
+        {
+          name: 'lo',
+          'hardware-address': '00:00:00:00:00:00',
+          'ip-addresses': [{ 'ip-address-type': 'ipv4', 'ip-address': '127.0.0.1', prefix: 8 }],
+        },
+        {
+          name: 'eth0',
+          'hardware-address': '02:AB:CD:00:00:01',
+          'ip-addresses': [
+            { 'ip-address-type': 'ipv4', 'ip-address': '10.0.2.2', prefix: 24 },
+            { 'ip-address-type': 'ipv6', 'ip-address': 'fe80::ab:cdff:fe00:1', prefix: 64 },
+          ],
+          statistics: { 'rx-bytes': 100, 'tx-bytes': 50 },
+        },
+      ]);
     default:
       return peer.fail('CommandNotFound', `The command ${req.execute} has not been found`);
   }

@@ -1,6 +1,6 @@
 import { startFakeAgent, politeAgent, type FakeAgent } from './fake-agent.test-helper';
 import { GuestAgentMonitor } from './monitor';
-import { toGuestOsInfo, type GuestInfo } from './protocol';
+import { toGuestInterfaces, toGuestOsInfo, type GuestInfo } from './protocol';
 
 describe('GuestAgentMonitor', () => {
   let agent: FakeAgent | undefined;
@@ -40,6 +40,68 @@ describe('GuestAgentMonitor', () => {
     expect(changes).toHaveLength(1);
     // One connection per poll, closed afterwards.
     expect(agent.peers).toHaveLength(2);
+  });
+
+  it("keeps the guest's network interfaces from guest-network-get-interfaces", async () => {
+    agent = await startFakeAgent();
+    const m = new GuestAgentMonitor({ socketPath: agent.socketPath, timeoutMs: 500 });
+    const info = await m.poll();
+    expect(agent.peers[0]!.received.map((r) => r.execute)).toContain('guest-network-get-interfaces');
+    expect(info.interfaces).toEqual([
+      {
+        name: 'lo',
+        mac: '00:00:00:00:00:00',
+        ipAddresses: [{ type: 'ipv4', address: '127.0.0.1', prefix: 8 }],
+      },
+      {
+        name: 'eth0',
+        mac: '02:ab:cd:00:00:01',
+        ipAddresses: [
+          { type: 'ipv4', address: '10.0.2.2', prefix: 24 },
+          { type: 'ipv6', address: 'fe80::ab:cdff:fe00:1', prefix: 64 },
+        ],
+      },
+    ]);
+  });
+
+  it('reports a change when only the guest addresses changed', async () => {
+    let address = '10.0.2.2';
+    agent = await startFakeAgent((req, peer) =>
+      req.execute === 'guest-network-get-interfaces'
+        ? peer.reply([
+            {
+              name: 'eth0',
+              'hardware-address': '02:ab:cd:00:00:01',
+              'ip-addresses': [{ 'ip-address-type': 'ipv4', 'ip-address': address, prefix: 24 }],
+            },
+          ])
+        : politeAgent(req, peer),
+    );
+    const changes: GuestInfo[] = [];
+    const m = new GuestAgentMonitor({
+      socketPath: agent.socketPath,
+      timeoutMs: 500,
+      onChange: (i) => changes.push(i),
+    });
+    await m.poll();
+    await m.poll();
+    expect(changes).toHaveLength(1);
+    address = '10.0.2.3';
+    await m.poll();
+    expect(changes).toHaveLength(2);
+    expect(changes[1]!.interfaces?.[0]?.ipAddresses[0]?.address).toBe('10.0.2.3');
+  });
+
+  it('stays connected, without interfaces, when the agent lacks guest-network-get-interfaces', async () => {
+    agent = await startFakeAgent((req, peer) =>
+      req.execute === 'guest-network-get-interfaces'
+        ? peer.fail('CommandNotFound', 'disabled')
+        : politeAgent(req, peer),
+    );
+    const m = new GuestAgentMonitor({ socketPath: agent.socketPath, timeoutMs: 500 });
+    const info = await m.poll();
+    expect(info.connected).toBe(true);
+    expect(info.interfaces).toBeUndefined();
   });
 
   it('stays connected when the agent lacks host name and time zone', async () => {
@@ -149,7 +211,9 @@ describe('GuestAgentMonitor', () => {
     release();
     await freeze;
     // A frozen agent refuses the poll's questions: none is asked, the last answer stays.
-    expect((await poll).connected).toBe(true);
+    const kept = await poll;
+    expect(kept.connected).toBe(true);
+    expect(kept.interfaces?.map((i) => i.name)).toEqual(['lo', 'eth0']);
     expect(asked).toEqual([]);
     expect(m.info().connected).toBe(true);
   });
@@ -166,5 +230,29 @@ describe('toGuestOsInfo', () => {
         machine: 'aarch64',
       }),
     ).toEqual({ prettyName: 'X 1', versionId: '1', kernelRelease: '6.1', machine: 'aarch64' });
+  });
+});
+
+describe('toGuestInterfaces', () => {
+  it('drops nameless entries and unusable addresses, lower-cases MACs', () => {
+    expect(
+      toGuestInterfaces([
+        { 'hardware-address': 'aa:bb:cc:dd:ee:ff' },
+        {
+          name: 'eth1',
+          'hardware-address': 'AA:BB:CC:DD:EE:FF',
+          'ip-addresses': [
+            { 'ip-address-type': 'ipv6', 'ip-address': 'fd00::5' },
+            { 'ip-address-type': 'ipx', 'ip-address': 'x' },
+            { 'ip-address-type': 'ipv4' },
+          ],
+        },
+        { name: 'tun0' },
+      ]),
+    ).toEqual([
+      { name: 'eth1', mac: 'aa:bb:cc:dd:ee:ff', ipAddresses: [{ type: 'ipv6', address: 'fd00::5' }] },
+      { name: 'tun0', ipAddresses: [] },
+    ]);
+    expect(toGuestInterfaces(undefined)).toEqual([]);
   });
 });

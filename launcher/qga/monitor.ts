@@ -2,15 +2,19 @@
  * Keeps what the guest agent last said about the guest. It polls on its own timer (often
  * right after a boot, until the agent first answers, then every `intervalMs`), opens a fresh
  * connection per poll and never lets a silent guest hold anything up: a poll without an
- * answer just reports `connected: false`. Only one connection is open at a time (the chardev
- * serves one client), so other agent users (soft reboot) go through `withClient`.
+ * answer just reports `connected: false`. Each poll asks for the OS, host name, time zone and
+ * the guest's network interfaces (`guest-network-get-interfaces`, as KubeVirt's poller does).
+ * Only one connection is open at a time (the chardev serves one client), so other agent users
+ * (soft reboot) go through `withClient`.
  */
 import { QgaClient, DEFAULT_QGA_TIMEOUT_MS } from './client';
 import { answerIfSupported } from './errors';
 import {
+  toGuestInterfaces,
   toGuestOsInfo,
   type GuestInfo,
   type QgaHostName,
+  type QgaNetworkInterface,
   type QgaOsInfo,
   type QgaTimezone,
 } from './protocol';
@@ -101,6 +105,8 @@ export class GuestAgentMonitor {
     // Host name and time zone are extras: an agent without them is still connected.
     const host = await answerIfSupported(c.execute<QgaHostName>('guest-get-host-name'));
     const tz = await answerIfSupported(c.execute<QgaTimezone>('guest-get-timezone'));
+    // The guest's interfaces and addresses (the VMI's status.interfaces merge them in).
+    const ifaces = await answerIfSupported(c.execute<QgaNetworkInterface[]>('guest-network-get-interfaces'));
     return {
       connected: true,
       osInfo: toGuestOsInfo(os ?? {}),
@@ -108,6 +114,7 @@ export class GuestAgentMonitor {
       ...(tz && typeof tz.offset === 'number'
         ? { timezone: { ...(tz.zone ? { zone: tz.zone } : {}), offsetSeconds: tz.offset } }
         : {}),
+      ...(ifaces !== undefined ? { interfaces: toGuestInterfaces(ifaces) } : {}),
       checkedAt: new Date().toISOString(),
     };
   }
@@ -135,5 +142,11 @@ export class GuestAgentMonitor {
 
 /** The facts a change is reported for (not the poll time). */
 function factsOf(i: GuestInfo): string {
-  return JSON.stringify([i.connected, i.osInfo ?? null, i.hostname ?? null, i.timezone ?? null]);
+  return JSON.stringify([
+    i.connected,
+    i.osInfo ?? null,
+    i.hostname ?? null,
+    i.timezone ?? null,
+    i.interfaces ?? null,
+  ]);
 }

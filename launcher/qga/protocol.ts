@@ -33,6 +33,20 @@ export interface QgaTimezone {
   readonly offset: number;
 }
 
+/** One address of a `guest-network-get-interfaces` entry. */
+export interface QgaIpAddress {
+  readonly 'ip-address-type'?: string;
+  readonly 'ip-address'?: string;
+  readonly prefix?: number;
+}
+
+/** One entry of `guest-network-get-interfaces` (statistics, which the agent may add, are not read). */
+export interface QgaNetworkInterface {
+  readonly name?: string;
+  readonly 'hardware-address'?: string;
+  readonly 'ip-addresses'?: readonly QgaIpAddress[];
+}
+
 /** One line from the agent: a reply with `return` or `error`. */
 export interface QgaReply {
   readonly return?: unknown;
@@ -53,6 +67,22 @@ export interface GuestOsInfo {
   readonly machine?: string;
 }
 
+/** A network interface as the guest sees it (the agent's `guest-network-get-interfaces`). */
+export interface GuestNetworkInterface {
+  /** The guest's name for it (eth0). */
+  readonly name: string;
+  /** Lower case; absent for an interface without one (a tunnel). */
+  readonly mac?: string;
+  /** In the order the guest lists them. */
+  readonly ipAddresses: readonly GuestIpAddress[];
+}
+
+export interface GuestIpAddress {
+  readonly type: 'ipv4' | 'ipv6';
+  readonly address: string;
+  readonly prefix?: number;
+}
+
 /** What `GET /v1/guest-info` answers. */
 export interface GuestInfo {
   /** Whether an agent answered the last poll. */
@@ -60,6 +90,8 @@ export interface GuestInfo {
   readonly osInfo?: GuestOsInfo;
   readonly hostname?: string;
   readonly timezone?: { readonly zone?: string; readonly offsetSeconds: number };
+  /** The guest's network interfaces (loopback included, as the agent lists it); absent when the agent lacks the command. */
+  readonly interfaces?: readonly GuestNetworkInterface[];
   /** When the agent was last asked (RFC 3339), absent before the first poll. */
   readonly checkedAt?: string;
 }
@@ -81,6 +113,29 @@ export function toGuestOsInfo(raw: QgaOsInfo): GuestOsInfo {
   const out: Record<string, string> = {};
   for (const [k, v] of pairs) if (typeof v === 'string' && v !== '') out[k] = v;
   return out as GuestOsInfo;
+}
+
+/**
+ * Pure: `guest-network-get-interfaces` in the launcher's names. Entries without a name and
+ * addresses without a known type or text are dropped; MACs are lower-cased so they compare
+ * with the domain's.
+ */
+export function toGuestInterfaces(raw: readonly QgaNetworkInterface[] | undefined): GuestNetworkInterface[] {
+  return (Array.isArray(raw) ? raw : [])
+    .filter((i) => i && typeof i.name === 'string' && i.name !== '')
+    .map((i) => {
+      const mac = typeof i['hardware-address'] === 'string' ? i['hardware-address'].toLowerCase() : '';
+      const addrs = (Array.isArray(i['ip-addresses']) ? i['ip-addresses'] : []).flatMap(
+        (a): GuestIpAddress[] => {
+          const type = a?.['ip-address-type'];
+          const address = a?.['ip-address'];
+          if ((type !== 'ipv4' && type !== 'ipv6') || typeof address !== 'string' || address === '')
+            return [];
+          return [{ type, address, ...(typeof a.prefix === 'number' ? { prefix: a.prefix } : {}) }];
+        },
+      );
+      return { name: i.name!, ...(mac ? { mac } : {}), ipAddresses: addrs };
+    });
 }
 
 /** `guest-info` answer: the agent's version and the commands it knows. */

@@ -1,7 +1,8 @@
 /**
  * Guest OS info on the local runtime: the test guest runs a tiny guest agent, so once it
  * answers the handler reports `status.guestOSInfo` and the condition AgentConnected=True on
- * the VMI, as KubeVirt does. A guest without an agent gets neither and runs as usual.
+ * the VMI, as KubeVirt does, and merges the guest's own view of its NIC (guest-network-get-
+ * interfaces) into status.interfaces. A guest without an agent gets neither and runs as usual.
  *
  * And the streams through the real API server (this suite's runtime runs `virtkit api` as the
  * aggregated subresource API and the handler's node API): `virtkit console` on a pipe and
@@ -13,7 +14,7 @@ import * as path from 'path';
 import { findBinary } from '../../cli/local/binaries';
 import { objectPath, SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES } from '../../kube/resources';
 import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
-import { consoleHas, launcherOf, waitRunning } from './runtime-support/expect';
+import { consoleHas, launcherOf, podsOf, waitRunning } from './runtime-support/expect';
 import { guestVm } from './runtime-support/manifests';
 import { Runtime, type Obj } from './runtime-support/runtime';
 import { rfbHandshake, virtkitProcess, type CliProcess } from './runtime-support/streams';
@@ -62,6 +63,59 @@ describe('guest agent on the local runtime', () => {
     expect(info.kernelRelease).toMatch(/-cloud-amd64$/);
     expect(info.kernelVersion).toBeTruthy();
     expect(vmi.status?.phase).toBe('Running');
+  });
+
+  it("merges the agent's interfaces into status.interfaces: eth0, the pod IP for masquerade, infoSource domain, guest-agent", async () => {
+    type Iface = {
+      name?: string;
+      mac?: string;
+      ipAddress?: string;
+      ipAddresses?: string[];
+      interfaceName?: string;
+      infoSource?: string;
+    };
+    const ifacesOf = (o: Obj | undefined): Iface[] => (o?.status?.interfaces as Iface[] | undefined) ?? [];
+    const vmi = await rt.waitFor(
+      'VMI status.interfaces[0] from the guest agent',
+      () => {
+        const v = rt.get('vmi', NS, 'chatty');
+        return ifacesOf(v)[0]?.infoSource?.split(', ').includes('guest-agent') ? v : undefined;
+      },
+      120_000,
+      () => rt.get('vmi', NS, 'chatty')?.status?.interfaces,
+    );
+    const [nic] = ifacesOf(vmi);
+    expect(nic?.infoSource).toBe('domain, guest-agent');
+    expect(nic?.interfaceName).toBe('eth0');
+    expect(nic?.name).toBe('default');
+
+    // What the guest itself reports for eth0: the launcher keeps the agent's answer.
+    const polled = await launcherOf(rt, NS, 'chatty').guestInfo();
+    const eth0 = polled.interfaces?.find((i) => i.name === 'eth0');
+    expect(eth0?.mac).toBe(nic?.mac?.toLowerCase());
+    const guestV4 = eth0?.ipAddresses.filter((a) => a.type === 'ipv4').map((a) => a.address) ?? [];
+    expect(guestV4.length).toBeGreaterThan(0);
+    expect(polled.interfaces?.some((i) => i.name === 'lo')).toBe(true);
+
+    const binding = (await launcherOf(rt, NS, 'chatty').status()).interfaces[0]?.binding;
+    const podStatus = podsOf(rt, NS, vmi.metadata.uid)[0]?.status as
+      { podIP?: string; podIPs?: { ip: string }[] } | undefined;
+    const podIP = podStatus?.podIP;
+    // The default interface is masquerade: the guest sits behind NAT on 10.0.2.2, and KubeVirt
+    // shows the pod IP for it, not the guest's address.
+    expect(binding).toBe('masquerade');
+    expect(guestV4).toEqual(['10.0.2.2']);
+    expect(podIP).toBeTruthy();
+    expect(nic?.ipAddress).toBe(podIP);
+    expect(nic?.ipAddresses?.[0]).toBe(podIP);
+    expect(nic?.ipAddresses).not.toContain('10.0.2.2');
+    // A pod without IPv6: the guest's IPv6 addresses (link-local at least, when its kernel
+    // speaks IPv6) fill the family, as KubeVirt's merge does.
+    if (!(podStatus?.podIPs ?? []).some((p) => p.ip.includes(':')))
+      for (const a of eth0?.ipAddresses.filter((x) => x.type === 'ipv6') ?? [])
+        expect(nic?.ipAddresses).toContain(a.address);
+    // Loopback never shows; nothing else in this guest is on a network.
+    expect(ifacesOf(vmi).filter((i) => i.interfaceName === 'lo')).toEqual([]);
   });
 
   it('reports no agent for a guest started with virtkit.no_agent', async () => {
