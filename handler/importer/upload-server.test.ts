@@ -12,6 +12,9 @@ import * as diskTarget from './disk-target';
 import { serveUpload, type UploadResult, type UploadServerOptions } from './upload-server';
 import { usableSpace } from './size';
 
+// Each case runs qemu-img on real files; on a loaded 2-core machine that alone can pass 5 s.
+jest.setTimeout(60_000);
+
 const Mi = 2 ** 20;
 let dir: string;
 let target: string;
