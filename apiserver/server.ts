@@ -15,6 +15,7 @@ import type { TLSSocket } from 'tls';
 import type { Logger } from '../common/log';
 import { peerCertificateChain } from '../common/x509';
 import { admitRequest } from './admission/admit';
+import type { KubeOvnLookup } from './admission/kube-ovn-addresses';
 import type { AccessReview } from './admission/clone-authorization';
 import type { AdmissionReview } from './admission/review';
 import { VALIDATE_PATH } from './admission/webhook-configuration';
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
    * cross-namespace clone authorization. @default none: every such clone is refused
    */
   readonly accessReview?: AccessReview;
+  /** The cluster's Kube-OVN Subnets and IP objects, for fixed addresses (apiserver/admission/kube-ovn-addresses.ts). */
+  readonly kubeOvnLookup?: KubeOvnLookup;
   /** The subresource API; without it, paths under /apis answer 404. */
   readonly subresources?: SubresourceApiOptions;
   /**
@@ -151,7 +154,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         } catch (err) {
           return reply(res, 400, `the body is not JSON: ${(err as Error).message}`);
         }
-        const answer = await admitRequest(review, o.featureGates?.() ?? new Set(), o.accessReview ?? denyAll);
+        const answer = await admitRequest(
+          review,
+          o.featureGates?.() ?? new Set(),
+          o.accessReview ?? denyAll,
+          o.kubeOvnLookup,
+        );
         const r = review.request;
         const resp = answer as { response?: { allowed?: boolean; status?: { message?: string } } };
         const fields = {

@@ -39,6 +39,10 @@ import type { ControllerRevision, InstancetypeObject } from './vm/instancetype-r
 import { CREATED_BY_LABEL, LAUNCHER_LABEL, LAUNCHER_LABEL_VALUE } from './vmi/launcher-pod';
 import type { LauncherPod } from './vmi/phase';
 import { CREATED_BY_INDEX, VmiReconciler } from './vmi/reconciler';
+import { KubeOvnIpam } from './kubeovn/ipam';
+
+/** How often released VMs' Kube-OVN addresses are collected and Subnet counts refreshed. */
+const KUBE_OVN_GC_MS = 15_000;
 import { createPoolController } from './pool/controller';
 import { createReplicaSetController } from './replicaset/controller';
 import { createDataVolumeController } from './datavolume/controller';
@@ -64,6 +68,11 @@ export interface ControllerOptions {
   readonly namespace?: string;
   readonly workers?: number;
   readonly launcherImage?: string;
+  /**
+   * Kube-OVN's IPAM (controller/kubeovn/): allocate the addresses of launcher pods whose networks
+   * Kube-OVN Subnets serve. Turn it off in a cluster that runs the real Kube-OVN. @default true
+   */
+  readonly kubeOvnIpam?: boolean;
   /** @default a logger that drops everything */
   readonly log?: Logger;
   /** Called when leadership is lost after it was held (the CLI exits, as controller-runtime does). */
@@ -94,6 +103,8 @@ export class ControllerManager {
   private metricsServer: { port: number; close(): Promise<void> } | undefined;
   private stopped = false;
   private readonly log: Logger;
+  private readonly kubeOvn: KubeOvnIpam;
+  private kubeOvnGc: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly client: KubeClient,
@@ -176,6 +187,8 @@ export class ControllerManager {
       options.launcherImage,
       (key, uid) => this.vms.cache.get(key)?.metadata?.uid === uid,
     );
+    this.kubeOvn = new KubeOvnIpam(client, { enabled: options.kubeOvnIpam ?? true });
+    vmiR.kubeOvn = this.kubeOvn;
     this.workers = [
       {
         queue: vmQueue,
@@ -408,6 +421,23 @@ export class ControllerManager {
     for (const o of this.owners) for (const key of o.informer.cache.keys()) o.queue.add(key);
     const n = this.options.workers ?? 2;
     for (const w of this.workers) for (let i = 0; i < n; i++) this.running.push(this.work(w));
+    if (this.kubeOvn.enabled)
+      this.kubeOvnGc = setInterval(() => void this.collectAddresses(), KUBE_OVN_GC_MS);
+  }
+
+  /** Release the Kube-OVN addresses of VMs and standalone VMIs that are gone (controller/kubeovn/). */
+  private async collectAddresses(): Promise<void> {
+    try {
+      const watched = this.options.namespace;
+      await this.kubeOvn.gc(
+        (o) =>
+          (watched !== undefined && o.namespace !== watched) ||
+          (o.kind === 'VirtualMachine' ? this.vms : this.vmis).cache.get(`${o.namespace}/${o.name}`) !==
+            undefined,
+      );
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'Kube-OVN address collection failed; trying again later');
+    }
   }
 
   private async work(w: Worker): Promise<void> {
@@ -435,6 +465,7 @@ export class ControllerManager {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.kubeOvnGc);
     for (const w of this.workers) w.queue.shutDown();
     await Promise.all(this.running);
     await this.elector?.stop();

@@ -57,6 +57,12 @@ export interface HandlerOptions {
    * its default CNI network. @default a free /24 of 10.244.0.0/16, kept in the state dir
    */
   readonly podCidr?: string;
+  /**
+   * Wire launcher pods' Kube-OVN allocations (off with `--no-kube-ovn`): the default
+   * network and kube-ovn NetworkAttachmentDefinitions on a Linux bridge per Subnet. In a cluster
+   * that runs the real Kube-OVN, its own CNI does this; turn virtkit's off. @default true
+   */
+  readonly kubeOvn?: boolean;
 }
 
 /** `virtkit handler --registry-mirror HOST=URL --insecure-registry HOST`. */
@@ -185,6 +191,7 @@ export class Handler {
       stateDir,
       hostIP: facts.ip,
       network: new PodNetwork({ stateDir, log }),
+      kubeOvn: this.o.kubeOvn ?? true,
       recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
       launcherCommand: this.o.launcherCommand ?? defaultLauncherCommand(),
       guard,

@@ -42,6 +42,11 @@ export function isGone(err: unknown): boolean {
 }
 
 /** The credentials were refused (401) or lack a permission (403): retrying cannot help. */
+/** 429: the server asks to be asked later (a CRD's storage still initializing, rate limits). */
+export function isTooManyRequests(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 429;
+}
+
 export function isAuthFailure(err: unknown): boolean {
   return err instanceof KubeApiError && (err.status === 401 || err.status === 403);
 }

@@ -214,3 +214,35 @@ export function objectPath(
 ): string {
   return `${collectionPath(rt, namespace)}/${encodeURIComponent(name)}${subresource ? `/${subresource}` : ''}`;
 }
+
+/** Kube-OVN's kubeovn.io/v1 Subnet (cluster-scoped): the address blocks virtkit's IPAM allocates from. */
+export const KUBE_OVN_SUBNETS: ResourceType = {
+  apiVersion: 'kubeovn.io/v1',
+  kind: 'Subnet',
+  plural: 'subnets',
+  namespaced: false,
+};
+
+/** Kube-OVN's kubeovn.io/v1 IP (cluster-scoped): one allocated address of a pod or VM interface. */
+export const KUBE_OVN_IPS: ResourceType = {
+  apiVersion: 'kubeovn.io/v1',
+  kind: 'IP',
+  plural: 'ips',
+  namespaced: false,
+};
+
+/** Kube-OVN's kubeovn.io/v1 Vlan (cluster-scoped): the VLAN ID of an underlay subnet. */
+export const KUBE_OVN_VLANS: ResourceType = {
+  apiVersion: 'kubeovn.io/v1',
+  kind: 'Vlan',
+  plural: 'vlans',
+  namespaced: false,
+};
+
+/** Kube-OVN's kubeovn.io/v1 ProviderNetwork (cluster-scoped; plural `provider-networks`): the node NIC an underlay's VLANs ride on. */
+export const KUBE_OVN_PROVIDER_NETWORKS: ResourceType = {
+  apiVersion: 'kubeovn.io/v1',
+  kind: 'ProviderNetwork',
+  plural: 'provider-networks',
+  namespaced: false,
+};

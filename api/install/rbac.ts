@@ -67,6 +67,14 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   rule(['cdi.kubevirt.io'], ['datavolumes/source'], ['create']),
   rule(['storage.k8s.io'], ['storageclasses'], READ),
   rule(['kubevirt.io'], ['virtualmachines/finalizers'], ['update']),
+  // Kube-OVN's IPAM (controller/kubeovn/): it reads Subnets and Vlans and the
+  // NetworkAttachmentDefinitions of a VMI's Multus networks (is it kube-ovn?), keeps IP
+  // objects, and writes the Subnets' address counts.
+  rule(['kubeovn.io'], ['subnets'], ['list']),
+  rule(['kubeovn.io'], ['subnets/status'], ['update']),
+  rule(['kubeovn.io'], ['vlans'], ['get']),
+  rule(['kubeovn.io'], ['ips'], ['list', 'create', 'update', 'delete']),
+  rule(['k8s.cni.cncf.io'], ['network-attachment-definitions'], ['get']),
   // The pool and replica set controllers (controller/pool/, controller/replicaset/): they read
   // their owners, patch the pool's finalizer, write status, and set blockOwnerDeletion on the VMs
   // and VMIs they create, which needs update on the owner's finalizers where
@@ -103,6 +111,10 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['pods'], [...READ, 'delete', 'patch']),
   rule([''], ['pods/status'], ['patch', 'update']),
   rule(['k8s.cni.cncf.io'], ['network-attachment-definitions'], ['get']),
+  // Kube-OVN's node half (handler/network/kubeovn/uplinks.ts): a VLAN underlay pod's
+  // ProviderNetwork names the NIC its VLAN rides on, on this node. (Kube-OVN's plural is
+  // provider-networks, with the dash: api/kubeovn/v1/kinds.ts.)
+  rule(['kubeovn.io'], ['provider-networks'], ['get']),
   rule(['kubevirt.io'], ['virtualmachineinstances'], READ),
   rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
   rule(['kubevirt.io'], ['kubevirts'], READ),
@@ -138,6 +150,9 @@ export const API_RULES: readonly PolicyRule[] = [
   // Admission asks whether the creator of a DataVolume (or a VM's ServiceAccount) may clone from
   // another namespace (apiserver/admission/clone-authorization.ts).
   rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
+  // Admission checks a VM's fixed Kube-OVN address against the Subnets and the IP objects
+  // (apiserver/admission/kube-ovn-addresses.ts).
+  rule(['kubeovn.io'], ['subnets', 'ips'], ['list']),
 ];
 
 export const COMPONENT_RULES = {

@@ -1,16 +1,19 @@
 /**
  * The webhook's whole answer: the pure checks of ./review.ts first, then, for what they admit,
  * the cross-namespace clone authorization of ./clone-authorization.ts (SubjectAccessReviews
- * through `review`). A review that cannot be asked refuses the request (failing closed) with
- * what went wrong.
+ * through `review`) and the fixed Kube-OVN addresses of ./kube-ovn-addresses.ts (the cluster's
+ * Subnets and IP objects through `kubeOvn`). A check that cannot be made refuses the request
+ * (failing closed) with what went wrong.
  */
 import { authorizeClones, type AccessReview } from './clone-authorization';
+import { kubeOvnAddressCauses, type KubeOvnLookup } from './kube-ovn-addresses';
 import { admit, invalid, type AdmissionReview } from './review';
 
 export async function admitRequest(
   review: AdmissionReview,
   featureGates: ReadonlySet<string>,
   accessReview: AccessReview,
+  kubeOvn?: KubeOvnLookup,
 ): Promise<AdmissionReview> {
   const answer = admit(review, featureGates);
   const response = (answer as { response?: { allowed?: boolean; warnings?: readonly string[] } }).response;
@@ -20,18 +23,22 @@ export async function admitRequest(
   try {
     causes = await authorizeClones(request, accessReview);
   } catch (err) {
-    return {
-      ...answer,
-      response: {
-        uid: request.uid,
-        allowed: false,
-        status: {
-          code: 500,
-          reason: 'InternalError',
-          message: `could not authorize the clone source: ${(err as Error).message}`,
-        },
-      },
-    } as AdmissionReview;
+    return internalError(
+      answer,
+      request.uid,
+      `could not authorize the clone source: ${(err as Error).message}`,
+    );
+  }
+  if (kubeOvn) {
+    try {
+      causes = [...causes, ...(await kubeOvnAddressCauses(request, kubeOvn))];
+    } catch (err) {
+      return internalError(
+        answer,
+        request.uid,
+        `could not check the Kube-OVN addresses against the Subnets: ${(err as Error).message}`,
+      );
+    }
   }
   if (!causes.length) return answer;
   return {
@@ -41,5 +48,13 @@ export async function admitRequest(
       ...invalid(request.object, causes),
       ...(response.warnings ? { warnings: response.warnings } : {}),
     },
+  } as AdmissionReview;
+}
+
+/** A refusal because a check could not be made (the webhook fails closed). */
+function internalError(answer: AdmissionReview, uid: string, message: string): AdmissionReview {
+  return {
+    ...answer,
+    response: { uid, allowed: false, status: { code: 500, reason: 'InternalError', message } },
   } as AdmissionReview;
 }

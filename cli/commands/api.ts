@@ -4,6 +4,7 @@
  * Local mode starts it and registers its webhook configuration and its APIService; in a
  * cluster it runs as a Deployment behind a Service. Runs until SIGTERM or SIGINT.
  */
+import { kubeOvnLookupOf } from '../../apiserver/admission/kube-ovn-lookup';
 import type { Command } from 'commander';
 import * as fs from 'fs';
 import type { NodeClientCredentials } from '../../apiserver/subresources/types';
@@ -122,6 +123,7 @@ export function register(program: Command): void {
       startApiServer({
         featureGates: () => gates.current(),
         accessReview: (subject, attributes) => isAllowed(client, subject, attributes),
+        kubeOvnLookup: kubeOvnLookupOf(client),
         certFile: flags.tlsCertFile,
         keyFile: flags.tlsPrivateKeyFile,
         port,

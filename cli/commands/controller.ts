@@ -24,6 +24,7 @@ interface ControllerFlags extends KubeFlags, LogFlags {
   namespace?: string;
   workers: string;
   launcherImage?: string;
+  kubeOvnIpam: boolean;
 }
 
 function port(value: string | undefined): number | undefined {
@@ -50,6 +51,10 @@ export function register(program: Command): void {
     .option('--namespace <ns>', 'only watch this namespace (default: all)')
     .option('--workers <n>', 'concurrent reconciles per kind', '2')
     .option('--launcher-image <image>', 'image of the launcher container in launcher pods')
+    .option(
+      '--no-kube-ovn-ipam',
+      'do not allocate Kube-OVN Subnet addresses (a cluster that runs the real Kube-OVN allocates them itself)',
+    )
     .action(async (flags: ControllerFlags) => {
       const workers = Number(flags.workers);
       if (!Number.isInteger(workers) || workers < 1)
@@ -67,6 +72,7 @@ export function register(program: Command): void {
           namespace: flags.namespace,
           workers,
           launcherImage: flags.launcherImage,
+          kubeOvnIpam: flags.kubeOvnIpam,
           onLostLeadership: () => {
             log.fatal('lost the leader lease; exiting so a fresh candidate takes over');
             process.exit(1);

@@ -29,6 +29,8 @@ export interface HandlerFlags extends KubeFlags, LogFlags {
   registryMirror?: string[];
   insecureRegistry?: string[];
   podCidr?: string;
+  /** false with --no-kube-ovn (commander's default is true). */
+  kubeOvn?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -104,6 +106,10 @@ export function register(program: Command): void {
       '--pod-cidr <cidr>',
       "range launcher pods' addresses come from (default: a free /24 of 10.244.0.0/16; kept in the state dir)",
     )
+    .option(
+      '--no-kube-ovn',
+      "do not wire pods' Kube-OVN allocations (ovn.kubernetes.io/* annotations, kube-ovn NetworkAttachmentDefinitions): in a cluster that runs the real Kube-OVN, its own CNI does this",
+    )
     .action(async (flags: HandlerFlags) => {
       const log = await componentLogger('virtkit-handler', flags);
       let nodeApi: NodeApiConfig | undefined;
@@ -123,6 +129,7 @@ export function register(program: Command): void {
         nodeName: flags.nodeName,
         stateDir: flags.stateDir,
         ...(flags.podCidr !== undefined ? { podCidr: flags.podCidr } : {}),
+        kubeOvn: flags.kubeOvn !== false,
         version: program.version(),
       });
       await startOrExit(log, () => handler.start());

@@ -2,7 +2,7 @@
  * The guests local mode runs. `virtkit down` throws away the cluster's etcd, so the VMs it ran
  * must go too: each launcher recorded in the handler's state dir gets SIGTERM (a graceful
  * guest shutdown within the VMI's grace period), then SIGKILL; then the node's pod network goes
- * (CNI DEL of every pod, its namespaces, the bridge, the range's claim).
+ * (CNI DEL of every pod, its namespaces, the bridges (its own and Kube-OVN's), the range's claim).
  */
 import * as fs from 'fs';
 import { stopLauncher } from '../../handler/pods/launcher-process';
@@ -38,9 +38,14 @@ export async function stopGuests(handlerStateDir: string, log: (m: string) => vo
   });
   const stopped = (await Promise.all(stops)).flat();
   const net = await releaseNodeNetwork({ stateDir: handlerStateDir });
-  if (net.tornDown.length > 0 || net.bridgeRemoved)
+  const bridges = [
+    ...(net.bridgeRemoved ? [net.bridgeRemoved] : []),
+    ...net.kubeOvnBridgesRemoved,
+    ...net.kubeOvnUplinksRemoved,
+  ];
+  if (net.tornDown.length > 0 || bridges.length > 0)
     log(
-      `pod network released: ${net.tornDown.length} pod(s)${net.bridgeRemoved ? `, bridge ${net.bridgeRemoved}` : ''}`,
+      `pod network released: ${net.tornDown.length} pod(s)${bridges.length ? `, bridge(s) and uplink(s) ${bridges.join(', ')}` : ''}`,
     );
   for (const e of net.errors) log(`pod network: ${e.message}`);
   return stopped;

@@ -98,7 +98,10 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
 }
 
 /** Point the API server's admission at the local `virtkit api` (replacing an older registration). */
-async function registerAdmission(client: KubeClient, ctx: ComponentContext): Promise<void> {
+export async function registerAdmission(
+  client: KubeClient,
+  ctx: Pick<ComponentContext, 'layout' | 'apiPort'>,
+): Promise<void> {
   const files = apiServingFiles(ctx.layout);
   const config = webhookConfiguration({
     caBundlePem: fs.readFileSync(files.ca, 'utf8'),

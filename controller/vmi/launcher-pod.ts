@@ -64,6 +64,25 @@ export function podSuffix(vmiUid: string): string {
   return s;
 }
 
+/**
+ * The VMI's annotations the launcher pod carries, as KubeVirt copies them (all but kubectl's and
+ * KubeVirt's observed-API-version bookkeeping): this is how a VM template's annotations for the
+ * network (Kube-OVN's ovn.kubernetes.io/ip_address, logical_switch...) reach the pod.
+ */
+export function vmiAnnotationsForPod(
+  vmiAnnotations: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vmiAnnotations))
+    if (
+      !k.startsWith('kubectl.kubernetes.io') &&
+      !k.startsWith('kubevirt.io/storage-observed-api-version') &&
+      !k.startsWith('kubevirt.io/latest-observed-api-version')
+    )
+      out[k] = v;
+  return out;
+}
+
 export function launcherPodName(vmi: VirtualMachineInstance): string {
   // Pod names are at most 253 characters; "virt-launcher-" + name + "-xxxxx".
   const base = `virt-launcher-${vmi.metadata?.name ?? ''}`.slice(0, 253 - 6);
@@ -211,6 +230,7 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
   };
   delete labels[NODE_NAME_LABEL];
   const annotations: Record<string, string> = {
+    ...vmiAnnotationsForPod(vmi.metadata?.annotations),
     'kubectl.kubernetes.io/default-container': 'compute',
     [DOMAIN_LABEL]: name,
     [VMI_ANNOTATION]: vmiForLauncher(vmi),

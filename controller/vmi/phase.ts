@@ -9,7 +9,9 @@
  *   Succeeded / Failed   the pod ended (Succeeded counts only after Running), or the pod vanished
  *               while the VMI was past Pending, or the VMI was deleted before its guest ran.
  * A deleted VMI gets its pods deleted; its foregroundDeleteVirtualMachine finalizer is removed
- * once no pod is left. Pure.
+ * once no pod is left. A launcher pod that cannot start (its image cannot be pulled, its sandbox
+ * network cannot be made) makes the VMI Synchronized=False with the pod's reason and message
+ * until it is past that. Pure.
  */
 import type {
   VirtualMachineInstance,
@@ -19,6 +21,7 @@ import type {
 } from '../../api/kubevirt/v1';
 import { INVALID_SPEC_REASON, invalidSpecMessage } from '../../api/validation/spec-validity';
 import { findCondition, removeCondition, setCondition } from '../../kube';
+import { FAILED_CREATE_POD_SANDBOX, POD_SANDBOX_FAILURE_REASONS } from '../../api/pod-sandbox';
 import type { EventSpec } from '../../kube';
 import { isFinal, isMarkedForDeletion } from '../vm/run-strategy';
 import { NODE_NAME_LABEL } from './launcher-pod';
@@ -59,28 +62,67 @@ export interface LauncherPod {
 /** The waiting reasons of a launcher pod's containers that KubeVirt reports on the VMI. */
 const IMAGE_ERRORS = ['ErrImagePull', 'ImagePullBackOff'];
 
+/** kubelet's pod condition for the pod's sandbox (its network namespace and addresses). */
+export const POD_SANDBOX_CONDITION = 'PodReadyToStartContainers';
+
+interface PodError {
+  readonly reason: string;
+  readonly message: string;
+  /** Also a Warning Event on the VMI (the handler records image pull failures itself). */
+  readonly event: boolean;
+}
+
 /**
- * KubeVirt's checkForContainerImageError: a launcher container waiting on its image makes the
- * VMI's Synchronized condition False with the same reason and message (what printableStatus
- * shows as ErrImagePull / ImagePullBackOff); the condition goes once the image is there.
+ * Why the launcher pod cannot start, as the VMI reports it: a container waiting on its image
+ * (KubeVirt's checkForContainerImageError), or a sandbox that could not be made (the pod's
+ * PodReadyToStartContainers=False with a message: the handler's CNI / Multus failure, whose
+ * reason it carries).
  */
-function syncImageError(status: VirtualMachineInstanceStatus, pod: LauncherPod, now: Date): void {
+function podError(pod: LauncherPod): PodError | undefined {
   const waiting = pod.status?.containerStatuses
     ?.map((c) => c.state?.waiting)
     .find((w) => w?.reason !== undefined && IMAGE_ERRORS.includes(w.reason));
+  if (waiting?.reason) return { reason: waiting.reason, message: waiting.message ?? '', event: false };
+  if (pod.status?.phase !== 'Pending') return undefined;
+  const sandbox = findCondition(pod.status?.conditions, POD_SANDBOX_CONDITION);
+  if (sandbox?.status !== 'False' || !sandbox.message) return undefined;
+  const reason =
+    sandbox.reason && POD_SANDBOX_FAILURE_REASONS.includes(sandbox.reason)
+      ? sandbox.reason
+      : FAILED_CREATE_POD_SANDBOX;
+  return { reason, message: sandbox.message, event: true };
+}
+
+/**
+ * The launcher pod's image or sandbox failure makes the VMI's Synchronized condition False
+ * with the same reason and message (an image error is what printableStatus shows as
+ * ErrImagePull / ImagePullBackOff; a sandbox failure leaves it Starting, as in KubeVirt). A
+ * sandbox failure is also one Warning Event on the VMI, only when the condition changes (not
+ * on each of the runtime's retries). The condition goes once the pod is past it.
+ */
+function syncPodError(
+  status: VirtualMachineInstanceStatus,
+  pod: LauncherPod,
+  now: Date,
+  events: EventSpec[],
+): void {
+  const error = podError(pod);
   const prev = findCondition(status.conditions, 'Synchronized');
-  if (waiting) {
-    if (prev?.status === 'False' && prev.reason === waiting.reason && prev.message === waiting.message)
-      return;
+  if (error) {
+    if (prev?.status === 'False' && prev.reason === error.reason && prev.message === error.message) return;
     status.conditions = setCondition(status.conditions, {
       type: 'Synchronized',
       status: 'False',
-      reason: waiting.reason,
-      message: waiting.message ?? '',
+      reason: error.reason,
+      message: error.message,
       lastProbeTime: null,
       lastTransitionTime: stamp(now),
     });
-  } else if (prev?.reason && IMAGE_ERRORS.includes(prev.reason))
+    if (error.event) events.push({ type: 'Warning', reason: error.reason, message: error.message });
+  } else if (
+    prev?.reason &&
+    (IMAGE_ERRORS.includes(prev.reason) || POD_SANDBOX_FAILURE_REASONS.includes(prev.reason))
+  )
     status.conditions = removeCondition(status.conditions, 'Synchronized');
 }
 
@@ -286,7 +328,7 @@ export function decideVmi(i: VmiInputs): VmiDecision {
     enter(status, 'Pending', now);
     enter(status, 'Scheduling', now);
   }
-  syncImageError(status, pod, now);
+  syncPodError(status, pod, now, events);
   if (status.phase !== 'Running') notReady(status, 'GuestNotRunning', 'The guest is not running yet', now);
   return { addFinalizer, deletePods, nodeNameLabel, status, events };
 }

@@ -4,7 +4,7 @@ import { SpecValidity } from '../../api/validation/spec-validity';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import { memoryOverhead } from '../../api/sizing';
 import { errorMessage, isAlreadyExists, isNotFound } from '../../kube';
-import type { EventRecorder } from '../../kube';
+import type { EventRecorder, EventSpec } from '../../kube';
 import type { Informer } from '../../kube';
 import type { KubeClient } from '../../kube';
 import { splitKey } from '../../kube';
@@ -16,11 +16,15 @@ import { decideVmi, FOREGROUND_FINALIZER, type LauncherPod } from './phase';
 import type { VmiDataVolumes } from './datavolumes';
 import { isEphemeralPod } from './ephemeral-pod';
 import { AttachmentPods, currentLauncherPod } from './attachment-pod';
+import type { KubeOvnIpam } from '../kubeovn/ipam';
+import { addressProblem, clearAddressProblem } from './address-problem';
 
 export const CREATED_BY_INDEX = 'createdBy';
 
 /** How long a created pod may stay invisible in the cache before its absence counts. */
 const EXPECTATION_TTL_MS = 30_000;
+/** How soon a VMI whose address could not be allocated is tried again. */
+const ADDRESS_RETRY_MS = 10_000;
 
 export class VmiReconciler {
   /** VMI UID -> name and time of the pod created for it, until the cache shows the pod. */
@@ -39,6 +43,9 @@ export class VmiReconciler {
 
   /** The VMI's DataVolumes and its ephemeral provisioning pod (./datavolumes.ts); set by the manager. */
   dataVolumes?: VmiDataVolumes;
+
+  /** Kube-OVN's IPAM (controller/kubeovn/): the addresses a launcher pod is created with; set by the manager. */
+  kubeOvn?: KubeOvnIpam;
 
   /** Hotplug attachment pods (./attachment-pod.ts), made on first use. */
   private attachment?: AttachmentPods;
@@ -87,30 +94,27 @@ export class VmiReconciler {
         ],
       );
     }
+    let addressRetry = false;
+    const events: EventSpec[] = [...d.events];
     if (d.createPod) {
       const pod = renderLauncherPod(vmi, {
         overheadBytes: memoryOverhead(vmi.spec),
         image: this.launcherImage,
       });
-      try {
-        await this.client.create(PODS, namespace, pod);
-        void this.recorder.record(vmi, {
-          type: 'Normal',
-          reason: 'SuccessfulCreate',
-          message: `Created virtual machine pod ${pod.metadata.name}`,
-        });
-      } catch (err) {
-        if (!isAlreadyExists(err)) {
-          void this.recorder.record(vmi, {
-            type: 'Warning',
-            reason: 'FailedCreate',
-            message: `Error creating pod ${pod.metadata.name}: ${errorMessage(err)}`,
-          });
-          throw err;
-        }
-      }
-      this.expected.set(uid, { pod: pod.metadata.name, at: Date.now() });
+      // Kube-OVN's addresses are allocated before the pod exists, as kube-ovn-controller does
+      // before the pod's CNI runs; an address that cannot be given keeps the pod from being made.
+      const problem = await addressProblem(vmi, d.status, new Date(), async () => {
+        const extra = await this.kubeOvn?.podAnnotations(vmi, pod.metadata.annotations);
+        Object.assign(pod.metadata.annotations, extra);
+      });
+      if (problem) {
+        if (problem.event) events.push(problem.event);
+        addressRetry = true;
+      } else await this.createLauncherPod(vmi, pod, namespace, uid);
     }
+    // Level-triggered: unless an allocation just failed, no address problem stands (the pod was
+    // made, now or by an earlier reconcile whose status write lost a conflict).
+    if (!addressRetry) clearAddressProblem(d.status);
     for (const p of d.deletePods) {
       try {
         await this.client.delete(PODS, namespace, p.name, { uid: p.uid });
@@ -118,7 +122,6 @@ export class VmiReconciler {
         if (!isNotFound(err)) throw err;
       }
     }
-    for (const ev of d.events) void this.recorder.record(vmi, ev);
     if (dvs) await this.dataVolumes?.syncEphemeralPod(vmi, allPods, dvs);
     await this.attachmentPods.sync(vmi, currentLauncherPod(vmi, pods));
     if (d.nodeNameLabel) {
@@ -142,6 +145,9 @@ export class VmiReconciler {
         throw err;
       }
     }
+    // Recorded once the status that says the same is written: a conflict (a stale cache) retries
+    // the reconcile, which would otherwise record an Event the written condition would not dedupe.
+    for (const ev of events) void this.recorder.record(vmi, ev);
     const ownerUid = controllerUid(current);
     const orphaned = ownerUid !== undefined && !this.ownerVmExists(key, ownerUid);
     const dropVmFinalizer =
@@ -164,7 +170,35 @@ export class VmiReconciler {
         if (!isNotFound(err)) throw err;
       }
     }
-    // While a created pod is not yet visible, look again when its expectation lapses.
+    // While a created pod is not yet visible, look again when its expectation lapses; an address
+    // that could not be given is tried again (an address may be released, a Subnet created).
+    if (addressRetry) return { requeueAfterMs: ADDRESS_RETRY_MS };
     return this.expected.has(uid) ? { requeueAfterMs: EXPECTATION_TTL_MS } : {};
+  }
+
+  private async createLauncherPod(
+    vmi: VirtualMachineInstance,
+    pod: ReturnType<typeof renderLauncherPod>,
+    namespace: string | undefined,
+    uid: string,
+  ): Promise<void> {
+    try {
+      await this.client.create(PODS, namespace, pod);
+      void this.recorder.record(vmi, {
+        type: 'Normal',
+        reason: 'SuccessfulCreate',
+        message: `Created virtual machine pod ${pod.metadata.name}`,
+      });
+    } catch (err) {
+      if (!isAlreadyExists(err)) {
+        void this.recorder.record(vmi, {
+          type: 'Warning',
+          reason: 'FailedCreate',
+          message: `Error creating pod ${pod.metadata.name}: ${errorMessage(err)}`,
+        });
+        throw err;
+      }
+    }
+    this.expected.set(uid, { pod: pod.metadata.name, at: Date.now() });
   }
 }

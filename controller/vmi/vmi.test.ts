@@ -1,7 +1,7 @@
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import { memoryOverhead } from '../../api/sizing';
 import { hashedPodInterfaceName } from '../../api/multus/pod-interfaces';
-import { launcherPodName, renderLauncherPod } from './launcher-pod';
+import { launcherPodName, renderLauncherPod, vmiAnnotationsForPod } from './launcher-pod';
 import { decideVmi, FOREGROUND_FINALIZER, type LauncherPod } from './phase';
 
 const NOW = new Date('2025-01-01T12:00:00Z');
@@ -142,6 +142,58 @@ describe('launcher pod rendering', () => {
       },
     ]);
     expect(p.metadata.annotations['k8s.v1.cni.cncf.io/networks']).toBeUndefined();
+  });
+
+  test("the VMI's annotations are copied as KubeVirt copies them, bookkeeping left out", () => {
+    expect(
+      vmiAnnotationsForPod({
+        'ovn.kubernetes.io/ip_address': '10.16.0.9',
+        'blue.apps.ovn.kubernetes.io/logical_switch': 'blue',
+        'kubectl.kubernetes.io/last-applied-configuration': '{}',
+        'kubectl.kubernetes.io/restartedAt': 'now',
+        'kubevirt.io/storage-observed-api-version': 'v1',
+        'kubevirt.io/latest-observed-api-version': 'v1',
+        'kubevirt.io/latest-observed-api-version-x': 'v1',
+        'kubevirt.io/vm-generation': '3',
+        'example.com/kubectl.kubernetes.io': 'kept',
+      }),
+    ).toEqual({
+      'ovn.kubernetes.io/ip_address': '10.16.0.9',
+      'blue.apps.ovn.kubernetes.io/logical_switch': 'blue',
+      'kubevirt.io/vm-generation': '3',
+      'example.com/kubectl.kubernetes.io': 'kept',
+    });
+    expect(vmiAnnotationsForPod()).toEqual({});
+  });
+
+  test("the launcher pod carries the VMI's network annotations (Kube-OVN's fixed address); its own win", () => {
+    const base = vmi();
+    const annotated: VirtualMachineInstance = {
+      ...base,
+      metadata: {
+        ...base.metadata,
+        annotations: {
+          'ovn.kubernetes.io/ip_address': '10.16.0.9',
+          'ovn.kubernetes.io/mac_address': '00:00:00:12:34:56',
+          'ovn.kubernetes.io/logical_switch': 'team',
+          'kubectl.kubernetes.io/last-applied-configuration': '{"big":"json"}',
+          'kubevirt.io/latest-observed-api-version': 'v1',
+          'kubevirt.io/domain': 'spoofed',
+          'virtkit.io/vmi': 'spoofed',
+        },
+      },
+    };
+    const a = renderLauncherPod(annotated, { overheadBytes: 100 }).metadata.annotations;
+    expect(a).toMatchObject({
+      'ovn.kubernetes.io/ip_address': '10.16.0.9',
+      'ovn.kubernetes.io/mac_address': '00:00:00:12:34:56',
+      'ovn.kubernetes.io/logical_switch': 'team',
+      'kubectl.kubernetes.io/default-container': 'compute',
+      'kubevirt.io/domain': 'demo',
+    });
+    expect(a['kubectl.kubernetes.io/last-applied-configuration']).toBeUndefined();
+    expect(a['kubevirt.io/latest-observed-api-version']).toBeUndefined();
+    expect(JSON.parse(a['virtkit.io/vmi'])).toMatchObject({ metadata: { uid: 'vmi-uid' } });
   });
 
   test('restart policy, grace period with margins, placement copied from the VMI', () => {
@@ -289,6 +341,111 @@ describe('VMI phase tracking', () => {
       now: NOW,
     });
     expect(pulled.status.conditions?.find((c) => c.type === 'Synchronized')).toBeUndefined();
+  });
+
+  describe('a launcher pod whose sandbox (network) could not be made', () => {
+    const MESSAGE =
+      'Failed to create pod sandbox: pod ns/virt-launcher-demo-abcde (uid pod-uid): network set-up failed: ' +
+      'network-attachment-definitions.k8s.cni.cncf.io "nope" not found in namespace "ns": create it or fix ' +
+      "the VMI's spec.networks[].multus.networkName";
+    const failing = (reason: string | undefined, message = MESSAGE): LauncherPod => {
+      const p = pod({ node: 'n1' });
+      p.status = {
+        ...p.status,
+        conditions: [
+          { type: 'PodReadyToStartContainers', status: 'False', ...(reason ? { reason } : {}), message },
+          { type: 'PodScheduled', status: 'True' },
+        ],
+        containerStatuses: [
+          { name: 'compute', state: { waiting: { reason: 'ContainerCreating', message } } },
+        ],
+      };
+      return p;
+    };
+    const sync = (d: { status: { conditions?: { type: string }[] } }) =>
+      d.status.conditions?.find((c) => c.type === 'Synchronized');
+
+    test('Synchronized=False with the failure reason and message, and one Warning Event', () => {
+      const d = decideVmi({
+        vmi: vmi('Scheduled'),
+        pods: [failing('NetworkAttachmentDefinitionNotFound')],
+        now: NOW,
+      });
+      expect(d.status.phase).toBe('Scheduled');
+      expect(sync(d)).toEqual({
+        type: 'Synchronized',
+        status: 'False',
+        reason: 'NetworkAttachmentDefinitionNotFound',
+        message: MESSAGE,
+        lastProbeTime: null,
+        lastTransitionTime: '2025-01-01T12:00:00Z',
+      });
+      expect(d.events).toEqual([
+        { type: 'Warning', reason: 'NetworkAttachmentDefinitionNotFound', message: MESSAGE },
+      ]);
+    });
+
+    test("the runtime's retries (same reason and message) add no Event and keep the transition time", () => {
+      const first = decideVmi({ vmi: vmi('Scheduled'), pods: [failing('PluginNotFound')], now: NOW });
+      const again = decideVmi({
+        vmi: { ...vmi('Scheduled'), status: first.status },
+        pods: [failing('PluginNotFound')],
+        now: new Date('2025-01-01T12:05:00Z'),
+      });
+      expect(again.events).toEqual([]);
+      expect(again.status).toEqual(first.status);
+    });
+
+    test('a new message (the NAD now exists but does not parse) is a new Event', () => {
+      const first = decideVmi({
+        vmi: vmi('Scheduled'),
+        pods: [failing('NetworkAttachmentDefinitionNotFound')],
+        now: NOW,
+      });
+      const bad =
+        'Failed to create pod sandbox: invalid CNI network configuration ns/nope: $: not JSON; fix it';
+      const next = decideVmi({
+        vmi: { ...vmi('Scheduled'), status: first.status },
+        pods: [failing('InvalidNetworkConfig', bad)],
+        now: NOW,
+      });
+      expect(sync(next)).toMatchObject({ status: 'False', reason: 'InvalidNetworkConfig', message: bad });
+      expect(next.events).toEqual([{ type: 'Warning', reason: 'InvalidNetworkConfig', message: bad }]);
+    });
+
+    test('a reason the controller does not know, or none, is FailedCreatePodSandBox', () => {
+      for (const reason of [undefined, 'SomethingNew'])
+        expect(sync(decideVmi({ vmi: vmi('Scheduled'), pods: [failing(reason)], now: NOW }))).toMatchObject({
+          reason: 'FailedCreatePodSandBox',
+          message: MESSAGE,
+        });
+    });
+
+    test("kubelet's own PodReadyToStartContainers=False without a message (sandbox being made) is not a failure", () => {
+      const d = decideVmi({ vmi: vmi('Scheduled'), pods: [failing(undefined, '')], now: NOW });
+      expect(sync(d)).toBeUndefined();
+      expect(d.events).toEqual([]);
+    });
+
+    test('the condition goes once the sandbox is up and the pod runs; other Synchronized reasons stay', () => {
+      const failed = decideVmi({ vmi: vmi('Scheduled'), pods: [failing('PluginFailed')], now: NOW });
+      const up = pod({ node: 'n1', phase: 'Running' });
+      up.status!.conditions = [{ type: 'PodReadyToStartContainers', status: 'True' }];
+      for (const phase of ['Scheduled', 'Running'] as const) {
+        const d = decideVmi({
+          vmi: { ...vmi(phase), status: { ...failed.status, phase } },
+          pods: [up],
+          now: NOW,
+        });
+        expect(sync(d)).toBeUndefined();
+        expect(d.events).toEqual([]);
+      }
+      const other = vmi('Running');
+      other.status!.conditions = [
+        { type: 'Synchronized', status: 'False', reason: 'InvalidSpec', message: 'x' },
+      ];
+      expect(sync(decideVmi({ vmi: other, pods: [up], now: NOW }))).toMatchObject({ reason: 'InvalidSpec' });
+    });
   });
 
   test('Running (written by the handler) is never overridden, nor its Ready condition', () => {

@@ -88,6 +88,51 @@ describe('launcher pod status', () => {
     });
   });
 
+  it("carries the failure's reason and message on PodReadyToStartContainers, and drops them once the sandbox is up", () => {
+    const message =
+      'Failed to create pod sandbox: pod ns/virt-launcher-a-x (uid p1): network set-up failed: ' +
+      'network-attachment-definitions.k8s.cni.cncf.io "nope" not found in namespace "ns": create it';
+    const failed = podStatus(pod, {
+      ...base,
+      podIPs: [],
+      sandboxFailure: { reason: 'NetworkAttachmentDefinitionNotFound', message },
+      container: { kind: 'waiting', reason: 'ContainerCreating', message },
+    });
+    expect(failed.conditions?.find((c) => c.type === 'PodReadyToStartContainers')).toEqual({
+      type: 'PodReadyToStartContainers',
+      status: 'False',
+      reason: 'NetworkAttachmentDefinitionNotFound',
+      message,
+      lastProbeTime: null,
+      lastTransitionTime: 't1',
+    });
+    // Another failure with the same waiting state is still a write (the VMI shows the reason).
+    const other = podStatus(pod, {
+      ...base,
+      podIPs: [],
+      sandboxFailure: { reason: 'InvalidNetworkConfig', message },
+      container: { kind: 'waiting', reason: 'ContainerCreating', message },
+    });
+    expect(statusDiffers(failed, other)).toBe(true);
+    const up = podStatus(
+      { ...pod, status: failed },
+      { ...base, container: { kind: 'running', startedAt: 't2', ready: false, pid: 42 } },
+    );
+    // A strategic merge patch keeps fields it does not mention: null removes them.
+    expect(up.conditions?.find((c) => c.type === 'PodReadyToStartContainers')).toMatchObject({
+      status: 'True',
+      reason: null,
+      message: null,
+    });
+    const after = podStatus(
+      { ...pod, status: { ...up, conditions: [{ type: 'PodReadyToStartContainers', status: 'True' }] } },
+      { ...base, container: { kind: 'running', startedAt: 't2', ready: false, pid: 42 } },
+    );
+    expect(after.conditions?.find((c) => c.type === 'PodReadyToStartContainers')).not.toHaveProperty(
+      'reason',
+    );
+  });
+
   it('ends Succeeded on exit 0 and Failed otherwise, with the exit code', () => {
     const done = (exitCode: number) =>
       podStatus(pod, {

@@ -43,6 +43,11 @@ export interface PodObservation {
    * PodReadyToStartContainers=False. @default true
    */
   readonly sandboxReady?: boolean;
+  /**
+   * Why the sandbox could not be made (implies `sandboxReady: false`): the reason and message
+   * of PodReadyToStartContainers=False, which the VMI controller copies to the VMI.
+   */
+  readonly sandboxFailure?: { readonly reason: string; readonly message: string };
   readonly startTime: string;
   readonly now: string;
 }
@@ -73,7 +78,7 @@ function containerState(c: ContainerObservation): Record<string, Record<string, 
 export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
   const c = obs.container;
   const previous = pod.status?.conditions ?? [];
-  const cond = (type: string, ok: boolean, reason?: string): PodCondition => {
+  const cond = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
     const status = ok ? 'True' : 'False';
     const old = previous.find((p) => p.type === type);
     return {
@@ -83,7 +88,23 @@ export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
       lastTransitionTime:
         old && old.status === status && old.lastTransitionTime ? old.lastTransitionTime : obs.now,
       ...(reason && !ok ? { reason } : {}),
+      ...(message && !ok ? { message } : {}),
     };
+  };
+  const sandbox = obs.sandboxFailure;
+  const sandboxCond = cond(
+    'PodReadyToStartContainers',
+    !sandbox && obs.sandboxReady !== false,
+    sandbox?.reason,
+    sandbox?.message,
+  );
+  // The status is a strategic merge patch (conditions merge by type): a failure's reason and
+  // message are removed explicitly once the sandbox is up.
+  const stale = previous.find((p) => p.type === 'PodReadyToStartContainers');
+  const sandboxCondition: PodCondition = {
+    ...sandboxCond,
+    ...(stale?.reason && !sandboxCond.reason ? { reason: null } : {}),
+    ...(stale?.message && !sandboxCond.message ? { message: null } : {}),
   };
   const ready = c.kind === 'running' && c.ready;
   const notReadyReason = c.kind === 'terminated' ? 'PodCompleted' : 'ContainersNotReady';
@@ -105,7 +126,7 @@ export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
   return {
     phase: phaseOf(c),
     conditions: [
-      cond('PodReadyToStartContainers', obs.sandboxReady !== false),
+      sandboxCondition,
       cond('Initialized', true),
       cond('Ready', ready, notReadyReason),
       cond('ContainersReady', ready, notReadyReason),
@@ -136,7 +157,12 @@ export function statusDiffers(current: PodStatusJson | undefined, next: PodStatu
           x.type,
         ),
       )
-      .map((x) => `${x.type}=${x.status}`)
+      // The sandbox condition's reason and message say why it failed (the VMI shows them).
+      .map((x) =>
+        x.type === 'PodReadyToStartContainers'
+          ? `${x.type}=${x.status}:${x.reason ?? ''}:${x.message ?? ''}`
+          : `${x.type}=${x.status}`,
+      )
       .sort(),
     containers: (s.containerStatuses ?? []).map((x) => ({
       ready: x.ready,

@@ -28,8 +28,9 @@ export interface PodCondition {
   status: string;
   lastTransitionTime?: string;
   lastProbeTime?: string | null;
-  reason?: string;
-  message?: string;
+  /** null in a status patch removes it (conditions merge by type). */
+  reason?: string | null;
+  message?: string | null;
 }
 
 export interface ContainerStatusJson {

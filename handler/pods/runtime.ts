@@ -39,7 +39,8 @@ import {
   type PodNetwork,
   type PodNetworkStatus,
 } from '../network/cni';
-import { multusNetworksOf, networkStatusAnnotation, networkStatusEntries } from '../network/multus';
+import { networkStatusAnnotation, networkStatusEntries } from '../network/multus';
+import { podNetworksOf } from '../network/kubeovn';
 import { MULTUS_NETWORK_STATUS_ANNOTATION } from '../../api/multus/pod-interfaces';
 import { removePodObject, writePodAnnotations, writePodStatus } from './pod-writes';
 import type { SpecGuard } from '../vmi/spec-guard';
@@ -69,6 +70,12 @@ export interface PodRuntimeOptions {
   readonly hostIP: string;
   /** Every pod's network namespace and address (CNI), set up before its launcher starts. */
   readonly network: PodNetwork;
+  /**
+   * Wire pods' Kube-OVN allocations (the `ovn.kubernetes.io/*` annotations and kube-ovn
+   * NetworkAttachmentDefinitions) on a Linux bridge per Subnet (../network/kubeovn). Off where
+   * the real Kube-OVN's CNI wires pods. @default true
+   */
+  readonly kubeOvn?: boolean;
   /** Where a pod's sandbox failure is reported (Warning FailedCreatePodSandBox on the pod). */
   readonly recorder?: EventRecorder;
   readonly launcherCommand: LauncherCommand;
@@ -313,18 +320,24 @@ export class PodRuntime {
     const uid = pod.metadata?.uid ?? '';
     const id = identityOf(pod);
     try {
-      // Multus's part: the NetworkAttachmentDefinitions the pod's annotations select.
-      const multus = await multusNetworksOf(this.o.client, pod).catch((e: unknown) => {
+      // Multus's part (the NetworkAttachmentDefinitions the pod's annotations select) and
+      // Kube-OVN's (the Subnets its controller allocated addresses on).
+      const networks = await podNetworksOf(this.o.client, pod, {
+        kubeOvn: this.o.kubeOvn ?? true,
+        stateDir: this.o.stateDir,
+        handlerTag: this.o.network.tag,
+        log: this.o.log,
+      }).catch((e: unknown) => {
         throw e instanceof CniError ? new PodNetworkError(id, 'setUp', e) : e;
       });
-      const status = await this.o.network.setUp(id, multus);
+      const status = await this.o.network.setUp(id, networks);
       this.sandboxFailures.delete(uid);
       await this.writeNetworkStatus(pod, status);
       return status;
     } catch (e) {
       if (!(e instanceof PodNetworkError)) throw e;
       const before = this.sandboxFailures.get(uid);
-      const failure = sandboxFailure(e.message);
+      const failure = sandboxFailure(e.message, e.reason);
       const count = (before?.count ?? 0) + 1;
       this.sandboxFailures.set(uid, { count, message: failure.message });
       this.o.log.warn(keyFields('Pod', podKey(pod)), `${failure.message} (${e.reason})`);
@@ -337,7 +350,7 @@ export class PodRuntime {
         pod,
         { kind: 'waiting', reason: failure.waitingReason, message: failure.message },
         [],
-        false,
+        { reason: failure.reason, message: failure.message },
       );
       return sandboxRetryMs(count);
     }
@@ -420,13 +433,15 @@ export class PodRuntime {
     pod: PodJson,
     container: ContainerObservation,
     podIPs: readonly string[],
-    sandboxReady = true,
+    /** Why the pod's sandbox could not be made (PodReadyToStartContainers=False); none when it is up. */
+    sandboxFailure?: { readonly reason: string; readonly message: string },
   ): Promise<void> {
     const next = podStatus(pod, {
       container,
       hostIP: this.o.hostIP,
       podIPs,
-      sandboxReady,
+      sandboxReady: !sandboxFailure,
+      sandboxFailure,
       startTime: now(),
       now: now(),
     });

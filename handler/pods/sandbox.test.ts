@@ -6,7 +6,18 @@ describe('a pod sandbox that could not be made', () => {
     expect(sandboxFailure('pod ns/p: CNI ADD of network "virtkit": plugin "bridge" failed')).toEqual({
       waitingReason: 'ContainerCreating',
       eventReason: 'FailedCreatePodSandBox',
+      reason: 'FailedCreatePodSandBox',
       message: 'Failed to create pod sandbox: pod ns/p: CNI ADD of network "virtkit": plugin "bridge" failed',
+    });
+  });
+
+  it("carries the cause's own reason for the pod's condition (and so the VMI's)", () => {
+    expect(
+      sandboxFailure('pod ns/p: NAD "x" not found', 'NetworkAttachmentDefinitionNotFound'),
+    ).toMatchObject({
+      waitingReason: 'ContainerCreating',
+      eventReason: 'FailedCreatePodSandBox',
+      reason: 'NetworkAttachmentDefinitionNotFound',
     });
   });
 

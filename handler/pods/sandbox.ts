@@ -1,7 +1,10 @@
 /**
  * Pure: how a pod whose sandbox (its network namespace and address) could not be made is
  * reported, in kubelet's words: the container waits in `ContainerCreating`, a Warning Event
- * `FailedCreatePodSandBox` says why, and the runtime tries again with back-off.
+ * `FailedCreatePodSandBox` says why, and the runtime tries again with back-off. The pod's
+ * PodReadyToStartContainers condition is False with the failure's own reason (e.g.
+ * `NetworkAttachmentDefinitionNotFound`) and the same message: the VMI controller
+ * (controller/vmi/phase.ts) turns that into the VMI's Synchronized=False and a Warning Event.
  */
 
 export const SANDBOX_WAITING_REASON = 'ContainerCreating';
@@ -13,14 +16,20 @@ export const SANDBOX_RETRY_MAX_MS = 30_000;
 export interface SandboxFailure {
   readonly waitingReason: string;
   readonly eventReason: string;
+  /** The PodReadyToStartContainers=False reason: the cause's own, or FailedCreatePodSandBox. */
+  readonly reason: string;
   readonly message: string;
 }
 
-/** The container's waiting state and the Event of a failed set-up (`why` names the pod and the cause). */
-export function sandboxFailure(why: string): SandboxFailure {
+/**
+ * The container's waiting state, the pod's condition and the Event of a failed set-up (`why`
+ * names the pod and the cause; `reason` is the cause's, e.g. a CniError's).
+ */
+export function sandboxFailure(why: string, reason?: string): SandboxFailure {
   return {
     waitingReason: SANDBOX_WAITING_REASON,
     eventReason: SANDBOX_FAILED_EVENT_REASON,
+    reason: reason || SANDBOX_FAILED_EVENT_REASON,
     message: `Failed to create pod sandbox: ${why}`,
   };
 }

@@ -12,7 +12,8 @@
  *   bound: their launcher pods' network-status lists every attachment, each guest gets its
  *   secondary addresses by DHCP and reaches the other on both networks. NADs that do not exist,
  *   do not parse or need a plugin this node lacks keep the pod from starting, with an Event
- *   that says why.
+ *   that says why; the VMI says it too (Synchronized=False with the cause's reason, one
+ *   Warning Event).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -21,7 +22,7 @@ import * as net from 'net';
 import { hashedPodInterfaceName } from '../../api/multus/pod-interfaces';
 import { parseResolvConf } from '../../launcher/network/pod-state';
 import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
-import { consoleHas, podsOf, waitRunning, eventsOf } from './runtime-support/expect';
+import { consoleHas, podsOf, waitRunning, eventsOf, printableStatus } from './runtime-support/expect';
 import { guestVm } from './runtime-support/manifests';
 import { Runtime, type Obj } from './runtime-support/runtime';
 import { virtkitProcess, type CliProcess } from './runtime-support/streams';
@@ -323,7 +324,7 @@ describe('Multus secondary networks (bridge binding)', () => {
       ).toBe(`${GuestMarkers.ping} ${ip} ok`);
   });
 
-  it('a NAD that does not exist, one that does not parse, one needing a plugin this node lacks: the pod does not start, an Event says why', async () => {
+  it('a NAD that does not exist, one that does not parse, one needing a plugin this node lacks: the pod does not start, an Event and the VMI say why', async () => {
     rt.apply(nad('broken', '{"cniVersion": "0.4.0", "type": "bridge",'));
     rt.apply(
       nad('needs-whereabouts', {
@@ -335,12 +336,12 @@ describe('Multus secondary networks (bridge binding)', () => {
       }),
     );
     const cases = [
-      ['bad-missing', 'nope', /nope.*not found/],
-      ['bad-json', 'broken', /broken.*(JSON|json)/],
-      ['bad-plugin', 'needs-whereabouts', /whereabouts/],
+      ['bad-missing', 'nope', /nope.*not found/, 'NetworkAttachmentDefinitionNotFound'],
+      ['bad-json', 'broken', /broken.*(JSON|json)/, 'InvalidNetworkConfig'],
+      ['bad-plugin', 'needs-whereabouts', /whereabouts/, 'PluginNotFound'],
     ] as const;
     for (const [vm, network] of cases) rt.apply(multiVm(vm, [network]));
-    for (const [vm, , why] of cases) {
+    for (const [vm, network, why, reason] of cases) {
       const event = await rt.waitFor(
         `${vm}: FailedCreatePodSandBox naming the cause`,
         () => {
@@ -356,8 +357,232 @@ describe('Multus secondary networks (bridge binding)', () => {
         180_000,
       );
       expect(event.message).toMatch(/^Failed to create pod sandbox: /);
+      // The VMI says it too: Synchronized=False with the cause's reason and the pod Event's
+      // message (naming the NAD), and one Warning Event of that reason.
+      const sync = await rt.waitFor(
+        `${vm}: VMI Synchronized=False ${reason}`,
+        () =>
+          (
+            rt.get('vmi', NS, vm)?.status?.conditions as
+              { type: string; status: string; reason?: string; message?: string }[] | undefined
+          )?.find((c) => c.type === 'Synchronized' && c.status === 'False' && c.reason === reason),
+        60_000,
+      );
+      expect(sync.message).toMatch(/^Failed to create pod sandbox: /);
+      expect(sync.message).toMatch(why);
+      expect(sync.message).toContain(network);
+      const vmiEvents = await rt.waitFor(
+        `${vm}: Warning ${reason} Event on the VMI`,
+        () => {
+          const found = events(vm).filter(
+            (e) => e.type === 'Warning' && e.reason === reason && e.message === sync.message,
+          );
+          return found.length ? found : undefined;
+        },
+        60_000,
+      );
+      // The runtime retries with back-off; the VMI's Event is not repeated for the same message.
+      expect(vmiEvents).toHaveLength(1);
       expect(rt.get('vmi', NS, vm)?.status?.phase).not.toBe('Running');
+      expect(printableStatus(rt, NS, vm)).toBe('Starting');
       expect(consoleHas(rt, NS, vm, GuestMarkers.booted)).toBe(false);
     }
+  });
+});
+
+/**
+ * Kube-OVN semantics, as virtkit runs them where Kube-OVN itself does not run: a Subnet bound to
+ * a namespace gives its pods their addresses (the lowest free one, or the VM's fixed
+ * ovn.kubernetes.io/ip_address), each kept in an IP object named after the VM, so the address
+ * survives restart and stop/start. A fixed address the Subnet cannot give is refused at
+ * admission; one that is taken by the time the VM starts leaves the VMI Pending with
+ * Synchronized=False AddressConflict until the address is free.
+ */
+describe('Kube-OVN subnets and fixed addresses', () => {
+  const OVN_NS = 'rt-kube-ovn';
+  const octet = 100 + Math.floor(Math.random() * 150);
+  const block = `10.251.${octet}`;
+  const SUBNET = `e2e-${suffix}`;
+  const FIXED = `${block}.50`;
+  type IpObj = { spec?: { v4IpAddress?: string; macAddress?: string; podName?: string; subnet?: string } };
+
+  function ovnVm(
+    name: string,
+    binding: Record<string, unknown>,
+    annotations: Record<string, string> = {},
+    runStrategy: 'Always' | 'Halted' = 'Always',
+  ): Record<string, unknown> {
+    const vm = guestVm(image, { namespace: OVN_NS, name, runStrategy }) as unknown as VmSpec & {
+      spec: { template: { metadata: { annotations?: Record<string, string> } } };
+    };
+    vm.spec.template.spec.domain.devices.interfaces = [{ name: 'default', ...binding }];
+    vm.spec.template.spec.networks = [{ name: 'default', pod: {} }];
+    vm.spec.template.metadata.annotations = annotations;
+    return vm as unknown as Record<string, unknown>;
+  }
+
+  const vmiOf = (vm: string) => rt.get('vmi', OVN_NS, vm);
+  const ipObject = (vm: string) =>
+    rt.get('ips.kubeovn.io', undefined, `${vm}.${OVN_NS}`) as IpObj | undefined;
+  const podIpOf = (vmi: Obj) =>
+    (podsOf(rt, OVN_NS, vmi.metadata.uid ?? '')[0]?.status as { podIP?: string } | undefined)?.podIP;
+  const guestLease = (vm: string): Record<string, string> | undefined => {
+    const log = rt.serialLog(OVN_NS, vm);
+    const line =
+      log && fs.existsSync(log)
+        ? fs
+            .readFileSync(log, 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith(`${GuestMarkers.dhcp} eth0 `))
+        : undefined;
+    return line
+      ? Object.fromEntries(
+          line
+            .trim()
+            .split(' ')
+            .slice(2)
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        )
+      : undefined;
+  };
+  const ovnFixed = () => ovnVm('ovn-fixed', { bridge: {} }, { 'ovn.kubernetes.io/ip_address': FIXED });
+
+  beforeAll(async () => {
+    await rt.registerAdmission();
+    rt.kubectl(['create', 'namespace', OVN_NS]);
+    rt.apply({
+      apiVersion: 'kubeovn.io/v1',
+      kind: 'Subnet',
+      metadata: { name: SUBNET },
+      spec: {
+        protocol: 'IPv4',
+        cidrBlock: `${block}.0/24`,
+        gateway: `${block}.1`,
+        excludeIps: [`${block}.2..${block}.9`],
+        namespaces: [OVN_NS],
+        natOutgoing: true,
+      },
+    });
+    rt.apply(ovnFixed());
+    rt.apply(ovnVm('ovn-auto', { masquerade: {} }));
+  }, 120_000);
+
+  it('a fixed ovn.kubernetes.io/ip_address is exactly the address the guest gets; another VM gets the lowest free one', async () => {
+    const fixed = await waitRunning(rt, OVN_NS, 'ovn-fixed', `${GuestMarkers.guestIp} eth0`);
+    const auto = await waitRunning(rt, OVN_NS, 'ovn-auto', `${GuestMarkers.guestIp} eth0`);
+    // Bridge binding: the guest itself holds the Subnet's address, given by DHCP with the gateway.
+    expect(guestLease('ovn-fixed')).toMatchObject({ ip: FIXED, mask: '24', router: `${block}.1` });
+    expect(podIpOf(fixed)).toBe(FIXED);
+    const iface = (fixed.status?.interfaces as { ipAddress?: string; mac?: string }[])[0];
+    expect(iface.ipAddress).toBe(FIXED);
+    const ip = ipObject('ovn-fixed');
+    expect(ip?.spec).toMatchObject({ v4IpAddress: FIXED, podName: 'ovn-fixed', subnet: SUBNET });
+    expect(iface.mac).toBe(ip?.spec?.macAddress);
+    const pod = podsOf(rt, OVN_NS, fixed.metadata.uid ?? '')[0];
+    expect(pod.metadata.annotations).toMatchObject({
+      'ovn.kubernetes.io/allocated': 'true',
+      'ovn.kubernetes.io/ip_address': FIXED,
+      'ovn.kubernetes.io/logical_switch': SUBNET,
+      'ovn.kubernetes.io/cidr': `${block}.0/24`,
+      'ovn.kubernetes.io/gateway': `${block}.1`,
+    });
+    // The host reaches the guest's web server on its Subnet address, through the gateway bridge.
+    expect(await httpGet(FIXED)).toMatch(/^200 /);
+    // .1 is the gateway and .2-.9 are excluded: the first address given is .10.
+    expect(podIpOf(auto)).toBe(`${block}.10`);
+    expect(ipObject('ovn-auto')?.spec?.v4IpAddress).toBe(`${block}.10`);
+    expect(await httpGet(`${block}.10`)).toMatch(/^200 /);
+    // The Subnet counts what it gave.
+    await rt.waitFor(
+      'Subnet status v4usingIPs 2',
+      () =>
+        (rt.get('subnets.kubeovn.io', undefined, SUBNET)?.status as { v4usingIPs?: number } | undefined)
+          ?.v4usingIPs === 2,
+      60_000,
+    );
+  });
+
+  it('the VM keeps its address and MAC across restart and stop/start', async () => {
+    const before = ipObject('ovn-fixed')?.spec;
+    const autoBefore = ipObject('ovn-auto')?.spec;
+    let vmi = vmiOf('ovn-fixed')!;
+    expect(rt.virtkit(['restart', 'ovn-fixed', '-n', OVN_NS]).code).toBe(0);
+    expect(rt.virtkit(['restart', 'ovn-auto', '-n', OVN_NS]).code).toBe(0);
+    vmi = await waitRunning(rt, OVN_NS, 'ovn-fixed', `${GuestMarkers.guestIp} eth0`, vmi.metadata.uid);
+    expect(podIpOf(vmi)).toBe(FIXED);
+    expect(guestLease('ovn-fixed')?.ip).toBe(FIXED);
+    expect(ipObject('ovn-fixed')?.spec).toEqual(before);
+    const auto = await waitRunning(rt, OVN_NS, 'ovn-auto', `${GuestMarkers.guestIp} eth0`);
+    expect(podIpOf(auto)).toBe(`${block}.10`);
+    expect(ipObject('ovn-auto')?.spec).toEqual(autoBefore);
+
+    expect(rt.virtkit(['stop', 'ovn-fixed', '-n', OVN_NS]).code).toBe(0);
+    await rt.waitFor('ovn-fixed VMI gone', () => vmiOf('ovn-fixed') === undefined, 180_000);
+    // A stopped VM keeps its IP object: the address is still its own.
+    expect(ipObject('ovn-fixed')?.spec).toEqual(before);
+    expect(rt.virtkit(['start', 'ovn-fixed', '-n', OVN_NS]).code).toBe(0);
+    vmi = await waitRunning(rt, OVN_NS, 'ovn-fixed', `${GuestMarkers.guestIp} eth0`);
+    expect(podIpOf(vmi)).toBe(FIXED);
+    expect((vmi.status?.interfaces as { mac?: string }[])[0].mac).toBe(before?.macAddress);
+    expect(await httpGet(FIXED)).toMatch(/^200 /);
+  });
+
+  it('admission refuses a fixed address outside the block, in excludeIps or taken, naming the annotation', () => {
+    for (const [address, reason] of [
+      [
+        '10.99.0.5',
+        /AddressOutOfRange: annotation ovn\.kubernetes\.io\/ip_address 10\.99\.0\.5 is outside Subnet/,
+      ],
+      [`${block}.5`, /AddressExcluded: .* is in spec\.excludeIps/],
+      [FIXED, /AddressConflict: .* is already allocated to ovn-fixed\.rt-kube-ovn/],
+      [`${block}.1`, /AddressConflict: .* is the gateway/],
+    ] as const) {
+      let error = '';
+      try {
+        rt.apply(ovnVm('ovn-bad', { masquerade: {} }, { 'ovn.kubernetes.io/ip_address': address }, 'Halted'));
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      expect(error).toMatch(/spec\.template\.metadata\.annotations\[ovn\.kubernetes\.io\/ip_address\]/);
+      expect(error).toMatch(reason);
+      expect(rt.get('vm', OVN_NS, 'ovn-bad')).toBeUndefined();
+    }
+  });
+
+  it('an address taken by the time the VM starts keeps its VMI Pending with AddressConflict, until it is free', async () => {
+    const shared = `${block}.60`;
+    // Both pass admission: neither holds the address yet.
+    rt.apply(ovnVm('ovn-first', { masquerade: {} }, { 'ovn.kubernetes.io/ip_address': shared }, 'Halted'));
+    rt.apply(ovnVm('ovn-second', { masquerade: {} }, { 'ovn.kubernetes.io/ip_address': shared }, 'Halted'));
+    expect(rt.virtkit(['start', 'ovn-first', '-n', OVN_NS]).code).toBe(0);
+    await waitRunning(rt, OVN_NS, 'ovn-first', `${GuestMarkers.guestIp} eth0`);
+    expect(rt.virtkit(['start', 'ovn-second', '-n', OVN_NS]).code).toBe(0);
+    const sync = await rt.waitFor(
+      'ovn-second Synchronized=False AddressConflict',
+      () =>
+        (
+          vmiOf('ovn-second')?.status?.conditions as
+            { type: string; status: string; reason?: string; message?: string }[] | undefined
+        )?.find((c) => c.type === 'Synchronized' && c.status === 'False' && c.reason === 'AddressConflict'),
+      120_000,
+    );
+    expect(sync.message).toContain(`VirtualMachineInstance ${OVN_NS}/ovn-second`);
+    expect(sync.message).toContain(`${shared} of Subnet ${SUBNET}`);
+    expect(sync.message).toContain('already allocated to ovn-first.rt-kube-ovn');
+    const second = vmiOf('ovn-second')!;
+    expect(second.status?.phase).toBe('Pending');
+    expect(podsOf(rt, OVN_NS, second.metadata.uid ?? '')).toHaveLength(0);
+    expect(eventsOf(rt, OVN_NS, 'ovn-second').filter((e) => e.reason === 'AddressConflict')).toHaveLength(1);
+    // Deleting the holder releases its address; the waiting VM then gets it and runs.
+    rt.kubectl(['-n', OVN_NS, 'delete', 'vm', 'ovn-first', '--wait=true']);
+    const running = await waitRunning(rt, OVN_NS, 'ovn-second', `${GuestMarkers.guestIp} eth0`);
+    expect(podIpOf(running)).toBe(shared);
+    expect(ipObject('ovn-first')).toBeUndefined();
+    expect(ipObject('ovn-second')?.spec?.v4IpAddress).toBe(shared);
+    expect(
+      (running.status?.conditions as { type: string; reason?: string }[]).find(
+        (c) => c.reason === 'AddressConflict',
+      ),
+    ).toBeUndefined();
   });
 });

@@ -5,8 +5,12 @@
  * `<nad>.<namespace>.ovn`) as the prefix.
  */
 
+import { kubeOvnAnnotationKey, OVN_PROVIDER } from '../../../api/kubeovn/ipam/keys';
+
+export { kubeOvnAnnotationKey };
+
 /** Prefix of the default (pod) network's Kube-OVN annotations. */
-export const DEFAULT_NETWORK_PROVIDER = 'ovn';
+export const DEFAULT_NETWORK_PROVIDER = OVN_PROVIDER;
 
 /** What to pin on one Kube-OVN interface. */
 export interface KubeOvnAddressing {
@@ -16,11 +20,6 @@ export interface KubeOvnAddressing {
   readonly ipAddress?: string;
   /** Fixed MAC address. */
   readonly macAddress?: string;
-}
-
-/** `<provider>.kubernetes.io/<key>`. */
-export function kubeOvnAnnotationKey(provider: string, key: string): string {
-  return `${provider}.kubernetes.io/${key}`;
 }
 
 /** The annotations for an interface whose Kube-OVN provider is `provider` (pure). */

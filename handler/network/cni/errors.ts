@@ -3,20 +3,11 @@
  * value and the fix, and carries a short `reason` the handler can put in a VMI condition or an
  * Event (the lead's wiring maps them; nothing here talks to the API).
  */
+import type { PodNetworkFailureReason } from '../../../api/pod-sandbox';
 import type { CniCommand, PodIdentity } from './types';
 
-export type CniErrorReason =
-  | 'InvalidNetworkConfig'
-  | 'NetworkConfigMissing'
-  | 'PluginNotFound'
-  | 'PluginFailed'
-  | 'PluginExecFailed'
-  | 'NetworkNamespaceFailed'
-  | 'CacheFailed'
-  | 'InvalidPod'
-  | 'InvalidNetworkSelection'
-  | 'NetworkAttachmentDefinitionNotFound'
-  | 'NetworkSetupFailed';
+/** The reasons of the pod network's errors (api/pod-sandbox.ts: the controller reads them back). */
+export type CniErrorReason = PodNetworkFailureReason;
 
 export abstract class CniError extends Error {
   abstract readonly reason: CniErrorReason;

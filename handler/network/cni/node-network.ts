@@ -24,6 +24,7 @@ import { PodNetwork, type GcReport } from './pod-network';
 import { listCacheRecords } from './cache';
 import { DEFAULT_CONFIG_FILE } from './default-config';
 import { isSameProcess, processStartTicks } from '../../pods/launcher-process';
+import { kubeOvnBridgesLeft, kubeOvnUplinksLeft, releaseKubeOvnDataPlane } from '../kubeovn/bridges';
 
 export const NODE_NETWORK_FILE = 'node-network.json';
 /** Machine-wide claims of pod ranges, one file per range naming its handler's state dir. */
@@ -273,13 +274,18 @@ function forgetDefaultConfig(confDir: string, old: NodeNetworkChoice): void {
 
 export interface NodeNetworkRelease extends GcReport {
   readonly bridgeRemoved?: string;
+  /** The Kube-OVN Subnet bridges (`vko<hash>`) and VLAN bridges (`vkvl<hash>`) removed. */
+  readonly kubeOvnBridgesRemoved: readonly string[];
+  /** The Kube-OVN VLAN uplinks (`vkvu<hash>`: VLAN or VXLAN devices on a provider NIC) removed. */
+  readonly kubeOvnUplinksRemoved: readonly string[];
 }
 
 /**
  * Everything a handler's pod network holds on the machine goes (its node is torn down, the
  * handler stopped for good): DEL for every pod it set up (leases, veths, NAT rules), its
- * namespaces, its bridge and its claim. The record stays, so a handler started again on the
- * same state dir takes the same range. Failures come back in the report, never thrown.
+ * namespaces, its bridge, the Kube-OVN Subnet and VLAN bridges and VLAN uplinks it made, and its claim. The record stays,
+ * so a handler started again on the same state dir takes the same range. Failures come back in
+ * the report, never thrown.
  */
 export async function releaseNodeNetwork(o: {
   readonly stateDir: string;
@@ -303,7 +309,16 @@ export async function releaseNodeNetwork(o: {
     const file = path.join(o.claimsDir ?? POD_CIDR_CLAIMS_DIR, claimFileName(choice.podCidr));
     if (readClaim(file)?.stateDir === stateDir) fs.rmSync(file, { force: true });
   }
-  return { ...report, errors, ...(bridgeRemoved ? { bridgeRemoved } : {}) };
+  // After every pod's DEL: no veth is on them any more.
+  const kubeOvn = await releaseKubeOvnDataPlane(stateDir);
+  errors.push(...kubeOvn.errors);
+  return {
+    ...report,
+    errors,
+    ...(bridgeRemoved ? { bridgeRemoved } : {}),
+    kubeOvnBridgesRemoved: kubeOvn.removed,
+    kubeOvnUplinksRemoved: kubeOvn.uplinksRemoved,
+  };
 }
 
 /** What a handler's pod network still holds on the machine (leak checks); empty lists when clean. */
@@ -315,6 +330,10 @@ export interface NodeNetworkLeftovers {
   readonly records: readonly string[];
   /** The bridge, when it still exists. */
   readonly bridge?: string;
+  /** Kube-OVN Subnet and VLAN bridges (`vko<hash>`, `vkvl<hash>`) this handler made that still exist. */
+  readonly kubeOvnBridges: readonly string[];
+  /** Kube-OVN VLAN uplinks (`vkvu<hash>`) this handler made that still exist. */
+  readonly kubeOvnUplinks: readonly string[];
 }
 
 export function nodeNetworkLeftovers(stateDir: string): NodeNetworkLeftovers {
@@ -338,5 +357,7 @@ export function nodeNetworkLeftovers(stateDir: string): NodeNetworkLeftovers {
     leases,
     records,
     ...(choice && linkExists(choice.bridge) ? { bridge: choice.bridge } : {}),
+    kubeOvnBridges: kubeOvnBridgesLeft(stateDir),
+    kubeOvnUplinks: kubeOvnUplinksLeft(stateDir),
   };
 }

@@ -8,4 +8,11 @@ export {
 } from './selection';
 export { nadNetworkConfig, nadConfigSource, type NadJson } from './nad-config';
 export { networkStatusEntries, networkStatusAnnotation, type NetworkStatusEntry } from './network-status';
-export { multusNetworksOf, readNadConfig, type MultusNetworks, type PodAnnotationsJson } from './resolve';
+export {
+  multusNetworksOf,
+  readNadConfig,
+  type MultusNetworks,
+  type MultusResolveOptions,
+  type NadConfigHook,
+  type PodAnnotationsJson,
+} from './resolve';

@@ -25,6 +25,21 @@ export interface PodAnnotationsJson {
 
 export type MultusNetworks = Pick<SetUpOptions, 'defaultNetwork' | 'attachments'>;
 
+/**
+ * Replaces a NetworkAttachmentDefinition's configuration before it runs (the handler's Kube-OVN
+ * data plane wires NADs of type kube-ovn this way); returns `list` for NADs it leaves alone.
+ * `role` is `default` for Multus's default-network. May throw a CniError.
+ */
+export type NadConfigHook = (
+  ref: NadReference,
+  list: NetworkConfigList,
+  role: 'default' | 'attachment',
+) => NetworkConfigList;
+
+export interface MultusResolveOptions {
+  readonly nadConfig?: NadConfigHook;
+}
+
 /** The NetworkAttachmentDefinition's configuration; throws NetworkAttachmentDefinitionNotFoundError or CniConfigError. */
 export async function readNadConfig(client: KubeClient, ref: NadReference): Promise<NetworkConfigList> {
   let nad: NadJson;
@@ -42,18 +57,26 @@ export async function readNadConfig(client: KubeClient, ref: NadReference): Prom
  * NetworkSelectionError, NetworkAttachmentDefinitionNotFoundError or CniConfigError (all
  * CniErrors with a reason), or the API error of a failed read.
  */
-export async function multusNetworksOf(client: KubeClient, pod: PodAnnotationsJson): Promise<MultusNetworks> {
+export async function multusNetworksOf(
+  client: KubeClient,
+  pod: PodAnnotationsJson,
+  o: MultusResolveOptions = {},
+): Promise<MultusNetworks> {
   const namespace = pod.metadata?.namespace ?? '';
   const annotations = pod.metadata?.annotations ?? {};
   const defaultRef = parseDefaultNetworkSelection(annotations[MULTUS_DEFAULT_NETWORK_ANNOTATION], namespace);
   const selections = parseNetworkSelections(annotations[MULTUS_NETWORKS_ANNOTATION], namespace);
+  const configOf = async (ref: NadReference, role: 'default' | 'attachment'): Promise<NetworkConfigList> => {
+    const list = await readNadConfig(client, ref);
+    return o.nadConfig ? o.nadConfig(ref, list, role) : list;
+  };
   const out: { defaultNetwork?: SetUpOptions['defaultNetwork']; attachments: NetworkAttachmentRequest[] } = {
     attachments: [],
   };
   if (defaultRef)
     out.defaultNetwork = {
       name: `${defaultRef.namespace}/${defaultRef.name}`,
-      list: await readNadConfig(client, defaultRef),
+      list: await configOf(defaultRef, 'default'),
     };
   for (const s of selections) {
     const capabilityArgs: Record<string, unknown> = {};
@@ -61,7 +84,7 @@ export async function multusNetworksOf(client: KubeClient, pod: PodAnnotationsJs
     if (s.ips !== undefined) capabilityArgs.ips = [...s.ips];
     out.attachments.push({
       name: `${s.namespace}/${s.name}`,
-      list: await readNadConfig(client, s),
+      list: await configOf(s, 'attachment'),
       ifName: s.interface,
       capabilityArgs,
     });

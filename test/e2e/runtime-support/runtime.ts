@@ -20,7 +20,7 @@ import { applyLocalStorageClass } from '../../../cli/local/storage-class';
 import { applyKubeVirtConfig } from '../../../cli/local/kubevirt-config';
 import { apiNodeClientArgs, apiServingArgs, handlerNodeApiArgs } from '../../../cli/local/components';
 import { componentKubeconfig } from '../../../cli/local/layout';
-import { registerSubresourceApi } from '../../../cli/local/manage';
+import { registerAdmission, registerSubresourceApi } from '../../../cli/local/manage';
 import { reservePorts } from '../../../cli/local/ports';
 import { localRbacObjects } from '../../../cli/local/rbac';
 import { KubeClient } from '../../../kube';
@@ -32,6 +32,7 @@ import {
   releaseNodeNetwork,
   type NodeNetworkChoice,
 } from '../../../handler/network/cni';
+import { instanceTag, isOwnNetns } from '../../../handler/network/cni/names';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** The real `virtkit` command (compiled when dist/ is fresh, as npm test makes it). */
@@ -71,6 +72,24 @@ export interface RuntimeOptions {
   readonly featureGates?: readonly string[];
   /** More flags for `virtkit handler` (e.g. --registry-mirror). */
   readonly handlerArgs?: readonly string[];
+}
+
+/** What the handler's pod network holds on the machine, each list sorted (see podNetworkInventory). */
+export interface PodNetworkInventory {
+  /** `ip netns list` names of this handler (its tag). */
+  readonly namespaces: readonly string[];
+  /** The veths attached to its bridge (`ip -o link show master <bridge> type veth`). */
+  readonly veths: readonly string[];
+  /** host-local lease files in its IPAM data dir. */
+  readonly leases: readonly string[];
+  /** CNI result cache records (file names). */
+  readonly records: readonly string[];
+}
+
+function ipCommand(args: readonly string[]): string {
+  const r = spawnSync('ip', [...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
 }
 
 export class Runtime {
@@ -292,6 +311,20 @@ export class Runtime {
     }
   }
 
+  /**
+   * Send this runtime's objects through `virtkit api`'s validating webhook, as local mode does
+   * (suites that write objects admission would refuse, to test what the runtime does with them,
+   * leave it off).
+   */
+  async registerAdmission(): Promise<void> {
+    const admin = KubeClient.connect({ kubeconfig: this.kubeconfig, fieldManager: 'e2e' });
+    try {
+      await registerAdmission(admin, { layout: this.cluster.layout, apiPort: this.ports.api });
+    } finally {
+      admin.close();
+    }
+  }
+
   /** Waits until the node is Ready (the handler registered it). */
   async nodeReady(): Promise<void> {
     await this.waitFor('node Ready', () => {
@@ -336,6 +369,31 @@ export class Runtime {
   /** What the handler's pod network still holds on this machine (namespaces, leases, records, bridge). */
   networkLeftovers(): ReturnType<typeof nodeNetworkLeftovers> {
     return nodeNetworkLeftovers(this.handlerStateDir);
+  }
+
+  /**
+   * The handler's pod network as the machine shows it, read with `ip` and from its state dir
+   * (not through the handler), for counting leaks.
+   */
+  podNetworkInventory(): PodNetworkInventory {
+    const tag = instanceTag(this.handlerStateDir);
+    const namespaces = ipCommand(['netns', 'list'])
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[0])
+      .filter((n) => n && isOwnNetns(n, tag));
+    const { bridge } = this.nodeNetwork();
+    // `12: veth1a2b3c4d@if2: <...>`: the name up to the `@` of its peer.
+    const veths = ipCommand(['-o', 'link', 'show', 'master', bridge, 'type', 'veth'])
+      .split('\n')
+      .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
+      .filter((n): n is string => !!n);
+    const left = this.networkLeftovers();
+    return {
+      namespaces: namespaces.sort(),
+      veths: veths.sort(),
+      leases: [...left.leases].sort(),
+      records: [...left.records].sort(),
+    };
   }
 
   /** QEMU processes whose command line names a work dir of this runtime. */
@@ -394,8 +452,8 @@ export class Runtime {
 
   /**
    * The node's pod network goes with the runtime (its pods were never deleted): CNI DEL for each
-   * pod (leases, veths, NAT rules), the namespaces, the bridge and the range's claim; then
-   * nothing may be left, or stop() says what leaked.
+   * pod (leases, veths, NAT rules), the namespaces, the bridge, the Kube-OVN Subnet and VLAN bridges
+   * the range's claim; then nothing may be left, or stop() says what leaked.
    */
   private async releaseNetwork(): Promise<void> {
     if (!readNodeNetwork(this.handlerStateDir)) return;
@@ -406,6 +464,8 @@ export class Runtime {
       ...left.leases.map((f) => `lease ${f}`),
       ...left.records.map((f) => `CNI record ${f}`),
       ...(left.bridge ? [`bridge ${left.bridge}`] : []),
+      ...left.kubeOvnBridges.map((b) => `Kube-OVN bridge ${b}`),
+      ...left.kubeOvnUplinks.map((u) => `Kube-OVN VLAN uplink ${u}`),
     ];
     if (leaked.length > 0)
       throw new Error(

@@ -1,0 +1,230 @@
+/**
+ * Kube-OVN's IPAM for launcher pods, in the controller (Kube-OVN's kube-ovn-controller role):
+ * before a launcher pod is created, each interface Kube-OVN serves gets its address and MAC
+ * from its Subnet, kept in an IP object named after the VM (so the address outlives the pod:
+ * stop/start and restart give it back), and written on the pod as Kube-OVN's allocation
+ * annotations, which the node handler's data plane reads. IP objects go when their VM (or
+ * standalone VMI) goes; Subnet status counts what is allocated.
+ *
+ * Allocations are made one at a time in this process (the controller is leader-elected), from a
+ * fresh list of IP objects, so two VMIs never get one address.
+ */
+import { randomBytes } from 'crypto';
+import { isDeepStrictEqual } from 'util';
+import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
+import type { IP, Subnet, Vlan } from '../../api/kubeovn/v1';
+import {
+  allocateAddress,
+  allocationAnnotations,
+  ipObjectName,
+  IP_MANAGED_BY,
+  IP_MANAGED_BY_LABEL,
+  IP_OWNER_KIND_ANNOTATION,
+  KUBE_OVN_KEYS,
+  KubeOvnAddressError,
+  kubeOvnAnnotationKey,
+  renderIpObject,
+  selectSubnet,
+  subnetV4Usage,
+  type IpOwner,
+  type UnderlayInfo,
+} from '../../api/kubeovn/ipam';
+import {
+  isNotFound,
+  KUBE_OVN_IPS,
+  KUBE_OVN_SUBNETS,
+  KUBE_OVN_VLANS,
+  NETWORK_ATTACHMENT_DEFINITIONS,
+  type KubeClient,
+} from '../../kube';
+import { kubeOvnInterfaces, kubeOvnProviderOf, type NadRef } from './interfaces';
+
+export interface KubeOvnIpamOptions {
+  /** Off in a cluster that runs the real Kube-OVN, which allocates itself. @default true */
+  readonly enabled?: boolean;
+  /** @default 00:00:00 followed by three random bytes, as Kube-OVN makes them */
+  readonly randomMac?: () => string;
+}
+
+export function kubeOvnRandomMac(): string {
+  return `00:00:00:${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+}
+
+/** Whose life an allocation follows: the VMI's controlling VM, else the VMI itself. */
+export function ipOwnerOf(vmi: VirtualMachineInstance): IpOwner {
+  const namespace = vmi.metadata?.namespace ?? 'default';
+  const vm = vmi.metadata?.ownerReferences?.find(
+    (r) => r.controller && r.kind === 'VirtualMachine' && r.apiVersion.startsWith('kubevirt.io/'),
+  );
+  return vm
+    ? { kind: 'VirtualMachine', name: vm.name, namespace }
+    : { kind: 'VirtualMachineInstance', name: vmi.metadata?.name ?? '', namespace };
+}
+
+export class KubeOvnIpam {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: KubeOvnIpamOptions = {},
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.enabled ?? true;
+  }
+
+  /** One operation at a time (allocations read and write the same IP objects). */
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(f, f);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Every object of a kind; none when its CRD is not installed. */
+  private async listAll<T>(rt: typeof KUBE_OVN_SUBNETS): Promise<T[]> {
+    try {
+      return (await this.client.list<T>(rt)).items;
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+  }
+
+  private async nadProvider(ref: NadRef): Promise<string | undefined> {
+    const nad = await this.client.getIfExists<{ spec?: { config?: unknown } }>(
+      NETWORK_ATTACHMENT_DEFINITIONS,
+      ref.namespace,
+      ref.name,
+    );
+    return nad ? kubeOvnProviderOf(nad.spec?.config, ref) : undefined;
+  }
+
+  private async underlayOf(subnet: Subnet): Promise<UnderlayInfo | undefined> {
+    const name = subnet.spec?.vlan;
+    if (!name) return undefined;
+    const vlan = await this.client.getIfExists<Vlan>(KUBE_OVN_VLANS, undefined, name);
+    if (!vlan)
+      throw new KubeOvnAddressError(
+        'InvalidSubnet',
+        `Subnet ${subnet.metadata?.name ?? ''} spec.vlan names Vlan ${JSON.stringify(name)}, which does not exist; create the Vlan or clear spec.vlan`,
+      );
+    return { vlanId: vlan.spec?.id ?? vlan.spec?.vlanId ?? 0, providerNetwork: vlan.spec?.provider ?? '' };
+  }
+
+  /**
+   * The Kube-OVN allocation annotations for `vmi`'s launcher pod, whose annotations so far are
+   * `podAnnotations` (the VMI's, carrying any fixed ip_address / mac_address / logical_switch).
+   * Empty when Kube-OVN serves none of its interfaces. Throws KubeOvnAddressError.
+   */
+  podAnnotations(
+    vmi: VirtualMachineInstance,
+    podAnnotations: Readonly<Record<string, string>>,
+  ): Promise<Record<string, string>> {
+    if (!this.enabled) return Promise.resolve({});
+    return this.serial(async () => {
+      const interfaces = await kubeOvnInterfaces(vmi, (ref) => this.nadProvider(ref));
+      if (interfaces.length === 0) return {};
+      const subnets = await this.listAll<Subnet>(KUBE_OVN_SUBNETS);
+      const namespace = vmi.metadata?.namespace ?? 'default';
+      const chosen = interfaces.flatMap((i) => {
+        const subnet = selectSubnet({
+          provider: i.provider,
+          annotations: podAnnotations,
+          namespace,
+          subnets,
+        });
+        return subnet ? [{ ...i, subnet }] : [];
+      });
+      if (chosen.length === 0) return {};
+      const ips = await this.listAll<IP>(KUBE_OVN_IPS);
+      const owner = ipOwnerOf(vmi);
+      const out: Record<string, string> = {};
+      for (const c of chosen) {
+        const key = (k: string) => kubeOvnAnnotationKey(c.provider, k);
+        const ipName = ipObjectName(owner.name, namespace, c.provider);
+        const allocation = allocateAddress({
+          subnet: c.subnet,
+          ipName,
+          ipField: `annotation ${key(KUBE_OVN_KEYS.ipAddress)}`,
+          macField: `annotation ${key(KUBE_OVN_KEYS.macAddress)}`,
+          requestedIp: podAnnotations[key(KUBE_OVN_KEYS.ipAddress)],
+          requestedMac: podAnnotations[key(KUBE_OVN_KEYS.macAddress)],
+          ips,
+          randomMac: this.options.randomMac ?? kubeOvnRandomMac,
+        });
+        const underlay = await this.underlayOf(c.subnet);
+        const desired = renderIpObject(ipName, owner, allocation);
+        const existing = ips.find((i) => i.metadata?.name === ipName);
+        const stored = await this.writeIp(desired, existing);
+        ips.splice(existing ? ips.indexOf(existing) : ips.length, existing ? 1 : 0, stored);
+        Object.assign(out, allocationAnnotations(c.provider, allocation, c.subnet, underlay));
+      }
+      return out;
+    });
+  }
+
+  private async writeIp(desired: IP, existing: IP | undefined): Promise<IP> {
+    const name = desired.metadata?.name ?? '';
+    if (!existing) return this.client.create<IP>(KUBE_OVN_IPS, undefined, desired);
+    if (
+      isDeepStrictEqual(existing.spec, desired.spec) &&
+      existing.metadata?.labels?.[IP_MANAGED_BY_LABEL] === IP_MANAGED_BY
+    )
+      return existing;
+    return this.client.replace<IP>(KUBE_OVN_IPS, undefined, name, {
+      ...desired,
+      metadata: {
+        ...desired.metadata,
+        labels: { ...existing.metadata?.labels, ...desired.metadata?.labels },
+        annotations: { ...existing.metadata?.annotations, ...desired.metadata?.annotations },
+        resourceVersion: existing.metadata?.resourceVersion,
+      },
+    });
+  }
+
+  /**
+   * Release the addresses whose VM (or standalone VMI) is gone, and bring each Subnet's
+   * v4usingIPs / v4availableIPs up to date. Level-triggered: run it periodically.
+   */
+  gc(ownerExists: (owner: IpOwner) => boolean): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
+    return this.serial(async () => {
+      const subnets = await this.listAll<Subnet>(KUBE_OVN_SUBNETS);
+      let ips = await this.listAll<IP>(KUBE_OVN_IPS);
+      const gone: IP[] = [];
+      for (const ip of ips) {
+        if (ip.metadata?.labels?.[IP_MANAGED_BY_LABEL] !== IP_MANAGED_BY) continue;
+        const kind = ip.metadata.annotations?.[IP_OWNER_KIND_ANNOTATION];
+        if (kind !== 'VirtualMachine' && kind !== 'VirtualMachineInstance') continue;
+        if (ownerExists({ kind, name: ip.spec?.podName ?? '', namespace: ip.spec?.namespace ?? '' }))
+          continue;
+        try {
+          await this.client.delete(KUBE_OVN_IPS, undefined, ip.metadata.name ?? '', {
+            uid: ip.metadata.uid,
+          });
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+        gone.push(ip);
+      }
+      ips = ips.filter((i) => !gone.includes(i));
+      for (const s of subnets) {
+        let usage: { using: number; available: number };
+        try {
+          usage = subnetV4Usage(s, ips);
+        } catch {
+          continue; // a subnet without an IPv4 block has no IPv4 counts
+        }
+        if (s.status?.v4usingIPs === usage.using && s.status.v4availableIPs === usage.available) continue;
+        try {
+          await this.client.updateStatus<Subnet>(KUBE_OVN_SUBNETS, undefined, s.metadata?.name ?? '', {
+            ...s,
+            status: { ...s.status, v4usingIPs: usage.using, v4availableIPs: usage.available },
+          });
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+    });
+  }
+}
