@@ -6,8 +6,10 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as path from 'path';
 import { cidrContains, parseCidr, type Cidr } from '../../handler/network/cni/cidr';
+import { cniPaths } from '../../handler/network/cni/paths';
 import {
   createCounterDisk,
   ensureGuestImage,
@@ -17,7 +19,7 @@ import {
 } from '../fixtures/guest/build';
 import { consoleHas, launcherOf, podsOf, printableStatus, waitRunning } from './runtime-support/expect';
 import { guestVm, localClaim } from './runtime-support/manifests';
-import { Runtime } from './runtime-support/runtime';
+import { Runtime, type Obj, type PodNetworkInventory } from './runtime-support/runtime';
 import { virtkitProcess } from './runtime-support/streams';
 
 jest.setTimeout(600_000);
@@ -76,6 +78,61 @@ function netnsOfPod(podUid: string): string {
   };
   if (!rec.netns) throw new Error(`pod ${podUid} has no network namespace in its record`);
   return rec.netns;
+}
+
+/** GET /healthz of the test guest's HTTP service through `host` (its pod IP): `<status> <body>`. */
+function httpGet(host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port: 80, path: '/healthz', timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${host}:80 in 10 s`)));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the guest answers `200 ok` on `host` (its HTTP service starts after boot). */
+async function untilAnswers(host: string, timeoutMs = 120_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < until) {
+    last = await httpGet(host).catch((e: Error) => e.message);
+    if (last === '200 ok') return;
+    await sleep(500);
+  }
+  throw new Error(`${host} did not answer 200 ok in ${timeoutMs} ms (last: ${last})`);
+}
+
+/** Whether process `pid` runs (not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    return !/\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** The pod's CNI result cache record (file name) and the host-side veth its default network made. */
+function cniRecordOf(podUid: string, inventory: PodNetworkInventory): { record: string; veth: string } {
+  const dir = path.join(cniPaths(rt.handlerStateDir).cacheDir, 'results');
+  const mine = inventory.records.filter(
+    (f) =>
+      (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { containerId: string }).containerId ===
+      podUid,
+  );
+  expect(mine).toHaveLength(1);
+  const rec = JSON.parse(fs.readFileSync(path.join(dir, mine[0]), 'utf8')) as {
+    result: { interfaces: { name: string; sandbox?: string }[] };
+  };
+  const veths = rec.result.interfaces
+    .filter((i) => i.sandbox === undefined && inventory.veths.includes(i.name))
+    .map((i) => i.name);
+  expect(veths).toHaveLength(1);
+  return { record: mine[0], veth: veths[0] };
 }
 
 async function qemuPidOf(vm: string): Promise<number> {
@@ -344,6 +401,126 @@ describe('a VirtualMachine on the local runtime', () => {
     rt.kubectl(['-n', NS, 'patch', 'vm', 'disky', '--type=merge', '-p', '{"spec":{"runStrategy":"Always"}}']);
     await waitRunning(rt, NS, 'disky', 'count=2');
     expect(consoleHas(rt, NS, 'disky', 'count=2')).toBe(true);
+  });
+
+  it('after a handler crash, CNI DEL runs for the pod deleted while it was down; the other guest keeps its network and nothing leaks', async () => {
+    rt.apply(guestVm(image, { namespace: NS, name: 'hr-keep', runStrategy: 'Always' }));
+    rt.apply(guestVm(image, { namespace: NS, name: 'hr-gone', runStrategy: 'Always' }));
+    const keep = await waitRunning(rt, NS, 'hr-keep', GuestMarkers.httpService);
+    const gone = await waitRunning(rt, NS, 'hr-gone', GuestMarkers.httpService);
+    const podOf = (vmi: Obj): Obj => {
+      const pods = podsOf(rt, NS, vmi.metadata.uid);
+      expect(pods).toHaveLength(1);
+      return pods[0];
+    };
+    const keepPod = podOf(keep);
+    const gonePod = podOf(gone);
+    const keepIP = (keepPod.status as { podIP?: string }).podIP ?? '';
+    const goneIP = (gonePod.status as { podIP?: string }).podIP ?? '';
+    expect(keepIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(goneIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    await untilAnswers(keepIP);
+    await untilAnswers(goneIP);
+
+    // Before: each running pod has one namespace, one veth on the bridge, one lease, one record.
+    const before = rt.podNetworkInventory();
+    const keepNetns = netnsOfPod(keepPod.metadata.uid);
+    const goneNetns = netnsOfPod(gonePod.metadata.uid);
+    const goneLeases = before.leases.filter((f) => path.basename(f) === goneIP);
+    expect(goneLeases).toHaveLength(1);
+    const goneCni = cniRecordOf(gonePod.metadata.uid, before);
+    const keepCni = cniRecordOf(keepPod.metadata.uid, before);
+    expect(before.namespaces).toEqual(expect.arrayContaining([keepNetns, goneNetns]));
+    for (const n of ['veths', 'leases', 'records'] as const)
+      expect(before[n]).toHaveLength(before.namespaces.length);
+    const goneQemu = await qemuPidOf('hr-gone');
+    const goneLauncher = (await launcherOf(rt, NS, 'hr-gone').version()).launcherPid;
+    const keepQemu = await qemuPidOf('hr-keep');
+    const keepLauncher = (await launcherOf(rt, NS, 'hr-keep').version()).launcherPid;
+    const qemusBefore = rt.liveQemus().sort();
+
+    // The surviving guest is asked all along: while the handler is down, as it comes back, after.
+    const answers: string[] = [];
+    let probing = true;
+    const prober = (async () => {
+      while (probing) {
+        answers.push(await httpGet(keepIP).catch((e: Error) => `error ${e.message}`));
+        await sleep(500);
+      }
+    })();
+
+    try {
+      // A crash: no clean-up of any kind. While it is down, the pod is force-deleted and its VM
+      // deleted (the controller finishes both without the node).
+      await Runtime.stopChild(rt.handler, 'SIGKILL');
+      rt.kubectl(['-n', NS, 'delete', 'vm', 'hr-gone', '--wait=false']);
+      rt.kubectl(['-n', NS, 'delete', 'pod', gonePod.metadata.name, '--grace-period=0', '--force']);
+      await rt.waitFor(
+        'hr-gone VM, VMI and pod gone while the handler is down',
+        () =>
+          !rt.get('vm', NS, 'hr-gone') &&
+          !rt.get('vmi', NS, 'hr-gone') &&
+          podsOf(rt, NS, gone.metadata.uid).length === 0,
+        120_000,
+      );
+      // Nothing has torn its network down yet: that is the handler's job when it comes back.
+      expect(rt.podNetworkInventory()).toEqual(before);
+      expect(alive(goneQemu) && alive(keepQemu) && alive(keepLauncher)).toBe(true);
+      expect(await httpGet(keepIP)).toBe('200 ok');
+
+      rt.startHandler();
+      await rt.nodeReady();
+      await rt.waitFor(
+        "the deleted pod's namespace, veth, lease and CNI record gone",
+        () => {
+          const now = rt.podNetworkInventory();
+          return (
+            !now.namespaces.includes(goneNetns) &&
+            !now.veths.includes(goneCni.veth) &&
+            !now.leases.includes(goneLeases[0]) &&
+            !now.records.includes(goneCni.record)
+          );
+        },
+        180_000,
+        () => rt.podNetworkInventory(),
+      );
+      const without = (list: readonly string[], item: string): string[] => list.filter((x) => x !== item);
+      expect(rt.podNetworkInventory()).toEqual({
+        namespaces: without(before.namespaces, goneNetns),
+        veths: without(before.veths, goneCni.veth),
+        leases: without(before.leases, goneLeases[0]),
+        records: without(before.records, goneCni.record),
+      });
+      expect(fs.existsSync(`/run/netns/${goneNetns}`)).toBe(false);
+      // Its launcher and QEMU were stopped, its pod directory removed; nothing else changed.
+      await rt.waitFor(
+        "the deleted pod's launcher and QEMU gone",
+        () => !alive(goneLauncher) && !alive(goneQemu),
+      );
+      expect(fs.existsSync(path.join(rt.handlerStateDir, 'pods', gonePod.metadata.uid))).toBe(false);
+      expect(rt.liveQemus().sort()).toEqual(qemusBefore.filter((p) => p !== goneQemu));
+
+      // The surviving guest: the same VMI, pod, processes, address and network things.
+      const after = rt.get('vmi', NS, 'hr-keep')!;
+      expect(after.metadata.uid).toBe(keep.metadata.uid);
+      expect(after.status?.phase).toBe('Running');
+      expect((after.status?.interfaces as { ipAddress?: string }[])[0]?.ipAddress).toBe(keepIP);
+      const keepPods = podsOf(rt, NS, keep.metadata.uid);
+      expect(keepPods.map((p) => p.metadata.uid)).toEqual([keepPod.metadata.uid]);
+      expect((keepPods[0].status as { podIP?: string }).podIP).toBe(keepIP);
+      expect(await qemuPidOf('hr-keep')).toBe(keepQemu);
+      expect((await launcherOf(rt, NS, 'hr-keep').version()).launcherPid).toBe(keepLauncher);
+      expect(netnsOfPod(keepPod.metadata.uid)).toBe(keepNetns);
+      expect(cniRecordOf(keepPod.metadata.uid, rt.podNetworkInventory())).toEqual(keepCni);
+      const seen = answers.length;
+      await rt.waitFor('more answers after the restart', () => answers.length >= seen + 3, 60_000);
+    } finally {
+      probing = false;
+      await prober;
+    }
+    expect(answers.length).toBeGreaterThan(5);
+    expect(answers.filter((a) => a !== '200 ok')).toEqual([]);
+    expect(await httpGet(keepIP)).toBe('200 ok');
   });
 
   it('deleting VMs removes everything they owned and leaves no QEMU behind', async () => {
