@@ -5,18 +5,8 @@
  * message; no pod is made and the VMI stays Pending. The condition goes once the pod is created.
  */
 import type { VirtualMachineInstance, VirtualMachineInstanceStatus } from '../../api/kubevirt/v1';
-import { KubeOvnAddressError, type KubeOvnAddressReason } from '../../api/kubeovn/ipam';
+import { KUBE_OVN_ADDRESS_REASONS, KubeOvnAddressError } from '../../api/kubeovn/ipam';
 import { findCondition, removeCondition, setCondition, type EventSpec } from '../../kube';
-
-const REASONS: readonly KubeOvnAddressReason[] = [
-  'InvalidAddress',
-  'AddressOutOfRange',
-  'AddressExcluded',
-  'AddressConflict',
-  'NoAvailableAddress',
-  'SubnetNotFound',
-  'InvalidSubnet',
-];
 
 /** RFC 3339 seconds, as the VMI's other conditions are stamped. */
 const stamp = (now: Date) => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -64,6 +54,6 @@ export async function addressProblem(
 /** Drop a Synchronized condition this module set. */
 export function clearAddressProblem(status: VirtualMachineInstanceStatus): void {
   const prev = findCondition(status.conditions, 'Synchronized');
-  if (prev?.reason && (REASONS as readonly string[]).includes(prev.reason))
+  if (prev?.reason && (KUBE_OVN_ADDRESS_REASONS as readonly string[]).includes(prev.reason))
     status.conditions = removeCondition(status.conditions, 'Synchronized');
 }

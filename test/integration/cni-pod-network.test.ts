@@ -9,7 +9,7 @@
  * interface each, and undone together; one suite reads the NADs and writes network-status
  * through the shared real API server. (Needs root, as the handler does.)
  */
-import { execFileSync, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -38,6 +38,7 @@ import {
 import { NETWORK_ATTACHMENT_DEFINITIONS, PODS } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient } from './support/api';
 import { eventually } from './support/eventually';
+import { addressesOn, natRulesFor, ping, sh, vethsOn } from './support/host-net';
 
 const RUN = `${process.pid % 100000}`;
 const NETWORK = `it-cni-${RUN}`;
@@ -47,10 +48,6 @@ let root: string;
 const bridges: string[] = [];
 const networks: PodNetwork[] = [];
 const namespacesToDelete: string[] = [];
-
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 function pod(name: string): PodIdentity {
   return { namespace: 'it-cni', name: `${name}-${RUN}`, uid: randomUUID() };
@@ -100,41 +97,9 @@ function leases(net: PodNetwork): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^[0-9.]+$/.test(f)) : [];
 }
 
-/** Host-side veths attached to `bridge`. */
-function vethsOn(bridge: string): string[] {
-  try {
-    return (JSON.parse(sh('ip', ['-j', 'link', 'show', 'master', bridge])) as { ifname: string }[]).map(
-      (l) => l.ifname,
-    );
-  } catch {
-    return [];
-  }
-}
-
 /** The IPv4 addresses on eth0 inside namespace `ns`, read with `ip -n ns -j addr`. */
 function addressesIn(ns: string): string[] {
   return addressesOn(ns, 'eth0');
-}
-
-/** The IPv4 addresses on `dev` inside namespace `ns`. */
-function addressesOn(ns: string, dev: string): string[] {
-  const links = JSON.parse(sh('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', dev])) as {
-    addr_info: { family: string; local: string; prefixlen: number }[];
-  }[];
-  return links.flatMap((l) =>
-    l.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
-  );
-}
-
-function ping(ip: string, fromNs?: string): boolean {
-  const args = ['ping', '-c', '1', '-W', '3', ip];
-  try {
-    if (fromNs) sh('ip', ['netns', 'exec', fromNs, 'busybox', ...args]);
-    else sh('busybox', args);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** GET `url`, retried for a few seconds while the server starts. */
@@ -149,12 +114,6 @@ async function httpGet(url: string): Promise<string> {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-}
-
-function natRulesFor(uid: string): string[] {
-  return sh('iptables-save', ['-t', 'nat'])
-    .split('\n')
-    .filter((l) => l.includes(uid));
 }
 
 function inRange(cidr: string, ip: string): boolean {

@@ -13,7 +13,6 @@
  * its physical gateway only through its VLAN's uplink, VLANs are isolated, and the release
  * removes the VLAN bridges and uplinks. (Needs root, as the handler does.)
  */
-import { execFileSync } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -54,6 +53,7 @@ import {
 } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient } from './support/api';
 import { eventually } from './support/eventually';
+import { addressesOn, natRulesFor, ping, sh, vethsOn } from './support/host-net';
 
 const RUN = `${process.pid % 100000}`;
 const PLUGIN_DIR = '/usr/lib/cni';
@@ -67,10 +67,6 @@ const providerNetworksToDelete: string[] = [];
 /** Host ends of fake physical networks (deleting one deletes its pair) and their namespaces. */
 const physLinks: string[] = [];
 const physNamespaces: string[] = [];
-
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 /** A free 10.<second>.<random>.0/24 (never 10.244.0.0/16, where other suites' handlers take ranges). */
 async function freeRange(taken: string[] = [], second = 250): Promise<string> {
@@ -129,26 +125,6 @@ function linkExists(name: string): boolean {
   return fs.existsSync(`/sys/class/net/${name}`);
 }
 
-/** Host-side veths attached to `bridge`. */
-function vethsOn(bridge: string): string[] {
-  try {
-    return (JSON.parse(sh('ip', ['-j', 'link', 'show', 'master', bridge])) as { ifname: string }[]).map(
-      (l) => l.ifname,
-    );
-  } catch {
-    return [];
-  }
-}
-
-function addressesOn(ns: string | undefined, dev: string): string[] {
-  const links = JSON.parse(sh('ip', [...(ns ? ['-n', ns] : []), '-j', 'addr', 'show', 'dev', dev])) as {
-    addr_info: { family: string; local: string; prefixlen: number }[];
-  }[];
-  return links.flatMap((l) =>
-    l.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
-  );
-}
-
 function macOf(ns: string, dev: string): string {
   return (JSON.parse(sh('ip', ['-n', ns, '-j', 'link', 'show', 'dev', dev])) as { address: string }[])[0]
     .address;
@@ -159,23 +135,6 @@ function defaultRoutes(ns: string): { gateway?: string; dev: string }[] {
     gateway?: string;
     dev: string;
   }[];
-}
-
-function ping(ip: string, fromNs?: string): boolean {
-  const args = ['ping', '-c', '1', '-W', '3', ip];
-  try {
-    if (fromNs) sh('ip', ['netns', 'exec', fromNs, 'busybox', ...args]);
-    else sh('busybox', args);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function natRulesFor(uid: string): string[] {
-  return sh('iptables-save', ['-t', 'nat'])
-    .split('\n')
-    .filter((l) => l.includes(uid));
 }
 
 function tuningBackups(stateDir: string): string[] {

@@ -3,14 +3,17 @@
  * has one (AddressOutOfRange, AddressConflict, NoAvailableAddress); the message names the
  * annotation or subnet field, the value and the fix. The caller names the VMI.
  */
-export type KubeOvnAddressReason =
-  | 'InvalidAddress'
-  | 'AddressOutOfRange'
-  | 'AddressExcluded'
-  | 'AddressConflict'
-  | 'NoAvailableAddress'
-  | 'SubnetNotFound'
-  | 'InvalidSubnet';
+export const KUBE_OVN_ADDRESS_REASONS = [
+  'InvalidAddress',
+  'AddressOutOfRange',
+  'AddressExcluded',
+  'AddressConflict',
+  'NoAvailableAddress',
+  'SubnetNotFound',
+  'InvalidSubnet',
+] as const;
+
+export type KubeOvnAddressReason = (typeof KUBE_OVN_ADDRESS_REASONS)[number];
 
 export class KubeOvnAddressError extends Error {
   constructor(
