@@ -40,6 +40,11 @@ export function leaseOf(b: PlannedBinding): DhcpLease | undefined {
     // Option 121 (lease.ts adds the default route to it, since a client that gets classless
     // routes ignores the router option).
     ...(b.routes.length ? { routes: b.routes } : {}),
+    // KubeVirt's dhcpOptions: options 66, 67, 42 and 224..254 (lease.ts encodes them).
+    ...(b.dhcpOptions?.tftpServerName ? { tftpServerName: b.dhcpOptions.tftpServerName } : {}),
+    ...(b.dhcpOptions?.bootFileName ? { bootFileName: b.dhcpOptions.bootFileName } : {}),
+    ...(b.dhcpOptions?.ntpServers.length ? { ntpServers: b.dhcpOptions.ntpServers } : {}),
+    ...(b.dhcpOptions?.privateOptions.length ? { privateOptions: b.dhcpOptions.privateOptions } : {}),
   };
 }
 

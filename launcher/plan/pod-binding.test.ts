@@ -2,6 +2,7 @@ import { buildLaunchPlan, type PlannableVmi } from './build';
 import { LaunchSpecError } from './errors';
 import { hashedPodInterfaceName } from '../../api/multus/pod-interfaces';
 import { masqueradeAddresses, podReplacementMac } from './pod-binding';
+import { leaseOf } from '../network/bind';
 import type { LaunchContext, PodNetworkState } from './types';
 
 const pod: PodNetworkState = {
@@ -199,6 +200,84 @@ describe('pod network bindings in the launch plan', () => {
     expect(() => buildLaunchPlan(spec({ bridge: {} }), ctx())).toThrow(
       new RegExp(`spec\\.networks\\[1\\]\\.multus.*${podIf} of Multus network "br-blue" was not found`, 's'),
     );
+  });
+
+  it("dhcpOptions reach the binding and the guest's lease, on the pod network and on a Multus network", () => {
+    const dhcpOptions = {
+      bootFileName: 'pxelinux.0',
+      tftpServerName: 'tftp.example.com',
+      ntpServers: ['192.0.2.1', '::ffff:192.0.2.2'],
+      privateOptions: [{ option: 240, value: 'extra' }],
+    };
+    const planned = {
+      bootFileName: 'pxelinux.0',
+      tftpServerName: 'tftp.example.com',
+      ntpServers: ['192.0.2.1', '192.0.2.2'],
+      privateOptions: [{ option: 240, value: 'extra' }],
+    };
+    const masq = buildLaunchPlan(vmi({ masquerade: {}, dhcpOptions }), ctx()).interfaces[0].binding!;
+    expect(masq.dhcpOptions).toEqual(planned);
+    expect(leaseOf(masq)).toMatchObject({ ...planned, ip: '10.0.2.2' });
+    const bridge = buildLaunchPlan(vmi({ bridge: {}, dhcpOptions }), ctx()).interfaces[0].binding!;
+    expect(leaseOf(bridge)).toMatchObject({ ...planned, ip: '10.244.1.5' });
+
+    const podIf = hashedPodInterfaceName('blue');
+    const blue = (addresses: { ip: string; prefixLength: number }[]) => {
+      const v = vmi({ masquerade: {} });
+      (v.spec.domain.devices.interfaces as unknown[]).push({ name: 'blue', bridge: {}, dhcpOptions });
+      (v.spec.networks as unknown[]).push({ name: 'blue', multus: { networkName: 'br-blue' } });
+      const c = ctx({
+        podNetwork: {
+          ...pod,
+          secondary: { [podIf]: { name: podIf, mac: '0a:58:c0:a8:32:0a', mtu: 1500, addresses, routes: [] } },
+        },
+      });
+      return () => buildLaunchPlan(v, c);
+    };
+    const multus = blue([{ ip: '192.168.50.10', prefixLength: 24 }])().interfaces[1].binding!;
+    expect(leaseOf(multus)).toMatchObject({ ...planned, ip: '192.168.50.10' });
+    // Without IPAM no DHCP server answers: the options could never reach the guest.
+    expect(blue([])).toThrow(/interfaces\[1\]\.dhcpOptions.*no IPv4 address.*no DHCP server answers/s);
+
+    // Empty names are left out, as KubeVirt leaves them out.
+    const empty = buildLaunchPlan(vmi({ masquerade: {}, dhcpOptions: { bootFileName: '' } }), ctx());
+    expect(empty.interfaces[0].binding!.dhcpOptions).toEqual({ ntpServers: [], privateOptions: [] });
+    expect(leaseOf(empty.interfaces[0].binding!)).not.toHaveProperty('bootFileName');
+  });
+
+  it('bad dhcpOptions are refused with the field, the value and the fix', () => {
+    let message = '';
+    try {
+      buildLaunchPlan(
+        vmi({
+          masquerade: {},
+          dhcpOptions: {
+            bootFileName: 'b'.repeat(256),
+            ntpServers: ['192.0.2.1', 'ntp.example.com', '2001:db8::1'],
+            privateOptions: [
+              { option: 240, value: 'a' },
+              { option: 100, value: 'b' },
+              { option: 240, value: 'c' },
+              { option: 250, value: 'é'.repeat(128) },
+            ],
+          },
+        }),
+        ctx(),
+      );
+    } catch (e) {
+      expect(e).toBeInstanceOf(LaunchSpecError);
+      message = (e as Error).message;
+    }
+    for (const re of [
+      /dhcpOptions\.bootFileName = "b+\.\.\.: is 256 bytes long; a DHCP option carries at most 255 bytes/,
+      /dhcpOptions\.ntpServers\[1\] = "ntp\.example\.com": NTP servers must be IPv4 addresses.*192\.0\.2\.1/,
+      /dhcpOptions\.ntpServers\[2\] = "2001:db8::1": NTP servers/,
+      /dhcpOptions\.privateOptions\[1\]\.option = 100: a private DHCP option has a code from 224 to 254/,
+      /dhcpOptions\.privateOptions\[2\]\.option = 240: option 240 is already given by .*privateOptions\[0\]; give each code once/,
+      /dhcpOptions\.privateOptions\[3\]\.value = "é+\.\.\.: is 256 bytes long/,
+    ])
+      expect(message).toMatch(re);
+    expect(message).toMatch(/\(6 problems\)/);
   });
 
   it('masqueradeAddresses: the first host is the gateway, the second the guest', () => {

@@ -6,8 +6,15 @@
 import { createHash } from 'crypto';
 import type { Interface, Network } from '../../api/kubevirt/v1';
 import { parseCidr } from '../../api/kubeovn/v1/ip-address';
+import {
+  DHCP_NTP_SERVERS_MAX,
+  DHCP_PRIVATE_OPTION_MAX,
+  DHCP_PRIVATE_OPTION_MIN,
+  dhcpTextProblem,
+  ntpServerIpv4,
+} from '../../api/kubevirt/v1/rules/dhcp-options';
 import type { ProblemList } from './errors';
-import type { ForwardedPorts, Ipv4Cidr, PlannedBinding, PodNetworkState } from './types';
+import type { ForwardedPorts, Ipv4Cidr, PlannedBinding, PlannedDhcpOptions, PodNetworkState } from './types';
 
 /** KubeVirt's default vmNetworkCIDR for masquerade. */
 export const DEFAULT_VM_NETWORK_CIDR = '10.0.2.0/24';
@@ -57,6 +64,85 @@ export interface PodBindingInput {
   readonly pod: PodNetworkState | undefined;
 }
 
+/**
+ * The interface's dhcpOptions, checked where the launcher's DHCP server will use them (admission
+ * checks them too; a VMI stored without the webhook meets the same rules here): undefined when
+ * there are none, 'invalid' after adding the problems. Both bindings serve them, as KubeVirt's do.
+ */
+export function planDhcpOptions(
+  iface: Interface,
+  ipath: string,
+  problems: ProblemList,
+): PlannedDhcpOptions | undefined | 'invalid' {
+  const o = iface.dhcpOptions;
+  if (!o) return undefined;
+  const at = `${ipath}.dhcpOptions`;
+  const before = problems.items.length;
+  const text = (value: string | undefined, field: string): string | undefined => {
+    if (value === undefined || value === '') return undefined;
+    const problem = dhcpTextProblem(value);
+    if (problem) problems.add(field, problem, value);
+    return value;
+  };
+  const tftpServerName = text(o.tftpServerName, `${at}.tftpServerName`);
+  const bootFileName = text(o.bootFileName, `${at}.bootFileName`);
+  const ntpServers: string[] = [];
+  for (const [j, server] of (o.ntpServers ?? []).entries()) {
+    const ip = typeof server === 'string' ? ntpServerIpv4(server) : undefined;
+    if (ip) ntpServers.push(ip);
+    else
+      problems.add(
+        `${at}.ntpServers[${j}]`,
+        'NTP servers must be IPv4 addresses (DHCP option 42); write one such as 192.0.2.1',
+        server,
+      );
+  }
+  if ((o.ntpServers ?? []).length > DHCP_NTP_SERVERS_MAX)
+    problems.add(
+      `${at}.ntpServers`,
+      `DHCP option 42 holds at most ${DHCP_NTP_SERVERS_MAX} servers; list fewer`,
+      (o.ntpServers ?? []).length,
+    );
+  const privateOptions: { option: number; value: string }[] = [];
+  const first = new Map<number, number>();
+  for (const [j, p] of (o.privateOptions ?? []).entries()) {
+    const pAt = `${at}.privateOptions[${j}]`;
+    if (
+      !Number.isInteger(p.option) ||
+      p.option < DHCP_PRIVATE_OPTION_MIN ||
+      p.option > DHCP_PRIVATE_OPTION_MAX
+    ) {
+      problems.add(
+        `${pAt}.option`,
+        `a private DHCP option has a code from ${DHCP_PRIVATE_OPTION_MIN} to ${DHCP_PRIVATE_OPTION_MAX}; use one in that range`,
+        p.option,
+      );
+      continue;
+    }
+    const k = first.get(p.option);
+    if (k !== undefined) {
+      problems.add(
+        `${pAt}.option`,
+        `option ${p.option} is already given by ${at}.privateOptions[${k}]; give each code once`,
+        p.option,
+      );
+      continue;
+    }
+    first.set(p.option, j);
+    const value = typeof p.value === 'string' ? p.value : '';
+    const problem = dhcpTextProblem(value);
+    if (problem) problems.add(`${pAt}.value`, problem, value);
+    privateOptions.push({ option: p.option, value });
+  }
+  if (problems.items.length > before) return 'invalid';
+  return {
+    ...(tftpServerName !== undefined ? { tftpServerName } : {}),
+    ...(bootFileName !== undefined ? { bootFileName } : {}),
+    ntpServers,
+    privateOptions,
+  };
+}
+
 /** The pod interface `name` as the launcher found it, if it did. */
 function podIface(pod: PodNetworkState | undefined, name: string): PodNetworkState['iface'] | undefined {
   if (!pod) return undefined;
@@ -77,6 +163,8 @@ export function planPodBinding(input: PodBindingInput, problems: ProblemList): P
     );
     return undefined;
   }
+  const dhcpOptions = planDhcpOptions(iface, ipath, problems);
+  if (dhcpOptions === 'invalid') return undefined;
   const pod = { iface: found, dns: input.pod!.dns };
   const primary = input.podInterfaceName === input.pod!.iface.name;
   const names = bindingDeviceNames(input.podInterfaceName);
@@ -87,6 +175,7 @@ export function planPodBinding(input: PodBindingInput, problems: ProblemList): P
     hostname: input.hostname,
     // The pod's DNS goes to the guest through its primary interface only.
     dns: primary ? pod.dns : { nameservers: [], searches: [] },
+    ...(dhcpOptions ? { dhcpOptions } : {}),
   };
   if (net.multus && iface.bridge === undefined) {
     problems.add(
@@ -106,6 +195,15 @@ export function planPodBinding(input: PodBindingInput, problems: ProblemList): P
         `${ipath}.bridge`,
         `the pod interface ${input.podInterfaceName} has no IPv4 address to hand to the guest; use masquerade`,
         {},
+      );
+      return undefined;
+    }
+    if (!address && dhcpOptions) {
+      // No address, no DHCP server: the options would never reach the guest.
+      problems.add(
+        `${ipath}.dhcpOptions`,
+        `the pod interface ${input.podInterfaceName} has no IPv4 address (the network has no IPAM), so no DHCP server answers this guest and dhcpOptions would never reach it; remove dhcpOptions or give the network IPAM`,
+        iface.dhcpOptions,
       );
       return undefined;
     }

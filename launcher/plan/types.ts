@@ -207,6 +207,20 @@ export interface PlannedBinding {
   readonly podMac?: string;
   readonly hostname: string;
   readonly dns: PodNetworkState['dns'];
+  /** The interface's checked `dhcpOptions`, which the guest's DHCP answers carry. */
+  readonly dhcpOptions?: PlannedDhcpOptions;
+}
+
+/** KubeVirt's dhcpOptions of an interface, checked; NTP servers as dotted quads. */
+export interface PlannedDhcpOptions {
+  /** Option 66; absent when empty. */
+  readonly tftpServerName?: string;
+  /** Option 67; absent when empty. */
+  readonly bootFileName?: string;
+  /** Option 42. */
+  readonly ntpServers: readonly string[];
+  /** Options 224..254, each sent as the UTF-8 bytes of its value. */
+  readonly privateOptions: readonly { readonly option: number; readonly value: string }[];
 }
 
 export interface LaunchPlan {

@@ -3,7 +3,8 @@
  * gets its own network namespace and a real pod IP (CNI), and the guest's interface is bound to
  * it as KubeVirt binds it.
  * - masquerade (the default): DHCP gives the guest KubeVirt's addresses (10.0.2.2/24, gateway
- *   10.0.2.1, the pod's DNS servers, its MTU, the VM's name), the host reaches the guest's
+ *   10.0.2.1, the pod's DNS servers, its MTU, the VM's name, and net-a's dhcpOptions: NTP
+ *   servers, TFTP server, boot file, a private option), the host reaches the guest's
  *   services through the pod IP (every port, or only those the interface lists), and a guest
  *   reaches another guest through that one's pod IP.
  * - bridge: the guest gets the pod's own address by DHCP and answers on it.
@@ -11,7 +12,7 @@
  *   IPAM, one address per NetworkAttachmentDefinition, and one with host-local IPAM), bridge
  *   bound: their launcher pods' network-status lists every attachment, each guest gets its
  *   secondary addresses by DHCP and reaches the other on both networks. NADs that do not exist,
- *   do not parse or need a plugin this node lacks keep the pod from starting, with an Event
+ *   do not parse, need a plugin this node lacks or have no address left keep the pod from starting, with an Event
  *   that says why; the VMI says it too (Synchronized=False with the cause's reason, one
  *   Warning Event).
  */
@@ -116,6 +117,7 @@ const suffix = Math.random().toString(16).slice(2, 8);
 const STATIC_BRIDGE = `vkms${suffix}`;
 const HL_BRIDGE = `vkmh${suffix}`;
 const HL_RANGE = '192.168.60.0/24';
+const FULL_BRIDGE = `vkmf${suffix}`;
 
 function nad(name: string, config: Record<string, unknown> | string): Record<string, unknown> {
   return {
@@ -152,6 +154,14 @@ function multiVm(
 
 const events = (involved: string) => eventsOf(rt, NS, involved);
 
+/** KubeVirt's dhcpOptions on net-a's pod-network (masquerade) interface. */
+const NET_A_DHCP_OPTIONS = {
+  ntpServers: ['192.0.2.1', '192.0.2.2'],
+  tftpServerName: 'tftp.example.com',
+  bootFileName: 'pxelinux.0',
+  privateOptions: [{ option: 240, value: 'virtkit' }],
+};
+
 beforeAll(async () => {
   image = ensureGuestImage();
   rt = await Runtime.startAll(NS);
@@ -170,7 +180,7 @@ beforeAll(async () => {
       },
     }),
   );
-  rt.apply(multiVm('net-a', ['static-a', 'hl']));
+  rt.apply(multiVm('net-a', ['static-a', 'hl'], { dhcpOptions: NET_A_DHCP_OPTIONS }));
   rt.apply(multiVm('net-b', ['static-b', 'hl'], { ports: [{ name: 'http', port: 80 }] }));
   rt.apply(networkedVm('net-br', { bridge: {} }));
 }, 600_000);
@@ -178,7 +188,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   await rt?.stop();
-  for (const bridge of [STATIC_BRIDGE, HL_BRIDGE])
+  for (const bridge of [STATIC_BRIDGE, HL_BRIDGE, FULL_BRIDGE])
     spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
 });
 
@@ -208,6 +218,18 @@ describe('masquerade binding', () => {
       });
       expect(lease.mtu).toMatch(/^\d{3,5}$/);
     }
+  });
+
+  it("the interface's dhcpOptions reach the guest: NTP servers (42), TFTP server (66), boot file (67), a private option, though the guest did not ask for them", () => {
+    expect(dhcpOf('net-a')).toMatchObject({
+      ntp: '192.0.2.1,192.0.2.2',
+      tftp: 'tftp.example.com',
+      boot: 'pxelinux.0',
+      // busybox udhcpc exports an option it does not know as optCODE=HEX: "virtkit" in hex.
+      private: `240:${Buffer.from('virtkit').toString('hex')}`,
+    });
+    // Only that interface's answers carry them.
+    expect(dhcpOf('net-b')).toMatchObject({ ntp: 'none', tftp: 'none', boot: 'none', private: 'none' });
   });
 
   it("each VMI reports its pod's IP on its interface, and the two pods' IPs differ", () => {
@@ -324,7 +346,7 @@ describe('Multus secondary networks (bridge binding)', () => {
       ).toBe(`${GuestMarkers.ping} ${ip} ok`);
   });
 
-  it('a NAD that does not exist, one that does not parse, one needing a plugin this node lacks: the pod does not start, an Event and the VMI say why', async () => {
+  it('a NAD that does not exist, one that does not parse, one needing a plugin this node lacks, an exhausted range: the pod does not start, an Event and the VMI say why', async () => {
     rt.apply(nad('broken', '{"cniVersion": "0.4.0", "type": "bridge",'));
     rt.apply(
       nad('needs-whereabouts', {
@@ -335,10 +357,34 @@ describe('Multus secondary networks (bridge binding)', () => {
         ipam: { type: 'whereabouts', range: '192.168.70.0/24' },
       }),
     );
+    // A range whose one address is its gateway: host-local has nothing to give.
+    rt.apply(
+      nad('full', {
+        cniVersion: '0.4.0',
+        name: 'full-net',
+        type: 'bridge',
+        bridge: FULL_BRIDGE,
+        ipam: {
+          type: 'host-local',
+          ranges: [
+            [
+              {
+                subnet: '192.168.61.0/30',
+                rangeStart: '192.168.61.1',
+                rangeEnd: '192.168.61.1',
+                gateway: '192.168.61.1',
+              },
+            ],
+          ],
+          dataDir: `${rt.handlerStateDir}/full-ipam`,
+        },
+      }),
+    );
     const cases = [
       ['bad-missing', 'nope', /nope.*not found/, 'NetworkAttachmentDefinitionNotFound'],
       ['bad-json', 'broken', /broken.*(JSON|json)/, 'InvalidNetworkConfig'],
       ['bad-plugin', 'needs-whereabouts', /whereabouts/, 'PluginNotFound'],
+      ['bad-full', 'full', /no IP addresses available in range set/, 'PluginFailed'],
     ] as const;
     for (const [vm, network] of cases) rt.apply(multiVm(vm, [network]));
     for (const [vm, network, why, reason] of cases) {

@@ -1,5 +1,13 @@
-import { checkLease, checkLeases, dhcpAnswer, type DhcpLease } from './lease';
-import { DhcpMessageType, DhcpOptionCode, getOption, messageType, type DhcpMessage } from './packet';
+import { checkLease, checkLeases, dhcpAnswer, omittedOptions, type DhcpLease } from './lease';
+import {
+  decodeDhcp,
+  DhcpMessageType,
+  DhcpOptionCode,
+  encodeDhcp,
+  getOption,
+  messageType,
+  type DhcpMessage,
+} from './packet';
 
 const MAC = '52:54:00:12:34:56';
 
@@ -233,5 +241,112 @@ describe('checkLease', () => {
       expect.stringMatching(/same mac "52:54:00:12:34:56"/),
       expect.stringMatching(/same ip "10.0.2.2"/),
     ]);
+  });
+});
+
+describe("KubeVirt's dhcpOptions in the answers", () => {
+  const withOptions: DhcpLease = {
+    ...lease,
+    tftpServerName: 'tftp.example.com',
+    bootFileName: 'pxelinux.0',
+    ntpServers: ['192.0.2.1', '192.0.2.2'],
+    privateOptions: [
+      { option: 240, value: 'extra' },
+      { option: 254, value: '' },
+    ],
+  };
+  const PRL = (...codes: number[]) => ({
+    code: DhcpOptionCode.PARAMETER_REQUEST_LIST,
+    data: Buffer.from(codes),
+  });
+
+  it('OFFER, ACK and the INFORM answer carry 42, 66, 67 and the private options, though option 55 asks for none of them', () => {
+    const discover = request(DhcpMessageType.DISCOVER, {}, [PRL(1, 3, 6)]);
+    const ack = request(DhcpMessageType.REQUEST, {}, [requested('10.0.2.2'), PRL(1, 3, 6)]);
+    const inform = request(DhcpMessageType.INFORM, { ciaddr: '10.0.2.2' }, [PRL(1)]);
+    for (const req of [discover, ack, inform]) {
+      const reply = dhcpAnswer(req, [withOptions])!;
+      expect([DhcpMessageType.OFFER, DhcpMessageType.ACK]).toContain(messageType(reply));
+      expect([...getOption(reply, 42)!]).toEqual([192, 0, 2, 1, 192, 0, 2, 2]);
+      expect(getOption(reply, 66)!.toString()).toBe('tftp.example.com');
+      expect(getOption(reply, 67)!.toString()).toBe('pxelinux.0');
+      expect(getOption(reply, 240)!.toString()).toBe('extra');
+      // An empty value is a zero-length option, as KubeVirt sends it.
+      expect(getOption(reply, 254)).toEqual(Buffer.alloc(0));
+      // They survive the codec.
+      expect(getOption(decodeDhcp(encodeDhcp(reply)), 66)!.toString()).toBe('tftp.example.com');
+    }
+  });
+
+  it('sends nothing extra for empty names and lists, and none of it in a NAK', () => {
+    const reply = dhcpAnswer(request(DhcpMessageType.DISCOVER), [
+      { ...lease, tftpServerName: '', bootFileName: '', ntpServers: [], privateOptions: [] },
+    ])!;
+    for (const code of [42, 66, 67]) expect(getOption(reply, code)).toBeUndefined();
+    const nak = dhcpAnswer(request(DhcpMessageType.REQUEST, {}, [requested('10.0.2.9')]), [withOptions])!;
+    expect(messageType(nak)).toBe(DhcpMessageType.NAK);
+    for (const code of [42, 66, 67, 240]) expect(getOption(nak, code)).toBeUndefined();
+  });
+
+  it('text is sent as UTF-8 bytes', () => {
+    const reply = dhcpAnswer(request(DhcpMessageType.DISCOVER), [{ ...lease, bootFileName: 'bööt' }])!;
+    expect(getOption(reply, 67)).toEqual(Buffer.from('bööt', 'utf8'));
+  });
+
+  it('checkLease refuses bad NTP servers, private codes out of range or repeated, and values past 255 bytes', () => {
+    const problems = checkLease({
+      ...lease,
+      tftpServerName: 't'.repeat(256),
+      bootFileName: 'é'.repeat(128),
+      ntpServers: ['192.0.2.1', 'ntp.example.com', ...Array(63).fill('192.0.2.3')],
+      privateOptions: [
+        { option: 240, value: 'a' },
+        { option: 223, value: 'b' },
+        { option: 240, value: 'c' },
+        { option: 250, value: 'x'.repeat(300) },
+      ],
+    });
+    const expected = [
+      /tftpServerName "t+" is 256 bytes long; a DHCP option carries at most 255/,
+      /bootFileName "é+" is 256 bytes long/,
+      /ntpServers\[1\] "ntp.example.com" is not a dotted-quad IPv4 address/,
+      /ntpServers 65 addresses are more than option 42 holds \(at most 63\)/,
+      /privateOptions\[1\].option 223 is not a private-use code from 224 to 254/,
+      /privateOptions\[2\].option 240 repeats privateOptions\[0\]/,
+      /privateOptions\[3\].value "x+" is 300 bytes long/,
+    ];
+    for (const re of expected) expect(problems).toContainEqual(expect.stringMatching(re));
+    expect(problems).toHaveLength(expected.length);
+    expect(checkLease(withOptions)).toEqual([]);
+  });
+
+  it("never outgrows the client's maximum message size: dhcpOptions that do not fit are left out, each tried in turn", () => {
+    const big: DhcpLease = {
+      ...lease,
+      ntpServers: ['192.0.2.1'],
+      privateOptions: [
+        { option: 240, value: 'a'.repeat(150) },
+        { option: 241, value: 'b'.repeat(150) },
+        { option: 242, value: 'small' },
+      ],
+    };
+    const discover = request(DhcpMessageType.DISCOVER);
+    const reply = dhcpAnswer(discover, [big])!;
+    // 576 bytes with the IP and UDP headers leave 307 for options: the lease's own take 131, then
+    // 42 (6), 240 (152) and 242 (7) fit and 241 (152) does not.
+    expect(encodeDhcp(reply).length + 28).toBeLessThanOrEqual(576);
+    expect(getOption(reply, 42)).toBeDefined();
+    expect(getOption(reply, 242)!.toString()).toBe('small');
+    expect(omittedOptions(reply, big)).toEqual([241]);
+    // A client that takes 1500 bytes (option 57) gets them all.
+    const size = Buffer.alloc(2);
+    size.writeUInt16BE(1500);
+    const roomy = dhcpAnswer(request(DhcpMessageType.DISCOVER, {}, [{ code: 57, data: size }]), [big])!;
+    expect(omittedOptions(roomy, big)).toEqual([]);
+    expect(getOption(roomy, 241)!.length).toBe(150);
+    // Option 57 below 576 counts as 576.
+    size.writeUInt16BE(300);
+    const tiny = dhcpAnswer(request(DhcpMessageType.DISCOVER, {}, [{ code: 57, data: size }]), [big])!;
+    expect(omittedOptions(tiny, big)).toEqual([241]);
   });
 });

@@ -13,6 +13,19 @@
  *              asking for any other address, or none: NAK, so the client starts over.
  *   INFORM   → ACK with the configuration but no address and no lease time.
  *   DECLINE, RELEASE, anything else → no answer (the binding is fixed, nothing to free).
+ *
+ * OFFER and ACK (INFORM's too) carry every option the lease configures, whether or not the
+ * client listed it in its parameter request list (option 55): KubeVirt's server does the same
+ * (it answers with all its options, never a selection), and RFC 2131 section 4.3.1 allows a
+ * server to send options the client did not ask for. So a guest sees the interface's
+ * `dhcpOptions` (66 TFTP server name and 67 boot file name as text, 42 NTP servers as 4-byte
+ * addresses, the private options 224..254 as the bytes of their UTF-8 value) without requesting
+ * them; a client that wants only what it asked for ignores the rest.
+ *
+ * Unlike KubeVirt's server, a reply never outgrows what the client takes (option 57, at least
+ * the 576 bytes every client must take): a longer one would be dropped whole (busybox udhcpc
+ * advertises 576 and ignores an oversized packet), so the guest would get no address at all.
+ * The dhcpOptions that do not fit are left out, each tried in turn; `omittedOptions` says which.
  */
 import { isIP } from 'net';
 import {
@@ -21,7 +34,14 @@ import {
   DhcpMessageType,
   DhcpOptionCode,
   HTYPE_ETHERNET,
+  IP_UDP_HEADER_LENGTH,
   ipv4Bytes,
+  MAX_OPTION_LENGTH,
+  maxMessageSize,
+  optionsLength,
+  OPTIONS_OFFSET,
+  PRIVATE_OPTION_MAX,
+  PRIVATE_OPTION_MIN,
   messageType,
   parseIpv4,
   requestedIp,
@@ -58,6 +78,14 @@ export interface DhcpLease {
    * so when `router` is set and these routes have no default route, one via `router` is added.
    */
   routes?: readonly { destination: string; prefixLength: number; gateway: string }[];
+  /** Option 66 (KubeVirt's dhcpOptions.tftpServerName), UTF-8 text; skipped when empty. */
+  tftpServerName?: string;
+  /** Option 67 (dhcpOptions.bootFileName), UTF-8 text; skipped when empty. */
+  bootFileName?: string;
+  /** Option 42 (dhcpOptions.ntpServers), dotted-quad IPv4 addresses; skipped when empty. */
+  ntpServers?: readonly string[];
+  /** Options 224..254 (dhcpOptions.privateOptions), each sent as the UTF-8 bytes of its value. */
+  privateOptions?: readonly { option: number; value: string }[];
 }
 
 /** The lease time that means "forever" (RFC 2131 section 3.3). */
@@ -130,6 +158,36 @@ export function checkLease(lease: DhcpLease): string[] {
         `${r.destination}/${r.prefixLength}`,
         'has bits set past its prefix length',
       );
+  });
+  const text = (field: string, value: string | undefined) => {
+    if (value === undefined) return;
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > MAX_OPTION_LENGTH)
+      bad(field, value, `is ${bytes} bytes long; a DHCP option carries at most ${MAX_OPTION_LENGTH}`);
+  };
+  text('tftpServerName', lease.tftpServerName);
+  text('bootFileName', lease.bootFileName);
+  const ntp = lease.ntpServers ?? [];
+  ntp.forEach((n, i) => ipv4(`ntpServers[${i}]`, n));
+  if (ntp.length * 4 > MAX_OPTION_LENGTH)
+    bad(
+      'ntpServers',
+      ntp.length,
+      `addresses are more than option 42 holds (at most ${Math.floor(MAX_OPTION_LENGTH / 4)})`,
+    );
+  const seenCodes = new Map<number, number>();
+  (lease.privateOptions ?? []).forEach((p, i) => {
+    const field = `privateOptions[${i}]`;
+    if (!Number.isInteger(p.option) || p.option < PRIVATE_OPTION_MIN || p.option > PRIVATE_OPTION_MAX)
+      bad(
+        `${field}.option`,
+        p.option,
+        `is not a private-use code from ${PRIVATE_OPTION_MIN} to ${PRIVATE_OPTION_MAX}`,
+      );
+    const first = seenCodes.get(p.option);
+    if (first !== undefined) bad(`${field}.option`, p.option, `repeats privateOptions[${first}]`);
+    else seenCodes.set(p.option, i);
+    text(`${field}.value`, p.value);
   });
   return problems;
 }
@@ -226,6 +284,38 @@ export function effectiveRoutes(lease: DhcpLease): DhcpLease['routes'] {
   return lease.router !== undefined && !hasDefault
     ? [{ destination: '0.0.0.0', prefixLength: 0, gateway: lease.router }, ...routes]
     : routes;
+}
+
+/**
+ * The options of KubeVirt's `dhcpOptions` a lease carries, in code order of kind: 42 (NTP servers,
+ * 4 bytes each), 66 and 67 (text), then the private options in the order given. Empty text and
+ * empty lists are left out, as KubeVirt leaves them out.
+ */
+export function extraOptions(lease: DhcpLease): DhcpOption[] {
+  const out: DhcpOption[] = [];
+  const ntp = lease.ntpServers ?? [];
+  if (ntp.length > 0)
+    out.push({
+      code: DhcpOptionCode.NTP_SERVERS,
+      data: Buffer.concat(ntp.map((n) => ipv4Bytes(n, 'NTP server'))),
+    });
+  if (lease.tftpServerName)
+    out.push({ code: DhcpOptionCode.TFTP_SERVER_NAME, data: Buffer.from(lease.tftpServerName, 'utf8') });
+  if (lease.bootFileName)
+    out.push({ code: DhcpOptionCode.BOOTFILE_NAME, data: Buffer.from(lease.bootFileName, 'utf8') });
+  for (const p of lease.privateOptions ?? [])
+    out.push({ code: p.option, data: Buffer.from(p.value, 'utf8') });
+  return out;
+}
+
+/** The dhcpOptions codes of `lease` an OFFER or ACK left out for want of room; [] otherwise. */
+export function omittedOptions(reply: DhcpMessage, lease: DhcpLease): number[] {
+  const type = messageType(reply);
+  if (type !== DhcpMessageType.OFFER && type !== DhcpMessageType.ACK) return [];
+  const sent = new Set(reply.options.map((o) => o.code));
+  return extraOptions(lease)
+    .map((o) => o.code)
+    .filter((code) => !sent.has(code));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,6 +438,9 @@ function reply(
     add(DhcpOptionCode.DOMAIN_SEARCH, encodeSearchList(lease.searchDomains));
   const routes = effectiveRoutes(lease) ?? [];
   if (routes.length > 0) add(DhcpOptionCode.CLASSLESS_STATIC_ROUTE, encodeClasslessRoutes(routes));
+  // KubeVirt's dhcpOptions, as many as fit in the largest message the client takes.
+  const room = maxMessageSize(request) - IP_UDP_HEADER_LENGTH - OPTIONS_OFFSET - 1; // 1: END
+  for (const o of extraOptions(lease)) if (optionsLength([...options, o]) <= room) options.push(o);
 
   return header(request, how.yiaddr, how.ciaddr ?? '0.0.0.0', options);
 }

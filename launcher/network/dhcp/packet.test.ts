@@ -6,10 +6,14 @@ import {
   DhcpPacketError,
   encodeDhcp,
   getOption,
+  ipv4ListOption,
+  maxMessageSize,
   messageType,
+  optionsLength,
   parameterRequestList,
   requestedIp,
   serverId,
+  textOption,
   type DhcpMessage,
 } from './packet';
 
@@ -188,5 +192,55 @@ describe('encodeDhcp', () => {
     expect(() => encodeDhcp({ ...offer, options: [{ code: 255, data: Buffer.alloc(1) }] })).toThrow(
       /option code 255/,
     );
+  });
+});
+
+describe("KubeVirt's dhcpOptions on the wire", () => {
+  it('round-trips 42 as 4-byte addresses, 66 and 67 as text, a private option as raw bytes', () => {
+    const buf = encodeDhcp({
+      ...offer,
+      options: [
+        { code: DhcpOptionCode.NTP_SERVERS, data: Buffer.from([192, 0, 2, 1, 192, 0, 2, 2]) },
+        { code: DhcpOptionCode.TFTP_SERVER_NAME, data: Buffer.from('tftp.example.com') },
+        { code: DhcpOptionCode.BOOTFILE_NAME, data: Buffer.from('pxelinux.0') },
+        { code: 240, data: Buffer.from('extra é', 'utf8') },
+      ],
+    });
+    // 42, length 8, the two addresses: no text, no separators.
+    expect([...buf.subarray(240, 250)]).toEqual([42, 8, 192, 0, 2, 1, 192, 0, 2, 2]);
+    // 66, length 16, the name's bytes without a terminating NUL.
+    expect([buf[250], buf[251]]).toEqual([66, 16]);
+    expect(buf.subarray(252, 268).toString()).toBe('tftp.example.com');
+    const back = decodeDhcp(buf);
+    expect(ipv4ListOption(back, 42)).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(textOption(back, 66)).toBe('tftp.example.com');
+    expect(textOption(back, 67)).toBe('pxelinux.0');
+    expect(getOption(back, 240)).toEqual(Buffer.from('extra é', 'utf8'));
+    expect(textOption(back, 240)).toBe('extra é');
+  });
+
+  it('reads a garbled address list as absent', () => {
+    const msg = { ...offer, options: [{ code: 42, data: Buffer.from([1, 2, 3]) }] };
+    expect(ipv4ListOption(msg, 42)).toBeUndefined();
+    expect(ipv4ListOption(offer, 42)).toBeUndefined();
+  });
+
+  it('optionsLength counts code and length bytes per instance; maxMessageSize never goes below 576', () => {
+    const opts = [
+      { code: 53, data: Buffer.from([2]) },
+      { code: 240, data: Buffer.alloc(0) },
+      { code: 121, data: Buffer.alloc(300) },
+    ];
+    expect(optionsLength(opts)).toBe(3 + 2 + 304);
+    const buf = encodeDhcp({ ...offer, options: opts });
+    expect(buf.length).toBe(240 + optionsLength(opts) + 1);
+    const size = (n: number) => {
+      const b = Buffer.alloc(2);
+      b.writeUInt16BE(n);
+      return { ...offer, options: [{ code: 57, data: b }] };
+    };
+    expect(maxMessageSize(offer)).toBe(576);
+    expect(maxMessageSize(size(1500))).toBe(1500);
+    expect(maxMessageSize(size(200))).toBe(576);
   });
 });

@@ -65,6 +65,7 @@ export const DhcpOptionCode = {
   HOSTNAME: 12,
   DOMAIN_NAME: 15,
   INTERFACE_MTU: 26,
+  NTP_SERVERS: 42,
   REQUESTED_IP: 50,
   LEASE_TIME: 51,
   OPTION_OVERLOAD: 52,
@@ -72,13 +73,31 @@ export const DhcpOptionCode = {
   SERVER_ID: 54,
   PARAMETER_REQUEST_LIST: 55,
   MESSAGE: 56,
+  MAX_MESSAGE_SIZE: 57,
   RENEWAL_TIME: 58,
   REBINDING_TIME: 59,
   CLIENT_ID: 61,
+  TFTP_SERVER_NAME: 66,
+  BOOTFILE_NAME: 67,
   DOMAIN_SEARCH: 119,
   CLASSLESS_STATIC_ROUTE: 121,
   END: 255,
 } as const;
+
+/** The option codes RFC 2132 section 2 leaves to site-specific use (KubeVirt's privateOptions). */
+export const PRIVATE_OPTION_MIN = 224;
+export const PRIVATE_OPTION_MAX = 254;
+
+/** The most data one instance of an option carries (its length is one byte). */
+export const MAX_OPTION_LENGTH = 255;
+
+/**
+ * The largest message (IP and UDP headers included) every client must accept (RFC 2131 section
+ * 2: 312 bytes of options); a client that takes more says so in option 57.
+ */
+export const MIN_MAX_MESSAGE_SIZE = 576;
+/** IPv4 header (no options) plus UDP header, counted in a client's maximum message size. */
+export const IP_UDP_HEADER_LENGTH = 28;
 
 /** One option as it appeared (or will appear) on the wire, minus code and length bytes. */
 export interface DhcpOption {
@@ -282,6 +301,11 @@ export function encodeDhcp(msg: DhcpMessage): Buffer {
     : Buffer.concat([body, Buffer.alloc(MIN_PACKET_LENGTH - body.length)]);
 }
 
+/** Bytes `options` take on the wire (code and length bytes, instances past 255 bytes), END not counted. */
+export function optionsLength(options: readonly DhcpOption[]): number {
+  return options.reduce((n, o) => n + o.data.length + 2 * Math.max(1, Math.ceil(o.data.length / 255)), 0);
+}
+
 function uint(value: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < 0 || value > max)
     throw new DhcpPacketError(`${field} ${value} is not an integer from 0 to ${max}`);
@@ -318,10 +342,31 @@ export function parameterRequestList(msg: DhcpMessage): number[] {
   return [...(getOption(msg, DhcpOptionCode.PARAMETER_REQUEST_LIST) ?? [])];
 }
 
+/** Option 57: the largest message the client takes, never below the 576 every client must take. */
+export function maxMessageSize(msg: DhcpMessage): number {
+  const data = getOption(msg, DhcpOptionCode.MAX_MESSAGE_SIZE);
+  const said = data && data.length === 2 ? data.readUInt16BE(0) : 0;
+  return Math.max(MIN_MAX_MESSAGE_SIZE, said);
+}
+
 /** Option 12 as text (trailing NULs some clients send dropped). */
 export function clientHostname(msg: DhcpMessage): string | undefined {
   const data = getOption(msg, DhcpOptionCode.HOSTNAME);
   return data === undefined ? undefined : data.toString('latin1').replace(/\0+$/, '');
+}
+
+/** An option holding a list of IPv4 addresses (3, 6, 42) as dotted quads; undefined if absent or garbled. */
+export function ipv4ListOption(msg: DhcpMessage, code: number): string[] | undefined {
+  const data = getOption(msg, code);
+  if (!data || data.length === 0 || data.length % 4 !== 0) return undefined;
+  const out: string[] = [];
+  for (let at = 0; at < data.length; at += 4) out.push(formatIpv4(data, at));
+  return out;
+}
+
+/** An option holding text (66, 67, private options) decoded as UTF-8; undefined if absent. */
+export function textOption(msg: DhcpMessage, code: number): string | undefined {
+  return getOption(msg, code)?.toString('utf8');
 }
 
 function ipv4Option(msg: DhcpMessage, code: number): string | undefined {

@@ -5,7 +5,10 @@ import {
   DhcpMessageType,
   DhcpOptionCode,
   encodeDhcp,
+  getOption,
+  ipv4ListOption,
   messageType,
+  textOption,
   type DhcpMessage,
 } from './packet';
 import { defaultDestination, DhcpServer, DhcpServerError } from './server';
@@ -104,6 +107,56 @@ describe('DhcpServer', () => {
     expect(reply.xid).toBe(0x1234);
     expect(reply.yiaddr).toBe('10.0.2.2');
     expect(reply.chaddr).toBe(MAC);
+  });
+
+  it("hands out the interface's dhcpOptions over UDP: NTP servers, TFTP server, boot file, private options", async () => {
+    const s = await startServer([
+      {
+        ...lease,
+        ntpServers: ['192.0.2.1', '192.0.2.2'],
+        tftpServerName: 'tftp.example.com',
+        bootFileName: 'pxelinux.0',
+        privateOptions: [{ option: 240, value: 'extra' }],
+      },
+    ]);
+    await send(guest.socket, discover(0x4242), s.port);
+    const offer = await guest.next();
+    expect(messageType(offer)).toBe(DhcpMessageType.OFFER);
+    expect(ipv4ListOption(offer, DhcpOptionCode.NTP_SERVERS)).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(textOption(offer, DhcpOptionCode.TFTP_SERVER_NAME)).toBe('tftp.example.com');
+    expect(textOption(offer, DhcpOptionCode.BOOTFILE_NAME)).toBe('pxelinux.0');
+    expect(getOption(offer, 240)).toEqual(Buffer.from('extra'));
+  });
+
+  it('warns when dhcpOptions do not fit in the largest message the client takes', async () => {
+    const s = await startServer([
+      {
+        ...lease,
+        privateOptions: [
+          { option: 240, value: 'a'.repeat(250) },
+          { option: 241, value: 'b'.repeat(250) },
+        ],
+      },
+    ]);
+    await send(guest.socket, discover(0x77), s.port);
+    const offer = await guest.next();
+    expect(getOption(offer, 240)).toBeDefined();
+    expect(getOption(offer, 241)).toBeUndefined();
+    expect(logs).toContainEqual([
+      'warn',
+      expect.stringMatching(/left out of a reply/),
+      { mac: MAC, options: [241], maxMessageSize: 576 },
+    ]);
+  });
+
+  it('refuses to start with a private option out of range', async () => {
+    await expect(
+      DhcpServer.start({
+        leases: [{ ...lease, privateOptions: [{ option: 100, value: 'x' }] }],
+        bindAddress: '127.0.0.1',
+        port: 0,
+      }),
+    ).rejects.toThrow(/privateOptions\[0\]\.option 100 is not a private-use code from 224 to 254/);
   });
 
   it('drops garbage, logs it, and still answers the next DISCOVER', async () => {

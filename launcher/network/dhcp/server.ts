@@ -19,12 +19,13 @@
  * Bad datagrams are logged and dropped; nothing a guest sends can stop the server.
  */
 import * as dgram from 'dgram';
-import { checkLeases, dhcpAnswer, DhcpLeaseError, findLease, type DhcpLease } from './lease';
+import { checkLeases, dhcpAnswer, DhcpLeaseError, findLease, omittedOptions, type DhcpLease } from './lease';
 import {
   decodeDhcp,
   DhcpMessageType,
   DhcpPacketError,
   encodeDhcp,
+  maxMessageSize,
   messageType,
   messageTypeName,
   type DhcpMessage,
@@ -208,6 +209,13 @@ export class DhcpServer {
       }
       lease = findLease(this.leases, request.chaddr);
       out = encodeDhcp(reply);
+      const omitted = lease ? omittedOptions(reply, lease) : [];
+      if (omitted.length > 0)
+        this.log('warn', 'DHCP options left out of a reply: the client takes no longer message', {
+          mac: request.chaddr,
+          options: omitted,
+          maxMessageSize: maxMessageSize(request),
+        });
     } catch (err) {
       // The leases were checked, so this is a bug; log it rather than take the launcher down.
       this.log('warn', 'failed to build a DHCP reply', {

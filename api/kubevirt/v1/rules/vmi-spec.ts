@@ -9,6 +9,7 @@ import { dig, has, record, records, str, type Json } from '../../../validation/r
 import { enabledMarker } from './util';
 import { checkNames } from './names';
 import { checkNodeValues } from './node-values';
+import { checkDhcpOptions } from './dhcp-options';
 import { DISK_BUSES } from '../devices-disks';
 import { EVICTION_STRATEGIES } from '../vmi';
 import { INTERFACE_MODELS } from '../devices-interfaces';
@@ -960,6 +961,7 @@ export function checkVmiSpec(
     ...checkBootOrderUnique(spec, base),
     ...checkVolumes(spec, base),
     ...checkNetworks(spec, base),
+    ...checkDhcpOptions(spec, base),
     ...checkMemory(spec, base, options.requireMemory !== false),
     ...checkCpu(spec, base),
     ...checkFirmware(spec, base),
