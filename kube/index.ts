@@ -21,3 +21,4 @@ export * from './events';
 export * from './conditions';
 export * from './feature-gates';
 export * from './stream';
+export * from './list-or-none';

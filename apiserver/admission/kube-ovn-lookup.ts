@@ -4,35 +4,14 @@
  * asked again for up to RETRY_MS, inside the webhook's time limit, before admission fails closed.
  */
 import type { IP, Subnet } from '../../api/kubeovn/v1';
-import {
-  isNotFound,
-  isTooManyRequests,
-  KUBE_OVN_IPS,
-  KUBE_OVN_SUBNETS,
-  type KubeClient,
-  type ResourceType,
-} from '../../kube';
+import { KUBE_OVN_IPS, KUBE_OVN_SUBNETS, listOrNone, type KubeClient } from '../../kube';
 import type { KubeOvnLookup } from './kube-ovn-addresses';
 
 const RETRY_MS = 5_000;
-const PAUSE_MS = 250;
-
-async function listOrNone<T>(client: KubeClient, rt: ResourceType): Promise<T[]> {
-  const until = Date.now() + RETRY_MS;
-  for (;;) {
-    try {
-      return (await client.list<T>(rt)).items;
-    } catch (e) {
-      if (isNotFound(e)) return [];
-      if (!isTooManyRequests(e) || Date.now() >= until) throw e;
-      await new Promise((r) => setTimeout(r, PAUSE_MS));
-    }
-  }
-}
 
 export function kubeOvnLookupOf(client: KubeClient): KubeOvnLookup {
   return {
-    subnets: () => listOrNone<Subnet>(client, KUBE_OVN_SUBNETS),
-    ips: () => listOrNone<IP>(client, KUBE_OVN_IPS),
+    subnets: () => listOrNone<Subnet>(client, KUBE_OVN_SUBNETS, { retry429Ms: RETRY_MS }),
+    ips: () => listOrNone<IP>(client, KUBE_OVN_IPS, { retry429Ms: RETRY_MS }),
   };
 }

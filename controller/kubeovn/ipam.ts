@@ -34,6 +34,7 @@ import {
   KUBE_OVN_IPS,
   KUBE_OVN_SUBNETS,
   KUBE_OVN_VLANS,
+  listOrNone,
   NETWORK_ATTACHMENT_DEFINITIONS,
   type KubeClient,
 } from '../../kube';
@@ -80,16 +81,6 @@ export class KubeOvnIpam {
     return run;
   }
 
-  /** Every object of a kind; none when its CRD is not installed. */
-  private async listAll<T>(rt: typeof KUBE_OVN_SUBNETS): Promise<T[]> {
-    try {
-      return (await this.client.list<T>(rt)).items;
-    } catch (e) {
-      if (isNotFound(e)) return [];
-      throw e;
-    }
-  }
-
   private async nadProvider(ref: NadRef): Promise<string | undefined> {
     const nad = await this.client.getIfExists<{ spec?: { config?: unknown } }>(
       NETWORK_ATTACHMENT_DEFINITIONS,
@@ -124,7 +115,7 @@ export class KubeOvnIpam {
     return this.serial(async () => {
       const interfaces = await kubeOvnInterfaces(vmi, (ref) => this.nadProvider(ref));
       if (interfaces.length === 0) return {};
-      const subnets = await this.listAll<Subnet>(KUBE_OVN_SUBNETS);
+      const subnets = await listOrNone<Subnet>(this.client, KUBE_OVN_SUBNETS);
       const namespace = vmi.metadata?.namespace ?? 'default';
       const chosen = interfaces.flatMap((i) => {
         const subnet = selectSubnet({
@@ -136,7 +127,7 @@ export class KubeOvnIpam {
         return subnet ? [{ ...i, subnet }] : [];
       });
       if (chosen.length === 0) return {};
-      const ips = await this.listAll<IP>(KUBE_OVN_IPS);
+      const ips = await listOrNone<IP>(this.client, KUBE_OVN_IPS);
       const owner = ipOwnerOf(vmi);
       const out: Record<string, string> = {};
       for (const c of chosen) {
@@ -189,8 +180,8 @@ export class KubeOvnIpam {
   gc(ownerExists: (owner: IpOwner) => boolean): Promise<void> {
     if (!this.enabled) return Promise.resolve();
     return this.serial(async () => {
-      const subnets = await this.listAll<Subnet>(KUBE_OVN_SUBNETS);
-      let ips = await this.listAll<IP>(KUBE_OVN_IPS);
+      const subnets = await listOrNone<Subnet>(this.client, KUBE_OVN_SUBNETS);
+      let ips = await listOrNone<IP>(this.client, KUBE_OVN_IPS);
       const gone: IP[] = [];
       for (const ip of ips) {
         if (ip.metadata?.labels?.[IP_MANAGED_BY_LABEL] !== IP_MANAGED_BY) continue;
