@@ -39,6 +39,7 @@ import type { ControllerRevision, InstancetypeObject } from './vm/instancetype-r
 import { CREATED_BY_LABEL, LAUNCHER_LABEL, LAUNCHER_LABEL_VALUE } from './vmi/launcher-pod';
 import type { LauncherPod } from './vmi/phase';
 import { CREATED_BY_INDEX, VmiReconciler } from './vmi/reconciler';
+import { runningKubeOvnController } from './kubeovn/detect';
 import { KubeOvnIpam } from './kubeovn/ipam';
 
 /** How often released VMs' Kube-OVN addresses are collected and Subnet counts refreshed. */
@@ -70,7 +71,8 @@ export interface ControllerOptions {
   readonly launcherImage?: string;
   /**
    * Kube-OVN's IPAM (controller/kubeovn/): allocate the addresses of launcher pods whose networks
-   * Kube-OVN Subnets serve. Turn it off in a cluster that runs the real Kube-OVN. @default true
+   * Kube-OVN Subnets serve, except while the real Kube-OVN runs (a running pod labelled
+   * app=kube-ovn-controller, looked for every 15 s). false switches it off for good. @default true
    */
   readonly kubeOvnIpam?: boolean;
   /** @default a logger that drops everything */
@@ -187,7 +189,10 @@ export class ControllerManager {
       options.launcherImage,
       (key, uid) => this.vms.cache.get(key)?.metadata?.uid === uid,
     );
-    this.kubeOvn = new KubeOvnIpam(client, { enabled: options.kubeOvnIpam ?? true });
+    this.kubeOvn = new KubeOvnIpam(client, {
+      enabled: options.kubeOvnIpam ?? true,
+      detectRealKubeOvn: () => runningKubeOvnController(client),
+    });
     vmiR.kubeOvn = this.kubeOvn;
     this.workers = [
       {
@@ -419,14 +424,42 @@ export class ControllerManager {
     for (const vm of this.vms.cache.list()) this.workers[0].queue.add(objectKey(vm));
     for (const vmi of this.vmis.cache.list()) this.workers[1].queue.add(objectKey(vmi));
     for (const o of this.owners) for (const key of o.informer.cache.keys()) o.queue.add(key);
+    // Before any launcher pod is made: a real Kube-OVN allocates by itself.
+    if (this.kubeOvn.configured) await this.detectKubeOvn();
     const n = this.options.workers ?? 2;
     for (const w of this.workers) for (let i = 0; i < n; i++) this.running.push(this.work(w));
-    if (this.kubeOvn.enabled)
+    if (this.kubeOvn.configured)
       this.kubeOvnGc = setInterval(() => void this.collectAddresses(), KUBE_OVN_GC_MS);
   }
 
-  /** Release the Kube-OVN addresses of VMs and standalone VMIs that are gone (controller/kubeovn/). */
+  /** Look for the real Kube-OVN; say when virtkit's IPAM steps aside for it or takes over again. */
+  private async detectKubeOvn(): Promise<void> {
+    try {
+      if (!(await this.kubeOvn.detect())) return;
+      const real = this.kubeOvn.deferredTo;
+      if (real)
+        this.log.info(
+          { kubeOvnController: real },
+          'the real Kube-OVN runs in this cluster: its controller allocates Kube-OVN addresses, virtkit does not',
+        );
+      else
+        this.log.info(
+          'no real Kube-OVN controller runs any more: virtkit allocates Kube-OVN addresses again',
+        );
+    } catch (err) {
+      this.log.warn(
+        { err: errorMessage(err) },
+        'could not look for a real Kube-OVN controller (listing pods labelled app=kube-ovn-controller); keeping the last answer',
+      );
+    }
+  }
+
+  /**
+   * Release the Kube-OVN addresses of VMs and standalone VMIs that are gone (controller/kubeovn/),
+   * after looking for the real Kube-OVN again.
+   */
   private async collectAddresses(): Promise<void> {
+    await this.detectKubeOvn();
     try {
       const watched = this.options.namespace;
       await this.kubeOvn.gc(

@@ -231,6 +231,14 @@ export const KUBE_OVN_IPS: ResourceType = {
   namespaced: false,
 };
 
+/** Kube-OVN's kubeovn.io/v1 IPPool (cluster-scoped): a slice of a Subnet for some namespaces or pods. */
+export const KUBE_OVN_IPPOOLS: ResourceType = {
+  apiVersion: 'kubeovn.io/v1',
+  kind: 'IPPool',
+  plural: 'ippools',
+  namespaced: false,
+};
+
 /** Kube-OVN's kubeovn.io/v1 Vlan (cluster-scoped): the VLAN ID of an underlay subnet. */
 export const KUBE_OVN_VLANS: ResourceType = {
   apiVersion: 'kubeovn.io/v1',

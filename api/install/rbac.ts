@@ -67,11 +67,11 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   rule(['cdi.kubevirt.io'], ['datavolumes/source'], ['create']),
   rule(['storage.k8s.io'], ['storageclasses'], READ),
   rule(['kubevirt.io'], ['virtualmachines/finalizers'], ['update']),
-  // Kube-OVN's IPAM (controller/kubeovn/): it reads Subnets and Vlans and the
+  // Kube-OVN's IPAM (controller/kubeovn/): it reads Subnets, IPPools and Vlans and the
   // NetworkAttachmentDefinitions of a VMI's Multus networks (is it kube-ovn?), keeps IP
-  // objects, and writes the Subnets' address counts.
-  rule(['kubeovn.io'], ['subnets'], ['list']),
-  rule(['kubeovn.io'], ['subnets/status'], ['update']),
+  // objects, and writes the Subnets' and IPPools' address counts.
+  rule(['kubeovn.io'], ['subnets', 'ippools'], ['list']),
+  rule(['kubeovn.io'], ['subnets/status', 'ippools/status'], ['update']),
   rule(['kubeovn.io'], ['vlans'], ['get']),
   rule(['kubeovn.io'], ['ips'], ['list', 'create', 'update', 'delete']),
   rule(['k8s.cni.cncf.io'], ['network-attachment-definitions'], ['get']),
@@ -150,9 +150,9 @@ export const API_RULES: readonly PolicyRule[] = [
   // Admission asks whether the creator of a DataVolume (or a VM's ServiceAccount) may clone from
   // another namespace (apiserver/admission/clone-authorization.ts).
   rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
-  // Admission checks a VM's fixed Kube-OVN address against the Subnets and the IP objects
-  // (apiserver/admission/kube-ovn-addresses.ts).
-  rule(['kubeovn.io'], ['subnets', 'ips'], ['list']),
+  // Admission checks a VM's fixed Kube-OVN address and IP pool against the Subnets, IPPools and
+  // IP objects (apiserver/admission/kube-ovn-addresses.ts).
+  rule(['kubeovn.io'], ['subnets', 'ippools', 'ips'], ['list']),
 ];
 
 export const COMPONENT_RULES = {
@@ -338,4 +338,40 @@ function defaultRole(): Record<string, unknown>[] {
 /** KubeVirt's user roles, aggregated into Kubernetes' view, edit and admin, and kubevirt.io:default. */
 export function userRoles(): Record<string, unknown>[] {
   return [userRole('view'), userRole('edit'), userRole('admin'), ...defaultRole()];
+}
+
+/**
+ * The whereabouts IPAM plugin the handler runs for NetworkAttachmentDefinitions (its v0.9.2
+ * calls): in its one namespace, it lists the IPPools (its connectivity check), gets, creates and
+ * JSON-patches the IPPool of a range, gets, creates and deletes OverlappingRangeIPReservations,
+ * and serialises allocations with a Lease (`whereabouts`: leader election's get, create,
+ * update). NodeSlicePools are not granted: the handler refuses `node_slice_size`.
+ */
+export const WHEREABOUTS_RULES: readonly PolicyRule[] = [
+  rule(['whereabouts.cni.cncf.io'], ['ippools'], ['get', 'list', 'create', 'patch']),
+  rule(['whereabouts.cni.cncf.io'], ['overlappingrangeipreservations'], ['get', 'create', 'delete']),
+  rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
+];
+
+/** The namespace whereabouts keeps its objects in (its kubeconfig's context; its DaemonSet's in a cluster). */
+export const WHEREABOUTS_NAMESPACE = 'kube-system';
+
+/** whereabouts' Role in its namespace and the binding of `subject` to it. */
+export function whereaboutsRbac(subject: RbacSubject): Record<string, unknown>[] {
+  const name = 'virtkit:whereabouts';
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name, namespace: WHEREABOUTS_NAMESPACE, labels: LABELS },
+      rules: WHEREABOUTS_RULES.map((r) => ({ ...r })),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name, namespace: WHEREABOUTS_NAMESPACE, labels: LABELS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [subjectOf(subject)],
+    },
+  ];
 }

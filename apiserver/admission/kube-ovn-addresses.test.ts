@@ -1,4 +1,4 @@
-import type { IP, Subnet } from '../../api/kubeovn/v1';
+import type { IP, IPPool, Subnet } from '../../api/kubeovn/v1';
 import { admitRequest } from './admit';
 import { kubeOvnAddressCauses, type KubeOvnLookup } from './kube-ovn-addresses';
 import type { AdmissionRequest, AdmissionResponse, AdmissionReview } from './review';
@@ -33,9 +33,17 @@ const held = (name: string, address: string, sub = 'tenant'): IP => ({
   },
 });
 
+const pool = (name: string, ips: string[], sub = 'tenant', namespaces?: string[]): IPPool => ({
+  apiVersion: 'kubeovn.io/v1',
+  kind: 'IPPool',
+  metadata: { name },
+  spec: { subnet: sub, ips, ...(namespaces ? { namespaces } : {}) },
+});
+
 function lookup(
   subnets: Subnet[] = [subnet, attachSubnet],
   ips: IP[] = [held('db.apps', '10.70.0.20')],
+  pools: IPPool[] = [pool('web-pool', ['10.70.0.100..10.70.0.110'])],
 ): KubeOvnLookup & {
   calls: number;
 } {
@@ -46,6 +54,7 @@ function lookup(
       return Promise.resolve(subnets);
     },
     ips: () => Promise.resolve(ips),
+    pools: () => Promise.resolve(pools),
   };
   return l;
 }
@@ -155,6 +164,46 @@ describe('fixed Kube-OVN addresses at admission', () => {
     ]);
   });
 
+  it('an ip_pool naming a missing IPPool, a pool of another Subnet, or listing no IPv4 address is refused on ip_pool', async () => {
+    const POOL_KEY = 'ovn.kubernetes.io/ip_pool';
+    const field = `spec.template.metadata.annotations[${POOL_KEY}]`;
+    const l = lookup(undefined, undefined, [
+      pool('web-pool', ['10.70.0.100..10.70.0.110']),
+      pool('stor-pool', ['10.80.0.10..10.80.0.20'], 'storage'),
+    ]);
+    expect(await kubeOvnAddressCauses(request(vm('web', { [POOL_KEY]: 'nope' })), l)).toEqual([
+      {
+        type: 'FieldValueInvalid',
+        field,
+        message: expect.stringMatching(/^IPPoolNotFound: .*IPPool "nope", which does not exist/),
+      },
+    ]);
+    const mismatch = await kubeOvnAddressCauses(
+      request(vm('web', { [POOL_KEY]: 'stor-pool', 'ovn.kubernetes.io/logical_switch': 'tenant' })),
+      l,
+    );
+    expect(mismatch).toEqual([
+      {
+        type: 'FieldValueInvalid',
+        field,
+        message: expect.stringMatching(
+          /^IPPoolMismatch: .*IPPool stor-pool of Subnet storage.*Subnet tenant/,
+        ),
+      },
+    ]);
+    expect(await kubeOvnAddressCauses(request(vm('web', { [POOL_KEY]: 'fd00::5' })), l)).toEqual([
+      expect.objectContaining({
+        field,
+        message: expect.stringMatching(/^InvalidAddress: .*no IPv4 address/),
+      }),
+    ]);
+    // A pool of the namespace's Subnet, and a list of addresses, pass.
+    expect(await kubeOvnAddressCauses(request(vm('web', { [POOL_KEY]: 'web-pool' })), l)).toEqual([]);
+    expect(
+      await kubeOvnAddressCauses(request(vm('web', { [POOL_KEY]: '10.70.0.30,10.70.0.31' })), l),
+    ).toEqual([]);
+  });
+
   it("an attachment's fixed address is checked against its provider's Subnet", async () => {
     const key = 'stor.apps.ovn.kubernetes.io/ip_address';
     const causes = await kubeOvnAddressCauses(request(vm('web', { [key]: '10.70.0.50' })), lookup());
@@ -219,6 +268,7 @@ describe('fixed Kube-OVN addresses at admission', () => {
     const broken: KubeOvnLookup = {
       subnets: () => Promise.reject(new Error('connection refused')),
       ips: () => Promise.resolve([]),
+      pools: () => Promise.resolve([]),
     };
     const closed = await answer(review(vm('web', { [IP_KEY]: '10.70.0.50' })), broken);
     expect(closed).toMatchObject({ allowed: false, status: { code: 500 } });

@@ -3,7 +3,8 @@
  * a VirtualMachineInstance whose annotations) ask for `<provider>.kubernetes.io/ip_address` or
  * `mac_address` is refused when the address cannot be given: outside the Subnet's block, in its
  * excludeIps, its gateway, already held by another VM's IP object, or a Subnet named by
- * logical_switch that does not exist. The same IPAM rules (api/kubeovn/ipam/) run again when
+ * logical_switch that does not exist; an `ip_pool` naming an IPPool that does not exist or
+ * belongs to another Subnet, or listing no IPv4 address, is refused too. The same IPAM rules (api/kubeovn/ipam/) run again when
  * the controller allocates, which also catches what changed in between (a VMI condition then).
  *
  * Checked on create, and on update only when those annotations change, so a running VM that
@@ -11,28 +12,33 @@
  * left alone (the cluster may run the real Kube-OVN, or none).
  */
 import {
+  addressScope,
   allocateAddress,
   ipObjectName,
   KUBE_OVN_KEYS,
   KubeOvnAddressError,
   selectSubnet,
 } from '../../api/kubeovn/ipam';
-import type { IP, Subnet } from '../../api/kubeovn/v1';
+import type { IP, IPPool, Subnet } from '../../api/kubeovn/v1';
 import type { AdmissionRequest, StatusCause } from './review';
 
-/** Reads the cluster's Subnets and IP objects (none when Kube-OVN's CRDs are not installed). */
+/** Reads the cluster's Subnets, IP objects and IPPools (none when Kube-OVN's CRDs are not installed). */
 export interface KubeOvnLookup {
   subnets(): Promise<readonly Subnet[]>;
   ips(): Promise<readonly IP[]>;
+  pools(): Promise<readonly IPPool[]>;
 }
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 
-const SUFFIXES = [KUBE_OVN_KEYS.ipAddress, KUBE_OVN_KEYS.macAddress, KUBE_OVN_KEYS.logicalSwitch].map(
-  (k) => `.kubernetes.io/${k}`,
-);
+const SUFFIXES = [
+  KUBE_OVN_KEYS.ipAddress,
+  KUBE_OVN_KEYS.macAddress,
+  KUBE_OVN_KEYS.logicalSwitch,
+  KUBE_OVN_KEYS.ipPool,
+].map((k) => `.kubernetes.io/${k}`);
 
 /** The annotations that decide addresses, with where they live in the object. */
 function addressAnnotations(
@@ -97,6 +103,7 @@ export async function kubeOvnAddressCauses(
   const subnets = await lookup.subnets();
   if (subnets.length === 0) return [];
   const ips = await lookup.ips();
+  const pools = await lookup.pools();
   const namespace =
     request.namespace ?? (obj(request.object.metadata)?.namespace as string | undefined) ?? 'default';
   const owner = ownerName(request.object);
@@ -105,8 +112,9 @@ export async function kubeOvnAddressCauses(
     const key = (k: string) => `${provider}.kubernetes.io/${k}`;
     const field = (k: string) => `${now.path}[${key(k)}]`;
     try {
-      const subnet = selectSubnet({ provider, annotations: now.annotations, namespace, subnets });
+      const subnet = selectSubnet({ provider, annotations: now.annotations, namespace, subnets, pools });
       if (!subnet) continue;
+      const scope = addressScope({ provider, annotations: now.annotations, namespace, subnet, pools });
       allocateAddress({
         subnet,
         ipName: ipObjectName(owner, namespace, provider),
@@ -114,6 +122,7 @@ export async function kubeOvnAddressCauses(
         macField: `annotation ${key(KUBE_OVN_KEYS.macAddress)}`,
         requestedIp: now.annotations[key(KUBE_OVN_KEYS.ipAddress)],
         requestedMac: now.annotations[key(KUBE_OVN_KEYS.macAddress)],
+        scope,
         ips,
         randomMac: () => '00:00:00:00:00:00',
       });
@@ -122,11 +131,15 @@ export async function kubeOvnAddressCauses(
       // A full subnet is the controller's to report when it allocates: the VM may wait for room.
       if (e.reason === 'NoAvailableAddress') continue;
       const which =
-        e.reason === 'SubnetNotFound'
-          ? KUBE_OVN_KEYS.logicalSwitch
-          : e.message.includes(KUBE_OVN_KEYS.macAddress)
-            ? KUBE_OVN_KEYS.macAddress
-            : KUBE_OVN_KEYS.ipAddress;
+        e.reason === 'IPPoolNotFound' ||
+        e.reason === 'IPPoolMismatch' ||
+        e.message.startsWith(`annotation ${key(KUBE_OVN_KEYS.ipPool)}`)
+          ? KUBE_OVN_KEYS.ipPool
+          : e.reason === 'SubnetNotFound'
+            ? KUBE_OVN_KEYS.logicalSwitch
+            : e.message.includes(KUBE_OVN_KEYS.macAddress)
+              ? KUBE_OVN_KEYS.macAddress
+              : KUBE_OVN_KEYS.ipAddress;
       causes.push({ type: 'FieldValueInvalid', field: field(which), message: `${e.reason}: ${e.message}` });
     }
   }

@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .option('--launcher-image <image>', 'image of the launcher container in launcher pods')
     .option(
       '--no-kube-ovn-ipam',
-      'do not allocate Kube-OVN Subnet addresses (a cluster that runs the real Kube-OVN allocates them itself)',
+      'never allocate Kube-OVN Subnet addresses (by default virtkit allocates them unless it finds the real Kube-OVN running: a pod labelled app=kube-ovn-controller)',
     )
     .action(async (flags: ControllerFlags) => {
       const workers = Number(flags.workers);

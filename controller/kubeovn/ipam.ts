@@ -12,10 +12,12 @@
 import { randomBytes } from 'crypto';
 import { isDeepStrictEqual } from 'util';
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
-import type { IP, Subnet, Vlan } from '../../api/kubeovn/v1';
+import type { IP, IPPool, Subnet, Vlan } from '../../api/kubeovn/v1';
 import {
+  addressScope,
   allocateAddress,
   allocationAnnotations,
+  ipPoolV4Usage,
   ipObjectName,
   IP_MANAGED_BY,
   IP_MANAGED_BY_LABEL,
@@ -31,6 +33,7 @@ import {
 } from '../../api/kubeovn/ipam';
 import {
   isNotFound,
+  KUBE_OVN_IPPOOLS,
   KUBE_OVN_IPS,
   KUBE_OVN_SUBNETS,
   KUBE_OVN_VLANS,
@@ -41,8 +44,16 @@ import {
 import { kubeOvnInterfaces, kubeOvnProviderOf, type NadRef } from './interfaces';
 
 export interface KubeOvnIpamOptions {
-  /** Off in a cluster that runs the real Kube-OVN, which allocates itself. @default true */
+  /**
+   * false: never allocate (`--no-kube-ovn-ipam`). true: allocate unless `detectRealKubeOvn` finds
+   * the real Kube-OVN running, which allocates itself. @default true
+   */
   readonly enabled?: boolean;
+  /**
+   * Asked by `detect()`: where the real Kube-OVN's controller runs, or undefined when it does not.
+   * @default never found
+   */
+  readonly detectRealKubeOvn?: () => Promise<string | undefined>;
   /** @default 00:00:00 followed by three random bytes, as Kube-OVN makes them */
   readonly randomMac?: () => string;
 }
@@ -70,8 +81,34 @@ export class KubeOvnIpam {
     private readonly options: KubeOvnIpamOptions = {},
   ) {}
 
+  /** The real Kube-OVN controller this IPAM stepped aside for (`detect()`), if any. */
+  private deferringTo: string | undefined;
+
+  /** Whether this IPAM allocates: configured on, and no real Kube-OVN found by the last `detect()`. */
   get enabled(): boolean {
+    return (this.options.enabled ?? true) && this.deferringTo === undefined;
+  }
+
+  /** Whether it may ever allocate (not switched off by configuration). */
+  get configured(): boolean {
     return this.options.enabled ?? true;
+  }
+
+  /** The real Kube-OVN controller it leaves allocation to, if one was found. */
+  get deferredTo(): string | undefined {
+    return this.deferringTo;
+  }
+
+  /**
+   * Look for the real Kube-OVN again; returns whether that changed what this IPAM does. An error
+   * (no right to list pods cluster-wide, say) leaves the last answer in place and is thrown.
+   */
+  async detect(): Promise<boolean> {
+    if (!this.configured || !this.options.detectRealKubeOvn) return false;
+    const found = await this.options.detectRealKubeOvn();
+    const changed = found !== this.deferringTo;
+    this.deferringTo = found;
+    return changed;
   }
 
   /** One operation at a time (allocations read and write the same IP objects). */
@@ -116,6 +153,7 @@ export class KubeOvnIpam {
       const interfaces = await kubeOvnInterfaces(vmi, (ref) => this.nadProvider(ref));
       if (interfaces.length === 0) return {};
       const subnets = await listOrNone<Subnet>(this.client, KUBE_OVN_SUBNETS);
+      const pools = await listOrNone<IPPool>(this.client, KUBE_OVN_IPPOOLS);
       const namespace = vmi.metadata?.namespace ?? 'default';
       const chosen = interfaces.flatMap((i) => {
         const subnet = selectSubnet({
@@ -123,6 +161,7 @@ export class KubeOvnIpam {
           annotations: podAnnotations,
           namespace,
           subnets,
+          pools,
         });
         return subnet ? [{ ...i, subnet }] : [];
       });
@@ -140,6 +179,13 @@ export class KubeOvnIpam {
           macField: `annotation ${key(KUBE_OVN_KEYS.macAddress)}`,
           requestedIp: podAnnotations[key(KUBE_OVN_KEYS.ipAddress)],
           requestedMac: podAnnotations[key(KUBE_OVN_KEYS.macAddress)],
+          scope: addressScope({
+            provider: c.provider,
+            annotations: podAnnotations,
+            namespace,
+            subnet: c.subnet,
+            pools,
+          }),
           ips,
           randomMac: this.options.randomMac ?? kubeOvnRandomMac,
         });
@@ -174,8 +220,8 @@ export class KubeOvnIpam {
   }
 
   /**
-   * Release the addresses whose VM (or standalone VMI) is gone, and bring each Subnet's
-   * v4usingIPs / v4availableIPs up to date. Level-triggered: run it periodically.
+   * Release the addresses whose VM (or standalone VMI) is gone, and bring each Subnet's and
+   * IPPool's IPv4 using / available counts up to date. Level-triggered: run it periodically.
    */
   gc(ownerExists: (owner: IpOwner) => boolean): Promise<void> {
     if (!this.enabled) return Promise.resolve();
@@ -211,6 +257,25 @@ export class KubeOvnIpam {
           await this.client.updateStatus<Subnet>(KUBE_OVN_SUBNETS, undefined, s.metadata?.name ?? '', {
             ...s,
             status: { ...s.status, v4usingIPs: usage.using, v4availableIPs: usage.available },
+          });
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      for (const p of await listOrNone<IPPool>(this.client, KUBE_OVN_IPPOOLS)) {
+        const subnet = subnets.find((s) => s.metadata?.name === p.spec?.subnet);
+        if (!subnet) continue;
+        let usage: { using: number; available: number };
+        try {
+          usage = ipPoolV4Usage(p, subnet, ips);
+        } catch {
+          continue;
+        }
+        if (p.status?.v4UsingIPs === usage.using && p.status.v4AvailableIPs === usage.available) continue;
+        try {
+          await this.client.updateStatus<IPPool>(KUBE_OVN_IPPOOLS, undefined, p.metadata?.name ?? '', {
+            ...p,
+            status: { ...p.status, v4UsingIPs: usage.using, v4AvailableIPs: usage.available },
           });
         } catch (e) {
           if (!isNotFound(e)) throw e;

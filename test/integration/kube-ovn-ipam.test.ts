@@ -8,14 +8,17 @@
  * switched off, it does nothing.
  */
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
-import type { IP, Subnet } from '../../api/kubeovn/v1';
+import type { IP, IPPool, Subnet } from '../../api/kubeovn/v1';
 import { KubeOvnAddressError } from '../../api/kubeovn/ipam';
+import { runningKubeOvnController } from '../../controller/kubeovn/detect';
 import { KubeOvnIpam } from '../../controller/kubeovn/ipam';
 import {
+  KUBE_OVN_IPPOOLS,
   KUBE_OVN_IPS,
   KUBE_OVN_SUBNETS,
   KUBE_OVN_VLANS,
   NETWORK_ATTACHMENT_DEFINITIONS,
+  PODS,
   type KubeClient,
 } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient } from './support/api';
@@ -33,6 +36,11 @@ const attachAt = (host: number) => `10.253.${OCTET}.${host}`;
 const BLUE_PROVIDER = `blue.${NS}.ovn`;
 const VLAN_SUBNET = `it-ipam-vlan-${RUN}`;
 const VLAN = `it-ipam-v100-${RUN}`;
+const POOL = `it-ipam-pool-${RUN}`;
+const POOLED_NS = `${NS}-p`;
+const POOLED_SUBNET = `it-ipam-pooled-${RUN}`;
+const POOLED_POOL = `it-ipam-nspool-${RUN}`;
+const pooledAt = (host: number) => `10.251.${OCTET}.${host}`;
 
 let client: KubeClient;
 const subnetsToDelete: string[] = [];
@@ -48,14 +56,20 @@ function counterMac(): () => string {
 
 function vmiOf(
   name: string,
-  opts: { vm?: string; uid?: string; annotations?: Record<string, string>; blue?: boolean } = {},
+  opts: {
+    vm?: string;
+    uid?: string;
+    annotations?: Record<string, string>;
+    blue?: boolean;
+    namespace?: string;
+  } = {},
 ): VirtualMachineInstance {
   return {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachineInstance',
     metadata: {
       name,
-      namespace: NS,
+      namespace: opts.namespace ?? NS,
       uid: opts.uid ?? `${name}-uid`,
       ...(opts.annotations ? { annotations: opts.annotations } : {}),
       ...(opts.vm
@@ -107,7 +121,7 @@ async function ipNamesOfRun(): Promise<string[]> {
 beforeAll(async () => {
   client = await sharedClient();
   // Right after the global setup the CRDs' storage may still be initializing (HTTP 429).
-  for (const rt of [KUBE_OVN_IPS, KUBE_OVN_SUBNETS])
+  for (const rt of [KUBE_OVN_IPS, KUBE_OVN_SUBNETS, KUBE_OVN_IPPOOLS])
     await eventually(`${rt.plural}.kubeovn.io served`, async () => (await client.list(rt)).items);
   await eventually(
     'network-attachment-definitions served',
@@ -143,6 +157,8 @@ afterAll(async () => {
   for (const n of await ipNamesOfRun().catch(() => [])) {
     await client.delete(KUBE_OVN_IPS, undefined, n).catch(() => undefined);
   }
+  for (const p of [POOL, POOLED_POOL])
+    await client.delete(KUBE_OVN_IPPOOLS, undefined, p).catch(() => undefined);
   for (const s of subnetsToDelete) await client.delete(KUBE_OVN_SUBNETS, undefined, s).catch(() => undefined);
   await client.delete(KUBE_OVN_VLANS, undefined, VLAN).catch(() => undefined);
   await deleteNamespace(client, NS);
@@ -336,6 +352,103 @@ describe('KubeOvnIpam against the real API server', () => {
     await ipam.gc(() => true);
     const again = await client.get<Subnet>(KUBE_OVN_SUBNETS, undefined, SUBNET);
     expect(again.metadata?.resourceVersion).toBe(s.metadata?.resourceVersion);
+  });
+
+  test("IPPools: ip_pool takes the named pool's addresses, a bound namespace only its pools', others never a pool's; gc writes pool status", async () => {
+    const createPool = (name: string, spec: NonNullable<IPPool['spec']>) =>
+      client.create<IPPool>(KUBE_OVN_IPPOOLS, undefined, {
+        apiVersion: 'kubeovn.io/v1',
+        kind: 'IPPool',
+        metadata: { name },
+        spec,
+      });
+    // SUBNET holds .5, .6, .8, .9 and .40 (.7 excluded): .10 is the lowest free address.
+    await createPool(POOL, { subnet: SUBNET, ips: [at(10), at(100)] });
+    const ipam = new KubeOvnIpam(client, { randomMac: counterMac() });
+    // A VM without ip_pool skips the pool's free .10.
+    const plain = await ipam.podAnnotations(vmiOf('plain-x1', { vm: 'plain' }), {});
+    expect(plain['ovn.kubernetes.io/ip_address']).toBe(at(11));
+    const ask = { 'ovn.kubernetes.io/ip_pool': POOL };
+    const first = await ipam.podAnnotations(vmiOf('pa-x1', { vm: 'pa', annotations: ask }), ask);
+    expect(first['ovn.kubernetes.io/ip_address']).toBe(at(10));
+    expect(first['ovn.kubernetes.io/logical_switch']).toBe(SUBNET);
+    const second = await ipam.podAnnotations(vmiOf('pb-x1', { vm: 'pb', annotations: ask }), ask);
+    expect(second['ovn.kubernetes.io/ip_address']).toBe(at(100));
+    const full = await ipam.podAnnotations(vmiOf('pc-x1', { vm: 'pc', annotations: ask }), ask).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((full as KubeOvnAddressError).reason).toBe('NoAvailableAddress');
+    expect((full as KubeOvnAddressError).message).toContain(`IPPool ${POOL} has no free address`);
+    expect(await getIp(`pc.${NS}`)).toBeUndefined();
+    // A missing pool is named.
+    const missing = { 'ovn.kubernetes.io/ip_pool': 'no-such-pool' };
+    const gone = await ipam.podAnnotations(vmiOf('pd-x1', { vm: 'pd', annotations: missing }), missing).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((gone as KubeOvnAddressError).reason).toBe('IPPoolNotFound');
+
+    // A namespace bound to a pool takes only its addresses (.2 and .3 are free but not pooled).
+    await createSubnet(POOLED_SUBNET, { cidrBlock: `10.251.${OCTET}.0/24`, namespaces: [POOLED_NS] });
+    await createPool(POOLED_POOL, {
+      subnet: POOLED_SUBNET,
+      ips: [`${pooledAt(50)}..${pooledAt(52)}`],
+      namespaces: [POOLED_NS],
+    });
+    const bound = await ipam.podAnnotations(vmiOf('pe-x1', { vm: 'pe', namespace: POOLED_NS }), {});
+    expect(bound['ovn.kubernetes.io/logical_switch']).toBe(POOLED_SUBNET);
+    expect(bound['ovn.kubernetes.io/ip_address']).toBe(pooledAt(50));
+
+    await ipam.gc((o) => o.namespace !== NS || o.name !== 'never');
+    const status = async (name: string) =>
+      (await client.get<IPPool>(KUBE_OVN_IPPOOLS, undefined, name)).status;
+    expect(await status(POOL)).toMatchObject({ v4UsingIPs: 2, v4AvailableIPs: 0 });
+    expect(await status(POOLED_POOL)).toMatchObject({ v4UsingIPs: 1, v4AvailableIPs: 2 });
+  });
+
+  test('a running pod labelled app=kube-ovn-controller (the real Kube-OVN) makes it step aside until that pod goes', async () => {
+    const ipam = new KubeOvnIpam(client, {
+      randomMac: counterMac(),
+      detectRealKubeOvn: () => runningKubeOvnController(client),
+    });
+    expect(await ipam.detect()).toBe(false);
+    expect(ipam.enabled).toBe(true);
+    await client.create(PODS, NS, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'kube-ovn-controller-0', namespace: NS, labels: { app: 'kube-ovn-controller' } },
+      spec: { containers: [{ name: 'kube-ovn-controller', image: 'kubeovn/kube-ovn:v1.14.0' }] },
+    });
+    // Pending (not scheduled): not running yet, so virtkit still allocates.
+    expect(await ipam.detect()).toBe(false);
+    expect(ipam.enabled).toBe(true);
+    // Playing its kubelet (the scheduler may write the pod meanwhile: a conflict is tried again).
+    await eventually('the Kube-OVN controller pod Running', async () => {
+      const pod = await client.get<{ status?: Record<string, unknown> }>(PODS, NS, 'kube-ovn-controller-0');
+      await client.updateStatus(PODS, NS, 'kube-ovn-controller-0', {
+        ...pod,
+        status: { ...pod.status, phase: 'Running' },
+      });
+      return true;
+    });
+    expect(await ipam.detect()).toBe(true);
+    expect(ipam.enabled).toBe(false);
+    expect(ipam.deferredTo).toBe(`${NS}/kube-ovn-controller-0`);
+    expect(await ipam.podAnnotations(vmiOf('real-x1', { vm: 'real' }), {})).toEqual({});
+    expect(await getIp(`real.${NS}`)).toBeUndefined();
+    const before = await ipNamesOfRun();
+    await ipam.gc(() => false);
+    expect(await ipNamesOfRun()).toEqual(before);
+    await client.delete(PODS, NS, 'kube-ovn-controller-0', { gracePeriodSeconds: 0 });
+    await eventually('the Kube-OVN controller pod gone', async () =>
+      (await client.getIfExists(PODS, NS, 'kube-ovn-controller-0')) ? undefined : true,
+    );
+    expect(await ipam.detect()).toBe(true);
+    expect(ipam.enabled).toBe(true);
+    expect(
+      (await ipam.podAnnotations(vmiOf('real-x1', { vm: 'real' }), {}))['ovn.kubernetes.io/ip_address'],
+    ).toBeDefined();
   });
 
   test('switched off, it allocates nothing and collects nothing', async () => {

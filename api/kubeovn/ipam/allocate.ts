@@ -2,7 +2,8 @@
  * Kube-OVN's IPAM for one interface (pure): a fixed address or MAC checked against the subnet
  * and the IP objects, the address an interface already holds kept (a VM keeps its address
  * across stop/start and restart, because its IP object outlives the pod), else the lowest free
- * address. IPv4 only: an IPv6-only subnet is refused, a dual-stack one gives its IPv4 address.
+ * address (only from the interface's IPPools when it has some, never from other interfaces'
+ * IPPools: pools.ts). IPv4 only: an IPv6-only subnet is refused, a dual-stack one gives its IPv4 address.
  *
  * Deliberate difference from Kube-OVN: recent Kube-OVN versions let a fixed address fall inside
  * `excludeIps`; virtkit refuses it, because excluded addresses are usually the routers and
@@ -16,9 +17,11 @@ import {
   parseAddressOrRange,
   parseCidr,
   type IP,
+  type IPPool,
   type Subnet,
 } from '../v1';
 import { KubeOvnAddressError } from './errors';
+import { commaRanges, inScope, poolV4Ranges, type AddressScope } from './pools';
 
 export interface AllocationRequest {
   readonly subnet: Subnet;
@@ -31,6 +34,8 @@ export interface AllocationRequest {
   readonly requestedMac?: string;
   /** Every IP object of the cluster. */
   readonly ips: readonly IP[];
+  /** Where an automatic address may come from (pools.ts addressScope). @default the whole Subnet */
+  readonly scope?: AddressScope;
   /** A fresh MAC (Kube-OVN's are 00:00:00 followed by three random bytes). */
   readonly randomMac: () => string;
 }
@@ -155,15 +160,38 @@ export function allocateAddress(req: AllocationRequest): Allocation {
       kept.value < block.last &&
       kept.value !== block.gateway &&
       !isExcluded(block, kept.value) &&
-      !usedBy.has(kept.value)
+      !usedBy.has(kept.value) &&
+      inScope(req.scope, kept.value)
     )
       ip = kept.value;
-    for (let v = block.first + 1n; ip === undefined && v < block.last; v++)
-      if (v !== block.gateway && !isExcluded(block, v) && !usedBy.has(v)) ip = v;
+    const free = (v: bigint) =>
+      v > block.first &&
+      v < block.last &&
+      v !== block.gateway &&
+      !isExcluded(block, v) &&
+      !usedBy.has(v) &&
+      inScope(req.scope, v);
+    const only = req.scope?.only;
+    if (only) {
+      // A pool's (or a list's) addresses, in its order, clipped to the subnet.
+      for (const [from, to] of only.ranges) {
+        const lo = from > block.first ? from : block.first + 1n;
+        const hi = to < block.last ? to : block.last - 1n;
+        for (let v = lo; ip === undefined && v <= hi; v++) if (free(v)) ip = v;
+      }
+      if (ip === undefined)
+        throw new KubeOvnAddressError(
+          'NoAvailableAddress',
+          `${only.where} has no free address of ${where} (its addresses: ${commaRanges(only.ranges, formatIPv4) || 'none'}); ` +
+            'add addresses to it, or release some',
+        );
+    }
+    for (let v = block.first + 1n; ip === undefined && v < block.last; v++) if (free(v)) ip = v;
     if (ip === undefined)
       throw new KubeOvnAddressError(
         'NoAvailableAddress',
-        `${where} has no free address (${usedBy.size} allocated, excludeIps ${JSON.stringify(req.subnet.spec?.excludeIps ?? [])}); ` +
+        `${where} has no free address (${usedBy.size} allocated, excludeIps ${JSON.stringify(req.subnet.spec?.excludeIps ?? [])}` +
+          `${req.scope?.avoid.length ? `, IPPools ${commaRanges(req.scope.avoid, formatIPv4)}` : ''}); ` +
           'grow spec.cidrBlock, shrink excludeIps, or release addresses',
       );
   }
@@ -234,4 +262,54 @@ export function subnetV4Usage(subnet: Subnet, ips: readonly IP[]): { using: numb
   let usedFree = 0n;
   for (const v of used) if (v !== block.gateway && !isExcluded(block, v)) usedFree++;
   return { using: used.size, available: Number(hi - lo + 1n - reserved - usedFree) };
+}
+
+/**
+ * How many of an IPPool's IPv4 addresses are allocated and how many remain (IPPool status):
+ * its entries clipped to the subnet's usable addresses, less the subnet's gateway and excludeIps.
+ */
+export function ipPoolV4Usage(
+  pool: IPPool,
+  subnet: Subnet,
+  ips: readonly IP[],
+): { using: number; available: number } {
+  const block = subnetV4Block(subnet);
+  const name = subnet.metadata?.name ?? '';
+  const lo = block.first + 1n;
+  const hi = block.last - 1n;
+  const clip = (rs: readonly (readonly [bigint, bigint])[]) =>
+    mergeRanges(rs.map(([a, b]) => [a < lo ? lo : a, b > hi ? hi : b] as const).filter(([a, b]) => a <= b));
+  const inPool = clip(poolV4Ranges(pool));
+  const reserved = clip([...block.excluded, [block.gateway, block.gateway]]);
+  let total = 0n;
+  for (const [a, b] of inPool) {
+    total += b - a + 1n;
+    for (const [ra, rb] of reserved) {
+      const from = ra > a ? ra : a;
+      const to = rb < b ? rb : b;
+      if (from <= to) total -= to - from + 1n;
+    }
+  }
+  const used = new Set<bigint>();
+  for (const o of ips) {
+    if (o.spec?.subnet !== name) continue;
+    const a = parseAddress(ipv4Of(o) ?? '');
+    if (a?.family !== 4) continue;
+    const v = a.value;
+    const within = (rs: readonly (readonly [bigint, bigint])[]) => rs.some(([x, y]) => v >= x && v <= y);
+    if (within(inPool) && !within(reserved)) used.add(v);
+  }
+  return { using: used.size, available: Number(total) - used.size };
+}
+
+/** Sorted, with overlapping or adjacent ranges joined. */
+function mergeRanges(ranges: readonly (readonly [bigint, bigint])[]): [bigint, bigint][] {
+  const sorted = [...ranges].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const out: [bigint, bigint][] = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1n) last[1] = b > last[1] ? b : last[1];
+    else out.push([a, b]);
+  }
+  return out;
 }

@@ -11,6 +11,8 @@ export const KUBE_OVN_ADDRESS_REASONS = [
   'NoAvailableAddress',
   'SubnetNotFound',
   'InvalidSubnet',
+  'IPPoolNotFound',
+  'IPPoolMismatch',
 ] as const;
 
 export type KubeOvnAddressReason = (typeof KUBE_OVN_ADDRESS_REASONS)[number];

@@ -2,5 +2,6 @@
 export * from './keys';
 export * from './errors';
 export * from './select';
+export * from './pools';
 export * from './allocate';
 export * from './ip-object';

@@ -26,6 +26,8 @@ export const KUBE_OVN_KEYS = {
   logicalSwitch: 'logical_switch',
   /** Request: a fixed address. Written back with the allocated one. */
   ipAddress: 'ip_address',
+  /** Request: an IPPool's name, or a list of addresses, to take the address from. */
+  ipPool: 'ip_pool',
   /** Request: a fixed MAC. Written back with the allocated one. */
   macAddress: 'mac_address',
   /** Allocation: "true" once the addresses below are written. */

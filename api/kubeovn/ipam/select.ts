@@ -1,6 +1,8 @@
 /**
  * Which Subnet an interface takes its address from, as Kube-OVN selects it (pure):
  *
+ * - either: the pod's `<provider>.kubernetes.io/logical_switch`, else the Subnet of the IPPool its
+ *   `<provider>.kubernetes.io/ip_pool` names;
  * - default network (provider `ovn`): the pod's `ovn.kubernetes.io/logical_switch`, else a subnet
  *   whose `spec.namespaces` lists the pod's namespace, else the subnet with `spec.default: true`;
  *   none of these means Kube-OVN does not manage the pod's network (virtkit's node network does);
@@ -11,9 +13,10 @@
  * annotation; virtkit reads `spec.namespaces` itself. Among several candidates the first by name
  * wins, so the choice does not depend on list order.
  */
-import type { Subnet } from '../v1';
+import type { IPPool, Subnet } from '../v1';
 import { KubeOvnAddressError } from './errors';
 import { KUBE_OVN_KEYS, kubeOvnAnnotationKey, OVN_PROVIDER } from './keys';
+import { poolSubnetName } from './pools';
 
 export interface SubnetSelection {
   readonly provider: string;
@@ -21,6 +24,8 @@ export interface SubnetSelection {
   readonly annotations: Readonly<Record<string, string>>;
   readonly namespace: string;
   readonly subnets: readonly Subnet[];
+  /** Every IPPool: an ip_pool annotation naming one picks that pool's Subnet. */
+  readonly pools?: readonly IPPool[];
 }
 
 const byName = (a: Subnet, b: Subnet) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
@@ -47,6 +52,16 @@ export function selectSubnet(sel: SubnetSelection): Subnet | undefined {
       throw new KubeOvnAddressError(
         'SubnetNotFound',
         `annotation ${key} names Subnet ${JSON.stringify(named)}, which does not exist; create it or name an existing Subnet`,
+      );
+    return s;
+  }
+  const ofPool = poolSubnetName(sel.provider, sel.annotations, sel.pools ?? []);
+  if (ofPool !== undefined) {
+    const s = sel.subnets.find((x) => x.metadata?.name === ofPool);
+    if (!s)
+      throw new KubeOvnAddressError(
+        'SubnetNotFound',
+        `annotation ${kubeOvnAnnotationKey(sel.provider, KUBE_OVN_KEYS.ipPool)} names an IPPool of Subnet ${JSON.stringify(ofPool)}, which does not exist; create the Subnet or fix the IPPool's spec.subnet`,
       );
     return s;
   }
