@@ -15,6 +15,7 @@ import { readVmiManifest } from './manifest';
 import type { PlannableVmi } from './plan/build';
 import type { Domain } from './runtime/domain';
 import { createDomain, type LaunchResources } from './session';
+import { userNetworkingNotices } from './launch-notices';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../api/kubevirt/v1/defaults';
 
 /** KubeVirt's default terminationGracePeriodSeconds. */
@@ -186,10 +187,7 @@ export async function runLaunch(options: LaunchOptions): Promise<number> {
       `virtkit launch: serial console ${st.serialSocket ?? 'none'}, log ${st.serialLog ?? 'none'}${st.vncSocket ? `, VNC ${st.vncSocket}` : ''}; Ctrl-C shuts down`,
     );
     const userNet = st.interfaces.filter((i) => i.backend === 'user').map((i) => i.name);
-    if (userNet.length)
-      log(
-        `virtkit launch: interface ${userNet.join(', ')} uses QEMU user-mode networking (NAT inside QEMU, 10.0.2.0/24 unless vmNetworkCIDR says otherwise); on a node (virtkit up) the pod network gets a real address and KubeVirt's masquerade or bridge binding`,
-      );
+    for (const line of userNetworkingNotices(vmi, userNet)) log(line);
     if (options.console && domain.plan.serialSocket) attachConsole(domain.plan.serialSocket);
     await domain.stopped;
   } finally {
