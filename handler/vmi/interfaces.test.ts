@@ -47,8 +47,15 @@ describe('status.interfaces merged from the domain, the guest agent and Multus',
         ipAddresses: ['10.244.0.5'],
         podInterfaceName: 'eth0',
         infoSource: 'domain',
+        queueCount: 1,
+        linkState: 'up',
       },
     ]);
+  });
+
+  it("the queue count is the domain's (multi-queue NICs), and the link is up", () => {
+    const [s] = interfaceStatuses([{ ...pod, queueCount: 4 }], ['10.244.0.5']);
+    expect(s).toMatchObject({ name: 'default', queueCount: 4, linkState: 'up' });
   });
 
   it('masquerade: the pod IP stays the IPv4 address, the guest names the interface and fills IPv6', () => {
@@ -61,6 +68,8 @@ describe('status.interfaces merged from the domain, the guest agent and Multus',
         interfaceName: 'eth0',
         podInterfaceName: 'eth0',
         infoSource: 'domain, guest-agent',
+        queueCount: 1,
+        linkState: 'up',
       },
     ]);
   });
@@ -108,6 +117,8 @@ describe('status.interfaces merged from the domain, the guest agent and Multus',
         interfaceName: 'eth1',
         podInterfaceName: 'pod16477688c0e',
         infoSource: 'domain, guest-agent, multus-status',
+        queueCount: 1,
+        linkState: 'up',
       },
     ]);
     expect(interfaceStatuses([pod, multus], ['10.244.0.5'], [eth0])[1]!.infoSource).toBe(
@@ -150,7 +161,7 @@ describe('status.interfaces merged from the domain, the guest agent and Multus',
       ipAddresses: [{ type: 'ipv4', address: '169.254.3.3', prefix: 16 }],
     };
     expect(interfaceStatuses([other], [])).toEqual([
-      { name: 'x', mac: '02:ab:cd:00:00:03', infoSource: 'domain' },
+      { name: 'x', mac: '02:ab:cd:00:00:03', infoSource: 'domain', queueCount: 1, linkState: 'up' },
     ]);
     expect(interfaceStatuses([other], [], [g])).toEqual([
       {
@@ -160,6 +171,8 @@ describe('status.interfaces merged from the domain, the guest agent and Multus',
         ipAddresses: ['169.254.3.3'],
         interfaceName: 'ens4',
         infoSource: 'domain, guest-agent',
+        queueCount: 1,
+        linkState: 'up',
       },
     ]);
   });

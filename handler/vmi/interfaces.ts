@@ -33,6 +33,10 @@ export interface InterfaceStatus {
   interfaceName?: string;
   podInterfaceName?: string;
   infoSource: string;
+  /** The NIC's queue pairs (the domain's). */
+  queueCount?: number;
+  /** `up`: the launcher starts every NIC with its link up (it refuses `state: down`). */
+  linkState?: 'up' | 'down';
 }
 
 type DomainInterface = DomainStatus['interfaces'][number];
@@ -50,6 +54,11 @@ function withAddresses(status: InterfaceStatus, ips: readonly string[]): Interfa
 }
 
 function fromDomain(i: DomainInterface, podIPs: readonly string[]): Entry {
+  const entry = domainEntry(i, podIPs);
+  return { ...entry, status: { ...entry.status, queueCount: i.queueCount ?? 1, linkState: 'up' } };
+}
+
+function domainEntry(i: DomainInterface, podIPs: readonly string[]): Entry {
   if (i.podInterfaceName && i.podInterfaceName !== 'eth0') {
     // A Multus attachment: the address its IPAM gave, which the guest got by DHCP.
     return {

@@ -34,6 +34,12 @@ const line = (s: ReturnType<typeof bindingSteps>[number]): string =>
   s.kind === 'ip' ? `ip ${s.args.join(' ')}` : s.kind === 'sysctl' ? `${s.path}=${s.value}` : 'nft -f -';
 
 describe('binding steps', () => {
+  it('a multi-queue binding makes its tap multi_queue', () => {
+    expect(bindingSteps({ ...masquerade, queues: 4 }, { uid: 107, gid: 107 }).map(line)).toContain(
+      'ip tuntap add dev tap0 mode tap user 107 group 107 multi_queue',
+    );
+  });
+
   it('masquerade: bridge with the gateway address, a tap QEMU owns, forwarding, NAT, the guest neighbour', () => {
     expect(bindingSteps(masquerade, { uid: 107, gid: 107 }).map(line)).toEqual([
       'ip link add k6t-eth0 type bridge',

@@ -37,7 +37,7 @@ const ip = (...args: string[]): BindingStep => ({ kind: 'ip', args });
 function tapSteps(b: PlannedBinding, owner: TapOwner | undefined): BindingStep[] {
   const own = owner ? ['user', String(owner.uid), 'group', String(owner.gid)] : [];
   return [
-    ip('tuntap', 'add', 'dev', b.tap, 'mode', 'tap', ...own),
+    ip('tuntap', 'add', 'dev', b.tap, 'mode', 'tap', ...own, ...((b.queues ?? 1) > 1 ? ['multi_queue'] : [])),
     ip('link', 'set', 'dev', b.tap, 'mtu', String(b.mtu)),
     ip('link', 'set', 'dev', b.tap, 'master', b.bridge),
     ip('link', 'set', 'dev', b.tap, 'up'),

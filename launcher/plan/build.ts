@@ -73,7 +73,7 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
 
   const machine = planMachine(spec, ctx, files, problems);
   const disks = planDisks(name, namespace, spec, machine.machine, machine.vcpus, ctx, files, problems);
-  const network = planNetwork(name, namespace, spec, ctx, problems);
+  const network = planNetwork(name, namespace, spec, ctx, problems, machine.vcpus);
   const devices = planDevices(spec, ctx, files, problems);
   problems.throwIfAny(vmiSubject(vmi));
 

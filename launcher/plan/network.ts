@@ -10,6 +10,18 @@ import type { LaunchContext, PlannedBinding, PlannedInterface } from './types';
 
 const IFACES = 'spec.domain.devices.interfaces';
 
+/** The most queues a tap device takes (the kernel's limit, and KubeVirt's cap). */
+export const MULTI_QUEUE_MAX_QUEUES = 256;
+
+/**
+ * KubeVirt's queue count of a NIC: with `networkInterfaceMultiqueue`, one queue pair per vCPU
+ * (capped at 256) on a virtio NIC; otherwise 1.
+ */
+export function networkQueues(spec: VirtualMachineInstanceSpec, model: string, vcpus: number): number {
+  if (spec.domain.devices.networkInterfaceMultiqueue !== true || model !== 'virtio') return 1;
+  return Math.max(1, Math.min(vcpus, MULTI_QUEUE_MAX_QUEUES));
+}
+
 const MODELS: Record<string, string> = {
   virtio: 'virtio-net-pci',
   e1000: 'e1000',
@@ -51,6 +63,7 @@ export function planNetwork(
   spec: VirtualMachineInstanceSpec,
   ctx: LaunchContext,
   problems: ProblemList,
+  vcpus = 1,
 ): { args: string[]; interfaces: PlannedInterface[] } {
   const args: string[] = [];
   const planned: PlannedInterface[] = [];
@@ -114,6 +127,9 @@ export function planNetwork(
     const npath = `spec.networks[${networks.indexOf(net)}]`;
     let backend: string;
     let binding: PlannedBinding | undefined;
+    // Standalone (user-mode) and handler taps have one queue: slirp has no queues, and a tap made
+    // elsewhere is not multi-queue.
+    let queues = 1;
     const podIfName = podIfNames.get(net.name);
     if ((net.pod || net.multus) && ctx.podInterfaceName && podIfName && !tap) {
       // In the pod's namespace: bound to the pod interface over a tap, as KubeVirt does.
@@ -132,9 +148,26 @@ export function planNetwork(
         problems,
       );
       if (!binding) continue;
+      // The launcher makes this tap, so it can make it multi-queue.
+      queues = networkQueues(spec, model, vcpus);
+      if (queues > 1) binding = { ...binding, queues };
       mac = binding.guestMac;
       const ifname = fromField(binding.tap, `${ipath} (its tap device)`, 'word');
-      args.push('-netdev', opts('tap', { id: netdevId, ifname, script: 'no', downscript: 'no' }, problems));
+      args.push(
+        '-netdev',
+        opts(
+          'tap',
+          {
+            id: netdevId,
+            ifname,
+            script: 'no',
+            downscript: 'no',
+            queues:
+              queues > 1 ? fromField(queues, 'spec.domain.devices.networkInterfaceMultiqueue') : undefined,
+          },
+          problems,
+        ),
+      );
       backend = `tap:${binding.tap}`;
     } else if (tap) {
       const ifname = fromField(tap, `taps.${iface.name} (from the handler)`, 'word');
@@ -174,6 +207,12 @@ export function planNetwork(
             id: qemuId('ua', iface.name),
             bootindex:
               iface.bootOrder === undefined ? undefined : fromField(iface.bootOrder, `${ipath}.bootOrder`),
+            // virtio-net's multi-queue: a vector per queue in each direction, one for config and one for control.
+            mq: queues > 1 ? 'on' : undefined,
+            vectors:
+              queues > 1
+                ? fromField(2 * queues + 2, 'spec.domain.devices.networkInterfaceMultiqueue')
+                : undefined,
           },
           problems,
         ),
@@ -188,6 +227,7 @@ export function planNetwork(
       ...(net.pod ? { podInterfaceName: ctx.podInterfaceName ?? 'eth0' } : {}),
       ...(net.multus && podIfName && binding ? { podInterfaceName: podIfName } : {}),
       ...(binding ? { binding } : {}),
+      queues,
     });
   }
   return { args, interfaces: planned };

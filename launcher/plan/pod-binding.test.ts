@@ -75,6 +75,39 @@ describe('pod network bindings in the launch plan', () => {
     );
   });
 
+  it('networkInterfaceMultiqueue: a queue pair per vCPU on a virtio NIC over a multi-queue tap; one queue otherwise', () => {
+    const multi = (iface: Record<string, unknown>, cores: number) => {
+      const v = vmi(iface);
+      const domain = v.spec.domain as unknown as Record<string, Record<string, unknown>>;
+      domain.devices.networkInterfaceMultiqueue = true;
+      domain.cpu = { cores };
+      return v;
+    };
+    const plan = buildLaunchPlan(multi({ masquerade: {} }, 4), ctx());
+    expect(flag(plan.args, '-netdev')).toEqual([
+      'tap,id=net-default,ifname=tap0,script=no,downscript=no,queues=4',
+    ]);
+    const i = plan.interfaces[0];
+    expect(i.queues).toBe(4);
+    expect(i.binding?.queues).toBe(4);
+    expect(flag(plan.args, '-device')).toContain(
+      `virtio-net-pci,netdev=net-default,mac=${i.mac},id=ua-default,mq=on,vectors=10`,
+    );
+    // One vCPU, or a model other than virtio: a single queue, as KubeVirt does.
+    for (const [iface, cores] of [
+      [{ masquerade: {} }, 1],
+      [{ masquerade: {}, model: 'e1000' }, 4],
+    ] as const) {
+      const p = buildLaunchPlan(multi(iface, cores), ctx());
+      expect(p.interfaces[0].queues).toBe(1);
+      expect(p.interfaces[0].binding?.queues).toBeUndefined();
+      expect(flag(p.args, '-netdev')[0]).not.toContain('queues');
+      expect(flag(p.args, '-device').join(' ')).not.toContain('mq=on');
+    }
+    // Without the flag, one queue.
+    expect(buildLaunchPlan(vmi({ masquerade: {} }), ctx()).interfaces[0].queues).toBe(1);
+  });
+
   it('masquerade ports and port ranges become the forwarded ports; vmNetworkCIDR moves the addresses', () => {
     const plan = buildLaunchPlan(
       vmi(

@@ -132,6 +132,8 @@ export interface PlannedInterface {
   readonly podInterfaceName?: string;
   /** How it is wired to that pod interface, when the launcher does it (pod network bindings). */
   readonly binding?: PlannedBinding;
+  /** The NIC's queue pairs (status.interfaces[].queueCount): the vCPUs with networkInterfaceMultiqueue on a virtio tap, else 1. */
+  readonly queues: number;
 }
 
 /** Ports masquerade forwards to the guest: one, or port..end. */
@@ -189,6 +191,8 @@ export interface PlannedBinding {
   readonly bridge: string;
   /** tap<n>: QEMU opens it by name (it belongs to QEMU's user). */
   readonly tap: string;
+  /** Queues of the tap: more than 1 makes it a multi-queue tap (networkInterfaceMultiqueue). */
+  readonly queues?: number;
   readonly mtu: number;
   readonly guestMac: string;
   /** The guest's address; none for a bridge on a network without IPAM (layer 2 only, no DHCP). */

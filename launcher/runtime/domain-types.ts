@@ -59,6 +59,8 @@ export interface DomainStatus {
     binding?: 'masquerade' | 'bridge';
     /** The address DHCP gives the guest on it (masquerade: 10.0.2.2; bridge: the pod's). */
     ipAddress?: string;
+    /** The NIC's queue pairs (1 unless multi-queue). */
+    queueCount?: number;
   }[];
   /** Exit of QEMU once it stopped. */
   readonly exit?: { code: number | null; signal: string | null };

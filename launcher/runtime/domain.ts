@@ -687,6 +687,7 @@ export class Domain {
         ...(i.podInterfaceName ? { podInterfaceName: i.podInterfaceName } : {}),
         ...(i.binding ? { binding: i.binding.kind } : {}),
         ...(i.binding?.guest ? { ipAddress: i.binding.guest.ip } : {}),
+        queueCount: i.queues,
       })),
       exit: exit ? { code: exit.code, signal: exit.signal } : undefined,
       powerButtonPressed: this.powerButtonPressed,

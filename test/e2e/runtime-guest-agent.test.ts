@@ -40,7 +40,13 @@ function agentCondition(o: Obj | undefined): { status: string } | undefined {
 
 describe('guest agent on the local runtime', () => {
   it('reports guestOSInfo and AgentConnected=True for a guest whose agent answers', async () => {
-    rt.apply(guestVm(image, { namespace: NS, name: 'chatty', runStrategy: 'Always' }));
+    // Two vCPUs and networkInterfaceMultiqueue: its NIC has two queue pairs (checked below).
+    const chatty = guestVm(image, { namespace: NS, name: 'chatty', runStrategy: 'Always' }) as {
+      spec: { template: { spec: { domain: { cpu?: unknown; devices: Record<string, unknown> } } } };
+    };
+    chatty.spec.template.spec.domain.cpu = { cores: 2 };
+    chatty.spec.template.spec.domain.devices.networkInterfaceMultiqueue = true;
+    rt.apply(chatty);
     await waitRunning(rt, NS, 'chatty', GuestMarkers.booted);
     const vmi = await rt.waitFor(
       'VMI condition AgentConnected=True with guestOSInfo',
@@ -73,6 +79,8 @@ describe('guest agent on the local runtime', () => {
       ipAddresses?: string[];
       interfaceName?: string;
       infoSource?: string;
+      queueCount?: number;
+      linkState?: string;
     };
     const ifacesOf = (o: Obj | undefined): Iface[] => (o?.status?.interfaces as Iface[] | undefined) ?? [];
     const vmi = await rt.waitFor(
@@ -116,6 +124,13 @@ describe('guest agent on the local runtime', () => {
         expect(nic?.ipAddresses).toContain(a.address);
     // Loopback never shows; nothing else in this guest is on a network.
     expect(ifacesOf(vmi).filter((i) => i.interfaceName === 'lo')).toEqual([]);
+
+    // networkInterfaceMultiqueue with two vCPUs: two queue pairs, on a multi-queue tap in the pod's
+    // namespace that QEMU holds both queues of (and the guest got its address through it above).
+    expect(nic?.queueCount).toBe(2);
+    expect(nic?.linkState).toBe('up');
+    const tap = rt.podLinkDetails(String(podsOf(rt, NS, vmi.metadata.uid)[0]?.metadata?.uid), 'tap0');
+    expect(tap).toMatch(/multi_queue numqueues 2\b/);
   });
 
   it('reports no agent for a guest started with virtkit.no_agent', async () => {

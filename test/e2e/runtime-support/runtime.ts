@@ -18,7 +18,12 @@ import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
 import { applyLocalStorageClass } from '../../../cli/local/storage-class';
 import { applyKubeVirtConfig } from '../../../cli/local/kubevirt-config';
-import { apiNodeClientArgs, apiServingArgs, handlerNodeApiArgs } from '../../../cli/local/components';
+import {
+  apiNodeClientArgs,
+  apiServingArgs,
+  handlerCniArgs,
+  handlerNodeApiArgs,
+} from '../../../cli/local/components';
 import { componentKubeconfig } from '../../../cli/local/layout';
 import { registerAdmission, registerSubresourceApi } from '../../../cli/local/manage';
 import { reservePorts } from '../../../cli/local/ports';
@@ -32,7 +37,7 @@ import {
   releaseNodeNetwork,
   type NodeNetworkChoice,
 } from '../../../handler/network/cni';
-import { instanceTag, isOwnNetns } from '../../../handler/network/cni/names';
+import { instanceTag, isOwnNetns, netnsNameFor } from '../../../handler/network/cni/names';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** The real `virtkit` command (compiled when dist/ is fresh, as npm test makes it). */
@@ -284,6 +289,8 @@ export class Runtime {
       '--state-dir',
       this.handlerStateDir,
       ...handlerNodeApiArgs(this.cluster.layout, this.ports.nodeApi),
+      // As local mode: the whereabouts build among the plugin folders, whereabouts' own identity.
+      ...handlerCniArgs(this.cluster.layout),
       ...this.handlerArgs,
     ]);
   }
@@ -371,6 +378,12 @@ export class Runtime {
     return nodeNetworkLeftovers(this.handlerStateDir);
   }
 
+  /** `ip -d link show DEV` inside the network namespace of the pod with uid `podUid`. */
+  podLinkDetails(podUid: string, dev: string): string {
+    const ns = netnsNameFor(instanceTag(this.handlerStateDir), podUid);
+    return ipCommand(['-n', ns, '-d', 'link', 'show', 'dev', dev]);
+  }
+
   /**
    * The handler's pod network as the machine shows it, read with `ip` and from its state dir
    * (not through the handler), for counting leaks.
@@ -444,10 +457,14 @@ export class Runtime {
         // gone
       }
     }
+    // The pod network goes while the API server still runs: whereabouts' DEL releases its
+    // addresses in IPPool objects. The cluster stops whatever the release found.
+    let leaked: unknown;
+    await this.releaseNetwork().catch((e: unknown) => (leaked = e));
     await this.cluster.stop();
     // Block volumes the suite left in place: their loop devices go with the runtime.
     detachLoopsUnder(this.dir);
-    await this.releaseNetwork();
+    if (leaked) throw leaked;
   }
 
   /**
