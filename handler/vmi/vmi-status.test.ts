@@ -45,6 +45,8 @@ describe('VMI status from the launcher', () => {
         ipAddresses: ['10.244.0.5'],
         podInterfaceName: 'eth0',
         infoSource: 'domain',
+        queueCount: 1,
+        linkState: 'up',
       },
     ]);
   });
