@@ -1,57 +1,126 @@
 #!/usr/bin/env bash
-# Builds the Pulumi toolchain that `npm run pulumi` runs from the Go module in tools/pulumi/
-# into the cache (${VIRTKIT_CACHE:-~/.cache/virtkit}/pulumi/<cli version>-k8s-<plugin version>/),
+# Builds the Pulumi toolchain that `npm run pulumi` runs into the cache
+# (${VIRTKIT_CACHE:-~/.cache/virtkit}/pulumi/<cli>-k8s-<provider>-yaml-<language host>/),
 # skipping every binary that is already there. Safe to run again; a second run does nothing.
 #
 #   scripts/build-pulumi.sh               build what is missing
 #   scripts/build-pulumi.sh --print-dir   print the cache folder and exit
+#   scripts/build-pulumi.sh --binaries    print the names of the binaries it builds and exit
+#   scripts/build-pulumi.sh --print-k8s-version
+#                                         print the Kubernetes provider's version (vX.Y.Z)
 #
-# Versions: the CLI is the version github.com/pulumi/pulumi/pkg/v3 is pinned at in
-# tools/pulumi/go.mod; the Kubernetes plugin version is the one the installed npm
-# @pulumi/kubernetes asks for (its package.json "pulumi.version").
+# The binaries, their Go modules and their versions (the folder's name carries all three, so a
+# change of any one builds into a new folder):
 #
-# Only binaries whose Go modules the module proxy serves can be built here. The Node.js
-# language host (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) and the
-# Kubernetes provider (github.com/pulumi/pulumi-kubernetes/provider/v4) are not served, so
-# they are reported as missing rather than built; see docs/pulumi.md.
+#   pulumi                      the CLI: github.com/pulumi/pulumi/pkg/v3, at the version pinned
+#                               in tools/pulumi/go.mod
+#   pulumi-language-yaml        the Pulumi YAML language host: github.com/pulumi/pulumi-yaml, at
+#                               the version pinned in tools/pulumi-yaml/go.mod (its own module:
+#                               it does not compile against the CLI's newer pulumi/pkg/v3)
+#   pulumi-resource-kubernetes  the Kubernetes provider plugin: tools/pulumi-kubernetes/ (our
+#                               main.go over github.com/pulumi/pulumi-kubernetes/provider/v4, at
+#                               the commit pinned in its go.mod), stamped with the exact
+#                               @pulumi/kubernetes version package.json pins: the release that
+#                               commit matches, so the SDK, the engine and the plugin agree.
+#
+# The provider embeds its Pulumi schema and Terraform mapping, which its module ships as
+# schema.json and terraform-mapping.json beside its main package. They are not copied into the
+# repository: the provider is built in a scratch folder in the cache (tools/pulumi-kubernetes/
+# copied there, the two files written beside it from the module cache, the schema stamped with
+# the version), which is removed once the binary is in place.
+#
+# Not built: the Node.js language host (github.com/pulumi/pulumi/sdk/nodejs/cmd/
+# pulumi-language-nodejs/v3), whose Go module the module proxy does not serve (docs/pulumi.md).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/go-build.sh
 source "$repo/scripts/lib/go-build.sh"
-module="$repo/tools/pulumi"
-cli_version="$(go_mod_version build-pulumi "$module/go.mod" github.com/pulumi/pulumi/pkg/v3 v3.)" || exit 1
-k8s_manifest="$repo/node_modules/@pulumi/kubernetes/package.json"
-if [[ ! -f "$k8s_manifest" ]]; then
-  echo "build-pulumi: $k8s_manifest is missing; run 'npm ci' first" >&2
+cli_module="$repo/tools/pulumi"
+yaml_module="$repo/tools/pulumi-yaml"
+k8s_module="$repo/tools/pulumi-kubernetes"
+k8s_provider=github.com/pulumi/pulumi-kubernetes/provider/v4
+binaries=(pulumi pulumi-language-yaml pulumi-resource-kubernetes)
+
+cli_version="$(go_mod_version build-pulumi "$cli_module/go.mod" github.com/pulumi/pulumi/pkg/v3 v3.)" || exit 1
+yaml_version="$(go_mod_version build-pulumi "$yaml_module/go.mod" github.com/pulumi/pulumi-yaml v1.)" || exit 1
+go_mod_version build-pulumi "$k8s_module/go.mod" "$k8s_provider" v4. >/dev/null || exit 1
+# The release the provider is stamped with: package.json's exact pin of the SDK (read from
+# package.json, not node_modules, so the folder is known before `npm ci`).
+k8s_pin="$(node -p "require('$repo/package.json').dependencies['@pulumi/kubernetes'] || ''")"
+if [[ ! "$k8s_pin" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+  echo "build-pulumi: package.json must pin @pulumi/kubernetes to an exact version (found '$k8s_pin'):" \
+    "the provider built from tools/pulumi-kubernetes/ is stamped with it" >&2
   exit 1
 fi
-k8s_version="v$(node -p "require('$k8s_manifest').pulumi.version")"
-out="${VIRTKIT_CACHE:-$HOME/.cache/virtkit}/pulumi/${cli_version}-k8s-${k8s_version}"
+k8s_version="v$k8s_pin"
+out="${VIRTKIT_CACHE:-$HOME/.cache/virtkit}/pulumi/${cli_version}-k8s-${k8s_version}-yaml-${yaml_version}"
 
-if [[ "${1:-}" == "--print-dir" ]]; then
-  echo "$out"
-  exit 0
+case "${1:-}" in
+  --print-dir)
+    echo "$out"
+    exit 0
+    ;;
+  --binaries)
+    printf '%s\n' "${binaries[@]}"
+    exit 0
+    ;;
+  --print-k8s-version)
+    echo "$k8s_version"
+    exit 0
+    ;;
+  "") ;;
+  *)
+    echo "build-pulumi: unexpected argument '$1'" \
+      "(the options are --print-dir, --binaries and --print-k8s-version)" >&2
+    exit 2
+    ;;
+esac
+
+go_build_setup build-pulumi "the Pulumi toolchain" "$cli_module" "$out"
+
+# The CLI first: `npm run pulumi` needs it before the plugins.
+go_build_missing pulumi "pulumi $cli_version" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+  "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version"
+cd "$yaml_module"
+go_build_missing pulumi-language-yaml "pulumi-language-yaml $yaml_version" \
+  github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+  "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=${yaml_version#v}"
+
+# prepare_k8s_scratch DIR: tools/pulumi-kubernetes/ copied into DIR, with the two files its
+# main.go embeds written beside it as the provider's own build (its
+# cmd/pulumi-resource-kubernetes/generate.go) writes them: the schema with its version set,
+# both compacted.
+prepare_k8s_scratch() {
+  local scratch="$1" shipped
+  (cd "$k8s_module" && go mod download "$k8s_provider")
+  shipped="$(cd "$k8s_module" && go list -m -f '{{.Dir}}' "$k8s_provider")/cmd/pulumi-resource-kubernetes"
+  rm -rf "$scratch"
+  mkdir -p "$scratch"
+  cp "$k8s_module/go.mod" "$k8s_module/go.sum" "$k8s_module/main.go" "$scratch/"
+  node -e '
+    const fs = require("fs");
+    const [shipped, scratch, version] = process.argv.slice(1);
+    const schema = JSON.parse(fs.readFileSync(`${shipped}/schema.json`, "utf8"));
+    schema.version = version;
+    fs.writeFileSync(`${scratch}/schema-embed.json`, JSON.stringify(schema));
+    const mapping = JSON.parse(fs.readFileSync(`${shipped}/terraform-mapping.json`, "utf8"));
+    fs.writeFileSync(`${scratch}/terraform-mapping-embed.json`, JSON.stringify(mapping));
+  ' "$shipped" "$scratch" "$k8s_pin"
+}
+
+scratch="$out/.build-pulumi-resource-kubernetes"
+if [[ ! -x "$out/pulumi-resource-kubernetes" ]]; then
+  prepare_k8s_scratch "$scratch"
+  cd "$scratch"
 fi
+go_build_missing pulumi-resource-kubernetes "pulumi-resource-kubernetes $k8s_version" . \
+  "-X $k8s_provider/pkg/version.Version=$k8s_pin"
+cd "$repo"
+rm -rf "$scratch"
 
-go_build_setup build-pulumi "the Pulumi CLI" "$module" "$out"
-
-# name -> main package, and the -X flag that stamps the release into `pulumi version`.
-declare -A packages=(
-  [pulumi]=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-)
-declare -A stamps=(
-  [pulumi]="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version"
-)
-
-for name in "${!packages[@]}"; do
-  go_build_missing "$name" "$name $cli_version" "${packages[$name]}" "${stamps[$name]}"
-done
-
-for name in pulumi-language-nodejs pulumi-resource-kubernetes; do
-  if [[ ! -x "$out/$name" ]]; then
-    echo "build-pulumi: $name is not built: its Go module is not served by the module proxy" \
-      "(see docs/pulumi.md); Node.js programs cannot run through this CLI until it is on PATH" >&2
-  fi
-done
+if [[ ! -x "$out/pulumi-language-nodejs" ]] && ! command -v pulumi-language-nodejs >/dev/null; then
+  echo "build-pulumi: pulumi-language-nodejs is not built: its Go module is not served by the" \
+    "module proxy (see docs/pulumi.md); Pulumi YAML programs run, Node.js programs do not" >&2
+fi
 echo "build-pulumi: binaries in $out"

@@ -1,9 +1,10 @@
 /**
  * The real Pulumi CLI, built from its Go module (scripts/build-pulumi.sh, prepared by
  * scripts/setup/pulumi.sh), through `npm run pulumi`: it reports the pinned version and keeps
- * stacks in a local file backend, with no network. Running Node.js programs through it needs
- * the Node.js language host and the Kubernetes provider plugin, which the module proxy does not
- * serve (docs/pulumi.md); those runs are not tested here.
+ * stacks in a local file backend, with no network. Programs are run elsewhere: Pulumi YAML ones,
+ * through the YAML language host and the Kubernetes provider plugin built beside the CLI, in
+ * pulumi-yaml.test.ts; Node.js ones need the Node.js language host, which the module proxy does
+ * not serve (docs/pulumi.md).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
