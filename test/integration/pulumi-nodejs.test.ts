@@ -1,0 +1,163 @@
+/**
+ * A TypeScript Pulumi program (`runtime: nodejs`) applied for real through `npm run pulumi`,
+ * which runs it with the Automation API's in-process language host (scripts/pulumi-inline.ts:
+ * no pulumi-language-nodejs here), the real CLI engine and the Kubernetes provider plugin built
+ * by scripts/build-pulumi.sh, against the integration run's control plane. One stack goes
+ * through up (with its outputs printed), a previewed (`--json`) and applied update, refresh and
+ * destroy; each is checked in the API server. A program that throws fails `up` with its message
+ * and exit code 1; `up` without `--yes` is refused as the CLI refuses it; stack and config verbs
+ * go to the CLI itself.
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+import { CONFIG_MAPS } from '../../kube';
+import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
+import { readShared } from './support/shared-controlplane';
+
+const run = promisify(execFile);
+const repo = path.resolve(__dirname, '../..');
+const NS = `pulumi-node-${process.pid}`;
+const STACK = 'dev';
+
+/** The program: a ConfigMap whose `mode` comes from the stack's config, and two outputs. */
+const PROGRAM = `import * as pulumi from '@pulumi/pulumi';
+import * as k8s from '@pulumi/kubernetes';
+
+const config = new pulumi.Config();
+const settings = new k8s.core.v1.ConfigMap('settings', {
+  metadata: { name: 'settings', namespace: '${NS}' },
+  data: { mode: config.require('mode') },
+});
+if (config.getBoolean('explode')) throw new Error('the program exploded on purpose');
+export const settingsName = settings.metadata.name;
+export const greeting = 'hello from TypeScript';
+`;
+
+interface PreviewStep {
+  readonly op: string;
+  readonly urn: string;
+  readonly detailedDiff?: Record<string, { kind: string }>;
+}
+
+let work: string;
+let env: Record<string, string>;
+
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `npm run pulumi -- ARGS` in the program's folder: exit code and output, never a throw. */
+async function pulumi(...args: string[]): Promise<Ran> {
+  try {
+    const { stdout, stderr } = await run('bash', [path.join(repo, 'scripts/pulumi.sh'), ...args], {
+      cwd: work,
+      env: { ...process.env, ...env },
+      timeout: 240_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as Error & { code?: number; stdout?: string; stderr?: string };
+    return {
+      code: typeof e.code === 'number' ? e.code : -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? e.message,
+    };
+  }
+}
+
+/** As pulumi(), failing the test with the whole output when the command fails. */
+async function ok(...args: string[]): Promise<string> {
+  const r = await pulumi(...args);
+  if (r.code !== 0)
+    throw new Error(
+      `pulumi ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+    );
+  return r.stdout;
+}
+
+async function configMap(): Promise<Json | undefined> {
+  return (await sharedClient()).getIfExists(CONFIG_MAPS, NS, 'settings');
+}
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-pulumi-node-'));
+  fs.mkdirSync(path.join(work, 'state'));
+  env = {
+    PULUMI_BACKEND_URL: `file://${path.join(work, 'state')}`,
+    PULUMI_HOME: path.join(work, 'home'),
+    KUBECONFIG: readShared().kubeconfig,
+  };
+  await createNamespace(await sharedClient(), NS);
+  fs.writeFileSync(path.join(work, 'Pulumi.yaml'), 'name: virtkit-node-probe\nruntime: nodejs\n');
+  fs.writeFileSync(path.join(work, 'index.ts'), PROGRAM);
+  // stack and config are the CLI's own verbs: no program runs.
+  await ok('stack', 'init', STACK, '--non-interactive');
+  await ok('config', 'set', 'mode', 'first', '--stack', STACK);
+  await ok('config', 'set', 'kubernetes:enableConfigMapMutable', 'true', '--stack', STACK);
+});
+
+afterAll(async () => {
+  await deleteNamespace(await sharedClient(), NS);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('a TypeScript Pulumi program through npm run pulumi (Automation API inline host)', () => {
+  test('up without --yes is refused as the CLI refuses it, and changes nothing', async () => {
+    const r = await pulumi('up', '--stack', STACK);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--yes must be passed in to proceed when running in non-interactive mode');
+    expect(await configMap()).toBeUndefined();
+  });
+
+  test('up creates the ConfigMap and prints the outputs as the CLI does', async () => {
+    const out = await ok('up', '--yes', '--stack', STACK);
+    expect(out).toMatch(/Outputs:\s+greeting\s*: "hello from TypeScript"\s+settingsName: "settings"/);
+    expect(out).toMatch(/\+ 2 created/);
+    expect((await configMap())?.data).toEqual({ mode: 'first' });
+    const outputs = JSON.parse(await ok('stack', 'output', '--json', '--stack', STACK)) as Record<
+      string,
+      unknown
+    >;
+    expect(outputs).toEqual({ greeting: 'hello from TypeScript', settingsName: 'settings' });
+  });
+
+  test('a config change previews (--json) as an update of that field, and up applies it', async () => {
+    await ok('config', 'set', 'mode', 'second', '--stack', STACK);
+    const preview = JSON.parse(await ok('preview', '--json', '--stack', STACK)) as {
+      steps: PreviewStep[];
+      changeSummary: Record<string, number>;
+    };
+    const changed = preview.steps.filter((s) => s.op !== 'same');
+    expect(changed.map((s) => [s.op, s.urn.split('::').pop()])).toEqual([['update', 'settings']]);
+    expect(Object.entries(changed[0].detailedDiff ?? {}).map(([f, d]) => [f, d.kind])).toEqual([
+      ['data.mode', 'update'],
+    ]);
+    expect(preview.changeSummary).toMatchObject({ update: 1 });
+    await ok('up', '--yes', '--stack', STACK);
+    expect((await configMap())?.data).toEqual({ mode: 'second' });
+  });
+
+  test("a program that throws fails up with its message and exit code 1, and the object is the last up's", async () => {
+    await ok('config', 'set', 'explode', 'true', '--stack', STACK);
+    const r = await pulumi('up', '--yes', '--stack', STACK);
+    expect(r.code).toBe(1);
+    expect(`${r.stdout}${r.stderr}`).toContain('the program exploded on purpose');
+    expect((await configMap())?.data).toEqual({ mode: 'second' });
+    await ok('config', 'rm', 'explode', '--stack', STACK);
+  });
+
+  test('refresh finds no drift', async () => {
+    await ok('refresh', '--yes', '--expect-no-changes', '--stack', STACK);
+  });
+
+  test('destroy removes the ConfigMap', async () => {
+    await ok('destroy', '--yes', '--stack', STACK);
+    expect(await configMap()).toBeUndefined();
+  });
+});
