@@ -25,5 +25,6 @@ export * as migrationsV1alpha1 from './migrations/v1alpha1';
 export * as cdiV1beta1 from './cdi/v1beta1';
 export * as multusV1 from './multus/v1';
 export * as kubeovnV1 from './kubeovn/v1';
+export * as whereaboutsV1alpha1 from './whereabouts/v1alpha1';
 // Typed VM props, their value classes (Disk, Probe...) and the renderers both front ends call.
 export * from './render';

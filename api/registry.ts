@@ -10,6 +10,7 @@ import { kinds as migrationsV1alpha1 } from './migrations/v1alpha1';
 import { kinds as cdiV1beta1 } from './cdi/v1beta1';
 import { kinds as multusV1 } from './multus/v1';
 import { kinds as kubeovnV1 } from './kubeovn/v1';
+import { kinds as whereaboutsV1alpha1 } from './whereabouts/v1alpha1';
 
 /** Kinds whose CRDs virtkit installs as its own API. */
 export function virtkitKinds(): readonly KindDefinition[] {
@@ -28,6 +29,16 @@ export function virtkitKinds(): readonly KindDefinition[] {
 /** Kinds of the network projects virtkit interoperates with (Multus, Kube-OVN). */
 export function networkKinds(): readonly KindDefinition[] {
   return [...multusV1, ...kubeovnV1];
+}
+
+/**
+ * Kinds an IPAM plugin the handler runs keeps its state in (whereabouts' IPPools and
+ * reservations): installed with the network CRDs, but outside allKinds(), because the plugin
+ * writes them and virtkit neither validates nor renders them (whereabouts' IPPool also shares
+ * its kind name with Kube-OVN's).
+ */
+export function ipamPluginKinds(): readonly KindDefinition[] {
+  return [...whereaboutsV1alpha1];
 }
 
 export function allKinds(): readonly KindDefinition[] {

@@ -51,6 +51,7 @@ describe('virtkit crds', () => {
     expect(names(plain.stdout)).not.toContain('network-attachment-definitions.k8s.cni.cncf.io');
     expect(names(withNet.stdout)).toContain('network-attachment-definitions.k8s.cni.cncf.io');
     expect(names(withNet.stdout)).toContain('subnets.kubeovn.io');
+    expect(names(withNet.stdout)).toContain('ippools.whereabouts.cni.cncf.io');
   });
 });
 

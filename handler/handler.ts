@@ -19,6 +19,7 @@ import { NodeRegistrar } from './node/registrar';
 import { defaultLauncherCommand, type LauncherCommand } from './pods/launcher-process';
 import { PodRuntime } from './pods/runtime';
 import { ensureNodeNetwork, PodNetwork } from './network/cni';
+import { writeWhereaboutsFiles } from './network/whereabouts';
 import { Prober } from './probes/prober';
 import { LocalVolumeProvisioner } from './storage/local-volumes';
 import { SpecGuard } from './vmi/spec-guard';
@@ -63,6 +64,18 @@ export interface HandlerOptions {
    * that runs the real Kube-OVN, its own CNI does this; turn virtkit's off. @default true
    */
   readonly kubeOvn?: boolean;
+  /**
+   * Where CNI plugin binaries are searched, in order (`--cni-plugin-dir`; local mode adds the
+   * whereabouts build). @default $VIRTKIT_CNI_PLUGIN_DIRS, else /usr/lib/cni and /opt/cni/bin
+   */
+  readonly pluginDirs?: readonly string[];
+  /**
+   * The kubeconfig of the identity the whereabouts IPAM plugin runs as (`--whereabouts-kubeconfig`;
+   * local mode issues one with only whereabouts' RBAC). The handler keeps a 0600 copy and
+   * whereabouts' flat file under `<stateDir>/cni/whereabouts.d` and points NADs' whereabouts IPAM
+   * at them. @default none: whereabouts looks for its flat file in its default places
+   */
+  readonly whereaboutsKubeconfig?: string;
 }
 
 /** `virtkit handler --registry-mirror HOST=URL --insecure-registry HOST`. */
@@ -185,13 +198,23 @@ export class Handler {
       ...(this.o.podCidr !== undefined ? { podCidr: this.o.podCidr } : {}),
       log,
     });
+    // whereabouts' credentials and flat file, before any pod's ADD can need them.
+    const whereabouts =
+      this.o.whereaboutsKubeconfig !== undefined
+        ? writeWhereaboutsFiles(stateDir, this.o.whereaboutsKubeconfig)
+        : undefined;
     this.runtime = new PodRuntime({
       client,
       nodeName,
       stateDir,
       hostIP: facts.ip,
-      network: new PodNetwork({ stateDir, log }),
+      network: new PodNetwork({
+        stateDir,
+        log,
+        ...(this.o.pluginDirs ? { pluginDirs: this.o.pluginDirs } : {}),
+      }),
       kubeOvn: this.o.kubeOvn ?? true,
+      ...(whereabouts ? { whereabouts } : {}),
       recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
       launcherCommand: this.o.launcherCommand ?? defaultLauncherCommand(),
       guard,

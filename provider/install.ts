@@ -10,8 +10,8 @@ import { VirtkitComponent } from './core/component';
 
 export interface InstallArgs {
   /**
-   * Also install the NetworkAttachmentDefinition and Kube-OVN CRDs, for clusters that run
-   * neither Multus nor Kube-OVN. Default false.
+   * Also install the NetworkAttachmentDefinition, Kube-OVN and whereabouts CRDs, for clusters
+   * that run none of Multus, Kube-OVN and whereabouts. Default false.
    */
   readonly withNetworkCrds?: boolean;
 }

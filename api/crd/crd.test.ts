@@ -1,5 +1,5 @@
 import { parseAllDocuments } from 'yaml';
-import { allKinds, networkKinds, virtkitKinds } from '../registry';
+import { allKinds, ipamPluginKinds, networkKinds, virtkitKinds } from '../registry';
 import { crds, crdsYaml } from './generate';
 import { structuralProblems } from './structural-check';
 import { toStructural } from './structural';
@@ -83,14 +83,13 @@ describe('toStructural', () => {
 });
 
 describe('generated CRDs', () => {
-  it.each(allKinds().map((k) => [`${k.plural}.${k.group}`, k] as const))(
-    '%s is structural',
-    (_name, kind) => {
-      expect(structuralProblems(crdSchema(kind))).toEqual([]);
-    },
-  );
+  const everyKind = [...allKinds(), ...ipamPluginKinds()];
 
-  it.each(allKinds().map((k) => [`${k.plural}.${k.group}`, k] as const))(
+  it.each(everyKind.map((k) => [`${k.plural}.${k.group}`, k] as const))('%s is structural', (_name, kind) => {
+    expect(structuralProblems(crdSchema(kind))).toEqual([]);
+  });
+
+  it.each(everyKind.map((k) => [`${k.plural}.${k.group}`, k] as const))(
     '%s describes every field',
     (_name, kind) => {
       expect(undocumentedProperties(kind)).toEqual([]);
@@ -109,8 +108,17 @@ describe('generated CRDs', () => {
     const base = crds().map((c) => c.metadata.name);
     const all = crds({ withNetworkCrds: true }).map((c) => c.metadata.name);
     expect(base).toHaveLength(virtkitKinds().length);
-    expect(all).toHaveLength(virtkitKinds().length + networkKinds().length);
-    expect(base.some((n) => n.endsWith('k8s.cni.cncf.io') || n.endsWith('kubeovn.io'))).toBe(false);
+    expect(all).toHaveLength(virtkitKinds().length + networkKinds().length + ipamPluginKinds().length);
+    expect(base.some((n) => /(k8s\.cni\.cncf\.io|kubeovn\.io|whereabouts\.cni\.cncf\.io)$/.test(n))).toBe(
+      false,
+    );
+    expect(all).toEqual(
+      expect.arrayContaining([
+        'ippools.whereabouts.cni.cncf.io',
+        'overlappingrangeipreservations.whereabouts.cni.cncf.io',
+        'nodeslicepools.whereabouts.cni.cncf.io',
+      ]),
+    );
   });
 
   it('prints one YAML document per CRD', () => {

@@ -1,7 +1,7 @@
 /** KindDefinition -> CustomResourceDefinition, and the YAML stream `virtkit crds` prints. */
 import { stringify } from 'yaml';
 import type { KindDefinition } from '../kind';
-import { networkKinds, virtkitKinds } from '../registry';
+import { ipamPluginKinds, networkKinds, virtkitKinds } from '../registry';
 import { toStructural } from './structural';
 
 export interface CustomResourceDefinition {
@@ -79,12 +79,17 @@ export function crdFor(def: KindDefinition): CustomResourceDefinition {
 }
 
 export interface CrdOptions {
-  /** Add the NetworkAttachmentDefinition and Kube-OVN CRDs (for clusters without Multus or Kube-OVN). */
+  /**
+   * Add the NetworkAttachmentDefinition, Kube-OVN and whereabouts CRDs (for clusters without
+   * Multus, Kube-OVN or whereabouts).
+   */
   readonly withNetworkCrds?: boolean;
 }
 
 export function crds(options: CrdOptions = {}): CustomResourceDefinition[] {
-  const kinds = options.withNetworkCrds ? [...virtkitKinds(), ...networkKinds()] : virtkitKinds();
+  const kinds = options.withNetworkCrds
+    ? [...virtkitKinds(), ...networkKinds(), ...ipamPluginKinds()]
+    : virtkitKinds();
   return kinds.map(crdFor);
 }
 

@@ -1,4 +1,4 @@
-import { componentRbac, userRoles } from './rbac';
+import { componentRbac, userRoles, whereaboutsRbac } from './rbac';
 
 type Obj = {
   kind: string;
@@ -48,4 +48,27 @@ test("KubeVirt's user roles: edit may act on VMs through the subresource API, vi
   expect(binding?.subjects).toEqual(
     expect.arrayContaining([expect.objectContaining({ kind: 'Group', name: 'system:authenticated' })]),
   );
+});
+
+test('whereabouts gets a Role in kube-system with only its own objects and its lock Lease', () => {
+  const objs = whereaboutsRbac({ kind: 'User', name: 'virtkit-whereabouts' }) as Obj[];
+  expect(objs.map((o) => [o.kind, o.metadata.namespace])).toEqual([
+    ['Role', 'kube-system'],
+    ['RoleBinding', 'kube-system'],
+  ]);
+  const r = objs[0];
+  const W = 'whereabouts.cni.cncf.io';
+  for (const verb of ['get', 'list', 'create', 'patch']) expect(grants(r, W, 'ippools', verb)).toBe(true);
+  for (const verb of ['get', 'create', 'delete'])
+    expect(grants(r, W, 'overlappingrangeipreservations', verb)).toBe(true);
+  expect(grants(r, 'coordination.k8s.io', 'leases', 'update')).toBe(true);
+  // Nothing it does not call: no deletes of pools, no watch, no pods, no cluster-wide role.
+  expect(grants(r, W, 'ippools', 'delete')).toBe(false);
+  expect(grants(r, W, 'nodeslicepools', 'get')).toBe(false);
+  expect(grants(r, '', 'pods', 'list')).toBe(false);
+  expect((r.rules ?? []).flatMap((x) => x.verbs)).not.toContain('*');
+  expect(objs[1]).toMatchObject({
+    roleRef: { kind: 'Role', name: 'virtkit:whereabouts' },
+    subjects: [{ kind: 'User', name: 'virtkit-whereabouts' }],
+  });
 });

@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .description("print virtkit's CustomResourceDefinitions as multi-document YAML")
     .option(
       '--with-network-crds',
-      'also print the NetworkAttachmentDefinition and Kube-OVN CRDs (for clusters without Multus or Kube-OVN)',
+      'also print the NetworkAttachmentDefinition, Kube-OVN and whereabouts CRDs (for clusters without Multus, Kube-OVN or whereabouts)',
     )
     .action((opts: { withNetworkCrds?: boolean }) => {
       process.stdout.write(crdsYaml({ withNetworkCrds: !!opts.withNetworkCrds }));

@@ -1,4 +1,4 @@
-import { nodeApiConfig, type HandlerFlags } from './handler';
+import { checkPluginDirs, nodeApiConfig, type HandlerFlags } from './handler';
 
 const base: HandlerFlags = {
   stateDir: '/s',
@@ -34,5 +34,16 @@ describe('virtkit handler --node-api-*', () => {
     const all = { nodeApiTlsCertFile: 'c', nodeApiTlsPrivateKeyFile: 'k', nodeApiClientCaFile: 'ca' };
     expect(() => nodeApiConfig({ ...base, ...all, nodeApiPort: '99999' })).toThrow(/not a TCP port/);
     expect(() => nodeApiConfig({ ...base, ...all, nodeApiAllowedClient: ' , ' })).toThrow(/at least one/);
+  });
+});
+
+describe('virtkit handler --cni-plugin-dir', () => {
+  it('takes absolute folders and refuses others, naming them', () => {
+    expect(() =>
+      checkPluginDirs(['/usr/lib/cni', '/root/.cache/virtkit/cni/whereabouts-v0.9.2']),
+    ).not.toThrow();
+    expect(() => checkPluginDirs(['/usr/lib/cni', 'bin', './x'])).toThrow(
+      '--cni-plugin-dir "bin", "./x": not an absolute folder; give absolute paths such as /usr/lib/cni',
+    );
   });
 });

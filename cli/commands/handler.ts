@@ -4,6 +4,7 @@
  * next handler on this node. See docs/handler.md.
  */
 import type { Command } from 'commander';
+import * as path from 'path';
 import { DEFAULT_NODE_API_PORT, NODE_API_CLIENT_NAME } from '../../common/node-api';
 import { DEFAULT_STATE_DIR, Handler, type NodeApiConfig } from '../../handler/handler';
 import { parseRegistryMirror, type RegistryMirror } from '../../handler/images/policy';
@@ -31,6 +32,8 @@ export interface HandlerFlags extends KubeFlags, LogFlags {
   podCidr?: string;
   /** false with --no-kube-ovn (commander's default is true). */
   kubeOvn?: boolean;
+  cniPluginDir?: string[];
+  whereaboutsKubeconfig?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -65,6 +68,15 @@ export function nodeApiConfig(flags: HandlerFlags): NodeApiConfig | undefined {
     clientCaFile: flags.nodeApiClientCaFile!,
     allowedClients: allowed,
   };
+}
+
+/** Refuses a --cni-plugin-dir that is not absolute (pure): plugins must not depend on the working directory. */
+export function checkPluginDirs(dirs: readonly string[]): void {
+  const bad = dirs.filter((d) => !path.isAbsolute(d) || d.includes('\0'));
+  if (bad.length)
+    throw new Error(
+      `--cni-plugin-dir ${bad.map((d) => JSON.stringify(d)).join(', ')}: not an absolute folder; give absolute paths such as /usr/lib/cni`,
+    );
 }
 
 export function register(program: Command): void {
@@ -110,6 +122,16 @@ export function register(program: Command): void {
       '--no-kube-ovn',
       "do not wire pods' Kube-OVN allocations (ovn.kubernetes.io/* annotations, kube-ovn NetworkAttachmentDefinitions): in a cluster that runs the real Kube-OVN, its own CNI does this",
     )
+    .option(
+      '--cni-plugin-dir <dir>',
+      'absolute folder searched for CNI plugin binaries, in order (repeatable; default: $VIRTKIT_CNI_PLUGIN_DIRS, else /usr/lib/cni and /opt/cni/bin)',
+      collect,
+      [],
+    )
+    .option(
+      '--whereabouts-kubeconfig <file>',
+      "kubeconfig of the identity the whereabouts IPAM plugin runs as; the handler keeps a 0600 copy and whereabouts' flat file under <state-dir>/cni/whereabouts.d and points NADs' whereabouts IPAM at them",
+    )
     .action(async (flags: HandlerFlags) => {
       const log = await componentLogger('virtkit-handler', flags);
       let nodeApi: NodeApiConfig | undefined;
@@ -117,6 +139,7 @@ export function register(program: Command): void {
       try {
         nodeApi = nodeApiConfig(flags);
         mirrors = (flags.registryMirror ?? []).map(parseRegistryMirror);
+        checkPluginDirs(flags.cniPluginDir ?? []);
       } catch (err) {
         log.fatal((err as Error).message);
         process.exit(2);
@@ -130,6 +153,10 @@ export function register(program: Command): void {
         stateDir: flags.stateDir,
         ...(flags.podCidr !== undefined ? { podCidr: flags.podCidr } : {}),
         kubeOvn: flags.kubeOvn !== false,
+        ...(flags.cniPluginDir?.length ? { pluginDirs: flags.cniPluginDir } : {}),
+        ...(flags.whereaboutsKubeconfig !== undefined
+          ? { whereaboutsKubeconfig: flags.whereaboutsKubeconfig }
+          : {}),
         version: program.version(),
       });
       await startOrExit(log, () => handler.start());

@@ -11,6 +11,8 @@ import type { HealthCheck } from './health';
 import { componentKubeconfig, type Layout } from './layout';
 import { NODE_API_CLIENT_NAME } from '../../common/node-api';
 import { apiServingPaths, nodeApiPaths } from './pki';
+import { localCniPluginDirs } from './cni-plugins';
+import { WHEREABOUTS_USER } from './rbac';
 import type { ProcessSpec } from './process';
 
 /** What a component needs to know to connect to the local control plane. */
@@ -104,6 +106,19 @@ export function handlerNodeApiArgs(l: Layout, port: number): string[] {
   ];
 }
 
+/**
+ * The handler's CNI flags in local mode: the plugin folders (the system's, then the whereabouts
+ * build cache) and the kubeconfig of whereabouts' own identity (a path: the handler keeps a 0600
+ * copy under its state dir for the plugin).
+ */
+export function handlerCniArgs(l: Layout, env: NodeJS.ProcessEnv = process.env): string[] {
+  return [
+    ...localCniPluginDirs(env).flatMap((d) => ['--cni-plugin-dir', d]),
+    '--whereabouts-kubeconfig',
+    componentKubeconfig(l, WHEREABOUTS_USER),
+  ];
+}
+
 /** Components `virtkit up` starts after the control plane, in order. */
 export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
   {
@@ -151,6 +166,7 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
         '--state-dir',
         handlerStateDir(ctx.layout.stateDir),
         ...handlerNodeApiArgs(ctx.layout, ctx.handlerNodeApiPort),
+        ...handlerCniArgs(ctx.layout),
         ...(ctx.registryMirrors ?? []).flatMap((m) => ['--registry-mirror', m]),
       ],
     }),

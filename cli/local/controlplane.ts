@@ -96,7 +96,13 @@ export async function startControlPlane(options: StartOptions): Promise<LocalClu
   const pki = await createPki(l.pkiDir, KUBERNETES_SERVICE_IP);
   const server = `https://127.0.0.1:${ports.apiserver}`;
   writeKubeconfig(l.kubeconfig, server, pki, 'admin', 'virtkit-admin');
-  for (const c of ['kube-scheduler', 'kube-controller-manager', 'virtkit-controller', 'virtkit-handler']) {
+  for (const c of [
+    'kube-scheduler',
+    'kube-controller-manager',
+    'virtkit-controller',
+    'virtkit-handler',
+    'virtkit-whereabouts',
+  ]) {
     writeKubeconfig(componentKubeconfig(l, c), server, pki, c, c);
   }
   writeKubeconfig(componentKubeconfig(l, 'virtkit-api'), server, pki, 'virtkit-api-user', 'virtkit-api');

@@ -73,6 +73,8 @@ export const CLIENT_IDENTITIES: readonly ClientIdentity[] = [
   { file: 'virtkit-controller', commonName: 'virtkit-controller', organizations: [] },
   { file: 'virtkit-handler', commonName: 'virtkit-handler', organizations: [] },
   { file: 'virtkit-api-user', commonName: 'virtkit-api', organizations: [] },
+  // The whereabouts IPAM plugin the handler runs: a Role in kube-system with only its objects.
+  { file: 'virtkit-whereabouts', commonName: 'virtkit-whereabouts', organizations: [] },
   // kube-apiserver's identity towards etcd (etcd requires a client certificate).
   { file: 'etcd-client', commonName: 'kube-apiserver-etcd-client', organizations: [] },
 ];

@@ -1,10 +1,11 @@
 /**
  * Least privilege in local mode: the controller, the handler and the api component log in with
- * their own client certificates (users `virtkit-controller`, `virtkit-handler`, `virtkit-api`), bound to ClusterRoles that grant
+ * their own client certificates (users `virtkit-controller`, `virtkit-handler`, `virtkit-api`;
+ * `virtkit-whereabouts` for the IPAM plugin the handler runs, a Role in kube-system), bound to ClusterRoles that grant
  * only what their code uses (api/install/rbac.ts) and, for the api, the built-in Role that reads
  * the API server's front-proxy settings; KubeVirt's user roles are installed beside.
  */
-import { componentRbac, userRoles, type ComponentName } from '../../api/install/rbac';
+import { componentRbac, userRoles, whereaboutsRbac, type ComponentName } from '../../api/install/rbac';
 import {
   CLUSTER_ROLE_BINDINGS,
   CLUSTER_ROLES,
@@ -15,10 +16,17 @@ import {
 } from '../../kube';
 
 const COMPONENTS: readonly ComponentName[] = ['virtkit-controller', 'virtkit-handler', 'virtkit-api'];
+/** The user of the whereabouts IPAM plugin's client certificate (cli/local/pki.ts). */
+export const WHEREABOUTS_USER = 'virtkit-whereabouts';
 
 /** Every RBAC object local mode installs, in apply order (roles before bindings). */
 export function localRbacObjects(): Record<string, unknown>[] {
-  const objects = [...COMPONENTS.flatMap((c) => componentRbac(c, { kind: 'User', name: c })), ...userRoles()];
+  const objects = [
+    ...COMPONENTS.flatMap((c) => componentRbac(c, { kind: 'User', name: c })),
+    // The whereabouts plugin the handler runs, as its own user (pki.ts), in kube-system only.
+    ...whereaboutsRbac({ kind: 'User', name: WHEREABOUTS_USER }),
+    ...userRoles(),
+  ];
   const isRole = (o: Record<string, unknown>): boolean => o.kind === 'ClusterRole' || o.kind === 'Role';
   return [...objects.filter(isRole), ...objects.filter((o) => !isRole(o))];
 }

@@ -41,6 +41,7 @@ import {
 } from '../network/cni';
 import { networkStatusAnnotation, networkStatusEntries } from '../network/multus';
 import { podNetworksOf } from '../network/kubeovn';
+import { whereaboutsNetworks, type WhereaboutsFiles } from '../network/whereabouts';
 import { MULTUS_NETWORK_STATUS_ANNOTATION } from '../../api/multus/pod-interfaces';
 import { removePodObject, writePodAnnotations, writePodStatus } from './pod-writes';
 import type { SpecGuard } from '../vmi/spec-guard';
@@ -76,6 +77,12 @@ export interface PodRuntimeOptions {
    * the real Kube-OVN's CNI wires pods. @default true
    */
   readonly kubeOvn?: boolean;
+  /**
+   * The node's whereabouts files (../network/whereabouts): NADs with whereabouts IPAM are
+   * pointed at them. Without them, whereabouts looks for its flat file in its default places,
+   * as on a host where its DaemonSet installed one. Either way a NAD's node-local paths go.
+   */
+  readonly whereabouts?: WhereaboutsFiles;
   /** Where a pod's sandbox failure is reported (Warning FailedCreatePodSandBox on the pod). */
   readonly recorder?: EventRecorder;
   readonly launcherCommand: LauncherCommand;
@@ -327,9 +334,11 @@ export class PodRuntime {
         stateDir: this.o.stateDir,
         handlerTag: this.o.network.tag,
         log: this.o.log,
-      }).catch((e: unknown) => {
-        throw e instanceof CniError ? new PodNetworkError(id, 'setUp', e) : e;
-      });
+      })
+        .then((n) => whereaboutsNetworks(n, this.o.whereabouts))
+        .catch((e: unknown) => {
+          throw e instanceof CniError ? new PodNetworkError(id, 'setUp', e) : e;
+        });
       const status = await this.o.network.setUp(id, networks);
       this.sandboxFailures.delete(uid);
       await this.writeNetworkStatus(pod, status);

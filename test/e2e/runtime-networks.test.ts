@@ -8,9 +8,9 @@
  *   services through the pod IP (every port, or only those the interface lists), and a guest
  *   reaches another guest through that one's pod IP.
  * - bridge: the guest gets the pod's own address by DHCP and answers on it.
- * - Multus: net-a and net-b also sit on two secondary networks (a Linux bridge with static
- *   IPAM, one address per NetworkAttachmentDefinition, and one with host-local IPAM), bridge
- *   bound: their launcher pods' network-status lists every attachment, each guest gets its
+ * - Multus: net-a and net-b also sit on three secondary networks (a Linux bridge with static
+ *   IPAM, one address per NetworkAttachmentDefinition, one with host-local IPAM, and one with
+ *   the real whereabouts plugin, its allocations in an IPPool object), bridge bound: their launcher pods' network-status lists every attachment, each guest gets its
  *   secondary addresses by DHCP and reaches the other on both networks. NADs that do not exist,
  *   do not parse, need a plugin this node lacks or have no address left keep the pod from starting, with an Event
  *   that says why; the VMI says it too (Synchronized=False with the cause's reason, one
@@ -118,6 +118,9 @@ const STATIC_BRIDGE = `vkms${suffix}`;
 const HL_BRIDGE = `vkmh${suffix}`;
 const HL_RANGE = '192.168.60.0/24';
 const FULL_BRIDGE = `vkmf${suffix}`;
+const WB_BRIDGE = `vkmw${suffix}`;
+/** whereabouts' range: .10 to .20 of it, .10 excluded. */
+const WB_RANGE = '192.168.62.0/24';
 
 function nad(name: string, config: Record<string, unknown> | string): Record<string, unknown> {
   return {
@@ -180,15 +183,31 @@ beforeAll(async () => {
       },
     }),
   );
-  rt.apply(multiVm('net-a', ['static-a', 'hl'], { dhcpOptions: NET_A_DHCP_OPTIONS }));
-  rt.apply(multiVm('net-b', ['static-b', 'hl'], { ports: [{ name: 'http', port: 80 }] }));
+  // whereabouts: cluster-wide allocation in IPPool objects, the real plugin from the build cache.
+  rt.apply(
+    nad('wb', {
+      cniVersion: '0.4.0',
+      name: 'wb-net',
+      type: 'bridge',
+      bridge: WB_BRIDGE,
+      ipam: {
+        type: 'whereabouts',
+        range: WB_RANGE,
+        range_start: '192.168.62.10',
+        range_end: '192.168.62.20',
+        exclude: ['192.168.62.10/32'],
+      },
+    }),
+  );
+  rt.apply(multiVm('net-a', ['static-a', 'hl', 'wb'], { dhcpOptions: NET_A_DHCP_OPTIONS }));
+  rt.apply(multiVm('net-b', ['static-b', 'hl', 'wb'], { ports: [{ name: 'http', port: 80 }] }));
   rt.apply(networkedVm('net-br', { bridge: {} }));
 }, 600_000);
 
 afterAll(async () => {
   for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   await rt?.stop();
-  for (const bridge of [STATIC_BRIDGE, HL_BRIDGE, FULL_BRIDGE])
+  for (const bridge of [STATIC_BRIDGE, HL_BRIDGE, FULL_BRIDGE, WB_BRIDGE])
     spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
 });
 
@@ -285,7 +304,7 @@ describe('bridge binding on the pod network', () => {
 describe('Multus secondary networks (bridge binding)', () => {
   beforeAll(async () => {
     for (const vm of ['net-a', 'net-b'])
-      for (const i of ['eth1', 'eth2'])
+      for (const i of ['eth1', 'eth2', 'eth3'])
         await rt.waitFor(
           `${vm} ${i} configured by DHCP`,
           () => consoleHas(rt, NS, vm, `${GuestMarkers.guestIp} ${i} `),
@@ -293,7 +312,7 @@ describe('Multus secondary networks (bridge binding)', () => {
         );
   }, 600_000);
 
-  it("the launcher pods' network-status lists the pod network and both attachments with their addresses", () => {
+  it("the launcher pods' network-status lists the pod network and every attachment with its addresses", () => {
     for (const [vm, staticIp] of [
       ['net-a', '192.168.51.10'],
       ['net-b', '192.168.51.11'],
@@ -316,6 +335,11 @@ describe('Multus secondary networks (bridge binding)', () => {
           name: `${NS}/hl`,
           interface: hashedPodInterfaceName('hl'),
           ips: [expect.stringMatching(/^192\.168\.60\.\d+$/)],
+        }),
+        expect.objectContaining({
+          name: `${NS}/wb`,
+          interface: hashedPodInterfaceName('wb'),
+          ips: [expect.stringMatching(/^192\.168\.62\.(1[1-9]|20)$/)],
         }),
       ]);
     }
@@ -346,15 +370,41 @@ describe('Multus secondary networks (bridge binding)', () => {
       ).toBe(`${GuestMarkers.ping} ${ip} ok`);
   });
 
+  it('whereabouts gives each guest its own address of the range (not the excluded one), kept in an IPPool in kube-system; the guests reach each other on it', async () => {
+    const ips = ['net-a', 'net-b'].map((vm) => dhcpOf(vm, 'eth3').ip);
+    for (const ip of ips) expect(ip).toMatch(/^192\.168\.62\.(1[1-9]|20)$/);
+    expect(new Set(ips).size).toBe(2);
+    const pools = JSON.parse(
+      rt.kubectl(['get', 'ippools.whereabouts.cni.cncf.io', '-n', 'kube-system', '-o', 'json']),
+    ) as {
+      items: { spec: { range: string; allocations: Record<string, { podref: string; ifname?: string }> } }[];
+    };
+    const pool = pools.items.find((p) => p.spec.range === WB_RANGE);
+    const launchers = ['net-a', 'net-b'].map((vm) => `${NS}/${podOf(rt.get('vmi', NS, vm)!).metadata.name}`);
+    expect(
+      Object.values(pool?.spec.allocations ?? {})
+        .map((a) => a.podref)
+        .sort(),
+    ).toEqual(launchers.sort());
+    const wbB = dhcpOf('net-b', 'eth3').ip;
+    expect(
+      await askGuest(
+        'net-a',
+        `ping ${wbB}`,
+        new RegExp(`${GuestMarkers.ping} ${wbB.replace(/\./g, '\\.')} \\w+`),
+      ),
+    ).toBe(`${GuestMarkers.ping} ${wbB} ok`);
+  });
+
   it('a NAD that does not exist, one that does not parse, one needing a plugin this node lacks, an exhausted range: the pod does not start, an Event and the VMI say why', async () => {
     rt.apply(nad('broken', '{"cniVersion": "0.4.0", "type": "bridge",'));
     rt.apply(
-      nad('needs-whereabouts', {
+      nad('needs-calico-ipam', {
         cniVersion: '0.4.0',
-        name: 'wa',
+        name: 'ca',
         type: 'bridge',
-        bridge: 'vkwa0',
-        ipam: { type: 'whereabouts', range: '192.168.70.0/24' },
+        bridge: 'vkca0',
+        ipam: { type: 'calico-ipam' },
       }),
     );
     // A range whose one address is its gateway: host-local has nothing to give.
@@ -383,7 +433,7 @@ describe('Multus secondary networks (bridge binding)', () => {
     const cases = [
       ['bad-missing', 'nope', /nope.*not found/, 'NetworkAttachmentDefinitionNotFound'],
       ['bad-json', 'broken', /broken.*(JSON|json)/, 'InvalidNetworkConfig'],
-      ['bad-plugin', 'needs-whereabouts', /whereabouts/, 'PluginNotFound'],
+      ['bad-plugin', 'needs-calico-ipam', /calico-ipam/, 'PluginNotFound'],
       ['bad-full', 'full', /no IP addresses available in range set/, 'PluginFailed'],
     ] as const;
     for (const [vm, network] of cases) rt.apply(multiVm(vm, [network]));

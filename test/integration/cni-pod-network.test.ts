@@ -565,7 +565,7 @@ describe('secondary networks of NetworkAttachmentDefinitions with the real CNI p
     expect(vethsOn(n.dynamicBridge)).toEqual([]);
   });
 
-  it('a NAD whose plugin is not installed (whereabouts) is PluginNotFound naming it and the NAD; nothing is made', async () => {
+  it('a NAD whose plugin is not installed (calico-ipam) is PluginNotFound naming it and the NAD; nothing is made', async () => {
     const { net, bridge } = await network('wab');
     const list = nadNetworkConfig(
       {
@@ -574,7 +574,7 @@ describe('secondary networks of NetworkAttachmentDefinitions with the real CNI p
             cniVersion: '0.3.1',
             type: 'macvlan',
             master: 'lo',
-            ipam: { type: 'whereabouts', range: '192.168.2.225/28' },
+            ipam: { type: 'calico-ipam' },
           }),
         },
       },
@@ -585,7 +585,7 @@ describe('secondary networks of NetworkAttachmentDefinitions with the real CNI p
     expect(e.reason).toBe('PluginNotFound');
     expect(e.message).toContain(`pod it-cni/${p.name}`);
     expect(e.message).toContain(
-      'network rt-multus/wb (interface net1): plugin "whereabouts" of network "wb"',
+      'network rt-multus/wb (interface net1): plugin "calico-ipam" of network "wb"',
     );
     expectNothingLeft(net, p, bridge, 0, 0);
   });

@@ -1,7 +1,8 @@
 /**
  * Least privilege in local mode, on the real control plane: etcd refuses a client without a
  * certificate, the API server refuses anonymous requests (except health endpoints), and the
- * controller's, handler's and api's own identities may do what their code does and nothing else.
+ * controller's, handler's, api's and whereabouts' own identities may do what their code does and
+ * nothing else.
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -14,12 +15,14 @@ import {
   KubeApiError,
   KubeClient,
   KUBEVIRTS,
+  LEASES,
   NODES,
   PODS,
   PVCS,
   SECRETS,
   VIRTUAL_MACHINE_INSTANCES,
   VIRTUAL_MACHINES,
+  type ResourceType,
 } from '../../kube';
 import { componentKubeconfig } from '../../cli/local/layout';
 import { sharedClient } from './support/api';
@@ -151,6 +154,26 @@ describe("each component's identity", () => {
     expect(await a.getIfExists(PODS, 'default', 'absent')).toBeUndefined();
     expect(await forbidden(a.list(PODS, 'default'))).toMatch(/may not list pods/);
     a.close();
+  });
+
+  test('whereabouts may keep its IPPools, reservations and lock Lease in kube-system, nothing elsewhere', async () => {
+    const w = as('virtkit-whereabouts');
+    const pools: ResourceType = {
+      apiVersion: 'whereabouts.cni.cncf.io/v1alpha1',
+      kind: 'IPPool',
+      plural: 'ippools',
+      namespaced: true,
+    };
+    await w.list(pools, 'kube-system', { limit: 1 });
+    expect(await w.getIfExists(pools, 'kube-system', 'absent')).toBeUndefined();
+    expect(await w.getIfExists(LEASES, 'kube-system', 'whereabouts-absent')).toBeUndefined();
+    expect(await forbidden(w.list(pools, 'default'))).toMatch(
+      /user "virtkit-whereabouts" .* may not list ippools.whereabouts.cni.cncf.io in namespace "default"/,
+    );
+    expect(await forbidden(w.delete(pools, 'kube-system', 'any'))).toMatch(/may not delete ippools/);
+    expect(await forbidden(w.list(PODS, undefined))).toMatch(/may not list pods/);
+    expect(await forbidden(w.get(SECRETS, 'kube-system', 'any'))).toMatch(/may not get secrets/);
+    w.close();
   });
 });
 

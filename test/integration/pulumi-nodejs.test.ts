@@ -8,17 +8,11 @@
  * and exit code 1; `up` without `--yes` is refused as the CLI refuses it; stack and config verbs
  * go to the CLI itself.
  */
-import { execFile } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { promisify } from 'util';
 import { CONFIG_MAPS } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
-import { readShared } from './support/shared-controlplane';
-
-const run = promisify(execFile);
-const repo = path.resolve(__dirname, '../..');
+import { pulumiProject, type PulumiProject } from './support/pulumi-project';
 const NS = `pulumi-node-${process.pid}`;
 const STACK = 'dev';
 
@@ -42,57 +36,17 @@ interface PreviewStep {
   readonly detailedDiff?: Record<string, { kind: string }>;
 }
 
-let work: string;
-let env: Record<string, string>;
-
-interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `npm run pulumi -- ARGS` in the program's folder: exit code and output, never a throw. */
-async function pulumi(...args: string[]): Promise<Ran> {
-  try {
-    const { stdout, stderr } = await run('bash', [path.join(repo, 'scripts/pulumi.sh'), ...args], {
-      cwd: work,
-      env: { ...process.env, ...env },
-      timeout: 240_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as Error & { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : -1,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr ?? e.message,
-    };
-  }
-}
-
-/** As pulumi(), failing the test with the whole output when the command fails. */
-async function ok(...args: string[]): Promise<string> {
-  const r = await pulumi(...args);
-  if (r.code !== 0)
-    throw new Error(
-      `pulumi ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
-    );
-  return r.stdout;
-}
+let project: PulumiProject;
+const ok = (...args: string[]) => project.ok(...args);
+const pulumi = (...args: string[]) => project.run(...args);
 
 async function configMap(): Promise<Json | undefined> {
   return (await sharedClient()).getIfExists(CONFIG_MAPS, NS, 'settings');
 }
 
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-pulumi-node-'));
-  fs.mkdirSync(path.join(work, 'state'));
-  env = {
-    PULUMI_BACKEND_URL: `file://${path.join(work, 'state')}`,
-    PULUMI_HOME: path.join(work, 'home'),
-    KUBECONFIG: readShared().kubeconfig,
-  };
+  project = pulumiProject('pulumi-node');
+  const work = project.dir;
   await createNamespace(await sharedClient(), NS);
   fs.writeFileSync(path.join(work, 'Pulumi.yaml'), 'name: virtkit-node-probe\nruntime: nodejs\n');
   fs.writeFileSync(path.join(work, 'index.ts'), PROGRAM);
@@ -104,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deleteNamespace(await sharedClient(), NS);
-  fs.rmSync(work, { recursive: true, force: true });
+  project.remove();
 });
 
 describe('a TypeScript Pulumi program through npm run pulumi (Automation API inline host)', () => {

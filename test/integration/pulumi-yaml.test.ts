@@ -7,16 +7,12 @@
  * VirtualMachineInstancetype, through `kubernetes:yaml/v2:ConfigGroup`: Pulumi YAML does not
  * take `kubernetes:apiextensions.k8s.io:CustomResource`).
  */
-import { execFile } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { promisify } from 'util';
 import { CONFIG_MAPS, VIRTUAL_MACHINE_INSTANCETYPES } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
-import { readShared } from './support/shared-controlplane';
+import { pulumiProject, type PulumiProject } from './support/pulumi-project';
 
-const run = promisify(execFile);
 const repo = path.resolve(__dirname, '../..');
 const NS = `pulumi-yaml-${process.pid}`;
 const STACK = 'dev';
@@ -73,26 +69,9 @@ interface PreviewStep {
   readonly detailedDiff?: Record<string, { kind: string }>;
 }
 
-let work: string;
-let env: Record<string, string>;
-
+let project: PulumiProject;
 /** `npm run pulumi -- ARGS` in the program's folder; a failure carries the CLI's whole output. */
-async function pulumi(...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('bash', [path.join(repo, 'scripts/pulumi.sh'), ...args], {
-      cwd: work,
-      env: { ...process.env, ...env },
-      timeout: 240_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout;
-  } catch (err) {
-    const e = err as Error & { stdout?: string; stderr?: string };
-    throw new Error(
-      `pulumi ${args.join(' ')} failed: ${e.message}\n--- stdout\n${e.stdout ?? ''}\n--- stderr\n${e.stderr ?? ''}`,
-    );
-  }
-}
+const pulumi = (...args: string[]) => project.ok(...args);
 
 async function configMap(): Promise<Json | undefined> {
   return (await sharedClient()).getIfExists(CONFIG_MAPS, NS, 'settings');
@@ -103,16 +82,9 @@ async function instancetype(): Promise<Json | undefined> {
 }
 
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-pulumi-yaml-'));
-  fs.mkdirSync(path.join(work, 'state'));
-  env = {
-    PULUMI_BACKEND_URL: `file://${path.join(work, 'state')}`,
-    PULUMI_HOME: path.join(work, 'home'),
-    // The provider's default cluster: the integration run's control plane.
-    KUBECONFIG: readShared().kubeconfig,
-  };
+  project = pulumiProject('pulumi-yaml');
   await createNamespace(await sharedClient(), NS);
-  fs.writeFileSync(path.join(work, 'Pulumi.yaml'), program('first'));
+  fs.writeFileSync(path.join(project.dir, 'Pulumi.yaml'), program('first'));
   await pulumi('stack', 'init', STACK, '--non-interactive');
   // Data changes of a ConfigMap are updates in place, not replacements (the provider's default).
   await pulumi('config', 'set', 'kubernetes:enableConfigMapMutable', 'true', '--stack', STACK);
@@ -120,7 +92,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deleteNamespace(await sharedClient(), NS);
-  fs.rmSync(work, { recursive: true, force: true });
+  project.remove();
 });
 
 describe('a Pulumi YAML program through npm run pulumi', () => {
@@ -133,7 +105,7 @@ describe('a Pulumi YAML program through npm run pulumi', () => {
   });
 
   test('a data change previews as an update of that field, and up applies it', async () => {
-    fs.writeFileSync(path.join(work, 'Pulumi.yaml'), program('second'));
+    fs.writeFileSync(path.join(project.dir, 'Pulumi.yaml'), program('second'));
     const preview = JSON.parse(await pulumi('preview', '--json', '--non-interactive', '--stack', STACK)) as {
       steps: PreviewStep[];
     };

@@ -49,6 +49,19 @@ describe('the result cache', () => {
     expect(fs.readdirSync(path.dirname(file))).toHaveLength(1);
   });
 
+  it('keeps the plugin folders ADD ran with, and refuses folders that are not absolute', () => {
+    const withDirs: CacheRecord = {
+      ...record,
+      pluginDirs: ['/usr/lib/cni', '/root/.cache/virtkit/cni/whereabouts-v0.9.2'],
+    };
+    const file = writeCacheRecord(dir, withDirs);
+    expect(readCacheRecord(file)).toEqual(withDirs);
+    for (const pluginDirs of [['relative'], '/usr/lib/cni', [1]]) {
+      fs.writeFileSync(file, JSON.stringify({ ...withDirs, pluginDirs }));
+      expect(() => readCacheRecord(file)).toThrow('has pluginDirs that are not absolute folders');
+    }
+  });
+
   it("keeps a secondary attachment's name and ADD order, and refuses bad ones", () => {
     const secondary: CacheRecord = { ...record, ifName: 'net1', attachment: 'rt-multus/br-a', index: 1 };
     const file = writeCacheRecord(dir, secondary);

@@ -7,11 +7,11 @@
  * the configuration ADD used even after the handler restarted with another one. Files are
  * written atomically (temporary file, fsync, rename) with mode 0600.
  */
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { networkConfigListFrom } from './conflist';
 import { CniCacheError } from './errors';
+import { writePrivateFile } from './private-file';
 import { isJsonObject, type JsonObject, type NetworkConfigList, type PodIdentity } from './types';
 
 export const CACHE_KIND = 'virtkitCniCacheV1';
@@ -39,6 +39,12 @@ export interface CacheRecord {
   readonly attachment?: string;
   /** Its place in the pod's ADD order: 0 is the default network (eth0), secondary ones follow. @default 0 */
   readonly index?: number;
+  /**
+   * The plugin folders ADD ran with: DEL searches them too, so a release from another process
+   * (`virtkit down`) or a handler restarted with other folders still finds every plugin ADD ran
+   * (e.g. whereabouts in virtkit's build cache). Absent in records of older handlers.
+   */
+  readonly pluginDirs?: readonly string[];
   /** The list's final ADD result; absent while ADD has not completed. */
   readonly result?: JsonObject;
 }
@@ -60,31 +66,10 @@ export function cacheFile(
 
 /** Writes `record` to its file atomically, mode 0600; returns the file. */
 export function writeCacheRecord(cacheDir: string, record: CacheRecord): string {
-  const dir = resultsDir(cacheDir);
   const file = cacheFile(cacheDir, record.networkName, record.containerId, record.ifName);
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const fd = fs.openSync(
-      tmp,
-      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
-      0o600,
-    );
-    try {
-      fs.writeSync(fd, JSON.stringify(record, null, 2) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
+    writePrivateFile(file, JSON.stringify(record, null, 2) + '\n');
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
     throw new CniCacheError(file, `could not be written: ${(e as Error).message}`);
   }
   return file;
@@ -112,6 +97,14 @@ export function recordFrom(doc: unknown, file: string): CacheRecord {
     throw bad('has an attachment that is not a name');
   if (doc.index !== undefined && !(Number.isInteger(doc.index) && (doc.index as number) >= 0))
     throw bad('has an index that is not a non-negative integer');
+  if (
+    doc.pluginDirs !== undefined &&
+    !(
+      Array.isArray(doc.pluginDirs) &&
+      doc.pluginDirs.every((d) => typeof d === 'string' && path.isAbsolute(d) && !d.includes('\0'))
+    )
+  )
+    throw bad('has pluginDirs that are not absolute folders');
   return {
     ...(doc as unknown as CacheRecord),
     capabilityArgs: (doc.capabilityArgs as Record<string, unknown>) ?? {},

@@ -74,8 +74,11 @@ export class CniPluginNotFoundError extends CniError {
   ) {
     super(
       `plugin ${JSON.stringify(plugin)}${network ? ` of network ${JSON.stringify(network)}` : ''} not found in ` +
-        `${pluginDirs.join(':') || '(no plugin directory)'}; install containernetworking-plugins ` +
-        `(Debian) or put the plugin binary in one of those directories, or fix the plugin's "type"`,
+        `${pluginDirs.join(':') || '(no plugin directory)'}; ` +
+        // virtkit builds whereabouts itself (docs/networking.md#whereabouts-ipam); Debian has the rest.
+        (plugin === 'whereabouts'
+          ? "run scripts/build-whereabouts.sh (local mode's handler searches its cache folder) or put the plugin binary in one of those directories"
+          : `install containernetworking-plugins (Debian) or put the plugin binary in one of those directories, or fix the plugin's "type"`),
     );
     this.name = 'CniPluginNotFoundError';
   }

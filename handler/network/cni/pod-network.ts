@@ -269,6 +269,7 @@ export class PodNetwork {
             capabilityArgs: p.capabilityArgs,
             attachment: p.name,
             index: p.index,
+            pluginDirs: [...this.pluginDirs],
           };
           // The record comes first: whatever happens next, tear-down and gc know what to undo.
           const file = writeCacheRecord(this.paths.cacheDir, intent);
@@ -450,7 +451,8 @@ export class PodNetwork {
       list,
       attachment,
       capabilityArgs: record.capabilityArgs,
-      pluginDirs: this.pluginDirs,
+      // This handler's folders first, then those ADD ran with (DEL must find every plugin ADD ran).
+      pluginDirs: [...new Set([...this.pluginDirs, ...(record.pluginDirs ?? [])])],
       ...(this.o.execTimeoutMs !== undefined ? { timeoutMs: this.o.execTimeoutMs } : {}),
       ...(this.o.invoke ? { invoke: this.o.invoke } : {}),
     };
