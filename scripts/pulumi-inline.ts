@@ -107,14 +107,12 @@ function resolveFromVirtkit(): void {
 
 function program(entry: string, dir: string): () => Promise<Record<string, unknown>> {
   return async () => {
-    if (entry.endsWith('.ts')) {
-      const project = path.join(dir, 'tsconfig.json');
+    const project = path.join(dir, 'tsconfig.json');
+    // TypeScript: with the project's tsconfig.json when it has one; else with virtkit's, which
+    // scripts/pulumi.sh registered ts-node with to run this file.
+    if (entry.endsWith('.ts') && fs.existsSync(project))
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require('ts-node') as typeof import('ts-node')).register({
-        transpileOnly: true,
-        ...(fs.existsSync(project) ? { project } : { compilerOptions: { module: 'commonjs' } }),
-      });
-    }
+      (require('ts-node') as typeof import('ts-node')).register({ transpileOnly: true, project });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(entry) as Record<string, unknown> & { default?: unknown };
     if (typeof mod.default === 'function') {

@@ -7,7 +7,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { formatIssues, validateAs, type Issue, type KindDefinition } from '../../api';
 import { checkAwaitOptions, type AwaitOptions } from './readiness';
-import { isPlain, resolve, type DeepInput } from './inputs';
+import { isPlain, resolve, type DeepInput, type ObjectResourceOptions } from './inputs';
 
 export const TOKEN_PREFIX = 'virtkit:index:';
 
@@ -38,9 +38,9 @@ export abstract class VirtkitComponent extends pulumi.ComponentResource {
     return suffix ? `${this.componentName}-${suffix}` : this.componentName;
   }
 
-  /** Options every child gets: parented to this component and nothing else. */
-  protected childOptions(): pulumi.CustomResourceOptions {
-    return { parent: this };
+  /** Options every child gets: parented to this component, plus what the program passed through. */
+  protected childOptions(extra: ObjectResourceOptions = {}): pulumi.CustomResourceOptions {
+    return { ...extra, parent: this };
   }
 
   /** A ResourceError for these problems, listing every one of them with its field path. */

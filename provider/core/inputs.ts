@@ -16,6 +16,22 @@ export type DeepInput<T> = unknown extends T
       ? pulumi.Input<readonly DeepInput<U>[]>
       : pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>;
 
+/**
+ * Resource options passed through to the Kubernetes object a component creates (its child), for
+ * what Pulumi decides per resource: which input changes to ignore (paths in the object's own
+ * inputs, e.g. `spec.template.spec.domain.memory`), how long create/update/delete may take, and
+ * replacement and deletion behaviour. `parent` is always the component.
+ */
+export type ObjectResourceOptions = Pick<
+  pulumi.CustomResourceOptions,
+  | 'ignoreChanges'
+  | 'customTimeouts'
+  | 'deleteBeforeReplace'
+  | 'replaceOnChanges'
+  | 'retainOnDelete'
+  | 'protect'
+>;
+
 /** Identity of the Kubernetes object a component creates. */
 export interface ObjectArgs {
   /** metadata.name. Default: the component's name, so object names are predictable in GitOps. */
@@ -26,6 +42,8 @@ export interface ObjectArgs {
   readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** metadata.annotations. The await annotations (`pulumi.com/*`) are written by the component. */
   readonly annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Options for the object's resource (ignoreChanges, customTimeouts...). Default: none. */
+  readonly objectOptions?: ObjectResourceOptions;
 }
 
 /** The say over readiness that components whose kind has a ready state accept. */

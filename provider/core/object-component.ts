@@ -131,7 +131,11 @@ export abstract class ObjectComponent<F extends object> extends VirtkitComponent
       // status is the server's: leave it out of the inputs but keep the output property.
       args[field] = field === 'status' ? undefined : this.manifest.apply((m) => m[field]);
     }
-    this.resource = new k8s.apiextensions.CustomResource(this.childName(), args, this.childOptions());
+    this.resource = new k8s.apiextensions.CustomResource(
+      this.childName(),
+      args,
+      this.childOptions(object.objectOptions),
+    );
     this.objectName = this.resource.metadata.name;
     this.namespace = this.resource.metadata.namespace;
   }

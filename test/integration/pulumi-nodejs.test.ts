@@ -10,21 +10,34 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CONFIG_MAPS } from '../../kube';
+import { CONFIG_MAPS, VIRTUAL_MACHINE_INSTANCETYPES } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { pulumiProject, type PulumiProject } from './support/pulumi-project';
 const NS = `pulumi-node-${process.pid}`;
 const STACK = 'dev';
 
-/** The program: a ConfigMap whose `mode` comes from the stack's config, and two outputs. */
+/**
+ * The program: a ConfigMap whose `mode` comes from the stack's config, and two outputs; and one
+ * of virtkit's components (an Instancetype) whose object ignores changes of its CPU count
+ * (objectOptions.ignoreChanges, passed through to its child).
+ */
 const PROGRAM = `import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
+import { Instancetype } from '${path.resolve(__dirname, '../../provider')}';
 
 const config = new pulumi.Config();
 const settings = new k8s.core.v1.ConfigMap('settings', {
   metadata: { name: 'settings', namespace: '${NS}' },
   data: { mode: config.require('mode') },
 });
+new Instancetype(
+  'small',
+  {
+    namespace: '${NS}',
+    spec: { cpu: { guest: config.getNumber('cpus') ?? 1 }, memory: { guest: '128Mi' } },
+    objectOptions: { ignoreChanges: ['spec.cpu.guest'] },
+  },
+);
 if (config.getBoolean('explode')) throw new Error('the program exploded on purpose');
 export const settingsName = settings.metadata.name;
 export const greeting = 'hello from TypeScript';
@@ -42,6 +55,10 @@ const pulumi = (...args: string[]) => project.run(...args);
 
 async function configMap(): Promise<Json | undefined> {
   return (await sharedClient()).getIfExists(CONFIG_MAPS, NS, 'settings');
+}
+
+async function instancetype(): Promise<Json | undefined> {
+  return (await sharedClient()).getIfExists(VIRTUAL_MACHINE_INSTANCETYPES, NS, 'small');
 }
 
 beforeAll(async () => {
@@ -72,8 +89,10 @@ describe('a TypeScript Pulumi program through npm run pulumi (Automation API inl
   test('up creates the ConfigMap and prints the outputs as the CLI does', async () => {
     const out = await ok('up', '--yes', '--stack', STACK);
     expect(out).toMatch(/Outputs:\s+greeting\s*: "hello from TypeScript"\s+settingsName: "settings"/);
-    expect(out).toMatch(/\+ 2 created/);
+    // The stack, the ConfigMap, the component and its object.
+    expect(out).toMatch(/\+ 4 created/);
     expect((await configMap())?.data).toEqual({ mode: 'first' });
+    expect((await instancetype())?.spec).toMatchObject({ cpu: { guest: 1 } });
     const outputs = JSON.parse(await ok('stack', 'output', '--json', '--stack', STACK)) as Record<
       string,
       unknown
@@ -81,8 +100,9 @@ describe('a TypeScript Pulumi program through npm run pulumi (Automation API inl
     expect(outputs).toEqual({ greeting: 'hello from TypeScript', settingsName: 'settings' });
   });
 
-  test('a config change previews (--json) as an update of that field, and up applies it', async () => {
+  test('a config change previews (--json) as an update of that field, and up applies it; an ignored change is not', async () => {
     await ok('config', 'set', 'mode', 'second', '--stack', STACK);
+    await ok('config', 'set', 'cpus', '2', '--stack', STACK);
     const preview = JSON.parse(await ok('preview', '--json', '--stack', STACK)) as {
       steps: PreviewStep[];
       changeSummary: Record<string, number>;
@@ -95,6 +115,8 @@ describe('a TypeScript Pulumi program through npm run pulumi (Automation API inl
     expect(preview.changeSummary).toMatchObject({ update: 1 });
     await ok('up', '--yes', '--stack', STACK);
     expect((await configMap())?.data).toEqual({ mode: 'second' });
+    // The Instancetype's CPU change was ignored, as objectOptions.ignoreChanges asked.
+    expect((await instancetype())?.spec).toMatchObject({ cpu: { guest: 1 } });
   });
 
   test("a program that throws fails up with its message and exit code 1, and the object is the last up's", async () => {
@@ -110,8 +132,9 @@ describe('a TypeScript Pulumi program through npm run pulumi (Automation API inl
     await ok('refresh', '--yes', '--expect-no-changes', '--stack', STACK);
   });
 
-  test('destroy removes the ConfigMap', async () => {
+  test('destroy removes the ConfigMap and the Instancetype', async () => {
     await ok('destroy', '--yes', '--stack', STACK);
     expect(await configMap()).toBeUndefined();
+    expect(await instancetype()).toBeUndefined();
   });
 });
