@@ -153,17 +153,6 @@ export function allocateAddress(req: AllocationRequest): Allocation {
       );
     ip = a.value;
   } else {
-    const kept = mine?.spec?.subnet === name ? parseAddress(ipv4Of(mine) ?? '') : undefined;
-    if (
-      kept?.family === 4 &&
-      kept.value > block.first &&
-      kept.value < block.last &&
-      kept.value !== block.gateway &&
-      !isExcluded(block, kept.value) &&
-      !usedBy.has(kept.value) &&
-      inScope(req.scope, kept.value)
-    )
-      ip = kept.value;
     const free = (v: bigint) =>
       v > block.first &&
       v < block.last &&
@@ -171,6 +160,8 @@ export function allocateAddress(req: AllocationRequest): Allocation {
       !isExcluded(block, v) &&
       !usedBy.has(v) &&
       inScope(req.scope, v);
+    const kept = mine?.spec?.subnet === name ? parseAddress(ipv4Of(mine) ?? '') : undefined;
+    if (kept?.family === 4 && free(kept.value)) ip = kept.value;
     const only = req.scope?.only;
     if (only) {
       // A pool's (or a list's) addresses, in its order, clipped to the subnet.
