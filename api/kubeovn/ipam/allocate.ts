@@ -232,17 +232,9 @@ export function subnetV4Usage(subnet: Subnet, ips: readonly IP[]): { using: numb
   const lo = block.first + 1n;
   const hi = block.last - 1n;
   // Excluded ranges clipped to the usable addresses and merged, so each address counts once.
-  const ranges = [...block.excluded, [block.gateway, block.gateway] as const]
-    .map(([a, b]) => [a < lo ? lo : a, b > hi ? hi : b] as const)
-    .filter(([a, b]) => a <= b)
-    .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
   let reserved = 0n;
-  let end = lo - 1n;
-  for (const [a, b] of ranges) {
-    const from = a > end ? a : end + 1n;
-    if (b >= from) reserved += b - from + 1n;
-    if (b > end) end = b;
-  }
+  for (const [a, b] of clipAndMerge([...block.excluded, [block.gateway, block.gateway]], lo, hi))
+    reserved += b - a + 1n;
   // Only the block's usable addresses: an IP object outside it holds no address of the subnet.
   const used = new Set<bigint>();
   for (const o of ips) {
@@ -268,10 +260,8 @@ export function ipPoolV4Usage(
   const name = subnet.metadata?.name ?? '';
   const lo = block.first + 1n;
   const hi = block.last - 1n;
-  const clip = (rs: readonly (readonly [bigint, bigint])[]) =>
-    mergeRanges(rs.map(([a, b]) => [a < lo ? lo : a, b > hi ? hi : b] as const).filter(([a, b]) => a <= b));
-  const inPool = clip(poolV4Ranges(pool));
-  const reserved = clip([...block.excluded, [block.gateway, block.gateway]]);
+  const inPool = clipAndMerge(poolV4Ranges(pool), lo, hi);
+  const reserved = clipAndMerge([...block.excluded, [block.gateway, block.gateway]], lo, hi);
   let total = 0n;
   for (const [a, b] of inPool) {
     total += b - a + 1n;
@@ -293,9 +283,16 @@ export function ipPoolV4Usage(
   return { using: used.size, available: Number(total) - used.size };
 }
 
-/** Sorted, with overlapping or adjacent ranges joined. */
-function mergeRanges(ranges: readonly (readonly [bigint, bigint])[]): [bigint, bigint][] {
-  const sorted = [...ranges].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+/** The ranges clipped to lo..hi, sorted, with overlapping or adjacent ones joined. */
+function clipAndMerge(
+  ranges: readonly (readonly [bigint, bigint])[],
+  lo: bigint,
+  hi: bigint,
+): [bigint, bigint][] {
+  const sorted = ranges
+    .map(([a, b]) => [a < lo ? lo : a, b > hi ? hi : b] as const)
+    .filter(([a, b]) => a <= b)
+    .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
   const out: [bigint, bigint][] = [];
   for (const [a, b] of sorted) {
     const last = out[out.length - 1];
