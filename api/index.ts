@@ -28,3 +28,5 @@ export * as kubeovnV1 from './kubeovn/v1';
 export * as whereaboutsV1alpha1 from './whereabouts/v1alpha1';
 // Typed VM props, their value classes (Disk, Probe...) and the renderers both front ends call.
 export * from './render';
+// The template library's instancetype series and OS preferences, as data both front ends generate from.
+export * from './templates';

@@ -10,6 +10,7 @@ export * from './core/object-component';
 export * from './core/awaited-component';
 export * from './instancetype';
 export * from './preference';
+export * from './library';
 export * from './multus-network';
 export * from './kubeovn-subnet';
 export * from './snapshot';

@@ -3,10 +3,10 @@
  * OS preferences, generated from the series and OS definitions (nothing typed per size).
  */
 import { Construct } from 'constructs';
-import { INSTANCETYPE_SERIES, INSTANCETYPE_SIZES } from './series';
+import { INSTANCETYPE_SERIES, INSTANCETYPE_SIZES } from '../../api/templates/series';
 import { VirtualMachineClusterInstancetype, VirtualMachineInstancetype } from './instancetype';
 import type { IInstancetype, IPreference } from '../../api/render/instancetype-ref';
-import { OS_PREFERENCES, osPreference } from './os-preferences';
+import { OS_PREFERENCES, osPreference } from '../../api/templates/os-preferences';
 import { PreferencePreset, VirtualMachineClusterPreference, VirtualMachinePreference } from './preference';
 
 /** Which instancetypes to generate, and where. */

@@ -7,7 +7,7 @@ import { instancetypeV1beta1 } from '../../api';
 import type { KindDefinition } from '../../api/kind';
 import { KubeVirtObject, type ObjectMetaProps } from '../core';
 import type { IPreference } from '../../api/render/instancetype-ref';
-import { mergePreferences, osPreference, type PreferenceSpec } from './os-preferences';
+import { mergePreferences, osPreference, type PreferenceSpec } from '../../api/templates/os-preferences';
 
 /** Firmware a preference asks for. */
 export enum PreferredFirmware {

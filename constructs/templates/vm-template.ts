@@ -11,8 +11,8 @@ import { RunStrategy } from '../../api/render/vm-props';
 import { VirtualMachine } from '../vm/virtual-machine';
 import { VirtualMachinePool } from '../vm/virtual-machine-pool';
 import type { VmiTemplateOwner } from '../vm/vmi-owner';
-import { osPreference } from './os-preferences';
-import { parseInstancetypeName } from './series';
+import { osPreference } from '../../api/templates/os-preferences';
+import { parseInstancetypeName } from '../../api/templates/series';
 
 /** Parameters every VM template accepts. */
 export interface VmTemplateProps {

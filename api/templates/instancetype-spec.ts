@@ -2,7 +2,7 @@
  * Typed instancetype settings and their rendering into an api/ VirtualMachineInstancetypeSpec.
  * Shared by the namespaced and cluster-wide constructs and by the series generator.
  */
-import type { instancetypeV1beta1 } from '../../api';
+import type { instancetypeV1beta1 } from '..';
 
 type InstancetypeSpec = instancetypeV1beta1.VirtualMachineInstancetypeSpec;
 

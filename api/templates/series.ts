@@ -4,7 +4,7 @@
  * CPUs, huge pages). Names, ratios and traits follow kubevirt/common-instancetypes so a VM
  * that says `u1.medium` means the same thing on virtkit and on upstream KubeVirt.
  */
-import type { instancetypeV1beta1 } from '../../api';
+import type { instancetypeV1beta1 } from '..';
 import { IoThreadsPolicy, renderInstancetypeSpec, type InstancetypeSettings } from './instancetype-spec';
 
 type InstancetypeSpec = instancetypeV1beta1.VirtualMachineInstancetypeSpec;

@@ -1,4 +1,4 @@
-import { parseQuantity } from '../../api/quantity';
+import { parseQuantity } from '../quantity';
 import {
   CX1,
   INSTANCETYPE_SERIES,

@@ -4,7 +4,7 @@
  * kubevirt/common-instancetypes composes its catalogue, so each OS is a short list of
  * traits plus its minimum resources.
  */
-import type { instancetypeV1beta1 } from '../../api';
+import type { instancetypeV1beta1 } from '..';
 
 export type PreferenceSpec = instancetypeV1beta1.VirtualMachinePreferenceSpec;
 
