@@ -5,6 +5,11 @@
  * cdk8s VirtualMachine construct takes (disks, networks, instancetype...), rendered by
  * api/render exactly as the construct renders them, or, as an escape hatch, from `spec` in
  * KubeVirt's own shape. Either way it is validated through api/.
+ *
+ * The component waits itself (core/vm-settle.ts explains why the Kubernetes provider's await
+ * cannot): it tells the provider not to wait, then reads the VM and its VirtualMachineInstance
+ * until the run strategy's promise holds, and takes its outputs from that last read: the VM's
+ * status, and the guest's IP addresses and node from the instance.
  */
 import * as pulumi from '@pulumi/pulumi';
 import {
@@ -16,7 +21,8 @@ import {
 } from '../api';
 import { AwaitedComponent, type AwaitedKind } from './core/awaited-component';
 import type { AwaitArgs, DeepInput, ObjectArgs } from './core/inputs';
-import { effectiveRunStrategy, vmReadiness } from './core/readiness';
+import { NO_WAIT, type AwaitOptions } from './core/readiness';
+import { kubeconfigFile, settle, vmTarget, VmSettleTimeout, type VmObservation } from './core/vm-settle';
 
 /** How long `pulumi up` waits for a VM to be Ready (or Stopped) unless told otherwise. */
 export const VM_TIMEOUT_SECONDS = 600;
@@ -24,7 +30,8 @@ export const VM_TIMEOUT_SECONDS = 600;
 const kind: AwaitedKind<kubevirtV1.VirtualMachineSpec> = {
   typeName: 'VirtualMachine',
   def: kubevirtV1.VirtualMachineKind,
-  readiness: (spec) => vmReadiness(effectiveRunStrategy(spec ?? {})),
+  // The provider is told not to wait (`pulumi.com/skipAwait`): the component does (observe()).
+  readiness: () => NO_WAIT,
   defaultTimeoutSeconds: VM_TIMEOUT_SECONDS,
 };
 
@@ -58,20 +65,90 @@ export class VirtualMachine extends AwaitedComponent<
    * condition): `pulumi up` applied it, but the running guest does not have it yet.
    */
   readonly restartRequired: pulumi.Output<boolean>;
+  /**
+   * Every IP address of the running guest, as its VirtualMachineInstance reports them
+   * (`status.interfaces[*].ipAddresses`, else `ipAddress`), in interface order, each once;
+   * `[]` when no instance runs. Read when `up` has applied the VM (and waited for it).
+   */
+  readonly ipAddresses: pulumi.Output<string[]>;
+  /** The node the VM's instance runs on (its `status.nodeName`), read as `ipAddresses` is. */
+  readonly nodeName: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: VirtualMachineArgs, opts?: pulumi.ComponentResourceOptions) {
     const { spec, issues } = specOf(name, args);
     super(kind, name, { ...args, spec }, opts, issues);
+    const observed = this.observe(args.await);
+    this.replaceStatus(observed.apply((o) => o.vm?.status));
     this.printableStatus = this.status.apply((s) => s?.printableStatus);
     this.ready = this.status.apply((s) => conditionIsTrue(s, 'Ready'));
     this.restartRequired = this.status.apply((s) => conditionIsTrue(s, 'RestartRequired'));
+    const instance = observed.apply((o) => o.vmi?.status);
+    this.ipAddresses = instance.apply(instanceAddresses);
+    this.nodeName = instance.apply((s) => s?.nodeName);
     this.doneWith({
       status: this.status,
       printableStatus: this.printableStatus,
       ready: this.ready,
       restartRequired: this.restartRequired,
+      ipAddresses: this.ipAddresses,
+      nodeName: this.nodeName,
     });
   }
+
+  /**
+   * The VM as `up` leaves it. Once the provider has written the VM (its metadata resolves
+   * then), read it and its instance until the run strategy's promise holds (vmTarget;
+   * nothing to wait for under Manual and with `await.skipAwait`: one read), through the
+   * cluster the default Kubernetes provider uses (the stack's `kubernetes:kubeconfig` and
+   * `kubernetes:context`, else the environment's). A preview reads nothing: the status is the
+   * one in the state, and no instance is known.
+   */
+  private observe(options: AwaitOptions | undefined): pulumi.Output<VmObservation> {
+    const k8s = new pulumi.Config('kubernetes');
+    return pulumi
+      .all([
+        this.resource.metadata,
+        this.statusOutput<kubevirtV1.VirtualMachineStatus>(),
+        this.manifest,
+        k8s.getSecret('kubeconfig'),
+        k8s.get('context'),
+      ])
+      .apply(async ([meta, status, manifest, kubeconfig, context]): Promise<VmObservation> => {
+        const fromState: VmObservation = { vm: { metadata: meta, status } };
+        if (pulumi.runtime.isDryRun()) return fromState;
+        const target = options?.skipAwait ? 'none' : vmTarget(manifest.spec as kubevirtV1.VirtualMachineSpec);
+        const file = kubeconfigFile(kubeconfig);
+        try {
+          return await settle({
+            namespace: meta.namespace,
+            name: meta.name,
+            target,
+            timeoutSeconds: options?.timeoutSeconds ?? VM_TIMEOUT_SECONDS,
+            ...(file.file ? { kubeconfig: file.file } : {}),
+            ...(context ? { context } : {}),
+          });
+        } catch (e) {
+          const why =
+            e instanceof VmSettleTimeout ? e.message : `cannot read the VM: ${(e as Error).message}`;
+          throw new pulumi.ResourceError(`${this.subject}: ${why}`, this);
+        } finally {
+          file.cleanup();
+        }
+      });
+  }
+}
+
+type VmiStatus = kubevirtV1.VirtualMachineInstanceStatus;
+
+/**
+ * Every IP address in a VMI's status: each interface's `ipAddresses` (its `ipAddress` when the
+ * list is missing), in interface order, each address once.
+ */
+export function instanceAddresses(status: VmiStatus | undefined): string[] {
+  const addresses = (status?.interfaces ?? []).flatMap(
+    (i) => i.ipAddresses ?? (i.ipAddress ? [i.ipAddress] : []),
+  );
+  return [...new Set(addresses)];
 }
 
 /** Stands in for a spec that could not be rendered; the component refuses its arguments first. */

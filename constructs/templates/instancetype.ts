@@ -8,7 +8,11 @@ import type { KindDefinition } from '../../api/kind';
 import { KubeVirtObject, type ObjectMetaProps } from '../core';
 import type { IInstancetype } from '../../api/render/instancetype-ref';
 import { renderInstancetypeSpec, type InstancetypeSettings } from '../../api/templates/instancetype-spec';
-import { instancetypeLabelsFor, instancetypeSettingsFor, parseInstancetypeName } from '../../api/templates/series';
+import {
+  instancetypeLabelsFor,
+  instancetypeSettingsFor,
+  parseInstancetypeName,
+} from '../../api/templates/series';
 
 /** Props of an instancetype: its metadata and its settings. */
 export interface InstancetypeProps extends ObjectMetaProps, InstancetypeSettings {}

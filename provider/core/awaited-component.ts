@@ -23,8 +23,12 @@ export interface AwaitedArgs<Spec> extends ObjectArgs, AwaitArgs {
 }
 
 export abstract class AwaitedComponent<Spec, Status> extends ObjectComponent<{ spec: Spec }> {
+  private statusValue: pulumi.Output<Status | undefined>;
+
   /** The object's status as its controller reports it (unknown until the object exists). */
-  readonly status: pulumi.Output<Status | undefined>;
+  get status(): pulumi.Output<Status | undefined> {
+    return this.statusValue;
+  }
 
   protected constructor(
     kind: AwaitedKind<Spec>,
@@ -49,6 +53,14 @@ export abstract class AwaitedComponent<Spec, Status> extends ObjectComponent<{ s
       },
       opts,
     );
-    this.status = this.statusOutput<Status>();
+    this.statusValue = this.statusOutput<Status>();
+  }
+
+  /**
+   * For a component that reads its object's status itself (the VirtualMachine's own wait):
+   * `status` is then that, rather than the status the provider returned when it wrote the object.
+   */
+  protected replaceStatus(status: pulumi.Output<Status | undefined>): void {
+    this.statusValue = status;
   }
 }

@@ -1,23 +1,51 @@
 /**
  * Pulumi mocks for the components' unit tests: every resource registration is recorded and
- * echoes its inputs back as its state, so tests read what a component would send.
+ * echoes its inputs back as its state, so tests read what a component would send. A read of an
+ * existing resource (`Resource.get`, a resource given an `id` option) is recorded with its id,
+ * and answered with the state a test supplies for its type.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { useVmSettler, type SettleRequest, type VmObservation } from '../core/vm-settle';
 
 export interface Registered {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, unknown>;
+  /** For a read of an existing resource: the id it was read by. */
+  readonly readId?: string;
 }
 
-/** Install the mocks and return the list that fills with every registered resource. */
-export function recordRegistrations(): Registered[] {
+/** The state of an existing resource of one type, by the id it is read by. */
+export type ReadAnswer = (id: string) => Record<string, unknown>;
+
+export interface MockOptions {
+  /**
+   * How reads of existing resources are answered, by type token
+   * (`kubernetes:kubevirt.io/v1:VirtualMachineInstance`). Default: the read's inputs echoed.
+   */
+  readonly reads?: Readonly<Record<string, ReadAnswer>>;
+}
+
+/** Install the mocks and return the list that fills with every registered (or read) resource. */
+export function recordRegistrations(options: MockOptions = {}): Registered[] {
   const registered: Registered[] = [];
+  // No cluster here: a VirtualMachine's wait is answered as its controller would answer once
+  // the VM got where its run strategy promises (a test may install its own stand-in).
+  useVmSettler(settledAsPromised);
   void pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
+        const inputs = args.inputs as Record<string, unknown>;
+        // A registration passes its import id here (usually none); a read, the id it reads.
+        if (args.id) {
+          registered.push({ type: args.type, name: args.name, inputs, readId: args.id });
+          // As the engine does in a preview: a read by an unknown id is skipped, its outputs left empty.
+          if (args.id === pulumi.runtime.unknownValue) return { id: args.id, state: {} };
+          const answer = options.reads?.[args.type];
+          return { id: args.id, state: answer ? answer(args.id) : inputs };
+        }
+        registered.push({ type: args.type, name: args.name, inputs });
+        return { id: `${args.name}-id`, state: inputs };
       },
       call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         return args.inputs as Record<string, unknown>;
@@ -58,4 +86,32 @@ export async function failureOf(output: pulumi.Output<unknown>): Promise<unknown
   };
   await Promise.all([o.promise().catch(note), o.isKnown.catch(note), o.isSecret.catch(note)]);
   return failure;
+}
+
+/**
+ * Run `body` as under `pulumi preview` (pulumi.runtime.isDryRun() true), then switch back. It
+ * flips the flag the mocks installed, through `_setIsDryRun`, which Pulumi's settings document
+ * for unit tests (installing the mocks again would drop the resources they already know).
+ */
+export async function inPreview<T>(body: () => Promise<T>): Promise<T> {
+  const runtime = pulumi.runtime as unknown as { _setIsDryRun(dryRun: boolean): void };
+  runtime._setIsDryRun(true);
+  try {
+    return await body();
+  } finally {
+    runtime._setIsDryRun(false);
+  }
+}
+
+/** The VM as its controller would leave it once its wait is over: Ready and Running, Stopped, or untouched. */
+export function settledAsPromised(req: SettleRequest): Promise<VmObservation> {
+  if (req.target === 'none') return Promise.resolve({ vm: { metadata: { generation: 1 } } });
+  if (req.target === 'stopped')
+    return Promise.resolve({ vm: { metadata: { generation: 1 }, status: { printableStatus: 'Stopped' } } });
+  return Promise.resolve({
+    vm: {
+      metadata: { generation: 1 },
+      status: { printableStatus: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    } as VmObservation['vm'],
+  });
 }

@@ -64,6 +64,15 @@ export type Obj = {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A process's working directory ('' when it is gone or not readable). */
+function cwdOf(pid: string): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '';
+  }
+}
+
 /**
  * The feature gates of the runtime suites' KubeVirt object: their guests boot from disk images
  * built on this machine (file:// container disks), which the handler refuses without this gate;
@@ -409,14 +418,17 @@ export class Runtime {
     };
   }
 
-  /** QEMU processes whose command line names a work dir of this runtime. */
+  /** QEMU processes of this runtime: their command line or working directory is under its handler's state. */
   liveQemus(): number[] {
     const found: number[] = [];
     for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
       try {
         const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
         if (cmd.startsWith('qemu-system') || cmd.includes('/qemu-system')) {
-          if (cmd.includes(this.handlerStateDir)) found.push(Number(pid));
+          // The launcher starts QEMU in its pod's qemu dir with paths relative to it, so the
+          // working directory names the runtime when the command line does not.
+          if (cmd.includes(this.handlerStateDir) || cwdOf(pid).startsWith(`${this.handlerStateDir}/`))
+            found.push(Number(pid));
         }
       } catch {
         // gone
