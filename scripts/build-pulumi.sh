@@ -8,6 +8,8 @@
 #   scripts/build-pulumi.sh --binaries    print the names of the binaries it builds and exit
 #   scripts/build-pulumi.sh --print-k8s-version
 #                                         print the Kubernetes provider's version (vX.Y.Z)
+#   scripts/build-pulumi.sh --print-sdkgen-source
+#                                         print the hash of pulumi-sdkgen's source files
 #
 # The binaries, their Go modules and their versions (the folder's name carries all three, so a
 # change of any one builds into a new folder):
@@ -22,6 +24,12 @@
 #                               the commit pinned in its go.mod), stamped with the exact
 #                               @pulumi/kubernetes version package.json pins: the release that
 #                               commit matches, so the SDK, the engine and the plugin agree.
+#   pulumi-sdkgen               virtkit's Python SDK generator: tools/pulumi/cmd/pulumi-sdkgen/
+#                               (our main.go over the CLI's own codegen/python, in the CLI's module
+#                               and at its version), run by scripts/build-python-sdk.sh: the
+#                               Python language host that `pulumi package gen-sdk` needs is not
+#                               built (below). Being our own code, it is also rebuilt when its
+#                               source changes (its hash is kept beside it, pulumi-sdkgen.source).
 #
 # The provider embeds its Pulumi schema and Terraform mapping, which its module ships as
 # schema.json and terraform-mapping.json beside its main package. They are not copied into the
@@ -29,8 +37,9 @@
 # copied there, the two files written beside it from the module cache, the schema stamped with
 # the version), which is removed once the binary is in place.
 #
-# Not built: the Node.js language host (github.com/pulumi/pulumi/sdk/nodejs/cmd/
-# pulumi-language-nodejs/v3), whose Go module the module proxy does not serve (docs/pulumi.md).
+# Not built: the Node.js and Python language hosts (github.com/pulumi/pulumi/sdk/nodejs/cmd/
+# pulumi-language-nodejs/v3, .../sdk/python/cmd/pulumi-language-python/v3), whose Go modules the
+# module proxy does not serve (docs/pulumi.md).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,7 +49,7 @@ cli_module="$repo/tools/pulumi"
 yaml_module="$repo/tools/pulumi-yaml"
 k8s_module="$repo/tools/pulumi-kubernetes"
 k8s_provider=github.com/pulumi/pulumi-kubernetes/provider/v4
-binaries=(pulumi pulumi-language-yaml pulumi-resource-kubernetes)
+binaries=(pulumi pulumi-language-yaml pulumi-resource-kubernetes pulumi-sdkgen)
 
 cli_version="$(go_mod_version build-pulumi "$cli_module/go.mod" github.com/pulumi/pulumi/pkg/v3 v3.)" || exit 1
 yaml_version="$(go_mod_version build-pulumi "$yaml_module/go.mod" github.com/pulumi/pulumi-yaml v1.)" || exit 1
@@ -55,6 +64,7 @@ if [[ ! "$k8s_pin" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
 fi
 k8s_version="v$k8s_pin"
 out="${VIRTKIT_CACHE:-$HOME/.cache/virtkit}/pulumi/${cli_version}-k8s-${k8s_version}-yaml-${yaml_version}"
+sdkgen_source="$(cat "$cli_module"/cmd/pulumi-sdkgen/*.go | sha256sum | cut -c1-64)"
 
 case "${1:-}" in
   --print-dir)
@@ -69,10 +79,14 @@ case "${1:-}" in
     echo "$k8s_version"
     exit 0
     ;;
+  --print-sdkgen-source)
+    echo "$sdkgen_source"
+    exit 0
+    ;;
   "") ;;
   *)
     echo "build-pulumi: unexpected argument '$1'" \
-      "(the options are --print-dir, --binaries and --print-k8s-version)" >&2
+      "(the options are --print-dir, --binaries, --print-k8s-version and --print-sdkgen-source)" >&2
     exit 2
     ;;
 esac
@@ -82,6 +96,12 @@ go_build_setup build-pulumi "the Pulumi toolchain" "$cli_module" "$out"
 # The CLI first: `npm run pulumi` needs it before the plugins.
 go_build_missing pulumi "pulumi $cli_version" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
   "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version"
+# The SDK generator next: a small link once the CLI's packages are compiled.
+if [[ "$(cat "$out/pulumi-sdkgen.source" 2>/dev/null)" != "$sdkgen_source" ]]; then
+  rm -f "$out/pulumi-sdkgen"
+fi
+go_build_missing pulumi-sdkgen "pulumi-sdkgen (codegen of pulumi $cli_version)" ./cmd/pulumi-sdkgen ""
+echo "$sdkgen_source" >"$out/pulumi-sdkgen.source"
 cd "$yaml_module"
 go_build_missing pulumi-language-yaml "pulumi-language-yaml $yaml_version" \
   github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
