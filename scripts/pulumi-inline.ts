@@ -11,7 +11,8 @@
  * ts-node with the project's tsconfig.json; its exports are the stack's outputs (a default
  * export that is a function is called and its result used). `@pulumi/pulumi` always resolves to
  * this repository's copy, the one the Automation API runs, so a project with its own copy works;
- * packages the project lacks come from this repository's node_modules.
+ * packages the project lacks come from this repository's node_modules, and `virtkit/<entry>`,
+ * when the project has no virtkit package, from this repository's sources.
  */
 import * as fs from 'fs';
 import Module from 'module';
@@ -53,6 +54,9 @@ interface Flags {
 }
 
 class UsageError extends Error {}
+
+/** This repository (scripts/..). */
+const REPO = path.resolve(__dirname, '..');
 
 /** The project's entry file, as Pulumi's Node.js language host picks it. */
 export function entryPoint(dir: string, main: string | undefined): string {
@@ -101,7 +105,16 @@ function resolveFromVirtkit(): void {
   m._resolveFilename = function (request: string, ...rest: unknown[]) {
     if (request === '@pulumi/pulumi' || request.startsWith('@pulumi/pulumi/'))
       return original.call(this, own + request.slice('@pulumi/pulumi'.length), ...rest);
-    return original.call(this, request, ...rest);
+    try {
+      return original.call(this, request, ...rest);
+    } catch (e) {
+      // `virtkit/<entry>` in a program with no virtkit package of its own (the repository's
+      // examples): this repository's sources, as its typecheck and jest map the name.
+      const entry = /^virtkit\/([a-z]+)$/.exec(request)?.[1];
+      if (entry && fs.existsSync(path.join(REPO, entry, 'index.ts')))
+        return original.call(this, path.join(REPO, entry), ...rest);
+      throw e;
+    }
   };
 }
 

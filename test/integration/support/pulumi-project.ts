@@ -1,7 +1,8 @@
 /**
- * A Pulumi project folder for the integration suites that run `npm run pulumi` for real: its own
- * file backend and PULUMI_HOME in a temporary folder, the integration control plane as the
- * Kubernetes provider's cluster (KUBECONFIG), and `npm run pulumi -- ARGS` run in it.
+ * A Pulumi project folder for the suites that run `npm run pulumi` for real: its own file backend
+ * and PULUMI_HOME in a temporary folder, the integration control plane (or, for the end-to-end
+ * suites, their runtime's) as the Kubernetes provider's cluster (KUBECONFIG), and
+ * `npm run pulumi -- ARGS` run in it.
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -29,14 +30,22 @@ export interface PulumiProject {
   remove(): void;
 }
 
-export function pulumiProject(prefix: string): PulumiProject {
+/** Where a project's programs apply. */
+export interface PulumiProjectOptions {
+  /** The cluster's kubeconfig. @default the integration run's shared control plane */
+  readonly kubeconfig?: string;
+  /** How long one command may take. @default 240 s */
+  readonly timeoutMs?: number;
+}
+
+export function pulumiProject(prefix: string, options: PulumiProjectOptions = {}): PulumiProject {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `virtkit-${prefix}-`));
   fs.mkdirSync(path.join(dir, 'state'));
   const env = {
     ...process.env,
     PULUMI_BACKEND_URL: `file://${path.join(dir, 'state')}`,
     PULUMI_HOME: path.join(dir, 'home'),
-    KUBECONFIG: readShared().kubeconfig,
+    KUBECONFIG: options.kubeconfig ?? readShared().kubeconfig,
   };
   const project: PulumiProject = {
     dir,
@@ -45,7 +54,7 @@ export function pulumiProject(prefix: string): PulumiProject {
         const { stdout, stderr } = await run('bash', [path.join(repo, 'scripts/pulumi.sh'), ...args], {
           cwd: dir,
           env,
-          timeout: 240_000,
+          timeout: options.timeoutMs ?? 240_000,
           maxBuffer: 64 * 1024 * 1024,
         });
         return { code: 0, stdout, stderr };
