@@ -6,22 +6,8 @@ import {
   restoreReadiness,
   snapshotReadiness,
   subnetReadiness,
-  vmReadiness,
+  NO_WAIT,
 } from './readiness';
-
-describe('vmReadiness', () => {
-  it.each(['Always', 'RerunOnFailure', 'Once'] as const)('waits for the Ready condition under %s', (rs) => {
-    expect(vmReadiness(rs).waitFor).toEqual(['condition=Ready']);
-  });
-
-  it('waits for printableStatus Stopped under Halted', () => {
-    expect(vmReadiness('Halted').waitFor).toEqual(['jsonpath={.status.printableStatus}=Stopped']);
-  });
-
-  it.each(['Manual', 'WaitAsReceiver'] as const)('waits for nothing under %s', (rs) => {
-    expect(vmReadiness(rs).waitFor).toEqual([]);
-  });
-});
 
 describe('effectiveRunStrategy', () => {
   it('prefers runStrategy and maps the deprecated running flag', () => {
@@ -52,7 +38,7 @@ describe('awaitAnnotations', () => {
     expect(awaitAnnotations(restoreReadiness, { skipAwait: true }, 600)).toEqual({
       'pulumi.com/skipAwait': 'true',
     });
-    expect(awaitAnnotations(vmReadiness('Manual'), {}, 600)).toEqual({ 'pulumi.com/skipAwait': 'true' });
+    expect(awaitAnnotations(NO_WAIT, {}, 600)).toEqual({ 'pulumi.com/skipAwait': 'true' });
   });
 
   it('knows each kind', () => {

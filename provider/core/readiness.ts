@@ -3,7 +3,8 @@
  * provider (4.18 and later) reads three annotations on any object, custom resources included:
  * `pulumi.com/waitFor` (a `condition=...` or `jsonpath={...}=value` expression, or a JSON
  * list of them that must all hold), `pulumi.com/timeoutSeconds` and `pulumi.com/skipAwait`.
- * The rules below decide, per kind and per VM run strategy, which of them to write.
+ * The rules below decide, per kind, which of them to write. The VirtualMachine is the
+ * exception: it writes skipAwait and waits itself (vm-settle.ts says why).
  */
 import type { kubevirtV1 } from '../../api';
 
@@ -31,29 +32,6 @@ const condition = (type: string): string => `condition=${type}`;
 const jsonpath = (path: string, value: string): string => `jsonpath={${path}}=${value}`;
 
 export const NO_WAIT: Readiness = { waitFor: [], describe: 'not awaited' };
-
-/** A VM's readiness follows what its run strategy promises. */
-export function vmReadiness(runStrategy: kubevirtV1.RunStrategy | undefined): Readiness {
-  switch (runStrategy) {
-    case 'Always':
-    case 'RerunOnFailure':
-    case 'Once':
-      // The VM mirrors its instance's Ready condition: the guest is up and its probes pass.
-      return { waitFor: [condition('Ready')], describe: 'Ready condition' };
-    case 'Halted':
-      // Stopped as declared is healthy: wait until nothing runs.
-      return {
-        waitFor: [jsonpath('.status.printableStatus', 'Stopped')],
-        describe: 'printableStatus Stopped',
-      };
-    case 'Manual':
-    case 'WaitAsReceiver':
-    case undefined:
-      // Manual: whether it runs is decided later through start/stop, not by this program.
-      // WaitAsReceiver: the VM waits for an incoming migration that this program does not start.
-      return NO_WAIT;
-  }
-}
 
 /**
  * The run strategy a VM spec stands for: `runStrategy` when set, otherwise the deprecated

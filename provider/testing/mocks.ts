@@ -1,8 +1,6 @@
 /**
  * Pulumi mocks for the components' unit tests: every resource registration is recorded and
- * echoes its inputs back as its state, so tests read what a component would send. A read of an
- * existing resource (`Resource.get`, a resource given an `id` option) is recorded with its id,
- * and answered with the state a test supplies for its type.
+ * echoes its inputs back as its state, so tests read what a component would send.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { useVmSettler, type SettleRequest, type VmObservation } from '../core/vm-settle';
@@ -11,23 +9,10 @@ export interface Registered {
   readonly type: string;
   readonly name: string;
   readonly inputs: Record<string, unknown>;
-  /** For a read of an existing resource: the id it was read by. */
-  readonly readId?: string;
 }
 
-/** The state of an existing resource of one type, by the id it is read by. */
-export type ReadAnswer = (id: string) => Record<string, unknown>;
-
-export interface MockOptions {
-  /**
-   * How reads of existing resources are answered, by type token
-   * (`kubernetes:kubevirt.io/v1:VirtualMachineInstance`). Default: the read's inputs echoed.
-   */
-  readonly reads?: Readonly<Record<string, ReadAnswer>>;
-}
-
-/** Install the mocks and return the list that fills with every registered (or read) resource. */
-export function recordRegistrations(options: MockOptions = {}): Registered[] {
+/** Install the mocks and return the list that fills with every registered resource. */
+export function recordRegistrations(): Registered[] {
   const registered: Registered[] = [];
   // No cluster here: a VirtualMachine's wait is answered as its controller would answer once
   // the VM got where its run strategy promises (a test may install its own stand-in).
@@ -36,14 +21,6 @@ export function recordRegistrations(options: MockOptions = {}): Registered[] {
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
         const inputs = args.inputs as Record<string, unknown>;
-        // A registration passes its import id here (usually none); a read, the id it reads.
-        if (args.id) {
-          registered.push({ type: args.type, name: args.name, inputs, readId: args.id });
-          // As the engine does in a preview: a read by an unknown id is skipped, its outputs left empty.
-          if (args.id === pulumi.runtime.unknownValue) return { id: args.id, state: {} };
-          const answer = options.reads?.[args.type];
-          return { id: args.id, state: answer ? answer(args.id) : inputs };
-        }
         registered.push({ type: args.type, name: args.name, inputs });
         return { id: `${args.name}-id`, state: inputs };
       },

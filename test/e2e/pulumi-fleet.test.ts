@@ -17,7 +17,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensureGuestImage, GuestMarkers } from '../fixtures/guest/build';
-import { pulumiProject, type PulumiProject } from '../integration/support/pulumi-project';
+import { pulumiProject, type PulumiProject, type PreviewStep } from '../integration/support/pulumi-project';
 import { consoleHas, isReady, printableStatus } from './runtime-support/expect';
 import { Runtime } from './runtime-support/runtime';
 
@@ -31,13 +31,6 @@ const PROGRAM = path.resolve(__dirname, '../../examples/pulumi/index.ts');
 
 let rt: Runtime;
 let project: PulumiProject;
-
-interface PreviewStep {
-  readonly op: string;
-  readonly urn: string;
-  readonly type: string;
-  readonly detailedDiff?: Record<string, { kind: string }>;
-}
 
 interface VmOutput {
   readonly printableStatus?: string;

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CONFIG_MAPS, VIRTUAL_MACHINE_INSTANCETYPES } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
-import { pulumiProject, type PulumiProject } from './support/pulumi-project';
+import { pulumiProject, type PulumiProject, type PreviewStep } from './support/pulumi-project';
 const NS = `pulumi-node-${process.pid}`;
 const STACK = 'dev';
 
@@ -42,12 +42,6 @@ if (config.getBoolean('explode')) throw new Error('the program exploded on purpo
 export const settingsName = settings.metadata.name;
 export const greeting = 'hello from TypeScript';
 `;
-
-interface PreviewStep {
-  readonly op: string;
-  readonly urn: string;
-  readonly detailedDiff?: Record<string, { kind: string }>;
-}
 
 let project: PulumiProject;
 const ok = (...args: string[]) => project.ok(...args);

@@ -15,7 +15,7 @@ import * as path from 'path';
 import * as fs from 'fs';
 import { VIRTUAL_MACHINES } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
-import { pulumiProject, type PulumiProject } from './support/pulumi-project';
+import { pulumiProject, type PulumiProject, type PreviewStep } from './support/pulumi-project';
 
 const NS = `pulumi-provider-yaml-${process.pid}`;
 const STACK = 'dev';
@@ -98,13 +98,6 @@ resources:
       runStrategy: Manual
       memory: ${memory}
 `;
-}
-
-/** One step of `pulumi preview --json` (the fields read here). */
-interface PreviewStep {
-  readonly op: string;
-  readonly urn: string;
-  readonly detailedDiff?: Record<string, { kind: string }>;
 }
 
 let project: PulumiProject;

@@ -17,7 +17,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { VIRTUAL_MACHINES } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
-import { pulumiProject, type PulumiProject } from './support/pulumi-project';
+import { pulumiProject, type PulumiProject, type PreviewStep } from './support/pulumi-project';
 
 const repo = path.resolve(__dirname, '../..');
 const NS = `pulumi-py-${process.pid}`;
@@ -57,13 +57,6 @@ vm = virtkit.VirtualMachine(
 pulumi.export("vmName", vm.object_name)
 pulumi.export("greeting", "hello from Python")
 `;
-
-/** One step of the CLI's own `preview --json` (the fields read here). */
-interface PreviewStep {
-  readonly op: string;
-  readonly urn: string;
-  readonly detailedDiff?: Record<string, { kind: string }>;
-}
 
 let project: PulumiProject;
 const ok = (...args: string[]) => project.ok(...args);

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CONFIG_MAPS, VIRTUAL_MACHINE_INSTANCETYPES } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
-import { pulumiProject, type PulumiProject } from './support/pulumi-project';
+import { pulumiProject, type PulumiProject, type PreviewStep } from './support/pulumi-project';
 
 const repo = path.resolve(__dirname, '../..');
 const NS = `pulumi-yaml-${process.pid}`;
@@ -60,13 +60,6 @@ resources:
 outputs:
   settingsName: \${settings.metadata.name}
 `;
-}
-
-/** One preview step of `pulumi preview --json` (the fields read here). */
-interface PreviewStep {
-  readonly op: string;
-  readonly urn: string;
-  readonly detailedDiff?: Record<string, { kind: string }>;
 }
 
 let project: PulumiProject;

@@ -14,6 +14,14 @@ import { readShared } from './shared-controlplane';
 const run = promisify(execFile);
 const repo = path.resolve(__dirname, '../../..');
 
+/** One step of `pulumi preview --json` (the fields the suites read). */
+export interface PreviewStep {
+  readonly op: string;
+  readonly urn: string;
+  readonly type?: string;
+  readonly detailedDiff?: Record<string, { kind: string }>;
+}
+
 export interface PulumiRun {
   readonly code: number;
   readonly stdout: string;
