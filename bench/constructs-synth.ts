@@ -5,6 +5,7 @@
  * Run: npx ts-node --transpile-only bench/constructs-synth.ts
  */
 import { measuredCommit } from './lib/commit';
+import { median } from './lib/stats';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
@@ -94,11 +95,6 @@ function timedYaml(build: () => App): { ms: number; yaml: string } {
   const start = process.hrtime.bigint();
   const yaml = build().synthYaml();
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, yaml };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 function main(): void {

@@ -45,6 +45,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/go-build.sh
 source "$repo/scripts/lib/go-build.sh"
+# shellcheck source=lib/npm-pin.sh
+source "$repo/scripts/lib/npm-pin.sh"
 cli_module="$repo/tools/pulumi"
 yaml_module="$repo/tools/pulumi-yaml"
 k8s_module="$repo/tools/pulumi-kubernetes"
@@ -56,12 +58,8 @@ yaml_version="$(go_mod_version build-pulumi "$yaml_module/go.mod" github.com/pul
 go_mod_version build-pulumi "$k8s_module/go.mod" "$k8s_provider" v4. >/dev/null || exit 1
 # The release the provider is stamped with: package.json's exact pin of the SDK (read from
 # package.json, not node_modules, so the folder is known before `npm ci`).
-k8s_pin="$(node -p "require('$repo/package.json').dependencies['@pulumi/kubernetes'] || ''")"
-if [[ ! "$k8s_pin" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
-  echo "build-pulumi: package.json must pin @pulumi/kubernetes to an exact version (found '$k8s_pin'):" \
-    "the provider built from tools/pulumi-kubernetes/ is stamped with it" >&2
-  exit 1
-fi
+k8s_pin="$(npm_exact_pin build-pulumi @pulumi/kubernetes \
+  "the provider built from tools/pulumi-kubernetes/ is stamped with it")" || exit 1
 k8s_version="v$k8s_pin"
 out="${VIRTKIT_CACHE:-$HOME/.cache/virtkit}/pulumi/${cli_version}-k8s-${k8s_version}-yaml-${yaml_version}"
 sdkgen_source="$(cat "$cli_module"/cmd/pulumi-sdkgen/*.go | sha256sum | cut -c1-64)"

@@ -19,12 +19,9 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-pin="$(node -p "require('$repo/package.json').dependencies['@pulumi/pulumi'] || ''")"
-if [[ ! "$pin" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
-  echo "setup/pulumi-python: package.json must pin @pulumi/pulumi to an exact version (found '$pin'):" \
-    "the Python SDK is installed at the same version" >&2
-  exit 1
-fi
+# shellcheck source=../lib/npm-pin.sh
+source "$repo/scripts/lib/npm-pin.sh"
+pin="$(npm_exact_pin setup/pulumi-python @pulumi/pulumi "the Python SDK is installed at the same version")" || exit 1
 venv="${VIRTKIT_CACHE:-$HOME/.cache/virtkit}/python/pulumi-$pin"
 # Besides pulumi: parver, which the generated SDK imports (its _utilities.py) and pulumi does not
 # bring; setuptools >= 70.1, the generated pyproject.toml's build backend, so pip builds the SDK
