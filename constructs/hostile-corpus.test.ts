@@ -33,8 +33,8 @@ import {
 } from './ops';
 import {
   CniPlugin,
-  IP,
-  IPPool,
+  Ip,
+  IpPool,
   NetworkAttachmentDefinition,
   ProviderNetwork,
   Subnet,
@@ -110,8 +110,8 @@ const FACTORIES: Readonly<Record<string, Factory>> = {
     }),
   ProviderNetwork: (s, id, m) => new ProviderNetwork(s, id, { ...m, defaultInterface: 'eth1' }),
   Vpc: (s, id, m) => new Vpc(s, id, m),
-  IP: (s, id, m) => new IP(s, id, { ...m, subnet: subnet(s, id), v4IpAddress: '10.66.0.5' }),
-  IPPool: (s, id, m) => new IPPool(s, id, { ...m, subnet: subnet(s, id), ips: ['10.66.0.10..10.66.0.20'] }),
+  IP: (s, id, m) => new Ip(s, id, { ...m, subnet: subnet(s, id), v4IpAddress: '10.66.0.5' }),
+  IPPool: (s, id, m) => new IpPool(s, id, { ...m, subnet: subnet(s, id), ips: ['10.66.0.10..10.66.0.20'] }),
 };
 
 const IMAGE = 'quay.io/containerdisks/fedora:40';

@@ -87,7 +87,11 @@ const RICH: VirtualMachineSpecProps = {
 /** A DataVolume template populated from a DataSource and named explicitly. */
 function seedDisk(): api.Disk {
   return Disk.dataVolume(
-    DataVolumeTemplate.dataSource('fedora', 'kubevirt-os-images', { size: '30Gi', name: 'web-seed-disk' }),
+    DataVolumeTemplate.dataSource('fedora', {
+      sourceNamespace: 'kubevirt-os-images',
+      size: '30Gi',
+      name: 'web-seed-disk',
+    }),
   );
 }
 
@@ -184,6 +188,6 @@ describe('the same typed props through the construct and the Pulumi component', 
     expect(constructs.Probe).toBe(api.Probe);
     expect(constructs.NetworkSource).toBe(api.NetworkSource);
     expect(constructs.RunStrategy).toBe(api.RunStrategy);
-    expect(constructs.renderVmSpec).toBe(api.renderVmSpec);
+    expect(constructs.DataVolumeTemplate).toBe(api.DataVolumeTemplate);
   });
 });

@@ -39,6 +39,16 @@ export interface DataVolumeStorageOptions {
   readonly volumeMode?: string;
 }
 
+/** Options of a DataSource-populated disk. */
+export interface DataSourceTemplateOptions extends DataVolumeStorageOptions {
+  /**
+   * Namespace of the DataSource.
+   * @default - the VM's own namespace
+   * @example 'kubevirt-os-images'
+   */
+  readonly sourceNamespace?: string;
+}
+
 /** Options of an http(s) import. */
 export interface HttpImportOptions extends DataVolumeStorageOptions {
   /**
@@ -124,18 +134,15 @@ export class DataVolumeTemplate {
 
   /**
    * Populate from a CDI DataSource (a boot source image kept up to date by the cluster).
-   * @param namespace the DataSource's namespace; the VM's own when undefined
-   * @example DataVolumeTemplate.dataSource('fedora', 'kubevirt-os-images', { size: '30Gi' })
+   * @param dataSourceName the DataSource's name
+   * @example DataVolumeTemplate.dataSource('fedora', { sourceNamespace: 'kubevirt-os-images', size: '30Gi' })
    */
-  public static dataSource(
-    name: string,
-    namespace: string | undefined,
-    options: DataVolumeStorageOptions,
-  ): DataVolumeTemplate {
-    return new DataVolumeTemplate(undefined, options, {
+  public static dataSource(dataSourceName: string, options: DataSourceTemplateOptions): DataVolumeTemplate {
+    const { sourceNamespace, ...storage } = options;
+    return new DataVolumeTemplate(undefined, storage, {
       kind: 'DataSource',
-      name,
-      ...(namespace ? { namespace } : {}),
+      name: dataSourceName,
+      ...(sourceNamespace ? { namespace: sourceNamespace } : {}),
     });
   }
 
@@ -150,8 +157,11 @@ export class DataVolumeTemplate {
     return this.options.name;
   }
 
-  /** The dataVolumeTemplates entry, named `name`. */
-  public render(name: string): DataVolumeTemplateSpec {
+  /**
+   * The dataVolumeTemplates entry, named `name`.
+   * @internal
+   */
+  public _render(name: string): DataVolumeTemplateSpec {
     const o = this.options;
     const spec: DataVolumeSpec = {
       ...(this.source ? { source: compact(this.source) } : {}),

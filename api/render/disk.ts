@@ -113,6 +113,15 @@ export interface CloudInitOptions {
   readonly networkDataSecret?: string;
 }
 
+/** Options of a DataVolume disk. */
+export interface DataVolumeDiskOptions {
+  /**
+   * Whether the volume may be hot-plugged and unplugged.
+   * @default false
+   */
+  readonly hotpluggable?: boolean;
+}
+
 /** Options of ConfigMap and Secret disks. */
 export interface ObjectDiskOptions {
   /**
@@ -130,8 +139,8 @@ export interface ObjectDiskOptions {
 
 type VolumeSource = Omit<Volume, 'name'>;
 
-/** What a rendered disk contributes to the owner's manifest. */
-export interface RenderedDiskSource {
+/** What a rendered disk contributes to the owner's manifest (api/ types: not part of the jsii API). */
+interface RenderedDiskSource {
   readonly volume: Volume;
   readonly dataVolumeTemplate?: DataVolumeTemplateSpec;
 }
@@ -160,10 +169,7 @@ export class Disk {
    * A DataVolume the VM owns (rendered into spec.dataVolumeTemplates); VMs and pools only.
    * @example Disk.dataVolume(DataVolumeTemplate.blank({ size: '50Gi' }))
    */
-  public static dataVolume(
-    template: DataVolumeTemplate,
-    options: { readonly hotpluggable?: boolean } = {},
-  ): Disk {
+  public static dataVolume(template: DataVolumeTemplate, options: DataVolumeDiskOptions = {}): Disk {
     return new Disk(
       'dataVolume',
       (name) => ({ dataVolume: compact({ name, hotpluggable: options.hotpluggable }) }),
@@ -175,7 +181,7 @@ export class Disk {
    * A DataVolume that exists outside this VM (for example a DataVolume construct's name).
    * @example Disk.existingDataVolume('golden-debian')
    */
-  public static existingDataVolume(name: string, options: { readonly hotpluggable?: boolean } = {}): Disk {
+  public static existingDataVolume(name: string, options: DataVolumeDiskOptions = {}): Disk {
     return new Disk('dataVolume', () => ({
       dataVolume: compact({ name, hotpluggable: options.hotpluggable }),
     }));
@@ -259,14 +265,17 @@ export class Disk {
     return this.dataVolumeTemplate !== undefined;
   }
 
-  /** The volume named `volumeName` and, for owned DataVolumes, its template. */
-  public render(volumeName: string, ownerName: string): RenderedDiskSource {
+  /**
+   * The volume named `volumeName` and, for owned DataVolumes, its template.
+   * @internal
+   */
+  public _render(volumeName: string, ownerName: string): RenderedDiskSource {
     const template = this.dataVolumeTemplate;
     if (!template) return { volume: { name: volumeName, ...this.source('') } };
     const dvName = template.explicitName ?? `${ownerName}-${volumeName}`;
     return {
       volume: { name: volumeName, ...this.source(dvName) },
-      dataVolumeTemplate: template.render(dvName),
+      dataVolumeTemplate: template._render(dvName),
     };
   }
 }

@@ -45,8 +45,11 @@ export class Firmware {
 
   private constructor(private readonly spec: FirmwareSpec) {}
 
-  /** The api/ firmware block, optionally with an SMBIOS serial and UUID. */
-  public render(serial?: string, uuid?: string): FirmwareSpec {
+  /**
+   * The api/ firmware block, optionally with an SMBIOS serial and UUID.
+   * @internal
+   */
+  public _render(serial?: string, uuid?: string): FirmwareSpec {
     return compact({ ...JSON.parse(JSON.stringify(this.spec)), serial, uuid }) as FirmwareSpec;
   }
 }

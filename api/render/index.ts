@@ -14,6 +14,7 @@ export * from './firmware';
 export * from './probe';
 export * from './instancetype-ref';
 export * from './template-props';
+export * from './structs';
 export * from './template-render';
 export * from './vm-props';
 export * from './vm-render';

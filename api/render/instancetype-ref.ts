@@ -46,8 +46,11 @@ export class InstancetypeRef {
     public readonly kind: string,
   ) {}
 
-  /** The api/ matcher. */
-  public render(): InstancetypeMatcher {
+  /**
+   * The api/ matcher.
+   * @internal
+   */
+  public _render(): InstancetypeMatcher {
     return { name: this.name, kind: this.kind };
   }
 }
@@ -77,8 +80,11 @@ export class PreferenceRef {
     public readonly kind: string,
   ) {}
 
-  /** The api/ matcher. */
-  public render(): PreferenceMatcher {
+  /**
+   * The api/ matcher.
+   * @internal
+   */
+  public _render(): PreferenceMatcher {
     return { name: this.name, kind: this.kind };
   }
 }

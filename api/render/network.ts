@@ -43,8 +43,11 @@ export class InterfaceBinding {
     private readonly fields: () => BindingFields,
   ) {}
 
-  /** The binding fields of an api/ Interface (a fresh object each call). */
-  public render(): BindingFields {
+  /**
+   * The binding fields of an api/ Interface (a fresh object each call).
+   * @internal
+   */
+  public _render(): BindingFields {
     return this.fields();
   }
 }
@@ -61,7 +64,7 @@ export class NetworkSource {
    * @example NetworkSource.multus('storage/vlan100')
    */
   public static multus(networkName: string, options: MultusOptions = {}): NetworkSource {
-    return new NetworkSource(networkName, options.default);
+    return new NetworkSource(networkName, options.isDefault);
   }
 
   private constructor(
@@ -70,8 +73,11 @@ export class NetworkSource {
     private readonly multusDefault?: boolean,
   ) {}
 
-  /** The api/ Network with the given name. */
-  public render(name: string): Network {
+  /**
+   * The api/ Network with the given name.
+   * @internal
+   */
+  public _render(name: string): Network {
     const networkName = this.multusNetworkName;
     if (networkName === undefined) return { name, pod: {} };
     return {
@@ -85,11 +91,12 @@ export class NetworkSource {
 /** Options of a Multus network source. */
 export interface MultusOptions {
   /**
-   * Use this network as the pod's default network instead of the cluster network.
+   * Use this network as the pod's default network instead of the cluster network (the API's
+   * `multus.default`; not named `default`, a reserved word in Java, C# and Go).
    * @default - not set (a secondary network)
-   * @example { default: true }
+   * @example { isDefault: true }
    */
-  readonly default?: boolean;
+  readonly isDefault?: boolean;
 }
 
 /** A guest interface. */

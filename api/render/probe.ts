@@ -78,8 +78,11 @@ export class Probe {
 
   private constructor(private readonly spec: ProbeSpec) {}
 
-  /** The api/ probe. */
-  public render(): ProbeSpec {
+  /**
+   * The api/ probe.
+   * @internal
+   */
+  public _render(): ProbeSpec {
     return compact(JSON.parse(JSON.stringify(this.spec)) as ProbeSpec);
   }
 }

@@ -2,12 +2,11 @@
  * The typed props of a guest (a VMI template), shared by every construct that renders a VMI
  * (VM, VMI, replica set, pool) and by the Pulumi VirtualMachine component.
  */
-import type { Affinity, Toleration } from '../k8s/scheduling';
-import type { Features } from '../kubevirt/v1';
 import type { DiskProps } from './disk';
 import type { Firmware } from './firmware';
 import type { InterfaceProps, NetworkSource } from './network';
 import type { Probe } from './probe';
+import type { AffinitySpec, FeaturesSpec, TolerationSpec } from './structs';
 
 /** What happens to a VMI when its node is drained. */
 export enum EvictionStrategy {
@@ -124,7 +123,7 @@ export interface VmiTemplateProps {
    * @default - KubeVirt's defaults
    * @example { smm: {} }
    */
-  readonly features?: Features;
+  readonly features?: FeaturesSpec;
   /**
    * Disks.
    * @default - none (the constructs add more with addDisk)
@@ -150,13 +149,13 @@ export interface VmiTemplateProps {
    * Affinity and anti-affinity, as in the API.
    * @default - none
    */
-  readonly affinity?: Affinity;
+  readonly affinity?: AffinitySpec;
   /**
    * Taints tolerated.
    * @default - none
    * @example [{ key: 'dedicated', operator: 'Equal', value: 'vms', effect: 'NoSchedule' }]
    */
-  readonly tolerations?: Toleration[];
+  readonly tolerations?: TolerationSpec[];
   /**
    * What happens on node drain.
    * @default - the cluster-wide setting

@@ -20,6 +20,7 @@ import type { Disk, DiskProps } from './disk';
 import type { Firmware } from './firmware';
 import type { InterfaceProps, NetworkSource } from './network';
 import type { Probe } from './probe';
+import type { AffinitySpec, FeaturesSpec, TolerationSpec } from './structs';
 import type { CpuTopology, EvictionStrategy, ResourceProps, VmiTemplateProps } from './template-props';
 
 /** The mutable state behind a VMI template (what props and add* methods build up). */
@@ -29,14 +30,14 @@ export interface VmiTemplateState {
   resources?: ResourceProps;
   machineType?: string;
   firmware?: Firmware;
-  features?: Features;
+  features?: FeaturesSpec;
   disks: DiskProps[];
   volumes: { name: string; source: Disk }[];
   interfaces: InterfaceProps[];
   networks: { name: string; source: NetworkSource }[];
   nodeSelector: { [key: string]: string };
-  affinity?: Affinity;
-  tolerations: Toleration[];
+  affinity?: AffinitySpec;
+  tolerations: TolerationSpec[];
   evictionStrategy?: EvictionStrategy;
   livenessProbe?: Probe;
   readinessProbe?: Probe;
@@ -68,7 +69,7 @@ function renderDisk(d: DiskProps): DiskSpec {
 function renderInterface(i: InterfaceProps): Interface {
   return dropUndefined({
     name: i.name,
-    ...i.binding.render(),
+    ...i.binding._render(),
     model: i.model,
     macAddress: i.macAddress,
     bootOrder: i.bootOrder,
@@ -98,7 +99,7 @@ function renderDomain(s: VmiTemplateState): DomainSpec {
     memory: s.memory !== undefined ? { guest: s.memory } : undefined,
     resources: renderResources(s.resources),
     machine: s.machineType !== undefined ? { type: s.machineType } : undefined,
-    firmware: s.firmware?.render(),
+    firmware: s.firmware?._render(),
     features: s.features ? (JSON.parse(JSON.stringify(s.features)) as Features) : undefined,
     devices: dropUndefined({
       disks: nonEmpty(s.disks.map(renderDisk)),
@@ -113,20 +114,21 @@ export function renderVmiSpec(s: VmiTemplateState, ownerName: string): RenderedV
   const dataVolumeTemplates: DataVolumeTemplateSpec[] = [];
   const sources = [...s.disks.map((d) => ({ name: d.name, source: d.source })), ...s.volumes];
   for (const { name, source } of sources) {
-    const rendered = source.render(name, ownerName);
+    const rendered = source._render(name, ownerName);
     volumes.push(rendered.volume);
     if (rendered.dataVolumeTemplate) dataVolumeTemplates.push(rendered.dataVolumeTemplate);
   }
-  const networks: Network[] = s.networks.map((n) => n.source.render(n.name));
+  const networks: Network[] = s.networks.map((n) => n.source._render(n.name));
   const spec: VirtualMachineInstanceSpec = dropUndefined({
     domain: renderDomain(s),
     nodeSelector: nonEmptyMap(s.nodeSelector),
     affinity: s.affinity ? (JSON.parse(JSON.stringify(s.affinity)) as Affinity) : undefined,
-    tolerations: nonEmpty(s.tolerations.map((t) => dropUndefined({ ...t }))),
+    // Enumerations are strings in the structs; the schema checks them at synth.
+    tolerations: nonEmpty(s.tolerations.map((t) => dropUndefined({ ...t }) as Toleration)),
     evictionStrategy: s.evictionStrategy,
     terminationGracePeriodSeconds: s.terminationGracePeriodSeconds,
-    livenessProbe: s.livenessProbe?.render(),
-    readinessProbe: s.readinessProbe?.render(),
+    livenessProbe: s.livenessProbe?._render(),
+    readinessProbe: s.readinessProbe?._render(),
     hostname: s.hostname,
     subdomain: s.subdomain,
     networks: nonEmpty(networks),

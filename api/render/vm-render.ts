@@ -34,8 +34,8 @@ export function renderVmSpec(s: VmState, ownerName: string): VirtualMachineSpec 
   const { template, dataVolumeTemplates } = renderVmiTemplate(s.template, ownerName);
   return dropUndefined({
     runStrategy: s.runStrategy as VirtualMachineSpec['runStrategy'],
-    instancetype: s.instancetype?.render(),
-    preference: s.preference?.render(),
+    instancetype: s.instancetype?._render(),
+    preference: s.preference?._render(),
     dataVolumeTemplates: nonEmpty(dataVolumeTemplates),
     template,
   });

@@ -7,6 +7,7 @@
 import { Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { apiVersionOf, type KindDefinition } from '../../api/kind';
+import { allKinds } from '../../api/registry';
 import { validateAs } from '../../api/validation/validate';
 import type { Issue } from '../../api/validation/issue';
 import { AppValidation, formatFinding } from './app-validation';
@@ -41,6 +42,45 @@ export interface ObjectMetaProps {
   readonly annotations?: { [key: string]: string };
 }
 
+/**
+ * The kind a construct renders: API group (empty for the core group), version and kind. A
+ * KindDefinition of virtkit/api fits; the construct renders and validates with the definition
+ * of that kind in virtkit's registry.
+ */
+export interface KindReference {
+  /**
+   * API group.
+   * @example 'kubevirt.io'
+   */
+  readonly group: string;
+  /**
+   * API version.
+   * @example 'v1'
+   */
+  readonly version: string;
+  /**
+   * Kind.
+   * @example 'VirtualMachine'
+   */
+  readonly kind: string;
+}
+
+let kindsByKey: Map<string, KindDefinition> | undefined;
+
+/** The registry's definition of a kind, or a clear error naming the construct. */
+function kindDefinitionOf(ref: KindReference, id: string): KindDefinition {
+  kindsByKey ??= new Map(allKinds().map((k) => [`${apiVersionOf(k)} ${k.kind}`, k]));
+  const key = `${apiVersionOf(ref)} ${ref.kind}`;
+  const def = kindsByKey.get(key);
+  if (!def) {
+    throw new Error(
+      `${id}: ${ref.kind} (${apiVersionOf(ref)}) is not a kind virtkit renders; ` +
+        `use one of virtkit/api's kind definitions (allKinds())`,
+    );
+  }
+  return def;
+}
+
 const CONSTRUCT_SYMBOL = Symbol.for('virtkit.KubeVirtObject');
 
 export abstract class KubeVirtObject extends Construct implements IBodyRenderer {
@@ -51,15 +91,19 @@ export abstract class KubeVirtObject extends Construct implements IBodyRenderer 
 
   /** The L1 object (for JSON-patch escape hatches: `apiObject.addJsonPatch(...)`). */
   public readonly apiObject: KubeVirtApiObject;
-  /** The kind definition from api/ that renders and validates this object. */
-  public readonly kindDefinition: KindDefinition;
+  /**
+   * The kind definition from api/ that renders and validates this object.
+   * @internal
+   */
+  public readonly _kindDefinition: KindDefinition;
   private version = 0;
-  private validatedBody?: { readonly version: number; readonly body: { spec: unknown } };
+  private validatedBody?: { readonly version: number; readonly body: { [key: string]: unknown } };
 
-  protected constructor(scope: Construct, id: string, kind: KindDefinition, meta: ObjectMetaProps = {}) {
+  protected constructor(scope: Construct, id: string, kindRef: KindReference, meta: ObjectMetaProps = {}) {
     super(scope, id);
     Object.defineProperty(this, CONSTRUCT_SYMBOL, { value: true });
-    this.kindDefinition = kind;
+    const kind = kindDefinitionOf(kindRef, id);
+    this._kindDefinition = kind;
     const namespaced = kind.scope === 'Namespaced';
     const namespace = namespaced ? (meta.namespace ?? Chart.of(this).namespace) : undefined;
     this.apiObject = new KubeVirtApiObject(
@@ -107,18 +151,21 @@ export abstract class KubeVirtObject extends Construct implements IBodyRenderer 
   }
 
   /**
-   * The body of the object (today: `{ spec }`) as a pure function of the construct's
+   * The body of the object (today: `{ spec }`, as a string map for jsii) as a pure function of the construct's
    * state. Must return plain JSON data without undefined-only noise.
    */
-  protected abstract renderBody(): { spec: unknown };
+  protected abstract renderBody(): { [key: string]: unknown };
 
   /** Extra problems only the construct knows of (for example a source that needs a VM). */
   protected extraIssues(): string[] {
     return [];
   }
 
-  /** More api/ checks over the manifest than the kind's own rules (for example embedded specs). */
-  protected additionalApiIssues(_manifest: Record<string, unknown>): Issue[] {
+  /**
+   * More api/ checks over the manifest than the kind's own rules (for example embedded specs).
+   * @internal
+   */
+  protected _additionalApiIssues(_manifest: Record<string, unknown>): Issue[] {
     return [];
   }
 
@@ -131,7 +178,7 @@ export abstract class KubeVirtObject extends Construct implements IBodyRenderer 
    * The body synth writes. Validation renders it once and synth reuses that rendering
    * (validation always runs right before synth writes); any change in between re-renders.
    */
-  public renderBodyForSynth(): { spec: unknown } {
+  public renderBodyForSynth(): { [key: string]: unknown } {
     const cached = this.validatedBody;
     this.validatedBody = undefined;
     if (cached && cached.version === this.version) return cached.body;
@@ -144,10 +191,10 @@ export abstract class KubeVirtObject extends Construct implements IBodyRenderer 
     return this.manifestFrom(this.renderBody());
   }
 
-  private manifestFrom(body: { spec: unknown }): Record<string, unknown> {
+  private manifestFrom(body: { [key: string]: unknown }): Record<string, unknown> {
     return {
-      apiVersion: apiVersionOf(this.kindDefinition),
-      kind: this.kindDefinition.kind,
+      apiVersion: apiVersionOf(this._kindDefinition),
+      kind: this._kindDefinition.kind,
       metadata: this.apiObject.metadata.toJson() as Record<string, unknown>,
       ...body,
     };
@@ -164,7 +211,7 @@ export abstract class KubeVirtObject extends Construct implements IBodyRenderer 
       this.validatedBody = { version: this.version, body };
       manifest = this.manifestFrom(body);
     }
-    const issues = [...validateAs(this.kindDefinition, manifest), ...this.additionalApiIssues(manifest)];
+    const issues = [...validateAs(this._kindDefinition, manifest), ...this._additionalApiIssues(manifest)];
     for (const issue of issues) {
       const text = formatFinding(path, issue.path, issue.message);
       if (issue.severity === 'error') errors.push(text);

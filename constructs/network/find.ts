@@ -12,7 +12,7 @@ export function findByKind<T extends KubeVirtObject>(root: IConstruct, kind: str
     .filter(
       (c): c is T =>
         KubeVirtObject.isKubeVirtObject(c) &&
-        c.kindDefinition.kind === kind &&
-        (group === undefined || c.kindDefinition.group === group),
+        c._kindDefinition.kind === kind &&
+        (group === undefined || c._kindDefinition.group === group),
     );
 }

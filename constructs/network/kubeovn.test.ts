@@ -4,8 +4,8 @@ import { manifestOf, quietChart, report } from '../templates/test-kit';
 import {
   CniPlugin,
   GatewayType,
-  IP,
-  IPPool,
+  Ip,
+  IpPool,
   Ipam,
   NetworkAttachmentDefinition,
   ProviderNetwork,
@@ -84,7 +84,7 @@ describe('Kube-OVN objects', () => {
       gatewayNode: 'node-1',
       natOutgoing: true,
     });
-    new IP(chart, 'ip', {
+    new Ip(chart, 'ip', {
       name: 'db.prod',
       subnet,
       v4IpAddress: '10.0.1.20',
@@ -92,7 +92,7 @@ describe('Kube-OVN objects', () => {
       podNamespace: 'prod',
       podType: 'VirtualMachine',
     });
-    new IPPool(chart, 'pool', {
+    new IpPool(chart, 'pool', {
       name: 'web-pool',
       subnet,
       ips: ['10.0.1.100..10.0.1.150'],
@@ -234,8 +234,8 @@ describe('synth-time checks', () => {
   test('IP and IPPool addresses outside their subnet', () => {
     const chart = quietChart();
     const subnet = new Subnet(chart, 's', { name: 'small', cidrBlock: '10.4.0.0/24' });
-    new IP(chart, 'ip', { subnet, v4IpAddress: '10.5.0.1' });
-    new IPPool(chart, 'pool', { subnet, ips: ['10.4.0.10', '10.4.1.0..10.4.1.5'] });
+    new Ip(chart, 'ip', { subnet, v4IpAddress: '10.5.0.1' });
+    new IpPool(chart, 'pool', { subnet, ips: ['10.4.0.10', '10.4.1.0..10.4.1.5'] });
     const errors = errorsOf(chart);
     expect(errors).toMatch(/test\/ip: spec.v4IpAddress: 10.5.0.1 is outside subnet small's cidrBlock/);
     expect(errors).toMatch(

@@ -91,7 +91,7 @@ export class NetworkAttachmentDefinition extends KubeVirtObject implements INetw
     return { name: this.name, namespace: this.effectiveNamespace };
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     return { spec: { config: this.cniConfig } };
   }
 }

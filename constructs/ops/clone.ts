@@ -16,7 +16,7 @@ import type { VirtualMachineSnapshot } from './snapshot';
 export class CloneSource extends OperationSource {
   /** A VirtualMachine. */
   public static virtualMachine(vm: VirtualMachineReference): CloneSource {
-    return new CloneSource(vm.render(), vm);
+    return new CloneSource(vm._render(), vm);
   }
 
   /** A snapshot construct of this app. */
@@ -87,14 +87,21 @@ export class VirtualMachineClone extends VirtualMachineOperation {
   private readonly props: VirtualMachineCloneProps;
 
   public constructor(scope: Construct, id: string, props: VirtualMachineCloneProps) {
-    super(scope, id, cloneV1beta1.VirtualMachineCloneKind, props, 'spec.source', props.source.virtualMachine);
+    super(
+      scope,
+      id,
+      cloneV1beta1.VirtualMachineCloneKind,
+      props,
+      'spec.source',
+      props.source.sourceVirtualMachine,
+    );
     this.props = props;
   }
 
   protected renderSpec(): { [field: string]: unknown } {
     const p = this.props;
     return {
-      source: p.source.render(),
+      source: p.source._render(),
       target: p.targetName !== undefined ? virtualMachineObjectReference(p.targetName) : undefined,
       labelFilters: nonEmpty(p.labelFilters ?? []),
       annotationFilters: nonEmpty(p.annotationFilters ?? []),

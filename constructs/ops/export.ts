@@ -10,7 +10,7 @@ import type { VirtualMachineSnapshot } from './snapshot';
 export class ExportSource extends OperationSource {
   /** The volumes of a VirtualMachine. */
   public static virtualMachine(vm: VirtualMachineReference): ExportSource {
-    return new ExportSource(vm.render(), vm);
+    return new ExportSource(vm._render(), vm);
   }
 
   /** The volumes of a snapshot construct of this app. */
@@ -57,12 +57,19 @@ export class VirtualMachineExport extends VirtualMachineOperation {
   private readonly props: VirtualMachineExportProps;
 
   public constructor(scope: Construct, id: string, props: VirtualMachineExportProps) {
-    super(scope, id, exportV1.VirtualMachineExportKind, props, 'spec.source', props.source.virtualMachine);
+    super(
+      scope,
+      id,
+      exportV1.VirtualMachineExportKind,
+      props,
+      'spec.source',
+      props.source.sourceVirtualMachine,
+    );
     this.props = props;
   }
 
   protected renderSpec(): { [field: string]: unknown } {
     const { source, tokenSecretRef, ttlDuration } = this.props;
-    return { source: source.render(), tokenSecretRef, ttlDuration };
+    return { source: source._render(), tokenSecretRef, ttlDuration };
   }
 }

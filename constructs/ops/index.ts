@@ -1,5 +1,6 @@
 /** Operation constructs: snapshots, restores, clones, exports and migrations. */
 export * from './references';
+export * from './operation';
 export * from './snapshot';
 export * from './restore';
 export * from './clone';

@@ -63,7 +63,7 @@ export class MigrationPolicy extends KubeVirtObject {
     this.props = props;
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     const p = this.props;
     return {
       spec: compact({

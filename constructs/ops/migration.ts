@@ -46,7 +46,7 @@ export class VirtualMachineInstanceMigration extends KubeVirtObject {
     this.props = props;
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     const p = this.props;
     return {
       spec: compact({

@@ -4,7 +4,7 @@
  * written once here; the subclasses only say which VM they act on and what their spec holds.
  */
 import type { Construct } from 'constructs';
-import type { KindDefinition } from '../../api/kind';
+import type { KindReference } from '../core/kubevirt-object';
 import { AppValidation, KubeVirtObject, type ObjectMetaProps } from '../core';
 import { compact } from '../core/compact';
 import { markOperation, operationChecks } from './checks';
@@ -20,7 +20,7 @@ export abstract class VirtualMachineOperation extends KubeVirtObject implements 
   protected constructor(
     scope: Construct,
     id: string,
-    kind: KindDefinition,
+    kind: KindReference,
     meta: ObjectMetaProps,
     virtualMachinePath: string,
     virtualMachine: VirtualMachineReference | undefined,
@@ -32,7 +32,7 @@ export abstract class VirtualMachineOperation extends KubeVirtObject implements 
     AppValidation.of(this).addCheck(operationChecks);
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     return { spec: compact(this.renderSpec()) };
   }
 

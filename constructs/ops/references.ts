@@ -35,8 +35,11 @@ export class VirtualMachineReference {
     public readonly construct: IVirtualMachineTarget | undefined,
   ) {}
 
-  /** The TypedLocalObjectReference to the VM. */
-  public render(): { apiGroup: string; kind: string; name: string } {
+  /**
+   * The TypedLocalObjectReference to the VM.
+   * @internal
+   */
+  public _render(): { apiGroup: string; kind: string; name: string } {
     return virtualMachineObjectReference(this.name);
   }
 }
@@ -61,14 +64,17 @@ export interface SourceObjectReference {
 /** What an operation acts on: a VM, a snapshot or a claim; the operation kinds add their factories. */
 export abstract class OperationSource {
   protected constructor(
-    private readonly ref: SourceObjectReference,
-    /** The VM, when the source is one. */
-    public readonly virtualMachine: VirtualMachineReference | undefined,
+    private readonly reference: SourceObjectReference,
+    /** The VM, when the source is one (not `virtualMachine`: the factories of that name would shadow it in Python). */
+    public readonly sourceVirtualMachine: VirtualMachineReference | undefined,
   ) {}
 
-  /** The TypedLocalObjectReference. */
-  public render(): SourceObjectReference {
-    return { ...this.ref };
+  /**
+   * The TypedLocalObjectReference.
+   * @internal
+   */
+  public _render(): SourceObjectReference {
+    return { ...this.reference };
   }
 }
 

@@ -67,8 +67,6 @@ export interface VirtualMachineRestoreProps extends ObjectMetaProps {
  * @example new VirtualMachineRestore(chart, 'rollback', { target: VirtualMachineReference.fromVirtualMachine(db), snapshot: nightly })
  */
 export class VirtualMachineRestore extends VirtualMachineOperation {
-  /** The VM the restore acts on (always set: a restore has a target VM). */
-  declare public readonly virtualMachine: VirtualMachineReference;
   private readonly props: VirtualMachineRestoreProps;
 
   public constructor(scope: Construct, id: string, props: VirtualMachineRestoreProps) {
@@ -84,7 +82,7 @@ export class VirtualMachineRestore extends VirtualMachineOperation {
   protected renderSpec(): { [field: string]: unknown } {
     const p = this.props;
     return {
-      target: p.target.render(),
+      target: p.target._render(),
       virtualMachineSnapshotName: p.snapshot?.name ?? p.snapshotName,
       targetReadinessPolicy: p.targetReadinessPolicy,
       volumeRestorePolicy: p.volumeRestorePolicy,

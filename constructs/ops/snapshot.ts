@@ -52,8 +52,6 @@ export interface VirtualMachineSnapshotProps extends ObjectMetaProps {
  * @example new VirtualMachineSnapshot(chart, 'nightly', { source: VirtualMachineReference.fromVirtualMachine(db) })
  */
 export class VirtualMachineSnapshot extends VirtualMachineOperation {
-  /** The VM the snapshot copies (always set: a snapshot has a source VM). */
-  declare public readonly virtualMachine: VirtualMachineReference;
   private readonly props: VirtualMachineSnapshotProps;
 
   public constructor(scope: Construct, id: string, props: VirtualMachineSnapshotProps) {
@@ -63,6 +61,6 @@ export class VirtualMachineSnapshot extends VirtualMachineOperation {
 
   protected renderSpec(): { [field: string]: unknown } {
     const { source, deletionPolicy, failureDeadline, snapshotMode } = this.props;
-    return { source: source.render(), deletionPolicy, failureDeadline, snapshotMode };
+    return { source: source._render(), deletionPolicy, failureDeadline, snapshotMode };
   }
 }

@@ -41,8 +41,11 @@ export class DataSourceSource {
 
   private constructor(private readonly renderer: () => DataSourceSourceSpec) {}
 
-  /** The api/ source. */
-  public render(): DataSourceSourceSpec {
+  /**
+   * The api/ source.
+   * @internal
+   */
+  public _render(): DataSourceSourceSpec {
     return this.renderer();
   }
 }
@@ -69,7 +72,7 @@ export class DataSource extends KubeVirtObject {
     this.props = props;
   }
 
-  protected renderBody(): { spec: unknown } {
-    return { spec: { source: this.props.source.render() } };
+  protected renderBody(): { [key: string]: unknown } {
+    return { spec: { source: this.props.source._render() } };
   }
 }

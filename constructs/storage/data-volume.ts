@@ -67,8 +67,8 @@ export class DataVolume extends KubeVirtObject {
     return this.namespace ?? Chart.of(this).namespace ?? 'default';
   }
 
-  protected renderBody(): { spec: unknown } {
-    const spec = this.props.source.render(this.name).spec ?? {};
+  protected renderBody(): { [key: string]: unknown } {
+    const spec = this.props.source._render(this.name).spec ?? {};
     return {
       spec: compact({
         ...spec,

@@ -65,10 +65,10 @@ describe('DataSource', () => {
   });
 
   test('snapshot and DataSource sources', () => {
-    expect(DataSourceSource.snapshot('images', 'snap').render()).toEqual({
+    expect(DataSourceSource.snapshot('images', 'snap')._render()).toEqual({
       snapshot: { namespace: 'images', name: 'snap' },
     });
-    expect(DataSourceSource.dataSource('os-images', 'fedora').render()).toEqual({
+    expect(DataSourceSource.dataSource('os-images', 'fedora')._render()).toEqual({
       dataSource: { namespace: 'os-images', name: 'fedora' },
     });
   });

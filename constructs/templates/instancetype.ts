@@ -4,7 +4,7 @@
  */
 import type { Construct } from 'constructs';
 import { instancetypeV1beta1 } from '../../api';
-import type { KindDefinition } from '../../api/kind';
+import type { KindReference } from '../core/kubevirt-object';
 import { KubeVirtObject, type ObjectMetaProps } from '../core';
 import type { IInstancetype } from '../../api/render/instancetype-ref';
 import { renderInstancetypeSpec, type InstancetypeSettings } from '../../api/templates/instancetype-spec';
@@ -25,17 +25,17 @@ abstract class InstancetypeBase extends KubeVirtObject implements IInstancetype 
   /** The settings this instancetype renders. */
   public readonly settings: InstancetypeSettings;
 
-  protected constructor(scope: Construct, id: string, kind: KindDefinition, props: InstancetypeProps) {
+  protected constructor(scope: Construct, id: string, kind: KindReference, props: InstancetypeProps) {
     super(scope, id, kind, props);
     this.settings = withoutMeta(props);
   }
 
   /** `VirtualMachineInstancetype` or `VirtualMachineClusterInstancetype` (what a VM's InstancetypeRef needs). */
   public get kind(): string {
-    return this.kindDefinition.kind;
+    return this._kindDefinition.kind;
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     return { spec: renderInstancetypeSpec(this.settings) };
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Construct } from 'constructs';
 import { instancetypeV1beta1 } from '../../api';
-import type { KindDefinition } from '../../api/kind';
+import type { KindReference } from '../core/kubevirt-object';
 import { KubeVirtObject, type ObjectMetaProps } from '../core';
 import type { IPreference } from '../../api/render/instancetype-ref';
 import { mergePreferences, osPreference, type PreferenceSpec } from '../../api/templates/os-preferences';
@@ -39,15 +39,18 @@ export class PreferencePreset {
     return new PreferencePreset(osPreference(name).spec);
   }
 
-  /** Any preference spec, written in api/ terms (the escape hatch for fields without a prop). */
-  public static fromSpec(spec: PreferenceSpec): PreferencePreset {
-    return new PreferencePreset(spec);
+  /**
+   * Any preference spec, written in api/ terms (the escape hatch for fields without a prop; a
+   * `PreferenceSpec` of virtkit/api fits). Checked against the API's schema at synth.
+   */
+  public static fromSpec(spec: { [key: string]: unknown }): PreferencePreset {
+    return new PreferencePreset(structuredClone(spec) as PreferenceSpec);
   }
 
   private constructor(private readonly value: PreferenceSpec) {}
 
   /** A copy of the spec. */
-  public get spec(): PreferenceSpec {
+  public get spec(): { [key: string]: unknown } {
     return structuredClone(this.value);
   }
 }
@@ -175,17 +178,17 @@ abstract class PreferenceBase extends KubeVirtObject implements IPreference {
   /** The settings this preference renders. */
   public readonly settings: PreferenceSettings;
 
-  protected constructor(scope: Construct, id: string, kind: KindDefinition, props: PreferenceProps) {
+  protected constructor(scope: Construct, id: string, kind: KindReference, props: PreferenceProps) {
     super(scope, id, kind, props);
     this.settings = withoutMeta(props);
   }
 
   /** `VirtualMachinePreference` or `VirtualMachineClusterPreference` (what a VM's PreferenceRef needs). */
   public get kind(): string {
-    return this.kindDefinition.kind;
+    return this._kindDefinition.kind;
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     return { spec: renderPreferenceSpec(this.settings) };
   }
 }

@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { validateObject } from '../../api';
+import { OS_PREFERENCES, validateObject } from '../../api';
 import { InstancetypeRef, PreferenceRef, VirtualMachine } from '../vm';
 import {
   InstancetypeLibrary,
@@ -13,7 +13,6 @@ import {
   VirtualMachineInstancetype,
   VirtualMachinePreference,
   VmTemplate,
-  OS_PREFERENCES,
 } from '.';
 import { manifestOf, quietChart, report, synth } from './test-kit';
 

@@ -51,8 +51,8 @@ export class VirtualMachineInstanceReplicaSet extends VmiTemplateOwner {
   }
 
   /** The rendered spec. */
-  public renderSpec(): VirtualMachineInstanceReplicaSetSpec {
-    const { template } = renderVmiTemplate(this.template, this.name);
+  private renderSpec(): VirtualMachineInstanceReplicaSetSpec {
+    const { template } = renderVmiTemplate(this._template, this.name);
     return compact({
       replicas: this.replicas,
       paused: this.paused,
@@ -61,11 +61,11 @@ export class VirtualMachineInstanceReplicaSet extends VmiTemplateOwner {
     });
   }
 
-  protected renderBody(): { spec: VirtualMachineInstanceReplicaSetSpec } {
+  protected renderBody(): { [key: string]: unknown } {
     return { spec: this.renderSpec() };
   }
 
   protected override extraIssues(): string[] {
-    return ownedDataVolumeIssues(this.template.disks, 'VirtualMachineInstanceReplicaSet');
+    return ownedDataVolumeIssues(this._template.disks, 'VirtualMachineInstanceReplicaSet');
   }
 }

@@ -18,8 +18,8 @@ export class VirtualMachineInstance extends VmiTemplateOwner {
     super(scope, id, VirtualMachineInstanceKind, props, props);
     for (const [k, v] of Object.entries(props.templateLabels ?? {})) this.addLabel(k, v);
     for (const [k, v] of Object.entries(props.templateAnnotations ?? {})) this.addAnnotation(k, v);
-    this.template.templateLabels = {};
-    this.template.templateAnnotations = {};
+    this._template.templateLabels = {};
+    this._template.templateAnnotations = {};
   }
 
   public get vmiSpecPath(): string {
@@ -37,16 +37,16 @@ export class VirtualMachineInstance extends VmiTemplateOwner {
   }
 
   /** The rendered spec. */
-  public renderSpec(): VirtualMachineInstanceSpec {
-    return renderVmiSpec(this.template, this.name).spec;
+  private renderSpec(): VirtualMachineInstanceSpec {
+    return renderVmiSpec(this._template, this.name).spec;
   }
 
-  protected renderBody(): { spec: VirtualMachineInstanceSpec } {
+  protected renderBody(): { [key: string]: unknown } {
     return { spec: this.renderSpec() };
   }
 
   protected override extraIssues(): string[] {
-    return ownedDataVolumeIssues(this.template.disks, 'VirtualMachineInstance');
+    return ownedDataVolumeIssues(this._template.disks, 'VirtualMachineInstance');
   }
 }
 

@@ -87,7 +87,7 @@ export class VirtualMachinePool extends VmiTemplateOwner {
     for (const [k, v] of Object.entries(this.selector)) this.addTemplateLabel(k, v);
     this.instancetypeName = props.instancetype?.name;
     this.preferenceName = props.preference?.name;
-    this.vm = vmStateFromProps(props, this.template);
+    this.vm = vmStateFromProps(props, this._template);
   }
 
   public get vmiSpecPath(): string {
@@ -107,7 +107,7 @@ export class VirtualMachinePool extends VmiTemplateOwner {
   }
 
   /** The rendered spec. */
-  public renderSpec(): VirtualMachinePoolSpec {
+  private renderSpec(): VirtualMachinePoolSpec {
     return compact({
       replicas: this.props.replicas,
       paused: this.props.paused,
@@ -120,12 +120,13 @@ export class VirtualMachinePool extends VmiTemplateOwner {
     });
   }
 
-  protected renderBody(): { spec: VirtualMachinePoolSpec } {
+  protected renderBody(): { [key: string]: unknown } {
     return { spec: this.renderSpec() };
   }
 
   /** The pool kind checks its own fields; the member VM spec gets the VirtualMachine rules too. */
-  protected override additionalApiIssues(manifest: Record<string, unknown>): Issue[] {
+  /** @internal */
+  protected override _additionalApiIssues(manifest: Record<string, unknown>): Issue[] {
     const spec = manifest.spec as { virtualMachineTemplate?: { spec?: unknown } } | undefined;
     return checkVmSpec(spec?.virtualMachineTemplate?.spec, 'spec.virtualMachineTemplate.spec');
   }

@@ -1,5 +1,5 @@
 import { Chart, JsonPatch, Testing } from 'cdk8s';
-import type { VirtualMachine as VirtualMachineManifest } from '../../api/kubevirt/v1';
+import type { VirtualMachine as VirtualMachineManifest, VirtualMachineSpec } from '../../api/kubevirt/v1';
 import { validateObject } from '../../api/validation/validate';
 import {
   DataVolumeTemplate,
@@ -102,12 +102,12 @@ describe('VirtualMachine', () => {
     expect(m.spec.preference).toEqual({ name: 'fedora', kind: 'VirtualMachinePreference' });
     expect(vm.instancetypeName).toBe('u1.medium');
     expect(vm.preferenceName).toBe('fedora');
-    expect(InstancetypeRef.namespaced('small').render()).toEqual({
+    expect(InstancetypeRef.namespaced('small')._render()).toEqual({
       name: 'small',
       kind: 'VirtualMachineInstancetype',
     });
     expect(
-      InstancetypeRef.fromInstancetype({ name: 'big', kind: 'VirtualMachineClusterInstancetype' }).render(),
+      InstancetypeRef.fromInstancetype({ name: 'big', kind: 'VirtualMachineClusterInstancetype' })._render(),
     ).toEqual({
       name: 'big',
       kind: 'VirtualMachineClusterInstancetype',
@@ -169,7 +169,7 @@ describe('VirtualMachine', () => {
   });
 
   test('cloud-init user data from a Secret renders secretRef and synthesizes', () => {
-    expect(Disk.cloudInitNoCloud({ userDataSecret: 'db-ci' }).render('ci', 'vm').volume).toEqual({
+    expect(Disk.cloudInitNoCloud({ userDataSecret: 'db-ci' })._render('ci', 'vm').volume).toEqual({
       name: 'ci',
       cloudInitNoCloud: { secretRef: { name: 'db-ci' } },
     });
@@ -224,7 +224,9 @@ describe('VirtualMachine', () => {
         },
         {
           name: 'ds',
-          source: Disk.dataVolume(DataVolumeTemplate.dataSource('fedora', 'os-images', { size: '30Gi' })),
+          source: Disk.dataVolume(
+            DataVolumeTemplate.dataSource('fedora', { sourceNamespace: 'os-images', size: '30Gi' }),
+          ),
         },
       ],
     });
@@ -326,7 +328,7 @@ describe('VirtualMachine', () => {
   });
 
   test('a Multus network as the default network', () => {
-    expect(NetworkSource.multus('ovn', { default: true }).render('main')).toEqual({
+    expect(NetworkSource.multus('ovn', { isDefault: true })._render('main')).toEqual({
       name: 'main',
       multus: { networkName: 'ovn', default: true },
     });
@@ -354,11 +356,12 @@ describe('VirtualMachine', () => {
   test('addVolume adds a volume without a disk (for filesystems and ACPI tables)', () => {
     const { vm } = vmIn();
     vm.addVolume('slic', Disk.secret('slic-table'));
-    expect(vm.renderSpec().template.spec!.volumes).toContainEqual({
+    const spec = vm.toManifest().spec as VirtualMachineSpec;
+    expect(spec.template.spec!.volumes).toContainEqual({
       name: 'slic',
       secret: { secretName: 'slic-table' },
     });
-    expect(vm.renderSpec().template.spec!.domain.devices.disks).toHaveLength(1);
+    expect(spec.template.spec!.domain.devices.disks).toHaveLength(1);
   });
 
   test('name, namespace (own or the chart), registry and type guard', () => {

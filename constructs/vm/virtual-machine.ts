@@ -44,7 +44,7 @@ export class VirtualMachine extends VmiTemplateOwner {
   public constructor(scope: Construct, id: string, props: VirtualMachineProps = {}) {
     super(scope, id, VirtualMachineKind, props, props);
     Object.defineProperty(this, VM_SYMBOL, { value: true });
-    this.vm = vmStateFromProps(props, this.template);
+    this.vm = vmStateFromProps(props, this._template);
     this.runStrategy = this.vm.runStrategy as RunStrategy;
     this.instancetypeName = props.instancetype?.name;
     this.preferenceName = props.preference?.name;
@@ -55,11 +55,11 @@ export class VirtualMachine extends VmiTemplateOwner {
   }
 
   /** The rendered spec (pure function of the construct's state). */
-  public renderSpec(): VirtualMachineSpec {
+  private renderSpec(): VirtualMachineSpec {
     return renderVmSpec(this.vm, this.name);
   }
 
-  protected renderBody(): { spec: VirtualMachineSpec } {
+  protected renderBody(): { [key: string]: unknown } {
     return { spec: this.renderSpec() };
   }
 }

@@ -4,14 +4,14 @@
  * networks, tolerations and template metadata after construction, written once.
  */
 import type { Construct, IConstruct } from 'constructs';
-import type { KindDefinition } from '../../api/kind';
-import type { Toleration } from '../../api/k8s/scheduling';
+import type { KindReference } from '../core/kubevirt-object';
 import { AppValidation } from '../core/app-validation';
 import { KubeVirtObject, type ObjectMetaProps } from '../core/kubevirt-object';
 import type { Disk, DiskProps } from '../../api/render/disk';
 import { InterfaceBinding, NetworkSource, type InterfaceProps } from '../../api/render/network';
 import { stateFromProps, type VmiTemplateState } from '../../api/render/template-render';
 import type { VmiTemplateProps } from '../../api/render/template-props';
+import type { TolerationSpec } from '../../api/render/structs';
 import { multusNamespaceCheck } from './multus-namespace-check';
 import type { AttachNetworkOptions, INetworkAttachment } from './network';
 
@@ -38,44 +38,47 @@ export abstract class VmiTemplateOwner extends KubeVirtObject {
     return scope.node.root.node.findAll().filter((c) => VmiTemplateOwner.isVmiTemplateOwner(c));
   }
 
-  /** The template state; the renderer reads it at synth. */
-  protected readonly template: VmiTemplateState;
+  /**
+   * The template state; the renderer reads it at synth.
+   * @internal
+   */
+  protected readonly _template: VmiTemplateState;
   private readonly attachments = new Map<string, INetworkAttachment>();
 
   protected constructor(
     scope: Construct,
     id: string,
-    kind: KindDefinition,
+    kind: KindReference,
     meta: ObjectMetaProps,
     props: VmiTemplateProps,
   ) {
     super(scope, id, kind, meta);
     Object.defineProperty(this, OWNER_SYMBOL, { value: true });
-    this.template = stateFromProps(props);
+    this._template = stateFromProps(props);
     AppValidation.of(this).addCheck(multusNamespaceCheck);
   }
 
   /** Add a disk (and its volume; owned DataVolumes go into dataVolumeTemplates). */
   public addDisk(disk: DiskProps): void {
-    this.template.disks.push(disk);
+    this._template.disks.push(disk);
     this.changed();
   }
 
   /** Add a volume without a disk (for example one a filesystem or an ACPI table refers to). */
   public addVolume(name: string, source: Disk): void {
-    this.template.volumes.push({ name, source });
+    this._template.volumes.push({ name, source });
     this.changed();
   }
 
   /** Add a guest interface; pair it with a network of the same name. */
   public addInterface(props: InterfaceProps): void {
-    this.template.interfaces.push(props);
+    this._template.interfaces.push(props);
     this.changed();
   }
 
   /** Add a network; pair it with an interface of the same name. */
   public addNetwork(name: string, source: NetworkSource): void {
-    this.template.networks.push({ name, source });
+    this._template.networks.push({ name, source });
     this.changed();
   }
 
@@ -112,7 +115,7 @@ export abstract class VmiTemplateOwner extends KubeVirtObject {
   /** The Multus networks of this object, for app-level checks. */
   public get multusReferences(): MultusReference[] {
     const out: MultusReference[] = [];
-    for (const n of this.template.networks) {
+    for (const n of this._template.networks) {
       const multusNetworkName = n.source.multusNetworkName;
       if (multusNetworkName === undefined) continue;
       out.push({ networkName: n.name, multusNetworkName, attachment: this.attachments.get(n.name) });
@@ -122,43 +125,43 @@ export abstract class VmiTemplateOwner extends KubeVirtObject {
 
   /** Index of a network in spec...networks, for messages. */
   public networkIndex(name: string): number {
-    return this.template.networks.findIndex((n) => n.name === name);
+    return this._template.networks.findIndex((n) => n.name === name);
   }
 
   /** JSON path of the VMI spec inside this object's manifest, for messages. */
   public abstract get vmiSpecPath(): string;
 
   /** Tolerate a taint. */
-  public addToleration(toleration: Toleration): void {
-    this.template.tolerations.push(toleration);
+  public addToleration(toleration: TolerationSpec): void {
+    this._template.tolerations.push(toleration);
     this.changed();
   }
 
   /** Require a node label. */
   public addNodeSelector(key: string, value: string): void {
-    this.template.nodeSelector[key] = value;
+    this._template.nodeSelector[key] = value;
     this.changed();
   }
 
   /** Add a label to the VMI (the template's metadata). */
   public addTemplateLabel(key: string, value: string): void {
-    this.template.templateLabels[key] = value;
+    this._template.templateLabels[key] = value;
     this.changed();
   }
 
   /** Add an annotation to the VMI (the template's metadata), for example Kube-OVN's. */
   public addTemplateAnnotation(key: string, value: string): void {
-    this.template.templateAnnotations[key] = value;
+    this._template.templateAnnotations[key] = value;
     this.changed();
   }
 
   /** Names of the networks, in order. */
   public get networkNames(): string[] {
-    return this.template.networks.map((n) => n.name);
+    return this._template.networks.map((n) => n.name);
   }
 
   /** Names of the disks, in order. */
   public get diskNames(): string[] {
-    return this.template.disks.map((d) => d.name);
+    return this._template.disks.map((d) => d.name);
   }
 }

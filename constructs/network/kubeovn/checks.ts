@@ -19,8 +19,8 @@ import { AppIssueSeverity, type AppIssue, type IAppCheck } from '../../core';
 import type { NetworkAttachmentDefinition } from '../nad';
 import { kubeOvnAnnotationKey } from './annotations';
 import { findByKind } from '../find';
-import type { IP } from './ip';
-import type { IPPool } from './ippool';
+import type { Ip } from './ip';
+import type { IpPool } from './ippool';
 import type { ProviderNetwork } from './provider-network';
 import type { Subnet, SubnetBinding } from './subnet';
 import type { Vlan } from './vlan';
@@ -108,14 +108,14 @@ function staticAddressIssues(root: IConstruct): AppIssue[] {
       }
     }
   }
-  for (const ip of findByKind<IP>(root, 'IP', GROUP)) {
+  for (const ip of findByKind<Ip>(root, 'IP', GROUP)) {
     ip.addresses.forEach((text) => {
       const problem = addressProblem(ip.subnet, rangesOf(ip.subnet), text);
       const field = parseAddress(text)?.family === 6 ? 'spec.v6IpAddress' : 'spec.v4IpAddress';
       if (problem) error(ip, field, problem);
     });
   }
-  for (const pool of findByKind<IPPool>(root, 'IPPool', GROUP)) {
+  for (const pool of findByKind<IpPool>(root, 'IPPool', GROUP)) {
     const ranges = rangesOf(pool.subnet);
     pool.ips.forEach((entry, i) => {
       const ends = entry.includes('/')

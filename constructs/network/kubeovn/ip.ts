@@ -9,8 +9,8 @@ import { compact } from '../../core/compact';
 import { kubeOvnChecks } from './checks';
 import type { Subnet } from './subnet';
 
-/** Props of an IP. */
-export interface IPProps extends ObjectMetaProps {
+/** Props of an Ip (a Kube-OVN IP). */
+export interface IpProps extends ObjectMetaProps {
   /**
    * The Subnet construct the address belongs to.
    * @example underlay
@@ -59,19 +59,19 @@ const IP_SYMBOL = Symbol.for('virtkit.kubeovn.IP');
 /**
  * A Kube-OVN IP (cluster-scoped).
  *
- * @example new IP(chart, 'db-ip', { subnet, v4IpAddress: '10.20.0.15', podName: 'db', podNamespace: 'prod', podType: 'VirtualMachine' })
+ * @example new Ip(chart, 'db-ip', { subnet, v4IpAddress: '10.20.0.15', podName: 'db', podNamespace: 'prod', podType: 'VirtualMachine' })
  */
-export class IP extends KubeVirtObject {
+export class Ip extends KubeVirtObject {
   /** Whether `x` is an IP construct. */
-  public static isIP(x: unknown): x is IP {
+  public static isIp(x: unknown): x is Ip {
     return typeof x === 'object' && x !== null && IP_SYMBOL in x;
   }
 
   /** The subnet of the address. */
   public readonly subnet: Subnet;
-  private readonly props: IPProps;
+  private readonly props: IpProps;
 
-  public constructor(scope: Construct, id: string, props: IPProps) {
+  public constructor(scope: Construct, id: string, props: IpProps) {
     super(scope, id, kubeovnV1.IPKind, props);
     Object.defineProperty(this, IP_SYMBOL, { value: true });
     this.props = props;
@@ -84,7 +84,7 @@ export class IP extends KubeVirtObject {
     return [this.props.v4IpAddress, this.props.v6IpAddress].filter((a): a is string => a !== undefined);
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     const p = this.props;
     return {
       spec: compact({

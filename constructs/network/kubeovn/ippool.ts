@@ -6,8 +6,8 @@ import { compact, nonEmpty } from '../../core/compact';
 import { kubeOvnChecks } from './checks';
 import type { Subnet } from './subnet';
 
-/** Props of an IPPool. */
-export interface IPPoolProps extends ObjectMetaProps {
+/** Props of an IpPool (a Kube-OVN IPPool). */
+export interface IpPoolProps extends ObjectMetaProps {
   /**
    * The Subnet construct the pool is carved from.
    * @example underlay
@@ -37,19 +37,19 @@ const POOL_SYMBOL = Symbol.for('virtkit.kubeovn.IPPool');
 /**
  * A Kube-OVN IP pool (cluster-scoped).
  *
- * @example new IPPool(chart, 'web-pool', { subnet, ips: ['10.20.0.100..10.20.0.150'], namespaces: ['web'] })
+ * @example new IpPool(chart, 'web-pool', { subnet, ips: ['10.20.0.100..10.20.0.150'], namespaces: ['web'] })
  */
-export class IPPool extends KubeVirtObject {
-  /** Whether `x` is an IPPool construct. */
-  public static isIPPool(x: unknown): x is IPPool {
+export class IpPool extends KubeVirtObject {
+  /** Whether `x` is an IpPool construct (a Kube-OVN IPPool). */
+  public static isIpPool(x: unknown): x is IpPool {
     return typeof x === 'object' && x !== null && POOL_SYMBOL in x;
   }
 
   /** The subnet of the pool. */
   public readonly subnet: Subnet;
-  private readonly props: IPPoolProps;
+  private readonly props: IpPoolProps;
 
-  public constructor(scope: Construct, id: string, props: IPPoolProps) {
+  public constructor(scope: Construct, id: string, props: IpPoolProps) {
     super(scope, id, kubeovnV1.IPPoolKind, props);
     Object.defineProperty(this, POOL_SYMBOL, { value: true });
     this.props = props;
@@ -62,7 +62,7 @@ export class IPPool extends KubeVirtObject {
     return [...this.props.ips];
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     return {
       spec: compact({
         subnet: this.subnet.name,

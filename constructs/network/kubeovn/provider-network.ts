@@ -61,7 +61,7 @@ export class ProviderNetwork extends KubeVirtObject {
     AppValidation.of(this).addCheck(kubeOvnChecks);
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     const p = this.props;
     return {
       spec: compact({

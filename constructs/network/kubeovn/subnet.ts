@@ -104,11 +104,12 @@ export interface SubnetProps extends ObjectMetaProps {
    */
   readonly natOutgoing?: boolean;
   /**
-   * Refuse traffic from other subnets (except allowSubnets).
+   * Refuse traffic from other subnets (except allowSubnets): Kube-OVN's `spec.private` (not
+   * named `private`, a reserved word in Java and C#).
    * @default false
    * @example true
    */
-  readonly private?: boolean;
+  readonly isPrivate?: boolean;
   /**
    * CIDRs allowed into a private subnet.
    * @default - none
@@ -325,7 +326,7 @@ export class Subnet extends KubeVirtObject {
     for (const [key, value] of Object.entries(annotations)) vm.addTemplateAnnotation(key, value);
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     const p = this.props;
     return {
       spec: compact({
@@ -338,7 +339,7 @@ export class Subnet extends KubeVirtObject {
         vlan: this.vlanName,
         provider: this.provider,
         natOutgoing: p.natOutgoing,
-        private: p.private,
+        private: p.isPrivate,
         allowSubnets: nonEmpty(p.allowSubnets ?? []),
         gatewayType: p.gatewayType,
         gatewayNode: p.gatewayNode,

@@ -53,7 +53,7 @@ export class Vlan extends KubeVirtObject {
     return this.props.provider?.name ?? (this.props.providerName as string);
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     return { spec: { id: this.props.id, provider: this.providerNetworkName } };
   }
 }

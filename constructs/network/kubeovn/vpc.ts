@@ -96,7 +96,7 @@ export class Vpc extends KubeVirtObject {
     this.props = props;
   }
 
-  protected renderBody(): { spec: unknown } {
+  protected renderBody(): { [key: string]: unknown } {
     const p = this.props;
     return {
       spec: compact({
