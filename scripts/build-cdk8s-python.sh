@@ -82,7 +82,7 @@ if [[ ! -f "$work/.complete" ]]; then
   echo "build-cdk8s-python: compiling the constructs with jsii $jsii_version into $work" >&2
   rm -rf "$work"
   mkdir -p "$pkg"
-  sources | (cd "$repo" && cpio -pdm --quiet "$pkg")
+  sources | (cd "$repo" && xargs cp --parents -t "$pkg")
   cp "$repo/docs/cdk8s-python.md" "$pkg/README.md"
   cp "$repo/LICENSE" "$pkg/LICENSE"
   node "$repo/scripts/lib/cdk8s-python-package.js" "$repo" >"$pkg/package.json"
