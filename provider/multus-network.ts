@@ -1,8 +1,13 @@
-/** `virtkit:index:MultusNetwork`: a Multus NetworkAttachmentDefinition that VMs attach to by name. */
+/**
+ * `virtkit:index:MultusNetwork`: a Multus NetworkAttachmentDefinition that VMs attach to by name.
+ * It is noted as declared by this program once its name and namespace are known, so a
+ * VirtualMachine naming it passes the network check at preview, before it exists.
+ */
 import * as pulumi from '@pulumi/pulumi';
 import { multusV1 } from '../api';
 import { ObjectComponent } from './core/object-component';
 import { isPlain, type ObjectArgs } from './core/inputs';
+import { declareNetwork } from './core/network-registry';
 
 export interface MultusNetworkArgs extends ObjectArgs {
   /**
@@ -29,7 +34,17 @@ export class MultusNetwork extends ObjectComponent<{ spec: multusV1.NetworkAttac
     super(
       'MultusNetwork',
       name,
-      { def: multusV1.NetworkAttachmentDefinitionKind, object: args, fields: { spec } },
+      {
+        def: multusV1.NetworkAttachmentDefinitionKind,
+        object: args,
+        fields: { spec },
+        // VMs of this program that name it are not refused for its absence from the cluster
+        // (core/network-check.ts): this program creates it.
+        beforeRegister: ({ metadata }) => {
+          declareNetwork({ name: metadata.name, namespace: metadata.namespace });
+          return [];
+        },
+      },
       opts,
     );
     this.networkName = pulumi

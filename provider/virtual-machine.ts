@@ -4,7 +4,9 @@
  * Stopped for Halted; nothing for Manual. The spec comes either from the same typed props the
  * cdk8s VirtualMachine construct takes (disks, networks, instancetype...), rendered by
  * api/render exactly as the construct renders them, or, as an escape hatch, from `spec` in
- * KubeVirt's own shape. Either way it is validated through api/.
+ * KubeVirt's own shape. Either way it is validated through api/, and the Multus networks it
+ * names must exist, in the cluster or in this program (core/network-check.ts), before the VM is
+ * registered.
  *
  * The component waits itself (core/vm-settle.ts explains why the Kubernetes provider's await
  * cannot): it tells the provider not to wait, then reads the VM and its VirtualMachineInstance
@@ -22,7 +24,9 @@ import {
 import { AwaitedComponent, type AwaitedKind } from './core/awaited-component';
 import type { AwaitArgs, DeepInput, ObjectArgs } from './core/inputs';
 import { NO_WAIT, type AwaitOptions } from './core/readiness';
-import { kubeconfigFile, settle, vmTarget, VmSettleTimeout, type VmObservation } from './core/vm-settle';
+import { clusterSettings, type ClusterSettings } from './core/cluster';
+import { vmNetworkCheck } from './core/network-check';
+import { settle, vmTarget, VmSettleTimeout, type VmObservation } from './core/vm-settle';
 
 /** How long `pulumi up` waits for a VM to be Ready (or Stopped) unless told otherwise. */
 export const VM_TIMEOUT_SECONDS = 600;
@@ -73,10 +77,19 @@ export class VirtualMachine extends AwaitedComponent<
   readonly ipAddresses: pulumi.Output<string[]>;
   /** The node the VM's instance runs on (its `status.nodeName`), read as `ipAddresses` is. */
   readonly nodeName: pulumi.Output<string | undefined>;
+  /** The cluster the default Kubernetes provider uses, which the component reads itself. */
+  private readonly cluster: ClusterSettings;
 
   constructor(name: string, args: VirtualMachineArgs, opts?: pulumi.ComponentResourceOptions) {
     const { spec, issues } = specOf(name, args);
-    super(kind, name, { ...args, spec }, opts, issues);
+    super(kind, name, { ...args, spec }, opts, {
+      argumentIssues: issues,
+      // That the Multus networks it names exist (or this program declares them), before the
+      // VM is registered: a typo fails the preview rather than leaving a VM that never starts.
+      beforeRegister: vmNetworkCheck(spec),
+    });
+    // Read now, while the program (or the Construct request) runs; the wait reads it later.
+    this.cluster = clusterSettings();
     const observed = this.observe(args.await);
     this.replaceStatus(observed.apply((o) => o.vm?.status));
     this.printableStatus = this.status.apply((s) => s?.printableStatus);
@@ -104,35 +117,24 @@ export class VirtualMachine extends AwaitedComponent<
    * one in the state, and no instance is known.
    */
   private observe(options: AwaitOptions | undefined): pulumi.Output<VmObservation> {
-    const k8s = new pulumi.Config('kubernetes');
     return pulumi
-      .all([
-        this.resource.metadata,
-        this.statusOutput<kubevirtV1.VirtualMachineStatus>(),
-        this.manifest,
-        k8s.getSecret('kubeconfig'),
-        k8s.get('context'),
-      ])
-      .apply(async ([meta, status, manifest, kubeconfig, context]): Promise<VmObservation> => {
+      .all([this.resource.metadata, this.statusOutput<kubevirtV1.VirtualMachineStatus>(), this.manifest])
+      .apply(async ([meta, status, manifest]): Promise<VmObservation> => {
         const fromState: VmObservation = { vm: { metadata: meta, status } };
         if (pulumi.runtime.isDryRun()) return fromState;
         const target = options?.skipAwait ? 'none' : vmTarget(manifest.spec as kubevirtV1.VirtualMachineSpec);
-        const file = kubeconfigFile(kubeconfig);
         try {
           return await settle({
             namespace: meta.namespace,
             name: meta.name,
             target,
             timeoutSeconds: options?.timeoutSeconds ?? VM_TIMEOUT_SECONDS,
-            ...(file.file ? { kubeconfig: file.file } : {}),
-            ...(context ? { context } : {}),
+            cluster: this.cluster,
           });
         } catch (e) {
           const why =
             e instanceof VmSettleTimeout ? e.message : `cannot read the VM: ${(e as Error).message}`;
           throw new pulumi.ResourceError(`${this.subject}: ${why}`, this);
-        } finally {
-          file.cleanup();
         }
       });
   }

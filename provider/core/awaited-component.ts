@@ -3,8 +3,8 @@
  * writes the await annotations from the kind's readiness and exposes the status.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import type { Issue, KindDefinition } from '../../api';
-import { ObjectComponent } from './object-component';
+import type { KindDefinition } from '../../api';
+import { ObjectComponent, type ObjectSpec } from './object-component';
 import type { AwaitArgs, DeepInput, ObjectArgs } from './inputs';
 import type { Readiness } from './readiness';
 
@@ -35,7 +35,7 @@ export abstract class AwaitedComponent<Spec, Status> extends ObjectComponent<{ s
     name: string,
     args: AwaitedArgs<Spec>,
     opts?: pulumi.ComponentResourceOptions,
-    argumentIssues: readonly Issue[] = [],
+    extra: Pick<ObjectSpec<{ spec: Spec }>, 'argumentIssues' | 'beforeRegister'> = {},
   ) {
     super(
       kind.typeName,
@@ -49,7 +49,7 @@ export abstract class AwaitedComponent<Spec, Status> extends ObjectComponent<{ s
           options: args.await,
           defaultTimeoutSeconds: kind.defaultTimeoutSeconds,
         },
-        argumentIssues,
+        ...extra,
       },
       opts,
     );

@@ -5,7 +5,7 @@
  * `registerOutputs` always called (through `done`).
  */
 import * as pulumi from '@pulumi/pulumi';
-import { formatIssues, validateAs, type Issue, type KindDefinition } from '../../api';
+import { formatIssues, issueText, validateAs, type Issue, type KindDefinition } from '../../api';
 import { checkAwaitOptions, type AwaitOptions } from './readiness';
 import { isPlain, resolve, type DeepInput, type ObjectResourceOptions } from './inputs';
 
@@ -77,6 +77,26 @@ export abstract class VirtkitComponent extends pulumi.ComponentResource {
     };
     if (isPlain(inputs)) return pulumi.output(renderAndCheck(inputs as I)) as unknown as pulumi.Output<M>;
     return resolve<I>(inputs).apply(renderAndCheck) as unknown as pulumi.Output<M>;
+  }
+
+  /**
+   * `manifest` once `check` has passed it: a check of what validation cannot see from the input
+   * alone (the cluster, the program's other components), run when the manifest is known, at
+   * preview as at up. Its warnings are logged against the component; its errors fail the output
+   * with the same ResourceError as validation's.
+   */
+  protected checkedBy<M>(
+    manifest: pulumi.Output<M>,
+    check: (manifest: M) => Promise<readonly Issue[]> | readonly Issue[],
+  ): pulumi.Output<M> {
+    return manifest.apply(async (m) => {
+      const issues = await check(m);
+      for (const w of issues.filter((i) => i.severity === 'warning'))
+        pulumi.log.warn(`${this.subject}: ${issueText(w)}`, this);
+      const errors = issues.filter((i) => i.severity === 'error');
+      if (errors.length) throw this.invalidInput(errors);
+      return m;
+    });
   }
 
   /** Register the component's outputs; every component ends its constructor with this. */

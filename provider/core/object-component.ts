@@ -44,6 +44,13 @@ export interface ObjectSpec<F extends object> {
    * argument problems as one ResourceError.
    */
   readonly argumentIssues?: readonly Issue[];
+  /**
+   * A check of the rendered, validated manifest against what lies beyond the component's own
+   * input (the cluster, the program's other components), run before the object is registered,
+   * at preview as at up. Its errors fail the component with the same ResourceError as the
+   * validation's; its warnings are logged against the component.
+   */
+  readonly beforeRegister?: (manifest: Manifest) => Promise<readonly Issue[]> | readonly Issue[];
 }
 
 /** A kind's readiness, the caller's options, and the kind's default timeout. */
@@ -117,11 +124,12 @@ export abstract class ObjectComponent<F extends object> extends VirtkitComponent
       },
       fields: spec.fields,
     } as DeepInput<{ meta: PlainMeta; fields: F }>;
-    this.manifest = this.renderChecked<{ meta: PlainMeta; fields: F }, Manifest>(
+    const rendered = this.renderChecked<{ meta: PlainMeta; fields: F }, Manifest>(
       def,
       inputs,
       ({ meta, fields }) => renderManifest(def, name, meta, fields, annotationsFor(spec.await, fields)),
     );
+    this.manifest = spec.beforeRegister ? this.checkedBy(rendered, spec.beforeRegister) : rendered;
     const args: k8s.apiextensions.CustomResourceArgs = {
       apiVersion: apiVersionOf(def),
       kind: def.kind,

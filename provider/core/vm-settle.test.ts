@@ -3,15 +3,7 @@
  * including the cases the Kubernetes provider's await cannot get past (a RestartRequired
  * change and a stopped VM keep observedGeneration behind the VM's generation).
  */
-import * as fs from 'fs';
-import {
-  describeVm,
-  kubeconfigFile,
-  VmSettleTimeout,
-  vmSettled,
-  vmTarget,
-  type VmObservation,
-} from './vm-settle';
+import { describeVm, VmSettleTimeout, vmSettled, vmTarget, type VmObservation } from './vm-settle';
 
 const ready = (status: string, extra: object = {}) => ({
   conditions: [{ type: 'Ready', status, reason: status === 'True' ? undefined : 'VMINotExists' }],
@@ -110,17 +102,5 @@ describe('VmSettleTimeout', () => {
       'apps/slowpoke was not Ready within 600 s: printableStatus Starting, Ready False (PodNotReady), no VMI; ' +
         'see `kubectl describe vm slowpoke -n apps`, or raise await.timeoutSeconds',
     );
-  });
-});
-
-describe('kubeconfigFile', () => {
-  it('a path is used as it is; contents go to a private file that cleanup removes', () => {
-    expect(kubeconfigFile('/etc/k/config').file).toBe('/etc/k/config');
-    expect(kubeconfigFile(undefined).file).toBeUndefined();
-    const k = kubeconfigFile('apiVersion: v1\nkind: Config\n');
-    expect(fs.readFileSync(k.file!, 'utf8')).toContain('kind: Config');
-    expect(fs.statSync(k.file!).mode & 0o777).toBe(0o600);
-    k.cleanup();
-    expect(fs.existsSync(k.file!)).toBe(false);
   });
 });

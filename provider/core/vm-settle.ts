@@ -14,11 +14,9 @@
  *
  * The decisions are pure (vmTarget, vmSettled, describeVm); settleVm is the I/O loop.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import type { kubevirtV1 } from '../../api';
-import { KubeClient, VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../../kube';
+import { VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../../kube';
+import { connectCluster, type ClusterSettings } from './cluster';
 import { effectiveRunStrategy } from './readiness';
 
 /** What `up` waits for: a Ready guest, a stopped VM, or nothing. */
@@ -82,10 +80,8 @@ export interface SettleRequest {
   readonly name: string;
   readonly target: VmTarget;
   readonly timeoutSeconds: number;
-  /** The cluster: a kubeconfig file, else the environment's (KUBECONFIG, ~/.kube/config, in-cluster). */
-  readonly kubeconfig?: string;
-  /** A context of that kubeconfig. @default its current context */
-  readonly context?: string;
+  /** The cluster (core/cluster.ts). @default the environment's (KUBECONFIG, ~/.kube/config, in-cluster) */
+  readonly cluster?: ClusterSettings;
   /** Between reads. @default 2000 */
   readonly intervalMs?: number;
 }
@@ -109,10 +105,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Read the VM and its VMI until vmSettled holds (the last observation) or the timeout passes. */
 export async function settleVm(req: SettleRequest): Promise<VmObservation> {
-  const client = KubeClient.connect({
-    ...(req.kubeconfig ? { kubeconfig: req.kubeconfig } : {}),
-    ...(req.context ? { context: req.context } : {}),
-  });
+  const { client, close } = connectCluster(req.cluster);
   try {
     const deadline = Date.now() + req.timeoutSeconds * 1000;
     for (;;) {
@@ -130,7 +123,7 @@ export async function settleVm(req: SettleRequest): Promise<VmObservation> {
       await sleep(req.intervalMs ?? 2000);
     }
   } finally {
-    client.close();
+    close();
   }
 }
 
@@ -150,21 +143,4 @@ export function useVmSettler(stand?: VmSettler): void {
 /** Read the VM until it settles, through settleVm unless a stand-in is in use. */
 export function settle(req: SettleRequest): Promise<VmObservation> {
   return settler(req);
-}
-
-/**
- * The kubeconfig file the default Kubernetes provider would use, from the stack's
- * `kubernetes:kubeconfig` setting: a path as it is, or the file's contents written to a
- * private (0600) temporary file, removed by the returned cleanup. Undefined when not set (the
- * environment's then, as for the provider).
- */
-export function kubeconfigFile(setting: string | undefined): { file?: string; cleanup: () => void } {
-  if (!setting) return { cleanup: () => undefined };
-  const trimmed = setting.trim();
-  if (!trimmed.startsWith('{') && !/^apiVersion:|\n/.test(trimmed))
-    return { file: setting, cleanup: () => undefined };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-kubeconfig-'));
-  const file = path.join(dir, 'config');
-  fs.writeFileSync(file, setting, { mode: 0o600 });
-  return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

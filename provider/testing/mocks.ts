@@ -3,6 +3,7 @@
  * echoes its inputs back as its state, so tests read what a component would send.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { useNetworkReader, type ClusterNetworks } from '../core/network-check';
 import { useVmSettler, type SettleRequest, type VmObservation } from '../core/vm-settle';
 
 export interface Registered {
@@ -17,6 +18,8 @@ export function recordRegistrations(): Registered[] {
   // No cluster here: a VirtualMachine's wait is answered as its controller would answer once
   // the VM got where its run strategy promises (a test may install its own stand-in).
   useVmSettler(settledAsPromised);
+  // Likewise every Multus network a VM names exists in the cluster (a test may say otherwise).
+  useNetworkReader(() => clusterWithNetworks('*'));
   void pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
@@ -91,4 +94,21 @@ export function settledAsPromised(req: SettleRequest): Promise<VmObservation> {
       status: { printableStatus: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
     } as VmObservation['vm'],
   });
+}
+
+/**
+ * A stand-in cluster (for useNetworkReader) whose NetworkAttachmentDefinitions are `present`
+ * (`namespace/name` each), or all of them for `*`; its default namespace is `default`. Every read
+ * is recorded in `reads`.
+ */
+export function clusterWithNetworks(present: '*' | readonly string[], reads: string[] = []): ClusterNetworks {
+  return {
+    defaultNamespace: 'default',
+    lookup: ({ namespace, name }) => {
+      reads.push(`${namespace}/${name}`);
+      const found = present === '*' || present.includes(`${namespace}/${name}`);
+      return Promise.resolve(found ? { kind: 'exists' } : { kind: 'missing', kindServed: true });
+    },
+    close: () => undefined,
+  };
 }

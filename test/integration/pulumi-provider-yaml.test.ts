@@ -5,15 +5,16 @@
  * engine asks the plugin to construct `virtkit:index:VirtualMachine`, whose child the
  * Kubernetes provider applies to the integration run's control plane. One stack goes through
  * up, a previewed and applied memory change, bad input refused at preview (written in the
- * program, and arriving as another resource's output), and destroy; every step is checked in
- * the API server.
+ * program, and arriving as another resource's output; a Multus network that does not exist,
+ * while one in the cluster or declared by the program passes), and destroy; every step is
+ * checked in the API server.
  *
  * No virtkit controller runs against that control plane, so the VM is `runStrategy: Manual`
  * with `await: {skipAwait: true}`: nothing waits for a status that never comes.
  */
 import * as path from 'path';
 import * as fs from 'fs';
-import { VIRTUAL_MACHINES } from '../../kube';
+import { NETWORK_ATTACHMENT_DEFINITIONS, VIRTUAL_MACHINES } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { pulumiProject, type PulumiProject, type PreviewStep } from './support/pulumi-project';
 
@@ -38,11 +39,22 @@ function vmSpec(memory: string, bus: string): Json {
 }
 
 /**
+ * A second interface of the VM, on the Multus network `networkName`; with `declare`, the
+ * program also declares the network `bridge-net` with a MultusNetwork component (which the VM
+ * names by name alone, not through the component's output).
+ */
+interface SecondNetwork {
+  readonly networkName: string;
+  readonly declare?: boolean;
+}
+
+/**
  * The program: one VirtualMachine component with its spec in KubeVirt's own shape. With
  * `fromOutput`, the memory comes from another resource's output (a ConfigMap's data) instead:
  * the component gets it as an output and validates the spec once it resolves, at preview.
+ * With `second`, the VM has a second interface on a Multus network.
  */
-function program(memory: string, bus = 'virtio', fromOutput = false): string {
+function program(memory: string, bus = 'virtio', fromOutput = false, second?: SecondNetwork): string {
   const sizes = `  sizes:
     type: kubernetes:core/v1:ConfigMap
     properties:
@@ -52,11 +64,33 @@ function program(memory: string, bus = 'virtio', fromOutput = false): string {
       data:
         memory: ${memory}
 `;
+  const network = `  bridge-net:
+    type: virtkit:index:MultusNetwork
+    properties:
+      namespace: ${NS}
+      config:
+        cniVersion: 0.3.1
+        type: bridge
+        bridge: br-virtkit
+`;
+  const interfaces = `                interfaces:
+                  - name: default
+                    masquerade: {}
+                  - name: second
+                    bridge: {}
+`;
+  const networks = `            networks:
+              - name: default
+                pod: {}
+              - name: second
+                multus:
+                  networkName: ${second?.networkName}
+`;
   return `name: virtkit-provider-probe
 runtime: yaml
 description: A virtkit VirtualMachine component, served by pulumi-resource-virtkit.
 resources:
-${fromOutput ? sizes : ''}  web:
+${fromOutput ? sizes : ''}${second?.declare ? network : ''}  web:
     type: virtkit:index:VirtualMachine
     properties:
       namespace: ${NS}
@@ -76,7 +110,7 @@ ${fromOutput ? sizes : ''}  web:
                   - name: root
                     disk:
                       bus: ${bus}
-            volumes:
+${second ? interfaces + networks : ''}            volumes:
               - name: root
                 containerDisk:
                   image: ${IMAGE}
@@ -193,6 +227,34 @@ describe('a Pulumi YAML program with virtkit:index:VirtualMachine through pulumi
     );
 
     // A preview changes nothing.
+    expect((await vm())?.spec).toEqual(vmSpec('256Mi', 'virtio'));
+  });
+
+  test('a Multus network that does not exist fails the preview; one in the cluster or declared in the program does not', async () => {
+    write(program('256Mi', 'virtio', false, { networkName: 'nope' }));
+    const missing = await project.run('preview', '--non-interactive', '--stack', STACK);
+    expect(missing.code).not.toBe(0);
+    const missingText = `${missing.stdout}\n${missing.stderr}`;
+    expect(missingText).toContain('virtkit:index:VirtualMachine "web" is invalid');
+    expect(missingText).toContain(
+      `spec.template.spec.networks[1].multus.networkName: networkName "nope" names NetworkAttachmentDefinition ${NS}/nope, which does not exist`,
+    );
+
+    // In the cluster already (read through the same KUBECONFIG as the Kubernetes provider's).
+    const client = await sharedClient();
+    await client.create(NETWORK_ATTACHMENT_DEFINITIONS, NS, {
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      metadata: { name: 'existing-net', namespace: NS },
+      spec: { config: JSON.stringify({ cniVersion: '0.3.1', type: 'bridge', bridge: 'br-virtkit' }) },
+    });
+    write(program('256Mi', 'virtio', false, { networkName: `${NS}/existing-net` }));
+    await pulumi('preview', '--non-interactive', '--stack', STACK);
+
+    // Declared in the program, so not in the cluster before `up`.
+    write(program('256Mi', 'virtio', false, { networkName: 'bridge-net', declare: true }));
+    await pulumi('preview', '--non-interactive', '--stack', STACK);
+
     expect((await vm())?.spec).toEqual(vmSpec('256Mi', 'virtio'));
   });
 
