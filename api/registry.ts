@@ -45,6 +45,10 @@ export function allKinds(): readonly KindDefinition[] {
   return [...virtkitKinds(), ...networkKinds()];
 }
 
+let byApiVersionAndKind: Map<string, KindDefinition> | undefined;
+
+/** The definition of `kind` in `apiVersion` (looked up in a map built once: the kinds never change). */
 export function findKind(apiVersion: string, kind: string): KindDefinition | undefined {
-  return allKinds().find((k) => k.kind === kind && apiVersionOf(k) === apiVersion);
+  byApiVersionAndKind ??= new Map(allKinds().map((k) => [`${apiVersionOf(k)} ${k.kind}`, k]));
+  return byApiVersionAndKind.get(`${apiVersion} ${kind}`);
 }

@@ -7,7 +7,7 @@
 import { Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { apiVersionOf, type KindDefinition } from '../../api/kind';
-import { allKinds } from '../../api/registry';
+import { findKind } from '../../api/registry';
 import { validateAs } from '../../api/validation/validate';
 import type { Issue } from '../../api/validation/issue';
 import { AppValidation, formatFinding } from './app-validation';
@@ -65,13 +65,9 @@ export interface KindReference {
   readonly kind: string;
 }
 
-let kindsByKey: Map<string, KindDefinition> | undefined;
-
 /** The registry's definition of a kind, or a clear error naming the construct. */
 function kindDefinitionOf(ref: KindReference, id: string): KindDefinition {
-  kindsByKey ??= new Map(allKinds().map((k) => [`${apiVersionOf(k)} ${k.kind}`, k]));
-  const key = `${apiVersionOf(ref)} ${ref.kind}`;
-  const def = kindsByKey.get(key);
+  const def = findKind(apiVersionOf(ref), ref.kind);
   if (!def) {
     throw new Error(
       `${id}: ${ref.kind} (${apiVersionOf(ref)}) is not a kind virtkit renders; ` +
