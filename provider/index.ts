@@ -17,3 +17,4 @@ export * from './snapshot';
 export * from './data-volume';
 export * from './install';
 export * from './virtual-machine';
+export * from './virtual-machine-fleet';

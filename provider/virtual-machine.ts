@@ -21,7 +21,15 @@ import {
   type Issue,
   type VirtualMachineSpecProps,
 } from '../api';
-import { AwaitedComponent, type AwaitedKind } from './core/awaited-component';
+import * as k8s from '@pulumi/kubernetes';
+import { VirtkitComponent } from './core/component';
+import {
+  createObject,
+  statusOf,
+  type Manifest,
+  type ObjectChild,
+  type ObjectPlacement,
+} from './core/object-component';
 import type { AwaitArgs, DeepInput, ObjectArgs } from './core/inputs';
 import { NO_WAIT, type AwaitOptions } from './core/readiness';
 import { clusterSettings, type ClusterSettings } from './core/cluster';
@@ -30,14 +38,6 @@ import { settle, vmTarget, VmSettleTimeout, type VmObservation } from './core/vm
 
 /** How long `pulumi up` waits for a VM to be Ready (or Stopped) unless told otherwise. */
 export const VM_TIMEOUT_SECONDS = 600;
-
-const kind: AwaitedKind<kubevirtV1.VirtualMachineSpec> = {
-  typeName: 'VirtualMachine',
-  def: kubevirtV1.VirtualMachineKind,
-  // The provider is told not to wait (`pulumi.com/skipAwait`): the component does (observe()).
-  readiness: () => NO_WAIT,
-  defaultTimeoutSeconds: VM_TIMEOUT_SECONDS,
-};
 
 /**
  * The object's identity (`name`, `namespace`, `labels`, `annotations`), `await`, and the spec:
@@ -56,10 +56,112 @@ export interface VirtualMachineArgs extends ObjectArgs, AwaitArgs, VirtualMachin
   readonly spec?: DeepInput<kubevirtV1.VirtualMachineSpec>;
 }
 
-export class VirtualMachine extends AwaitedComponent<
-  kubevirtV1.VirtualMachineSpec,
-  kubevirtV1.VirtualMachineStatus
-> {
+/** One VirtualMachine object and what `up` read of it: a VirtualMachine's, or a fleet member's. */
+export interface VirtualMachineObject extends ObjectChild {
+  /** The VM's status, from the component's last read once `up` applied it (else the state's). */
+  readonly status: pulumi.Output<kubevirtV1.VirtualMachineStatus | undefined>;
+  readonly printableStatus: pulumi.Output<string | undefined>;
+  readonly ready: pulumi.Output<boolean>;
+  readonly restartRequired: pulumi.Output<boolean>;
+  readonly ipAddresses: pulumi.Output<string[]>;
+  readonly nodeName: pulumi.Output<string | undefined>;
+}
+
+/**
+ * Create one VirtualMachine object as a child of `owner` (rendered from the typed props or
+ * taken from `spec`, validated, its Multus networks checked) and, once `up` has applied it,
+ * wait for it as its run strategy promises and read its outputs. Bad arguments throw now, with
+ * the owner's ResourceError (paths under `place.at`).
+ */
+export function createVirtualMachine(
+  owner: VirtkitComponent,
+  args: VirtualMachineArgs,
+  place: ObjectPlacement,
+): VirtualMachineObject {
+  const { spec, issues } = specOf(place.defaultObjectName, args);
+  const object = createObject<{ spec: kubevirtV1.VirtualMachineSpec }>(
+    owner,
+    {
+      def: kubevirtV1.VirtualMachineKind,
+      object: args,
+      fields: { spec },
+      // The provider is told not to wait (`pulumi.com/skipAwait`): the wait is observe()'s.
+      await: { readiness: () => NO_WAIT, options: args.await, defaultTimeoutSeconds: VM_TIMEOUT_SECONDS },
+      argumentIssues: issues,
+      // That the Multus networks it names exist (or this program declares them), before the
+      // VM is registered: a typo fails the preview rather than leaving a VM that never starts.
+      beforeRegister: vmNetworkCheck(spec),
+    },
+    place,
+  );
+  // Read now, while the program (or the Construct request) runs; the wait reads it later.
+  const cluster = clusterSettings();
+  const subject = place.at ? `${owner.subject} ${place.at}` : owner.subject;
+  const observed = observe(owner, subject, object, cluster, args.await);
+  const status = observed.apply((o) => o.vm?.status);
+  const instance = observed.apply((o) => o.vmi?.status);
+  return {
+    ...object,
+    status,
+    printableStatus: status.apply((s) => s?.printableStatus),
+    ready: status.apply((s) => conditionIsTrue(s, 'Ready')),
+    restartRequired: status.apply((s) => conditionIsTrue(s, 'RestartRequired')),
+    ipAddresses: instance.apply(instanceAddresses),
+    nodeName: instance.apply((s) => s?.nodeName),
+  };
+}
+
+/**
+ * The VM as `up` leaves it. Once the provider has written the VM (its metadata resolves then),
+ * read it and its instance until the run strategy's promise holds (vmTarget; nothing to wait
+ * for under Manual and with `await.skipAwait`: one read), through the cluster the default
+ * Kubernetes provider uses (the stack's `kubernetes:kubeconfig` and `kubernetes:context`, else
+ * the environment's). A preview reads nothing: the status is the one in the state, and no
+ * instance is known.
+ */
+function observe(
+  owner: VirtkitComponent,
+  subject: string,
+  object: ObjectChild,
+  cluster: ClusterSettings,
+  options: AwaitOptions | undefined,
+): pulumi.Output<VmObservation> {
+  return pulumi
+    .all([
+      object.resource.metadata,
+      statusOf<kubevirtV1.VirtualMachineStatus>(object.resource),
+      object.manifest,
+    ])
+    .apply(async ([meta, status, manifest]): Promise<VmObservation> => {
+      const fromState: VmObservation = { vm: { metadata: meta, status } };
+      if (pulumi.runtime.isDryRun()) return fromState;
+      const target = options?.skipAwait ? 'none' : vmTarget(manifest.spec as kubevirtV1.VirtualMachineSpec);
+      try {
+        return await settle({
+          namespace: meta.namespace,
+          name: meta.name,
+          target,
+          timeoutSeconds: options?.timeoutSeconds ?? VM_TIMEOUT_SECONDS,
+          cluster,
+        });
+      } catch (e) {
+        const why = e instanceof VmSettleTimeout ? e.message : `cannot read the VM: ${(e as Error).message}`;
+        throw new pulumi.ResourceError(`${subject}: ${why}`, owner);
+      }
+    });
+}
+
+export class VirtualMachine extends VirtkitComponent {
+  /** The validated manifest; fails with a ResourceError when the inputs are invalid. */
+  readonly manifest: pulumi.Output<Manifest>;
+  /** The Kubernetes object. */
+  readonly resource: k8s.apiextensions.CustomResource;
+  /** metadata.name of the VM, for references from other resources. */
+  readonly objectName: pulumi.Output<string>;
+  /** metadata.namespace of the VM. */
+  readonly namespace: pulumi.Output<string | undefined>;
+  /** The VM's status, from the component's last read once `up` applied it (else the state's). */
+  readonly status: pulumi.Output<kubevirtV1.VirtualMachineStatus | undefined>;
   /** One-word state (Running, Stopped, Provisioning...), as `kubectl get vm` shows it. */
   readonly printableStatus: pulumi.Output<string | undefined>;
   /** True when the VM's Ready condition is True. */
@@ -77,28 +179,23 @@ export class VirtualMachine extends AwaitedComponent<
   readonly ipAddresses: pulumi.Output<string[]>;
   /** The node the VM's instance runs on (its `status.nodeName`), read as `ipAddresses` is. */
   readonly nodeName: pulumi.Output<string | undefined>;
-  /** The cluster the default Kubernetes provider uses, which the component reads itself. */
-  private readonly cluster: ClusterSettings;
 
   constructor(name: string, args: VirtualMachineArgs, opts?: pulumi.ComponentResourceOptions) {
-    const { spec, issues } = specOf(name, args);
-    super(kind, name, { ...args, spec }, opts, {
-      argumentIssues: issues,
-      // That the Multus networks it names exist (or this program declares them), before the
-      // VM is registered: a typo fails the preview rather than leaving a VM that never starts.
-      beforeRegister: vmNetworkCheck(spec),
-    });
-    // Read now, while the program (or the Construct request) runs; the wait reads it later.
-    this.cluster = clusterSettings();
-    const observed = this.observe(args.await);
-    this.replaceStatus(observed.apply((o) => o.vm?.status));
-    this.printableStatus = this.status.apply((s) => s?.printableStatus);
-    this.ready = this.status.apply((s) => conditionIsTrue(s, 'Ready'));
-    this.restartRequired = this.status.apply((s) => conditionIsTrue(s, 'RestartRequired'));
-    const instance = observed.apply((o) => o.vmi?.status);
-    this.ipAddresses = instance.apply(instanceAddresses);
-    this.nodeName = instance.apply((s) => s?.nodeName);
-    this.doneWith({
+    super('VirtualMachine', name, opts);
+    const vm = createVirtualMachine(this, args, { childName: this.childName(), defaultObjectName: name });
+    this.manifest = vm.manifest;
+    this.resource = vm.resource;
+    this.objectName = vm.objectName;
+    this.namespace = vm.namespace;
+    this.status = vm.status;
+    this.printableStatus = vm.printableStatus;
+    this.ready = vm.ready;
+    this.restartRequired = vm.restartRequired;
+    this.ipAddresses = vm.ipAddresses;
+    this.nodeName = vm.nodeName;
+    this.done({
+      objectName: this.objectName,
+      namespace: this.namespace,
       status: this.status,
       printableStatus: this.printableStatus,
       ready: this.ready,
@@ -106,37 +203,6 @@ export class VirtualMachine extends AwaitedComponent<
       ipAddresses: this.ipAddresses,
       nodeName: this.nodeName,
     });
-  }
-
-  /**
-   * The VM as `up` leaves it. Once the provider has written the VM (its metadata resolves
-   * then), read it and its instance until the run strategy's promise holds (vmTarget;
-   * nothing to wait for under Manual and with `await.skipAwait`: one read), through the
-   * cluster the default Kubernetes provider uses (the stack's `kubernetes:kubeconfig` and
-   * `kubernetes:context`, else the environment's). A preview reads nothing: the status is the
-   * one in the state, and no instance is known.
-   */
-  private observe(options: AwaitOptions | undefined): pulumi.Output<VmObservation> {
-    return pulumi
-      .all([this.resource.metadata, this.statusOutput<kubevirtV1.VirtualMachineStatus>(), this.manifest])
-      .apply(async ([meta, status, manifest]): Promise<VmObservation> => {
-        const fromState: VmObservation = { vm: { metadata: meta, status } };
-        if (pulumi.runtime.isDryRun()) return fromState;
-        const target = options?.skipAwait ? 'none' : vmTarget(manifest.spec as kubevirtV1.VirtualMachineSpec);
-        try {
-          return await settle({
-            namespace: meta.namespace,
-            name: meta.name,
-            target,
-            timeoutSeconds: options?.timeoutSeconds ?? VM_TIMEOUT_SECONDS,
-            cluster: this.cluster,
-          });
-        } catch (e) {
-          const why =
-            e instanceof VmSettleTimeout ? e.message : `cannot read the VM: ${(e as Error).message}`;
-          throw new pulumi.ResourceError(`${this.subject}: ${why}`, this);
-        }
-      });
   }
 }
 

@@ -20,7 +20,8 @@ export type DeepInput<T> = unknown extends T
  * Resource options passed through to the Kubernetes object a component creates (its child), for
  * what Pulumi decides per resource: which input changes to ignore (paths in the object's own
  * inputs, e.g. `spec.template.spec.domain.memory`), how long create/update/delete may take, and
- * replacement and deletion behaviour. `parent` is always the component.
+ * replacement and deletion behaviour, and the `aliases` of an object that moved between
+ * components (a VirtualMachine into a VirtualMachineFleet). `parent` is always the component.
  */
 export type ObjectResourceOptions = Pick<
   pulumi.CustomResourceOptions,
@@ -30,6 +31,7 @@ export type ObjectResourceOptions = Pick<
   | 'replaceOnChanges'
   | 'retainOnDelete'
   | 'protect'
+  | 'aliases'
 >;
 
 /** Identity of the Kubernetes object a component creates. */

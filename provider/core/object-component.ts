@@ -87,6 +87,87 @@ function annotationsFor<F>(wait: ObjectAwait<F> | undefined, fields: F): Record<
   return awaitAnnotations(wait.readiness(fields), wait.options ?? {}, wait.defaultTimeoutSeconds);
 }
 
+/** Where one object of a component goes: its resource name, default object name and issue paths. */
+export interface ObjectPlacement {
+  /** The child resource's name (the component's own name for its only object). */
+  readonly childName: string;
+  /** metadata.name when the args name none. */
+  readonly defaultObjectName: string;
+  /** Prefix of the issues' paths, for a component with several objects (`vms.web`). Default: none. */
+  readonly at?: string;
+}
+
+/** One Kubernetes object of a component, as createObject made it. */
+export interface ObjectChild {
+  /** The validated manifest; fails with the owner's ResourceError when the inputs are invalid. */
+  readonly manifest: pulumi.Output<Manifest>;
+  readonly resource: k8s.apiextensions.CustomResource;
+  readonly objectName: pulumi.Output<string>;
+  readonly namespace: pulumi.Output<string | undefined>;
+}
+
+/**
+ * Render, validate and create one object of `owner` as a `@pulumi/kubernetes` CustomResource
+ * child: argument problems throw now, rendering and checks happen once the inputs are known
+ * (ObjectComponent's one object; a fleet's every member).
+ */
+export function createObject<F extends object>(
+  owner: VirtkitComponent,
+  spec: ObjectSpec<F>,
+  place: ObjectPlacement,
+): ObjectChild {
+  const { def, object } = spec;
+  const at = place.at ?? '';
+  // Problems with the arguments themselves, gathered into one report before anything renders.
+  const argumentIssues = [...owner.awaitIssues(spec.await?.options), ...(spec.argumentIssues ?? [])];
+  if (def.scope === 'Cluster' && object.namespace !== undefined)
+    argumentIssues.push({
+      path: 'namespace',
+      message: `${def.kind} is cluster-scoped and has no namespace; remove namespace`,
+      severity: 'error',
+      rule: 'scope',
+    });
+  if (argumentIssues.length) throw owner.invalidInput(argumentIssues, at);
+  const inputs = {
+    meta: {
+      name: object.name,
+      namespace: object.namespace,
+      labels: object.labels,
+      annotations: object.annotations,
+    },
+    fields: spec.fields,
+  } as DeepInput<{ meta: PlainMeta; fields: F }>;
+  const rendered = owner.renderChecked<{ meta: PlainMeta; fields: F }, Manifest>(
+    def,
+    inputs,
+    ({ meta, fields }) =>
+      renderManifest(def, place.defaultObjectName, meta, fields, annotationsFor(spec.await, fields)),
+    at,
+  );
+  const manifest = spec.beforeRegister ? owner.checkedBy(rendered, spec.beforeRegister, at) : rendered;
+  const args: k8s.apiextensions.CustomResourceArgs = {
+    apiVersion: apiVersionOf(def),
+    kind: def.kind,
+    metadata: manifest.apply((m) => m.metadata),
+  };
+  for (const field of Object.keys(def.fields)) {
+    // status is the server's: leave it out of the inputs but keep the output property.
+    args[field] = field === 'status' ? undefined : manifest.apply((m) => m[field]);
+  }
+  const resource = new k8s.apiextensions.CustomResource(
+    place.childName,
+    args,
+    owner.childOptions(object.objectOptions),
+  );
+  return { manifest, resource, objectName: resource.metadata.name, namespace: resource.metadata.namespace };
+}
+
+/** The object's status as the API server reports it (unknown until the object exists). */
+export function statusOf<S>(resource: k8s.apiextensions.CustomResource): pulumi.Output<S | undefined> {
+  const withStatus = resource as unknown as { status?: pulumi.Output<S | undefined> };
+  return withStatus.status ?? pulumi.output(undefined);
+}
+
 export abstract class ObjectComponent<F extends object> extends VirtkitComponent {
   /** The validated manifest; fails with a ResourceError when the inputs are invalid. */
   readonly manifest: pulumi.Output<Manifest>;
@@ -104,54 +185,16 @@ export abstract class ObjectComponent<F extends object> extends VirtkitComponent
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super(typeName, name, opts);
-    const { def, object } = spec;
-    // Problems with the arguments themselves, gathered into one report before anything renders.
-    const argumentIssues = [...this.awaitIssues(spec.await?.options), ...(spec.argumentIssues ?? [])];
-    if (def.scope === 'Cluster' && object.namespace !== undefined)
-      argumentIssues.push({
-        path: 'namespace',
-        message: `${def.kind} is cluster-scoped and has no namespace; remove namespace`,
-        severity: 'error',
-        rule: 'scope',
-      });
-    if (argumentIssues.length) throw this.invalidInput(argumentIssues);
-    const inputs = {
-      meta: {
-        name: object.name,
-        namespace: object.namespace,
-        labels: object.labels,
-        annotations: object.annotations,
-      },
-      fields: spec.fields,
-    } as DeepInput<{ meta: PlainMeta; fields: F }>;
-    const rendered = this.renderChecked<{ meta: PlainMeta; fields: F }, Manifest>(
-      def,
-      inputs,
-      ({ meta, fields }) => renderManifest(def, name, meta, fields, annotationsFor(spec.await, fields)),
-    );
-    this.manifest = spec.beforeRegister ? this.checkedBy(rendered, spec.beforeRegister) : rendered;
-    const args: k8s.apiextensions.CustomResourceArgs = {
-      apiVersion: apiVersionOf(def),
-      kind: def.kind,
-      metadata: this.manifest.apply((m) => m.metadata),
-    };
-    for (const field of Object.keys(def.fields)) {
-      // status is the server's: leave it out of the inputs but keep the output property.
-      args[field] = field === 'status' ? undefined : this.manifest.apply((m) => m[field]);
-    }
-    this.resource = new k8s.apiextensions.CustomResource(
-      this.childName(),
-      args,
-      this.childOptions(object.objectOptions),
-    );
-    this.objectName = this.resource.metadata.name;
-    this.namespace = this.resource.metadata.namespace;
+    const object = createObject(this, spec, { childName: this.childName(), defaultObjectName: name });
+    this.manifest = object.manifest;
+    this.resource = object.resource;
+    this.objectName = object.objectName;
+    this.namespace = object.namespace;
   }
 
   /** The object's status as the API server reports it (unknown until the object exists). */
   protected statusOutput<S>(): pulumi.Output<S | undefined> {
-    const withStatus = this.resource as unknown as { status?: pulumi.Output<S | undefined> };
-    return withStatus.status ?? pulumi.output(undefined);
+    return statusOf<S>(this.resource);
   }
 
   /** The standard outputs every object component registers, plus the subclass's own. */

@@ -55,6 +55,9 @@ const VALID_INPUTS: Record<string, pulumi.Inputs> = {
   },
   DataVolume: { spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '1Gi' } } } } },
   Install: {},
+  VirtualMachineFleet: {
+    vms: { one: { spec: vmSpec() }, two: { spec: { ...vmSpec(), runStrategy: 'Halted' } } },
+  },
 };
 
 describe('constructComponent', () => {
@@ -172,6 +175,38 @@ describe('constructComponent', () => {
         await: { timeoutSeconds: pulumi.output(60) },
       }),
     ).toThrow(/virtkit:index:DataVolume "waiting"[\s\S]*- await: must be a plain value/);
+  });
+
+  it("refuses an output in a fleet member's typed prop, naming the member and the field", () => {
+    expect(() =>
+      construct('fleet', 'virtkit:index:VirtualMachineFleet', {
+        vms: { ok: { spec: vmSpec() }, computed: { runStrategy: 'Manual', memory: pulumi.output('1Gi') } },
+      }),
+    ).toThrow(
+      /virtkit:index:VirtualMachineFleet "fleet"[\s\S]*- vms\.computed\.memory: must be a plain value[\s\S]*`spec`/,
+    );
+    expect(() =>
+      construct('fleet-out', 'virtkit:index:VirtualMachineFleet', { vms: pulumi.output({}) }),
+    ).toThrow(/- vms: must be a plain value/);
+  });
+
+  it("builds a fleet whose members' spec holds outputs, and reports a member's bad input with its path", async () => {
+    const result = construct('fleet-ok', 'virtkit:index:VirtualMachineFleet', {
+      namespace: 'apps',
+      vms: { web: { spec: { ...vmSpec(), runStrategy: pulumi.output('Manual') } } },
+    });
+    expect(await valueOf(pulumi.output(result.urn))).toContain('virtkit:index:VirtualMachineFleet::fleet-ok');
+    expect(await valueOf(result.state.ready as pulumi.Output<boolean>)).toBe(false);
+    expect(child('kubernetes:kubevirt.io/v1:VirtualMachine', 'fleet-ok-web')).toMatchObject({
+      metadata: { name: 'web', namespace: 'apps' },
+    });
+    expect(() =>
+      construct('fleet-bad', 'virtkit:index:VirtualMachineFleet', {
+        vms: { broken: { spec: vmSpec('128Mi', 'floppy') } },
+      }),
+    ).toThrow(
+      /virtkit:index:VirtualMachineFleet "fleet-bad"[\s\S]*vms\.broken\.spec\.template\.spec\.domain\.devices\.disks\[0\]\.disk\.bus/,
+    );
   });
 
   it("surfaces the component's own ResourceError for bad input, naming the component and field", () => {

@@ -26,6 +26,7 @@ import { MultusNetwork } from '../multus-network';
 import { Preference } from '../preference';
 import { VirtualMachineRestore, VirtualMachineSnapshot } from '../snapshot';
 import { VirtualMachine } from '../virtual-machine';
+import { VirtualMachineFleet } from '../virtual-machine-fleet';
 import { packageSchema, schemaText, VM_TYPED_INPUT_NAMES, type PackageSchema } from './package-schema';
 
 /** How the provider builds one component from a Construct request. */
@@ -38,6 +39,11 @@ interface Served {
   ) => VirtkitComponent;
   /** Inputs the component reads as plain values when constructed: an output there is refused. */
   readonly plainInputs: readonly string[];
+  /**
+   * For a map input of several objects (a fleet's `vms`): each entry's inputs that must be
+   * plain, as `plainInputs` are for the component's own.
+   */
+  readonly plainInEntriesOf?: { readonly input: string; readonly plain: readonly string[] };
 }
 
 /** A component class, whatever its args (the schema, checked by schema.test.ts, types them). */
@@ -47,8 +53,16 @@ type ComponentClass = new (
   opts?: pulumi.ComponentResourceOptions,
 ) => VirtkitComponent;
 
-function served(component: ComponentClass, plainInputs: readonly string[]): Served {
-  return { create: (name, args, opts) => new component(name, args as never, opts), plainInputs };
+function served(
+  component: ComponentClass,
+  plainInputs: readonly string[],
+  plainInEntriesOf?: Served['plainInEntriesOf'],
+): Served {
+  return {
+    create: (name, args, opts) => new component(name, args as never, opts),
+    plainInputs,
+    ...(plainInEntriesOf ? { plainInEntriesOf } : {}),
+  };
 }
 
 /** Inputs every object component reads as plain values. */
@@ -61,6 +75,10 @@ const AWAITED_PLAIN = [...OBJECT_PLAIN, 'await'];
  */
 const SERVED: Readonly<Record<string, Served>> = {
   VirtualMachine: served(VirtualMachine, [...AWAITED_PLAIN, ...VM_TYPED_INPUT_NAMES]),
+  VirtualMachineFleet: served(VirtualMachineFleet, ['vms', 'labels', 'await'], {
+    input: 'vms',
+    plain: [...AWAITED_PLAIN, ...VM_TYPED_INPUT_NAMES],
+  }),
   Instancetype: served(Instancetype, [...OBJECT_PLAIN, 'cluster']),
   Preference: served(Preference, [...OBJECT_PLAIN, 'cluster']),
   InstancetypeLibrary: served(InstancetypeLibrary, ['series', 'sizes', 'upstreamSizesOnly', 'namespace']),
@@ -131,17 +149,27 @@ export function argsFromInputs(
       });
       continue;
     }
-    if (plain.has(key) && !isPlain(value)) {
-      issues.push({
-        path: key,
-        message:
-          'must be a plain value: the component reads it when it is constructed, so it cannot depend on ' +
-          (typeName === 'VirtualMachine' && VM_TYPED_INPUT_NAMES.includes(key)
-            ? "another resource's outputs; give the whole spec as `spec` (any field of which may come from another resource) instead of the typed props"
-            : "another resource's outputs or be a secret; write the value itself"),
-        severity: 'error',
-        rule: 'plain-input',
-      });
+    const entries = SERVED[typeName].plainInEntriesOf;
+    if (
+      entries?.input === key &&
+      value !== null &&
+      typeof value === 'object' &&
+      !pulumi.Output.isInstance(value)
+    ) {
+      // A map of objects: its structure must be plain, and so must each entry's plain inputs.
+      const before = issues.length;
+      for (const [entry, fields] of Object.entries(value as Record<string, unknown>)) {
+        if (pulumi.Output.isInstance(fields) || fields instanceof Promise) {
+          issues.push(plainIssue(typeName, `${key}.${entry}`, key));
+          continue;
+        }
+        for (const [field, v] of Object.entries((fields ?? {}) as Record<string, unknown>))
+          if (entries.plain.includes(field) && !isPlain(v))
+            issues.push(plainIssue(typeName, `${key}.${entry}.${field}`, field));
+      }
+      if (issues.length > before) continue;
+    } else if (plain.has(key) && !isPlain(value)) {
+      issues.push(plainIssue(typeName, key, key));
       continue;
     }
     args[key] = value;
@@ -151,6 +179,21 @@ export function argsFromInputs(
       issues.push({ path: key, message: 'is required', severity: 'error', rule: 'schema' });
   if (issues.length) throw new ConstructInputError(token, name, issues);
   return args;
+}
+
+/** An output where the component needs a plain value, at `path` (the input `field`). */
+function plainIssue(typeName: string, path: string, field: string): Issue {
+  const vm = typeName === 'VirtualMachine' || typeName === 'VirtualMachineFleet';
+  return {
+    path,
+    message:
+      'must be a plain value: the component reads it when it is constructed, so it cannot depend on ' +
+      (vm && VM_TYPED_INPUT_NAMES.includes(field)
+        ? "another resource's outputs; give the whole spec as `spec` (any field of which may come from another resource) instead of the typed props"
+        : "another resource's outputs or be a secret; write the value itself"),
+    severity: 'error',
+    rule: 'plain-input',
+  };
 }
 
 /** The outputs the schema declares for the component, read from it, as the Construct state. */
@@ -248,15 +291,26 @@ function observeFailure(value: unknown): void {
 /**
  * The error the component's manifest failed with (bad input that arrived as outputs), or
  * undefined when it rendered, or is unknown (a preview of values not computed yet), or the
- * component has no manifest of its own (Install, the libraries).
+ * component has no manifest of its own (Install, the libraries). A fleet's are its members'
+ * manifests: the first that failed, in member order.
  */
 export async function renderFailure(component: VirtkitComponent): Promise<unknown> {
-  const manifest = (component as unknown as { manifest?: unknown }).manifest;
-  if (!pulumi.Output.isInstance(manifest)) return undefined;
-  observeFailure(manifest);
-  // Output#promise is public at run time but left out of the typings.
-  return (manifest as unknown as { promise(): Promise<unknown> }).promise().then(
-    () => undefined,
-    (e: unknown) => e,
+  const own = component as unknown as {
+    manifest?: unknown;
+    members?: Record<string, { manifest?: unknown }>;
+  };
+  const manifests = [own.manifest, ...Object.values(own.members ?? {}).map((m) => m.manifest)].filter((m) =>
+    pulumi.Output.isInstance(m),
   );
+  const failures = await Promise.all(
+    manifests.map((manifest) => {
+      observeFailure(manifest);
+      // Output#promise is public at run time but left out of the typings.
+      return (manifest as unknown as { promise(): Promise<unknown> }).promise().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    }),
+  );
+  return failures.find((f) => f !== undefined);
 }

@@ -342,40 +342,90 @@ function awaitedObject(kind: {
   };
 }
 
+/** The inputs of a VirtualMachine, as the component and each member of a fleet take them. */
+const VM_INPUTS: Record<string, PropertySpec> = {
+  ...objectInputs({ namespaced: 'yes' }),
+  ...awaitInput,
+  spec: any(
+    "The VirtualMachine's spec in KubeVirt's own shape (runStrategy, instancetype, preference, template, dataVolumeTemplates). Refused together with any typed prop. Default: rendered from the typed props.",
+  ),
+  ...VM_TYPED_INPUTS,
+};
+
+/** What `pulumi up` read of a VM: the VirtualMachine's outputs, each member's in a fleet. */
+const VM_STATE: Record<string, PropertySpec> = {
+  printableStatus: str('One-word state (Running, Stopped, Provisioning...), as `kubectl get vm` shows it.'),
+  ready: bool("True when the VM's Ready condition is True."),
+  restartRequired: bool(
+    'True when a spec change applied by `pulumi up` reaches the running guest only after a restart (the RestartRequired condition).',
+  ),
+  ipAddresses: {
+    type: 'array',
+    items: { type: 'string' },
+    description:
+      'Every IP address of the running guest, as its VirtualMachineInstance reports them, in interface order. Read once `pulumi up` has awaited the VM under Always, RerunOnFailure and Once; unknown during a preview; empty under the other run strategies and with `await.skipAwait`.',
+  },
+  nodeName: str("The node the VM's instance runs on, read as `ipAddresses` is."),
+};
+
+/** The object types of the VirtualMachineFleet's inputs and outputs. */
+const FLEET_TYPES: Readonly<Record<string, TypeSpec>> = {
+  VirtualMachineFleetMember: {
+    type: 'object',
+    description:
+      "One VM of a VirtualMachineFleet: what a VirtualMachine takes. Its key in `vms` is its `name` unless it sets one; the fleet's `namespace`, `labels` and `await` apply where it sets none.",
+    properties: VM_INPUTS,
+  },
+  VirtualMachineFleetMemberState: {
+    type: 'object',
+    description: 'What `pulumi up` read of one VM of a VirtualMachineFleet.',
+    properties: { ...objectOutputs, ...VM_STATE },
+    required: ['objectName', 'ready', 'restartRequired', 'ipAddresses'],
+  },
+};
+
 /** Every component, keyed by its token's last part. */
 const RESOURCES: Readonly<Record<string, ResourceSpec>> = {
   VirtualMachine: {
     description:
       "A kubevirt.io/v1 VirtualMachine, validated through virtkit's API model, whose `pulumi up` waits as its run strategy promises. Give the spec as `spec` in KubeVirt's own shape, or as the typed props (runStrategy, cpu, memory...), never both.",
     isComponent: true,
-    inputProperties: {
-      ...objectInputs({ namespaced: 'yes' }),
-      ...awaitInput,
-      spec: any(
-        "The VirtualMachine's spec in KubeVirt's own shape (runStrategy, instancetype, preference, template, dataVolumeTemplates). Refused together with any typed prop. Default: rendered from the typed props.",
-      ),
-      ...VM_TYPED_INPUTS,
-    },
+    inputProperties: VM_INPUTS,
     requiredInputs: [],
-    properties: {
-      ...objectOutputs,
-      ...statusOutput('VirtualMachine'),
-      printableStatus: str(
-        'One-word state (Running, Stopped, Provisioning...), as `kubectl get vm` shows it.',
-      ),
-      ready: bool("True when the VM's Ready condition is True."),
-      restartRequired: bool(
-        'True when a spec change applied by `pulumi up` reaches the running guest only after a restart (the RestartRequired condition).',
-      ),
-      ipAddresses: {
-        type: 'array',
-        items: { type: 'string' },
-        description:
-          'Every IP address of the running guest, as its VirtualMachineInstance reports them, in interface order. Read once `pulumi up` has awaited the VM under Always, RerunOnFailure and Once; unknown during a preview; empty under the other run strategies and with `await.skipAwait`.',
-      },
-      nodeName: str("The node the VM's instance runs on, read as `ipAddresses` is."),
-    },
+    properties: { ...objectOutputs, ...statusOutput('VirtualMachine'), ...VM_STATE },
     required: ['objectName', 'ready', 'restartRequired', 'ipAddresses'],
+  },
+  VirtualMachineFleet: {
+    description:
+      'Many VirtualMachines in one component, keyed by name: each is what a VirtualMachine component makes (same inputs, validation and wait), but Pulumi tracks one component for all of them instead of one per VM, which makes previews and updates of large fleets faster.',
+    isComponent: true,
+    inputProperties: {
+      vms: {
+        type: 'object',
+        additionalProperties: { $ref: typeRef('VirtualMachineFleetMember') },
+        description:
+          "The VMs, keyed by name (a DNS-1123 label): each key is the VM's `name` unless it sets one, and names its resource `<fleet>-<key>`.",
+      },
+      namespace: str(
+        "metadata.namespace of members that set none. Default: the Kubernetes provider's namespace (usually `default`).",
+      ),
+      labels: stringMap("Labels every member gets; a member's own label of the same key wins."),
+      await: {
+        $ref: typeRef('AwaitOptions'),
+        description:
+          'How `pulumi up` waits for members that set no `await` of their own. Default: as a VirtualMachine waits.',
+      },
+    },
+    requiredInputs: ['vms'],
+    properties: {
+      vms: {
+        type: 'object',
+        additionalProperties: { $ref: typeRef('VirtualMachineFleetMemberState') },
+        description: 'What `pulumi up` read of each member, by key.',
+      },
+      ready: bool("True when every member's Ready condition is True."),
+    },
+    required: ['vms', 'ready'],
   },
   Instancetype: clusterOrNamespaced(
     'Instancetype',
@@ -522,7 +572,7 @@ export function packageSchema(version: string = packageVersion()): PackageSchema
     keywords: ['pulumi', 'kubernetes', 'kubevirt', 'virtualization', 'category/cloud', 'kind/component'],
     license: 'Apache-2.0',
     resources: withTokens(RESOURCES),
-    types: withTokens(TYPES),
+    types: withTokens({ ...TYPES, ...FLEET_TYPES }),
   };
 }
 

@@ -10,20 +10,23 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CONFIG_MAPS, VIRTUAL_MACHINE_INSTANCETYPES } from '../../kube';
+import { CONFIG_MAPS, VIRTUAL_MACHINE_INSTANCETYPES, VIRTUAL_MACHINES } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { pulumiProject, type PulumiProject, type PreviewStep } from './support/pulumi-project';
 const NS = `pulumi-node-${process.pid}`;
 const STACK = 'dev';
 
 /**
- * The program: a ConfigMap whose `mode` comes from the stack's config, and two outputs; and one
+ * The program: a ConfigMap whose `mode` comes from the stack's config, and two outputs; one
  * of virtkit's components (an Instancetype) whose object ignores changes of its CPU count
- * (objectOptions.ignoreChanges, passed through to its child).
+ * (objectOptions.ignoreChanges, passed through to its child); and a VirtualMachineFleet of
+ * `vms` VMs (config, default 2) under runStrategy Manual (nothing to wait for: no controller
+ * runs against this control plane), whose states are an output.
  */
 const PROGRAM = `import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
-import { Instancetype } from '${path.resolve(__dirname, '../../provider')}';
+import { Instancetype, VirtualMachineFleet } from '${path.resolve(__dirname, '../../provider')}';
+import { Disk, RunStrategy } from '${path.resolve(__dirname, '../../api')}';
 
 const config = new pulumi.Config();
 const settings = new k8s.core.v1.ConfigMap('settings', {
@@ -38,7 +41,22 @@ new Instancetype(
     objectOptions: { ignoreChanges: ['spec.cpu.guest'] },
   },
 );
+const web = new VirtualMachineFleet('web', {
+  namespace: '${NS}',
+  labels: { app: 'web' },
+  vms: Object.fromEntries(
+    Array.from({ length: config.getNumber('vms') ?? 2 }, (_, i) => [
+      \`web-\${i}\`,
+      {
+        runStrategy: RunStrategy.MANUAL,
+        memory: '128Mi',
+        disks: [{ name: 'root', source: Disk.containerDisk('registry.local/guest:1') }],
+      },
+    ]),
+  ),
+});
 if (config.getBoolean('explode')) throw new Error('the program exploded on purpose');
+export const fleet = web.vms.apply((vms) => Object.keys(vms).sort().map((k) => vms[k].objectName));
 export const settingsName = settings.metadata.name;
 export const greeting = 'hello from TypeScript';
 `;
@@ -53,6 +71,14 @@ async function configMap(): Promise<Json | undefined> {
 
 async function instancetype(): Promise<Json | undefined> {
   return (await sharedClient()).getIfExists(VIRTUAL_MACHINE_INSTANCETYPES, NS, 'small');
+}
+
+/** The fleet's VMs in the namespace, by name, with their app label. */
+async function fleetVms(): Promise<string[]> {
+  const list = await (
+    await sharedClient()
+  ).list<{ metadata: { name: string; labels?: Record<string, string> } }>(VIRTUAL_MACHINES, NS);
+  return list.items.map((vm) => `${vm.metadata.name}:${vm.metadata.labels?.app ?? ''}`).sort();
 }
 
 beforeAll(async () => {
@@ -82,33 +108,45 @@ describe('a TypeScript Pulumi program through npm run pulumi (Automation API inl
 
   test('up creates the ConfigMap and prints the outputs as the CLI does', async () => {
     const out = await ok('up', '--yes', '--stack', STACK);
-    expect(out).toMatch(/Outputs:\s+greeting\s*: "hello from TypeScript"\s+settingsName: "settings"/);
-    // The stack, the ConfigMap, the component and its object.
-    expect(out).toMatch(/\+ 4 created/);
+    expect(out).toMatch(
+      /Outputs:\s+fleet\s*: \[\s*\[0\]: "web-0"\s*\[1\]: "web-1"\s*\]\s+greeting\s*: "hello from TypeScript"\s+settingsName: "settings"/,
+    );
+    // The stack, the ConfigMap, the Instancetype component and its object, the fleet and its two VMs.
+    expect(out).toMatch(/\+ 7 created/);
+    expect(await fleetVms()).toEqual(['web-0:web', 'web-1:web']);
     expect((await configMap())?.data).toEqual({ mode: 'first' });
     expect((await instancetype())?.spec).toMatchObject({ cpu: { guest: 1 } });
     const outputs = JSON.parse(await ok('stack', 'output', '--json', '--stack', STACK)) as Record<
       string,
       unknown
     >;
-    expect(outputs).toEqual({ greeting: 'hello from TypeScript', settingsName: 'settings' });
+    expect(outputs).toEqual({
+      fleet: ['web-0', 'web-1'],
+      greeting: 'hello from TypeScript',
+      settingsName: 'settings',
+    });
   });
 
-  test('a config change previews (--json) as an update of that field, and up applies it; an ignored change is not', async () => {
+  test('a config change previews (--json) as an update of that field, and up applies it; an ignored change is not; a new fleet member is one create', async () => {
     await ok('config', 'set', 'mode', 'second', '--stack', STACK);
     await ok('config', 'set', 'cpus', '2', '--stack', STACK);
+    await ok('config', 'set', 'vms', '3', '--stack', STACK);
     const preview = JSON.parse(await ok('preview', '--json', '--stack', STACK)) as {
       steps: PreviewStep[];
       changeSummary: Record<string, number>;
     };
     const changed = preview.steps.filter((s) => s.op !== 'same');
-    expect(changed.map((s) => [s.op, s.urn.split('::').pop()])).toEqual([['update', 'settings']]);
+    expect(changed.map((s) => [s.op, s.urn.split('::').pop()])).toEqual([
+      ['update', 'settings'],
+      ['create', 'web-web-2'],
+    ]);
     expect(Object.entries(changed[0].detailedDiff ?? {}).map(([f, d]) => [f, d.kind])).toEqual([
       ['data.mode', 'update'],
     ]);
-    expect(preview.changeSummary).toMatchObject({ update: 1 });
+    expect(preview.changeSummary).toMatchObject({ update: 1, create: 1 });
     await ok('up', '--yes', '--stack', STACK);
     expect((await configMap())?.data).toEqual({ mode: 'second' });
+    expect(await fleetVms()).toEqual(['web-0:web', 'web-1:web', 'web-2:web']);
     // The Instancetype's CPU change was ignored, as objectOptions.ignoreChanges asked.
     expect((await instancetype())?.spec).toMatchObject({ cpu: { guest: 1 } });
   });
@@ -126,9 +164,10 @@ describe('a TypeScript Pulumi program through npm run pulumi (Automation API inl
     await ok('refresh', '--yes', '--expect-no-changes', '--stack', STACK);
   });
 
-  test('destroy removes the ConfigMap and the Instancetype', async () => {
+  test("destroy removes the ConfigMap, the Instancetype and the fleet's VMs", async () => {
     await ok('destroy', '--yes', '--stack', STACK);
     expect(await configMap()).toBeUndefined();
     expect(await instancetype()).toBeUndefined();
+    expect(await fleetVms()).toEqual([]);
   });
 });
