@@ -26,6 +26,7 @@ export * as cdiV1beta1 from './cdi/v1beta1';
 export * as multusV1 from './multus/v1';
 export * as kubeovnV1 from './kubeovn/v1';
 export * as whereaboutsV1alpha1 from './whereabouts/v1alpha1';
+export * as volumeSnapshotV1 from './volumesnapshot/v1';
 // Typed VM props, their value classes (Disk, Probe...) and the renderers both front ends call.
 export * from './render';
 // The template library's instancetype series and OS preferences, as data both front ends generate from.

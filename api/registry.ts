@@ -11,6 +11,7 @@ import { kinds as cdiV1beta1 } from './cdi/v1beta1';
 import { kinds as multusV1 } from './multus/v1';
 import { kinds as kubeovnV1 } from './kubeovn/v1';
 import { kinds as whereaboutsV1alpha1 } from './whereabouts/v1alpha1';
+import { kinds as volumeSnapshotV1 } from './volumesnapshot/v1';
 
 /** Kinds whose CRDs virtkit installs as its own API. */
 export function virtkitKinds(): readonly KindDefinition[] {
@@ -39,6 +40,15 @@ export function networkKinds(): readonly KindDefinition[] {
  */
 export function ipamPluginKinds(): readonly KindDefinition[] {
   return [...whereaboutsV1alpha1];
+}
+
+/**
+ * Kubernetes' own volume snapshot kinds (snapshot.storage.k8s.io/v1, the external-snapshotter's
+ * CRDs): installed by local mode only where the cluster has none, outside allKinds() because
+ * they are not virtkit's API (admission does not judge them; a cluster's own CRDs win).
+ */
+export function volumeSnapshotKinds(): readonly KindDefinition[] {
+  return [...volumeSnapshotV1];
 }
 
 export function allKinds(): readonly KindDefinition[] {

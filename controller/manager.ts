@@ -48,6 +48,7 @@ import { createPoolController } from './pool/controller';
 import { createReplicaSetController } from './replicaset/controller';
 import { createDataVolumeController } from './datavolume/controller';
 import { createDataSourceController } from './datavolume/datasource-controller';
+import { createVolumeSnapshotController } from './volumesnapshot/controller';
 import { DataVolumeTemplateSync } from './vm/datavolume-templates';
 import { VmiDataVolumes } from './vmi/datavolumes';
 import type { OwnerController } from './replicas/owner-controller';
@@ -226,6 +227,8 @@ export class ControllerManager {
       createReplicaSetController(ownerDeps, this.vmis),
       dataVolumes,
       createDataSourceController(ownerDeps, dataVolumes.informers),
+      // Kubernetes' VolumeSnapshots of virtkit's local volumes (controller/volumesnapshot/).
+      createVolumeSnapshotController(ownerDeps),
     ];
     vmR.dataVolumeTemplates = new DataVolumeTemplateSync(
       client,

@@ -22,6 +22,7 @@ import { ensureNodeNetwork, PodNetwork } from './network/cni';
 import { writeWhereaboutsFiles } from './network/whereabouts';
 import { Prober } from './probes/prober';
 import { LocalVolumeProvisioner } from './storage/local-volumes';
+import { LocalSnapshotter } from './storage/local-snapshots';
 import { SpecGuard } from './vmi/spec-guard';
 import { VmiSync } from './vmi/sync';
 import { PlaceholderPods } from './workers/placeholders';
@@ -114,6 +115,7 @@ export class Handler {
   private vmis?: VmiSync;
   private nodeApi?: RunningNodeApi;
   private volumes?: LocalVolumeProvisioner;
+  private snapshots?: LocalSnapshotter;
   private workerPods?: WorkerPodRunner;
   private placeholders?: PlaceholderPods;
   private prober?: Prober;
@@ -257,6 +259,15 @@ export class Handler {
       log,
     });
     await this.volumes.start();
+    // Kubernetes' VolumeSnapshots of this node's local volumes (the snapshot API is optional).
+    this.snapshots = new LocalSnapshotter({
+      client,
+      nodeName,
+      root: volumeRoot,
+      recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
+      log,
+    });
+    await this.snapshots.start();
     await this.runtime.start();
     // CDI's worker pods (DataVolume imports and clones) and the pods that only hold a place.
     this.workerPods = new WorkerPodRunner({
@@ -311,6 +322,7 @@ export class Handler {
         this.placeholders?.stop(),
         this.gates?.stop(),
         this.volumes?.stop(),
+        this.snapshots?.stop(),
       ].map((p) => p?.catch((e: unknown) => errorMessage(e))),
     );
   }

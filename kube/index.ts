@@ -22,3 +22,5 @@ export * from './conditions';
 export * from './feature-gates';
 export * from './stream';
 export * from './list-or-none';
+export * from './served';
+export * from './finalizers';

@@ -103,6 +103,18 @@ export const NETWORK_ATTACHMENT_DEFINITIONS: ResourceType = {
   namespaced: true,
 };
 
+/** Kubernetes' volume snapshots (snapshot.storage.k8s.io/v1, the external-snapshotter's CRDs). */
+function volumeSnapshot(kind: string, plural: string, namespaced: boolean): ResourceType {
+  return { apiVersion: 'snapshot.storage.k8s.io/v1', kind, plural, namespaced };
+}
+export const VOLUME_SNAPSHOTS = volumeSnapshot('VolumeSnapshot', 'volumesnapshots', true);
+export const VOLUME_SNAPSHOT_CONTENTS = volumeSnapshot(
+  'VolumeSnapshotContent',
+  'volumesnapshotcontents',
+  false,
+);
+export const VOLUME_SNAPSHOT_CLASSES = volumeSnapshot('VolumeSnapshotClass', 'volumesnapshotclasses', false);
+
 function core(kind: string, plural: string, namespaced: boolean): ResourceType {
   return { apiVersion: 'v1', kind, plural, namespaced };
 }

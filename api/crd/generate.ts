@@ -1,7 +1,7 @@
 /** KindDefinition -> CustomResourceDefinition, and the YAML stream `virtkit crds` prints. */
 import { stringify } from 'yaml';
 import type { KindDefinition } from '../kind';
-import { ipamPluginKinds, networkKinds, virtkitKinds } from '../registry';
+import { ipamPluginKinds, networkKinds, virtkitKinds, volumeSnapshotKinds } from '../registry';
 import { toStructural } from './structural';
 
 export interface CustomResourceDefinition {
@@ -91,6 +91,24 @@ export function crds(options: CrdOptions = {}): CustomResourceDefinition[] {
     ? [...virtkitKinds(), ...networkKinds(), ...ipamPluginKinds()]
     : virtkitKinds();
   return kinds.map(crdFor);
+}
+
+/**
+ * Kubernetes requires an API review for CRDs in *.k8s.io groups, recorded in this annotation;
+ * the snapshot CRDs carry the external-snapshotter's, as its own manifests do.
+ */
+export const API_APPROVED_ANNOTATION = 'api-approved.kubernetes.io';
+const VOLUME_SNAPSHOT_API_REVIEW = 'https://github.com/kubernetes-csi/external-snapshotter/pull/814';
+
+/** The snapshot.storage.k8s.io/v1 CRDs, for local mode to install where the cluster has none. */
+export function volumeSnapshotCrds(): CustomResourceDefinition[] {
+  return volumeSnapshotKinds().map((def) => {
+    const crd = crdFor(def);
+    return {
+      ...crd,
+      metadata: { ...crd.metadata, annotations: { [API_APPROVED_ANNOTATION]: VOLUME_SNAPSHOT_API_REVIEW } },
+    };
+  });
 }
 
 /** Multi-document YAML, one CRD a document. */

@@ -7,6 +7,7 @@
  * `kubevirt.io:default` (the subresource API's version). Pure.
  */
 import { virtkitKinds } from '../registry';
+import { VOLUME_SNAPSHOT_GROUP } from '../volumesnapshot/v1/well-known';
 
 export interface PolicyRule {
   readonly apiGroups: readonly string[];
@@ -88,6 +89,15 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
     ['virtualmachineinstancereplicasets/status', 'virtualmachineinstancereplicasets/finalizers'],
     ['update'],
   ),
+  // Kubernetes' volume snapshots of local volumes (controller/volumesnapshot/): it watches
+  // snapshots, contents and classes, patches finalizers onto snapshots (and, with the claims'
+  // patch above, pvc-as-source-protection onto their claims), writes snapshot status, makes,
+  // binds (patch) and deletes contents, and gets a snapshot to confirm it is gone before its
+  // content goes.
+  rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshots'], [...READ, 'patch']),
+  rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshots/status'], ['update']),
+  rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshotcontents'], ['list', 'watch', 'create', 'delete', 'patch']),
+  rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshotclasses'], ['list', 'watch']),
   // Leader election.
   rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
 ];
@@ -99,8 +109,8 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
  * kubelet in local mode) the claims, secrets and config maps a launcher pod's volumes name and a
  * CDI worker pod's volumes and secretKeyRef env name (the same get, pods and pods/status verbs),
  * (as Multus in local mode) the NetworkAttachmentDefinitions a launcher pod selects and its
- * network-status annotation, and as the node's local volume provisioner the claims, volumes and
- * StorageClasses it serves.
+ * network-status annotation, as the node's local volume provisioner the claims, volumes and
+ * StorageClasses it serves, and as its snapshotter the VolumeSnapshotContents of its volumes.
  */
 export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['nodes'], ['get', 'create', 'patch', 'update']),
@@ -125,6 +135,12 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
   rule([''], ['persistentvolumeclaims'], READ),
   rule([''], ['persistentvolumes'], [...READ, 'create', 'delete']),
   rule(['storage.k8s.io'], ['storageclasses'], READ),
+  // The node's snapshotter (handler/storage/local-snapshots.ts): it watches contents, claims one
+  // (the node annotation) and drops its finalizer by patch, and writes its status; the
+  // provisioner reads the VolumeSnapshot a claim restores and its content.
+  rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshotcontents'], [...READ, 'patch']),
+  rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshotcontents/status'], ['update']),
+  rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshots'], ['get']),
 ];
 
 /**

@@ -96,3 +96,20 @@ export async function installCrds(
   const failures = await applyCrds(client, crds, timeoutMs);
   if (failures.length) throw new CrdInstallError(failures);
 }
+
+/**
+ * Kubernetes' volume snapshot CRDs (snapshot.storage.k8s.io/v1), created where the cluster has
+ * none: a cluster's own (the external-snapshotter's, of another version perhaps) are never
+ * replaced. Returns the names created; throws CrdInstallError like installCrds.
+ */
+export async function installVolumeSnapshotCrds(
+  client: KubeClient,
+  crds: readonly CustomResourceDefinition[],
+  timeoutMs?: number,
+): Promise<string[]> {
+  const missing: CustomResourceDefinition[] = [];
+  for (const crd of crds)
+    if (!(await client.getIfExists(CRDS, undefined, crd.metadata.name))) missing.push(crd);
+  await installCrds(client, missing, timeoutMs);
+  return missing.map((c) => c.metadata.name);
+}

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { crds } from '../../api/crd/generate';
+import { crds, volumeSnapshotCrds } from '../../api/crd/generate';
 import { APISERVICES, KubeClient, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS } from '../../kube';
 import type { LocalCluster } from './cluster';
 import { webhookConfiguration } from '../../apiserver/admission/webhook-configuration';
@@ -28,9 +28,9 @@ import {
 import { reservePorts } from './ports';
 import { stopGuests } from './guests';
 import { startControlPlane, type StartOptions } from './controlplane';
-import { installCrds } from './crds';
+import { installCrds, installVolumeSnapshotCrds } from './crds';
 import { applyKubeVirtConfig } from './kubevirt-config';
-import { applyLocalStorageClass } from './storage-class';
+import { applyLocalSnapshotClass, applyLocalStorageClass } from './storage-class';
 import { installRbac } from './rbac';
 import { probe, type ProbeResult } from './health';
 import { layout } from './layout';
@@ -54,12 +54,20 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
     const client = KubeClient.connect({ kubeconfig: cluster.kubeconfig, fieldManager: 'virtkit' });
     try {
       await installCrds(client, crds({ withNetworkCrds: true }));
+      const snapshotCrds = await installVolumeSnapshotCrds(client, volumeSnapshotCrds());
+      log(
+        snapshotCrds.length
+          ? `volume snapshot CRDs (snapshot.storage.k8s.io/v1): installed ${snapshotCrds.join(', ')}`
+          : "volume snapshot CRDs (snapshot.storage.k8s.io/v1): the cluster's own are kept",
+      );
       log('installing RBAC: one ClusterRole per component, KubeVirt user roles');
       await installRbac(client);
       log(`feature gates: ${options.featureGates?.length ? options.featureGates.join(', ') : 'none'}`);
       await applyKubeVirtConfig(client, options.featureGates ?? []);
       log('default StorageClass local: volumes on the node, made by the handler when a pod first uses them');
       await applyLocalStorageClass(client);
+      log('default VolumeSnapshotClass local-snapshots: snapshots of local volumes, taken on their node');
+      await applyLocalSnapshotClass(client);
       const { api, nodeApi } = await reservePorts({ api: undefined, nodeApi: undefined });
       const ctx: ComponentContext = {
         layout: cluster.layout,

@@ -2,6 +2,8 @@ import {
   blockToAttach,
   decideClaim,
   LOCAL_PROVISIONER,
+  snapshotSourceOf,
+  volumeNode,
   volumeToDelete,
   type ClaimObject,
   type StorageClassObject,
@@ -172,5 +174,56 @@ describe('which volumes this node deletes', () => {
         volumeToDelete(pv({ spec: { persistentVolumeReclaimPolicy: 'Delete', local: { path: p } } }), '/r'),
       ).toBeUndefined();
     expect(volumeToDelete(pv({ metadata: { name: 'pvc-u-1' } }), '/r')).toBeUndefined();
+  });
+});
+
+describe('a claim with a data source', () => {
+  const snapshotSource = { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'before' };
+
+  test('a VolumeSnapshot (dataSource or dataSourceRef) is provisioned with restoreFrom', () => {
+    const d = decideClaim(claim({ spec: { dataSource: snapshotSource } }), waiting, 'n1', '/r');
+    expect(d).toMatchObject({ kind: 'provision', directory: '/r/pvc-u-1', restoreFrom: 'before' });
+    expect(snapshotSourceOf(claim({ spec: { dataSourceRef: { ...snapshotSource, name: 'ref' } } }))).toEqual({
+      snapshot: 'ref',
+    });
+    expect(snapshotSourceOf(claim())).toBeUndefined();
+    const empty = decideClaim(claim(), waiting, 'n1', '/r');
+    expect(empty.kind === 'provision' && empty.restoreFrom).toBeUndefined();
+  });
+
+  test('any other source is refused instead of ignored, naming the field and the fix', () => {
+    const d = decideClaim(
+      claim({ spec: { dataSource: { kind: 'PersistentVolumeClaim', name: 'other' } } }),
+      waiting,
+      'n1',
+      '/r',
+    );
+    expect(d.kind === 'refuse' && d.event.message).toBe(
+      'PersistentVolumeClaim ns/data: spec.dataSource {"apiGroup":"","kind":"PersistentVolumeClaim","name":"other"} is not a source the virtkit.io/local-volume provisioner can fill a volume from; it restores VolumeSnapshots (apiGroup snapshot.storage.k8s.io, kind VolumeSnapshot); to copy a claim use a DataVolume with spec.source.pvc',
+    );
+    expect(
+      snapshotSourceOf(claim({ spec: { dataSourceRef: { ...snapshotSource, namespace: 'elsewhere' } } })),
+    ).toEqual({
+      problem: expect.stringMatching(
+        /spec\.dataSourceRef\.namespace "elsewhere" is another namespace; a virtkit\.io\/local-volume volume restores only a VolumeSnapshot of its own namespace/,
+      ),
+    });
+  });
+});
+
+describe('the node a volume is pinned to', () => {
+  const pinned = (values: string[], key = 'kubernetes.io/hostname') => ({
+    spec: {
+      nodeAffinity: {
+        required: { nodeSelectorTerms: [{ matchExpressions: [{ key, operator: 'In', values }] }] },
+      },
+    },
+  });
+
+  test('one hostname, or none', () => {
+    expect(volumeNode(pinned(['n1']))).toBe('n1');
+    expect(volumeNode(pinned(['n1', 'n2']))).toBeUndefined();
+    expect(volumeNode(pinned(['n1'], 'zone'))).toBeUndefined();
+    expect(volumeNode({})).toBeUndefined();
   });
 });

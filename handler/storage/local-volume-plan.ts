@@ -21,12 +21,14 @@
  */
 import { confinedPath, HostPathError } from '../../api/host-path';
 import { parseQuantity } from '../../api/quantity';
+import { LOCAL_STORAGE_CLASS, LOCAL_VOLUME_DRIVER } from '../../api/storage/local';
+import { VOLUME_SNAPSHOT_DATA_SOURCE } from '../../api/volumesnapshot/v1/well-known';
 import type { EventSpec } from '../../kube';
 
 /** The provisioner name StorageClasses use for virtkit's node-local volumes. */
-export const LOCAL_PROVISIONER = 'virtkit.io/local-volume';
+export const LOCAL_PROVISIONER = LOCAL_VOLUME_DRIVER;
 /** The StorageClass `virtkit up` creates (the default class in local mode). */
-export const LOCAL_STORAGE_CLASS = 'local';
+export { LOCAL_STORAGE_CLASS };
 
 export const STORAGE_PROVISIONER_ANNOTATION = 'volume.kubernetes.io/storage-provisioner';
 export const BETA_STORAGE_PROVISIONER_ANNOTATION = 'volume.beta.kubernetes.io/storage-provisioner';
@@ -49,8 +51,16 @@ export interface ClaimObject {
     readonly volumeMode?: string;
     readonly accessModes?: readonly string[];
     readonly resources?: { readonly requests?: Readonly<Record<string, string>> };
+    readonly dataSource?: DataSourceReference;
+    readonly dataSourceRef?: DataSourceReference & { readonly namespace?: string };
   };
   readonly status?: { readonly phase?: string };
+}
+
+export interface DataSourceReference {
+  readonly apiGroup?: string;
+  readonly kind?: string;
+  readonly name?: string;
 }
 
 export interface StorageClassObject {
@@ -70,6 +80,7 @@ export interface VolumeObject {
     readonly deletionTimestamp?: string;
   };
   readonly spec?: {
+    readonly capacity?: Readonly<Record<string, string>>;
     readonly local?: { readonly path?: string };
     readonly volumeMode?: string;
     readonly persistentVolumeReclaimPolicy?: string;
@@ -98,6 +109,8 @@ export type ClaimDecision =
       readonly directory: string;
       /** Set for volumeMode Block. */
       readonly block?: BlockLayout;
+      /** The VolumeSnapshot (in the claim's namespace) whose data the volume starts with. */
+      readonly restoreFrom?: string;
     }
   | { readonly kind: 'refuse'; readonly event: EventSpec };
 
@@ -109,6 +122,33 @@ export function volumeNameFor(claimUid: string): string {
 function provisionerOf(claim: ClaimObject): string | undefined {
   const a = claim.metadata?.annotations ?? {};
   return a[STORAGE_PROVISIONER_ANNOTATION] ?? a[BETA_STORAGE_PROVISIONER_ANNOTATION];
+}
+
+/**
+ * The VolumeSnapshot a claim is to be restored from (`spec.dataSourceRef`, else
+ * `spec.dataSource`, of kind VolumeSnapshot in snapshot.storage.k8s.io), undefined for an empty
+ * volume, or why the provisioner cannot fill the volume from what the claim names (any other
+ * source would otherwise be ignored and the volume made empty). Pure.
+ */
+export function snapshotSourceOf(
+  claim: ClaimObject,
+): { readonly snapshot: string } | { readonly problem: string } | undefined {
+  const field = claim.spec?.dataSourceRef ? 'spec.dataSourceRef' : 'spec.dataSource';
+  const ref = claim.spec?.dataSourceRef ?? claim.spec?.dataSource;
+  if (!ref) return undefined;
+  const what = `PersistentVolumeClaim ${claim.metadata?.namespace ?? ''}/${claim.metadata?.name ?? ''}`;
+  const ns = claim.spec?.dataSourceRef?.namespace;
+  if (ref.kind !== VOLUME_SNAPSHOT_DATA_SOURCE.kind || ref.apiGroup !== VOLUME_SNAPSHOT_DATA_SOURCE.apiGroup)
+    return {
+      problem: `${what}: ${field} ${JSON.stringify({ apiGroup: ref.apiGroup ?? '', kind: ref.kind ?? '', name: ref.name ?? '' })} is not a source the ${LOCAL_PROVISIONER} provisioner can fill a volume from; it restores VolumeSnapshots (apiGroup ${VOLUME_SNAPSHOT_DATA_SOURCE.apiGroup}, kind VolumeSnapshot); to copy a claim use a DataVolume with spec.source.pvc`,
+    };
+  if (!ref.name)
+    return { problem: `${what}: ${field}.name is missing; set it to the VolumeSnapshot to restore` };
+  if (ns && ns !== claim.metadata?.namespace)
+    return {
+      problem: `${what}: ${field}.namespace ${JSON.stringify(ns)} is another namespace; a ${LOCAL_PROVISIONER} volume restores only a VolumeSnapshot of its own namespace: take or copy the snapshot into ${claim.metadata?.namespace ?? ''}`,
+    };
+  return { snapshot: ref.name };
 }
 
 /**
@@ -159,6 +199,8 @@ export function decideClaim(
     return refuse(
       `${what}: spec.accessModes ${many.join(', ')} cannot be served by a volume on one node; use ReadWriteOnce or ReadWriteOncePod`,
     );
+  const source = snapshotSourceOf(claim);
+  if (source && 'problem' in source) return refuse(source.problem);
   const name = volumeNameFor(meta.uid);
   let directory: string;
   try {
@@ -180,6 +222,7 @@ export function decideClaim(
     kind: 'provision',
     directory,
     ...(block ? { block } : {}),
+    ...(source ? { restoreFrom: source.snapshot } : {}),
     volume: {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
@@ -236,6 +279,25 @@ export function ownVolume(
     return localPath === block.deviceNode ? { directory: own, block } : undefined;
   }
   return localPath === own ? { directory: own } : undefined;
+}
+
+/** The node a volume is pinned to by its `nodeAffinity` on kubernetes.io/hostname, if one. Pure. */
+export function volumeNode(volume: VolumeObject): string | undefined {
+  const affinity = volume.spec?.nodeAffinity as
+    | {
+        required?: {
+          nodeSelectorTerms?: {
+            matchExpressions?: { key?: string; operator?: string; values?: string[] }[];
+          }[];
+        };
+      }
+    | undefined;
+  const terms = affinity?.required?.nodeSelectorTerms ?? [];
+  if (terms.length !== 1) return undefined;
+  const host = (terms[0]?.matchExpressions ?? []).find(
+    (e) => e.key === HOSTNAME_LABEL && e.operator === 'In',
+  );
+  return host?.values?.length === 1 ? host.values[0] : undefined;
 }
 
 /** Whether a volume this node provisioned is to be deleted now (Released, policy Delete). Pure. */

@@ -8,6 +8,9 @@
  * what it started (a directory without its volume is reused; a volume without its directory is
  * still deleted). Block volumes are loop devices over a sparse file (./loop-devices.ts), attached
  * again whenever the handler finds one of its Block volumes without one (after a reboot).
+ * A claim whose dataSource is a VolumeSnapshot of the local driver is restored on the node that
+ * holds the snapshot (./local-restore-plan.ts): its directory is filled from the snapshot, checked,
+ * and only then renamed into place and given its volume.
  */
 import * as fs from 'fs';
 import { assertConfined } from '../../common/confine';
@@ -22,19 +25,27 @@ import {
   PVCS,
   PVS,
   STORAGE_CLASSES,
+  VOLUME_SNAPSHOT_CONTENTS,
+  VOLUME_SNAPSHOTS,
   type KubeClient,
 } from '../../kube';
+import { confinedPath } from '../../api/host-path';
+import type { VolumeSnapshot, VolumeSnapshotContent } from '../../api/volumesnapshot/v1';
 import { runWorker } from '../work-loop';
 import { attachLoop, detachLoops, ensureBackingFile, ensureDeviceNode } from './loop-devices';
+import { decideRestore, RESTORE_RECHECK_MS, type RestoreDecision } from './local-restore-plan';
 import {
+  BLOCK_BACKING_FILE,
   blockToAttach,
   decideClaim,
   LOCAL_PROVISIONER,
   volumeToDelete,
+  type ClaimDecision,
   type ClaimObject,
   type StorageClassObject,
   type VolumeObject,
 } from './local-volume-plan';
+import { commitDirectory, copyVerified, readManifest, SnapshotDataError } from './snapshot-files';
 
 export interface LocalVolumesOptions {
   readonly client: KubeClient;
@@ -138,10 +149,35 @@ export class LocalVolumeProvisioner {
     // The directory first: a volume never names a path that does not exist. No symlink on the
     // way may lead it out of the root.
     assertConfined(this.o.root, decision.directory, `PersistentVolume ${name} spec.local.path`);
-    try {
-      fs.mkdirSync(decision.directory, { mode: 0o700 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // an earlier try made it
+    if (decision.restoreFrom) {
+      // A restore: the directory appears only complete, with the snapshot's data in it.
+      const r = await this.restoreDecision(claim, decision.restoreFrom, sc);
+      if (r.kind === 'skip') return undefined;
+      if (r.kind === 'wait' || r.kind === 'refuse') {
+        const event = r.event;
+        if (event && this.refused.get(key) !== event.message) {
+          this.refused.set(key, event.message);
+          await this.o.recorder.record(target, event);
+          this.o.log.warn(keyFields('PersistentVolumeClaim', key), event.message);
+        }
+        return r.kind === 'wait' ? RESTORE_RECHECK_MS : undefined;
+      }
+      try {
+        await this.restore(decision, r);
+      } catch (e) {
+        const message = `PersistentVolumeClaim ${key}: restoring ${r.handle} on node ${this.o.nodeName} failed: ${errorMessage(e)}`;
+        if (this.refused.get(key) !== message) {
+          this.refused.set(key, message);
+          await this.o.recorder.record(target, { type: 'Warning', reason: 'ProvisioningFailed', message });
+        }
+        throw e; // tried again with the queue's back-off
+      }
+    } else {
+      try {
+        fs.mkdirSync(decision.directory, { mode: 0o700 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // an earlier try made it
+      }
     }
     if (decision.block) {
       // The device before the volume that names it: backing file, loop device, node.
@@ -174,6 +210,70 @@ export class LocalVolumeProvisioner {
     });
     this.o.log.info(keyFields('PersistentVolumeClaim', key), `provisioned ${name} in ${decision.directory}`);
     return undefined;
+  }
+
+  /** The snapshot a claim names and its content, read when needed (no informer: restores are rare). */
+  private async restoreDecision(
+    claim: ClaimObject,
+    snapshotName: string,
+    sc: StorageClassObject | undefined,
+  ): Promise<RestoreDecision> {
+    const ns = claim.metadata?.namespace ?? '';
+    const snapshot = await this.o.client.getIfExists<VolumeSnapshot>(VOLUME_SNAPSHOTS, ns, snapshotName);
+    const bound = snapshot?.status?.boundVolumeSnapshotContentName;
+    const content = bound
+      ? await this.o.client.getIfExists<VolumeSnapshotContent>(VOLUME_SNAPSHOT_CONTENTS, undefined, bound)
+      : undefined;
+    return decideRestore({
+      claim,
+      snapshotName,
+      snapshot,
+      content,
+      waitsForConsumer: sc?.volumeBindingMode === 'WaitForFirstConsumer',
+      nodeName: this.o.nodeName,
+      root: this.o.root,
+    });
+  }
+
+  /**
+   * Copies a snapshot's files (checked against the SHA-256 sums its manifest recorded) into a
+   * temporary directory and renames it to the volume's: the volume's directory exists only
+   * complete, and the PersistentVolume is made after it.
+   */
+  private async restore(
+    decision: Extract<ClaimDecision, { kind: 'provision' }>,
+    r: Extract<RestoreDecision, { kind: 'restore' }>,
+  ): Promise<void> {
+    const name = decision.volume.metadata?.name ?? '';
+    if (fs.existsSync(decision.directory)) return; // restored before a restart
+    assertConfined(this.o.root, r.directory, `VolumeSnapshot data of PersistentVolume ${name}`);
+    const manifest = await readManifest(r.directory);
+    if (manifest.volumeMode !== r.volumeMode)
+      throw new SnapshotDataError(
+        `${r.directory} holds a ${manifest.volumeMode} snapshot, but its VolumeSnapshotContent says ${r.volumeMode}; the snapshot is damaged`,
+      );
+    const tmp = confinedPath(this.o.root, `.restoring-${name}`, `PersistentVolume ${name} metadata.name`);
+    assertConfined(this.o.root, tmp, `PersistentVolume ${name} restore directory`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { mode: 0o700 });
+    try {
+      const sums = new Map(manifest.files.map((f) => [f.path, f.sha256]));
+      await copyVerified(r.directory, tmp, [...sums.keys()], sums);
+      if (decision.block) {
+        // A larger claim than the snapshot: the device gets the claim's size, the data its start.
+        const backing = `${tmp}/${BLOCK_BACKING_FILE}`;
+        if (fs.statSync(backing).size < decision.block.sizeBytes)
+          fs.truncateSync(backing, decision.block.sizeBytes);
+      }
+      await commitDirectory(tmp, decision.directory);
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    this.o.log.info(
+      { kind: 'PersistentVolumeClaim', name: decision.volume.spec?.claimRef?.name },
+      `restored ${r.handle} into ${decision.directory} (${manifest.files.length} file(s), SHA-256 checked)`,
+    );
   }
 
   private async reconcileVolume(name: string): Promise<number | undefined> {
