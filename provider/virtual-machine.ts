@@ -33,7 +33,7 @@ import {
 import type { AwaitArgs, DeepInput, ObjectArgs } from './core/inputs';
 import { NO_WAIT, type AwaitOptions } from './core/readiness';
 import { clusterSettings, type ClusterSettings } from './core/cluster';
-import { vmNetworkCheck } from './core/network-check';
+import { vmNeedsNetworkCheck, vmNetworkCheck } from './core/network-check';
 import { settle, vmTarget, VmSettleTimeout, type VmObservation } from './core/vm-settle';
 
 /** How long `pulumi up` waits for a VM to be Ready (or Stopped) unless told otherwise. */
@@ -90,7 +90,7 @@ export function createVirtualMachine(
       argumentIssues: issues,
       // That the Multus networks it names exist (or this program declares them), before the
       // VM is registered: a typo fails the preview rather than leaving a VM that never starts.
-      beforeRegister: vmNetworkCheck(spec),
+      ...(vmNeedsNetworkCheck(spec) ? { beforeRegister: vmNetworkCheck(spec) } : {}),
     },
     place,
   );

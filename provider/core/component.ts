@@ -86,14 +86,17 @@ export abstract class VirtkitComponent extends pulumi.ComponentResource {
     render: (plain: I) => M,
     at = '',
   ): pulumi.Output<M> {
-    const renderAndCheck = (plain: I): M => {
-      const manifest = render(plain);
-      const errors = validateAs(def, manifest).filter((i) => i.severity === 'error');
-      if (errors.length) throw this.invalidInput(errors, at);
-      return manifest;
-    };
+    const renderAndCheck = (plain: I): M => this.renderValidated(def, plain, render, at);
     if (isPlain(inputs)) return pulumi.output(renderAndCheck(inputs as I)) as unknown as pulumi.Output<M>;
     return resolve<I>(inputs).apply(renderAndCheck) as unknown as pulumi.Output<M>;
+  }
+
+  /** renderChecked for plain inputs: the validated manifest now, or the ResourceError thrown. */
+  renderValidated<I, M>(def: KindDefinition, plain: I, render: (plain: I) => M, at = ''): M {
+    const manifest = render(plain);
+    const errors = validateAs(def, manifest).filter((i) => i.severity === 'error');
+    if (errors.length) throw this.invalidInput(errors, at);
+    return manifest;
   }
 
   /**

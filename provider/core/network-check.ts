@@ -11,6 +11,7 @@
 import type { Issue } from '../../api';
 import { errorMessage, isAuthFailure, KubeApiError, NETWORK_ATTACHMENT_DEFINITIONS } from '../../kube';
 import { clusterSettings, connectCluster, type ClusterSettings } from './cluster';
+import { isPlain } from './inputs';
 import {
   multusReferences,
   networkIssues,
@@ -164,6 +165,14 @@ export async function checkMultusNetworks(
   } finally {
     cluster.close();
   }
+}
+
+/**
+ * Whether a VM's spec (as the program gives it) may name a Multus network to check: not when
+ * it is plain and names none, so such a VM is registered without waiting on a check.
+ */
+export function vmNeedsNetworkCheck(spec: unknown): boolean {
+  return !isPlain(spec) || multusReferences(spec).length > 0;
 }
 
 /**

@@ -7,7 +7,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
 import { apiVersionOf, type Issue, type KindDefinition } from '../../api';
 import { VirtkitComponent } from './component';
-import type { DeepInput, ObjectArgs } from './inputs';
+import { isPlain, type DeepInput, type ObjectArgs } from './inputs';
 import { awaitAnnotations, type AwaitOptions, type Readiness } from './readiness';
 
 /** The object a component creates, as sent to the API server. */
@@ -137,22 +137,24 @@ export function createObject<F extends object>(
     },
     fields: spec.fields,
   } as DeepInput<{ meta: PlainMeta; fields: F }>;
-  const rendered = owner.renderChecked<{ meta: PlainMeta; fields: F }, Manifest>(
-    def,
-    inputs,
-    ({ meta, fields }) =>
-      renderManifest(def, place.defaultObjectName, meta, fields, annotationsFor(spec.await, fields)),
-    at,
-  );
-  const manifest = spec.beforeRegister ? owner.checkedBy(rendered, spec.beforeRegister, at) : rendered;
-  const args: k8s.apiextensions.CustomResourceArgs = {
-    apiVersion: apiVersionOf(def),
-    kind: def.kind,
-    metadata: manifest.apply((m) => m.metadata),
-  };
-  for (const field of Object.keys(def.fields)) {
+  const render = ({ meta, fields }: { meta: PlainMeta; fields: F }): Manifest =>
+    renderManifest(def, place.defaultObjectName, meta, fields, annotationsFor(spec.await, fields));
+  let manifest: pulumi.Output<Manifest>;
+  const args: k8s.apiextensions.CustomResourceArgs = { apiVersion: apiVersionOf(def), kind: def.kind };
+  if (isPlain(inputs) && !spec.beforeRegister) {
+    // Nothing to wait for: the object's inputs are plain values, as a raw CustomResource's are
+    // (a fleet of hundreds then costs the engine no more than the raw objects would).
+    const plain = owner.renderValidated(def, inputs as { meta: PlainMeta; fields: F }, render, at);
+    manifest = pulumi.output(plain) as unknown as pulumi.Output<Manifest>;
+    args.metadata = plain.metadata;
     // status is the server's: leave it out of the inputs but keep the output property.
-    args[field] = field === 'status' ? undefined : manifest.apply((m) => m[field]);
+    for (const field of Object.keys(def.fields)) args[field] = field === 'status' ? undefined : plain[field];
+  } else {
+    const rendered = owner.renderChecked<{ meta: PlainMeta; fields: F }, Manifest>(def, inputs, render, at);
+    manifest = spec.beforeRegister ? owner.checkedBy(rendered, spec.beforeRegister, at) : rendered;
+    args.metadata = manifest.apply((m) => m.metadata);
+    for (const field of Object.keys(def.fields))
+      args[field] = field === 'status' ? undefined : manifest.apply((m) => m[field]);
   }
   const resource = new k8s.apiextensions.CustomResource(
     place.childName,
