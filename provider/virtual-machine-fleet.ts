@@ -13,7 +13,14 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Issue } from '../api';
 import { VirtkitComponent } from './core/component';
 import type { AwaitArgs } from './core/inputs';
-import { createVirtualMachine, type VirtualMachineArgs, type VirtualMachineObject } from './virtual-machine';
+import type { VmObservation } from './core/vm-settle';
+import {
+  conditionIsTrue,
+  createVirtualMachine,
+  instanceAddresses,
+  type VirtualMachineArgs,
+  type VirtualMachineObject,
+} from './virtual-machine';
 
 export interface VirtualMachineFleetArgs extends AwaitArgs {
   /**
@@ -84,6 +91,24 @@ function memberArgs(args: VirtualMachineFleetArgs, vm: VirtualMachineArgs): Virt
   };
 }
 
+/** A member's state from its object's metadata and its last read (as a VirtualMachine's outputs). Pure. */
+export function memberState(
+  meta: { readonly name: string; readonly namespace?: string },
+  observed: VmObservation,
+): FleetMemberState {
+  const status = observed.vm?.status;
+  const instance = observed.vmi?.status;
+  return {
+    objectName: meta.name,
+    ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
+    ...(status?.printableStatus !== undefined ? { printableStatus: status.printableStatus } : {}),
+    ready: conditionIsTrue(status, 'Ready'),
+    restartRequired: conditionIsTrue(status, 'RestartRequired'),
+    ipAddresses: instanceAddresses(instance),
+    ...(instance?.nodeName !== undefined ? { nodeName: instance.nodeName } : {}),
+  };
+}
+
 export class VirtualMachineFleet extends VirtkitComponent {
   /** Each member's VM, by key: its manifest, resource and outputs, as a VirtualMachine has them. */
   readonly members: Readonly<Record<string, VirtualMachineObject>>;
@@ -104,37 +129,14 @@ export class VirtualMachineFleet extends VirtkitComponent {
         at: memberPath(key),
       });
     this.members = members;
+    // One output per member, straight from its last read: no per-field outputs to gather.
     const states = Object.entries(members).map(([key, m]) =>
       pulumi
-        .all([
-          m.objectName,
-          m.namespace,
-          m.printableStatus,
-          m.ready,
-          m.restartRequired,
-          m.ipAddresses,
-          m.nodeName,
-        ])
-        .apply(
-          ([objectName, namespace, printableStatus, ready, restartRequired, ipAddresses, nodeName]): [
-            string,
-            FleetMemberState,
-          ] => [
-            key,
-            {
-              objectName,
-              ...(namespace !== undefined ? { namespace } : {}),
-              ...(printableStatus !== undefined ? { printableStatus } : {}),
-              ready,
-              restartRequired,
-              ipAddresses,
-              ...(nodeName !== undefined ? { nodeName } : {}),
-            },
-          ],
-        ),
+        .all([m.resource.metadata, m.observed])
+        .apply(([meta, observed]): [string, FleetMemberState] => [key, memberState(meta, observed)]),
     );
     this.vms = pulumi.all(states).apply((entries) => Object.fromEntries(entries));
-    this.ready = pulumi.all(Object.values(members).map((m) => m.ready)).apply((all) => all.every(Boolean));
+    this.ready = this.vms.apply((vms) => Object.values(vms).every((vm) => vm.ready));
     this.done({ vms: this.vms, ready: this.ready });
   }
 }

@@ -58,6 +58,8 @@ export interface VirtualMachineArgs extends ObjectArgs, AwaitArgs, VirtualMachin
 
 /** One VirtualMachine object and what `up` read of it: a VirtualMachine's, or a fleet member's. */
 export interface VirtualMachineObject extends ObjectChild {
+  /** The last read of the VM and its instance (`up`), or the state's status (preview). */
+  readonly observed: pulumi.Output<VmObservation>;
   /** The VM's status, from the component's last read once `up` applied it (else the state's). */
   readonly status: pulumi.Output<kubevirtV1.VirtualMachineStatus | undefined>;
   readonly printableStatus: pulumi.Output<string | undefined>;
@@ -98,16 +100,40 @@ export function createVirtualMachine(
   const cluster = clusterSettings();
   const subject = place.at ? `${owner.subject} ${place.at}` : owner.subject;
   const observed = observe(owner, subject, object, cluster, args.await);
-  const status = observed.apply((o) => o.vm?.status);
-  const instance = observed.apply((o) => o.vmi?.status);
+  // The outputs derived from the observation are made when first read: a fleet reads only
+  // `observed`, and hundreds of members then cost no more outputs than they need.
+  const lazy = <T>(make: () => pulumi.Output<T>): (() => pulumi.Output<T>) => {
+    let made: pulumi.Output<T> | undefined;
+    return () => (made ??= make());
+  };
+  const status = lazy(() => observed.apply((o) => o.vm?.status));
+  const instance = lazy(() => observed.apply((o) => o.vmi?.status));
+  const printableStatus = lazy(() => status().apply((st) => st?.printableStatus));
+  const ready = lazy(() => status().apply((st) => conditionIsTrue(st, 'Ready')));
+  const restartRequired = lazy(() => status().apply((st) => conditionIsTrue(st, 'RestartRequired')));
+  const ipAddresses = lazy(() => instance().apply(instanceAddresses));
+  const nodeName = lazy(() => instance().apply((st) => st?.nodeName));
   return {
     ...object,
-    status,
-    printableStatus: status.apply((s) => s?.printableStatus),
-    ready: status.apply((s) => conditionIsTrue(s, 'Ready')),
-    restartRequired: status.apply((s) => conditionIsTrue(s, 'RestartRequired')),
-    ipAddresses: instance.apply(instanceAddresses),
-    nodeName: instance.apply((s) => s?.nodeName),
+    observed,
+    get status() {
+      return status();
+    },
+    get printableStatus() {
+      return printableStatus();
+    },
+    get ready() {
+      return ready();
+    },
+    get restartRequired() {
+      return restartRequired();
+    },
+    get ipAddresses() {
+      return ipAddresses();
+    },
+    get nodeName() {
+      return nodeName();
+    },
   };
 }
 
@@ -253,6 +279,7 @@ function specOf(name: string, args: VirtualMachineArgs): SpecChoice {
   }
 }
 
-function conditionIsTrue(status: kubevirtV1.VirtualMachineStatus | undefined, type: string): boolean {
+/** Whether the VM's condition `type` is True. */
+export function conditionIsTrue(status: kubevirtV1.VirtualMachineStatus | undefined, type: string): boolean {
   return (status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
 }
