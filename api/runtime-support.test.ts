@@ -88,6 +88,22 @@ describe('what virtkit cannot run yet', () => {
     expect(runtimeSupportIssues(vm)).toEqual([]);
   });
 
+  test('a VirtualMachineSnapshot with snapshotMode External; Direct and the default pass', () => {
+    const snap = (snapshotMode?: string) => ({
+      kind: 'VirtualMachineSnapshot',
+      spec: { source: { apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: 'web' }, snapshotMode },
+    });
+    expect(runtimeSupportIssues(snap('External'))).toEqual([
+      expect.objectContaining({
+        path: 'spec.snapshotMode',
+        rule: 'runtime-support.snapshot-mode',
+        message: expect.stringMatching(/^snapshotMode External is not supported by virtkit yet; use Direct/),
+      }),
+    ]);
+    expect(runtimeSupportIssues(snap('Direct'))).toEqual([]);
+    expect(runtimeSupportIssues(snap())).toEqual([]);
+  });
+
   test('the pod network and other kinds pass', () => {
     expect(runtimeSupportIssues(withNetworks('VirtualMachine', [{ name: 'default', pod: {} }]))).toEqual([]);
     expect(runtimeSupportIssues({ kind: 'DataVolume', spec: { networks: [{ multus: {} }] } })).toEqual([]);

@@ -4,8 +4,8 @@
  * admission refuses the object (so `kubectl apply` and GitOps tools show it at once) and the node
  * handler refuses a VMI stored without the webhook. Valid KubeVirt, so the schema accepts it;
  * today: interface bindings other than masquerade and bridge (SR-IOV, macvtap, passt, slirp,
- * binding plugins), and probes the node's prober cannot run (exec, another host, a named port);
- * each entry goes when its feature lands. Pure.
+ * binding plugins), probes the node's prober cannot run (exec, another host, a named port), and
+ * VirtualMachineSnapshots with snapshotMode External; each entry goes when its feature lands. Pure.
  */
 import { vmiSpecOf } from './feature-gates';
 import { error, show, type Issue } from './validation/issue';
@@ -16,8 +16,10 @@ type Json = Record<string, unknown>;
 /** Interface bindings KubeVirt has and virtkit's launcher does not wire (masquerade and bridge it does). */
 const UNSUPPORTED_BINDINGS = ['sriov', 'macvtap', 'passt', 'passtBinding', 'slirp', 'binding'] as const;
 
-/** Every use in `object` (a VM, VMI, pool or replica set) of a feature virtkit cannot run yet. */
+/** Every use in `object` (a VM, VMI, pool, replica set or VM snapshot) of a feature virtkit cannot run yet. */
 export function runtimeSupportIssues(object: unknown): Issue[] {
+  const snapshotIssue = snapshotModeIssue(object);
+  if (snapshotIssue) return [snapshotIssue];
   const found = vmiSpecOf(object);
   if (!found) return [];
   const { spec, base } = found;
@@ -73,4 +75,19 @@ export function runtimeSupportIssues(object: unknown): Issue[] {
   }
   // The values are the user's: no control character reaches a terminal or a log line.
   return issues.map((i) => ({ ...i, message: printable(i.message) }));
+}
+
+/**
+ * A VirtualMachineSnapshot with snapshotMode External (overlays that let the guest thaw before
+ * the VolumeSnapshots exist): virtkit's snapshot controller takes Direct snapshots only.
+ */
+function snapshotModeIssue(object: unknown): Issue | undefined {
+  const o = object as Json | null;
+  if (o?.kind !== 'VirtualMachineSnapshot') return undefined;
+  if ((o.spec as Json | undefined)?.snapshotMode !== 'External') return undefined;
+  return error(
+    'spec.snapshotMode',
+    'snapshotMode External is not supported by virtkit yet; use Direct (the default: leave spec.snapshotMode out), which keeps the guest frozen until every VolumeSnapshot is taken',
+    'runtime-support.snapshot-mode',
+  );
 }

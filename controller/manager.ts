@@ -49,6 +49,7 @@ import { createReplicaSetController } from './replicaset/controller';
 import { createDataVolumeController } from './datavolume/controller';
 import { createDataSourceController } from './datavolume/datasource-controller';
 import { createVolumeSnapshotController } from './volumesnapshot/controller';
+import { createVmSnapshotController } from './snapshot/controller';
 import { DataVolumeTemplateSync } from './vm/datavolume-templates';
 import { VmiDataVolumes } from './vmi/datavolumes';
 import type { OwnerController } from './replicas/owner-controller';
@@ -229,6 +230,16 @@ export class ControllerManager {
       createDataSourceController(ownerDeps, dataVolumes.informers),
       // Kubernetes' VolumeSnapshots of virtkit's local volumes (controller/volumesnapshot/).
       createVolumeSnapshotController(ownerDeps),
+      // KubeVirt's VirtualMachineSnapshots (controller/snapshot/), reading the caches kept above.
+      createVmSnapshotController(ownerDeps, {
+        vms: this.vms,
+        vmis: this.vmis,
+        claims: dataVolumes.informers.claims,
+        storageClasses: dataVolumes.informers.storageClasses,
+        dataVolumes: dataVolumes.dataVolumes,
+        revisions: this.instancetypeInformers.revisions,
+        pods: [this.pods, dataVolumes.informers.pods],
+      }),
     ];
     vmR.dataVolumeTemplates = new DataVolumeTemplateSync(
       client,

@@ -55,6 +55,20 @@ export const DATA_VOLUMES: ResourceType = {
   namespaced: true,
 };
 
+/** KubeVirt's VM snapshots (snapshot.kubevirt.io/v1beta1): the request, and the data behind it. */
+export const VIRTUAL_MACHINE_SNAPSHOTS: ResourceType = {
+  apiVersion: 'snapshot.kubevirt.io/v1beta1',
+  kind: 'VirtualMachineSnapshot',
+  plural: 'virtualmachinesnapshots',
+  namespaced: true,
+};
+export const VIRTUAL_MACHINE_SNAPSHOT_CONTENTS: ResourceType = {
+  apiVersion: 'snapshot.kubevirt.io/v1beta1',
+  kind: 'VirtualMachineSnapshotContent',
+  plural: 'virtualmachinesnapshotcontents',
+  namespaced: true,
+};
+
 /** apps/v1 ControllerRevision: the VM controller's copies of instancetypes, preferences and start specs. */
 export const CONTROLLER_REVISIONS: ResourceType = {
   apiVersion: 'apps/v1',

@@ -98,6 +98,36 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshots/status'], ['update']),
   rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshotcontents'], ['list', 'watch', 'create', 'delete', 'patch']),
   rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshotclasses'], ['list', 'watch']),
+  // KubeVirt's VM snapshots (controller/snapshot/): it watches snapshots and contents, patches
+  // their finalizers, writes their status, creates and deletes contents, creates the
+  // ControllerRevision copies a snapshot owns (create granted above) and the VolumeSnapshots a
+  // content owns (getting one an earlier round made), both with blockOwnerDeletion; it locks the
+  // source VM (virtualmachines/status update and patch, granted above) and freezes and thaws
+  // the guest through the subresource API. Its snapshot API rules stand on their own, so either
+  // snapshot controller can change without the other losing a verb.
+  rule(['snapshot.kubevirt.io'], ['virtualmachinesnapshots'], ['list', 'watch', 'patch']),
+  rule(
+    ['snapshot.kubevirt.io'],
+    ['virtualmachinesnapshots/status', 'virtualmachinesnapshots/finalizers'],
+    ['update'],
+  ),
+  rule(
+    ['snapshot.kubevirt.io'],
+    ['virtualmachinesnapshotcontents'],
+    ['list', 'watch', 'create', 'delete', 'patch'],
+  ),
+  rule(
+    ['snapshot.kubevirt.io'],
+    ['virtualmachinesnapshotcontents/status', 'virtualmachinesnapshotcontents/finalizers'],
+    ['update'],
+  ),
+  rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshots'], ['get', 'list', 'watch', 'create']),
+  rule([VOLUME_SNAPSHOT_GROUP], ['volumesnapshotclasses'], ['list', 'watch']),
+  rule(
+    ['subresources.kubevirt.io'],
+    ['virtualmachineinstances/freeze', 'virtualmachineinstances/unfreeze'],
+    ['update'],
+  ),
   // Leader election.
   rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
 ];

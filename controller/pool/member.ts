@@ -19,6 +19,7 @@ import type { VirtualMachine } from '../../api/kubevirt/v1';
 import type { VirtualMachinePool } from '../../api/pool/v1beta1';
 import { controllerRefTo } from '../replicas/ownership';
 import { memberSpec } from './naming';
+import { canonicalJson } from '../../common/canonical-json';
 
 export const POOL_REVISION_LABEL = 'kubevirt.io/vm-pool-revision-name';
 export const POOL_FINALIZER = 'pool.kubevirt.io/finalizer';
@@ -27,22 +28,10 @@ export const TEMPLATE_HASH_ANNOTATION = 'virtkit.io/pool-template-hash';
 export const revisionName = (pool: VirtualMachinePool): string =>
   `${pool.metadata?.name}-${pool.metadata?.generation ?? 1}`;
 
-/** JSON with object keys sorted, so equal templates always hash alike. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}
-
 /** Fingerprint of everything a member is made from (the template and the name generation). */
 export function templateHash(pool: VirtualMachinePool): string {
   return createHash('sha256')
-    .update(canonical({ t: pool.spec.virtualMachineTemplate, n: pool.spec.nameGeneration ?? null }))
+    .update(canonicalJson({ t: pool.spec.virtualMachineTemplate, n: pool.spec.nameGeneration ?? null }))
     .digest('hex')
     .slice(0, 16);
 }

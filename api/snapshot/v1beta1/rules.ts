@@ -4,6 +4,7 @@ import { error, type Issue } from '../../validation/issue';
 import { dig, text } from '../../validation/readers';
 import { typedRefIssues, type AllowedRef } from '../../validation/typed-ref';
 import { jsonPatchIssues } from '../../validation/json-patch';
+import { parseGoDuration } from '../../kubevirt/v1/vmi-subresources';
 
 const VIRTUAL_MACHINE: AllowedRef = { kind: 'VirtualMachine', apiGroup: 'kubevirt.io' };
 
@@ -38,6 +39,23 @@ export const snapshotOverlayScratchSize = defineRule<unknown>({
   },
 });
 
+export const snapshotFailureDeadline = defineRule<unknown>({
+  id: 'snapshot.failure-deadline',
+  summary: 'failureDeadline is a duration (metav1.Duration), such as 5m0s; 0s for none.',
+  check(object) {
+    const deadline = dig(object, 'spec', 'failureDeadline');
+    // Not a string at all is the schema's to say.
+    if (typeof deadline !== 'string' || parseGoDuration(deadline) !== undefined) return [];
+    return [
+      error(
+        'spec.failureDeadline',
+        `failureDeadline ${JSON.stringify(deadline)} is not a duration; write it as Go does, such as 5m0s, 90s or 1h (0s: no deadline)`,
+        'snapshot.failure-deadline',
+      ),
+    ];
+  },
+});
+
 export const restoreTarget = defineRule<unknown>({
   id: 'restore.target',
   summary: 'A VirtualMachineRestore names its snapshot and the VirtualMachine to restore onto.',
@@ -65,5 +83,9 @@ export const restoreTarget = defineRule<unknown>({
   },
 });
 
-export const snapshotRules: readonly Rule[] = [snapshotSource, snapshotOverlayScratchSize];
+export const snapshotRules: readonly Rule[] = [
+  snapshotSource,
+  snapshotOverlayScratchSize,
+  snapshotFailureDeadline,
+];
 export const restoreRules: readonly Rule[] = [restoreTarget];

@@ -170,6 +170,19 @@ describe('VirtualMachineSnapshot', () => {
     expect(validateAs(VirtualMachineSnapshotKind, s)).toEqual([]);
   });
 
+  it('takes failureDeadline as a Go duration, and says how to write one', () => {
+    for (const ok of ['5m0s', '90s', '1h', '0s', '1.5m']) {
+      const s = clone(snapshot);
+      s.spec.failureDeadline = ok;
+      expect([ok, validateAs(VirtualMachineSnapshotKind, s)]).toEqual([ok, []]);
+    }
+    const s = clone(snapshot);
+    s.spec.failureDeadline = '5 minutes';
+    expect(errorLines(validateAs(VirtualMachineSnapshotKind, s))).toEqual([
+      'spec.failureDeadline: failureDeadline "5 minutes" is not a duration; write it as Go does, such as 5m0s, 90s or 1h (0s: no deadline)',
+    ]);
+  });
+
   it('publishes KubeVirt names and printer columns', () => {
     const crd = crdFor(VirtualMachineSnapshotKind);
     expect(crd.metadata.name).toBe('virtualmachinesnapshots.snapshot.kubevirt.io');
