@@ -60,6 +60,12 @@ describe('file keys and absolute host paths', () => {
       expect(absoluteHostPathProblem(bad)).toBeDefined();
     expect(absoluteHostPathProblem('/var/lib/images/disk:1.img')).toBeUndefined();
   });
+  it('names a missing or non-string path instead of throwing', () => {
+    expect(absoluteHostPathProblem(undefined as unknown as string)).toMatch(
+      /must be a string .* not missing/,
+    );
+    expect(absoluteHostPathProblem(7 as unknown as string)).toMatch(/not number/);
+  });
   it('escapes control characters when echoing', () => {
     expect(escapeControl('a\u0000b\nc\\')).toBe('a\\x00b\\x0ac\\x5c');
   });

@@ -116,6 +116,9 @@ export function fileKeyProblem(name: string): string | undefined {
  * protocol prefix (`json:`, `nbd:`), which QEMU only recognises before the first '/'.
  */
 export function absoluteHostPathProblem(p: string): string | undefined {
+  // Hostile or malformed objects reach here untyped: a missing path is a problem, not a crash.
+  if (typeof p !== 'string')
+    return `must be a string holding an absolute path such as /var/lib/images/disk.img, not ${p === undefined ? 'missing' : typeof p}`;
   if (p === '') return 'is empty; give an absolute path such as /var/lib/images/disk.img';
   if (hasControl(p)) return 'contains a NUL or control character; use printable characters only';
   if (!p.startsWith('/'))
