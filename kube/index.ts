@@ -24,3 +24,4 @@ export * from './stream';
 export * from './list-or-none';
 export * from './served';
 export * from './finalizers';
+export * from './unless-gone';

@@ -10,8 +10,7 @@
  * VolumeSnapshotClass, and a snapshot holds the VM's definition only (its volumes listed as
  * excluded, with the PartialSnapshot indication).
  */
-import type { DataVolume } from '../../api/cdi/v1beta1';
-import type { VirtualMachine, VirtualMachineInstance } from '../../api/kubevirt/v1';
+import type { VirtualMachine } from '../../api/kubevirt/v1';
 import type { VirtualMachineSnapshot, VirtualMachineSnapshotContent } from '../../api/snapshot/v1beta1';
 import type { VolumeSnapshot, VolumeSnapshotClass } from '../../api/volumesnapshot/v1';
 import {
@@ -27,34 +26,19 @@ import {
   WorkQueue,
   type KeyedObject,
 } from '../../kube';
-import type { Claim, StorageClass } from '../datavolume/objects';
 import type { OwnerController, OwnerControllerDeps, OwnerInformer } from '../replicas/owner-controller';
-import type { ControllerRevision } from '../vm/instancetype-revision';
 import { SubresourceFreezer, type GuestFreezer } from './freezer';
 import { contentNameOf } from './names';
 import {
   CONTENT_KEY_PREFIX,
   VM_KEY_PREFIX,
   VmSnapshotReconciler,
-  type PodSource,
+  type SharedInformers,
   type SnapshotApiState,
   type VmSnapshotInformers,
 } from './reconciler';
 import { isProgressing } from './snapshot-status';
 import { volumeClaims } from './volumes';
-
-/** The informers the manager (and the DataVolume controller) keep, shared with this controller. */
-export interface SharedInformers {
-  readonly vms: Informer<VirtualMachine>;
-  readonly vmis: Informer<VirtualMachineInstance>;
-  readonly claims: Informer<Claim>;
-  readonly storageClasses: Informer<StorageClass>;
-  readonly dataVolumes: Informer<DataVolume>;
-  /** Indexed by controller UID (REVISION_OWNER_INDEX), as the manager keeps it. */
-  readonly revisions: Informer<ControllerRevision>;
-  /** Pods that may mount a VM's claims: launcher pods and CDI worker pods. */
-  readonly pods: readonly PodSource[];
-}
 
 export interface VmSnapshotControllerOptions {
   /** How often to look for Kubernetes' snapshot CRDs while the API server does not serve them. @default 30 s */

@@ -18,7 +18,7 @@ import {
   CONTROLLER_REVISIONS,
   errorMessage,
   isAlreadyExists,
-  isNotFound,
+  unlessGone,
   removeFinalizerPatch,
   splitKey,
   VIRTUAL_MACHINE_SNAPSHOT_CONTENTS,
@@ -60,19 +60,25 @@ export const VM_KEY_PREFIX = 'vm:';
 /** Whether the optional snapshot.storage.k8s.io API can be read now. */
 export type SnapshotApiState = 'absent' | 'syncing' | 'ready';
 
-export interface VmSnapshotInformers {
-  readonly snapshots: Informer<VirtualMachineSnapshot>;
-  readonly contents: Informer<VirtualMachineSnapshotContent>;
-  readonly volumeSnapshots: Informer<VolumeSnapshot>;
-  readonly volumeSnapshotClasses: Informer<VolumeSnapshotClass>;
+/** The informers the manager (and the DataVolume controller) keep, shared with this controller. */
+export interface SharedInformers {
   readonly vms: Informer<VirtualMachine>;
   readonly vmis: Informer<VirtualMachineInstance>;
   readonly claims: Informer<Claim>;
   readonly storageClasses: Informer<StorageClass>;
   readonly dataVolumes: Informer<DataVolume>;
+  /** Indexed by controller UID (REVISION_OWNER_INDEX), as the manager keeps it. */
   readonly revisions: Informer<ControllerRevision>;
-  /** Pods that may use a VM's claims (launcher and CDI worker pods). */
+  /** Pods that may mount a VM's claims: launcher pods and CDI worker pods. */
   readonly pods: readonly PodSource[];
+}
+
+/** The shared informers plus the controller's own. */
+export interface VmSnapshotInformers extends SharedInformers {
+  readonly snapshots: Informer<VirtualMachineSnapshot>;
+  readonly contents: Informer<VirtualMachineSnapshotContent>;
+  readonly volumeSnapshots: Informer<VolumeSnapshot>;
+  readonly volumeSnapshotClasses: Informer<VolumeSnapshotClass>;
 }
 
 /**
@@ -386,13 +392,8 @@ export class VmSnapshotReconciler {
   }
 
   /** One write; undefined when its object is gone (404), a VmSnapshotSyncError otherwise. */
-  private async step<T>(what: string, step: string, write: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await write();
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw new VmSnapshotSyncError(what, step, err);
-    }
+  private step<T>(what: string, step: string, write: () => Promise<T>): Promise<T | undefined> {
+    return unlessGone(write, (err) => new VmSnapshotSyncError(what, step, err));
   }
 
   /** A create that an earlier round may have made already: true when this one made it. */

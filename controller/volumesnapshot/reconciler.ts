@@ -17,7 +17,7 @@ import {
   addFinalizerPatch,
   errorMessage,
   isAlreadyExists,
-  isNotFound,
+  unlessGone,
   PVCS,
   removeFinalizerPatch,
   VOLUME_SNAPSHOT_CONTENTS,
@@ -227,12 +227,7 @@ export class VolumeSnapshotReconciler {
   }
 
   /** One write; undefined when its object is gone (404), a VolumeSnapshotSyncError otherwise. */
-  private async step<T>(what: string, step: string, write: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await write();
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw new VolumeSnapshotSyncError(what, step, err);
-    }
+  private step<T>(what: string, step: string, write: () => Promise<T>): Promise<T | undefined> {
+    return unlessGone(write, (err) => new VolumeSnapshotSyncError(what, step, err));
   }
 }
