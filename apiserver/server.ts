@@ -16,6 +16,8 @@ import type { Logger } from '../common/log';
 import { peerCertificateChain } from '../common/x509';
 import { admitRequest } from './admission/admit';
 import type { KubeOvnLookup } from './admission/kube-ovn-addresses';
+import { restoreLookupOf } from './admission/restore-lookup';
+import type { RestoreLookup } from './admission/restores-in-progress';
 import type { AccessReview } from './admission/clone-authorization';
 import type { AdmissionReview } from './admission/review';
 import { VALIDATE_PATH } from './admission/webhook-configuration';
@@ -52,6 +54,12 @@ export interface ApiServerOptions {
   readonly accessReview?: AccessReview;
   /** The cluster's Kube-OVN Subnets and IP objects, for fixed addresses (apiserver/admission/kube-ovn-addresses.ts). */
   readonly kubeOvnLookup?: KubeOvnLookup;
+  /**
+   * The namespace's VirtualMachineRestores, so a second restore of a target in progress is refused
+   * (apiserver/admission/restores-in-progress.ts). @default read through the subresource
+   * API's client when `subresources` is given; else not checked
+   */
+  readonly restoreLookup?: RestoreLookup;
   /** The subresource API; without it, paths under /apis answer 404. */
   readonly subresources?: SubresourceApiOptions;
   /**
@@ -110,6 +118,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
       })
     : undefined;
   const upload = o.upload && o.subresources ? { ...o.upload, sub: o.subresources } : undefined;
+  const restoreLookup =
+    o.restoreLookup ?? (o.subresources ? restoreLookupOf(o.subresources.context.client) : undefined);
   const server = https.createServer(
     {
       cert: fs.readFileSync(o.certFile),
@@ -159,6 +169,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
           o.featureGates?.() ?? new Set(),
           o.accessReview ?? denyAll,
           o.kubeOvnLookup,
+          restoreLookup,
         );
         const r = review.request;
         const resp = answer as { response?: { allowed?: boolean; status?: { message?: string } } };

@@ -62,6 +62,12 @@ export const VIRTUAL_MACHINE_SNAPSHOTS: ResourceType = {
   plural: 'virtualmachinesnapshots',
   namespaced: true,
 };
+export const VIRTUAL_MACHINE_RESTORES: ResourceType = {
+  apiVersion: 'snapshot.kubevirt.io/v1beta1',
+  kind: 'VirtualMachineRestore',
+  plural: 'virtualmachinerestores',
+  namespaced: true,
+};
 export const VIRTUAL_MACHINE_SNAPSHOT_CONTENTS: ResourceType = {
   apiVersion: 'snapshot.kubevirt.io/v1beta1',
   kind: 'VirtualMachineSnapshotContent',

@@ -199,6 +199,9 @@ export const API_RULES: readonly PolicyRule[] = [
   // Admission checks a VM's fixed Kube-OVN address and IP pool against the Subnets, IPPools and
   // IP objects (apiserver/admission/kube-ovn-addresses.ts).
   rule(['kubeovn.io'], ['subnets', 'ippools', 'ips'], ['list']),
+  // Admission refuses a second VirtualMachineRestore of a target while one is in progress
+  // (apiserver/admission/restores-in-progress.ts).
+  rule(['snapshot.kubevirt.io'], ['virtualmachinerestores'], ['list']),
 ];
 
 export const COMPONENT_RULES = {

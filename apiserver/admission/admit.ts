@@ -2,11 +2,13 @@
  * The webhook's whole answer: the pure checks of ./review.ts first, then, for what they admit,
  * the cross-namespace clone authorization of ./clone-authorization.ts (SubjectAccessReviews
  * through `review`) and the fixed Kube-OVN addresses of ./kube-ovn-addresses.ts (the cluster's
- * Subnets and IP objects through `kubeOvn`). A check that cannot be made refuses the request
- * (failing closed) with what went wrong.
+ * Subnets and IP objects through `kubeOvn`) and one restore at a time per target of
+ * ./restores-in-progress.ts (the namespace's VirtualMachineRestores through `restores`). A check
+ * that cannot be made refuses the request (failing closed) with what went wrong.
  */
 import { authorizeClones, type AccessReview } from './clone-authorization';
 import { kubeOvnAddressCauses, type KubeOvnLookup } from './kube-ovn-addresses';
+import { restoreInProgressCauses, type RestoreLookup } from './restores-in-progress';
 import { admit, invalid, type AdmissionReview } from './review';
 
 export async function admitRequest(
@@ -14,6 +16,7 @@ export async function admitRequest(
   featureGates: ReadonlySet<string>,
   accessReview: AccessReview,
   kubeOvn?: KubeOvnLookup,
+  restores?: RestoreLookup,
 ): Promise<AdmissionReview> {
   const answer = admit(review, featureGates);
   const response = (answer as { response?: { allowed?: boolean; warnings?: readonly string[] } }).response;
@@ -37,6 +40,17 @@ export async function admitRequest(
         answer,
         request.uid,
         `could not check the Kube-OVN addresses against the Subnets: ${(err as Error).message}`,
+      );
+    }
+  }
+  if (restores) {
+    try {
+      causes = [...causes, ...(await restoreInProgressCauses(request, restores))];
+    } catch (err) {
+      return internalError(
+        answer,
+        request.uid,
+        `could not list the VirtualMachineRestores of namespace ${request.namespace ?? ''} to check for one in progress: ${(err as Error).message}`,
       );
     }
   }

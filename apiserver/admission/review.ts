@@ -9,6 +9,7 @@ import { describeObject, validateUserFields } from '../../api/validation/validat
 import { issueText, type Issue } from '../../api/validation/issue';
 import { featureGateIssues } from '../../api/feature-gates';
 import { runtimeSupportIssues } from '../../api/runtime-support';
+import { updateLockCauses } from './update-locks';
 
 export interface AdmissionRequest {
   readonly uid: string;
@@ -128,12 +129,17 @@ export function admit(
   ];
   const errors = issues.filter((i) => i.severity === 'error');
   const warnings = warningsOf(issues);
-  if (!errors.length) return respond({ allowed: true, ...(warnings ? { warnings } : {}) });
-  const causes = errors.map<StatusCause>((i) => ({
-    type: 'FieldValueInvalid',
-    field: i.path,
-    message: i.message,
-  }));
+  // What a snapshot or restore in progress forbids the update to change (./update-locks.ts).
+  const locks = updateLockCauses(request);
+  if (!errors.length && !locks.length) return respond({ allowed: true, ...(warnings ? { warnings } : {}) });
+  const causes = [
+    ...locks,
+    ...errors.map<StatusCause>((i) => ({
+      type: 'FieldValueInvalid',
+      field: i.path,
+      message: i.message,
+    })),
+  ];
   return respond({ ...invalid(object, causes), ...(warnings ? { warnings } : {}) });
 }
 

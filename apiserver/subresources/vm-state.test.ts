@@ -174,6 +174,26 @@ describe('start: every run strategy x VMI state', () => {
     );
     expect(summary(decide('start', stuck, undefined))).toBe(conflict(MESSAGES.manualRecovery));
   });
+
+  test('a VM being restored is not started, whatever its run strategy, and says how to go on', () => {
+    for (const runStrategy of ['Halted', 'Manual', 'RerunOnFailure']) {
+      const restoring = vm({ runStrategy }, { restoreInProgress: 'rollback' });
+      const d = decide('start', restoring, undefined);
+      expect(d.writes).toBeUndefined();
+      expect(summary(d)).toBe(
+        conflict(
+          'Cannot start VM until restore "rollback" completes; status.restoreInProgress of VirtualMachine ns/web names it: wait for VirtualMachineRestore ns/rollback to complete (status.complete: true) or delete it, then start the VM',
+        ),
+      );
+    }
+    // Stopping it stays possible; once the restore is done it starts as usual.
+    expect(
+      summary(decide('stop', vm({ runStrategy: 'Always' }, { restoreInProgress: 'r' }), undefined)),
+    ).toBe('spec Halted');
+    expect(
+      summary(decide('start', vm({ runStrategy: 'Halted' }, { restoreInProgress: '' }), undefined)),
+    ).toBe('spec Always');
+  });
 });
 
 describe('stop: every run strategy x VMI state', () => {

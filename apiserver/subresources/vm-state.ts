@@ -14,6 +14,7 @@
  *            RerunOnFailure   a Start request; Stop + Start after Succeeded; refused after Failed
  *            Always, Once     refused: "<strategy> does not support manual start requests"
  *            any, VMI live    refused: "VM is already running"
+ *            any, status.restoreInProgress   refused: "Cannot start VM until restore ... completes"
  *   stop     Always, Once     spec.runStrategy (or spec.running) -> Halted / false
  *            Manual, RerunOnFailure   a Stop request for the VMI's uid; refused without a live VMI
  *            Halted           only to shorten the grace period of a VMI still stopping
@@ -92,6 +93,9 @@ export const MESSAGES = {
   manualRecovery:
     'VM recovery required: Volume migration failed, leaving some volumes pointing to non-consistent targets; manual intervention is needed to reassign them to their original volumes.',
   noStart: (strategy: string): string => `${strategy} does not support manual start requests`,
+  // The sentence of KubeVirt's VM admission (a start is a run strategy change it refuses), and how to go on.
+  restoreInProgress: (vm: VirtualMachine, restore: string): string =>
+    `Cannot start VM until restore ${JSON.stringify(restore)} completes; status.restoreInProgress of VirtualMachine ${vm.metadata?.namespace ?? ''}/${vm.metadata?.name ?? ''} names it: wait for VirtualMachineRestore ${vm.metadata?.namespace ?? ''}/${restore} to complete (status.complete: true) or delete it, then start the VM`,
   noStop: (strategy: string): string => `${strategy} does not support manual stop requests`,
   // "RunStategy" is KubeVirt's spelling; clients may match on it.
   noRestart: (strategy: string): string => `RunStategy ${strategy} does not support manual restart requests`,
@@ -375,6 +379,10 @@ function decideStart(i: VmStateInputs, paused: boolean, dryRun: boolean): VmStat
     return refuse(vmConflict(name, MESSAGES.alreadyRunning));
   if (hasTrueCondition(vm, 'ManualRecoveryRequired'))
     return refuse(vmConflict(name, MESSAGES.manualRecovery));
+  // A VM being restored stays stopped until its restore completes (admission refuses the same
+  // start written into the spec; the VM controller holds back a Start request).
+  const restore = vm.status?.restoreInProgress;
+  if (restore) return refuse(vmConflict(name, MESSAGES.restoreInProgress(vm, restore)));
   const rs = vmRunStrategy(vm);
   if ('error' in rs) return refuse(internalError(rs.error));
   switch (rs.strategy) {

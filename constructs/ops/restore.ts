@@ -56,7 +56,7 @@ export interface VirtualMachineRestoreProps extends ObjectMetaProps {
   /**
    * JSON Patch operations (one JSON object each) applied to a VM the restore creates.
    * @default - none
-   * @example ['{"op": "replace", "path": "/metadata/name", "value": "db-copy"}']
+   * @example ['{"op": "add", "path": "/metadata/labels/restored-from", "value": "nightly"}']
    */
   readonly patches?: string[];
 }

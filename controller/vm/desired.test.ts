@@ -401,3 +401,69 @@ describe('the VMI created from the VM', () => {
     expect(created.spec).toEqual({ domain: { devices: {}, memory: { guest: '64Mi' } } });
   });
 });
+
+describe('a VM being restored (status.restoreInProgress)', () => {
+  const restoring = { restoreInProgress: 'rollback' };
+
+  test.each<RunStrategy>(['Always', 'RerunOnFailure', 'Once'])(
+    '%s creates no VMI and sends no event',
+    (strategy) => {
+      const d = reconcileVm({
+        vm: vm({ runStrategy: strategy, status: restoring }),
+        vmi: undefined,
+        now: NOW,
+      });
+      expect(action(d)).toBe('none');
+      expect(d.events).toEqual([]);
+      expect(d.syncError).toBeUndefined();
+      expect(d.requeueAfterMs).toBeUndefined();
+    },
+  );
+
+  test('a Start request waits, queued, for the restore to finish (Manual, and Halted without switching to Always)', () => {
+    const requests = { ...restoring, stateChangeRequests: [{ action: 'Start' as const }] };
+    for (const runStrategy of ['Manual', 'Halted'] as const) {
+      const d = reconcileVm({ vm: vm({ runStrategy, status: requests }), vmi: undefined, now: NOW });
+      expect(action(d)).toBe('none');
+      expect(d.specPatch).toBeUndefined();
+      expect(d.events).toEqual([]);
+      expect(d.status.stateChangeRequests).toEqual([{ action: 'Start' }]);
+    }
+  });
+
+  test('starts as usual once the restore has cleared the field', () => {
+    const d = decideVm({ vm: vm({ runStrategy: 'Always', status: {} }), vmi: undefined, now: NOW });
+    expect(action(d)).toBe('create');
+  });
+
+  test('a VMI already there is still stopped when asked', () => {
+    const d = decideVm({
+      vm: vm({ runStrategy: 'Halted', status: restoring }),
+      vmi: vmi('Running'),
+      now: NOW,
+    });
+    expect(action(d)).toBe('delete');
+  });
+});
+
+describe('the locks other controllers hold in the VM status', () => {
+  test('vmStatus keeps restoreInProgress and snapshotInProgress as they are', () => {
+    const locks = { restoreInProgress: 'rollback', snapshotInProgress: 'nightly' };
+    for (const [strategy, phase] of [
+      ['Halted', undefined],
+      ['Always', 'Running'],
+      ['Always', undefined],
+    ] as const) {
+      const status = reconcileVm({
+        vm: vm({ runStrategy: strategy, status: locks }),
+        vmi: phase ? vmi(phase) : undefined,
+        now: NOW,
+      }).status;
+      expect(status).toMatchObject(locks);
+    }
+    // And never invents them.
+    const plain = reconcileVm({ vm: vm({ runStrategy: 'Always' }), vmi: vmi('Running'), now: NOW }).status;
+    expect(plain.restoreInProgress).toBeUndefined();
+    expect(plain.snapshotInProgress).toBeUndefined();
+  });
+});

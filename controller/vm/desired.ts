@@ -181,7 +181,13 @@ export function decideVm(inputs: VmInputs): VmDecision {
   }
 
   const strategy = effectiveRunStrategy(vm);
+  // A VM being restored (status.restoreInProgress, the restore controller's lock) is not started,
+  // as KubeVirt's VM controller does not start one: its volumes are being replaced. Nothing is
+  // consumed either (a Start request stays queued), and no event is repeated on every round; the
+  // restore's completion clears the field, and that update brings the VM back here.
+  const restoring = !!vm.status?.restoreInProgress;
   const start = (): VmDecision => {
+    if (restoring) return { ...base, events };
     const failure = nextStartFailure(vm, strategy, vmi, now, inputs.random);
     const wait = backoffLeftMs(failure, now);
     if (wait > 0) return { ...base, events, requeueAfterMs: wait };
@@ -234,7 +240,7 @@ export function decideVm(inputs: VmInputs): VmDecision {
       return hasStartRequest(vm) ? start() : { ...base, events };
     case 'Halted':
       if (!vmi) {
-        if (hasStartRequest(vm))
+        if (hasStartRequest(vm) && !restoring)
           return {
             ...base,
             events,

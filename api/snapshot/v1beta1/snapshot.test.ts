@@ -105,7 +105,7 @@ const restore: VirtualMachineRestore = {
     targetReadinessPolicy: 'StopTarget',
     volumeRestorePolicy: 'PrefixTargetName',
     volumeRestoreOverrides: [{ volumeName: 'root', restoreName: 'web-copy-root', labels: { tier: 'gold' } }],
-    patches: ['{"op": "replace", "path": "/metadata/name", "value": "web-copy"}'],
+    patches: ['{"op": "add", "path": "/metadata/labels/restored-from", "value": "web-before-upgrade"}'],
   },
   status: {
     complete: true,
@@ -255,6 +255,54 @@ describe('VirtualMachineRestore', () => {
       expect.stringMatching(
         /^spec\.patches\[2\]: patch path "metadata\/name" must be a JSON pointer starting with "\/"/,
       ),
+    ]);
+  });
+
+  it("keeps patches to the new VM's spec, labels and annotations, with KubeVirt's words", () => {
+    const r = clone(restore);
+    r.spec.patches = [
+      '{"op": "replace", "path": "/spec/runStrategy", "value": "Always"}',
+      '{"op": "add", "path": "/metadata/labels/tier", "value": "gold"}',
+      '{"op": "remove", "path": "/metadata/annotations/note"}',
+      '{"op": "move", "from": "/spec/template/metadata/labels/a", "path": "/spec/template/metadata/labels/b"}',
+    ];
+    expect(validateAs(VirtualMachineRestoreKind, r)).toEqual([]);
+    r.spec.patches = [
+      '{"op": "replace", "path": "/metadata/name", "value": "web-copy"}',
+      '{"op": "replace", "path": "/spec", "value": {}}',
+      '{"op": "move", "from": "/metadata/namespace", "path": "/spec/x"}',
+      '["not", "an", "operation"]',
+    ];
+    expect(validateAs(VirtualMachineRestoreKind, r)).toEqual([
+      expect.objectContaining({ path: 'spec.patches[0]', rule: 'restore.patches' }),
+      expect.objectContaining({ path: 'spec.patches[1]', rule: 'restore.patches' }),
+      expect.objectContaining({ path: 'spec.patches[2]', rule: 'restore.patches' }),
+      expect.objectContaining({ path: 'spec.patches[3]', rule: 'restore.patches' }),
+    ]);
+    expect(errorLines(validateAs(VirtualMachineRestoreKind, r))).toEqual([
+      'spec.patches[0]: patching is valid only for elements under /spec/ only: "path": "/metadata/name"; a restore may patch the VM it creates under /spec/..., /metadata/labels/... or /metadata/annotations/... (its name is spec.target.name)',
+      'spec.patches[1]: patching is valid only for elements under /spec/ only: "path": "/spec"; a restore may patch the VM it creates under /spec/..., /metadata/labels/... or /metadata/annotations/... (its name is spec.target.name)',
+      'spec.patches[2]: patching is valid only for elements under /spec/ only: "from": "/metadata/namespace"; a restore may patch the VM it creates under /spec/..., /metadata/labels/... or /metadata/annotations/... (its name is spec.target.name)',
+      'spec.patches[3]: patch "[\\"not\\", \\"an\\", \\"operation\\"]" must be one JSON object with "op" and "path", not a list',
+    ]);
+  });
+
+  it('wants a volume name and at least one overridden field in each volumeRestoreOverride', () => {
+    const r = clone(restore);
+    r.spec.volumeRestoreOverrides = [
+      { volumeName: 'root', restoreName: 'web-copy-root' },
+      { volumeName: 'data', labels: {} },
+      { volumeName: 'logs', annotations: { a: 'b' } },
+    ];
+    expect(validateAs(VirtualMachineRestoreKind, r)).toEqual([]);
+    r.spec.volumeRestoreOverrides = [{ restoreName: 'x' }, { volumeName: 'data' }, {}];
+    const issues = validateAs(VirtualMachineRestoreKind, r);
+    expect(issues.every((i) => i.rule === 'restore.volume-restore-overrides')).toBe(true);
+    expect(errorLines(issues)).toEqual([
+      'spec.volumeRestoreOverrides[0].volumeName: must provide a volume name; set volumeName to the name of a volume in the snapshot (spec.template.spec.volumes[].name of the VM it was taken from)',
+      'spec.volumeRestoreOverrides[1]: must provide at least one overriden field; give volume "data" a restoreName, labels or annotations, or remove the entry',
+      'spec.volumeRestoreOverrides[2].volumeName: must provide a volume name; set volumeName to the name of a volume in the snapshot (spec.template.spec.volumes[].name of the VM it was taken from)',
+      'spec.volumeRestoreOverrides[2]: must provide at least one overriden field; give this override a restoreName, labels or annotations, or remove the entry',
     ]);
   });
 
