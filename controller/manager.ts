@@ -49,6 +49,7 @@ import { createReplicaSetController } from './replicaset/controller';
 import { createDataVolumeController } from './datavolume/controller';
 import { createDataSourceController } from './datavolume/datasource-controller';
 import { createVolumeSnapshotController } from './volumesnapshot/controller';
+import { createVmRestoreController } from './restore/controller';
 import { createVmSnapshotController } from './snapshot/controller';
 import { DataVolumeTemplateSync } from './vm/datavolume-templates';
 import { VmiDataVolumes } from './vmi/datavolumes';
@@ -223,6 +224,16 @@ export class ControllerManager {
     // The DataVolume controller (controller/datavolume/); the VM and VMI controllers read its
     // DataVolumes (templates, readiness) and are woken by their changes.
     const dataVolumes = createDataVolumeController(ownerDeps, { image: options.launcherImage });
+    const snapshotShared = {
+      vms: this.vms,
+      vmis: this.vmis,
+      claims: dataVolumes.informers.claims,
+      storageClasses: dataVolumes.informers.storageClasses,
+      dataVolumes: dataVolumes.dataVolumes,
+      revisions: this.instancetypeInformers.revisions,
+      pods: [this.pods, dataVolumes.informers.pods],
+    };
+    const vmSnapshots = createVmSnapshotController(ownerDeps, snapshotShared);
     this.owners = [
       createPoolController(ownerDeps, this.vms, this.vmis),
       createReplicaSetController(ownerDeps, this.vmis),
@@ -231,15 +242,9 @@ export class ControllerManager {
       // Kubernetes' VolumeSnapshots of virtkit's local volumes (controller/volumesnapshot/).
       createVolumeSnapshotController(ownerDeps),
       // KubeVirt's VirtualMachineSnapshots (controller/snapshot/), reading the caches kept above.
-      createVmSnapshotController(ownerDeps, {
-        vms: this.vms,
-        vmis: this.vmis,
-        claims: dataVolumes.informers.claims,
-        storageClasses: dataVolumes.informers.storageClasses,
-        dataVolumes: dataVolumes.dataVolumes,
-        revisions: this.instancetypeInformers.revisions,
-        pods: [this.pods, dataVolumes.informers.pods],
-      }),
+      vmSnapshots,
+      // KubeVirt's VirtualMachineRestores (controller/restore/), reading the snapshot caches too.
+      createVmRestoreController(ownerDeps, snapshotShared, vmSnapshots.caches),
     ];
     vmR.dataVolumeTemplates = new DataVolumeTemplateSync(
       client,

@@ -54,3 +54,18 @@ export function isAuthFailure(err: unknown): boolean {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A reconciler's step that failed: the object it concerned, what was being done, and why. Each
+ * reconciler names its own subclass (the error's `name`), so logs say which controller it was.
+ */
+export class StepError extends Error {
+  constructor(
+    readonly object: string,
+    readonly step: string,
+    cause: unknown,
+  ) {
+    super(`${object}: ${step}: ${errorMessage(cause)}`);
+    this.name = new.target.name;
+  }
+}

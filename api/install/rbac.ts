@@ -128,6 +128,16 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
     ['virtualmachineinstances/freeze', 'virtualmachineinstances/unfreeze'],
     ['update'],
   ),
+  // KubeVirt's VM restores (controller/restore/): it watches restores, patches their finalizer
+  // and owner, writes their status; it creates the restored claims and DataVolumes (granted
+  // above), marks a claim for its DataVolume and deletes what a restore replaces (patch and
+  // delete granted above), creates or replaces the target VM (granted above), restores the
+  // instancetype and preference revisions and hands them to the VM (patch), and stops a running
+  // target through the subresource API when the restore asks to.
+  rule(['snapshot.kubevirt.io'], ['virtualmachinerestores'], ['list', 'watch', 'patch']),
+  rule(['snapshot.kubevirt.io'], ['virtualmachinerestores/status'], ['update']),
+  rule(['apps'], ['controllerrevisions'], ['patch']),
+  rule(['subresources.kubevirt.io'], ['virtualmachines/stop'], ['update']),
   // Leader election.
   rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
 ];

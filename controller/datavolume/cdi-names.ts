@@ -22,6 +22,11 @@ export const Ann = {
   runningConditionReason: `${CDI}/storage.condition.running.reason`,
   /** The claim already holds the data of the DataVolume of this name: adopt it, fill nothing. */
   populatedFor: `${CDI}/storage.populatedFor`,
+  /**
+   * On a DataVolume: someone else (a VM restore) makes and fills its claim; CDI creates no claim
+   * and no worker pod for it, and adopts the claim once it carries populatedFor.
+   */
+  prePopulated: `${CDI}/storage.prePopulated`,
   /** Create the worker pod on a WaitForFirstConsumer claim: the pod is the first consumer. */
   immediateBinding: `${CDI}/storage.bind.immediate.requested`,
   /** Keep the worker pod after a successful import. */

@@ -173,6 +173,8 @@ export class DataVolumeReconciler {
         }
         if (gc.action === 'wait') return { requeueAfterMs: gc.afterMs };
       }
+    } else if (dv.metadata?.annotations?.[Ann.prePopulated] !== undefined) {
+      // CDI's prePopulated: the claim is someone else's to make (a VM restore); wait for it.
     } else if (!problem && source.type !== 'blocked') {
       const className = dv.spec.storage?.storageClassName ?? dv.spec.pvc?.storageClassName;
       const r = renderClaim({
@@ -225,9 +227,11 @@ export class DataVolumeReconciler {
       if (r.succeeded && source.type !== 'blocked')
         await this.markSucceeded(dv, claim, r.status.restartCount ?? 0, source.type);
       else if (!pod) {
+        // A pre-populated DataVolume's claim was filled by whoever made it: never a worker.
+        const filled = dv.metadata?.annotations?.[Ann.prePopulated] !== undefined;
         const bound = claim.status?.phase === 'Bound';
         // On a WaitForFirstConsumer claim only an immediate-binding request lets the pod be the first consumer.
-        if (bound || (pending && wffcClass && immediate))
+        if (!filled && (bound || (pending && wffcClass && immediate)))
           await this.createPod(dv, claim, source as Exclude<ResolvedSource, { type: 'blocked' }>);
       } else if (pod.status?.phase === 'Failed') {
         // A run the node gave up on (evicted, deleted node...): a new pod tries again.

@@ -252,4 +252,20 @@ describe('dataVolumeStatus', () => {
     const claim = claimOf(dv, 'Bound', { [Ann.populatedFor]: 'disk' });
     expect(round(dv, { claim, waitForFirstConsumer: false }).status.phase).toBe('Succeeded');
   });
+
+  test('a pre-populated DataVolume (a VM restore made its claim) is Succeeded once the claim is bound, not before', () => {
+    const dv = dataVolume(httpSpec());
+    dv.metadata = { ...dv.metadata, annotations: { [Ann.prePopulated]: 'true' } };
+    expect(round(dv, { claim: claimOf(dv, 'Bound'), waitForFirstConsumer: false }).status.phase).toBe(
+      'Succeeded',
+    );
+    expect(round(dv, { claim: claimOf(dv, 'Pending'), waitForFirstConsumer: true }).status.phase).toBe(
+      'WaitForFirstConsumer',
+    );
+    // Without the annotation the same bound claim waits for its import.
+    expect(
+      round(dataVolume(httpSpec()), { claim: claimOf(dv, 'Bound'), waitForFirstConsumer: false }).status
+        .phase,
+    ).not.toBe('Succeeded');
+  });
 });

@@ -170,7 +170,9 @@ export function dataVolumeStatus(i: StatusInputs): StatusResult {
   const done =
     anns[Ann.podPhase] === 'Succeeded' ||
     podSucceeded(pod) ||
-    (claimPhase === 'Bound' && anns[Ann.populatedFor] === dv.metadata?.name);
+    (claimPhase === 'Bound' && anns[Ann.populatedFor] === dv.metadata?.name) ||
+    // Filled by whoever made the claim (a VM restore): done once the claim is bound.
+    (claimPhase === 'Bound' && dv.metadata?.annotations?.[Ann.prePopulated] !== undefined);
   let phase: Phase = (prev.phase as Phase | undefined) ?? 'Pending';
   const upload = source.type === 'upload';
   const scheduled: Phase = clone ? 'CloneScheduled' : upload ? 'UploadScheduled' : 'ImportScheduled';

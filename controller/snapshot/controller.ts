@@ -59,11 +59,20 @@ function onAll<T extends KeyedObject>(inf: Informer<T>, h: (o: T) => void): void
   inf.addHandlers({ onAdd: h, onUpdate: (_, n) => h(n), onDelete: h });
 }
 
+/** The snapshot controller's own caches, which the restore controller reads too. */
+export interface SnapshotCaches {
+  readonly snapshots: Informer<VirtualMachineSnapshot>;
+  readonly contents: Informer<VirtualMachineSnapshotContent>;
+  /** Filled only while the API server serves Kubernetes' snapshot API (see snapshotApi). */
+  readonly volumeSnapshots: Informer<VolumeSnapshot>;
+  readonly snapshotApi: () => SnapshotApiState;
+}
+
 export function createVmSnapshotController(
   deps: OwnerControllerDeps,
   shared: SharedInformers,
   options: VmSnapshotControllerOptions = {},
-): OwnerController {
+): OwnerController & { readonly caches: SnapshotCaches } {
   const name = 'virt-controller-snapshot';
   const queue = new WorkQueue(name, DEFAULT_RATE_LIMIT, deps.queueHooks(name));
   const ns = deps.namespace;
@@ -215,5 +224,6 @@ export function createVmSnapshotController(
     informer,
     queue,
     reconcile: (k) => reconciler.reconcile(k),
+    caches: { snapshots, contents, volumeSnapshots, snapshotApi },
   };
 }

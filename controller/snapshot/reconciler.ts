@@ -16,11 +16,11 @@ import type { VolumeSnapshot, VolumeSnapshotClass } from '../../api/volumesnapsh
 import {
   addFinalizerPatch,
   CONTROLLER_REVISIONS,
-  errorMessage,
   isAlreadyExists,
   unlessGone,
   removeFinalizerPatch,
   splitKey,
+  StepError,
   VIRTUAL_MACHINE_SNAPSHOT_CONTENTS,
   VIRTUAL_MACHINE_SNAPSHOTS,
   VIRTUAL_MACHINES,
@@ -91,16 +91,7 @@ export interface PodSource {
 }
 
 /** A step of a reconcile that failed, naming the object and what was being done. */
-export class VmSnapshotSyncError extends Error {
-  constructor(
-    readonly object: string,
-    readonly step: string,
-    cause: unknown,
-  ) {
-    super(`${object}: ${step}: ${errorMessage(cause)}`);
-    this.name = 'VmSnapshotSyncError';
-  }
-}
+export class VmSnapshotSyncError extends StepError {}
 
 /** How soon a round that needs the snapshot API's caches looks again while they fill. */
 const API_SYNC_RETRY_MS = 1_000;

@@ -15,8 +15,8 @@ import {
 } from '../../api/volumesnapshot/v1';
 import {
   addFinalizerPatch,
-  errorMessage,
   isAlreadyExists,
+  StepError,
   unlessGone,
   PVCS,
   removeFinalizerPatch,
@@ -45,16 +45,7 @@ export interface VolumeSnapshotInformers {
 }
 
 /** A step of a reconcile that failed, naming the object and what was being done. */
-export class VolumeSnapshotSyncError extends Error {
-  constructor(
-    readonly object: string,
-    readonly step: string,
-    cause: unknown,
-  ) {
-    super(`${object}: ${step}: ${errorMessage(cause)}`);
-    this.name = 'VolumeSnapshotSyncError';
-  }
-}
+export class VolumeSnapshotSyncError extends StepError {}
 
 export class VolumeSnapshotReconciler {
   constructor(

@@ -12,11 +12,12 @@ import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { crds } from '../../../api/crd/generate';
+import { crds, volumeSnapshotCrds } from '../../../api/crd/generate';
 import { findBinary } from '../../../cli/local/binaries';
 import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
-import { applyLocalStorageClass } from '../../../cli/local/storage-class';
+import { installVolumeSnapshotCrds } from '../../../cli/local/crds';
+import { applyLocalSnapshotClass, applyLocalStorageClass } from '../../../cli/local/storage-class';
 import { applyKubeVirtConfig } from '../../../cli/local/kubevirt-config';
 import {
   apiNodeClientArgs,
@@ -86,6 +87,11 @@ export interface RuntimeOptions {
   readonly featureGates?: readonly string[];
   /** More flags for `virtkit handler` (e.g. --registry-mirror). */
   readonly handlerArgs?: readonly string[];
+  /**
+   * Kubernetes' snapshot CRDs and the default VolumeSnapshotClass `local-snapshots`, installed
+   * before any component starts, as `virtkit up` installs them. @default false
+   */
+  readonly volumeSnapshots?: boolean;
 }
 
 /** What the handler's pod network holds on the machine, each list sorted (see podNetworkInventory). */
@@ -171,6 +177,10 @@ export class Runtime {
         await applyKubeVirtConfig(admin, options.featureGates ?? RUNTIME_FEATURE_GATES);
         // The default StorageClass `local`, served by the handler's volume provisioner.
         await applyLocalStorageClass(admin);
+        if (options.volumeSnapshots) {
+          await installVolumeSnapshotCrds(admin, volumeSnapshotCrds());
+          await applyLocalSnapshotClass(admin);
+        }
       } finally {
         admin.close();
       }
