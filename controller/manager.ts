@@ -50,6 +50,7 @@ import { createDataVolumeController } from './datavolume/controller';
 import { createDataSourceController } from './datavolume/datasource-controller';
 import { createVolumeSnapshotController } from './volumesnapshot/controller';
 import { createVmRestoreController } from './restore/controller';
+import { createVmCloneController } from './clone/controller';
 import { createVmSnapshotController } from './snapshot/controller';
 import { DataVolumeTemplateSync } from './vm/datavolume-templates';
 import { VmiDataVolumes } from './vmi/datavolumes';
@@ -245,6 +246,8 @@ export class ControllerManager {
       vmSnapshots,
       // KubeVirt's VirtualMachineRestores (controller/restore/), reading the snapshot caches too.
       createVmRestoreController(ownerDeps, snapshotShared, vmSnapshots.caches),
+      // KubeVirt's VirtualMachineClones (controller/clone/): a snapshot and a restore of their own.
+      createVmCloneController(ownerDeps, snapshotShared, vmSnapshots.caches),
     ];
     vmR.dataVolumeTemplates = new DataVolumeTemplateSync(
       client,

@@ -33,6 +33,11 @@ export class Informer<T extends KeyedObject> implements WatchSink<T> {
     this.handlers.push(h);
   }
 
+  /** One handler for every change: an object added, updated (its new state) or deleted. */
+  onChange(h: (obj: T) => void): void {
+    this.addHandlers({ onAdd: h, onUpdate: (_, n) => h(n), onDelete: h });
+  }
+
   get hasSynced(): boolean {
     return this.synced;
   }

@@ -68,6 +68,18 @@ export const VIRTUAL_MACHINE_RESTORES: ResourceType = {
   plural: 'virtualmachinerestores',
   namespaced: true,
 };
+export const VIRTUAL_MACHINE_CLONES: ResourceType = {
+  apiVersion: 'clone.kubevirt.io/v1beta1',
+  kind: 'VirtualMachineClone',
+  plural: 'virtualmachineclones',
+  namespaced: true,
+};
+export const VIRTUAL_MACHINE_EXPORTS: ResourceType = {
+  apiVersion: 'export.kubevirt.io/v1',
+  kind: 'VirtualMachineExport',
+  plural: 'virtualmachineexports',
+  namespaced: true,
+};
 export const VIRTUAL_MACHINE_SNAPSHOT_CONTENTS: ResourceType = {
   apiVersion: 'snapshot.kubevirt.io/v1beta1',
   kind: 'VirtualMachineSnapshotContent',

@@ -138,6 +138,13 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   rule(['snapshot.kubevirt.io'], ['virtualmachinerestores/status'], ['update']),
   rule(['apps'], ['controllerrevisions'], ['patch']),
   rule(['subresources.kubevirt.io'], ['virtualmachines/stop'], ['update']),
+  // KubeVirt's VM clones (controller/clone/): it watches clones, writes their status, and deletes
+  // a Succeeded clone whose target VM is gone; it creates and deletes the temporary snapshot and
+  // restore of each clone (watched above), owned by the clone with blockOwnerDeletion (update on
+  // the clone's finalizers).
+  rule(['clone.kubevirt.io'], ['virtualmachineclones'], ['list', 'watch', 'delete']),
+  rule(['clone.kubevirt.io'], ['virtualmachineclones/status', 'virtualmachineclones/finalizers'], ['update']),
+  rule(['snapshot.kubevirt.io'], ['virtualmachinesnapshots', 'virtualmachinerestores'], ['create', 'delete']),
   // Leader election.
   rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
 ];

@@ -35,10 +35,6 @@ export interface DataVolumeController extends OwnerController {
   readonly informers: DataVolumeInformers;
 }
 
-function onAll<T>(inf: Informer<T & KeyedObject>, h: (o: T) => void): void {
-  inf.addHandlers({ onAdd: h, onUpdate: (_, n) => h(n), onDelete: h });
-}
-
 export function createDataVolumeController(
   deps: OwnerControllerDeps,
   options: DataVolumeOptions = {},
@@ -80,7 +76,7 @@ export function createDataVolumeController(
 
   // A claim wakes the DataVolume of its name, and the unfinished ones of its namespace (a clone
   // waiting for its source claim).
-  onAll(informers.claims, (c) => {
+  informers.claims.onChange((c) => {
     queue.add(objectKey(c));
     const claimNs = c.metadata?.namespace ?? '';
     for (const dv of unfinishedIn(claimNs))
@@ -93,7 +89,7 @@ export function createDataVolumeController(
       )
         queue.add(objectKey(dv));
   });
-  onAll(informers.pods, (p) => {
+  informers.pods.onChange((p) => {
     // Importer pods name their claim in a label; upload server pods are owned by it.
     const claim =
       p.metadata?.labels?.[CDI_IMPORT_PVC_LABEL] ??
@@ -104,11 +100,11 @@ export function createDataVolumeController(
     if (l[CLONE_TARGET_NAMESPACE_LABEL] && l[CLONE_TARGET_CLAIM_LABEL])
       queue.add(`${l[CLONE_TARGET_NAMESPACE_LABEL]}/${l[CLONE_TARGET_CLAIM_LABEL]}`);
   });
-  onAll(informers.dataSources, (ds) => {
+  informers.dataSources.onChange((ds) => {
     const key = objectKey(ds);
     for (const dv of dataVolumes.cache.list()) if (sourceRefKey(dv) === key) queue.add(objectKey(dv));
   });
-  onAll(informers.storageClasses, () => {
+  informers.storageClasses.onChange(() => {
     for (const dv of unfinishedIn()) queue.add(objectKey(dv));
   });
 

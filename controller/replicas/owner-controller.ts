@@ -26,6 +26,29 @@ export interface OwnerInformer {
   waitForSync(): Promise<void>;
 }
 
+/**
+ * A controller's own informers run as one OwnerInformer: started, waited for and stopped
+ * together; the manager's keys are those of `primary` (the kind the controller reconciles).
+ */
+export function ownInformers(
+  primary: { readonly cache: { keys(): string[] } },
+  all: readonly Pick<OwnerInformer, 'hasSynced' | 'start' | 'stop' | 'waitForSync'>[],
+): OwnerInformer {
+  return {
+    get hasSynced() {
+      return all.every((i) => i.hasSynced);
+    },
+    cache: { keys: () => primary.cache.keys() },
+    start: () => all.forEach((i) => i.start()),
+    stop: async () => {
+      await Promise.all(all.map((i) => i.stop()));
+    },
+    waitForSync: async () => {
+      await Promise.all(all.map((i) => i.waitForSync()));
+    },
+  };
+}
+
 /** One owner kind's controller, as the manager starts, feeds and stops it. */
 export interface OwnerController {
   readonly kind: string;

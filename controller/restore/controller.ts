@@ -13,9 +13,8 @@ import {
   objectKey,
   VIRTUAL_MACHINE_RESTORES,
   WorkQueue,
-  type KeyedObject,
 } from '../../kube';
-import type { OwnerController, OwnerControllerDeps, OwnerInformer } from '../replicas/owner-controller';
+import { ownInformers, type OwnerController, type OwnerControllerDeps } from '../replicas/owner-controller';
 import type { SnapshotCaches } from '../snapshot/controller';
 import type { SharedInformers } from '../snapshot/reconciler';
 import { VmRestoreReconciler } from './reconciler';
@@ -25,10 +24,6 @@ const BY_TARGET = 'target';
 const BY_SNAPSHOT = 'snapshot';
 /** How soon a round that needs the snapshot API's caches looks again while they fill. */
 const API_SYNC_RETRY_MS = 1_000;
-
-function onAll<T extends KeyedObject>(inf: Informer<T>, h: (o: T) => void): void {
-  inf.addHandlers({ onAdd: h, onUpdate: (_, n) => h(n), onDelete: h });
-}
 
 export function createVmRestoreController(
   deps: OwnerControllerDeps,
@@ -75,28 +70,20 @@ export function createVmRestoreController(
     for (const r of restores.cache.byIndex('namespace', namespace))
       if (r.status?.complete !== true) queue.add(objectKey(r));
   };
-  onAll(restores, (r) => queue.add(objectKey(r)));
-  onAll(shared.vms, (vm) => wake(BY_TARGET, objectKey(vm)));
-  onAll(shared.vmis, (vmi) => wake(BY_TARGET, objectKey(vmi)));
-  onAll(snapshots.snapshots, (s) => wake(BY_SNAPSHOT, objectKey(s)));
-  onAll(snapshots.contents, (c) => {
+  restores.onChange((r) => queue.add(objectKey(r)));
+  shared.vms.onChange((vm) => wake(BY_TARGET, objectKey(vm)));
+  shared.vmis.onChange((vmi) => wake(BY_TARGET, objectKey(vmi)));
+  snapshots.snapshots.onChange((s) => wake(BY_SNAPSHOT, objectKey(s)));
+  snapshots.contents.onChange((c) => {
     const s = c.spec?.virtualMachineSnapshotName;
     if (s) wake(BY_SNAPSHOT, `${c.metadata?.namespace ?? ''}/${s}`);
   });
-  onAll(snapshots.volumeSnapshots, (v) => wakeNamespace(v.metadata?.namespace ?? ''));
-  onAll(shared.claims, (c) => wakeNamespace(c.metadata?.namespace ?? ''));
-  onAll(shared.dataVolumes, (dv) => wakeNamespace(dv.metadata?.namespace ?? ''));
-  onAll(shared.revisions, (cr) => wakeNamespace(cr.metadata?.namespace ?? ''));
+  snapshots.volumeSnapshots.onChange((v) => wakeNamespace(v.metadata?.namespace ?? ''));
+  shared.claims.onChange((c) => wakeNamespace(c.metadata?.namespace ?? ''));
+  shared.dataVolumes.onChange((dv) => wakeNamespace(dv.metadata?.namespace ?? ''));
+  shared.revisions.onChange((cr) => wakeNamespace(cr.metadata?.namespace ?? ''));
 
-  const informer: OwnerInformer = {
-    get hasSynced() {
-      return restores.hasSynced;
-    },
-    cache: { keys: () => restores.cache.keys() },
-    start: () => restores.start(),
-    stop: () => restores.stop(),
-    waitForSync: () => restores.waitForSync(),
-  };
+  const informer = ownInformers(restores, [restores]);
   return {
     kind: 'VirtualMachineRestore',
     resource: VIRTUAL_MACHINE_RESTORES,

@@ -55,10 +55,6 @@ const BY_VM = 'vm';
 /** Index of contents by the keys of the VolumeSnapshots they name. */
 const BY_VOLUME_SNAPSHOT = 'volumeSnapshot';
 
-function onAll<T extends KeyedObject>(inf: Informer<T>, h: (o: T) => void): void {
-  inf.addHandlers({ onAdd: h, onUpdate: (_, n) => h(n), onDelete: h });
-}
-
 /** The snapshot controller's own caches, which the restore controller reads too. */
 export interface SnapshotCaches {
   readonly snapshots: Informer<VirtualMachineSnapshot>;
@@ -145,17 +141,17 @@ export function createVmSnapshotController(
     for (const s of list) if (isProgressing(s)) queue.add(objectKey(s));
   };
 
-  onAll(snapshots, (s) => {
+  snapshots.onChange((s) => {
     queue.add(objectKey(s));
     // A snapshot that fails or goes lets its content thaw the guest and release itself.
     queue.add(contentKey(s.metadata?.namespace ?? '', contentNameOf(s)));
   });
-  onAll(contents, (c) => {
+  contents.onChange((c) => {
     const cns = c.metadata?.namespace ?? '';
     queue.add(contentKey(cns, c.metadata?.name ?? ''));
     if (c.spec?.virtualMachineSnapshotName) queue.add(`${cns}/${c.spec.virtualMachineSnapshotName}`);
   });
-  onAll(volumeSnapshots, (vs) => {
+  volumeSnapshots.onChange((vs) => {
     for (const c of contents.cache.byIndex(BY_VOLUME_SNAPSHOT, objectKey(vs)))
       queue.add(contentKey(c.metadata?.namespace ?? '', c.metadata?.name ?? ''));
   });
@@ -167,21 +163,21 @@ export function createVmSnapshotController(
   };
   const usesClaim = (claimName: string) => (vm: VirtualMachine) =>
     volumeClaims(vm.spec).some((c) => c.claimName === claimName);
-  onAll(volumeSnapshotClasses, () => {
+  volumeSnapshotClasses.onChange(() => {
     wakeInProgress();
     wakeVms();
   });
-  onAll(shared.storageClasses, () => wakeVms());
-  onAll(shared.vms, (vm) => {
+  shared.storageClasses.onChange(() => wakeVms());
+  shared.vms.onChange((vm) => {
     wakeSnapshotsOf(objectKey(vm));
     queue.add(`${VM_KEY_PREFIX}${objectKey(vm)}`);
   });
-  onAll(shared.vmis, (vmi) => wakeSnapshotsOf(objectKey(vmi)));
-  onAll(shared.claims, (c) => {
+  shared.vmis.onChange((vmi) => wakeSnapshotsOf(objectKey(vmi)));
+  shared.claims.onChange((c) => {
     wakeInProgress(c.metadata?.namespace ?? '');
     wakeVms(c.metadata?.namespace ?? '', usesClaim(c.metadata?.name ?? ''));
   });
-  onAll(shared.dataVolumes, (dv) => {
+  shared.dataVolumes.onChange((dv) => {
     wakeInProgress(dv.metadata?.namespace ?? '');
     wakeVms(dv.metadata?.namespace ?? '', usesClaim(dv.metadata?.name ?? ''));
   });

@@ -30,10 +30,6 @@ import {
   type VolumeSnapshotInformers,
 } from './reconciler';
 
-function onAll<T extends KeyedObject>(inf: Informer<T>, h: (o: T) => void): void {
-  inf.addHandlers({ onAdd: h, onUpdate: (_, n) => h(n), onDelete: h });
-}
-
 export interface VolumeSnapshotControllerOptions {
   /** How often to look for the snapshot CRDs while the API server does not serve them. @default 30 s */
   readonly pollMs?: number;
@@ -77,24 +73,24 @@ export function createVolumeSnapshotController(
     for (const s of snapshots.cache.list()) if (s.status?.readyToUse !== true) queue.add(objectKey(s));
   };
 
-  onAll(snapshots, (s) => {
+  snapshots.onChange((s) => {
     queue.add(objectKey(s));
     const claim = s.spec?.source?.persistentVolumeClaimName;
     if (claim) queue.add(claimKey(s.metadata?.namespace ?? '', claim));
   });
-  onAll(informers.contents, (c) => {
+  informers.contents.onChange((c) => {
     queue.add(`${CONTENT_KEY_PREFIX}${c.metadata?.name ?? ''}`);
     const ref = c.spec?.volumeSnapshotRef;
     if (ref?.namespace && ref.name) queue.add(`${ref.namespace}/${ref.name}`);
   });
-  onAll(informers.claims, (c) => {
+  informers.claims.onChange((c) => {
     const claimNs = c.metadata?.namespace ?? '';
     queue.add(claimKey(claimNs, c.metadata?.name ?? ''));
     for (const s of snapshots.cache.byIndex('namespace', claimNs))
       if (s.spec?.source?.persistentVolumeClaimName === c.metadata?.name) queue.add(objectKey(s));
   });
-  onAll(informers.classes, wakeSnapshots);
-  onAll(informers.storageClasses, wakeSnapshots);
+  informers.classes.onChange(wakeSnapshots);
+  informers.storageClasses.onChange(wakeSnapshots);
 
   const all = Object.values(informers) as Informer<KeyedObject>[];
   const presence = new ApiPresence(

@@ -15,9 +15,7 @@
  *
  * Booting a restored guest is an end-to-end matter (a node runs launchers); this suite has none.
  */
-import { createHash, randomBytes } from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
+import { randomBytes } from 'crypto';
 import { installRbac } from '../../cli/local/rbac';
 import { componentKubeconfig, layout } from '../../cli/local/layout';
 import { createLogger } from '../../common/log';
@@ -36,7 +34,12 @@ import {
 } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { eventually } from './support/eventually';
-import { startLocalStorageNode, type LocalStorageNode } from './support/local-storage-node';
+import {
+  fillDisk,
+  sha256File,
+  startLocalStorageNode,
+  type LocalStorageNode,
+} from './support/local-storage-node';
 import { readShared } from './support/shared-controlplane';
 
 const id = randomBytes(3).toString('hex');
@@ -73,43 +76,9 @@ function wait<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 
   return eventually(what, probe, { timeoutMs, context: () => `logs:\n${logs.slice(-40).join('')}` });
 }
 
-const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 const cond = (o: Obj, type: string): Condition | undefined =>
   o.status?.conditions?.find((c) => c.type === type);
-
-async function boundClaim(name: string): Promise<Obj> {
-  return wait(`claim ${name} to be Bound`, async () => {
-    const c = await admin.getIfExists<Obj>(PVCS, NS, name);
-    return c?.status?.phase === 'Bound' ? c : undefined;
-  });
-}
-
-/** The disk image of a bound claim. */
-async function diskOf(claim: string): Promise<string> {
-  return path.join(node.volumeDir(await boundClaim(claim)), 'disk.img');
-}
-
-/** Known bytes at the start and far into the sparse file, as a guest would write them. */
-function fill(file: string, marker: string): string {
-  const fd = fs.openSync(file, 'w', 0o600);
-  fs.writeSync(fd, randomBytes(1 << 20), 0, 1 << 20, 0);
-  fs.writeSync(fd, Buffer.from(marker), 0, marker.length, 40 << 20);
-  fs.closeSync(fd);
-  return sha256(file);
-}
-
-function claim(name: string, annotations: Record<string, string> = {}): Json {
-  return {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    metadata: { name, namespace: NS, labels: { disk: name }, annotations },
-    spec: {
-      storageClassName: node.storageClass,
-      accessModes: ['ReadWriteOnce'],
-      resources: { requests: { storage: '64Mi' } },
-    },
-  };
-}
+const diskOf = (claim: string): Promise<string> => node.diskOf(NS, claim);
 
 function restore(name: string, target: string, spec: Json = {}): Promise<Obj> {
   return admin.create<Obj>(VIRTUAL_MACHINE_RESTORES, NS, {
@@ -157,10 +126,14 @@ beforeAll(async () => {
 
   // The source VM: a claim volume, and a DataVolume template whose claim already holds its data
   // (CDI's populatedFor: the DataVolume adopts it, no import runs).
-  await admin.create(PVCS, NS, claim('src-root'));
-  rootSha = fill(await diskOf('src-root'), 'root at snapshot time');
-  await admin.create(PVCS, NS, claim('src-data', { 'cdi.kubevirt.io/storage.populatedFor': 'src-data' }));
-  dataSha = fill(await diskOf('src-data'), 'data at snapshot time');
+  await admin.create(PVCS, NS, node.claim(NS, 'src-root'));
+  rootSha = fillDisk(await diskOf('src-root'), 'root at snapshot time');
+  await admin.create(
+    PVCS,
+    NS,
+    node.claim(NS, 'src-data', { 'cdi.kubevirt.io/storage.populatedFor': 'src-data' }),
+  );
+  dataSha = fillDisk(await diskOf('src-data'), 'data at snapshot time');
   await admin.create(VIRTUAL_MACHINES, NS, {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',
@@ -213,9 +186,9 @@ beforeAll(async () => {
     const s = await admin.get<Obj>(VIRTUAL_MACHINE_SNAPSHOTS, NS, 'snap');
     return s.status?.readyToUse === true ? s : undefined;
   });
-  fill(await diskOf('src-root'), 'root after the snapshot');
-  fill(await diskOf('src-data'), 'data after the snapshot');
-  expect(sha256(await diskOf('src-root'))).not.toBe(rootSha);
+  fillDisk(await diskOf('src-root'), 'root after the snapshot');
+  fillDisk(await diskOf('src-data'), 'data after the snapshot');
+  expect(sha256File(await diskOf('src-root'))).not.toBe(rootSha);
 }, 240_000);
 
 afterAll(async () => {
@@ -289,8 +262,8 @@ describe('a restore onto the snapshot source', () => {
       { name: 'data', dataVolume: { name: `restore-${uid}-data` } },
     ]);
     expect(((vm.spec?.dataVolumeTemplates as Json[])[0]!.metadata as Json).name).toBe(`restore-${uid}-data`);
-    expect(sha256(await diskOf(`restore-${uid}-root`))).toBe(rootSha);
-    expect(sha256(await diskOf(`restore-${uid}-data`))).toBe(dataSha);
+    expect(sha256File(await diskOf(`restore-${uid}-root`))).toBe(rootSha);
+    expect(sha256File(await diskOf(`restore-${uid}-data`))).toBe(dataSha);
     const root = await admin.get<Obj>(PVCS, NS, `restore-${uid}-root`);
     expect(root.metadata.labels).toMatchObject({
       disk: 'src-root',
@@ -340,8 +313,8 @@ describe('a restore onto a new VM', () => {
       name: 'root',
       persistentVolumeClaim: { claimName: `restore-${uid}-root` },
     });
-    expect(sha256(await diskOf(`restore-${uid}-root`))).toBe(rootSha);
-    expect(sha256(await diskOf(`restore-${uid}-data`))).toBe(dataSha);
+    expect(sha256File(await diskOf(`restore-${uid}-root`))).toBe(rootSha);
+    expect(sha256File(await diskOf(`restore-${uid}-data`))).toBe(dataSha);
     // No MAC or firmware UUID is written: the launcher derives both from the new VM's name.
     const tspec = (vm.spec?.template as Json).spec as Json;
     expect(JSON.stringify(tspec)).not.toMatch(/macAddress|"uuid"/);

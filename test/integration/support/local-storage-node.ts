@@ -6,6 +6,7 @@
  * controller binds claims without a consumer) and a VolumeSnapshotClass of the same driver.
  * The snapshot CRDs are installed as `virtkit up` installs them.
  */
+import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -19,6 +20,7 @@ import { LocalVolumeProvisioner } from '../../../handler/storage/local-volumes';
 import {
   EventRecorder,
   KubeClient,
+  PVCS,
   PVS,
   STORAGE_CLASSES,
   VOLUME_SNAPSHOT_CLASSES,
@@ -36,6 +38,12 @@ export interface LocalStorageNode {
   readonly snapshotClass: string;
   /** The directory of a bound claim's volume. */
   volumeDir(claim: { spec?: Json }): string;
+  /** A claim of `size` in the node's class, labelled `disk: <name>`. */
+  claim(namespace: string, name: string, annotations?: Record<string, string>, size?: string): Json;
+  /** The claim once Bound. */
+  boundClaim(namespace: string, name: string): Promise<Json>;
+  /** The disk image (`disk.img`) of a claim, once it is Bound. */
+  diskOf(namespace: string, claim: string): Promise<string>;
   /**
    * Stop the node once the suite's namespace is gone (its volumes released), then remove the
    * classes, any content the suite left, and the root.
@@ -95,11 +103,33 @@ export async function startLocalStorageNode(o: LocalStorageNodeOptions): Promise
   });
   await snapshotter.start();
 
+  const volumeDir = (c: { spec?: Json }): string => path.join(root, String(c.spec?.volumeName ?? ''));
+  const boundClaim = (namespace: string, name: string): Promise<Json> =>
+    eventually(
+      `claim ${namespace}/${name} to be Bound`,
+      async () => {
+        const c = await admin.getIfExists<Json>(PVCS, namespace, name);
+        return (c?.status as Json | undefined)?.phase === 'Bound' ? c : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
   return {
     root,
     storageClass,
     snapshotClass,
-    volumeDir: (c) => path.join(root, String(c.spec?.volumeName ?? '')),
+    volumeDir,
+    claim: (namespace, name, annotations = {}, size = '64Mi') => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace, labels: { disk: name }, annotations },
+      spec: {
+        storageClassName: storageClass,
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: size } },
+      },
+    }),
+    boundClaim,
+    diskOf: async (namespace, claim) => path.join(volumeDir(await boundClaim(namespace, claim)), 'disk.img'),
     async stop(namespace: string): Promise<void> {
       await eventually(
         'the suite volumes to go',
@@ -128,4 +158,19 @@ export async function startLocalStorageNode(o: LocalStorageNodeOptions): Promise
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+export const sha256File = (file: string): string =>
+  createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/**
+ * Writes known bytes at the start of a disk image and a marker 40 MiB in (the image stays
+ * sparse), as a guest would; returns the image's sha256.
+ */
+export function fillDisk(file: string, marker: string): string {
+  const fd = fs.openSync(file, 'w', 0o600);
+  fs.writeSync(fd, randomBytes(1 << 20), 0, 1 << 20, 0);
+  fs.writeSync(fd, Buffer.from(marker), 0, marker.length, 40 << 20);
+  fs.closeSync(fd);
+  return sha256File(file);
 }
