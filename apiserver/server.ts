@@ -29,6 +29,7 @@ import {
 } from './subresources/request-header';
 import { isSubresourceApiPath, SubresourceRouter } from './subresources/router';
 import { handleUploadProxy, isUploadProxyPath } from './upload/proxy';
+import { handleExportProxy, isExportProxyPath } from './export/proxy';
 import { handleUploadApi, isUploadApiPath } from './upload/token-api';
 import type { SubresourceContext } from './subresources/types';
 
@@ -135,6 +136,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         return reply(res, 200, 'ok');
       if (upload && isUploadProxyPath(url.pathname))
         return void handleUploadProxy({ key: upload.tokenKey, context: upload.sub.context }, req, res);
+      if (o.subresources && isExportProxyPath(url.pathname))
+        return void handleExportProxy(o.subresources.context, req, res);
       if (upload && isUploadApiPath(url.pathname))
         return void handleUploadApi(
           { authenticate: authenticator(upload.sub), key: upload.tokenKey, log: o.log },

@@ -55,6 +55,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   // virtctl's image-upload: CDI's upload through the upload proxy.
   'image-upload': () => import('./commands/image-upload'),
   importer: () => import('./commands/importer'),
+  // virtctl's vmexport, and the export server an exporter pod runs (KubeVirt's virt-exportserver).
+  vmexport: () => import('./commands/vmexport'),
+  exporter: () => import('./commands/exporter'),
   // The source side of a clone from another namespace (CDI's cdi-cloner).
   cloner: () => import('./commands/cloner'),
 };

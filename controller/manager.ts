@@ -52,6 +52,7 @@ import { createVolumeSnapshotController } from './volumesnapshot/controller';
 import { createVmRestoreController } from './restore/controller';
 import { createVmCloneController } from './clone/controller';
 import { createVmSnapshotController } from './snapshot/controller';
+import { createVmExportController } from './export/controller';
 import { DataVolumeTemplateSync } from './vm/datavolume-templates';
 import { VmiDataVolumes } from './vmi/datavolumes';
 import type { OwnerController } from './replicas/owner-controller';
@@ -248,6 +249,8 @@ export class ControllerManager {
       createVmRestoreController(ownerDeps, snapshotShared, vmSnapshots.caches),
       // KubeVirt's VirtualMachineClones (controller/clone/): a snapshot and a restore of their own.
       createVmCloneController(ownerDeps, snapshotShared, vmSnapshots.caches),
+      // KubeVirt's VirtualMachineExports (controller/export/), reading the caches kept above.
+      createVmExportController(ownerDeps, snapshotShared, { image: options.launcherImage }),
     ];
     vmR.dataVolumeTemplates = new DataVolumeTemplateSync(
       client,

@@ -27,6 +27,7 @@ import { SpecGuard } from './vmi/spec-guard';
 import { VmiSync } from './vmi/sync';
 import { PlaceholderPods } from './workers/placeholders';
 import { WorkerPodRunner } from './workers/runner';
+import { ExporterPodRunner } from './exporter/pod-runner';
 import { ImagePuller } from './images/puller';
 import type { RegistryMirror } from './images/policy';
 import { errorMessage, EventRecorder, FeatureGateSource, KubeClient, type ConnectOptions } from '../kube';
@@ -117,6 +118,7 @@ export class Handler {
   private volumes?: LocalVolumeProvisioner;
   private snapshots?: LocalSnapshotter;
   private workerPods?: WorkerPodRunner;
+  private exporterPods?: ExporterPodRunner;
   private placeholders?: PlaceholderPods;
   private prober?: Prober;
 
@@ -151,6 +153,7 @@ export class Handler {
         nodeName,
         locator: { locate: (ns, name) => this.locate(nodeName, ns, name) },
         uploadSocket: (ns, claim) => this.workerPods?.uploadSocket(ns, claim),
+        exportEndpoint: (ns, name) => this.exporterPods?.exportEndpoint(ns, name),
         recorder,
         log,
       });
@@ -281,6 +284,17 @@ export class Handler {
       log,
     });
     await this.workerPods.start();
+    // KubeVirt's exporter pods (VirtualMachineExport servers), served through the node API.
+    this.exporterPods = new ExporterPodRunner({
+      client,
+      nodeName,
+      stateDir,
+      volumeRoot,
+      hostIP: facts.ip,
+      command: this.o.launcherCommand ?? defaultLauncherCommand(),
+      log,
+    });
+    await this.exporterPods.start();
     this.placeholders = new PlaceholderPods({ client, nodeName, hostIP: facts.ip, log });
     await this.placeholders.start();
     await vmis.start();
@@ -319,6 +333,7 @@ export class Handler {
         this.vmis?.stop(),
         this.runtime?.stop(),
         this.workerPods?.stop(),
+        this.exporterPods?.stop(),
         this.placeholders?.stop(),
         this.gates?.stop(),
         this.volumes?.stop(),

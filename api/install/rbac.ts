@@ -145,6 +145,21 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   rule(['clone.kubevirt.io'], ['virtualmachineclones'], ['list', 'watch', 'delete']),
   rule(['clone.kubevirt.io'], ['virtualmachineclones/status', 'virtualmachineclones/finalizers'], ['update']),
   rule(['snapshot.kubevirt.io'], ['virtualmachinesnapshots', 'virtualmachinerestores'], ['create', 'delete']),
+  // KubeVirt's VM exports (controller/export/): it watches exports, writes their status and
+  // deletes one whose TTL has passed; it makes (with blockOwnerDeletion) the exporter pod (pods
+  // granted above), its Service (watched by label), the token and TLS Secrets (reading the TLS
+  // Secret back for the link's CA) and a VM's manifests ConfigMap; for the external link it reads
+  // `virtkit api`'s Service and the APIService whose caBundle is that server's CA.
+  rule(['export.kubevirt.io'], ['virtualmachineexports'], ['list', 'watch', 'delete']),
+  rule(
+    ['export.kubevirt.io'],
+    ['virtualmachineexports/status', 'virtualmachineexports/finalizers'],
+    ['update'],
+  ),
+  rule([''], ['services'], [...READ, 'create']),
+  rule([''], ['secrets'], ['get', 'create']),
+  rule([''], ['configmaps'], ['create']),
+  rule(['apiregistration.k8s.io'], ['apiservices'], ['get']),
   // Leader election.
   rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
 ];
@@ -219,6 +234,9 @@ export const API_RULES: readonly PolicyRule[] = [
   // Admission refuses a second VirtualMachineRestore of a target while one is in progress
   // (apiserver/admission/restores-in-progress.ts).
   rule(['snapshot.kubevirt.io'], ['virtualmachinerestores'], ['list']),
+  // The export proxy (apiserver/export/proxy.ts) reads the export a request names (its exporter
+  // pod's node comes from the pods get above).
+  rule(['export.kubevirt.io'], ['virtualmachineexports'], ['get']),
 ];
 
 export const COMPONENT_RULES = {

@@ -40,6 +40,9 @@ import { performAction, type ActionAnswer, type ActionLauncher } from './actions
 import { authenticateNodeApiClient, type NodeApiAuthResult, type NodeApiClientPolicy } from './auth';
 import { handleStreamUpgrade } from './streams';
 import { handleNodeUpload } from './uploads';
+import { parseNodeExportPath } from '../../common/node-export-api';
+import { handleNodeExport } from '../exporter/node-proxy';
+import type { ExportEndpoint } from '../exporter/pod-runner';
 import type { NodeStreamContext, NodeVmiLocator } from './types';
 
 /** The largest request body (a freeze timeout is a few bytes). */
@@ -66,6 +69,8 @@ export interface NodeApiServerOptions {
   readonly launcher?: (socket: string) => ActionLauncher;
   /** The socket of the ready upload server of a claim on this node (./uploads.ts). @default none */
   readonly uploadSocket?: (namespace: string, claim: string) => string | undefined;
+  /** The ready export server of an export on this node (../exporter/node-proxy.ts). @default none */
+  readonly exportEndpoint?: (namespace: string, name: string) => ExportEndpoint | undefined;
 }
 
 export interface RunningNodeApi {
@@ -135,6 +140,9 @@ export async function startNodeApiServer(o: NodeApiServerOptions): Promise<Runni
     }
     const upload = parseNodeUploadPath(url.pathname);
     if (upload) return handleNodeUpload(req, res, upload, o.uploadSocket ?? (() => undefined), log);
+    const exported = parseNodeExportPath((req.url ?? '/').split('?')[0] ?? '/');
+    if (exported)
+      return handleNodeExport(req, res, exported, url.search, o.exportEndpoint ?? (() => undefined), log);
     const route = routeNodeRequest(method, url.pathname);
     if (route.kind === 'answer') return send(res, route.answer, route.allow);
     const { namespace, name, action } = route;
