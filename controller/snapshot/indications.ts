@@ -42,8 +42,11 @@ function fields(list: readonly string[]): IndicationFields {
 }
 
 /**
- * The indications of a snapshot in progress: what it had, plus what the source shows now;
- * none while the VM is stopped. `errorMessage` is the snapshot's status.error message.
+ * The indications of a snapshot in progress: what the source shows now, as KubeVirt recomputes
+ * them each round (so `GuestAgent` and `NoGuestAgent` never stand together: an agent that
+ * connects after the first round replaces `NoGuestAgent`), keeping only `QuiesceTimeout` from
+ * before (a fact of the freeze already made); none while the VM is stopped. `errorMessage` is the
+ * snapshot's status.error message.
  */
 export function progressIndications(
   previous: readonly string[] | undefined,
@@ -51,7 +54,7 @@ export function progressIndications(
   errorMessage: string | undefined,
 ): IndicationFields {
   if (!source.online) return { indications: undefined, sourceIndications: undefined };
-  const set = new Set<string>(previous ?? []);
+  const set = new Set<string>((previous ?? []).filter((i) => i === 'QuiesceTimeout'));
   set.add('Online');
   if (source.paused) set.add('Paused');
   else if (source.guestAgent) {

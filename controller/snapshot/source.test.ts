@@ -157,11 +157,14 @@ describe('indications', () => {
     });
   });
 
-  test('kept across rounds; QuiesceTimeout when Windows VSS could not hold the freeze', () => {
+  test('recomputed each round (an agent that connects later replaces NoGuestAgent); QuiesceTimeout when Windows VSS could not hold the freeze, and kept', () => {
     expect(
       progressIndications(['NoGuestAgent', 'Online'], state([AGENT]), 'fsfreeze is limited to 10s')
         .indications,
-    ).toEqual(['GuestAgent', 'NoGuestAgent', 'Online', 'QuiesceTimeout']);
+    ).toEqual(['GuestAgent', 'Online', 'QuiesceTimeout']);
+    expect(
+      progressIndications(['GuestAgent', 'Online', 'QuiesceTimeout'], state([]), undefined).indications,
+    ).toEqual(['NoGuestAgent', 'Online', 'QuiesceTimeout']);
   });
 
   test('PartialSnapshot is appended once', () => {

@@ -7,8 +7,10 @@
  * online (the guest frozen through its agent and thawed, still running), and restored onto
  * itself: its disk is a new claim holding count 1, and the guest's next boot counts 2 again (the
  * old disk would have said 3); its MAC address is the same. A restore of the same snapshot to a
- * new VM boots with count 1 + 1 and a MAC address of its own.
+ * new VM boots with count 1 + 1 and a MAC address of its own. A VirtualMachineClone of the VM
+ * boots with the VM's data, a MAC address of its own and the SMBIOS serial it was given.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { LOCAL_VOLUME_DRIVER } from '../../api/storage/local';
 import {
@@ -153,6 +155,11 @@ it('a stopped VM is snapshotted with the data its guest wrote', async () => {
   const before = await boot('counted', 2);
 
   // An online snapshot of the running guest: frozen through its agent, thawed after.
+  await rt.waitFor('the guest agent to connect', () =>
+    rt
+      .get('vmi', NS, 'counted')
+      ?.status?.conditions?.some((c) => c.type === 'AgentConnected' && c.status === 'True'),
+  );
   rt.apply({
     apiVersion: 'snapshot.kubevirt.io/v1beta1',
     kind: 'VirtualMachineSnapshot',
@@ -207,4 +214,38 @@ it('a restore to a new VM boots with the snapshot data and a MAC address of its 
   expect(macOf(vmi)).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
   expect(macOf(vmi)).not.toBe(sourceMac);
   await halt('counted-copy');
+});
+
+it('a clone boots with the source data, a MAC address of its own and the SMBIOS serial it was given', async () => {
+  rt.apply({
+    apiVersion: 'clone.kubevirt.io/v1beta1',
+    kind: 'VirtualMachineClone',
+    metadata: { name: 'counted-twin', namespace: NS },
+    spec: {
+      source: { apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: 'counted' },
+      target: { apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: 'twin' },
+      newSMBiosSerial: 'twin-serial-0001',
+    },
+  });
+  await rt.waitFor(
+    'VirtualMachineClone counted-twin Succeeded',
+    () =>
+      (rt.get('vmclone', NS, 'counted-twin')?.status as { phase?: string } | undefined)?.phase ===
+      'Succeeded',
+    240_000,
+    () => rt.get('vmclone', NS, 'counted-twin')?.status,
+  );
+  // The source's disk said 2 when it was cloned (the restored count, booted once): the twin counts 3.
+  const vmi = await boot('twin', 3);
+  expect(macOf(vmi)).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+  expect(macOf(vmi)).not.toBe(sourceMac);
+  expect((vmi.spec as { domain?: { firmware?: { serial?: string } } }).domain?.firmware?.serial).toBe(
+    'twin-serial-0001',
+  );
+  const qemu = rt
+    .liveQemus()
+    .map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '))
+    .find((cmd) => cmd.includes('twin-serial-0001'));
+  expect(qemu).toMatch(/-smbios type=1,serial=twin-serial-0001/);
+  await halt('twin');
 });
