@@ -33,9 +33,9 @@ import type {
   VirtualMachineSnapshotContent,
 } from '../../api/snapshot/v1beta1';
 import { setCondition, type EventSpec } from '../../kube';
-import { stamp } from '../datavolume/conditions';
 import type { Claim } from '../datavolume/objects';
 import { restoreFailed } from '../restore/restore-plan';
+import { operationCondition } from '../snapshot/operation-condition';
 import type { SnapshotVm } from '../restore/restored-vm';
 import { clonePatches, cloneSpecProblems } from './clone-patches';
 import {
@@ -89,23 +89,6 @@ const ACTIVE_PHASES: readonly string[] = [
   'Succeeded',
 ];
 
-function condition(
-  type: 'Progressing' | 'Ready',
-  status: 'True' | 'False',
-  reason: string,
-  message: string | undefined,
-  now: Date,
-): Cond {
-  return {
-    type,
-    status,
-    reason,
-    ...(message ? { message } : {}),
-    lastProbeTime: null,
-    lastTransitionTime: stamp(now),
-  };
-}
-
 /** Claim-backed volumes: what a clone must carry over (KubeVirt checks these only). */
 function claimVolumes(vm: SnapshotVm): string[] {
   return (vm.spec?.template?.spec?.volumes ?? [])
@@ -148,9 +131,9 @@ export function planClone(f: CloneFacts): ClonePlan {
   ): void => {
     let list = setCondition(
       status.conditions as Cond[] | undefined,
-      condition('Progressing', progressing[0], progressing[1], message, now),
+      operationCondition('Progressing', progressing[0], progressing[1], now, message),
     );
-    list = setCondition(list, condition('Ready', ready[0], ready[1], message, now));
+    list = setCondition(list, operationCondition('Ready', ready[0], ready[1], now, message));
     status = { ...status, conditions: list };
   };
   const event = (reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal'): void => {

@@ -24,7 +24,6 @@ import type { DataVolume } from '../../api/cdi/v1beta1';
 import type { OwnerReference } from '../../api/k8s/meta';
 import type { VirtualMachine } from '../../api/kubevirt/v1';
 import type {
-  OperationCondition,
   VirtualMachineRestore,
   VirtualMachineRestoreStatus,
   VirtualMachineSnapshot,
@@ -47,6 +46,7 @@ import {
   restoredVolumeName,
   VM_RESTORE_FINALIZER,
 } from './names';
+import { operationCondition, type OperationCond } from '../snapshot/operation-condition';
 import { restoredClaim } from './restored-claim';
 import {
   dataVolumesToDelete,
@@ -108,17 +108,6 @@ export interface RestorePlan {
   readonly requeueAfterMs?: number;
 }
 
-type Cond = OperationCondition & { status: 'True' | 'False' | 'Unknown' };
-
-function condition(
-  type: 'Progressing' | 'Ready' | 'Failure',
-  status: 'True' | 'False',
-  reason: string,
-  now: Date,
-): Cond {
-  return { type, status, reason, lastProbeTime: null, lastTransitionTime: stamp(now) };
-}
-
 function withConditions(
   status: VirtualMachineRestoreStatus,
   now: Date,
@@ -127,11 +116,11 @@ function withConditions(
   failure?: string,
 ): VirtualMachineRestoreStatus {
   let conditions = setCondition(
-    status.conditions as Cond[] | undefined,
-    condition('Progressing', progressing[0], progressing[1], now),
+    status.conditions as OperationCond[] | undefined,
+    operationCondition('Progressing', progressing[0], progressing[1], now),
   );
-  if (failure) conditions = setCondition(conditions, condition('Failure', 'True', failure, now));
-  conditions = setCondition(conditions, condition('Ready', ready[0], ready[1], now));
+  if (failure) conditions = setCondition(conditions, operationCondition('Failure', 'True', failure, now));
+  conditions = setCondition(conditions, operationCondition('Ready', ready[0], ready[1], now));
   return { ...status, conditions };
 }
 

@@ -19,8 +19,8 @@ import type {
   VirtualMachineSnapshotStatus,
 } from '../../api/snapshot/v1beta1';
 import { setCondition } from '../../kube/conditions';
+import { operationCondition, type OperationCond } from './operation-condition';
 // RFC 3339 in whole seconds, as Kubernetes writes times.
-import { stamp } from '../datavolume/conditions';
 import { failureDeadlineMs, goDuration, pastDeadline } from './deadline';
 import { progressIndications, withPartialSnapshot } from './indications';
 import { SOURCE_LOCKED, SOURCE_NOT_LOCKED, type SourceState } from './source';
@@ -91,25 +91,6 @@ export interface SnapshotStatusInput {
   readonly now: Date;
 }
 
-function condition(
-  type: OperationCondition['type'],
-  status: 'True' | 'False',
-  reason: string,
-  nowIso: string,
-  message?: string,
-): OperationCondition {
-  return {
-    type,
-    status,
-    reason,
-    ...(message ? { message } : {}),
-    lastProbeTime: null,
-    lastTransitionTime: nowIso,
-  };
-}
-
-type Cond = OperationCondition & { status: 'True' | 'False' | 'Unknown' };
-
 interface Wanted {
   readonly status: 'True' | 'False';
   readonly reason: string;
@@ -119,14 +100,13 @@ interface Wanted {
 /** The snapshot's status after this round (the input's status is left as it was). */
 export function snapshotStatus(input: SnapshotStatusInput): VirtualMachineSnapshotStatus {
   const { snapshot, source, content, now } = input;
-  const nowIso = stamp(now);
   const status: VirtualMachineSnapshotStatus = snapshot.status
     ? structuredClone(snapshot.status)
     : { readyToUse: false };
-  let conditions = (status.conditions ?? []) as Cond[];
+  let conditions = (status.conditions ?? []) as OperationCond[];
   // Each condition is decided once and set once, so an unchanged state keeps its timestamps.
   const set = (type: OperationCondition['type'], w: Wanted): void => {
-    conditions = setCondition(conditions, condition(type, w.status, w.reason, nowIso, w.message) as Cond);
+    conditions = setCondition(conditions, operationCondition(type, w.status, w.reason, now, w.message));
   };
 
   if (source) status.sourceUID = source.state.uid;

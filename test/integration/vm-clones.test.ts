@@ -16,10 +16,6 @@
  * Booting a cloned guest is an end-to-end matter (a node runs launchers); this suite has none.
  */
 import { randomBytes } from 'crypto';
-import { installRbac } from '../../cli/local/rbac';
-import { componentKubeconfig, layout } from '../../cli/local/layout';
-import { createLogger } from '../../common/log';
-import { ControllerManager } from '../../controller/manager';
 import { derivedMac } from '../../launcher/plan/network';
 import {
   EVENTS,
@@ -30,15 +26,9 @@ import {
   VIRTUAL_MACHINES,
   VIRTUAL_MACHINE_CLONES,
 } from '../../kube';
-import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
-import { eventually } from './support/eventually';
-import {
-  fillDisk,
-  sha256File,
-  startLocalStorageNode,
-  type LocalStorageNode,
-} from './support/local-storage-node';
-import { readShared } from './support/shared-controlplane';
+import { type Json } from './support/api';
+import { startControllerSuite, type ControllerSuite } from './support/controller-suite';
+import { fillDisk, sha256File, type LocalStorageNode } from './support/local-storage-node';
 
 const id = randomBytes(3).toString('hex');
 const NS = `vm-clones-${id}`;
@@ -64,14 +54,11 @@ type Obj = Json & {
   };
 };
 
+let suite: ControllerSuite;
 let admin: KubeClient;
 let node: LocalStorageNode;
-let manager: ControllerManager;
-const logs: string[] = [];
-
-function wait<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  return eventually(what, probe, { timeoutMs, context: () => `logs:\n${logs.slice(-40).join('')}` });
-}
+const wait = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs?: number): Promise<T> =>
+  suite.wait(what, probe, timeoutMs);
 
 const cond = (o: Obj, type: string): Condition | undefined =>
   o.status?.conditions?.find((c) => c.type === type);
@@ -110,18 +97,8 @@ async function eventReasons(name: string): Promise<string[]> {
 let rootSha: string;
 
 beforeAll(async () => {
-  admin = await sharedClient();
-  await installRbac(admin);
-  await createNamespace(admin, NS);
-  const log = (component: string) =>
-    createLogger({ component, destination: { write: (line: string) => void logs.push(line) } });
-  node = await startLocalStorageNode({ admin, node: NODE, id, log });
-  manager = await ControllerManager.create({
-    connection: { kubeconfig: componentKubeconfig(layout(readShared().stateDir), 'virtkit-controller') },
-    namespace: NS,
-    log: log('virtkit-controller'),
-  });
-  await manager.start();
+  suite = await startControllerSuite({ namespace: NS, id, nodeName: NODE });
+  ({ admin, node } = suite);
 
   // The source VM: a claim holding known bytes, a pinned MAC address and SMBIOS serial, labels
   // for the filters to sort out.
@@ -160,31 +137,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  // Clones first (their snapshots and restores go with them), while the controller runs to let
-  // the snapshots' and restores' finalizers go.
-  for (const o of (await admin.list<Obj>(VIRTUAL_MACHINE_CLONES, NS).catch(() => ({ items: [] as Obj[] })))
-    .items)
-    await admin.delete(VIRTUAL_MACHINE_CLONES, NS, o.metadata.name).catch(() => undefined);
-  for (const rt of [VIRTUAL_MACHINE_RESTORES, VIRTUAL_MACHINE_SNAPSHOTS])
-    for (const o of (await admin.list<Obj>(rt, NS).catch(() => ({ items: [] as Obj[] }))).items)
-      await admin.delete(rt, NS, o.metadata.name).catch(() => undefined);
-  await wait('the suite clones, restores and snapshots to go', async () =>
-    (await admin.list(VIRTUAL_MACHINE_CLONES, NS)).items.length +
-    (await admin.list(VIRTUAL_MACHINE_RESTORES, NS)).items.length +
-    (await admin.list(VIRTUAL_MACHINE_SNAPSHOTS, NS)).items.length
-      ? undefined
-      : true,
-  ).catch(() => undefined);
-  await manager?.stop();
-  for (const rt of [VIRTUAL_MACHINE_RESTORES, VIRTUAL_MACHINE_SNAPSHOTS, VIRTUAL_MACHINES])
-    for (const o of (await admin.list<Obj>(rt, NS).catch(() => ({ items: [] as Obj[] }))).items)
-      if (o.metadata.finalizers?.length)
-        await admin
-          .mergePatch(rt, NS, o.metadata.name, { metadata: { finalizers: null } })
-          .catch(() => undefined);
-  await deleteNamespace(admin, NS);
-  await node?.stop(NS);
-  if (process.env.VIRTKIT_IT_VERBOSE) console.error(logs.join(''));
+  await suite?.stop([VIRTUAL_MACHINE_CLONES, VIRTUAL_MACHINE_RESTORES, VIRTUAL_MACHINE_SNAPSHOTS]);
 });
 
 describe('a clone of a stopped VM', () => {
