@@ -18,51 +18,25 @@
  * list keeps nothing. KubeVirt allows `*` only at the end and `!` only at the start.
  */
 import type { Operation } from 'fast-json-patch';
-import type { VirtualMachineCloneSpec } from '../../api/clone/v1beta1';
+import {
+  cloneFilterLists,
+  cloneFilterProblem,
+  clonePatchPathProblem,
+  type VirtualMachineCloneSpec,
+} from '../../api/clone/v1beta1';
 import type { SnapshotVm } from '../restore/restored-vm';
 import { LAST_RESTORE_ANNOTATION } from '../restore/names';
 
-/** Where a restore lets patches write (its admission's rule): the new VM's spec, labels, annotations. */
-const RESTORE_PATCH_PREFIXES = ['/spec/', '/metadata/labels/', '/metadata/annotations/'];
-
-/** The four filter lists of a clone, with their field paths. */
-function filterLists(spec: VirtualMachineCloneSpec): [string, readonly string[] | undefined][] {
-  return [
-    ['spec.labelFilters', spec.labelFilters],
-    ['spec.annotationFilters', spec.annotationFilters],
-    ['spec.template.labelFilters', spec.template?.labelFilters],
-    ['spec.template.annotationFilters', spec.template?.annotationFilters],
-  ];
-}
-
 /**
  * What is wrong with a clone's filters and patches (KubeVirt's admission rules, which virtkit's
- * admission does not apply to filters yet), each naming the field, the value and the fix.
+ * admission applies too: api/clone/v1beta1/filters.ts), each naming the field, the value and the fix.
  */
 export function cloneSpecProblems(spec: VirtualMachineCloneSpec): string[] {
   const problems: string[] = [];
-  for (const [field, filters] of filterLists(spec))
+  for (const [field, filters] of cloneFilterLists(spec))
     (filters ?? []).forEach((f, i) => {
-      const at = `${field}[${i}]`;
-      if (f === '') {
-        problems.push(`${at}: an empty filter matches no key; remove it, or write "*" to keep every key`);
-        return;
-      }
-      if (f === '!') {
-        problems.push(
-          `${at}: "!" alone is not a filter; write the keys to leave out after it, such as "!example.com/*"`,
-        );
-        return;
-      }
-      const body = f.startsWith('!') ? f.slice(1) : f;
-      if (body.includes('!'))
-        problems.push(
-          `${at}: filter ${JSON.stringify(f)} has a "!" after its start; a negation "!" may only begin a filter, as in "!example.com/secret"`,
-        );
-      if (body.slice(0, -1).includes('*'))
-        problems.push(
-          `${at}: filter ${JSON.stringify(f)} has a "*" before its end; a wildcard "*" may only end a filter, as in "example.com/*"`,
-        );
+      const problem = cloneFilterProblem(f);
+      if (problem) problems.push(`${field}[${i}]: ${problem}`);
     });
   (spec.patches ?? []).forEach((p, i) => {
     let path: unknown;
@@ -71,10 +45,8 @@ export function cloneSpecProblems(spec: VirtualMachineCloneSpec): string[] {
     } catch {
       return; // admission reports patches that are not JSON
     }
-    if (typeof path === 'string' && !RESTORE_PATCH_PREFIXES.some((prefix) => path.startsWith(prefix)))
-      problems.push(
-        `spec.patches[${i}]: path ${JSON.stringify(path)} is outside what the clone's restore may patch; patch the new VM under /spec/..., /metadata/labels/... or /metadata/annotations/...`,
-      );
+    const problem = clonePatchPathProblem(path);
+    if (problem) problems.push(`spec.patches[${i}]: ${problem}`);
   });
   return problems;
 }

@@ -86,6 +86,20 @@ describe('VirtualMachineClone', () => {
     ]);
   });
 
+  it('refuses filters with a "*" before their end or a "!" after their start, empty ones, and patches outside the new VM', () => {
+    const c = clone(vmClone);
+    c.spec.labelFilters = ['*', '', 'a*b'];
+    c.spec.template = { annotationFilters: ['!', 'x!y'] };
+    c.spec.patches = ['{"op": "replace", "path": "/metadata/name", "value": "other"}'];
+    expect(errorLines(validateAs(VirtualMachineCloneKind, c))).toEqual([
+      'spec.labelFilters[1]: an empty filter matches no key; remove it, or write "*" to keep every key',
+      'spec.labelFilters[2]: filter "a*b" has a "*" before its end; a wildcard "*" may only end a filter, as in "example.com/*"',
+      'spec.template.annotationFilters[0]: "!" alone is not a filter; write the keys to leave out after it, such as "!example.com/*"',
+      'spec.template.annotationFilters[1]: filter "x!y" has a "!" after its start; a negation "!" may only begin a filter, as in "!example.com/secret"',
+      'spec.patches[0]: path "/metadata/name" is outside what the clone\'s restore may patch; patch the new VM under /spec/..., /metadata/labels/... or /metadata/annotations/...',
+    ]);
+  });
+
   it('publishes KubeVirt names, status subresource, printer columns and descriptions', () => {
     const crd = crdFor(VirtualMachineCloneKind);
     expect(crd.metadata.name).toBe('virtualmachineclones.clone.kubevirt.io');

@@ -4,6 +4,7 @@ import { error, show, type Issue } from '../../validation/issue';
 import { dig, record } from '../../validation/readers';
 import { typedRefIssues } from '../../validation/typed-ref';
 import { jsonPatchIssues } from '../../validation/json-patch';
+import { cloneFilterLists, cloneFilterProblem, clonePatchPathProblem } from './filters';
 
 const MAC = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
 
@@ -77,4 +78,43 @@ export const cloneOverrides = defineRule<unknown>({
   },
 });
 
-export const cloneRules: readonly Rule[] = [cloneSourceTarget, cloneOverrides];
+export const cloneFilters = defineRule<unknown>({
+  id: 'clone.filters',
+  summary:
+    'Label and annotation filters end in at most one "*" and begin with at most one "!"; patches write only the new VM\'s spec, labels and annotations.',
+  check(object) {
+    const rule = 'clone.filters';
+    const spec = record(dig(object, 'spec'));
+    if (!spec) return [];
+    const issues: Issue[] = [];
+    const strings = (v: unknown): string[] =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    const template = record(spec.template);
+    for (const [field, filters] of cloneFilterLists({
+      labelFilters: strings(spec.labelFilters),
+      annotationFilters: strings(spec.annotationFilters),
+      template: {
+        labelFilters: strings(template?.labelFilters),
+        annotationFilters: strings(template?.annotationFilters),
+      },
+    }))
+      (filters ?? []).forEach((f, i) => {
+        const problem = cloneFilterProblem(f);
+        if (problem) issues.push(error(`${field}[${i}]`, problem, rule));
+      });
+    (Array.isArray(spec.patches) ? spec.patches : []).forEach((p, i) => {
+      if (typeof p !== 'string') return;
+      let path: unknown;
+      try {
+        path = (JSON.parse(p) as { path?: unknown }).path;
+      } catch {
+        return; // clone.overrides says it is not JSON
+      }
+      const problem = clonePatchPathProblem(path);
+      if (problem) issues.push(error(`spec.patches[${i}]`, problem, rule));
+    });
+    return issues;
+  },
+});
+
+export const cloneRules: readonly Rule[] = [cloneSourceTarget, cloneOverrides, cloneFilters];
