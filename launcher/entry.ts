@@ -112,12 +112,22 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
     finished = true;
   }
   const final = await domain.status();
-  writeFinal(options.workDir, final);
+  const migration = domain.migrationStatus();
+  // The migration's outcome (timings, the failure) outlives the process with the final status.
+  writeFinal(options.workDir, migration.phase === 'None' ? final : { ...final, migration });
+  // Give the handler a moment to read Completed from the launcher before the socket goes.
+  if (final.reason === 'Migrated') await domain.migrationEndSeen(MIGRATED_LINGER_MS);
   await domain.closeNetwork();
   await server.close();
   log.info({ state: final.state, reason: final.reason }, `guest ${final.state} (${final.reason})`);
-  return final.reason === 'Shutdown' || stopRequested ? 0 : 1;
+  // A source whose guest moved to its migration target is done, as after a shutdown (the
+  // handler ends the source pod Succeeded). A target whose incoming migration failed lost its
+  // QEMU: that is a failure like a crash.
+  return final.reason === 'Shutdown' || final.reason === 'Migrated' || stopRequested ? 0 : 1;
 }
+
+/** How long a source launcher whose guest moved waits for its handler to read the outcome. */
+const MIGRATED_LINGER_MS = 5000;
 
 function writeFinal(workDir: string, body: unknown): void {
   try {

@@ -16,6 +16,10 @@ import {
   type FreezeRequest,
   type GuestDisk,
   type HotplugDisksBody,
+  type MigrationIncomingReady,
+  type MigrationIncomingRequest,
+  type MigrationStartRequest,
+  type MigrationStatus,
   type VersionInfo,
 } from './protocol';
 
@@ -166,6 +170,27 @@ export class LauncherClient {
   }
   unfreeze(): Promise<{ ok: true }> {
     return this.request('POST', Routes.unfreeze, undefined, 60_000);
+  }
+
+  /** Where a live migration stands on this launcher's side (either side). */
+  migration(): Promise<MigrationStatus> {
+    return this.request('GET', Routes.migration, undefined, 10_000);
+  }
+  /** Target side: listen for the migration (and export the disks to mirror). */
+  migrationIncoming(req: MigrationIncomingRequest): Promise<MigrationIncomingReady> {
+    return this.request('POST', Routes.migrationIncoming, req, 60_000);
+  }
+  /** Source side: answers once mirroring started or `migrate` was issued, not at the end. */
+  migrationStart(req: MigrationStartRequest): Promise<MigrationStatus> {
+    return this.request('POST', Routes.migrationStart, req, 120_000);
+  }
+  /** Source side: cancels the migration; answers once it ended (the guest runs on the source). */
+  migrationCancel(): Promise<MigrationStatus> {
+    return this.request('POST', Routes.migrationCancel, undefined, 120_000);
+  }
+  /** Target side, after the source reported Completed: the guest runs on the target. */
+  migrationFinish(): Promise<DomainStatus> {
+    return this.request('POST', Routes.migrationFinish, undefined, 120_000);
   }
 
   /** Streams domain events (history first); returns a function that stops the stream. */

@@ -37,7 +37,105 @@ export const Routes = {
   hotplugAttach: '/v1/hotplug/attach',
   /** POST, body DetachDiskRequest: unplugs a hotplugged disk (waits for QEMU's DEVICE_DELETED). */
   hotplugDetach: '/v1/hotplug/detach',
+  /** GET: MigrationStatus, on either side of a live migration (docs/launcher-api.md). */
+  migration: '/v1/migration',
+  /** POST, body MigrationIncomingRequest (target side): listen for the migration; answers MigrationIncomingReady. */
+  migrationIncoming: '/v1/migration/incoming',
+  /** POST, body MigrationStartRequest (source side): answers MigrationStatus once `migrate` was issued or mirroring started. */
+  migrationStart: '/v1/migration/start',
+  /** POST (source side): cancels the migration; the guest keeps running here. Answers MigrationStatus. */
+  migrationCancel: '/v1/migration/cancel',
+  /** POST (target side), after the source reported Completed: the guest runs here. Answers DomainStatus. */
+  migrationFinish: '/v1/migration/finish',
 } as const;
+
+/** KubeVirt's direct migration port (LibvirtDirectMigrationPort): QEMU's migration stream. */
+export const MIGRATION_PORT = 49152;
+/** KubeVirt's block migration port (LibvirtBlockMigrationPort): the NBD server of the target. */
+export const BLOCK_MIGRATION_PORT = 49153;
+
+/** The effective migration settings (KubeVirt's migrationConfiguration, as the handler resolved them). */
+export interface MigrationOptions {
+  /** Bytes per second the migration may use; 0 = unlimited (bandwidthPerMigration). */
+  readonly bandwidthBytesPerSecond: number;
+  /** Let QEMU throttle the guest's vCPUs so a busy guest converges (allowAutoConverge). */
+  readonly allowAutoConverge: boolean;
+  /** Switch to post-copy when the completion timeout fires instead of cancelling (allowPostCopy). */
+  readonly allowPostCopy: boolean;
+  /** Seconds allowed per GB of data to move (guest memory plus mirrored disks); KubeVirt's default 150. */
+  readonly completionTimeoutPerGiB: number;
+  /** Seconds the remaining data may go without shrinking before the migration is cancelled; KubeVirt's default 150. */
+  readonly progressTimeoutSeconds: number;
+  /** Longest pause of the guest at the switchover QEMU aims for (QEMU's downtime-limit; its own default 300). */
+  readonly maxDowntimeMs: number;
+}
+
+export interface MigrationIncomingRequest {
+  /** The IP literal to listen on (the target pod's address). */
+  readonly address: string;
+  /** Set the post-copy capability, which must match the source's. */
+  readonly allowPostCopy: boolean;
+  /**
+   * The port of QEMU's migration stream; 0 lets the launcher pick a free one (two launchers on
+   * one host, as in tests). @default MIGRATION_PORT
+   */
+  readonly migrationPort?: number;
+  /** The NBD server's port for mirrored disks; 0 picks a free one. @default BLOCK_MIGRATION_PORT */
+  readonly blockPort?: number;
+}
+
+export interface MigrationIncomingReady {
+  readonly address: string;
+  readonly migrationPort: number;
+  /** Present when disks are exported for block migration. */
+  readonly blockPort?: number;
+  /** Names of the spec disks exported over NBD (the source mirrors these). */
+  readonly mirroredDisks: readonly string[];
+}
+
+export interface MigrationStartRequest {
+  /** The target's address (MigrationIncomingReady.address). */
+  readonly address: string;
+  readonly migrationPort: number;
+  /** The target's NBD port; required when this VMI has disks to mirror. */
+  readonly blockPort?: number;
+  /**
+   * What the target exported (MigrationIncomingReady.mirroredDisks). The source mirrors the disks
+   * its own plan says are node-local and writable; a non-empty list must name exactly those (a
+   * difference means the two sides run different specs). Empty: the source's own list.
+   */
+  readonly mirroredDisks: readonly string[];
+  readonly options: MigrationOptions;
+}
+
+export type MigrationPhase =
+  'None' | 'Incoming' | 'Mirroring' | 'Migrating' | 'PostCopy' | 'Completed' | 'Failed' | 'Cancelled';
+
+/** Where a live migration stands on this launcher's side (GET /v1/migration). */
+export interface MigrationStatus {
+  readonly role: 'none' | 'source' | 'target';
+  readonly phase: MigrationPhase;
+  /** KubeVirt's migration mode (status.migrationState.mode). */
+  readonly mode?: 'PreCopy' | 'PostCopy';
+  /** ISO timestamps. */
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  /** Why it failed: QEMU's error, or the timeout that fired, naming the VMI. */
+  readonly failureReason?: string;
+  /** Set once a cancel was requested (KubeVirt's abortStatus). */
+  readonly abortStatus?: 'Succeeded' | 'Failed' | 'Aborting';
+  /** From QEMU's query-migrate at completion. */
+  readonly totalTimeMs?: number;
+  readonly downtimeMs?: number;
+  readonly setupTimeMs?: number;
+  /** Progress of the guest's memory (source side, while migrating and at the end). */
+  readonly ramTotalBytes?: number;
+  readonly ramRemainingBytes?: number;
+  readonly ramTransferredBytes?: number;
+  /** Pages dirtied per second, and the passes over memory so far. */
+  readonly dirtyPagesRate?: number;
+  readonly iterations?: number;
+}
 
 export type { AttachDiskRequest, DetachDiskRequest, GuestDisk, HotplugDisksBody } from '../plan/hotplug';
 

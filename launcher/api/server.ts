@@ -12,6 +12,7 @@ import type { Domain } from '../runtime/domain';
 import { DomainNotRunningError, GuestAgentNotConnectedError } from '../runtime/domain';
 import { parseGuestPort, parseProtocol, PortForwardError } from '../runtime/port-forward';
 import { HotplugConflictError, HotplugRequestError } from '../runtime/hotplug';
+import { MigrationConflictError, MigrationRequestError } from '../plan/migration-request';
 import {
   API_VERSION,
   MAX_CONSOLE_HISTORY_BYTES,
@@ -50,9 +51,12 @@ function sendError(res: http.ServerResponse, err: unknown): void {
   const status =
     err instanceof DomainNotRunningError ||
     err instanceof GuestAgentNotConnectedError ||
-    err instanceof HotplugConflictError
+    err instanceof HotplugConflictError ||
+    err instanceof MigrationConflictError
       ? 409
-      : err instanceof BadRequestError || err instanceof HotplugRequestError
+      : err instanceof BadRequestError ||
+          err instanceof HotplugRequestError ||
+          err instanceof MigrationRequestError
         ? 400
         : 500;
   const body: ApiErrorBody = { error: { type: e.name || 'Error', message: e.message || String(err) } };
@@ -216,6 +220,17 @@ export class ControlServer {
         await domain.detachDisk(body.name);
         return send(res, 200, { ok: true });
       }
+      case `GET ${Routes.migration}`:
+        return send(res, 200, domain.readMigrationStatus());
+      case `POST ${Routes.migrationIncoming}`:
+        return send(res, 200, await domain.migrationIncoming(await readJson<unknown>(req)));
+      case `POST ${Routes.migrationStart}`:
+        return send(res, 200, await domain.migrationStart(await readJson<unknown>(req)));
+      case `POST ${Routes.migrationCancel}`:
+        return send(res, 200, await domain.migrationCancel());
+      case `POST ${Routes.migrationFinish}`:
+        await domain.migrationFinish();
+        return send(res, 200, await domain.status());
       case `GET ${Routes.events}`:
         return this.streamEvents(req, res);
       default:

@@ -1,6 +1,7 @@
 import type { PlannedBinding } from '../plan/types';
 import { leaseOf } from './bind';
-import { bindingSteps, masqueradeRuleset, NAT_TABLE } from './binding-steps';
+import { BLOCK_MIGRATION_PORT, MIGRATION_PORT } from '../api/protocol';
+import { bindingSteps, masqueradeRuleset, MIGRATION_RESERVED_PORTS, NAT_TABLE } from './binding-steps';
 
 const masquerade: PlannedBinding = {
   kind: 'masquerade',
@@ -62,7 +63,9 @@ describe('binding steps', () => {
     expect(rules).toMatch(
       /chain prerouting \{\s+type nat hook prerouting priority -100; policy accept;\s+iifname "eth0" counter jump KUBEVIRT_PREINBOUND/,
     );
-    expect(rules).toMatch(/chain KUBEVIRT_PREINBOUND \{\s+counter dnat to 10\.0\.2\.2\s+\}/);
+    expect(rules).toMatch(
+      /chain KUBEVIRT_PREINBOUND \{\s+tcp dport \{ 49152, 49153 \} counter return\s+counter dnat to 10\.0\.2\.2\s+\}/,
+    );
     expect(rules).toMatch(/oifname "eth0" ip saddr 10\.0\.2\.2 counter masquerade/);
   });
 
@@ -77,6 +80,25 @@ describe('binding steps', () => {
     expect(rules).toContain('meta l4proto tcp th dport 80 counter dnat to 10.0.2.2');
     expect(rules).toContain('meta l4proto udp th dport 9000-9010 counter dnat to 10.0.2.2');
     expect(rules).not.toMatch(/^\s+counter dnat/m);
+  });
+
+  it("masquerade NAT keeps KubeVirt's migration ports with the pod, before any forward, even when listed", () => {
+    for (const ports of [
+      [],
+      [{ protocol: 'tcp' as const, port: 49152 }],
+      [{ protocol: 'tcp' as const, port: 49000, end: 50000 }],
+    ]) {
+      const lines = masqueradeRuleset({ ...masquerade, ports }).split('\n');
+      const from = lines.indexOf('  chain KUBEVIRT_PREINBOUND {') + 1;
+      const rules = lines.slice(from, lines.indexOf('  }', from)).map((l) => l.trim());
+      expect(rules.length).toBeGreaterThan(1);
+      // The first rule returns the reserved ports: no dnat below can reach them.
+      expect(rules[0]).toBe('tcp dport { 49152, 49153 } counter return');
+      expect(rules.slice(1).every((r) => r.endsWith('dnat to 10.0.2.2'))).toBe(true);
+      expect(rules.filter((r) => r.includes('return'))).toHaveLength(1);
+    }
+    expect(MIGRATION_RESERVED_PORTS).toEqual([MIGRATION_PORT, BLOCK_MIGRATION_PORT]);
+    expect(MIGRATION_RESERVED_PORTS).toEqual([49152, 49153]);
   });
 
   it('bridge: the pod interface gives up its address and MAC and joins the bridge with the tap', () => {

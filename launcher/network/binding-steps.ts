@@ -6,8 +6,9 @@
  *
  * masquerade (KubeVirt's): a bridge k6t-eth0 holding the gateway address of vmNetworkCIDR, a
  * tap for QEMU on it, IPv4 forwarding on, and NAT: what arrives on the pod interface goes to
- * the guest (all ports, or those the interface lists), what the guest sends out leaves with
- * the pod's address.
+ * the guest (all ports, or those the interface lists) except the two ports KubeVirt reserves
+ * for live migration, which stay with the pod (a migration target's QEMU listens on them);
+ * what the guest sends out leaves with the pod's address.
  *
  * bridge (KubeVirt's): the pod interface gives its address to the guest and joins the bridge
  * with the tap (learning off on it: see bindingSteps); the guest takes its MAC (the pod
@@ -16,6 +17,7 @@
  * Both: a permanent neighbour entry for the guest's address and MAC on the bridge, so the DHCP
  * server can answer the guest by unicast (./dhcp/server.ts says why).
  */
+import { BLOCK_MIGRATION_PORT, MIGRATION_PORT } from '../api/protocol';
 import type { PlannedBinding } from '../plan/types';
 
 export type BindingStep =
@@ -50,15 +52,25 @@ function masqueradeGuest(b: PlannedBinding): { ip: string; prefixLength: number 
   return b.guest;
 }
 
+/**
+ * The ports KubeVirt reserves for live migration in every launcher pod: QEMU's migration stream
+ * and the NBD server of block migration. They are never forwarded to the guest, even when the
+ * interface lists them (KubeVirt documents that a migration cannot work then).
+ */
+export const MIGRATION_RESERVED_PORTS: readonly number[] = [MIGRATION_PORT, BLOCK_MIGRATION_PORT];
+
 /** The nft ruleset of a masquerade binding (pure; names and addresses come checked from the plan). */
 export function masqueradeRuleset(b: PlannedBinding): string {
   const guest = masqueradeGuest(b).ip;
-  const inbound = b.ports.length
+  // First in the chain: a reserved port returns before any rule can send it to the guest.
+  const reserved = `    tcp dport { ${MIGRATION_RESERVED_PORTS.join(', ')} } counter return`;
+  const forwards = b.ports.length
     ? b.ports.map(
         (p) =>
           `    meta l4proto ${p.protocol} th dport ${p.end === undefined ? p.port : `${p.port}-${p.end}`} counter dnat to ${guest}`,
       )
     : [`    counter dnat to ${guest}`];
+  const inbound = [reserved, ...forwards];
   return [
     `table ip ${NAT_TABLE} {`,
     '  chain KUBEVIRT_PREINBOUND {',

@@ -482,4 +482,28 @@ describe('buildLaunchPlan', () => {
     expect(plan.args).toContain('-S');
     expect(plan.args).toContain('-no-reboot');
   });
+
+  it('a migration target waits for the incoming migration, paused, with the same devices as its source', () => {
+    const source = buildLaunchPlan(vmi(), ctx());
+    const target = buildLaunchPlan(vmi(), ctx({ migrationTarget: true }));
+    expect(flag(target.args, '-incoming')).toEqual(['defer']);
+    expect(target.args.filter((a) => a === '-S')).toHaveLength(1);
+    expect(target.incoming).toBe(true);
+    expect(source.incoming).toBeUndefined();
+    expect(source.args).not.toContain('-incoming');
+    expect(source.args).not.toContain('-S');
+    // QEMU only accepts a migration between identical machines: the rest of the line is the same.
+    expect(
+      target.args.filter((a, i, all) => a !== '-S' && a !== '-incoming' && all[i - 1] !== '-incoming'),
+    ).toEqual(source.args);
+    // startStrategy Paused and a migration target together still pass -S once.
+    const paused = buildLaunchPlan(vmi({ startStrategy: 'Paused' }), ctx({ migrationTarget: true }));
+    expect(paused.args.filter((a) => a === '-S')).toHaveLength(1);
+  });
+
+  it('refuses a migrationTarget resource that is not a boolean', () => {
+    expect(() => buildLaunchPlan(vmi(), ctx({ migrationTarget: 'yes' as unknown as boolean }))).toThrow(
+      /resources\.migrationTarget = "yes": must be true or false/,
+    );
+  });
 });

@@ -69,7 +69,17 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
     'shutdown=poweroff',
   ];
   if (spec.domain.rebootPolicy === 'Terminate') args.push('-no-reboot');
-  if (spec.startStrategy === 'Paused') args.push('-S');
+  const incoming = ctx.migrationTarget === true;
+  if (ctx.migrationTarget !== undefined && typeof ctx.migrationTarget !== 'boolean')
+    problems.add(
+      'resources.migrationTarget',
+      'must be true or false (the handler says whether this launcher receives a migration)',
+      ctx.migrationTarget,
+    );
+  // A migration target waits for the source's state (QMP migrate-incoming) and must not run the
+  // guest before the handler finishes the migration: -S keeps it paused after the state arrived.
+  if (incoming) args.push('-incoming', 'defer');
+  if (spec.startStrategy === 'Paused' || incoming) args.push('-S');
 
   const machine = planMachine(spec, ctx, files, problems);
   const disks = planDisks(name, namespace, spec, machine.machine, machine.vcpus, ctx, files, problems);
@@ -107,5 +117,6 @@ export function buildLaunchPlan(vmi: PlannableVmi, ctx: LaunchContext): LaunchPl
     firmware: machine.firmware,
     uuid,
     rebootPolicy: spec.domain.rebootPolicy === 'Terminate' ? 'Terminate' : 'Reboot',
+    ...(incoming ? { incoming: true as const } : {}),
   };
 }

@@ -65,6 +65,13 @@ export interface LaunchContext {
    * @default none
    */
   readonly featureGates?: readonly string[];
+  /**
+   * This launcher is the target of a live migration: QEMU starts with `-incoming defer -S`, waits
+   * for the source's state (POST /v1/migration/incoming) and runs the guest only once the handler
+   * finishes the migration (POST /v1/migration/finish).
+   * @default false
+   */
+  readonly migrationTarget?: boolean;
 }
 
 /** A file the launcher opens and hands to QEMU as descriptor `fd`, in QEMU fd set `set`. */
@@ -251,4 +258,6 @@ export interface LaunchPlan {
   readonly uuid: string;
   /** What a guest-initiated reboot does; Terminate makes QEMU exit instead (-no-reboot). */
   readonly rebootPolicy: 'Reboot' | 'Terminate';
+  /** QEMU waits for an incoming migration (`-incoming defer -S`): LaunchContext.migrationTarget. */
+  readonly incoming?: true;
 }

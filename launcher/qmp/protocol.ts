@@ -81,3 +81,26 @@ export interface BlockStatsEntry {
 export interface BalloonInfo {
   actual: number;
 }
+
+/** One entry of query-block: a drive (BlockBackend) and the node it reads. */
+export interface BlockInfo {
+  device: string;
+  qdev?: string;
+  inserted?: {
+    'node-name': string;
+    file?: string;
+    image?: { 'virtual-size': number; 'actual-size'?: number; filename?: string };
+  };
+}
+
+/** One entry of query-block-jobs (a disk mirror, for a migration). */
+export interface BlockJobInfo {
+  /** The job id. */
+  device: string;
+  type: string;
+  len: number;
+  offset: number;
+  ready: boolean;
+  status?: string;
+  error?: string;
+}

@@ -6,14 +6,26 @@
 /** Domain life-cycle states, named as KubeVirt names them. */
 export type DomainState = 'NoState' | 'Running' | 'Paused' | 'ShuttingDown' | 'Shutoff' | 'Crashed';
 
-/** Why the domain is in its state. */
+/**
+ * Why the domain is in its state. The migration ones, as KubeVirt names libvirt's: Running /
+ * Migrated (the guest resumed on the target), Running / MigrationCanceled (resumed on the source
+ * after a cancelled migration), Running / Postcopy (running on the target during post-copy),
+ * Paused / PausedMigration (a target waiting for its migration, or the source at the
+ * switchover), Paused / PausedPostcopy (the source once post-copy started), Shutoff / Migrated
+ * (the source after the guest moved).
+ */
 export type DomainReason =
   | 'Unknown'
   | 'Booted'
   | 'Unpaused'
+  | 'Migrated'
+  | 'MigrationCanceled'
+  | 'Postcopy'
   | 'PausedUser'
   | 'PausedIOError'
   | 'PausedStartingUp'
+  | 'PausedMigration'
+  | 'PausedPostcopy'
   | 'PausedUnknown'
   | 'Shutdown'
   | 'Destroyed'
@@ -100,10 +112,18 @@ export interface DomainEvent {
   readonly timestamp: string;
   /**
    * Lifecycle (state change), PowerButton, Reset, GuestPanicked, DeviceDeleted, GuestAgent
-   * (the agent connected, went away or reported new facts), Other.
+   * (the agent connected, went away or reported new facts), Migration (a live migration moved
+   * to another phase: `data.role`, `data.phase`, `data.mode`; details at GET /v1/migration), Other.
    */
   readonly type:
-    'Lifecycle' | 'PowerButton' | 'Reset' | 'GuestPanicked' | 'DeviceDeleted' | 'GuestAgent' | 'Other';
+    | 'Lifecycle'
+    | 'PowerButton'
+    | 'Reset'
+    | 'GuestPanicked'
+    | 'DeviceDeleted'
+    | 'GuestAgent'
+    | 'Migration'
+    | 'Other';
   readonly state: DomainState;
   readonly reason: DomainReason;
   /** The QMP event behind it, when there is one. */

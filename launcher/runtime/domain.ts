@@ -2,7 +2,8 @@
  * One running guest: QEMU started from a LaunchPlan and driven over QMP. Implements the
  * life-cycle the handler and `virtkit launch` need: start, graceful shutdown (ACPI power
  * button, grace period, then quit, then kill), kill, pause/unpause, reset, soft reboot,
- * status, stats and a stream of domain events derived from QMP events.
+ * status, stats, a stream of domain events derived from QMP events, and both sides of a live
+ * migration (./migration-source.ts, ./migration-target.ts).
  */
 import * as fs from 'fs';
 import type * as net from 'net';
@@ -35,6 +36,11 @@ import { bindPodNetwork, type BoundPodNetwork } from '../network/bind';
 import { HotplugDisks } from './hotplug';
 import type { AttachDiskRequest, GuestDisk, HotplugDisksBody } from '../plan/hotplug';
 import { prepareAll } from './prepare';
+import type { MigrationIncomingReady, MigrationStartRequest, MigrationStatus } from '../api/protocol';
+import { checkIncomingRequest, checkStartRequest, MigrationConflictError } from '../plan/migration-request';
+import type { MigrationHost } from './migration-host';
+import { NOT_MIGRATING, SourceMigration } from './migration-source';
+import { TargetMigration } from './migration-target';
 import { closeAll, handOverQemuDir, openPassedFds, restrictSockets } from './qemu-dir';
 import { QemuProcess, QemuStartError } from './qemu-process';
 
@@ -103,6 +109,18 @@ export class Domain {
   private readonly hotplug: HotplugDisks;
   /** The pod network's bindings and their DHCP server, once QEMU first started. */
   private podNetwork: BoundPodNetwork | undefined;
+  /** What the next RESUME means when it is not a user's unpause (a migration's end). */
+  private resumeReason: DomainReason | undefined;
+  /** The guest moved to a migration target: QEMU's exit is Shutoff / Migrated. */
+  private migratedAway = false;
+  /** A client read the migration's final phase (GET /v1/migration). */
+  private migrationEndRead = false;
+  /** The source side of a live migration, once one was started. */
+  private source: SourceMigration | undefined;
+  /** The target side, when the plan was made for a migration target (-incoming defer). */
+  private target: TargetMigration | undefined;
+  /** What the migration sides use of this Domain. */
+  private readonly migrationHost: MigrationHost;
 
   constructor(
     readonly plan: LaunchPlan,
@@ -113,6 +131,23 @@ export class Domain {
       options.identity,
       `VirtualMachineInstance ${options.namespace}/${options.name}`,
     );
+    this.migrationHost = {
+      label: this.label,
+      plan,
+      qmp: (action) => this.requireQmp(action),
+      hotpluggedDisks: () =>
+        this.hotplug
+          .list()
+          .disks.filter((d) => d.hotplugged)
+          .map((d) => d.name),
+      changed: (m) => this.noteMigration(m),
+      setPauseReason: (r) => (this.pauseReason = r),
+      setResumeReason: (r) => (this.resumeReason = r),
+      runningBecause: (r) => {
+        if (this.state === 'Running' && this.reason !== r) this.transition('Running', r, 'Lifecycle');
+      },
+      migratedAway: () => this.endMigratedAway(),
+    };
     if (plan.guestAgentSocket) {
       this.agent = new GuestAgentMonitor({
         socketPath: plan.guestAgentSocket,
@@ -152,6 +187,7 @@ export class Domain {
     }
     this.guestShutdown = false;
     this.destroying = false;
+    this.migratedAway = false;
     this.powerButtonPressed = false;
     handOverQemuDir(this.plan.qemuDir, this.options.identity);
     const fds = openPassedFds(this.plan.passFds);
@@ -173,13 +209,15 @@ export class Domain {
       this.hotplug.reset();
       this.agent?.stop();
       this.clearFreeze();
-      const reason: DomainReason = this.guestShutdown
-        ? 'Shutdown'
-        : this.destroying
-          ? 'Destroyed'
-          : exit.code === 0
-            ? 'Shutdown'
-            : 'Crashed';
+      const reason: DomainReason = this.migratedAway
+        ? 'Migrated'
+        : this.guestShutdown
+          ? 'Shutdown'
+          : this.destroying
+            ? 'Destroyed'
+            : exit.code === 0
+              ? 'Shutdown'
+              : 'Crashed';
       this.transition(reason === 'Crashed' ? 'Crashed' : 'Shutoff', reason, 'Lifecycle', undefined, {
         code: exit.code,
         signal: exit.signal,
@@ -206,11 +244,23 @@ export class Domain {
       this.plan.guestAgentSocket,
     ]);
     this.qmp.onEvent((e) => this.onQmpEvent(e));
+    this.source = undefined;
+    this.target = this.plan.incoming ? new TargetMigration(this.migrationHost) : undefined;
+    this.target?.attach(this.qmp);
     const st = await this.qmp.execute<QueryStatus>('query-status');
     if (st.running) this.transition('Running', 'Booted', 'Lifecycle');
     else {
       this.pauseReason = 'PausedUser';
-      this.transition('Paused', st.status === 'prelaunch' ? 'PausedStartingUp' : 'PausedUser', 'Lifecycle');
+      this.transition(
+        'Paused',
+        // A migration target waits for the migration (never Booted: its guest is the source's).
+        st.status === 'inmigrate'
+          ? 'PausedMigration'
+          : st.status === 'prelaunch'
+            ? 'PausedStartingUp'
+            : 'PausedUser',
+        'Lifecycle',
+      );
     }
     this.agent?.start();
   }
@@ -277,7 +327,8 @@ export class Domain {
         this.pauseReason = 'PausedUser';
         return;
       case 'RESUME':
-        this.transition('Running', 'Unpaused', 'Lifecycle', e.event);
+        this.transition('Running', this.resumeReason ?? 'Unpaused', 'Lifecycle', e.event);
+        this.resumeReason = undefined;
         return;
       case 'BLOCK_IO_ERROR':
         if (e.data?.action === 'stop') this.pauseReason = 'PausedIOError';
@@ -347,7 +398,95 @@ export class Domain {
   }
 
   async unpause(): Promise<void> {
-    await this.requireQmp('unpause').execute('cont');
+    const qmp = this.requireQmp('unpause');
+    this.resumeReason = undefined;
+    await qmp.execute('cont');
+  }
+
+  /** Where a live migration stands on this side. */
+  migrationStatus(): MigrationStatus {
+    // A guest that came in by migration may leave again: its own outgoing migration, once
+    // started, is what this side reports.
+    return (
+      this.source?.current() ??
+      this.target?.current() ?? { role: this.plan.incoming ? 'target' : 'none', phase: 'None' }
+    );
+  }
+
+  /** GET /v1/migration: the status, noting that a client has seen how a migration ended. */
+  readMigrationStatus(): MigrationStatus {
+    const status = this.migrationStatus();
+    if (status.phase === 'Completed' || status.phase === 'Failed' || status.phase === 'Cancelled')
+      this.migrationEndRead = true;
+    return status;
+  }
+
+  /**
+   * Resolves once a client read how the migration ended, or after `timeoutMs`: the source
+   * launcher lingers that long after its guest moved, so its handler can see Completed from the
+   * launcher itself rather than only from its exit.
+   */
+  async migrationEndSeen(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.migrationEndRead && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /** Target side: listen for the source's migration (and its disk mirrors). */
+  async migrationIncoming(body: unknown): Promise<MigrationIncomingReady> {
+    const req = checkIncomingRequest(body, this.label);
+    const target = this.target;
+    if (!target) {
+      this.requireQmp('receive a migration for');
+      throw new MigrationConflictError(
+        `${this.label} was not started as a migration target; start its launcher with migrationTarget: true in its resources`,
+      );
+    }
+    return target.incoming(req);
+  }
+
+  /** Target side: the source completed; the guest runs here from now on. */
+  async migrationFinish(): Promise<void> {
+    if (!this.target)
+      throw new MigrationConflictError(
+        `${this.label} was not started as a migration target; there is nothing to finish`,
+      );
+    await this.target.finish();
+  }
+
+  /** Source side: migrate the guest to the target the request names. */
+  async migrationStart(body: unknown): Promise<MigrationStatus> {
+    const req: MigrationStartRequest = checkStartRequest(body, this.label);
+    if (this.target && !this.target.finished)
+      throw new MigrationConflictError(
+        `${this.label} is a migration target; it cannot be migrated before it runs`,
+      );
+    this.requireQmp('migrate');
+    this.source ??= new SourceMigration(this.migrationHost);
+    return this.source.start(req);
+  }
+
+  /** Source side: cancel the migration; the guest keeps running here. */
+  async migrationCancel(): Promise<MigrationStatus> {
+    if (!this.source)
+      throw new MigrationConflictError(`${NOT_MIGRATING}: ${this.label} has no migration in progress`);
+    return this.source.cancel();
+  }
+
+  /** Clients of the event stream look again when a migration moves on. */
+  private noteMigration(m: MigrationStatus): void {
+    this.emit({
+      timestamp: new Date().toISOString(),
+      type: 'Migration',
+      state: this.state,
+      reason: this.reason,
+      data: { role: m.role, phase: m.phase, ...(m.mode ? { mode: m.mode } : {}) },
+    });
+  }
+
+  /** The guest runs on the target now: end QEMU here, which ends the domain as Shutoff / Migrated. */
+  private async endMigratedAway(): Promise<void> {
+    this.migratedAway = true;
+    await this.destroy(Date.now());
   }
 
   /**
@@ -586,6 +725,8 @@ export class Domain {
     const qemu = this.qemu;
     if (!qemu || !qemu.alive)
       return { how: 'already-stopped', powerButtonPressed: this.powerButtonPressed, elapsedMs: 0 };
+    // A migration target whose guest has not arrived has no guest to press the button for.
+    if (this.target && !this.target.guestRunsHere) return this.destroy(started);
     const qmp = this.qmp;
     if (qmp && !qmp.closed) {
       try {
