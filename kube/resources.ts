@@ -34,6 +34,20 @@ export const VIRTUAL_MACHINE_POOLS: ResourceType = {
   plural: 'virtualmachinepools',
   namespaced: true,
 };
+/** A live migration of one VMI (kubevirt.io/v1 `vmim`), reconciled by controller/migration/. */
+export const VIRTUAL_MACHINE_INSTANCE_MIGRATIONS: ResourceType = {
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachineInstanceMigration',
+  plural: 'virtualmachineinstancemigrations',
+  namespaced: true,
+};
+/** migrations.kubevirt.io/v1alpha1 MigrationPolicy (cluster-scoped): migration settings for selected VMIs. */
+export const MIGRATION_POLICIES: ResourceType = {
+  apiVersion: 'migrations.kubevirt.io/v1alpha1',
+  kind: 'MigrationPolicy',
+  plural: 'migrationpolicies',
+  namespaced: false,
+};
 export const KUBEVIRTS: ResourceType = {
   apiVersion: 'kubevirt.io/v1',
   kind: 'KubeVirt',

@@ -72,3 +72,33 @@ test('whereabouts gets a Role in kube-system with only its own objects and its l
     subjects: [{ kind: 'User', name: 'virtkit-whereabouts' }],
   });
 });
+
+test('the controller may run live migrations and evacuations, and no more than that needs', () => {
+  const [clusterRole] = componentRbac('virtkit-controller', { kind: 'User', name: 'c' }) as Obj[];
+  const K = 'kubevirt.io';
+  // Watch migrations, patch their finalizer and label, write their status.
+  for (const verb of ['list', 'watch', 'patch'])
+    expect([verb, grants(clusterRole, K, 'virtualmachineinstancemigrations', verb)]).toEqual([verb, true]);
+  expect(grants(clusterRole, K, 'virtualmachineinstancemigrations/status', 'update')).toBe(true);
+  // The settings: the KubeVirt object, the policies, and the namespace's labels at the hand-off.
+  for (const verb of ['list', 'watch']) {
+    expect(grants(clusterRole, K, 'kubevirts', verb)).toBe(true);
+    expect(grants(clusterRole, 'migrations.kubevirt.io', 'migrationpolicies', verb)).toBe(true);
+  }
+  expect(grants(clusterRole, '', 'namespaces', 'get')).toBe(true);
+  // The target pod, the VMI's migrationState and labels, and the pods it deletes.
+  for (const verb of ['create', 'delete']) expect(grants(clusterRole, '', 'pods', verb)).toBe(true);
+  expect(grants(clusterRole, K, 'virtualmachineinstances/status', 'update')).toBe(true);
+  expect(grants(clusterRole, K, 'virtualmachineinstances', 'patch')).toBe(true);
+  // The evacuation controller creates migrations and marks launcher pods for the descheduler.
+  expect(grants(clusterRole, K, 'virtualmachineinstancemigrations', 'create')).toBe(true);
+  expect(grants(clusterRole, '', 'pods', 'patch')).toBe(true);
+  expect(grants(clusterRole, '', 'events', 'create')).toBe(true);
+  // Users delete migrations; the controller never does, nor edits policies or namespaces.
+  for (const verb of ['delete', 'update'])
+    expect([verb, grants(clusterRole, K, 'virtualmachineinstancemigrations', verb)]).toEqual([verb, false]);
+  for (const verb of ['create', 'update', 'patch', 'delete'])
+    expect(grants(clusterRole, 'migrations.kubevirt.io', 'migrationpolicies', verb)).toBe(false);
+  for (const verb of ['list', 'watch', 'patch'])
+    expect(grants(clusterRole, '', 'namespaces', verb)).toBe(false);
+});

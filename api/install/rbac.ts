@@ -160,6 +160,22 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   rule([''], ['secrets'], ['get', 'create']),
   rule([''], ['configmaps'], ['create']),
   rule(['apiregistration.k8s.io'], ['apiservices'], ['get']),
+  // KubeVirt's live migrations (controller/migration/): it watches migrations, adds their
+  // finalizer and kubevirt.io/vmi-name label by patch and writes their status; it reads the
+  // cluster's migration settings (KubeVirt objects, MigrationPolicies) and, at the hand-off, the
+  // labels of the VMI's namespace (a policy's namespaceSelector). The target pod, the VMI's
+  // migrationState and labels, and the deletion of the target or source pod use the pod and VMI
+  // verbs granted above.
+  rule(['kubevirt.io'], ['virtualmachineinstancemigrations'], ['list', 'watch', 'patch']),
+  // The evacuation controller (controller/migration/evacuation.ts) creates the migrations of
+  // VMIs marked for evacuation, and sets or removes the descheduler's eviction-in-progress
+  // annotation on their launcher pods by patch; its Events use the events rule above.
+  rule(['kubevirt.io'], ['virtualmachineinstancemigrations'], ['create']),
+  rule([''], ['pods'], ['patch']),
+  rule(['kubevirt.io'], ['virtualmachineinstancemigrations/status'], ['update']),
+  rule(['kubevirt.io'], ['kubevirts'], ['list', 'watch']),
+  rule(['migrations.kubevirt.io'], ['migrationpolicies'], ['list', 'watch']),
+  rule([''], ['namespaces'], ['get']),
   // Leader election.
   rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'update']),
 ];
@@ -237,6 +253,12 @@ export const API_RULES: readonly PolicyRule[] = [
   // The export proxy (apiserver/export/proxy.ts) reads the export a request names (its exporter
   // pod's node comes from the pods get above).
   rule(['export.kubevirt.io'], ['virtualmachineexports'], ['get']),
+  // Admission refuses a migration of a VMI already moving (apiserver/admission/migrations.ts);
+  // the `migrate` subresource creates the VirtualMachineInstanceMigration (subresources/vm-migrate.ts).
+  rule(['kubevirt.io'], ['virtualmachineinstancemigrations'], ['list', 'create']),
+  // Admission of pod evictions marks a VMI for evacuation (status.evacuationNodeName) before it
+  // refuses the eviction of its launcher pod (apiserver/admission/pod-eviction.ts).
+  rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch']),
 ];
 
 export const COMPONENT_RULES = {

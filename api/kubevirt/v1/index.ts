@@ -17,6 +17,7 @@ export * from './access-credentials';
 export * from './changed-block-tracking';
 export * from './migration-options';
 export * from './migration-state';
+export * from './live-migratable';
 export * from './vmi';
 export * from './vmi-status';
 export * from './vmi-subresources';
