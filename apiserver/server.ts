@@ -1,11 +1,12 @@
 /**
  * `virtkit api`'s HTTPS server (the role of KubeVirt's virt-api): the validating admission
- * webhook at /validate, /healthz and /readyz, and the aggregated API subresources.kubevirt.io
- * under /apis (./subresources/router.ts), CDI's upload.cdi.kubevirt.io token API and its upload
- * proxy (./upload/). TLS is its own serving certificate; the API server
- * trusts it through the webhook configuration's and the APIService's caBundle. The server asks
- * every client for a certificate but does not require one (the API server calls the webhook
- * without one): the subresource API checks the front-proxy certificate itself, per request.
+ * webhook at /validate, the pod-eviction webhook at /pod-eviction, /healthz and /readyz, and the
+ * aggregated API subresources.kubevirt.io under /apis (./subresources/router.ts), CDI's
+ * upload.cdi.kubevirt.io token API and its upload proxy (./upload/). TLS is its own serving
+ * certificate; the API server trusts it through the webhook configuration's and the APIService's
+ * caBundle. The server asks every client for a certificate but does not require one (the API
+ * server calls the webhook without one): the subresource API checks the front-proxy certificate
+ * itself, per request.
  */
 import * as fs from 'fs';
 import type { IncomingMessage } from 'http';
@@ -17,10 +18,14 @@ import { peerCertificateChain } from '../common/x509';
 import { admitRequest } from './admission/admit';
 import type { KubeOvnLookup } from './admission/kube-ovn-addresses';
 import { restoreLookupOf } from './admission/restore-lookup';
+import { migrationLookupOf } from './admission/migration-lookup';
+import type { MigrationLookup } from './admission/migrations';
 import type { RestoreLookup } from './admission/restores-in-progress';
 import type { AccessReview } from './admission/clone-authorization';
 import type { AdmissionReview } from './admission/review';
-import { VALIDATE_PATH } from './admission/webhook-configuration';
+import { admitPodEviction, type PodEvictionLookup } from './admission/pod-eviction';
+import { podEvictionLookupOf } from './admission/pod-eviction-lookup';
+import { POD_EVICTION_PATH, VALIDATE_PATH } from './admission/webhook-configuration';
 import type { SubresourceHandlers } from './subresources/handlers';
 import {
   authenticateRequestHeader,
@@ -61,6 +66,18 @@ export interface ApiServerOptions {
    * API's client when `subresources` is given; else not checked
    */
   readonly restoreLookup?: RestoreLookup;
+  /**
+   * The VMI and the namespace's migrations, so a migration of a VMI that cannot move (or is
+   * moving already) is refused (apiserver/admission/migrations.ts). @default read through the
+   * subresource API's client when `subresources` is given; else not checked
+   */
+  readonly migrationLookup?: MigrationLookup;
+  /**
+   * The pods, VMIs and KubeVirt objects a pod eviction is decided on, and the VMI status patch
+   * that marks it for evacuation (apiserver/admission/pod-eviction.ts). @default through the
+   * subresource API's client when `subresources` is given; else every eviction is refused (500)
+   */
+  readonly podEvictionLookup?: PodEvictionLookup;
   /** The subresource API; without it, paths under /apis answer 404. */
   readonly subresources?: SubresourceApiOptions;
   /**
@@ -121,6 +138,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
   const upload = o.upload && o.subresources ? { ...o.upload, sub: o.subresources } : undefined;
   const restoreLookup =
     o.restoreLookup ?? (o.subresources ? restoreLookupOf(o.subresources.context.client) : undefined);
+  const migrationLookup =
+    o.migrationLookup ?? (o.subresources ? migrationLookupOf(o.subresources.context.client) : undefined);
+  const podEvictionLookup =
+    o.podEvictionLookup ?? (o.subresources ? podEvictionLookupOf(o.subresources.context.client) : undefined);
   const server = https.createServer(
     {
       cert: fs.readFileSync(o.certFile),
@@ -145,8 +166,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
           res,
         );
       if (router && isSubresourceApiPath(url.pathname)) return void router.handle(req, res);
-      if (url.pathname !== VALIDATE_PATH) return reply(res, 404, `no such path: ${url.pathname}`);
-      if (req.method !== 'POST') return reply(res, 405, `${VALIDATE_PATH} takes POST`);
+      const evictions = url.pathname === POD_EVICTION_PATH;
+      if (url.pathname !== VALIDATE_PATH && !evictions)
+        return reply(res, 404, `no such path: ${url.pathname}`);
+      if (req.method !== 'POST') return reply(res, 405, `${url.pathname} takes POST`);
       const chunks: Buffer[] = [];
       let size = 0;
       req.on('data', (c: Buffer) => {
@@ -167,13 +190,16 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
         } catch (err) {
           return reply(res, 400, `the body is not JSON: ${(err as Error).message}`);
         }
-        const answer = await admitRequest(
-          review,
-          o.featureGates?.() ?? new Set(),
-          o.accessReview ?? denyAll,
-          o.kubeOvnLookup,
-          restoreLookup,
-        );
+        const answer = evictions
+          ? await admitPodEviction(review, podEvictionLookup)
+          : await admitRequest(
+              review,
+              o.featureGates?.() ?? new Set(),
+              o.accessReview ?? denyAll,
+              o.kubeOvnLookup,
+              restoreLookup,
+              migrationLookup,
+            );
         const r = review.request;
         const resp = answer as { response?: { allowed?: boolean; status?: { message?: string } } };
         const fields = {

@@ -47,6 +47,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   start: () => import('./commands/vm-state'),
   stop: () => import('./commands/vm-state'),
   restart: () => import('./commands/vm-state'),
+  // virtctl's live migration verbs, one module for both.
+  migrate: () => import('./commands/migrate'),
+  'migrate-cancel': () => import('./commands/migrate'),
   // virtctl's offline manifest generators (create vm|instancetype|preference).
   create: () => import('./commands/create'),
   // Client and server versions, like `virtctl version`.

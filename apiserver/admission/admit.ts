@@ -3,12 +3,15 @@
  * the cross-namespace clone authorization of ./clone-authorization.ts (SubjectAccessReviews
  * through `review`) and the fixed Kube-OVN addresses of ./kube-ovn-addresses.ts (the cluster's
  * Subnets and IP objects through `kubeOvn`) and one restore at a time per target of
- * ./restores-in-progress.ts (the namespace's VirtualMachineRestores through `restores`). A check
- * that cannot be made refuses the request (failing closed) with what went wrong.
+ * ./restores-in-progress.ts (the namespace's VirtualMachineRestores through `restores`) and the
+ * migration rules of ./migrations.ts (the VMI a migration names and the namespace's migrations
+ * through `migrations`). A check that cannot be made refuses the request (failing closed) with
+ * what went wrong.
  */
 import { authorizeClones, type AccessReview } from './clone-authorization';
 import { kubeOvnAddressCauses, type KubeOvnLookup } from './kube-ovn-addresses';
 import { restoreInProgressCauses, type RestoreLookup } from './restores-in-progress';
+import { migrationCreateCauses, migrationLabelCauses, type MigrationLookup } from './migrations';
 import { admit, invalid, type AdmissionReview } from './review';
 
 export async function admitRequest(
@@ -17,6 +20,7 @@ export async function admitRequest(
   accessReview: AccessReview,
   kubeOvn?: KubeOvnLookup,
   restores?: RestoreLookup,
+  migrations?: MigrationLookup,
 ): Promise<AdmissionReview> {
   const answer = admit(review, featureGates);
   const response = (answer as { response?: { allowed?: boolean; warnings?: readonly string[] } }).response;
@@ -51,6 +55,19 @@ export async function admitRequest(
         answer,
         request.uid,
         `could not list the VirtualMachineRestores of namespace ${request.namespace ?? ''} to check for one in progress: ${(err as Error).message}`,
+      );
+    }
+  }
+  // KubeVirt's selector label of an in-flight migration (pure; the spec's immutability is review.ts').
+  causes = [...causes, ...migrationLabelCauses(request)];
+  if (migrations) {
+    try {
+      causes = [...causes, ...(await migrationCreateCauses(request, migrations))];
+    } catch (err) {
+      return internalError(
+        answer,
+        request.uid,
+        `could not read the VMI and the VirtualMachineInstanceMigrations of namespace ${request.namespace ?? ''} to check the migration: ${(err as Error).message}`,
       );
     }
   }

@@ -13,6 +13,8 @@
  *   refuses stopping it. virtkit refuses what would start the VM and nothing else, with the
  *   first rule's words ("Cannot start VM until restore ... completes").
  * - A VirtualMachineRestore's spec is immutable after creation.
+ * - A VirtualMachineInstanceMigration's spec is immutable after creation (KubeVirt's
+ *   migration-update admitter): the controller has already acted on it.
  *
  * The status read is the new object's: on an update of the main resource the API server hands
  * admission the stored status (the status subresource is written separately).
@@ -26,7 +28,7 @@ const obj = (v: unknown): Json | undefined =>
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 /** The request's kind when its group is `group` (the request's kind, else the object's apiVersion). */
-function kindIn(request: AdmissionRequest, object: Json, group: string): string | undefined {
+export function kindIn(request: AdmissionRequest, object: Json, group: string): string | undefined {
   const requestGroup = request.kind?.group;
   if (requestGroup !== undefined) return requestGroup === group ? request.kind?.kind : undefined;
   const apiVersion = str(object.apiVersion) ?? '';
@@ -102,24 +104,45 @@ function vmCauses(object: Json, old: Json, request: AdmissionRequest): StatusCau
   return causes;
 }
 
-function restoreCauses(object: Json, old: Json, request: AdmissionRequest): StatusCause[] {
-  if (isDeepStrictEqual(old.spec, object.spec)) return [];
-  const { ns, name } = namespacedName(object, request);
+/** The top-level fields of `spec` an update changes, as `spec.a, spec.b` (or `spec`). */
+function changedSpecFields(object: Json, old: Json): string {
   const changed = Object.keys({ ...obj(old.spec), ...obj(object.spec) })
     .filter((k) => !isDeepStrictEqual(obj(old.spec)?.[k], obj(object.spec)?.[k]))
     .sort()
     .map((k) => `spec.${k}`);
+  return changed.join(', ') || 'spec';
+}
+
+function restoreCauses(object: Json, old: Json, request: AdmissionRequest): StatusCause[] {
+  if (isDeepStrictEqual(old.spec, object.spec)) return [];
+  const { ns, name } = namespacedName(object, request);
+  const changed = changedSpecFields(object, old);
   return [
     {
       type: 'FieldValueInvalid',
       field: 'spec',
       // KubeVirt's words are "spec in immutable after creation"; the typo is not kept.
-      message: `spec is immutable after creation; this update of VirtualMachineRestore ${ns}/${name} changes ${changed.join(', ') || 'spec'}: to restore differently, create a new VirtualMachineRestore (delete this one first if it is not complete)`,
+      message: `spec is immutable after creation; this update of VirtualMachineRestore ${ns}/${name} changes ${changed}: to restore differently, create a new VirtualMachineRestore (delete this one first if it is not complete)`,
     },
   ];
 }
 
-/** The refusals of an UPDATE that a snapshot or restore in progress forbids (none for anything else). */
+function migrationCauses(object: Json, old: Json, request: AdmissionRequest): StatusCause[] {
+  if (isDeepStrictEqual(old.spec, object.spec)) return [];
+  const { ns, name } = namespacedName(object, request);
+  return [
+    {
+      type: 'FieldValueInvalid',
+      field: 'spec',
+      message: `update of Migration object's spec is restricted; this update of VirtualMachineInstanceMigration ${ns}/${name} changes ${changedSpecFields(object, old)}: to migrate differently, delete this migration (which cancels it if it has not ended) and create a new one`,
+    },
+  ];
+}
+
+/**
+ * The refusals of an UPDATE that a snapshot or restore in progress forbids, or that changes the
+ * spec of a restore or a migration (none for anything else).
+ */
 export function updateLockCauses(request: AdmissionRequest): StatusCause[] {
   if (request.operation !== 'UPDATE') return [];
   const object = obj(request.object);
@@ -128,5 +151,7 @@ export function updateLockCauses(request: AdmissionRequest): StatusCause[] {
   if (kindIn(request, object, 'kubevirt.io') === 'VirtualMachine') return vmCauses(object, old, request);
   if (kindIn(request, object, 'snapshot.kubevirt.io') === 'VirtualMachineRestore')
     return restoreCauses(object, old, request);
+  if (kindIn(request, object, 'kubevirt.io') === 'VirtualMachineInstanceMigration')
+    return migrationCauses(object, old, request);
   return [];
 }

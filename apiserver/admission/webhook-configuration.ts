@@ -3,11 +3,22 @@
  * webhook per API group, CREATE and UPDATE of the main resource (status is the runtime's),
  * `failurePolicy: Fail` (an object is never stored unchecked), no side effects. Pure: the
  * install renderer and local mode both call it.
+ *
+ * Plus one webhook for pod evictions (KubeVirt's virt-launcher-eviction-interceptor, see
+ * ./pod-eviction.ts): CREATE of `pods/eviction` in every namespace, at its own path. It marks
+ * VMIs for evacuation, so its side effects are `NoneOnDryRun` (a dry-run eviction marks with
+ * dryRun=All). No object selector: the object an eviction carries is the Eviction, whose labels
+ * are not the pod's. `failurePolicy: Fail`, unlike KubeVirt's Ignore: KubeVirt falls back on the
+ * PodDisruptionBudget it keeps per VMI, virtkit has none, so while `virtkit api` is unreachable
+ * evictions are refused (a drain waits) rather than stopping guests that wanted to migrate.
  */
 import { virtkitKinds } from '../../api/registry';
 
 export const WEBHOOK_CONFIGURATION_NAME = 'virtkit-validator';
 export const VALIDATE_PATH = '/validate';
+/** Where the API server sends pod evictions (./pod-eviction.ts). */
+export const POD_EVICTION_PATH = '/pod-eviction';
+export const POD_EVICTION_WEBHOOK_NAME = 'pod-eviction.validate.virtkit.io';
 
 export interface WebhookTarget {
   /** PEM of the CA that signed the webhook server's certificate. */
@@ -43,11 +54,12 @@ export function webhookConfiguration(t: WebhookTarget): Record<string, unknown> 
     else g.namespaced = true;
     byGroup.set(k.group, g);
   }
-  const clientConfig = {
+  const clientConfigAt = (path: string): Record<string, unknown> => ({
     caBundle: Buffer.from(t.caBundlePem).toString('base64'),
-    ...(t.url ? { url: `${t.url.replace(/\/$/, '')}${VALIDATE_PATH}` } : {}),
-    ...(t.service ? { service: { ...t.service, path: VALIDATE_PATH, port: t.service.port ?? 443 } } : {}),
-  };
+    ...(t.url ? { url: `${t.url.replace(/\/$/, '')}${path}` } : {}),
+    ...(t.service ? { service: { ...t.service, path, port: t.service.port ?? 443 } } : {}),
+  });
+  const clientConfig = clientConfigAt(VALIDATE_PATH);
   const webhooks = [...byGroup.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([group, g]) => ({
@@ -69,6 +81,25 @@ export function webhookConfiguration(t: WebhookTarget): Record<string, unknown> 
         },
       ],
     }));
+  webhooks.push({
+    name: POD_EVICTION_WEBHOOK_NAME,
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'NoneOnDryRun',
+    failurePolicy: 'Fail',
+    matchPolicy: 'Equivalent',
+    timeoutSeconds: t.timeoutSeconds ?? 10,
+    clientConfig: clientConfigAt(POD_EVICTION_PATH),
+    ...(t.namespaceSelector ? { namespaceSelector: t.namespaceSelector } : {}),
+    rules: [
+      {
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE'],
+        resources: ['pods/eviction'],
+        scope: 'Namespaced',
+      },
+    ],
+  });
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',

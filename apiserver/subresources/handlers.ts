@@ -23,6 +23,7 @@ import { VMI_ACTION_HANDLERS } from './vmi-actions';
 import { vncScreenshot } from './screenshot';
 import { expandSpec, expandVmSpec } from './expand-spec';
 import { VOLUME_HANDLERS } from './volumes';
+import { VM_MIGRATE_HANDLERS } from './vm-migrate';
 
 export type SubresourceHandlers = Partial<Readonly<Record<SubresourceKey, SubresourceHandler>>>;
 
@@ -30,6 +31,7 @@ export const SUBRESOURCE_HANDLERS: SubresourceHandlers = {
   ...VM_STATE_HANDLERS,
   ...VMI_ACTION_HANDLERS,
   ...VOLUME_HANDLERS,
+  ...VM_MIGRATE_HANDLERS,
   'virtualmachineinstances/vnc/screenshot': vncScreenshot,
   'virtualmachines/expand-spec': expandSpec,
   'expand-vm-spec': expandVmSpec,

@@ -21,6 +21,7 @@ import {
   VIRTUAL_MACHINES,
 } from '../../kube';
 import { failure } from '../../common/kube-status';
+import { SubresourceError } from './subresource-error';
 import type { SubresourceAnswer, SubresourceContext, SubresourceHandler, SubresourceRequest } from './types';
 import {
   decideVmState,
@@ -33,8 +34,25 @@ import {
 } from './vm-state';
 
 /** The server's own words for a failed request (the Status message), else the error's message. */
-function serverWords(err: unknown): string {
+export function serverWords(err: unknown): string {
   return err instanceof KubeApiError && err.serverMessage ? err.serverMessage : errorMessage(err);
+}
+
+/**
+ * The VM, read with the api component's client; when it cannot be, a SubresourceError with
+ * virt-api's answer: 404 `virtualmachine.kubevirt.io "NAME" not found`, else a 500.
+ */
+export async function fetchVm(
+  namespace: string,
+  name: string,
+  ctx: SubresourceContext,
+): Promise<VirtualMachine> {
+  try {
+    return await ctx.client.get<VirtualMachine>(VIRTUAL_MACHINES, namespace, name);
+  } catch (err) {
+    if (isNotFound(err)) throw new SubresourceError(vmNotFound(name));
+    throw new SubresourceError(internalError(`unable to retrieve vm [${name}]: ${serverWords(err)}`));
+  }
 }
 
 /** Writes the decided patches; answers 202, or the Status of the write that failed. */
@@ -92,10 +110,10 @@ export async function handleVmState(
 
   let vm: VirtualMachine;
   try {
-    vm = await client.get<VirtualMachine>(VIRTUAL_MACHINES, namespace, name);
+    vm = await fetchVm(namespace, name, ctx);
   } catch (err) {
-    if (isNotFound(err)) return vmNotFound(name);
-    return internalError(`unable to retrieve vm [${name}]: ${serverWords(err)}`);
+    if (err instanceof SubresourceError) return err.answer;
+    throw err;
   }
   let vmi: VirtualMachineInstance | undefined;
   try {
