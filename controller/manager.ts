@@ -53,6 +53,8 @@ import { createVmRestoreController } from './restore/controller';
 import { createVmCloneController } from './clone/controller';
 import { createVmSnapshotController } from './snapshot/controller';
 import { createVmExportController } from './export/controller';
+import { createMigrationController } from './migration/controller';
+import { createEvacuationController } from './migration/evacuation';
 import { DataVolumeTemplateSync } from './vm/datavolume-templates';
 import { VmiDataVolumes } from './vmi/datavolumes';
 import type { OwnerController } from './replicas/owner-controller';
@@ -236,6 +238,11 @@ export class ControllerManager {
       pods: [this.pods, dataVolumes.informers.pods],
     };
     const vmSnapshots = createVmSnapshotController(ownerDeps, snapshotShared);
+    const migrations = createMigrationController(
+      ownerDeps,
+      { vmis: this.vmis, pods: this.pods },
+      { launcherImage: options.launcherImage, kubeOvn: this.kubeOvn },
+    );
     this.owners = [
       createPoolController(ownerDeps, this.vms, this.vmis),
       createReplicaSetController(ownerDeps, this.vmis),
@@ -251,6 +258,12 @@ export class ControllerManager {
       createVmCloneController(ownerDeps, snapshotShared, vmSnapshots.caches),
       // KubeVirt's VirtualMachineExports (controller/export/), reading the caches kept above.
       createVmExportController(ownerDeps, snapshotShared, { image: options.launcherImage }),
+      // KubeVirt's VirtualMachineInstanceMigrations (controller/migration/): target pods from the
+      // VMI and pod caches above, with the VMI's Kube-OVN addresses.
+      migrations,
+      // KubeVirt's evacuation controller (controller/migration/evacuation.ts): migrations for the
+      // VMIs the pod-eviction admission marked (status.evacuationNodeName).
+      createEvacuationController(ownerDeps, { vmis: this.vmis, pods: this.pods, ...migrations.informers }),
     ];
     vmR.dataVolumeTemplates = new DataVolumeTemplateSync(
       client,

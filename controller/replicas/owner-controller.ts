@@ -49,6 +49,28 @@ export function ownInformers(
   };
 }
 
+/**
+ * The informer of a controller that owns none of the informers it reads (another controller
+ * starts and stops them): it counts as synced once they all are; starting and stopping it does
+ * nothing.
+ */
+export function sharedInformers(
+  primary: { readonly cache: { keys(): string[] } },
+  all: readonly Pick<OwnerInformer, 'hasSynced' | 'waitForSync'>[],
+): OwnerInformer {
+  return {
+    get hasSynced() {
+      return all.every((i) => i.hasSynced);
+    },
+    cache: { keys: () => primary.cache.keys() },
+    start: () => undefined,
+    stop: async () => undefined,
+    waitForSync: async () => {
+      await Promise.all(all.map((i) => i.waitForSync()));
+    },
+  };
+}
+
 /** One owner kind's controller, as the manager starts, feeds and stops it. */
 export interface OwnerController {
   readonly kind: string;

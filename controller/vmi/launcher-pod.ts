@@ -13,6 +13,7 @@ import type { VirtualMachineInstance, Volume } from '../../api/kubevirt/v1';
 import { parseQuantity } from '../../api/quantity';
 import { guestMemoryBytes, topology } from '../../api/sizing';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
+import { MIGRATION_JOB_UID_LABEL } from '../../api/kubevirt/v1/migration-labels';
 
 export const LAUNCHER_LABEL = 'kubevirt.io';
 export const LAUNCHER_LABEL_VALUE = 'virt-launcher';
@@ -320,4 +321,66 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
     },
     spec: podSpec,
   };
+}
+
+/** On a migration's target pod: the name of the VirtualMachineInstanceMigration it was made for. */
+export const MIGRATION_JOB_NAME_ANNOTATION = 'kubevirt.io/migrationJobName';
+/** The node label the target pod's anti-affinity spreads over: one node is one topology domain. */
+export const HOSTNAME_TOPOLOGY_KEY = 'kubernetes.io/hostname';
+
+/** What the target pod takes from the VirtualMachineInstanceMigration. */
+export interface MigrationJobRef {
+  readonly metadata?: { readonly name?: string; readonly uid?: string };
+  readonly spec?: { readonly addedNodeSelector?: Readonly<Record<string, string>> };
+}
+
+/**
+ * `virt-launcher-<vmi>-<5 chars>` with the suffix derived from the migration's UID: another name
+ * than the VMI's first pod, and a second create for the same migration hits AlreadyExists.
+ */
+export function migrationTargetPodName(vmi: VirtualMachineInstance, migrationUid: string): string {
+  const base = `virt-launcher-${vmi.metadata?.name ?? ''}`.slice(0, 253 - 6);
+  return `${base}-${podSuffix(migrationUid)}`;
+}
+
+/**
+ * The target pod of a live migration (KubeVirt's migration manifest): the VMI's launcher pod, so
+ * the same launcher, resources and volumes start on the target node, plus
+ *
+ * - label `kubevirt.io/migrationJobUID` (the migration's UID) and annotation
+ *   `kubevirt.io/migrationJobName`: which migration the pod serves (the handler starts its
+ *   launcher as a migration target, the VMI controller does not take it for the VMI's pod);
+ * - a required pod anti-affinity to the VMI's pods (`kubevirt.io/created-by`) per
+ *   `kubernetes.io/hostname`: the scheduler never puts it on the node the VMI runs on;
+ * - the migration's `spec.addedNodeSelector` in the node selector; it narrows the VMI's
+ *   placement, never overrides it (on a key both name, the VMI's value stays).
+ *
+ * The Kube-OVN address annotations are added by the caller, as for the first pod. Pure.
+ */
+export function renderMigrationTargetPod(
+  vmi: VirtualMachineInstance,
+  migration: MigrationJobRef,
+  opts: LauncherPodOptions,
+): PodSketch {
+  const pod = renderLauncherPod(vmi, opts);
+  const uid = migration.metadata?.uid ?? '';
+  pod.metadata.name = migrationTargetPodName(vmi, uid);
+  pod.metadata.labels[MIGRATION_JOB_UID_LABEL] = uid;
+  pod.metadata.annotations[MIGRATION_JOB_NAME_ANNOTATION] = migration.metadata?.name ?? '';
+  const spec = pod.spec as {
+    nodeSelector?: Record<string, string>;
+    affinity?: { podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: unknown[] } };
+  };
+  spec.nodeSelector = { ...(migration.spec?.addedNodeSelector ?? {}), ...(spec.nodeSelector ?? {}) };
+  const affinity = structuredClone(spec.affinity ?? {});
+  const anti = (affinity.podAntiAffinity ??= {});
+  anti.requiredDuringSchedulingIgnoredDuringExecution = [
+    ...(anti.requiredDuringSchedulingIgnoredDuringExecution ?? []),
+    {
+      labelSelector: { matchLabels: { [CREATED_BY_LABEL]: vmi.metadata?.uid ?? '' } },
+      topologyKey: HOSTNAME_TOPOLOGY_KEY,
+    },
+  ];
+  spec.affinity = affinity;
+  return pod;
 }

@@ -9,7 +9,14 @@
  *   Succeeded / Failed   the pod ended (Succeeded counts only after Running), or the pod vanished
  *               while the VMI was past Pending, or the VMI was deleted before its guest ran.
  * A deleted VMI gets its pods deleted; its foregroundDeleteVirtualMachine finalizer is removed
- * once no pod is left. A launcher pod that cannot start (its image cannot be pulled, its sandbox
+ * once no pod is left.
+ *
+ * Live migration (controller/migration/) gives a VMI a second launcher pod, its target pod
+ * (labelled kubevirt.io/migrationJobUID). It is not the VMI's pod until the migration controller
+ * hands the VMI over to its node (status.nodeName); until then its scheduling, failure or end
+ * leave the VMI as it is. The source pod ends Succeeded once the guest has left it: after a
+ * migration that completed without failure that is not the end of the VMI. A deleted or final
+ * VMI gets target pods deleted too. A launcher pod that cannot start (its image cannot be pulled, its sandbox
  * network cannot be made) makes the VMI Synchronized=False with the pod's reason and message
  * until it is past that. Pure.
  */
@@ -25,6 +32,7 @@ import { FAILED_CREATE_POD_SANDBOX, POD_SANDBOX_FAILURE_REASONS } from '../../ap
 import type { EventSpec } from '../../kube';
 import { isFinal, isMarkedForDeletion } from '../vm/run-strategy';
 import { NODE_NAME_LABEL } from './launcher-pod';
+import { isMigrationTargetPod } from '../../api/kubevirt/v1/migration-labels';
 
 export const FOREGROUND_FINALIZER = 'foregroundDeleteVirtualMachine';
 
@@ -156,6 +164,36 @@ function podFinal(p: LauncherPod): boolean {
   return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 }
 
+function podLive(p: LauncherPod): boolean {
+  return !isMarkedForDeletion(p) && !podFinal(p);
+}
+
+/**
+ * Whether a launcher pod of the VMI is the VMI's own pod: any pod but the target pod of a live
+ * migration, which is the VMI's once the VMI is handed over to its node.
+ */
+export function isVmiPod(p: LauncherPod, vmi: VirtualMachineInstance): boolean {
+  if (!isMigrationTargetPod(p.metadata?.labels)) return true;
+  const node = vmi.status?.nodeName;
+  return !!node && p.spec?.nodeName === node;
+}
+
+/** The pod the guest left in a migration that completed without failure. */
+function migratedFrom(vmi: VirtualMachineInstance, p: LauncherPod): boolean {
+  const ms = vmi.status?.migrationState;
+  return !!ms?.completed && !ms.failed && !!ms.sourcePod && ms.sourcePod === p.metadata?.name;
+}
+
+/**
+ * A migration completed without failure and its target pod lives, but the VMI is not handed over
+ * to the target node yet: the guest runs in the target pod, whatever the source pod does now.
+ */
+function awaitingHandover(vmi: VirtualMachineInstance, pods: readonly LauncherPod[]): boolean {
+  const ms = vmi.status?.migrationState;
+  if (!ms?.completed || ms.failed || !ms.targetPod) return false;
+  return pods.some((p) => p.metadata?.name === ms.targetPod && podLive(p));
+}
+
 function podRef(p: LauncherPod): { name: string; uid: string } {
   return { name: p.metadata?.name ?? '', uid: p.metadata?.uid ?? '' };
 }
@@ -192,22 +230,28 @@ export function decideVmi(i: VmiInputs): VmiDecision {
   const events: EventSpec[] = [];
   const deletePods: { name: string; uid: string }[] = [];
   const finalizers = vmi.metadata?.finalizers ?? [];
-  const pods = [...i.pods].sort((a, b) =>
+  // Every launcher pod of the VMI, migration target pods included (all go with the VMI)...
+  const allPods = [...i.pods].sort((a, b) =>
     String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)),
   );
-  const livePods = pods.filter((p) => !isMarkedForDeletion(p) && !podFinal(p));
-  const pod = livePods[livePods.length - 1] ?? pods[pods.length - 1];
+  // ...and those that are the VMI's own: the one on the VMI's node first (after a migration's
+  // handover the target pod, even when both pods were created in the same second).
+  const pods = allPods.filter((p) => isVmiPod(p, vmi));
+  const livePods = pods.filter(podLive);
+  const onNode = livePods.filter((p) => !!vmi.status?.nodeName && p.spec?.nodeName === vmi.status.nodeName);
+  const pod = onNode[onNode.length - 1] ?? livePods[livePods.length - 1] ?? pods[pods.length - 1];
+  const handingOver = awaitingHandover(vmi, allPods);
   const wasStarted = status.phase !== undefined && status.phase !== 'Pending';
 
   if (isMarkedForDeletion(vmi)) {
-    for (const p of pods) if (!isMarkedForDeletion(p)) deletePods.push(podRef(p));
+    for (const p of allPods) if (!isMarkedForDeletion(p)) deletePods.push(podRef(p));
     if (deletePods.length)
       events.push({
         type: 'Normal',
         reason: 'SuccessfulDelete',
         message: `Deleting launcher pod(s) ${deletePods.map((p) => p.name).join(', ')} of deleted VMI ${name}`,
       });
-    if (pods.length === 0) {
+    if (allPods.length === 0) {
       if (!isFinal(vmi)) enter(status, 'Failed', now);
       notReady(status, 'PodTerminating', 'The VMI was deleted and its launcher pod is gone', now);
       return { deletePods, removeFinalizer: finalizers.includes(FOREGROUND_FINALIZER), status, events };
@@ -218,10 +262,13 @@ export function decideVmi(i: VmiInputs): VmiDecision {
   const addFinalizer = !finalizers.includes(FOREGROUND_FINALIZER) && !isFinal(vmi);
 
   if (isFinal(vmi)) {
-    for (const p of livePods) deletePods.push(podRef(p));
+    for (const p of allPods.filter(podLive)) deletePods.push(podRef(p));
     notReady(status, 'GuestNotRunning', `The VMI is ${status.phase}`, now);
     return { deletePods, status, events };
   }
+
+  // The guest runs in a completed migration's target pod: the migration controller hands over.
+  if (handingOver && livePods.length === 0) return { addFinalizer, deletePods, status, events };
 
   if (!pod) {
     if (!wasStarted) {
@@ -285,14 +332,18 @@ export function decideVmi(i: VmiInputs): VmiDecision {
 
   // The pod ended: the VMI ends with it.
   if (podFinal(pod) && pod === pods[pods.length - 1] && livePods.length === 0) {
-    const ok = pod.status?.phase === 'Succeeded' && status.phase === 'Running';
+    // A source pod ends Succeeded once a migration took the guest away; its guest did not end.
+    const left = migratedFrom(vmi, pod);
+    const ok = pod.status?.phase === 'Succeeded' && status.phase === 'Running' && !left;
     enter(status, ok ? 'Succeeded' : 'Failed', now);
     notReady(status, 'PodTerminating', `Launcher pod ${pod.metadata?.name} ${pod.status?.phase}`, now);
     if (!ok)
       events.push({
         type: 'Warning',
         reason: 'Stopped',
-        message: `Launcher pod ${pod.metadata?.name} of VMI ${name} ended with phase ${pod.status?.phase}${pod.status?.reason ? ` (${pod.status.reason})` : ''}`,
+        message: left
+          ? `The guest of VMI ${name} left launcher pod ${pod.metadata?.name} in a migration, and the migration's target pod ${vmi.status?.migrationState?.targetPod} is gone`
+          : `Launcher pod ${pod.metadata?.name} of VMI ${name} ended with phase ${pod.status?.phase}${pod.status?.reason ? ` (${pod.status.reason})` : ''}`,
       });
     return { addFinalizer, deletePods, status, events };
   }

@@ -1,7 +1,12 @@
 import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
 import { memoryOverhead } from '../../api/sizing';
 import { hashedPodInterfaceName } from '../../api/multus/pod-interfaces';
-import { launcherPodName, renderLauncherPod, vmiAnnotationsForPod } from './launcher-pod';
+import {
+  launcherPodName,
+  renderLauncherPod,
+  renderMigrationTargetPod,
+  vmiAnnotationsForPod,
+} from './launcher-pod';
 import { decideVmi, FOREGROUND_FINALIZER, type LauncherPod } from './phase';
 
 const NOW = new Date('2025-01-01T12:00:00Z');
@@ -264,6 +269,64 @@ describe('launcher pod rendering', () => {
   });
 });
 
+describe("a migration's target pod", () => {
+  const migration = {
+    metadata: { name: 'move-demo', uid: 'vmim-uid' },
+    spec: { addedNodeSelector: { rack: 'r2', zone: 'b' } },
+  };
+
+  test("the VMI's launcher pod with KubeVirt's migration label and annotation, under its own name", () => {
+    const v = vmi();
+    const opts = { overheadBytes: memoryOverhead(v.spec) };
+    const first = renderLauncherPod(v, opts);
+    const target = renderMigrationTargetPod(v, migration, opts);
+    expect(target.metadata.name).toMatch(/^virt-launcher-demo-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(target.metadata.name).not.toBe(first.metadata.name);
+    // A second render for the same migration gives the same name: a repeated create collides.
+    expect(renderMigrationTargetPod(v, migration, opts).metadata.name).toBe(target.metadata.name);
+    expect(target.metadata.labels).toEqual({
+      ...first.metadata.labels,
+      'kubevirt.io/migrationJobUID': 'vmim-uid',
+    });
+    expect(target.metadata.annotations).toEqual({
+      ...first.metadata.annotations,
+      'kubevirt.io/migrationJobName': 'move-demo',
+    });
+    expect(target.metadata.ownerReferences).toEqual(first.metadata.ownerReferences);
+    expect((target.spec.containers as unknown[])[0]).toEqual((first.spec.containers as unknown[])[0]);
+  });
+
+  test("never on the VMI's node; addedNodeSelector narrows the VMI's placement without overriding it", () => {
+    const v = vmi();
+    v.spec.affinity = {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'topology.kubernetes.io/zone' },
+        ],
+      },
+    };
+    const target = renderMigrationTargetPod(v, migration, { overheadBytes: 0 });
+    expect(target.spec.nodeSelector).toEqual({
+      rack: 'r2',
+      zone: 'a', // the VMI's own
+      'kubevirt.io/schedulable': 'true',
+    });
+    expect(target.spec.affinity).toEqual({
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'topology.kubernetes.io/zone' },
+          {
+            labelSelector: { matchLabels: { 'kubevirt.io/created-by': 'vmi-uid' } },
+            topologyKey: 'kubernetes.io/hostname',
+          },
+        ],
+      },
+    });
+    // The VMI's own affinity is not touched.
+    expect(v.spec.affinity.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+  });
+});
+
 describe('VMI phase tracking', () => {
   const phases = (s: { phaseTransitionTimestamps?: { phase?: string }[] }): (string | undefined)[] =>
     (s.phaseTransitionTimestamps ?? []).map((t) => t.phase);
@@ -494,5 +557,117 @@ describe('VMI phase tracking', () => {
     const gone = decideVmi({ vmi: deleted, pods: [], now: NOW });
     expect(gone.removeFinalizer).toBe(true);
     expect(gone.status.phase).toBe('Failed');
+  });
+});
+
+describe('VMI phase tracking during a live migration', () => {
+  const source = (phase = 'Running'): LauncherPod => ({
+    ...pod({ node: 'node-a', phase }),
+    metadata: {
+      name: 'virt-launcher-demo-srcxx',
+      uid: 'source-uid',
+      creationTimestamp: '2025-01-01T11:00:01Z',
+    },
+  });
+  const target = (phase = 'Running', node: string | undefined = 'node-b'): LauncherPod => ({
+    ...pod({ node, phase }),
+    metadata: {
+      name: 'virt-launcher-demo-tgtxx',
+      uid: 'target-uid',
+      labels: { 'kubevirt.io/migrationJobUID': 'vmim-uid' },
+      // Created in the same second as the source pod: order must not decide which is the VMI's.
+      creationTimestamp: '2025-01-01T11:00:01Z',
+    },
+  });
+  const running = (migrationState?: NonNullable<VirtualMachineInstance['status']>['migrationState']) => {
+    const v = vmi('Running');
+    v.metadata!.labels = { ...v.metadata!.labels, 'kubevirt.io/nodeName': 'node-a' };
+    v.status = {
+      ...v.status,
+      nodeName: 'node-a',
+      activePods: { 'source-uid': 'node-a' },
+      conditions: [{ type: 'Ready', status: 'True' }],
+      ...(migrationState ? { migrationState } : {}),
+    };
+    return v;
+  };
+  const inFlight = {
+    migrationUid: 'vmim-uid',
+    sourceNode: 'node-a',
+    sourcePod: 'virt-launcher-demo-srcxx',
+    targetNode: 'node-b',
+    targetPod: 'virt-launcher-demo-tgtxx',
+  };
+
+  test("the target pod is not the VMI's pod before the hand-over: nothing moves, nothing is recorded", () => {
+    for (const t of [target('Pending', undefined), target('Pending'), target('Running'), target('Failed')]) {
+      const v = running(inFlight);
+      const d = decideVmi({ vmi: v, pods: [source(), t], now: NOW });
+      expect(d.status).toEqual(v.status);
+      expect(d.nodeNameLabel).toBeUndefined();
+      expect(d.deletePods).toEqual([]);
+      expect(d.createPod).toBeUndefined();
+      expect(d.events).toEqual([]);
+    }
+  });
+
+  test("once handed over to the target node the target pod is the VMI's pod", () => {
+    const v = running({ ...inFlight, completed: true, targetNodeDomainDetected: true });
+    v.status!.nodeName = 'node-b';
+    const d = decideVmi({ vmi: v, pods: [source('Succeeded'), target()], now: NOW });
+    expect(d.status.phase).toBe('Running');
+    expect(d.status.nodeName).toBe('node-b');
+    expect(d.status.activePods).toMatchObject({ 'target-uid': 'node-b' });
+    expect(d.nodeNameLabel).toBe('node-b');
+    expect(d.events).toEqual([]);
+  });
+
+  test('the source pod ending Succeeded after a completed migration does not end the VMI', () => {
+    const v = running({ ...inFlight, completed: true });
+    for (const pods of [[source('Succeeded'), target()], [target()]]) {
+      const d = decideVmi({ vmi: v, pods, now: NOW });
+      expect(d.status).toEqual(v.status);
+      expect(d.events).toEqual([]);
+    }
+  });
+
+  test('…but when the target pod is gone as well the guest is lost: Failed, and says why', () => {
+    const v = running({ ...inFlight, completed: true });
+    const d = decideVmi({ vmi: v, pods: [source('Succeeded')], now: NOW });
+    expect(d.status.phase).toBe('Failed');
+    expect(d.events).toEqual([
+      expect.objectContaining({
+        type: 'Warning',
+        message: expect.stringContaining('target pod virt-launcher-demo-tgtxx is gone'),
+      }),
+    ]);
+  });
+
+  test('the source pod failing during a migration still fails the VMI; a failed migration does not', () => {
+    expect(
+      decideVmi({ vmi: running(inFlight), pods: [source('Failed'), target()], now: NOW }).status.phase,
+    ).toBe('Failed');
+    // The source ends Succeeded without a completed migration: the guest shut down.
+    expect(
+      decideVmi({
+        vmi: running({ ...inFlight, failed: true }),
+        pods: [source('Succeeded'), target('Failed')],
+        now: NOW,
+      }).status.phase,
+    ).toBe('Succeeded');
+  });
+
+  test('a deleted or final VMI gets its target pods deleted too', () => {
+    const deleted = running(inFlight);
+    deleted.metadata!.deletionTimestamp = '2025-01-01T11:59:00Z';
+    expect(decideVmi({ vmi: deleted, pods: [source(), target()], now: NOW }).deletePods).toEqual([
+      { name: 'virt-launcher-demo-srcxx', uid: 'source-uid' },
+      { name: 'virt-launcher-demo-tgtxx', uid: 'target-uid' },
+    ]);
+    const final = running(inFlight);
+    final.status!.phase = 'Failed';
+    expect(decideVmi({ vmi: final, pods: [source('Failed'), target()], now: NOW }).deletePods).toEqual([
+      { name: 'virt-launcher-demo-tgtxx', uid: 'target-uid' },
+    ]);
   });
 });
