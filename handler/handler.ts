@@ -248,6 +248,7 @@ export class Handler {
       runtime: this.runtime,
       guard,
       prober,
+      recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
       log,
     });
     this.vmis = vmis;

@@ -1,6 +1,13 @@
 /** `virtkit up [--detach]`: start local mode (control plane, CRDs, components). */
 import type { Command } from 'commander';
-import { parsePort, parseSeconds, reportFailure, resolveStateDir } from '../local/cli-options';
+import {
+  parseNodeCount,
+  parsePort,
+  parseSeconds,
+  reportFailure,
+  resolveStateDir,
+} from '../local/cli-options';
+import { MAX_LOCAL_NODES } from '../local/components';
 import type { LocalCluster } from '../local/cluster';
 import { startLocalMode } from '../local/manage';
 import { checkFeatureGates } from '../local/kubevirt-config';
@@ -14,6 +21,7 @@ interface UpFlags {
   timeout?: number;
   featureGates?: string;
   registryMirror?: string[];
+  nodes?: number;
 }
 
 const log = (message: string): void => {
@@ -54,6 +62,7 @@ async function up(flags: UpFlags): Promise<void> {
   const cluster = await startLocalMode({
     stateDir,
     registryMirrors,
+    ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
     ...(flags.port !== undefined ? { ports: { apiserver: flags.port } } : {}),
     ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout * 1000 } : {}),
     featureGates: (flags.featureGates ?? '')
@@ -96,6 +105,11 @@ export function register(program: Command): void {
       '--registry-mirror <host=url>',
       "the node handler pulls registry HOST's images from URL first (repeatable; e.g. docker.io=http://127.0.0.1:5000 for an air-gapped machine)",
       (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--nodes <n>',
+      `how many nodes: one handler each, with its own Node, state, pod range and launcher pods, so VMs can live-migrate between them (1 to ${MAX_LOCAL_NODES}; default 1)`,
+      (v: string) => parseNodeCount(v, MAX_LOCAL_NODES),
     )
     .option('--port <port>', 'kube-apiserver port on 127.0.0.1 (default: a free port)', parsePort('--port'))
     .option(

@@ -32,6 +32,14 @@ export function parseSeconds(flag: string): (value: string) => number {
   };
 }
 
+/** Parse `--nodes N` of `virtkit up`: a whole number from 1 to `max`. */
+export function parseNodeCount(value: string, max = 8): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > max)
+    throw new Error(`--nodes: '${value}' is not a node count; give a whole number from 1 to ${max}`);
+  return n;
+}
+
 /** Print a failure the way every local-mode command does and set a failing exit code. */
 export function reportFailure(command: string, err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);

@@ -5,6 +5,7 @@
  * managed exactly like the Kubernetes components.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { BinaryPaths } from './binaries';
 import type { HealthCheck } from './health';
@@ -29,6 +30,8 @@ export interface ComponentContext {
   readonly handlerNodeApiPort: number;
   /** The handler's registry mirrors (HOST=URL), from `virtkit up --registry-mirror`. */
   readonly registryMirrors?: readonly string[];
+  /** The node API ports of nodes 2..N (`virtkit up --nodes N`), one per extra handler. */
+  readonly extraNodeApiPorts?: readonly number[];
 }
 
 export interface LocalComponent {
@@ -151,31 +154,73 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
       ],
     }),
   },
-  {
-    // The node handler: registers this host as a Node and runs its launcher pods as host
-    // processes. Its state dir survives `virtkit down`/`up`, so running launchers are adopted.
-    name: 'virtkit-handler',
-    process: (ctx) => ({
-      name: 'virtkit-handler',
-      binary: process.execPath,
-      args: [
-        virtkitBin(),
-        'handler',
-        '--kubeconfig',
-        componentKubeconfig(ctx.layout, 'virtkit-handler'),
-        '--state-dir',
-        handlerStateDir(ctx.layout.stateDir),
-        ...handlerNodeApiArgs(ctx.layout, ctx.handlerNodeApiPort),
-        ...handlerCniArgs(ctx.layout),
-        ...(ctx.registryMirrors ?? []).flatMap((m) => ['--registry-mirror', m]),
-      ],
-    }),
-  },
+  // The node handler: registers this host as a Node and runs its launcher pods as host
+  // processes. Its state dir survives `virtkit down`/`up`, so running launchers are adopted.
+  nodeHandler(1),
 ];
 
-/** Where the local handler keeps its pods (records, launcher work dirs, consoles). */
-export function handlerStateDir(stateDir: string): string {
-  return path.join(stateDir, 'handler');
+/** The most nodes `virtkit up --nodes` starts on one machine. */
+export const MAX_LOCAL_NODES = 8;
+
+/**
+ * The handler of local node `n` (1-based). Node 1 is the machine's host name, as a single-node
+ * local mode always was; node n > 1 is `<host name>-n`, with its own state dir (so its own pod
+ * range, bridge, volumes and launcher pods) and its own node API port: a second node in every
+ * way the API sees, on the same machine.
+ */
+export function nodeHandler(n: number): LocalComponent {
+  const name = n === 1 ? 'virtkit-handler' : `virtkit-handler-${n}`;
+  return {
+    name,
+    process: (ctx) => {
+      const port = n === 1 ? ctx.handlerNodeApiPort : ctx.extraNodeApiPorts?.[n - 2];
+      if (port === undefined) throw new Error(`no node API port was reserved for local node ${n}`);
+      return {
+        name,
+        binary: process.execPath,
+        args: [
+          virtkitBin(),
+          'handler',
+          '--kubeconfig',
+          componentKubeconfig(ctx.layout, 'virtkit-handler'),
+          ...(n === 1 ? [] : ['--node-name', localNodeName(n)]),
+          '--state-dir',
+          handlerStateDir(ctx.layout.stateDir, n),
+          ...handlerNodeApiArgs(ctx.layout, port),
+          ...handlerCniArgs(ctx.layout),
+          ...(ctx.registryMirrors ?? []).flatMap((m) => ['--registry-mirror', m]),
+        ],
+      };
+    },
+  };
+}
+
+/** virtkit's components for `virtkit up --nodes N`: LOCAL_COMPONENTS, then the handlers of nodes 2..N. */
+export function localComponents(nodes = 1): LocalComponent[] {
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_LOCAL_NODES)
+    throw new Error(`--nodes: ${nodes} is not a node count from 1 to ${MAX_LOCAL_NODES}`);
+  return [...LOCAL_COMPONENTS, ...Array.from({ length: nodes - 1 }, (_, i) => nodeHandler(i + 2))];
+}
+
+/** The Node name of local node n > 1: the host name (as a DNS label), a dash, n. */
+export function localNodeName(n: number, host = os.hostname()): string {
+  const label =
+    host
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || 'node';
+  return `${label}-${n}`;
+}
+
+/** Where the handler of local node n (1 by default) keeps its pods (records, launcher work dirs, consoles). */
+export function handlerStateDir(stateDir: string, n = 1): string {
+  return path.join(stateDir, n === 1 ? 'handler' : `handler-${n}`);
+}
+
+/** Whether a component of a state file is one of virtkit's own (a handler of any node included). */
+export function isVirtkitComponent(name: string): boolean {
+  return LOCAL_COMPONENTS.some((c) => c.name === name) || /^virtkit-handler-\d+$/.test(name);
 }
 
 /** bin/virtkit.js of this checkout or package (from cli/local/ or dist/cli/local/). */

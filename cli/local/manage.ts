@@ -21,7 +21,9 @@ import {
   apiServingFiles,
   localUploadProxyUrl,
   handlerStateDir,
-  LOCAL_COMPONENTS,
+  isVirtkitComponent,
+  localComponents,
+  localNodeName,
   type ComponentContext,
   type LocalComponent,
 } from './components';
@@ -39,10 +41,12 @@ import { removeStaleState } from './stale';
 import { readState, type StateFile } from './state';
 
 export interface UpOptions extends StartOptions {
-  /** Components started after the CRDs. @default LOCAL_COMPONENTS */
+  /** Components started after the CRDs. @default localComponents(nodes) */
   readonly components?: readonly LocalComponent[];
   /** `--registry-mirror HOST=URL` values passed to the node handler (`virtkit up --registry-mirror`). */
   readonly registryMirrors?: readonly string[];
+  /** How many nodes (`virtkit up --nodes N`): a handler each. @default 1 */
+  readonly nodes?: number;
 }
 
 /** Control plane, then virtkit's CRDs (with the network CRDs) Established, then components. */
@@ -68,17 +72,25 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
       await applyLocalStorageClass(client);
       log('default VolumeSnapshotClass local-snapshots: snapshots of local volumes, taken on their node');
       await applyLocalSnapshotClass(client);
-      const { api, nodeApi } = await reservePorts({ api: undefined, nodeApi: undefined });
+      const components = options.components ?? localComponents(options.nodes ?? 1);
+      const extra = Math.max(0, (options.nodes ?? 1) - 1);
+      const ports: Record<string, number> = await reservePorts({
+        api: undefined,
+        nodeApi: undefined,
+        ...Object.fromEntries(Array.from({ length: extra }, (_, i) => [`node${i + 2}`, undefined])),
+      });
       const ctx: ComponentContext = {
         layout: cluster.layout,
         kubeconfig: cluster.kubeconfig,
         server: cluster.server,
         binaries: cluster.info.binaries,
-        apiPort: api,
-        handlerNodeApiPort: nodeApi,
+        apiPort: ports.api,
+        handlerNodeApiPort: ports.nodeApi,
+        extraNodeApiPorts: Array.from({ length: extra }, (_, i) => ports[`node${i + 2}`]),
         ...(options.registryMirrors?.length ? { registryMirrors: options.registryMirrors } : {}),
       };
-      for (const component of options.components ?? LOCAL_COMPONENTS) {
+      if (extra) log(`nodes: ${1 + extra} handlers, nodes 2..${1 + extra} named ${localNodeName(2)}...`);
+      for (const component of components) {
         await cluster.add(component.process(ctx), component.health?.(ctx));
         if (component.name === 'virtkit-api') {
           log('registering the admission webhook (failurePolicy Fail)');
@@ -160,6 +172,17 @@ export async function registerSubresourceApi(
     }
 }
 
+/** The state dirs of every node handler a local mode's state folder holds (handler, handler-2...). */
+export function localHandlerStateDirs(stateDir: string): string[] {
+  const extra = fs.existsSync(stateDir)
+    ? fs
+        .readdirSync(stateDir)
+        .filter((f) => /^handler-\d+$/.test(f))
+        .map((f) => path.join(stateDir, f))
+    : [];
+  return [handlerStateDir(stateDir), ...extra];
+}
+
 /** The file in a local mode's state folder that holds its upload proxy URL (read by `virtkit image-upload`). */
 export function uploadProxyUrlFile(stateDir: string): string {
   return path.join(stateDir, 'upload-proxy-url');
@@ -195,11 +218,10 @@ export async function stopLocalMode(
     await stopPid(t.pid);
     stopped.push(t.name);
   };
-  const ours = new Set(LOCAL_COMPONENTS.map((c) => c.name));
-  for (const t of targets.filter((x) => ours.has(x.name))) await stop(t);
-  // Then the guests: their pods vanish with etcd, so nothing would ever stop them later.
-  stopped.push(...(await stopGuests(handlerStateDir(l.stateDir), log)));
-  for (const t of targets.filter((x) => !ours.has(x.name))) await stop(t);
+  for (const t of targets.filter((x) => isVirtkitComponent(x.name))) await stop(t);
+  // Then the guests of every node: their pods vanish with etcd, so nothing would ever stop them later.
+  for (const dir of localHandlerStateDirs(l.stateDir)) stopped.push(...(await stopGuests(dir, log)));
+  for (const t of targets.filter((x) => !isVirtkitComponent(x.name))) await stop(t);
   removeStaleState(l);
   return stopped;
 }

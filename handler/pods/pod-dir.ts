@@ -5,6 +5,7 @@
  * exit.json (the launcher's exit, when the handler saw it) and w/ (the launcher's work dir with
  * its control socket and final-status.json). Short names keep socket paths under 108 bytes.
  */
+import type { MigrationStatus } from '../../launcher/api/protocol';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -111,6 +112,8 @@ export interface FinalStatus {
   readonly state?: string;
   readonly reason?: string;
   readonly error?: string;
+  /** The launcher's last live migration, when it took part in one (its timings, its failure). */
+  readonly migration?: MigrationStatus;
 }
 
 function readJson<T>(file: string): T | undefined {

@@ -4,6 +4,7 @@
  * (api/ validation and feature gates) before anything on this node is touched, the
  * LaunchResources, and the files the launcher reads.
  */
+import { isMigrationTargetPod } from '../../api/kubevirt/v1/migration-labels';
 import * as fs from 'fs';
 import type { LaunchResources } from '../../launcher/session';
 import { DEFAULT_IFNAME } from '../network/cni';
@@ -140,6 +141,8 @@ export async function preparePod(
     ...resolved,
     featureGates: check.featureGates,
     podInterfaceName: DEFAULT_IFNAME,
+    // A migration's target pod: QEMU starts waiting for the incoming guest (handler/vmi/migration-plan.ts).
+    ...(isMigrationTargetPod(pod.metadata?.labels) ? { migrationTarget: true } : {}),
   };
   fs.writeFileSync(dir.resourcesFile, JSON.stringify(resources, null, 2), { mode: 0o600 });
   return { vmi };

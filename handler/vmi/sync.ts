@@ -19,6 +19,19 @@ import { withGuestAgent } from './guest-agent';
 import { syncHotplug, type HotplugResult } from './hotplug-sync';
 import type { Prober } from '../probes/prober';
 import type { HotplugSpec } from './hotplug';
+import { MigratableFacts } from './migratable-facts';
+import {
+  liveMigratableCondition,
+  liveMigrationMethod,
+  type LiveMigratableVmi,
+} from '../../api/kubevirt/v1/live-migratable';
+import { isSourceOf, isTargetOf, migrationEnded, sourceEvent, type MigrationState } from './migration-plan';
+import {
+  reportCompletedByExit,
+  syncMigrationSource,
+  syncMigrationTarget,
+  type TargetMemory,
+} from './migration-sync';
 import {
   domainIsUp,
   runningStatus,
@@ -33,7 +46,9 @@ import {
   WorkQueue,
   errorMessage,
   isConflict,
+  setCondition,
   VIRTUAL_MACHINE_INSTANCES,
+  type EventRecorder,
   type KubeClient,
 } from '../../kube';
 
@@ -44,6 +59,8 @@ export interface VmiSyncOptions {
   readonly runtime: PodRuntime;
   /** Told when a VMI is gone, so its cached verdict goes too. */
   readonly guard?: SpecGuard;
+  /** Records the Events of a migration's source side (Migrating, Migrated). */
+  readonly recorder?: EventRecorder;
   /** Runs the VMIs' readiness and liveness probes (../probes/prober.ts). */
   readonly prober?: Prober;
   readonly log: Logger;
@@ -51,7 +68,12 @@ export interface VmiSyncOptions {
 
 type Vmi = VmiJson & {
   spec?: { startStrategy?: string; readinessProbe?: unknown; livenessProbe?: unknown };
-  status?: VmiStatusIn & { nodeName?: string; interfaces?: unknown; volumeStatus?: unknown[] };
+  status?: VmiStatusIn & {
+    nodeName?: string;
+    interfaces?: unknown;
+    volumeStatus?: unknown[];
+    migrationState?: MigrationState;
+  };
 };
 
 const FINAL = new Set(['Succeeded', 'Failed']);
@@ -66,16 +88,26 @@ export class VmiSync {
   /** Event streams by VMI key (one per launcher socket). */
   private readonly streams = new Map<string, { socket: string; stop: () => void }>();
   private readonly shutdowns = new Map<string, Promise<void>>();
+  /** The claims and CPU facts of the LiveMigratable condition (./migratable-facts.ts). */
+  private readonly migratable: MigratableFacts;
+  /** What the target side of a migration listens on, by VMI key (./migration-sync.ts). */
+  private readonly targets = new Map<string, TargetMemory>();
   private workers: Promise<void>[] = [];
 
   constructor(private readonly o: VmiSyncOptions) {
+    this.migratable = new MigratableFacts(o.client);
     this.informer = new Informer<Vmi>(
       o.client.listWatch<Vmi>(VIRTUAL_MACHINE_INSTANCES),
       {},
       { onError: (m) => o.log.warn({ kind: 'VirtualMachineInstance' }, `watch: ${m}`) },
     );
     const enqueue = (v: Vmi): void => {
-      if (v.status?.nodeName === o.nodeName || this.streams.has(keyOf(v))) this.queue.add(keyOf(v));
+      if (
+        v.status?.nodeName === o.nodeName ||
+        v.status?.migrationState?.targetNode === o.nodeName ||
+        this.streams.has(keyOf(v))
+      )
+        this.queue.add(keyOf(v));
     };
     this.informer.addHandlers({ onAdd: enqueue, onUpdate: (_a, b) => enqueue(b), onDelete: enqueue });
   }
@@ -112,17 +144,52 @@ export class VmiSync {
   private async reconcile(key: string): Promise<number | undefined> {
     const vmi = this.informer.cache.get(key);
     if (!vmi) this.o.guard?.forget(key);
+    if (
+      vmi &&
+      vmi.status?.nodeName !== this.o.nodeName &&
+      vmi.status?.migrationState?.targetNode === this.o.nodeName &&
+      !FINAL.has(vmi.status?.phase ?? '')
+    )
+      return this.reconcileTarget(key, vmi);
     if (!vmi || vmi.status?.nodeName !== this.o.nodeName || FINAL.has(vmi.status?.phase ?? '')) {
       this.closeStream(key);
       this.o.prober?.stop(key);
+      this.targets.delete(key);
+      if (vmi?.metadata?.uid) this.migratable.forget(vmi.metadata.uid);
       return undefined;
     }
     const meta = vmi.metadata ?? {};
     const l = this.o.runtime.launcherForVmi(meta.namespace ?? '', meta.name ?? '', meta.uid);
     if (!l) return undefined; // the pod runtime tells us when it has one
     const phase = vmi.status?.phase ?? '';
+    const ms = vmi.status?.migrationState;
+    const source = isSourceOf(ms, this.o.nodeName, l.record.name) && !ms?.failed;
 
     if (l.exit) {
+      // The guest moved to the target node: this launcher's end is not the VMI's. The
+      // controller hands the VMI over once the target says the guest runs there.
+      const final = source ? l.dir.readFinalStatus() : undefined;
+      if (source && (ms?.completed || final?.reason === 'Migrated')) {
+        this.closeStream(key);
+        this.o.prober?.stop(key);
+        if (!ms?.completed) {
+          // The launcher ended before this handler read the end: its final status has it.
+          await reportCompletedByExit(this.o.client, vmi, new Date());
+          const event = sourceEvent(
+            {
+              action: { kind: 'report', patch: { completed: true } },
+              migration: final?.migration ?? { role: 'source', phase: 'Completed' },
+            },
+            ms?.targetNode ?? '',
+          );
+          if (event)
+            void this.o.recorder?.record(
+              { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: vmi.metadata },
+              event,
+            );
+        }
+        return undefined;
+      }
       this.closeStream(key);
       this.o.prober?.stop(key);
       await this.write(
@@ -166,7 +233,28 @@ export class VmiSync {
     } else {
       return undefined; // Pending / Scheduling: the controller is still at work
     }
-    if (!domainIsUp(domain)) return 1000; // the guest is going away; the launcher exits next
+    let migrationAgain: number | undefined;
+    if (source && ms && !migrationEnded(ms)) {
+      const step = await syncMigrationSource(this.o.client, client, vmi, domain.guestMemoryBytes, new Date());
+      if (step.action.kind !== 'wait') {
+        const m = step.migration;
+        this.o.log.info(
+          {
+            ...keyFields('VirtualMachineInstance', key),
+            ...(m.totalTimeMs !== undefined ? { totalTimeMs: m.totalTimeMs, downtimeMs: m.downtimeMs } : {}),
+          },
+          `migration source: ${describe(step.action)}`,
+        );
+      }
+      const event = sourceEvent(step, ms.targetNode ?? '');
+      if (event)
+        void this.o.recorder?.record(
+          { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: vmi.metadata },
+          event,
+        );
+      migrationAgain = step.again;
+    }
+    if (!domainIsUp(domain)) return migrationAgain ?? 1000; // the guest is going away (or moved); the launcher exits next
     const podIPs = this.o.runtime.podIPsOf(l);
     this.o.prober?.update({
       key,
@@ -185,23 +273,56 @@ export class VmiSync {
     const agent = domain.agentConnected ? await client.guestInfo() : undefined;
     const hotplug = await this.hotplug(key, vmi, client);
     const volumeStatus = hotplug.volumeStatus ?? vmi.status?.volumeStatus;
-    await this.write(vmi, {
-      ...withGuestAgent(
+    const status = withGuestAgent(
+      vmi.status ?? {},
+      runningStatus(
         vmi.status ?? {},
-        runningStatus(
-          vmi.status ?? {},
-          domain,
-          podIPs,
-          new Date(),
-          this.o.prober?.readiness(key),
-          agent?.interfaces,
-        ),
-        agent,
+        domain,
+        podIPs,
         new Date(),
+        this.o.prober?.readiness(key),
+        agent?.interfaces,
       ),
+      agent,
+      new Date(),
+    );
+    // KubeVirt's virt-handler says whether the VMI can move (and how), from what its node knows.
+    const facts = await this.migratable.of(vmi, domain.accelerator);
+    const checked = vmi as unknown as LiveMigratableVmi;
+    status.conditions = setCondition(status.conditions, liveMigratableCondition(checked, facts, new Date()));
+    await this.write(vmi, {
+      ...status,
+      migrationMethod: liveMigrationMethod(checked, facts),
       ...(volumeStatus ? { volumeStatus } : {}),
     });
-    return hotplug.again ? HOTPLUG_RESYNC_MS : RESYNC_MS;
+    return Math.min(hotplug.again ? HOTPLUG_RESYNC_MS : RESYNC_MS, migrationAgain ?? RESYNC_MS);
+  }
+
+  /**
+   * This node receives the VMI (./migration-plan.ts, target role): its launcher pod here is
+   * the migration's target pod. The VMI's status stays the source's until the controller hands
+   * it over; this side writes only its part of `status.migrationState`.
+   */
+  private async reconcileTarget(key: string, vmi: Vmi): Promise<number | undefined> {
+    const meta = vmi.metadata ?? {};
+    const ms = vmi.status?.migrationState;
+    const l = this.o.runtime.launcherForVmi(meta.namespace ?? '', meta.name ?? '', meta.uid);
+    if (!l || !ms || !isTargetOf(ms, this.o.nodeName, l.record.name)) return undefined;
+    // A target launcher that ended (the incoming migration failed, it was killed): its pod
+    // says so and the controller fails the migration; the deletion of a VMI is the controller's.
+    if (l.exit || !l.ready || meta.deletionTimestamp || ms.failed) {
+      this.closeStream(key);
+      return undefined;
+    }
+    const client = new LauncherClient(l.dir.socket);
+    this.ensureStream(key, client);
+    let memory = this.targets.get(key);
+    if (!memory) this.targets.set(key, (memory = {}));
+    const podIP = this.o.runtime.podIPsOf(l)[0] ?? '';
+    const step = await syncMigrationTarget(this.o.client, client, vmi, podIP, memory, new Date());
+    if (step.action.kind !== 'wait')
+      this.o.log.info(keyFields('VirtualMachineInstance', key), `migration target: ${describe(step.action)}`);
+    return step.again;
   }
 
   /** Volume hotplug (./hotplug-sync.ts); a failure keeps the volumeStatus as it is and looks again soon. */
@@ -270,6 +391,11 @@ export class VmiSync {
     this.streams.get(key)?.stop();
     this.streams.delete(key);
   }
+}
+
+/** One line for the log: the step taken, without the request's details. */
+function describe(a: { kind: string; patch?: object }): string {
+  return a.patch ? `${a.kind} ${JSON.stringify(a.patch)}` : a.kind;
 }
 
 function keyOf(v: Vmi): string {

@@ -43,6 +43,8 @@ export interface HandlerVmiStatus {
   fsFreezeStatus?: string;
   /** Each disk's target and the hotplug phases of hotpluggable volumes (./hotplug.ts). */
   volumeStatus?: unknown[];
+  /** How the VMI would move: BlockMigration when a local disk must be copied, else LiveMigration. */
+  migrationMethod?: string;
 }
 
 export function stamp(now: Date): string {
@@ -147,7 +149,7 @@ export function stoppedStatus(current: VmiStatusIn, exitCode: number, now: Date)
 
 /** True when applying `next` would change what `current` says (so a write is needed). */
 export function vmiStatusDiffers(
-  current: VmiStatusIn & { interfaces?: unknown; volumeStatus?: unknown },
+  current: VmiStatusIn & { interfaces?: unknown; volumeStatus?: unknown; migrationMethod?: string },
   next: HandlerVmiStatus,
 ): boolean {
   const cond = (l: ConditionLike[] | undefined): string =>
@@ -155,6 +157,7 @@ export function vmiStatusDiffers(
   return (
     current.phase !== next.phase ||
     (current.fsFreezeStatus ?? '') !== (next.fsFreezeStatus ?? '') ||
+    (current.migrationMethod ?? '') !== (next.migrationMethod ?? '') ||
     cond(current.conditions) !== cond(next.conditions) ||
     stable(current.interfaces ?? null) !== stable(next.interfaces ?? null) ||
     stable(current.volumeStatus ?? null) !== stable(next.volumeStatus ?? null)

@@ -92,6 +92,21 @@ export interface RuntimeOptions {
    * before any component starts, as `virtkit up` installs them. @default false
    */
   readonly volumeSnapshots?: boolean;
+  /**
+   * How many node handlers run (`virtkit up --nodes N`): each registers its own Node, with its
+   * own state dir, pod range and bridge, node API port and launcher pods. @default 1
+   */
+  readonly nodes?: number;
+}
+
+/** One node of the runtime: its handler process, and where it keeps its state. */
+export interface RuntimeNode {
+  readonly name: string;
+  readonly stateDir: string;
+  readonly nodeApiPort: number;
+  /** The handler's log file name in the runtime's dir. */
+  readonly log: string;
+  process?: ChildProcess;
 }
 
 /** What the handler's pod network holds on the machine, each list sorted (see podNetworkInventory). */
@@ -118,16 +133,40 @@ export class Runtime {
   handlerArgs: readonly string[] = [];
   readonly nodeName = 'e2e-node';
   controller?: ChildProcess;
-  handler?: ChildProcess;
   api?: ChildProcess;
+  /** Every node; the first is `nodeName` with `handlerStateDir` (the single node of most suites). */
+  readonly nodes: RuntimeNode[];
 
   private constructor(
     readonly dir: string,
     readonly cluster: LocalCluster,
-    /** `virtkit api`'s port and the handler's node API port (127.0.0.1). */
+    /** `virtkit api`'s port and the first handler's node API port (127.0.0.1). */
     readonly ports: { readonly api: number; readonly nodeApi: number },
+    extraNodeApiPorts: readonly number[] = [],
   ) {
     this.handlerStateDir = path.join(dir, 'h');
+    this.nodes = [
+      { name: this.nodeName, stateDir: this.handlerStateDir, nodeApiPort: ports.nodeApi, log: 'handler.log' },
+      ...extraNodeApiPorts.map((port, i) => ({
+        name: `${this.nodeName}-${i + 2}`,
+        stateDir: path.join(dir, `h${i + 2}`),
+        nodeApiPort: port,
+        log: `handler-${i + 2}.log`,
+      })),
+    ];
+  }
+
+  /** The first node's handler process. */
+  get handler(): ChildProcess | undefined {
+    return this.nodes[0].process;
+  }
+
+  /** The node called `name`. */
+  node(name: string): RuntimeNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n)
+      throw new Error(`the runtime has no node ${name}; it has ${this.nodes.map((x) => x.name).join(', ')}`);
+    return n;
   }
 
   /**
@@ -138,8 +177,8 @@ export class Runtime {
     const rt = await Runtime.start(options);
     rt.startController();
     await rt.startApi();
-    rt.startHandler();
-    await rt.nodeReady();
+    for (const n of rt.nodes) rt.startHandler(n.name);
+    for (const n of rt.nodes) await rt.nodeReady(n.name);
     rt.apply(namespace(ns));
     return rt;
   }
@@ -147,7 +186,18 @@ export class Runtime {
   static async start(options: RuntimeOptions = {}): Promise<Runtime> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-rt-'));
     const cluster = await startControlPlane({ stateDir: path.join(dir, 'cp') });
-    const rt = new Runtime(dir, cluster, await reservePorts({ api: undefined, nodeApi: undefined }));
+    const extra = Math.max(0, (options.nodes ?? 1) - 1);
+    const ports = await reservePorts({
+      api: undefined,
+      nodeApi: undefined,
+      ...Object.fromEntries(Array.from({ length: extra }, (_, i) => [`node${i + 2}`, undefined])),
+    });
+    const rt = new Runtime(
+      dir,
+      cluster,
+      { api: ports.api, nodeApi: ports.nodeApi },
+      Array.from({ length: extra }, (_, i) => (ports as Record<string, number>)[`node${i + 2}`]),
+    );
     rt.handlerArgs = options.handlerArgs ?? [];
     try {
       const file = path.join(dir, 'crds.json');
@@ -267,7 +317,7 @@ export class Runtime {
       if (v !== undefined && v !== false) return v;
       if (Date.now() > until) {
         throw new Error(
-          `timed out waiting for ${what}${seen ? `; last seen: ${JSON.stringify(seen())}` : ''}\n--- handler log tail:\n${this.tail('handler.log')}\n--- controller log tail:\n${this.tail('controller.log')}`,
+          `timed out waiting for ${what}${seen ? `; last seen: ${JSON.stringify(seen())}` : ''}\n${this.nodes.map((n) => `--- ${n.log} tail:\n${this.tail(n.log)}`).join('\n')}\n--- controller log tail:\n${this.tail('controller.log')}`,
         );
       }
       await sleep(300);
@@ -279,8 +329,8 @@ export class Runtime {
     return fs.existsSync(p) ? fs.readFileSync(p, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)';
   }
 
-  private spawnComponent(name: string, args: readonly string[]): ChildProcess {
-    const log = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
+  private spawnComponent(name: string, args: readonly string[], logFile = `${name}.log`): ChildProcess {
+    const log = fs.openSync(path.join(this.dir, logFile), 'a');
     const child = spawn(process.execPath, [VIRTKIT, ...args], {
       cwd: ROOT,
       stdio: ['ignore', log, log],
@@ -298,20 +348,26 @@ export class Runtime {
     ]);
   }
 
-  startHandler(): void {
-    this.handler = this.spawnComponent('handler', [
+  /** Starts (or restarts) the handler of node `name` (the first node by default). */
+  startHandler(name = this.nodeName): void {
+    const node = this.node(name);
+    node.process = this.spawnComponent(
       'handler',
-      '--kubeconfig',
-      componentKubeconfig(this.cluster.layout, 'virtkit-handler'),
-      '--node-name',
-      this.nodeName,
-      '--state-dir',
-      this.handlerStateDir,
-      ...handlerNodeApiArgs(this.cluster.layout, this.ports.nodeApi),
-      // As local mode: the whereabouts build among the plugin folders, whereabouts' own identity.
-      ...handlerCniArgs(this.cluster.layout),
-      ...this.handlerArgs,
-    ]);
+      [
+        'handler',
+        '--kubeconfig',
+        componentKubeconfig(this.cluster.layout, 'virtkit-handler'),
+        '--node-name',
+        node.name,
+        '--state-dir',
+        node.stateDir,
+        ...handlerNodeApiArgs(this.cluster.layout, node.nodeApiPort),
+        // As local mode: the whereabouts build among the plugin folders, whereabouts' own identity.
+        ...handlerCniArgs(this.cluster.layout),
+        ...this.handlerArgs,
+      ],
+      node.log,
+    );
   }
 
   /**
@@ -351,10 +407,10 @@ export class Runtime {
     }
   }
 
-  /** Waits until the node is Ready (the handler registered it). */
-  async nodeReady(): Promise<void> {
-    await this.waitFor('node Ready', () => {
-      const node = this.get('node', undefined, this.nodeName);
+  /** Waits until the node (the first by default) is Ready (its handler registered it). */
+  async nodeReady(name = this.nodeName): Promise<void> {
+    await this.waitFor(`node ${name} Ready`, () => {
+      const node = this.get('node', undefined, name);
       return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     });
   }
@@ -368,9 +424,13 @@ export class Runtime {
     clearTimeout(timer);
   }
 
-  /** Pids of launcher processes the handler recorded in its state dir that are still alive. */
+  /** Pids of launcher processes the handlers recorded in their state dirs that are still alive. */
   liveLaunchers(): number[] {
-    const pods = path.join(this.handlerStateDir, 'pods');
+    return this.nodes.flatMap((n) => Runtime.liveLaunchersIn(n.stateDir));
+  }
+
+  private static liveLaunchersIn(stateDir: string): number[] {
+    const pods = path.join(stateDir, 'pods');
     if (!fs.existsSync(pods)) return [];
     const pids: number[] = [];
     for (const uid of fs.readdirSync(pods)) {
@@ -437,7 +497,8 @@ export class Runtime {
         if (cmd.startsWith('qemu-system') || cmd.includes('/qemu-system')) {
           // The launcher starts QEMU in its pod's qemu dir with paths relative to it, so the
           // working directory names the runtime when the command line does not.
-          if (cmd.includes(this.handlerStateDir) || cwdOf(pid).startsWith(`${this.handlerStateDir}/`))
+          const cwd = cwdOf(pid);
+          if (this.nodes.some((n) => cmd.includes(n.stateDir) || cwd.startsWith(`${n.stateDir}/`)))
             found.push(Number(pid));
         }
       } catch {
@@ -449,10 +510,11 @@ export class Runtime {
 
   /** The serial console log of the launcher running `vmi` (its pod's work dir). */
   serialLog(namespace: string, vmiName: string): string | undefined {
-    const pods = path.join(this.handlerStateDir, 'pods');
-    if (!fs.existsSync(pods)) return undefined;
     let best: { file: string; at: string } | undefined;
-    for (const uid of fs.readdirSync(pods)) {
+    for (const { pods, uid } of this.nodes.flatMap((n) => {
+      const pods = path.join(n.stateDir, 'pods');
+      return fs.existsSync(pods) ? fs.readdirSync(pods).map((uid) => ({ pods, uid })) : [];
+    })) {
       try {
         const rec = JSON.parse(fs.readFileSync(path.join(pods, uid, 'pod.json'), 'utf8')) as {
           vmi: { namespace: string; name: string };
@@ -470,7 +532,7 @@ export class Runtime {
 
   async stop(): Promise<void> {
     await Runtime.stopChild(this.controller);
-    await Runtime.stopChild(this.handler);
+    for (const n of this.nodes) await Runtime.stopChild(n.process);
     await Runtime.stopChild(this.api);
     for (const pid of [...this.liveLaunchers(), ...this.liveQemus()]) {
       try {
@@ -495,9 +557,13 @@ export class Runtime {
    * the range's claim; then nothing may be left, or stop() says what leaked.
    */
   private async releaseNetwork(): Promise<void> {
-    if (!readNodeNetwork(this.handlerStateDir)) return;
-    const report = await releaseNodeNetwork({ stateDir: this.handlerStateDir });
-    const left = this.networkLeftovers();
+    for (const n of this.nodes) await Runtime.releaseNodeNetworkOf(n.stateDir);
+  }
+
+  private static async releaseNodeNetworkOf(stateDir: string): Promise<void> {
+    if (!readNodeNetwork(stateDir)) return;
+    const report = await releaseNodeNetwork({ stateDir });
+    const left = nodeNetworkLeftovers(stateDir);
     const leaked = [
       ...left.namespaces.map((n) => `namespace ${n}`),
       ...left.leases.map((f) => `lease ${f}`),
