@@ -3,9 +3,11 @@
  *
  *  1. the CRDs virtkit serves and the example manifests, checked as KubeVirt admission would;
  *  2. the cdk8s example fleet synthesized;
- *  3. `virtkit up --detach`: a real control plane plus virtkit's controller and node handler;
+ *  3. `virtkit up --detach --nodes 2`: a real control plane plus virtkit's controller and two
+ *     node handlers;
  *  4. a VirtualMachine applied with kubectl, booted under QEMU, its state and console shown;
- *  5. the VM stopped gracefully with `virtkit stop` (the subresource API), then `virtkit down`.
+ *  5. the running VM live-migrated to the other node with `virtkit migrate`;
+ *  6. the VM stopped gracefully with `virtkit stop` (the subresource API), then `virtkit down`.
  *
  * `npm run demo -- --keep` leaves the cluster and the VM running.
  */
@@ -103,16 +105,20 @@ function jsonpath(kind: string, expr: string): string {
 function consoleLog(): string | undefined {
   const uid = jsonpath('pods', '{.items[0].metadata.uid}');
   if (!uid) return undefined;
-  // QEMU writes it in its own directory under the launcher's work directory.
-  const file = path.join(stateDir, 'handler', 'pods', uid, 'w', 'qemu', 'serial.log');
-  return fs.existsSync(file) ? file : undefined;
+  // QEMU writes it in its own directory under the launcher's work directory, in the state of
+  // the node the pod runs on (handler/, handler-2/...).
+  for (const node of fs.readdirSync(stateDir).filter((d) => /^handler(-\d+)?$/.test(d))) {
+    const file = path.join(stateDir, node, 'pods', uid, 'w', 'qemu', 'serial.log');
+    if (fs.existsSync(file)) return file;
+  }
+  return undefined;
 }
 
 async function bootVm(): Promise<void> {
   heading('Local cluster (virtkit up --detach)');
   // The demo VM boots a disk image file built on this machine: a local container disk, which the
   // LocalContainerDisk feature gate allows (registries come with issue 13).
-  virtkit(['up', '--detach', '--feature-gates', 'LocalContainerDisk']);
+  virtkit(['up', '--detach', '--nodes', '2', '--feature-gates', 'LocalContainerDisk']);
 
   heading('A VirtualMachine from examples/demo/demo-vm.yaml (kubectl apply)');
   const image = ensureGuestImage();
@@ -146,6 +152,38 @@ async function bootVm(): Promise<void> {
       .join('\n'),
   );
   console.log(`  (console log: ${path.relative(root, log!)})`);
+
+  heading('Live migration to the other node (virtkit migrate)');
+  const from = jsonpath('vmi/demo', '{.status.nodeName}');
+  virtkit(['migrate', 'demo', '-n', 'demo', '--kubeconfig', path.join(stateDir, 'kubeconfig')]);
+  await waitFor(
+    () => {
+      const to = jsonpath('vmi/demo', '{.status.nodeName}');
+      return (
+        to !== '' && to !== from && jsonpath('vmi/demo', '{.status.migrationState.completed}') === 'true'
+      );
+    },
+    180_000,
+    'the VMI to run on the other node',
+  );
+  console.log(kubectl(['get', 'vmim,vmi', '-n', 'demo', '-o', 'wide']));
+  const moved = kubectl([
+    'get',
+    'events',
+    '-n',
+    'demo',
+    '--field-selector',
+    'reason=Migrated',
+    '-o',
+    'jsonpath={range .items[*]}{.message}{"\\n"}{end}',
+  ]);
+  console.log(
+    moved
+      .trim()
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+  );
 
   if (keep) {
     console.log(

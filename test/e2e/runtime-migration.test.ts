@@ -1,0 +1,341 @@
+/**
+ * Live migration on a two-node local runtime (two handlers, each its own Node, state dir, pod
+ * range and bridge): a real guest moves from node to node while it runs.
+ *
+ * The guest boots from a containerDisk (its overlay is local to the node, so the launcher
+ * mirrors it to the target over NBD) with a masquerade interface on the pod network. It prints
+ * a tick every second on its serial console: after each move the console of the new launcher
+ * goes on counting where the old one stopped, without a boot marker (no reboot). The migration
+ * goes node 1 → node 2 through a VirtualMachineInstanceMigration, and back through
+ * `virtkit migrate`; each time the VMI's `status.migrationState` is complete, the VMI is on the
+ * other node, and the source launcher pod is gone. A third migration, slowed down by a
+ * MigrationPolicy's bandwidth limit, loses its target launcher mid-way: it fails, the VMIM says
+ * why, and the guest keeps running on the source; another is cancelled with `virtkit
+ * migrate-cancel`. Last, `kubectl drain` of the guest's node (admission registered, as in local
+ * mode) migrates it (evictionStrategy LiveMigrate) and stops a second VM on that node whose
+ * evictionStrategy is None, which stays stopped (runStrategy Manual), as in KubeVirt.
+ */
+import * as fs from 'fs';
+import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
+import { spawnSync } from 'child_process';
+import { findBinary } from '../../cli/local/binaries';
+import { eventsOf, printableStatus, waitRunning } from './runtime-support/expect';
+import { guestVm } from './runtime-support/manifests';
+import { Runtime, type Obj } from './runtime-support/runtime';
+
+jest.setTimeout(1_200_000);
+
+const NS = 'rt-migration';
+const VM = 'mover';
+let rt: Runtime;
+let image: GuestImage;
+
+interface MigrationState {
+  startTimestamp?: string;
+  endTimestamp?: string;
+  sourceNode?: string;
+  targetNode?: string;
+  sourcePod?: string;
+  targetPod?: string;
+  completed?: boolean;
+  failed?: boolean;
+  failureReason?: string;
+  mode?: string;
+  migrationUid?: string;
+  migrationConfiguration?: { bandwidthPerMigration?: string };
+  migrationPolicyName?: string;
+  abortRequested?: boolean;
+  abortStatus?: string;
+}
+
+const vmiStatus = ():
+  (Record<string, unknown> & { nodeName?: string; migrationState?: MigrationState }) | undefined =>
+  rt.get('vmi', NS, VM)?.status as never;
+
+/** The ticks the guest printed on the console of the launcher running it now. */
+function ticks(): number[] {
+  const file = rt.serialLog(NS, VM);
+  if (!file || !fs.existsSync(file)) return [];
+  return [...fs.readFileSync(file, 'utf8').matchAll(new RegExp(`${GuestMarkers.tick} (\\d+)`, 'g'))].map(
+    (m) => Number(m[1]),
+  );
+}
+
+function lastTick(): number {
+  const t = ticks();
+  return t.length ? t[t.length - 1] : 0;
+}
+
+function vmim(name: string): Record<string, unknown> {
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachineInstanceMigration',
+    metadata: { name, namespace: NS },
+    spec: { vmiName: VM },
+  };
+}
+
+async function migrationEnded(name: string): Promise<Obj> {
+  return rt.waitFor(
+    `VirtualMachineInstanceMigration ${name} Succeeded or Failed`,
+    () => {
+      const m = rt.get('vmim', NS, name);
+      const phase = (m?.status as { phase?: string } | undefined)?.phase;
+      return phase === 'Succeeded' || phase === 'Failed' ? m : undefined;
+    },
+    600_000,
+    () => ({ vmim: rt.get('vmim', NS, name)?.status, vmi: vmiStatus()?.migrationState }),
+  );
+}
+
+/** Checks a completed move from `from` to the other node; answers the migration state. */
+async function expectMoved(name: string, from: string, before: number): Promise<MigrationState> {
+  const m = await migrationEnded(name);
+  expect((m.status as { phase?: string }).phase).toBe('Succeeded');
+  const to = rt.nodes.map((n) => n.name).find((n) => n !== from);
+  const vmi = await rt.waitFor(`the VMI on ${to}`, () => {
+    const s = vmiStatus();
+    return s?.nodeName === to ? s : undefined;
+  });
+  const ms = vmi.migrationState ?? {};
+  expect(ms).toMatchObject({ completed: true, sourceNode: from, targetNode: to });
+  expect(ms.failed).toBeFalsy();
+  expect(ms.startTimestamp && ms.endTimestamp).toBeTruthy();
+  expect(rt.get('vmi', NS, VM)?.metadata.labels?.['kubevirt.io/nodeName']).toBe(to);
+  // The source launcher pod is gone; the one left runs on the target node.
+  await rt.waitFor(`source pod ${ms.sourcePod} gone`, () => !rt.get('pod', NS, ms.sourcePod ?? ''));
+  const pods = rt.list('pods', NS, `kubevirt.io/created-by=${rt.get('vmi', NS, VM)?.metadata.uid}`);
+  expect(pods.map((p) => (p.spec as { nodeName?: string }).nodeName)).toEqual([to]);
+  // The guest goes on counting on the new node: no boot, no restart of the count.
+  await rt.waitFor(`ticks after ${before} on ${to}'s console`, () => lastTick() > before + 2);
+  const seen = ticks();
+  expect(seen[0]).toBeGreaterThanOrEqual(before - 1);
+  const log = fs.readFileSync(rt.serialLog(NS, VM) ?? '', 'utf8');
+  expect(log).not.toContain(GuestMarkers.booted);
+  return ms;
+}
+
+/**
+ * QEMU's total time and guest downtime of each completed migration, from the source handler's
+ * `Migrated` Events on the VMI (KubeVirt's reason), in the order they happened.
+ */
+function migratedEvents(): { to: string; totalMs: number; downtimeMs?: number }[] {
+  return eventsOf(rt, NS, VM)
+    .filter((e) => e.reason === 'Migrated')
+    .flatMap((e) => {
+      // The source handler's Event carries QEMU's figures (the controller's says only where to).
+      const m =
+        /migrated to node (\S+?)\. \(total (\d+) ms(?: \(launcher clock\))?(?:, downtime (\d+) ms)?/.exec(
+          e.message ?? '',
+        );
+      return m ? [{ to: m[1], totalMs: Number(m[2]), ...(m[3] ? { downtimeMs: Number(m[3]) } : {}) }] : [];
+    });
+}
+
+beforeAll(async () => {
+  image = ensureGuestImage();
+  rt = await Runtime.startAll(NS, { nodes: 2 });
+  const vm = guestVm(image, { namespace: NS, name: VM, runStrategy: 'Always' }) as {
+    spec: { template: { spec: Record<string, unknown> & { domain: { devices: Record<string, unknown> } } } };
+  };
+  // The size the issue measures: a 256 MiB idle guest.
+  (vm.spec.template.spec.domain as Record<string, unknown>).resources = { requests: { memory: '256Mi' } };
+  vm.spec.template.spec.domain.devices.interfaces = [{ name: 'default', masquerade: {} }];
+  vm.spec.template.spec.networks = [{ name: 'default', pod: {} }];
+  // kubectl drain moves it instead of stopping it (the last test).
+  vm.spec.template.spec.evictionStrategy = 'LiveMigrate';
+  rt.apply(vm);
+  await waitRunning(rt, NS, VM, GuestMarkers.booted);
+  await rt.waitFor('the guest ticking', () => lastTick() > 2);
+});
+
+afterAll(async () => {
+  await rt?.stop();
+});
+
+test('the VMI reports it can live-migrate', () => {
+  const cond = (rt.get('vmi', NS, VM)?.status?.conditions ?? []).find((c) => c.type === 'LiveMigratable');
+  expect(cond?.status).toBe('True');
+});
+
+test('a running guest migrates from node 1 to node 2 and back without a reboot', async () => {
+  const first = vmiStatus()?.nodeName ?? '';
+  expect(rt.nodes.map((n) => n.name)).toContain(first);
+  let before = lastTick();
+  rt.apply(vmim('there'));
+  const there = await expectMoved('there', first, before);
+
+  before = lastTick();
+  const second = vmiStatus()?.nodeName ?? '';
+  const out = rt.virtkit(['migrate', VM, '-n', NS]);
+  expect(out.stderr).toBe('');
+  expect(out.stdout).toContain(`VM ${VM} was scheduled to migrate`);
+  const name = await rt.waitFor('the VMIM virtkit migrate made', () => {
+    const made = rt
+      .list('vmim', NS)
+      .find((m) => m.metadata.name !== 'there' && (m.metadata.name ?? '').startsWith('kubevirt-migrate-vm-'));
+    return made?.metadata.name;
+  });
+  const back = await expectMoved(name, second, before);
+  expect(vmiStatus()?.nodeName).toBe(first);
+
+  // The report of the issue: total time and downtime of a 256 MiB idle guest, as QEMU measured them.
+  const moves = await rt.waitFor('two Migrated Events on the VMI', () => {
+    const e = migratedEvents();
+    return e.length >= 2 ? e : undefined;
+  });
+  for (const ms of [there, back]) {
+    const e = moves.find((x) => x.to === ms.targetNode);
+    console.log(
+      `migration ${ms.sourceNode} -> ${ms.targetNode}: total ${e?.totalMs} ms, downtime ${e?.downtimeMs ?? 'not measured'} ms (${ms.startTimestamp} .. ${ms.endTimestamp})`,
+    );
+    expect(e?.totalMs).toBeGreaterThan(0);
+  }
+  // The first move starts from a guest that booted where it runs: QEMU measures its downtime.
+  expect(moves.find((x) => x.to === there.targetNode)?.downtimeMs).toBeGreaterThanOrEqual(0);
+});
+
+/** The pid of the launcher of pod `pod` on node `node` (its record in the node's state dir). */
+function launcherPid(node: string, pod: string): number | undefined {
+  const pods = `${rt.node(node).stateDir}/pods`;
+  for (const uid of fs.existsSync(pods) ? fs.readdirSync(pods) : []) {
+    try {
+      const rec = JSON.parse(fs.readFileSync(`${pods}/${uid}/pod.json`, 'utf8')) as { name?: string };
+      if (rec.name !== pod) continue;
+      return Number(fs.readFileSync(`${pods}/${uid}/launcher.pid`, 'utf8').split(/\s+/)[0]);
+    } catch {
+      // not a complete record
+    }
+  }
+  return undefined;
+}
+
+/** A MigrationPolicy for the test VM that makes its migrations slow enough to interrupt. */
+function slowPolicy(): void {
+  rt.apply({
+    apiVersion: 'migrations.kubevirt.io/v1alpha1',
+    kind: 'MigrationPolicy',
+    metadata: { name: 'slow' },
+    spec: { selectors: { virtualMachineInstanceSelector: { 'e2e/vm': VM } }, bandwidthPerMigration: '1Mi' },
+  });
+}
+
+/** Waits until migration `name` has its source migrating (VMIM Running); answers the VMI's migration state. */
+async function migrating(name: string): Promise<MigrationState> {
+  await rt.waitFor(
+    `VirtualMachineInstanceMigration ${name} Running`,
+    () => (rt.get('vmim', NS, name)?.status as { phase?: string } | undefined)?.phase === 'Running',
+    300_000,
+    () => rt.get('vmim', NS, name)?.status,
+  );
+  return vmiStatus()?.migrationState ?? {};
+}
+
+/** The guest still runs on `node`: the VMI says so and its console goes on counting. */
+async function stillRunningOn(node: string, before: number): Promise<void> {
+  const s = vmiStatus();
+  expect(s?.nodeName).toBe(node);
+  expect(s?.phase).toBe('Running');
+  await rt.waitFor(`ticks after ${before} on ${node}`, () => lastTick() > before + 2);
+}
+
+test('the target launcher killed mid-migration: the migration fails, the guest keeps running on the source', async () => {
+  slowPolicy();
+  const source = vmiStatus()?.nodeName ?? '';
+  rt.apply(vmim('interrupted'));
+  const ms = await migrating('interrupted');
+  expect(ms.migrationConfiguration?.bandwidthPerMigration).toBe('1Mi');
+  expect(rt.get('vmi', NS, VM)?.status?.migrationState).toMatchObject({ migrationPolicyName: 'slow' });
+  const pid = launcherPid(ms.targetNode ?? '', ms.targetPod ?? '');
+  expect(pid).toBeGreaterThan(0);
+  const before = lastTick();
+  process.kill(pid ?? 0, 'SIGKILL');
+  const m = await migrationEnded('interrupted');
+  expect((m.status as { phase?: string }).phase).toBe('Failed');
+  const state = vmiStatus()?.migrationState ?? {};
+  expect(state.failed).toBe(true);
+  expect(state.completed).toBeFalsy();
+  expect(state.failureReason).toBeTruthy();
+  // The VMIM says why (its Failure condition or the VMI's failure reason it mirrors).
+  const why = JSON.stringify(m.status);
+  expect(why).toMatch(/fail|down|reset|closed|error/i);
+  await stillRunningOn(source, before);
+  await rt.waitFor(`target pod ${ms.targetPod} gone`, () => !rt.get('pod', NS, ms.targetPod ?? ''));
+});
+
+test('virtkit migrate-cancel aborts a migration in flight; the guest stays on the source', async () => {
+  const source = vmiStatus()?.nodeName ?? '';
+  const out = rt.virtkit(['migrate', VM, '-n', NS]);
+  expect(out.stdout).toContain(`VM ${VM} was scheduled to migrate`);
+  const name = await rt.waitFor('the VMIM to cancel', () => {
+    const open = rt
+      .list('vmim', NS)
+      .find(
+        (x) => !['Succeeded', 'Failed'].includes((x.status as { phase?: string } | undefined)?.phase ?? ''),
+      );
+    return open?.metadata.name;
+  });
+  await migrating(name);
+  const before = lastTick();
+  const cancel = rt.virtkit(['migrate-cancel', VM, '-n', NS]);
+  expect(cancel.stderr).toBe('');
+  await rt.waitFor(
+    'the abort reported on the VMI',
+    () => vmiStatus()?.migrationState?.abortStatus === 'Succeeded',
+    300_000,
+    () => vmiStatus()?.migrationState,
+  );
+  expect(vmiStatus()?.migrationState).toMatchObject({ abortRequested: true, failed: true });
+  await rt.waitFor(`VMIM ${name} gone`, () => !rt.get('vmim', NS, name));
+  await stillRunningOn(source, before);
+  rt.kubectl(['delete', 'migrationpolicy', 'slow']);
+});
+
+test('kubectl drain migrates the LiveMigrate VM away and stops the VM with evictionStrategy None', async () => {
+  await rt.registerAdmission();
+  const node = vmiStatus()?.nodeName ?? '';
+  const other = rt.nodes.map((n) => n.name).find((n) => n !== node) ?? '';
+  // A second VM on the same node, which an eviction may stop.
+  const stays = guestVm(image, { namespace: NS, name: 'stays', runStrategy: 'Manual' }) as {
+    spec: { template: { spec: Record<string, unknown> } };
+  };
+  stays.spec.template.spec.evictionStrategy = 'None';
+  stays.spec.template.spec.nodeSelector = { 'kubernetes.io/hostname': node };
+  rt.apply(stays);
+  rt.virtkit(['start', 'stays', '-n', NS]);
+  await waitRunning(rt, NS, 'stays', GuestMarkers.booted);
+  const before = lastTick();
+  const drain = spawnSync(
+    findBinary('kubectl'),
+    ['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=300s'],
+    { encoding: 'utf8', env: { ...process.env, KUBECONFIG: rt.kubeconfig }, timeout: 330_000 },
+  );
+  try {
+    expect(drain.stderr + drain.stdout).toContain(`node/${node} drained`);
+    // The LiveMigrate guest moved through an evacuation migration and keeps counting.
+    const evacuation = rt
+      .list('vmim', NS)
+      .find((m) => (m.metadata.name ?? '').startsWith('kubevirt-evacuation-'));
+    expect((evacuation?.status as { phase?: string } | undefined)?.phase).toBe('Succeeded');
+    expect(evacuation?.metadata.annotations?.['kubevirt.io/evacuationMigration']).toBe(node);
+    await rt.waitFor(`the VMI on ${other}`, () => vmiStatus()?.nodeName === other);
+    expect(vmiStatus()?.evacuationNodeName).toBeUndefined();
+    await stillRunningOn(other, before);
+    // The VM with evictionStrategy None was stopped by the eviction and stays stopped.
+    await rt.waitFor(
+      'stays: its guest stopped',
+      () => {
+        const phase = rt.get('vmi', NS, 'stays')?.status?.phase;
+        return phase === undefined || phase === 'Succeeded' || phase === 'Failed';
+      },
+      240_000,
+    );
+    await rt.waitFor('stays: printableStatus Stopped', () => printableStatus(rt, NS, 'stays') === 'Stopped');
+    const live = rt
+      .list('pods', NS, 'kubevirt.io/domain=stays')
+      .filter((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending');
+    expect(live).toEqual([]);
+  } finally {
+    rt.kubectl(['uncordon', node]);
+  }
+});
