@@ -14,6 +14,7 @@ import type {
   VirtualMachineInstanceStatus,
   VMIMConfigurationOptions,
 } from '../../api/kubevirt/v1';
+import { MIGRATION_PHASES } from '../../api/kubevirt/v1/migration';
 import { MIGRATION_JOB_UID_LABEL } from '../../api/kubevirt/v1/migration-labels';
 import type { EffectiveMigrationConfiguration } from '../../api/migrations/v1alpha1/effective';
 import { setCondition, type EventSpec } from '../../kube';
@@ -93,15 +94,10 @@ export interface MigrationDecision {
 }
 
 /** The order of the phases a migration within the cluster goes through. */
-const PHASES: readonly VirtualMachineInstanceMigrationPhase[] = [
-  'Pending',
-  'Scheduling',
-  'Scheduled',
-  'PreparingTarget',
-  'TargetReady',
-  'Running',
-  'Succeeded',
-];
+const PHASES: readonly VirtualMachineInstanceMigrationPhase[] = MIGRATION_PHASES.slice(
+  0,
+  MIGRATION_PHASES.indexOf('Succeeded') + 1,
+);
 
 /** A phase's place in PHASES; -1 before Pending (and for Failed). */
 export function rank(phase: string | undefined): number {
