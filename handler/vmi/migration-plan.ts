@@ -22,6 +22,7 @@ import {
   type MigrationStatus,
 } from '../../launcher/api/protocol';
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
+import { stamp } from './vmi-status';
 
 export type MigrationState = VirtualMachineInstanceMigrationState;
 
@@ -263,10 +264,6 @@ export function launcherOptions(c: VMIMConfigurationOptions | undefined): Migrat
 
 function positive(v: number | undefined, fallback: number): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
-export function stamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function stampOf(iso: string): string {

@@ -182,11 +182,7 @@ export class VmiSync {
             },
             ms?.targetNode ?? '',
           );
-          if (event)
-            void this.o.recorder?.record(
-              { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: vmi.metadata },
-              event,
-            );
+          this.recordMigration(vmi, event);
         }
         return undefined;
       }
@@ -247,11 +243,7 @@ export class VmiSync {
         );
       }
       const event = sourceEvent(step, ms.targetNode ?? '');
-      if (event)
-        void this.o.recorder?.record(
-          { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: vmi.metadata },
-          event,
-        );
+      this.recordMigration(vmi, event);
       migrationAgain = step.again;
     }
     if (!domainIsUp(domain)) return migrationAgain ?? 1000; // the guest is going away (or moved); the launcher exits next
@@ -296,6 +288,15 @@ export class VmiSync {
       ...(volumeStatus ? { volumeStatus } : {}),
     });
     return Math.min(hotplug.again ? HOTPLUG_RESYNC_MS : RESYNC_MS, migrationAgain ?? RESYNC_MS);
+  }
+
+  /** A source-side migration Event (Migrating, Migrated) on the VMI, when there is one. */
+  private recordMigration(vmi: Vmi, event: ReturnType<typeof sourceEvent>): void {
+    if (!event) return;
+    void this.o.recorder?.record(
+      { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: vmi.metadata },
+      event,
+    );
   }
 
   /**
