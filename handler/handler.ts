@@ -30,6 +30,13 @@ import { WorkerPodRunner } from './workers/runner';
 import { ExporterPodRunner } from './exporter/pod-runner';
 import { ImagePuller } from './images/puller';
 import type { RegistryMirror } from './images/policy';
+import {
+  DEFAULT_KUBE_OVN_TUNNEL_PORT,
+  formatTunnelEndpoint,
+  type TunnelEndpoint,
+} from './network/kubeovn/tunnel-plan';
+import { KubeOvnTunnels } from './network/kubeovn/tunnel-sync';
+import { kubeOvnTunnelPort } from './network/kubeovn/tunnels';
 import { errorMessage, EventRecorder, FeatureGateSource, KubeClient, type ConnectOptions } from '../kube';
 
 /** The field manager of every write the handler makes. */
@@ -66,6 +73,13 @@ export interface HandlerOptions {
    * that runs the real Kube-OVN, its own CNI does this; turn virtkit's off. @default true
    */
   readonly kubeOvn?: boolean;
+  /**
+   * The UDP port of this node's Kube-OVN tunnels (`--kube-ovn-tunnel-port`), the VXLAN devices
+   * that join a Subnet's bridges on different nodes, published on the Node with the node's
+   * address. 0: a free port, picked once and kept in the state dir (local mode, whose nodes
+   * share one address). @default 4789
+   */
+  readonly kubeOvnTunnelPort?: number;
   /**
    * Where CNI plugin binaries are searched, in order (`--cni-plugin-dir`; local mode adds the
    * whereabouts build). @default $VIRTKIT_CNI_PLUGIN_DIRS, else /usr/lib/cni and /opt/cni/bin
@@ -121,6 +135,7 @@ export class Handler {
   private exporterPods?: ExporterPodRunner;
   private placeholders?: PlaceholderPods;
   private prober?: Prober;
+  private tunnels?: KubeOvnTunnels;
 
   constructor(private readonly o: HandlerOptions) {}
 
@@ -160,7 +175,21 @@ export class Handler {
       endpoint = handlerEndpoint(api.address, this.nodeApi.port);
       log.info({ kind: 'Node', name: nodeName }, `node API serving on ${endpoint}`);
     }
-    this.registrar = new NodeRegistrar(client, facts, log, endpoint);
+    // The node's Kube-OVN tunnel endpoint, published on its Node for the other nodes' tunnels.
+    const kubeOvn = this.o.kubeOvn ?? true;
+    const tunnel: TunnelEndpoint | undefined = kubeOvn
+      ? {
+          ip: facts.ip,
+          port: await kubeOvnTunnelPort(stateDir, this.o.kubeOvnTunnelPort ?? DEFAULT_KUBE_OVN_TUNNEL_PORT),
+        }
+      : undefined;
+    this.registrar = new NodeRegistrar(
+      client,
+      facts,
+      log,
+      endpoint,
+      tunnel ? formatTunnelEndpoint(tunnel) : undefined,
+    );
     await this.registrar.register();
     // The gates come from the cluster's KubeVirt object, watched (a 403 here names the missing verb).
     const gates = new FeatureGateSource(client, log);
@@ -208,6 +237,10 @@ export class Handler {
       this.o.whereaboutsKubeconfig !== undefined
         ? writeWhereaboutsFiles(stateDir, this.o.whereaboutsKubeconfig)
         : undefined;
+    const tunnels = tunnel
+      ? new KubeOvnTunnels({ client, nodeName, stateDir, local: tunnel, log })
+      : undefined;
+    this.tunnels = tunnels;
     this.runtime = new PodRuntime({
       client,
       nodeName,
@@ -218,7 +251,8 @@ export class Handler {
         log,
         ...(this.o.pluginDirs ? { pluginDirs: this.o.pluginDirs } : {}),
       }),
-      kubeOvn: this.o.kubeOvn ?? true,
+      kubeOvn,
+      ...(tunnels ? { afterNetworkSetUp: () => tunnels.sync() } : {}),
       ...(whereabouts ? { whereabouts } : {}),
       recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
       launcherCommand: this.o.launcherCommand ?? defaultLauncherCommand(),
@@ -272,6 +306,8 @@ export class Handler {
       log,
     });
     await this.snapshots.start();
+    // Before the pods: a guest adopted after a restart finds its Subnet's tunnels in place.
+    await tunnels?.start();
     await this.runtime.start();
     // CDI's worker pods (DataVolume imports and clones) and the pods that only hold a place.
     this.workerPods = new WorkerPodRunner({
@@ -339,6 +375,7 @@ export class Handler {
         this.gates?.stop(),
         this.volumes?.stop(),
         this.snapshots?.stop(),
+        this.tunnels?.stop(),
       ].map((p) => p?.catch((e: unknown) => errorMessage(e))),
     );
   }

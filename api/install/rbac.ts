@@ -181,8 +181,8 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
 ];
 
 /**
- * The node handler (handler/): its Node (labels, status, the endpoint annotation of its node
- * API, all by patch) and node Lease, the launcher pods of its node, the VMI status it owns, the
+ * The node handler (handler/): its Node (labels, status, the endpoint annotations of its node
+ * API and Kube-OVN tunnel, all by patch), the other Nodes' tunnel endpoints, its node Lease, the launcher pods of its node, the VMI status it owns, the
  * cluster's feature gates (KubeVirt objects), Events about VMIs it refuses or soft-reboots, (as
  * kubelet in local mode) the claims, secrets and config maps a launcher pod's volumes name and a
  * CDI worker pod's volumes and secretKeyRef env name (the same get, pods and pods/status verbs),
@@ -191,7 +191,8 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
  * StorageClasses it serves, and as its snapshotter the VolumeSnapshotContents of its volumes.
  */
 export const HANDLER_RULES: readonly PolicyRule[] = [
-  rule([''], ['nodes'], ['get', 'create', 'patch', 'update']),
+  // list and watch: the other nodes' Kube-OVN tunnel endpoints (their virtkit.io/kube-ovn-tunnel).
+  rule([''], ['nodes'], ['get', 'list', 'watch', 'create', 'patch', 'update']),
   rule([''], ['nodes/status'], ['patch', 'update']),
   rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'patch', 'update']),
   // Multus's part in local mode: the pod's k8s.v1.cni.cncf.io/network-status annotation (patch)

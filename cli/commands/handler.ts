@@ -32,9 +32,12 @@ export interface HandlerFlags extends KubeFlags, LogFlags {
   podCidr?: string;
   /** false with --no-kube-ovn (commander's default is true). */
   kubeOvn?: boolean;
+  kubeOvnTunnelPort?: string;
   cniPluginDir?: string[];
   whereaboutsKubeconfig?: string;
 }
+
+import { DEFAULT_KUBE_OVN_TUNNEL_PORT, tunnelPortOption } from '../../handler/network/kubeovn/tunnel-plan';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -123,6 +126,11 @@ export function register(program: Command): void {
       "do not wire pods' Kube-OVN allocations (ovn.kubernetes.io/* annotations, kube-ovn NetworkAttachmentDefinitions): in a cluster that runs the real Kube-OVN, its own CNI does this",
     )
     .option(
+      '--kube-ovn-tunnel-port <port>',
+      "UDP port of this node's Kube-OVN tunnels (VXLAN devices joining a Subnet's bridges across nodes), published on its Node; 0 picks a free one and keeps it in the state dir (local mode)",
+      String(DEFAULT_KUBE_OVN_TUNNEL_PORT),
+    )
+    .option(
       '--cni-plugin-dir <dir>',
       'absolute folder searched for CNI plugin binaries, in order (repeatable; default: $VIRTKIT_CNI_PLUGIN_DIRS, else /usr/lib/cni and /opt/cni/bin)',
       collect,
@@ -136,7 +144,9 @@ export function register(program: Command): void {
       const log = await componentLogger('virtkit-handler', flags);
       let nodeApi: NodeApiConfig | undefined;
       let mirrors: RegistryMirror[];
+      let kubeOvnTunnelPort: number;
       try {
+        kubeOvnTunnelPort = tunnelPortOption(flags.kubeOvnTunnelPort ?? String(DEFAULT_KUBE_OVN_TUNNEL_PORT));
         nodeApi = nodeApiConfig(flags);
         mirrors = (flags.registryMirror ?? []).map(parseRegistryMirror);
         checkPluginDirs(flags.cniPluginDir ?? []);
@@ -153,6 +163,7 @@ export function register(program: Command): void {
         stateDir: flags.stateDir,
         ...(flags.podCidr !== undefined ? { podCidr: flags.podCidr } : {}),
         kubeOvn: flags.kubeOvn !== false,
+        kubeOvnTunnelPort,
         ...(flags.cniPluginDir?.length ? { pluginDirs: flags.cniPluginDir } : {}),
         ...(flags.whereaboutsKubeconfig !== undefined
           ? { whereaboutsKubeconfig: flags.whereaboutsKubeconfig }

@@ -111,14 +111,17 @@ export function handlerNodeApiArgs(l: Layout, port: number): string[] {
 
 /**
  * The handler's CNI flags in local mode: the plugin folders (the system's, then the whereabouts
- * build cache) and the kubeconfig of whereabouts' own identity (a path: the handler keeps a 0600
- * copy under its state dir for the plugin).
+ * build cache), the kubeconfig of whereabouts' own identity (a path: the handler keeps a 0600
+ * copy under its state dir for the plugin), and a Kube-OVN tunnel port of each handler's own
+ * (the nodes share the host's address, so each needs its own UDP port).
  */
 export function handlerCniArgs(l: Layout, env: NodeJS.ProcessEnv = process.env): string[] {
   return [
     ...localCniPluginDirs(env).flatMap((d) => ['--cni-plugin-dir', d]),
     '--whereabouts-kubeconfig',
     componentKubeconfig(l, WHEREABOUTS_USER),
+    '--kube-ovn-tunnel-port',
+    '0',
   ];
 }
 

@@ -42,10 +42,11 @@ export async function stopGuests(handlerStateDir: string, log: (m: string) => vo
     ...(net.bridgeRemoved ? [net.bridgeRemoved] : []),
     ...net.kubeOvnBridgesRemoved,
     ...net.kubeOvnUplinksRemoved,
+    ...net.kubeOvnTunnelsRemoved,
   ];
   if (net.tornDown.length > 0 || bridges.length > 0)
     log(
-      `pod network released: ${net.tornDown.length} pod(s)${bridges.length ? `, bridge(s) and uplink(s) ${bridges.join(', ')}` : ''}`,
+      `pod network released: ${net.tornDown.length} pod(s)${bridges.length ? `, bridge(s), uplink(s) and tunnel(s) ${bridges.join(', ')}` : ''}`,
     );
   for (const e of net.errors) log(`pod network: ${e.message}`);
   return stopped;

@@ -90,4 +90,16 @@ describe('node object', () => {
     });
     expect(nodeMetadataApply(facts).metadata).not.toHaveProperty('annotations');
   });
+
+  it('publishes the Kube-OVN tunnel endpoint beside the node API, each only when there is one', () => {
+    expect(nodeMetadataApply(facts, 'https://127.0.0.1:8186', '10.1.2.3:4789').metadata).toMatchObject({
+      annotations: {
+        'virtkit.io/handler-endpoint': 'https://127.0.0.1:8186',
+        'virtkit.io/kube-ovn-tunnel': '10.1.2.3:4789',
+      },
+    });
+    expect(nodeMetadataApply(facts, undefined, '10.1.2.3:4789').metadata).toMatchObject({
+      annotations: { 'virtkit.io/kube-ovn-tunnel': '10.1.2.3:4789' },
+    });
+  });
 });

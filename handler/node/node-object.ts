@@ -3,6 +3,7 @@
  * that keeps it alive. Everything comes from HostFacts, gathered elsewhere.
  */
 import { HANDLER_ENDPOINT_ANNOTATION } from '../../common/node-api';
+import { KUBE_OVN_TUNNEL_ANNOTATION } from '../network/kubeovn/tunnel-plan';
 
 export interface HostFacts {
   readonly nodeName: string;
@@ -70,17 +71,26 @@ export function nodeCapacity(f: HostFacts): Record<string, string> {
 
 /**
  * What the handler server-side applies to its Node's metadata, as field manager
- * virtkit-handler: its labels, and the endpoint of its node API in the annotation
- * virtkit.io/handler-endpoint (left out without one, so an older endpoint is removed).
+ * virtkit-handler: its labels, the endpoint of its node API in the annotation
+ * virtkit.io/handler-endpoint and its Kube-OVN tunnel endpoint in virtkit.io/kube-ovn-tunnel
+ * (each left out without one, so an older value is removed).
  */
-export function nodeMetadataApply(f: HostFacts, endpoint?: string): Record<string, unknown> {
+export function nodeMetadataApply(
+  f: HostFacts,
+  endpoint?: string,
+  kubeOvnTunnel?: string,
+): Record<string, unknown> {
+  const annotations: Record<string, string> = {
+    ...(endpoint ? { [HANDLER_ENDPOINT_ANNOTATION]: endpoint } : {}),
+    ...(kubeOvnTunnel ? { [KUBE_OVN_TUNNEL_ANNOTATION]: kubeOvnTunnel } : {}),
+  };
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
       name: f.nodeName,
       labels: nodeLabels(f),
-      ...(endpoint ? { annotations: { [HANDLER_ENDPOINT_ANNOTATION]: endpoint } } : {}),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     },
   };
 }

@@ -33,6 +33,8 @@ export class NodeRegistrar {
     private readonly log: Logger,
     /** The node API's https://address:port, published in the annotation virtkit.io/handler-endpoint. */
     private readonly endpoint?: string,
+    /** The node's Kube-OVN tunnel endpoint `<IPv4>:<port>`, published in virtkit.io/kube-ovn-tunnel. */
+    private readonly kubeOvnTunnel?: string,
   ) {}
 
   /** Registers the node and posts the first heartbeat; throws when the API refuses. */
@@ -66,7 +68,7 @@ export class NodeRegistrar {
       NODES,
       undefined,
       this.facts.nodeName,
-      nodeMetadataApply(this.facts, this.endpoint),
+      nodeMetadataApply(this.facts, this.endpoint, this.kubeOvnTunnel),
     );
     this.nodeUid = node.metadata?.uid;
     if (!created)

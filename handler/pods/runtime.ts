@@ -78,6 +78,11 @@ export interface PodRuntimeOptions {
    */
   readonly kubeOvn?: boolean;
   /**
+   * Awaited after a pod's network is set up and before its launcher starts (the Kube-OVN
+   * tunnels of a Subnet bridge the ADD may have made). It must not throw.
+   */
+  readonly afterNetworkSetUp?: () => Promise<void>;
+  /**
    * The node's whereabouts files (../network/whereabouts): NADs with whereabouts IPAM are
    * pointed at them. Without them, whereabouts looks for its flat file in its default places,
    * as on a host where its DaemonSet installed one. Either way a NAD's node-local paths go.
@@ -340,6 +345,7 @@ export class PodRuntime {
           throw e instanceof CniError ? new PodNetworkError(id, 'setUp', e) : e;
         });
       const status = await this.o.network.setUp(id, networks);
+      await this.o.afterNetworkSetUp?.();
       this.sandboxFailures.delete(uid);
       await this.writeNetworkStatus(pod, status);
       return status;

@@ -7,7 +7,9 @@
  * default route; with the switch off it fails as a missing plugin. A missing allocation, an
  * address outside the CIDR, VLAN 0 and an unusable ProviderNetwork are typed errors that leave
  * nothing behind; tear-down and the node's release remove veths, namespaces, tuning's backups and
- * the bridges. VLAN underlays run against a fake physical network: a veth whose host end is the
+ * the bridges. Two handlers' bridges of one Subnet are joined by their VXLAN tunnels: a pod
+ * moved from one node to the other with its address and MAC (a migration's hand-over) is
+ * reached there. VLAN underlays run against a fake physical network: a veth whose host end is the
  * ProviderNetwork's NIC and whose other end is in a namespace playing the switch and router
  * (the VLANs' segments, VXLAN where the kernel has no 802.1Q, and their gateways): a pod reaches
  * its physical gateway only through its VLAN's uplink, VLANs are isolated, and the release
@@ -42,6 +44,8 @@ import type { Logger } from '../../common/log';
 import { kubeOvnPaths } from '../../handler/network/kubeovn/paths';
 import { recordedKubeOvnBridges, releaseKubeOvnDataPlane } from '../../handler/network/kubeovn/bridges';
 import { podNetworksOf, type PodNetworksJson } from '../../handler/network/kubeovn/resolve';
+import { kubeOvnTunnelName, subnetVni } from '../../handler/network/kubeovn/tunnel-plan';
+import { kubeOvnTunnelPort, syncKubeOvnTunnels } from '../../handler/network/kubeovn/tunnels';
 import { networkStatusEntries } from '../../handler/network/multus/network-status';
 import type { PodJson } from '../../handler/pods/pod-types';
 import { MULTUS_NETWORKS_ANNOTATION } from '../../api/multus/pod-interfaces';
@@ -281,6 +285,87 @@ describe('Kube-OVN data plane with the real CNI plugins', () => {
     expect(nodeNetworkLeftovers(stateDir)).toMatchObject({ namespaces: [], records: [], kubeOvnBridges: [] });
     expect(recordedKubeOvnBridges(stateDir)).toEqual([]);
     expect(fs.existsSync(kubeOvnPaths(stateDir).tuningDataDir)).toBe(false);
+  });
+
+  it('two nodes of one subnet: tunnels join their bridges, a pod moved to the other node keeps its address and is reached there, release removes the tunnels', async () => {
+    const [n1, n2] = [await handler('tun1'), await handler('tun2')];
+    const cidr = await freeRange();
+    const subnet = `it-tunnel-${RUN}`;
+    const [bridge1, bridge2] = [kubeOvnBridgeName(n1.net.tag, subnet), kubeOvnBridgeName(n2.net.tag, subnet)];
+    expect(bridge1).not.toBe(bridge2);
+    const pod = (name: string, host: number, mac: string) =>
+      podJson(name, allocation('ovn', { subnet, cidr, ip: at(cidr, host), mac }));
+    const up = async (node: typeof n1, p: ReturnType<typeof pod>): Promise<PodNetworkStatus> =>
+      node.net.setUp(
+        p.id,
+        await podNetworksOf(client, p, { kubeOvn: true, stateDir: node.stateDir, handlerTag: node.net.tag }),
+      );
+    const a = pod('tun-a', 5, '00:00:00:2a:00:05');
+    const b = pod('tun-b', 6, '00:00:00:2a:00:06');
+    const sa = await up(n1, a);
+    const sb = await up(n2, b);
+    // Each node has the subnet's bridge with the gateway; without tunnels the pods do not meet.
+    expect(addressesOn(undefined, bridge1)).toEqual([`${at(cidr, 1)}/24`]);
+    expect(addressesOn(undefined, bridge2)).toEqual([`${at(cidr, 1)}/24`]);
+    expect(ping(at(cidr, 6), sa.netns)).toBe(false);
+
+    // Local mode's nodes share an address: each has a port of its own, kept in its state dir.
+    const ends = [
+      { ip: '127.0.0.1', port: await kubeOvnTunnelPort(n1.stateDir, 0) },
+      { ip: '127.0.0.1', port: await kubeOvnTunnelPort(n2.stateDir, 0) },
+    ];
+    expect(ends[0].port).not.toBe(ends[1].port);
+    expect(await kubeOvnTunnelPort(n1.stateDir, 0)).toBe(ends[0].port);
+    const sync = (i: 0 | 1) =>
+      syncKubeOvnTunnels({ stateDir: [n1, n2][i].stateDir, local: ends[i], peers: [ends[1 - i]] });
+    const first = await Promise.all([sync(0), sync(1)]);
+    expect(first.map((r) => [r.changed, r.errors])).toEqual([
+      [[kubeOvnTunnelName(bridge1)], []],
+      [[kubeOvnTunnelName(bridge2)], []],
+    ]);
+    const tunnel1 = JSON.parse(sh('ip', ['-d', '-j', 'link', 'show', 'dev', kubeOvnTunnelName(bridge1)])) as {
+      master?: string;
+      linkinfo: { info_data: { id: number; port: number } };
+    }[];
+    expect(tunnel1[0].master).toBe(bridge1);
+    expect(tunnel1[0].linkinfo.info_data).toMatchObject({ id: subnetVni(subnet), port: ends[0].port });
+    // Level-triggered: a second sync finds nothing to do.
+    expect((await sync(0)).changed).toEqual([]);
+    expect(ping(at(cidr, 6), sa.netns)).toBe(true);
+    expect(ping(at(cidr, 5), sb.netns)).toBe(true);
+    // The host reaches both, whichever bridge its route to the subnet uses.
+    expect(ping(at(cidr, 5))).toBe(true);
+    expect(ping(at(cidr, 6))).toBe(true);
+
+    // A migration's hand-over: the pod goes from node 1 and comes up on node 2 with its address and MAC.
+    await n1.net.tearDown(a.id);
+    const moved = pod('tun-a-target', 5, '00:00:00:2a:00:05');
+    const sm = await up(n2, moved);
+    await sync(1);
+    expect(macOf(sm.netns, 'eth0')).toBe('00:00:00:2a:00:05');
+    expect(ping(at(cidr, 5))).toBe(true);
+    expect(ping(at(cidr, 5), sb.netns)).toBe(true);
+    // A node gone: the other's tunnel stops sending to it.
+    await syncKubeOvnTunnels({ stateDir: n2.stateDir, local: ends[1], peers: [] });
+    expect(sh('bridge', ['-j', 'fdb', 'show', 'dev', kubeOvnTunnelName(bridge2)])).not.toContain(
+      `${ends[0].port}`,
+    );
+
+    await n2.net.tearDown(b.id);
+    await n2.net.tearDown(moved.id);
+    expect(nodeNetworkLeftovers(n1.stateDir).kubeOvnTunnels).toEqual([kubeOvnTunnelName(bridge1)]);
+    for (const [node, bridge] of [
+      [n1, bridge1],
+      [n2, bridge2],
+    ] as const) {
+      const released = await releaseNodeNetwork({
+        stateDir: node.stateDir,
+        claimsDir: path.join(root, 'claims'),
+      });
+      expect(released.errors).toEqual([]);
+      expect(released.kubeOvnTunnelsRemoved).toEqual([kubeOvnTunnelName(bridge)]);
+      expect(nodeNetworkLeftovers(node.stateDir)).toMatchObject({ kubeOvnBridges: [], kubeOvnTunnels: [] });
+    }
   });
 
   it('a kube-ovn NetworkAttachmentDefinition is net1 with its provider allocation and no default route; with the switch off it is PluginNotFound', async () => {

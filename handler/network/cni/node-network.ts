@@ -24,7 +24,12 @@ import { PodNetwork, type GcReport } from './pod-network';
 import { listCacheRecords } from './cache';
 import { DEFAULT_CONFIG_FILE } from './default-config';
 import { isSameProcess, processStartTicks } from '../../pods/launcher-process';
-import { kubeOvnBridgesLeft, kubeOvnUplinksLeft, releaseKubeOvnDataPlane } from '../kubeovn/bridges';
+import {
+  kubeOvnBridgesLeft,
+  kubeOvnTunnelsLeft,
+  kubeOvnUplinksLeft,
+  releaseKubeOvnDataPlane,
+} from '../kubeovn/bridges';
 
 export const NODE_NETWORK_FILE = 'node-network.json';
 /** Machine-wide claims of pod ranges, one file per range naming its handler's state dir. */
@@ -278,12 +283,14 @@ export interface NodeNetworkRelease extends GcReport {
   readonly kubeOvnBridgesRemoved: readonly string[];
   /** The Kube-OVN VLAN uplinks (`vkvu<hash>`: VLAN or VXLAN devices on a provider NIC) removed. */
   readonly kubeOvnUplinksRemoved: readonly string[];
+  /** The Kube-OVN tunnels (`vkot<hash>`: the VXLAN devices joining a Subnet's bridges across nodes) removed. */
+  readonly kubeOvnTunnelsRemoved: readonly string[];
 }
 
 /**
  * Everything a handler's pod network holds on the machine goes (its node is torn down, the
  * handler stopped for good): DEL for every pod it set up (leases, veths, NAT rules), its
- * namespaces, its bridge, the Kube-OVN Subnet and VLAN bridges and VLAN uplinks it made, and its claim. The record stays,
+ * namespaces, its bridge, the Kube-OVN Subnet and VLAN bridges, VLAN uplinks and tunnels it made, and its claim. The record stays,
  * so a handler started again on the same state dir takes the same range. Failures come back in
  * the report, never thrown.
  */
@@ -318,6 +325,7 @@ export async function releaseNodeNetwork(o: {
     ...(bridgeRemoved ? { bridgeRemoved } : {}),
     kubeOvnBridgesRemoved: kubeOvn.removed,
     kubeOvnUplinksRemoved: kubeOvn.uplinksRemoved,
+    kubeOvnTunnelsRemoved: kubeOvn.tunnelsRemoved,
   };
 }
 
@@ -334,6 +342,8 @@ export interface NodeNetworkLeftovers {
   readonly kubeOvnBridges: readonly string[];
   /** Kube-OVN VLAN uplinks (`vkvu<hash>`) this handler made that still exist. */
   readonly kubeOvnUplinks: readonly string[];
+  /** Kube-OVN tunnels (`vkot<hash>`) this handler made that still exist. */
+  readonly kubeOvnTunnels: readonly string[];
 }
 
 export function nodeNetworkLeftovers(stateDir: string): NodeNetworkLeftovers {
@@ -359,5 +369,6 @@ export function nodeNetworkLeftovers(stateDir: string): NodeNetworkLeftovers {
     ...(choice && linkExists(choice.bridge) ? { bridge: choice.bridge } : {}),
     kubeOvnBridges: kubeOvnBridgesLeft(stateDir),
     kubeOvnUplinks: kubeOvnUplinksLeft(stateDir),
+    kubeOvnTunnels: kubeOvnTunnelsLeft(stateDir),
   };
 }

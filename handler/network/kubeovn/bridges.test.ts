@@ -29,7 +29,12 @@ describe('Kube-OVN bridge records', () => {
     const tuning = kubeOvnPaths(stateDir).tuningDataDir;
     fs.mkdirSync(tuning, { recursive: true });
     fs.writeFileSync(path.join(tuning, 'uid_eth0.json'), '{}');
-    expect(await releaseKubeOvnDataPlane(stateDir)).toEqual({ removed: [], uplinksRemoved: [], errors: [] });
+    expect(await releaseKubeOvnDataPlane(stateDir)).toEqual({
+      removed: [],
+      uplinksRemoved: [],
+      tunnelsRemoved: [],
+      errors: [],
+    });
     expect(recordedKubeOvnBridges(stateDir)).toEqual([]);
     expect(fs.existsSync(tuning)).toBe(false);
   });
@@ -44,7 +49,12 @@ describe('Kube-OVN bridge records', () => {
     ).toEqual(expect.objectContaining({ underlay: { vlanId: 100, providerNetwork: 'physnet' } }));
     // Neither vkvl0000000c nor vkvu0000000c is a link on this machine.
     expect(kubeOvnUplinksLeft(stateDir)).toEqual([]);
-    expect(await releaseKubeOvnDataPlane(stateDir)).toEqual({ removed: [], uplinksRemoved: [], errors: [] });
+    expect(await releaseKubeOvnDataPlane(stateDir)).toEqual({
+      removed: [],
+      uplinksRemoved: [],
+      tunnelsRemoved: [],
+      errors: [],
+    });
     expect(recordedKubeOvnBridges(stateDir)).toEqual([]);
   });
 
@@ -58,6 +68,7 @@ describe('Kube-OVN bridge records', () => {
     expect(await releaseKubeOvnDataPlane(path.join(stateDir, 'none'))).toEqual({
       removed: [],
       uplinksRemoved: [],
+      tunnelsRemoved: [],
       errors: [],
     });
   });

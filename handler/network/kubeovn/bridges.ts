@@ -6,12 +6,13 @@
  * end of a test runtime): it holds only the gateway address, and the next pod on the Subnet
  * uses it again. A VLAN underlay's bridge (`vkvl<hash>`) is recorded the same way; its uplink
  * (`vkvu<hash>`, the VLAN or VXLAN device on the provider NIC) follows from its name and goes
- * with it.
+ * with it, and so does an overlay bridge's tunnel (`vkot<hash>`, tunnels.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { runIp } from '../../../common/ip-command';
 import { isKubeOvnBridgeName, isKubeOvnVlanBridgeName, kubeOvnUplinkName } from './names';
+import { kubeOvnTunnelName } from './tunnel-plan';
 import { kubeOvnPaths } from './paths';
 import type { KubeOvnBridge } from './pod-networks';
 
@@ -56,9 +57,27 @@ export function recordedKubeOvnBridges(stateDir: string): string[] {
   }
 }
 
+/** What was recorded for `bridge` (its Subnet, CIDR, gateway), or undefined without a readable record. */
+export function recordedKubeOvnBridge(stateDir: string, bridge: string): KubeOvnBridge | undefined {
+  try {
+    const b = JSON.parse(fs.readFileSync(recordFile(stateDir, bridge), 'utf8')) as KubeOvnBridge;
+    return b.bridge === bridge && typeof b.subnet === 'string' ? b : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The recorded bridges that exist on the machine (leak checks). */
 export function kubeOvnBridgesLeft(stateDir: string): string[] {
   return recordedKubeOvnBridges(stateDir).filter(linkExists);
+}
+
+/** The tunnels of the recorded overlay bridges that exist on the machine (leak checks). */
+export function kubeOvnTunnelsLeft(stateDir: string): string[] {
+  return recordedKubeOvnBridges(stateDir)
+    .filter((b) => !isKubeOvnVlanBridgeName(b))
+    .map(kubeOvnTunnelName)
+    .filter(linkExists);
 }
 
 /** The uplinks of the recorded VLAN bridges that exist on the machine (leak checks). */
@@ -74,6 +93,8 @@ export interface KubeOvnDataPlaneRelease {
   readonly removed: readonly string[];
   /** VLAN uplinks removed. */
   readonly uplinksRemoved: readonly string[];
+  /** Overlay tunnels removed. */
+  readonly tunnelsRemoved: readonly string[];
   readonly errors: readonly Error[];
 }
 
@@ -89,7 +110,7 @@ async function deleteLink(name: string, what: string): Promise<boolean | Error> 
 }
 
 /**
- * Removes every recorded bridge (and a VLAN bridge's uplink) and its record, and tuning's MAC backups (run after every pod's
+ * Removes every recorded bridge (and a VLAN bridge's uplink, an overlay bridge's tunnel) and its record, and tuning's MAC backups (run after every pod's
  * DEL, when the node's network is released; a DEL whose namespace was already gone, after a
  * reboot, leaves its backup behind). A bridge that cannot be removed keeps its record for the
  * next release; failures are reported, never thrown.
@@ -97,18 +118,19 @@ async function deleteLink(name: string, what: string): Promise<boolean | Error> 
 export async function releaseKubeOvnDataPlane(stateDir: string): Promise<KubeOvnDataPlaneRelease> {
   const removed: string[] = [];
   const uplinksRemoved: string[] = [];
+  const tunnelsRemoved: string[] = [];
   const errors: Error[] = [];
   for (const bridge of recordedKubeOvnBridges(stateDir)) {
-    // A VLAN bridge's uplink first: it is a device of its own, not deleted with the bridge.
-    if (isKubeOvnVlanBridgeName(bridge)) {
-      const uplink = kubeOvnUplinkName(bridge);
-      const u = await deleteLink(uplink, 'Kube-OVN VLAN uplink');
-      if (u instanceof Error) {
-        errors.push(u);
-        continue;
-      }
-      if (u) uplinksRemoved.push(uplink);
+    // A VLAN bridge's uplink or an overlay bridge's tunnel first: each is a device of its own,
+    // not deleted with the bridge.
+    const vlan = isKubeOvnVlanBridgeName(bridge);
+    const port = vlan ? kubeOvnUplinkName(bridge) : kubeOvnTunnelName(bridge);
+    const u = await deleteLink(port, vlan ? 'Kube-OVN VLAN uplink' : 'Kube-OVN tunnel');
+    if (u instanceof Error) {
+      errors.push(u);
+      continue;
     }
+    if (u) (vlan ? uplinksRemoved : tunnelsRemoved).push(port);
     const r = await deleteLink(bridge, 'Kube-OVN bridge');
     if (r instanceof Error) {
       errors.push(r);
@@ -118,5 +140,5 @@ export async function releaseKubeOvnDataPlane(stateDir: string): Promise<KubeOvn
     fs.rmSync(recordFile(stateDir, bridge), { force: true });
   }
   fs.rmSync(kubeOvnPaths(stateDir).tuningDataDir, { recursive: true, force: true });
-  return { removed, uplinksRemoved, errors };
+  return { removed, uplinksRemoved, tunnelsRemoved, errors };
 }

@@ -58,6 +58,7 @@ describe('Kube-OVN names', () => {
       root: '/var/lib/virtkit/cni/kube-ovn',
       bridgesDir: '/var/lib/virtkit/cni/kube-ovn/bridges',
       tuningDataDir: '/var/lib/virtkit/cni/kube-ovn/tuning',
+      tunnelPortFile: '/var/lib/virtkit/cni/kube-ovn/tunnel-port',
     });
   });
 });
