@@ -279,7 +279,8 @@ export class VmiSync {
       new Date(),
     );
     // KubeVirt's virt-handler says whether the VMI can move (and how), from what its node knows.
-    const facts = await this.migratable.of(vmi, domain.accelerator);
+    const pod = this.o.runtime.informer.cache.get(`${l.record.namespace}/${l.record.name}`);
+    const facts = await this.migratable.of(vmi, domain.accelerator, pod?.metadata?.annotations ?? {});
     const checked = vmi as unknown as LiveMigratableVmi;
     status.conditions = setCondition(status.conditions, liveMigratableCondition(checked, facts, new Date()));
     await this.write(vmi, {

@@ -14,14 +14,22 @@
  * migrate-cancel`. Last, `kubectl drain` of the guest's node (admission registered, as in local
  * mode) migrates it (evictionStrategy LiveMigrate) and stops a second VM on that node whose
  * evictionStrategy is None, which stays stopped (runStrategy Manual), as in KubeVirt.
+ *
+ * Two more guests sit on one Kube-OVN Subnet with fixed `ovn.kubernetes.io/ip_address`es and the
+ * bridge binding, one per node: they ping each other through the nodes' VXLAN tunnels, and since
+ * the address is kept for the VM (a target pod would have the source pod's), they report
+ * LiveMigratable False and `virtkit migrate` is refused (virtkit's migration stream runs between
+ * the pods' addresses; see docs/migration.md).
  */
 import * as fs from 'fs';
+import * as net from 'net';
 import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
 import { spawnSync } from 'child_process';
 import { findBinary } from '../../cli/local/binaries';
-import { eventsOf, printableStatus, waitRunning } from './runtime-support/expect';
+import { consoleHas, eventsOf, printableStatus, waitRunning } from './runtime-support/expect';
 import { guestVm } from './runtime-support/manifests';
 import { Runtime, type Obj } from './runtime-support/runtime';
+import { virtkitProcess } from './runtime-support/streams';
 
 jest.setTimeout(1_200_000);
 
@@ -66,12 +74,12 @@ function lastTick(): number {
   return t.length ? t[t.length - 1] : 0;
 }
 
-function vmim(name: string): Record<string, unknown> {
+function vmim(name: string, vmiName = VM): Record<string, unknown> {
   return {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachineInstanceMigration',
     metadata: { name, namespace: NS },
-    spec: { vmiName: VM },
+    spec: { vmiName },
   };
 }
 
@@ -195,20 +203,120 @@ test('a running guest migrates from node 1 to node 2 and back without a reboot',
   expect(moves.find((x) => x.to === there.targetNode)?.downtimeMs).toBeGreaterThanOrEqual(0);
 });
 
-/** The pid of the launcher of pod `pod` on node `node` (its record in the node's state dir). */
-function launcherPid(node: string, pod: string): number | undefined {
-  const pods = `${rt.node(node).stateDir}/pods`;
-  for (const uid of fs.existsSync(pods) ? fs.readdirSync(pods) : []) {
-    try {
-      const rec = JSON.parse(fs.readFileSync(`${pods}/${uid}/pod.json`, 'utf8')) as { name?: string };
-      if (rec.name !== pod) continue;
-      return Number(fs.readFileSync(`${pods}/${uid}/launcher.pid`, 'utf8').split(/\s+/)[0]);
-    } catch {
-      // not a complete record
-    }
+/** The guest's answer to `line` typed on its serial console (`virtkit console`), matched by `answer`. */
+async function askGuest(vm: string, line: string, answer: RegExp): Promise<string> {
+  const c = virtkitProcess(['console', vm, '--no-history', '-n', NS, '--kubeconfig', rt.kubeconfig]);
+  try {
+    await c.untilErr(/Successfully connected/, 60_000);
+    c.write(`${line}\n`);
+    const out = await c.until(answer, 90_000);
+    return answer.exec(out)?.[0] ?? '';
+  } finally {
+    c.child.kill('SIGINT');
+    await c.exited;
   }
-  return undefined;
 }
+
+/** The first line a TCP service at address:port sends, or the error code. */
+function tcpFirstLine(address: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, address);
+    let buf = '';
+    const done = (v: string): void => {
+      s.destroy();
+      resolve(v);
+    };
+    s.setTimeout(30_000, () => done('timeout'));
+    s.on('data', (d) => {
+      buf += String(d);
+      if (buf.includes('\n')) done(buf.split('\n')[0].trim());
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+  });
+}
+
+test("guests of one Kube-OVN subnet on two nodes reach each other through the nodes' tunnels; the address kept for each VM keeps it from migrating", async () => {
+  // A Subnet of its own, chosen by the VMs' logical_switch annotation (the namespace's other VMs
+  // stay on the nodes' pod networks), one guest on each node with a fixed address on it.
+  const block = `10.252.${100 + Math.floor(Math.random() * 150)}`;
+  const subnet = `e2e-migration-${block.split('.')[2]}`;
+  rt.apply({
+    apiVersion: 'kubeovn.io/v1',
+    kind: 'Subnet',
+    metadata: { name: subnet },
+    spec: { protocol: 'IPv4', cidrBlock: `${block}.0/24`, gateway: `${block}.1` },
+  });
+  const guests = rt.nodes
+    .slice(0, 2)
+    .map((n, i) => ({ name: `ovn-${i + 1}`, node: n.name, ip: `${block}.${50 + i}` }));
+  for (const g of guests) {
+    const vm = guestVm(image, { namespace: NS, name: g.name, runStrategy: 'Always' }) as {
+      spec: {
+        template: {
+          metadata: { annotations?: Record<string, string> };
+          spec: Record<string, unknown> & { domain: { devices: Record<string, unknown> } };
+        };
+      };
+    };
+    vm.spec.template.metadata.annotations = {
+      'ovn.kubernetes.io/logical_switch': subnet,
+      'ovn.kubernetes.io/ip_address': g.ip,
+      // KubeVirt's opt-in for the bridge binding on the pod network.
+      'kubevirt.io/allow-pod-bridge-network-live-migration': '',
+    };
+    vm.spec.template.spec.domain.devices.interfaces = [{ name: 'default', bridge: {} }];
+    vm.spec.template.spec.networks = [{ name: 'default', pod: {} }];
+    vm.spec.template.spec.nodeSelector = { 'kubernetes.io/hostname': g.node };
+    rt.apply(vm);
+  }
+  try {
+    for (const g of guests) {
+      const vmi = await waitRunning(rt, NS, g.name, `${GuestMarkers.guestIp} eth0`);
+      expect((vmi.status as { nodeName?: string }).nodeName).toBe(g.node);
+      expect(consoleHas(rt, NS, g.name, `${GuestMarkers.guestIp} eth0 ${g.ip}`)).toBe(true);
+    }
+    // Guest to guest across the nodes: the bridges of the Subnet are joined only by the tunnels.
+    const [a, b] = guests;
+    expect(
+      await askGuest(
+        a.name,
+        `ping ${b.ip}`,
+        new RegExp(`${GuestMarkers.ping} ${b.ip.replace(/\./g, '\\.')} \\w+`),
+      ),
+    ).toBe(`${GuestMarkers.ping} ${b.ip} ok`);
+    expect(
+      await askGuest(
+        b.name,
+        `ping ${a.ip}`,
+        new RegExp(`${GuestMarkers.ping} ${a.ip.replace(/\./g, '\\.')} \\w+`),
+      ),
+    ).toBe(`${GuestMarkers.ping} ${a.ip} ok`);
+    for (const g of guests)
+      expect(await tcpFirstLine(g.ip, 7777)).toBe(`${GuestMarkers.portHello} port=7777`);
+
+    // The address is the VM's on any pod: a target pod would have the source's. virtkit's
+    // migration stream runs between the pods' addresses, so it says the VMI cannot migrate.
+    const cond = await rt.waitFor(`${b.name} LiveMigratable False`, () =>
+      rt
+        .get('vmi', NS, b.name)
+        ?.status?.conditions?.find((c) => c.type === 'LiveMigratable' && c.status === 'False'),
+    );
+    expect(cond).toMatchObject({ reason: 'InterfaceNotLiveMigratable' });
+    expect((cond as { message?: string } | undefined)?.message).toContain(
+      `address ${b.ip} on Kube-OVN Subnet "${subnet}" is kept for the VM`,
+    );
+    await rt.registerAdmission();
+    const refused = rt.virtkit(['migrate', b.name, '-n', NS]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('InterfaceNotLiveMigratable');
+    expect(rt.list('vmim', NS).filter((m) => (m.spec as { vmiName?: string }).vmiName === b.name)).toEqual(
+      [],
+    );
+  } finally {
+    // The Subnet stays (its bridges and tunnels go with the nodes' networks at the end of the suite).
+    for (const g of guests) rt.kubectl(['-n', NS, 'delete', 'vm', g.name, '--wait=true', '--timeout=100s']);
+  }
+});
 
 /** A MigrationPolicy for the test VM that makes its migrations slow enough to interrupt. */
 function slowPolicy(): void {
@@ -246,7 +354,7 @@ test('the target launcher killed mid-migration: the migration fails, the guest k
   const ms = await migrating('interrupted');
   expect(ms.migrationConfiguration?.bandwidthPerMigration).toBe('1Mi');
   expect(rt.get('vmi', NS, VM)?.status?.migrationState).toMatchObject({ migrationPolicyName: 'slow' });
-  const pid = launcherPid(ms.targetNode ?? '', ms.targetPod ?? '');
+  const pid = rt.launcherPid(ms.targetNode ?? '', ms.targetPod ?? '');
   expect(pid).toBeGreaterThan(0);
   const before = lastTick();
   process.kill(pid ?? 0, 'SIGKILL');

@@ -429,20 +429,44 @@ export class Runtime {
     return this.nodes.flatMap((n) => Runtime.liveLaunchersIn(n.stateDir));
   }
 
+  /** The launcher of pod `pod` on node `node`, as its handler recorded it (its pid, alive or not). */
+  launcherPid(node: string, pod: string): number | undefined {
+    return Runtime.launchersIn(this.node(node).stateDir).find((l) => l.pod === pod)?.pid;
+  }
+
   private static liveLaunchersIn(stateDir: string): number[] {
+    return Runtime.launchersIn(stateDir)
+      .map((l) => l.pid)
+      .filter((pid) => {
+        try {
+          return !/\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        } catch {
+          return false; // gone
+        }
+      });
+  }
+
+  /** Every launcher a handler recorded in its state dir: its pod's name and its pid. */
+  private static launchersIn(stateDir: string): { pod?: string; pid: number }[] {
     const pods = path.join(stateDir, 'pods');
     if (!fs.existsSync(pods)) return [];
-    const pids: number[] = [];
+    const out: { pod?: string; pid: number }[] = [];
     for (const uid of fs.readdirSync(pods)) {
       try {
         const pid = Number(fs.readFileSync(path.join(pods, uid, 'launcher.pid'), 'utf8').split(/\s+/)[0]);
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        if (!/\) [ZX] /.test(stat)) pids.push(pid);
+        let pod: string | undefined;
+        try {
+          pod = (JSON.parse(fs.readFileSync(path.join(pods, uid, 'pod.json'), 'utf8')) as { name?: string })
+            .name;
+        } catch {
+          // a record not complete yet
+        }
+        out.push({ ...(pod !== undefined ? { pod } : {}), pid });
       } catch {
-        // gone
+        // no launcher started there
       }
     }
-    return pids;
+    return out;
   }
 
   /** The handler's pod range and bridge (recorded in its state dir once it started). */
@@ -571,6 +595,7 @@ export class Runtime {
       ...(left.bridge ? [`bridge ${left.bridge}`] : []),
       ...left.kubeOvnBridges.map((b) => `Kube-OVN bridge ${b}`),
       ...left.kubeOvnUplinks.map((u) => `Kube-OVN VLAN uplink ${u}`),
+      ...left.kubeOvnTunnels.map((t) => `Kube-OVN tunnel ${t}`),
     ];
     if (leaked.length > 0)
       throw new Error(
