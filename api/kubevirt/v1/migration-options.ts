@@ -80,10 +80,13 @@ export const VMIMConfigurationOptions = Obj('The migration settings applied to t
     ),
   ),
   maxDowntimeMs: Opt(
-    Int64('Longest guest pause tolerated at switchover, in milliseconds; defaults to 900.', {
-      minimum: 1,
-      maximum: 2000000,
-    }),
+    Int64(
+      "Longest guest pause tolerated at switchover, in milliseconds; unset leaves QEMU's own limit, 300 (KubeVirt sets none unless given).",
+      {
+        minimum: 1,
+        maximum: 2000000,
+      },
+    ),
   ),
   progressTimeout: Opt(
     Int64('Seconds without transferred data before the migration is cancelled; defaults to 150.'),
