@@ -12,7 +12,14 @@ import type { AcceleratorChoice } from '../host/kvm-probe';
 import type { LaunchPlan } from '../plan/types';
 import { GuestAgentMonitor } from '../qga/monitor';
 import type { GuestInfo } from '../qga/protocol';
-import { agentDetails, fsFreeze, fsThaw, guestFilesystems, guestUsers } from '../qga/queries';
+import {
+  agentDetails,
+  fsFreezeOrUndo,
+  FsFreezeFailedError,
+  fsThaw,
+  guestFilesystems,
+  guestUsers,
+} from '../qga/queries';
 import {
   formatGuestTimezone,
   GUEST_AGENT_INFO_LIST_LIMIT,
@@ -98,6 +105,8 @@ export class Domain {
   private softRebootPending = false;
   /** The guest's filesystems are frozen (a freeze request), until thawed or the timer thaws them. */
   private fsFrozen = false;
+  /** fsFrozen comes from a freeze that failed and could not be undone (yet): no freeze holds it. */
+  private fsFrozenByFailure = false;
   private thawTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<Listener>();
   private readonly history: DomainEvent[] = [];
@@ -652,17 +661,48 @@ export class Domain {
    * Freezes the guest's filesystems through the agent (for a consistent snapshot or backup);
    * after `unfreezeTimeoutSeconds` (0: never) they are thawed again by themselves, so a client
    * that went away cannot leave the guest frozen. Freezing a frozen guest only restarts the timer.
+   * A freeze that fails leaves nothing frozen: what it froze is thawed before its error comes
+   * back (or, when that thaw fails too, as soon as one goes through; see holdFailedFreeze).
    */
   async freeze(unfreezeTimeoutSeconds: number): Promise<void> {
     const agent = this.requireAgent('freeze');
+    // What a failed freeze left frozen is thawed before a new freeze (or this one fails too):
+    // it must not pass for a freeze that holds.
+    if (this.fsFrozenByFailure)
+      await this.unfreeze().catch((err: unknown) => {
+        throw new Error(
+          `the guest is still frozen by an earlier freeze that failed, and thawing it failed: ${(err as Error).message}; the thaw is tried again until it goes through`,
+        );
+      });
     if (!this.fsFrozen) {
-      await agent.withClient((c) => fsFreeze(c));
+      try {
+        await agent.withClient((c) => fsFreezeOrUndo(c));
+      } catch (err) {
+        if (err instanceof FsFreezeFailedError && err.mayBeFrozen) this.holdFailedFreeze();
+        throw err;
+      }
       this.fsFrozen = true;
       this.noteFreeze();
     }
     if (this.thawTimer) clearTimeout(this.thawTimer);
     this.thawTimer = undefined;
     if (unfreezeTimeoutSeconds > 0) this.scheduleThaw(unfreezeTimeoutSeconds * 1000);
+  }
+
+  /**
+   * A failed freeze may have left the guest frozen and could not thaw it: it counts as frozen
+   * (the VMI's fsFreezeStatus; the agent's poll leaves it alone, as a frozen agent refuses its
+   * questions) and is thawed every THAW_RETRY_MS until a thaw goes through.
+   */
+  private holdFailedFreeze(): void {
+    this.fsFrozenByFailure = true;
+    if (!this.fsFrozen) {
+      this.fsFrozen = true;
+      this.noteFreeze();
+    }
+    if (this.thawTimer) clearTimeout(this.thawTimer);
+    this.thawTimer = undefined;
+    this.scheduleThaw(THAW_RETRY_MS);
   }
 
   /**
@@ -691,6 +731,7 @@ export class Domain {
     // Thawed: a pending unfreeze timeout has nothing left to do (on failure it stays armed).
     if (this.thawTimer) clearTimeout(this.thawTimer);
     this.thawTimer = undefined;
+    this.fsFrozenByFailure = false;
     if (this.fsFrozen) {
       this.fsFrozen = false;
       this.noteFreeze();
@@ -703,6 +744,7 @@ export class Domain {
     if (this.thawTimer) clearTimeout(this.thawTimer);
     this.thawTimer = undefined;
     this.fsFrozen = false;
+    this.fsFrozenByFailure = false;
   }
 
   /** The freeze state changed: clients of the event stream look again (the VMI's fsFreezeStatus). */

@@ -9,6 +9,11 @@
  * old disk would have said 3); its MAC address is the same. A restore of the same snapshot to a
  * new VM boots with count 1 + 1 and a MAC address of its own. A VirtualMachineClone of the VM
  * boots with the VM's data, a MAC address of its own and the SMBIOS serial it was given.
+ *
+ * Last, a fault: a guest whose agent fails every freeze part-way (virtkit.fsfreeze_fails: left
+ * in frozen state, answering an error) is snapshotted online. The guest is thawed after each
+ * failed freeze and keeps running; the snapshot fails at its failureDeadline with the freeze's
+ * error, and lets go of its VM leaving no content or VolumeSnapshot behind.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -20,7 +25,7 @@ import {
   readCounterDisk,
   type GuestImage,
 } from '../fixtures/guest/build';
-import { consoleHas, waitRunning } from './runtime-support/expect';
+import { consoleHas, eventsOf, waitRunning } from './runtime-support/expect';
 import { guestVm } from './runtime-support/manifests';
 import { Runtime, type Obj } from './runtime-support/runtime';
 
@@ -248,4 +253,143 @@ it('a clone boots with the source data, a MAC address of its own and the SMBIOS 
     .find((cmd) => cmd.includes('twin-serial-0001'));
   expect(qemu).toMatch(/-smbios type=1,serial=twin-serial-0001/);
   await halt('twin');
+});
+
+it('a snapshot whose guest freeze fails thaws the guest and fails at its deadline, leaving nothing behind', async () => {
+  const vmName = 'unfreezable';
+  const snapName = 'unfreezable-online';
+  // What the test guest's agent answers guest-fsfreeze-freeze with under virtkit.fsfreeze_fails.
+  const freezeError = 'failed to freeze /mnt/data: Input/output error';
+  rt.apply({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: `${vmName}-data`, namespace: NS },
+    spec: {
+      storageClassName: CLASS,
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '16Mi' } },
+    },
+  });
+  await diskOf(`${vmName}-data`);
+  rt.apply(
+    guestVm(image, {
+      namespace: NS,
+      name: vmName,
+      runStrategy: 'Always',
+      dataClaim: `${vmName}-data`,
+      userData: '#cloud-config\n# virtkit.fsfreeze_fails\n',
+    }),
+  );
+  const booted = await waitRunning(rt, NS, vmName, GuestMarkers.booted);
+  const agentConnected = (): boolean =>
+    !!rt
+      .get('vmi', NS, vmName)
+      ?.status?.conditions?.some((c) => c.type === 'AgentConnected' && c.status === 'True');
+  // Without its agent the snapshot would be taken crash-consistent, with no freeze to fail.
+  await rt.waitFor(`${vmName}: the guest agent to connect`, agentConnected);
+
+  rt.apply({
+    apiVersion: 'snapshot.kubevirt.io/v1beta1',
+    kind: 'VirtualMachineSnapshot',
+    metadata: { name: snapName, namespace: NS },
+    spec: {
+      source: { apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: vmName },
+      failureDeadline: '40s',
+    },
+  });
+  type SnapStatus = {
+    phase?: string;
+    readyToUse?: boolean;
+    error?: { message?: string };
+    virtualMachineSnapshotContentName?: string;
+    indications?: string[];
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+  // Ends Failed, and never gets to be ready or Succeeded on the way.
+  const ended = await rt.waitFor(
+    `VirtualMachineSnapshot ${snapName} to end`,
+    () => {
+      const s = rt.get('vmsnapshot', NS, snapName);
+      const st = s?.status as SnapStatus | undefined;
+      return st && (st.phase === 'Failed' || st.phase === 'Succeeded' || st.readyToUse) ? s : undefined;
+    },
+    180_000,
+    () => rt.get('vmsnapshot', NS, snapName)?.status,
+  );
+  const status = ended.status as SnapStatus;
+  expect(status.phase).toBe('Failed');
+  expect(status.readyToUse).toBe(false);
+  // The freeze went to the agent (no crash-consistent fallback), and its error is the snapshot's.
+  expect(status.indications).toEqual(['GuestAgent', 'Online']);
+  expect(status.error?.message).toContain(freezeError);
+  expect(status.error?.message).toContain('were thawed again');
+  const condition = (type: string) => status.conditions?.find((c) => c.type === type);
+  expect(condition('Failure')).toMatchObject({ status: 'True', reason: 'snapshot deadline exceeded' });
+  expect(condition('Ready')).toMatchObject({ status: 'False' });
+  expect(condition('Progressing')).toMatchObject({ status: 'False', reason: 'In error state' });
+  expect(condition('Progressing')?.message).toContain(freezeError);
+  const contentName = status.virtualMachineSnapshotContentName ?? `vmsnapshot-content-${ended.metadata.uid}`;
+  await rt.waitFor(`a FreezeFailed Event on ${contentName} naming the agent's error`, () =>
+    eventsOf(rt, NS, contentName).some(
+      (e) => e.type === 'Warning' && e.reason === 'FreezeFailed' && (e.message ?? '').includes(freezeError),
+    ),
+  );
+
+  // The guest was thawed after every freeze: each "frozen" on its console is followed by "thawed".
+  const freezeLog = (): string[] =>
+    [
+      ...fs
+        .readFileSync(rt.serialLog(NS, vmName) ?? '', 'utf8')
+        .matchAll(/VIRTKIT-GUEST-FSFREEZE (frozen|thawed)/g),
+    ].map((m) => m[1]);
+  await rt.waitFor(
+    `${vmName}: the console to show the thaw after the last freeze`,
+    () => freezeLog().at(-1) === 'thawed',
+    30_000,
+    () => freezeLog(),
+  );
+  const events = freezeLog();
+  expect(events.length).toBeGreaterThanOrEqual(2);
+  expect(events).toEqual(events.map((_, i) => (i % 2 === 0 ? 'frozen' : 'thawed')));
+
+  // The same guest runs on, unfrozen, its agent answering (a frozen one refuses the polls).
+  const vmi = rt.get('vmi', NS, vmName);
+  expect(vmi?.metadata.uid).toBe(booted.metadata.uid);
+  expect(vmi?.status?.phase).toBe('Running');
+  expect((vmi?.status as { fsFreezeStatus?: string }).fsFreezeStatus).toBeUndefined();
+  expect(agentConnected()).toBe(true);
+  const boots = fs.readFileSync(rt.serialLog(NS, vmName) ?? '', 'utf8').split(GuestMarkers.booted).length - 1;
+  expect(boots).toBe(1);
+
+  // The VM is let go, and nothing of the snapshot is left that could pass for a good one.
+  const vm = await rt.waitFor(
+    `${vmName}: the snapshot to let go of it`,
+    () => {
+      const v = rt.get('vm', NS, vmName) as
+        (Obj & { metadata: { finalizers?: string[] }; status?: { snapshotInProgress?: string } }) | undefined;
+      return v && !v.status?.snapshotInProgress ? v : undefined;
+    },
+    60_000,
+    () => rt.get('vm', NS, vmName)?.status,
+  );
+  expect(vm.metadata.finalizers ?? []).not.toContain('snapshot.kubevirt.io/snapshot-source-protection');
+  await rt.waitFor(
+    `VirtualMachineSnapshotContent ${contentName} to be deleted`,
+    () => !rt.get('vmsnapshotcontent', NS, contentName),
+    60_000,
+  );
+  expect(
+    rt
+      .list('vmsnapshotcontent', NS)
+      .filter(
+        (c) =>
+          (c.spec as { virtualMachineSnapshotName?: string } | undefined)?.virtualMachineSnapshotName ===
+          snapName,
+      ),
+  ).toEqual([]);
+  expect(rt.list('volumesnapshot', NS, `snapshot.kubevirt.io/source-vm-name=${vmName}`)).toEqual([]);
+  expect(rt.get('volumesnapshot', NS, `vmsnapshot-${ended.metadata.uid}-volume-data`)).toBeUndefined();
+  // It stays Failed.
+  expect((rt.get('vmsnapshot', NS, snapName)?.status as SnapStatus).phase).toBe('Failed');
+  await halt(vmName);
 });
