@@ -6,8 +6,6 @@
  * VMI every CLAIMS_TTL_MS, not on every status write.
  */
 import type { LiveMigratableFacts, ClaimFacts } from '../../api/kubevirt/v1/live-migratable';
-import { KUBE_OVN_KEYS, kubeOvnAnnotationKey, OVN_PROVIDER } from '../../api/kubeovn/ipam/keys';
-import { MULTUS_DEFAULT_NETWORK_ANNOTATION } from '../../api/multus/pod-interfaces';
 import { isNotFound, PVCS, type KubeClient } from '../../kube';
 
 const CLAIMS_TTL_MS = 30_000;
@@ -31,12 +29,11 @@ export class MigratableFacts {
   /**
    * The facts for a VMI on this node; `accelerator` is what its launcher runs with (a host-model
    * guest is QEMU's `host` CPU under KVM and `max` under TCG: the local nodes share one machine,
-   * so the target reproduces it); `podAnnotations` are its launcher pod's.
+   * so the target reproduces it).
    */
   async of(
     vmi: { metadata?: { namespace?: string; uid?: string }; spec?: { volumes?: unknown[] } },
     accelerator: 'kvm' | 'tcg',
-    podAnnotations: Readonly<Record<string, string>> = {},
     now = Date.now(),
   ): Promise<LiveMigratableFacts> {
     const uid = vmi.metadata?.uid ?? '';
@@ -45,12 +42,7 @@ export class MigratableFacts {
       hit = { at: now, claims: await this.claims(vmi.metadata?.namespace ?? '', vmi.spec?.volumes ?? []) };
       this.cache.set(uid, hit);
     }
-    const kept = keptPodAddress(podAnnotations);
-    return {
-      claims: hit.claims,
-      hostCpuModel: accelerator === 'kvm' ? 'host' : 'max',
-      ...(kept ? { podAddressKept: kept } : {}),
-    };
+    return { claims: hit.claims, hostCpuModel: accelerator === 'kvm' ? 'host' : 'max' };
   }
 
   /** The VMI with this uid is gone from this node. */
@@ -81,20 +73,4 @@ export class MigratableFacts {
     }
     return out;
   }
-}
-
-/**
- * The address and Subnet of a pod whose default network is Kube-OVN's (the `ovn` allocation,
- * not replaced by Multus's default-network): Kube-OVN keeps it for the VM from pod to pod.
- */
-export function keptPodAddress(
-  annotations: Readonly<Record<string, string>>,
-): { address: string; subnet: string } | undefined {
-  const key = (k: string): string => kubeOvnAnnotationKey(OVN_PROVIDER, k);
-  if (annotations[key(KUBE_OVN_KEYS.allocated)] !== 'true') return undefined;
-  if (annotations[MULTUS_DEFAULT_NETWORK_ANNOTATION]) return undefined;
-  return {
-    address: annotations[key(KUBE_OVN_KEYS.ipAddress)] ?? '',
-    subnet: annotations[key(KUBE_OVN_KEYS.logicalSwitch)] ?? '',
-  };
 }

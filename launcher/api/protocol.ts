@@ -70,9 +70,32 @@ export interface MigrationOptions {
   readonly maxDowntimeMs: number;
 }
 
+/**
+ * How the two QEMUs are joined. `tcp`: the target listens on an address of its pod and the source
+ * connects to it (two launchers that reach each other, as in the launcher's own tests). `unix`:
+ * each QEMU uses unix sockets in its own directory (MIGRATION_SOCKETS) and the node handlers
+ * carry the stream between the nodes, as KubeVirt's virt-handlers do: the pods' addresses play
+ * no part, so a VM whose address moves with it (two pods with one address) migrates too.
+ */
+export type MigrationTransport = 'tcp' | 'unix';
+
+/** The sockets of the `unix` transport, file names in the launcher's QEMU directory. */
+export const MIGRATION_SOCKETS = {
+  /** The target QEMU listens here for the migration stream. */
+  incoming: 'mig-in.sock',
+  /** The target QEMU's NBD server for mirrored disks. */
+  incomingBlock: 'nbd-in.sock',
+  /** The source QEMU sends the stream here (the handler listens and forwards it). */
+  outgoing: 'mig-out.sock',
+  /** The source QEMU's mirrors connect here (the handler listens and forwards them). */
+  outgoingBlock: 'nbd-out.sock',
+} as const;
+
 export interface MigrationIncomingRequest {
-  /** The IP literal to listen on (the target pod's address). */
-  readonly address: string;
+  /** @default tcp */
+  readonly transport?: MigrationTransport;
+  /** The IP literal to listen on (the target pod's address); `tcp` only. */
+  readonly address?: string;
   /** Set the post-copy capability, which must match the source's. */
   readonly allowPostCopy: boolean;
   /**
@@ -85,6 +108,8 @@ export interface MigrationIncomingRequest {
 }
 
 export interface MigrationIncomingReady {
+  readonly transport: MigrationTransport;
+  /** `tcp`: the address and ports listened on ('' and 0 with `unix`). */
   readonly address: string;
   readonly migrationPort: number;
   /** Present when disks are exported for block migration. */
@@ -94,9 +119,15 @@ export interface MigrationIncomingReady {
 }
 
 export interface MigrationStartRequest {
-  /** The target's address (MigrationIncomingReady.address). */
-  readonly address: string;
-  readonly migrationPort: number;
+  /**
+   * `unix`: the stream goes to MIGRATION_SOCKETS.outgoing (and the mirrors to outgoingBlock) in
+   * this launcher's QEMU directory, where the handler already listens; address and ports are
+   * left out. @default tcp
+   */
+  readonly transport?: MigrationTransport;
+  /** The target's address (MigrationIncomingReady.address); `tcp` only. */
+  readonly address?: string;
+  readonly migrationPort?: number;
   /** The target's NBD port; required when this VMI has disks to mirror. */
   readonly blockPort?: number;
   /**

@@ -36,6 +36,7 @@ function refusal(fn: () => unknown): MigrationRequestError {
 describe('migration request checks', () => {
   it("incoming: an IP literal, KubeVirt's ports unless told otherwise (0: pick a free one)", () => {
     expect(checkIncomingRequest({ address: '10.244.1.7', allowPostCopy: true }, VMI)).toEqual({
+      transport: 'tcp',
       address: '10.244.1.7',
       allowPostCopy: true,
       migrationPort: 49152,
@@ -66,8 +67,31 @@ describe('migration request checks', () => {
     ).toContain('"10.0.0.1\\x0a"');
   });
 
-  it('start: a well-formed request passes as it is', () => {
-    expect(checkStartRequest(start, VMI)).toEqual(start);
+  it('start: a well-formed request passes as it is (tcp unless told otherwise)', () => {
+    expect(checkStartRequest(start, VMI)).toEqual({ transport: 'tcp', ...start });
+  });
+
+  it('unix transport: QEMU uses the sockets of its own directory, so addresses and ports must be left out', () => {
+    expect(checkIncomingRequest({ transport: 'unix', allowPostCopy: true }, VMI)).toEqual({
+      transport: 'unix',
+      address: '',
+      allowPostCopy: true,
+      migrationPort: 0,
+      blockPort: 0,
+    });
+    const { address: _a, migrationPort: _m, blockPort: _b, ...rest } = start;
+    expect(checkStartRequest({ ...rest, transport: 'unix' }, VMI)).toEqual({ ...rest, transport: 'unix' });
+    const e = refusal(() =>
+      checkIncomingRequest(
+        { transport: 'unix', address: '10.0.0.1', blockPort: 1, allowPostCopy: false },
+        VMI,
+      ),
+    );
+    expect(e.problems.map((p) => p.field)).toEqual(['address', 'blockPort']);
+    expect(e.message).toMatch(/must be left out with transport "unix"/);
+    expect(refusal(() => checkStartRequest({ ...start, transport: 'ssh' }, VMI)).message).toMatch(
+      /transport = "ssh": must be "tcp" or "unix"/,
+    );
   });
 
   it('start: bad ports, disk names and options are all reported', () => {

@@ -12,6 +12,7 @@ import {
   type MigrationIncomingRequest,
   type MigrationOptions,
   type MigrationStartRequest,
+  type MigrationTransport,
 } from '../api/protocol';
 import { QEMU_MAX_DOWNTIME_MS } from './migration';
 
@@ -161,15 +162,46 @@ function options(v: unknown, problems: Problems): MigrationOptions {
   };
 }
 
-/** A checked MigrationIncomingRequest with its defaults applied. */
+/** A checked MigrationIncomingRequest with its defaults applied ('' and 0 for what `unix` leaves out). */
 export type CheckedIncomingRequest = Required<MigrationIncomingRequest>;
+
+/** The transport a body asks for; `unix` leaves the address and ports out (the handler carries the stream). */
+function transport(b: Record<string, unknown>, problems: Problems): MigrationTransport {
+  const t = b.transport ?? 'tcp';
+  if (t !== 'tcp' && t !== 'unix') {
+    problems.add('transport', 'must be "tcp" or "unix"', t);
+    return 'tcp';
+  }
+  if (t === 'unix')
+    for (const f of ['address', 'migrationPort', 'blockPort'])
+      if (b[f] !== undefined)
+        problems.add(
+          f,
+          `must be left out with transport "unix": QEMU uses the sockets of its own directory and the handler carries the stream`,
+          b[f],
+        );
+  return t;
+}
 
 export function checkIncomingRequest(body: unknown, vmi: string): CheckedIncomingRequest {
   const problems = new Problems();
   const b = isObject(body) ? body : {};
   if (!isObject(body))
     problems.add('(body)', 'must be a MigrationIncomingRequest {address, allowPostCopy}', body);
+  if (transport(b, problems) === 'unix') {
+    const unix: CheckedIncomingRequest = {
+      transport: 'unix',
+      address: '',
+      allowPostCopy: bool(b.allowPostCopy, 'allowPostCopy', problems),
+      migrationPort: 0,
+      blockPort: 0,
+    };
+    if (problems.items.length)
+      throw new MigrationRequestError(`incoming migration of ${vmi}`, problems.items);
+    return unix;
+  }
   const checked: CheckedIncomingRequest = {
+    transport: 'tcp',
     address: address(b.address, 'address', problems),
     allowPostCopy: bool(b.allowPostCopy, 'allowPostCopy', problems),
     migrationPort:
@@ -203,13 +235,19 @@ export function checkStartRequest(body: unknown, vmi: string): MigrationStartReq
       if (problem) problems.add(`mirroredDisks[${i}]`, problem, d);
       else disks.push(d as string);
     }
-  const checked: MigrationStartRequest = {
-    address: address(b.address, 'address', problems),
-    migrationPort: port(b.migrationPort, 'migrationPort', problems, false),
-    ...(b.blockPort === undefined ? {} : { blockPort: port(b.blockPort, 'blockPort', problems, false) }),
-    mirroredDisks: disks,
-    options: options(b.options, problems),
-  };
+  const checked: MigrationStartRequest =
+    transport(b, problems) === 'unix'
+      ? { transport: 'unix', mirroredDisks: disks, options: options(b.options, problems) }
+      : {
+          transport: 'tcp',
+          address: address(b.address, 'address', problems),
+          migrationPort: port(b.migrationPort, 'migrationPort', problems, false),
+          ...(b.blockPort === undefined
+            ? {}
+            : { blockPort: port(b.blockPort, 'blockPort', problems, false) }),
+          mirroredDisks: disks,
+          options: options(b.options, problems),
+        };
   if (problems.items.length) throw new MigrationRequestError(`migration start of ${vmi}`, problems.items);
   return checked;
 }
@@ -233,7 +271,7 @@ export function reconcileMirroredDisks(
       `must name the disks this VMI keeps on node-local files (${own.join(', ') || 'none'}); the target and the source disagree about the spec`,
       request.mirroredDisks,
     );
-  if (own.length && request.blockPort === undefined)
+  if (own.length && request.transport !== 'unix' && request.blockPort === undefined)
     problems.add(
       'blockPort',
       `is required: disks ${own.join(', ')} live on this node and are copied to the target's NBD server (MigrationIncomingReady.blockPort)`,

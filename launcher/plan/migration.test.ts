@@ -176,7 +176,7 @@ describe('migration commands', () => {
         writable: true,
       },
     });
-    expect(mirrorCommands(disk, 'fd00::7', 49153)).toEqual([
+    expect(mirrorCommands(disk, { address: 'fd00::7', port: 49153 })).toEqual([
       {
         execute: 'blockdev-add',
         arguments: {

@@ -121,6 +121,26 @@ export function migrationUri(address: string, port: number): string {
   return `tcp:${isIP(address) === 6 ? `[${h}]` : h}:${port}`;
 }
 
+/**
+ * A socket of QEMU's directory as QEMU names it: relative to its working directory, which is that
+ * directory (QEMU's user reaches no path above it).
+ */
+export function qemuRelative(name: string): string {
+  if (!/^[a-z][a-z0-9.-]*$/.test(name))
+    throw new Error(`internal: ${JSON.stringify(name)} is not a socket name`);
+  return `./${name}`;
+}
+
+/** `unix:<path>`: the `unix` transport's stream socket (a path of the launcher's own QEMU directory). */
+export function unixMigrationUri(socket: string): string {
+  return `unix:${socket}`;
+}
+
+/** The target's NBD server on a unix socket of its QEMU directory (the `unix` transport). */
+export function nbdServerStartUnix(socket: string): QmpCommand {
+  return { execute: 'nbd-server-start', arguments: { addr: { type: 'unix', data: { path: socket } } } };
+}
+
 /** The target's NBD server, on the pod address (nbd-server-start takes the legacy address form). */
 export function nbdServerStart(address: string, port: number): QmpCommand {
   return {
@@ -140,15 +160,21 @@ export function exportCommand(disk: MirroredDisk, node: string): QmpCommand {
   };
 }
 
+/** Where the source's NBD clients connect: the target's address and port, or (`unix`) a socket the handler forwards. */
+export type NbdServer = { readonly address: string; readonly port: number } | { readonly socket: string };
+
 /** The source's side of one disk: an NBD client node on the target's export, and the mirror into it. */
-export function mirrorCommands(disk: MirroredDisk, address: string, port: number): QmpCommand[] {
+export function mirrorCommands(disk: MirroredDisk, server: NbdServer): QmpCommand[] {
   return [
     {
       execute: 'blockdev-add',
       arguments: {
         driver: 'nbd',
         'node-name': disk.nbdNode,
-        server: { type: 'inet', host: host(address, 'address'), port: String(port) },
+        server:
+          'socket' in server
+            ? { type: 'unix', path: server.socket }
+            : { type: 'inet', host: host(server.address, 'address'), port: String(server.port) },
         export: disk.exportName,
       },
     },

@@ -261,6 +261,21 @@ describe('SourceMigration (against a scripted QEMU)', () => {
     expect(sent[11]!.arguments).toEqual({ state: 'pre-switchover' });
   });
 
+  it("unix transport: the stream and the mirrors go to the handler's sockets in QEMU's directory", async () => {
+    qemu.onMigrate = () => setTimeout(() => (qemu.migration = 'pre-switchover'), 30);
+    const m = source();
+    const { address: _a, migrationPort: _m, blockPort: _b, ...rest } = request;
+    await m.start({ ...rest, transport: 'unix' });
+    await m.settled();
+    expect(m.current().phase).toBe('Completed');
+    const sent = await commands();
+    expect(sent.find((c) => c.execute === 'blockdev-add')!.arguments).toMatchObject({
+      driver: 'nbd',
+      server: { type: 'unix', path: './nbd-out.sock' },
+    });
+    expect(sent.find((c) => c.execute === 'migrate')!.arguments).toEqual({ uri: 'unix:./mig-out.sock' });
+  });
+
   it('migrates at once when nothing is node-local, without pausing before the switchover', async () => {
     qemu.onMigrate = () => setTimeout(() => (qemu.migration = 'completed'), 20);
     const m = source([disk('data', 'persistentVolumeClaim')]);

@@ -15,11 +15,13 @@
  *             cut, their nodes deleted, and the guest runs on here (QEMU resumes it; the
  *             launcher resumes it if not).
  */
-import type { MigrationStartRequest, MigrationStatus } from '../api/protocol';
+import { MIGRATION_SOCKETS, type MigrationStartRequest, type MigrationStatus } from '../api/protocol';
 import {
   endMirror,
   migrationUri,
   mirrorCommands,
+  qemuRelative,
+  unixMigrationUri,
   mirroredDisks,
   sourceCapabilities,
   sourceParameters,
@@ -201,7 +203,12 @@ export class SourceMigration {
       };
       this.monitor = initialMonitorState(this.now());
       for (const disk of planned) {
-        const [add, mirror] = mirrorCommands(disk, req.address, req.blockPort ?? 0);
+        const [add, mirror] = mirrorCommands(
+          disk,
+          req.transport === 'unix'
+            ? { socket: qemuRelative(MIGRATION_SOCKETS.outgoingBlock) }
+            : { address: req.address ?? '', port: req.blockPort ?? 0 },
+        );
         await run(qmp, add!);
         this.nodes.push(disk.nbdNode);
         await run(qmp, mirror!);
@@ -273,7 +280,11 @@ export class SourceMigration {
     // The guest pauses at the switchover, and resumes here if the migration is cancelled then.
     this.host.setPauseReason('PausedMigration');
     this.host.setResumeReason('MigrationCanceled');
-    await qmp.execute('migrate', { uri: migrationUri(req.address, req.migrationPort) });
+    const uri =
+      req.transport === 'unix'
+        ? unixMigrationUri(qemuRelative(MIGRATION_SOCKETS.outgoing))
+        : migrationUri(req.address ?? '', req.migrationPort ?? 0);
+    await qmp.execute('migrate', { uri });
     this.set({ phase: 'Migrating' });
   }
 

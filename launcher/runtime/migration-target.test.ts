@@ -62,7 +62,7 @@ function target(
 ) {
   const host: MigrationHost = {
     label: 'VirtualMachineInstance prod/web',
-    plan: { disks, guestMemoryBytes: 2 ** 30 } as unknown as LaunchPlan,
+    plan: { disks, guestMemoryBytes: 2 ** 30, qemuDir: '/run/vm/qemu' } as unknown as LaunchPlan,
     qmp: () => qmp,
     hotpluggedDisks: () => [],
     changed: (m) => phases.push(m.phase),
@@ -99,9 +99,16 @@ afterEach(async () => {
 describe('TargetMigration (against a scripted QEMU)', () => {
   it('exports the node-local disks over NBD and listens, answering the same again when asked again', async () => {
     const t = target();
-    const req = { address: '10.244.1.7', allowPostCopy: false, migrationPort: 49152, blockPort: 49153 };
+    const req = {
+      transport: 'tcp' as const,
+      address: '10.244.1.7',
+      allowPostCopy: false,
+      migrationPort: 49152,
+      blockPort: 49153,
+    };
     const ready = await t.incoming(req);
     expect(ready).toEqual({
+      transport: 'tcp',
       address: '10.244.1.7',
       migrationPort: 49152,
       blockPort: 49153,
@@ -142,6 +149,7 @@ describe('TargetMigration (against a scripted QEMU)', () => {
   it('picks free ports when asked with 0 (two launchers on one host)', async () => {
     const t = target();
     const ready = await t.incoming({
+      transport: 'tcp' as const,
       address: '127.0.0.1',
       allowPostCopy: false,
       migrationPort: 0,
@@ -159,14 +167,40 @@ describe('TargetMigration (against a scripted QEMU)', () => {
     expect(await freePort('127.0.0.1')).toBeGreaterThan(0);
   });
 
+  it("unix transport: the stream and the NBD server listen on sockets of QEMU's directory (relative: QEMU reaches nothing above it), for the handler", async () => {
+    const ready = await target().incoming({
+      transport: 'unix',
+      address: '',
+      allowPostCopy: false,
+      migrationPort: 0,
+      blockPort: 0,
+    });
+    expect(ready).toEqual({
+      transport: 'unix',
+      address: '',
+      migrationPort: 0,
+      mirroredDisks: ['root', 'scratch'],
+    });
+    const cmds = await sent();
+    expect(cmds.find((c) => c.execute === 'nbd-server-start')!.arguments).toEqual({
+      addr: { type: 'unix', data: { path: './nbd-in.sock' } },
+    });
+    expect(cmds.find((c) => c.execute === 'migrate-incoming')!.arguments).toEqual({
+      uri: 'unix:./mig-in.sock',
+    });
+    // No port to look up: the handler's proxy knows the sockets by name.
+    expect(cmds.map((c) => c.execute)).not.toContain('query-migrate');
+  });
+
   it('without node-local disks: no NBD server, no block port', async () => {
     const ready = await target([disk('data', 'persistentVolumeClaim')]).incoming({
+      transport: 'tcp' as const,
       address: 'fd00::7',
       allowPostCopy: true,
       migrationPort: 49152,
       blockPort: 49153,
     });
-    expect(ready).toEqual({ address: 'fd00::7', migrationPort: 49152, mirroredDisks: [] });
+    expect(ready).toEqual({ transport: 'tcp', address: 'fd00::7', migrationPort: 49152, mirroredDisks: [] });
     const cmds = await sent();
     expect(cmds.map((c) => c.execute)).toEqual([
       'query-status',
@@ -180,7 +214,13 @@ describe('TargetMigration (against a scripted QEMU)', () => {
   it('finish waits for the migration to complete here, then stops the NBD server and resumes the guest', async () => {
     const t = target();
     await expect(t.finish()).rejects.toThrow(/has no incoming migration/);
-    await t.incoming({ address: '10.244.1.7', allowPostCopy: false, migrationPort: 49152, blockPort: 49153 });
+    await t.incoming({
+      transport: 'tcp' as const,
+      address: '10.244.1.7',
+      allowPostCopy: false,
+      migrationPort: 49152,
+      blockPort: 49153,
+    });
     runState = 'paused';
     setTimeout(() => peer.event('MIGRATION', { status: 'completed' }), 50);
     await t.finish();
@@ -212,7 +252,13 @@ describe('TargetMigration (against a scripted QEMU)', () => {
       { settleMs: 50 },
     );
     t.attach(qmp);
-    await t.incoming({ address: '10.244.1.7', allowPostCopy: false, migrationPort: 49152, blockPort: 49153 });
+    await t.incoming({
+      transport: 'tcp' as const,
+      address: '10.244.1.7',
+      allowPostCopy: false,
+      migrationPort: 49152,
+      blockPort: 49153,
+    });
     await expect(t.finish()).rejects.toThrow(MigrationConflictError);
     await expect(t.finish()).rejects.toThrow(/has not completed \(phase Incoming\)/);
     expect((await sent()).map((c) => c.execute)).not.toContain('cont');
@@ -220,7 +266,13 @@ describe('TargetMigration (against a scripted QEMU)', () => {
 
   it('runs the guest at once when post-copy begins (the source stopped it), and finish keeps it running', async () => {
     const t = target();
-    await t.incoming({ address: '10.244.1.7', allowPostCopy: true, migrationPort: 49152, blockPort: 49153 });
+    await t.incoming({
+      transport: 'tcp' as const,
+      address: '10.244.1.7',
+      allowPostCopy: true,
+      migrationPort: 49152,
+      blockPort: 49153,
+    });
     runState = 'paused';
     peer.event('MIGRATION', { status: 'postcopy-active' });
     for (let i = 0; i < 400 && runState !== 'running'; i++) await new Promise((r) => setTimeout(r, 5));
@@ -242,6 +294,7 @@ describe('TargetMigration (against a scripted QEMU)', () => {
     );
     await expect(
       target().incoming({
+        transport: 'tcp',
         address: '10.244.1.7',
         allowPostCopy: true,
         migrationPort: 49152,
@@ -256,6 +309,7 @@ describe('TargetMigration (against a scripted QEMU)', () => {
     runState = 'running';
     await expect(
       target().incoming({
+        transport: 'tcp',
         address: '10.244.1.7',
         allowPostCopy: false,
         migrationPort: 49152,
@@ -266,7 +320,13 @@ describe('TargetMigration (against a scripted QEMU)', () => {
     failing.set('block-export-add', "Permission conflict on node '#block146'");
     const t = target();
     await expect(
-      t.incoming({ address: '10.244.1.7', allowPostCopy: false, migrationPort: 49152, blockPort: 49153 }),
+      t.incoming({
+        transport: 'tcp' as const,
+        address: '10.244.1.7',
+        allowPostCopy: false,
+        migrationPort: 49152,
+        blockPort: 49153,
+      }),
     ).rejects.toThrow(/Permission conflict/);
     expect((await sent()).map((c) => c.execute).slice(-2)).toEqual(['block-export-add', 'nbd-server-stop']);
     expect(t.current().phase).toBe('None');

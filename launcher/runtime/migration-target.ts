@@ -6,7 +6,9 @@
  *   incoming: capabilities matching the source's; for the disks that live on node-local files
  *             an NBD server on the pod address (BLOCK_MIGRATION_PORT) exporting this side's
  *             fresh copies writable, for the source's mirrors; then `migrate-incoming` on
- *             MIGRATION_PORT (phase Incoming).
+ *             MIGRATION_PORT (phase Incoming). With the `unix` transport both listen on unix
+ *             sockets of QEMU's directory instead (MIGRATION_SOCKETS), which the handler
+ *             reaches from the node's address.
  *   events:   QEMU's MIGRATION `completed` (phase Completed; the guest stays paused because of
  *             -S) or `postcopy-active` (phase PostCopy: the guest must run here now, since the
  *             source stopped it and pages come on demand, so the launcher resumes it at once).
@@ -16,13 +18,16 @@
  * after a crash, and the target pod fails.
  */
 import * as net from 'net';
-import type { MigrationIncomingReady, MigrationStatus } from '../api/protocol';
+import { MIGRATION_SOCKETS, type MigrationIncomingReady, type MigrationStatus } from '../api/protocol';
 import {
   exportCommand,
   migrationUri,
   mirroredDisks,
   nbdServerStart,
+  nbdServerStartUnix,
+  qemuRelative,
   targetCapabilities,
+  unixMigrationUri,
 } from '../plan/migration';
 import type { QueryMigrateInfo } from '../plan/migration-monitor';
 import { MigrationConflictError, type CheckedIncomingRequest } from '../plan/migration-request';
@@ -103,6 +108,7 @@ export class TargetMigration {
       const same =
         this.ready &&
         this.request &&
+        this.request.transport === req.transport &&
         this.request.address === req.address &&
         this.request.allowPostCopy === req.allowPostCopy &&
         (req.migrationPort === 0 || req.migrationPort === this.ready.migrationPort);
@@ -128,9 +134,15 @@ export class TargetMigration {
     }
     const disks = mirroredDisks(this.host.plan.disks);
     let blockPort: number | undefined;
+    // `unix`: QEMU listens on sockets of its own directory (its working directory: QEMU's user
+    // reaches nothing above it, so the paths are relative), which the handler reaches from the
+    // node; `tcp`: on the pod's address.
+    const unix = req.transport === 'unix';
     if (disks.length) {
-      blockPort = req.blockPort || (await freePort(req.address));
-      const start = nbdServerStart(req.address, blockPort);
+      if (!unix) blockPort = req.blockPort || (await freePort(req.address));
+      const start = unix
+        ? nbdServerStartUnix(qemuRelative(MIGRATION_SOCKETS.incomingBlock))
+        : nbdServerStart(req.address, blockPort ?? 0);
       await qmp.execute(start.execute, start.arguments);
       this.nbdServer = true;
       try {
@@ -147,23 +159,30 @@ export class TargetMigration {
       }
     }
     try {
-      await qmp.execute('migrate-incoming', { uri: migrationUri(req.address, req.migrationPort) });
+      await qmp.execute('migrate-incoming', {
+        uri: unix
+          ? unixMigrationUri(qemuRelative(MIGRATION_SOCKETS.incoming))
+          : migrationUri(req.address, req.migrationPort),
+      });
     } catch (e) {
       await this.stopNbd(qmp);
       throw e;
     }
     let migrationPort = req.migrationPort;
-    if (!migrationPort) {
+    if (!migrationPort && !unix) {
       const info = await qmp.execute<QueryMigrateInfo>('query-migrate');
       migrationPort = Number(info['socket-address']?.find((a) => a.type === 'inet')?.port ?? 0);
     }
     this.request = req;
-    this.ready = {
-      address: req.address,
-      migrationPort,
-      ...(blockPort !== undefined ? { blockPort } : {}),
-      mirroredDisks: disks.map((d) => d.name),
-    };
+    this.ready = unix
+      ? { transport: 'unix', address: '', migrationPort: 0, mirroredDisks: disks.map((d) => d.name) }
+      : {
+          transport: 'tcp',
+          address: req.address,
+          migrationPort,
+          ...(blockPort !== undefined ? { blockPort } : {}),
+          mirroredDisks: disks.map((d) => d.name),
+        };
     this.set({ phase: 'Incoming', startedAt: new Date().toISOString() });
     return this.ready;
   }

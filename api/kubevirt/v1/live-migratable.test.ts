@@ -231,33 +231,6 @@ describe('liveMigratableCondition: InterfaceNotLiveMigratable', () => {
     expect(liveMigrationBlocker(sriov, FACTS)?.reason).toBe('InterfaceNotLiveMigratable');
   });
 
-  it("a pod address kept for the VM (a Kube-OVN default network) is virtkit's own refusal, whatever the binding", () => {
-    const kept = { ...FACTS, podAddressKept: { address: '10.16.0.50', subnet: 'blue' } };
-    const masq = vmi();
-    expect(liveMigrationBlocker(masq, FACTS)).toBeUndefined();
-    expect(liveMigratableCondition(masq, kept, NOW)).toMatchObject({
-      status: 'False',
-      reason: 'InterfaceNotLiveMigratable',
-      message: expect.stringContaining(
-        `the launcher pod's address 10.16.0.50 on Kube-OVN Subnet "blue" is kept for the VM, so a target pod would have the same address as the source pod`,
-      ),
-    });
-    const bridgedAllowed = vmi(
-      (s) => {
-        s.domain.devices.interfaces = [{ name: 'default', bridge: {} }];
-      },
-      {},
-      { [ALLOW_POD_BRIDGE_NETWORK_LIVE_MIGRATION_ANNOTATION]: '' },
-    );
-    expect(liveMigrationBlocker(bridgedAllowed, kept)?.message).toMatch(/is kept for the VM/);
-    // No interface on the pod network: the pod still has the kept address the stream would use.
-    const noPodInterface = vmi((s) => {
-      s.domain.devices.interfaces = [];
-      s.networks = [];
-    });
-    expect(liveMigrationBlocker(noPodInterface, kept)?.reason).toBe('InterfaceNotLiveMigratable');
-  });
-
   it('is reported before the disks (KubeVirt checks the other constraints first)', () => {
     const both = vmi((s) => {
       withClaim()(s);

@@ -76,13 +76,6 @@ export interface LiveMigratableFacts {
    * (`spec.configuration.network.binding.<name>.migration`). @default none
    */
   readonly migratableBindingPlugins?: readonly string[];
-  /**
-   * The launcher pod's address is kept for the VM from pod to pod (a Kube-OVN default network:
-   * the IP object is the VM's, so a migration's target pod gets the source pod's address).
-   * virtkit carries a migration between the two pods' addresses, which then cannot reach each
-   * other: such a VMI is not migratable (yet). @default not kept
-   */
-  readonly podAddressKept?: { readonly address: string; readonly subnet: string };
 }
 
 /** The parts of a VMI the checks read. */
@@ -133,16 +126,6 @@ function interfaceReason(vmi: LiveMigratableVmi, facts: LiveMigratableFacts): st
   );
 }
 
-/** virtkit's own limit: a pod address kept for the VM cannot carry the migration stream between two pods. */
-function keptAddressReason(facts: LiveMigratableFacts): string | undefined {
-  const kept = facts.podAddressKept;
-  if (!kept) return undefined;
-  return (
-    `the launcher pod's address ${kept.address} on Kube-OVN Subnet ${JSON.stringify(kept.subnet)} is kept for the VM, so a target pod would have the same address as the source pod;` +
-    ` virtkit carries a migration between the two pods' addresses, which cannot reach each other then: run the VM on the node's pod network (no Kube-OVN default network) to migrate it`
-  );
-}
-
 /** host-model: KubeVirt refuses when the node gives no model the target could reproduce. */
 function cpuModeReason(vmi: LiveMigratableVmi, facts: LiveMigratableFacts): string | undefined {
   const model = vmi.spec.domain.cpu?.model ?? 'host-model';
@@ -177,7 +160,7 @@ export function commonMigrationConstraints(
     if (message !== undefined) out.push({ reason, message });
   };
   const domain = vmi.spec.domain;
-  add(R.interface, interfaceReason(vmi, facts) ?? keptAddressReason(facts));
+  add(R.interface, interfaceReason(vmi, facts));
   add(R.cpuMode, cpuModeReason(vmi, facts));
   if ((domain.devices.hostDevices ?? []).length || (domain.devices.gpus ?? []).length)
     add(R.hostDevice, 'VMI uses a PCI host devices');
