@@ -36,6 +36,7 @@ import {
   type TunnelEndpoint,
 } from './network/kubeovn/tunnel-plan';
 import { KubeOvnTunnels } from './network/kubeovn/tunnel-sync';
+import { MigrationProxies } from './vmi/migration-proxy';
 import { kubeOvnTunnelPort } from './network/kubeovn/tunnels';
 import { errorMessage, EventRecorder, FeatureGateSource, KubeClient, type ConnectOptions } from '../kube';
 
@@ -136,6 +137,7 @@ export class Handler {
   private placeholders?: PlaceholderPods;
   private prober?: Prober;
   private tunnels?: KubeOvnTunnels;
+  private migrationProxies?: MigrationProxies;
 
   constructor(private readonly o: HandlerOptions) {}
 
@@ -276,10 +278,13 @@ export class Handler {
         recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
       },
     });
+    // Migrations go between the nodes' addresses, carried by the handlers (KubeVirt's proxies).
+    this.migrationProxies = new MigrationProxies({ address: facts.ip, log });
     const vmis = new VmiSync({
       client,
       nodeName,
       runtime: this.runtime,
+      migrationProxies: this.migrationProxies,
       guard,
       prober,
       recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
@@ -363,6 +368,7 @@ export class Handler {
 
   async stop(): Promise<void> {
     this.prober?.stopAll();
+    this.migrationProxies?.closeAll();
     await this.nodeApi?.close().catch(() => undefined);
     this.registrar?.stop();
     await Promise.all(

@@ -44,12 +44,17 @@ export class PodDir {
   get workDir(): string {
     return path.join(this.dir, 'w');
   }
+  /** The QEMU directory of the launcher (its sockets, console log; QEMU's user owns it). */
+  get qemuDir(): string {
+    return path.join(this.workDir, 'qemu');
+  }
+
   get socket(): string {
     return path.join(this.workDir, 'launcher.sock');
   }
   get serialLog(): string {
     // QEMU writes it in its own directory (launcher/session.ts QEMU_DIR).
-    return path.join(this.workDir, 'qemu', 'serial.log');
+    return path.join(this.qemuDir, 'serial.log');
   }
   get finalStatusFile(): string {
     return path.join(this.workDir, 'final-status.json');

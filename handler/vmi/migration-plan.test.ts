@@ -52,18 +52,18 @@ describe('the target side of a migration', () => {
     expect(target({ podIP: '' })).toEqual({ kind: 'wait' });
   });
 
-  it('publishes the address and ports it listens on, once', () => {
-    const listening = { address: '10.244.2.7', ports: [49152, 49153] };
+  it("publishes the node's address and its proxy's ports (KubeVirt's node port -> launcher port map), once", () => {
+    const listening = { address: '192.168.1.20', ports: { '40001': 49152, '40002': 49153 } };
     expect(target({ migration: { role: 'target', phase: 'Incoming' }, listening })).toEqual({
       kind: 'report',
       patch: {
-        targetNodeAddress: '10.244.2.7',
-        targetDirectMigrationNodePorts: { '49152': 49152, '49153': 49153 },
+        targetNodeAddress: '192.168.1.20',
+        targetDirectMigrationNodePorts: { '40001': 49152, '40002': 49153 },
       },
     });
     expect(
       target({
-        ms: { ...base, targetNodeAddress: '10.244.2.7' },
+        ms: { ...base, targetNodeAddress: '192.168.1.20' },
         migration: { role: 'target', phase: 'Incoming' },
         listening,
       }),
@@ -97,8 +97,8 @@ describe('the target side of a migration', () => {
 describe('the source side of a migration', () => {
   const ready: MigrationState = {
     ...base,
-    targetNodeAddress: '10.244.2.7',
-    targetDirectMigrationNodePorts: { '49152': 49152, '49153': 49153 },
+    targetNodeAddress: '192.168.1.20',
+    targetDirectMigrationNodePorts: { '40001': 49152, '40002': 49153 },
     migrationConfiguration: {
       bandwidthPerMigration: '64Mi',
       allowAutoConverge: true,
@@ -110,13 +110,13 @@ describe('the source side of a migration', () => {
     expect(source(base, {})).toEqual({ kind: 'wait' });
   });
 
-  it('starts the migration to the published address with the effective options', () => {
+  it("starts the migration to the published node's ports (the stream's and the NBD server's) with the effective options", () => {
     expect(source(ready, {})).toEqual({
       kind: 'start',
       request: {
-        address: '10.244.2.7',
-        migrationPort: 49152,
-        blockPort: 49153,
+        address: '192.168.1.20',
+        migrationPort: 40001,
+        blockPort: 40002,
         options: {
           bandwidthBytesPerSecond: 64 * 1024 * 1024,
           allowAutoConverge: true,

@@ -64,8 +64,12 @@ export interface TargetInputs {
   readonly migration: Pick<MigrationStatus, 'role' | 'phase'>;
   /** The target pod's address on the pod network ('' while it has none). */
   readonly podIP: string;
-  /** What the launcher answered when it started listening (this handler's memory of it). */
-  readonly listening?: { readonly address: string; readonly ports: readonly number[] };
+  /**
+   * Where this node listens for the migration (this handler's memory of it): the node's address,
+   * and each port of its proxy with the launcher socket it leads to, by KubeVirt's port numbers
+   * (MIGRATION_PORT for the stream, BLOCK_MIGRATION_PORT for the NBD server).
+   */
+  readonly listening?: { readonly address: string; readonly ports: Readonly<Record<string, number>> };
   readonly now: Date;
 }
 
@@ -94,7 +98,7 @@ export function targetAction(i: TargetInputs): TargetAction {
       kind: 'report',
       patch: {
         targetNodeAddress: i.listening.address,
-        targetDirectMigrationNodePorts: Object.fromEntries(i.listening.ports.map((p) => [String(p), p])),
+        targetDirectMigrationNodePorts: { ...i.listening.ports },
       },
     };
   // The source says the guest moved: resume it here (the launcher checks its side completed).
@@ -159,13 +163,19 @@ export function sourceAction(i: SourceInputs): SourceAction {
         },
       };
     if (!ms.targetNodeAddress) return { kind: 'wait' };
-    const ports = Object.values(ms.targetDirectMigrationNodePorts ?? {});
+    // KubeVirt's map: the target node's port -> what it leads to (the stream or the NBD server).
+    const entries = Object.entries(ms.targetDirectMigrationNodePorts ?? {});
+    const nodePort = (role: number): number | undefined => {
+      const e = entries.find(([, v]) => v === role);
+      return e ? Number(e[0]) : undefined;
+    };
+    const blockPort = nodePort(BLOCK_MIGRATION_PORT);
     return {
       kind: 'start',
       request: {
         address: ms.targetNodeAddress,
-        migrationPort: ports.includes(MIGRATION_PORT) ? MIGRATION_PORT : (ports[0] ?? MIGRATION_PORT),
-        ...(ports.includes(BLOCK_MIGRATION_PORT) ? { blockPort: BLOCK_MIGRATION_PORT } : {}),
+        migrationPort: nodePort(MIGRATION_PORT) ?? Number(entries[0]?.[0] ?? MIGRATION_PORT),
+        ...(blockPort !== undefined ? { blockPort } : {}),
         options: launcherOptions(ms.migrationConfiguration),
       },
     };

@@ -5,7 +5,7 @@
  * stale cache never lands in the state of another (newer) migration.
  */
 import type { LauncherClient } from '../../launcher/api/client';
-import type { MigrationStatus } from '../../launcher/api/protocol';
+import { BLOCK_MIGRATION_PORT, MIGRATION_PORT, type MigrationStatus } from '../../launcher/api/protocol';
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
 import { isNotFound, VIRTUAL_MACHINE_INSTANCES, type KubeClient } from '../../kube';
 import {
@@ -16,6 +16,7 @@ import {
   type SourceAction,
   type TargetAction,
 } from './migration-plan';
+import type { MigrationProxies } from './migration-proxy';
 
 export interface MigratingVmi {
   readonly metadata?: { readonly namespace?: string; readonly name?: string; readonly uid?: string };
@@ -27,7 +28,17 @@ export const MIGRATION_POLL_MS = 500;
 
 /** What the target side remembers between two looks: the address and ports it listens on. */
 export interface TargetMemory {
-  listening?: { address: string; ports: number[] };
+  listening?: { address: string; ports: Record<string, number> };
+}
+
+/**
+ * How this handler carries the stream (./migration-proxy.ts): the proxies, the launcher's QEMU
+ * directory (where its migration sockets are) and the key of this migration's side.
+ */
+export interface MigrationCarrier {
+  readonly proxies: MigrationProxies;
+  readonly qemuDir: string;
+  readonly key: string;
 }
 
 /**
@@ -63,6 +74,7 @@ export async function syncMigrationTarget(
   vmi: MigratingVmi,
   podIP: string,
   memory: TargetMemory,
+  carrier: MigrationCarrier,
   now: Date,
 ): Promise<{ action: TargetAction; again?: number }> {
   const ms = vmi.status?.migrationState ?? {};
@@ -75,13 +87,20 @@ export async function syncMigrationTarget(
       await launcher.sync();
       return { action, again: 0 };
     case 'listen': {
+      // The QEMU here listens on sockets of its directory; this node's proxy takes the stream
+      // (and the mirrors' NBD connections) on the node's address.
       const ready = await launcher.migrationIncoming({
-        address: action.address,
+        transport: 'unix',
         allowPostCopy: action.allowPostCopy,
       });
+      const block = ready.mirroredDisks.length > 0;
+      const ports = await carrier.proxies.target(carrier.key, carrier.qemuDir, block);
       memory.listening = {
-        address: ready.address,
-        ports: [ready.migrationPort, ...(ready.blockPort !== undefined ? [ready.blockPort] : [])],
+        address: carrier.proxies.address,
+        ports: {
+          [String(ports.migrationPort)]: MIGRATION_PORT,
+          ...(ports.blockPort !== undefined ? { [String(ports.blockPort)]: BLOCK_MIGRATION_PORT } : {}),
+        },
       };
       return { action, again: 0 };
     }
@@ -102,17 +121,26 @@ export async function syncMigrationSource(
   launcher: LauncherClient,
   vmi: MigratingVmi,
   guestMemoryBytes: number,
+  carrier: MigrationCarrier,
   now: Date,
 ): Promise<{ action: SourceAction; migration: MigrationStatus; again?: number }> {
   const ms = vmi.status?.migrationState ?? {};
   const migration = await launcher.migration();
   const action = sourceAction({ ms, migration, guestMemoryBytes, now });
   switch (action.kind) {
-    case 'start':
+    case 'start': {
+      // This node's proxy listens in the QEMU directory and sends to the target node's proxy.
+      const { address, migrationPort, blockPort, options } = action.request;
+      await carrier.proxies.source(carrier.key, carrier.qemuDir, {
+        address,
+        migrationPort,
+        ...(blockPort !== undefined ? { blockPort } : {}),
+      });
       // An empty list: the source mirrors the node-local disks of its own plan, which the target
       // (same spec) exported too; the launchers compare them when they connect.
-      await launcher.migrationStart({ ...action.request, mirroredDisks: [] });
+      await launcher.migrationStart({ transport: 'unix', options, mirroredDisks: [] });
       return { action, migration, again: 0 };
+    }
     case 'cancel':
       await launcher.migrationCancel();
       return { action, migration, again: MIGRATION_POLL_MS };

@@ -20,6 +20,7 @@ import { syncHotplug, type HotplugResult } from './hotplug-sync';
 import type { Prober } from '../probes/prober';
 import type { HotplugSpec } from './hotplug';
 import { MigratableFacts } from './migratable-facts';
+import type { MigrationProxies } from './migration-proxy';
 import {
   liveMigratableCondition,
   liveMigrationMethod,
@@ -63,6 +64,8 @@ export interface VmiSyncOptions {
   readonly recorder?: EventRecorder;
   /** Runs the VMIs' readiness and liveness probes (../probes/prober.ts). */
   readonly prober?: Prober;
+  /** Carries migrations between this node and the others (./migration-proxy.ts). */
+  readonly migrationProxies: MigrationProxies;
   readonly log: Logger;
 }
 
@@ -141,8 +144,31 @@ export class VmiSync {
     await Promise.all(this.workers);
   }
 
+  /** The key of one side of a VMI's migration among the proxies. */
+  private proxyKey(key: string, ms: MigrationState, side: 'source' | 'target'): string {
+    return `${key}#${ms.migrationUid ?? ''}#${side}`;
+  }
+
+  /**
+   * Closes the migration proxies of `key` that are done: those of another migration or of a VMI
+   * gone (with their connections), a source's once its migration ended and a target's once
+   * the guest runs there (their last bytes still flow through connections already open).
+   */
+  private settleProxies(key: string, vmi: Vmi | undefined): void {
+    const ms = vmi?.status?.migrationState;
+    for (const k of this.o.migrationProxies.keys()) {
+      if (!k.startsWith(`${key}#`)) continue;
+      const current =
+        !!ms && (k === this.proxyKey(key, ms, 'source') || k === this.proxyKey(key, ms, 'target'));
+      if (!current || ms?.failed) this.o.migrationProxies.close(k, { force: true });
+      else if (k.endsWith('#source') ? migrationEnded(ms) : ms?.targetNodeDomainDetected)
+        this.o.migrationProxies.close(k, { force: false });
+    }
+  }
+
   private async reconcile(key: string): Promise<number | undefined> {
     const vmi = this.informer.cache.get(key);
+    this.settleProxies(key, vmi);
     if (!vmi) this.o.guard?.forget(key);
     if (
       vmi &&
@@ -231,7 +257,14 @@ export class VmiSync {
     }
     let migrationAgain: number | undefined;
     if (source && ms && !migrationEnded(ms)) {
-      const step = await syncMigrationSource(this.o.client, client, vmi, domain.guestMemoryBytes, new Date());
+      const step = await syncMigrationSource(
+        this.o.client,
+        client,
+        vmi,
+        domain.guestMemoryBytes,
+        { proxies: this.o.migrationProxies, qemuDir: l.dir.qemuDir, key: this.proxyKey(key, ms, 'source') },
+        new Date(),
+      );
       if (step.action.kind !== 'wait') {
         const m = step.migration;
         this.o.log.info(
@@ -279,8 +312,7 @@ export class VmiSync {
       new Date(),
     );
     // KubeVirt's virt-handler says whether the VMI can move (and how), from what its node knows.
-    const pod = this.o.runtime.informer.cache.get(`${l.record.namespace}/${l.record.name}`);
-    const facts = await this.migratable.of(vmi, domain.accelerator, pod?.metadata?.annotations ?? {});
+    const facts = await this.migratable.of(vmi, domain.accelerator);
     const checked = vmi as unknown as LiveMigratableVmi;
     status.conditions = setCondition(status.conditions, liveMigratableCondition(checked, facts, new Date()));
     await this.write(vmi, {
@@ -321,7 +353,15 @@ export class VmiSync {
     let memory = this.targets.get(key);
     if (!memory) this.targets.set(key, (memory = {}));
     const podIP = this.o.runtime.podIPsOf(l)[0] ?? '';
-    const step = await syncMigrationTarget(this.o.client, client, vmi, podIP, memory, new Date());
+    const step = await syncMigrationTarget(
+      this.o.client,
+      client,
+      vmi,
+      podIP,
+      memory,
+      { proxies: this.o.migrationProxies, qemuDir: l.dir.qemuDir, key: this.proxyKey(key, ms, 'target') },
+      new Date(),
+    );
     if (step.action.kind !== 'wait')
       this.o.log.info(keyFields('VirtualMachineInstance', key), `migration target: ${describe(step.action)}`);
     return step.again;

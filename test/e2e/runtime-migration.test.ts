@@ -16,10 +16,11 @@
  * evictionStrategy is None, which stays stopped (runStrategy Manual), as in KubeVirt.
  *
  * Two more guests sit on one Kube-OVN Subnet with fixed `ovn.kubernetes.io/ip_address`es and the
- * bridge binding, one per node: they ping each other through the nodes' VXLAN tunnels, and since
- * the address is kept for the VM (a target pod would have the source pod's), they report
- * LiveMigratable False and `virtkit migrate` is refused (virtkit's migration stream runs between
- * the pods' addresses; see docs/migration.md).
+ * bridge binding (KubeVirt's `kubevirt.io/allow-pod-bridge-network-live-migration`), one per
+ * node, and ping each other through the nodes' VXLAN tunnels. One of them migrates there and
+ * back while the test holds a TCP connection open to it: the target pod has the same address
+ * and MAC (the handlers carry the migration between the nodes, not the pods), and the
+ * connection answers after each move without being re-opened.
  */
 import * as fs from 'fs';
 import * as net from 'net';
@@ -217,27 +218,62 @@ async function askGuest(vm: string, line: string, answer: RegExp): Promise<strin
   }
 }
 
-/** The first line a TCP service at address:port sends, or the error code. */
-function tcpFirstLine(address: string, port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, address);
-    let buf = '';
-    const done = (v: string): void => {
-      s.destroy();
-      resolve(v);
-    };
-    s.setTimeout(30_000, () => done('timeout'));
-    s.on('data', (d) => {
-      buf += String(d);
-      if (buf.includes('\n')) done(buf.split('\n')[0].trim());
-    });
-    s.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+/**
+ * A TCP connection to the guest's line service (port 7777), read line by line: `ask` sends a
+ * line and resolves with the guest's answer to it.
+ */
+async function guestConnection(address: string): Promise<{
+  ask(line: string, timeoutMs?: number): Promise<string>;
+  socket: net.Socket;
+}> {
+  const socket = net.connect(7777, address);
+  let buffered = '';
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    let i;
+    while ((i = buffered.indexOf('\n')) >= 0) {
+      lines.push(buffered.slice(0, i).trim());
+      buffered = buffered.slice(i + 1);
+    }
+    for (const w of waiters.splice(0)) w();
   });
+  const closed = new Promise<string>((resolve) =>
+    socket.on('close', () => resolve('the connection closed')).on('error', (e) => resolve(e.message)),
+  );
+  const next = async (timeoutMs: number): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    while (lines.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no line from ${address}:7777 within ${timeoutMs} ms`);
+      const why = await Promise.race([
+        new Promise<undefined>((resolve) => {
+          waiters.push(() => resolve(undefined));
+          setTimeout(() => resolve(undefined), left).unref();
+        }),
+        closed,
+      ]);
+      if (why !== undefined && lines.length === 0) throw new Error(`${address}:7777: ${why}`);
+    }
+    return lines.shift() ?? '';
+  };
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  expect(await next(30_000)).toContain(GuestMarkers.portHello);
+  return {
+    socket,
+    ask: async (line, timeoutMs = 30_000) => {
+      socket.write(`${line}\n`);
+      return next(timeoutMs);
+    },
+  };
 }
 
-test("guests of one Kube-OVN subnet on two nodes reach each other through the nodes' tunnels; the address kept for each VM keeps it from migrating", async () => {
+test('a guest on a Kube-OVN subnet keeps its address, its reach across the nodes and an open TCP connection through two migrations', async () => {
   // A Subnet of its own, chosen by the VMs' logical_switch annotation (the namespace's other VMs
-  // stay on the nodes' pod networks), one guest on each node with a fixed address on it.
+  // stay on the nodes' pod networks), with fixed addresses on it and the bridge binding: the
+  // guest holds its address itself.
   const block = `10.252.${100 + Math.floor(Math.random() * 150)}`;
   const subnet = `e2e-migration-${block.split('.')[2]}`;
   rt.apply({
@@ -246,75 +282,92 @@ test("guests of one Kube-OVN subnet on two nodes reach each other through the no
     metadata: { name: subnet },
     spec: { protocol: 'IPv4', cidrBlock: `${block}.0/24`, gateway: `${block}.1` },
   });
-  const guests = rt.nodes
-    .slice(0, 2)
-    .map((n, i) => ({ name: `ovn-${i + 1}`, node: n.name, ip: `${block}.${50 + i}` }));
-  for (const g of guests) {
-    const vm = guestVm(image, { namespace: NS, name: g.name, runStrategy: 'Always' }) as {
+  const ovnVm = (
+    name: string,
+    ip: string,
+    nodeSelector?: Record<string, string>,
+  ): Record<string, unknown> => {
+    const vm = guestVm(image, { namespace: NS, name, runStrategy: 'Always' }) as {
       spec: {
         template: {
           metadata: { annotations?: Record<string, string> };
-          spec: Record<string, unknown> & { domain: { devices: Record<string, unknown> } };
+          spec: Record<string, unknown> & {
+            domain: Record<string, unknown> & { devices: Record<string, unknown> };
+          };
         };
       };
     };
     vm.spec.template.metadata.annotations = {
       'ovn.kubernetes.io/logical_switch': subnet,
-      'ovn.kubernetes.io/ip_address': g.ip,
-      // KubeVirt's opt-in for the bridge binding on the pod network.
+      'ovn.kubernetes.io/ip_address': ip,
+      // KubeVirt's opt-in: the bridge binding on the pod network may migrate (the address follows the guest).
       'kubevirt.io/allow-pod-bridge-network-live-migration': '',
     };
+    vm.spec.template.spec.domain.resources = { requests: { memory: '256Mi' } };
     vm.spec.template.spec.domain.devices.interfaces = [{ name: 'default', bridge: {} }];
     vm.spec.template.spec.networks = [{ name: 'default', pod: {} }];
-    vm.spec.template.spec.nodeSelector = { 'kubernetes.io/hostname': g.node };
-    rt.apply(vm);
-  }
+    if (nodeSelector) vm.spec.template.spec.nodeSelector = nodeSelector;
+    return vm as unknown as Record<string, unknown>;
+  };
+  const mover = { name: 'ovn-mover', ip: `${block}.50` };
+  const peer = { name: 'ovn-peer', ip: `${block}.51` };
+  const nodeOf = (vm: string): string =>
+    (rt.get('vmi', NS, vm)?.status as { nodeName?: string }).nodeName ?? '';
+  const ping = (from: string, to: string): Promise<string> =>
+    askGuest(from, `ping ${to}`, new RegExp(`${GuestMarkers.ping} ${to.replace(/\./g, '\\.')} \\w+`));
+  rt.apply(ovnVm(mover.name, mover.ip));
   try {
-    for (const g of guests) {
-      const vmi = await waitRunning(rt, NS, g.name, `${GuestMarkers.guestIp} eth0`);
-      expect((vmi.status as { nodeName?: string }).nodeName).toBe(g.node);
-      expect(consoleHas(rt, NS, g.name, `${GuestMarkers.guestIp} eth0 ${g.ip}`)).toBe(true);
-    }
-    // Guest to guest across the nodes: the bridges of the Subnet are joined only by the tunnels.
-    const [a, b] = guests;
-    expect(
-      await askGuest(
-        a.name,
-        `ping ${b.ip}`,
-        new RegExp(`${GuestMarkers.ping} ${b.ip.replace(/\./g, '\\.')} \\w+`),
-      ),
-    ).toBe(`${GuestMarkers.ping} ${b.ip} ok`);
-    expect(
-      await askGuest(
-        b.name,
-        `ping ${a.ip}`,
-        new RegExp(`${GuestMarkers.ping} ${a.ip.replace(/\./g, '\\.')} \\w+`),
-      ),
-    ).toBe(`${GuestMarkers.ping} ${a.ip} ok`);
-    for (const g of guests)
-      expect(await tcpFirstLine(g.ip, 7777)).toBe(`${GuestMarkers.portHello} port=7777`);
+    await waitRunning(rt, NS, mover.name, `${GuestMarkers.guestIp} eth0`);
+    expect(consoleHas(rt, NS, mover.name, `${GuestMarkers.guestIp} eth0 ${mover.ip}`)).toBe(true);
+    // The peer runs on the other node: the Subnet's two bridges meet only through the tunnels.
+    const start = nodeOf(mover.name);
+    const other = rt.nodes.map((n) => n.name).find((n) => n !== start) ?? '';
+    rt.apply(ovnVm(peer.name, peer.ip, { 'kubernetes.io/hostname': other }));
+    await waitRunning(rt, NS, peer.name, `${GuestMarkers.guestIp} eth0`);
+    expect(nodeOf(peer.name)).toBe(other);
+    expect(await ping(peer.name, mover.ip)).toBe(`${GuestMarkers.ping} ${mover.ip} ok`);
 
-    // The address is the VM's on any pod: a target pod would have the source's. virtkit's
-    // migration stream runs between the pods' addresses, so it says the VMI cannot migrate.
-    const cond = await rt.waitFor(`${b.name} LiveMigratable False`, () =>
-      rt
-        .get('vmi', NS, b.name)
-        ?.status?.conditions?.find((c) => c.type === 'LiveMigratable' && c.status === 'False'),
-    );
-    expect(cond).toMatchObject({ reason: 'InterfaceNotLiveMigratable' });
-    expect((cond as { message?: string } | undefined)?.message).toContain(
-      `address ${b.ip} on Kube-OVN Subnet "${subnet}" is kept for the VM`,
-    );
-    await rt.registerAdmission();
-    const refused = rt.virtkit(['migrate', b.name, '-n', NS]);
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain('InterfaceNotLiveMigratable');
-    expect(rt.list('vmim', NS).filter((m) => (m.spec as { vmiName?: string }).vmiName === b.name)).toEqual(
-      [],
-    );
+    const live = rt.get('vmi', NS, mover.name)?.status?.conditions?.find((c) => c.type === 'LiveMigratable');
+    expect(live?.status).toBe('True');
+    const uid = rt.get('vmi', NS, mover.name)?.metadata.uid;
+    const conn = await guestConnection(mover.ip);
+    try {
+      expect(await conn.ask('before')).toBe(`${GuestMarkers.portReply} before`);
+      for (const [i, move] of ['ovn-there', 'ovn-back'].entries()) {
+        const from = nodeOf(mover.name);
+        rt.apply(vmim(move, mover.name));
+        const m = await migrationEnded(move);
+        expect((m.status as { phase?: string }).phase).toBe('Succeeded');
+        const to = await rt.waitFor(`${mover.name} on the other node`, () => {
+          const n = nodeOf(mover.name);
+          return n && n !== from ? n : undefined;
+        });
+        // The same connection goes on: the guest answers on its new node, at the same address.
+        expect(await conn.ask(`after-${i + 1}`, 60_000)).toBe(`${GuestMarkers.portReply} after-${i + 1}`);
+        const vmi = rt.get('vmi', NS, mover.name);
+        expect(vmi?.metadata.uid).toBe(uid);
+        expect((vmi?.status?.interfaces as { ipAddress?: string }[])[0].ipAddress).toBe(mover.ip);
+        await rt.waitFor(`${mover.name}'s source pod gone`, () =>
+          rt
+            .list('pods', NS, `kubevirt.io/created-by=${uid}`)
+            .every((p) => (p.spec as { nodeName?: string }).nodeName === to),
+        );
+        const pods = rt.list('pods', NS, `kubevirt.io/created-by=${uid}`);
+        expect(pods.map((p) => (p.status as { podIP?: string }).podIP)).toEqual([mover.ip]);
+        // No reboot: the console of the launcher on the new node never shows a boot.
+        expect(fs.readFileSync(rt.serialLog(NS, mover.name) ?? '', 'utf8')).not.toContain(
+          GuestMarkers.booted,
+        );
+        // The peer reaches it wherever it is: on its own node now, across the tunnel after the move back.
+        expect(await ping(peer.name, mover.ip)).toBe(`${GuestMarkers.ping} ${mover.ip} ok`);
+      }
+    } finally {
+      conn.socket.destroy();
+    }
   } finally {
     // The Subnet stays (its bridges and tunnels go with the nodes' networks at the end of the suite).
-    for (const g of guests) rt.kubectl(['-n', NS, 'delete', 'vm', g.name, '--wait=true', '--timeout=100s']);
+    for (const vm of [mover.name, peer.name])
+      rt.kubectl(['-n', NS, 'delete', 'vm', vm, '--ignore-not-found', '--wait=true', '--timeout=100s']);
   }
 });
 

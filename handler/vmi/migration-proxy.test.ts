@@ -1,0 +1,135 @@
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { silentLogger } from '../../common/log';
+import { MIGRATION_SOCKETS } from '../../launcher/api/protocol';
+import { MigrationProxies } from './migration-proxy';
+
+let root: string;
+let servers: net.Server[];
+const proxies: MigrationProxies[] = [];
+
+/** A stand-in for a target QEMU's socket: counts what arrives, answers each chunk upper-cased. */
+async function fakeQemuSocket(file: string): Promise<{ received: () => number; ended: Promise<number> }> {
+  let received = 0;
+  let resolveEnd: (n: number) => void = () => undefined;
+  const ended = new Promise<number>((r) => (resolveEnd = r));
+  const server = net.createServer((c) => {
+    c.on('data', (d: Buffer) => {
+      received += d.length;
+      if (d.length < 64) c.write(d.toString().toUpperCase());
+    });
+    c.on('end', () => {
+      resolveEnd(received);
+      c.end();
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(file, r));
+  return { received: () => received, ended };
+}
+
+function connect(file: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(file);
+    s.once('connect', () => resolve(s)).once('error', reject);
+  });
+}
+
+const firstData = (s: net.Socket): Promise<string> => new Promise((r) => s.once('data', (d) => r(String(d))));
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-mig-proxy-'));
+  servers = [];
+});
+
+afterEach(async () => {
+  for (const p of proxies.splice(0)) p.closeAll();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+function dirs(): { target: string; source: string } {
+  const target = path.join(root, 'target-qemu');
+  const source = path.join(root, 'source-qemu');
+  fs.mkdirSync(target, { mode: 0o700 });
+  fs.mkdirSync(source, { mode: 0o700 });
+  return { target, source };
+}
+
+function pair(): { t: MigrationProxies; s: MigrationProxies } {
+  const t = new MigrationProxies({ address: '127.0.0.1', log: silentLogger() });
+  const s = new MigrationProxies({ address: '127.0.0.1', log: silentLogger() });
+  proxies.push(t, s);
+  return { t, s };
+}
+
+describe('MigrationProxies', () => {
+  it("carries the stream and the NBD connections from the source QEMU's sockets to the target QEMU's, through the nodes' address", async () => {
+    const d = dirs();
+    const stream = await fakeQemuSocket(path.join(d.target, MIGRATION_SOCKETS.incoming));
+    const nbd = await fakeQemuSocket(path.join(d.target, MIGRATION_SOCKETS.incomingBlock));
+    const { t, s } = pair();
+    const ports = await t.target('ns/vm#m1#target', d.target, true);
+    expect(ports.migrationPort).toBeGreaterThan(0);
+    expect(ports.blockPort).toBeGreaterThan(0);
+    // Asking again (the next sync) answers the same ports.
+    expect(await t.target('ns/vm#m1#target', d.target, true)).toEqual(ports);
+    await s.source('ns/vm#m1#source', d.source, { address: '127.0.0.1', ...ports });
+    // The source's sockets are QEMU's: owned like its directory, owner-only.
+    const out = path.join(d.source, MIGRATION_SOCKETS.outgoing);
+    const st = fs.statSync(out);
+    expect(st.isSocket()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o600);
+    expect(st.uid).toBe(fs.statSync(d.source).uid);
+
+    const c = await connect(out);
+    const answer = firstData(c);
+    c.write('ram');
+    expect(await answer).toBe('RAM');
+    const b = await connect(path.join(d.source, MIGRATION_SOCKETS.outgoingBlock));
+    const blockAnswer = firstData(b);
+    b.write('nbd');
+    expect(await blockAnswer).toBe('NBD');
+    b.end();
+
+    // The last bytes of a stream that ends arrive whole, even once the proxies are closed.
+    const big = Buffer.alloc(4 << 20, 7);
+    c.write(big);
+    c.end();
+    s.close('ns/vm#m1#source', { force: false });
+    expect(await stream.ended).toBe(3 + big.length);
+    expect(await nbd.ended).toBe(3);
+    t.close('ns/vm#m1#target', { force: false });
+    expect(t.keys()).toEqual([]);
+  });
+
+  it('without mirrored disks a target has no block port; a forced close cuts the connections open', async () => {
+    const d = dirs();
+    await fakeQemuSocket(path.join(d.target, MIGRATION_SOCKETS.incoming));
+    const { t, s } = pair();
+    const ports = await t.target('k#target', d.target, false);
+    expect(ports.blockPort).toBeUndefined();
+    await s.source('k#source', d.source, { address: '127.0.0.1', migrationPort: ports.migrationPort });
+    expect(fs.existsSync(path.join(d.source, MIGRATION_SOCKETS.outgoingBlock))).toBe(false);
+    const c = await connect(path.join(d.source, MIGRATION_SOCKETS.outgoing));
+    const answer = firstData(c);
+    c.write('x');
+    expect(await answer).toBe('X');
+    const closed = new Promise((r) => c.once('close', r));
+    t.close('k#target', { force: true });
+    await closed;
+    // A new connection finds nobody at the target's port.
+    const again = await connect(path.join(d.source, MIGRATION_SOCKETS.outgoing));
+    await new Promise((r) => again.once('close', r));
+  });
+
+  it('a socket file left by an earlier migration out of the launcher is replaced', async () => {
+    const d = dirs();
+    fs.writeFileSync(path.join(d.source, MIGRATION_SOCKETS.outgoing), 'stale');
+    const { s } = pair();
+    await s.source('k#source', d.source, { address: '127.0.0.1', migrationPort: 9 });
+    expect(fs.statSync(path.join(d.source, MIGRATION_SOCKETS.outgoing)).isSocket()).toBe(true);
+  });
+});
