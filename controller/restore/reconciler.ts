@@ -277,6 +277,19 @@ export class VmRestoreReconciler {
           );
         return restore;
       }
+      case 'deleteUnusedRestored':
+        await this.step(
+          what,
+          `delete ${a.what} ${ns}/${a.name} (made by this unfinished restore, unused by its target)`,
+          () =>
+            this.client.delete(
+              a.what === 'DataVolume' ? DATA_VOLUMES : PVCS,
+              ns,
+              a.name,
+              a.uid ? { uid: a.uid } : {},
+            ),
+        );
+        return restore;
       case 'deleteDataVolume':
         await this.step(what, `delete DataVolume ${ns}/${a.name} (the restored VM no longer names it)`, () =>
           this.client.delete(DATA_VOLUMES, ns, a.name),

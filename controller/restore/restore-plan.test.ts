@@ -191,6 +191,7 @@ interface World {
   revisions?: ControllerRevision[];
   snapshot?: VirtualMachineSnapshot | null;
   content?: VirtualMachineSnapshotContent | null;
+  volumeSnapshots?: VolumeSnapshot[];
 }
 
 function plan(r: VirtualMachineRestore, w: World = {}): RestorePlan {
@@ -206,7 +207,7 @@ function plan(r: VirtualMachineRestore, w: World = {}): RestorePlan {
     ...(w.content === null ? {} : { content: w.content ?? content() }),
     claim: byName(w.claims),
     dataVolume: byName(w.dvs),
-    volumeSnapshot: byName([vs('vs-root'), vs('vs-data', '512Mi')]),
+    volumeSnapshot: byName(w.volumeSnapshots ?? [vs('vs-root'), vs('vs-data', '512Mi')]),
     storageClass: byName(
       w.classes ?? [{ metadata: { name: 'local' }, volumeBindingMode: 'WaitForFirstConsumer' }],
     ),
@@ -382,6 +383,51 @@ describe('planRestore', () => {
       volumeMode: 'Filesystem',
     });
     expect(cond(second, 'Progressing')).toMatchObject({ status: 'True', reason: 'Creating new PVCs' });
+  });
+
+  describe('a VolumeSnapshot of the content is gone: nothing is restored', () => {
+    const onlyRoot = [vs('vs-root')];
+    const fix =
+      /^missing volumeSnapshot vs-data: VolumeSnapshot ns\/vs-data \(volume data of VirtualMachineSnapshotContent ns\/content1\) does not exist.*nothing was restored.*restore from another VirtualMachineSnapshot$/;
+
+    test('a content that was complete: the restore says which and what to do, before locking the VM', () => {
+      const created = content();
+      created.status = { ...created.status, creationTime: CREATED, readyToUse: false };
+      const unready = snapshot();
+      unready.status = { ...unready.status, readyToUse: false };
+      const p = plan(restore(), {
+        target: vm('src', 'src-uid'),
+        snapshot: unready,
+        content: created,
+        volumeSnapshots: onlyRoot,
+      });
+      expect(p.error).toMatch(fix);
+      expect(p.actions).toEqual([]);
+      expect(cond(p, 'Ready')).toMatchObject({ status: 'False', reason: p.error });
+      expect(cond(p, 'Progressing')).toMatchObject({ status: 'False', reason: p.error });
+      expect(p.status.complete).toBe(false);
+    });
+
+    test('gone while the content still reads ready: no claim is created, not even of the volumes that have one', () => {
+      const target = vm('src', 'src-uid');
+      target.status = { restoreInProgress: 'r1' };
+      const p = plan(restore({}, { complete: false, conditions: [], restores: listed() }), {
+        target,
+        volumeSnapshots: onlyRoot,
+      });
+      expect(p.error).toMatch(fix);
+      expect(p.actions).toEqual([]);
+      // The claim of a volume already restored needs no VolumeSnapshot any more.
+      const withRoot = plan(restore({}, { complete: false, conditions: [], restores: listed() }), {
+        target,
+        volumeSnapshots: [vs('vs-data')],
+        claims: [claim('restore-r-uid-root', 'Bound')],
+      });
+      expect(withRoot.error).toBeUndefined();
+      expect(action(withRoot, 'createClaim').map((a) => a.claim.metadata?.name)).toEqual([
+        'restore-r-uid-data',
+      ]);
+    });
   });
 
   test('volumeOwnershipPolicy None, overrides and PrefixTargetName', () => {
@@ -608,5 +654,58 @@ describe('planRestore', () => {
     expect(kinds(p)).toEqual(['unlockTarget']);
     expect(p.removeFinalizer).toBe(true);
     expect(cond(p, 'Progressing')).toMatchObject({ reason: 'VM restore is deleting' });
+  });
+
+  test('a deleted unfinished restore deletes the claims and DataVolumes it made that its target does not use', () => {
+    const target = vm('src', 'src-uid');
+    target.status = { restoreInProgress: 'r1' };
+    const mine = { annotations: { [LAST_RESTORE_ANNOTATION]: 'r1-r-uid', 'restore.kubevirt.io/name': 'r1' } };
+    const r = restore({}, { complete: false, conditions: [], restores: listed('restore-r-uid-data') });
+    r.metadata!.deletionTimestamp = CREATED;
+    const dv = {
+      metadata: { name: 'restore-r-uid-data', namespace: NS, uid: 'dv-uid', annotations: mine.annotations },
+    } as unknown as DataVolume;
+    const p = plan(r, {
+      target,
+      claims: [claim('restore-r-uid-root', 'Bound', mine), claim('restore-r-uid-data', 'Bound', mine)],
+      dvs: [dv],
+    });
+    expect(p.actions).toEqual([
+      { kind: 'unlockTarget' },
+      {
+        kind: 'deleteUnusedRestored',
+        what: 'PersistentVolumeClaim',
+        name: 'restore-r-uid-root',
+        uid: 'restore-r-uid-root-uid',
+      },
+      {
+        kind: 'deleteUnusedRestored',
+        what: 'PersistentVolumeClaim',
+        name: 'restore-r-uid-data',
+        uid: 'restore-r-uid-data-uid',
+      },
+      { kind: 'deleteUnusedRestored', what: 'DataVolume', name: 'restore-r-uid-data', uid: 'dv-uid' },
+    ]);
+    expect(p.removeFinalizer).toBe(true);
+    // Not a claim of another restore, nor one the target names, nor anything once the target is written.
+    const other = { annotations: { [LAST_RESTORE_ANNOTATION]: 'r0-r0-uid' } };
+    const named = vm('src', 'src-uid');
+    named.status = { restoreInProgress: 'r1' };
+    named.spec.template.spec!.volumes = [
+      { name: 'root', persistentVolumeClaim: { claimName: 'restore-r-uid-root' } },
+    ];
+    expect(
+      kinds(
+        plan(r, {
+          target: named,
+          claims: [claim('restore-r-uid-root', 'Bound', mine), claim('restore-r-uid-data', 'Bound', other)],
+        }),
+      ),
+    ).toEqual(['unlockTarget']);
+    const written = vm('src', 'src-uid');
+    written.metadata!.annotations = { [LAST_RESTORE_ANNOTATION]: 'r1-r-uid' };
+    expect(
+      kinds(plan(r, { target: written, claims: [claim('restore-r-uid-root', 'Bound', mine)], dvs: [dv] })),
+    ).toEqual([]);
   });
 });

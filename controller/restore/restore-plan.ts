@@ -7,13 +7,16 @@
  * write is seen by the next round before the step after it is taken:
  *
  *  1. the status is initialised (complete false, Progressing);
- *  2. a deleted restore unlocks its target and lets go of its finalizer;
+ *  2. a deleted restore unlocks its target, deletes the claims and DataVolumes it made that the
+ *     target does not use (when it never wrote the target), and lets go of its finalizer;
  *  3. the finalizer and the target VM as owner are added;
  *  4. a target with a running VMI is waited for, stopped, or failed (targetReadinessPolicy);
- *  5. the snapshot and its content must be ready; a different VM that exists already is refused;
+ *  5. the snapshot and its content must be ready (a VolumeSnapshot gone from a complete content
+ *     is said as such); a different VM that exists already is refused;
  *  6. the target is locked (status.restoreInProgress);
  *  7. status.restores lists each volume backup and its restored claim; the claims are created
- *     from their VolumeSnapshots (InPlace: the old claim is deleted first) and waited for;
+ *     from their VolumeSnapshots, none until all of them exist (InPlace: the old claim is
+ *     deleted first), and waited for;
  *  8. template DataVolumes get their restored claims (CDI's populatedFor) and are created
  *     pre-populated; the revisions of the instancetype and preference are restored; the target
  *     VM is written (a new one created, with the restore's patches);
@@ -92,7 +95,14 @@ export type RestoreAction =
   | { readonly kind: 'createRevision'; readonly revision: ControllerRevision; readonly replace?: string }
   | { readonly kind: 'ownRevision'; readonly name: string }
   | { readonly kind: 'writeTarget'; readonly vm: VirtualMachine; readonly create: boolean }
-  | { readonly kind: 'deleteDataVolume'; readonly name: string };
+  | { readonly kind: 'deleteDataVolume'; readonly name: string }
+  /** A claim or DataVolume an unfinished restore made and the target does not use: its deletion takes it. */
+  | {
+      readonly kind: 'deleteUnusedRestored';
+      readonly what: 'PersistentVolumeClaim' | 'DataVolume';
+      readonly name: string;
+      readonly uid?: string;
+    };
 
 export interface RestorePlan {
   readonly actions: readonly RestoreAction[];
@@ -150,6 +160,10 @@ function snapshotSource(
     };
   if (s.status?.phase === 'Failed')
     return { error: `VMSnapshot ${key} failed and is invalid to use; restore from another snapshot` };
+  // A VolumeSnapshot gone from a content that was complete never comes back: say which, and
+  // that nothing was restored, rather than wait for a readiness that cannot return.
+  const gone = f.content?.status?.creationTime ? missingVolumeSnapshot(f, f.content) : undefined;
+  if (gone) return { error: gone };
   if (s.status?.readyToUse !== true)
     return { error: `VMSnapshot ${key} not ready; the restore goes on once its status.readyToUse is true` };
   const contentName = s.status?.virtualMachineSnapshotContentName;
@@ -159,6 +173,22 @@ function snapshotSource(
   if (c.status?.readyToUse !== true)
     return { error: `VMSnapshotContent ${ns}/${contentName} not ready; the restore goes on once it is` };
   return { snapshot: s, content: c };
+}
+
+/**
+ * KubeVirt's "missing volumeSnapshot" for the first volume backup of `content` whose
+ * VolumeSnapshot does not exist, with what it means and what to do; undefined if none is missing.
+ */
+function missingVolumeSnapshot(f: RestoreFacts, content: VirtualMachineSnapshotContent): string | undefined {
+  const ns = f.restore.metadata?.namespace ?? '';
+  const untouched =
+    !(f.target && hasLastRestore(f.restore, f.target.metadata?.annotations)) &&
+    !(f.restore.status?.restores ?? []).some((x) => f.claim(x.persistentVolumeClaim));
+  for (const vb of content.spec.volumeBackups ?? []) {
+    if (!vb.volumeSnapshotName || f.volumeSnapshot(vb.volumeSnapshotName)) continue;
+    return `missing volumeSnapshot ${vb.volumeSnapshotName}: VolumeSnapshot ${ns}/${vb.volumeSnapshotName} (volume ${vb.volumeName} of VirtualMachineSnapshotContent ${ns}/${content.metadata?.name ?? ''}) does not exist, so VMSnapshot ${ns}/${f.restore.spec.virtualMachineSnapshotName} cannot be restored; ${untouched ? 'nothing was restored and the VM is unchanged' : 'the VM is not written until every restored claim exists'}: delete this VirtualMachineRestore and restore from another VirtualMachineSnapshot`;
+  }
+  return undefined;
 }
 
 function vmOwnerRef(vm: VirtualMachine): OwnerReference {
@@ -221,6 +251,7 @@ export function planRestore(f: RestoreFacts): RestorePlan {
   if (r.metadata?.deletionTimestamp) {
     if (!(r.metadata.finalizers ?? []).includes(VM_RESTORE_FINALIZER)) return { actions, events, status };
     if (target?.status?.restoreInProgress === name) actions.push({ kind: 'unlockTarget' });
+    actions.push(...unusedRestored(f));
     return {
       actions,
       events,
@@ -316,6 +347,20 @@ export function planRestore(f: RestoreFacts): RestorePlan {
   if (!sameJson(status.restores ?? [], restores)) {
     status = { ...status, restores };
     return progress(Msg.creatingClaims, Msg.waitingClaims);
+  }
+  // Every claim still to be made must have its backup and VolumeSnapshot before any is made:
+  // a restore that cannot get all its volumes creates none (nothing is left half-restored).
+  for (const vr of restores) {
+    if (f.claim(vr.persistentVolumeClaim)) continue;
+    const backup = content.spec.volumeBackups?.find((b) => b.volumeName === vr.volumeName);
+    if (!backup) return fail(`volume backup for volume ${vr.volumeName} not found`);
+    if (!f.volumeSnapshot(backup.volumeSnapshotName ?? '')) {
+      const gone = missingVolumeSnapshot(f, {
+        ...content,
+        spec: { ...content.spec, volumeBackups: [backup] },
+      });
+      return fail(gone ?? `missing volumeSnapshot ${backup.volumeSnapshotName ?? ''}`);
+    }
   }
   let claimsBusy = false;
   const inPlace = r.spec.volumeRestorePolicy === 'InPlace';
@@ -526,6 +571,49 @@ export function planRestore(f: RestoreFacts): RestorePlan {
     ['True', Msg.complete],
   );
   return { actions, events, status };
+}
+
+/**
+ * What a deleted restore that never wrote its target made and leaves unused: the claims it
+ * created (they carry its lastRestoreUID) and the DataVolumes it created (its name), less any
+ * the target VM names. A target the restore wrote keeps them all.
+ */
+function unusedRestored(f: RestoreFacts): RestoreAction[] {
+  const r = f.restore;
+  if (r.status?.complete === true || (f.target && hasLastRestore(r, f.target.metadata?.annotations)))
+    return [];
+  const spec = f.target?.spec;
+  const used = new Set<string>();
+  for (const v of spec?.template?.spec?.volumes ?? []) {
+    if (v.persistentVolumeClaim?.claimName) used.add(v.persistentVolumeClaim.claimName);
+    if (v.dataVolume?.name) used.add(v.dataVolume.name);
+  }
+  for (const t of spec?.dataVolumeTemplates ?? []) if (t.metadata?.name) used.add(t.metadata.name);
+  const out: RestoreAction[] = [];
+  for (const vr of r.status?.restores ?? []) {
+    const pvc = f.claim(vr.persistentVolumeClaim);
+    if (pvc && !used.has(vr.persistentVolumeClaim) && hasLastRestore(r, pvc.metadata?.annotations))
+      out.push({
+        kind: 'deleteUnusedRestored',
+        what: 'PersistentVolumeClaim',
+        name: vr.persistentVolumeClaim,
+        ...(pvc.metadata?.uid ? { uid: pvc.metadata.uid } : {}),
+      });
+    const dv = vr.dataVolumeName ? f.dataVolume(vr.dataVolumeName) : undefined;
+    if (
+      dv &&
+      vr.dataVolumeName &&
+      !used.has(vr.dataVolumeName) &&
+      dv.metadata?.annotations?.[RESTORE_NAME_ANNOTATION] === r.metadata?.name
+    )
+      out.push({
+        kind: 'deleteUnusedRestored',
+        what: 'DataVolume',
+        name: vr.dataVolumeName,
+        ...(dv.metadata?.uid ? { uid: dv.metadata.uid } : {}),
+      });
+  }
+  return out;
 }
 
 function pvcsExist(f: RestoreFacts, restores: Restores): boolean {

@@ -11,7 +11,12 @@
  * - onto a new VM (patches applied): created stopped, with the source's labels, the snapshot's
  *   data, and no MAC address or firmware UUID written (virtkit derives them from the new name, so
  *   they differ from the source's);
- * - onto an existing VM that is not the snapshot's source: refused, with KubeVirt's message.
+ * - onto an existing VM that is not the snapshot's source: refused, with KubeVirt's message;
+ * - from a snapshot one of whose VolumeSnapshots was deleted: never completes, says which
+ *   VolumeSnapshot is missing and what to do, leaves the VM's spec and claims exactly as they
+ *   were, creates no claim or DataVolume, and once deleted leaves nothing behind;
+ * - onto a new VM with a patch that does not apply: fails after making its claims and its
+ *   DataVolume, creates no VM, and deleting it deletes what it made.
  *
  * Booting a restored guest is an end-to-end matter (a node runs launchers); this suite has none.
  */
@@ -25,8 +30,10 @@ import {
   PODS,
   PVCS,
   VIRTUAL_MACHINE_RESTORES,
+  VIRTUAL_MACHINE_SNAPSHOT_CONTENTS,
   VIRTUAL_MACHINE_SNAPSHOTS,
   VIRTUAL_MACHINES,
+  VOLUME_SNAPSHOTS,
 } from '../../kube';
 import { type Json } from './support/api';
 import { startControllerSuite, type ControllerSuite } from './support/controller-suite';
@@ -297,4 +304,153 @@ describe('a restore onto a new VM', () => {
     expect(await eventReasons('clobber')).toContain('VirtualMachineRestoreError');
     expect((await getVm('copy')).status?.restoreInProgress).toBeUndefined();
   });
+});
+
+describe('restores that fail part-way leave nothing half-restored', () => {
+  /**
+   * What a user sees: the VM's labels, annotations and spec, and the claims and DataVolumes of the
+   * namespace (name, uid, spec). Earlier tests' leftovers may still be garbage-collected, so the
+   * lists are compared as "nothing new"; the claims the VM names must be exactly as they were.
+   */
+  async function scene(): Promise<{
+    vm: string;
+    vmClaims: string[];
+    claims: string[];
+    dataVolumes: string[];
+  }> {
+    const vm = await getVm('src');
+    const list = async (rt: typeof PVCS): Promise<Obj[]> => (await admin.list<Obj>(rt, NS)).items;
+    const key = (o: Obj): string => `${o.metadata.name}/${o.metadata.uid}/${JSON.stringify(o.spec)}`;
+    const claims = await list(PVCS);
+    const named = volumesOf(vm).map((v) => {
+      const claim = (v.persistentVolumeClaim as Json | undefined)?.claimName ?? (v.dataVolume as Json).name;
+      return String(claim);
+    });
+    return {
+      vm: JSON.stringify({ labels: vm.metadata.labels, annotations: vm.metadata.annotations, spec: vm.spec }),
+      vmClaims: named.map((n) => {
+        const c = claims.find((o) => o.metadata.name === n);
+        return c ? key(c) : `${n} missing`;
+      }),
+      claims: claims.map(key).sort(),
+      dataVolumes: (await list(DATA_VOLUMES)).map(key).sort(),
+    };
+  }
+  async function expectUnchanged(before: Awaited<ReturnType<typeof scene>>): Promise<void> {
+    const now = await scene();
+    expect(now.vm).toBe(before.vm);
+    expect(now.vmClaims).toEqual(before.vmClaims);
+    expect(now.vmClaims.join()).not.toContain('missing');
+    expect(now.claims.filter((c) => !before.claims.includes(c))).toEqual([]);
+    expect(now.dataVolumes.filter((d) => !before.dataVolumes.includes(d))).toEqual([]);
+  }
+  const madeBy = async (rt: typeof PVCS, restoreName: string): Promise<string[]> =>
+    (await admin.list<Obj>(rt, NS)).items
+      .filter((o) => o.metadata.annotations?.['restore.kubevirt.io/name'] === restoreName)
+      .map((o) => o.metadata.name);
+
+  test('never completes, names the missing VolumeSnapshot and the fix, and leaves the VM and its claims untouched; deleted, it leaves nothing behind', async () => {
+    await admin.create(VIRTUAL_MACHINE_SNAPSHOTS, NS, {
+      apiVersion: 'snapshot.kubevirt.io/v1beta1',
+      kind: 'VirtualMachineSnapshot',
+      metadata: { name: 'snap-broken', namespace: NS },
+      spec: { source: { apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: 'src' } },
+    });
+    const snap = await wait('VirtualMachineSnapshot snap-broken to be ready', async () => {
+      const s = await admin.get<Obj>(VIRTUAL_MACHINE_SNAPSHOTS, NS, 'snap-broken');
+      return s.status?.readyToUse === true ? s : undefined;
+    });
+    const content = await admin.get<Obj>(
+      VIRTUAL_MACHINE_SNAPSHOT_CONTENTS,
+      NS,
+      String(snap.status?.virtualMachineSnapshotContentName),
+    );
+    const backups = (content.spec?.volumeBackups ?? []) as {
+      volumeName: string;
+      volumeSnapshotName: string;
+    }[];
+    expect(backups.map((b) => b.volumeName)).toEqual(['root', 'data']);
+    // The second volume's VolumeSnapshot goes: the first could still be restored, so a
+    // controller that makes claims one by one would leave one behind.
+    const gone = backups[1]!.volumeSnapshotName;
+    const before = await scene();
+    await admin.delete(VOLUME_SNAPSHOTS, NS, gone);
+    await wait(`VolumeSnapshot ${gone} to be gone`, async () =>
+      (await admin.getIfExists(VOLUME_SNAPSHOTS, NS, gone)) ? undefined : true,
+    );
+
+    await restore('broken', 'src', { virtualMachineSnapshotName: 'snap-broken' });
+    const failing = await wait('the restore to say which VolumeSnapshot is missing', async () => {
+      const o = await admin.get<Obj>(VIRTUAL_MACHINE_RESTORES, NS, 'broken');
+      return cond(o, 'Ready')?.reason?.startsWith(`missing volumeSnapshot ${gone}:`) ? o : undefined;
+    });
+    const reason = cond(failing, 'Ready')!.reason!;
+    expect(reason).toContain(`VolumeSnapshot ${NS}/${gone} (volume data of VirtualMachineSnapshotContent`);
+    expect(reason).toMatch(
+      /delete this VirtualMachineRestore and restore from another VirtualMachineSnapshot$/,
+    );
+    expect(cond(failing, 'Ready')?.status).toBe('False');
+    expect(cond(failing, 'Progressing')).toMatchObject({ status: 'False', reason });
+    const warnings = (
+      await admin.list<Json>(EVENTS, NS, { fieldSelector: 'involvedObject.name=broken' })
+    ).items.filter((e) => e.reason === 'VirtualMachineRestoreError');
+    expect(warnings.map((e) => String(e.message))).toContain(
+      `VirtualMachineRestore encountered error ${reason}`,
+    );
+
+    // Rounds go on every 5 s: past two of them, nothing of the VM has moved.
+    await new Promise((r) => setTimeout(r, 11_000));
+    const still = await admin.get<Obj>(VIRTUAL_MACHINE_RESTORES, NS, 'broken');
+    expect(still.status?.complete).toBe(false);
+    expect(still.status?.restoreTime).toBeUndefined();
+    await expectUnchanged(before);
+    expect(await madeBy(PVCS, 'broken')).toEqual([]);
+    expect(await madeBy(DATA_VOLUMES, 'broken')).toEqual([]);
+    expect((await getVm('src')).metadata.annotations?.['restore.kubevirt.io/lastRestoreUID']).not.toMatch(
+      /^broken-/,
+    );
+
+    await admin.delete(VIRTUAL_MACHINE_RESTORES, NS, 'broken');
+    await wait('the restore to be gone', async () =>
+      (await admin.getIfExists(VIRTUAL_MACHINE_RESTORES, NS, 'broken')) ? undefined : true,
+    );
+    const vm = await getVm('src');
+    expect(vm.status?.restoreInProgress).toBeUndefined();
+    await expectUnchanged(before);
+    expect(await madeBy(PVCS, 'broken')).toEqual([]);
+    expect(await madeBy(DATA_VOLUMES, 'broken')).toEqual([]);
+  }, 120_000);
+
+  test('a restore that fails after making its claims (a patch that does not apply) takes them with it when deleted', async () => {
+    await restore('badpatch', 'copy2', {
+      patches: ['{"op": "replace", "path": "/spec/template/spec/nothere/x", "value": 1}'],
+    });
+    const failing = await wait('the restore to say the patch does not apply', async () => {
+      const o = await admin.get<Obj>(VIRTUAL_MACHINE_RESTORES, NS, 'badpatch');
+      return cond(o, 'Ready')?.reason?.includes('spec.patches could not be applied') ? o : undefined;
+    });
+    expect(failing.status?.complete).toBe(false);
+    expect(await admin.getIfExists(VIRTUAL_MACHINES, NS, 'copy2')).toBeUndefined();
+    // It got as far as its claims and its DataVolume: there is something to clean up.
+    expect((await madeBy(PVCS, 'badpatch')).length).toBe(2);
+    expect(await madeBy(DATA_VOLUMES, 'badpatch')).toEqual([`restore-${failing.metadata.uid}-data`]);
+
+    await admin.delete(VIRTUAL_MACHINE_RESTORES, NS, 'badpatch');
+    const live = async (rt: typeof PVCS): Promise<string[]> =>
+      (await admin.list<Obj>(rt, NS)).items
+        .filter(
+          (o) =>
+            o.metadata.annotations?.['restore.kubevirt.io/name'] === 'badpatch' &&
+            !(o.metadata as Json).deletionTimestamp,
+        )
+        .map((o) => o.metadata.name);
+    await wait('the restore, its claims and its DataVolume to be gone', async () =>
+      (await admin.getIfExists(VIRTUAL_MACHINE_RESTORES, NS, 'badpatch')) ||
+      (await live(PVCS)).length ||
+      (await live(DATA_VOLUMES)).length
+        ? undefined
+        : true,
+    );
+    expect(await admin.getIfExists(VIRTUAL_MACHINES, NS, 'copy2')).toBeUndefined();
+  }, 120_000);
 });
