@@ -26,7 +26,7 @@ describe('local CNI plugin folders', () => {
     ]);
   });
 
-  test("the handler gets them as flags, and whereabouts' own kubeconfig by path", () => {
+  test("the handler gets them as flags, whereabouts' own kubeconfig by path, and a tunnel port of its own", () => {
     const args = handlerCniArgs(layout('/s'), {});
     expect(args).toEqual([
       '--cni-plugin-dir',
@@ -37,6 +37,9 @@ describe('local CNI plugin folders', () => {
       whereaboutsPluginDir(),
       '--whereabouts-kubeconfig',
       '/s/config/virtkit-whereabouts.kubeconfig',
+      // Local nodes share one address: each handler picks a Kube-OVN tunnel port of its own.
+      '--kube-ovn-tunnel-port',
+      '0',
     ]);
   });
 });
