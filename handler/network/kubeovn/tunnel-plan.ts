@@ -18,6 +18,7 @@
  */
 import { createHash } from 'crypto';
 import { isIPv4 } from 'net';
+import { tcpPortOf } from '../../../common/tcp-port';
 import { KUBE_OVN_BRIDGE_PREFIX } from './names';
 
 /** Node annotation: the node's Kube-OVN tunnel endpoint, `<IPv4>:<UDP port>`. */
@@ -66,14 +67,15 @@ export function formatTunnelEndpoint(e: TunnelEndpoint): string {
 export function parseTunnelEndpoint(value: string | undefined): TunnelEndpoint | undefined {
   const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(value ?? '');
   if (!m || !isIPv4(m[1])) return undefined;
-  const port = Number(m[2]);
-  return port >= 1 && port <= 65535 ? { ip: m[1], port } : undefined;
+  const port = tcpPortOf(m[2]);
+  return port !== undefined ? { ip: m[1], port } : undefined;
 }
 
 /** A port given on the command line: 1-65535, or 0 for one the handler picks and keeps. */
 export function tunnelPortOption(value: string): number {
-  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(port >= 0 && port <= 65535))
+  // UDP ports are written and bounded as TCP ports are: one rule for every layer.
+  const port = tcpPortOf(value, 0);
+  if (port === undefined)
     throw new Error(
       `--kube-ovn-tunnel-port: ${JSON.stringify(value)} is not a UDP port; give 1-65535, or 0 to let the handler pick one`,
     );
