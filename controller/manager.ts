@@ -257,7 +257,9 @@ export class ControllerManager {
       // KubeVirt's VirtualMachineClones (controller/clone/): a snapshot and a restore of their own.
       createVmCloneController(ownerDeps, snapshotShared, vmSnapshots.caches),
       // KubeVirt's VirtualMachineExports (controller/export/), reading the caches kept above.
-      createVmExportController(ownerDeps, snapshotShared, { image: options.launcherImage }),
+      createVmExportController(ownerDeps, snapshotShared, vmSnapshots.caches, {
+        image: options.launcherImage,
+      }),
       // KubeVirt's VirtualMachineInstanceMigrations (controller/migration/): target pods from the
       // VMI and pod caches above, with the VMI's Kube-OVN addresses.
       migrations,

@@ -97,6 +97,11 @@ export const ManifestKeys = {
   externalHost: 'external_host',
   internalCa: 'internal_ca_cm',
   externalCa: 'external_ca_cm',
+  /**
+   * virtkit's: JSON `{ "<claim the manifests name>": "<claim served>" }` when a volume is served
+   * under another claim's name (a snapshot export serves the claims it restored).
+   */
+  servedClaims: 'served-claims',
 } as const;
 export const dataVolumeManifestKey = (claim: string): string => `dv-${claim}`;
 /** The CDI header Secret a re-import names (`secretExtraHeaders`), and the CA ConfigMap. */
@@ -152,7 +157,12 @@ export const ExportReason = {
   vmNotFound: 'VMNotFound',
   vmNoVolumes: 'VMNoVolumes',
   volumesNotPopulated: 'VolumesNotPopulated',
-  /** virtkit's: a source kind the runtime does not export yet. */
+  vmSnapshotNotFound: 'VMSnapshotNotFound',
+  vmSnapshotNoVolumes: 'VMSnapshotNoVolumes',
+  notAllPvcsCreated: 'NotAllPVCsCreated',
+  allPvcsReady: 'AllPVCsReady',
+  notAllPvcsReady: 'NotAllPVCsReady',
+  /** virtkit's: a source kind that cannot be exported. */
   notSupported: 'NotSupported',
 } as const;
 export const ExportCondition = {

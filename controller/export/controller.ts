@@ -2,13 +2,16 @@
  * The export controller as the manager runs it (KubeVirt's virt-controller export controller,
  * queue `virt-controller-export-vmexport`): informers over VirtualMachineExports, their exporter
  * pods and Services (label `kubevirt.io=virt-exporter`); the VM, VMI, claim, DataVolume and pod
- * informers the manager already keeps are shared. An export is woken by its own changes, its
- * pod's and Service's, and by the claims, VMs and VMIs its source names.
+ * informers the manager already keeps are shared, and the snapshot controller's caches. An export
+ * is woken by its own changes, its pod's, Service's and claims', and by the claims, VMs, VMIs and
+ * VirtualMachineSnapshots its source names.
  */
 import type { DataVolume } from '../../api/cdi/v1beta1';
 import { EXPORTER_APP_LABEL, EXPORTER_APP_VALUE } from '../../api/export/exporter-pod';
 import type { VirtualMachineExport } from '../../api/export/v1';
 import type { VirtualMachine, VirtualMachineInstance } from '../../api/kubevirt/v1';
+import type { VirtualMachineSnapshot, VirtualMachineSnapshotContent } from '../../api/snapshot/v1beta1';
+import type { VolumeSnapshot } from '../../api/volumesnapshot/v1';
 import {
   byNamespace,
   DEFAULT_RATE_LIMIT,
@@ -35,6 +38,13 @@ export interface ExportSharedInformers {
   readonly pods: readonly Informer<KeyedObject>[];
 }
 
+/** The snapshot controller's caches an export of a VirtualMachineSnapshot reads. */
+export interface ExportSnapshotCaches {
+  readonly snapshots: Informer<VirtualMachineSnapshot>;
+  readonly contents: Informer<VirtualMachineSnapshotContent>;
+  readonly volumeSnapshots: Informer<VolumeSnapshot>;
+}
+
 export interface ExportControllerOptions {
   /** The exporter pod's image. @default the launcher's */
   readonly image?: string | undefined;
@@ -55,6 +65,7 @@ function ownerExportKey(
 export function createVmExportController(
   deps: OwnerControllerDeps,
   shared: ExportSharedInformers,
+  snapshots: ExportSnapshotCaches,
   options: ExportControllerOptions = {},
 ): OwnerController {
   const name = 'virt-controller-export-vmexport';
@@ -83,7 +94,15 @@ export function createVmExportController(
   );
   const reconciler = new ExportReconciler(
     deps.client,
-    { exports, exporterPods, services, ...shared },
+    {
+      exports,
+      exporterPods,
+      services,
+      ...shared,
+      vmSnapshots: snapshots.snapshots,
+      vmSnapshotContents: snapshots.contents,
+      volumeSnapshots: snapshots.volumeSnapshots,
+    },
     deps.recorder,
     { image: options.image ?? DEFAULT_LAUNCHER_IMAGE },
   );
@@ -100,6 +119,8 @@ export function createVmExportController(
   };
   shared.claims.onChange((c) => {
     wakeBySource(objectKey(c));
+    // The claims a snapshot export restored are its own.
+    wakeOwner(c);
     // A VM export waits for each of its claims: wake the exports of VMs that use this one.
     const cns = c.metadata?.namespace ?? '';
     for (const e of exports.cache.byIndex('namespace', cns)) {
@@ -111,6 +132,8 @@ export function createVmExportController(
   shared.dataVolumes.onChange((dv) => wakeBySource(objectKey(dv)));
   shared.vms.onChange((vm) => wakeBySource(objectKey(vm)));
   shared.vmis.onChange((vmi) => wakeBySource(objectKey(vmi)));
+  snapshots.snapshots.onChange((s) => wakeBySource(objectKey(s)));
+  // Contents and VolumeSnapshots need no watch: a snapshot turns readyToUse only after both are.
   for (const pods of shared.pods)
     pods.addHandlers({
       onDelete: (p) => {

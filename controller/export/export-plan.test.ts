@@ -45,6 +45,9 @@ function lookup(o: {
     vm: () => o.vm,
     vmi: () => o.vmi,
     claimUsers: () => o.users ?? [],
+    vmSnapshot: () => undefined,
+    vmSnapshotContent: () => undefined,
+    volumeSnapshot: () => undefined,
   };
 }
 
@@ -188,15 +191,13 @@ describe('the source', () => {
     expect(sourceState(exp(vmSrc), lookup({ vm: bare })).skipped).toBe(true);
   });
 
-  test('a snapshot source says it is not supported yet, naming the fix', () => {
-    const s = sourceState(
-      exp({ apiGroup: 'snapshot.kubevirt.io', kind: 'VirtualMachineSnapshot', name: 'snap' }),
-      lookup({}),
-    );
+  test('a source kind no export serves names the kinds that are', () => {
+    const s = sourceState(exp({ apiGroup: 'apps', kind: 'Deployment', name: 'web' }), lookup({}));
     expect(s.readyCondition.reason).toBe('NotSupported');
-    expect(s.readyCondition.message).toContain(
-      'spec.source VirtualMachineSnapshot snap cannot be exported by virtkit yet',
+    expect(s.readyCondition.message).toBe(
+      'VirtualMachineExport prod/web: spec.source.kind "Deployment" cannot be exported; use VirtualMachine, VirtualMachineSnapshot or PersistentVolumeClaim',
     );
+    expect(sourceAvailable(s)).toBe(false);
   });
 });
 

@@ -117,9 +117,10 @@ export function desiredCertSecret(
 }
 
 /**
- * The manifests ConfigMap of a VM source (KubeVirt's keys): the VM without status and server
- * fields, one DataVolume per claim no DataVolume template makes (an http source pointing back
- * here, filled in by the server), the hosts and the export's name.
+ * The manifests ConfigMap of a VM or VM snapshot source (KubeVirt's keys): the VM without status
+ * and server fields, one DataVolume per claim no DataVolume template makes (an http source
+ * pointing back here, filled in by the server), the hosts and the export's name; and, for a
+ * snapshot, the claim each volume is served as (virtkit's `served-claims`).
  */
 export function desiredManifestConfigMap(
   e: VirtualMachineExport,
@@ -132,6 +133,8 @@ export function desiredManifestConfigMap(
     readonly internalCa?: string;
     readonly externalCa?: string;
   },
+  /** The claim each of `claims` is served as, when not itself (a snapshot export's restores). */
+  servedAs: Readonly<Record<string, string>> = {},
 ): Json {
   const name = e.metadata?.name ?? '';
   const data: Record<string, string> = {
@@ -142,6 +145,7 @@ export function desiredManifestConfigMap(
   if (hosts.external) data[ManifestKeys.externalHost] = hosts.external;
   if (hosts.internalCa) data[ManifestKeys.internalCa] = hosts.internalCa;
   if (hosts.externalCa) data[ManifestKeys.externalCa] = hosts.externalCa;
+  if (Object.keys(servedAs).length) data[ManifestKeys.servedClaims] = JSON.stringify(servedAs);
   const templated = new Set((vm.spec?.dataVolumeTemplates ?? []).map((t) => t.metadata?.name));
   for (const c of claims) {
     const n = c.metadata?.name ?? '';

@@ -2,8 +2,8 @@
  * The export controller's reconciler (KubeVirt's virt-controller export controller): for one
  * VirtualMachineExport it deletes the export once its TTL has passed (KubeVirt deletes the export
  * itself; what it owns goes with it), makes its Service, its token Secret when
- * spec.tokenSecretRef names none, the server's TLS Secret, a VM source's manifests ConfigMap and
- * the exporter pod while the source can be served, deletes the pod when the source stops being
+ * spec.tokenSecretRef names none, a snapshot source's restored claims, the server's TLS Secret, a
+ * VM or snapshot source's manifests ConfigMap and the exporter pod while the source can be served, deletes the pod when the source stops being
  * available (ExportPaused) or the pod ended, and writes status from what it observed
  * (./status-plan.ts). Desired state comes from the pure plans beside it; writes are creates of
  * named objects (AlreadyExists is fine) and a status update guarded by the resourceVersion.
@@ -24,6 +24,8 @@ import {
 } from '../../api/export/exporter-pod';
 import type { VirtualMachineExport } from '../../api/export/v1';
 import type { VirtualMachine, VirtualMachineInstance } from '../../api/kubevirt/v1';
+import type { VirtualMachineSnapshot, VirtualMachineSnapshotContent } from '../../api/snapshot/v1beta1';
+import type { VolumeSnapshot } from '../../api/volumesnapshot/v1';
 import {
   APISERVICES,
   CONFIG_MAPS,
@@ -31,6 +33,7 @@ import {
   isAlreadyExists,
   isNotFound,
   PODS,
+  PVCS,
   SECRETS,
   SERVICES,
   type EventRecorder,
@@ -50,7 +53,13 @@ import {
   desiredService,
   desiredTokenSecret,
 } from './objects-plan';
-import { sourceAvailable, sourceState, vmClaimNames, type SourceLookup } from './source-plan';
+import {
+  sourceAvailable,
+  sourceState,
+  vmClaimNames,
+  type SourceLookup,
+  type SourceState,
+} from './source-plan';
 import { exportStatus, type PodView } from './status-plan';
 import { expirationMs, rfc3339 } from './ttl';
 
@@ -89,6 +98,9 @@ export interface ExportInformers {
   readonly dataVolumes: Informer<DataVolume>;
   /** Pods that may mount a claim (launcher pods, CDI worker pods). */
   readonly pods: readonly { readonly cache: { list(): readonly KeyedObject[] } }[];
+  readonly vmSnapshots: Informer<VirtualMachineSnapshot>;
+  readonly vmSnapshotContents: Informer<VirtualMachineSnapshotContent>;
+  readonly volumeSnapshots: Informer<VolumeSnapshot>;
 }
 
 export interface ExportReconcilerOptions {
@@ -130,6 +142,9 @@ export class ExportReconciler {
       dataVolume: (ns, n) => this.inf.dataVolumes.cache.get(key(ns, n)),
       vm: (ns, n) => this.inf.vms.cache.get(key(ns, n)),
       vmi: (ns, n) => this.inf.vmis.cache.get(key(ns, n)),
+      vmSnapshot: (ns, n) => this.inf.vmSnapshots.cache.get(key(ns, n)),
+      vmSnapshotContent: (ns, n) => this.inf.vmSnapshotContents.cache.get(key(ns, n)),
+      volumeSnapshot: (ns, n) => this.inf.volumeSnapshots.cache.get(key(ns, n)),
       claimUsers: (ns, claim, uid) => {
         const users: string[] = [];
         for (const src of [...this.inf.pods, this.inf.exporterPods])
@@ -190,6 +205,8 @@ export class ExportReconciler {
 
     const source = sourceState(e, this.lookup());
     const available = sourceAvailable(source);
+    // A snapshot source's claims, restored from its VolumeSnapshots (KubeVirt names no Event for them).
+    for (const claim of source.create ?? []) await this.createOwned(PVCS, ns, claim);
 
     let tokenSecretRef = e.spec.tokenSecretRef ?? e.status?.tokenSecretRef;
     if (!e.spec.tokenSecretRef && available) {
@@ -241,7 +258,7 @@ export class ExportReconciler {
     }
     if (!pod && available && tokenSecretRef && expires !== undefined) {
       await this.ensureCertSecret(e, expires - now);
-      const manifestConfigMap = source.vm ? await this.ensureManifests(e, source.vm) : undefined;
+      const manifestConfigMap = source.vm ? await this.ensureManifests(e, source.vm, source) : undefined;
       const manifest = desiredExporterPod(e, source.claims, {
         image: this.o.image,
         tokenSecret: tokenSecretRef,
@@ -315,20 +332,35 @@ export class ExportReconciler {
       this.cas.set(e.metadata?.uid ?? '', pem.ca);
   }
 
-  private async ensureManifests(e: VirtualMachineExport, vm: VirtualMachine): Promise<string> {
+  private async ensureManifests(
+    e: VirtualMachineExport,
+    vm: VirtualMachine,
+    source: { readonly manifestClaims?: SourceState['manifestClaims'] },
+  ): Promise<string> {
     const ns = e.metadata?.namespace ?? '';
     const name = e.metadata?.name ?? '';
-    const claims = vmClaimNames(vm)
-      .map((c) => this.inf.claims.cache.get(`${ns}/${c}`))
-      .filter((c): c is Claim => c !== undefined);
+    const claims = source.manifestClaims
+      ? source.manifestClaims.map((m) => m.claim)
+      : vmClaimNames(vm)
+          .map((c) => this.inf.claims.cache.get(`${ns}/${c}`))
+          .filter((c): c is Claim => c !== undefined);
+    const servedAs = Object.fromEntries(
+      (source.manifestClaims ?? []).map((m) => [m.claim.metadata?.name ?? '', m.servedAs]),
+    );
     const ext = await this.externalLink();
-    const cm = desiredManifestConfigMap(e, vm, claims, {
-      internal: internalHost(ns, name),
-      ...(ext.external
-        ? { external: `${ext.external.host}${externalBasePath(ns, name)}`, externalCa: ext.external.ca }
-        : {}),
-      internalCa: await this.internalCa(e),
-    });
+    const cm = desiredManifestConfigMap(
+      e,
+      vm,
+      claims,
+      {
+        internal: internalHost(ns, name),
+        ...(ext.external
+          ? { external: `${ext.external.host}${externalBasePath(ns, name)}`, externalCa: ext.external.ca }
+          : {}),
+        internalCa: await this.internalCa(e),
+      },
+      servedAs,
+    );
     if (await this.createOwned(CONFIG_MAPS, ns, cm))
       this.event(e, {
         type: 'Normal',

@@ -2,8 +2,8 @@
  * What an export's source offers now (pure, KubeVirt's rules): the claims to serve, whether they
  * can be served (populated, and not in use: a VM source must be stopped, a PVC source mounted by
  * no pod but this export's own), the Ready condition's reason and message while they cannot, and
- * the source's own condition (PVCReady). A VirtualMachineSnapshot source is not served yet: it
- * says so in the Ready condition rather than waiting silently.
+ * the source's own condition (PVCReady or VolumesCreated). A VirtualMachineSnapshot source's
+ * claims are restored from its volume snapshots first (./snapshot-source-plan.ts).
  */
 import type { DataVolume } from '../../api/cdi/v1beta1';
 import { CONTENT_TYPE_ANNOTATION } from '../../api/cdi/worker-pod';
@@ -11,10 +11,14 @@ import { ExportCondition, ExportReason } from '../../api/export/exporter-pod';
 import type { VirtualMachineExport } from '../../api/export/v1';
 import type { VirtualMachine, VirtualMachineInstance } from '../../api/kubevirt/v1';
 import type { Claim } from '../datavolume/objects';
+import { snapshotSource, type SnapshotLookup } from './snapshot-source-plan';
 
 /** One claim to serve, as the pod and the links need it. */
 export interface ExportClaim {
+  /** The claim served; its URLs are named after it. */
   readonly name: string;
+  /** The volume's name in the links when it is not the claim's (a snapshot's source claim). */
+  readonly volumeName?: string;
   /** volumeMode Block: served as raw and gzip from the device. */
   readonly block: boolean;
   /** Holds a disk image (CDI content type kubevirt): raw and gzip; otherwise a directory: dir/ and tar.gz. */
@@ -38,15 +42,22 @@ export interface SourceState {
   readonly readyCondition: ConditionSpec;
   /** PVCReady (PVC source) or VolumesCreated; undefined for a VM. */
   readonly sourceCondition?: ConditionSpec;
-  /** The source VM (VM source): its manifest is served. */
+  /** The source VM (VM source; a snapshot's VM as it was): its manifest is served. */
   readonly vm?: VirtualMachine;
+  /**
+   * The VM's claims as the manifests describe them, and the claim each is served as, when they
+   * are not the live claims of `vm` (a snapshot source).
+   */
+  readonly manifestClaims?: readonly { readonly claim: Claim; readonly servedAs: string }[];
+  /** Claims the controller makes before the source can be served (a snapshot's restores). */
+  readonly create?: readonly Claim[];
   readonly vmName?: string;
   /** Nothing to export (a VM without volumes): phase Skipped. */
   readonly skipped: boolean;
 }
 
-/** What the source plan reads from the caches. */
-export interface SourceLookup {
+/** What the claim and VM source plans read from the caches. */
+export interface BaseLookup {
   claim(namespace: string, name: string): Claim | undefined;
   dataVolume(namespace: string, name: string): DataVolume | undefined;
   vm(namespace: string, name: string): VirtualMachine | undefined;
@@ -54,17 +65,19 @@ export interface SourceLookup {
   /** Pods that mount `claim` and are not this export's own (names, for the message). */
   claimUsers(namespace: string, claim: string, exportUid: string): readonly string[];
 }
+/** What every source plan reads. */
+export type SourceLookup = BaseLookup & SnapshotLookup;
 
 /** Whether the source can be served now: populated and not in use. */
 export const sourceAvailable = (s: SourceState): boolean => s.populated && !s.inUse && s.claims.length > 0;
 
-const cond = (
+export const cond = (
   type: string,
   status: ConditionSpec['status'],
   reason: string,
   message = '',
 ): ConditionSpec => ({ type, status, reason, message });
-const ready = (reason: string, message = ''): ConditionSpec =>
+export const ready = (reason: string, message = ''): ConditionSpec =>
   cond(ExportCondition.ready, 'False', reason, message);
 
 function controllerOf(c: Claim): { kind?: string; name?: string } | undefined {
@@ -95,7 +108,7 @@ export function isPopulated(c: Claim, dv: DataVolume | undefined): boolean {
   return dv?.status?.phase === 'Succeeded';
 }
 
-function exportClaim(c: Claim, dv: DataVolume | undefined): ExportClaim {
+export function exportClaim(c: Claim, dv: DataVolume | undefined): ExportClaim {
   return {
     name: c.metadata?.name ?? '',
     block: c.spec?.volumeMode === 'Block',
@@ -243,18 +256,17 @@ export function sourceState(e: VirtualMachineExport, look: SourceLookup): Source
   const kind = e.spec?.source?.kind;
   if (kind === 'PersistentVolumeClaim') return pvcSource(e, look);
   if (kind === 'VirtualMachine') return vmSource(e, look);
+  if (kind === 'VirtualMachineSnapshot') return snapshotSource(e, look);
   const ns = e.metadata?.namespace ?? '';
-  const name = e.spec?.source?.name ?? '';
-  const what = kind === 'VirtualMachineSnapshot' ? 'VirtualMachineSnapshot' : `kind ${JSON.stringify(kind)}`;
   return {
-    kind: kind === 'VirtualMachineSnapshot' ? 'VirtualMachineSnapshot' : 'Unknown',
+    kind: 'Unknown',
     claims: [],
     populated: false,
     inUse: false,
     skipped: false,
     readyCondition: ready(
       ExportReason.notSupported,
-      `VirtualMachineExport ${ns}/${e.metadata?.name ?? ''}: spec.source ${what} ${name} cannot be exported by virtkit yet; export the VirtualMachine (stopped) or a PersistentVolumeClaim instead, or restore the snapshot and export the restored VM`,
+      `VirtualMachineExport ${ns}/${e.metadata?.name ?? ''}: spec.source.kind ${JSON.stringify(kind)} cannot be exported; use VirtualMachine, VirtualMachineSnapshot or PersistentVolumeClaim`,
     ),
   };
 }

@@ -55,7 +55,7 @@ export interface StatusInputs {
 /** A volume's formats and URLs under `base` (`https://host[/path]`), KubeVirt's layout. */
 export function volumeLinks(claims: readonly ExportClaim[], base: string): NonNullable<Link['volumes']> {
   return claims.map((c) => ({
-    name: c.name,
+    name: c.volumeName ?? c.name,
     formats: c.image
       ? [
           { format: 'raw', url: `${base}${rawUri(c.name)}` },

@@ -5,6 +5,7 @@
  */
 import { formatGoDuration, parseGoDuration } from '../../api/export/duration';
 import { DEFAULT_TTL_MS } from '../../api/export/exporter-pod';
+import { metav1Time } from '../../api/k8s/meta';
 
 export { formatGoDuration, parseGoDuration };
 
@@ -42,5 +43,5 @@ export function expirationMs(e: TtlInput): number | undefined {
 
 /** RFC 3339 without fractions, as Kubernetes writes timestamps. */
 export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metav1Time(ms);
 }

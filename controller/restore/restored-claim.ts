@@ -39,53 +39,40 @@ export interface RestoredClaimInputs {
     { readonly dataVolume: string } | { readonly vm: { readonly name: string; readonly uid: string } };
 }
 
-export function restoredClaim(i: RestoredClaimInputs): Claim {
-  const source = i.backup.persistentVolumeClaim;
+/**
+ * The claim that restores one volume backup, before anyone marks it as theirs (KubeVirt's
+ * CreateRestorePVCDef, which its export controller uses too): the source claim's labels (minus
+ * the backend-storage label), annotations (minus binding and CDI state), access modes,
+ * StorageClass and volume mode; its size the larger of the source request and the VolumeSnapshot's
+ * restoreSize; its data source the backup's VolumeSnapshot. Pure.
+ */
+export function claimFromBackup(
+  claimName: string,
+  namespace: string,
+  backup: VolumeBackup,
+  volumeSnapshot: VolumeSnapshot,
+): Claim & {
+  metadata: ObjectMeta & { labels: Record<string, string>; annotations: Record<string, string> };
+} {
+  const source = backup.persistentVolumeClaim;
   const labels: Record<string, string> = { ...(source.metadata?.labels ?? {}) };
   delete labels[BACKEND_STORAGE_LABEL];
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(source.metadata?.annotations ?? {}))
     if (!RESTORE_ANNOTATION_PREFIXES_DROPPED.some((p) => k.startsWith(p))) annotations[k] = v;
-  labels[RESTORE_SOURCE_NAME_LABEL] = i.sourceVm.name;
-  labels[RESTORE_SOURCE_NAMESPACE_LABEL] = i.sourceVm.namespace;
-  annotations[RESTORE_NAME_ANNOTATION] = i.restore.metadata?.name ?? '';
-  annotations[LAST_RESTORE_ANNOTATION] = lastRestoreValue(i.restore);
-  const override = i.restore.spec.volumeRestoreOverrides?.find((o) => o.volumeName === i.backup.volumeName);
-  Object.assign(labels, override?.labels ?? {});
-  Object.assign(annotations, override?.annotations ?? {});
 
   const spec = source.spec ?? {};
   const requests: Record<string, string | number> = { ...(spec.resources?.requests ?? {}) };
-  const restoreSize = i.volumeSnapshot.status?.restoreSize;
+  const restoreSize = volumeSnapshot.status?.restoreSize;
   const want = parseQuantity(requests.storage);
   const least = parseQuantity(restoreSize);
   if (restoreSize !== undefined && least !== undefined && (want === undefined || want < least))
     requests.storage = String(restoreSize);
-
-  const metadata: ObjectMeta = {
-    name: i.claimName,
-    namespace: i.restore.metadata?.namespace ?? '',
-    labels,
-    annotations,
-  };
-  const owner = i.owner;
-  if (owner && 'dataVolume' in owner) annotations[POPULATED_FOR_ANNOTATION] = owner.dataVolume;
-  else if (owner)
-    metadata.ownerReferences = [
-      {
-        apiVersion: 'kubevirt.io/v1',
-        kind: 'VirtualMachine',
-        name: owner.vm.name,
-        uid: owner.vm.uid,
-        controller: true,
-        blockOwnerDeletion: true,
-      },
-    ];
-  const ref = { apiGroup: SNAPSHOT_GROUP, kind: 'VolumeSnapshot', name: i.backup.volumeSnapshotName ?? '' };
+  const ref = { apiGroup: SNAPSHOT_GROUP, kind: 'VolumeSnapshot', name: backup.volumeSnapshotName ?? '' };
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata,
+    metadata: { name: claimName, namespace, labels, annotations },
     spec: {
       ...(spec.accessModes ? { accessModes: [...spec.accessModes] } : {}),
       resources: { ...(spec.resources ?? {}), requests },
@@ -95,4 +82,31 @@ export function restoredClaim(i: RestoredClaimInputs): Claim {
       dataSourceRef: ref,
     },
   };
+}
+
+/** The claim a restore makes (see the file comment). */
+export function restoredClaim(i: RestoredClaimInputs): Claim {
+  const claim = claimFromBackup(i.claimName, i.restore.metadata?.namespace ?? '', i.backup, i.volumeSnapshot);
+  const { labels, annotations } = claim.metadata;
+  labels[RESTORE_SOURCE_NAME_LABEL] = i.sourceVm.name;
+  labels[RESTORE_SOURCE_NAMESPACE_LABEL] = i.sourceVm.namespace;
+  annotations[RESTORE_NAME_ANNOTATION] = i.restore.metadata?.name ?? '';
+  annotations[LAST_RESTORE_ANNOTATION] = lastRestoreValue(i.restore);
+  const override = i.restore.spec.volumeRestoreOverrides?.find((o) => o.volumeName === i.backup.volumeName);
+  Object.assign(labels, override?.labels ?? {});
+  Object.assign(annotations, override?.annotations ?? {});
+  const owner = i.owner;
+  if (owner && 'dataVolume' in owner) annotations[POPULATED_FOR_ANNOTATION] = owner.dataVolume;
+  else if (owner)
+    claim.metadata.ownerReferences = [
+      {
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachine',
+        name: owner.vm.name,
+        uid: owner.vm.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+  return claim;
 }

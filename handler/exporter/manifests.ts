@@ -6,7 +6,8 @@
  * claim no template makes, likewise pointing here; every http source names the CA ConfigMap and
  * the header Secret `header-secret-<export>`. `manifests/secret` is that Secret, holding
  * `x-kubevirt-export-token:<token>` under `token` (CDI sends it as a header). The host is the
- * internal one (the Service) or the external one (`virtkit api`), as the path asked.
+ * internal one (the Service) or the external one (`virtkit api`), as the path asked. A snapshot
+ * export serves its volumes under the claims it restored (`served-claims`): the URLs say so.
  */
 import {
   caConfigMapName,
@@ -63,6 +64,11 @@ export function allManifests(data: ManifestData, side: 'internal' | 'external'):
       data: { 'ca.pem': data[caKey] ?? '' },
     },
   ];
+  const served = data[ManifestKeys.servedClaims] ? parseJson(data, ManifestKeys.servedClaims) : {};
+  const urlOf = (claim: string): string => {
+    const as = served[claim];
+    return `${base}${rawGzipUri(typeof as === 'string' ? as : claim)}`;
+  };
   const vm = parseJson(data, ManifestKeys.vm);
   const spec = { ...((vm.spec as Json | undefined) ?? {}) };
   const templates = (spec.dataVolumeTemplates as Json[] | undefined) ?? [];
@@ -70,7 +76,7 @@ export function allManifests(data: ManifestData, side: 'internal' | 'external'):
     const name = String((t.metadata as Json | undefined)?.name ?? '');
     const tspec = { ...((t.spec as Json | undefined) ?? {}) };
     delete tspec.sourceRef;
-    tspec.source = httpSource(`${base}${rawGzipUri(name)}`, exportName);
+    tspec.source = httpSource(urlOf(name), exportName);
     return { ...t, spec: tspec };
   });
   if (!templates.length) delete spec.dataVolumeTemplates;
@@ -80,7 +86,7 @@ export function allManifests(data: ManifestData, side: 'internal' | 'external'):
     const dv = parseJson(data, key);
     const name = key.slice(dataVolumeManifestKey('').length);
     const dspec = { ...((dv.spec as Json | undefined) ?? {}) };
-    dspec.source = httpSource(`${base}${rawGzipUri(name)}`, exportName);
+    dspec.source = httpSource(urlOf(name), exportName);
     items.push({ ...dv, apiVersion: 'cdi.kubevirt.io/v1beta1', kind: 'DataVolume', spec: dspec });
   }
   return items;

@@ -8,7 +8,11 @@
  * A claim is filled with known bytes (as the volume snapshot suite fills one), exported, and once
  * Ready its raw and gzip downloads through `virtkit api`'s export proxy (KubeVirt's external
  * layout) have the volume's sha256; a wrong or missing token gets 401; an export with a short
- * TTL is deleted, and its pod goes with it.
+ * TTL is deleted, and its pod goes with it. A VirtualMachineSnapshot of a stopped VM using the
+ * claim is exported after the claim changed: the export restores the claim from the snapshot
+ * (the node's local snapshotter took it and restores it) into a claim of its own, its download
+ * has the bytes of snapshot time, its VM manifest points at that claim, and deleting the export
+ * deletes the claim.
  *
  * The test's Node carries a NoSchedule taint so no other suite's pod lands on it, and the test
  * binds the exporter pod to it (kube-scheduler's part) once the controller made it.
@@ -21,8 +25,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { gunzipSync } from 'zlib';
 import { CONTENT_TYPE_ANNOTATION } from '../../api/cdi/worker-pod';
+import { volumeSnapshotCrds } from '../../api/crd/generate';
 import { exporterPodName, externalBasePath } from '../../api/export/exporter-pod';
 import { LOCAL_VOLUME_DRIVER } from '../../api/storage/local';
+import { DEFAULT_SNAPSHOT_CLASS_ANNOTATION } from '../../api/volumesnapshot/v1/well-known';
+import { installVolumeSnapshotCrds } from '../../cli/local/crds';
 import { apiNodeClientArgs, apiServingArgs, apiServingFiles } from '../../cli/local/components';
 import { componentKubeconfig, layout } from '../../cli/local/layout';
 import { nodeApiPaths } from '../../cli/local/pki';
@@ -34,6 +41,7 @@ import { ControllerManager } from '../../controller/manager';
 import { startNodeApiServer, type RunningNodeApi } from '../../handler/api/server';
 import { ExporterPodRunner } from '../../handler/exporter/pod-runner';
 import { defaultLauncherCommand } from '../../handler/pods/launcher-process';
+import { LocalSnapshotter } from '../../handler/storage/local-snapshots';
 import { LocalVolumeProvisioner } from '../../handler/storage/local-volumes';
 import {
   EventRecorder,
@@ -44,6 +52,9 @@ import {
   SECRETS,
   STORAGE_CLASSES,
   VIRTUAL_MACHINE_EXPORTS,
+  VIRTUAL_MACHINE_SNAPSHOTS,
+  VIRTUAL_MACHINES,
+  VOLUME_SNAPSHOT_CLASSES,
 } from '../../kube';
 import { detachLoopsUnder } from '../fixtures/loop-devices';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
@@ -54,6 +65,7 @@ import { readShared } from './support/shared-controlplane';
 const id = randomBytes(3).toString('hex');
 const NS = `vm-export-${id}`;
 const STORAGE = `it-export-local-${id}`;
+const SNAP_CLASS = `it-export-snap-${id}`;
 const NODE = `it-export-node-${id}`;
 const TAINT = 'virtkit.io/it-vm-export';
 
@@ -69,6 +81,7 @@ let handlerClient: KubeClient;
 let root: string;
 let stateDir: string;
 let provisioner: LocalVolumeProvisioner;
+let snapshotter: LocalSnapshotter;
 let runner: ExporterPodRunner;
 let nodeApi: RunningNodeApi;
 let manager: ControllerManager;
@@ -118,7 +131,17 @@ function externalUrl(e: Obj, vol: string, format: string): string {
 beforeAll(async () => {
   admin = await sharedClient();
   await installRbac(admin);
+  // What `virtkit up` does: the snapshot CRDs where the cluster has none.
+  await installVolumeSnapshotCrds(admin, volumeSnapshotCrds());
   await createNamespace(admin, NS);
+  // The default class of the local driver, so another suite's classes of it leave the choice clear.
+  await admin.create(VOLUME_SNAPSHOT_CLASSES, undefined, {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshotClass',
+    metadata: { name: SNAP_CLASS, annotations: { [DEFAULT_SNAPSHOT_CLASS_ANNOTATION]: 'true' } },
+    driver: LOCAL_VOLUME_DRIVER,
+    deletionPolicy: 'Delete',
+  });
   await admin.create(STORAGE_CLASSES, undefined, {
     apiVersion: 'storage.k8s.io/v1',
     kind: 'StorageClass',
@@ -168,6 +191,14 @@ beforeAll(async () => {
     log: log('provisioner'),
   });
   await provisioner.start();
+  snapshotter = new LocalSnapshotter({
+    client: handlerClient,
+    nodeName: NODE,
+    root,
+    recorder: new EventRecorder(handlerClient, silentLogger(), 'virtkit-handler', NODE),
+    log: log('snapshotter'),
+  });
+  await snapshotter.start();
   // `virtkit exporter` runs from this checkout, as the handler runs it.
   process.env.TS_NODE_PROJECT = path.join(REPO_ROOT, 'tsconfig.json');
   runner = new ExporterPodRunner({
@@ -212,17 +243,24 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  // Snapshots first, while the controller runs to let their finalizers (and the VM's) go.
+  await admin.delete(VIRTUAL_MACHINE_SNAPSHOTS, NS, 'snap').catch(() => undefined);
+  await wait('the suite snapshots to go', async () =>
+    (await admin.list(VIRTUAL_MACHINE_SNAPSHOTS, NS)).items.length ? undefined : true,
+  ).catch(() => undefined);
   await manager?.stop();
   await runner?.stop();
   await deleteNamespace(admin, NS);
   await wait('the suite volumes to go', async () =>
     (await admin.list(PVCS, NS)).items.length ? undefined : true,
   ).catch(() => undefined);
+  await snapshotter?.stop();
   await provisioner?.stop();
   await nodeApi?.close();
   if (api && api.exitCode === null) api.kill('SIGTERM');
   await admin.delete(NODES, undefined, NODE).catch(() => undefined);
   await admin.delete(STORAGE_CLASSES, undefined, STORAGE).catch(() => undefined);
+  await admin.delete(VOLUME_SNAPSHOT_CLASSES, undefined, SNAP_CLASS).catch(() => undefined);
   controllerClient?.close();
   handlerClient?.close();
   detachLoopsUnder(root);
@@ -349,4 +387,115 @@ test('an export with a short TTL is deleted, and its exporter pod with it', asyn
     120_000,
   );
   expect(runner.exportEndpoint(NS, 'short')).toBeUndefined();
+});
+
+test("a VirtualMachineSnapshot is exported with the data of snapshot time, from a claim of the export's own", async () => {
+  // A stopped VM using the claim, snapshotted offline; then the claim changes.
+  await admin.create(VIRTUAL_MACHINES, NS, {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name: 'web', namespace: NS },
+    spec: {
+      runStrategy: 'Halted',
+      template: {
+        spec: {
+          domain: {
+            devices: { disks: [{ name: 'data', disk: { bus: 'virtio' } }] },
+            memory: { guest: '128Mi' },
+          },
+          volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+        },
+      },
+    },
+  });
+  await admin.create(VIRTUAL_MACHINE_SNAPSHOTS, NS, {
+    apiVersion: 'snapshot.kubevirt.io/v1beta1',
+    kind: 'VirtualMachineSnapshot',
+    metadata: { name: 'snap', namespace: NS },
+    spec: { source: { apiGroup: 'kubevirt.io', kind: 'VirtualMachine', name: 'web' } },
+  });
+  await wait('VirtualMachineSnapshot snap to be ready to use', async () => {
+    const s = await admin.getIfExists<Obj & { status?: { readyToUse?: boolean } }>(
+      VIRTUAL_MACHINE_SNAPSHOTS,
+      NS,
+      'snap',
+    );
+    return s?.status?.readyToUse ? s : undefined;
+  });
+  const claim = await admin.get<Obj>(PVCS, NS, 'data');
+  const file = path.join(root, (claim.spec as Json).volumeName as string, 'disk.img');
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, randomBytes(1 << 20), 0, 1 << 20, 0);
+  fs.closeSync(fd);
+  expect(sha256(fs.readFileSync(file))).not.toBe(sha256(disk));
+
+  await admin.create(VIRTUAL_MACHINE_EXPORTS, NS, {
+    apiVersion: 'export.kubevirt.io/v1',
+    kind: 'VirtualMachineExport',
+    metadata: { name: 'snapexp', namespace: NS },
+    spec: { source: { apiGroup: 'snapshot.kubevirt.io', kind: 'VirtualMachineSnapshot', name: 'snap' } },
+  });
+  const e = await readyExport('snapexp');
+  expect(e.status).toMatchObject({ phase: 'Ready', virtualMachineName: 'web' });
+  expect(e.status?.conditions).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ type: 'VolumesCreated', status: 'True', reason: 'AllPVCsReady' }),
+    ]),
+  );
+  // The export restored the volume into a claim of its own, named KubeVirt's way.
+  const restored = await admin.get<Obj & { metadata: { ownerReferences?: Json[] } }>(
+    PVCS,
+    NS,
+    'snapexp-data',
+  );
+  expect(restored.metadata.ownerReferences).toEqual([
+    expect.objectContaining({
+      kind: 'VirtualMachineExport',
+      name: 'snapexp',
+      uid: e.metadata.uid,
+      controller: true,
+    }),
+  ]);
+  expect((restored.spec as Json).dataSource).toMatchObject({ kind: 'VolumeSnapshot' });
+  // The links name the volume after the source claim; the URLs the claim served.
+  const internal = (e.status?.links as { internal: { volumes: Json[] } }).internal;
+  expect(internal.volumes).toEqual([
+    {
+      name: 'data',
+      formats: [
+        { format: 'raw', url: `https://virt-export-snapexp.${NS}.svc/volumes/snapexp-data/disk.img` },
+        { format: 'gzip', url: `https://virt-export-snapexp.${NS}.svc/volumes/snapexp-data/disk.img.gz` },
+      ],
+    },
+  ]);
+  const secret = await admin.get<{ data: Record<string, string> }>(SECRETS, NS, 'export-token-snapexp');
+  const token = Buffer.from(secret.data.token, 'base64').toString();
+  const base = `https://127.0.0.1:${apiPort}${externalBasePath(NS, 'snapexp')}`;
+  const raw = await get(`${base}/volumes/snapexp-data/disk.img`, { 'x-kubevirt-export-token': token });
+  expect(raw.status).toBe(200);
+  expect(sha256(raw.body)).toBe(sha256(disk));
+  expect(sha256(raw.body)).not.toBe(sha256(fs.readFileSync(file)));
+
+  // The VM manifest is the snapshot's VM; its claim is re-imported from the restored claim's URL.
+  // (This suite's cluster names no external host, so the internal manifests are asked for.)
+  const all = await get(`${base}/internal/manifests/all`, {
+    'x-kubevirt-export-token': token,
+    accept: 'application/json',
+  });
+  expect(`${all.status} ${all.status === 200 ? '' : all.body.toString()}`).toBe('200 ');
+  const items = (JSON.parse(all.body.toString()) as { items: (Json & { kind: string; metadata: Json })[] })
+    .items;
+  expect(items.map((i) => `${i.kind}/${String(i.metadata.name)}`)).toEqual([
+    'ConfigMap/export-ca-cm-snapexp',
+    'VirtualMachine/web',
+    'DataVolume/data',
+  ]);
+  expect(JSON.stringify(items[2])).toContain(
+    `https://virt-export-snapexp.${NS}.svc/volumes/snapexp-data/disk.img.gz`,
+  );
+
+  await admin.delete(VIRTUAL_MACHINE_EXPORTS, NS, 'snapexp');
+  await wait('the restored claim to go with its export', async () =>
+    (await admin.getIfExists(PVCS, NS, 'snapexp-data')) ? undefined : true,
+  );
 });
