@@ -99,3 +99,11 @@ export interface KubeObject {
 }
 
 export const AnyObject = Type.Unknown();
+
+/**
+ * A time as Kubernetes writes metav1.Time (RFC 3339, whole seconds, UTC): `2024-05-01T10:00:00Z`.
+ * Takes a Date or milliseconds since the epoch; now when left out.
+ */
+export function metav1Time(at: Date | number = new Date()): string {
+  return (typeof at === 'number' ? new Date(at) : at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -3,11 +3,12 @@
  * status changes, lastHeartbeatTime when the status, reason or message does.
  */
 import type { CdiCondition } from '../../api/cdi/v1beta1';
+import { metav1Time } from '../../api/k8s/meta';
 
 export type CdiStatus = 'True' | 'False' | 'Unknown';
 
 export function stamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metav1Time(now);
 }
 
 export function findCdiCondition(

@@ -4,6 +4,7 @@
  * replica set word them differently (KubeVirt's texts are passed in). Pure.
  */
 import { findCondition, removeCondition, setCondition, type ConditionLike, type EventSpec } from '../../kube';
+import { metav1Time } from '../../api/k8s/meta';
 
 export const REPLICA_FAILURE = 'ReplicaFailure';
 export const REPLICA_PAUSED = 'ReplicaPaused';
@@ -28,7 +29,7 @@ export function replicaConditions(
   prev: readonly ConditionLike[] | undefined,
   i: ReplicaConditionInputs,
 ): { conditions: ConditionLike[]; events: EventSpec[] } {
-  const nowIso = i.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const nowIso = metav1Time(i.now);
   const events: EventSpec[] = [];
   let conditions = [...(prev ?? [])];
   const wasPaused = findCondition(conditions, REPLICA_PAUSED) !== undefined;

@@ -46,6 +46,7 @@ import {
 } from '../../api/instancetype/expand';
 import type { ControllerRevision } from './instancetype-revision';
 import { RESTART_REQUIRED_MESSAGE, startRevision } from './start-revision';
+import { metav1Time } from '../../api/k8s/meta';
 
 export interface VmInputs {
   readonly vm: VirtualMachine;
@@ -304,7 +305,7 @@ const NOT_COPIED = new Set(['Ready', 'Failure', 'RestartRequired']);
 /** The VM status after this round: everything observed, plus what this round decided. */
 export function vmStatus(i: VmStatusInputs): VirtualMachineStatus {
   const { vm, vmi, now } = i;
-  const nowIso = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const nowIso = metav1Time(now);
   const prev = vm.status ?? {};
   const status: VirtualMachineStatus = { ...structuredClone(prev) };
   const strategy = effectiveRunStrategy(vm);

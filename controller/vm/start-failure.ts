@@ -12,6 +12,7 @@ import type {
   VirtualMachineStartFailure,
 } from '../../api/kubevirt/v1';
 import { isFinal } from './run-strategy';
+import { metav1Time } from '../../api/k8s/meta';
 
 export const MAX_CRASH_LOOP_BACKOFF_SECONDS = 300;
 
@@ -50,7 +51,7 @@ export function nextStartFailure(
   return {
     consecutiveFailCount: count,
     lastFailedVMIUID: vmi.metadata?.uid,
-    retryAfterTimestamp: new Date(now.getTime() + delay * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    retryAfterTimestamp: metav1Time(now.getTime() + delay * 1000),
   };
 }
 

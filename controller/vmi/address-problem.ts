@@ -7,9 +7,10 @@
 import type { VirtualMachineInstance, VirtualMachineInstanceStatus } from '../../api/kubevirt/v1';
 import { KUBE_OVN_ADDRESS_REASONS, KubeOvnAddressError } from '../../api/kubeovn/ipam';
 import { findCondition, removeCondition, setCondition, type EventSpec } from '../../kube';
+import { metav1Time } from '../../api/k8s/meta';
 
 /** RFC 3339 seconds, as the VMI's other conditions are stamped. */
-const stamp = (now: Date) => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const stamp = (now: Date) => metav1Time(now);
 
 export interface AddressProblem {
   /** The Warning Event to record: only when the condition's message changed. */

@@ -33,6 +33,7 @@ import type { EventSpec } from '../../kube';
 import { isFinal, isMarkedForDeletion } from '../vm/run-strategy';
 import { NODE_NAME_LABEL } from './launcher-pod';
 import { isMigrationTargetPod } from '../../api/kubevirt/v1/migration-labels';
+import { metav1Time } from '../../api/k8s/meta';
 
 export const FOREGROUND_FINALIZER = 'foregroundDeleteVirtualMachine';
 
@@ -199,7 +200,7 @@ function podRef(p: LauncherPod): { name: string; uid: string } {
 }
 
 function stamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metav1Time(now);
 }
 
 /** The status with `phase` entered now (a transition timestamp is added only on change). */

@@ -10,10 +10,11 @@ import type {
   VolumeSnapshotError,
   VolumeSnapshotStatus,
 } from '../../api/volumesnapshot/v1';
+import { metav1Time } from '../../api/k8s/meta';
 
 /** RFC 3339 to the second, as Kubernetes writes times, from nanoseconds since the epoch. */
 export function timeFromNanoseconds(ns: number): string {
-  return new Date(Math.floor(ns / 1e6)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metav1Time(Math.floor(ns / 1e6));
 }
 
 function errorRecord(
@@ -21,10 +22,7 @@ function errorRecord(
   previous: VolumeSnapshotError | undefined,
   now: Date,
 ): VolumeSnapshotError {
-  const time =
-    previous?.message === message && previous.time
-      ? previous.time
-      : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const time = previous?.message === message && previous.time ? previous.time : metav1Time(now);
   return { message, time };
 }
 

@@ -39,6 +39,7 @@ import {
   type ExporterPlan,
   type ExporterPodJson,
 } from './pod-plan';
+import { metav1Time } from '../../api/k8s/meta';
 
 const UID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CONFIG_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
@@ -86,7 +87,7 @@ interface Run {
   ca?: Buffer;
 }
 
-const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const now = (): string => metav1Time();
 
 function decode(data: Record<string, string> | undefined, key: string): Buffer | undefined {
   const v = data?.[key];

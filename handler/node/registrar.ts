@@ -16,6 +16,7 @@ import {
 } from './node-object';
 import { HANDLER_ENDPOINT_ANNOTATION } from '../../common/node-api';
 import { errorMessage, isAlreadyExists, isNotFound, LEASES, NODES, type KubeClient } from '../../kube';
+import { metav1Time } from '../../api/k8s/meta';
 
 interface NodeJson {
   metadata?: { uid?: string; labels?: Record<string, string> };
@@ -97,7 +98,7 @@ export class NodeRegistrar {
       NODES,
       undefined,
       name,
-      nodeStatusPatch(this.facts, now.toISOString().replace(/\.\d{3}Z$/, 'Z'), node.status?.conditions),
+      nodeStatusPatch(this.facts, metav1Time(now), node.status?.conditions),
       { subresource: 'status' },
     );
     const taints = taintsWithoutStartup(node.spec?.taints);

@@ -47,6 +47,7 @@ import { removePodObject, writePodAnnotations, writePodStatus } from './pod-writ
 import type { SpecGuard } from '../vmi/spec-guard';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 import { Informer, WorkQueue, errorMessage, PODS, type EventRecorder, type KubeClient } from '../../kube';
+import { metav1Time } from '../../api/k8s/meta';
 
 /** One launcher process this node runs (or ran) for a pod. */
 export interface LocalLauncher {
@@ -78,8 +79,8 @@ export interface PodRuntimeOptions {
    */
   readonly kubeOvn?: boolean;
   /**
-   * Awaited after a pod's network is set up and before its launcher starts (the Kube-OVN
-   * tunnels of a Subnet bridge the ADD may have made). It must not throw.
+   * Awaited after the network of a pod on Kube-OVN Subnets is set up and before its launcher
+   * starts (the tunnels of a Subnet bridge the ADD may have made). It must not throw.
    */
   readonly afterNetworkSetUp?: () => Promise<void>;
   /**
@@ -345,7 +346,7 @@ export class PodRuntime {
           throw e instanceof CniError ? new PodNetworkError(id, 'setUp', e) : e;
         });
       const status = await this.o.network.setUp(id, networks);
-      await this.o.afterNetworkSetUp?.();
+      if (networks.kubeOvnBridges > 0) await this.o.afterNetworkSetUp?.();
       this.sandboxFailures.delete(uid);
       await this.writeNetworkStatus(pod, status);
       return status;
@@ -553,7 +554,7 @@ function identityOf(pod: PodJson): PodIdentity {
 }
 
 function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metav1Time();
 }
 
 /**

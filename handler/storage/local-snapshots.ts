@@ -36,6 +36,7 @@ import {
   writeManifest,
   type SnapshotManifest,
 } from './snapshot-files';
+import { metav1Time } from '../../api/k8s/meta';
 
 export interface LocalSnapshotsOptions {
   readonly client: KubeClient;
@@ -253,7 +254,7 @@ export class LocalSnapshotter {
     await this.writeStatus(content, {
       ...(content.status ?? {}),
       readyToUse: false,
-      error: { message, time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      error: { message, time: metav1Time() },
     });
     await this.o.recorder.record(content, { type: 'Warning', reason: 'SnapshotCreationFailed', message });
     this.o.log.warn({ kind: 'VolumeSnapshotContent', name: content.metadata?.name }, message);

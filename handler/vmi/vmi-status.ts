@@ -9,6 +9,7 @@ import type { DomainStatus } from '../../launcher/runtime/domain-types';
 import type { GuestNetworkInterface } from '../../launcher/qga/protocol';
 import { removeCondition, setCondition, type ConditionLike } from '../../kube';
 import { interfaceStatuses, type InterfaceStatus } from './interfaces';
+import { metav1Time } from '../../api/k8s/meta';
 
 /**
  * A pause the user asked for (the `pause` subresource, or a start with startStrategy Paused),
@@ -48,7 +49,7 @@ export interface HandlerVmiStatus {
 }
 
 export function stamp(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metav1Time(now);
 }
 
 function transitions(

@@ -20,6 +20,7 @@ import {
   type PodJson,
 } from '../pods/pod-types';
 import { runWorker } from '../work-loop';
+import { metav1Time } from '../../api/k8s/meta';
 
 export function isPlaceholderPod(pod: PodJson): boolean {
   return (
@@ -34,7 +35,7 @@ export interface PlaceholderOptions {
   readonly log: Logger;
 }
 
-const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const now = (): string => metav1Time();
 
 export class PlaceholderPods {
   readonly informer: Informer<PodJson>;

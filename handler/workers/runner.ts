@@ -54,6 +54,7 @@ import { isCloneSourcePod, parseCloneSourcePlan } from './clone-source-plan';
 import type { ClaimJson } from '../volumes/plan';
 import { PlanResolveError, resolvePlan } from './resolve-plan';
 import { workerPodStatus, workerStatusDiffers, type LastTermination } from './worker-status';
+import { metav1Time } from '../../api/k8s/meta';
 
 /** A terminated failure is shown this long before the pod turns to CrashLoopBackOff. */
 const TERMINATED_SHOWN_MS = 1000;
@@ -107,7 +108,7 @@ interface WorkerRun {
   listening?: boolean;
 }
 
-const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const now = (): string => metav1Time();
 
 export class WorkerPodRunner {
   readonly informer: Informer<PodJson>;

@@ -21,6 +21,7 @@ import type { VirtualMachineInstanceCondition } from './conditions';
 import type { VirtualMachineInstanceSpec } from './vmi';
 import type { VirtualMachineInstanceStatus } from './vmi-status';
 import type { ObjectMeta } from '../../k8s/meta';
+import { metav1Time } from '../../k8s/meta';
 
 export const LIVE_MIGRATABLE_CONDITION = 'LiveMigratable';
 export const STORAGE_LIVE_MIGRATABLE_CONDITION = 'StorageLiveMigratable';
@@ -91,7 +92,7 @@ export interface NonMigratableReason {
   readonly message: string;
 }
 
-const stamp = (now: Date): string => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const stamp = (now: Date): string => metav1Time(now);
 
 // --- the constraints that are not about storage -------------------------------------------
 

@@ -46,7 +46,7 @@ export interface PodNetworksOptions {
 }
 
 /**
- * What PodNetwork.setUp runs for the pod. Throws the CniErrors of Multus's resolution and of
+ * What PodNetwork.setUp runs for the pod, and how many Kube-OVN Subnet bridges it uses. Throws the CniErrors of Multus's resolution and of
  * the pod's Kube-OVN allocations (InvalidAddressAllocation, AddressNotAllocated,
  * UnsupportedUnderlay, ProviderNetworkUnavailable, NetworkSetupFailed), or the API error of a
  * failed read. A VLAN underlay's bridge and uplink are made here, before the ADD.
@@ -55,8 +55,8 @@ export async function podNetworksOf(
   client: KubeClient,
   pod: PodNetworksJson,
   o: PodNetworksOptions,
-): Promise<MultusNetworks> {
-  if (!o.kubeOvn) return multusNetworksOf(client, pod);
+): Promise<MultusNetworks & { readonly kubeOvnBridges: number }> {
+  if (!o.kubeOvn) return { ...(await multusNetworksOf(client, pod)), kubeOvnBridges: 0 };
   const ctx: KubeOvnContext = {
     pod: {
       namespace: pod.metadata?.namespace ?? '',
@@ -90,5 +90,5 @@ export async function podNetworksOf(
   // Before any ADD (or makeUnderlays) creates them: the node's release removes what is recorded.
   recordKubeOvnBridges(o.stateDir, bridges);
   await makeUnderlays(underlays, { pod: ctx.pod, ...node, ...(o.log ? { log: o.log } : {}) });
-  return { ...networks, ...(defaultNetwork ? { defaultNetwork } : {}) };
+  return { ...networks, ...(defaultNetwork ? { defaultNetwork } : {}), kubeOvnBridges: bridges.length };
 }
