@@ -4,7 +4,8 @@
 # every binary that is already there. Safe to run again; a second run does nothing.
 #
 #   scripts/build-controlplane.sh               etcd, kube-apiserver, kube-scheduler,
-#                                               kube-controller-manager, kubectl
+#                                               kube-controller-manager, kubectl, and kubelet
+#                                               (which only kubelet nodes run)
 #   scripts/build-controlplane.sh --print-dir   print the cache folder and exit
 #
 # The version is the one k8s.io/kubernetes is pinned at in tools/controlplane/go.mod; etcd is
@@ -29,9 +30,10 @@ declare -A packages=(
   [kube-scheduler]=k8s.io/kubernetes/cmd/kube-scheduler
   [kube-controller-manager]=k8s.io/kubernetes/cmd/kube-controller-manager
   [kubectl]=k8s.io/kubernetes/cmd/kubectl
+  [kubelet]=k8s.io/kubernetes/cmd/kubelet
   [etcd]=go.etcd.io/etcd/server/v3
 )
-wanted=(etcd kube-apiserver kube-scheduler kube-controller-manager kubectl)
+wanted=(etcd kube-apiserver kube-scheduler kube-controller-manager kubectl kubelet)
 if [[ $# -gt 0 ]]; then
   echo "build-controlplane: unexpected argument '$1' (the only option is --print-dir)" >&2
   exit 2

@@ -17,6 +17,9 @@ export type BinaryName = 'etcd' | 'kube-apiserver' | 'kube-scheduler' | 'kube-co
 
 export type BinaryPaths = Readonly<Record<BinaryName, string>>;
 
+/** Built into the same cache, run only by kubelet nodes (`./kubelet/`), not by local mode. */
+export type NodeBinaryName = 'kubelet';
+
 export const BINARY_NAMES: readonly BinaryName[] = [
   'etcd',
   'kube-apiserver',
@@ -57,12 +60,12 @@ function packageRoot(): string {
   return dir;
 }
 
-function fixFor(name: BinaryName): string {
+function fixFor(name: BinaryName | NodeBinaryName): string {
   return `run 'scripts/build-controlplane.sh' in ${packageRoot()} (needs Go >= 1.25; builds Kubernetes ${KUBERNETES_VERSION} into ${controlPlaneCacheDir()}, about 10 minutes on 2 cores) or point KUBEBUILDER_ASSETS at a folder that has ${name}`;
 }
 
 /** Path of one binary; throws MissingBinaryError naming the folders searched and the fix. */
-export function findBinary(name: BinaryName, env: NodeJS.ProcessEnv = process.env): string {
+export function findBinary(name: BinaryName | NodeBinaryName, env: NodeJS.ProcessEnv = process.env): string {
   const dirs = searchPath(env, controlPlaneCacheDir());
   for (const dir of dirs) {
     const file = path.join(dir, name);

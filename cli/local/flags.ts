@@ -80,7 +80,11 @@ export function apiserverArgs(l: Layout, ports: Ports, pki: PkiFiles): string[] 
     `--service-account-key-file=${pki.serviceAccountPub}`,
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
-    '--authorization-mode=RBAC',
+    // Node: kubelet nodes (cli/local/kubelet/) act as system:node:<name> with what the Node
+    // authorizer and NodeRestriction give a kubelet; everyone else is RBAC's.
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    '--kubelet-preferred-address-types=InternalIP',
     '--allow-privileged=true',
     '--profiling=false',
     ...aggregationArgs(pki),

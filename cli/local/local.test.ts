@@ -94,7 +94,8 @@ describe('command lines', () => {
   test('the API server authorizes with RBAC and verifies clients against the local CA', () => {
     expect(apiserverArgs(l, ports, pki)).toEqual(
       expect.arrayContaining([
-        '--authorization-mode=RBAC',
+        '--authorization-mode=Node,RBAC',
+        '--enable-admission-plugins=NodeRestriction',
         '--client-ca-file=/s/pki/ca.crt',
         '--etcd-servers=https://127.0.0.1:2379',
         '--etcd-certfile=/s/pki/etcd-client.crt',

@@ -273,3 +273,21 @@ export async function createPki(dir: string, serviceIp: string): Promise<PkiFile
     clients,
   };
 }
+
+/**
+ * A kubelet node's client certificate (`system:node:<name>` in `system:nodes`, what the Node
+ * authorizer and NodeRestriction recognise), signed by the cluster CA in `dir`; the key is 0600.
+ */
+export async function issueNodeClientCertificate(
+  dir: string,
+  nodeName: string,
+): Promise<{ cert: string; key: string }> {
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(nodeName))
+    throw new Error(
+      `node name ${JSON.stringify(nodeName)} is not a DNS subdomain; use lower-case letters, digits, '-' and '.'`,
+    );
+  const stem = `kubelet-${nodeName}`;
+  await issue(dir, stem, subject(`system:node:${nodeName}`, ['system:nodes']), CLIENT_EXTENSIONS);
+  fs.chmodSync(path.join(dir, `${stem}.key`), 0o600);
+  return { cert: path.join(dir, `${stem}.crt`), key: path.join(dir, `${stem}.key`) };
+}

@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package controlplane pins the Kubernetes commands that local mode runs. The file is never
+// Package controlplane pins the Kubernetes commands that local mode and kubelet nodes run. The file is never
 // compiled (build tag "tools"); it only keeps these main packages and their dependencies in
 // go.mod and go.sum so `go build <package>` works offline from the module cache.
 package controlplane
@@ -13,4 +13,5 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )

@@ -1,0 +1,126 @@
+/**
+ * What a kubelet node needs from this host, found or made: the node runtime's programs
+ * (containerd, runc, ctr and umoci from Debian: scripts/setup/controlplane.sh installs them),
+ * whether processes may lower their oom_score_adj (CAP_SYS_RESOURCE), and the node's cgroup
+ * root in every cgroup v1 hierarchy (made before kubelet starts, removed after it stopped).
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export class NodeHostError extends Error {}
+
+/** The programs of the node runtime, found on PATH. */
+export interface NodeRuntimePrograms {
+  readonly containerd: string;
+  readonly runc: string;
+  readonly ctr: string;
+  readonly umoci: string;
+}
+
+function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const file = path.join(dir, name);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export function findNodeRuntime(): NodeRuntimePrograms {
+  const found: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const name of ['containerd', 'runc', 'ctr', 'umoci']) {
+    const file = which(name);
+    if (file) found[name] = file;
+    else missing.push(name);
+  }
+  if (missing.length)
+    throw new NodeHostError(
+      `kubelet nodes need ${missing.join(', ')} on PATH; run scripts/setup/controlplane.sh as root (it installs Debian's containerd, runc and umoci)`,
+    );
+  return found as unknown as NodeRuntimePrograms;
+}
+
+/**
+ * Whether a process may set a negative oom_score_adj here (CAP_SYS_RESOURCE): a child shell
+ * tries -1 on itself.
+ */
+export function canLowerOomScore(): boolean {
+  const r = spawnSync('sh', ['-c', 'echo -1 > /proc/self/oom_score_adj'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** The cgroup v1 hierarchies mounted under /sys/fs/cgroup (the v2 one, `unified`, aside). */
+export function cgroupV1Hierarchies(): string[] {
+  if (fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'))) return [];
+  return fs
+    .readdirSync(CGROUP_ROOT, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'unified')
+    .map((d) => path.join(CGROUP_ROOT, d.name))
+    .filter((dir) => fs.existsSync(path.join(dir, 'cgroup.procs')));
+}
+
+/** Make `root` (`/virtkit-node-n1`) in every v1 hierarchy; cpuset gets its parent's cpus and mems. */
+export function ensureCgroupRoot(root: string): void {
+  for (const h of cgroupV1Hierarchies()) {
+    const dir = path.join(h, root);
+    fs.mkdirSync(dir, { recursive: true });
+    if (path.basename(h) === 'cpuset')
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        const mine = path.join(dir, f);
+        if (!fs.readFileSync(mine, 'utf8').trim())
+          fs.writeFileSync(mine, fs.readFileSync(path.join(h, f), 'utf8'));
+      }
+  }
+}
+
+/**
+ * Remove `root` and the cgroups kubelet and runc made under it (deepest first), in the v1
+ * hierarchies and the v2 one beside them (`unified`, where runc mirrors them); busy ones stay.
+ */
+export function removeCgroupRoot(root: string): void {
+  const unified = path.join(CGROUP_ROOT, 'unified');
+  const hierarchies = [...cgroupV1Hierarchies(), ...(fs.existsSync(unified) ? [unified] : [])];
+  for (const h of hierarchies) {
+    const dir = path.join(h, root);
+    if (!fs.existsSync(dir)) continue;
+    try {
+      execFileSync('find', [dir, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';'], { stdio: 'ignore' });
+    } catch {
+      // A cgroup with a process left in it stays; the next start reuses it.
+    }
+  }
+}
+
+/**
+ * This host's address on the interface of its default route (kubelet needs an address of the
+ * host that is not loopback).
+ */
+export function hostNodeAddress(): string {
+  const routes = JSON.parse(
+    execFileSync('ip', ['-j', '-4', 'route', 'show', 'default'], { encoding: 'utf8' }) || '[]',
+  ) as {
+    dev?: string;
+  }[];
+  const dev = routes[0]?.dev;
+  if (!dev)
+    throw new NodeHostError(
+      'this host has no IPv4 default route, so no address for a kubelet node; give the node an address',
+    );
+  const addrs = JSON.parse(
+    execFileSync('ip', ['-j', '-4', 'addr', 'show', 'dev', dev], { encoding: 'utf8' }),
+  ) as {
+    addr_info?: { local?: string }[];
+  }[];
+  const ip = addrs[0]?.addr_info?.[0]?.local;
+  if (!ip)
+    throw new NodeHostError(`interface ${dev} (of the default route) has no IPv4 address for a kubelet node`);
+  return ip;
+}
