@@ -1,6 +1,5 @@
 /** Locates qemu-system-x86_64 and qemu-img (override with VIRTKIT_QEMU / VIRTKIT_QEMU_IMG). */
-import * as fs from 'fs';
-import * as path from 'path';
+import { onPath } from '../../common/on-path';
 
 export class QemuNotInstalledError extends Error {
   constructor(readonly binary: string) {
@@ -9,19 +8,6 @@ export class QemuNotInstalledError extends Error {
     );
     this.name = 'QemuNotInstalledError';
   }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
-    const full = path.join(dir, name);
-    try {
-      fs.accessSync(full, fs.constants.X_OK);
-      return full;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
 }
 
 export function qemuSystemBinary(): string {

@@ -183,11 +183,12 @@ beforeAll(async () => {
     },
     spec: { taints: [{ key: TAINT, value: 'true', effect: 'NoSchedule' }] },
   });
+  const recorder = new EventRecorder(handlerClient, silentLogger(), 'virtkit-handler', NODE);
   provisioner = new LocalVolumeProvisioner({
     client: handlerClient,
     nodeName: NODE,
     root,
-    recorder: new EventRecorder(handlerClient, silentLogger(), 'virtkit-handler', NODE),
+    recorder,
     log: log('provisioner'),
   });
   await provisioner.start();
@@ -195,7 +196,7 @@ beforeAll(async () => {
     client: handlerClient,
     nodeName: NODE,
     root,
-    recorder: new EventRecorder(handlerClient, silentLogger(), 'virtkit-handler', NODE),
+    recorder,
     log: log('snapshotter'),
   });
   await snapshotter.start();

@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { onPath } from '../../../common/on-path';
 
 export class NodeHostError extends Error {}
 
@@ -18,24 +19,11 @@ export interface NodeRuntimePrograms {
   readonly umoci: string;
 }
 
-function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 export function findNodeRuntime(): NodeRuntimePrograms {
   const found: Record<string, string> = {};
   const missing: string[] = [];
   for (const name of ['containerd', 'runc', 'ctr', 'umoci']) {
-    const file = which(name);
+    const file = onPath(name);
     if (file) found[name] = file;
     else missing.push(name);
   }
