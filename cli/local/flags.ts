@@ -85,6 +85,8 @@ export function apiserverArgs(l: Layout, ports: Ports, pki: PkiFiles): string[] 
     '--authorization-mode=Node,RBAC',
     '--enable-admission-plugins=NodeRestriction',
     '--kubelet-preferred-address-types=InternalIP',
+    `--kubelet-client-certificate=${pki.clients['kube-apiserver-kubelet-client'].cert}`,
+    `--kubelet-client-key=${pki.clients['kube-apiserver-kubelet-client'].key}`,
     '--allow-privileged=true',
     '--profiling=false',
     ...aggregationArgs(pki),

@@ -42,7 +42,13 @@ const pki = {
   nodeApiClientKey: '/s/pki/virtkit-api-node-client.key',
   serviceAccountKey: '/s/pki/sa.key',
   serviceAccountPub: '/s/pki/sa.pub',
-  clients: { 'etcd-client': { cert: '/s/pki/etcd-client.crt', key: '/s/pki/etcd-client.key' } },
+  clients: {
+    'etcd-client': { cert: '/s/pki/etcd-client.crt', key: '/s/pki/etcd-client.key' },
+    'kube-apiserver-kubelet-client': {
+      cert: '/s/pki/kube-apiserver-kubelet-client.crt',
+      key: '/s/pki/kube-apiserver-kubelet-client.key',
+    },
+  },
 } satisfies PkiFiles;
 
 describe('binaries', () => {
@@ -96,6 +102,8 @@ describe('command lines', () => {
       expect.arrayContaining([
         '--authorization-mode=Node,RBAC',
         '--enable-admission-plugins=NodeRestriction',
+        '--kubelet-client-certificate=/s/pki/kube-apiserver-kubelet-client.crt',
+        '--kubelet-client-key=/s/pki/kube-apiserver-kubelet-client.key',
         '--client-ca-file=/s/pki/ca.crt',
         '--etcd-servers=https://127.0.0.1:2379',
         '--etcd-certfile=/s/pki/etcd-client.crt',

@@ -64,6 +64,9 @@ export interface PkiFiles {
   readonly clients: Readonly<Record<string, { cert: string; key: string }>>;
 }
 
+/** kube-apiserver's user towards kubelets (kubeadm's name). */
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
+
 /** Identities local mode issues client certificates for. */
 export const CLIENT_IDENTITIES: readonly ClientIdentity[] = [
   { file: 'admin', commonName: 'virtkit-admin', organizations: ['system:masters'] },
@@ -77,6 +80,9 @@ export const CLIENT_IDENTITIES: readonly ClientIdentity[] = [
   { file: 'virtkit-whereabouts', commonName: 'virtkit-whereabouts', organizations: [] },
   // kube-apiserver's identity towards etcd (etcd requires a client certificate).
   { file: 'etcd-client', commonName: 'kube-apiserver-etcd-client', organizations: [] },
+  // kube-apiserver's identity towards kubelets (logs, exec, port-forward), bound to the built-in
+  // ClusterRole system:kubelet-api-admin (cli/local/rbac.ts).
+  { file: 'kube-apiserver-kubelet-client', commonName: KUBELET_CLIENT_USER, organizations: [] },
 ];
 
 /** Names and addresses the API server certificate is valid for (pure). */

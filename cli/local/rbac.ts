@@ -3,7 +3,8 @@
  * their own client certificates (users `virtkit-controller`, `virtkit-handler`, `virtkit-api`;
  * `virtkit-whereabouts` for the IPAM plugin the handler runs, a Role in kube-system), bound to ClusterRoles that grant
  * only what their code uses (api/install/rbac.ts) and, for the api, the built-in Role that reads
- * the API server's front-proxy settings; KubeVirt's user roles are installed beside.
+ * the API server's front-proxy settings; KubeVirt's user roles are installed beside, and the
+ * API server's kubelet client is bound to system:kubelet-api-admin.
  */
 import { componentRbac, userRoles, whereaboutsRbac, type ComponentName } from '../../api/install/rbac';
 import {
@@ -14,6 +15,7 @@ import {
   type KubeClient,
   type ResourceType,
 } from '../../kube';
+import { KUBELET_CLIENT_USER } from './pki';
 
 const COMPONENTS: readonly ComponentName[] = ['virtkit-controller', 'virtkit-handler', 'virtkit-api'];
 /** The user of the whereabouts IPAM plugin's client certificate (cli/local/pki.ts). */
@@ -26,6 +28,19 @@ export function localRbacObjects(): Record<string, unknown>[] {
     // The whereabouts plugin the handler runs, as its own user (pki.ts), in kube-system only.
     ...whereaboutsRbac({ kind: 'User', name: WHEREABOUTS_USER }),
     ...userRoles(),
+    // kube-apiserver towards kubelet nodes (logs, exec, port-forward): kubelets authorize it
+    // with SubjectAccessReviews, which the built-in system:kubelet-api-admin role answers.
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `virtkit:${KUBELET_CLIENT_USER}` },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:kubelet-api-admin',
+      },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: KUBELET_CLIENT_USER }],
+    },
   ];
   const isRole = (o: Record<string, unknown>): boolean => o.kind === 'ClusterRole' || o.kind === 'Role';
   return [...objects.filter(isRole), ...objects.filter((o) => !isRole(o))];

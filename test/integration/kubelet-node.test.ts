@@ -4,7 +4,9 @@
  * containerd root, socket, CNI bridge and cgroup root, and a sandbox image built here with umoci.
  * The node registers with the shared control plane as `system:node:<name>` (Node authorizer,
  * NodeRestriction) and turns Ready; a pod bound to it runs in a container containerd started,
- * with an address from the node's pod CIDR, as the image's user; deleting the pod stops it.
+ * with an address from the node's pod CIDR, as the image's user; its log reaches the API
+ * server's client (kube-apiserver authenticates to kubelet with its kubelet client certificate,
+ * kubelet authorizes it by SubjectAccessReview); deleting the pod stops it.
  *
  * The node registers with a NoSchedule taint so no other suite's pod is scheduled onto it.
  */
@@ -17,6 +19,7 @@ import { hostNodeAddress } from '../../cli/local/kubelet/host';
 import { startKubeletNode, type RunningKubeletNode } from '../../cli/local/kubelet/node';
 import { buildPauseImage } from '../../cli/local/kubelet/pause-image';
 import { issueNodeClientCertificate } from '../../cli/local/pki';
+import { installRbac } from '../../cli/local/rbac';
 import { reservePorts } from '../../cli/local/ports';
 import { NODES, PODS, type KubeClient } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
@@ -56,6 +59,8 @@ function wait<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 
 
 beforeAll(async () => {
   admin = await sharedClient();
+  // The API server's kubelet client is bound to system:kubelet-api-admin there.
+  await installRbac(admin);
   await createNamespace(admin, NS);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-kubelet-node-'));
   const shared = readShared();
@@ -120,7 +125,12 @@ test('a pod bound to it runs in a container containerd started, on the node pod 
           name: 'probe',
           image: node!.sandboxImage,
           imagePullPolicy: 'Never',
-          command: ['/bin/busybox', 'sh', '-c', 'id -u > /out/uid; exec /bin/busybox sleep 3600'],
+          command: [
+            '/bin/busybox',
+            'sh',
+            '-c',
+            'id -u > /out/uid; echo started as $(id -u); exec /bin/busybox sleep 3600',
+          ],
           volumeMounts: [{ name: 'out', mountPath: '/out' }],
         },
       ],
@@ -145,6 +155,9 @@ test('a pod bound to it runs in a container containerd started, on the node pod 
       : undefined;
   });
   expect(uid).toBe('65535');
+  // Its log, through the API server, which reaches the kubelet with its own client certificate.
+  const log = await admin.getPath<{ message?: string }>(`/api/v1/namespaces/${NS}/pods/probe/log`);
+  expect(log.message).toBe('started as 65535\n');
 
   await admin.delete(PODS, NS, 'probe');
   await wait('the pod to be gone', async () =>
