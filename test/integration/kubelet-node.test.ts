@@ -3,24 +3,24 @@
  * kubelet built from the pinned k8s.io/kubernetes, Debian's containerd and runc, the node's own
  * containerd root, socket, CNI bridge and cgroup root, and a sandbox image built here with umoci.
  * The node registers with the shared control plane as `system:node:<name>` (Node authorizer,
- * NodeRestriction) and turns Ready; a pod bound to it runs in a container containerd started,
+ * NodeRestriction) from its own network namespace, through a relay to the API server, and turns Ready; a pod bound to it runs in a container containerd started,
  * with an address from the node's pod CIDR, as the image's user; its log reaches the API
  * server's client (kube-apiserver authenticates to kubelet with its kubelet client certificate,
  * kubelet authorizes it by SubjectAccessReview); deleting the pod stops it.
  *
  * The node registers with a NoSchedule taint so no other suite's pod is scheduled onto it.
  */
+import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { layout } from '../../cli/local/layout';
-import { hostNodeAddress } from '../../cli/local/kubelet/host';
 import { startKubeletNode, type RunningKubeletNode } from '../../cli/local/kubelet/node';
 import { buildPauseImage } from '../../cli/local/kubelet/pause-image';
 import { issueNodeClientCertificate } from '../../cli/local/pki';
 import { installRbac } from '../../cli/local/rbac';
-import { reservePorts } from '../../cli/local/ports';
+import * as net from 'net';
 import { NODES, PODS, type KubeClient } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { eventually } from './support/eventually';
@@ -31,11 +31,15 @@ const NODE = `it-kubelet-${id}`;
 const NS = `kubelet-node-${id}`;
 const TAINT = { key: 'virtkit.io/it-kubelet-node', value: 'true', effect: 'NoSchedule' };
 const POD_CIDR = '10.251.7.0/24';
+// The node's link to the host (a /24 of its own) and its address.
+const HOST_IP = '10.250.7.1';
+const NODE_IP = '10.250.7.2';
 
 type Obj = Json & { metadata: Json & { name: string }; spec?: Json; status?: Json };
 
 let admin: KubeClient;
 let node: RunningKubeletNode | undefined;
+let stopped = false;
 let dir: string;
 
 const logsOf = (): string => {
@@ -57,6 +61,28 @@ function wait<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 
   return eventually(what, probe, { timeoutMs, context: logsOf });
 }
 
+/** Whether a TCP connection to host:port is accepted within 3 s. */
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, timeout: 3000 });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** What a TCP server at host:port says before it closes. */
+function exchange(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const s = net.connect({ host, port, timeout: 5000 });
+    s.on('data', (d: Buffer) => (got += d.toString()));
+    s.once('end', () => resolve(got));
+    s.once('timeout', () => (s.destroy(), reject(new Error(`no answer from ${host}:${port}`))));
+    s.once('error', reject);
+  });
+}
+
 beforeAll(async () => {
   admin = await sharedClient();
   // The API server's kubelet client is bound to system:kubelet-api-admin there.
@@ -66,10 +92,10 @@ beforeAll(async () => {
   const shared = readShared();
   const pki = layout(shared.stateDir).pkiDir;
   const client = await issueNodeClientCertificate(pki, NODE);
-  const { port } = await reservePorts({ port: undefined });
   node = await startKubeletNode({
     name: NODE,
-    ip: hostNodeAddress(),
+    hostIp: HOST_IP,
+    nodeIp: NODE_IP,
     podCidr: POD_CIDR,
     dir,
     apiServer: shared.server,
@@ -77,14 +103,13 @@ beforeAll(async () => {
     clientCert: client.cert,
     clientKey: client.key,
     cniBinDir: '/usr/lib/cni',
-    kubeletPort: port,
     registerWithTaints: [TAINT],
   });
 }, 180_000);
 
 afterAll(async () => {
   await deleteNamespace(admin, NS).catch(() => undefined);
-  await node?.stop();
+  if (!stopped) await node?.stop();
   await admin.delete(NODES, undefined, NODE).catch(() => undefined);
   if (process.env.VIRTKIT_IT_VERBOSE) console.error(logsOf());
   fs.rmSync(dir, { recursive: true, force: true });
@@ -103,8 +128,11 @@ test('the node registers as a kubelet node on containerd and turns Ready', async
   expect(info.containerRuntimeVersion).toMatch(/^containerd:\/\/1\./);
   expect((n.spec as { taints?: Json[] }).taints).toEqual(expect.arrayContaining([TAINT]));
   expect((n.status as { addresses: Json[] }).addresses).toEqual(
-    expect.arrayContaining([{ type: 'InternalIP', address: hostNodeAddress() }]),
+    expect.arrayContaining([{ type: 'InternalIP', address: NODE_IP }]),
   );
+  // kubelet listens in the node's own network namespace, on the node's address only.
+  expect(await connects(NODE_IP, 10250)).toBe(true);
+  expect(await connects('127.0.0.1', 10250)).toBe(false);
 });
 
 test('a pod bound to it runs in a container containerd started, on the node pod network', async () => {
@@ -129,7 +157,7 @@ test('a pod bound to it runs in a container containerd started, on the node pod 
             '/bin/busybox',
             'sh',
             '-c',
-            'id -u > /out/uid; echo started as $(id -u); exec /bin/busybox sleep 3600',
+            'id -u > /out/uid; echo started as $(id -u); exec /bin/busybox nc -ll -p 8080 -e /bin/busybox echo pong',
           ],
           volumeMounts: [{ name: 'out', mountPath: '/out' }],
         },
@@ -158,6 +186,11 @@ test('a pod bound to it runs in a container containerd started, on the node pod 
   // Its log, through the API server, which reaches the kubelet with its own client certificate.
   const log = await admin.getPath<{ message?: string }>(`/api/v1/namespaces/${NS}/pods/probe/log`);
   expect(log.message).toBe('started as 65535\n');
+  // The pod is reachable from the host through the node's namespace (the host routes the pod CIDR to it).
+  const answer = await wait('the pod to answer on its address', () =>
+    exchange(status.podIP, 8080).catch(() => undefined),
+  );
+  expect(answer).toBe('pong\n');
 
   await admin.delete(PODS, NS, 'probe');
   await wait('the pod to be gone', async () =>
@@ -179,4 +212,39 @@ test('the sandbox image is reproducible: the same busybox gives the same digest'
     fs.rmSync(a, { recursive: true, force: true });
     fs.rmSync(b, { recursive: true, force: true });
   }
+});
+
+test('stopping the node with a pod still running leaves nothing behind on the host', async () => {
+  await admin.create(PODS, NS, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'left-running', namespace: NS },
+    spec: {
+      nodeName: NODE,
+      automountServiceAccountToken: false,
+      tolerations: [{ key: TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
+      containers: [{ name: 'c', image: node!.sandboxImage, imagePullPolicy: 'Never' }],
+    },
+  });
+  await wait('the second pod to run', async () => {
+    const p = await admin.getIfExists<Obj>(PODS, NS, 'left-running');
+    return p?.status?.phase === 'Running' ? p : undefined;
+  });
+  const netnsBefore = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  expect(netnsBefore).toContain(node!.netns);
+  stopped = true;
+  await node!.stop();
+  const netnsAfter = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  expect(netnsAfter).not.toContain(node!.netns);
+  // No pod namespace of containerd's is left (the suite runs alone on this node).
+  const podNetns = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('cni-'));
+  expect(podNetns(netnsAfter).filter((n) => !podNetns(netnsBefore).includes(n))).toEqual([]);
+  expect(podNetns(netnsAfter).length).toBeLessThan(podNetns(netnsBefore).length);
+  expect(execFileSync('ip', ['route', 'show', POD_CIDR], { encoding: 'utf8' }).trim()).toBe('');
+  expect(execFileSync('ip', ['-4', 'addr', 'show', 'to', `${HOST_IP}/32`], { encoding: 'utf8' }).trim()).toBe(
+    '',
+  );
+  for (const h of fs.readdirSync('/sys/fs/cgroup'))
+    expect(fs.existsSync(path.join('/sys/fs/cgroup', h, `virtkit-node-${NODE}`))).toBe(false);
+  expect(fs.readFileSync('/proc/self/mounts', 'utf8')).not.toContain(dir);
 });

@@ -86,29 +86,3 @@ export function removeCgroupRoot(root: string): void {
     }
   }
 }
-
-/**
- * This host's address on the interface of its default route (kubelet needs an address of the
- * host that is not loopback).
- */
-export function hostNodeAddress(): string {
-  const routes = JSON.parse(
-    execFileSync('ip', ['-j', '-4', 'route', 'show', 'default'], { encoding: 'utf8' }) || '[]',
-  ) as {
-    dev?: string;
-  }[];
-  const dev = routes[0]?.dev;
-  if (!dev)
-    throw new NodeHostError(
-      'this host has no IPv4 default route, so no address for a kubelet node; give the node an address',
-    );
-  const addrs = JSON.parse(
-    execFileSync('ip', ['-j', '-4', 'addr', 'show', 'dev', dev], { encoding: 'utf8' }),
-  ) as {
-    addr_info?: { local?: string }[];
-  }[];
-  const ip = addrs[0]?.addr_info?.[0]?.local;
-  if (!ip)
-    throw new NodeHostError(`interface ${dev} (of the default route) has no IPv4 address for a kubelet node`);
-  return ip;
-}

@@ -24,8 +24,10 @@ export interface KubeletNodeSpec {
   readonly podCidr: string;
   /** Everything of the node lives under this directory. */
   readonly dir: string;
-  /** The kube-apiserver's URL, its CA, and the node's client certificate (`system:node:<name>`). */
+  /** The kube-apiserver's URL as the node reaches it, its CA, and the node's client certificate (`system:node:<name>`). */
   readonly apiServer: string;
+  /** The name the API server's certificate is checked against, when the URL's host is not in it. */
+  readonly apiServerName?: string;
   readonly caFile: string;
   readonly clientCert: string;
   readonly clientKey: string;
@@ -174,7 +176,16 @@ export function nodeKubeconfig(n: KubeletNodeSpec): string {
     {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'virtkit', cluster: { server: n.apiServer, 'certificate-authority': n.caFile } }],
+      clusters: [
+        {
+          name: 'virtkit',
+          cluster: {
+            server: n.apiServer,
+            'certificate-authority': n.caFile,
+            ...(n.apiServerName ? { 'tls-server-name': n.apiServerName } : {}),
+          },
+        },
+      ],
       users: [{ name: n.name, user: { 'client-certificate': n.clientCert, 'client-key': n.clientKey } }],
       contexts: [{ name: 'virtkit', context: { cluster: 'virtkit', user: n.name } }],
       'current-context': 'virtkit',

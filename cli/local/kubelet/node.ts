@@ -1,8 +1,9 @@
 /**
- * One kubelet node on this machine: containerd (its own root, state and socket) with the node's
- * sandbox image imported, then kubelet registering the Node with the control plane; stopping
- * kills what containerd still runs, stops both daemons, and removes the node's bridge, cgroup
- * root and mounts. The files come from ./node-plan.ts; the host's part from ./host.ts.
+ * One kubelet node on this machine, in its own network namespace (./node-network.ts):
+ * containerd (its own root, state and socket) with the node's sandbox image imported, then
+ * kubelet registering the Node with the control plane through a relay to the API server;
+ * stopping kills what containerd still runs, stops both daemons, and removes the node's
+ * namespace (with its bridge), route, cgroup root and mounts. The files come from ./node-plan.ts; the host's part from ./host.ts.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -21,23 +22,41 @@ import {
   containerdConfig,
   kubeletArgs,
   kubeletConfig,
-  nodeBridgeName,
   nodeCgroupRoot,
   nodeKubeconfig,
   nodePaths,
   runtimeClampScript,
   type KubeletNodeSpec,
 } from './node-plan';
+import {
+  inNodeNetwork,
+  nodeNetworkNames,
+  setUpNodeNetwork,
+  startRelay,
+  tearDownNodeNetwork,
+} from './node-network';
 import { pauseImage } from './pause-image';
 
 export class KubeletNodeError extends Error {}
 
-export type KubeletNodeOptions = Omit<KubeletNodeSpec, 'sandboxImage' | 'runtimeBinary'>;
+export type KubeletNodeOptions = Omit<
+  KubeletNodeSpec,
+  'sandboxImage' | 'runtimeBinary' | 'ip' | 'apiServer' | 'apiServerName'
+> & {
+  /** The node's link to the host: the host's end and the node's address (one /24). */
+  readonly hostIp: string;
+  readonly nodeIp: string;
+  /** kube-apiserver on the host's loopback (`https://127.0.0.1:<port>`), relayed into the node. */
+  readonly apiServer: string;
+};
 
 export interface RunningKubeletNode {
   readonly name: string;
   readonly containerdSocket: string;
   readonly sandboxImage: string;
+  /** The node's network namespace (`vkn-<name>`) and its address. */
+  readonly netns: string;
+  readonly ip: string;
   /** Whether containerd runs runc through the oomScoreAdj clamp (no CAP_SYS_RESOURCE here). */
   readonly clampsOomScore: boolean;
   stop(): Promise<void>;
@@ -85,6 +104,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   const programs = findNodeRuntime();
   const kubelet = findBinary('kubelet');
   const p = nodePaths(o.dir);
+  const api = new URL(o.apiServer);
   for (const d of [
     o.dir,
     p.containerdRoot,
@@ -98,8 +118,19 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   const clampsOomScore = !canLowerOomScore();
   if (clampsOomScore) fs.writeFileSync(p.runtimeClamp, runtimeClampScript(programs.runc), { mode: 0o755 });
   const image = pauseImage(programs.umoci);
+  setUpNodeNetwork({ name: o.name, hostIp: o.hostIp, nodeIp: o.nodeIp, podCidr: o.podCidr });
+  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+  try {
+    relay = await startRelay(o.hostIp, { host: api.hostname, port: Number(api.port) });
+  } catch (err) {
+    tearDownNodeNetwork(o.name);
+    throw err;
+  }
   const spec: KubeletNodeSpec = {
     ...o,
+    ip: o.nodeIp,
+    apiServer: `https://${o.hostIp}:${relay.port}`,
+    apiServerName: 'kubernetes',
     sandboxImage: image.ref,
     runtimeBinary: clampsOomScore ? p.runtimeClamp : programs.runc,
   };
@@ -112,8 +143,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   const containerd = startProcess(
     {
       name: `containerd (node ${o.name})`,
-      binary: programs.containerd,
-      args: ['--config', p.containerdConfig],
+      ...inNodeNetwork(o.name, programs.containerd, ['--config', p.containerdConfig]),
     },
     path.join(p.logs, 'containerd.log'),
     path.join(p.logs, 'containerd.pid'),
@@ -121,8 +151,24 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   let kubeletProc: StartedProcess | undefined;
   const stop = async (): Promise<void> => {
     if (kubeletProc) await stopPid(kubeletProc.pid);
-    // Containers kubelet left: killed, so their shims exit with them.
+    // Containers kubelet left: killed, so their shims exit with them; their pods' network
+    // namespaces (containerd's `cni-*`, which kubelet would have torn down) removed after.
+    const podNetns = new Set<string>();
     try {
+      for (const id of ctr(programs, p.containerdSocket, ['containers', 'ls', '-q'])
+        .split('\n')
+        .filter(Boolean)) {
+        try {
+          const info = JSON.parse(ctr(programs, p.containerdSocket, ['containers', 'info', id])) as {
+            Spec?: { linux?: { namespaces?: { type?: string; path?: string }[] } };
+          };
+          for (const ns of info.Spec?.linux?.namespaces ?? [])
+            if (ns.type === 'network' && ns.path && /^\/(var\/)?run\/netns\/cni-[-0-9a-f]+$/.test(ns.path))
+              podNetns.add(path.basename(ns.path));
+        } catch {
+          // gone meanwhile
+        }
+      }
       for (const id of ctr(programs, p.containerdSocket, ['tasks', 'ls', '-q']).split('\n').filter(Boolean)) {
         try {
           ctr(programs, p.containerdSocket, ['tasks', 'kill', '-s', 'SIGKILL', id]);
@@ -135,12 +181,16 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
       // containerd is not answering: nothing more to ask it
     }
     await stopPid(containerd.pid);
+    await relay?.close();
     unmountUnder(o.dir);
-    try {
-      execFileSync('ip', ['link', 'del', nodeBridgeName(o.name)], { stdio: 'ignore' });
-    } catch {
-      // no bridge made
-    }
+    for (const ns of podNetns)
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // kubelet removed it
+      }
+    // The node's bridge lives in its namespace and goes with it.
+    tearDownNodeNetwork(o.name);
     removeCgroupRoot(nodeCgroupRoot(o.name));
   };
   try {
@@ -158,7 +208,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
       image.archive,
     ]);
     kubeletProc = startProcess(
-      { name: `kubelet (node ${o.name})`, binary: kubelet, args: kubeletArgs(spec) },
+      { name: `kubelet (node ${o.name})`, ...inNodeNetwork(o.name, kubelet, kubeletArgs(spec)) },
       path.join(p.logs, 'kubelet.log'),
       path.join(p.logs, 'kubelet.pid'),
     );
@@ -166,6 +216,8 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
       name: o.name,
       containerdSocket: p.containerdSocket,
       sandboxImage: image.ref,
+      netns: nodeNetworkNames(o.name).netns,
+      ip: o.nodeIp,
       clampsOomScore,
       stop,
     };

@@ -1,0 +1,128 @@
+/**
+ * A kubelet node's own network namespace: `vkn-<name>`, joined to the host by a veth pair (the
+ * host's end `vkh<hash>` holds `hostIp`, the node's end `eth0` holds `nodeIp`, the node's default
+ * route goes through the host), and a host route to the node's pod CIDR through the node. The
+ * node's daemons run in it through `nsenter --net` (not `ip netns exec`, which would remount
+ * /sys and hide the cgroup hierarchies kubelet needs).
+ *
+ * kube-apiserver listens on the host's 127.0.0.1 only, which a namespace cannot reach: the node
+ * reaches it through a TCP relay on `hostIp` (in this process), and checks its certificate
+ * against the name `kubernetes`, which the certificate carries.
+ */
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import * as net from 'net';
+
+export interface NodeNetworkSpec {
+  readonly name: string;
+  /** The host's end of the link, and the node's address (kubelet's node IP), in one /24. */
+  readonly hostIp: string;
+  readonly nodeIp: string;
+  /** Routed from the host to the node. */
+  readonly podCidr: string;
+}
+
+/** Names of a node's namespace and host-side link (pure). */
+export function nodeNetworkNames(name: string): { netns: string; hostLink: string } {
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return { netns: `vkn-${name}`, hostLink: `vkh${hash}` };
+}
+
+/** The commands that make the namespace, link, addresses and routes (pure), in order. */
+export function nodeNetworkCommands(s: NodeNetworkSpec): string[][] {
+  const { netns, hostLink } = nodeNetworkNames(s.name);
+  const inNs = (...args: string[]): string[] => ['ip', '-n', netns, ...args];
+  return [
+    ['ip', 'netns', 'add', netns],
+    ['ip', 'link', 'add', hostLink, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns],
+    ['ip', 'addr', 'add', `${s.hostIp}/24`, 'dev', hostLink],
+    ['ip', 'link', 'set', hostLink, 'up'],
+    inNs('link', 'set', 'lo', 'up'),
+    inNs('addr', 'add', `${s.nodeIp}/24`, 'dev', 'eth0'),
+    inNs('link', 'set', 'eth0', 'up'),
+    inNs('route', 'add', 'default', 'via', s.hostIp),
+    // The node routes between its link and its pods' bridge.
+    ['nsenter', `--net=/run/netns/${netns}`, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'],
+    ['ip', 'route', 'add', s.podCidr, 'via', s.nodeIp, 'dev', hostLink],
+  ];
+}
+
+/** Removing the namespace removes the veth pair, its addresses and the route through it. */
+export function nodeNetworkTeardown(name: string): string[][] {
+  const { netns, hostLink } = nodeNetworkNames(name);
+  return [
+    ['ip', 'link', 'del', hostLink],
+    ['ip', 'netns', 'del', netns],
+  ];
+}
+
+export class NodeNetworkError extends Error {}
+
+/** Make the node's network; on a failure, undo what was made and say which command failed. */
+export function setUpNodeNetwork(s: NodeNetworkSpec): void {
+  for (const cmd of nodeNetworkCommands(s)) {
+    try {
+      execFileSync(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      tearDownNodeNetwork(s.name);
+      const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim() ?? '';
+      throw new NodeNetworkError(`node ${s.name}: \`${cmd.join(' ')}\` failed: ${stderr || String(err)}`);
+    }
+  }
+}
+
+export function tearDownNodeNetwork(name: string): void {
+  for (const cmd of nodeNetworkTeardown(name))
+    try {
+      execFileSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore' });
+    } catch {
+      // not there
+    }
+}
+
+/** `nsenter --net=/run/netns/<ns> -- <binary> <args>`: a program started in the node's namespace. */
+export function inNodeNetwork(
+  name: string,
+  binary: string,
+  args: readonly string[],
+): { binary: string; args: string[] } {
+  return {
+    binary: 'nsenter',
+    args: [`--net=/run/netns/${nodeNetworkNames(name).netns}`, '--', binary, ...args],
+  };
+}
+
+/** A TCP relay from `listenHost` (a free port) to `target`; resolves with its port. */
+export async function startRelay(
+  listenHost: string,
+  target: { host: string; port: number },
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(target.port, target.host);
+    sockets.add(inbound).add(outbound);
+    const drop = (): void => {
+      inbound.destroy();
+      outbound.destroy();
+      sockets.delete(inbound);
+      sockets.delete(outbound);
+    };
+    inbound.on('error', drop).on('close', drop);
+    outbound.on('error', drop).on('close', drop);
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, listenHost, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
