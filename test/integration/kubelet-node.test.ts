@@ -8,7 +8,9 @@
  * server's client (kube-apiserver authenticates to kubelet with its kubelet client certificate,
  * kubelet authorizes it by SubjectAccessReview); deleting the pod stops it.
  *
- * The node registers with a NoSchedule taint so no other suite's pod is scheduled onto it.
+ * A second node's pod reaches the first node's pod through the host (each node has its own
+ * namespace and pod CIDR, routed by the host). The nodes register with a NoSchedule taint so no
+ * other suite's pod is scheduled onto them.
  */
 import { execFileSync } from 'child_process';
 import { randomBytes } from 'crypto';
@@ -34,11 +36,16 @@ const POD_CIDR = '10.251.7.0/24';
 // The node's link to the host (a /24 of its own) and its address.
 const HOST_IP = '10.250.7.1';
 const NODE_IP = '10.250.7.2';
+// A second node, for traffic between nodes.
+const NODE2 = `${NODE}-b`;
+const POD_CIDR2 = '10.251.8.0/24';
 
 type Obj = Json & { metadata: Json & { name: string }; spec?: Json; status?: Json };
 
 let admin: KubeClient;
 let node: RunningKubeletNode | undefined;
+let node2: RunningKubeletNode | undefined;
+let dir2: string;
 let stopped = false;
 let dir: string;
 
@@ -91,26 +98,34 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-kubelet-node-'));
   const shared = readShared();
   const pki = layout(shared.stateDir).pkiDir;
-  const client = await issueNodeClientCertificate(pki, NODE);
-  node = await startKubeletNode({
-    name: NODE,
-    hostIp: HOST_IP,
-    nodeIp: NODE_IP,
-    podCidr: POD_CIDR,
-    dir,
-    apiServer: shared.server,
-    caFile: path.join(pki, 'ca.crt'),
-    clientCert: client.cert,
-    clientKey: client.key,
-    cniBinDir: '/usr/lib/cni',
-    registerWithTaints: [TAINT],
-  });
+  dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-kubelet-node-'));
+  const start = async (name: string, at: string, hostIp: string, nodeIp: string, podCidr: string) => {
+    const client = await issueNodeClientCertificate(pki, name);
+    return startKubeletNode({
+      name,
+      hostIp,
+      nodeIp,
+      podCidr,
+      dir: at,
+      apiServer: shared.server,
+      caFile: path.join(pki, 'ca.crt'),
+      clientCert: client.cert,
+      clientKey: client.key,
+      cniBinDir: '/usr/lib/cni',
+      registerWithTaints: [TAINT],
+    });
+  };
+  node = await start(NODE, dir, HOST_IP, NODE_IP, POD_CIDR);
+  node2 = await start(NODE2, dir2, '10.250.8.1', '10.250.8.2', POD_CIDR2);
 }, 180_000);
 
 afterAll(async () => {
   await deleteNamespace(admin, NS).catch(() => undefined);
   if (!stopped) await node?.stop();
+  await node2?.stop();
   await admin.delete(NODES, undefined, NODE).catch(() => undefined);
+  await admin.delete(NODES, undefined, NODE2).catch(() => undefined);
+  fs.rmSync(dir2, { recursive: true, force: true });
   if (process.env.VIRTKIT_IT_VERBOSE) console.error(logsOf());
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -192,6 +207,46 @@ test('a pod bound to it runs in a container containerd started, on the node pod 
   );
   expect(answer).toBe('pong\n');
 
+  // A pod on the second node reaches it: out of its node's namespace, through the host, into
+  // the first node's.
+  const out2 = path.join(dir2, 'out');
+  fs.mkdirSync(out2, { mode: 0o777 });
+  fs.chmodSync(out2, 0o777);
+  await admin.create(PODS, NS, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'caller', namespace: NS },
+    spec: {
+      nodeName: NODE2,
+      automountServiceAccountToken: false,
+      tolerations: [{ key: TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
+      restartPolicy: 'Never',
+      containers: [
+        {
+          name: 'caller',
+          image: node2!.sandboxImage,
+          imagePullPolicy: 'Never',
+          command: [
+            '/bin/busybox',
+            'sh',
+            '-c',
+            `/bin/busybox nc ${status.podIP} 8080 < /dev/null > /out/reply`,
+          ],
+          volumeMounts: [{ name: 'out', mountPath: '/out' }],
+        },
+      ],
+      volumes: [{ name: 'out', hostPath: { path: out2, type: 'Directory' } }],
+    },
+  });
+  const caller = await wait('the caller on the second node to finish', async () => {
+    const p = await admin.getIfExists<Obj>(PODS, NS, 'caller');
+    const phase = p?.status?.phase;
+    return phase === 'Succeeded' || phase === 'Failed' ? p : undefined;
+  });
+  expect((caller.status as { podIP?: string }).podIP).toMatch(/^10\.251\.8\.\d+$/);
+  expect(fs.readFileSync(path.join(out2, 'reply'), 'utf8')).toBe('pong\n');
+  expect(caller.status?.phase).toBe('Succeeded');
+
   await admin.delete(PODS, NS, 'probe');
   await wait('the pod to be gone', async () =>
     (await admin.getIfExists(PODS, NS, 'probe')) ? undefined : true,
@@ -230,14 +285,19 @@ test('stopping the node with a pod still running leaves nothing behind on the ho
     const p = await admin.getIfExists<Obj>(PODS, NS, 'left-running');
     return p?.status?.phase === 'Running' ? p : undefined;
   });
-  const netnsBefore = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  const namespaces = (): string[] =>
+    execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.split(' ')[0] ?? '')
+      .filter(Boolean);
+  const netnsBefore = namespaces();
   expect(netnsBefore).toContain(node!.netns);
   stopped = true;
   await node!.stop();
-  const netnsAfter = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  const netnsAfter = namespaces();
   expect(netnsAfter).not.toContain(node!.netns);
   // No pod namespace of containerd's is left (the suite runs alone on this node).
-  const podNetns = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('cni-'));
+  const podNetns = (names: string[]): string[] => names.filter((n) => n.startsWith('cni-'));
   expect(podNetns(netnsAfter).filter((n) => !podNetns(netnsBefore).includes(n))).toEqual([]);
   expect(podNetns(netnsAfter).length).toBeLessThan(podNetns(netnsBefore).length);
   expect(execFileSync('ip', ['route', 'show', POD_CIDR], { encoding: 'utf8' }).trim()).toBe('');

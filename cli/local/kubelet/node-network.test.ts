@@ -19,6 +19,7 @@ test("a node's namespace, link, addresses and routes, in order", () => {
     ['ip', '-n', 'vkn-n1', 'route', 'add', 'default', 'via', '10.250.1.1'],
     ['nsenter', '--net=/run/netns/vkn-n1', 'sysctl', '-qw', 'net.ipv4.ip_forward=1'],
     ['ip', 'route', 'add', '10.251.1.0/24', 'via', '10.250.1.2', 'dev', hostLink],
+    ['sysctl', '-qw', 'net.ipv4.ip_forward=1'],
   ]);
   // nsenter switches only the network namespace (ip netns exec would remount /sys).
   expect(inNodeNetwork('n1', '/usr/bin/containerd', ['--config', 'c.toml'])).toEqual({

@@ -1,7 +1,8 @@
 /**
  * A kubelet node's own network namespace: `vkn-<name>`, joined to the host by a veth pair (the
  * host's end `vkh<hash>` holds `hostIp`, the node's end `eth0` holds `nodeIp`, the node's default
- * route goes through the host), and a host route to the node's pod CIDR through the node. The
+ * route goes through the host), a host route to the node's pod CIDR through the node, and
+ * forwarding on in both (so pods on different nodes reach each other through the host). The
  * node's daemons run in it through `nsenter --net` (not `ip netns exec`, which would remount
  * /sys and hide the cgroup hierarchies kubelet needs).
  *
@@ -44,6 +45,9 @@ export function nodeNetworkCommands(s: NodeNetworkSpec): string[][] {
     // The node routes between its link and its pods' bridge.
     ['nsenter', `--net=/run/netns/${netns}`, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'],
     ['ip', 'route', 'add', s.podCidr, 'via', s.nodeIp, 'dev', hostLink],
+    // The host routes between nodes (a pod on one node reaching a pod on another), as local
+    // mode's bridges already have it do.
+    ['sysctl', '-qw', 'net.ipv4.ip_forward=1'],
   ];
 }
 
