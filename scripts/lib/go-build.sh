@@ -23,7 +23,8 @@ go_mod_version() {
 
 # go_build_setup TOOL PURPOSE MODULE_DIR OUT
 #   Exits 1 with a message in TOOL's name when `go` is missing (PURPOSE says what it would
-#   build); otherwise creates OUT, enters MODULE_DIR and sets the Go environment of the builds.
+#   build); otherwise creates OUT, takes its build lock (held until the script exits; another
+#   build into OUT waits for it), enters MODULE_DIR and sets the Go environment of the builds.
 go_build_setup() {
   go_build_tool="$1"
   local purpose="$2" module_dir="$3"
@@ -33,6 +34,13 @@ go_build_setup() {
     exit 1
   fi
   mkdir -p "$go_build_out"
+  # One build per cache folder at a time: a second run (another clone's setup, a helper) waits
+  # here, then finds the binaries the first one built and skips them.
+  exec {go_build_lock}>"$go_build_out/.build.lock"
+  if ! flock -n "$go_build_lock"; then
+    echo "$go_build_tool: another build into $go_build_out is running; waiting for it"
+    flock "$go_build_lock"
+  fi
   cd "$module_dir"
   # Two cores on the reference machine: do not let the Go toolchain fan out further.
   export GOMAXPROCS="${GOMAXPROCS:-2}"
