@@ -90,6 +90,48 @@ function exchange(host: string, port: number): Promise<string> {
   });
 }
 
+/**
+ * A pod bound to `nodeName`, tolerating the suite's taint, running the sandbox image with
+ * `command`; `out` (a folder of the test) is mounted at /out when given.
+ */
+async function createPod(
+  name: string,
+  nodeName: string,
+  command: string[] | undefined,
+  o: { out?: string; restartPolicy?: string } = {},
+): Promise<void> {
+  await admin.create(PODS, NS, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NS },
+    spec: {
+      nodeName,
+      automountServiceAccountToken: false,
+      tolerations: [{ key: TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
+      terminationGracePeriodSeconds: 1,
+      ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
+      containers: [
+        {
+          name,
+          image: node!.sandboxImage,
+          imagePullPolicy: 'Never',
+          ...(command ? { command } : {}),
+          ...(o.out ? { volumeMounts: [{ name: 'out', mountPath: '/out' }] } : {}),
+        },
+      ],
+      ...(o.out ? { volumes: [{ name: 'out', hostPath: { path: o.out, type: 'Directory' } }] } : {}),
+    },
+  });
+}
+
+/** A folder every user may write (the containers run as 65535). */
+function outDir(under: string): string {
+  const out = path.join(under, 'out');
+  fs.mkdirSync(out, { mode: 0o777 });
+  fs.chmodSync(out, 0o777);
+  return out;
+}
+
 beforeAll(async () => {
   admin = await sharedClient();
   // The API server's kubelet client is bound to system:kubelet-api-admin there.
@@ -151,35 +193,18 @@ test('the node registers as a kubelet node on containerd and turns Ready', async
 });
 
 test('a pod bound to it runs in a container containerd started, on the node pod network', async () => {
-  const out = path.join(dir, 'out');
-  fs.mkdirSync(out, { mode: 0o777 });
-  fs.chmodSync(out, 0o777);
-  await admin.create(PODS, NS, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'probe', namespace: NS },
-    spec: {
-      nodeName: NODE,
-      automountServiceAccountToken: false,
-      tolerations: [{ key: TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
-      terminationGracePeriodSeconds: 1,
-      containers: [
-        {
-          name: 'probe',
-          image: node!.sandboxImage,
-          imagePullPolicy: 'Never',
-          command: [
-            '/bin/busybox',
-            'sh',
-            '-c',
-            'id -u > /out/uid; echo started as $(id -u); exec /bin/busybox nc -ll -p 8080 -e /bin/busybox echo pong',
-          ],
-          volumeMounts: [{ name: 'out', mountPath: '/out' }],
-        },
-      ],
-      volumes: [{ name: 'out', hostPath: { path: out, type: 'Directory' } }],
-    },
-  });
+  const out = outDir(dir);
+  await createPod(
+    'probe',
+    NODE,
+    [
+      '/bin/busybox',
+      'sh',
+      '-c',
+      'id -u > /out/uid; echo started as $(id -u); exec /bin/busybox nc -ll -p 8080 -e /bin/busybox echo pong',
+    ],
+    { out },
+  );
   const pod = await wait('the pod to run', async () => {
     const p = await admin.getIfExists<Obj>(PODS, NS, 'probe');
     return p?.status?.phase === 'Running' ? p : undefined;
@@ -209,35 +234,16 @@ test('a pod bound to it runs in a container containerd started, on the node pod 
 
   // A pod on the second node reaches it: out of its node's namespace, through the host, into
   // the first node's.
-  const out2 = path.join(dir2, 'out');
-  fs.mkdirSync(out2, { mode: 0o777 });
-  fs.chmodSync(out2, 0o777);
-  await admin.create(PODS, NS, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'caller', namespace: NS },
-    spec: {
-      nodeName: NODE2,
-      automountServiceAccountToken: false,
-      tolerations: [{ key: TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
+  const out2 = outDir(dir2);
+  await createPod(
+    'caller',
+    NODE2,
+    ['/bin/busybox', 'sh', '-c', `/bin/busybox nc ${status.podIP} 8080 < /dev/null > /out/reply`],
+    {
+      out: out2,
       restartPolicy: 'Never',
-      containers: [
-        {
-          name: 'caller',
-          image: node2!.sandboxImage,
-          imagePullPolicy: 'Never',
-          command: [
-            '/bin/busybox',
-            'sh',
-            '-c',
-            `/bin/busybox nc ${status.podIP} 8080 < /dev/null > /out/reply`,
-          ],
-          volumeMounts: [{ name: 'out', mountPath: '/out' }],
-        },
-      ],
-      volumes: [{ name: 'out', hostPath: { path: out2, type: 'Directory' } }],
     },
-  });
+  );
   const caller = await wait('the caller on the second node to finish', async () => {
     const p = await admin.getIfExists<Obj>(PODS, NS, 'caller');
     const phase = p?.status?.phase;
@@ -270,17 +276,7 @@ test('the sandbox image is reproducible: the same busybox gives the same digest'
 });
 
 test('stopping the node with a pod still running leaves nothing behind on the host', async () => {
-  await admin.create(PODS, NS, {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'left-running', namespace: NS },
-    spec: {
-      nodeName: NODE,
-      automountServiceAccountToken: false,
-      tolerations: [{ key: TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
-      containers: [{ name: 'c', image: node!.sandboxImage, imagePullPolicy: 'Never' }],
-    },
-  });
+  await createPod('left-running', NODE, undefined);
   await wait('the second pod to run', async () => {
     const p = await admin.getIfExists<Obj>(PODS, NS, 'left-running');
     return p?.status?.phase === 'Running' ? p : undefined;
