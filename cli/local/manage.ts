@@ -39,6 +39,7 @@ import { layout } from './layout';
 import { isOurs, readPidFile, stopPid } from './process';
 import { removeStaleState } from './stale';
 import { readState, type StateFile } from './state';
+import { detachLoopsUnder } from '../../handler/storage/loop-devices';
 
 export interface UpOptions extends StartOptions {
   /** Components started after the CRDs. @default localComponents(nodes) */
@@ -191,7 +192,7 @@ export function uploadProxyUrlFile(stateDir: string): string {
 /**
  * Stop everything started from `stateDir`: virtkit's own components first (so no controller
  * makes a new VMI and no handler starts a new launcher while the guests go), then the guests
- * the handler ran, then the control plane newest first (controller manager, scheduler, API
+ * the handler ran and their Block volumes' loop devices, then the control plane newest first (controller manager, scheduler, API
  * server, etcd). Only pids whose command line names the state folder are signalled.
  * Returns the names of the processes stopped.
  */
@@ -221,6 +222,9 @@ export async function stopLocalMode(
   for (const t of targets.filter((x) => isVirtkitComponent(x.name))) await stop(t);
   // Then the guests of every node: their pods vanish with etcd, so nothing would ever stop them later.
   for (const dir of localHandlerStateDirs(l.stateDir)) stopped.push(...(await stopGuests(dir, log)));
+  // The loop devices of the nodes' Block volumes (their backing files are in the state folder):
+  // nothing uses them once the guests are gone, and the machine has few.
+  detachLoopsUnder(l.stateDir);
   for (const t of targets.filter((x) => !isVirtkitComponent(x.name))) await stop(t);
   removeStaleState(l);
   return stopped;

@@ -1,6 +1,6 @@
 /**
  * The importer onto real loop devices (losetup over sparse files in a temporary directory, as the
- * local provisioner makes Block volumes; detached in afterAll the way test/fixtures/loop-devices.ts
+ * local provisioner makes Block volumes; detached in afterAll the way detachLoopsUnder (../storage/loop-devices.ts)
  * does): a qcow2 served over HTTP lands as raw bytes on the device (checksummed, over garbage that
  * was there before), an image larger than the device is refused with CDI's words and leaves the
  * device's first MiB zeroed, blank zeroes the device, clones copy device and disk.img bytes in
@@ -14,7 +14,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { detachLoopsUnder } from '../../test/fixtures/loop-devices';
+import { detachLoopsUnder } from '../storage/loop-devices';
 import { createBlankDisk } from './blank';
 import { blockDeviceSize, ZEROED_HEAD_BYTES } from './block-device';
 import { cloneDisk } from './clone';

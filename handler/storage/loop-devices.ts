@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 
 /** A loop device could not be set up or taken down; `message` says what and the fix. */
 export class LoopDeviceError extends Error {
@@ -63,6 +64,36 @@ export function attachLoop(backingFile: string): string {
 export function detachLoops(backingFile: string): void {
   if (!fs.existsSync(backingFile)) return;
   for (const device of loopDevicesOf(backingFile)) losetup(['--detach', device], device);
+}
+
+/**
+ * Detaches every loop device whose backing file lies under `dir` (what a stopped node's Block
+ * volumes, or a failed test's, left attached), so repeated runs never use up the machine's few
+ * loop devices. A backing file removed while attached counts by its old path. Never throws.
+ */
+export function detachLoopsUnder(dir: string): void {
+  let list: string;
+  try {
+    list = execFileSync('losetup', ['--list', '--noheadings', '--raw', '--output', 'NAME,BACK-FILE'], {
+      encoding: 'utf8',
+      timeout: LOSETUP_TIMEOUT_MS,
+    });
+  } catch {
+    return; // no losetup, or no loop devices at all
+  }
+  const root = path.resolve(dir) + path.sep;
+  for (const line of list.split('\n')) {
+    const m = /^(\/dev\/loop\d+) (.+)$/.exec(line.trim());
+    if (!m) continue;
+    // --raw writes a space as \x20; a backing file removed while attached ends in " (deleted)".
+    const file = m[2]!.replace(/\\x20/g, ' ').replace(/ \(deleted\)$/, '');
+    if (!file.startsWith(root)) continue;
+    try {
+      execFileSync('losetup', ['--detach', m[1]!], { timeout: LOSETUP_TIMEOUT_MS, stdio: 'ignore' });
+    } catch {
+      // detached meanwhile
+    }
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../../common/log';
-import { detachLoopsUnder } from '../fixtures/loop-devices';
+import { detachLoopsUnder } from '../../handler/storage/loop-devices';
 import { LocalVolumeProvisioner } from '../../handler/storage/local-volumes';
 import { LOCAL_PROVISIONER, SELECTED_NODE_ANNOTATION } from '../../handler/storage/local-volume-plan';
 import { EventRecorder, EVENTS, PVCS, PVS, STORAGE_CLASSES } from '../../kube';

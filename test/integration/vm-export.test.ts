@@ -56,7 +56,7 @@ import {
   VIRTUAL_MACHINES,
   VOLUME_SNAPSHOT_CLASSES,
 } from '../../kube';
-import { detachLoopsUnder } from '../fixtures/loop-devices';
+import { detachLoopsUnder } from '../../handler/storage/loop-devices';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { eventually } from './support/eventually';
 import { REPO_ROOT } from './support/examples';

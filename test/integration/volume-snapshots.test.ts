@@ -40,7 +40,7 @@ import {
   VOLUME_SNAPSHOT_CONTENTS,
   VOLUME_SNAPSHOTS,
 } from '../../kube';
-import { detachLoopsUnder } from '../fixtures/loop-devices';
+import { detachLoopsUnder } from '../../handler/storage/loop-devices';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { eventually } from './support/eventually';
 import { readShared } from './support/shared-controlplane';

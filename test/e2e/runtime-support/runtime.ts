@@ -31,7 +31,7 @@ import { reservePorts } from '../../../cli/local/ports';
 import { localRbacObjects } from '../../../cli/local/rbac';
 import { KubeClient } from '../../../kube';
 import { namespace } from './manifests';
-import { detachLoopsUnder } from '../../fixtures/loop-devices';
+import { detachLoopsUnder } from '../../../handler/storage/loop-devices';
 import {
   nodeNetworkLeftovers,
   readNodeNetwork,

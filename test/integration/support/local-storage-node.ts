@@ -27,7 +27,7 @@ import {
   VOLUME_SNAPSHOT_CONTENTS,
   type Json,
 } from '../../../kube';
-import { detachLoopsUnder } from '../../fixtures/loop-devices';
+import { detachLoopsUnder } from '../../../handler/storage/loop-devices';
 import { eventually } from './eventually';
 import { readShared } from './shared-controlplane';
 
