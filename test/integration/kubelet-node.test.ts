@@ -3,7 +3,7 @@
  * kubelet built from the pinned k8s.io/kubernetes, Debian's containerd and runc, the node's own
  * containerd root, socket, CNI bridge and cgroup root, and a sandbox image built here with umoci.
  * The node registers with the shared control plane as `system:node:<name>` (Node authorizer,
- * NodeRestriction) from its own network namespace, through a relay to the API server, and turns Ready; a pod bound to it runs in a container containerd started,
+ * NodeRestriction) from its own network namespace (the host DNATs its link to the API server on loopback), and turns Ready; a pod bound to it runs in a container containerd started,
  * with an address from the node's pod CIDR, as the image's user; its log reaches the API
  * server's client (kube-apiserver authenticates to kubelet with its kubelet client certificate,
  * kubelet authorizes it by SubjectAccessReview); deleting the pod stops it.
@@ -303,4 +303,8 @@ test('stopping the node with a pod still running leaves nothing behind on the ho
   for (const h of fs.readdirSync('/sys/fs/cgroup'))
     expect(fs.existsSync(path.join('/sys/fs/cgroup', h, `virtkit-node-${NODE}`))).toBe(false);
   expect(fs.readFileSync('/proc/self/mounts', 'utf8')).not.toContain(dir);
+  // The API server's DNAT rule for the node went with it; the second node's stays.
+  const rules = execFileSync('iptables', ['-t', 'nat', '-S', 'PREROUTING'], { encoding: 'utf8' });
+  expect(rules).not.toContain(`virtkit node ${NODE}: the API server`);
+  expect(rules).toContain(`virtkit node ${NODE2}: the API server`);
 });

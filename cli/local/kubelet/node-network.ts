@@ -6,13 +6,14 @@
  * node's daemons run in it through `nsenter --net` (not `ip netns exec`, which would remount
  * /sys and hide the cgroup hierarchies kubelet needs).
  *
- * kube-apiserver listens on the host's 127.0.0.1 only, which a namespace cannot reach: the node
- * reaches it through a TCP relay on `hostIp` (in this process), and checks its certificate
- * against the name `kubernetes`, which the certificate carries.
+ * kube-apiserver listens on the host's 127.0.0.1 only, which a namespace cannot reach: the host
+ * rewrites the node's connections to `hostIp:<API server port>` to 127.0.0.1 (a DNAT rule in
+ * PREROUTING for the node's link only, which `route_localnet` on that link allows), so no process
+ * has to stay up for it; the node checks the certificate against the name `kubernetes`, which
+ * the certificate carries.
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
-import * as net from 'net';
 
 export interface NodeNetworkSpec {
   readonly name: string;
@@ -21,6 +22,8 @@ export interface NodeNetworkSpec {
   readonly nodeIp: string;
   /** Routed from the host to the node. */
   readonly podCidr: string;
+  /** kube-apiserver's port on the host's 127.0.0.1, reachable from the node at `hostIp`. */
+  readonly apiServerPort: number;
 }
 
 /** Names of a node's namespace and host-side link (pure). */
@@ -29,7 +32,30 @@ export function nodeNetworkNames(name: string): { netns: string; hostLink: strin
   return { netns: `vkn-${name}`, hostLink: `vkh${hash}` };
 }
 
-/** The commands that make the namespace, link, addresses and routes (pure), in order. */
+/** The DNAT rule that takes the node's API server connections to the host's loopback (pure). */
+function apiServerRule(s: NodeNetworkSpec, hostLink: string): string[] {
+  return [
+    'PREROUTING',
+    '-i',
+    hostLink,
+    '-d',
+    s.hostIp,
+    '-p',
+    'tcp',
+    '--dport',
+    String(s.apiServerPort),
+    '-m',
+    'comment',
+    '--comment',
+    `virtkit node ${s.name}: the API server`,
+    '-j',
+    'DNAT',
+    '--to-destination',
+    `127.0.0.1:${s.apiServerPort}`,
+  ];
+}
+
+/** The commands that make the namespace, link, addresses, routes and rule (pure), in order. */
 export function nodeNetworkCommands(s: NodeNetworkSpec): string[][] {
   const { netns, hostLink } = nodeNetworkNames(s.name);
   const inNs = (...args: string[]): string[] => ['ip', '-n', netns, ...args];
@@ -48,13 +74,17 @@ export function nodeNetworkCommands(s: NodeNetworkSpec): string[][] {
     // The host routes between nodes (a pod on one node reaching a pod on another), as local
     // mode's bridges already have it do.
     ['sysctl', '-qw', 'net.ipv4.ip_forward=1'],
+    // The API server, on the host's loopback, for this node's link only.
+    ['sysctl', '-qw', `net.ipv4.conf.${hostLink}.route_localnet=1`],
+    ['iptables', '-t', 'nat', '-A', ...apiServerRule(s, hostLink)],
   ];
 }
 
-/** Removing the namespace removes the veth pair, its addresses and the route through it. */
-export function nodeNetworkTeardown(name: string): string[][] {
-  const { netns, hostLink } = nodeNetworkNames(name);
+/** The rule goes; removing the namespace removes the veth pair, its addresses and the route. */
+export function nodeNetworkTeardown(s: NodeNetworkSpec): string[][] {
+  const { netns, hostLink } = nodeNetworkNames(s.name);
   return [
+    ['iptables', '-t', 'nat', '-D', ...apiServerRule(s, hostLink)],
     ['ip', 'link', 'del', hostLink],
     ['ip', 'netns', 'del', netns],
   ];
@@ -68,15 +98,15 @@ export function setUpNodeNetwork(s: NodeNetworkSpec): void {
     try {
       execFileSync(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (err) {
-      tearDownNodeNetwork(s.name);
+      tearDownNodeNetwork(s);
       const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim() ?? '';
       throw new NodeNetworkError(`node ${s.name}: \`${cmd.join(' ')}\` failed: ${stderr || String(err)}`);
     }
   }
 }
 
-export function tearDownNodeNetwork(name: string): void {
-  for (const cmd of nodeNetworkTeardown(name))
+export function tearDownNodeNetwork(s: NodeNetworkSpec): void {
+  for (const cmd of nodeNetworkTeardown(s))
     try {
       execFileSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore' });
     } catch {
@@ -93,40 +123,5 @@ export function inNodeNetwork(
   return {
     binary: 'nsenter',
     args: [`--net=/run/netns/${nodeNetworkNames(name).netns}`, '--', binary, ...args],
-  };
-}
-
-/** A TCP relay from `listenHost` (a free port) to `target`; resolves with its port. */
-export async function startRelay(
-  listenHost: string,
-  target: { host: string; port: number },
-): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((inbound) => {
-    const outbound = net.connect(target.port, target.host);
-    sockets.add(inbound).add(outbound);
-    const drop = (): void => {
-      inbound.destroy();
-      outbound.destroy();
-      sockets.delete(inbound);
-      sockets.delete(outbound);
-    };
-    inbound.on('error', drop).on('close', drop);
-    outbound.on('error', drop).on('close', drop);
-    inbound.pipe(outbound);
-    outbound.pipe(inbound);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, listenHost, () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
   };
 }

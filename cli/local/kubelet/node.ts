@@ -1,7 +1,8 @@
 /**
  * One kubelet node on this machine, in its own network namespace (./node-network.ts):
  * containerd (its own root, state and socket) with the node's sandbox image imported, then
- * kubelet registering the Node with the control plane through a relay to the API server;
+ * kubelet registering the Node with the control plane (the API server reached through the
+ * host's DNAT of the node's link);
  * stopping kills what containerd still runs, stops both daemons, and removes the node's
  * namespace (with its bridge), route, cgroup root and mounts. The files come from ./node-plan.ts; the host's part from ./host.ts.
  */
@@ -28,13 +29,7 @@ import {
   runtimeClampScript,
   type KubeletNodeSpec,
 } from './node-plan';
-import {
-  inNodeNetwork,
-  nodeNetworkNames,
-  setUpNodeNetwork,
-  startRelay,
-  tearDownNodeNetwork,
-} from './node-network';
+import { inNodeNetwork, nodeNetworkNames, setUpNodeNetwork, tearDownNodeNetwork } from './node-network';
 import { pauseImage } from './pause-image';
 
 export class KubeletNodeError extends Error {}
@@ -46,7 +41,7 @@ export type KubeletNodeOptions = Omit<
   /** The node's link to the host: the host's end and the node's address (one /24). */
   readonly hostIp: string;
   readonly nodeIp: string;
-  /** kube-apiserver on the host's loopback (`https://127.0.0.1:<port>`), relayed into the node. */
+  /** kube-apiserver on the host's loopback (`https://127.0.0.1:<port>`), reached from the node at `hostIp` (./node-network.ts). */
   readonly apiServer: string;
 };
 
@@ -118,18 +113,18 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   const clampsOomScore = !canLowerOomScore();
   if (clampsOomScore) fs.writeFileSync(p.runtimeClamp, runtimeClampScript(programs.runc), { mode: 0o755 });
   const image = pauseImage(programs.umoci);
-  setUpNodeNetwork({ name: o.name, hostIp: o.hostIp, nodeIp: o.nodeIp, podCidr: o.podCidr });
-  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
-  try {
-    relay = await startRelay(o.hostIp, { host: api.hostname, port: Number(api.port) });
-  } catch (err) {
-    tearDownNodeNetwork(o.name);
-    throw err;
-  }
+  const network = {
+    name: o.name,
+    hostIp: o.hostIp,
+    nodeIp: o.nodeIp,
+    podCidr: o.podCidr,
+    apiServerPort: Number(api.port),
+  };
+  setUpNodeNetwork(network);
   const spec: KubeletNodeSpec = {
     ...o,
     ip: o.nodeIp,
-    apiServer: `https://${o.hostIp}:${relay.port}`,
+    apiServer: `https://${o.hostIp}:${api.port}`,
     apiServerName: 'kubernetes',
     sandboxImage: image.ref,
     runtimeBinary: clampsOomScore ? p.runtimeClamp : programs.runc,
@@ -181,7 +176,6 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
       // containerd is not answering: nothing more to ask it
     }
     await stopPid(containerd.pid);
-    await relay?.close();
     unmountUnder(o.dir);
     for (const ns of podNetns)
       try {
@@ -190,7 +184,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
         // kubelet removed it
       }
     // The node's bridge lives in its namespace and goes with it.
-    tearDownNodeNetwork(o.name);
+    tearDownNodeNetwork(network);
     removeCgroupRoot(nodeCgroupRoot(o.name));
   };
   try {
