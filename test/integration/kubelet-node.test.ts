@@ -224,7 +224,7 @@ test('a pod bound to it runs in a container containerd started, on the node pod 
   });
   expect(uid).toBe('65535');
   // Its log, through the API server, which reaches the kubelet with its own client certificate.
-  const log = await admin.getPath<{ message?: string }>(`/api/v1/namespaces/${NS}/pods/probe/log`);
+  const log = await admin.get<{ message?: string }>(PODS, NS, 'probe', 'log');
   expect(log.message).toBe('started as 65535\n');
   // The pod is reachable from the host through the node's namespace (the host routes the pod CIDR to it).
   const answer = await wait('the pod to answer on its address', () =>

@@ -1,6 +1,7 @@
 /**
  * What a kubelet node needs from this host, found or made: the node runtime's programs
- * (containerd, runc, ctr and umoci from Debian: scripts/setup/controlplane.sh installs them),
+ * (containerd, runc, ctr and umoci: Debian's packages, which the repository's control-plane setup
+ * script installs),
  * whether processes may lower their oom_score_adj (CAP_SYS_RESOURCE), and the node's cgroup
  * root in every cgroup v1 hierarchy (made before kubelet starts, removed after it stopped).
  */
@@ -29,7 +30,7 @@ export function findNodeRuntime(): NodeRuntimePrograms {
   }
   if (missing.length)
     throw new NodeHostError(
-      `kubelet nodes need ${missing.join(', ')} on PATH; run scripts/setup/controlplane.sh as root (it installs Debian's containerd, runc and umoci)`,
+      `kubelet nodes need ${missing.join(', ')} on PATH; install Debian's packages as root: apt-get install containerd runc umoci busybox-static iptables`,
     );
   return found as unknown as NodeRuntimePrograms;
 }
