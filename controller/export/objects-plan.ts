@@ -45,6 +45,7 @@ import {
   volumeEnv,
 } from '../../api/export/exporter-pod';
 import type { VirtualMachineExport } from '../../api/export/v1';
+import type { OwnerReference } from '../../api/k8s/meta';
 import type { VirtualMachine } from '../../api/kubevirt/v1';
 import type { Claim } from '../datavolume/objects';
 import type { ExportClaim } from './source-plan';
@@ -55,7 +56,7 @@ export const EXPORTER_FS_GROUP = 107;
 type Json = Record<string, unknown>;
 
 /** The export as the controller of what it owns. */
-export function exportOwnerRef(e: VirtualMachineExport): Json {
+export function exportOwnerRef(e: VirtualMachineExport): OwnerReference {
   return {
     apiVersion: EXPORT_API_VERSION,
     kind: EXPORT_KIND,

@@ -155,7 +155,7 @@ export function snapshotSource(e: VirtualMachineExport, look: SourceLookup): Sou
     }
     const claim = claimFromBackup(served, ns, b, vs);
     if (isDiskBackup(b, vm)) claim.metadata.annotations[CONTENT_TYPE_ANNOTATION] = 'kubevirt';
-    claim.metadata.ownerReferences = [exportOwnerRef(e) as never];
+    claim.metadata.ownerReferences = [exportOwnerRef(e)];
     create.push(claim);
   }
   // A restored claim is Bound once the snapshot's data is in it (its provisioner's contract).

@@ -1,8 +1,7 @@
 /**
  * What a kubelet node needs from this host, found or made: the node runtime's programs
  * (containerd, runc, ctr and umoci: Debian's packages, which the repository's control-plane setup
- * script installs),
- * whether processes may lower their oom_score_adj (CAP_SYS_RESOURCE), and the node's cgroup
+ * script installs), whether processes may lower their oom_score_adj (CAP_SYS_RESOURCE), and the node's cgroup
  * root in every cgroup v1 hierarchy (made before kubelet starts, removed after it stopped).
  */
 import { execFileSync, spawnSync } from 'child_process';
@@ -21,18 +20,23 @@ export interface NodeRuntimePrograms {
 }
 
 export function findNodeRuntime(): NodeRuntimePrograms {
-  const found: Record<string, string> = {};
   const missing: string[] = [];
-  for (const name of ['containerd', 'runc', 'ctr', 'umoci']) {
+  const find = (name: string): string => {
     const file = onPath(name);
-    if (file) found[name] = file;
-    else missing.push(name);
-  }
+    if (!file) missing.push(name);
+    return file ?? '';
+  };
+  const programs = {
+    containerd: find('containerd'),
+    runc: find('runc'),
+    ctr: find('ctr'),
+    umoci: find('umoci'),
+  };
   if (missing.length)
     throw new NodeHostError(
       `kubelet nodes need ${missing.join(', ')} on PATH; install Debian's packages as root: apt-get install containerd runc umoci busybox-static iptables`,
     );
-  return found as unknown as NodeRuntimePrograms;
+  return programs;
 }
 
 /**

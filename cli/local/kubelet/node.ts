@@ -2,9 +2,10 @@
  * One kubelet node on this machine, in its own network namespace (./node-network.ts):
  * containerd (its own root, state and socket) with the node's sandbox image imported, then
  * kubelet registering the Node with the control plane (the API server reached through the
- * host's DNAT of the node's link);
- * stopping kills what containerd still runs, stops both daemons, and removes the node's
- * namespace (with its bridge), route, cgroup root and mounts. The files come from ./node-plan.ts; the host's part from ./host.ts.
+ * host's DNAT of the node's link). Stopping, or a start that fails part way, kills what
+ * containerd still runs, stops both daemons, and removes the node's namespace (with its bridge),
+ * route, cgroup root and mounts. The files come from ./node-plan.ts; the host's part from
+ * ./host.ts.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -30,7 +31,7 @@ import {
   type KubeletNodeSpec,
 } from './node-plan';
 import { inNodeNetwork, nodeNetworkNames, setUpNodeNetwork, tearDownNodeNetwork } from './node-network';
-import { pauseImage } from './pause-image';
+import { PAUSE_REPOSITORY, pauseImage } from './pause-image';
 
 export class KubeletNodeError extends Error {}
 
@@ -120,7 +121,6 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
     podCidr: o.podCidr,
     apiServerPort: Number(api.port),
   };
-  setUpNodeNetwork(network);
   const spec: KubeletNodeSpec = {
     ...o,
     ip: o.nodeIp,
@@ -129,25 +129,21 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
     sandboxImage: image.ref,
     runtimeBinary: clampsOomScore ? p.runtimeClamp : programs.runc,
   };
-  fs.writeFileSync(p.containerdConfig, containerdConfig(spec), { mode: 0o600 });
-  fs.writeFileSync(path.join(p.cniConfDir, '10-virtkit-node.conflist'), cniConfig(spec), { mode: 0o600 });
-  fs.writeFileSync(p.kubeletConfig, kubeletConfig(spec), { mode: 0o600 });
-  fs.writeFileSync(p.kubeletKubeconfig, nodeKubeconfig(spec), { mode: 0o600 });
-  ensureCgroupRoot(nodeCgroupRoot(o.name));
-
-  const containerd = startProcess(
-    {
-      name: `containerd (node ${o.name})`,
-      ...inNodeNetwork(o.name, programs.containerd, ['--config', p.containerdConfig]),
-    },
-    path.join(p.logs, 'containerd.log'),
-    path.join(p.logs, 'containerd.pid'),
-  );
+  let containerd: StartedProcess | undefined;
   let kubeletProc: StartedProcess | undefined;
   const stop = async (): Promise<void> => {
     if (kubeletProc) await stopPid(kubeletProc.pid);
-    // Containers kubelet left: killed, so their shims exit with them; their pods' network
-    // namespaces (containerd's `cni-*`, which kubelet would have torn down) removed after.
+    if (containerd) await stopContainers(containerd.pid);
+    unmountUnder(o.dir);
+    // The node's bridge lives in its namespace and goes with it.
+    tearDownNodeNetwork(network);
+    removeCgroupRoot(nodeCgroupRoot(o.name));
+  };
+  /**
+   * Containers kubelet left: killed, so their shims exit with them; their pods' network
+   * namespaces (containerd's `cni-*`, which kubelet would have torn down) removed; then containerd.
+   */
+  const stopContainers = async (pid: number): Promise<void> => {
     const podNetns = new Set<string>();
     try {
       for (const id of ctr(programs, p.containerdSocket, ['containers', 'ls', '-q'])
@@ -175,32 +171,37 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
     } catch {
       // containerd is not answering: nothing more to ask it
     }
-    await stopPid(containerd.pid);
-    unmountUnder(o.dir);
+    await stopPid(pid);
     for (const ns of podNetns)
       try {
         execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
       } catch {
         // kubelet removed it
       }
-    // The node's bridge lives in its namespace and goes with it.
-    tearDownNodeNetwork(network);
-    removeCgroupRoot(nodeCgroupRoot(o.name));
   };
+  // From here on, whatever fails undoes what was made (network, cgroups, daemons).
+  setUpNodeNetwork(network);
   try {
+    fs.writeFileSync(p.containerdConfig, containerdConfig(spec), { mode: 0o600 });
+    fs.writeFileSync(path.join(p.cniConfDir, '10-virtkit-node.conflist'), cniConfig(spec), { mode: 0o600 });
+    fs.writeFileSync(p.kubeletConfig, kubeletConfig(spec), { mode: 0o600 });
+    fs.writeFileSync(p.kubeletKubeconfig, nodeKubeconfig(spec), { mode: 0o600 });
+    ensureCgroupRoot(nodeCgroupRoot(o.name));
+    containerd = startProcess(
+      {
+        name: `containerd (node ${o.name})`,
+        ...inNodeNetwork(o.name, programs.containerd, ['--config', p.containerdConfig]),
+      },
+      path.join(p.logs, 'containerd.log'),
+      path.join(p.logs, 'containerd.pid'),
+    );
     await waitFor(
       'containerd served its socket',
       () => fs.existsSync(p.containerdSocket),
       containerd,
       30_000,
     );
-    ctr(programs, p.containerdSocket, [
-      'images',
-      'import',
-      '--base-name',
-      image.ref.split(':')[0]!,
-      image.archive,
-    ]);
+    ctr(programs, p.containerdSocket, ['images', 'import', '--base-name', PAUSE_REPOSITORY, image.archive]);
     kubeletProc = startProcess(
       { name: `kubelet (node ${o.name})`, ...inNodeNetwork(o.name, kubelet, kubeletArgs(spec)) },
       path.join(p.logs, 'kubelet.log'),
