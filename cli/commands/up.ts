@@ -12,6 +12,8 @@ import type { LocalCluster } from '../local/cluster';
 import { startLocalMode } from '../local/manage';
 import { checkFeatureGates } from '../local/kubevirt-config';
 import { isAlive } from '../local/process';
+import { LOCAL_RUNTIMES, type LocalRuntime } from '../local/state';
+import { checkKubeletNodeHost } from '../local/kubelet/cluster-nodes';
 import { parseRegistryMirror } from '../../handler/images/policy';
 
 interface UpFlags {
@@ -22,6 +24,7 @@ interface UpFlags {
   featureGates?: string;
   registryMirror?: string[];
   nodes?: number;
+  runtime?: LocalRuntime;
 }
 
 const log = (message: string): void => {
@@ -59,9 +62,18 @@ async function up(flags: UpFlags): Promise<void> {
   // A malformed mirror is refused here, before anything starts (the handler checks again).
   const registryMirrors = flags.registryMirror ?? [];
   registryMirrors.forEach(parseRegistryMirror);
+  const runtime = flags.runtime ?? 'process';
+  if (runtime === 'kubelet') {
+    if (registryMirrors.length)
+      throw new Error(
+        "--registry-mirror configures virtkit's process runtime; with --runtime kubelet, containerd pulls images: drop the flag",
+      );
+    checkKubeletNodeHost();
+  }
   const cluster = await startLocalMode({
     stateDir,
     registryMirrors,
+    runtime,
     ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
     ...(flags.port !== undefined ? { ports: { apiserver: flags.port } } : {}),
     ...(flags.timeout !== undefined ? { timeoutMs: flags.timeout * 1000 } : {}),
@@ -72,6 +84,11 @@ async function up(flags: UpFlags): Promise<void> {
     log,
   });
   log(`ready: kube-apiserver at ${cluster.server}, state in ${stateDir}`);
+  if (runtime === 'kubelet')
+    log(
+      `kubelet nodes: ${cluster.nodes.map((n) => `${n.name} (${n.nodeIp})`).join(', ')}; virtkit's api and controller run as host processes. ` +
+        "VMs do not start on kubelet nodes yet: cluster mode's handler and launcher image are still to come",
+    );
   console.log(`export KUBECONFIG=${cluster.kubeconfig}`);
   if (flags.detach) {
     log("running in the background; stop it with 'virtkit down'");
@@ -83,6 +100,12 @@ async function up(flags: UpFlags): Promise<void> {
   await cluster.stop();
   log('stopped');
   if (failure) process.exitCode = 1;
+}
+
+function parseRuntime(value: string): LocalRuntime {
+  if (!(LOCAL_RUNTIMES as readonly string[]).includes(value))
+    throw new Error(`--runtime: '${value}' is not a runtime; give one of ${LOCAL_RUNTIMES.join(', ')}`);
+  return value as LocalRuntime;
 }
 
 export function register(program: Command): void {
@@ -110,6 +133,12 @@ export function register(program: Command): void {
       '--nodes <n>',
       `how many nodes: one handler each, with its own Node, state, pod range and launcher pods, so VMs can live-migrate between them (1 to ${MAX_LOCAL_NODES}; default 1)`,
       (v: string) => parseNodeCount(v, MAX_LOCAL_NODES),
+    )
+    .option(
+      '--runtime <runtime>',
+      "where pods run: 'process' (virtkit's handler runs launcher pods as host processes) or 'kubelet' " +
+        '(real kubelet nodes with containerd, each in its own network namespace; needs root) (default: process)',
+      parseRuntime,
     )
     .option('--port <port>', 'kube-apiserver port on 127.0.0.1 (default: a free port)', parsePort('--port'))
     .option(

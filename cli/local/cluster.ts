@@ -11,7 +11,8 @@ import { ComponentExitedError, ComponentNotReadyError } from './errors';
 import { probe, type HealthCheck, type TlsFiles } from './health';
 import { logFile, pidFile, type Layout } from './layout';
 import { isAlive, logTail, startProcess, stopPid, type ProcessSpec, type StartedProcess } from './process';
-import { writeState, type ComponentRecord } from './state';
+import { writeState, type ComponentRecord, type LocalRuntime } from './state';
+import type { KubeletNodeRecord, RunningKubeletNode } from './kubelet/node';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -24,10 +25,16 @@ export interface ClusterInfo {
   readonly server: string;
   readonly ports: Readonly<Record<string, number>>;
   readonly tls: TlsFiles;
+  /** Where pods run: the handler's process runtime, or kubelet nodes. @default 'process' */
+  readonly runtime?: LocalRuntime;
 }
 
+/** What the cluster started, in order: a process it supervises, or a kubelet node (two daemons and host changes). */
+type Started =
+  { readonly proc: StartedProcess; readonly record: ComponentRecord } | { readonly node: RunningKubeletNode };
+
 export class LocalCluster {
-  private readonly started: { proc: StartedProcess; record: ComponentRecord }[] = [];
+  private readonly started: Started[] = [];
   private readonly startedAt = new Date().toISOString();
 
   constructor(
@@ -46,10 +53,20 @@ export class LocalCluster {
     return this.info.server;
   }
   get pids(): number[] {
-    return this.started.map((s) => s.proc.pid);
+    return this.components.map((c) => c.pid);
   }
+  /** Every process started, a node's containerd and kubelet included. */
   get components(): readonly ComponentRecord[] {
-    return this.started.map((s) => s.record);
+    return this.started.flatMap((s) => ('node' in s ? s.node.daemons : [s.record]));
+  }
+  get nodes(): readonly KubeletNodeRecord[] {
+    return this.started.flatMap((s) => ('node' in s ? [s.node.record] : []));
+  }
+
+  /** A kubelet node that runs now: stopped with the cluster, before what was started earlier. */
+  addNode(node: RunningKubeletNode): void {
+    this.started.push({ node });
+    this.save();
   }
 
   /** Start `spec` and wait until `health` answers 200 (or it survives SETTLE_MS). */
@@ -72,7 +89,9 @@ export class LocalCluster {
   }
 
   private assertRunning(): void {
-    for (const { proc } of this.started) {
+    for (const s of this.started) {
+      if ('node' in s) continue;
+      const proc = s.proc;
       if (proc.exit || !isAlive(proc.pid)) {
         const exit = proc.exit ?? { code: null, signal: null };
         throw new ComponentExitedError(
@@ -116,17 +135,24 @@ export class LocalCluster {
       kubeconfig: this.info.layout.kubeconfig,
       server: this.info.server,
       ports: this.info.ports,
+      runtime: this.info.runtime ?? 'process',
       components: this.components,
+      nodes: this.nodes,
     });
   }
 
   /** Stop every process this cluster started, newest first, and forget them. */
   async stop(): Promise<void> {
     while (this.started.length) {
-      const { proc } = this.started[this.started.length - 1];
-      this.log(`stopping ${proc.name} (pid ${proc.pid})`);
-      await stopPid(proc.pid);
-      fs.rmSync(proc.pidFile, { force: true });
+      const last = this.started[this.started.length - 1]!;
+      if ('node' in last) {
+        this.log(`stopping kubelet node ${last.node.name}`);
+        await last.node.stop();
+      } else {
+        this.log(`stopping ${last.proc.name} (pid ${last.proc.pid})`);
+        await stopPid(last.proc.pid);
+        fs.rmSync(last.proc.pidFile, { force: true });
+      }
       this.started.pop();
       if (this.started.length) this.save();
     }

@@ -6,6 +6,8 @@
  */
 import * as fs from 'fs';
 import { findBinaries, type BinaryPaths } from './binaries';
+import { readState, type LocalRuntime } from './state';
+import { stopKubeletNode } from './kubelet/node';
 import { LocalCluster } from './cluster';
 import { AlreadyRunningError } from './errors';
 import {
@@ -35,6 +37,8 @@ export interface StartOptions {
   readonly timeoutMs?: number;
   /** Progress messages. @default none */
   readonly log?: (message: string) => void;
+  /** Where pods run (`virtkit up --runtime`), recorded in state.json. @default 'process' */
+  readonly runtime?: LocalRuntime;
   /** Feature gates written into the KubeVirt object (`virtkit up --feature-gates`). @default none */
   readonly featureGates?: readonly string[];
 }
@@ -74,6 +78,11 @@ export async function startControlPlane(options: StartOptions): Promise<LocalClu
   const log = options.log ?? ((): void => undefined);
   const running = livePids(l);
   if (running.length) throw new AlreadyRunningError(l.stateDir, running);
+  // Kubelet nodes of a run that died without `down` left their network, cgroups and mounts.
+  for (const node of readState(l.stateFile)?.nodes ?? []) {
+    log(`removing what kubelet node ${node.name} of the previous run left on the host`);
+    await stopKubeletNode(node);
+  }
   // Everything that can fail without side effects comes first: binaries, then ports.
   const binaries = options.binaries ?? findBinaries();
   const wanted = options.ports ?? {};
@@ -113,6 +122,7 @@ export async function startControlPlane(options: StartOptions): Promise<LocalClu
       binaries,
       server,
       ports: { ...ports },
+      runtime: options.runtime ?? 'process',
       tls: { caCert: pki.caCert, clientCert: pki.clients.admin.cert, clientKey: pki.clients.admin.key },
     },
     options.timeoutMs ?? 180_000,

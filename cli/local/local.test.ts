@@ -259,4 +259,36 @@ describe('logs and status', () => {
     expect(text).toMatch(/^kube-apiserver\s+11\s+6443\s+running\s+failing: HTTP 500: etcd failed$/m);
     expect(isHealthy(status)).toBe(false);
   });
+
+  test('status names the runtime, and with kubelet nodes each node with its address and pod range', () => {
+    const base = {
+      kubernetesVersion: KUBERNETES_VERSION,
+      startedAt: 'now',
+      stateDir: '/w/.virtkit',
+      kubeconfig: '/w/.virtkit/kubeconfig',
+      server: 'https://127.0.0.1:6443',
+      ports: {},
+      components: [],
+    };
+    expect(formatStatus({ stateDir: '/w/.virtkit', state: base, components: [] })).toMatch(
+      /^runtime: +process \(virtkit handler runs pods as host processes\)$/m,
+    );
+    const node = (n: number) => ({
+      name: `virtkit-node-${n}`,
+      dir: `/w/.virtkit/nodes/virtkit-node-${n}`,
+      hostIp: `10.250.${n}.1`,
+      nodeIp: `10.250.${n}.2`,
+      podCidr: `10.251.${n}.0/24`,
+      apiServerPort: 6443,
+    });
+    const text = formatStatus({
+      stateDir: '/w/.virtkit',
+      state: { ...base, runtime: 'kubelet', nodes: [node(1), node(2)] },
+      components: [],
+    });
+    expect(text).toMatch(/^runtime: +kubelet \(2 nodes, containerd\)$/m);
+    expect(text).toContain(
+      '  node virtkit-node-2: address 10.250.2.2, pods 10.251.2.0/24, folder /w/.virtkit/nodes/virtkit-node-2',
+    );
+  });
 });

@@ -22,6 +22,7 @@ import {
   localUploadProxyUrl,
   handlerStateDir,
   isVirtkitComponent,
+  KUBELET_RUNTIME_COMPONENTS,
   localComponents,
   localNodeName,
   type ComponentContext,
@@ -40,13 +41,18 @@ import { isOurs, readPidFile, stopPid } from './process';
 import { removeStaleState } from './stale';
 import { readState, type StateFile } from './state';
 import { detachLoopsUnder } from '../../handler/storage/loop-devices';
+import { startKubeletNodes } from './kubelet/cluster-nodes';
+import { stopKubeletNode } from './kubelet/node';
 
 export interface UpOptions extends StartOptions {
   /** Components started after the CRDs. @default localComponents(nodes) */
   readonly components?: readonly LocalComponent[];
   /** `--registry-mirror HOST=URL` values passed to the node handler (`virtkit up --registry-mirror`). */
   readonly registryMirrors?: readonly string[];
-  /** How many nodes (`virtkit up --nodes N`): a handler each. @default 1 */
+  /**
+   * How many nodes (`virtkit up --nodes N`): a handler each with the process runtime, a kubelet
+   * node each with `runtime: 'kubelet'`. @default 1
+   */
   readonly nodes?: number;
 }
 
@@ -73,8 +79,11 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
       await applyLocalStorageClass(client);
       log('default VolumeSnapshotClass local-snapshots: snapshots of local volumes, taken on their node');
       await applyLocalSnapshotClass(client);
-      const components = options.components ?? localComponents(options.nodes ?? 1);
-      const extra = Math.max(0, (options.nodes ?? 1) - 1);
+      const kubeletRuntime = options.runtime === 'kubelet';
+      const components =
+        options.components ??
+        (kubeletRuntime ? KUBELET_RUNTIME_COMPONENTS : localComponents(options.nodes ?? 1));
+      const extra = kubeletRuntime ? 0 : Math.max(0, (options.nodes ?? 1) - 1);
       const ports: Record<string, number> = await reservePorts({
         api: undefined,
         nodeApi: undefined,
@@ -107,6 +116,21 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
             `${localUploadProxyUrl(ctx.apiPort)}\n`,
           );
         }
+      }
+      if (kubeletRuntime) {
+        const count = options.nodes ?? 1;
+        log(
+          `kubelet runtime: ${count} kubelet node${count === 1 ? '' : 's'} with containerd, each in its own network namespace`,
+        );
+        await startKubeletNodes({
+          layout: cluster.layout,
+          server: cluster.server,
+          count,
+          client,
+          timeoutMs: options.timeoutMs ?? 180_000,
+          log,
+          started: (node) => cluster.addNode(node),
+        });
       }
     } finally {
       client.close();
@@ -192,8 +216,9 @@ export function uploadProxyUrlFile(stateDir: string): string {
 /**
  * Stop everything started from `stateDir`: virtkit's own components first (so no controller
  * makes a new VMI and no handler starts a new launcher while the guests go), then the guests
- * the handler ran and their Block volumes' loop devices, then the control plane newest first (controller manager, scheduler, API
- * server, etcd). Only pids whose command line names the state folder are signalled.
+ * the handler ran and their Block volumes' loop devices, then the kubelet nodes (their
+ * containers, daemons, network, cgroups and mounts), then the control plane newest first
+ * (controller manager, scheduler, API server, etcd). Only pids whose command line names the state folder are signalled.
  * Returns the names of the processes stopped.
  */
 export async function stopLocalMode(
@@ -225,7 +250,17 @@ export async function stopLocalMode(
   // The loop devices of the nodes' Block volumes (their backing files are in the state folder):
   // nothing uses them once the guests are gone, and the machine has few.
   detachLoopsUnder(l.stateDir);
-  for (const t of targets.filter((x) => !isVirtkitComponent(x.name))) await stop(t);
+  // Then the kubelet nodes, with what they changed on the host (network, cgroups, mounts).
+  for (const node of state?.nodes ?? []) {
+    log(`stopping kubelet node ${node.name}`);
+    await stopKubeletNode(node);
+    stopped.push(node.name);
+  }
+  const nodeDaemons = new Set(
+    (state?.nodes ?? []).flatMap((n) => [`containerd-${n.name}`, `kubelet-${n.name}`]),
+  );
+  for (const t of targets.filter((x) => !isVirtkitComponent(x.name) && !nodeDaemons.has(x.name)))
+    await stop(t);
   removeStaleState(l);
   return stopped;
 }

@@ -1,6 +1,11 @@
 /** state.json: what a running local control plane is made of, for `status` and `down`. */
 import * as fs from 'fs';
 import type { HealthCheck } from './health';
+import type { KubeletNodeRecord } from './kubelet/node';
+
+/** Where local mode's pods run: host processes started by virtkit's handler, or kubelet nodes. */
+export type LocalRuntime = 'process' | 'kubelet';
+export const LOCAL_RUNTIMES: readonly LocalRuntime[] = ['process', 'kubelet'];
 
 export interface ComponentRecord {
   readonly name: string;
@@ -18,8 +23,12 @@ export interface StateFile {
   readonly kubeconfig: string;
   readonly server: string;
   readonly ports: Readonly<Record<string, number>>;
-  /** In start order; `down` stops them in reverse. */
+  /** Absent in the files of older versions: 'process'. */
+  readonly runtime?: LocalRuntime;
+  /** In start order; `down` stops them in reverse. A kubelet node's containerd and kubelet are here too. */
   readonly components: readonly ComponentRecord[];
+  /** The kubelet nodes (`--runtime kubelet`), with what `down` needs to undo their host changes. */
+  readonly nodes?: readonly KubeletNodeRecord[];
 }
 
 export function writeState(file: string, state: StateFile): void {

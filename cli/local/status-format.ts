@@ -42,8 +42,19 @@ export function formatStatus(status: LocalStatus): string {
     `Kubernetes ${status.state.kubernetesVersion}, started ${status.state.startedAt}`,
     `server:     ${status.state.server}`,
     `kubeconfig: ${status.state.kubeconfig}`,
+    `runtime:    ${runtimeLine(status)}`,
+    ...(status.state.nodes ?? []).map(
+      (n) => `  node ${n.name}: address ${n.nodeIp}, pods ${n.podCidr}, folder ${n.dir}`,
+    ),
     '',
     table,
     '',
   ].join('\n');
+}
+
+function runtimeLine(status: LocalStatus): string {
+  const nodes = status.state?.nodes ?? [];
+  return status.state?.runtime === 'kubelet'
+    ? `kubelet (${nodes.length} node${nodes.length === 1 ? '' : 's'}, containerd)`
+    : 'process (virtkit handler runs pods as host processes)';
 }

@@ -19,6 +19,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { layout } from '../../cli/local/layout';
 import { startKubeletNode, type RunningKubeletNode } from '../../cli/local/kubelet/node';
+import { hostAddressUse } from '../../cli/local/kubelet/host';
+import { pickNodeSlots } from '../../cli/local/kubelet/slots';
 import { buildPauseImage } from '../../cli/local/kubelet/pause-image';
 import { issueNodeClientCertificate } from '../../cli/local/pki';
 import { installRbac } from '../../cli/local/rbac';
@@ -32,13 +34,16 @@ const id = randomBytes(3).toString('hex');
 const NODE = `it-kubelet-${id}`;
 const NS = `kubelet-node-${id}`;
 const TAINT = { key: 'virtkit.io/it-kubelet-node', value: 'true', effect: 'NoSchedule' };
-const POD_CIDR = '10.251.7.0/24';
-// The node's link to the host (a /24 of its own) and its address.
-const HOST_IP = '10.250.7.1';
-const NODE_IP = '10.250.7.2';
+// The nodes' links and pod ranges: the first two free slots (10.250.s.0/24 and 10.251.s.0/24),
+// so a `virtkit up --runtime kubelet` on this machine keeps its own.
+const [SLOT, SLOT2] = pickNodeSlots(2, hostAddressUse());
+const { podCidr: POD_CIDR, hostIp: HOST_IP, nodeIp: NODE_IP } = SLOT!;
 // A second node, for traffic between nodes.
 const NODE2 = `${NODE}-b`;
-const POD_CIDR2 = '10.251.8.0/24';
+
+/** Addresses of a `a.b.c.0/24`. */
+const inRange = (cidr: string): RegExp =>
+  new RegExp(`^${cidr.replace(/\.0\/24$/, '').replace(/\./g, '\\.')}\\.\\d+$`);
 
 type Obj = Json & { metadata: Json & { name: string }; spec?: Json; status?: Json };
 
@@ -158,7 +163,7 @@ beforeAll(async () => {
     });
   };
   node = await start(NODE, dir, HOST_IP, NODE_IP, POD_CIDR);
-  node2 = await start(NODE2, dir2, '10.250.8.1', '10.250.8.2', POD_CIDR2);
+  node2 = await start(NODE2, dir2, SLOT2!.hostIp, SLOT2!.nodeIp, SLOT2!.podCidr);
 }, 180_000);
 
 afterAll(async () => {
@@ -214,7 +219,7 @@ test('a pod bound to it runs in a container containerd started, on the node pod 
     containerStatuses: { containerID: string; ready: boolean }[];
   };
   expect(status.containerStatuses[0]!.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
-  expect(status.podIP).toMatch(/^10\.251\.7\.\d+$/);
+  expect(status.podIP).toMatch(inRange(POD_CIDR));
   // The container ran the image's command as the image's user.
   const uid = await wait('the container to write its uid', async () => {
     const f = path.join(out, 'uid');
@@ -249,7 +254,7 @@ test('a pod bound to it runs in a container containerd started, on the node pod 
     const phase = p?.status?.phase;
     return phase === 'Succeeded' || phase === 'Failed' ? p : undefined;
   });
-  expect((caller.status as { podIP?: string }).podIP).toMatch(/^10\.251\.8\.\d+$/);
+  expect((caller.status as { podIP?: string }).podIP).toMatch(inRange(SLOT2!.podCidr));
   expect(fs.readFileSync(path.join(out2, 'reply'), 'utf8')).toBe('pong\n');
   expect(caller.status?.phase).toBe('Succeeded');
 

@@ -91,3 +91,63 @@ export function removeCgroupRoot(root: string): void {
     }
   }
 }
+
+/** The IPv4 routes and addresses this host uses now (`ip -j`), for picking free node slots (./slots.ts). */
+export function hostAddressUse(): { routes: string[]; addresses: string[] } {
+  const json = <T>(args: string[]): T[] =>
+    JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]') as T[];
+  const routes = json<{ dst?: string }>(['-4', 'route', 'show', 'table', 'all'])
+    .map((r) => r.dst ?? '')
+    .filter((d) => d && d !== 'default')
+    .map((d) => (d.includes('/') ? d : `${d}/32`));
+  const addresses = json<{ addr_info?: { local?: string }[] }>(['-4', 'addr', 'show']).flatMap((i) =>
+    (i.addr_info ?? []).map((a) => a.local ?? '').filter(Boolean),
+  );
+  return { routes, addresses };
+}
+
+/**
+ * SIGKILL what a node whose containerd is gone left running: every process in its cgroups (the
+ * containers, in the v1 hierarchies and the v2 one beside them) and every process whose command
+ * line names its folder and that is one of the node's daemons (containerd's shims, which name its
+ * socket; a kubelet or containerd a crashed run did not record). Returns how many were signalled.
+ */
+const NODE_DAEMONS = /^(containerd|containerd-shim.*|kubelet|runc)$/;
+
+export function killNodeLeftovers(cgroupRoot: string, dir: string): number {
+  const pids = new Set<number>();
+  const unified = path.join(CGROUP_ROOT, 'unified');
+  for (const h of [...cgroupV1Hierarchies(), ...(fs.existsSync(unified) ? [unified] : [])]) {
+    const top = path.join(h, cgroupRoot);
+    if (!fs.existsSync(top)) continue;
+    const walk = (d: string): void => {
+      try {
+        for (const line of fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n'))
+          if (/^\d+$/.test(line)) pids.add(Number(line));
+        for (const e of fs.readdirSync(d, { withFileTypes: true }))
+          if (e.isDirectory()) walk(path.join(d, e.name));
+      } catch {
+        // removed meanwhile
+      }
+    };
+    walk(top);
+  }
+  const marker = `${dir.replace(/\/+$/, '')}/`;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (NODE_DAEMONS.test(path.basename(argv[0] ?? '')) && argv.some((a) => a.includes(marker)))
+        pids.add(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  for (const pid of pids)
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  return pids.size;
+}

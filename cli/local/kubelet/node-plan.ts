@@ -129,6 +129,9 @@ export function cniConfig(n: KubeletNodeSpec): string {
   )}\n`;
 }
 
+/** kubelet's /healthz port on the node's address. */
+export const KUBELET_HEALTHZ_PORT = 10248;
+
 /** The KubeletConfiguration (JSON, which YAML reads too). */
 export function kubeletConfig(n: KubeletNodeSpec): string {
   const p = nodePaths(n.dir);
@@ -145,7 +148,9 @@ export function kubeletConfig(n: KubeletNodeSpec): string {
       address: n.ip,
       port: n.kubeletPort ?? 10250,
       readOnlyPort: 0,
-      healthzPort: 0,
+      // Health only (no data), on the node's own link: `virtkit status` probes it from the host.
+      healthzBindAddress: n.ip,
+      healthzPort: KUBELET_HEALTHZ_PORT,
       // Only the API server's client certificate, checked against the cluster CA and authorized
       // by SubjectAccessReviews; no anonymous requests.
       authentication: {

@@ -11,17 +11,20 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { findBinary } from '../binaries';
-import { logTail, startProcess, stopPid, type StartedProcess } from '../process';
+import type { HealthCheck } from '../health';
+import { isOurs, logTail, startProcess, stopPid, type StartedProcess } from '../process';
 import {
   canLowerOomScore,
   ensureCgroupRoot,
   findNodeRuntime,
+  killNodeLeftovers,
   removeCgroupRoot,
   type NodeRuntimePrograms,
 } from './host';
 import {
   cniConfig,
   containerdConfig,
+  KUBELET_HEALTHZ_PORT,
   kubeletArgs,
   kubeletConfig,
   nodeCgroupRoot,
@@ -55,7 +58,33 @@ export interface RunningKubeletNode {
   readonly ip: string;
   /** Whether containerd runs runc through the oomScoreAdj clamp (no CAP_SYS_RESOURCE here). */
   readonly clampsOomScore: boolean;
+  /** What another process needs to stop the node (`virtkit down`): see stopKubeletNode. */
+  readonly record: KubeletNodeRecord;
+  /** The node's containerd and kubelet, as `virtkit status` lists them. */
+  readonly daemons: readonly NodeDaemon[];
   stop(): Promise<void>;
+}
+
+/** A node as state.json keeps it: enough to stop it and undo its host changes from any process. */
+export interface KubeletNodeRecord {
+  readonly name: string;
+  readonly dir: string;
+  readonly hostIp: string;
+  readonly nodeIp: string;
+  readonly podCidr: string;
+  readonly apiServerPort: number;
+  readonly containerdPid?: number;
+  readonly kubeletPid?: number;
+}
+
+/** One daemon of a node (the shape of state.json's component records). */
+export interface NodeDaemon {
+  readonly name: string;
+  readonly pid: number;
+  readonly binary: string;
+  readonly logFile: string;
+  readonly pidFile: string;
+  readonly health?: HealthCheck;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -96,11 +125,97 @@ function unmountUnder(dir: string): void {
     }
 }
 
+/**
+ * Stop a node and undo what starting it made on the host: kubelet, then every container
+ * containerd still runs (killed, so their shims exit with them, and their pods' `cni-*` network
+ * namespaces, which kubelet would have torn down, removed), containerd, the mounts under its
+ * folder, its network (namespace, link, route, DNAT rule) and its cgroup root. A daemon is
+ * signalled only while its command line names the node's folder (a recycled pid is left alone);
+ * every step tolerates what is gone already, so stopping twice is harmless.
+ */
+export async function stopKubeletNode(r: KubeletNodeRecord): Promise<void> {
+  const ours = (pid: number | undefined): pid is number => pid !== undefined && isOurs(pid, r.dir);
+  if (ours(r.kubeletPid)) await stopPid(r.kubeletPid);
+  if (ours(r.containerdPid)) {
+    let programs: NodeRuntimePrograms | undefined;
+    try {
+      programs = findNodeRuntime();
+    } catch {
+      // without ctr, containerd's containers go with its cgroup root below
+    }
+    await stopContainers(programs, nodePaths(r.dir).containerdSocket, r.containerdPid);
+  }
+  // A node whose containerd died (a crash, a kill) leaves its shims and containers running.
+  if (killNodeLeftovers(nodeCgroupRoot(r.name), r.dir) > 0) await sleep(500);
+  unmountUnder(r.dir);
+  // The node's bridge lives in its namespace and goes with it.
+  tearDownNodeNetwork({
+    name: r.name,
+    hostIp: r.hostIp,
+    nodeIp: r.nodeIp,
+    podCidr: r.podCidr,
+    apiServerPort: r.apiServerPort,
+  });
+  removeCgroupRoot(nodeCgroupRoot(r.name));
+}
+
+/**
+ * Containers kubelet left: killed, so their shims exit with them; their pods' network
+ * namespaces (containerd's `cni-*`, which kubelet would have torn down) removed; then containerd.
+ */
+async function stopContainers(
+  programs: NodeRuntimePrograms | undefined,
+  socket: string,
+  pid: number,
+): Promise<void> {
+  const podNetns = new Set<string>();
+  if (programs)
+    try {
+      for (const id of ctr(programs, socket, ['containers', 'ls', '-q']).split('\n').filter(Boolean)) {
+        try {
+          const info = JSON.parse(ctr(programs, socket, ['containers', 'info', id])) as {
+            Spec?: { linux?: { namespaces?: { type?: string; path?: string }[] } };
+          };
+          for (const ns of info.Spec?.linux?.namespaces ?? [])
+            if (ns.type === 'network' && ns.path && /^\/(var\/)?run\/netns\/cni-[-0-9a-f]+$/.test(ns.path))
+              podNetns.add(path.basename(ns.path));
+        } catch {
+          // gone meanwhile
+        }
+      }
+      for (const id of ctr(programs, socket, ['tasks', 'ls', '-q']).split('\n').filter(Boolean)) {
+        try {
+          ctr(programs, socket, ['tasks', 'kill', '-s', 'SIGKILL', id]);
+        } catch {
+          // already gone
+        }
+      }
+      await sleep(500);
+    } catch {
+      // containerd is not answering: nothing more to ask it
+    }
+  await stopPid(pid);
+  for (const ns of podNetns)
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      // kubelet removed it
+    }
+}
+
 export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKubeletNode> {
   const programs = findNodeRuntime();
   const kubelet = findBinary('kubelet');
   const p = nodePaths(o.dir);
   const api = new URL(o.apiServer);
+  // Unix socket paths have 107 bytes; kubelet's longest under the node's folder is its device
+  // plugin socket (the same length as its pod-resources one).
+  const longest = path.join(p.kubeletRoot, 'device-plugins', 'kubelet.sock');
+  if (Buffer.byteLength(longest) > 107)
+    throw new KubeletNodeError(
+      `node ${o.name}: its folder ${o.dir} is too long for the Unix sockets under it (${longest} has ` +
+        `${Buffer.byteLength(longest)} bytes; at most 107): use a shorter state folder (--state-dir)`,
+    );
   for (const d of [
     o.dir,
     p.containerdRoot,
@@ -129,56 +244,22 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
     sandboxImage: image.ref,
     runtimeBinary: clampsOomScore ? p.runtimeClamp : programs.runc,
   };
+  const record: KubeletNodeRecord = {
+    name: o.name,
+    dir: o.dir,
+    hostIp: o.hostIp,
+    nodeIp: o.nodeIp,
+    podCidr: o.podCidr,
+    apiServerPort: network.apiServerPort,
+  };
   let containerd: StartedProcess | undefined;
   let kubeletProc: StartedProcess | undefined;
-  const stop = async (): Promise<void> => {
-    if (kubeletProc) await stopPid(kubeletProc.pid);
-    if (containerd) await stopContainers(containerd.pid);
-    unmountUnder(o.dir);
-    // The node's bridge lives in its namespace and goes with it.
-    tearDownNodeNetwork(network);
-    removeCgroupRoot(nodeCgroupRoot(o.name));
-  };
-  /**
-   * Containers kubelet left: killed, so their shims exit with them; their pods' network
-   * namespaces (containerd's `cni-*`, which kubelet would have torn down) removed; then containerd.
-   */
-  const stopContainers = async (pid: number): Promise<void> => {
-    const podNetns = new Set<string>();
-    try {
-      for (const id of ctr(programs, p.containerdSocket, ['containers', 'ls', '-q'])
-        .split('\n')
-        .filter(Boolean)) {
-        try {
-          const info = JSON.parse(ctr(programs, p.containerdSocket, ['containers', 'info', id])) as {
-            Spec?: { linux?: { namespaces?: { type?: string; path?: string }[] } };
-          };
-          for (const ns of info.Spec?.linux?.namespaces ?? [])
-            if (ns.type === 'network' && ns.path && /^\/(var\/)?run\/netns\/cni-[-0-9a-f]+$/.test(ns.path))
-              podNetns.add(path.basename(ns.path));
-        } catch {
-          // gone meanwhile
-        }
-      }
-      for (const id of ctr(programs, p.containerdSocket, ['tasks', 'ls', '-q']).split('\n').filter(Boolean)) {
-        try {
-          ctr(programs, p.containerdSocket, ['tasks', 'kill', '-s', 'SIGKILL', id]);
-        } catch {
-          // already gone
-        }
-      }
-      await sleep(500);
-    } catch {
-      // containerd is not answering: nothing more to ask it
-    }
-    await stopPid(pid);
-    for (const ns of podNetns)
-      try {
-        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-      } catch {
-        // kubelet removed it
-      }
-  };
+  const stop = (): Promise<void> =>
+    stopKubeletNode({
+      ...record,
+      ...(containerd ? { containerdPid: containerd.pid } : {}),
+      ...(kubeletProc ? { kubeletPid: kubeletProc.pid } : {}),
+    });
   // From here on, whatever fails undoes what was made (network, cgroups, daemons).
   setUpNodeNetwork(network);
   try {
@@ -207,6 +288,19 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
       path.join(p.logs, 'kubelet.log'),
       path.join(p.logs, 'kubelet.pid'),
     );
+    const daemon = (
+      name: string,
+      proc: StartedProcess,
+      binary: string,
+      health?: HealthCheck,
+    ): NodeDaemon => ({
+      name,
+      pid: proc.pid,
+      binary,
+      logFile: proc.logFile,
+      pidFile: proc.pidFile,
+      ...(health ? { health } : {}),
+    });
     return {
       name: o.name,
       containerdSocket: p.containerdSocket,
@@ -214,6 +308,14 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
       netns: nodeNetworkNames(o.name).netns,
       ip: o.nodeIp,
       clampsOomScore,
+      record: { ...record, containerdPid: containerd.pid, kubeletPid: kubeletProc.pid },
+      daemons: [
+        daemon(`containerd-${o.name}`, containerd, programs.containerd),
+        daemon(`kubelet-${o.name}`, kubeletProc, kubelet, {
+          url: `http://${o.nodeIp}:${KUBELET_HEALTHZ_PORT}/healthz`,
+          tls: 'none',
+        }),
+      ],
       stop,
     };
   } catch (err) {

@@ -1,0 +1,269 @@
+/**
+ * Cluster mode's integration environment, as a user starts it: `virtkit up --runtime kubelet
+ * --nodes 2` brings up the control plane and two real kubelet nodes (kubelet built from the pinned
+ * k8s.io/kubernetes, Debian's containerd and runc), each in its own network namespace. The nodes
+ * are Ready and healthy in `virtkit status`; a Deployment spread over both nodes by the real
+ * scheduler becomes Available with containers containerd started, and its pods reach each other
+ * across the nodes; `virtkit down` leaves nothing on the host; a run whose processes were all
+ * killed is cleaned up by the next `up`.
+ *
+ * What cluster mode adds on top (the install, the images, the kubelet-mode handler, VMs in
+ * launcher pods) joins this suite as it lands (issue 17).
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { findBinary } from '../../cli/local/binaries';
+import { readState, type StateFile } from '../../cli/local/state';
+import { eventually } from '../integration/support/eventually';
+
+jest.setTimeout(900_000);
+
+const VIRTKIT = path.resolve(__dirname, '..', '..', 'bin', 'virtkit.js');
+// Short: the nodes' Unix sockets live under it.
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-cm-'));
+const kubeconfig = path.join(stateDir, 'kubeconfig');
+const NS = 'cluster-mode';
+
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function virtkit(args: string[]): Run {
+  return spawnSync(process.execPath, [VIRTKIT, ...args, '--state-dir', stateDir], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+}
+
+function kubectl(args: string[], input?: string): Run {
+  return spawnSync(findBinary('kubectl'), args, {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+  });
+}
+
+function kubectlJson<T>(args: string[]): T {
+  const r = kubectl([...args, '-o', 'json']);
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+function up(): void {
+  const started = Date.now();
+  const r = virtkit(['up', '--runtime', 'kubelet', '--nodes', '2', '--detach']);
+  if (r.status !== 0) throw new Error(`virtkit up failed (${r.status}):\n${r.stderr}`);
+  console.log(`virtkit up --runtime kubelet --nodes 2: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+const state = (): StateFile => {
+  const s = readState(path.join(stateDir, 'state.json'));
+  if (!s) throw new Error(`no state.json in ${stateDir}`);
+  return s;
+};
+
+/** What the host holds for a node: its namespace, its link's address, its pod route, its API server rule. */
+function hostTraces(s: StateFile): string[] {
+  const traces: string[] = [];
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  const nat = execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8' });
+  for (const n of s.nodes ?? []) {
+    if (new RegExp(`^vkn-${n.name}\\b`, 'm').test(netns)) traces.push(`netns vkn-${n.name}`);
+    if (execFileSync('ip', ['-4', 'addr', 'show', 'to', `${n.hostIp}/32`], { encoding: 'utf8' }).trim())
+      traces.push(`address ${n.hostIp}`);
+    if (execFileSync('ip', ['route', 'show', n.podCidr], { encoding: 'utf8' }).trim())
+      traces.push(`route ${n.podCidr}`);
+    if (nat.includes(`virtkit node ${n.name}:`)) traces.push(`DNAT rule of ${n.name}`);
+    if (fs.existsSync(`/sys/fs/cgroup/memory/virtkit-node-${n.name}`)) traces.push(`cgroup of ${n.name}`);
+  }
+  for (const line of fs.readFileSync('/proc/self/mounts', 'utf8').split('\n'))
+    if (line.split(' ')[1]?.startsWith(`${stateDir}/`)) traces.push(`mount ${line.split(' ')[1]}`);
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)))
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes(stateDir) && Number(pid) !== process.pid)
+        traces.push(`process ${cmd.replace(/\0/g, ' ')}`);
+    } catch {
+      // gone
+    }
+  return traces;
+}
+
+interface NodeList {
+  items: {
+    metadata: { name: string };
+    status: {
+      conditions: { type: string; status: string }[];
+      addresses: { type: string; address: string }[];
+      nodeInfo: { containerRuntimeVersion: string; kubeletVersion: string };
+      images: { names: string[] }[];
+    };
+  }[];
+}
+
+interface Pod {
+  metadata: { name: string };
+  spec: { nodeName?: string };
+  status: { phase?: string; podIP?: string; containerStatuses?: { containerID?: string }[] };
+}
+
+let downDone = false;
+
+beforeAll(() => {
+  up();
+}, 600_000);
+
+afterAll(() => {
+  if (!downDone) virtkit(['down']);
+  fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+test('kubectl lists two Ready kubelet nodes on containerd, each with its own address', () => {
+  const nodes = kubectlJson<NodeList>(['get', 'nodes']);
+  expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(['virtkit-node-1', 'virtkit-node-2']);
+  const recorded = state().nodes ?? [];
+  for (const n of nodes.items) {
+    expect(n.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(n.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/1\./);
+    expect(n.status.nodeInfo.kubeletVersion).toBe('v1.35.4');
+    const ip = n.status.addresses.find((a) => a.type === 'InternalIP')?.address;
+    expect(ip).toBe(recorded.find((r) => r.name === n.metadata.name)?.nodeIp);
+  }
+  // Each node has its own link and pod range.
+  expect(new Set(recorded.map((r) => r.podCidr)).size).toBe(2);
+});
+
+test('virtkit status names the kubelet runtime and finds every daemon healthy', () => {
+  const r = virtkit(['status']);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/^runtime: +kubelet \(2 nodes, containerd\)$/m);
+  expect(r.stdout).toMatch(/^kubelet-virtkit-node-1\s+\d+\s+-\s+running\s+ok$/m);
+  expect(r.stdout).toMatch(/^containerd-virtkit-node-2\s+\d+\s+-\s+running\s+no probe$/m);
+});
+
+test('a Deployment spread over both nodes is Available, and its pods reach each other across nodes', async () => {
+  const nodes = kubectlJson<NodeList>(['get', 'nodes']);
+  // The sandbox image every node has (no registry is reachable): busybox.
+  const image = nodes.items[0]!.status.images.flatMap((i) => i.names).find((n) => n.includes('/pause:'))!;
+  expect(image).toBeDefined();
+  const create = kubectl(['create', 'namespace', NS]);
+  expect(create.stderr).toBe('');
+  const manifest = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'echo', namespace: NS },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'echo' } },
+      template: {
+        metadata: { labels: { app: 'echo' } },
+        spec: {
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: 1,
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                { labelSelector: { matchLabels: { app: 'echo' } }, topologyKey: 'kubernetes.io/hostname' },
+              ],
+            },
+          },
+          containers: [
+            {
+              name: 'echo',
+              image,
+              imagePullPolicy: 'Never',
+              command: [
+                '/bin/busybox',
+                'sh',
+                '-c',
+                'exec /bin/busybox nc -ll -p 8080 -e /bin/busybox sh -c "echo pong from $(hostname)"',
+              ],
+            },
+          ],
+        },
+      },
+    },
+  };
+  const applied = kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(manifest));
+  expect(applied.stderr).toBe('');
+  await eventually(
+    'the Deployment to be Available',
+    async () =>
+      kubectl(['wait', '-n', NS, 'deployment/echo', '--for=condition=Available', '--timeout=10s']).status ===
+        0 || undefined,
+    { timeoutMs: 180_000 },
+  );
+  const pods = kubectlJson<{ items: Pod[] }>(['get', 'pods', '-n', NS, '-l', 'app=echo']).items;
+  expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(['virtkit-node-1', 'virtkit-node-2']);
+  for (const p of pods)
+    expect(p.status.containerStatuses?.[0]?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+  // A pod of the scheduler's choice calls both: one of them is on the other node.
+  const caller = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'caller', namespace: NS },
+    spec: {
+      automountServiceAccountToken: false,
+      restartPolicy: 'Never',
+      containers: [
+        {
+          name: 'caller',
+          image,
+          imagePullPolicy: 'Never',
+          command: [
+            '/bin/busybox',
+            'sh',
+            '-c',
+            pods.map((p) => `/bin/busybox nc -w 5 ${p.status.podIP} 8080 </dev/null`).join('; '),
+          ],
+        },
+      ],
+    },
+  };
+  expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(caller)).stderr).toBe('');
+  const log = await eventually(
+    'the caller to finish',
+    async () => {
+      const phase = kubectl(['get', 'pod', '-n', NS, 'caller', '-o', 'jsonpath={.status.phase}']).stdout;
+      return phase === 'Succeeded' || phase === 'Failed'
+        ? kubectl(['logs', '-n', NS, 'caller']).stdout
+        : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
+  for (const p of pods) expect(log).toContain(`pong from ${p.metadata.name}`);
+});
+
+test('a run whose processes were all killed is cleaned up by the next up', () => {
+  const before = state();
+  // What a crash (or the OOM killer, or a reboot of the terminal's session) leaves: every process
+  // of the state folder gone at once, no `down`; the nodes' containers keep running under their shims.
+  for (const c of before.components)
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  up();
+  const after = state();
+  expect(after.nodes?.map((n) => n.name)).toEqual(['virtkit-node-1', 'virtkit-node-2']);
+  const nodes = kubectlJson<NodeList>(['get', 'nodes']);
+  expect(
+    nodes.items.every((n) => n.status.conditions.find((c) => c.type === 'Ready')?.status === 'True'),
+  ).toBe(true);
+});
+
+test('virtkit down stops the nodes and leaves nothing of them on the host', () => {
+  const s = state();
+  expect(hostTraces(s).filter((t) => t.startsWith('netns'))).toHaveLength(2);
+  const r = virtkit(['down']);
+  downDone = true;
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/stopped .*virtkit-node-1, virtkit-node-2/);
+  expect(hostTraces(s)).toEqual([]);
+});
