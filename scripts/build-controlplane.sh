@@ -5,7 +5,7 @@
 #
 #   scripts/build-controlplane.sh               etcd, kube-apiserver, kube-scheduler,
 #                                               kube-controller-manager, kubectl, and kubelet
-#                                               (which only kubelet nodes run)
+#                                               and kube-proxy (which only kubelet nodes run)
 #   scripts/build-controlplane.sh --print-dir   print the cache folder and exit
 #
 # The version is the one k8s.io/kubernetes is pinned at in tools/controlplane/go.mod; etcd is
@@ -31,9 +31,10 @@ declare -A packages=(
   [kube-controller-manager]=k8s.io/kubernetes/cmd/kube-controller-manager
   [kubectl]=k8s.io/kubernetes/cmd/kubectl
   [kubelet]=k8s.io/kubernetes/cmd/kubelet
+  [kube-proxy]=k8s.io/kubernetes/cmd/kube-proxy
   [etcd]=go.etcd.io/etcd/server/v3
 )
-wanted=(etcd kube-apiserver kube-scheduler kube-controller-manager kubectl kubelet)
+wanted=(etcd kube-apiserver kube-scheduler kube-controller-manager kubectl kubelet kube-proxy)
 if [[ $# -gt 0 ]]; then
   echo "build-controlplane: unexpected argument '$1' (the only option is --print-dir)" >&2
   exit 2

@@ -18,7 +18,7 @@ export type BinaryName = 'etcd' | 'kube-apiserver' | 'kube-scheduler' | 'kube-co
 export type BinaryPaths = Readonly<Record<BinaryName, string>>;
 
 /** Built into the same cache, run only by kubelet nodes (`./kubelet/`), not by local mode. */
-export type NodeBinaryName = 'kubelet';
+export type NodeBinaryName = 'kubelet' | 'kube-proxy';
 
 export const BINARY_NAMES: readonly BinaryName[] = [
   'etcd',

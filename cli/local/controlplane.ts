@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import { findBinaries, type BinaryPaths } from './binaries';
 import { readState, type LocalRuntime } from './state';
 import { stopKubeletNode } from './kubelet/node';
+import { API_SERVER_VIP } from './kubelet/slots';
 import { LocalCluster } from './cluster';
 import { AlreadyRunningError } from './errors';
 import {
@@ -134,7 +135,11 @@ export async function startControlPlane(options: StartOptions): Promise<LocalClu
       { url: `https://127.0.0.1:${ports.etcd}/health`, tls: 'ca' },
     );
     await cluster.add(
-      { name: 'kube-apiserver', binary: binaries['kube-apiserver'], args: apiserverArgs(l, ports, pki) },
+      {
+        name: 'kube-apiserver',
+        binary: binaries['kube-apiserver'],
+        args: apiserverArgs(l, ports, pki, options.runtime === 'kubelet' ? API_SERVER_VIP : undefined),
+      },
       { url: `${server}/readyz`, tls: 'ca' },
     );
     await cluster.add(

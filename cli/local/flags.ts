@@ -62,7 +62,16 @@ export function authenticationConfig(): string {
 
 export const authenticationConfigFile = (l: Layout): string => path.join(l.configDir, 'authentication.yaml');
 
-export function apiserverArgs(l: Layout, ports: Ports, pki: PkiFiles): string[] {
+/**
+ * `advertiseAddress` is the `kubernetes` Service's endpoint: 127.0.0.1 for local mode's host
+ * processes, the kubelet nodes' API server address with `--runtime kubelet` (pods reach it there).
+ */
+export function apiserverArgs(
+  l: Layout,
+  ports: Ports,
+  pki: PkiFiles,
+  advertiseAddress = '127.0.0.1',
+): string[] {
   return [
     `--etcd-servers=${loopback(ports.etcd, 'https')}`,
     `--etcd-cafile=${pki.caCert}`,
@@ -70,7 +79,7 @@ export function apiserverArgs(l: Layout, ports: Ports, pki: PkiFiles): string[] 
     `--etcd-keyfile=${pki.clients['etcd-client'].key}`,
     `--authentication-config=${authenticationConfigFile(l)}`,
     '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--advertise-address=${advertiseAddress}`,
     `--secure-port=${ports.apiserver}`,
     `--cert-dir=${path.join(l.certsDir, 'kube-apiserver')}`,
     `--tls-cert-file=${pki.serverCert}`,

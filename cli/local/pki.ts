@@ -297,3 +297,14 @@ export async function issueNodeClientCertificate(
   fs.chmodSync(path.join(dir, `${stem}.key`), 0o600);
   return { cert: path.join(dir, `${stem}.crt`), key: path.join(dir, `${stem}.key`) };
 }
+
+/** The user kube-proxy authenticates as; the API server's bootstrap policy binds it to `system:node-proxier`. */
+export const KUBE_PROXY_USER = 'system:kube-proxy';
+
+/** kube-proxy's client certificate (every kubelet node's kube-proxy uses it), signed by the cluster CA in `dir`; the key is 0600. */
+export async function issueKubeProxyClientCertificate(dir: string): Promise<{ cert: string; key: string }> {
+  const stem = 'kube-proxy';
+  await issue(dir, stem, subject(KUBE_PROXY_USER, []), CLIENT_EXTENSIONS);
+  fs.chmodSync(path.join(dir, `${stem}.key`), 0o600);
+  return { cert: path.join(dir, `${stem}.crt`), key: path.join(dir, `${stem}.key`) };
+}

@@ -12,8 +12,9 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export DEBIAN_FRONTEND=noninteractive
 
 # openssl (certificates); containerd, runc, umoci and busybox-static for kubelet nodes
-# (cli/local/kubelet/: the node runtime, the sandbox image built here, and the API server DNAT).
-packages=(openssl containerd runc umoci busybox-static iptables)
+# (cli/local/kubelet/: the node runtime, the sandbox image built here, and the API server DNAT;
+# conntrack for kube-proxy).
+packages=(openssl containerd runc umoci busybox-static iptables conntrack)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

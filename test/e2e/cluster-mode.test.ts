@@ -4,7 +4,8 @@
  * k8s.io/kubernetes, Debian's containerd and runc), each in its own network namespace. The nodes
  * are Ready and healthy in `virtkit status`; a Deployment spread over both nodes by the real
  * scheduler becomes Available with containers containerd started, and its pods reach each other
- * across the nodes; `virtkit down` leaves nothing on the host; a run whose processes were all
+ * across the nodes, through a Service's ClusterIP (kube-proxy on every node), and reach the API
+ * server through the `kubernetes` Service as in-cluster clients do; `virtkit down` leaves nothing on the host; a run whose processes were all
  * killed is cleaned up by the next `up`.
  *
  * What cluster mode adds on top (the install, the images, the kubelet-mode handler, VMs in
@@ -144,9 +145,10 @@ test('virtkit status names the kubelet runtime and finds every daemon healthy', 
   expect(r.stdout).toMatch(/^runtime: +kubelet \(2 nodes, containerd\)$/m);
   expect(r.stdout).toMatch(/^kubelet-virtkit-node-1\s+\d+\s+-\s+running\s+ok$/m);
   expect(r.stdout).toMatch(/^containerd-virtkit-node-2\s+\d+\s+-\s+running\s+no probe$/m);
+  expect(r.stdout).toMatch(/^kube-proxy-virtkit-node-2\s+\d+\s+-\s+running\s+ok$/m);
 });
 
-test('a Deployment spread over both nodes is Available, and its pods reach each other across nodes', async () => {
+test('a Deployment spread over both nodes is Available; pods reach each other, a Service and the API server', async () => {
   const nodes = kubectlJson<NodeList>(['get', 'nodes']);
   // The sandbox image every node has (no registry is reachable): busybox.
   const image = nodes.items[0]!.status.images.flatMap((i) => i.names).find((n) => n.includes('/pause:'))!;
@@ -202,7 +204,38 @@ test('a Deployment spread over both nodes is Available, and its pods reach each 
   expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(['virtkit-node-1', 'virtkit-node-2']);
   for (const p of pods)
     expect(p.status.containerStatuses?.[0]?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
-  // A pod of the scheduler's choice calls both: one of them is on the other node.
+  // A Service in front of them (kube-proxy on each node turns its ClusterIP into the pods).
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'echo', namespace: NS },
+    spec: { selector: { app: 'echo' }, ports: [{ port: 80, targetPort: 8080 }] },
+  };
+  expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(service)).stderr).toBe('');
+  await eventually(
+    'the Service to have both pods as endpoints',
+    async () => {
+      const slices = kubectlJson<{ items: { endpoints?: unknown[] }[] }>([
+        'get',
+        'endpointslices',
+        '-n',
+        NS,
+        '-l',
+        'kubernetes.io/service-name=echo',
+      ]);
+      return slices.items.reduce((n, s) => n + (s.endpoints?.length ?? 0), 0) === 2 || undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+  // A pod of the scheduler's choice calls both pods by address (one of them is on the other
+  // node), the Service by its ClusterIP (kubelet puts it in ECHO_SERVICE_HOST), and the API server
+  // through the `kubernetes` Service, as in-cluster clients do (a plain HTTP request: the TLS
+  // server answers it with a 400 that names HTTPS).
+  const script = [
+    ...pods.map((p) => `/bin/busybox nc -w 5 ${p.status.podIP} 8080 </dev/null`),
+    'for i in 1 2 3 4 5 6; do /bin/busybox nc -w 5 $ECHO_SERVICE_HOST 80 </dev/null | /bin/busybox sed "s/^/service: /"; done',
+    "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 5 $KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT | /bin/busybox head -1",
+  ].join('; ');
   const caller = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -215,12 +248,7 @@ test('a Deployment spread over both nodes is Available, and its pods reach each 
           name: 'caller',
           image,
           imagePullPolicy: 'Never',
-          command: [
-            '/bin/busybox',
-            'sh',
-            '-c',
-            pods.map((p) => `/bin/busybox nc -w 5 ${p.status.podIP} 8080 </dev/null`).join('; '),
-          ],
+          command: ['/bin/busybox', 'sh', '-c', script],
         },
       ],
     },
@@ -237,6 +265,8 @@ test('a Deployment spread over both nodes is Available, and its pods reach each 
     { timeoutMs: 120_000 },
   );
   for (const p of pods) expect(log).toContain(`pong from ${p.metadata.name}`);
+  expect(log).toMatch(/^service: pong from echo-/m);
+  expect(log).toContain('HTTP/1.0 400 Bad Request');
 });
 
 test('a run whose processes were all killed is cleaned up by the next up', () => {

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { NODES, type KubeClient } from '../../../kube';
 import { pluginDirsFrom } from '../../../handler/network/cni/exec';
 import type { Layout } from '../layout';
-import { issueNodeClientCertificate } from '../pki';
+import { issueKubeProxyClientCertificate, issueNodeClientCertificate } from '../pki';
 import { findBinary } from '../binaries';
 import { findNodeRuntime, hostAddressUse } from './host';
 import { KubeletNodeError, startKubeletNode, type RunningKubeletNode } from './node';
@@ -47,6 +47,7 @@ export function checkKubeletNodeHost(): void {
     );
   findNodeRuntime();
   findBinary('kubelet');
+  findBinary('kube-proxy');
   nodeCniBinDir();
 }
 
@@ -85,6 +86,7 @@ export async function startKubeletNodes(o: KubeletNodesOptions): Promise<Running
   }
   const cniBinDir = nodeCniBinDir();
   const slots = pickNodeSlots(o.count, hostAddressUse());
+  const kubeProxy = await issueKubeProxyClientCertificate(o.layout.pkiDir);
   const nodes: RunningKubeletNode[] = [];
   for (const [i, name] of names.entries()) {
     const a = slots[i]!;
@@ -101,6 +103,7 @@ export async function startKubeletNodes(o: KubeletNodesOptions): Promise<Running
       clientCert: client.cert,
       clientKey: client.key,
       cniBinDir,
+      kubeProxy: { clientCert: kubeProxy.cert, clientKey: kubeProxy.key },
     });
     o.started(node);
     nodes.push(node);

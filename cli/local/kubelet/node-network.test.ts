@@ -16,7 +16,8 @@ test("a node's namespace, link, addresses, routes and API server rule, in order"
     '-i',
     hostLink,
     '-d',
-    '10.250.1.1',
+    // The API server's address for nodes and pods, not the host's end of the link.
+    '10.250.0.1',
     '-p',
     'tcp',
     '--dport',

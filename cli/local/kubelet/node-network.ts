@@ -7,13 +7,16 @@
  * /sys and hide the cgroup hierarchies kubelet needs).
  *
  * kube-apiserver listens on the host's 127.0.0.1 only, which a namespace cannot reach: the host
- * rewrites the node's connections to `hostIp:<API server port>` to 127.0.0.1 (a DNAT rule in
+ * rewrites the node's connections to `API_SERVER_VIP:<API server port>` (an address no interface
+ * holds, routed to the host by the node's default route; the cluster's `kubernetes` Service
+ * endpoint with `--runtime kubelet`) to 127.0.0.1 (a DNAT rule in
  * PREROUTING for the node's link only, which `route_localnet` on that link allows), so no process
  * has to stay up for it; the node checks the certificate against the name `kubernetes`, which
  * the certificate carries.
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
+import { API_SERVER_VIP } from './slots';
 
 export interface NodeNetworkSpec {
   readonly name: string;
@@ -22,7 +25,7 @@ export interface NodeNetworkSpec {
   readonly nodeIp: string;
   /** Routed from the host to the node. */
   readonly podCidr: string;
-  /** kube-apiserver's port on the host's 127.0.0.1, reachable from the node at `hostIp`. */
+  /** kube-apiserver's port on the host's 127.0.0.1, reachable from the node at API_SERVER_VIP. */
   readonly apiServerPort: number;
 }
 
@@ -39,7 +42,7 @@ function apiServerRule(s: NodeNetworkSpec, hostLink: string): string[] {
     '-i',
     hostLink,
     '-d',
-    s.hostIp,
+    API_SERVER_VIP,
     '-p',
     'tcp',
     '--dport',

@@ -7,6 +7,8 @@ import {
   containerdConfig,
   kubeletArgs,
   kubeletConfig,
+  kubeProxyArgs,
+  kubeProxyConfig,
   nodeBridgeName,
   nodeCgroupRoot,
   runtimeClampScript,
@@ -96,4 +98,27 @@ test('the runtime clamp raises a negative oomScoreAdj to 0 and runs runc with th
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("kube-proxy runs in iptables mode as the node, health on the node's address, the host's conntrack left alone", () => {
+  const config = JSON.parse(kubeProxyConfig(spec)) as Record<string, unknown>;
+  expect(config).toMatchObject({
+    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+    kind: 'KubeProxyConfiguration',
+    clientConnection: { kubeconfig: '/var/lib/virtkit/nodes/n1/kube-proxy.kubeconfig' },
+    hostnameOverride: 'n1',
+    mode: 'iptables',
+    clusterCIDR: '10.251.0.0/16',
+    healthzBindAddress: '192.0.2.2:10256',
+    nodePortAddresses: ['192.0.2.2/32'],
+    // 0 keeps what the (shared) kernel has: no sysctl writes for the whole machine.
+    conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
+    oomScoreAdj: 0,
+  });
+  expect(kubeProxyArgs(spec)).toEqual(['--config=/var/lib/virtkit/nodes/n1/kube-proxy.yaml']);
+});
+
+test("kubelet's health endpoint is on the node's address only", () => {
+  const config = JSON.parse(kubeletConfig(spec)) as Record<string, unknown>;
+  expect(config).toMatchObject({ healthzBindAddress: '192.0.2.2', healthzPort: 10248, readOnlyPort: 0 });
 });

@@ -39,6 +39,13 @@ export interface KubeletNodeSpec {
   readonly runtimeBinary: string;
   /** The kubelet's port on the node's address. @default 10250 */
   readonly kubeletPort?: number;
+  /**
+   * kube-proxy's client certificate (`system:kube-proxy`, bound to `system:node-proxier` by the
+   * API server's bootstrap policy); without it the node runs no kube-proxy. @default none
+   */
+  readonly kubeProxy?: { readonly clientCert: string; readonly clientKey: string };
+  /** Every node's pods (for kube-proxy: traffic from outside it to a Service is masqueraded). @default '10.251.0.0/16' */
+  readonly clusterCidr?: string;
   /** Taints the Node registers with. @default none */
   readonly registerWithTaints?: readonly {
     readonly key: string;
@@ -61,6 +68,8 @@ export function nodePaths(dir: string) {
     kubeletRoot: path.join(dir, 'kubelet'),
     podLogs: path.join(dir, 'pod-logs'),
     runtimeClamp: path.join(dir, 'runc-clamp'),
+    kubeProxyConfig: path.join(dir, 'kube-proxy.yaml'),
+    kubeProxyKubeconfig: path.join(dir, 'kube-proxy.kubeconfig'),
     logs: path.join(dir, 'logs'),
   };
 }
@@ -198,6 +207,40 @@ export function nodeKubeconfig(n: KubeletNodeSpec): string {
     null,
     2,
   )}\n`;
+}
+
+/** kube-proxy's /healthz port on the node's address. */
+export const KUBE_PROXY_HEALTHZ_PORT = 10256;
+
+/**
+ * kube-proxy's configuration: iptables mode in the node's namespace, this node's name, health
+ * and metrics on the node's address; conntrack limits and timeouts left as the host has them (they
+ * are the host's, not the namespace's, and the nodes share one kernel).
+ */
+export function kubeProxyConfig(n: KubeletNodeSpec): string {
+  const p = nodePaths(n.dir);
+  return `${JSON.stringify(
+    {
+      apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+      kind: 'KubeProxyConfiguration',
+      clientConnection: { kubeconfig: p.kubeProxyKubeconfig },
+      hostnameOverride: n.name,
+      mode: 'iptables',
+      clusterCIDR: n.clusterCidr ?? '10.251.0.0/16',
+      healthzBindAddress: `${n.ip}:${KUBE_PROXY_HEALTHZ_PORT}`,
+      metricsBindAddress: `${n.ip}:10249`,
+      nodePortAddresses: [`${n.ip}/32`],
+      conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
+      // This host cannot lower oom_score_adj (see runtimeClampScript).
+      oomScoreAdj: 0,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export function kubeProxyArgs(n: KubeletNodeSpec): string[] {
+  return [`--config=${nodePaths(n.dir).kubeProxyConfig}`];
 }
 
 /** kubelet's command line (everything else is in its configuration file). */

@@ -25,7 +25,10 @@ import {
   cniConfig,
   containerdConfig,
   KUBELET_HEALTHZ_PORT,
+  KUBE_PROXY_HEALTHZ_PORT,
   kubeletArgs,
+  kubeProxyArgs,
+  kubeProxyConfig,
   kubeletConfig,
   nodeCgroupRoot,
   nodeKubeconfig,
@@ -35,6 +38,7 @@ import {
 } from './node-plan';
 import { inNodeNetwork, nodeNetworkNames, setUpNodeNetwork, tearDownNodeNetwork } from './node-network';
 import { PAUSE_REPOSITORY, pauseImage } from './pause-image';
+import { API_SERVER_VIP } from './slots';
 
 export class KubeletNodeError extends Error {}
 
@@ -45,7 +49,7 @@ export type KubeletNodeOptions = Omit<
   /** The node's link to the host: the host's end and the node's address (one /24). */
   readonly hostIp: string;
   readonly nodeIp: string;
-  /** kube-apiserver on the host's loopback (`https://127.0.0.1:<port>`), reached from the node at `hostIp` (./node-network.ts). */
+  /** kube-apiserver on the host's loopback (`https://127.0.0.1:<port>`), reached from the node at API_SERVER_VIP (./node-network.ts). */
   readonly apiServer: string;
 };
 
@@ -75,6 +79,7 @@ export interface KubeletNodeRecord {
   readonly apiServerPort: number;
   readonly containerdPid?: number;
   readonly kubeletPid?: number;
+  readonly kubeProxyPid?: number;
 }
 
 /** One daemon of a node (the shape of state.json's component records). */
@@ -126,7 +131,7 @@ function unmountUnder(dir: string): void {
 }
 
 /**
- * Stop a node and undo what starting it made on the host: kubelet, then every container
+ * Stop a node and undo what starting it made on the host: kube-proxy, kubelet, then every container
  * containerd still runs (killed, so their shims exit with them, and their pods' `cni-*` network
  * namespaces, which kubelet would have torn down, removed), containerd, the mounts under its
  * folder, its network (namespace, link, route, DNAT rule) and its cgroup root. A daemon is
@@ -135,6 +140,7 @@ function unmountUnder(dir: string): void {
  */
 export async function stopKubeletNode(r: KubeletNodeRecord): Promise<void> {
   const ours = (pid: number | undefined): pid is number => pid !== undefined && isOurs(pid, r.dir);
+  if (ours(r.kubeProxyPid)) await stopPid(r.kubeProxyPid);
   if (ours(r.kubeletPid)) await stopPid(r.kubeletPid);
   if (ours(r.containerdPid)) {
     let programs: NodeRuntimePrograms | undefined;
@@ -239,7 +245,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   const spec: KubeletNodeSpec = {
     ...o,
     ip: o.nodeIp,
-    apiServer: `https://${o.hostIp}:${api.port}`,
+    apiServer: `https://${API_SERVER_VIP}:${api.port}`,
     apiServerName: 'kubernetes',
     sandboxImage: image.ref,
     runtimeBinary: clampsOomScore ? p.runtimeClamp : programs.runc,
@@ -254,11 +260,13 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   };
   let containerd: StartedProcess | undefined;
   let kubeletProc: StartedProcess | undefined;
+  let kubeProxy: StartedProcess | undefined;
   const stop = (): Promise<void> =>
     stopKubeletNode({
       ...record,
       ...(containerd ? { containerdPid: containerd.pid } : {}),
       ...(kubeletProc ? { kubeletPid: kubeletProc.pid } : {}),
+      ...(kubeProxy ? { kubeProxyPid: kubeProxy.pid } : {}),
     });
   // From here on, whatever fails undoes what was made (network, cgroups, daemons).
   setUpNodeNetwork(network);
@@ -288,6 +296,22 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
       path.join(p.logs, 'kubelet.log'),
       path.join(p.logs, 'kubelet.pid'),
     );
+    if (o.kubeProxy) {
+      fs.writeFileSync(p.kubeProxyConfig, kubeProxyConfig(spec), { mode: 0o600 });
+      fs.writeFileSync(
+        p.kubeProxyKubeconfig,
+        nodeKubeconfig({ ...spec, clientCert: o.kubeProxy.clientCert, clientKey: o.kubeProxy.clientKey }),
+        { mode: 0o600 },
+      );
+      kubeProxy = startProcess(
+        {
+          name: `kube-proxy (node ${o.name})`,
+          ...inNodeNetwork(o.name, findBinary('kube-proxy'), kubeProxyArgs(spec)),
+        },
+        path.join(p.logs, 'kube-proxy.log'),
+        path.join(p.logs, 'kube-proxy.pid'),
+      );
+    }
     const daemon = (
       name: string,
       proc: StartedProcess,
@@ -308,13 +332,26 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
       netns: nodeNetworkNames(o.name).netns,
       ip: o.nodeIp,
       clampsOomScore,
-      record: { ...record, containerdPid: containerd.pid, kubeletPid: kubeletProc.pid },
+      record: {
+        ...record,
+        containerdPid: containerd.pid,
+        kubeletPid: kubeletProc.pid,
+        ...(kubeProxy ? { kubeProxyPid: kubeProxy.pid } : {}),
+      },
       daemons: [
         daemon(`containerd-${o.name}`, containerd, programs.containerd),
         daemon(`kubelet-${o.name}`, kubeletProc, kubelet, {
           url: `http://${o.nodeIp}:${KUBELET_HEALTHZ_PORT}/healthz`,
           tls: 'none',
         }),
+        ...(kubeProxy
+          ? [
+              daemon(`kube-proxy-${o.name}`, kubeProxy, findBinary('kube-proxy'), {
+                url: `http://${o.nodeIp}:${KUBE_PROXY_HEALTHZ_PORT}/healthz`,
+                tls: 'none',
+              }),
+            ]
+          : []),
       ],
       stop,
     };

@@ -18,6 +18,13 @@ export interface NodeAddresses {
 
 export const MAX_NODE_SLOT = 254;
 
+/**
+ * Where every node (and every pod, through kube-proxy and the `kubernetes` Service) reaches
+ * kube-apiserver: slot 0's first address, which no interface holds; the host rewrites it to its
+ * loopback, where the API server listens (./node-network.ts).
+ */
+export const API_SERVER_VIP = '10.250.0.1';
+
 export function nodeAddresses(slot: number): NodeAddresses {
   if (!Number.isInteger(slot) || slot < 1 || slot > MAX_NODE_SLOT)
     throw new RangeError(`kubelet node slot ${slot} is not a whole number from 1 to ${MAX_NODE_SLOT}`);
