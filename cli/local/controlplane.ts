@@ -8,7 +8,6 @@ import * as fs from 'fs';
 import { findBinaries, type BinaryPaths } from './binaries';
 import { readState, type LocalRuntime } from './state';
 import { stopKubeletNode } from './kubelet/node';
-import { API_SERVER_VIP } from './kubelet/slots';
 import { LocalCluster } from './cluster';
 import { AlreadyRunningError } from './errors';
 import {
@@ -138,7 +137,7 @@ export async function startControlPlane(options: StartOptions): Promise<LocalClu
       {
         name: 'kube-apiserver',
         binary: binaries['kube-apiserver'],
-        args: apiserverArgs(l, ports, pki, options.runtime === 'kubelet' ? API_SERVER_VIP : undefined),
+        args: apiserverArgs(l, ports, pki, { kubeletNodes: options.runtime === 'kubelet' }),
       },
       { url: `${server}/readyz`, tls: 'ca' },
     );

@@ -3,6 +3,7 @@
  * only, client-certificate authentication, RBAC, no leader election (one replica of each).
  */
 import * as path from 'path';
+import { API_SERVER_VIP } from './kubelet/slots';
 import { componentKubeconfig, type Layout } from './layout';
 import { FRONT_PROXY_CLIENT_NAME, type PkiFiles } from './pki';
 
@@ -63,15 +64,19 @@ export function authenticationConfig(): string {
 export const authenticationConfigFile = (l: Layout): string => path.join(l.configDir, 'authentication.yaml');
 
 /**
- * `advertiseAddress` is the `kubernetes` Service's endpoint: 127.0.0.1 for local mode's host
- * processes, the kubelet nodes' API server address with `--runtime kubelet` (pods reach it there).
+ * With `kubeletNodes` (`virtkit up --runtime kubelet`) the `kubernetes` Service's endpoint is the
+ * nodes' API server address (pods reach it there; local mode's host processes use 127.0.0.1).
+ * (`--enable-aggregator-routing`, which would let the API server call webhooks served by pods at
+ * their pod addresses, refuses the ExternalName Service through which it reaches `virtkit api` on
+ * the host: it waits for the api to run in the cluster.)
  */
 export function apiserverArgs(
   l: Layout,
   ports: Ports,
   pki: PkiFiles,
-  advertiseAddress = '127.0.0.1',
+  o: { kubeletNodes?: boolean } = {},
 ): string[] {
+  const advertiseAddress = o.kubeletNodes ? API_SERVER_VIP : '127.0.0.1';
   return [
     `--etcd-servers=${loopback(ports.etcd, 'https')}`,
     `--etcd-cafile=${pki.caCert}`,

@@ -137,6 +137,13 @@ describe('command lines', () => {
     // Never the main CA: its client certificates must not be able to claim a user in a header.
     expect(args).not.toContain('--requestheader-client-ca-file=/s/pki/ca.crt');
   });
+  test("with kubelet nodes the API server advertises the nodes' address for it", () => {
+    expect(apiserverArgs(l, ports, pki)).toContain('--advertise-address=127.0.0.1');
+    const kubelet = apiserverArgs(l, ports, pki, { kubeletNodes: true });
+    expect(kubelet).toContain('--advertise-address=10.250.0.1');
+    // It still listens on loopback only.
+    expect(kubelet).toContain('--bind-address=127.0.0.1');
+  });
   test('the controller manager signs service-account tokens with the key the API server verifies', () => {
     expect(controllerManagerArgs(l, ports, pki)).toContain(
       '--service-account-private-key-file=/s/pki/sa.key',
