@@ -31,3 +31,13 @@ export * as volumeSnapshotV1 from './volumesnapshot/v1';
 export * from './render';
 // The template library's instancetype series and OS preferences, as data both front ends generate from.
 export * from './templates';
+// Cluster mode's install, rendered once for `virtkit install`, the install construct and the Install component.
+export {
+  CertificateMode,
+  InstallOptionsError,
+  installObjectKey,
+  renderInstall,
+  type InstallOptions,
+  type KubeObject,
+  type RenderContext,
+} from './install';

@@ -44,8 +44,12 @@ export { peerCertificateChain };
 export const MAX_REVIEW_BYTES = 8 * 1024 * 1024;
 
 export interface ApiServerOptions {
-  readonly certFile: string;
-  readonly keyFile: string;
+  /**
+   * The serving certificate: PEM files (read again when their content changes, as a mounted
+   * Secret's do when cert-manager or kubelet updates them), or a pair held in memory (the
+   * certificate rotator's; replaced with `setCertificate`).
+   */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | { readonly pair: ServingPair };
   /** @default 8443; 0 picks a free port */
   readonly port?: number;
   /** @default 0.0.0.0 */
@@ -116,9 +120,25 @@ function authenticator(o: SubresourceApiOptions): (req: IncomingMessage) => Auth
   };
 }
 
+export interface ServingPair {
+  /** PEM */
+  readonly cert: string;
+  /** PEM */
+  readonly key: string;
+}
+
 export interface RunningApiServer {
   readonly port: number;
+  /** Serve new connections with this certificate (established ones keep theirs). */
+  setCertificate(pair: ServingPair): void;
   close(): Promise<void>;
+}
+
+/** How often certificate files are checked for new content. */
+const CERT_FILE_POLL_MS = 15_000;
+
+function readPair(tls: { certFile: string; keyFile: string }): ServingPair {
+  return { cert: fs.readFileSync(tls.certFile, 'utf8'), key: fs.readFileSync(tls.keyFile, 'utf8') };
 }
 
 function reply(res: import('http').ServerResponse, code: number, body: unknown): void {
@@ -142,10 +162,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     o.migrationLookup ?? (o.subresources ? migrationLookupOf(o.subresources.context.client) : undefined);
   const podEvictionLookup =
     o.podEvictionLookup ?? (o.subresources ? podEvictionLookupOf(o.subresources.context.client) : undefined);
+  let serving: ServingPair = 'pair' in o.tls ? o.tls.pair : readPair(o.tls);
   const server = https.createServer(
     {
-      cert: fs.readFileSync(o.certFile),
-      key: fs.readFileSync(o.keyFile),
+      cert: serving.cert,
+      key: serving.key,
       minVersion: 'TLSv1.2',
       // Ask for a client certificate (the front proxy's), never require one (the webhook's caller).
       requestCert: true,
@@ -224,10 +245,35 @@ export async function startApiServer(o: ApiServerOptions): Promise<RunningApiSer
     server.listen(o.port ?? 8443, o.host ?? '0.0.0.0', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const setCertificate = (pair: ServingPair): void => {
+    if (pair.cert === serving.cert && pair.key === serving.key) return;
+    // Checked before it replaces the working one: a broken pair throws here and changes nothing.
+    server.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2' });
+    serving = pair;
+    o.log.info('serving a new certificate');
+  };
+  const tls = o.tls;
+  const poll =
+    'certFile' in tls
+      ? setInterval(() => {
+          try {
+            setCertificate(readPair(tls));
+          } catch (err) {
+            // A Secret volume mid-update, or a key that does not match yet: keep the old pair.
+            o.log.warn(
+              { err },
+              'the certificate files could not be used; still serving the previous certificate',
+            );
+          }
+        }, CERT_FILE_POLL_MS)
+      : undefined;
+  poll?.unref();
   return {
     port,
+    setCertificate,
     close: () =>
       new Promise<void>((resolve) => {
+        if (poll) clearInterval(poll);
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -14,6 +14,7 @@ interface CommandModule {
  */
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   crds: () => import('./commands/crds'),
+  install: () => import('./commands/install'),
   validate: () => import('./commands/validate'),
   up: () => import('./commands/up'),
   down: () => import('./commands/down'),

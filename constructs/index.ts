@@ -5,3 +5,4 @@ export * from './templates';
 export * from './network';
 export * from './storage';
 export * from './ops';
+export * from './install';

@@ -1,6 +1,6 @@
 /**
  * RBAC of virtkit's components and KubeVirt's aggregated user roles, as plain objects: what
- * local mode applies and what cluster mode's install renderer will ship. Each component's role
+ * local mode applies and what cluster mode's install (./render.ts) ships. Each component's role
  * grants exactly the verbs its code uses (the runtime suites run the components under these
  * roles, so a missing verb fails them); users get `kubevirt.io:view`, `kubevirt.io:edit` and
  * `kubevirt.io:admin`, aggregated into Kubernetes' view, edit and admin, and everyone
@@ -12,6 +12,8 @@ import { VOLUME_SNAPSHOT_GROUP } from '../volumesnapshot/v1/well-known';
 export interface PolicyRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
+  /** Only these objects (get, update, patch, delete: Kubernetes cannot limit create or list by name). */
+  readonly resourceNames?: readonly string[];
   readonly verbs: readonly string[];
 }
 

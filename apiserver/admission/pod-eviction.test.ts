@@ -537,8 +537,7 @@ describe('virtkit api serves it at /pod-eviction', () => {
     pki.ca('ca');
     pki.leaf('api', 'virtkit-api', 'ca', { sans: ['IP:127.0.0.1'] });
     server = await startApiServer({
-      certFile: pki.file('api', 'crt'),
-      keyFile: pki.file('api', 'key'),
+      tls: { certFile: pki.file('api', 'crt'), keyFile: pki.file('api', 'key') },
       port: 0,
       host: '127.0.0.1',
       log: silentLogger(),

@@ -4,6 +4,8 @@ import {
   localApiServiceObject,
   subresourcesApiService,
 } from './registration';
+import { SUBRESOURCES_GROUP } from '../../api/install/api-services';
+import { SUBRESOURCES_GROUP as KUBE_SUBRESOURCES_GROUP } from '../../kube/resources';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
@@ -54,4 +56,20 @@ test('Available is read from the conditions, with the reason when it is not', ()
     message: 'FailedDiscoveryCheck: failing or missing response',
   });
   expect(apiServiceAvailability(cond('True')).available).toBe(true);
+});
+
+test("the APIService names the group the client speaks to (api/ keeps its own copy of kube/'s constant)", () => {
+  expect(SUBRESOURCES_GROUP).toBe(KUBE_SUBRESOURCES_GROUP);
+});
+
+test("without a CA the APIService carries no caBundle (cluster mode's, written at run time)", () => {
+  const o = subresourcesApiService({
+    port: 443,
+    annotations: { 'cert-manager.io/inject-ca-from': 'virtkit/virtkit-api' },
+  }) as {
+    metadata: { annotations?: Record<string, string> };
+    spec: Record<string, unknown>;
+  };
+  expect('caBundle' in o.spec).toBe(false);
+  expect(o.metadata.annotations).toEqual({ 'cert-manager.io/inject-ca-from': 'virtkit/virtkit-api' });
 });

@@ -9,7 +9,11 @@ import type { Command } from 'commander';
 import * as fs from 'fs';
 import type { NodeClientCredentials } from '../../apiserver/subresources/types';
 import { RequestHeaderSource } from '../../apiserver/subresources/request-header-source';
-import { startApiServer } from '../../apiserver/server';
+import { startApiServer, type RunningApiServer, type ServingPair } from '../../apiserver/server';
+import { CertificateRotator } from '../../apiserver/certificates/rotator';
+import { API_CA_SECRET, API_CERTS_SECRET } from '../../api/install/names';
+import { API_SERVICE_NAME, APISERVICE_NAME, UPLOAD_APISERVICE_NAME } from '../../api/install/api-services';
+import { WEBHOOK_CONFIGURATION_NAME } from '../../api/install/webhook-configuration';
 import { isAllowed } from '../../kube/access-review';
 import { loadOrCreateTokenKey } from '../../apiserver/upload/token-key';
 import { FeatureGateSource, KubeClient } from '../../kube';
@@ -24,14 +28,55 @@ import {
 } from '../kube-flags';
 
 export interface ApiFlags extends LogFlags, KubeFlags {
-  tlsCertFile: string;
-  tlsPrivateKeyFile: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  rotateCertificates?: boolean;
+  certificatesNamespace?: string;
+  serviceName: string;
+  certificatesSecret: string;
+  caSecret: string;
   port: string;
   bindAddress: string;
   nodeClientCertFile?: string;
   nodeClientKeyFile?: string;
   nodeCaFile?: string;
   uploadTokenKeyFile?: string;
+}
+
+/** Where the serving certificate comes from; a message naming the flags when they do not fit together. */
+export function servingSource(
+  flags: Pick<ApiFlags, 'tlsCertFile' | 'tlsPrivateKeyFile' | 'rotateCertificates'>,
+): 'files' | 'rotate' {
+  const files = [flags.tlsCertFile, flags.tlsPrivateKeyFile].filter(Boolean).length;
+  if (flags.rotateCertificates) {
+    if (files)
+      throw new Error(
+        '--rotate-certificates makes and renews the serving certificate itself: drop --tls-cert-file and --tls-private-key-file',
+      );
+    return 'rotate';
+  }
+  if (files !== 2)
+    throw new Error(
+      'give the serving certificate: --tls-cert-file and --tls-private-key-file together, or --rotate-certificates',
+    );
+  return 'files';
+}
+
+/** The namespace of the certificate Secrets: the flag, else $POD_NAMESPACE, else the pod's service account's. */
+export function certificatesNamespace(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  serviceAccountFile = '/var/run/secrets/kubernetes.io/serviceaccount/namespace',
+): string {
+  const ns =
+    flag ??
+    env.POD_NAMESPACE ??
+    (fs.existsSync(serviceAccountFile) ? fs.readFileSync(serviceAccountFile, 'utf8').trim() : undefined);
+  if (!ns)
+    throw new Error(
+      '--rotate-certificates: no namespace for the certificate Secrets; give --certificates-namespace (or run in a pod)',
+    );
+  return ns;
 }
 
 /**
@@ -70,8 +115,19 @@ export function register(program: Command): void {
     .description(
       'Serve validating admission for the virtkit kinds and the subresources.kubevirt.io API over HTTPS (the role of virt-api).',
     )
-    .requiredOption('--tls-cert-file <file>', 'serving certificate (PEM)')
-    .requiredOption('--tls-private-key-file <file>', 'its private key (PEM)')
+    .option('--tls-cert-file <file>', 'serving certificate (PEM; read again when it changes)')
+    .option('--tls-private-key-file <file>', 'its private key (PEM)')
+    .option(
+      '--rotate-certificates',
+      'instead of the files: make a self-signed CA and serving certificate, keep them in Secrets, renew them before they expire (CA 168h, renewed 33.6h before; serving 24h, 4.8h before) and write the CA into the webhook configuration and the APIServices',
+    )
+    .option(
+      '--certificates-namespace <ns>',
+      "namespace of the certificate Secrets (default: $POD_NAMESPACE, else the pod's service account's)",
+    )
+    .option('--service-name <name>', 'the Service the API server reaches the api through', API_SERVICE_NAME)
+    .option('--certificates-secret <name>', 'Secret of the serving certificate', API_CERTS_SECRET)
+    .option('--ca-secret <name>', 'Secret of the CA that signs it', API_CA_SECRET)
     .option('--port <port>', 'HTTPS port', '8443')
     .option('--bind-address <addr>', 'address to listen on', '0.0.0.0')
     .option(
@@ -105,6 +161,15 @@ export function register(program: Command): void {
       log.fatal((err as Error).message);
       process.exit(2);
     }
+    let source: 'files' | 'rotate';
+    let namespace = '';
+    try {
+      source = servingSource(flags);
+      if (source === 'rotate') namespace = certificatesNamespace(flags.certificatesNamespace);
+    } catch (err) {
+      log.fatal((err as Error).message);
+      process.exit(2);
+    }
     if (!flags.uploadTokenKeyFile)
       log.warn('no --upload-token-key-file: upload tokens are signed with a key made in memory');
     const client = await startOrExit(log, async () =>
@@ -116,6 +181,32 @@ export function register(program: Command): void {
       await source.start();
       return source;
     });
+    // The serving certificate: the files, or the rotator's first pass (which makes it when missing).
+    let rotator: CertificateRotator | undefined;
+    let latest: ServingPair | undefined;
+    // The server, once it listens; renewals before that only change `latest`.
+    const serving: { server?: RunningApiServer } = {};
+    if (source === 'rotate') {
+      const r = new CertificateRotator({
+        client,
+        namespace,
+        secretName: flags.certificatesSecret,
+        caSecretName: flags.caSecret,
+        dnsNames: [
+          `${flags.serviceName}.${namespace}.svc`,
+          `${flags.serviceName}.${namespace}.svc.cluster.local`,
+        ],
+        webhookConfiguration: WEBHOOK_CONFIGURATION_NAME,
+        apiServices: [APISERVICE_NAME, UPLOAD_APISERVICE_NAME],
+        log,
+        onCertificate: (pair) => {
+          latest = pair;
+          serving.server?.setCertificate(pair);
+        },
+      });
+      rotator = r;
+      await startOrExit(log, () => r.start());
+    }
     // Who may call the subresource API: the API server's front proxy, as its ConfigMap says.
     const requestHeader = new RequestHeaderSource(client, log);
     await requestHeader.start();
@@ -124,8 +215,7 @@ export function register(program: Command): void {
         featureGates: () => gates.current(),
         accessReview: (subject, attributes) => isAllowed(client, subject, attributes),
         kubeOvnLookup: kubeOvnLookupOf(client),
-        certFile: flags.tlsCertFile,
-        keyFile: flags.tlsPrivateKeyFile,
+        tls: latest ? { pair: latest } : { certFile: flags.tlsCertFile!, keyFile: flags.tlsPrivateKeyFile! },
         port,
         host: flags.bindAddress,
         log,
@@ -137,6 +227,7 @@ export function register(program: Command): void {
         upload: { tokenKey },
       }),
     );
+    serving.server = server;
     log.info(
       { port: server.port },
       'serving admission, subresources.kubevirt.io, upload.cdi.kubevirt.io and the upload proxy',
@@ -145,6 +236,7 @@ export function register(program: Command): void {
       process.once('SIGTERM', () => resolve());
       process.once('SIGINT', () => resolve());
     });
+    rotator?.stop();
     await server.close();
     requestHeader.stop();
     await gates.stop();

@@ -7,7 +7,7 @@
  * Pulumi YAML (or Python, Go, .NET) program declares.
  *
  * Inputs the components read as plain values when they are constructed (`await`,
- * `objectOptions`, `cluster`, `withNetworkCrds` and the VirtualMachine's typed props) must not
+ * `objectOptions`, `cluster`, every input of Install and the VirtualMachine's typed props) must not
  * depend on other resources: such an input is refused, naming the component and the field,
  * rather than read as an unresolved output. `spec`, `config` and the object's identity take
  * outputs at any depth, as they do in TypeScript.
@@ -15,6 +15,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import type * as provider from '@pulumi/pulumi/provider';
 import { formatIssues, type Issue } from '../../api';
+import { INSTALL_OPTION_NAMES } from '../../api/install';
 import { componentToken, TOKEN_PREFIX, type VirtkitComponent } from '../core/component';
 import { isPlain } from '../core/inputs';
 import { DataVolume } from '../data-volume';
@@ -88,7 +89,8 @@ const SERVED: Readonly<Record<string, Served>> = {
   VirtualMachineSnapshot: served(VirtualMachineSnapshot, AWAITED_PLAIN),
   VirtualMachineRestore: served(VirtualMachineRestore, AWAITED_PLAIN),
   DataVolume: served(DataVolume, AWAITED_PLAIN),
-  Install: served(Install, ['withNetworkCrds']),
+  // The install is rendered when the component is constructed: every input must be plain.
+  Install: served(Install, [...INSTALL_OPTION_NAMES, 'crdsOnly']),
 };
 
 /** The last parts of the tokens the dispatcher serves, in table order. */

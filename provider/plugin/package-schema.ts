@@ -537,11 +537,42 @@ const RESOURCES: Readonly<Record<string, ResourceSpec>> = {
   }),
   Install: {
     description:
-      "virtkit's API in a cluster: the CustomResourceDefinitions of every kind it serves, awaited until established.",
+      'virtkit installed into a Kubernetes cluster (cluster mode): the namespace, the CRDs, the KubeVirt configuration, ServiceAccounts and RBAC, the controller and api Deployments, the handler DaemonSet, their Services and PodDisruptionBudgets, certificates, the webhook configuration and the APIServices; the same objects `virtkit install -o yaml` prints. With `crdsOnly`, the CRDs alone.',
     isComponent: true,
     inputProperties: {
+      namespace: str("The namespace of virtkit's components and configuration. Default virtkit."),
+      registry: str(
+        'Where the images come from: `<registry>/virtkit:<tag>` and `<registry>/virtkit-launcher:<tag>` (the names `npm run images` gives them). Default virtkit.local.',
+      ),
+      tag: str("The tag of both images. Default: the virtkit package's version."),
+      virtkitImage: str('The image of the controller, the api and the handler (overrides registry and tag).'),
+      launcherImage: str(
+        'The image of launcher pods, passed to the controller (overrides registry and tag).',
+      ),
+      imagePullPolicy: str(
+        "imagePullPolicy of virtkit's containers: IfNotPresent (the default), Always or Never.",
+      ),
+      controllerReplicas: int(
+        'Replicas of the controller Deployment (one leads, the others stand by). Default 2.',
+      ),
+      apiReplicas: int('Replicas of the api Deployment. Default 2.'),
+      certificates: str(
+        "Where the api's serving certificate comes from: self-signed (the default: the api makes and rotates its own; the manifests carry no certificate and no CA bundle) or cert-manager (cert-manager must be installed).",
+      ),
+      featureGates: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          'Feature gates turned on in the KubeVirt object (HostDisk, HostDevices, GPU, HotplugVolumes, LocalContainerDisk). Default none.',
+      },
       withNetworkCrds: bool(
         'Also install the NetworkAttachmentDefinition, Kube-OVN and whereabouts CRDs, for clusters that run none of Multus, Kube-OVN and whereabouts. Default false.',
+      ),
+      withVolumeSnapshotCrds: bool(
+        'Also install the snapshot.storage.k8s.io CRDs, for clusters without the CSI snapshotter. Default false.',
+      ),
+      crdsOnly: bool(
+        "Only the CRDs, no runtime: for clusters whose virtkit runs elsewhere (local mode's `virtkit up`). Default false.",
       ),
     },
     requiredInputs: [],
@@ -551,8 +582,9 @@ const RESOURCES: Readonly<Record<string, ResourceSpec>> = {
         items: { type: 'string' },
         description: 'The names of the installed CRDs, in install order.',
       },
+      namespace: str("The namespace virtkit's components run in."),
     },
-    required: ['crdNames'],
+    required: ['crdNames', 'namespace'],
   },
 };
 

@@ -1,0 +1,173 @@
+/**
+ * `virtkit api`'s serving certificate in cluster mode (pure), in one of two modes:
+ *
+ * - self-signed (the default): the manifests hold no Secret data and no `caBundle` at all, so
+ *   whoever applies them (ArgoCD, Pulumi, kubectl) never owns those fields and never reverts
+ *   them. The api (`--rotate-certificates`, apiserver/certificates/) makes its own CA and serving
+ *   certificate, keeps them in the Secrets API_CA_SECRET and API_CERTS_SECRET, renews them, and
+ *   writes the CA into the webhook configuration and the APIServices. This module grants it
+ *   exactly that: the Secrets by name (create cannot be limited by name, Kubernetes does not know
+ *   the name when it authorizes a create) and get and patch on those three objects by name. The
+ *   api reads its certificate through the API, so no Secret is mounted.
+ * - cert-manager: a self-signed Issuer makes a CA Certificate, a CA Issuer signs the serving
+ *   Certificate for the api Service's DNS names into API_CERTS_SECRET, and cert-manager's CA
+ *   injector writes the CA into the objects annotated `cert-manager.io/inject-ca-from`.
+ *
+ * In cert-manager mode the api's pods mount API_CERTS_SECRET at API_CERTS_DIR (tls.crt, tls.key,
+ * ca.crt) and read the files again when kubelet updates them.
+ */
+import type { PolicyRule } from './rbac';
+import { APISERVICE_NAME, UPLOAD_APISERVICE_NAME } from './api-services';
+import { API, API_CA_SECRET, API_CERTS_SECRET } from './names';
+import { CertificateMode } from './options';
+import { WEBHOOK_CONFIGURATION_NAME } from './webhook-configuration';
+
+type Json = Record<string, unknown>;
+
+export const CERT_MANAGER_API_VERSION = 'cert-manager.io/v1';
+/** cert-manager's CA injector reads this annotation on webhook configurations and APIServices. */
+export const INJECT_CA_FROM = 'cert-manager.io/inject-ca-from';
+
+/** The cert-manager objects' names (cert-manager mode). */
+export const SELF_SIGNED_ISSUER = 'virtkit-selfsigned';
+export const CA_CERTIFICATE = 'virtkit-ca';
+export const CA_SECRET = 'virtkit-ca';
+export const CA_ISSUER = 'virtkit-ca';
+export const API_CERTIFICATE = 'virtkit-api';
+
+/** The DNS names the API server and the webhooks reach the api Service by. */
+export function apiServiceDnsNames(namespace: string): string[] {
+  return [`${API}.${namespace}.svc`, `${API}.${namespace}.svc.cluster.local`];
+}
+
+/** The annotations of the webhook configuration and the APIServices: cert-manager's injection, or none. */
+export function caInjectionAnnotations(
+  mode: CertificateMode,
+  namespace: string,
+): Record<string, string> | undefined {
+  return mode === CertificateMode.CERT_MANAGER
+    ? { [INJECT_CA_FROM]: `${namespace}/${API_CERTIFICATE}` }
+    : undefined;
+}
+
+const issuerRef = (name: string): Json => ({ name, kind: 'Issuer', group: 'cert-manager.io' });
+
+/** cert-manager mode's Issuers and Certificates, in the order they depend on each other. */
+export function certManagerObjects(namespace: string): Json[] {
+  const meta = (name: string): Json => ({ name, namespace });
+  return [
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Issuer',
+      metadata: meta(SELF_SIGNED_ISSUER),
+      spec: { selfSigned: {} },
+    },
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Certificate',
+      metadata: meta(CA_CERTIFICATE),
+      spec: {
+        isCA: true,
+        commonName: 'virtkit-ca',
+        secretName: CA_SECRET,
+        // Five years: the serving certificate below rotates often, the CA the clients trust rarely.
+        duration: '43800h',
+        renewBefore: '8760h',
+        privateKey: { algorithm: 'ECDSA', size: 256 },
+        issuerRef: issuerRef(SELF_SIGNED_ISSUER),
+      },
+    },
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Issuer',
+      metadata: meta(CA_ISSUER),
+      spec: { ca: { secretName: CA_SECRET } },
+    },
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Certificate',
+      metadata: meta(API_CERTIFICATE),
+      spec: {
+        secretName: API_CERTS_SECRET,
+        dnsNames: apiServiceDnsNames(namespace),
+        duration: '2160h',
+        renewBefore: '720h',
+        usages: ['server auth', 'digital signature'],
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        issuerRef: issuerRef(CA_ISSUER),
+      },
+    },
+  ];
+}
+
+/** Self-signed mode: the api's Secret, by name where Kubernetes allows it. */
+export function selfSignedSecretRules(): PolicyRule[] {
+  return [
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    {
+      apiGroups: [''],
+      resources: ['secrets'],
+      resourceNames: [API_CERTS_SECRET, API_CA_SECRET],
+      verbs: ['get', 'update'],
+    },
+  ];
+}
+
+/** Self-signed mode: the CA bundle of the api's webhook configuration and APIServices, by name. */
+export function selfSignedCaBundleRules(): PolicyRule[] {
+  return [
+    {
+      apiGroups: ['admissionregistration.k8s.io'],
+      resources: ['validatingwebhookconfigurations'],
+      resourceNames: [WEBHOOK_CONFIGURATION_NAME],
+      verbs: ['get', 'patch'],
+    },
+    {
+      apiGroups: ['apiregistration.k8s.io'],
+      resources: ['apiservices'],
+      resourceNames: [APISERVICE_NAME, UPLOAD_APISERVICE_NAME],
+      verbs: ['get', 'patch'],
+    },
+  ];
+}
+
+/** The name of the api's Role and ClusterRole for its own certificates (self-signed mode). */
+export const API_CERTIFICATES_ROLE = 'virtkit:api:certificates';
+
+/** Self-signed mode's RBAC for the api's ServiceAccount: a Role for the Secret, a ClusterRole for the CA bundles. */
+export function selfSignedRbac(namespace: string): Json[] {
+  const subject = { kind: 'ServiceAccount', name: API, namespace };
+  const roleRef = (kind: string): Json => ({
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind,
+    name: API_CERTIFICATES_ROLE,
+  });
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: API_CERTIFICATES_ROLE, namespace },
+      rules: selfSignedSecretRules(),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: API_CERTIFICATES_ROLE },
+      rules: selfSignedCaBundleRules(),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: API_CERTIFICATES_ROLE, namespace },
+      roleRef: roleRef('Role'),
+      subjects: [subject],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: API_CERTIFICATES_ROLE },
+      roleRef: roleRef('ClusterRole'),
+      subjects: [subject],
+    },
+  ];
+}

@@ -1,0 +1,234 @@
+/**
+ * `virtkit api --rotate-certificates` (cluster mode, self-signed certificates): keeps the api's
+ * CA and serving certificate in two Secrets of its namespace, renews them on the schedule of
+ * ./rotation-plan.ts, writes the CA bundle into the webhook configuration and the APIServices the
+ * API server reaches the api through, and hands the serving certificate to the HTTPS server.
+ *
+ * - The CA Secret (kubernetes.io/tls: `tls.crt`, `tls.key`, and `ca-bundle.crt`, the CAs to
+ *   trust) is read only by the api; the serving Secret (`tls.crt`, `tls.key`, `ca.crt` = the
+ *   bundle) holds nothing that can sign.
+ * - Every replica runs the same level-triggered pass; writes carry the resourceVersion read (a
+ *   create fails if the name is taken), so when two replicas renew at once one wins and the other
+ *   reads the winner's certificates on its next pass, a second later.
+ * - caBundle is written with JSON and merge patches, under this component's field manager, and
+ *   only when it differs; the installers (kubectl, ArgoCD, Pulumi) never set it, so none of them
+ *   reverts it.
+ */
+import type { Logger } from 'pino';
+import {
+  APISERVICES,
+  isAlreadyExists,
+  isConflict,
+  SECRETS,
+  VALIDATING_WEBHOOK_CONFIGURATIONS,
+  type KubeClient,
+} from '../../kube';
+import { factsOf, issueCa, issueServing, keyMatches, splitPem, type KeyPair } from './issue';
+import {
+  checkDurations,
+  DEFAULT_ROTATION,
+  nextBundle,
+  rotationPlan,
+  type RotationDurations,
+  type RotationPlan,
+} from './rotation-plan';
+
+export interface CertificateRotatorOptions {
+  readonly client: KubeClient;
+  readonly namespace: string;
+  /** The serving certificate's Secret (what the api serves with). */
+  readonly secretName: string;
+  /** The CA's Secret. */
+  readonly caSecretName: string;
+  /** The serving certificate's names: the api Service's `<svc>.<ns>.svc[.cluster.local]`. */
+  readonly dnsNames: readonly string[];
+  /** The ValidatingWebhookConfiguration whose webhooks all call the api. */
+  readonly webhookConfiguration: string;
+  /** The APIServices served by the api. */
+  readonly apiServices: readonly string[];
+  readonly durations?: RotationDurations;
+  readonly log: Logger;
+  /** Called with the serving certificate to use, whenever it is new to this process. */
+  readonly onCertificate: (pair: KeyPair) => void;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+interface SecretObject {
+  metadata?: { resourceVersion?: string };
+  data?: Record<string, string>;
+}
+
+const decode = (s: SecretObject | undefined, key: string): string | undefined =>
+  s?.data?.[key] ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined;
+
+const encode = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+/** One renewal lost to another replica's: the next pass reads what it wrote. */
+export class CertificateWriteConflictError extends Error {}
+
+export class CertificateRotator {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private served: string | undefined;
+  private readonly durations: RotationDurations;
+
+  constructor(private readonly o: CertificateRotatorOptions) {
+    this.durations = o.durations ?? DEFAULT_ROTATION;
+    checkDurations(this.durations);
+  }
+
+  /** One pass: read, renew what is due, write the bundle where it belongs, hand over the certificate. */
+  async reconcile(): Promise<RotationPlan> {
+    const { client, namespace: ns } = this.o;
+    const now = (this.o.now ?? (() => new Date()))();
+    const caSecret = await client.getIfExists<SecretObject>(SECRETS, ns, this.o.caSecretName);
+    const servingSecret = await client.getIfExists<SecretObject>(SECRETS, ns, this.o.secretName);
+    let ca: KeyPair | undefined = pair(decode(caSecret, 'tls.crt'), decode(caSecret, 'tls.key'));
+    let serving = pair(decode(servingSecret, 'tls.crt'), decode(servingSecret, 'tls.key'));
+    let bundle = splitPem(decode(caSecret, 'ca-bundle.crt') ?? '');
+    const plan = rotationPlan(
+      now,
+      {
+        ...(ca ? { ca: factsOf(ca.cert) } : {}),
+        ...(serving ? { server: factsOf(serving.cert, ca?.cert) } : {}),
+        bundle: [],
+      },
+      this.o.dnsNames,
+      this.durations,
+    );
+    if (plan.renewCa) {
+      const fresh = issueCa(now, this.durations.caMs);
+      bundle = nextBundle(
+        now,
+        { pem: fresh.cert, facts: factsOf(fresh.cert)! },
+        bundle.flatMap((pem) => {
+          const facts = factsOf(pem);
+          return facts ? [{ pem, facts }] : [];
+        }),
+      ).map((c) => c.pem);
+      await this.write(this.o.caSecretName, caSecret, {
+        'tls.crt': fresh.cert,
+        'tls.key': fresh.key,
+        'ca-bundle.crt': bundle.join(''),
+      });
+      ca = fresh;
+      this.o.log.info({ secret: this.o.caSecretName, reason: plan.reason }, 'renewed the api CA');
+    }
+    if (plan.renewServer) {
+      serving = issueServing(ca!, now, this.durations.serverMs, this.o.dnsNames);
+      await this.write(this.o.secretName, servingSecret, {
+        'tls.crt': serving.cert,
+        'tls.key': serving.key,
+        'ca.crt': bundle.join(''),
+      });
+      this.o.log.info(
+        { secret: this.o.secretName, reason: plan.reason },
+        'renewed the api serving certificate',
+      );
+    }
+    if (!bundle.length && ca) bundle = [ca.cert];
+    await this.publishBundle(bundle.join(''));
+    if (serving && serving.cert !== this.served) {
+      this.served = serving.cert;
+      this.o.onCertificate(serving);
+    }
+    return plan;
+  }
+
+  /** Reconcile now and then again when due (at least every minute, sooner after a lost race). */
+  start(): Promise<RotationPlan> {
+    const run = async (): Promise<RotationPlan | undefined> => {
+      let next = 60_000;
+      try {
+        const plan = await this.reconcile();
+        next = Math.max(1000, Math.min(next, plan.nextCheck.getTime() - Date.now()));
+        return plan;
+      } catch (err) {
+        next = err instanceof CertificateWriteConflictError ? 1000 : 10_000;
+        this.o.log.warn({ err }, 'certificate rotation pass failed; retrying');
+        return undefined;
+      } finally {
+        if (!this.stopped) this.timer = setTimeout(() => void run(), next);
+      }
+    };
+    // The first pass must give the server a certificate: retried until it does.
+    return new Promise((resolve, reject) => {
+      const first = async (): Promise<void> => {
+        for (;;) {
+          if (this.stopped) return reject(new Error('the certificate rotator stopped before its first pass'));
+          if (this.timer) clearTimeout(this.timer);
+          const plan = await run();
+          if (plan && this.served) return resolve(plan);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      };
+      void first();
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private async write(
+    name: string,
+    existing: SecretObject | undefined,
+    data: Record<string, string>,
+  ): Promise<void> {
+    const { client, namespace: ns } = this.o;
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: {
+        name,
+        namespace: ns,
+        labels: { 'app.kubernetes.io/part-of': 'virtkit', 'app.kubernetes.io/component': 'certificates' },
+        ...(existing?.metadata?.resourceVersion
+          ? { resourceVersion: existing.metadata.resourceVersion }
+          : {}),
+      },
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, encode(v)])),
+    };
+    try {
+      if (existing) await client.replace(SECRETS, ns, name, body);
+      else await client.create(SECRETS, ns, body);
+    } catch (err) {
+      if (isConflict(err) || isAlreadyExists(err))
+        throw new CertificateWriteConflictError(
+          `Secret ${ns}/${name} was written by someone else meanwhile (another api replica renewing too)`,
+        );
+      throw err;
+    }
+  }
+
+  /** caBundle of every webhook of the configuration and of every APIService, where it differs. */
+  private async publishBundle(bundlePem: string): Promise<void> {
+    const { client } = this.o;
+    const caBundle = encode(bundlePem);
+    const config = await client.getIfExists<{
+      webhooks?: { name: string; clientConfig?: { caBundle?: string } }[];
+    }>(VALIDATING_WEBHOOK_CONFIGURATIONS, undefined, this.o.webhookConfiguration);
+    const ops = (config?.webhooks ?? []).flatMap((w, i) =>
+      w.clientConfig?.caBundle === caBundle
+        ? []
+        : [
+            { op: 'test', path: `/webhooks/${i}/name`, value: w.name },
+            { op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: caBundle },
+          ],
+    );
+    if (ops.length)
+      await client.jsonPatch(VALIDATING_WEBHOOK_CONFIGURATIONS, undefined, this.o.webhookConfiguration, ops);
+    for (const name of this.o.apiServices) {
+      const svc = await client.getIfExists<{ spec?: { caBundle?: string } }>(APISERVICES, undefined, name);
+      if (svc && svc.spec?.caBundle !== caBundle)
+        await client.mergePatch(APISERVICES, undefined, name, { spec: { caBundle } });
+    }
+  }
+}
+
+function pair(cert: string | undefined, key: string | undefined): KeyPair | undefined {
+  return cert && key && keyMatches(cert, key) ? { cert, key } : undefined;
+}

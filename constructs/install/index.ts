@@ -1,0 +1,2 @@
+/** The install construct: virtkit itself, in a cluster. */
+export * from './install';
