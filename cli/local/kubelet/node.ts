@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { findBinary } from '../binaries';
 import type { HealthCheck } from '../health';
+import type { ComponentRecord } from '../state';
 import { isOurs, logTail, startProcess, stopPid, type StartedProcess } from '../process';
 import {
   canLowerOomScore,
@@ -82,15 +83,8 @@ export interface KubeletNodeRecord {
   readonly kubeProxyPid?: number;
 }
 
-/** One daemon of a node (the shape of state.json's component records). */
-export interface NodeDaemon {
-  readonly name: string;
-  readonly pid: number;
-  readonly binary: string;
-  readonly logFile: string;
-  readonly pidFile: string;
-  readonly health?: HealthCheck;
-}
+/** One daemon of a node, recorded in state.json as a component. */
+export type NodeDaemon = ComponentRecord;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
