@@ -30,7 +30,7 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: [
-        '<rootDir>/{api,apiserver,common,kube,constructs,provider,controller,handler,launcher,cli,examples}/**/*.test.ts',
+        '<rootDir>/{api,apiserver,common,kube,constructs,provider,controller,handler,launcher,cli,examples,images}/**/*.test.ts',
       ],
     },
     {
