@@ -35,30 +35,30 @@ test("KubeVirt's defaults: the CA lasts 168h renewed 33.6h early, a serving cert
 });
 
 test('nothing stored: both are made', () => {
-  const plan = rotationPlan(T0, { bundle: [] }, NAMES);
+  const plan = rotationPlan(T0, {}, NAMES);
   expect(plan).toMatchObject({ renewCa: true, renewServer: true, reason: 'there is no CA yet' });
   expect(plan.nextCheck).toEqual(at(24 - 4.8));
 });
 
 test('valid certificates are kept, and looked at again when the first is due', () => {
-  const plan = rotationPlan(at(10), { ca: ca(0), server: server(5), bundle: [] }, NAMES);
+  const plan = rotationPlan(at(10), { ca: ca(0), server: server(5) }, NAMES);
   expect(plan).toMatchObject({ renewCa: false, renewServer: false });
   expect(plan.reason).toMatch(/^valid: the CA until .* the serving certificate until /);
   expect(plan.nextCheck).toEqual(at(5 + 24 - 4.8));
 });
 
 test('a serving certificate is renewed 4.8h before it expires, the CA stays', () => {
-  expect(rotationPlan(at(5 + 19.1), { ca: ca(0), server: server(5), bundle: [] }, NAMES)).toMatchObject({
+  expect(rotationPlan(at(5 + 19.1), { ca: ca(0), server: server(5) }, NAMES)).toMatchObject({
     renewCa: false,
     renewServer: false,
   });
-  const plan = rotationPlan(at(5 + 19.2), { ca: ca(0), server: server(5), bundle: [] }, NAMES);
+  const plan = rotationPlan(at(5 + 19.2), { ca: ca(0), server: server(5) }, NAMES);
   expect(plan).toMatchObject({ renewCa: false, renewServer: true });
   expect(plan.reason).toBe(`the serving certificate expires at ${at(29).toISOString()}`);
 });
 
 test('the CA is renewed 33.6h before it expires, and the serving certificate with it', () => {
-  const plan = rotationPlan(at(168 - 33.6), { ca: ca(0), server: server(130), bundle: [] }, NAMES);
+  const plan = rotationPlan(at(168 - 33.6), { ca: ca(0), server: server(130) }, NAMES);
   expect(plan).toMatchObject({
     renewCa: true,
     renewServer: true,
@@ -67,7 +67,7 @@ test('the CA is renewed 33.6h before it expires, and the serving certificate wit
 });
 
 test('a serving certificate of another CA, for other names, or from the future is replaced', () => {
-  const stored = (s: CertificateFacts) => ({ ca: ca(0), server: s, bundle: [] });
+  const stored = (s: CertificateFacts) => ({ ca: ca(0), server: s });
   expect(rotationPlan(at(6), stored(server(5, { signedByCa: false })), NAMES).reason).toBe(
     'the serving certificate was not signed by the current CA',
   );

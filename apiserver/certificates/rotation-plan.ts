@@ -38,8 +38,6 @@ export interface CertificateFacts {
 export interface StoredFacts {
   readonly ca?: CertificateFacts;
   readonly server?: CertificateFacts;
-  /** The CAs of the stored bundle, the current one included. */
-  readonly bundle: readonly CertificateFacts[];
 }
 
 export interface RotationPlan {

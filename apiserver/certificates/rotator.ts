@@ -92,7 +92,6 @@ export class CertificateRotator {
       {
         ...(ca ? { ca: factsOf(ca.cert) } : {}),
         ...(serving ? { server: factsOf(serving.cert, ca?.cert) } : {}),
-        bundle: [],
       },
       this.o.dnsNames,
       this.durations,

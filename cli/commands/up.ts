@@ -13,7 +13,6 @@ import { startLocalMode } from '../local/manage';
 import { checkFeatureGates } from '../local/kubevirt-config';
 import { isAlive } from '../local/process';
 import { LOCAL_RUNTIMES, type LocalRuntime } from '../local/state';
-import { checkKubeletNodeHost } from '../local/kubelet/cluster-nodes';
 import { parseRegistryMirror } from '../../handler/images/policy';
 
 interface UpFlags {
@@ -63,13 +62,10 @@ async function up(flags: UpFlags): Promise<void> {
   const registryMirrors = flags.registryMirror ?? [];
   registryMirrors.forEach(parseRegistryMirror);
   const runtime = flags.runtime ?? 'process';
-  if (runtime === 'kubelet') {
-    if (registryMirrors.length)
-      throw new Error(
-        "--registry-mirror configures virtkit's process runtime; with --runtime kubelet, containerd pulls images: drop the flag",
-      );
-    checkKubeletNodeHost();
-  }
+  if (runtime === 'kubelet' && registryMirrors.length)
+    throw new Error(
+      "--registry-mirror configures virtkit's process runtime; with --runtime kubelet, containerd pulls images: drop the flag",
+    );
   const cluster = await startLocalMode({
     stateDir,
     registryMirrors,

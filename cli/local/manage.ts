@@ -41,7 +41,7 @@ import { isOurs, readPidFile, stopPid } from './process';
 import { removeStaleState } from './stale';
 import { readState, type StateFile } from './state';
 import { detachLoopsUnder } from '../../handler/storage/loop-devices';
-import { startKubeletNodes } from './kubelet/cluster-nodes';
+import { checkKubeletNodeHost, startKubeletNodes } from './kubelet/cluster-nodes';
 import { stopKubeletNode } from './kubelet/node';
 
 export interface UpOptions extends StartOptions {
@@ -59,6 +59,8 @@ export interface UpOptions extends StartOptions {
 /** Control plane, then virtkit's CRDs (with the network CRDs) Established, then components. */
 export async function startLocalMode(options: UpOptions): Promise<LocalCluster> {
   const log = options.log ?? ((): void => undefined);
+  // Refused before anything starts on a host that cannot run kubelet nodes.
+  if (options.runtime === 'kubelet') checkKubeletNodeHost();
   const cluster = await startControlPlane(options);
   try {
     log('installing CustomResourceDefinitions');
@@ -256,11 +258,11 @@ export async function stopLocalMode(
     await stopKubeletNode(node);
     stopped.push(node.name);
   }
-  const nodeDaemons = new Set(
-    (state?.nodes ?? []).flatMap((n) => [`containerd-${n.name}`, `kubelet-${n.name}`]),
+  // The nodes' daemons are stopped with their nodes above, never as control-plane components.
+  const nodePids = new Set(
+    (state?.nodes ?? []).flatMap((n) => [n.containerdPid, n.kubeletPid, n.kubeProxyPid]),
   );
-  for (const t of targets.filter((x) => !isVirtkitComponent(x.name) && !nodeDaemons.has(x.name)))
-    await stop(t);
+  for (const t of targets.filter((x) => !isVirtkitComponent(x.name) && !nodePids.has(x.pid))) await stop(t);
   removeStaleState(l);
   return stopped;
 }

@@ -72,8 +72,8 @@ interface NodeCondition {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The nodes, one after the other (the host was checked with checkKubeletNodeHost before the control plane started). */
 export async function startKubeletNodes(o: KubeletNodesOptions): Promise<RunningKubeletNode[]> {
-  checkKubeletNodeHost();
   const names = Array.from({ length: o.count }, (_, i) => kubeletNodeName(i + 1));
   for (const name of names) {
     const netns = nodeNetworkNames(name).netns;
