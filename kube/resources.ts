@@ -109,6 +109,20 @@ export const CONTROLLER_REVISIONS: ResourceType = {
   namespaced: true,
 };
 
+/** apps/v1 Deployment and DaemonSet: cluster mode's install, waited for by `virtkit up --runtime kubelet`. */
+export const DEPLOYMENTS: ResourceType = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  plural: 'deployments',
+  namespaced: true,
+};
+export const DAEMON_SETS: ResourceType = {
+  apiVersion: 'apps/v1',
+  kind: 'DaemonSet',
+  plural: 'daemonsets',
+  namespaced: true,
+};
+
 function instancetypeKind(kind: string, plural: string, namespaced: boolean): ResourceType {
   return { apiVersion: 'instancetype.kubevirt.io/v1beta1', kind, plural, namespaced };
 }

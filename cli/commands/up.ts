@@ -14,6 +14,7 @@ import { checkFeatureGates } from '../local/kubevirt-config';
 import { isAlive } from '../local/process';
 import { LOCAL_RUNTIMES, type LocalRuntime } from '../local/state';
 import { parseRegistryMirror } from '../../handler/images/policy';
+import { readImagesFile } from '../local/kubelet/images';
 
 interface UpFlags {
   detach?: boolean;
@@ -24,6 +25,7 @@ interface UpFlags {
   registryMirror?: string[];
   nodes?: number;
   runtime?: LocalRuntime;
+  images?: string;
 }
 
 const log = (message: string): void => {
@@ -66,8 +68,14 @@ async function up(flags: UpFlags): Promise<void> {
     throw new Error(
       "--registry-mirror configures virtkit's process runtime; with --runtime kubelet, containerd pulls images: drop the flag",
     );
+  if (flags.images !== undefined && runtime !== 'kubelet')
+    throw new Error(
+      '--images names the images installed onto kubelet nodes; the process runtime runs virtkit from this package: add --runtime kubelet or drop --images',
+    );
+  const images = flags.images !== undefined ? readImagesFile(flags.images) : undefined;
   const cluster = await startLocalMode({
     stateDir,
+    ...(images ? { images } : {}),
     registryMirrors,
     runtime,
     ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
@@ -82,8 +90,8 @@ async function up(flags: UpFlags): Promise<void> {
   log(`ready: kube-apiserver at ${cluster.server}, state in ${stateDir}`);
   if (runtime === 'kubelet')
     log(
-      `kubelet nodes: ${cluster.nodes.map((n) => `${n.name} (${n.nodeIp})`).join(', ')}; virtkit's api and controller run as host processes. ` +
-        "VMs do not start on kubelet nodes yet: cluster mode's handler and launcher image are still to come",
+      `kubelet nodes: ${cluster.nodes.map((n) => `${n.name} (${n.nodeIp})`).join(', ')}; virtkit's api and controller run in the cluster (namespace virtkit). ` +
+        "VMs do not start on kubelet nodes yet: cluster mode's handler is still to come",
     );
   console.log(`export KUBECONFIG=${cluster.kubeconfig}`);
   if (flags.detach) {
@@ -135,6 +143,10 @@ export function register(program: Command): void {
       "where pods run: 'process' (virtkit's handler runs launcher pods as host processes) or 'kubelet' " +
         '(real kubelet nodes with containerd, each in its own network namespace; needs root) (default: process)',
       parseRuntime,
+    )
+    .option(
+      '--images <file>',
+      'with --runtime kubelet: the images to import into the nodes and install, as `npm run images -- --json` lists them (default: the newest of this version in the image cache)',
     )
     .option('--port <port>', 'kube-apiserver port on 127.0.0.1 (default: a free port)', parsePort('--port'))
     .option(

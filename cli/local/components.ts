@@ -162,15 +162,6 @@ export const LOCAL_COMPONENTS: readonly LocalComponent[] = [
   nodeHandler(1),
 ];
 
-/**
- * virtkit's components with `virtkit up --runtime kubelet`: the api and the controller as host
- * processes, no handler (kubelet runs the pods). Until cluster mode's install and handler land
- * (issue 17), launcher pods on kubelet nodes do not start.
- */
-export const KUBELET_RUNTIME_COMPONENTS: readonly LocalComponent[] = LOCAL_COMPONENTS.filter(
-  (c) => c.name !== 'virtkit-handler',
-);
-
 /** The most nodes `virtkit up --nodes` starts on one machine. */
 export const MAX_LOCAL_NODES = 8;
 

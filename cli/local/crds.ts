@@ -68,6 +68,17 @@ export async function applyCrds(
       });
     }
   }
+  return [...failures, ...(await waitEstablished(client, [...pending], timeoutMs))];
+}
+
+/** Waits until each CRD is Established; returns those that are not, and why (never throws for them). */
+export async function waitEstablished(
+  client: KubeClient,
+  names: readonly string[],
+  timeoutMs = 60_000,
+): Promise<CrdFailure[]> {
+  const failures: CrdFailure[] = [];
+  const pending = new Set(names);
   const deadline = Date.now() + timeoutMs;
   while (pending.size) {
     for (const name of [...pending]) {

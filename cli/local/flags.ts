@@ -65,10 +65,10 @@ export const authenticationConfigFile = (l: Layout): string => path.join(l.confi
 
 /**
  * With `kubeletNodes` (`virtkit up --runtime kubelet`) the `kubernetes` Service's endpoint is the
- * nodes' API server address (pods reach it there; local mode's host processes use 127.0.0.1).
- * (`--enable-aggregator-routing`, which would let the API server call webhooks served by pods at
- * their pod addresses, refuses the ExternalName Service through which it reaches `virtkit api` on
- * the host: it waits for the api to run in the cluster.)
+ * nodes' API server address (pods reach it there; local mode's host processes use 127.0.0.1),
+ * and `--enable-aggregator-routing` sends the API server's webhook calls and aggregated API
+ * requests to the api's pod addresses (the host routes each node's pod range; it has no
+ * kube-proxy for Service addresses), as kubeadm clusters without kube-proxy on the control plane do.
  */
 export function apiserverArgs(
   l: Layout,
@@ -104,6 +104,7 @@ export function apiserverArgs(
     '--allow-privileged=true',
     '--profiling=false',
     ...aggregationArgs(pki),
+    ...(o.kubeletNodes ? ['--enable-aggregator-routing=true'] : []),
   ];
 }
 

@@ -137,10 +137,15 @@ describe('command lines', () => {
     // Never the main CA: its client certificates must not be able to claim a user in a header.
     expect(args).not.toContain('--requestheader-client-ca-file=/s/pki/ca.crt');
   });
-  test("with kubelet nodes the API server advertises the nodes' address for it", () => {
-    expect(apiserverArgs(l, ports, pki)).toContain('--advertise-address=127.0.0.1');
+  test("with kubelet nodes the API server advertises the nodes' address for it and calls the api's pods directly", () => {
+    const processRuntime = apiserverArgs(l, ports, pki);
+    expect(processRuntime).toContain('--advertise-address=127.0.0.1');
+    // The process runtime's api is on the host behind an ExternalName Service, which aggregator
+    // routing would refuse.
+    expect(processRuntime.filter((a) => a.startsWith('--enable-aggregator-routing'))).toEqual([]);
     const kubelet = apiserverArgs(l, ports, pki, { kubeletNodes: true });
     expect(kubelet).toContain('--advertise-address=10.250.0.1');
+    expect(kubelet).toContain('--enable-aggregator-routing=true');
     // It still listens on loopback only.
     expect(kubelet).toContain('--bind-address=127.0.0.1');
   });

@@ -22,7 +22,6 @@ import {
   localUploadProxyUrl,
   handlerStateDir,
   isVirtkitComponent,
-  KUBELET_RUNTIME_COMPONENTS,
   localComponents,
   localNodeName,
   type ComponentContext,
@@ -34,7 +33,7 @@ import { startControlPlane, type StartOptions } from './controlplane';
 import { installCrds, installVolumeSnapshotCrds } from './crds';
 import { applyKubeVirtConfig } from './kubevirt-config';
 import { applyLocalSnapshotClass, applyLocalStorageClass } from './storage-class';
-import { installRbac } from './rbac';
+import { installRbac, kubeletApiAccessBinding } from './rbac';
 import { probe, type ProbeResult } from './health';
 import { layout } from './layout';
 import { isOurs, readPidFile, stopPid } from './process';
@@ -42,7 +41,10 @@ import { removeStaleState } from './stale';
 import { readState, type StateFile } from './state';
 import { detachLoopsUnder } from '../../handler/storage/loop-devices';
 import { checkKubeletNodeHost, startKubeletNodes } from './kubelet/cluster-nodes';
-import { stopKubeletNode } from './kubelet/node';
+import { importImage, stopKubeletNode } from './kubelet/node';
+import { findCachedImages, type ClusterImages } from './kubelet/images';
+import { applyInstallDefinitions, installIntoCluster } from './kubelet/install';
+import { VIRTKIT_VERSION } from '../../api/install/version';
 
 export interface UpOptions extends StartOptions {
   /** Components started after the CRDs. @default localComponents(nodes) */
@@ -54,37 +56,63 @@ export interface UpOptions extends StartOptions {
    * node each with `runtime: 'kubelet'`. @default 1
    */
   readonly nodes?: number;
+  /**
+   * With `runtime: 'kubelet'`: the images imported into the nodes and installed (`--images FILE`).
+   * @default the newest of this version in the image cache (`npm run images` builds them)
+   */
+  readonly images?: ClusterImages;
 }
 
 /** Control plane, then virtkit's CRDs (with the network CRDs) Established, then components. */
 export async function startLocalMode(options: UpOptions): Promise<LocalCluster> {
   const log = options.log ?? ((): void => undefined);
   // Refused before anything starts on a host that cannot run kubelet nodes.
-  if (options.runtime === 'kubelet') checkKubeletNodeHost();
+  const kubeletRuntime = options.runtime === 'kubelet';
+  if (kubeletRuntime) checkKubeletNodeHost();
+  const images = kubeletRuntime ? (options.images ?? findCachedImages(VIRTKIT_VERSION)) : undefined;
   const cluster = await startControlPlane(options);
   try {
     log('installing CustomResourceDefinitions');
     const client = KubeClient.connect({ kubeconfig: cluster.kubeconfig, fieldManager: 'virtkit' });
+    const install = kubeletRuntime
+      ? {
+          client,
+          kubeconfig: cluster.kubeconfig,
+          images: images!,
+          featureGates: options.featureGates ?? [],
+          timeoutMs: options.timeoutMs ?? 180_000,
+          log,
+        }
+      : undefined;
     try {
-      await installCrds(client, crds({ withNetworkCrds: true }));
-      const snapshotCrds = await installVolumeSnapshotCrds(client, volumeSnapshotCrds());
-      log(
-        snapshotCrds.length
-          ? `volume snapshot CRDs (snapshot.storage.k8s.io/v1): installed ${snapshotCrds.join(', ')}`
-          : "volume snapshot CRDs (snapshot.storage.k8s.io/v1): the cluster's own are kept",
-      );
-      log('installing RBAC: one ClusterRole per component, KubeVirt user roles');
-      await installRbac(client);
+      if (install) {
+        // virtkit's install (cluster mode's manifests) owns the CRDs, as in any cluster.
+        await applyInstallDefinitions(install);
+      } else {
+        await installCrds(client, crds({ withNetworkCrds: true }));
+        const snapshotCrds = await installVolumeSnapshotCrds(client, volumeSnapshotCrds());
+        log(
+          snapshotCrds.length
+            ? `volume snapshot CRDs (snapshot.storage.k8s.io/v1): installed ${snapshotCrds.join(', ')}`
+            : "volume snapshot CRDs (snapshot.storage.k8s.io/v1): the cluster's own are kept",
+        );
+      }
       log(`feature gates: ${options.featureGates?.length ? options.featureGates.join(', ') : 'none'}`);
-      await applyKubeVirtConfig(client, options.featureGates ?? []);
+      if (kubeletRuntime) {
+        // The install brings the components' RBAC, the user roles and the KubeVirt object.
+        log("installing RBAC: the API server's access to kubelets");
+        await installRbac(client, [kubeletApiAccessBinding()]);
+      } else {
+        log('installing RBAC: one ClusterRole per component, KubeVirt user roles');
+        await installRbac(client);
+        await applyKubeVirtConfig(client, options.featureGates ?? []);
+      }
       log('default StorageClass local: volumes on the node, made by the handler when a pod first uses them');
       await applyLocalStorageClass(client);
       log('default VolumeSnapshotClass local-snapshots: snapshots of local volumes, taken on their node');
       await applyLocalSnapshotClass(client);
-      const kubeletRuntime = options.runtime === 'kubelet';
-      const components =
-        options.components ??
-        (kubeletRuntime ? KUBELET_RUNTIME_COMPONENTS : localComponents(options.nodes ?? 1));
+      // With kubelet nodes virtkit runs in the cluster (installed below), not as host processes.
+      const components = options.components ?? (kubeletRuntime ? [] : localComponents(options.nodes ?? 1));
       const extra = kubeletRuntime ? 0 : Math.max(0, (options.nodes ?? 1) - 1);
       const ports: Record<string, number> = await reservePorts({
         api: undefined,
@@ -124,7 +152,7 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
         log(
           `kubelet runtime: ${count} kubelet node${count === 1 ? '' : 's'} with containerd, each in its own network namespace`,
         );
-        await startKubeletNodes({
+        const nodes = await startKubeletNodes({
           layout: cluster.layout,
           server: cluster.server,
           count,
@@ -133,6 +161,18 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
           log,
           started: (node) => cluster.addNode(node),
         });
+        for (const node of nodes)
+          for (const image of [images!.virtkit, images!.launcher]) {
+            const started = Date.now();
+            importImage(node.containerdSocket, image.archive, image.repository);
+            log(
+              `${node.name}: imported ${image.ref} (${(image.archiveBytes / 2 ** 20).toFixed(0)} MiB) in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+            );
+          }
+        log(
+          `installing virtkit into the cluster (namespace virtkit): ${images!.virtkit.ref}, ${images!.launcher.ref}`,
+        );
+        await installIntoCluster(install!);
       }
     } finally {
       client.close();

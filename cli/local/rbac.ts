@@ -21,6 +21,25 @@ const COMPONENTS: readonly ComponentName[] = ['virtkit-controller', 'virtkit-han
 /** The user of the whereabouts IPAM plugin's client certificate (cli/local/pki.ts). */
 export const WHEREABOUTS_USER = 'virtkit-whereabouts';
 
+/**
+ * kube-apiserver towards kubelet nodes (logs, exec, port-forward): kubelets authorize it with
+ * SubjectAccessReviews, which the built-in system:kubelet-api-admin role answers. With
+ * `--runtime kubelet` this is local mode's only RBAC: the install brings the components' own.
+ */
+export function kubeletApiAccessBinding(): Record<string, unknown> {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: `virtkit:${KUBELET_CLIENT_USER}` },
+    roleRef: {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'system:kubelet-api-admin',
+    },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: KUBELET_CLIENT_USER }],
+  };
+}
+
 /** Every RBAC object local mode installs, in apply order (roles before bindings). */
 export function localRbacObjects(): Record<string, unknown>[] {
   const objects = [
@@ -28,19 +47,7 @@ export function localRbacObjects(): Record<string, unknown>[] {
     // The whereabouts plugin the handler runs, as its own user (pki.ts), in kube-system only.
     ...whereaboutsRbac({ kind: 'User', name: WHEREABOUTS_USER }),
     ...userRoles(),
-    // kube-apiserver towards kubelet nodes (logs, exec, port-forward): kubelets authorize it
-    // with SubjectAccessReviews, which the built-in system:kubelet-api-admin role answers.
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: `virtkit:${KUBELET_CLIENT_USER}` },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'system:kubelet-api-admin',
-      },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: KUBELET_CLIENT_USER }],
-    },
+    kubeletApiAccessBinding(),
   ];
   const isRole = (o: Record<string, unknown>): boolean => o.kind === 'ClusterRole' || o.kind === 'Role';
   return [...objects.filter(isRole), ...objects.filter((o) => !isRole(o))];
@@ -53,8 +60,11 @@ const RESOURCE_OF: Readonly<Record<string, ResourceType>> = {
   RoleBinding: ROLE_BINDINGS,
 };
 
-export async function installRbac(client: KubeClient): Promise<void> {
-  for (const o of localRbacObjects()) {
+export async function installRbac(
+  client: KubeClient,
+  objects: readonly Record<string, unknown>[] = localRbacObjects(),
+): Promise<void> {
+  for (const o of objects) {
     const { name, namespace } = o.metadata as { name: string; namespace?: string };
     const rt = RESOURCE_OF[String(o.kind)];
     if (!rt) throw new Error(`installRbac: no resource for kind ${String(o.kind)}`);

@@ -8,14 +8,23 @@
  * server through the `kubernetes` Service as in-cluster clients do; `virtkit down` leaves nothing on the host; a run whose processes were all
  * killed is cleaned up by the next `up`.
  *
- * What cluster mode adds on top (the install, the images, the kubelet-mode handler, VMs in
- * launcher pods) joins this suite as it lands (issue 17).
+ * virtkit itself runs in the cluster, installed by `up` from the images `npm run images` builds
+ * (imported into each node's containerd) with the manifests `virtkit install` prints: the
+ * controller and api Deployments are Available in pods containerd started, the API server calls
+ * the api's pods (admission, the aggregated subresource API, with the CA the api made itself),
+ * and killing the controller's leader pod moves leadership to the other replica.
+ *
+ * What cluster mode adds on top (the kubelet-mode handler, VMs in launcher pods) joins this
+ * suite as it lands (issue 17).
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { findBinary } from '../../cli/local/binaries';
+import { buildImages, type BuiltImage } from '../../images/build';
+import { nodePaths } from '../../cli/local/kubelet/node-plan';
+import { onPath } from '../../common/on-path';
 import { readState, type StateFile } from '../../cli/local/state';
 import { eventually } from '../integration/support/eventually';
 
@@ -26,6 +35,8 @@ const VIRTKIT = path.resolve(__dirname, '..', '..', 'bin', 'virtkit.js');
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-cm-'));
 const kubeconfig = path.join(stateDir, 'kubeconfig');
 const NS = 'cluster-mode';
+const imagesFile = path.join(stateDir, 'images.json');
+let images: BuiltImage[] = [];
 
 interface Run {
   readonly status: number | null;
@@ -56,7 +67,7 @@ function kubectlJson<T>(args: string[]): T {
 
 function up(): void {
   const started = Date.now();
-  const r = virtkit(['up', '--runtime', 'kubelet', '--nodes', '2', '--detach']);
+  const r = virtkit(['up', '--runtime', 'kubelet', '--nodes', '2', '--detach', '--images', imagesFile]);
   if (r.status !== 0) throw new Error(`virtkit up failed (${r.status}):\n${r.stderr}`);
   console.log(`virtkit up --runtime kubelet --nodes 2: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -115,8 +126,15 @@ interface Pod {
 let downDone = false;
 
 beforeAll(() => {
+  // The images of this checkout's build (cached by input hash: the images suite builds the same).
+  const started = Date.now();
+  images = buildImages({ repo: path.resolve(__dirname, '..', '..'), log: () => undefined });
+  fs.writeFileSync(imagesFile, JSON.stringify(images));
+  console.log(
+    `images: ${images.map((i) => `${i.ref} (${i.cached ? 'cached' : 'built'})`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
   up();
-}, 600_000);
+}, 900_000);
 
 afterAll(() => {
   if (!downDone) virtkit(['down']);
@@ -146,6 +164,145 @@ test('virtkit status names the kubelet runtime and finds every daemon healthy', 
   expect(r.stdout).toMatch(/^kubelet-virtkit-node-1\s+\d+\s+-\s+running\s+ok$/m);
   expect(r.stdout).toMatch(/^containerd-virtkit-node-2\s+\d+\s+-\s+running\s+no probe$/m);
   expect(r.stdout).toMatch(/^kube-proxy-virtkit-node-2\s+\d+\s+-\s+running\s+ok$/m);
+});
+
+interface Deployment {
+  metadata: { name: string };
+  status: { availableReplicas?: number; conditions?: { type: string; status: string }[] };
+}
+
+interface Lease {
+  spec: { holderIdentity?: string };
+}
+
+const INSTALL_NS = 'virtkit';
+
+test("virtkit's install runs in the cluster: the controller and api Deployments are Available in containers containerd started from the imported images", () => {
+  // Nothing of virtkit runs on the host.
+  expect(
+    state()
+      .components.map((c) => c.name)
+      .filter((n) => n.startsWith('virtkit-')),
+  ).toEqual([]);
+  const deployments = kubectlJson<{ items: Deployment[] }>(['get', 'deployments', '-n', INSTALL_NS]).items;
+  expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['virtkit-api', 'virtkit-controller']);
+  for (const d of deployments) {
+    expect(d.status.availableReplicas).toBe(2);
+    expect(d.status.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
+  }
+  const virtkitImage = images.find((i) => i.name === 'virtkit')!;
+  const pods = kubectlJson<{
+    items: (Pod & { status: { containerStatuses?: { image?: string; imageID?: string }[] } })[];
+  }>(['get', 'pods', '-n', INSTALL_NS]).items;
+  expect(pods).toHaveLength(4);
+  for (const p of pods) {
+    expect(p.status.phase).toBe('Running');
+    const c = p.status.containerStatuses![0]!;
+    expect(c.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+    expect(c.image).toBe(virtkitImage.ref);
+  }
+  // The ref each node's containerd holds is the image built here, by digest.
+  for (const n of state().nodes ?? []) {
+    const listed = execFileSync(
+      onPath('ctr')!,
+      ['--address', nodePaths(n.dir).containerdSocket, '--namespace', 'k8s.io', 'images', 'ls'],
+      { encoding: 'utf8' },
+    );
+    for (const image of images) {
+      const line = listed.split('\n').find((l) => l.startsWith(`${image.ref} `));
+      expect(`${n.name}: ${line?.split(/\s+/)[2]}`).toBe(`${n.name}: ${image.digest}`);
+    }
+  }
+  // The two replicas of each are on different nodes (the scheduler spreads a Deployment's pods).
+  expect(new Set(pods.map((p) => p.spec.nodeName))).toEqual(new Set(['virtkit-node-1', 'virtkit-node-2']));
+});
+
+test("the API server reaches the api's pods: admission refuses a bad VM, the aggregated API answers, trusting the CA the api made", () => {
+  const bad = {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name: 'bad', namespace: 'default' },
+    spec: {
+      runStrategy: 'Halted',
+      template: {
+        spec: {
+          domain: {
+            devices: { disks: [{ name: 'missing', disk: { bus: 'virtio' } }] },
+            memory: { guest: '64Mi' },
+          },
+        },
+      },
+    },
+  };
+  const refused = kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(bad));
+  expect(refused.status).not.toBe(0);
+  // Only the api's validator checks that a disk names a volume (no schema can).
+  expect(refused.stderr).toContain(
+    'spec.template.spec.domain.devices.disks[0].Name \'missing\' not found. Add a volume named "missing" to spec.template.spec.volumes',
+  );
+  // `virtkit version` asks the aggregated API (subresources.kubevirt.io/v1/version) for the
+  // server's version: the API server forwards it to an api pod.
+  const version = spawnSync(process.execPath, [VIRTKIT, 'version'], {
+    encoding: 'utf8',
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+  });
+  expect(version.stderr).toBe('');
+  expect(version.stdout).toMatch(/^Server Version: version\.Info\{GitVersion:"v\d+\.\d+\.\d+"/m);
+  // The api made its CA and serving certificate (Secrets in its namespace) and wrote the CA into
+  // the APIService the API server checks it with.
+  const ca = kubectlJson<{ data: Record<string, string> }>([
+    'get',
+    'secret',
+    '-n',
+    INSTALL_NS,
+    'virtkit-api-ca',
+  ]);
+  const caCert = Buffer.from(ca.data['tls.crt']!, 'base64').toString('utf8').trim();
+  const apiService = kubectlJson<{ spec: { caBundle: string } }>([
+    'get',
+    'apiservice',
+    'v1.subresources.kubevirt.io',
+  ]);
+  expect(Buffer.from(apiService.spec.caBundle, 'base64').toString('utf8')).toContain(caCert);
+});
+
+test("killing the controller's leader pod moves leadership to the other replica", async () => {
+  const lease = (): string =>
+    kubectlJson<Lease>(['get', 'lease', '-n', INSTALL_NS, 'virtkit-controller']).spec.holderIdentity ?? '';
+  const pods = kubectlJson<{ items: Pod[] }>([
+    'get',
+    'pods',
+    '-n',
+    INSTALL_NS,
+    '-l',
+    'app.kubernetes.io/name=virtkit-controller',
+  ]).items.map((p) => p.metadata.name);
+  expect(pods).toHaveLength(2);
+  const leader = await eventually('a controller to lead', async () => {
+    const holder = lease();
+    return pods.find((p) => holder.startsWith(`${p}_`));
+  });
+  const standby = pods.find((p) => p !== leader)!;
+  const killed = kubectl(['delete', 'pod', '-n', INSTALL_NS, leader, '--grace-period=0', '--force']);
+  expect(killed.status).toBe(0);
+  const started = Date.now();
+  await eventually(
+    'the standby to take the Lease',
+    async () => lease().startsWith(`${standby}_`) || undefined,
+    { timeoutMs: 120_000 },
+  );
+  console.log(
+    `controller leadership moved from ${leader} to ${standby} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  // The Deployment replaces the killed pod, which stands by.
+  await eventually(
+    'the controller Deployment to be Available again with 2 replicas',
+    async () =>
+      kubectlJson<Deployment>(['get', 'deployment', '-n', INSTALL_NS, 'virtkit-controller']).status
+        .availableReplicas === 2 || undefined,
+    { timeoutMs: 120_000 },
+  );
+  expect(lease().startsWith(`${standby}_`)).toBe(true);
 });
 
 test('a Deployment spread over both nodes is Available; pods reach each other, a Service and the API server', async () => {

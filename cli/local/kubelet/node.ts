@@ -95,6 +95,22 @@ function ctr(programs: NodeRuntimePrograms, socket: string, args: string[]): str
   });
 }
 
+/**
+ * Imports an OCI archive into a node's containerd (namespace k8s.io, where kubelet's images
+ * are), named `<repository>:<tag>` as its index says; pods use it with any pull policy but Always.
+ */
+export function importImage(containerdSocket: string, archive: string, repository: string): void {
+  try {
+    ctr(findNodeRuntime(), containerdSocket, ['images', 'import', '--base-name', repository, archive]);
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new KubeletNodeError(
+      `importing ${archive} into the containerd at ${containerdSocket} failed: ${(err.stderr || err.message).trim()}; ` +
+        "check the node's containerd log and that the archive is a complete OCI image (rebuild it with `npm run images`)",
+    );
+  }
+}
+
 async function waitFor(what: string, probe: () => boolean, proc: StartedProcess, ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
@@ -208,9 +224,10 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   const kubelet = findBinary('kubelet');
   const p = nodePaths(o.dir);
   const api = new URL(o.apiServer);
-  // Unix socket paths have 107 bytes; kubelet's longest under the node's folder is its device
-  // plugin socket (the same length as its pod-resources one).
-  const longest = path.join(p.kubeletRoot, 'device-plugins', 'kubelet.sock');
+  // Unix socket paths have 107 bytes; kubelet's longest under the node's folder is its
+  // pod-resources socket. (Its device-plugin socket is not under --root-dir: kubelet 1.35 keeps it
+  // at /var/lib/kubelet/device-plugins/kubelet.sock, shared by every node of this machine.)
+  const longest = path.join(p.kubeletRoot, 'pod-resources', 'kubelet.sock');
   if (Buffer.byteLength(longest) > 107)
     throw new KubeletNodeError(
       `node ${o.name}: its folder ${o.dir} is too long for the Unix sockets under it (${longest} has ` +

@@ -1,0 +1,176 @@
+/**
+ * `virtkit up --runtime kubelet` installs virtkit into its own cluster the way a user installs
+ * it into theirs: the objects `virtkit install -o yaml` prints (api/install), for the images
+ * imported into the nodes (./images.ts), applied with the real `kubectl apply --server-side`,
+ * then awaited: the Deployments Available and the APIServices reaching the api's pods.
+ *
+ * Left out until cluster mode's handler lands (issue 17): the handler DaemonSet. The handler
+ * still plays kubelet (it starts launchers as processes and registers its Node), which on a
+ * kubelet node would fight kubelet; its ServiceAccount and RBAC are installed.
+ */
+import { execFileSync } from 'child_process';
+import { installYaml } from '../../commands/install';
+import { renderInstall, type KubeObject } from '../../../api/install/render';
+import { API, CONTROLLER } from '../../../api/install/names';
+import { APISERVICE_NAME, apiServiceAvailability } from '../../../apiserver/subresources/registration';
+import { UPLOAD_APISERVICE_NAME } from '../../../apiserver/upload/registration';
+import { APISERVICES, DEPLOYMENTS, type Json, type KubeClient } from '../../../kube';
+import { findBinary } from '../binaries';
+import { waitEstablished } from '../crds';
+import { CrdInstallError } from '../errors';
+import type { ClusterImages } from './images';
+
+/** The install's namespace in local mode (the default of `virtkit install`). */
+export const LOCAL_INSTALL_NAMESPACE = 'virtkit';
+/** kubectl's field manager for the install `up` applies. */
+export const UP_FIELD_MANAGER = 'virtkit-up';
+
+export class ClusterInstallError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClusterInstallError';
+  }
+}
+
+/** The install in the two steps `up` applies it in, and what it leaves out and why (shown in its log). */
+export interface InstallPlan {
+  /** The namespace and the CRDs, applied first: the rest holds objects of those kinds. */
+  readonly definitions: readonly KubeObject[];
+  /** Everything else, in the install's order. */
+  readonly objects: readonly KubeObject[];
+  readonly leftOut: readonly { readonly key: string; readonly why: string }[];
+}
+
+const HANDLER_LEFT_OUT =
+  "cluster mode's handler is not built yet: the handler still starts launchers as processes and registers its own Node, which would fight kubelet";
+
+/**
+ * The install for local mode's kubelet nodes (pure): the imported images, never pulled, the
+ * network and snapshot CRDs local mode serves, the feature gates given to `up`; without the
+ * handler DaemonSet (HANDLER_LEFT_OUT).
+ */
+export function localClusterInstall(images: ClusterImages, featureGates: readonly string[]): InstallPlan {
+  const all = renderInstall({
+    namespace: LOCAL_INSTALL_NAMESPACE,
+    virtkitImage: images.virtkit.ref,
+    launcherImage: images.launcher.ref,
+    imagePullPolicy: 'Never',
+    featureGates,
+    withNetworkCrds: true,
+    withVolumeSnapshotCrds: true,
+  });
+  const isHandler = (o: KubeObject): boolean => o.kind === 'DaemonSet';
+  const isDefinition = (o: KubeObject): boolean =>
+    o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition';
+  return {
+    definitions: all.filter(isDefinition),
+    objects: all.filter((o) => !isHandler(o) && !isDefinition(o)),
+    leftOut: all
+      .filter(isHandler)
+      .map((o) => ({ key: `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`, why: HANDLER_LEFT_OUT })),
+  };
+}
+
+/** Whether a Deployment has all its replicas updated and available (pure), and if not, what it has. */
+export function deploymentAvailability(d: Json | undefined): { available: boolean; message: string } {
+  if (!d) return { available: false, message: 'not found' };
+  const spec = (d.spec ?? {}) as { replicas?: number };
+  const status = (d.status ?? {}) as {
+    observedGeneration?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    conditions?: { type: string; status: string; message?: string }[];
+  };
+  const want = spec.replicas ?? 1;
+  const generation = (d.metadata as { generation?: number } | undefined)?.generation;
+  const message = `${status.availableReplicas ?? 0}/${want} available, ${status.updatedReplicas ?? 0} updated`;
+  const available =
+    (generation === undefined || status.observedGeneration === generation) &&
+    (status.updatedReplicas ?? 0) >= want &&
+    (status.availableReplicas ?? 0) >= want &&
+    (status.conditions ?? []).some((c) => c.type === 'Available' && c.status === 'True');
+  const why = (status.conditions ?? [])
+    .filter((c) => c.status !== 'True' && c.message)
+    .map((c) => `${c.type}: ${c.message}`);
+  return { available, message: why.length ? `${message}; ${why.join('; ')}` : message };
+}
+
+/** `kubectl apply --server-side` of the objects, as a user applies `virtkit install -o yaml`. */
+export function kubectlApply(kubeconfig: string, objects: readonly KubeObject[]): string {
+  try {
+    return execFileSync(
+      findBinary('kubectl'),
+      ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--field-manager', UP_FIELD_MANAGER, '-f', '-'],
+      { input: installYaml(objects), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 120_000 },
+    );
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new ClusterInstallError(
+      `kubectl apply --server-side of virtkit's install failed: ${(err.stderr || err.message).trim()}`,
+    );
+  }
+}
+
+export interface ClusterInstallOptions {
+  readonly client: KubeClient;
+  readonly kubeconfig: string;
+  readonly images: ClusterImages;
+  readonly featureGates: readonly string[];
+  /** How long the Deployments and APIServices get to become Available. */
+  readonly timeoutMs: number;
+  readonly log: (line: string) => void;
+}
+
+/** The install's namespace and CRDs, applied, each CRD awaited until Established. */
+export async function applyInstallDefinitions(o: ClusterInstallOptions): Promise<void> {
+  const plan = localClusterInstall(o.images, o.featureGates);
+  kubectlApply(o.kubeconfig, plan.definitions);
+  const crds = plan.definitions
+    .filter((d) => d.kind === 'CustomResourceDefinition')
+    .map((d) => d.metadata.name);
+  const failures = await waitEstablished(o.client, crds, o.timeoutMs);
+  if (failures.length) throw new CrdInstallError(failures);
+  o.log(
+    `install: namespace ${LOCAL_INSTALL_NAMESPACE} and ${crds.length} CRDs Established (kubectl apply --server-side)`,
+  );
+}
+
+/**
+ * Applies the rest of the install (after applyInstallDefinitions, once the nodes can run its
+ * pods) and waits until its Deployments are Available and its APIServices answer.
+ */
+export async function installIntoCluster(o: ClusterInstallOptions): Promise<InstallPlan> {
+  const plan = localClusterInstall(o.images, o.featureGates);
+  for (const l of plan.leftOut) o.log(`install: left out ${l.key}: ${l.why}`);
+  const applied = kubectlApply(o.kubeconfig, plan.objects);
+  o.log(`install: applied ${applied.trim().split('\n').length} objects (kubectl apply --server-side)`);
+  const until = Date.now() + o.timeoutMs;
+  for (const name of [CONTROLLER, API])
+    for (;;) {
+      const d = await o.client.get(DEPLOYMENTS, LOCAL_INSTALL_NAMESPACE, name).catch(() => undefined);
+      const state = deploymentAvailability(d as Json | undefined);
+      if (state.available) {
+        o.log(`install: Deployment ${LOCAL_INSTALL_NAMESPACE}/${name} Available (${state.message})`);
+        break;
+      }
+      if (Date.now() > until)
+        throw new ClusterInstallError(
+          `the Deployment ${LOCAL_INSTALL_NAMESPACE}/${name} was not Available within ${o.timeoutMs / 1000}s (${state.message}); ` +
+            `see \`kubectl -n ${LOCAL_INSTALL_NAMESPACE} describe deployment ${name}\` and its pods' logs`,
+        );
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  for (const name of [APISERVICE_NAME, UPLOAD_APISERVICE_NAME])
+    for (;;) {
+      const state = apiServiceAvailability(await o.client.get(APISERVICES, undefined, name));
+      if (state.available) break;
+      if (Date.now() > until)
+        throw new ClusterInstallError(
+          `the APIService ${name} did not become Available within ${o.timeoutMs / 1000}s: ${state.message}; ` +
+            `the API server reaches the api's pods at their addresses (--enable-aggregator-routing): see \`kubectl -n ${LOCAL_INSTALL_NAMESPACE} logs deployment/${API}\``,
+        );
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  o.log(`install: APIServices ${APISERVICE_NAME} and ${UPLOAD_APISERVICE_NAME} Available`);
+  return plan;
+}
