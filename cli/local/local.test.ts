@@ -303,4 +303,46 @@ describe('logs and status', () => {
       '  node virtkit-node-2: address 10.250.2.2, pods 10.251.2.0/24, folder /w/.virtkit/nodes/virtkit-node-2',
     );
   });
+
+  test("with kubelet nodes status shows virtkit's workloads in the cluster, and is healthy only when all are available", () => {
+    const state = {
+      kubernetesVersion: KUBERNETES_VERSION,
+      startedAt: 'now',
+      stateDir: '/w/.virtkit',
+      kubeconfig: '/w/.virtkit/kubeconfig',
+      server: 'https://127.0.0.1:6443',
+      ports: {},
+      components: [],
+      runtime: 'kubelet' as const,
+    };
+    const components = [
+      { name: 'kube-apiserver', pid: 11, running: true, logFile: 'y', health: { healthy: true, detail: '' } },
+    ];
+    const workload = (name: string, available: boolean) => ({
+      kind: 'Deployment' as const,
+      name,
+      available,
+      message: available ? '2/2 available, 2 updated' : '1/2 available, 2 updated',
+    });
+    const healthy = {
+      stateDir: '/w/.virtkit',
+      state,
+      components,
+      cluster: { workloads: [workload('virtkit-api', true), workload('virtkit-controller', true)] },
+    };
+    expect(formatStatus(healthy)).toContain(
+      'virtkit in the cluster (namespace virtkit):\n  Deployment virtkit-api: 2/2 available, 2 updated\n  Deployment virtkit-controller: 2/2 available, 2 updated\n',
+    );
+    expect(isHealthy(healthy)).toBe(true);
+    const degraded = { ...healthy, cluster: { workloads: [workload('virtkit-controller', false)] } };
+    expect(formatStatus(degraded)).toContain(
+      '  Deployment virtkit-controller: 1/2 available, 2 updated (not available)',
+    );
+    expect(isHealthy(degraded)).toBe(false);
+    const unanswered = { ...healthy, cluster: { error: 'connect ECONNREFUSED 127.0.0.1:6443' } };
+    expect(formatStatus(unanswered)).toContain(
+      'virtkit in the cluster: the API server did not answer: connect ECONNREFUSED 127.0.0.1:6443',
+    );
+    expect(isHealthy(unanswered)).toBe(false);
+  });
 });

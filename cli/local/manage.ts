@@ -43,7 +43,12 @@ import { detachLoopsUnder } from '../../handler/storage/loop-devices';
 import { checkKubeletNodeHost, startKubeletNodes } from './kubelet/cluster-nodes';
 import { importImage, stopKubeletNode } from './kubelet/node';
 import { findCachedImages, type ClusterImages } from './kubelet/images';
-import { applyInstallDefinitions, installIntoCluster } from './kubelet/install';
+import {
+  applyInstallDefinitions,
+  clusterWorkloads,
+  installIntoCluster,
+  type WorkloadStatus,
+} from './kubelet/install';
 import { VIRTKIT_VERSION } from '../../api/install/version';
 
 export interface UpOptions extends StartOptions {
@@ -320,6 +325,11 @@ export interface LocalStatus {
   /** undefined when nothing was started from this folder (or `down` ran). */
   readonly state?: StateFile;
   readonly components: readonly ComponentStatus[];
+  /**
+   * With the kubelet runtime: virtkit's workloads in the cluster (namespace `virtkit`), or why
+   * the API server could not say.
+   */
+  readonly cluster?: { readonly workloads: readonly WorkloadStatus[] } | { readonly error: string };
 }
 
 export async function localStatus(stateDir: string): Promise<LocalStatus> {
@@ -338,5 +348,13 @@ export async function localStatus(stateDir: string): Promise<LocalStatus> {
       return { name: c.name, pid: c.pid, running, logFile: c.logFile, ...(health ? { health } : {}) };
     }),
   );
-  return { stateDir: l.stateDir, state, components };
+  const apiserver = components.find((c) => c.name === 'kube-apiserver');
+  const cluster =
+    state.runtime === 'kubelet' && apiserver?.running
+      ? await clusterWorkloads(state.kubeconfig).then(
+          (workloads) => ({ workloads }),
+          (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
+        )
+      : undefined;
+  return { stateDir: l.stateDir, state, components, ...(cluster ? { cluster } : {}) };
 }

@@ -4,7 +4,9 @@ import type { LocalStatus } from './manage';
 export function isHealthy(status: LocalStatus): boolean {
   return (
     status.components.length > 0 &&
-    status.components.every((c) => c.running && (c.health === undefined || c.health.healthy))
+    status.components.every((c) => c.running && (c.health === undefined || c.health.healthy)) &&
+    (status.cluster === undefined ||
+      ('workloads' in status.cluster && status.cluster.workloads.every((w) => w.available)))
   );
 }
 
@@ -49,7 +51,24 @@ export function formatStatus(status: LocalStatus): string {
     '',
     table,
     '',
+    ...clusterLines(status),
   ].join('\n');
+}
+
+/** virtkit's workloads in the cluster (kubelet runtime). */
+function clusterLines(status: LocalStatus): string[] {
+  if (!status.cluster) return [];
+  if ('error' in status.cluster)
+    return [`virtkit in the cluster: the API server did not answer: ${status.cluster.error}`, ''];
+  const workloads = status.cluster.workloads;
+  return [
+    'virtkit in the cluster (namespace virtkit):',
+    ...(workloads.length ? workloads : []).map(
+      (w) => `  ${w.kind} ${w.name}: ${w.message}${w.available ? '' : ' (not available)'}`,
+    ),
+    ...(workloads.length ? [] : ['  nothing installed']),
+    '',
+  ];
 }
 
 function runtimeLine(status: LocalStatus): string {

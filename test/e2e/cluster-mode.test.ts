@@ -24,6 +24,7 @@ import * as path from 'path';
 import { findBinary } from '../../cli/local/binaries';
 import { buildImages, type BuiltImage } from '../../images/build';
 import { nodePaths } from '../../cli/local/kubelet/node-plan';
+import { NODE_MOUNTS_DIR } from '../../cli/local/kubelet/node-mounts';
 import { onPath } from '../../common/on-path';
 import { readState, type StateFile } from '../../cli/local/state';
 import { eventually } from '../integration/support/eventually';
@@ -78,7 +79,7 @@ const state = (): StateFile => {
   return s;
 };
 
-/** What the host holds for a node: its namespace, its link's address, its pod route, its API server rule. */
+/** What the host holds for a node: its namespaces, its link's address, its pod route, its API server rule. */
 function hostTraces(s: StateFile): string[] {
   const traces: string[] = [];
   const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
@@ -91,6 +92,7 @@ function hostTraces(s: StateFile): string[] {
       traces.push(`route ${n.podCidr}`);
     if (nat.includes(`virtkit node ${n.name}:`)) traces.push(`DNAT rule of ${n.name}`);
     if (fs.existsSync(`/sys/fs/cgroup/memory/virtkit-node-${n.name}`)) traces.push(`cgroup of ${n.name}`);
+    if (fs.existsSync(path.join(NODE_MOUNTS_DIR, n.name))) traces.push(`mount namespace of ${n.name}`);
   }
   for (const line of fs.readFileSync('/proc/self/mounts', 'utf8').split('\n'))
     if (line.split(' ')[1]?.startsWith(`${stateDir}/`)) traces.push(`mount ${line.split(' ')[1]}`);
@@ -154,6 +156,13 @@ test('kubectl lists two Ready kubelet nodes on containerd, each with its own add
   }
   // Each node has its own link and pod range.
   expect(new Set(recorded.map((r) => r.podCidr)).size).toBe(2);
+  // ...and its own /var/lib/kubelet (its mount namespace): each kubelet serves its device-plugin
+  // Registration socket, which kubelet always puts at /var/lib/kubelet/device-plugins/, in its
+  // node's folder.
+  for (const r of recorded)
+    expect(
+      fs.statSync(path.join(nodePaths(r.dir).kubeletRoot, 'device-plugins', 'kubelet.sock')).isSocket(),
+    ).toBe(true);
 });
 
 test('virtkit status names the kubelet runtime and finds every daemon healthy', () => {
@@ -164,6 +173,10 @@ test('virtkit status names the kubelet runtime and finds every daemon healthy', 
   expect(r.stdout).toMatch(/^kubelet-virtkit-node-1\s+\d+\s+-\s+running\s+ok$/m);
   expect(r.stdout).toMatch(/^containerd-virtkit-node-2\s+\d+\s+-\s+running\s+no probe$/m);
   expect(r.stdout).toMatch(/^kube-proxy-virtkit-node-2\s+\d+\s+-\s+running\s+ok$/m);
+  // virtkit runs in the cluster, and status asks the API server how its workloads are.
+  expect(r.stdout).toContain('virtkit in the cluster (namespace virtkit):');
+  expect(r.stdout).toMatch(/^ {2}Deployment virtkit-api: 2\/2 available, 2 updated$/m);
+  expect(r.stdout).toMatch(/^ {2}Deployment virtkit-controller: 2\/2 available, 2 updated$/m);
 });
 
 interface Deployment {

@@ -1,9 +1,10 @@
 /**
  * The handler's device plugins (handler/devices/) against a real kubelet node on this machine
  * (as in kubelet-node.test.ts: kubelet from the pinned Kubernetes, containerd, runc, a
- * NoSchedule taint so no other suite's pod lands there). The plugins serve in
- * /var/lib/kubelet/device-plugins (kubelet's fixed folder, whatever its --root-dir); kubelet
- * registers them, the Node advertises
+ * NoSchedule taint so no other suite's pod lands there). The plugins serve in the node's
+ * /var/lib/kubelet/device-plugins (kubelet's fixed folder, whatever its --root-dir; the node's
+ * mount namespace puts its own kubelet folder there, so on the host it is
+ * `<node dir>/kubelet/device-plugins`); kubelet registers them, the Node advertises
  * `devices.kubevirt.io/kvm`, `tun` and `vhost-net` (1k each, allocatable only where the host has
  * the device node), a pod asking for `devices.kubevirt.io/tun: 1` runs with /dev/net/tun in its
  * container, and stopping the plugins leaves nothing allocatable.
@@ -19,7 +20,8 @@ import { startKubeletNode, type RunningKubeletNode } from '../../cli/local/kubel
 import { pickNodeSlots } from '../../cli/local/kubelet/slots';
 import { issueNodeClientCertificate } from '../../cli/local/pki';
 import { installRbac } from '../../cli/local/rbac';
-import { DEFAULT_DEVICE_PLUGIN_DIR, KUBELET_SOCKET } from '../../handler/devices/device-plugin-api';
+import { KUBELET_SOCKET } from '../../handler/devices/device-plugin-api';
+import { nodePaths } from '../../cli/local/kubelet/node-plan';
 import { GENERIC_DEVICES, resourceName } from '../../handler/devices/device-plan';
 import { startDevicePlugins, type RunningDevicePlugins } from '../../handler/devices/device-plugins';
 import { NODES, PODS, type KubeClient } from '../../kube';
@@ -41,7 +43,6 @@ let admin: KubeClient;
 let node: RunningKubeletNode | undefined;
 let plugins: RunningDevicePlugins | undefined;
 let dir: string;
-let nodeStartedAt = 0;
 
 const isCharDevice = (p: string): boolean => {
   try {
@@ -87,7 +88,6 @@ beforeAll(async () => {
   const shared = readShared();
   const pki = layout(shared.stateDir).pkiDir;
   const client = await issueNodeClientCertificate(pki, NODE);
-  nodeStartedAt = Date.now();
   node = await startKubeletNode({
     name: NODE,
     hostIp: SLOT!.hostIp,
@@ -121,14 +121,15 @@ test('kubelet registers the plugins and the Node advertises the three devices', 
     return ready?.status === 'True' ? n : undefined;
   });
   // kubelet 1.35 serves Registration at /var/lib/kubelet/device-plugins/kubelet.sock whatever its
-  // --root-dir (the path is a constant of its device manager), so every kubelet on a host shares
-  // that folder, and the last one started owns kubelet.sock: make sure it is this node's.
-  const kubeletSocket = path.join(DEFAULT_DEVICE_PLUGIN_DIR, KUBELET_SOCKET);
+  // --root-dir (the path is a constant of its device manager); in the node's mount namespace that
+  // is the node's own kubelet folder, so no other kubelet of this machine shares it.
+  const deviceDir = path.join(nodePaths(dir).kubeletRoot, 'device-plugins');
+  const kubeletSocket = path.join(deviceDir, KUBELET_SOCKET);
   await wait(`this node's kubelet to serve ${kubeletSocket}`, async () => {
     const st = fs.statSync(kubeletSocket, { throwIfNoEntry: false });
-    return st?.isSocket() && st.ctimeMs >= nodeStartedAt - 1000 ? st : undefined;
+    return st?.isSocket() ? st : undefined;
   });
-  plugins = await startDevicePlugins({ deviceDir: DEFAULT_DEVICE_PLUGIN_DIR });
+  plugins = await startDevicePlugins({ deviceDir });
   expect(plugins.plugins.map((p) => p.registrations)).toEqual([1, 1, 1]);
   for (const p of plugins.plugins) expect(fs.lstatSync(p.socketPath).mode & 0o777).toBe(0o600);
 

@@ -21,6 +21,7 @@ import { layout } from '../../cli/local/layout';
 import { startKubeletNode, type RunningKubeletNode } from '../../cli/local/kubelet/node';
 import { hostAddressUse } from '../../cli/local/kubelet/host';
 import { pickNodeSlots } from '../../cli/local/kubelet/slots';
+import { NODE_MOUNTS_DIR } from '../../cli/local/kubelet/node-mounts';
 import { buildPauseImage } from '../../cli/local/kubelet/pause-image';
 import { issueNodeClientCertificate } from '../../cli/local/pki';
 import { installRbac } from '../../cli/local/rbac';
@@ -293,14 +294,21 @@ test('stopping the node with a pod still running leaves nothing behind on the ho
       .filter(Boolean);
   const netnsBefore = namespaces();
   expect(netnsBefore).toContain(node!.netns);
+  // The pods' network namespace files (containerd's cni-*) are in the node's own /run/netns (its
+  // mount namespace), never among the host's.
+  const podNetnsDir = path.join(dir, 'host', 'netns');
+  const podNetns = (): string[] => fs.readdirSync(podNetnsDir).filter((n) => n.startsWith('cni-'));
+  expect(podNetns().length).toBeGreaterThan(0);
+  const hostPodNetns = netnsBefore.filter((n) => n.startsWith('cni-'));
   stopped = true;
   await node!.stop();
   const netnsAfter = namespaces();
   expect(netnsAfter).not.toContain(node!.netns);
-  // No pod namespace of containerd's is left (the suite runs alone on this node).
-  const podNetns = (names: string[]): string[] => names.filter((n) => n.startsWith('cni-'));
-  expect(podNetns(netnsAfter).filter((n) => !podNetns(netnsBefore).includes(n))).toEqual([]);
-  expect(podNetns(netnsAfter).length).toBeLessThan(podNetns(netnsBefore).length);
+  expect(netnsAfter.filter((n) => n.startsWith('cni-') && !hostPodNetns.includes(n))).toEqual([]);
+  // None of the node's pods' namespaces is left.
+  expect(podNetns()).toEqual([]);
+  // Nor its mount namespace.
+  expect(fs.existsSync(path.join(NODE_MOUNTS_DIR, NODE))).toBe(false);
   expect(execFileSync('ip', ['route', 'show', POD_CIDR], { encoding: 'utf8' }).trim()).toBe('');
   expect(execFileSync('ip', ['-4', 'addr', 'show', 'to', `${HOST_IP}/32`], { encoding: 'utf8' }).trim()).toBe(
     '',

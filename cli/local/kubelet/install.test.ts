@@ -1,6 +1,6 @@
 import { renderInstall } from '../../../api/install/render';
 import type { ClusterImages } from './images';
-import { deploymentAvailability, localClusterInstall } from './install';
+import { daemonSetAvailability, deploymentAvailability, localClusterInstall } from './install';
 
 const image = (name: 'virtkit' | 'virtkit-launcher', tag: string) => ({
   name,
@@ -120,6 +120,26 @@ describe('deploymentAvailability', () => {
     expect(state).toEqual({
       available: false,
       message: '0/2 available, 0 updated; Available: Deployment does not have minimum availability.',
+    });
+  });
+});
+
+describe('daemonSetAvailability', () => {
+  test('is available when every node it should run on has an updated, available pod', () => {
+    expect(
+      daemonSetAvailability({
+        status: { desiredNumberScheduled: 2, numberAvailable: 2, updatedNumberScheduled: 2 },
+      }),
+    ).toEqual({ available: true, message: '2/2 available, 2 updated' });
+    expect(
+      daemonSetAvailability({
+        status: { desiredNumberScheduled: 2, numberAvailable: 1, updatedNumberScheduled: 2 },
+      }).available,
+    ).toBe(false);
+    // Scheduled nowhere is not available.
+    expect(daemonSetAvailability({ status: {} })).toEqual({
+      available: false,
+      message: '0/0 available, 0 updated',
     });
   });
 });

@@ -14,7 +14,7 @@ import { renderInstall, type KubeObject } from '../../../api/install/render';
 import { API, CONTROLLER } from '../../../api/install/names';
 import { APISERVICE_NAME, apiServiceAvailability } from '../../../apiserver/subresources/registration';
 import { UPLOAD_APISERVICE_NAME } from '../../../apiserver/upload/registration';
-import { APISERVICES, DEPLOYMENTS, type Json, type KubeClient } from '../../../kube';
+import { APISERVICES, DAEMON_SETS, DEPLOYMENTS, KubeClient, type Json } from '../../../kube';
 import { findBinary } from '../binaries';
 import { waitEstablished } from '../crds';
 import { CrdInstallError } from '../errors';
@@ -173,4 +173,50 @@ export async function installIntoCluster(o: ClusterInstallOptions): Promise<Inst
     }
   o.log(`install: APIServices ${APISERVICE_NAME} and ${UPLOAD_APISERVICE_NAME} Available`);
   return plan;
+}
+
+/** One of the install's workloads as `virtkit status` shows it. */
+export interface WorkloadStatus {
+  readonly kind: 'Deployment' | 'DaemonSet';
+  readonly name: string;
+  readonly available: boolean;
+  readonly message: string;
+}
+
+/** Whether a DaemonSet runs an updated, available pod on every node it should (pure). */
+export function daemonSetAvailability(d: Json): { available: boolean; message: string } {
+  const s = (d.status ?? {}) as {
+    desiredNumberScheduled?: number;
+    numberAvailable?: number;
+    updatedNumberScheduled?: number;
+  };
+  const want = s.desiredNumberScheduled ?? 0;
+  return {
+    available: want > 0 && (s.numberAvailable ?? 0) >= want && (s.updatedNumberScheduled ?? 0) >= want,
+    message: `${s.numberAvailable ?? 0}/${want} available, ${s.updatedNumberScheduled ?? 0} updated`,
+  };
+}
+
+/** The install's Deployments and DaemonSets in the cluster, and how available each is. */
+export async function clusterWorkloads(kubeconfig: string): Promise<WorkloadStatus[]> {
+  const client = KubeClient.connect({ kubeconfig });
+  try {
+    const deployments = await client.list(DEPLOYMENTS, LOCAL_INSTALL_NAMESPACE);
+    const daemonSets = await client.list(DAEMON_SETS, LOCAL_INSTALL_NAMESPACE);
+    const name = (o: Json): string => String((o.metadata as { name?: string } | undefined)?.name);
+    return [
+      ...deployments.items.map((d) => ({
+        kind: 'Deployment' as const,
+        name: name(d),
+        ...deploymentAvailability(d),
+      })),
+      ...daemonSets.items.map((d) => ({
+        kind: 'DaemonSet' as const,
+        name: name(d),
+        ...daemonSetAvailability(d),
+      })),
+    ].sort((a, b) => a.name.localeCompare(b.name));
+  } finally {
+    client.close();
+  }
 }

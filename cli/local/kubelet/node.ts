@@ -1,10 +1,11 @@
 /**
- * One kubelet node on this machine, in its own network namespace (./node-network.ts):
+ * One kubelet node on this machine, in its own network namespace (./node-network.ts) and mount
+ * namespace (./node-mounts.ts: its own /var/lib/kubelet, /var/lib/virtkit, /run/virtkit):
  * containerd (its own root, state and socket) with the node's sandbox image imported, then
  * kubelet registering the Node with the control plane (the API server reached through the
  * host's DNAT of the node's link). Stopping, or a start that fails part way, kills what
  * containerd still runs, stops both daemons, and removes the node's namespace (with its bridge),
- * route, cgroup root and mounts. The files come from ./node-plan.ts; the host's part from
+ * route, cgroup root, mount namespace and mounts. The files come from ./node-plan.ts; the host's part from
  * ./host.ts.
  */
 import { execFileSync } from 'child_process';
@@ -37,7 +38,8 @@ import {
   runtimeClampScript,
   type KubeletNodeSpec,
 } from './node-plan';
-import { inNodeNetwork, nodeNetworkNames, setUpNodeNetwork, tearDownNodeNetwork } from './node-network';
+import { nodeNetworkNames, setUpNodeNetwork, tearDownNodeNetwork } from './node-network';
+import { inNode, inNodeMounts, setUpNodeMounts, tearDownNodeMounts } from './node-mounts';
 import { PAUSE_REPOSITORY, pauseImage } from './pause-image';
 import { API_SERVER_VIP } from './slots';
 
@@ -143,8 +145,8 @@ function unmountUnder(dir: string): void {
 /**
  * Stop a node and undo what starting it made on the host: kube-proxy, kubelet, then every container
  * containerd still runs (killed, so their shims exit with them, and their pods' `cni-*` network
- * namespaces, which kubelet would have torn down, removed), containerd, the mounts under its
- * folder, its network (namespace, link, route, DNAT rule) and its cgroup root. A daemon is
+ * namespaces, which kubelet would have torn down, removed), containerd, its mount namespace and
+ * the mounts under its folder, its network (namespace, link, route, DNAT rule) and its cgroup root. A daemon is
  * signalled only while its command line names the node's folder (a recycled pid is left alone);
  * every step tolerates what is gone already, so stopping twice is harmless.
  */
@@ -159,10 +161,12 @@ export async function stopKubeletNode(r: KubeletNodeRecord): Promise<void> {
     } catch {
       // without ctr, containerd's containers go with its cgroup root below
     }
-    await stopContainers(programs, nodePaths(r.dir).containerdSocket, r.containerdPid);
+    await stopContainers(programs, r.name, nodePaths(r.dir).containerdSocket, r.containerdPid);
   }
   // A node whose containerd died (a crash, a kill) leaves its shims and containers running.
   if (killNodeLeftovers(nodeCgroupRoot(r.name), r.dir) > 0) await sleep(500);
+  // With every process of the node gone, its mount namespace (and all mounted in it) ends.
+  tearDownNodeMounts(r.name);
   unmountUnder(r.dir);
   // The node's bridge lives in its namespace and goes with it.
   tearDownNodeNetwork({
@@ -177,10 +181,12 @@ export async function stopKubeletNode(r: KubeletNodeRecord): Promise<void> {
 
 /**
  * Containers kubelet left: killed, so their shims exit with them; their pods' network
- * namespaces (containerd's `cni-*`, which kubelet would have torn down) removed; then containerd.
+ * namespaces (containerd's `cni-*`, which kubelet would have torn down; their files are in the
+ * node's mount namespace, ./node-mounts.ts) removed; then containerd.
  */
 async function stopContainers(
   programs: NodeRuntimePrograms | undefined,
+  node: string,
   socket: string,
   pid: number,
 ): Promise<void> {
@@ -213,7 +219,9 @@ async function stopContainers(
   await stopPid(pid);
   for (const ns of podNetns)
     try {
-      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      // In the node's mount namespace, where the pods' namespace files are.
+      const del = inNodeMounts(node, 'ip', ['netns', 'del', ns]);
+      execFileSync(del.binary, del.args, { stdio: 'ignore' });
     } catch {
       // kubelet removed it
     }
@@ -282,6 +290,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   // From here on, whatever fails undoes what was made (network, cgroups, daemons).
   setUpNodeNetwork(network);
   try {
+    setUpNodeMounts(o.name, o.dir);
     fs.writeFileSync(p.containerdConfig, containerdConfig(spec), { mode: 0o600 });
     fs.writeFileSync(path.join(p.cniConfDir, '10-virtkit-node.conflist'), cniConfig(spec), { mode: 0o600 });
     fs.writeFileSync(p.kubeletConfig, kubeletConfig(spec), { mode: 0o600 });
@@ -290,7 +299,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
     containerd = startProcess(
       {
         name: `containerd (node ${o.name})`,
-        ...inNodeNetwork(o.name, programs.containerd, ['--config', p.containerdConfig]),
+        ...inNode(o.name, programs.containerd, ['--config', p.containerdConfig]),
       },
       path.join(p.logs, 'containerd.log'),
       path.join(p.logs, 'containerd.pid'),
@@ -303,7 +312,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
     );
     ctr(programs, p.containerdSocket, ['images', 'import', '--base-name', PAUSE_REPOSITORY, image.archive]);
     kubeletProc = startProcess(
-      { name: `kubelet (node ${o.name})`, ...inNodeNetwork(o.name, kubelet, kubeletArgs(spec)) },
+      { name: `kubelet (node ${o.name})`, ...inNode(o.name, kubelet, kubeletArgs(spec)) },
       path.join(p.logs, 'kubelet.log'),
       path.join(p.logs, 'kubelet.pid'),
     );
@@ -317,7 +326,7 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
       kubeProxy = startProcess(
         {
           name: `kube-proxy (node ${o.name})`,
-          ...inNodeNetwork(o.name, findBinary('kube-proxy'), kubeProxyArgs(spec)),
+          ...inNode(o.name, findBinary('kube-proxy'), kubeProxyArgs(spec)),
         },
         path.join(p.logs, 'kube-proxy.log'),
         path.join(p.logs, 'kube-proxy.pid'),
