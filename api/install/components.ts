@@ -18,6 +18,7 @@ import {
   CONTROLLER_METRICS_PORT,
   CONTROLLER_METRICS_SERVICE,
   HANDLER,
+  DEVICE_PLUGINS_DIR,
   HANDLER_STATE_DIR,
   KUBELET_PODS_DIR,
   LAUNCHER_SOCKET_DIR,
@@ -245,7 +246,9 @@ const hostPath = (name: string, path: string, type: string): Json => ({ name, ho
  * spec.nodeName), privileged and in the host's PID namespace (to reach launcher pods'
  * namespaces through /proc, as virt-handler does), not on the host's network. Host folders:
  * its state (HANDLER_STATE_DIR), the launcher sockets (LAUNCHER_SOCKET_DIR) and kubelet's pods
- * (KUBELET_PODS_DIR, read with mounts from the host propagated in).
+ * (KUBELET_PODS_DIR, read with mounts from the host propagated in) and kubelet's device-plugins
+ * folder (DEVICE_PLUGINS_DIR: the kvm, tun and vhost-net plugins serve there). It runs with
+ * `--runtime kubelet`: kubelet registers the Node and runs the pods.
  */
 export function handlerDaemonSet(o: ResolvedInstallOptions): Json {
   return {
@@ -268,7 +271,17 @@ export function handlerDaemonSet(o: ResolvedInstallOptions): Json {
               image: o.virtkitImage,
               imagePullPolicy: o.imagePullPolicy,
               command: ['virtkit'],
-              args: ['handler', '--node-name', '$(NODE_NAME)', '--state-dir', HANDLER_STATE_DIR],
+              args: [
+                'handler',
+                '--runtime',
+                'kubelet',
+                '--node-name',
+                '$(NODE_NAME)',
+                '--state-dir',
+                HANDLER_STATE_DIR,
+                '--device-plugin-dir',
+                DEVICE_PLUGINS_DIR,
+              ],
               env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
               securityContext: { privileged: true, runAsUser: 0, readOnlyRootFilesystem: true },
               resources: { requests: { cpu: '100m', memory: '256Mi' } },
@@ -277,6 +290,7 @@ export function handlerDaemonSet(o: ResolvedInstallOptions): Json {
                 { name: 'state', mountPath: HANDLER_STATE_DIR },
                 { name: 'launcher-sockets', mountPath: LAUNCHER_SOCKET_DIR },
                 { name: 'kubelet-pods', mountPath: KUBELET_PODS_DIR, mountPropagation: 'HostToContainer' },
+                { name: 'device-plugins', mountPath: DEVICE_PLUGINS_DIR },
               ],
             },
           ],
@@ -285,6 +299,7 @@ export function handlerDaemonSet(o: ResolvedInstallOptions): Json {
             hostPath('state', HANDLER_STATE_DIR, 'DirectoryOrCreate'),
             hostPath('launcher-sockets', LAUNCHER_SOCKET_DIR, 'DirectoryOrCreate'),
             hostPath('kubelet-pods', KUBELET_PODS_DIR, 'Directory'),
+            hostPath('device-plugins', DEVICE_PLUGINS_DIR, 'Directory'),
           ],
         },
       },

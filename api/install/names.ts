@@ -42,6 +42,8 @@ export const CONTROLLER_METRICS_SERVICE = 'virtkit-controller-metrics';
 export const HANDLER_STATE_DIR = '/var/lib/virtkit';
 export const LAUNCHER_SOCKET_DIR = '/var/run/virtkit';
 export const KUBELET_PODS_DIR = '/var/lib/kubelet/pods';
+/** kubelet's device-plugins folder (fixed in kubelet, whatever its --root-dir): the handler's device plugins serve there. */
+export const DEVICE_PLUGINS_DIR = '/var/lib/kubelet/device-plugins';
 
 /** The user and group the controller and the api run as (no name in /etc/passwd needed). */
 export const NON_ROOT_ID = 65532;

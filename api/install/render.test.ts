@@ -231,7 +231,7 @@ describe('the default install', () => {
     });
   });
 
-  it('runs the handler on every node, privileged with the host PID namespace, named after its node', () => {
+  it("runs the handler on every node in kubelet mode, privileged with the host PID namespace, named after its node, with kubelet's device-plugins folder", () => {
     const spec = pod(objects, 'DaemonSet', 'virtkit-handler');
     expect(spec.hostPID).toBe(true);
     expect(spec.hostNetwork).toBeUndefined();
@@ -239,10 +239,14 @@ describe('the default install', () => {
     expect(handler.securityContext).toMatchObject({ privileged: true, runAsUser: 0 });
     expect(handler.args).toEqual([
       'handler',
+      '--runtime',
+      'kubelet',
       '--node-name',
       '$(NODE_NAME)',
       '--state-dir',
       '/var/lib/virtkit',
+      '--device-plugin-dir',
+      '/var/lib/kubelet/device-plugins',
     ]);
     expect(handler.env).toEqual([
       { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
@@ -252,8 +256,13 @@ describe('the default install', () => {
         { name: 'state', hostPath: { path: '/var/lib/virtkit', type: 'DirectoryOrCreate' } },
         { name: 'launcher-sockets', hostPath: { path: '/var/run/virtkit', type: 'DirectoryOrCreate' } },
         { name: 'kubelet-pods', hostPath: { path: '/var/lib/kubelet/pods', type: 'Directory' } },
+        { name: 'device-plugins', hostPath: { path: '/var/lib/kubelet/device-plugins', type: 'Directory' } },
       ]),
     );
+    expect(handler.volumeMounts).toContainEqual({
+      name: 'device-plugins',
+      mountPath: '/var/lib/kubelet/device-plugins',
+    });
     expect(handler.volumeMounts).toContainEqual({
       name: 'kubelet-pods',
       mountPath: '/var/lib/kubelet/pods',

@@ -1,4 +1,4 @@
-import { checkPluginDirs, nodeApiConfig, type HandlerFlags } from './handler';
+import { checkPluginDirs, kubeletRuntimeProblem, nodeApiConfig, type HandlerFlags } from './handler';
 
 const base: HandlerFlags = {
   stateDir: '/s',
@@ -44,6 +44,37 @@ describe('virtkit handler --cni-plugin-dir', () => {
     ).not.toThrow();
     expect(() => checkPluginDirs(['/usr/lib/cni', 'bin', './x'])).toThrow(
       '--cni-plugin-dir "bin", "./x": not an absolute folder; give absolute paths such as /usr/lib/cni',
+    );
+  });
+});
+
+describe('virtkit handler --runtime', () => {
+  const base = {
+    stateDir: '/var/lib/virtkit',
+    nodeApiAddress: '127.0.0.1',
+    nodeApiPort: '0',
+    nodeApiAllowedClient: 'x',
+  };
+  test('process (the default) and kubelet are the runtimes', () => {
+    expect(kubeletRuntimeProblem(base)).toBeUndefined();
+    expect(kubeletRuntimeProblem({ ...base, runtime: 'kubelet' })).toBeUndefined();
+    expect(kubeletRuntimeProblem({ ...base, runtime: 'docker' })).toBe(
+      '--runtime "docker": not a runtime; give process (this handler runs launcher pods) or kubelet (kubelet runs them)',
+    );
+  });
+  test("the process runtime's flags are refused with kubelet, naming each", () => {
+    expect(
+      kubeletRuntimeProblem({
+        ...base,
+        runtime: 'kubelet',
+        podCidr: '10.244.1.0/24',
+        registryMirror: ['a=b'],
+      }),
+    ).toBe(
+      '--pod-cidr, --registry-mirror: flags of the process runtime; with --runtime kubelet, kubelet runs the pods (its CNI wires them, containerd pulls images): drop them',
+    );
+    expect(kubeletRuntimeProblem({ ...base, devicePluginDir: '/x' })).toMatch(
+      /^--device-plugin-dir is for --runtime kubelet/,
     );
   });
 });

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import * as path from 'path';
 import { DEFAULT_NODE_API_PORT, NODE_API_CLIENT_NAME } from '../../common/node-api';
 import { DEFAULT_STATE_DIR, Handler, type NodeApiConfig } from '../../handler/handler';
+import { KubeletNodeHandler } from '../../handler/kubelet/handler';
 import { parseRegistryMirror, type RegistryMirror } from '../../handler/images/policy';
 import {
   addKubeFlags,
@@ -35,6 +36,36 @@ export interface HandlerFlags extends KubeFlags, LogFlags {
   kubeOvnTunnelPort?: string;
   cniPluginDir?: string[];
   whereaboutsKubeconfig?: string;
+  runtime?: string;
+  devicePluginDir?: string;
+}
+
+/** Where launcher pods run: started by this handler (local mode), or by kubelet (cluster mode). */
+export const HANDLER_RUNTIMES = ['process', 'kubelet'] as const;
+
+/**
+ * With --runtime kubelet, the flags of the process runtime are refused (pure): kubelet runs the
+ * pods, its CNI wires them and containerd pulls their images. Returns the problem, or undefined.
+ */
+export function kubeletRuntimeProblem(flags: HandlerFlags): string | undefined {
+  const runtime = flags.runtime ?? 'process';
+  if (!(HANDLER_RUNTIMES as readonly string[]).includes(runtime))
+    return `--runtime ${JSON.stringify(runtime)}: not a runtime; give process (this handler runs launcher pods) or kubelet (kubelet runs them)`;
+  if (runtime !== 'kubelet') {
+    if (flags.devicePluginDir !== undefined)
+      return "--device-plugin-dir is for --runtime kubelet (the process runtime gives launchers the host's devices itself)";
+    return undefined;
+  }
+  const given = [
+    flags.podCidr !== undefined && '--pod-cidr',
+    flags.registryMirror?.length && '--registry-mirror',
+    flags.insecureRegistry?.length && '--insecure-registry',
+    flags.cniPluginDir?.length && '--cni-plugin-dir',
+    flags.whereaboutsKubeconfig !== undefined && '--whereabouts-kubeconfig',
+  ].filter((f): f is string => typeof f === 'string');
+  return given.length
+    ? `${given.join(', ')}: ${given.length === 1 ? 'a flag' : 'flags'} of the process runtime; with --runtime kubelet, kubelet runs the pods (its CNI wires them, containerd pulls images): drop ${given.length === 1 ? 'it' : 'them'}`
+    : undefined;
 }
 
 import { DEFAULT_KUBE_OVN_TUNNEL_PORT, tunnelPortOption } from '../../handler/network/kubeovn/tunnel-plan';
@@ -82,15 +113,37 @@ export function checkPluginDirs(dirs: readonly string[]): void {
     );
 }
 
+/** Resolves on SIGTERM or SIGINT. */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.off('SIGTERM', done);
+      process.off('SIGINT', done);
+      resolve();
+    };
+    process.on('SIGTERM', done);
+    process.on('SIGINT', done);
+  });
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('handler')
     .description(
-      'Run the node handler: register this node, run launcher pods bound to it, and sync their VMIs.',
+      'Run the node handler: register this node, run launcher pods bound to it, and sync their VMIs (--runtime kubelet: on a kubelet node, label it schedulable and serve the kvm, tun and vhost-net device plugins).',
     );
   addLogFlags(addKubeFlags(cmd))
     .option('--node-name <name>', 'name of this node (default: $NODE_NAME, else the host name)')
     .option('--state-dir <dir>', 'pod directories, launcher work dirs and pid files', DEFAULT_STATE_DIR)
+    .option(
+      '--runtime <runtime>',
+      "who runs launcher pods: 'process' (this handler, local mode) or 'kubelet' (a kubelet node; cluster mode's DaemonSet)",
+      'process',
+    )
+    .option(
+      '--device-plugin-dir <dir>',
+      "with --runtime kubelet: kubelet's device-plugins folder (default: /var/lib/kubelet/device-plugins)",
+    )
     .option(
       '--node-api-address <addr>',
       'address the node API listens on and publishes (annotation virtkit.io/handler-endpoint)',
@@ -142,6 +195,30 @@ export function register(program: Command): void {
     )
     .action(async (flags: HandlerFlags) => {
       const log = await componentLogger('virtkit-handler', flags);
+      const runtimeProblem = kubeletRuntimeProblem(flags);
+      if (runtimeProblem) {
+        log.fatal(runtimeProblem);
+        process.exit(2);
+      }
+      if (flags.runtime === 'kubelet') {
+        const nodeName = flags.nodeName || process.env.NODE_NAME;
+        if (!nodeName) {
+          log.fatal(
+            '--runtime kubelet needs the node name: --node-name, or NODE_NAME (the DaemonSet sets it)',
+          );
+          process.exit(2);
+        }
+        const kubeletHandler = new KubeletNodeHandler({
+          connection: connectionOf(flags),
+          nodeName,
+          log,
+          ...(flags.devicePluginDir !== undefined ? { devicePluginDir: flags.devicePluginDir } : {}),
+        });
+        await startOrExit(log, () => kubeletHandler.start());
+        await untilSignal();
+        await kubeletHandler.stop();
+        process.exit(0);
+      }
       let nodeApi: NodeApiConfig | undefined;
       let mirrors: RegistryMirror[];
       let kubeOvnTunnelPort: number;
@@ -171,15 +248,7 @@ export function register(program: Command): void {
         version: program.version(),
       });
       await startOrExit(log, () => handler.start());
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          process.off('SIGTERM', done);
-          process.off('SIGINT', done);
-          resolve();
-        };
-        process.on('SIGTERM', done);
-        process.on('SIGINT', done);
-      });
+      await untilSignal();
       await handler.stop();
       process.exit(0);
     });

@@ -90,8 +90,8 @@ async function up(flags: UpFlags): Promise<void> {
   log(`ready: kube-apiserver at ${cluster.server}, state in ${stateDir}`);
   if (runtime === 'kubelet')
     log(
-      `kubelet nodes: ${cluster.nodes.map((n) => `${n.name} (${n.nodeIp})`).join(', ')}; virtkit's api and controller run in the cluster (namespace virtkit). ` +
-        "VMs do not start on kubelet nodes yet: cluster mode's handler is still to come",
+      `kubelet nodes: ${cluster.nodes.map((n) => `${n.name} (${n.nodeIp})`).join(', ')}; virtkit's api, controller and handler run in the cluster (namespace virtkit). ` +
+        "VMs do not start on kubelet nodes yet: the handler's launcher sync and pod wiring are still to come",
     );
   console.log(`export KUBECONFIG=${cluster.kubeconfig}`);
   if (flags.detach) {

@@ -177,6 +177,7 @@ test('virtkit status names the kubelet runtime and finds every daemon healthy', 
   expect(r.stdout).toContain('virtkit in the cluster (namespace virtkit):');
   expect(r.stdout).toMatch(/^ {2}Deployment virtkit-api: 2\/2 available, 2 updated$/m);
   expect(r.stdout).toMatch(/^ {2}Deployment virtkit-controller: 2\/2 available, 2 updated$/m);
+  expect(r.stdout).toMatch(/^ {2}DaemonSet virtkit-handler: 2\/2 available, 2 updated$/m);
 });
 
 interface Deployment {
@@ -190,7 +191,7 @@ interface Lease {
 
 const INSTALL_NS = 'virtkit';
 
-test("virtkit's install runs in the cluster: the controller and api Deployments are Available in containers containerd started from the imported images", () => {
+test("virtkit's install runs in the cluster: the controller and api Deployments and the handler DaemonSet are Available in containers containerd started from the imported images", () => {
   // Nothing of virtkit runs on the host.
   expect(
     state()
@@ -203,11 +204,20 @@ test("virtkit's install runs in the cluster: the controller and api Deployments 
     expect(d.status.availableReplicas).toBe(2);
     expect(d.status.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
   }
+  const handler = kubectlJson<{ status: { desiredNumberScheduled: number; numberAvailable?: number } }>([
+    'get',
+    'daemonset',
+    '-n',
+    INSTALL_NS,
+    'virtkit-handler',
+  ]);
+  expect(handler.status.desiredNumberScheduled).toBe(2);
+  expect(handler.status.numberAvailable).toBe(2);
   const virtkitImage = images.find((i) => i.name === 'virtkit')!;
   const pods = kubectlJson<{
     items: (Pod & { status: { containerStatuses?: { image?: string; imageID?: string }[] } })[];
   }>(['get', 'pods', '-n', INSTALL_NS]).items;
-  expect(pods).toHaveLength(4);
+  expect(pods).toHaveLength(6);
   for (const p of pods) {
     expect(p.status.phase).toBe('Running');
     const c = p.status.containerStatuses![0]!;
@@ -228,6 +238,38 @@ test("virtkit's install runs in the cluster: the controller and api Deployments 
   }
   // The two replicas of each are on different nodes (the scheduler spreads a Deployment's pods).
   expect(new Set(pods.map((p) => p.spec.nodeName))).toEqual(new Set(['virtkit-node-1', 'virtkit-node-2']));
+});
+
+test('the handler on each node labels it schedulable for launcher pods and serves the kvm, tun and vhost-net device plugins to its kubelet', async () => {
+  const nodes = await eventually(
+    'both Nodes to be labelled and to advertise the devices',
+    async () => {
+      const list = kubectlJson<{
+        items: {
+          metadata: { name: string; labels: Record<string, string> };
+          status: { capacity: Record<string, string>; allocatable: Record<string, string> };
+        }[];
+      }>(['get', 'nodes']).items;
+      return list.every(
+        (n) =>
+          n.metadata.labels['kubevirt.io/schedulable'] === 'true' &&
+          n.status.capacity['devices.kubevirt.io/tun'] === '1k',
+      )
+        ? list
+        : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+  expect(nodes).toHaveLength(2);
+  for (const n of nodes) {
+    for (const device of ['kvm', 'tun', 'vhost-net'])
+      expect(`${n.metadata.name} ${device}: ${n.status.capacity[`devices.kubevirt.io/${device}`]}`).toBe(
+        `${n.metadata.name} ${device}: 1k`,
+      );
+    // Allocatable where the host has the device node (every host here has /dev/net/tun).
+    expect(n.status.allocatable['devices.kubevirt.io/tun']).toBe('1k');
+    expect(n.status.allocatable['devices.kubevirt.io/kvm']).toBe(fs.existsSync('/dev/kvm') ? '1k' : '0');
+  }
 });
 
 test("the API server reaches the api's pods: admission refuses a bad VM, the aggregated API answers, trusting the CA the api made", () => {

@@ -23,7 +23,7 @@ const containersOf = (o: Record<string, unknown>): Container[] =>
 describe('the install `up --runtime kubelet` applies', () => {
   const plan = localClusterInstall(IMAGES, ['HostDisk']);
 
-  test('is the rendered install for the imported images, never pulled, without the handler DaemonSet', () => {
+  test('is the rendered install for the imported images, never pulled', () => {
     const full = renderInstall({
       namespace: 'virtkit',
       virtkitImage: IMAGES.virtkit.ref,
@@ -33,20 +33,20 @@ describe('the install `up --runtime kubelet` applies', () => {
       withNetworkCrds: true,
       withVolumeSnapshotCrds: true,
     });
-    expect([...plan.definitions, ...plan.objects]).toEqual(full.filter((o) => o.kind !== 'DaemonSet'));
+    expect([...plan.definitions, ...plan.objects]).toEqual(full);
     // The namespace and the CRDs go first, on their own: the rest holds objects of those kinds.
     expect(new Set(plan.definitions.map((o) => o.kind))).toEqual(
       new Set(['Namespace', 'CustomResourceDefinition']),
     );
     expect(plan.objects.filter((o) => o.kind === 'CustomResourceDefinition')).toEqual([]);
-    expect(plan.leftOut.map((l) => l.key)).toEqual(['DaemonSet virtkit/virtkit-handler']);
-    expect(plan.leftOut[0]!.why).toMatch(/handler/);
   });
 
-  test('the controller runs the virtkit image and creates launcher pods of the launcher image', () => {
+  test('the controller, the api and the handler run the virtkit image; launcher pods the launcher image', () => {
     const deployments = plan.objects.filter((o) => o.kind === 'Deployment');
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['virtkit-api', 'virtkit-controller']);
-    for (const d of deployments)
+    const handler = plan.objects.filter((o) => o.kind === 'DaemonSet');
+    expect(handler.map((d) => d.metadata.name)).toEqual(['virtkit-handler']);
+    for (const d of [...deployments, ...handler])
       for (const c of containersOf(d)) {
         expect(c.image).toBe(IMAGES.virtkit.ref);
         expect(c.imagePullPolicy).toBe('Never');

@@ -2,16 +2,13 @@
  * `virtkit up --runtime kubelet` installs virtkit into its own cluster the way a user installs
  * it into theirs: the objects `virtkit install -o yaml` prints (api/install), for the images
  * imported into the nodes (./images.ts), applied with the real `kubectl apply --server-side`,
- * then awaited: the Deployments Available and the APIServices reaching the api's pods.
- *
- * Left out until cluster mode's handler lands (issue 17): the handler DaemonSet. The handler
- * still plays kubelet (it starts launchers as processes and registers its Node), which on a
- * kubelet node would fight kubelet; its ServiceAccount and RBAC are installed.
+ * then awaited: the Deployments and the handler DaemonSet Available and the APIServices
+ * reaching the api's pods.
  */
 import { execFileSync } from 'child_process';
 import { installYaml } from '../../commands/install';
 import { renderInstall, type KubeObject } from '../../../api/install/render';
-import { API, CONTROLLER } from '../../../api/install/names';
+import { API, CONTROLLER, HANDLER } from '../../../api/install/names';
 import { APISERVICE_NAME, apiServiceAvailability } from '../../../apiserver/subresources/registration';
 import { UPLOAD_APISERVICE_NAME } from '../../../apiserver/upload/registration';
 import { APISERVICES, DAEMON_SETS, DEPLOYMENTS, KubeClient, type Json } from '../../../kube';
@@ -32,22 +29,17 @@ export class ClusterInstallError extends Error {
   }
 }
 
-/** The install in the two steps `up` applies it in, and what it leaves out and why (shown in its log). */
+/** The install in the two steps `up` applies it in. */
 export interface InstallPlan {
   /** The namespace and the CRDs, applied first: the rest holds objects of those kinds. */
   readonly definitions: readonly KubeObject[];
   /** Everything else, in the install's order. */
   readonly objects: readonly KubeObject[];
-  readonly leftOut: readonly { readonly key: string; readonly why: string }[];
 }
-
-const HANDLER_LEFT_OUT =
-  "cluster mode's handler is not built yet: the handler still starts launchers as processes and registers its own Node, which would fight kubelet";
 
 /**
  * The install for local mode's kubelet nodes (pure): the imported images, never pulled, the
- * network and snapshot CRDs local mode serves, the feature gates given to `up`; without the
- * handler DaemonSet (HANDLER_LEFT_OUT).
+ * network and snapshot CRDs local mode serves, the feature gates given to `up`.
  */
 export function localClusterInstall(images: ClusterImages, featureGates: readonly string[]): InstallPlan {
   const all = renderInstall({
@@ -59,16 +51,9 @@ export function localClusterInstall(images: ClusterImages, featureGates: readonl
     withNetworkCrds: true,
     withVolumeSnapshotCrds: true,
   });
-  const isHandler = (o: KubeObject): boolean => o.kind === 'DaemonSet';
   const isDefinition = (o: KubeObject): boolean =>
     o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition';
-  return {
-    definitions: all.filter(isDefinition),
-    objects: all.filter((o) => !isHandler(o) && !isDefinition(o)),
-    leftOut: all
-      .filter(isHandler)
-      .map((o) => ({ key: `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`, why: HANDLER_LEFT_OUT })),
-  };
+  return { definitions: all.filter(isDefinition), objects: all.filter((o) => !isDefinition(o)) };
 }
 
 /** Whether a Deployment has all its replicas updated and available (pure), and if not, what it has. */
@@ -141,7 +126,6 @@ export async function applyInstallDefinitions(o: ClusterInstallOptions): Promise
  */
 export async function installIntoCluster(o: ClusterInstallOptions): Promise<InstallPlan> {
   const plan = localClusterInstall(o.images, o.featureGates);
-  for (const l of plan.leftOut) o.log(`install: left out ${l.key}: ${l.why}`);
   const applied = kubectlApply(o.kubeconfig, plan.objects);
   o.log(`install: applied ${applied.trim().split('\n').length} objects (kubectl apply --server-side)`);
   const until = Date.now() + o.timeoutMs;
@@ -160,6 +144,20 @@ export async function installIntoCluster(o: ClusterInstallOptions): Promise<Inst
         );
       await new Promise((r) => setTimeout(r, 500));
     }
+  for (;;) {
+    const d = await o.client.get(DAEMON_SETS, LOCAL_INSTALL_NAMESPACE, HANDLER).catch(() => undefined);
+    const state = d ? daemonSetAvailability(d) : { available: false, message: 'not found' };
+    if (state.available) {
+      o.log(`install: DaemonSet ${LOCAL_INSTALL_NAMESPACE}/${HANDLER} Available (${state.message})`);
+      break;
+    }
+    if (Date.now() > until)
+      throw new ClusterInstallError(
+        `the DaemonSet ${LOCAL_INSTALL_NAMESPACE}/${HANDLER} was not Available within ${o.timeoutMs / 1000}s (${state.message}); ` +
+          `see \`kubectl -n ${LOCAL_INSTALL_NAMESPACE} logs daemonset/${HANDLER}\``,
+      );
+    await new Promise((r) => setTimeout(r, 500));
+  }
   for (const name of [APISERVICE_NAME, UPLOAD_APISERVICE_NAME])
     for (;;) {
       const state = apiServiceAvailability(await o.client.get(APISERVICES, undefined, name));
