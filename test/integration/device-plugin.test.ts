@@ -14,11 +14,9 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { layout } from '../../cli/local/layout';
 import { findNodeRuntime, hostAddressUse } from '../../cli/local/kubelet/host';
-import { startKubeletNode, type RunningKubeletNode } from '../../cli/local/kubelet/node';
+import type { RunningKubeletNode } from '../../cli/local/kubelet/node';
 import { pickNodeSlots } from '../../cli/local/kubelet/slots';
-import { issueNodeClientCertificate } from '../../cli/local/pki';
 import { installRbac } from '../../cli/local/rbac';
 import { KUBELET_SOCKET } from '../../handler/devices/device-plugin-api';
 import { nodePaths } from '../../cli/local/kubelet/node-plan';
@@ -27,7 +25,7 @@ import { startDevicePlugins, type RunningDevicePlugins } from '../../handler/dev
 import { NODES, PODS, type KubeClient } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { eventually } from './support/eventually';
-import { readShared } from './support/shared-controlplane';
+import { kubeletNodeLogs, startTestKubeletNode } from './support/kubelet-node';
 
 const id = randomBytes(3).toString('hex');
 const NODE = `it-devices-${id}`;
@@ -58,17 +56,7 @@ const expected = GENERIC_DEVICES.map((d) => ({
   allocatable: isCharDevice(d.path) ? '1k' : '0',
 }));
 
-const logsOf = (): string => {
-  try {
-    return `kubelet:\n${fs
-      .readFileSync(path.join(dir, 'logs', 'kubelet.log'), 'utf8')
-      .split('\n')
-      .slice(-30)
-      .join('\n')}`;
-  } catch {
-    return 'kubelet: (no log)';
-  }
-};
+const logsOf = (): string => kubeletNodeLogs(dir);
 
 function wait<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
   return eventually(what, probe, { timeoutMs, context: logsOf });
@@ -85,22 +73,7 @@ beforeAll(async () => {
   await installRbac(admin);
   await createNamespace(admin, NS);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-devices-'));
-  const shared = readShared();
-  const pki = layout(shared.stateDir).pkiDir;
-  const client = await issueNodeClientCertificate(pki, NODE);
-  node = await startKubeletNode({
-    name: NODE,
-    hostIp: SLOT!.hostIp,
-    nodeIp: SLOT!.nodeIp,
-    podCidr: SLOT!.podCidr,
-    dir,
-    apiServer: shared.server,
-    caFile: path.join(pki, 'ca.crt'),
-    clientCert: client.cert,
-    clientKey: client.key,
-    cniBinDir: '/usr/lib/cni',
-    registerWithTaints: [TAINT],
-  });
+  node = await startTestKubeletNode({ name: NODE, dir, slot: SLOT!, taint: TAINT });
 }, 180_000);
 
 afterAll(async () => {

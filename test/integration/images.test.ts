@@ -21,11 +21,9 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { layout } from '../../cli/local/layout';
-import { startKubeletNode, type RunningKubeletNode } from '../../cli/local/kubelet/node';
+import type { RunningKubeletNode } from '../../cli/local/kubelet/node';
 import { hostAddressUse } from '../../cli/local/kubelet/host';
 import { pickNodeSlots } from '../../cli/local/kubelet/slots';
-import { issueNodeClientCertificate } from '../../cli/local/pki';
 import { installRbac } from '../../cli/local/rbac';
 import { onPath } from '../../common/on-path';
 import { buildImages, type BuiltImage } from '../../images/build';
@@ -34,7 +32,7 @@ import { PACKAGE_LIST_FILE, RECIPES, type ImageName } from '../../images/recipes
 import { NODES, PODS, type KubeClient } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { eventually } from './support/eventually';
-import { readShared } from './support/shared-controlplane';
+import { kubeletNodeLogs, startTestKubeletNode } from './support/kubelet-node';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string })
@@ -264,44 +262,16 @@ describe('under a real container runtime (a kubelet node with containerd)', () =
 
   type Pod = Json & { status?: { phase?: string; containerStatuses?: { containerID?: string }[] } };
 
-  const logsOf = (): string => {
-    const read = (f: string): string => {
-      try {
-        return fs
-          .readFileSync(path.join(dir, 'logs', f), 'utf8')
-          .split('\n')
-          .slice(-25)
-          .join('\n');
-      } catch {
-        return '(none)';
-      }
-    };
-    return `kubelet:\n${read('kubelet.log')}\ncontainerd:\n${read('containerd.log')}`;
-  };
+  const logsOf = (): string => kubeletNodeLogs(dir);
 
   beforeAll(async () => {
     admin = await sharedClient();
     await installRbac(admin);
     await createNamespace(admin, NS);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-images-node-'));
-    const shared = readShared();
-    const pki = layout(shared.stateDir).pkiDir;
-    const client = await issueNodeClientCertificate(pki, NODE);
     // The first free node slot, so a `virtkit up --runtime kubelet` on this machine keeps its own.
     const [slot] = pickNodeSlots(1, hostAddressUse());
-    node = await startKubeletNode({
-      name: NODE,
-      hostIp: slot!.hostIp,
-      nodeIp: slot!.nodeIp,
-      podCidr: slot!.podCidr,
-      dir,
-      apiServer: shared.server,
-      caFile: path.join(pki, 'ca.crt'),
-      clientCert: client.cert,
-      clientKey: client.key,
-      cniBinDir: '/usr/lib/cni',
-      registerWithTaints: [TAINT],
-    });
+    node = await startTestKubeletNode({ name: NODE, dir, slot: slot!, taint: TAINT });
     const ctr = onPath('ctr')!;
     for (const image of Object.values(images)) {
       const started = Date.now();

@@ -17,19 +17,17 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { layout } from '../../cli/local/layout';
-import { startKubeletNode, type RunningKubeletNode } from '../../cli/local/kubelet/node';
+import type { RunningKubeletNode } from '../../cli/local/kubelet/node';
 import { hostAddressUse } from '../../cli/local/kubelet/host';
 import { pickNodeSlots } from '../../cli/local/kubelet/slots';
 import { NODE_MOUNTS_DIR } from '../../cli/local/kubelet/node-mounts';
 import { buildPauseImage } from '../../cli/local/kubelet/pause-image';
-import { issueNodeClientCertificate } from '../../cli/local/pki';
 import { installRbac } from '../../cli/local/rbac';
 import * as net from 'net';
 import { NODES, PODS, type KubeClient } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { eventually } from './support/eventually';
-import { readShared } from './support/shared-controlplane';
+import { kubeletNodeLogs, startTestKubeletNode } from './support/kubelet-node';
 
 const id = randomBytes(3).toString('hex');
 const NODE = `it-kubelet-${id}`;
@@ -55,20 +53,7 @@ let dir2: string;
 let stopped = false;
 let dir: string;
 
-const logsOf = (): string => {
-  const read = (f: string): string => {
-    try {
-      return fs
-        .readFileSync(path.join(dir, 'logs', f), 'utf8')
-        .split('\n')
-        .slice(-25)
-        .join('\n');
-    } catch {
-      return '(none)';
-    }
-  };
-  return `kubelet:\n${read('kubelet.log')}\ncontainerd:\n${read('containerd.log')}`;
-};
+const logsOf = (): string => kubeletNodeLogs(dir);
 
 function wait<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
   return eventually(what, probe, { timeoutMs, context: logsOf });
@@ -144,27 +129,9 @@ beforeAll(async () => {
   await installRbac(admin);
   await createNamespace(admin, NS);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-kubelet-node-'));
-  const shared = readShared();
-  const pki = layout(shared.stateDir).pkiDir;
   dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-kubelet-node-'));
-  const start = async (name: string, at: string, hostIp: string, nodeIp: string, podCidr: string) => {
-    const client = await issueNodeClientCertificate(pki, name);
-    return startKubeletNode({
-      name,
-      hostIp,
-      nodeIp,
-      podCidr,
-      dir: at,
-      apiServer: shared.server,
-      caFile: path.join(pki, 'ca.crt'),
-      clientCert: client.cert,
-      clientKey: client.key,
-      cniBinDir: '/usr/lib/cni',
-      registerWithTaints: [TAINT],
-    });
-  };
-  node = await start(NODE, dir, HOST_IP, NODE_IP, POD_CIDR);
-  node2 = await start(NODE2, dir2, SLOT2!.hostIp, SLOT2!.nodeIp, SLOT2!.podCidr);
+  node = await startTestKubeletNode({ name: NODE, dir, slot: SLOT!, taint: TAINT });
+  node2 = await startTestKubeletNode({ name: NODE2, dir: dir2, slot: SLOT2!, taint: TAINT });
 }, 180_000);
 
 afterAll(async () => {
