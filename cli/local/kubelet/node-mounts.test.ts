@@ -13,7 +13,7 @@ describe("a kubelet node's mount namespace", () => {
     });
   });
 
-  test("the node's daemons enter its network and mount namespaces", () => {
+  test("the node's daemons enter its network and mount namespaces (nsenter: ip netns exec would remount /sys)", () => {
     expect(inNode('n1', '/usr/bin/containerd', ['--config', 'c.toml'])).toEqual({
       binary: 'nsenter',
       args: [

@@ -3,8 +3,9 @@
  * host's end `vkh<hash>` holds `hostIp`, the node's end `eth0` holds `nodeIp`, the node's default
  * route goes through the host), a host route to the node's pod CIDR through the node, and
  * forwarding on in both (so pods on different nodes reach each other through the host). The
- * node's daemons run in it through `nsenter --net` (not `ip netns exec`, which would remount
- * /sys and hide the cgroup hierarchies kubelet needs).
+ * node's daemons run in it (and in the node's mount namespace) through `nsenter --net --mount`
+ * (./node-mounts.ts `inNode`; not `ip netns exec`, which would remount /sys and hide the cgroup
+ * hierarchies kubelet needs).
  *
  * kube-apiserver listens on the host's 127.0.0.1 only, which a namespace cannot reach: the host
  * rewrites the node's connections to `API_SERVER_VIP:<API server port>` (an address no interface
@@ -115,16 +116,4 @@ export function tearDownNodeNetwork(s: NodeNetworkSpec): void {
     } catch {
       // not there
     }
-}
-
-/** `nsenter --net=/run/netns/<ns> -- <binary> <args>`: a program started in the node's namespace. */
-export function inNodeNetwork(
-  name: string,
-  binary: string,
-  args: readonly string[],
-): { binary: string; args: string[] } {
-  return {
-    binary: 'nsenter',
-    args: [`--net=/run/netns/${nodeNetworkNames(name).netns}`, '--', binary, ...args],
-  };
 }
