@@ -146,7 +146,7 @@ export function register(program: Command): void {
     )
     .option(
       '--images <file>',
-      'with --runtime kubelet: the images to import into the nodes and install, as `npm run images -- --json` lists them (default: the newest of this version in the image cache)',
+      'with --runtime kubelet: the images to import into the nodes and install, as `npm run -s images -- --json` lists them (default: the newest of this version in the image cache)',
     )
     .option('--port <port>', 'kube-apiserver port on 127.0.0.1 (default: a free port)', parsePort('--port'))
     .option(

@@ -272,16 +272,19 @@ describe('logs and status', () => {
     expect(isHealthy(status)).toBe(false);
   });
 
+  /** A state.json with nothing started yet (the status tests add what they show). */
+  const emptyState = {
+    kubernetesVersion: KUBERNETES_VERSION,
+    startedAt: 'now',
+    stateDir: '/w/.virtkit',
+    kubeconfig: '/w/.virtkit/kubeconfig',
+    server: 'https://127.0.0.1:6443',
+    ports: {},
+    components: [],
+  };
+
   test('status names the runtime, and with kubelet nodes each node with its address and pod range', () => {
-    const base = {
-      kubernetesVersion: KUBERNETES_VERSION,
-      startedAt: 'now',
-      stateDir: '/w/.virtkit',
-      kubeconfig: '/w/.virtkit/kubeconfig',
-      server: 'https://127.0.0.1:6443',
-      ports: {},
-      components: [],
-    };
+    const base = emptyState;
     expect(formatStatus({ stateDir: '/w/.virtkit', state: base, components: [] })).toMatch(
       /^runtime: +process \(virtkit handler runs pods as host processes\)$/m,
     );
@@ -305,16 +308,7 @@ describe('logs and status', () => {
   });
 
   test("with kubelet nodes status shows virtkit's workloads in the cluster, and is healthy only when all are available", () => {
-    const state = {
-      kubernetesVersion: KUBERNETES_VERSION,
-      startedAt: 'now',
-      stateDir: '/w/.virtkit',
-      kubeconfig: '/w/.virtkit/kubeconfig',
-      server: 'https://127.0.0.1:6443',
-      ports: {},
-      components: [],
-      runtime: 'kubelet' as const,
-    };
+    const state = { ...emptyState, runtime: 'kubelet' as const };
     const components = [
       { name: 'kube-apiserver', pid: 11, running: true, logFile: 'y', health: { healthy: true, detail: '' } },
     ];

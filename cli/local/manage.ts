@@ -11,7 +11,6 @@ import { webhookConfiguration } from '../../apiserver/admission/webhook-configur
 import {
   API_SERVICE_NAME,
   API_SERVICE_NAMESPACE,
-  apiServiceAvailability,
   APISERVICE_NAME,
   localApiServiceObject,
   subresourcesApiService,
@@ -28,6 +27,7 @@ import {
   type LocalComponent,
 } from './components';
 import { reservePorts } from './ports';
+import { awaitApiServices } from './await-available';
 import { stopGuests } from './guests';
 import { startControlPlane, type StartOptions } from './controlplane';
 import { installCrds, installVolumeSnapshotCrds } from './crds';
@@ -47,6 +47,7 @@ import {
   applyInstallDefinitions,
   clusterWorkloads,
   installIntoCluster,
+  localClusterInstall,
   type WorkloadStatus,
 } from './kubelet/install';
 import { VIRTKIT_VERSION } from '../../api/install/version';
@@ -83,8 +84,7 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
       ? {
           client,
           kubeconfig: cluster.kubeconfig,
-          images: images!,
-          featureGates: options.featureGates ?? [],
+          plan: localClusterInstall(images!, options.featureGates ?? []),
           timeoutMs: options.timeoutMs ?? 180_000,
           log,
         }
@@ -230,18 +230,16 @@ export async function registerSubresourceApi(
     UPLOAD_APISERVICE_NAME,
     uploadApiService({ ...ref, caBundlePem }),
   );
-  const until = Date.now() + timeoutMs;
-  for (const name of [APISERVICE_NAME, UPLOAD_APISERVICE_NAME])
-    for (;;) {
-      const state = apiServiceAvailability(await client.get(APISERVICES, undefined, name));
-      if (state.available) break;
-      if (Date.now() > until)
-        throw new Error(
-          `the APIService ${name} did not become Available within ${timeoutMs / 1000}s: ${state.message}; ` +
-            `see the virtkit-api and kube-apiserver logs in ${ctx.layout.logsDir}`,
-        );
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  await awaitApiServices(
+    client,
+    Date.now() + timeoutMs,
+    (name, last) =>
+      new Error(
+        `the APIService ${name} did not become Available within ${timeoutMs / 1000}s: ${last.message}; ` +
+          `see the virtkit-api and kube-apiserver logs in ${ctx.layout.logsDir}`,
+      ),
+    250,
+  );
 }
 
 /** The state dirs of every node handler a local mode's state folder holds (handler, handler-2...). */

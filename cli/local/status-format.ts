@@ -63,9 +63,7 @@ function clusterLines(status: LocalStatus): string[] {
   const workloads = status.cluster.workloads;
   return [
     'virtkit in the cluster (namespace virtkit):',
-    ...(workloads.length ? workloads : []).map(
-      (w) => `  ${w.kind} ${w.name}: ${w.message}${w.available ? '' : ' (not available)'}`,
-    ),
+    ...workloads.map((w) => `  ${w.kind} ${w.name}: ${w.message}${w.available ? '' : ' (not available)'}`),
     ...(workloads.length ? [] : ['  nothing installed']),
     '',
   ];

@@ -6,14 +6,13 @@
  *   - labels its Node `kubevirt.io/schedulable=true` while it runs (launcher pods select it) and
  *     `false` when it stops (./node-labels.ts);
  *   - serves kubelet's device plugins for `devices.kubevirt.io/kvm`, `tun` and `vhost-net`
- *     (../devices/), so launcher pods get those device nodes;
- *   - follows the cluster's feature gates (the KubeVirt object).
+ *     (../devices/), so launcher pods get those device nodes.
  *
- * Still to come (issue 17): syncing VMIs with their launchers through the shared socket folder,
+ * Still to come (issue 17): the feature gates (nothing it does yet is gated), syncing VMIs with their launchers through the shared socket folder,
  * wiring the launcher pod's network and preparing its volumes. Local mode's handler (../handler.ts)
  * keeps its process runtime.
  */
-import { errorMessage, FeatureGateSource, KubeClient, NODES, type ConnectOptions } from '../../kube';
+import { errorMessage, KubeClient, NODES, type ConnectOptions } from '../../kube';
 import { silentLogger, type Logger } from '../../common/log';
 import { startDevicePlugins, type RunningDevicePlugins } from '../devices/device-plugins';
 import { HANDLER_FIELD_MANAGER } from '../handler';
@@ -30,7 +29,6 @@ export interface KubeletNodeHandlerOptions {
 
 export class KubeletNodeHandler {
   private client?: KubeClient;
-  private gates?: FeatureGateSource;
   private devices?: RunningDevicePlugins;
 
   constructor(private readonly o: KubeletNodeHandlerOptions) {}
@@ -49,9 +47,6 @@ export class KubeletNodeHandler {
       throw new Error(
         `Node ${this.o.nodeName} does not exist: with --runtime kubelet the handler runs on a node kubelet registered; pass its name with --node-name (the DaemonSet gives spec.nodeName)`,
       );
-    const gates = new FeatureGateSource(client, log);
-    this.gates = gates;
-    await gates.start();
     this.devices = await startDevicePlugins({
       ...(this.o.devicePluginDir !== undefined ? { deviceDir: this.o.devicePluginDir } : {}),
       log,
@@ -73,7 +68,6 @@ export class KubeletNodeHandler {
     await this.devices
       ?.stop()
       .catch((e: unknown) => log.warn(`stopping the device plugins: ${errorMessage(e)}`));
-    await this.gates?.stop().catch(() => undefined);
     this.client?.close();
   }
 }

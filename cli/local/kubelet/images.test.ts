@@ -61,7 +61,7 @@ describe('findCachedImages', () => {
 });
 
 describe('readImagesFile', () => {
-  test('reads the list `npm run images -- --json` prints, archives relative to the file', () => {
+  test('reads the list `npm run -s images -- --json` prints, archives relative to the file', () => {
     const v = entry('virtkit', '1111111111111111', '0.1.0-111111111111', 1000);
     const l = entry('virtkit-launcher', '4444444444444444', '0.1.0-444444444444', 1500);
     const records = [v, l].map((d) => {

@@ -1,7 +1,7 @@
 /**
  * The container images `virtkit up --runtime kubelet` installs virtkit from: the records
  * `npm run images` writes (images/build.ts: `image.json` beside each OCI archive in the cache,
- * or the list `npm run images -- --json` prints), read and checked here, and imported into each
+ * or the list `npm run -s images -- --json` prints), read and checked here, and imported into each
  * kubelet node's containerd (there is no registry: the install's pods use the imported refs).
  */
 import * as fs from 'fs';
@@ -34,7 +34,7 @@ export class ClusterImagesError extends Error {
 }
 
 const BUILD_HINT =
-  'build them with `npm run images` in a virtkit checkout, or pass `--images FILE` with the list `npm run images -- --json` prints';
+  'build them with `npm run images` in a virtkit checkout, or pass `--images FILE` with the list `npm run -s images -- --json` prints';
 
 /** One record checked (pure but for the archive's existence): every field `up` uses, with the record's source named. */
 export function checkImageRecord(raw: unknown, source: string, base: string): ClusterImage {
@@ -67,7 +67,7 @@ function pick(records: readonly ClusterImage[], source: string): ClusterImages {
   return { virtkit: find('virtkit'), launcher: find('virtkit-launcher') };
 }
 
-/** The images listed in FILE (`npm run images -- --json > FILE`). */
+/** The images listed in FILE (`npm run -s images -- --json > FILE`). */
 export function readImagesFile(file: string): ClusterImages {
   let raw: unknown;
   try {

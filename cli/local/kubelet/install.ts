@@ -9,9 +9,10 @@ import { execFileSync } from 'child_process';
 import { installYaml } from '../../commands/install';
 import { renderInstall, type KubeObject } from '../../../api/install/render';
 import { API, CONTROLLER, HANDLER } from '../../../api/install/names';
-import { APISERVICE_NAME, apiServiceAvailability } from '../../../apiserver/subresources/registration';
+import { APISERVICE_NAME } from '../../../apiserver/subresources/registration';
 import { UPLOAD_APISERVICE_NAME } from '../../../apiserver/upload/registration';
-import { APISERVICES, DAEMON_SETS, DEPLOYMENTS, KubeClient, type Json } from '../../../kube';
+import { DAEMON_SETS, DEPLOYMENTS, KubeClient, type Json } from '../../../kube';
+import { awaitApiServices, awaitAvailable } from '../await-available';
 import { findBinary } from '../binaries';
 import { waitEstablished } from '../crds';
 import { CrdInstallError } from '../errors';
@@ -99,18 +100,17 @@ export function kubectlApply(kubeconfig: string, objects: readonly KubeObject[])
 export interface ClusterInstallOptions {
   readonly client: KubeClient;
   readonly kubeconfig: string;
-  readonly images: ClusterImages;
-  readonly featureGates: readonly string[];
-  /** How long the Deployments and APIServices get to become Available. */
+  /** What to apply (localClusterInstall). */
+  readonly plan: InstallPlan;
+  /** How long the CRDs, the Deployments, the DaemonSet and the APIServices get to become available. */
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
 }
 
 /** The install's namespace and CRDs, applied, each CRD awaited until Established. */
 export async function applyInstallDefinitions(o: ClusterInstallOptions): Promise<void> {
-  const plan = localClusterInstall(o.images, o.featureGates);
-  kubectlApply(o.kubeconfig, plan.definitions);
-  const crds = plan.definitions
+  kubectlApply(o.kubeconfig, o.plan.definitions);
+  const crds = o.plan.definitions
     .filter((d) => d.kind === 'CustomResourceDefinition')
     .map((d) => d.metadata.name);
   const failures = await waitEstablished(o.client, crds, o.timeoutMs);
@@ -122,55 +122,63 @@ export async function applyInstallDefinitions(o: ClusterInstallOptions): Promise
 
 /**
  * Applies the rest of the install (after applyInstallDefinitions, once the nodes can run its
- * pods) and waits until its Deployments are Available and its APIServices answer.
+ * pods) and waits until its Deployments and DaemonSet are Available and its APIServices answer.
  */
-export async function installIntoCluster(o: ClusterInstallOptions): Promise<InstallPlan> {
-  const plan = localClusterInstall(o.images, o.featureGates);
-  const applied = kubectlApply(o.kubeconfig, plan.objects);
+export async function installIntoCluster(o: ClusterInstallOptions): Promise<void> {
+  const applied = kubectlApply(o.kubeconfig, o.plan.objects);
   o.log(`install: applied ${applied.trim().split('\n').length} objects (kubectl apply --server-side)`);
-  const until = Date.now() + o.timeoutMs;
-  for (const name of [CONTROLLER, API])
-    for (;;) {
-      const d = await o.client.get(DEPLOYMENTS, LOCAL_INSTALL_NAMESPACE, name).catch(() => undefined);
-      const state = deploymentAvailability(d as Json | undefined);
-      if (state.available) {
-        o.log(`install: Deployment ${LOCAL_INSTALL_NAMESPACE}/${name} Available (${state.message})`);
-        break;
-      }
-      if (Date.now() > until)
-        throw new ClusterInstallError(
-          `the Deployment ${LOCAL_INSTALL_NAMESPACE}/${name} was not Available within ${o.timeoutMs / 1000}s (${state.message}); ` +
-            `see \`kubectl -n ${LOCAL_INSTALL_NAMESPACE} describe deployment ${name}\` and its pods' logs`,
-        );
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  for (;;) {
-    const d = await o.client.get(DAEMON_SETS, LOCAL_INSTALL_NAMESPACE, HANDLER).catch(() => undefined);
-    const state = d ? daemonSetAvailability(d) : { available: false, message: 'not found' };
-    if (state.available) {
-      o.log(`install: DaemonSet ${LOCAL_INSTALL_NAMESPACE}/${HANDLER} Available (${state.message})`);
-      break;
-    }
-    if (Date.now() > until)
-      throw new ClusterInstallError(
-        `the DaemonSet ${LOCAL_INSTALL_NAMESPACE}/${HANDLER} was not Available within ${o.timeoutMs / 1000}s (${state.message}); ` +
-          `see \`kubectl -n ${LOCAL_INSTALL_NAMESPACE} logs daemonset/${HANDLER}\``,
-      );
-    await new Promise((r) => setTimeout(r, 500));
+  const deadline = Date.now() + o.timeoutMs;
+  const within = `within ${o.timeoutMs / 1000}s`;
+  const describe = (kind: string, name: string): string =>
+    `see \`kubectl -n ${LOCAL_INSTALL_NAMESPACE} describe ${kind} ${name}\` and its pods' logs`;
+  const workloads = [
+    {
+      kind: 'Deployment',
+      name: CONTROLLER,
+      rt: DEPLOYMENTS,
+      availability: deploymentAvailability,
+      hint: describe('deployment', CONTROLLER),
+    },
+    {
+      kind: 'Deployment',
+      name: API,
+      rt: DEPLOYMENTS,
+      availability: deploymentAvailability,
+      hint: describe('deployment', API),
+    },
+    {
+      kind: 'DaemonSet',
+      name: HANDLER,
+      rt: DAEMON_SETS,
+      availability: daemonSetAvailability,
+      hint: `see \`kubectl -n ${LOCAL_INSTALL_NAMESPACE} logs daemonset/${HANDLER}\``,
+    },
+  ];
+  for (const w of workloads) {
+    const state = await awaitAvailable(
+      async () =>
+        w.availability(
+          (await o.client.get(w.rt, LOCAL_INSTALL_NAMESPACE, w.name).catch(() => undefined)) as
+            Json | undefined,
+        ),
+      deadline,
+      (last) =>
+        new ClusterInstallError(
+          `the ${w.kind} ${LOCAL_INSTALL_NAMESPACE}/${w.name} was not Available ${within} (${last.message}); ${w.hint}`,
+        ),
+    );
+    o.log(`install: ${w.kind} ${LOCAL_INSTALL_NAMESPACE}/${w.name} Available (${state.message})`);
   }
-  for (const name of [APISERVICE_NAME, UPLOAD_APISERVICE_NAME])
-    for (;;) {
-      const state = apiServiceAvailability(await o.client.get(APISERVICES, undefined, name));
-      if (state.available) break;
-      if (Date.now() > until)
-        throw new ClusterInstallError(
-          `the APIService ${name} did not become Available within ${o.timeoutMs / 1000}s: ${state.message}; ` +
-            `the API server reaches the api's pods at their addresses (--enable-aggregator-routing): see \`kubectl -n ${LOCAL_INSTALL_NAMESPACE} logs deployment/${API}\``,
-        );
-      await new Promise((r) => setTimeout(r, 500));
-    }
+  await awaitApiServices(
+    o.client,
+    deadline,
+    (name, last) =>
+      new ClusterInstallError(
+        `the APIService ${name} did not become Available ${within}: ${last.message}; ` +
+          `the API server reaches the api's pods at their addresses (--enable-aggregator-routing): see \`kubectl -n ${LOCAL_INSTALL_NAMESPACE} logs deployment/${API}\``,
+      ),
+  );
   o.log(`install: APIServices ${APISERVICE_NAME} and ${UPLOAD_APISERVICE_NAME} Available`);
-  return plan;
 }
 
 /** One of the install's workloads as `virtkit status` shows it. */
@@ -182,7 +190,8 @@ export interface WorkloadStatus {
 }
 
 /** Whether a DaemonSet runs an updated, available pod on every node it should (pure). */
-export function daemonSetAvailability(d: Json): { available: boolean; message: string } {
+export function daemonSetAvailability(d: Json | undefined): { available: boolean; message: string } {
+  if (!d) return { available: false, message: 'not found' };
   const s = (d.status ?? {}) as {
     desiredNumberScheduled?: number;
     numberAvailable?: number;

@@ -233,8 +233,9 @@ export async function startKubeletNode(o: KubeletNodeOptions): Promise<RunningKu
   const p = nodePaths(o.dir);
   const api = new URL(o.apiServer);
   // Unix socket paths have 107 bytes; kubelet's longest under the node's folder is its
-  // pod-resources socket. (Its device-plugin socket is not under --root-dir: kubelet 1.35 keeps it
-  // at /var/lib/kubelet/device-plugins/kubelet.sock, shared by every node of this machine.)
+  // pod-resources socket. (kubelet 1.35 keeps its device-plugin socket at
+  // /var/lib/kubelet/device-plugins/kubelet.sock whatever --root-dir says: short, and the node's own
+  // in its mount namespace, ./node-mounts.ts.)
   const longest = path.join(p.kubeletRoot, 'pod-resources', 'kubelet.sock');
   if (Buffer.byteLength(longest) > 107)
     throw new KubeletNodeError(
