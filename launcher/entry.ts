@@ -16,6 +16,7 @@ import type { PlannableVmi } from './plan/build';
 import type { Domain } from './runtime/domain';
 import { createDomain, type LaunchResources } from './session';
 import { userNetworkingNotices } from './launch-notices';
+import { requestNetworkWiring, waitForHandoff } from './handoff';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../api/kubevirt/v1/defaults';
 
 /** KubeVirt's default terminationGracePeriodSeconds. */
@@ -30,6 +31,13 @@ export interface LauncherOptions {
   readonly resourcesFile?: string;
   /** Wait for POST /v1/sync instead of starting the guest at once. */
   readonly waitForSync?: boolean;
+  /**
+   * Cluster mode (`--handler-dir`): the folder of the pod shared with the node's handler (an
+   * emptyDir the handler reaches under kubelet's pod folders). The launcher marks itself
+   * waiting there, waits for the handler's resources.json, serves its control socket there and
+   * waits for POST /v1/sync (./handoff.ts). Overrides socketPath, resourcesFile and waitForSync.
+   */
+  readonly handlerDir?: string;
   /** Persistent state (EFI NVRAM); workDir when left out. */
   readonly stateDir?: string;
   /** @default JSON lines (or readable ones on a terminal) on stderr, component virtkit-launcher */
@@ -52,8 +60,17 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
   // every value it uses (the planner's rules and the feature gates), not the whole schema,
   // which would cost the per-VM process about 70 MiB.
   const vmi = readVmiManifest(options.vmiFile, false);
-  const resources = options.resourcesFile
-    ? (JSON.parse(fs.readFileSync(options.resourcesFile, 'utf8')) as LaunchResources)
+  let resourcesFile = options.resourcesFile;
+  let socketPath = options.socketPath;
+  if (options.handlerDir !== undefined) {
+    log.info({ handlerDir: options.handlerDir }, 'waiting for the node handler to prepare this VM');
+    const handed = await waitForHandoff(options.handlerDir);
+    if (!handed) return 0; // stopped before the handler came: nothing ran
+    resourcesFile = handed.resourcesFile;
+    socketPath = handed.socketPath;
+  }
+  const resources = resourcesFile
+    ? (JSON.parse(fs.readFileSync(resourcesFile, 'utf8')) as LaunchResources)
     : undefined;
   fs.mkdirSync(options.workDir, { recursive: true });
   const domain = await createDomain(vmi, { workDir: options.workDir, stateDir: options.stateDir, resources });
@@ -66,12 +83,22 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
     name,
     ...(vmi.metadata?.uid ? { uid: vmi.metadata.uid } : {}),
   });
+  // Cluster mode: the handler wires the planned bindings in this pod's network namespace.
+  const bindings = domain.plan.interfaces.flatMap((i) => (i.binding ? [i.binding] : []));
+  if (options.handlerDir !== undefined && resources?.networkByHandler && bindings.length) {
+    log.info(
+      { interfaces: bindings.map((b) => b.podInterface) },
+      'asking the node handler to wire the pod network',
+    );
+    if (!(await requestNetworkWiring(options.handlerDir, bindings))) return 0;
+    domain.bindingsWiredByHandler = true;
+  }
   let started: Promise<void> | undefined;
   const start = (): Promise<void> => (started ??= domain.start().then(() => undefined));
 
   let stopRequested = false;
   const server = new ControlServer({
-    socketPath: options.socketPath ?? path.join(options.workDir, 'launcher.sock'),
+    socketPath: socketPath ?? path.join(options.workDir, 'launcher.sock'),
     domain,
     name,
     namespace,
@@ -99,7 +126,7 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
   process.on('SIGINT', onSignal);
 
   try {
-    if (!options.waitForSync) await start();
+    if (!options.waitForSync && options.handlerDir === undefined) await start();
     else await waitUntil(() => started !== undefined || stopRequested);
     if (started) await started;
     await domain.stopped;

@@ -68,10 +68,11 @@ describe('virtkit handler --runtime', () => {
         ...base,
         runtime: 'kubelet',
         podCidr: '10.244.1.0/24',
+        cniPluginDir: ['/opt/cni/bin'],
         registryMirror: ['a=b'],
       }),
     ).toBe(
-      '--pod-cidr, --registry-mirror: flags of the process runtime; with --runtime kubelet, kubelet runs the pods (its CNI wires them, containerd pulls images): drop them',
+      '--pod-cidr, --cni-plugin-dir: flags of the process runtime; with --runtime kubelet, kubelet runs the pods (its CNI wires them): drop them',
     );
     expect(kubeletRuntimeProblem({ ...base, devicePluginDir: '/x' })).toMatch(
       /^--device-plugin-dir is for --runtime kubelet/,

@@ -58,13 +58,11 @@ export function kubeletRuntimeProblem(flags: HandlerFlags): string | undefined {
   }
   const given = [
     flags.podCidr !== undefined && '--pod-cidr',
-    flags.registryMirror?.length && '--registry-mirror',
-    flags.insecureRegistry?.length && '--insecure-registry',
     flags.cniPluginDir?.length && '--cni-plugin-dir',
     flags.whereaboutsKubeconfig !== undefined && '--whereabouts-kubeconfig',
   ].filter((f): f is string => typeof f === 'string');
   return given.length
-    ? `${given.join(', ')}: ${given.length === 1 ? 'a flag' : 'flags'} of the process runtime; with --runtime kubelet, kubelet runs the pods (its CNI wires them, containerd pulls images): drop ${given.length === 1 ? 'it' : 'them'}`
+    ? `${given.join(', ')}: ${given.length === 1 ? 'a flag' : 'flags'} of the process runtime; with --runtime kubelet, kubelet runs the pods (its CNI wires them): drop ${given.length === 1 ? 'it' : 'them'}`
     : undefined;
 }
 
@@ -208,11 +206,23 @@ export function register(program: Command): void {
           );
           process.exit(2);
         }
+        let kubeletMirrors: RegistryMirror[];
+        try {
+          kubeletMirrors = (flags.registryMirror ?? []).map(parseRegistryMirror);
+        } catch (err) {
+          log.fatal((err as Error).message);
+          process.exit(2);
+        }
         const kubeletHandler = new KubeletNodeHandler({
           connection: connectionOf(flags),
           nodeName,
+          stateDir: flags.stateDir,
           log,
           ...(flags.devicePluginDir !== undefined ? { devicePluginDir: flags.devicePluginDir } : {}),
+          registries: {
+            mirrors: kubeletMirrors,
+            insecure: (flags.insecureRegistry ?? []).map((h) => h.toLowerCase()),
+          },
         });
         await startOrExit(log, () => kubeletHandler.start());
         await untilSignal();

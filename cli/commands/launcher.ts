@@ -27,6 +27,10 @@ export function register(program: Command): void {
     )
     .option('--wait-for-sync', 'do not start the guest until POST /v1/sync', false)
     .option(
+      '--handler-dir <dir>',
+      "cluster mode: the pod's folder shared with the node handler; wait there for its resources.json, serve launcher.sock there and wait for POST /v1/sync (replaces --socket, --resources and --wait-for-sync)",
+    )
+    .option(
       '--log-level <level>',
       'trace, debug, info, warn or error (default: $VIRTKIT_LOG_LEVEL, else info)',
     )
@@ -38,6 +42,7 @@ export function register(program: Command): void {
         resources?: string;
         stateDir?: string;
         waitForSync: boolean;
+        handlerDir?: string;
         logLevel?: string;
       }) => {
         try {
@@ -48,6 +53,7 @@ export function register(program: Command): void {
             resourcesFile: opts.resources,
             stateDir: opts.stateDir,
             waitForSync: opts.waitForSync,
+            handlerDir: opts.handlerDir,
             logLevel: opts.logLevel,
           });
         } catch (e) {

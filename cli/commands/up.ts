@@ -91,7 +91,7 @@ async function up(flags: UpFlags): Promise<void> {
   if (runtime === 'kubelet')
     log(
       `kubelet nodes: ${cluster.nodes.map((n) => `${n.name} (${n.nodeIp})`).join(', ')}; virtkit's api, controller and handler run in the cluster (namespace virtkit). ` +
-        "VMs do not start on kubelet nodes yet: the handler's launcher sync and pod wiring are still to come",
+        'VMs run in launcher pods kubelet starts; network interfaces, claims and the console are not run there yet (use --runtime process for them)',
     );
   console.log(`export KUBECONFIG=${cluster.kubeconfig}`);
   if (flags.detach) {

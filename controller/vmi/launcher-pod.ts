@@ -26,6 +26,18 @@ export const SCHEDULABLE_LABEL = 'kubevirt.io/schedulable';
 export const VMI_FILE = '/var/run/virtkit/vmi/vmi.json';
 export const WORK_DIR = '/var/run/kubevirt-private';
 export const DISKS_DIR = '/var/run/kubevirt-private/vmi-disks';
+/**
+ * The launcher's folder shared with the node's handler (virt-launcher's socket folder), an
+ * emptyDir named SOCKETS_VOLUME: the handler reaches it under kubelet's pod folders and hands
+ * the launcher its resources there (launcher/handoff.ts); the launcher serves its control
+ * socket there.
+ */
+export const SOCKETS_DIR = '/var/run/kubevirt/sockets';
+export const SOCKETS_VOLUME = 'sockets';
+/** The launcher's private work folder (overlays, QEMU's sockets, final-status.json). */
+export const PRIVATE_VOLUME = 'private';
+/** The tap devices of pod networks come from the node's tun device plugin. */
+export const TUN_RESOURCE = 'devices.kubevirt.io/tun';
 export const DEFAULT_LAUNCHER_IMAGE = 'virtkit/launcher:latest';
 /** The margin KubeVirt adds to the guest's grace period at each layer (launcher, pod). */
 export const GRACE_MARGIN_SECONDS = 15;
@@ -103,7 +115,7 @@ function cpuQuantity(millis: number): string {
 /**
  * Pod resources: memory = guest RAM (request, and limit when the VMI sets one) + the launcher
  * overhead; cpu from the VMI's requests/limits, else one tenth of a core per vCPU (KubeVirt's
- * default CPU allocation ratio of 10).
+ * default CPU allocation ratio of 10); one `devices.kubevirt.io/tun`.
  */
 export function launcherResources(
   vmi: VirtualMachineInstance,
@@ -121,6 +133,9 @@ export function launcherResources(
   else if (cpuLim !== undefined) requests.cpu = cpuQuantity(Math.round(cpuLim * 1000));
   else requests.cpu = cpuQuantity(100 * vcpus(vmi));
   if (cpuLim !== undefined) limits.cpu = cpuQuantity(Math.round(cpuLim * 1000));
+  // QEMU opens /dev/net/tun for its tap devices (KubeVirt's launcher pods ask for it too).
+  requests[TUN_RESOURCE] = '1';
+  limits[TUN_RESOURCE] = '1';
   if (vmi.spec.domain.cpu?.dedicatedCpuPlacement) {
     // Dedicated CPUs need the Guaranteed QoS class: whole cores, requests = limits.
     requests.cpu = String(vcpus(vmi));
@@ -262,7 +277,7 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
         image: opts.image ?? DEFAULT_LAUNCHER_IMAGE,
         imagePullPolicy: 'IfNotPresent',
         command: ['virtkit', 'launcher'],
-        args: ['--vmi', VMI_FILE, '--workdir', WORK_DIR],
+        args: ['--vmi', VMI_FILE, '--workdir', WORK_DIR, '--handler-dir', SOCKETS_DIR],
         env: [
           {
             name: 'VIRTKIT_VMI_JSON',
@@ -273,14 +288,16 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
         ],
         resources: launcherResources(vmi, opts.overheadBytes),
         volumeMounts: [
-          { name: 'private', mountPath: WORK_DIR },
+          { name: PRIVATE_VOLUME, mountPath: WORK_DIR },
+          { name: SOCKETS_VOLUME, mountPath: SOCKETS_DIR },
           { name: 'vmi', mountPath: '/var/run/virtkit/vmi', readOnly: true },
           ...mounts,
         ],
       },
     ],
     volumes: [
-      { name: 'private', emptyDir: {} },
+      { name: PRIVATE_VOLUME, emptyDir: {} },
+      { name: SOCKETS_VOLUME, emptyDir: {} },
       {
         name: 'vmi',
         downwardAPI: {

@@ -208,7 +208,7 @@ describe('launcher pod rendering', () => {
     expect(spec.tolerations).toEqual([{ key: 'dedicated', operator: 'Exists' }]);
   });
 
-  test('compute container: virtkit launcher with the VMI file, memory = guest + overhead, cpu from vCPUs', () => {
+  test('compute container: virtkit launcher with the VMI file and the folder it shares with the handler, memory = guest + overhead, cpu from vCPUs, one tun device', () => {
     expect(compute.name).toBe('compute');
     expect(compute.command).toEqual(['virtkit', 'launcher']);
     expect(compute.args).toEqual([
@@ -216,10 +216,24 @@ describe('launcher pod rendering', () => {
       '/var/run/virtkit/vmi/vmi.json',
       '--workdir',
       '/var/run/kubevirt-private',
+      '--handler-dir',
+      '/var/run/kubevirt/sockets',
     ]);
     expect(compute.resources).toEqual({
-      requests: { memory: String(2 ** 30 + memoryOverhead(v.spec)), cpu: '200m' },
+      requests: {
+        memory: String(2 ** 30 + memoryOverhead(v.spec)),
+        cpu: '200m',
+        'devices.kubevirt.io/tun': '1',
+      },
+      limits: { 'devices.kubevirt.io/tun': '1' },
     });
+    expect(compute.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'sockets', mountPath: '/var/run/kubevirt/sockets' },
+        { name: 'private', mountPath: '/var/run/kubevirt-private' },
+      ]),
+    );
+    expect(spec.volumes).toEqual(expect.arrayContaining([{ name: 'sockets', emptyDir: {} }]));
   });
 
   test('volumes for claims, DataVolumes, ConfigMaps, Secrets and scratch disks', () => {
@@ -253,9 +267,10 @@ describe('launcher pod rendering', () => {
     const r = renderLauncherPod(limited, { overheadBytes: 100 }).spec as {
       containers: { resources: unknown }[];
     };
+    const tun = { 'devices.kubevirt.io/tun': '1' };
     expect(r.containers[0].resources).toEqual({
-      requests: { memory: String(2 ** 30 + 100), cpu: '1500m' },
-      limits: { memory: String(2 ** 30 + 100), cpu: '2' },
+      requests: { memory: String(2 ** 30 + 100), cpu: '1500m', ...tun },
+      limits: { memory: String(2 ** 30 + 100), cpu: '2', ...tun },
     });
     const dedicated = vmi();
     dedicated.spec.domain.cpu = { cores: 2, dedicatedCpuPlacement: true };
@@ -263,8 +278,8 @@ describe('launcher pod rendering', () => {
       containers: { resources: unknown }[];
     };
     expect(d.containers[0].resources).toEqual({
-      requests: { memory: String(2 ** 30 + 100), cpu: '2' },
-      limits: { memory: String(2 ** 30 + 100), cpu: '2' },
+      requests: { memory: String(2 ** 30 + 100), cpu: '2', ...tun },
+      limits: { memory: String(2 ** 30 + 100), cpu: '2', ...tun },
     });
   });
 });

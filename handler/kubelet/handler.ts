@@ -1,41 +1,76 @@
 /**
  * The handler on a kubelet node (`virtkit handler --runtime kubelet`, cluster mode's DaemonSet):
- * kubelet registers the Node and runs the pods, so this handler never starts a process. What it
- * does today:
+ * kubelet registers the Node and runs the pods, so this handler never starts a process. It
  *
  *   - labels its Node `kubevirt.io/schedulable=true` while it runs (launcher pods select it) and
  *     `false` when it stops (./node-labels.ts);
  *   - serves kubelet's device plugins for `devices.kubevirt.io/kvm`, `tun` and `vhost-net`
- *     (../devices/), so launcher pods get those device nodes.
+ *     (../devices/), so launcher pods get those device nodes;
+ *   - hands each launcher container kubelet started its VMI's resources through the pod's
+ *     socket folder (./launcher-pods.ts) and syncs the VMIs with the same VMI sync as local
+ *     mode (../vmi/sync.ts): start, status, shutdown, migration.
  *
- * Still to come (issue 17): the feature gates (nothing it does yet is gated), syncing VMIs with their launchers through the shared socket folder,
- * wiring the launcher pod's network and preparing its volumes. Local mode's handler (../handler.ts)
- * keeps its process runtime.
+ * Still to come (issue 17): wiring the launcher pod's network (VMIs with interfaces are refused
+ * by name until then), claims and hostDisks, readiness and liveness probes, and the node API
+ * (console, VNC, pause through `virtkit api`). Local mode's handler (../handler.ts) keeps its
+ * process runtime.
  */
-import { errorMessage, KubeClient, NODES, type ConnectOptions } from '../../kube';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  errorMessage,
+  EventRecorder,
+  FeatureGateSource,
+  KubeClient,
+  NODES,
+  type ConnectOptions,
+} from '../../kube';
 import { silentLogger, type Logger } from '../../common/log';
 import { startDevicePlugins, type RunningDevicePlugins } from '../devices/device-plugins';
-import { HANDLER_FIELD_MANAGER } from '../handler';
+import { DEFAULT_STATE_DIR, HANDLER_FIELD_MANAGER, imageCacheDir, type RegistryOptions } from '../handler';
+import { ImagePuller } from '../images/puller';
+import { SpecGuard } from '../vmi/spec-guard';
+import { VmiSync } from '../vmi/sync';
+import { MigrationProxies } from '../vmi/migration-proxy';
 import { schedulablePatch } from './node-labels';
+import { KubeletLaunchers } from './launcher-pods';
+import { DEFAULT_KUBELET_PODS_DIR } from './handoff-plan';
 
 export interface KubeletNodeHandlerOptions {
   readonly connection?: ConnectOptions;
   /** This node's name (the DaemonSet passes spec.nodeName). */
   readonly nodeName: string;
+  /** The handler's own files (the containerDisk image cache). @default /var/lib/virtkit */
+  readonly stateDir?: string;
   /** kubelet's device-plugins folder. @default '/var/lib/kubelet/device-plugins' */
   readonly devicePluginDir?: string;
+  /** kubelet's pod folders, where launcher pods' shared folders are. @default /var/lib/kubelet/pods */
+  readonly kubeletPodsDir?: string;
+  /** How containerDisk images are pulled (mirrors, plain-HTTP registries). */
+  readonly registries?: RegistryOptions;
   readonly log?: Logger;
+}
+
+interface NodeJson {
+  status?: { addresses?: { type?: string; address?: string }[] };
 }
 
 export class KubeletNodeHandler {
   private client?: KubeClient;
   private devices?: RunningDevicePlugins;
+  private gates?: FeatureGateSource;
+  private launchers?: KubeletLaunchers;
+  private vmis?: VmiSync;
+  private migrationProxies?: MigrationProxies;
 
   constructor(private readonly o: KubeletNodeHandlerOptions) {}
 
   async start(): Promise<void> {
     const log = this.o.log ?? silentLogger();
-    const node = { kind: 'Node', name: this.o.nodeName };
+    const nodeName = this.o.nodeName;
+    const node = { kind: 'Node', name: nodeName };
+    const stateDir = this.o.stateDir ?? DEFAULT_STATE_DIR;
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const client = KubeClient.connect({ ...this.o.connection, fieldManager: HANDLER_FIELD_MANAGER });
     this.client = client;
     log.info(
@@ -43,15 +78,57 @@ export class KubeletNodeHandler {
       `connecting as ${client.config.source}`,
     );
     // kubelet registered the Node; a handler on a node that does not exist is misplaced.
-    if (!(await client.getIfExists(NODES, undefined, this.o.nodeName)))
+    const nodeObj = await client.getIfExists<NodeJson>(NODES, undefined, nodeName);
+    if (!nodeObj)
       throw new Error(
-        `Node ${this.o.nodeName} does not exist: with --runtime kubelet the handler runs on a node kubelet registered; pass its name with --node-name (the DaemonSet gives spec.nodeName)`,
+        `Node ${nodeName} does not exist: with --runtime kubelet the handler runs on a node kubelet registered; pass its name with --node-name (the DaemonSet gives spec.nodeName)`,
       );
+    const address = nodeObj.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '127.0.0.1';
     this.devices = await startDevicePlugins({
       ...(this.o.devicePluginDir !== undefined ? { deviceDir: this.o.devicePluginDir } : {}),
       log,
     });
-    await client.mergePatch(NODES, undefined, this.o.nodeName, schedulablePatch(true));
+    // The gates come from the cluster's KubeVirt object, watched (a 403 here names the missing verb).
+    const gates = new FeatureGateSource(client, log);
+    this.gates = gates;
+    await gates.start();
+    const recorder = (): EventRecorder => new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName);
+    const guard = new SpecGuard({ client, recorder: recorder(), featureGates: () => gates.current(), log });
+    const launchers = new KubeletLaunchers({
+      client,
+      nodeName,
+      podsDir: this.o.kubeletPodsDir ?? DEFAULT_KUBELET_PODS_DIR,
+      socketLinksDir: path.join(stateDir, 'launcher-sockets'),
+      guard,
+      images: {
+        puller: new ImagePuller({
+          cacheDir: imageCacheDir(stateDir),
+          mirrors: this.o.registries?.mirrors ?? [],
+          insecureRegistries: this.o.registries?.insecure ?? [],
+          log,
+        }),
+        recorder: recorder(),
+      },
+      recorder: recorder(),
+      log,
+      onLauncherChange: (v) => this.vmis?.notify(v),
+    });
+    this.launchers = launchers;
+    gates.onChange(() => launchers.retryWaiting());
+    // Migrations go between the nodes' addresses, carried by the handlers (KubeVirt's proxies).
+    this.migrationProxies = new MigrationProxies({ address, log });
+    this.vmis = new VmiSync({
+      client,
+      nodeName,
+      runtime: launchers,
+      migrationProxies: this.migrationProxies,
+      guard,
+      recorder: recorder(),
+      log,
+    });
+    await launchers.start();
+    await this.vmis.start();
+    await client.mergePatch(NODES, undefined, nodeName, schedulablePatch(true));
     log.info(node, 'ready: the node is schedulable for launcher pods (kubevirt.io/schedulable=true)');
   }
 
@@ -65,6 +142,12 @@ export class KubeletNodeHandler {
           `marking the node unschedulable: ${errorMessage(e)}`,
         ),
       );
+    this.migrationProxies?.closeAll();
+    await Promise.all(
+      [this.vmis?.stop(), this.launchers?.stop(), this.gates?.stop()].map((p) =>
+        p?.catch((e: unknown) => log.warn(errorMessage(e))),
+      ),
+    );
     await this.devices
       ?.stop()
       .catch((e: unknown) => log.warn(`stopping the device plugins: ${errorMessage(e)}`));

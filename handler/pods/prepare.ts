@@ -54,13 +54,16 @@ export const REFUSED_RETRY_MS = 30_000;
 /** What the launcher reads with --resources: the volumes resolved here, and the cluster's gates. */
 export type HandlerLaunchResources = LaunchResources & { readonly featureGates: readonly string[] };
 
-export async function preparePod(
+/**
+ * The VMI of a launcher pod (named by its kubevirt.io/domain annotation, checked against the
+ * created-by uid), judged by the spec guard: a refusal is the pod's waiting reason. Both pod
+ * runtimes start here (local mode's below, cluster mode's in ../kubelet/launcher-pods.ts).
+ */
+export async function checkedVmiOfPod(
   client: KubeClient,
   pod: PodJson,
-  dir: PodDir,
   guard: SpecGuard,
-  images?: PodImages,
-): Promise<{ vmi: VmiJson }> {
+): Promise<{ vmi: VmiJson; ref: { namespace: string; name: string }; featureGates: readonly string[] }> {
   const ref = vmiOfPod(pod);
   if (!ref) {
     throw new PodPrepareError(
@@ -93,6 +96,41 @@ export async function preparePod(
       `VirtualMachineInstance ${ref.namespace}/${ref.name} is refused: ${check.problems.join('; ')}`,
       REFUSED_RETRY_MS,
     );
+  return { vmi, ref, featureGates: check.featureGates };
+}
+
+/** The volume resolution's failure as the pod's waiting reason (an image pull's also as an Event). */
+export async function asPodPrepareError(
+  e: unknown,
+  vmi: VmiJson,
+  ref: { namespace: string; name: string },
+  images?: PodImages,
+): Promise<never> {
+  const reason = (e as { reason?: unknown }).reason;
+  if (typeof reason === 'string') {
+    const retryMs = (e as { retryMs?: unknown }).retryMs;
+    if (IMAGE_PULL_REASONS.has(reason))
+      await images?.recorder?.record(
+        { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: vmi.metadata },
+        { type: 'Warning', reason, message: (e as Error).message },
+      );
+    throw new PodPrepareError(
+      reason,
+      `VirtualMachineInstance ${ref.namespace}/${ref.name}: ${(e as Error).message}`,
+      typeof retryMs === 'number' ? retryMs : undefined,
+    );
+  }
+  throw e;
+}
+
+export async function preparePod(
+  client: KubeClient,
+  pod: PodJson,
+  dir: PodDir,
+  guard: SpecGuard,
+  images?: PodImages,
+): Promise<{ vmi: VmiJson }> {
+  const { vmi, ref, featureGates } = await checkedVmiOfPod(client, pod, guard);
   dir.create();
   let resolved: LaunchResources;
   try {
@@ -105,21 +143,7 @@ export async function preparePod(
       vmi.spec?.domain?.firmware?.kernelBoot?.container,
     );
   } catch (e) {
-    const reason = (e as { reason?: unknown }).reason;
-    if (typeof reason === 'string') {
-      const retryMs = (e as { retryMs?: unknown }).retryMs;
-      if (IMAGE_PULL_REASONS.has(reason))
-        await images?.recorder?.record(
-          { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: vmi.metadata },
-          { type: 'Warning', reason, message: (e as Error).message },
-        );
-      throw new PodPrepareError(
-        reason,
-        `VirtualMachineInstance ${ref.namespace}/${ref.name}: ${(e as Error).message}`,
-        typeof retryMs === 'number' ? retryMs : undefined,
-      );
-    }
-    throw e;
+    return asPodPrepareError(e, vmi, ref, images);
   }
   fs.writeFileSync(
     dir.vmiFile,
@@ -139,7 +163,7 @@ export async function preparePod(
   // (./runtime.ts): it binds the guest's pod network to it.
   const resources: HandlerLaunchResources = {
     ...resolved,
-    featureGates: check.featureGates,
+    featureGates,
     podInterfaceName: DEFAULT_IFNAME,
     // A migration's target pod: QEMU starts waiting for the incoming guest (handler/vmi/migration-plan.ts).
     ...(isMigrationTargetPod(pod.metadata?.labels) ? { migrationTarget: true } : {}),

@@ -45,6 +45,7 @@ import { whereaboutsNetworks, type WhereaboutsFiles } from '../network/whereabou
 import { MULTUS_NETWORK_STATUS_ANNOTATION } from '../../api/multus/pod-interfaces';
 import { removePodObject, writePodAnnotations, writePodStatus } from './pod-writes';
 import type { SpecGuard } from '../vmi/spec-guard';
+import type { VmiLaunchers } from '../vmi/launchers';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 import { Informer, WorkQueue, errorMessage, PODS, type EventRecorder, type KubeClient } from '../../kube';
 import { metav1Time } from '../../api/k8s/meta';
@@ -106,7 +107,7 @@ export interface PodRuntimeOptions {
   readonly readiness?: (vmi: { namespace: string; name: string }) => boolean | undefined;
 }
 
-export class PodRuntime {
+export class PodRuntime implements VmiLaunchers {
   readonly informer: Informer<PodJson>;
   private readonly queue = new WorkQueue('handler-pods', { baseMs: 500, maxMs: 30_000 });
   private readonly launchers = new Map<string, LocalLauncher>();
@@ -191,7 +192,7 @@ export class PodRuntime {
    * The addresses of a launcher's pod: those CNI gave it (kept in its record); the node's for a
    * launcher a handler without pod networks started (it runs in the host's network).
    */
-  podIPsOf(l: LocalLauncher): readonly string[] {
+  podIPsOf(l: { readonly record: { readonly podIPs?: readonly string[] } }): readonly string[] {
     return l.record.podIPs ?? [this.o.hostIP];
   }
 

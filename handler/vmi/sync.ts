@@ -11,7 +11,7 @@ import { keyFields, type Logger } from '../../common/log';
 import { runWorker } from '../work-loop';
 import { LauncherClient } from '../../launcher/api/client';
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
-import type { PodRuntime } from '../pods/runtime';
+import type { VmiLaunchers } from './launchers';
 import { applyVmiStatus } from './status-apply';
 import type { VmiJson } from './vmi-json';
 import type { SpecGuard } from './spec-guard';
@@ -57,7 +57,7 @@ export interface VmiSyncOptions {
   readonly client: KubeClient;
   readonly nodeName: string;
   /** Launchers, and the addresses of their pods (a VMI's pod-network interface reports them). */
-  readonly runtime: PodRuntime;
+  readonly runtime: VmiLaunchers;
   /** Told when a VMI is gone, so its cached verdict goes too. */
   readonly guard?: SpecGuard;
   /** Records the Events of a migration's source side (Migrating, Migrated). */
@@ -398,7 +398,8 @@ export class VmiSync {
           keyFields('VirtualMachineInstance', key),
           `guest stopped (${r.how}${r.powerButtonPressed ? ', power button pressed' : ''})`,
         );
-        return 0;
+        // The launcher exits next and its runtime says so (notify); until then, no second request.
+        return 1000;
       })
       .catch((e: unknown) => {
         // A launcher whose guest is already gone closes its socket: the pod runtime reports the exit.

@@ -83,10 +83,12 @@ export interface BoundPodNetwork {
 export async function bindPodNetwork(
   interfaces: readonly PlannedInterface[],
   owner: TapOwner | undefined,
+  /** stepsDone: the node's handler performed the steps already (cluster mode); serve DHCP only. */
+  options: { readonly stepsDone?: boolean } = {},
 ): Promise<BoundPodNetwork | undefined> {
   const bound = interfaces.filter((i) => i.binding);
   if (!bound.length) return undefined;
-  for (const i of bound) {
+  for (const i of options.stepsDone ? [] : bound) {
     const b = i.binding!;
     for (const step of bindingSteps(b, owner)) {
       try {

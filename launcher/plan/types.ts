@@ -60,6 +60,12 @@ export interface LaunchContext {
   /** That interface as the launcher found it (session.ts reads it; planning stays pure). */
   readonly podNetwork?: PodNetworkState;
   /**
+   * Cluster mode: the launcher has no NET_ADMIN, so the node's handler performs the pod-network
+   * bindings' steps in the pod's namespace (launcher/handoff.ts); the launcher serves their DHCP.
+   * @default false: the launcher binds them itself (local mode runs it as root in the pod's namespace)
+   */
+  readonly networkByHandler?: boolean;
+  /**
    * The cluster's enabled feature gates (KubeVirt's names, api/feature-gates.ts): features that
    * reach the node's files (hostDisk, local container disks, ...) are refused without theirs.
    * @default none

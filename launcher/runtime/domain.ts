@@ -118,6 +118,11 @@ export class Domain {
   private readonly hotplug: HotplugDisks;
   /** The pod network's bindings and their DHCP server, once QEMU first started. */
   private podNetwork: BoundPodNetwork | undefined;
+  /**
+   * The bindings' steps were performed by the node's handler (cluster mode: the launcher has no
+   * NET_ADMIN; launcher/handoff.ts): only the DHCP server is the launcher's.
+   */
+  bindingsWiredByHandler = false;
   /** What the next RESUME means when it is not a user's unpause (a migration's end). */
   private resumeReason: DomainReason | undefined;
   /** The guest moved to a migration target: QEMU's exit is Shutoff / Migrated. */
@@ -185,7 +190,9 @@ export class Domain {
     if (this.running) return;
     await prepareAll(this.plan.prepare);
     // The pod network's bindings (tap, bridge, NAT, DHCP) stay for the launcher's life.
-    this.podNetwork ??= await bindPodNetwork(this.plan.interfaces, this.options.identity);
+    this.podNetwork ??= await bindPodNetwork(this.plan.interfaces, this.options.identity, {
+      stepsDone: this.bindingsWiredByHandler,
+    });
     for (const sock of [
       this.plan.qmpSocket,
       this.plan.serialSocket,

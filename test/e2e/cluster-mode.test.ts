@@ -14,8 +14,11 @@
  * the api's pods (admission, the aggregated subresource API, with the CA the api made itself),
  * and killing the controller's leader pod moves leadership to the other replica.
  *
- * What cluster mode adds on top (the kubelet-mode handler, VMs in launcher pods) joins this
- * suite as it lands (issue 17).
+ * VMs run in launcher pods kubelet starts: the handler on the node hands the launcher container
+ * its VMI through the pod's socket folder and the guest boots under QEMU as the qemu user; a VM
+ * that needs what cluster mode does not run yet (network interfaces) is refused by name. What
+ * cluster mode adds next (pod network wiring, claims, console) joins this suite as it lands
+ * (issue 17).
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -28,6 +31,7 @@ import { NODE_MOUNTS_DIR } from '../../cli/local/kubelet/node-mounts';
 import { onPath } from '../../common/on-path';
 import { readState, type StateFile } from '../../cli/local/state';
 import { eventually } from '../integration/support/eventually';
+import { ensureGuestImage, GuestMarkers } from '../fixtures/guest/build';
 
 jest.setTimeout(900_000);
 
@@ -68,7 +72,18 @@ function kubectlJson<T>(args: string[]): T {
 
 function up(): void {
   const started = Date.now();
-  const r = virtkit(['up', '--runtime', 'kubelet', '--nodes', '2', '--detach', '--images', imagesFile]);
+  const r = virtkit([
+    'up',
+    '--runtime',
+    'kubelet',
+    '--nodes',
+    '2',
+    '--detach',
+    '--images',
+    imagesFile,
+    '--feature-gates',
+    'LocalContainerDisk',
+  ]);
   if (r.status !== 0) throw new Error(`virtkit up failed (${r.status}):\n${r.stderr}`);
   console.log(`virtkit up --runtime kubelet --nodes 2: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -479,6 +494,156 @@ test('a Deployment spread over both nodes is Available; pods reach each other, a
   for (const p of pods) expect(log).toContain(`pong from ${p.metadata.name}`);
   expect(log).toMatch(/^service: pong from echo-/m);
   expect(log).toContain('HTTP/1.0 400 Bad Request');
+});
+
+const VMS = 'cluster-vms';
+
+/** A VM of the test guest with no network interface (cluster mode does not wire them yet). */
+function clusterVm(name: string, withInterface = false): Record<string, unknown> {
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name, namespace: VMS },
+    spec: {
+      runStrategy: 'Always',
+      template: {
+        spec: {
+          terminationGracePeriodSeconds: 30,
+          domain: {
+            resources: { requests: { memory: '128Mi' } },
+            devices: {
+              ...(withInterface ? {} : { autoattachPodInterface: false }),
+              autoattachGraphicsDevice: false,
+              disks: [{ name: 'rootdisk', disk: { bus: 'virtio' } }],
+            },
+          },
+          // A LocalContainerDisk: a disk image file of the node (the handler's /var/lib/virtkit).
+          volumes: [{ name: 'rootdisk', containerDisk: { image: `file://${NODE_GUEST_DISK}` } }],
+        },
+      },
+    },
+  };
+}
+
+const NODE_GUEST_DISK = '/var/lib/virtkit/test-guest/disk.img';
+
+interface Vmi {
+  metadata: { uid: string };
+  status?: { phase?: string; nodeName?: string };
+}
+
+/** The processes whose command line has `text`, with their real uid. */
+function processesWith(text: string): { pid: number; uid: number }[] {
+  const found: { pid: number; uid: number }[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)))
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)) continue;
+      const uid = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      found.push({ pid: Number(pid), uid: Number(uid) });
+    } catch {
+      // gone
+    }
+  return found;
+}
+
+test('a VM runs in a launcher pod kubelet started: the handler hands the launcher its VMI, the guest boots under QEMU as the qemu user, and stopping the VM ends the pod', async () => {
+  const guest = ensureGuestImage();
+  for (const n of state().nodes ?? []) {
+    const dir = path.join(n.dir, 'host', 'var-lib-virtkit', path.basename(path.dirname(NODE_GUEST_DISK)));
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(guest.disk, path.join(dir, path.basename(NODE_GUEST_DISK)));
+  }
+  expect(kubectl(['create', 'namespace', VMS]).stderr).toBe('');
+  const applied = kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(clusterVm('guest')));
+  expect(applied.stderr).toBe('');
+  const vmi = await eventually(
+    'the VMI to be Running',
+    async () => {
+      const r = kubectl(['get', 'vmi', '-n', VMS, 'guest', '-o', 'json']);
+      const v = r.status === 0 ? (JSON.parse(r.stdout) as Vmi) : undefined;
+      return v?.status?.phase === 'Running' ? v : undefined;
+    },
+    { timeoutMs: 300_000 },
+  );
+  const pods = kubectlJson<{ items: (Pod & { metadata: { uid: string } })[] }>([
+    'get',
+    'pods',
+    '-n',
+    VMS,
+    '-l',
+    `kubevirt.io/created-by=${vmi.metadata.uid}`,
+  ]).items;
+  expect(pods).toHaveLength(1);
+  const pod = pods[0]!;
+  expect(pod.spec.nodeName).toBe(vmi.status?.nodeName);
+  // kubelet started the compute container through containerd.
+  expect(pod.status.containerStatuses?.[0]?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+  const node = (state().nodes ?? []).find((n) => n.name === pod.spec.nodeName)!;
+  const serialLog = path.join(
+    nodePaths(node.dir).kubeletRoot,
+    'pods',
+    pod.metadata.uid,
+    'volumes',
+    'kubernetes.io~empty-dir',
+    'private',
+    'qemu',
+    'serial.log',
+  );
+  await eventually(
+    "the guest's boot marker on its serial console",
+    async () =>
+      (fs.existsSync(serialLog) && fs.readFileSync(serialLog, 'utf8').includes(GuestMarkers.booted)) ||
+      undefined,
+    { timeoutMs: 240_000 },
+  );
+  // QEMU runs in the container as the launcher image's user, KubeVirt's qemu (107), not root.
+  const qemu = processesWith(`guest=${VMS}_guest`);
+  expect(qemu.map((p) => p.uid)).toEqual([107]);
+
+  expect(
+    kubectl(['patch', 'vm', '-n', VMS, 'guest', '--type', 'merge', '-p', '{"spec":{"runStrategy":"Halted"}}'])
+      .stderr,
+  ).toBe('');
+  await eventually(
+    'the VM to be Stopped, its VMI and pod gone',
+    async () => {
+      const vm = kubectlJson<{ status?: { printableStatus?: string } }>(['get', 'vm', '-n', VMS, 'guest']);
+      const left = kubectl(['get', 'vmi,pods', '-n', VMS, '-o', 'name']).stdout.trim();
+      return (vm.status?.printableStatus === 'Stopped' && left === '') || undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
+  expect(processesWith(`guest=${VMS}_guest`)).toEqual([]);
+});
+
+test('a VM that needs what cluster mode does not run yet stays Scheduled, with a Warning Event that names the field', async () => {
+  const applied = kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(clusterVm('wired', true)));
+  expect(applied.stderr).toBe('');
+  const message = await eventually(
+    "the handler's Warning on the VMI",
+    async () => {
+      const events = kubectlJson<{ items: { reason: string; type: string; message: string }[] }>([
+        'get',
+        'events',
+        '-n',
+        VMS,
+        '--field-selector',
+        'involvedObject.kind=VirtualMachineInstance,involvedObject.name=wired',
+      ]).items;
+      return events.find((e) => e.type === 'Warning' && e.reason === 'CreateContainerConfigError')?.message;
+    },
+    { timeoutMs: 120_000 },
+  );
+  expect(message).toContain(
+    'spec.domain.devices.interfaces[0] (default): a network interface is not run in cluster mode yet',
+  );
+  expect(kubectlJson<Vmi>(['get', 'vmi', '-n', VMS, 'wired']).status?.phase).toBe('Scheduled');
+  expect(kubectl(['delete', 'vm', '-n', VMS, 'wired', '--wait=true', '--timeout=120s']).status).toBe(0);
+  await eventually(
+    'its pod to be gone',
+    async () => kubectl(['get', 'pods', '-n', VMS, '-o', 'name']).stdout.trim() === '' || undefined,
+    { timeoutMs: 120_000 },
+  );
 });
 
 test('a run whose processes were all killed is cleaned up by the next up', () => {

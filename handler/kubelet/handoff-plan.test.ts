@@ -1,0 +1,103 @@
+import {
+  clusterModeProblems,
+  containerDiskCopies,
+  containerLaunchResources,
+  handlerResolvedVolumes,
+  kubeletPodFolders,
+} from './handoff-plan';
+import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
+
+const UID = '0b4c8a52-1f9e-4d7a-9b7e-3a1c2d3e4f50';
+const base = `/var/lib/kubelet/pods/${UID}/volumes/kubernetes.io~empty-dir`;
+
+function spec(extra: Partial<VirtualMachineInstanceSpec> = {}): VirtualMachineInstanceSpec {
+  return {
+    domain: { devices: { autoattachPodInterface: false, disks: [] } },
+    volumes: [
+      { name: 'rootdisk', containerDisk: { image: 'quay.io/containerdisks/fedora:40' } },
+      { name: 'cloudinit', cloudInitNoCloud: { userData: '#cloud-config\n' } },
+      { name: 'cfg', configMap: { name: 'app' } },
+      { name: 'creds', secret: { secretName: 'app' } },
+    ],
+    ...extra,
+  } as VirtualMachineInstanceSpec;
+}
+
+test("the pod's shared folders are kubelet's emptyDirs of the launcher pod", () => {
+  const f = kubeletPodFolders('/var/lib/kubelet/pods', UID);
+  expect(f.socketDir).toBe(`${base}/sockets`);
+  expect(f.waiting).toBe(`${base}/sockets/waiting`);
+  expect(f.resourcesFile).toBe(`${base}/sockets/resources.json`);
+  expect(f.socket).toBe(`${base}/sockets/launcher.sock`);
+  expect(f.qemuDir).toBe(`${base}/private/qemu`);
+  expect(f.finalStatusFile).toBe(`${base}/private/final-status.json`);
+  expect(f.emptyDir('rootdisk')).toBe(`${base}/rootdisk`);
+});
+
+test('a pod uid or volume name that would leave the pod folder is refused', () => {
+  expect(() => kubeletPodFolders('/var/lib/kubelet/pods', '../../etc')).toThrow(
+    'pod uid "../../etc" is not a UUID',
+  );
+  const f = kubeletPodFolders('/var/lib/kubelet/pods', UID);
+  expect(() => f.emptyDir('../sockets')).toThrow('volume name "../sockets" is not a DNS label');
+});
+
+test('a VM of containerDisks, cloud-init, ConfigMaps and Secrets without interfaces runs in cluster mode', () => {
+  expect(clusterModeProblems(spec())).toEqual([]);
+});
+
+test('what cluster mode does not run yet is named field by field, with the way out', () => {
+  const s = spec({
+    volumes: [
+      { name: 'root', persistentVolumeClaim: { claimName: 'root' } },
+      { name: 'dv', dataVolume: { name: 'dv' } },
+      { name: 'host', hostDisk: { path: '/d/disk.img', type: 'Disk' } },
+    ],
+  } as Partial<VirtualMachineInstanceSpec>);
+  s.domain.devices.autoattachPodInterface = undefined;
+  expect(clusterModeProblems(s)).toEqual([
+    'spec.volumes[0] (root): a persistentVolumeClaim volume is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it',
+    'spec.volumes[1] (dv): a dataVolume volume is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it',
+    'spec.volumes[2] (host): a hostDisk volume is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it',
+    'spec.domain.devices.interfaces[0] (default): a network interface is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it; set spec.domain.devices.autoattachPodInterface: false for a VM without one',
+  ]);
+});
+
+test('the handler resolves containerDisks and cloud-init only; kubelet mounts the rest', () => {
+  expect(handlerResolvedVolumes(spec())?.map((v) => v.name)).toEqual(['rootdisk', 'cloudinit']);
+});
+
+test("the launcher's resources carry the paths of its container, never the node's", () => {
+  const f = kubeletPodFolders('/var/lib/kubelet/pods', UID);
+  const copies = containerDiskCopies(f, { rootdisk: '/var/lib/virtkit/images/sha256-abc/disk.qcow2' });
+  expect(copies).toEqual([
+    {
+      volume: 'rootdisk',
+      from: '/var/lib/virtkit/images/sha256-abc/disk.qcow2',
+      to: `${base}/rootdisk/disk.img`,
+      inContainer: '/var/run/kubevirt-private/vmi-disks/rootdisk/disk.img',
+    },
+  ]);
+  const secrets = { cloudinit: { userData: '#cloud-config\n' } };
+  expect(
+    containerLaunchResources(
+      spec(),
+      { containerDisks: { rootdisk: copies[0].from }, cloudInitSecrets: secrets },
+      copies,
+      ['LocalContainerDisk'],
+      false,
+    ),
+  ).toEqual({
+    containerDisks: { rootdisk: '/var/run/kubevirt-private/vmi-disks/rootdisk/disk.img' },
+    volumeDirs: {
+      cfg: '/var/run/kubevirt-private/vmi-disks/cfg',
+      creds: '/var/run/kubevirt-private/vmi-disks/creds',
+    },
+    cloudInitSecrets: secrets,
+    featureGates: ['LocalContainerDisk'],
+  });
+  expect(containerLaunchResources(spec({ volumes: [] }), {}, [], [], true)).toEqual({
+    featureGates: [],
+    migrationTarget: true,
+  });
+});

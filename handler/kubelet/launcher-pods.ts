@@ -1,0 +1,305 @@
+/**
+ * Cluster mode's launchers (virt-handler's side of virt-launcher): kubelet starts each launcher
+ * pod's compute container through containerd; this handler never starts a process. For every
+ * launcher pod bound to its node it
+ *
+ *   - waits for the launcher's `waiting` mark in the pod's socket folder (an emptyDir it reaches
+ *     under kubelet's pod folders, ./handoff-plan.ts),
+ *   - checks the VMI (api/ validation and feature gates, the same SpecGuard as local mode) and
+ *     what cluster mode runs today, pulls and copies each containerDisk into its volume,
+ *     resolves cloud-init Secrets, and writes the launcher's resources.json, owned by the
+ *     launcher's uid (launcher/handoff.ts is the other side),
+ *   - and offers the VMI sync (../vmi/sync.ts, shared with local mode) a view of the launcher:
+ *     its socket, its work folder, its exit from the pod's container status.
+ *
+ * Level-triggered: a restarted handler finds handed-off pods by their resources.json and
+ * picks them up without touching the guests.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { keyFields, type Logger } from '../../common/log';
+import { isMigrationTargetPod } from '../../api/kubevirt/v1/migration-labels';
+import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
+import { runWorker } from '../work-loop';
+import { resolveLaunchResources } from '../volumes/resolve';
+import { asPodPrepareError, checkedVmiOfPod, PodPrepareError, type PodImages } from '../pods/prepare';
+import {
+  COMPUTE_CONTAINER,
+  LAUNCHER_LABEL,
+  LAUNCHER_LABEL_VALUE,
+  podKey,
+  vmiOfPod,
+  type PodJson,
+} from '../pods/pod-types';
+import type { FinalStatus } from '../pods/pod-dir';
+import type { SpecGuard } from '../vmi/spec-guard';
+import type { VmiLauncher, VmiLaunchers } from '../vmi/launchers';
+import {
+  clusterModeProblems,
+  containerDiskCopies,
+  containerLaunchResources,
+  handlerResolvedVolumes,
+  kubeletPodFolders,
+  type ContainerDiskCopy,
+  type KubeletPodFolders,
+} from './handoff-plan';
+import { errorMessage, Informer, WorkQueue, PODS, type EventRecorder, type KubeClient } from '../../kube';
+
+export interface KubeletLaunchersOptions {
+  readonly client: KubeClient;
+  readonly nodeName: string;
+  /** kubelet's pod folders as this handler sees them. */
+  readonly podsDir: string;
+  /**
+   * The handler's own folder of short links to launcher sockets: a socket under kubelet's pod
+   * folders has a longer path than a Unix socket address holds (108 bytes).
+   */
+  readonly socketLinksDir: string;
+  readonly guard: SpecGuard;
+  /** Where containerDisk images are pulled (the node's image cache), and pull failures reported. */
+  readonly images?: PodImages;
+  /** Refusals and failed hand-offs become Warning Events on the VMI. */
+  readonly recorder?: EventRecorder;
+  readonly log: Logger;
+  /** A launcher of this VMI changed (became ready, ended). */
+  readonly onLauncherChange: (vmi: { namespace: string; name: string }) => void;
+}
+
+interface KubeletLauncher extends VmiLauncher {
+  readonly vmi: { readonly namespace: string; readonly name: string; readonly uid?: string };
+  readonly startedAt: string;
+}
+
+/** How often a started launcher is looked at until its socket is there. */
+const SOCKET_POLL_MS = 250;
+
+export class KubeletLaunchers implements VmiLaunchers {
+  readonly informer: Informer<PodJson>;
+  private readonly queue = new WorkQueue('handler-launcher-pods', { baseMs: 500, maxMs: 30_000 });
+  private readonly launchers = new Map<string, KubeletLauncher>();
+  /** The last refusal warned about, by pod uid (one Event per new message). */
+  private readonly warned = new Map<string, string>();
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly o: KubeletLaunchersOptions) {
+    this.informer = new Informer<PodJson>(
+      o.client.listWatch<PodJson>(PODS, `${LAUNCHER_LABEL}=${LAUNCHER_LABEL_VALUE}`),
+      {},
+      { onError: (m) => o.log.warn({ kind: 'Pod' }, `watch: ${m}`) },
+    );
+    const enqueue = (p: PodJson): void => {
+      if (p.spec?.nodeName === o.nodeName || this.launchers.has(p.metadata?.uid ?? ''))
+        this.queue.add(podKey(p));
+    };
+    this.informer.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+  }
+
+  async start(workers = 2): Promise<void> {
+    this.informer.start();
+    for (let i = 0; i < workers; i++)
+      this.workers.push(
+        runWorker(
+          this.queue,
+          (k) => this.reconcile(k),
+          (key, e) => this.o.log.warn(keyFields('Pod', key), errorMessage(e)),
+        ),
+      );
+    await this.informer.waitForSync();
+    // Links of pods that went while the handler was down.
+    const live = new Set(this.informer.cache.list().map((p) => p.metadata?.uid ?? ''));
+    for (const uid of fs.existsSync(this.o.socketLinksDir) ? fs.readdirSync(this.o.socketLinksDir) : [])
+      if (!live.has(uid)) fs.rmSync(path.join(this.o.socketLinksDir, uid), { force: true });
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await this.informer.stop();
+    await Promise.all(this.workers);
+  }
+
+  /** Look again at every launcher pod of this node (the feature gates changed). */
+  retryWaiting(): void {
+    for (const p of this.informer.cache.list())
+      if (p.spec?.nodeName === this.o.nodeName) this.queue.add(podKey(p));
+  }
+
+  launcherForVmi(namespace: string, name: string, uid?: string): VmiLauncher | undefined {
+    let found: KubeletLauncher | undefined;
+    for (const l of this.launchers.values()) {
+      const v = l.vmi;
+      if (v.namespace !== namespace || v.name !== name || (uid && v.uid && v.uid !== uid)) continue;
+      if (!found || l.startedAt > found.startedAt) found = l;
+    }
+    return found;
+  }
+
+  podIPsOf(l: VmiLauncher): readonly string[] {
+    return l.record.podIPs ?? [];
+  }
+
+  private async reconcile(key: string): Promise<number | undefined> {
+    const pod = this.informer.cache.get(key);
+    const uid = pod?.metadata?.uid ?? '';
+    const gone = [...this.launchers.entries()].filter(
+      ([u, l]) =>
+        `${l.record.namespace}/${l.record.name}` === key &&
+        (u !== uid || pod?.spec?.nodeName !== this.o.nodeName),
+    );
+    for (const [u, l] of gone) {
+      this.launchers.delete(u);
+      fs.rmSync(path.join(this.o.socketLinksDir, u), { force: true });
+      this.warned.delete(u);
+      this.o.onLauncherChange(l.vmi);
+    }
+    if (!pod || pod.spec?.nodeName !== this.o.nodeName) return undefined;
+    const vmi = vmiOfPod(pod);
+    if (!vmi) return undefined;
+    const compute = pod.status?.containerStatuses?.find((c) => c.name === COMPUTE_CONTAINER);
+    const running = compute?.state?.running as { startedAt?: string } | undefined;
+    const terminated = compute?.state?.terminated as { exitCode?: number; startedAt?: string } | undefined;
+    if (!running && !terminated) return undefined; // kubelet has not started it yet
+    const folders = kubeletPodFolders(this.o.podsDir, uid);
+    if (running && fs.existsSync(folders.waiting) && !fs.existsSync(folders.resourcesFile)) {
+      const again = await this.handOff(pod, folders);
+      if (again !== undefined) return again;
+    }
+    const handed = fs.existsSync(folders.resourcesFile);
+    const socket = this.socketLink(uid, folders.socket);
+    const view: KubeletLauncher = {
+      record: {
+        uid,
+        namespace: pod.metadata?.namespace ?? '',
+        name: pod.metadata?.name ?? '',
+        podIPs: (pod.status?.podIPs ?? []).map((p) => p.ip).filter((ip): ip is string => !!ip),
+      },
+      dir: {
+        socket,
+        qemuDir: folders.qemuDir,
+        readFinalStatus: () => readJson<FinalStatus>(folders.finalStatusFile),
+      },
+      ...(terminated ? { exit: { code: terminated.exitCode ?? 1 } } : {}),
+      ready: !!running && handed && fs.existsSync(folders.socket),
+      vmi,
+      startedAt: running?.startedAt ?? terminated?.startedAt ?? '',
+    };
+    const before = this.launchers.get(uid);
+    this.launchers.set(uid, view);
+    if (!before || before.ready !== view.ready || !!before.exit !== !!view.exit) this.o.onLauncherChange(vmi);
+    return running && !view.ready ? SOCKET_POLL_MS : undefined;
+  }
+
+  /** A short path to the launcher's socket (a link in socketLinksDir, named by the pod uid). */
+  private socketLink(uid: string, target: string): string {
+    const link = path.join(this.o.socketLinksDir, uid);
+    if (readLink(link) !== target) {
+      fs.mkdirSync(this.o.socketLinksDir, { recursive: true, mode: 0o700 });
+      fs.rmSync(link, { force: true });
+      fs.symlinkSync(target, link);
+    }
+    return link;
+  }
+
+  /**
+   * Prepares the node's side of a waiting launcher and writes its resources; returns when to
+   * look again while it cannot (a refusal, a pull in back-off), undefined once handed off.
+   */
+  private async handOff(pod: PodJson, folders: KubeletPodFolders): Promise<number | undefined> {
+    const key = podKey(pod);
+    try {
+      const { vmi, ref, featureGates } = await checkedVmiOfPod(this.o.client, pod, this.o.guard);
+      const spec = vmi.spec as VirtualMachineInstanceSpec;
+      const problems = clusterModeProblems(spec);
+      if (problems.length)
+        throw new PodPrepareError(
+          'CreateContainerConfigError',
+          `VirtualMachineInstance ${ref.namespace}/${ref.name} cannot run on node ${this.o.nodeName}: ${problems.join('; ')}`,
+          60_000,
+        );
+      let resolved;
+      try {
+        resolved = await resolveLaunchResources(
+          this.o.client,
+          ref.namespace,
+          handlerResolvedVolumes(spec),
+          folders.privateDir,
+          this.o.images?.puller,
+        );
+      } catch (e) {
+        return await asPodPrepareError(e, vmi, ref, this.o.images);
+      }
+      const owner = fs.statSync(folders.waiting);
+      const copies = containerDiskCopies(folders, resolved.containerDisks ?? {});
+      for (const c of copies) await copyContainerDisk(c, owner);
+      const resources = containerLaunchResources(
+        spec,
+        resolved,
+        copies,
+        featureGates,
+        isMigrationTargetPod(pod.metadata?.labels),
+      );
+      writeOwned(folders.resourcesFile, JSON.stringify(resources, null, 2), owner);
+      this.warned.delete(pod.metadata?.uid ?? '');
+      this.o.log.info(
+        keyFields('Pod', key),
+        `handed VirtualMachineInstance ${ref.namespace}/${ref.name} to its launcher (uid ${owner.uid})${copies.length ? `; containerDisks ${copies.map((c) => c.volume).join(', ')} in place` : ''}`,
+      );
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof PodPrepareError)) throw e;
+      const uid = pod.metadata?.uid ?? '';
+      if (this.warned.get(uid) !== e.message) {
+        this.warned.set(uid, e.message);
+        this.o.log.warn(keyFields('Pod', key), `${e.reason}: ${e.message}`);
+        const vmi = vmiOfPod(pod);
+        if (vmi)
+          await this.o.recorder?.record(
+            {
+              apiVersion: 'kubevirt.io/v1',
+              kind: 'VirtualMachineInstance',
+              metadata: { namespace: vmi.namespace, name: vmi.name, ...(vmi.uid ? { uid: vmi.uid } : {}) },
+            },
+            { type: 'Warning', reason: e.reason, message: e.message },
+          );
+      }
+      return e.retryMs ?? 5_000;
+    }
+  }
+}
+
+function readLink(file: string): string | undefined {
+  try {
+    return fs.readlinkSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `file` whole (a rename), mode 0600, owned by the launcher's uid and gid. */
+function writeOwned(file: string, content: string, owner: { uid: number; gid: number }): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  fs.rmSync(tmp, { force: true });
+  fs.writeFileSync(tmp, content, { mode: 0o600, flag: 'wx' });
+  fs.chownSync(tmp, owner.uid, owner.gid);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * A containerDisk's base image into its volume's emptyDir (a reflink where the filesystem
+ * has them), read-only for the launcher's uid; renamed into place once complete.
+ */
+async function copyContainerDisk(c: ContainerDiskCopy, owner: { uid: number; gid: number }): Promise<void> {
+  const tmp = `${c.to}.partial`;
+  await fs.promises.rm(tmp, { force: true });
+  await fs.promises.copyFile(c.from, tmp, fs.constants.COPYFILE_FICLONE);
+  await fs.promises.chown(tmp, owner.uid, owner.gid);
+  await fs.promises.chmod(tmp, 0o400);
+  await fs.promises.rename(tmp, c.to);
+}

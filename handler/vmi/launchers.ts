@@ -1,0 +1,37 @@
+/**
+ * What the VMI sync needs to know about the launcher of a VMI on this node, whoever runs it:
+ * local mode's pod runtime (../pods/runtime.ts, launcher processes it starts itself) or, in
+ * cluster mode, kubelet (../kubelet/launcher-pods.ts, launcher containers found through the
+ * pods' shared socket folders). Both hand the sync the same view, so everything above it is
+ * one code path.
+ */
+import type { FinalStatus } from '../pods/pod-dir';
+
+export interface VmiLauncher {
+  /** The launcher pod, and the addresses of its pod network (status.podIPs). */
+  readonly record: {
+    readonly uid: string;
+    readonly namespace: string;
+    readonly name: string;
+    readonly podIPs?: readonly string[];
+  };
+  readonly dir: {
+    /** The launcher's control socket, as this handler reaches it. */
+    readonly socket: string;
+    /** QEMU's own folder (its migration sockets), as this handler reaches it. */
+    readonly qemuDir: string;
+    /** The launcher's final-status.json once it ended. */
+    readFinalStatus(): FinalStatus | undefined;
+  };
+  /** The launcher process ended with this code. */
+  readonly exit?: { readonly code: number };
+  /** The control socket answers. */
+  readonly ready: boolean;
+}
+
+export interface VmiLaunchers {
+  /** The newest launcher of the VMI on this node (of its uid, when given). */
+  launcherForVmi(namespace: string, name: string, uid?: string): VmiLauncher | undefined;
+  /** The pod's addresses (a VMI's pod-network interface reports them). */
+  podIPsOf(l: VmiLauncher): readonly string[];
+}
