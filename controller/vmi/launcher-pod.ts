@@ -14,6 +14,7 @@ import { parseQuantity } from '../../api/quantity';
 import { guestMemoryBytes, topology } from '../../api/sizing';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 import { MIGRATION_JOB_UID_LABEL } from '../../api/kubevirt/v1/migration-labels';
+import { DHCP_SERVER_PORT } from '../../launcher/network/dhcp/server';
 
 export const LAUNCHER_LABEL = 'kubevirt.io';
 export const LAUNCHER_LABEL_VALUE = 'virt-launcher';
@@ -36,6 +37,8 @@ export const SOCKETS_DIR = '/var/run/kubevirt/sockets';
 export const SOCKETS_VOLUME = 'sockets';
 /** The launcher's private work folder (overlays, QEMU's sockets, final-status.json). */
 export const PRIVATE_VOLUME = 'private';
+/** Ports from this one on may be bound without privileges in the pod's network namespace. */
+export const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
 /** The tap devices of pod networks come from the node's tun device plugin. */
 export const TUN_RESOURCE = 'devices.kubevirt.io/tun';
 export const DEFAULT_LAUNCHER_IMAGE = 'virtkit/launcher:latest';
@@ -271,6 +274,9 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
     enableServiceLinks: false,
     hostname: spec.hostname ?? name,
     nodeSelector: { ...(spec.nodeSelector ?? {}), [SCHEDULABLE_LABEL]: 'true' },
+    // The launcher (not root) serves its guests' DHCP on port 67 in the pod's own namespace
+    // (a sysctl kubelet allows by default: it is per network namespace).
+    securityContext: { sysctls: [{ name: UNPRIVILEGED_PORT_SYSCTL, value: String(DHCP_SERVER_PORT) }] },
     containers: [
       {
         name: 'compute',

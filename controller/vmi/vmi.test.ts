@@ -234,6 +234,10 @@ describe('launcher pod rendering', () => {
       ]),
     );
     expect(spec.volumes).toEqual(expect.arrayContaining([{ name: 'sockets', emptyDir: {} }]));
+    // The launcher, not root, serves its guests' DHCP on port 67 in the pod's own namespace.
+    expect(spec.securityContext).toEqual({
+      sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '67' }],
+    });
   });
 
   test('volumes for claims, DataVolumes, ConfigMaps, Secrets and scratch disks', () => {

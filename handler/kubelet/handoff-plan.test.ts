@@ -29,6 +29,8 @@ test("the pod's shared folders are kubelet's emptyDirs of the launcher pod", () 
   expect(f.waiting).toBe(`${base}/sockets/waiting`);
   expect(f.resourcesFile).toBe(`${base}/sockets/resources.json`);
   expect(f.socket).toBe(`${base}/sockets/launcher.sock`);
+  expect(f.networkRequest).toBe(`${base}/sockets/network-request.json`);
+  expect(f.networkDone).toBe(`${base}/sockets/network-done.json`);
   expect(f.qemuDir).toBe(`${base}/private/qemu`);
   expect(f.finalStatusFile).toBe(`${base}/private/final-status.json`);
   expect(f.emptyDir('rootdisk')).toBe(`${base}/rootdisk`);
@@ -52,15 +54,31 @@ test('what cluster mode does not run yet is named field by field, with the way o
       { name: 'root', persistentVolumeClaim: { claimName: 'root' } },
       { name: 'dv', dataVolume: { name: 'dv' } },
       { name: 'host', hostDisk: { path: '/d/disk.img', type: 'Disk' } },
+      { name: 'unattend', sysprep: { configMap: { name: 'unattend' } } },
+    ],
+    networks: [
+      { name: 'default', pod: {} },
+      { name: 'extra', multus: { networkName: 'extra' } },
     ],
   } as Partial<VirtualMachineInstanceSpec>);
-  s.domain.devices.autoattachPodInterface = undefined;
+  s.domain.devices.interfaces = [
+    { name: 'default', masquerade: {} },
+    { name: 'extra', bridge: {} },
+  ];
+  const later = 'is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it';
   expect(clusterModeProblems(s)).toEqual([
-    'spec.volumes[0] (root): a persistentVolumeClaim volume is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it',
-    'spec.volumes[1] (dv): a dataVolume volume is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it',
-    'spec.volumes[2] (host): a hostDisk volume is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it',
-    'spec.domain.devices.interfaces[0] (default): a network interface is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it; set spec.domain.devices.autoattachPodInterface: false for a VM without one',
+    `spec.volumes[0] (root): a persistentVolumeClaim volume ${later}`,
+    `spec.volumes[1] (dv): a dataVolume volume ${later}`,
+    `spec.volumes[2] (host): a hostDisk volume ${later}`,
+    `spec.volumes[3] (unattend): a sysprep volume ${later}`,
+    `spec.networks[1] (extra): a Multus network ${later}; use the pod network`,
   ]);
+});
+
+test('the pod network runs in cluster mode (the handler wires it)', () => {
+  const s = spec();
+  s.domain.devices.autoattachPodInterface = undefined;
+  expect(clusterModeProblems(s)).toEqual([]);
 });
 
 test('the handler resolves containerDisks and cloud-init only; kubelet mounts the rest', () => {
@@ -88,6 +106,8 @@ test("the launcher's resources carry the paths of its container, never the node'
       false,
     ),
   ).toEqual({
+    podInterfaceName: 'eth0',
+    networkByHandler: true,
     containerDisks: { rootdisk: '/var/run/kubevirt-private/vmi-disks/rootdisk/disk.img' },
     volumeDirs: {
       cfg: '/var/run/kubevirt-private/vmi-disks/cfg',
@@ -97,6 +117,8 @@ test("the launcher's resources carry the paths of its container, never the node'
     featureGates: ['LocalContainerDisk'],
   });
   expect(containerLaunchResources(spec({ volumes: [] }), {}, [], [], true)).toEqual({
+    podInterfaceName: 'eth0',
+    networkByHandler: true,
     featureGates: [],
     migrationTarget: true,
   });

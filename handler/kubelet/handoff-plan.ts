@@ -5,10 +5,11 @@
  *
  * In cluster mode kubelet mounts what Kubernetes mounts (configMap and secret volumes, at
  * DISKS_DIR/<volume>); the handler puts each containerDisk's base image into its volume's
- * emptyDir and resolves cloud-init Secrets. Claims (PVCs, DataVolumes), hostDisks, kernelBoot
- * containers and network interfaces are refused here by name until their node-side work is
- * built (issue 17): a VMI that needs one stays Scheduled with the reason on its pod, rather
- * than running with a stand-in.
+ * emptyDir, resolves cloud-init Secrets and wires the pod network's bindings the launcher
+ * plans (./pod-netns.ts). Claims (PVCs, DataVolumes), hostDisks, kernelBoot containers, sysprep
+ * and Multus networks are refused here by name until their node-side work is built (issue 17):
+ * a VMI that needs one stays Scheduled with a Warning Event, rather than running with a
+ * stand-in.
  */
 import * as path from 'path';
 import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
@@ -18,6 +19,7 @@ import { effectiveInterfaces } from '../../launcher/plan/network';
 import { handoffPaths } from '../../launcher/handoff';
 import type { HandlerLaunchResources } from '../pods/prepare';
 import type { LaunchResources } from '../../launcher/session';
+import { DEFAULT_IFNAME } from '../network/cni';
 
 /** kubelet's pod folders (the handler DaemonSet mounts them, HostToContainer). */
 export const DEFAULT_KUBELET_PODS_DIR = '/var/lib/kubelet/pods';
@@ -31,6 +33,9 @@ export interface KubeletPodFolders {
   readonly waiting: string;
   readonly resourcesFile: string;
   readonly socket: string;
+  /** The bindings the launcher asks the handler to wire, and the handler's answer. */
+  readonly networkRequest: string;
+  readonly networkDone: string;
   /** The launcher's work folder (PRIVATE_VOLUME). */
   readonly privateDir: string;
   readonly qemuDir: string;
@@ -63,6 +68,8 @@ export function kubeletPodFolders(podsDir: string, podUid: string): KubeletPodFo
     waiting: h.waiting,
     resourcesFile: h.resourcesFile,
     socket: h.socketPath,
+    networkRequest: h.networkRequest,
+    networkDone: h.networkDone,
     privateDir,
     qemuDir: path.join(privateDir, QEMU_DIR),
     finalStatusFile: path.join(privateDir, 'final-status.json'),
@@ -84,11 +91,11 @@ export function clusterModeProblems(spec: VirtualMachineInstanceSpec): string[] 
   }
   if (spec.domain.firmware?.kernelBoot?.container)
     problems.push(`spec.domain.firmware.kernelBoot.container: a kernel boot container ${later}`);
-  const { interfaces } = effectiveInterfaces(spec);
-  for (const [i, iface] of interfaces.entries())
-    problems.push(
-      `spec.domain.devices.interfaces[${i}] (${iface.name}): a network interface ${later}; set spec.domain.devices.autoattachPodInterface: false for a VM without one`,
-    );
+  // The pod network is wired (./pod-netns.ts); Multus attachments need a node with Multus.
+  const { networks } = effectiveInterfaces(spec);
+  for (const [i, net] of networks.entries())
+    if (net.multus)
+      problems.push(`spec.networks[${i}] (${net.name}): a Multus network ${later}; use the pod network`);
   return problems;
 }
 
@@ -140,6 +147,9 @@ export function containerLaunchResources(
       .map((v) => [v.name, path.posix.join(DISKS_DIR, v.name)]),
   );
   return {
+    // The CNI plugins made eth0 in the pod; the handler wires the bindings to it (./pod-netns.ts).
+    podInterfaceName: DEFAULT_IFNAME,
+    networkByHandler: true,
     ...(copies.length
       ? { containerDisks: Object.fromEntries(copies.map((c) => [c.volume, c.inContainer])) }
       : {}),

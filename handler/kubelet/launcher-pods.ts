@@ -43,6 +43,8 @@ import {
   type ContainerDiskCopy,
   type KubeletPodFolders,
 } from './handoff-plan';
+import { checkedBindings } from './binding-check';
+import { findPodProcess, wireBindings } from './pod-netns';
 import { errorMessage, Informer, WorkQueue, PODS, type EventRecorder, type KubeClient } from '../../kube';
 
 export interface KubeletLaunchersOptions {
@@ -164,6 +166,10 @@ export class KubeletLaunchers implements VmiLaunchers {
       if (again !== undefined) return again;
     }
     const handed = fs.existsSync(folders.resourcesFile);
+    if (running && handed && fs.existsSync(folders.networkRequest) && !fs.existsSync(folders.networkDone)) {
+      const again = await this.wireNetwork(pod, folders);
+      if (again !== undefined) return again;
+    }
     const socket = this.socketLink(uid, folders.socket);
     const view: KubeletLauncher = {
       record: {
@@ -186,6 +192,53 @@ export class KubeletLaunchers implements VmiLaunchers {
     this.launchers.set(uid, view);
     if (!before || before.ready !== view.ready || !!before.exit !== !!view.exit) this.o.onLauncherChange(vmi);
     return running && !view.ready ? SOCKET_POLL_MS : undefined;
+  }
+
+  /**
+   * Performs the pod-network bindings the launcher asked for in its pod's network namespace
+   * and answers in network-done.json (`{}`, or `{error}`: the launcher then fails, naming it).
+   * Returns when to look again while the pod's process is not found yet.
+   */
+  private async wireNetwork(pod: PodJson, folders: KubeletPodFolders): Promise<number | undefined> {
+    const key = podKey(pod);
+    const uid = pod.metadata?.uid ?? '';
+    const owner = fs.statSync(folders.waiting);
+    const answer = (body: object): void => writeOwned(folders.networkDone, JSON.stringify(body), owner);
+    const pid = findPodProcess(uid);
+    if (pid === undefined) {
+      this.o.log.info(
+        keyFields('Pod', key),
+        'no process of the pod is visible yet; wiring its network later',
+      );
+      return 1000;
+    }
+    try {
+      const bindings = checkedBindings(
+        JSON.parse(fs.readFileSync(folders.networkRequest, 'utf8')) as unknown,
+        `pod ${key}`,
+      );
+      await wireBindings(pid, bindings, owner);
+      answer({});
+      this.o.log.info(
+        keyFields('Pod', key),
+        `pod network wired: ${bindings.map((b) => `${b.podInterface} (${b.kind}, ${b.tap} owned by uid ${owner.uid})`).join(', ')}`,
+      );
+    } catch (e) {
+      const message = errorMessage(e);
+      answer({ error: message });
+      this.o.log.warn(keyFields('Pod', key), `wiring the pod network: ${message}`);
+      const vmi = vmiOfPod(pod);
+      if (vmi)
+        await this.o.recorder?.record(
+          {
+            apiVersion: 'kubevirt.io/v1',
+            kind: 'VirtualMachineInstance',
+            metadata: { namespace: vmi.namespace, name: vmi.name, ...(vmi.uid ? { uid: vmi.uid } : {}) },
+          },
+          { type: 'Warning', reason: 'NetworkSetupFailed', message: `pod ${key}: ${message}` },
+        );
+    }
+    return undefined;
   }
 
   /** A short path to the launcher's socket (a link in socketLinksDir, named by the pod uid). */

@@ -56,5 +56,10 @@ describe('reading the pod network', () => {
       searches: ['prod.svc.cluster.local', 'svc.cluster.local'],
     });
     expect(parseResolvConf('')).toEqual({ nameservers: [], searches: [] });
+    // kubelet's resolv.conf on a node without search domains: the root is none.
+    expect(parseResolvConf('nameserver 10.255.255.53\nsearch .\n')).toEqual({
+      nameservers: ['10.255.255.53'],
+      searches: [],
+    });
   });
 });

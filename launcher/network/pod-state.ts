@@ -76,7 +76,10 @@ export function parseIpRoutes(json: string): { gateway?: string; routes: Ipv4Rou
   return { gateway, routes };
 }
 
-/** The IPv4 name servers and the search domains of a resolv.conf (pure; the last search line wins, as in glibc). */
+/**
+ * The IPv4 name servers and the search domains of a resolv.conf (pure; the last search line
+ * wins, as in glibc; the root domain `.` is no search domain).
+ */
 export function parseResolvConf(text: string): PodNetworkState['dns'] {
   const nameservers: string[] = [];
   let searches: string[] = [];
@@ -85,7 +88,9 @@ export function parseResolvConf(text: string): PodNetworkState['dns'] {
     const [key, ...values] = line.split(/\s+/);
     if (key === 'nameserver' && values[0] && isIPv4(values[0]) && !nameservers.includes(values[0]))
       nameservers.push(values[0]);
-    else if (key === 'search' || key === 'domain') searches = values.filter((v) => v.length > 0);
+    // `search .` (the root: no search domain, as kubelet writes it when the node has none)
+    // adds nothing a guest could use.
+    else if (key === 'search' || key === 'domain') searches = values.filter((v) => v.length > 0 && v !== '.');
   }
   return { nameservers, searches };
 }

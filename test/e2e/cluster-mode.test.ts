@@ -15,10 +15,11 @@
  * and killing the controller's leader pod moves leadership to the other replica.
  *
  * VMs run in launcher pods kubelet starts: the handler on the node hands the launcher container
- * its VMI through the pod's socket folder and the guest boots under QEMU as the qemu user; a VM
- * that needs what cluster mode does not run yet (network interfaces) is refused by name. What
- * cluster mode adds next (pod network wiring, claims, console) joins this suite as it lands
- * (issue 17).
+ * its VMI through the pod's socket folder and wires the pod network in the pod's namespace; the
+ * guest boots under QEMU as the qemu user, gets its address from the launcher's DHCP server and
+ * answers a pod on the other node through the launcher pod's address; a VM that needs what
+ * cluster mode does not run yet (a sysprep volume) is refused by name. What cluster mode adds
+ * next (claims, console, migration) joins this suite as it lands (issue 17).
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -498,8 +499,20 @@ test('a Deployment spread over both nodes is Available; pods reach each other, a
 
 const VMS = 'cluster-vms';
 
-/** A VM of the test guest with no network interface (cluster mode does not wire them yet). */
-function clusterVm(name: string, withInterface = false): Record<string, unknown> {
+/**
+ * A VM of the test guest on the pod network (masquerade, KubeVirt's default); with `sysprep`, a
+ * sysprep volume too (cluster mode does not run those yet).
+ */
+function clusterVm(name: string, sysprep = false): Record<string, unknown> {
+  const disks: Record<string, unknown>[] = [{ name: 'rootdisk', disk: { bus: 'virtio' } }];
+  // A LocalContainerDisk: a disk image file of the node (the handler's /var/lib/virtkit).
+  const volumes: Record<string, unknown>[] = [
+    { name: 'rootdisk', containerDisk: { image: `file://${NODE_GUEST_DISK}` } },
+  ];
+  if (sysprep) {
+    disks.push({ name: 'unattend', cdrom: { bus: 'sata' } });
+    volumes.push({ name: 'unattend', sysprep: { configMap: { name: 'unattend' } } });
+  }
   return {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',
@@ -511,14 +524,9 @@ function clusterVm(name: string, withInterface = false): Record<string, unknown>
           terminationGracePeriodSeconds: 30,
           domain: {
             resources: { requests: { memory: '128Mi' } },
-            devices: {
-              ...(withInterface ? {} : { autoattachPodInterface: false }),
-              autoattachGraphicsDevice: false,
-              disks: [{ name: 'rootdisk', disk: { bus: 'virtio' } }],
-            },
+            devices: { autoattachGraphicsDevice: false, disks },
           },
-          // A LocalContainerDisk: a disk image file of the node (the handler's /var/lib/virtkit).
-          volumes: [{ name: 'rootdisk', containerDisk: { image: `file://${NODE_GUEST_DISK}` } }],
+          volumes,
         },
       },
     },
@@ -529,7 +537,7 @@ const NODE_GUEST_DISK = '/var/lib/virtkit/test-guest/disk.img';
 
 interface Vmi {
   metadata: { uid: string };
-  status?: { phase?: string; nodeName?: string };
+  status?: { phase?: string; nodeName?: string; interfaces?: { name?: string; ipAddress?: string }[] };
 }
 
 /** The processes whose command line has `text`, with their real uid. */
@@ -546,7 +554,7 @@ function processesWith(text: string): { pid: number; uid: number }[] {
   return found;
 }
 
-test('a VM runs in a launcher pod kubelet started: the handler hands the launcher its VMI, the guest boots under QEMU as the qemu user, and stopping the VM ends the pod', async () => {
+test('a VM runs in a launcher pod kubelet started: the handler hands the launcher its VMI and wires its pod network, the guest boots under QEMU as the qemu user, gets its address by DHCP and answers a pod on the other node; stopping the VM ends the pod', async () => {
   const guest = ensureGuestImage();
   for (const n of state().nodes ?? []) {
     const dir = path.join(n.dir, 'host', 'var-lib-virtkit', path.basename(path.dirname(NODE_GUEST_DISK)));
@@ -599,6 +607,59 @@ test('a VM runs in a launcher pod kubelet started: the handler hands the launche
   // QEMU runs in the container as the launcher image's user, KubeVirt's qemu (107), not root.
   const qemu = processesWith(`guest=${VMS}_guest`);
   expect(qemu.map((p) => p.uid)).toEqual([107]);
+  // The pod network (masquerade): the guest got KubeVirt's guest address from the launcher's
+  // DHCP server over the tap the handler made, and the VMI reports the pod's address.
+  expect(fs.readFileSync(serialLog, 'utf8')).toMatch(
+    new RegExp(`${GuestMarkers.dhcp} eth0 ip=10\\.0\\.2\\.2 mask=24 router=10\\.0\\.2\\.1`),
+  );
+  await eventually(
+    "the VMI's interface to report the pod's address",
+    async () =>
+      kubectlJson<Vmi>(['get', 'vmi', '-n', VMS, 'guest']).status?.interfaces?.[0]?.ipAddress ===
+        pod.status.podIP || undefined,
+    { timeoutMs: 60_000 },
+  );
+  // A pod on the other node reaches the guest's TCP service through the launcher pod's address.
+  const other = (state().nodes ?? []).find((n) => n.name !== pod.spec.nodeName)!.name;
+  const nodes = kubectlJson<NodeList>(['get', 'nodes']);
+  const image = nodes.items[0]!.status.images.flatMap((i) => i.names).find((n) => n.includes('/pause:'))!;
+  const caller = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'guest-caller', namespace: VMS },
+    spec: {
+      nodeName: other,
+      automountServiceAccountToken: false,
+      restartPolicy: 'Never',
+      containers: [
+        {
+          name: 'caller',
+          image,
+          imagePullPolicy: 'Never',
+          command: [
+            '/bin/busybox',
+            'sh',
+            '-c',
+            `echo hello-from-${other} | /bin/busybox nc -w 5 ${pod.status.podIP} 7777`,
+          ],
+        },
+      ],
+    },
+  };
+  expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(caller)).stderr).toBe('');
+  const answer = await eventually(
+    'the caller to finish',
+    async () => {
+      const p = kubectlJson<Pod>(['get', 'pod', '-n', VMS, 'guest-caller']);
+      return p.status.phase === 'Succeeded' || p.status.phase === 'Failed'
+        ? kubectl(['logs', '-n', VMS, 'guest-caller']).stdout
+        : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+  expect(answer).toContain(GuestMarkers.portHello);
+  expect(answer).toContain(`${GuestMarkers.portReply} hello-from-${other}`);
+  expect(kubectl(['delete', 'pod', '-n', VMS, 'guest-caller', '--wait=true']).status).toBe(0);
 
   expect(
     kubectl(['patch', 'vm', '-n', VMS, 'guest', '--type', 'merge', '-p', '{"spec":{"runStrategy":"Halted"}}'])
@@ -617,7 +678,7 @@ test('a VM runs in a launcher pod kubelet started: the handler hands the launche
 });
 
 test('a VM that needs what cluster mode does not run yet stays Scheduled, with a Warning Event that names the field', async () => {
-  const applied = kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(clusterVm('wired', true)));
+  const applied = kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(clusterVm('sysprep', true)));
   expect(applied.stderr).toBe('');
   const message = await eventually(
     "the handler's Warning on the VMI",
@@ -628,17 +689,17 @@ test('a VM that needs what cluster mode does not run yet stays Scheduled, with a
         '-n',
         VMS,
         '--field-selector',
-        'involvedObject.kind=VirtualMachineInstance,involvedObject.name=wired',
+        'involvedObject.kind=VirtualMachineInstance,involvedObject.name=sysprep',
       ]).items;
       return events.find((e) => e.type === 'Warning' && e.reason === 'CreateContainerConfigError')?.message;
     },
     { timeoutMs: 120_000 },
   );
   expect(message).toContain(
-    'spec.domain.devices.interfaces[0] (default): a network interface is not run in cluster mode yet',
+    'spec.volumes[1] (unattend): a sysprep volume is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it',
   );
-  expect(kubectlJson<Vmi>(['get', 'vmi', '-n', VMS, 'wired']).status?.phase).toBe('Scheduled');
-  expect(kubectl(['delete', 'vm', '-n', VMS, 'wired', '--wait=true', '--timeout=120s']).status).toBe(0);
+  expect(kubectlJson<Vmi>(['get', 'vmi', '-n', VMS, 'sysprep']).status?.phase).toBe('Scheduled');
+  expect(kubectl(['delete', 'vm', '-n', VMS, 'sysprep', '--wait=true', '--timeout=120s']).status).toBe(0);
   await eventually(
     'its pod to be gone',
     async () => kubectl(['get', 'pods', '-n', VMS, '-o', 'name']).stdout.trim() === '' || undefined,
