@@ -36,6 +36,8 @@ export interface KubeletPodFolders {
   /** The bindings the launcher asks the handler to wire, and the handler's answer. */
   readonly networkRequest: string;
   readonly networkDone: string;
+  /** The handler's own mark that it began wiring (a later handler then clears leftovers first). */
+  readonly networkStarted: string;
   /** The launcher's work folder (PRIVATE_VOLUME). */
   readonly privateDir: string;
   readonly qemuDir: string;
@@ -70,6 +72,7 @@ export function kubeletPodFolders(podsDir: string, podUid: string): KubeletPodFo
     socket: h.socketPath,
     networkRequest: h.networkRequest,
     networkDone: h.networkDone,
+    networkStarted: path.join(socketDir, 'network-started'),
     privateDir,
     qemuDir: path.join(privateDir, QEMU_DIR),
     finalStatusFile: path.join(privateDir, 'final-status.json'),

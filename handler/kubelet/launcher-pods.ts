@@ -40,10 +40,10 @@ import {
   containerLaunchResources,
   handlerResolvedVolumes,
   kubeletPodFolders,
-  type ContainerDiskCopy,
   type KubeletPodFolders,
 } from './handoff-plan';
 import { checkedBindings } from './binding-check';
+import { copyOwnedFile, launcherOwner, readPodJson, writeOwnedFile } from './pod-files';
 import { findPodProcess, wireBindings } from './pod-netns';
 import { errorMessage, Informer, WorkQueue, PODS, type EventRecorder, type KubeClient } from '../../kube';
 
@@ -181,7 +181,7 @@ export class KubeletLaunchers implements VmiLaunchers {
       dir: {
         socket,
         qemuDir: folders.qemuDir,
-        readFinalStatus: () => readJson<FinalStatus>(folders.finalStatusFile),
+        readFinalStatus: () => readFinal(folders.finalStatusFile),
       },
       ...(terminated ? { exit: { code: terminated.exitCode ?? 1 } } : {}),
       ready: !!running && handed && fs.existsSync(folders.socket),
@@ -202,8 +202,9 @@ export class KubeletLaunchers implements VmiLaunchers {
   private async wireNetwork(pod: PodJson, folders: KubeletPodFolders): Promise<number | undefined> {
     const key = podKey(pod);
     const uid = pod.metadata?.uid ?? '';
-    const owner = fs.statSync(folders.waiting);
-    const answer = (body: object): void => writeOwned(folders.networkDone, JSON.stringify(body), owner);
+    const owner = launcherOwner(folders.waiting);
+    const answer = (body: object): Promise<void> =>
+      writeOwnedFile(folders.networkDone, JSON.stringify(body), owner);
     const pid = findPodProcess(uid);
     if (pid === undefined) {
       this.o.log.info(
@@ -213,19 +214,19 @@ export class KubeletLaunchers implements VmiLaunchers {
       return 1000;
     }
     try {
-      const bindings = checkedBindings(
-        JSON.parse(fs.readFileSync(folders.networkRequest, 'utf8')) as unknown,
-        `pod ${key}`,
-      );
-      await wireBindings(pid, bindings, owner);
-      answer({});
+      const bindings = checkedBindings(readPodJson(folders.networkRequest), `pod ${key}`);
+      // A marker of the attempt: a handler that finds it without an answer began and died.
+      const again = fs.existsSync(folders.networkStarted);
+      await writeOwnedFile(folders.networkStarted, `${new Date().toISOString()}\n`, { uid: 0, gid: 0 });
+      await wireBindings(pid, bindings, owner, { again });
+      await answer({});
       this.o.log.info(
         keyFields('Pod', key),
         `pod network wired: ${bindings.map((b) => `${b.podInterface} (${b.kind}, ${b.tap} owned by uid ${owner.uid})`).join(', ')}`,
       );
     } catch (e) {
       const message = errorMessage(e);
-      answer({ error: message });
+      await answer({ error: message });
       this.o.log.warn(keyFields('Pod', key), `wiring the pod network: ${message}`);
       const vmi = vmiOfPod(pod);
       if (vmi)
@@ -280,9 +281,9 @@ export class KubeletLaunchers implements VmiLaunchers {
       } catch (e) {
         return await asPodPrepareError(e, vmi, ref, this.o.images);
       }
-      const owner = fs.statSync(folders.waiting);
+      const owner = launcherOwner(folders.waiting);
       const copies = containerDiskCopies(folders, resolved.containerDisks ?? {});
-      for (const c of copies) await copyContainerDisk(c, owner);
+      for (const c of copies) await copyOwnedFile(c.from, c.to, owner);
       const resources = containerLaunchResources(
         spec,
         resolved,
@@ -290,7 +291,7 @@ export class KubeletLaunchers implements VmiLaunchers {
         featureGates,
         isMigrationTargetPod(pod.metadata?.labels),
       );
-      writeOwned(folders.resourcesFile, JSON.stringify(resources, null, 2), owner);
+      await writeOwnedFile(folders.resourcesFile, JSON.stringify(resources, null, 2), owner);
       this.warned.delete(pod.metadata?.uid ?? '');
       this.o.log.info(
         keyFields('Pod', key),
@@ -327,32 +328,11 @@ function readLink(file: string): string | undefined {
   }
 }
 
-function readJson<T>(file: string): T | undefined {
+/** The launcher's final status, when it wrote one (never read through a link). */
+function readFinal(file: string): FinalStatus | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    return readPodJson(file) as FinalStatus;
   } catch {
     return undefined;
   }
-}
-
-/** Writes `file` whole (a rename), mode 0600, owned by the launcher's uid and gid. */
-function writeOwned(file: string, content: string, owner: { uid: number; gid: number }): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  fs.rmSync(tmp, { force: true });
-  fs.writeFileSync(tmp, content, { mode: 0o600, flag: 'wx' });
-  fs.chownSync(tmp, owner.uid, owner.gid);
-  fs.renameSync(tmp, file);
-}
-
-/**
- * A containerDisk's base image into its volume's emptyDir (a reflink where the filesystem
- * has them), read-only for the launcher's uid; renamed into place once complete.
- */
-async function copyContainerDisk(c: ContainerDiskCopy, owner: { uid: number; gid: number }): Promise<void> {
-  const tmp = `${c.to}.partial`;
-  await fs.promises.rm(tmp, { force: true });
-  await fs.promises.copyFile(c.from, tmp, fs.constants.COPYFILE_FICLONE);
-  await fs.promises.chown(tmp, owner.uid, owner.gid);
-  await fs.promises.chmod(tmp, 0o400);
-  await fs.promises.rename(tmp, c.to);
 }

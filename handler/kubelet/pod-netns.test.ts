@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cgroupOfPod, findPodProcess, stepArgv } from './pod-netns';
+import { cgroupOfPod, findPodProcess, leftoverCleanup, stepArgv } from './pod-netns';
+import type { PlannedBinding } from '../../launcher/plan/types';
 
 const UID = '96d8b279-f6dd-4a44-b487-be8decc2530d';
 
@@ -55,4 +56,14 @@ test('every step runs in the pod network namespace through nsenter, never a shel
   expect(() =>
     stepArgv(345, { kind: 'sysctl', path: '/proc/sys/kernel/core_pattern', value: '|x' }, 'node'),
   ).toThrow("sysctl /proc/sys/kernel/core_pattern: not a network sysctl of the pod's namespace");
+});
+
+test('a masquerade binding an earlier handler began is cleared first: tap, bridge, NAT table', () => {
+  const b = { kind: 'masquerade', tap: 'tap0', bridge: 'k6t-eth0' } as PlannedBinding;
+  expect(leftoverCleanup(b)).toEqual([
+    { kind: 'ip', args: ['link', 'del', 'dev', 'tap0'] },
+    { kind: 'ip', args: ['link', 'del', 'dev', 'k6t-eth0'] },
+    { kind: 'nft', ruleset: 'delete table ip virtkit_nat\n' },
+  ]);
+  expect(leftoverCleanup({ ...b, kind: 'bridge' })).toEqual([]);
 });

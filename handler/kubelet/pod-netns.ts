@@ -7,7 +7,12 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { bindingSteps, type BindingStep, type TapOwner } from '../../launcher/network/binding-steps';
+import {
+  bindingSteps,
+  NAT_TABLE,
+  type BindingStep,
+  type TapOwner,
+} from '../../launcher/network/binding-steps';
 import type { PlannedBinding } from '../../launcher/plan/types';
 
 const STEP_TIMEOUT_MS = 30_000;
@@ -87,8 +92,25 @@ function run(argv: string[], input?: string): Promise<void> {
         );
       },
     );
+    // A program that does not read its stdin (ip) may be gone before the write: no crash for that.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
+}
+
+/**
+ * What an earlier, interrupted wiring of a masquerade binding may have left in the pod's
+ * namespace (a handler restarted mid-way), removed before the steps run again: the tap, the
+ * bridge, the NAT table (pure). A bridge binding moves the pod interface's address to the
+ * guest and cannot be redone; ./launcher-pods.ts fails such a pod instead.
+ */
+export function leftoverCleanup(b: PlannedBinding): BindingStep[] {
+  if (b.kind !== 'masquerade') return [];
+  return [
+    { kind: 'ip', args: ['link', 'del', 'dev', b.tap] },
+    { kind: 'ip', args: ['link', 'del', 'dev', b.bridge] },
+    { kind: 'nft', ruleset: `delete table ip ${NAT_TABLE}\n` },
+  ];
 }
 
 /**
@@ -99,9 +121,22 @@ export async function wireBindings(
   pid: number,
   bindings: readonly PlannedBinding[],
   owner: TapOwner,
+  /** again: an earlier handler may have begun (its answer never came): leftovers go first. */
+  options: { readonly again?: boolean } = {},
   nodeBinary = process.execPath,
 ): Promise<void> {
-  for (const b of bindings)
+  for (const b of bindings) {
+    if (options.again) {
+      if (b.kind !== 'masquerade')
+        throw new Error(
+          `interface ${b.podInterface} (bridge): an earlier wiring was interrupted and a bridge binding cannot be redone; the pod must be recreated`,
+        );
+      // Whatever is not there fails to go: that is fine.
+      for (const step of leftoverCleanup(b)) {
+        const { argv, input } = stepArgv(pid, step, nodeBinary);
+        await run(argv, input).catch(() => undefined);
+      }
+    }
     for (const step of bindingSteps(b, owner)) {
       const { argv, input } = stepArgv(pid, step, nodeBinary);
       try {
@@ -110,4 +145,5 @@ export async function wireBindings(
         throw new Error(`interface ${b.podInterface} (${b.kind}): ${(e as Error).message}`);
       }
     }
+  }
 }
