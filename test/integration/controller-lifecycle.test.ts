@@ -212,7 +212,10 @@ describe('virtkit controller on a real kube-apiserver', () => {
     const compute = (podSpec.containers as Json[]).find((c) => c.name === 'compute') as Json;
     expect(compute.command).toEqual(['virtkit', 'launcher']);
     const expectedMemory = 128 * 2 ** 20 + memoryOverhead(embedded.spec);
-    expect(compute.resources).toEqual({ requests: { memory: String(expectedMemory), cpu: '200m' } });
+    expect(compute.resources).toEqual({
+      requests: { memory: String(expectedMemory), cpu: '200m', 'devices.kubevirt.io/tun': '1' },
+      limits: { 'devices.kubevirt.io/tun': '1' },
+    });
     expect(podSpec.volumes).toEqual(
       expect.arrayContaining([{ name: 'rootdisk', persistentVolumeClaim: { claimName: 'vm1-root' } }]),
     );
