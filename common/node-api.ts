@@ -19,18 +19,8 @@
  */
 export const HANDLER_ENDPOINT_ANNOTATION = 'virtkit.io/handler-endpoint';
 
-/** KubeVirt's virt-handler port, the handler's default outside local mode. */
-export const DEFAULT_NODE_API_PORT = 8186;
-
-/**
- * The TLS server name every handler's serving certificate carries (besides the address it is
- * reached at): the api checks a handler's certificate for this name, so no other certificate of
- * the same CA (the API server's, etcd's, both valid for 127.0.0.1) passes for a handler.
- */
-export const NODE_API_SERVER_NAME = 'virtkit-handler';
-
-/** The common name of the api component's client certificate, the one caller the handler accepts by default. */
-export const NODE_API_CLIENT_NAME = 'virtkit-api-node-client';
+// The port and the two certificate names are the install's too (api/install renders them).
+export { DEFAULT_NODE_API_PORT, NODE_API_CLIENT_NAME, NODE_API_SERVER_NAME } from '../api/install/names';
 
 export const NODE_API_VERSION = 'v1';
 

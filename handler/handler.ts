@@ -25,6 +25,7 @@ import { LocalVolumeProvisioner } from './storage/local-volumes';
 import { LocalSnapshotter } from './storage/local-snapshots';
 import { SpecGuard } from './vmi/spec-guard';
 import { VmiSync } from './vmi/sync';
+import { locateVmi } from './vmi/locate';
 import { PlaceholderPods } from './workers/placeholders';
 import { WorkerPodRunner } from './workers/runner';
 import { ExporterPodRunner } from './exporter/pod-runner';
@@ -161,9 +162,7 @@ export class Handler {
       const api = this.o.nodeApi;
       const recorder = new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName);
       this.nodeApi = await startNodeApiServer({
-        certFile: api.certFile,
-        keyFile: api.keyFile,
-        clientCaFile: api.clientCaFile,
+        tls: { certFile: api.certFile, keyFile: api.keyFile, clientCaFile: api.clientCaFile },
         allowedClients: api.allowedClients,
         host: api.address,
         port: api.port,
@@ -345,25 +344,13 @@ export class Handler {
 
   /** Where a VMI stands on this node, for the node API (its launcher's socket once it is ready). */
   private locate(nodeName: string, namespace: string, name: string): NodeVmiLocation {
-    const vmi = this.vmis?.informer.cache.get(`${namespace}/${name}`);
-    if (!vmi || vmi.status?.nodeName !== nodeName || !this.runtime) return { kind: 'absent' };
-    const phase = vmi.status?.phase ?? '';
-    if (phase === 'Succeeded' || phase === 'Failed')
-      return { kind: 'not-ready', why: `the guest has stopped (phase ${phase})` };
-    const uid = vmi.metadata?.uid;
-    const l = this.runtime.launcherForVmi(namespace, name, uid);
-    if (!l) return { kind: 'not-ready', why: 'its launcher has not started yet' };
-    if (l.exit) return { kind: 'not-ready', why: `its launcher has exited (code ${l.exit.code})` };
-    if (!l.ready) return { kind: 'not-ready', why: 'its launcher is still starting' };
-    return {
-      kind: 'ready',
-      socket: l.dir.socket,
-      vmi: {
-        apiVersion: 'kubevirt.io/v1',
-        kind: 'VirtualMachineInstance',
-        metadata: { name, namespace, ...(uid ? { uid } : {}) },
-      },
-    };
+    return locateVmi(
+      this.vmis?.informer.cache.get(`${namespace}/${name}`),
+      nodeName,
+      this.runtime,
+      namespace,
+      name,
+    );
   }
 
   async stop(): Promise<void> {

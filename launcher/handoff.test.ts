@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { handoffPaths, waitForHandoff } from './handoff';
+import { LAUNCHER_UNPRIVILEGED_PORT_START } from '../api/kubevirt/v1/launcher-pod-layout';
+import { DHCP_SERVER_PORT } from './network/dhcp/server';
 
 let dir: string;
 beforeEach(() => {
@@ -30,4 +32,8 @@ test('SIGTERM before the handler came ends the wait with nothing to run', async 
   await new Promise((r) => setTimeout(r, 50));
   signals.emit('SIGTERM');
   await expect(waiting).resolves.toBeUndefined();
+});
+
+test("the launcher pod lets the launcher bind its DHCP server's port without privileges", () => {
+  expect(LAUNCHER_UNPRIVILEGED_PORT_START).toBeLessThanOrEqual(DHCP_SERVER_PORT);
 });

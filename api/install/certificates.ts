@@ -5,20 +5,33 @@
  *   whoever applies them (ArgoCD, Pulumi, kubectl) never owns those fields and never reverts
  *   them. The api (`--rotate-certificates`, apiserver/certificates/) makes its own CA and serving
  *   certificate, keeps them in the Secrets API_CA_SECRET and API_CERTS_SECRET, renews them, and
- *   writes the CA into the webhook configuration and the APIServices. This module grants it
+ *   writes the CA into the webhook configuration and the APIServices; it also makes and renews
+ *   the node API's CA, the handlers' serving certificate and its own client certificate
+ *   (NODE_CA_SECRET, HANDLER_NODE_API_SECRET, API_NODE_CLIENT_SECRET). This module grants it
  *   exactly that: the Secrets by name (create cannot be limited by name, Kubernetes does not know
  *   the name when it authorizes a create) and get and patch on those three objects by name. The
  *   api reads its certificate through the API, so no Secret is mounted.
  * - cert-manager: a self-signed Issuer makes a CA Certificate, a CA Issuer signs the serving
  *   Certificate for the api Service's DNS names into API_CERTS_SECRET, and cert-manager's CA
- *   injector writes the CA into the objects annotated `cert-manager.io/inject-ca-from`.
+ *   injector writes the CA into the objects annotated `cert-manager.io/inject-ca-from`; a second
+ *   CA of its own signs the node API's two Certificates (HANDLER_NODE_API_SECRET,
+ *   API_NODE_CLIENT_SECRET), which the api (by a Role, by name) and the handlers read through the API.
  *
  * In cert-manager mode the api's pods mount API_CERTS_SECRET at API_CERTS_DIR (tls.crt, tls.key,
  * ca.crt) and read the files again when kubelet updates them.
  */
 import type { PolicyRule } from './rbac';
 import { APISERVICE_NAME, UPLOAD_APISERVICE_NAME } from './api-services';
-import { API, API_CA_SECRET, API_CERTS_SECRET } from './names';
+import {
+  API,
+  API_CA_SECRET,
+  API_CERTS_SECRET,
+  API_NODE_CLIENT_SECRET,
+  HANDLER_NODE_API_SECRET,
+  NODE_API_CLIENT_NAME,
+  NODE_API_SERVER_NAME,
+  NODE_CA_SECRET,
+} from './names';
 import { CertificateMode } from './options';
 import { WEBHOOK_CONFIGURATION_NAME } from './webhook-configuration';
 
@@ -34,6 +47,11 @@ export const CA_CERTIFICATE = 'virtkit-ca';
 export const CA_SECRET = 'virtkit-ca';
 export const CA_ISSUER = 'virtkit-ca';
 export const API_CERTIFICATE = 'virtkit-api';
+/** The node API's CA (its own: never the api's serving CA) and its two Certificates. */
+export const NODE_CA_CERTIFICATE = 'virtkit-node-ca';
+export const NODE_CA_ISSUER = 'virtkit-node-ca';
+export const HANDLER_CERTIFICATE = 'virtkit-handler';
+export const API_NODE_CLIENT_CERTIFICATE = 'virtkit-api-node-client';
 
 /** The DNS names the API server and the webhooks reach the api Service by. */
 export function apiServiceDnsNames(namespace: string): string[] {
@@ -97,6 +115,57 @@ export function certManagerObjects(namespace: string): Json[] {
         issuerRef: issuerRef(CA_ISSUER),
       },
     },
+    // The node API (`virtkit api` calling each node's handler over mutual TLS): its own CA, the
+    // handlers' serving certificate for the name the api checks, the api's client certificate
+    // for the name the handlers allow. Both components read their Secret through the API.
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Certificate',
+      metadata: meta(NODE_CA_CERTIFICATE),
+      spec: {
+        isCA: true,
+        commonName: 'virtkit-node-ca',
+        secretName: NODE_CA_SECRET,
+        duration: '43800h',
+        renewBefore: '8760h',
+        privateKey: { algorithm: 'ECDSA', size: 256 },
+        issuerRef: issuerRef(SELF_SIGNED_ISSUER),
+      },
+    },
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Issuer',
+      metadata: meta(NODE_CA_ISSUER),
+      spec: { ca: { secretName: NODE_CA_SECRET } },
+    },
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Certificate',
+      metadata: meta(HANDLER_CERTIFICATE),
+      spec: {
+        secretName: HANDLER_NODE_API_SECRET,
+        dnsNames: [NODE_API_SERVER_NAME],
+        duration: '2160h',
+        renewBefore: '720h',
+        usages: ['server auth', 'digital signature'],
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        issuerRef: issuerRef(NODE_CA_ISSUER),
+      },
+    },
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Certificate',
+      metadata: meta(API_NODE_CLIENT_CERTIFICATE),
+      spec: {
+        secretName: API_NODE_CLIENT_SECRET,
+        commonName: NODE_API_CLIENT_NAME,
+        duration: '2160h',
+        renewBefore: '720h',
+        usages: ['client auth', 'digital signature'],
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        issuerRef: issuerRef(NODE_CA_ISSUER),
+      },
+    },
   ];
 }
 
@@ -107,7 +176,13 @@ export function selfSignedSecretRules(): PolicyRule[] {
     {
       apiGroups: [''],
       resources: ['secrets'],
-      resourceNames: [API_CERTS_SECRET, API_CA_SECRET],
+      resourceNames: [
+        API_CERTS_SECRET,
+        API_CA_SECRET,
+        NODE_CA_SECRET,
+        HANDLER_NODE_API_SECRET,
+        API_NODE_CLIENT_SECRET,
+      ],
       verbs: ['get', 'update'],
     },
   ];
@@ -131,10 +206,36 @@ export function selfSignedCaBundleRules(): PolicyRule[] {
   ];
 }
 
+/** cert-manager mode: the api reads its node client certificate's Secret, by name. */
+export function certManagerSecretRules(): PolicyRule[] {
+  return [
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [API_NODE_CLIENT_SECRET], verbs: ['get'] },
+  ];
+}
+
 /** The name of the api's Role and ClusterRole for its own certificates (self-signed mode). */
 export const API_CERTIFICATES_ROLE = 'virtkit:api:certificates';
 
-/** Self-signed mode's RBAC for the api's ServiceAccount: a Role for the Secret, a ClusterRole for the CA bundles. */
+/** cert-manager mode's RBAC for the api's ServiceAccount: a Role to read its node client Secret. */
+export function certManagerRbac(namespace: string): Json[] {
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: API_CERTIFICATES_ROLE, namespace },
+      rules: certManagerSecretRules(),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: API_CERTIFICATES_ROLE, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: API_CERTIFICATES_ROLE },
+      subjects: [{ kind: 'ServiceAccount', name: API, namespace }],
+    },
+  ];
+}
+
+/** Self-signed mode's RBAC for the api's ServiceAccount: a Role for the Secrets, a ClusterRole for the CA bundles. */
 export function selfSignedRbac(namespace: string): Json[] {
   const subject = { kind: 'ServiceAccount', name: API, namespace };
   const roleRef = (kind: string): Json => ({

@@ -12,6 +12,10 @@ import {
   API,
   API_CERTS_DIR,
   API_CERTS_SECRET,
+  API_NODE_CLIENT_SECRET,
+  DEFAULT_NODE_API_PORT,
+  HANDLER_NODE_API_SECRET,
+  NODE_API_CLIENT_NAME,
   API_PORT,
   API_SERVICE_PORT,
   CONTROLLER,
@@ -195,6 +199,10 @@ export function apiDeployment(o: ResolvedInstallOptions): Json {
         String(API_PORT),
         '--bind-address',
         '0.0.0.0',
+        // The node handlers' API: its client certificate, read through the API (made by the api
+        // itself in self-signed mode, by cert-manager otherwise).
+        '--node-client-secret',
+        API_NODE_CLIENT_SECRET,
       ],
       // The certificate Secrets' namespace (self-signed mode).
       env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
@@ -281,8 +289,23 @@ export function handlerDaemonSet(o: ResolvedInstallOptions): Json {
                 HANDLER_STATE_DIR,
                 '--device-plugin-dir',
                 DEVICE_PLUGINS_DIR,
+                // The node API virtkit api calls (console, VNC, pause...), on the pod's address,
+                // with the certificate of HANDLER_NODE_API_SECRET (read through the API).
+                '--node-api-secret',
+                HANDLER_NODE_API_SECRET,
+                '--node-api-address',
+                '$(POD_IP)',
+                '--node-api-port',
+                String(DEFAULT_NODE_API_PORT),
+                '--node-api-allowed-client',
+                NODE_API_CLIENT_NAME,
               ],
-              env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }],
+              env: [
+                { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+                { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ],
+              ports: [{ name: 'node-api', containerPort: DEFAULT_NODE_API_PORT, protocol: 'TCP' }],
               securityContext: { privileged: true, runAsUser: 0, readOnlyRootFilesystem: true },
               resources: { requests: { cpu: '100m', memory: '256Mi' } },
               volumeMounts: [

@@ -24,6 +24,25 @@ export const API_CERTS_SECRET = 'virtkit-api-certs';
  * read and written only by the api, never mounted.
  */
 export const API_CA_SECRET = 'virtkit-api-ca';
+/**
+ * The node API's certificates (apiserver/certificates/node-pki.ts): their own CA (self-signed
+ * mode: read and written only by the api), the serving certificate every handler serves with
+ * (`virtkit-handler`; the handlers read it through the API), and the api's client certificate.
+ * Each but the CA is kubernetes.io/tls with `ca.crt`; cert-manager mode makes the last two.
+ */
+export const NODE_CA_SECRET = 'virtkit-node-ca';
+/** KubeVirt's virt-handler port, the handler's node API port outside local mode. */
+export const DEFAULT_NODE_API_PORT = 8186;
+/**
+ * The TLS server name every handler's serving certificate carries (besides the address it is
+ * reached at): the api checks a handler's certificate for this name, so no other certificate of
+ * the same CA (the API server's, etcd's, both valid for 127.0.0.1) passes for a handler.
+ */
+export const NODE_API_SERVER_NAME = 'virtkit-handler';
+/** The common name of the api component's client certificate, the one caller the handler accepts by default. */
+export const NODE_API_CLIENT_NAME = 'virtkit-api-node-client';
+export const HANDLER_NODE_API_SECRET = 'virtkit-handler-certs';
+export const API_NODE_CLIENT_SECRET = 'virtkit-api-node-client';
 /** Where the api's pods see that Secret. */
 export const API_CERTS_DIR = '/etc/virtkit/api-certs';
 /** The api's HTTPS port in its pods (admission, the aggregated APIs); its Service serves 443. */

@@ -247,9 +247,19 @@ describe('the default install', () => {
       '/var/lib/virtkit',
       '--device-plugin-dir',
       '/var/lib/kubelet/device-plugins',
+      '--node-api-secret',
+      'virtkit-handler-certs',
+      '--node-api-address',
+      '$(POD_IP)',
+      '--node-api-port',
+      '8186',
+      '--node-api-allowed-client',
+      'virtkit-api-node-client',
     ]);
     expect(handler.env).toEqual([
       { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     ]);
     expect(spec.volumes).toEqual(
       expect.arrayContaining([
@@ -365,7 +375,13 @@ describe('self-signed certificates (the default)', () => {
       {
         apiGroups: [''],
         resources: ['secrets'],
-        resourceNames: ['virtkit-api-certs', 'virtkit-api-ca'],
+        resourceNames: [
+          'virtkit-api-certs',
+          'virtkit-api-ca',
+          'virtkit-node-ca',
+          'virtkit-handler-certs',
+          'virtkit-api-node-client',
+        ],
         verbs: ['get', 'update'],
       },
     ]);
@@ -409,6 +425,10 @@ describe('cert-manager certificates', () => {
       'Certificate/vk/virtkit-ca',
       'Issuer/vk/virtkit-ca',
       'Certificate/vk/virtkit-api',
+      'Certificate/vk/virtkit-node-ca',
+      'Issuer/vk/virtkit-node-ca',
+      'Certificate/vk/virtkit-handler',
+      'Certificate/vk/virtkit-api-node-client',
     ]);
     expect(get(objects, 'Certificate', 'virtkit-ca')).toMatchObject({
       spec: {
@@ -439,7 +459,35 @@ describe('cert-manager certificates', () => {
     expect(api.containers[0].args).not.toContain('--rotate-certificates');
   });
 
-  it("have cert-manager's CA injector write the CA bundles, and give the api no certificate RBAC", () => {
+  it("issue the node API's own CA, the handlers' serving certificate and the api's client certificate, which the api reads by name", () => {
+    expect(get(objects, 'Certificate', 'virtkit-node-ca')).toMatchObject({
+      spec: { isCA: true, secretName: 'virtkit-node-ca', issuerRef: { name: 'virtkit-selfsigned' } },
+    });
+    expect(get(objects, 'Certificate', 'virtkit-handler')).toMatchObject({
+      spec: {
+        secretName: 'virtkit-handler-certs',
+        dnsNames: ['virtkit-handler'],
+        usages: ['server auth', 'digital signature'],
+        issuerRef: { name: 'virtkit-node-ca', kind: 'Issuer' },
+      },
+    });
+    expect(get(objects, 'Certificate', 'virtkit-api-node-client')).toMatchObject({
+      spec: {
+        secretName: 'virtkit-api-node-client',
+        commonName: 'virtkit-api-node-client',
+        usages: ['client auth', 'digital signature'],
+        issuerRef: { name: 'virtkit-node-ca', kind: 'Issuer' },
+      },
+    });
+    expect(pod(objects, 'Deployment', 'virtkit-api').containers[0].args).toEqual(
+      expect.arrayContaining(['--node-client-secret', 'virtkit-api-node-client']),
+    );
+    expect(rulesOf(objects, 'Role', 'virtkit:api:certificates')).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['virtkit-api-node-client'], verbs: ['get'] },
+    ]);
+  });
+
+  it("have cert-manager's CA injector write the CA bundles, and give the api no RBAC on certificates but reading its node client Secret", () => {
     for (const [kind, name] of [
       ['ValidatingWebhookConfiguration', 'virtkit-validator'],
       ['APIService', 'v1.subresources.kubevirt.io'],
@@ -450,7 +498,9 @@ describe('cert-manager certificates', () => {
         { 'cert-manager.io/inject-ca-from': 'vk/virtkit-api' },
       ]);
     expect(everyValueOf(objects, 'caBundle')).toEqual([]);
-    expect(objects.filter((o) => o.metadata.name === 'virtkit:api:certificates')).toEqual([]);
+    expect(
+      objects.filter((o) => o.metadata.name === 'virtkit:api:certificates').map(installObjectKey),
+    ).toEqual(['Role/vk/virtkit:api:certificates', 'RoleBinding/vk/virtkit:api:certificates']);
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@
  */
 import { crds, volumeSnapshotCrds } from '../crd/generate';
 import { subresourcesApiService, uploadApiService } from './api-services';
-import { caInjectionAnnotations, certManagerObjects, selfSignedRbac } from './certificates';
+import { caInjectionAnnotations, certManagerObjects, certManagerRbac, selfSignedRbac } from './certificates';
 import {
   apiDeployment,
   apiService,
@@ -82,7 +82,7 @@ export function renderInstall(
   const rbac = [
     ...[CONTROLLER, API, HANDLER].flatMap((c) => componentRbac(c, sa(c))),
     ...userRoles(),
-    ...(selfSigned ? selfSignedRbac(ns) : []),
+    ...(selfSigned ? selfSignedRbac(ns) : certManagerRbac(ns)),
   ];
   const apiTarget = { namespace: ns, name: API, port: API_SERVICE_PORT, ...(ca ? { annotations: ca } : {}) };
   const parts: [InstallPart, readonly object[]][] = [

@@ -1,6 +1,7 @@
 import * as https from 'https';
 import type { AddressInfo } from 'net';
-import { factsOf, issueCa, issueServing, keyMatches, splitPem } from './issue';
+import { X509Certificate } from 'crypto';
+import { factsOf, issueCa, issueClient, issueServing, keyMatches, splitPem } from './issue';
 
 const NOW = new Date();
 const NAMES = ['virtkit-api.virtkit.svc', 'virtkit-api.virtkit.svc.cluster.local'];
@@ -64,4 +65,13 @@ test('a bundle splits into its certificates', () => {
   const other = issueCa(NOW, 3_600_000).cert;
   expect(splitPem(`${ca.cert}${other}`)).toHaveLength(2);
   expect(splitPem('')).toEqual([]);
+});
+
+test('a client certificate carries its common name and clientAuth only, signed by the CA', () => {
+  const client = issueClient(ca, NOW, 24 * 3_600_000, 'virtkit-api-node-client');
+  const x = new X509Certificate(client.cert);
+  expect(x.subject).toBe('CN=virtkit-api-node-client');
+  expect(x.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+  expect(x.checkIssued(new X509Certificate(ca.cert))).toBe(true);
+  expect(keyMatches(client.cert, client.key)).toBe(true);
 });

@@ -6,7 +6,7 @@
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'crypto';
 import forge from 'node-forge';
-import type { CertificateFacts } from './rotation-plan';
+import { nextBundle, type CertificateFacts } from './rotation-plan';
 
 export interface KeyPair {
   /** PEM */
@@ -75,6 +75,23 @@ export function issueServing(
   return { cert: pemOf(c), key: keys.privateKey };
 }
 
+/** A client certificate for `commonName` (clientAuth), signed by `ca`: the api's for the node API. */
+export function issueClient(ca: KeyPair, now: Date, durationMs: number, commonName: string): KeyPair {
+  const keys = newKeys();
+  const c = certificate(keys.publicKey, now, durationMs);
+  const caCert = forge.pki.certificateFromPem(ca.cert);
+  c.setSubject([{ name: 'commonName', value: commonName }]);
+  c.setIssuer(caCert.subject.attributes);
+  c.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  c.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
+  return { cert: pemOf(c), key: keys.privateKey };
+}
+
 /** A certificate as PEM with Unix line ends and one final newline (forge writes CRLF). */
 function pemOf(c: forge.pki.Certificate): string {
   return `${forge.pki.certificateToPem(c).replace(/\r\n/g, '\n').trim()}\n`;
@@ -123,4 +140,19 @@ export function keyMatches(cert: string, key: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The CAs to trust after a CA renewal, as PEMs: the fresh one first, then those of the old
+ * bundle still valid (./rotation-plan.ts's nextBundle; unreadable ones are dropped).
+ */
+export function renewedBundle(now: Date, freshCa: string, old: readonly string[]): string[] {
+  return nextBundle(
+    now,
+    { pem: freshCa, facts: factsOf(freshCa)! },
+    old.flatMap((pem) => {
+      const facts = factsOf(pem);
+      return facts ? [{ pem, facts }] : [];
+    }),
+  ).map((c) => c.pem);
 }

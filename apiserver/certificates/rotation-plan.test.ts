@@ -1,5 +1,6 @@
 import {
   checkDurations,
+  clientRenewal,
   DEFAULT_ROTATION,
   nextBundle,
   RotationDurationError,
@@ -97,4 +98,25 @@ test('durations that would renew constantly or outlive the CA are refused', () =
   expect(() =>
     checkDurations({ ...DEFAULT_ROTATION, serverMs: 150 * H, serverRenewBeforeMs: 10 * H }),
   ).toThrow(/must not last longer than its CA is used/);
+});
+
+describe('clientRenewal', () => {
+  const now = new Date('2026-12-04T12:00:00Z');
+  const facts = (from: number, to: number, signedByCa = true) => ({
+    notBefore: new Date(now.getTime() + from * H),
+    notAfter: new Date(now.getTime() + to * H),
+    dnsNames: [],
+    signedByCa,
+  });
+  it('renews a missing, foreign, not-yet-valid or ending client certificate, and keeps a good one', () => {
+    expect(clientRenewal(now, undefined).reason).toBe('there is no client certificate yet');
+    expect(clientRenewal(now, facts(-1, 23, false)).reason).toBe(
+      'the client certificate was not signed by the current CA',
+    );
+    expect(clientRenewal(now, facts(1, 23)).reason).toMatch(/not valid yet/);
+    expect(clientRenewal(now, facts(-20, 4)).reason).toMatch(/^the client certificate expires at /);
+    const good = clientRenewal(now, facts(-1, 23));
+    expect(good.reason).toBeUndefined();
+    expect(good.nextCheck.getTime()).toBe(now.getTime() + (23 - 4.8) * H);
+  });
 });

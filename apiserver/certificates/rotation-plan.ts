@@ -129,3 +129,26 @@ export function nextBundle<T extends { readonly facts: CertificateFacts }>(
 ): T[] {
   return [fresh, ...old.filter((c) => c.facts.notAfter.getTime() > now.getTime())];
 }
+
+/**
+ * Why a client certificate is renewed (pure), on the serving certificates' schedule: missing,
+ * not signed by the current CA, not valid yet, or within serverRenewBeforeMs of its end; or
+ * undefined when it is good, with when to look again.
+ */
+export function clientRenewal(
+  now: Date,
+  client: CertificateFacts | undefined,
+  d: RotationDurations = DEFAULT_ROTATION,
+): { reason?: string; nextCheck: Date } {
+  const t = now.getTime();
+  const again = new Date(t + d.serverMs - d.serverRenewBeforeMs);
+  if (!client) return { reason: 'there is no client certificate yet', nextCheck: again };
+  if (!client.signedByCa)
+    return { reason: 'the client certificate was not signed by the current CA', nextCheck: again };
+  if (client.notBefore.getTime() > t)
+    return { reason: 'the client certificate is not valid yet (the clock went back?)', nextCheck: again };
+  const due = client.notAfter.getTime() - d.serverRenewBeforeMs;
+  if (due <= t)
+    return { reason: `the client certificate expires at ${client.notAfter.toISOString()}`, nextCheck: again };
+  return { nextCheck: new Date(due) };
+}

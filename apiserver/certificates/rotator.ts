@@ -15,19 +15,19 @@
  *   reverts it.
  */
 import type { Logger } from 'pino';
+import { APISERVICES, SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS, type KubeClient } from '../../kube';
+import { factsOf, issueCa, renewedBundle, issueServing, splitPem, type KeyPair } from './issue';
 import {
-  APISERVICES,
-  isAlreadyExists,
-  isConflict,
-  SECRETS,
-  VALIDATING_WEBHOOK_CONFIGURATIONS,
-  type KubeClient,
-} from '../../kube';
-import { factsOf, issueCa, issueServing, keyMatches, splitPem, type KeyPair } from './issue';
+  CertificateWriteConflictError,
+  decode,
+  encode,
+  tlsPair,
+  writeTlsSecret,
+  type SecretObject,
+} from './tls-secrets';
 import {
   checkDurations,
   DEFAULT_ROTATION,
-  nextBundle,
   rotationPlan,
   type RotationDurations,
   type RotationPlan,
@@ -54,19 +54,6 @@ export interface CertificateRotatorOptions {
   readonly now?: () => Date;
 }
 
-interface SecretObject {
-  metadata?: { resourceVersion?: string };
-  data?: Record<string, string>;
-}
-
-const decode = (s: SecretObject | undefined, key: string): string | undefined =>
-  s?.data?.[key] ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined;
-
-const encode = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
-
-/** One renewal lost to another replica's: the next pass reads what it wrote. */
-export class CertificateWriteConflictError extends Error {}
-
 export class CertificateRotator {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -84,8 +71,8 @@ export class CertificateRotator {
     const now = (this.o.now ?? (() => new Date()))();
     const caSecret = await client.getIfExists<SecretObject>(SECRETS, ns, this.o.caSecretName);
     const servingSecret = await client.getIfExists<SecretObject>(SECRETS, ns, this.o.secretName);
-    let ca: KeyPair | undefined = pair(decode(caSecret, 'tls.crt'), decode(caSecret, 'tls.key'));
-    let serving = pair(decode(servingSecret, 'tls.crt'), decode(servingSecret, 'tls.key'));
+    let ca: KeyPair | undefined = tlsPair(caSecret);
+    let serving = tlsPair(servingSecret);
     let bundle = splitPem(decode(caSecret, 'ca-bundle.crt') ?? '');
     const plan = rotationPlan(
       now,
@@ -98,15 +85,8 @@ export class CertificateRotator {
     );
     if (plan.renewCa) {
       const fresh = issueCa(now, this.durations.caMs);
-      bundle = nextBundle(
-        now,
-        { pem: fresh.cert, facts: factsOf(fresh.cert)! },
-        bundle.flatMap((pem) => {
-          const facts = factsOf(pem);
-          return facts ? [{ pem, facts }] : [];
-        }),
-      ).map((c) => c.pem);
-      await this.write(this.o.caSecretName, caSecret, {
+      bundle = renewedBundle(now, fresh.cert, bundle);
+      await writeTlsSecret(this.o.client, ns, this.o.caSecretName, caSecret, {
         'tls.crt': fresh.cert,
         'tls.key': fresh.key,
         'ca-bundle.crt': bundle.join(''),
@@ -116,7 +96,7 @@ export class CertificateRotator {
     }
     if (plan.renewServer) {
       serving = issueServing(ca!, now, this.durations.serverMs, this.o.dnsNames);
-      await this.write(this.o.secretName, servingSecret, {
+      await writeTlsSecret(this.o.client, ns, this.o.secretName, servingSecret, {
         'tls.crt': serving.cert,
         'tls.key': serving.key,
         'ca.crt': bundle.join(''),
@@ -171,38 +151,6 @@ export class CertificateRotator {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  private async write(
-    name: string,
-    existing: SecretObject | undefined,
-    data: Record<string, string>,
-  ): Promise<void> {
-    const { client, namespace: ns } = this.o;
-    const body = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'kubernetes.io/tls',
-      metadata: {
-        name,
-        namespace: ns,
-        labels: { 'app.kubernetes.io/part-of': 'virtkit', 'app.kubernetes.io/component': 'certificates' },
-        ...(existing?.metadata?.resourceVersion
-          ? { resourceVersion: existing.metadata.resourceVersion }
-          : {}),
-      },
-      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, encode(v)])),
-    };
-    try {
-      if (existing) await client.replace(SECRETS, ns, name, body);
-      else await client.create(SECRETS, ns, body);
-    } catch (err) {
-      if (isConflict(err) || isAlreadyExists(err))
-        throw new CertificateWriteConflictError(
-          `Secret ${ns}/${name} was written by someone else meanwhile (another api replica renewing too)`,
-        );
-      throw err;
-    }
-  }
-
   /** caBundle of every webhook of the configuration and of every APIService, where it differs. */
   private async publishBundle(bundlePem: string): Promise<void> {
     const { client } = this.o;
@@ -226,8 +174,4 @@ export class CertificateRotator {
         await client.mergePatch(APISERVICES, undefined, name, { spec: { caBundle } });
     }
   }
-}
-
-function pair(cert: string | undefined, key: string | undefined): KeyPair | undefined {
-  return cert && key && keyMatches(cert, key) ? { cert, key } : undefined;
 }

@@ -121,7 +121,7 @@ function nodeCredentials(ctx: SubresourceContext): NonNullable<SubresourceContex
     throw new SubresourceError(
       failure(
         503,
-        'virtkit api cannot reach the node handlers: it was started without --node-client-cert-file, --node-client-key-file and --node-ca-file',
+        'virtkit api cannot reach the node handlers: it has no node client certificate (it was started without --node-client-cert-file, --node-client-key-file and --node-ca-file, or the Secret of --node-client-secret has none yet)',
       ),
     );
   return ctx.node;

@@ -11,7 +11,15 @@ import type { NodeClientCredentials } from '../../apiserver/subresources/types';
 import { RequestHeaderSource } from '../../apiserver/subresources/request-header-source';
 import { startApiServer, type RunningApiServer, type ServingPair } from '../../apiserver/server';
 import { CertificateRotator } from '../../apiserver/certificates/rotator';
-import { API_CA_SECRET, API_CERTS_SECRET } from '../../api/install/names';
+import {
+  API_CA_SECRET,
+  API_CERTS_SECRET,
+  HANDLER_NODE_API_SECRET,
+  NODE_CA_SECRET,
+} from '../../api/install/names';
+import { NodePkiRotator } from '../../apiserver/certificates/node-pki';
+import { TlsSecretSource } from '../../common/tls-secret-source';
+import { NODE_API_CLIENT_NAME } from '../../common/node-api';
 import { API_SERVICE_NAME, APISERVICE_NAME, UPLOAD_APISERVICE_NAME } from '../../api/install/api-services';
 import { WEBHOOK_CONFIGURATION_NAME } from '../../api/install/webhook-configuration';
 import { isAllowed } from '../../kube/access-review';
@@ -40,6 +48,9 @@ export interface ApiFlags extends LogFlags, KubeFlags {
   nodeClientCertFile?: string;
   nodeClientKeyFile?: string;
   nodeCaFile?: string;
+  nodeClientSecret?: string;
+  nodeCaSecret: string;
+  nodeServingSecret: string;
   uploadTokenKeyFile?: string;
 }
 
@@ -137,6 +148,16 @@ export function register(program: Command): void {
     .option('--node-client-key-file <file>', 'its private key (PEM)')
     .option('--node-ca-file <file>', "CA the handlers' serving certificates must chain to (PEM)")
     .option(
+      '--node-client-secret <name>',
+      "instead of the files: the kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) of the client certificate, read through the API and again when renewed; with --rotate-certificates the api also makes and renews it, the node API's CA and the handlers' serving certificate",
+    )
+    .option('--node-ca-secret <name>', "with --rotate-certificates: the node API CA's Secret", NODE_CA_SECRET)
+    .option(
+      '--node-serving-secret <name>',
+      "with --rotate-certificates: the Secret of the handlers' serving certificate",
+      HANDLER_NODE_API_SECRET,
+    )
+    .option(
       '--upload-token-key-file <file>',
       'key that signs upload tokens (0600; made when missing); without it a key is made in memory and tokens do not outlive the process',
     );
@@ -148,8 +169,16 @@ export function register(program: Command): void {
       process.exit(1);
     }
     let node: NodeClientCredentials | undefined;
+    let nodeNamespace = '';
     try {
       node = nodeCredentials(flags);
+      if (flags.nodeClientSecret !== undefined) {
+        if (node)
+          throw new Error(
+            '--node-client-secret and the --node-client-*-file / --node-ca-file flags exclude each other: give the Secret or the files',
+          );
+        nodeNamespace = certificatesNamespace(flags.certificatesNamespace);
+      }
     } catch (err) {
       log.fatal((err as Error).message);
       process.exit(2);
@@ -207,6 +236,29 @@ export function register(program: Command): void {
       rotator = r;
       await startOrExit(log, () => r.start());
     }
+    // The node API's certificates: made and renewed here in self-signed mode, read from their
+    // Secret in both modes (cert-manager makes it otherwise).
+    let nodePki: NodePkiRotator | undefined;
+    let nodeClient: TlsSecretSource | undefined;
+    if (flags.nodeClientSecret !== undefined) {
+      if (source === 'rotate') {
+        nodePki = new NodePkiRotator({
+          client,
+          namespace: nodeNamespace,
+          secrets: {
+            ca: flags.nodeCaSecret,
+            handler: flags.nodeServingSecret,
+            apiClient: flags.nodeClientSecret,
+          },
+          clientName: NODE_API_CLIENT_NAME,
+          log,
+        });
+        nodePki.start();
+      }
+      const s = new TlsSecretSource({ client, namespace: nodeNamespace, name: flags.nodeClientSecret, log });
+      nodeClient = s;
+      await startOrExit(log, () => s.start());
+    }
     // Who may call the subresource API: the API server's front proxy, as its ConfigMap says.
     const requestHeader = new RequestHeaderSource(client, log);
     await requestHeader.start();
@@ -220,7 +272,15 @@ export function register(program: Command): void {
         host: flags.bindAddress,
         log,
         subresources: {
-          context: { client, log, featureGates: () => gates.current(), ...(node ? { node } : {}) },
+          context: {
+            client,
+            log,
+            featureGates: () => gates.current(),
+            // The files' credentials, or the Secret's as they are now (renewals included).
+            get node(): NodeClientCredentials | undefined {
+              return nodeClient ? nodeClient.current() : node;
+            },
+          },
           requestHeader: () => requestHeader.current(),
           requestHeaderProblem: () => requestHeader.problem(),
         },
@@ -237,6 +297,8 @@ export function register(program: Command): void {
       process.once('SIGINT', () => resolve());
     });
     rotator?.stop();
+    nodePki?.stop();
+    nodeClient?.stop();
     await server.close();
     requestHeader.stop();
     await gates.stop();

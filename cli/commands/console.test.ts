@@ -115,9 +115,7 @@ beforeAll(async () => {
   await control.listen();
 
   nodeApi = await startNodeApiServer({
-    certFile: file('node.crt'),
-    keyFile: file('node.key'),
-    clientCaFile: file('ca.crt'),
+    tls: { certFile: file('node.crt'), keyFile: file('node.key'), clientCaFile: file('ca.crt') },
     allowedClients: [NODE_API_CLIENT_NAME],
     host: '127.0.0.1',
     port: 0,

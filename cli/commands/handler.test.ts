@@ -1,4 +1,10 @@
-import { checkPluginDirs, kubeletRuntimeProblem, nodeApiConfig, type HandlerFlags } from './handler';
+import {
+  checkPluginDirs,
+  kubeletNodeApiConfig,
+  kubeletRuntimeProblem,
+  nodeApiConfig,
+  type HandlerFlags,
+} from './handler';
 
 const base: HandlerFlags = {
   stateDir: '/s',
@@ -76,6 +82,41 @@ describe('virtkit handler --runtime', () => {
     );
     expect(kubeletRuntimeProblem({ ...base, devicePluginDir: '/x' })).toMatch(
       /^--device-plugin-dir is for --runtime kubelet/,
+    );
+  });
+});
+
+describe('virtkit handler --runtime kubelet --node-api-secret', () => {
+  const kubelet: HandlerFlags = { ...base, runtime: 'kubelet', nodeApiAddress: '10.251.1.3' };
+  test('serves the node API with the Secret in the pod namespace, on the pod address', () => {
+    expect(
+      kubeletNodeApiConfig(
+        { ...kubelet, nodeApiSecret: 'virtkit-handler-certs' },
+        { POD_NAMESPACE: 'virtkit' },
+      ),
+    ).toEqual({
+      secret: { namespace: 'virtkit', name: 'virtkit-handler-certs' },
+      address: '10.251.1.3',
+      port: 8186,
+      allowedClients: ['virtkit-api-node-client'],
+    });
+    expect(kubeletNodeApiConfig(kubelet, {})).toBeUndefined();
+  });
+  test('refuses what does not fit, naming the flags', () => {
+    expect(() => kubeletNodeApiConfig({ ...kubelet, nodeApiSecret: 's' }, {})).toThrow(
+      "--node-api-secret needs the Secret's namespace: --node-api-secret-namespace, or POD_NAMESPACE (the DaemonSet sets it)",
+    );
+    expect(() =>
+      kubeletNodeApiConfig(
+        { ...kubelet, nodeApiSecret: 's', nodeApiTlsCertFile: '/c' },
+        { POD_NAMESPACE: 'v' },
+      ),
+    ).toThrow(/^--node-api-secret and the --node-api-\*-file flags exclude each other/);
+    expect(() =>
+      kubeletNodeApiConfig({ ...kubelet, nodeApiSecret: 's', nodeApiPort: 'x' }, { POD_NAMESPACE: 'v' }),
+    ).toThrow('--node-api-port x: not a TCP port');
+    expect(kubeletRuntimeProblem({ ...base, nodeApiSecret: 's' })).toMatch(
+      /^--node-api-secret is for --runtime kubelet/,
     );
   });
 });

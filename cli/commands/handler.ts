@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import * as path from 'path';
 import { DEFAULT_NODE_API_PORT, NODE_API_CLIENT_NAME } from '../../common/node-api';
 import { DEFAULT_STATE_DIR, Handler, type NodeApiConfig } from '../../handler/handler';
-import { KubeletNodeHandler } from '../../handler/kubelet/handler';
+import { KubeletNodeHandler, type KubeletNodeApiConfig } from '../../handler/kubelet/handler';
 import { parseRegistryMirror, type RegistryMirror } from '../../handler/images/policy';
 import {
   addKubeFlags,
@@ -28,6 +28,8 @@ export interface HandlerFlags extends KubeFlags, LogFlags {
   nodeApiTlsPrivateKeyFile?: string;
   nodeApiClientCaFile?: string;
   nodeApiAllowedClient: string;
+  nodeApiSecret?: string;
+  nodeApiSecretNamespace?: string;
   registryMirror?: string[];
   insecureRegistry?: string[];
   podCidr?: string;
@@ -54,6 +56,8 @@ export function kubeletRuntimeProblem(flags: HandlerFlags): string | undefined {
   if (runtime !== 'kubelet') {
     if (flags.devicePluginDir !== undefined)
       return "--device-plugin-dir is for --runtime kubelet (the process runtime gives launchers the host's devices itself)";
+    if (flags.nodeApiSecret !== undefined)
+      return '--node-api-secret is for --runtime kubelet; the process runtime reads its node API certificate from --node-api-tls-cert-file';
     return undefined;
   }
   const given = [
@@ -99,6 +103,41 @@ export function nodeApiConfig(flags: HandlerFlags): NodeApiConfig | undefined {
     keyFile: flags.nodeApiTlsPrivateKeyFile!,
     clientCaFile: flags.nodeApiClientCaFile!,
     allowedClients: allowed,
+  };
+}
+
+/**
+ * With --runtime kubelet, the node API's settings (pure): served when --node-api-secret names
+ * the kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) the handler reads its certificate from
+ * (cluster mode's install: the api or cert-manager makes it); the namespace is
+ * --node-api-secret-namespace, else $POD_NAMESPACE.
+ */
+export function kubeletNodeApiConfig(
+  flags: HandlerFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): KubeletNodeApiConfig | undefined {
+  if (flags.nodeApiSecret === undefined) return undefined;
+  const files = [flags.nodeApiTlsCertFile, flags.nodeApiTlsPrivateKeyFile, flags.nodeApiClientCaFile];
+  if (files.some((f) => f !== undefined))
+    throw new Error(
+      '--node-api-secret and the --node-api-*-file flags exclude each other: with --runtime kubelet the handler reads its certificates from the Secret',
+    );
+  const namespace = flags.nodeApiSecretNamespace ?? env.POD_NAMESPACE;
+  if (!namespace)
+    throw new Error(
+      "--node-api-secret needs the Secret's namespace: --node-api-secret-namespace, or POD_NAMESPACE (the DaemonSet sets it)",
+    );
+  const file = nodeApiConfig({
+    ...flags,
+    nodeApiTlsCertFile: '-',
+    nodeApiTlsPrivateKeyFile: '-',
+    nodeApiClientCaFile: '-',
+  })!;
+  return {
+    secret: { namespace, name: flags.nodeApiSecret },
+    address: file.address,
+    port: file.port,
+    allowedClients: file.allowedClients,
   };
 }
 
@@ -157,6 +196,11 @@ export function register(program: Command): void {
       NODE_API_CLIENT_NAME,
     )
     .option(
+      '--node-api-secret <name>',
+      'with --runtime kubelet: the kubernetes.io/tls Secret (tls.crt, tls.key, ca.crt) to serve the node API with, read through the API and again when renewed',
+    )
+    .option('--node-api-secret-namespace <ns>', "that Secret's namespace (default: $POD_NAMESPACE)")
+    .option(
       '--registry-mirror <host=url>',
       'pull images of registry HOST from URL first (repeatable; e.g. docker.io=http://127.0.0.1:5000)',
       collect,
@@ -207,8 +251,10 @@ export function register(program: Command): void {
           process.exit(2);
         }
         let kubeletMirrors: RegistryMirror[];
+        let kubeletNodeApi: KubeletNodeApiConfig | undefined;
         try {
           kubeletMirrors = (flags.registryMirror ?? []).map(parseRegistryMirror);
+          kubeletNodeApi = kubeletNodeApiConfig(flags);
         } catch (err) {
           log.fatal((err as Error).message);
           process.exit(2);
@@ -218,6 +264,7 @@ export function register(program: Command): void {
           nodeName,
           stateDir: flags.stateDir,
           log,
+          ...(kubeletNodeApi ? { nodeApi: kubeletNodeApi } : {}),
           ...(flags.devicePluginDir !== undefined ? { devicePluginDir: flags.devicePluginDir } : {}),
           registries: {
             mirrors: kubeletMirrors,

@@ -14,7 +14,15 @@ import { parseQuantity } from '../../api/quantity';
 import { guestMemoryBytes, topology } from '../../api/sizing';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 import { MIGRATION_JOB_UID_LABEL } from '../../api/kubevirt/v1/migration-labels';
-import { DHCP_SERVER_PORT } from '../../launcher/network/dhcp/server';
+import {
+  DISKS_DIR,
+  LAUNCHER_UNPRIVILEGED_PORT_START,
+  PRIVATE_VOLUME,
+  SOCKETS_DIR,
+  SOCKETS_VOLUME,
+  UNPRIVILEGED_PORT_SYSCTL,
+  WORK_DIR,
+} from '../../api/kubevirt/v1/launcher-pod-layout';
 
 export const LAUNCHER_LABEL = 'kubevirt.io';
 export const LAUNCHER_LABEL_VALUE = 'virt-launcher';
@@ -25,20 +33,13 @@ export const NODE_NAME_LABEL = 'kubevirt.io/nodeName';
 export const VMI_ANNOTATION = 'virtkit.io/vmi';
 export const SCHEDULABLE_LABEL = 'kubevirt.io/schedulable';
 export const VMI_FILE = '/var/run/virtkit/vmi/vmi.json';
-export const WORK_DIR = '/var/run/kubevirt-private';
-export const DISKS_DIR = '/var/run/kubevirt-private/vmi-disks';
-/**
- * The launcher's folder shared with the node's handler (virt-launcher's socket folder), an
- * emptyDir named SOCKETS_VOLUME: the handler reaches it under kubelet's pod folders and hands
- * the launcher its resources there (launcher/handoff.ts); the launcher serves its control
- * socket there.
- */
-export const SOCKETS_DIR = '/var/run/kubevirt/sockets';
-export const SOCKETS_VOLUME = 'sockets';
-/** The launcher's private work folder (overlays, QEMU's sockets, final-status.json). */
-export const PRIVATE_VOLUME = 'private';
-/** Ports from this one on may be bound without privileges in the pod's network namespace. */
-export const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
+export {
+  DISKS_DIR,
+  PRIVATE_VOLUME,
+  SOCKETS_DIR,
+  SOCKETS_VOLUME,
+  WORK_DIR,
+} from '../../api/kubevirt/v1/launcher-pod-layout';
 /** The tap devices of pod networks come from the node's tun device plugin. */
 export const TUN_RESOURCE = 'devices.kubevirt.io/tun';
 export const DEFAULT_LAUNCHER_IMAGE = 'virtkit/launcher:latest';
@@ -276,7 +277,9 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
     nodeSelector: { ...(spec.nodeSelector ?? {}), [SCHEDULABLE_LABEL]: 'true' },
     // The launcher (not root) serves its guests' DHCP on port 67 in the pod's own namespace
     // (a sysctl kubelet allows by default: it is per network namespace).
-    securityContext: { sysctls: [{ name: UNPRIVILEGED_PORT_SYSCTL, value: String(DHCP_SERVER_PORT) }] },
+    securityContext: {
+      sysctls: [{ name: UNPRIVILEGED_PORT_SYSCTL, value: String(LAUNCHER_UNPRIVILEGED_PORT_START) }],
+    },
     containers: [
       {
         name: 'compute',

@@ -93,9 +93,11 @@ describe('the node API over mutual TLS', () => {
     };
     locations['ns/booting'] = { kind: 'not-ready', why: 'its launcher is still starting' };
     server = await startNodeApiServer({
-      certFile: pki.file('serving', 'crt'),
-      keyFile: pki.file('serving', 'key'),
-      clientCaFile: pki.file('ca', 'crt'),
+      tls: {
+        certFile: pki.file('serving', 'crt'),
+        keyFile: pki.file('serving', 'key'),
+        clientCaFile: pki.file('ca', 'crt'),
+      },
       allowedClients: ['virtkit-api-node-client'],
       host: '127.0.0.1',
       port: 0,

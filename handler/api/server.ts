@@ -44,16 +44,20 @@ import { parseNodeExportPath } from '../../common/node-export-api';
 import { handleNodeExport } from '../exporter/node-proxy';
 import type { ExportEndpoint } from '../exporter/pod-runner';
 import type { NodeStreamContext, NodeVmiLocator } from './types';
+import type { TlsCredentials } from '../../common/tls-secret-source';
 
 /** The largest request body (a freeze timeout is a few bytes). */
 export const MAX_NODE_API_BODY_BYTES = 64 * 1024;
 
 export interface NodeApiServerOptions {
-  /** The serving certificate and key (PEM files). */
-  readonly certFile: string;
-  readonly keyFile: string;
-  /** The CA (PEM bundle file) the caller's client certificate must chain to. */
-  readonly clientCaFile: string;
+  /**
+   * The serving certificate and key and the CA (bundle) the caller's client certificate must
+   * chain to: PEM files (local mode), or the PEM itself (cluster mode reads them from a Secret
+   * and hands renewals to setCredentials).
+   */
+  readonly tls:
+    | { readonly certFile: string; readonly keyFile: string; readonly clientCaFile: string }
+    | { readonly credentials: TlsCredentials };
   /** Common names of the callers allowed (the api component's client certificate). */
   readonly allowedClients: readonly string[];
   /** Address to listen on. */
@@ -75,6 +79,8 @@ export interface NodeApiServerOptions {
 
 export interface RunningNodeApi {
   readonly port: number;
+  /** Serve with these from now on (a renewal); connections already open keep theirs. */
+  setCredentials(c: TlsCredentials): void;
   close(): Promise<void>;
 }
 
@@ -110,13 +116,28 @@ const STATUS_TEXT: Readonly<Record<number, string>> = { 401: 'Unauthorized', 403
 
 export async function startNodeApiServer(o: NodeApiServerOptions): Promise<RunningNodeApi> {
   if (!o.allowedClients.length) throw new Error('the node API needs at least one allowed client name');
-  const caPem = fs.readFileSync(o.clientCaFile, 'utf8');
-  let policy: NodeApiClientPolicy;
-  try {
-    policy = { clientCas: parsePemBundle(caPem), allowedNames: [...o.allowedClients] };
-  } catch (err) {
-    throw new Error(`--node-api-client-ca-file ${o.clientCaFile}: ${(err as Error).message}`);
-  }
+  const tls = o.tls;
+  const first: TlsCredentials =
+    'credentials' in tls
+      ? tls.credentials
+      : {
+          cert: fs.readFileSync(tls.certFile),
+          key: fs.readFileSync(tls.keyFile),
+          ca: fs.readFileSync(tls.clientCaFile),
+        };
+  const policyOf = (ca: Buffer, where: string): NodeApiClientPolicy => {
+    try {
+      return { clientCas: parsePemBundle(ca.toString('utf8')), allowedNames: [...o.allowedClients] };
+    } catch (err) {
+      throw new Error(`${where}: ${(err as Error).message}`);
+    }
+  };
+  let policy = policyOf(
+    first.ca,
+    'credentials' in tls
+      ? "the node API's client CA (ca.crt)"
+      : `--node-api-client-ca-file ${tls.clientCaFile}`,
+  );
   const launcherOf = o.launcher ?? ((socket: string) => new LauncherClient(socket));
   const log = o.log;
   const authenticate = (req: IncomingMessage): NodeApiAuthResult =>
@@ -182,9 +203,9 @@ export async function startNodeApiServer(o: NodeApiServerOptions): Promise<Runni
 
   const server = https.createServer(
     {
-      cert: fs.readFileSync(o.certFile),
-      key: fs.readFileSync(o.keyFile),
-      ca: caPem,
+      cert: first.cert,
+      key: first.key,
+      ca: first.ca,
       minVersion: 'TLSv1.2',
       // Ask every caller for its certificate; the check is ours, so a refusal is a readable Status.
       requestCert: true,
@@ -221,6 +242,11 @@ export async function startNodeApiServer(o: NodeApiServerOptions): Promise<Runni
   const port = (server.address() as AddressInfo).port;
   return {
     port,
+    setCredentials: (c) => {
+      const next = policyOf(c.ca, "the node API's client CA (ca.crt)");
+      server.setSecureContext({ cert: c.cert, key: c.key, ca: c.ca, minVersion: 'TLSv1.2' });
+      policy = next;
+    },
     // Upgraded connections (console sessions) are not the HTTP server's to close: do not wait
     // for them longer than a moment (their launcher side ends with the guest or the launcher).
     close: () =>

@@ -33,9 +33,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => upstream.listen(socket, r));
   server = await startNodeApiServer({
-    certFile: pki.file('serving', 'crt'),
-    keyFile: pki.file('serving', 'key'),
-    clientCaFile: pki.file('ca', 'crt'),
+    tls: {
+      certFile: pki.file('serving', 'crt'),
+      keyFile: pki.file('serving', 'key'),
+      clientCaFile: pki.file('ca', 'crt'),
+    },
     allowedClients: ['virtkit-api-node-client'],
     host: '127.0.0.1',
     port: 0,

@@ -34,7 +34,21 @@ import { VmiSync } from '../vmi/sync';
 import { MigrationProxies } from '../vmi/migration-proxy';
 import { schedulablePatch } from './node-labels';
 import { KubeletLaunchers } from './launcher-pods';
+import { locateVmi } from '../vmi/locate';
+import { startNodeApiServer, type RunningNodeApi } from '../api/server';
+import { TlsSecretSource, type TlsCredentials } from '../../common/tls-secret-source';
+import { HANDLER_ENDPOINT_ANNOTATION, handlerEndpoint } from '../../common/node-api';
 import { DEFAULT_KUBELET_PODS_DIR } from './handoff-plan';
+
+/** `--node-api-secret`: the node API served with a Secret's certificate, on the pod's address. */
+export interface KubeletNodeApiConfig {
+  readonly secret: { readonly namespace: string; readonly name: string };
+  /** Address to listen on and publish (the handler pod's own, $(POD_IP)). */
+  readonly address: string;
+  readonly port: number;
+  /** Common names of the client certificates allowed (virtkit api's). */
+  readonly allowedClients: readonly string[];
+}
 
 export interface KubeletNodeHandlerOptions {
   readonly connection?: ConnectOptions;
@@ -48,6 +62,8 @@ export interface KubeletNodeHandlerOptions {
   readonly kubeletPodsDir?: string;
   /** How containerDisk images are pulled (mirrors, plain-HTTP registries). */
   readonly registries?: RegistryOptions;
+  /** The node API `virtkit api` calls (console, VNC, pause...); without it, none is served. */
+  readonly nodeApi?: KubeletNodeApiConfig;
   readonly log?: Logger;
 }
 
@@ -62,6 +78,8 @@ export class KubeletNodeHandler {
   private launchers?: KubeletLaunchers;
   private vmis?: VmiSync;
   private migrationProxies?: MigrationProxies;
+  private nodeApiCerts?: TlsSecretSource;
+  private nodeApi?: RunningNodeApi;
 
   constructor(private readonly o: KubeletNodeHandlerOptions) {}
 
@@ -128,12 +146,68 @@ export class KubeletNodeHandler {
     });
     await launchers.start();
     await this.vmis.start();
+    if (this.o.nodeApi) await this.startNodeApi(client, this.o.nodeApi, recorder(), log);
     await client.mergePatch(NODES, undefined, nodeName, schedulablePatch(true));
     log.info(node, 'ready: the node is schedulable for launcher pods (kubevirt.io/schedulable=true)');
   }
 
+  /**
+   * The node API, once its certificate Secret has what it needs (the api makes it on its first
+   * pass, or cert-manager does): served on the pod's address, published on the Node
+   * (virtkit.io/handler-endpoint) for `virtkit api`, and given each renewal as it comes.
+   */
+  private async startNodeApi(
+    client: KubeClient,
+    cfg: KubeletNodeApiConfig,
+    recorder: EventRecorder,
+    log: Logger,
+  ): Promise<void> {
+    const nodeName = this.o.nodeName;
+    let starting: Promise<void> | undefined;
+    const serve = (c: TlsCredentials): void => {
+      if (this.nodeApi) {
+        this.nodeApi.setCredentials(c);
+        return;
+      }
+      starting ??= (async () => {
+        const api = await startNodeApiServer({
+          tls: { credentials: c },
+          allowedClients: cfg.allowedClients,
+          host: cfg.address,
+          port: cfg.port,
+          nodeName,
+          locator: {
+            locate: (ns, name) =>
+              locateVmi(this.vmis?.informer.cache.get(`${ns}/${name}`), nodeName, this.launchers, ns, name),
+          },
+          recorder,
+          log,
+        });
+        this.nodeApi = api;
+        const endpoint = handlerEndpoint(cfg.address, api.port);
+        await client.mergePatch(NODES, undefined, nodeName, {
+          metadata: { annotations: { [HANDLER_ENDPOINT_ANNOTATION]: endpoint } },
+        });
+        log.info({ kind: 'Node', name: nodeName }, `node API serving on ${endpoint}`);
+      })().catch((e: unknown) => {
+        starting = undefined;
+        log.error({ kind: 'Node', name: nodeName }, `the node API could not start: ${errorMessage(e)}`);
+      });
+    };
+    this.nodeApiCerts = new TlsSecretSource({
+      client,
+      namespace: cfg.secret.namespace,
+      name: cfg.secret.name,
+      log,
+      onChange: serve,
+    });
+    await this.nodeApiCerts.start();
+  }
+
   async stop(): Promise<void> {
     const log = this.o.log ?? silentLogger();
+    this.nodeApiCerts?.stop();
+    await this.nodeApi?.close().catch(() => undefined);
     await this.client
       ?.mergePatch(NODES, undefined, this.o.nodeName, schedulablePatch(false))
       .catch((e: unknown) =>

@@ -13,7 +13,7 @@
  */
 import * as path from 'path';
 import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
-import { DISKS_DIR, PRIVATE_VOLUME, SOCKETS_VOLUME } from '../../controller/vmi/launcher-pod';
+import { DISKS_DIR, PRIVATE_VOLUME, SOCKETS_VOLUME } from '../../api/kubevirt/v1/launcher-pod-layout';
 import { QEMU_DIR } from '../../launcher/session';
 import { effectiveInterfaces } from '../../launcher/plan/network';
 import { handoffPaths } from '../../launcher/handoff';

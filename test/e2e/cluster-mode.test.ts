@@ -17,11 +17,13 @@
  * VMs run in launcher pods kubelet starts: the handler on the node hands the launcher container
  * its VMI through the pod's socket folder and wires the pod network in the pod's namespace; the
  * guest boots under QEMU as the qemu user, gets its address from the launcher's DHCP server and
- * answers a pod on the other node through the launcher pod's address; a VM that needs what
- * cluster mode does not run yet (a sysprep volume) is refused by name. What cluster mode adds
- * next (claims, console, migration) joins this suite as it lands (issue 17).
+ * answers a pod on the other node through the launcher pod's address; `virtkit pause`,
+ * `unpause` and `console` reach it through the aggregated API, an api pod and the handler pod's
+ * node API (mutual TLS with the certificates the api makes); a VM that needs what cluster mode
+ * does not run yet (a sysprep volume) is refused by name. What cluster mode adds next (claims,
+ * migration) joins this suite as it lands (issue 17).
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -54,6 +56,15 @@ function virtkit(args: string[]): Run {
   return spawnSync(process.execPath, [VIRTKIT, ...args, '--state-dir', stateDir], {
     encoding: 'utf8',
     timeout: 600_000,
+  });
+}
+
+/** The virtkit CLI as a user runs it against the cluster (no --state-dir). */
+function cli(args: string[]): Run {
+  return spawnSync(process.execPath, [VIRTKIT, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, KUBECONFIG: kubeconfig },
   });
 }
 
@@ -139,6 +150,42 @@ interface Pod {
   metadata: { name: string };
   spec: { nodeName?: string };
   status: { phase?: string; podIP?: string; containerStatuses?: { containerID?: string }[] };
+}
+
+/**
+ * Runs `script` with busybox in a pod of the sandbox image every node has (no registry is
+ * reachable), on `nodeName` when given, and resolves with its log once it ended.
+ */
+async function runShellPod(
+  namespace: string,
+  name: string,
+  script: string,
+  nodeName?: string,
+): Promise<string> {
+  const nodes = kubectlJson<NodeList>(['get', 'nodes']);
+  const image = nodes.items[0]!.status.images.flatMap((i) => i.names).find((n) => n.includes('/pause:'))!;
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace },
+    spec: {
+      ...(nodeName ? { nodeName } : {}),
+      automountServiceAccountToken: false,
+      restartPolicy: 'Never',
+      containers: [{ name, image, imagePullPolicy: 'Never', command: ['/bin/busybox', 'sh', '-c', script] }],
+    },
+  };
+  expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(pod)).stderr).toBe('');
+  return eventually(
+    `pod ${namespace}/${name} to finish`,
+    async () => {
+      const phase = kubectl(['get', 'pod', '-n', namespace, name, '-o', 'jsonpath={.status.phase}']).stdout;
+      return phase === 'Succeeded' || phase === 'Failed'
+        ? kubectl(['logs', '-n', namespace, name]).stdout
+        : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
 }
 
 let downDone = false;
@@ -464,34 +511,7 @@ test('a Deployment spread over both nodes is Available; pods reach each other, a
     'for i in 1 2 3 4 5 6; do /bin/busybox nc -w 5 $ECHO_SERVICE_HOST 80 </dev/null | /bin/busybox sed "s/^/service: /"; done',
     "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 5 $KUBERNETES_SERVICE_HOST $KUBERNETES_SERVICE_PORT | /bin/busybox head -1",
   ].join('; ');
-  const caller = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'caller', namespace: NS },
-    spec: {
-      automountServiceAccountToken: false,
-      restartPolicy: 'Never',
-      containers: [
-        {
-          name: 'caller',
-          image,
-          imagePullPolicy: 'Never',
-          command: ['/bin/busybox', 'sh', '-c', script],
-        },
-      ],
-    },
-  };
-  expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(caller)).stderr).toBe('');
-  const log = await eventually(
-    'the caller to finish',
-    async () => {
-      const phase = kubectl(['get', 'pod', '-n', NS, 'caller', '-o', 'jsonpath={.status.phase}']).stdout;
-      return phase === 'Succeeded' || phase === 'Failed'
-        ? kubectl(['logs', '-n', NS, 'caller']).stdout
-        : undefined;
-    },
-    { timeoutMs: 120_000 },
-  );
+  const log = await runShellPod(NS, 'caller', script);
   for (const p of pods) expect(log).toContain(`pong from ${p.metadata.name}`);
   expect(log).toMatch(/^service: pong from echo-/m);
   expect(log).toContain('HTTP/1.0 400 Bad Request');
@@ -554,7 +574,7 @@ function processesWith(text: string): { pid: number; uid: number }[] {
   return found;
 }
 
-test('a VM runs in a launcher pod kubelet started: the handler hands the launcher its VMI and wires its pod network, the guest boots under QEMU as the qemu user, gets its address by DHCP and answers a pod on the other node; stopping the VM ends the pod', async () => {
+test('a VM runs in a launcher pod kubelet started: the handler hands the launcher its VMI and wires its pod network, the guest boots under QEMU as the qemu user, gets its address by DHCP and answers a pod on the other node; virtkit pauses and unpauses it and reaches its serial console through the handler pod; stopping the VM ends the pod', async () => {
   const guest = ensureGuestImage();
   for (const n of state().nodes ?? []) {
     const dir = path.join(n.dir, 'host', 'var-lib-virtkit', path.basename(path.dirname(NODE_GUEST_DISK)));
@@ -621,45 +641,58 @@ test('a VM runs in a launcher pod kubelet started: the handler hands the launche
   );
   // A pod on the other node reaches the guest's TCP service through the launcher pod's address.
   const other = (state().nodes ?? []).find((n) => n.name !== pod.spec.nodeName)!.name;
-  const nodes = kubectlJson<NodeList>(['get', 'nodes']);
-  const image = nodes.items[0]!.status.images.flatMap((i) => i.names).find((n) => n.includes('/pause:'))!;
-  const caller = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'guest-caller', namespace: VMS },
-    spec: {
-      nodeName: other,
-      automountServiceAccountToken: false,
-      restartPolicy: 'Never',
-      containers: [
-        {
-          name: 'caller',
-          image,
-          imagePullPolicy: 'Never',
-          command: [
-            '/bin/busybox',
-            'sh',
-            '-c',
-            `echo hello-from-${other} | /bin/busybox nc -w 5 ${pod.status.podIP} 7777`,
-          ],
-        },
-      ],
-    },
-  };
-  expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(caller)).stderr).toBe('');
-  const answer = await eventually(
-    'the caller to finish',
-    async () => {
-      const p = kubectlJson<Pod>(['get', 'pod', '-n', VMS, 'guest-caller']);
-      return p.status.phase === 'Succeeded' || p.status.phase === 'Failed'
-        ? kubectl(['logs', '-n', VMS, 'guest-caller']).stdout
-        : undefined;
-    },
-    { timeoutMs: 60_000 },
+  const answer = await runShellPod(
+    VMS,
+    'guest-caller',
+    `echo hello-from-${other} | /bin/busybox nc -w 5 ${pod.status.podIP} 7777`,
+    other,
   );
   expect(answer).toContain(GuestMarkers.portHello);
   expect(answer).toContain(`${GuestMarkers.portReply} hello-from-${other}`);
   expect(kubectl(['delete', 'pod', '-n', VMS, 'guest-caller', '--wait=true']).status).toBe(0);
+
+  // The node API: virtkit's CLI through the aggregated API, an api pod, and the handler pod's
+  // node API (mutual TLS with the certificates the api made) to the launcher.
+  const paused = (): Promise<unknown> =>
+    Promise.resolve(
+      kubectlJson<{ status?: { conditions?: { type: string; status: string }[] } }>([
+        'get',
+        'vmi',
+        '-n',
+        VMS,
+        'guest',
+      ]).status?.conditions?.some((c) => c.type === 'Paused' && c.status === 'True'),
+    );
+  const pause = cli(['pause', 'vm', 'guest', '-n', VMS]);
+  expect([pause.status, pause.stderr, pause.stdout.trim()]).toEqual([
+    0,
+    '',
+    'VMI guest was scheduled to pause',
+  ]);
+  await eventually('the VMI to be Paused', async () => (await paused()) || undefined, { timeoutMs: 60_000 });
+  expect(cli(['unpause', 'vm', 'guest', '-n', VMS]).status).toBe(0);
+  await eventually('the VMI to run again', async () => !(await paused()) || undefined, { timeoutMs: 60_000 });
+  const console_ = spawn(process.execPath, [VIRTKIT, 'console', 'guest', '-n', VMS, '--no-history'], {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+  });
+  let out = '';
+  let err = '';
+  console_.stdout.on('data', (d: Buffer) => (out += d.toString('latin1')));
+  console_.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  try {
+    await eventually('the console to connect', async () => /Successfully connected/.test(err) || undefined, {
+      timeoutMs: 60_000,
+      context: () => err,
+    });
+    console_.stdin.write('from-the-cluster\n');
+    await eventually(
+      "the guest's answer on the console",
+      async () => out.includes(`${GuestMarkers.consoleReply} from-the-cluster`) || undefined,
+      { timeoutMs: 60_000, context: () => out },
+    );
+  } finally {
+    console_.kill('SIGTERM');
+  }
 
   expect(
     kubectl(['patch', 'vm', '-n', VMS, 'guest', '--type', 'merge', '-p', '{"spec":{"runStrategy":"Halted"}}'])

@@ -6,6 +6,10 @@
  * two replicas renewing at once. The clock is the rotator's `now`, moved forward; a TLS client
  * trusting the published caBundle accepts every serving certificate handed to the server.
  *
+ * The node API's own certificates (the handlers' serving certificate and the api's client
+ * certificate under a CA of their own) are made and renewed the same way, and a real node API
+ * server with them lets the api's client certificate through and nothing else.
+ *
  * The webhook configuration and the APIService are the suite's own (never the shared control
  * plane's): a webhook that matches nothing and an APIService of a group nobody serves.
  */
@@ -13,10 +17,15 @@ import { randomBytes, X509Certificate } from 'crypto';
 import * as https from 'https';
 import type { AddressInfo } from 'net';
 import pino from 'pino';
-import { CertificateRotator, CertificateWriteConflictError } from '../../apiserver/certificates/rotator';
+import { CertificateRotator } from '../../apiserver/certificates/rotator';
+import { CertificateWriteConflictError } from '../../apiserver/certificates/tls-secrets';
 import { splitPem, type KeyPair } from '../../apiserver/certificates/issue';
 import { APISERVICES, SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS, type KubeClient } from '../../kube';
 import { createNamespace, deleteNamespace, sharedClient } from './support/api';
+import { NodePkiRotator } from '../../apiserver/certificates/node-pki';
+import { startNodeApiServer } from '../../handler/api/server';
+import { TlsSecretSource, type TlsCredentials } from '../../common/tls-secret-source';
+import { NODE_API_CLIENT_NAME, NODE_API_SERVER_NAME, nodeVmiPath } from '../../common/node-api';
 
 const id = randomBytes(3).toString('hex');
 const NS = `api-certs-${id}`;
@@ -216,4 +225,118 @@ test('two replicas renewing at once: one wins, the other reads its certificates 
   const stored = text(await secret('virtkit-api-certs'), 'tls.crt');
   expect(a[a.length - 1]!.cert).toBe(stored);
   expect(b[b.length - 1]!.cert).toBe(stored);
+});
+
+describe("the node API's certificates (virtkit api calling the handlers)", () => {
+  // Its own clock, at the machine's time: these certificates go through real TLS handshakes.
+  let nodeClock = Date.now();
+  const SECRETS_OF = {
+    ca: 'virtkit-node-ca',
+    handler: 'virtkit-handler-certs',
+    apiClient: 'virtkit-api-node-client',
+  };
+  const nodePki = (): NodePkiRotator =>
+    new NodePkiRotator({
+      client: admin,
+      namespace: NS,
+      secrets: SECRETS_OF,
+      clientName: NODE_API_CLIENT_NAME,
+      log: pino({ level: 'silent' }),
+      now: () => new Date(nodeClock),
+    });
+  const creds = async (name: string): Promise<TlsCredentials> => {
+    const s = await secret(name);
+    return {
+      cert: Buffer.from(text(s, 'tls.crt')),
+      key: Buffer.from(text(s, 'tls.key')),
+      ca: Buffer.from(text(s, 'ca.crt')),
+    };
+  };
+
+  /** A node API request with `client` credentials (or none) to a handler serving `server`. */
+  async function callHandler(server: TlsCredentials, client?: TlsCredentials): Promise<string> {
+    const api = await startNodeApiServer({
+      tls: { credentials: server },
+      allowedClients: [NODE_API_CLIENT_NAME],
+      host: '127.0.0.1',
+      port: 0,
+      nodeName: 'node-a',
+      locator: { locate: () => ({ kind: 'absent' }) },
+      log: pino({ level: 'silent' }),
+    });
+    try {
+      return await new Promise((resolve) => {
+        https
+          .request(
+            {
+              host: '127.0.0.1',
+              port: api.port,
+              method: 'PUT',
+              path: nodeVmiPath('ns', 'vm', 'pause'),
+              ca: server.ca,
+              servername: NODE_API_SERVER_NAME,
+              ...(client ? { cert: client.cert, key: client.key } : {}),
+            },
+            (res) => {
+              let body = '';
+              res.on('data', (d: Buffer) => (body += d.toString()));
+              res.on('end', () =>
+                resolve(`HTTP ${res.statusCode} ${(JSON.parse(body) as { message: string }).message}`),
+              );
+            },
+          )
+          .on('error', (e) => resolve(e.message))
+          .end();
+      });
+    } finally {
+      await api.close();
+    }
+  }
+
+  test("the first pass makes the node CA, the handlers' serving certificate and the api's client certificate; with them the api and a handler talk mutual TLS, and nothing else passes", async () => {
+    await nodePki().reconcile();
+    const handler = await creds(SECRETS_OF.handler);
+    const client = await creds(SECRETS_OF.apiClient);
+    expect(new X509Certificate(handler.cert).subjectAltName).toBe(`DNS:${NODE_API_SERVER_NAME}`);
+    expect(new X509Certificate(client.cert).subject).toBe(`CN=${NODE_API_CLIENT_NAME}`);
+    expect(chainsTo(handler.cert.toString(), handler.ca.toString())).toBe(true);
+    expect(chainsTo(client.cert.toString(), client.ca.toString())).toBe(true);
+    // The node CA is its own: the api's serving CA (made above) does not sign these.
+    expect(chainsTo(handler.cert.toString(), text(await secret('virtkit-api-ca'), 'tls.crt'))).toBe(false);
+    // The handler answers the api (the VMI is not on its node: authentication passed).
+    expect(await callHandler(handler, client)).toBe(
+      'HTTP 404 virtualmachineinstance ns/vm does not run on node node-a',
+    );
+    // No client certificate, or the handler's own as a client: refused.
+    expect(await callHandler(handler)).toMatch(/^HTTP 401 /);
+    expect(await callHandler(handler, handler)).toMatch(/^HTTP 40[13] /);
+    // What the components read through the API is what the rotator wrote.
+    const source = new TlsSecretSource({
+      client: admin,
+      namespace: NS,
+      name: SECRETS_OF.apiClient,
+      log: pino({ level: 'silent' }),
+    });
+    await source.start();
+    source.stop();
+    expect(source.current()).toEqual(client);
+  });
+
+  test('a second pass renews nothing; 20 hours on, both certificates are renewed under the same CA', async () => {
+    const caCert = async (): Promise<string> => text(await secret(SECRETS_OF.ca), 'tls.crt');
+    const leaves = (): Promise<TlsCredentials[]> =>
+      Promise.all([SECRETS_OF.handler, SECRETS_OF.apiClient].map(creds));
+    const ca0 = await caCert();
+    const before = await leaves();
+    await nodePki().reconcile();
+    expect([await caCert(), await leaves()]).toEqual([ca0, before]);
+    nodeClock += 20 * H;
+    await nodePki().reconcile();
+    const [handler, client] = await leaves();
+    expect(await caCert()).toBe(ca0);
+    expect(handler!.cert).not.toEqual(before[0]!.cert);
+    expect(client!.cert).not.toEqual(before[1]!.cert);
+    expect(chainsTo(handler!.cert.toString(), ca0)).toBe(true);
+    expect(chainsTo(client!.cert.toString(), ca0)).toBe(true);
+  });
 });

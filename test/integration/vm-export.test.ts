@@ -163,9 +163,7 @@ beforeAll(async () => {
   // The node: the handler's node API (mutual TLS, `virtkit api`'s client only) published on it.
   const files = nodeApiPaths(l.pkiDir);
   nodeApi = await startNodeApiServer({
-    certFile: files.servingCert,
-    keyFile: files.servingKey,
-    clientCaFile: files.ca,
+    tls: { certFile: files.servingCert, keyFile: files.servingKey, clientCaFile: files.ca },
     allowedClients: [NODE_API_CLIENT_NAME],
     host: '127.0.0.1',
     port: 0,

@@ -1,0 +1,148 @@
+/**
+ * The node API's certificates in cluster mode, self-signed (`virtkit api --rotate-certificates`):
+ * `virtkit api` calls each node's handler over mutual TLS (apiserver/subresources/node-client.ts),
+ * as virt-api calls virt-handler. A CA of their own (`virtkit-node-ca`, never the api's serving
+ * CA, so a certificate for one purpose never passes for the other), a serving certificate every
+ * handler serves with (DNS name `virtkit-handler`, the name the api checks) and the api's client
+ * certificate (CN `virtkit-api`, the name the handlers allow), each in a kubernetes.io/tls Secret
+ * of the api's namespace with `ca.crt` (the CAs to trust, the previous one kept while valid).
+ * Renewed on KubeVirt's schedule (./rotation-plan.ts), by every api replica's level-triggered
+ * pass (./tls-secrets.ts settles races). The handlers and the api read their Secret through the
+ * API (./node-credentials.ts); nothing is mounted.
+ */
+import type { Logger } from 'pino';
+import { SECRETS, type KubeClient } from '../../kube';
+import { NODE_API_SERVER_NAME } from '../../common/node-api';
+import { factsOf, issueCa, renewedBundle, issueClient, issueServing, splitPem, type KeyPair } from './issue';
+import {
+  checkDurations,
+  clientRenewal,
+  DEFAULT_ROTATION,
+  rotationPlan,
+  type RotationDurations,
+} from './rotation-plan';
+import {
+  CertificateWriteConflictError,
+  decode,
+  tlsPair,
+  writeTlsSecret,
+  type SecretObject,
+} from './tls-secrets';
+
+export interface NodePkiSecrets {
+  /** The node CA (tls.crt, tls.key, ca-bundle.crt); read only by the api. */
+  readonly ca: string;
+  /** The handlers' serving certificate (tls.crt, tls.key, ca.crt). */
+  readonly handler: string;
+  /** The api's client certificate (tls.crt, tls.key, ca.crt). */
+  readonly apiClient: string;
+}
+
+export interface NodePkiRotatorOptions {
+  readonly client: KubeClient;
+  readonly namespace: string;
+  readonly secrets: NodePkiSecrets;
+  /** The common name of the api's client certificate (the handlers' --node-api-allowed-client). */
+  readonly clientName: string;
+  readonly durations?: RotationDurations;
+  readonly log: Logger;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+export class NodePkiRotator {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly durations: RotationDurations;
+
+  constructor(private readonly o: NodePkiRotatorOptions) {
+    this.durations = o.durations ?? DEFAULT_ROTATION;
+    checkDurations(this.durations);
+  }
+
+  /** One pass: renew what is due; returns when to look again. */
+  async reconcile(): Promise<Date> {
+    const { client, namespace: ns, secrets } = this.o;
+    const now = (this.o.now ?? (() => new Date()))();
+    const read = (name: string): Promise<SecretObject | undefined> =>
+      client.getIfExists<SecretObject>(SECRETS, ns, name);
+    const [caSecret, handlerSecret, clientSecret] = await Promise.all([
+      read(secrets.ca),
+      read(secrets.handler),
+      read(secrets.apiClient),
+    ]);
+    let ca: KeyPair | undefined = tlsPair(caSecret);
+    let bundle = splitPem(decode(caSecret, 'ca-bundle.crt') ?? '');
+    const handler = tlsPair(handlerSecret);
+    const plan = rotationPlan(
+      now,
+      {
+        ...(ca ? { ca: factsOf(ca.cert) } : {}),
+        ...(handler ? { server: factsOf(handler.cert, ca?.cert) } : {}),
+      },
+      [NODE_API_SERVER_NAME],
+      this.durations,
+    );
+    if (plan.renewCa) {
+      const fresh = issueCa(now, this.durations.caMs, 'virtkit-node-ca');
+      bundle = renewedBundle(now, fresh.cert, bundle);
+      await writeTlsSecret(client, ns, secrets.ca, caSecret, {
+        'tls.crt': fresh.cert,
+        'tls.key': fresh.key,
+        'ca-bundle.crt': bundle.join(''),
+      });
+      ca = fresh;
+      this.o.log.info({ secret: secrets.ca, reason: plan.reason }, 'renewed the node API CA');
+    }
+    if (!bundle.length && ca) bundle = [ca.cert];
+    if (plan.renewServer) {
+      const serving = issueServing(ca!, now, this.durations.serverMs, [NODE_API_SERVER_NAME]);
+      await writeTlsSecret(client, ns, secrets.handler, handlerSecret, {
+        'tls.crt': serving.cert,
+        'tls.key': serving.key,
+        'ca.crt': bundle.join(''),
+      });
+      this.o.log.info(
+        { secret: secrets.handler, reason: plan.reason },
+        "renewed the handlers' serving certificate",
+      );
+    }
+    const current = tlsPair(clientSecret);
+    const renewal = clientRenewal(now, current ? factsOf(current.cert, ca!.cert) : undefined, this.durations);
+    if (renewal.reason) {
+      const fresh = issueClient(ca!, now, this.durations.serverMs, this.o.clientName);
+      await writeTlsSecret(client, ns, secrets.apiClient, clientSecret, {
+        'tls.crt': fresh.cert,
+        'tls.key': fresh.key,
+        'ca.crt': bundle.join(''),
+      });
+      this.o.log.info(
+        { secret: secrets.apiClient, reason: renewal.reason },
+        "renewed the api's node client certificate",
+      );
+    }
+    return new Date(Math.min(plan.nextCheck.getTime(), renewal.nextCheck.getTime()));
+  }
+
+  /** Reconcile now and again when due (at least every minute, sooner after a lost race). */
+  start(): void {
+    const run = async (): Promise<void> => {
+      let next = 60_000;
+      try {
+        const due = await this.reconcile();
+        next = Math.max(1000, Math.min(next, due.getTime() - Date.now()));
+      } catch (err) {
+        next = err instanceof CertificateWriteConflictError ? 1000 : 10_000;
+        this.o.log.warn({ err }, 'node API certificate pass failed; retrying');
+      } finally {
+        if (!this.stopped) this.timer = setTimeout(() => void run(), next);
+      }
+    };
+    void run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
