@@ -68,8 +68,12 @@ describe('virtkit:index:Install', () => {
         .sort(),
     ).toEqual([
       'Certificate cm-virtkit-api',
+      'Certificate cm-virtkit-api-node-client',
       'Certificate cm-virtkit-ca',
+      'Certificate cm-virtkit-handler',
+      'Certificate cm-virtkit-node-ca',
       'Issuer cm-virtkit-ca',
+      'Issuer cm-virtkit-node-ca',
       'Issuer cm-virtkit-selfsigned',
     ]);
     expect(await valueOf(pulumi.output(install.namespace))).toBe('vk');
