@@ -109,6 +109,20 @@ export function imageCacheDir(stateDir: string): string {
   return path.join(stateDir, 'images');
 }
 
+/** The node's puller of container-disk images, with its cache in the state dir (both runtimes). */
+export function nodeImagePuller(
+  stateDir: string,
+  registries: RegistryOptions | undefined,
+  log: Logger,
+): ImagePuller {
+  return new ImagePuller({
+    cacheDir: imageCacheDir(stateDir),
+    mirrors: registries?.mirrors ?? [],
+    insecureRegistries: registries?.insecure ?? [],
+    log,
+  });
+}
+
 /** `virtkit handler --node-api-*`: where and how the node API is served. */
 export interface NodeApiConfig {
   /** Address to listen on, and the one published in the endpoint annotation. */
@@ -268,12 +282,7 @@ export class Handler {
         return this.vmis?.informer.cache.get(key)?.spec?.readinessProbe ? false : undefined;
       },
       images: {
-        puller: new ImagePuller({
-          cacheDir: imageCacheDir(stateDir),
-          mirrors: this.o.registries?.mirrors ?? [],
-          insecureRegistries: this.o.registries?.insecure ?? [],
-          log,
-        }),
+        puller: nodeImagePuller(stateDir, this.o.registries, log),
         recorder: new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName),
       },
     });

@@ -27,8 +27,7 @@ import {
 } from '../../kube';
 import { silentLogger, type Logger } from '../../common/log';
 import { startDevicePlugins, type RunningDevicePlugins } from '../devices/device-plugins';
-import { DEFAULT_STATE_DIR, HANDLER_FIELD_MANAGER, imageCacheDir, type RegistryOptions } from '../handler';
-import { ImagePuller } from '../images/puller';
+import { DEFAULT_STATE_DIR, HANDLER_FIELD_MANAGER, nodeImagePuller, type RegistryOptions } from '../handler';
 import { SpecGuard } from '../vmi/spec-guard';
 import { VmiSync } from '../vmi/sync';
 import { MigrationProxies } from '../vmi/migration-proxy';
@@ -119,12 +118,7 @@ export class KubeletNodeHandler {
       socketLinksDir: path.join(stateDir, 'launcher-sockets'),
       guard,
       images: {
-        puller: new ImagePuller({
-          cacheDir: imageCacheDir(stateDir),
-          mirrors: this.o.registries?.mirrors ?? [],
-          insecureRegistries: this.o.registries?.insecure ?? [],
-          log,
-        }),
+        puller: nodeImagePuller(stateDir, this.o.registries, log),
         recorder: recorder(),
       },
       recorder: recorder(),
