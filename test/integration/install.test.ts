@@ -85,7 +85,9 @@ test("in cert-manager mode, every object but cert-manager's own kinds is accepte
     await installYaml(['--certificates', 'cert-manager', '--controller-replicas', '3']),
   );
   const ours = objects.filter((o) => !String(o.apiVersion).startsWith('cert-manager.io/'));
-  expect(objects.length - ours.length).toBe(4);
+  // Two Issuers and two Certificates for the api's serving certificate, the same again for the
+  // node API (its CA, the handlers' serving and the api's client certificate).
+  expect(objects.length - ours.length).toBe(8);
   const r = kubectl(APPLY, undefined, toYaml(ours));
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
