@@ -16,7 +16,7 @@ import type { PlannableVmi } from './plan/build';
 import type { Domain } from './runtime/domain';
 import { createDomain, type LaunchResources } from './session';
 import { userNetworkingNotices } from './launch-notices';
-import { requestNetworkWiring, waitForHandoff } from './handoff';
+import { pollUntil, requestNetworkWiring, waitForHandoff } from './handoff';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../api/kubevirt/v1/defaults';
 
 /** KubeVirt's default terminationGracePeriodSeconds. */
@@ -127,7 +127,7 @@ export async function runLauncher(options: LauncherOptions): Promise<number> {
 
   try {
     if (!options.waitForSync && options.handlerDir === undefined) await start();
-    else await waitUntil(() => started !== undefined || stopRequested);
+    else await pollUntil(() => started !== undefined || stopRequested, 100);
     if (started) await started;
     await domain.stopped;
   } catch (e) {
@@ -162,17 +162,6 @@ function writeFinal(workDir: string, body: unknown): void {
   } catch {
     // the work dir may be gone already
   }
-}
-
-function waitUntil(cond: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setInterval(() => {
-      if (cond()) {
-        clearInterval(t);
-        resolve();
-      }
-    }, 100);
-  });
 }
 
 export interface LaunchOptions {

@@ -99,10 +99,15 @@ async function waitForFile(file: string, signals: NodeJS.EventEmitter): Promise<
   signals.on('SIGTERM', onSignal);
   signals.on('SIGINT', onSignal);
   try {
-    while (!stopped && !fs.existsSync(file)) await new Promise((r) => setTimeout(r, POLL_MS));
+    await pollUntil(() => stopped || fs.existsSync(file), POLL_MS);
   } finally {
     signals.off('SIGTERM', onSignal);
     signals.off('SIGINT', onSignal);
   }
   return !stopped;
+}
+
+/** Resolves once `cond()` holds, looking every `everyMs`. */
+export async function pollUntil(cond: () => boolean, everyMs: number): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, everyMs));
 }

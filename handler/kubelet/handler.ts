@@ -6,14 +6,15 @@
  *     `false` when it stops (./node-labels.ts);
  *   - serves kubelet's device plugins for `devices.kubevirt.io/kvm`, `tun` and `vhost-net`
  *     (../devices/), so launcher pods get those device nodes;
- *   - hands each launcher container kubelet started its VMI's resources through the pod's
- *     socket folder (./launcher-pods.ts) and syncs the VMIs with the same VMI sync as local
- *     mode (../vmi/sync.ts): start, status, shutdown, migration.
+ *   - hands each launcher container kubelet started its VMI's resources and wires its pod
+ *     network through the pod's socket folder (./launcher-pods.ts), and syncs the VMIs with the
+ *     same VMI sync as local mode (../vmi/sync.ts): start, status, shutdown;
+ *   - serves the node API `virtkit api` calls (console, VNC, pause) with the certificate of
+ *     its Secret (--node-api-secret).
  *
- * Still to come (issue 17): wiring the launcher pod's network (VMIs with interfaces are refused
- * by name until then), claims and hostDisks, readiness and liveness probes, and the node API
- * (console, VNC, pause through `virtkit api`). Local mode's handler (../handler.ts) keeps its
- * process runtime.
+ * Still to come (issue 17): claims, hostDisks, sysprep and Multus networks (refused by field),
+ * readiness and liveness probes, and live migration between kubelet nodes. Local mode's handler
+ * (../handler.ts) keeps its process runtime.
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -33,7 +33,7 @@ import {
 } from '../pods/pod-types';
 import type { FinalStatus } from '../pods/pod-dir';
 import type { SpecGuard } from '../vmi/spec-guard';
-import type { VmiLauncher, VmiLaunchers } from '../vmi/launchers';
+import { newestLauncherOf, type VmiLauncher, type VmiLaunchers } from '../vmi/launchers';
 import {
   clusterModeProblems,
   containerDiskCopies,
@@ -126,13 +126,7 @@ export class KubeletLaunchers implements VmiLaunchers {
   }
 
   launcherForVmi(namespace: string, name: string, uid?: string): VmiLauncher | undefined {
-    let found: KubeletLauncher | undefined;
-    for (const l of this.launchers.values()) {
-      const v = l.vmi;
-      if (v.namespace !== namespace || v.name !== name || (uid && v.uid && v.uid !== uid)) continue;
-      if (!found || l.startedAt > found.startedAt) found = l;
-    }
-    return found;
+    return newestLauncherOf(this.launchers.values(), (l) => l, namespace, name, uid);
   }
 
   podIPsOf(l: VmiLauncher): readonly string[] {
@@ -228,18 +222,23 @@ export class KubeletLaunchers implements VmiLaunchers {
       const message = errorMessage(e);
       await answer({ error: message });
       this.o.log.warn(keyFields('Pod', key), `wiring the pod network: ${message}`);
-      const vmi = vmiOfPod(pod);
-      if (vmi)
-        await this.o.recorder?.record(
-          {
-            apiVersion: 'kubevirt.io/v1',
-            kind: 'VirtualMachineInstance',
-            metadata: { namespace: vmi.namespace, name: vmi.name, ...(vmi.uid ? { uid: vmi.uid } : {}) },
-          },
-          { type: 'Warning', reason: 'NetworkSetupFailed', message: `pod ${key}: ${message}` },
-        );
+      await this.warnVmiOf(pod, 'NetworkSetupFailed', `pod ${key}: ${message}`);
     }
     return undefined;
+  }
+
+  /** A Warning Event on the VMI of a launcher pod (the pod names it). */
+  private async warnVmiOf(pod: PodJson, reason: string, message: string): Promise<void> {
+    const vmi = vmiOfPod(pod);
+    if (!vmi) return;
+    await this.o.recorder?.record(
+      {
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachineInstance',
+        metadata: { namespace: vmi.namespace, name: vmi.name, ...(vmi.uid ? { uid: vmi.uid } : {}) },
+      },
+      { type: 'Warning', reason, message },
+    );
   }
 
   /** A short path to the launcher's socket (a link in socketLinksDir, named by the pod uid). */
@@ -304,16 +303,7 @@ export class KubeletLaunchers implements VmiLaunchers {
       if (this.warned.get(uid) !== e.message) {
         this.warned.set(uid, e.message);
         this.o.log.warn(keyFields('Pod', key), `${e.reason}: ${e.message}`);
-        const vmi = vmiOfPod(pod);
-        if (vmi)
-          await this.o.recorder?.record(
-            {
-              apiVersion: 'kubevirt.io/v1',
-              kind: 'VirtualMachineInstance',
-              metadata: { namespace: vmi.namespace, name: vmi.name, ...(vmi.uid ? { uid: vmi.uid } : {}) },
-            },
-            { type: 'Warning', reason: e.reason, message: e.message },
-          );
+        await this.warnVmiOf(pod, e.reason, e.message);
       }
       return e.retryMs ?? 5_000;
     }

@@ -45,7 +45,7 @@ import { whereaboutsNetworks, type WhereaboutsFiles } from '../network/whereabou
 import { MULTUS_NETWORK_STATUS_ANNOTATION } from '../../api/multus/pod-interfaces';
 import { removePodObject, writePodAnnotations, writePodStatus } from './pod-writes';
 import type { SpecGuard } from '../vmi/spec-guard';
-import type { VmiLaunchers } from '../vmi/launchers';
+import { newestLauncherOf, type VmiLaunchers } from '../vmi/launchers';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/defaults';
 import { Informer, WorkQueue, errorMessage, PODS, type EventRecorder, type KubeClient } from '../../kube';
 import { metav1Time } from '../../api/k8s/meta';
@@ -179,13 +179,13 @@ export class PodRuntime implements VmiLaunchers {
   }
 
   launcherForVmi(namespace: string, name: string, uid?: string): LocalLauncher | undefined {
-    let found: LocalLauncher | undefined;
-    for (const l of this.launchers.values()) {
-      const v = l.record.vmi;
-      if (v.namespace !== namespace || v.name !== name || (uid && v.uid && v.uid !== uid)) continue;
-      if (!found || (l.record.startedAt ?? '') > (found.record.startedAt ?? '')) found = l;
-    }
-    return found;
+    return newestLauncherOf(
+      this.launchers.values(),
+      (l) => ({ vmi: l.record.vmi, startedAt: l.record.startedAt ?? '' }),
+      namespace,
+      name,
+      uid,
+    );
   }
 
   /**

@@ -35,3 +35,27 @@ export interface VmiLaunchers {
   /** The pod's addresses (a VMI's pod-network interface reports them). */
   podIPsOf(l: VmiLauncher): readonly string[];
 }
+
+/**
+ * The newest of `launchers` that runs the VMI `namespace/name` (of `uid`, when both know it),
+ * by start time (pure): what both runtimes' launcherForVmi answer.
+ */
+export function newestLauncherOf<L>(
+  launchers: Iterable<L>,
+  of: (l: L) => {
+    readonly vmi: { readonly namespace: string; readonly name: string; readonly uid?: string };
+    readonly startedAt: string;
+  },
+  namespace: string,
+  name: string,
+  uid?: string,
+): L | undefined {
+  let found: L | undefined;
+  let foundAt = '';
+  for (const l of launchers) {
+    const { vmi: v, startedAt } = of(l);
+    if (v.namespace !== namespace || v.name !== name || (uid && v.uid && v.uid !== uid)) continue;
+    if (found === undefined || startedAt > foundAt) [found, foundAt] = [l, startedAt];
+  }
+  return found;
+}
