@@ -55,7 +55,13 @@ export class TlsSecretSource {
   async start(): Promise<void> {
     await this.read();
     const again = (): void => {
-      this.timer = setTimeout(() => void this.read().finally(again), this.o.intervalMs ?? 30_000);
+      // Until the Secret has credentials (the api's first pass may still be writing it, or
+      // another replica's), look again soon: verbs through the node API wait on it.
+      const every = this.o.intervalMs ?? 30_000;
+      this.timer = setTimeout(
+        () => void this.read().finally(again),
+        this.latest ? every : Math.min(every, 2000),
+      );
       this.timer.unref?.();
     };
     again();
