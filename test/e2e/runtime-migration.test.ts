@@ -100,7 +100,18 @@ async function migrationEnded(name: string): Promise<Obj> {
 /** Checks a completed move from `from` to the other node; answers the migration state. */
 async function expectMoved(name: string, from: string, before: number): Promise<MigrationState> {
   const m = await migrationEnded(name);
-  expect((m.status as { phase?: string }).phase).toBe('Succeeded');
+  const phase = (m.status as { phase?: string }).phase;
+  // A failed move names why: the VMIM's conditions, the VMI's migration state and its Events.
+  const why =
+    phase === 'Succeeded'
+      ? undefined
+      : {
+          vmim: m.status,
+          migrationState: vmiStatus()?.migrationState,
+          vmiEvents: eventsOf(rt, NS, VM).map((e) => `${e.reason}: ${e.message}`),
+          vmimEvents: eventsOf(rt, NS, name).map((e) => `${e.reason}: ${e.message}`),
+        };
+  expect({ phase, why }).toEqual({ phase: 'Succeeded', why: undefined });
   const to = rt.nodes.map((n) => n.name).find((n) => n !== from);
   const vmi = await rt.waitFor(`the VMI on ${to}`, () => {
     const s = vmiStatus();
