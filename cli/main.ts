@@ -21,6 +21,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   status: () => import('./commands/status'),
   launch: () => import('./commands/launch'),
   launcher: () => import('./commands/launcher'),
+  // The check kubelet execs in a launcher pod for a guestAgentPing probe (KubeVirt's virt-probe).
+  probe: () => import('./commands/probe'),
   controller: () => import('./commands/controller'),
   handler: () => import('./commands/handler'),
   api: () => import('./commands/api'),

@@ -19,10 +19,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { LAUNCHER_SOCKET_FILE } from '../api/kubevirt/v1/launcher-pod-layout';
 
 export const HANDOFF_WAITING_FILE = 'waiting';
 export const HANDOFF_RESOURCES_FILE = 'resources.json';
-export const HANDOFF_SOCKET_FILE = 'launcher.sock';
 export const HANDOFF_NETWORK_REQUEST_FILE = 'network-request.json';
 export const HANDOFF_NETWORK_DONE_FILE = 'network-done.json';
 
@@ -37,7 +37,7 @@ export function handoffPaths(dir: string): {
   return {
     waiting: path.join(dir, HANDOFF_WAITING_FILE),
     resourcesFile: path.join(dir, HANDOFF_RESOURCES_FILE),
-    socketPath: path.join(dir, HANDOFF_SOCKET_FILE),
+    socketPath: path.join(dir, LAUNCHER_SOCKET_FILE),
     networkRequest: path.join(dir, HANDOFF_NETWORK_REQUEST_FILE),
     networkDone: path.join(dir, HANDOFF_NETWORK_DONE_FILE),
   };

@@ -7,6 +7,7 @@
  * container as that file through a downwardAPI volume (and as env VIRTKIT_VMI_JSON through a
  * fieldRef), so both kubelet and the handler's local pod runtime can provide it.
  */
+import { launcherProbes } from './launcher-probes';
 import { multusAnnotations } from '../../api/multus/pod-interfaces';
 import { createHash } from 'crypto';
 import type { VirtualMachineInstance, Volume } from '../../api/kubevirt/v1';
@@ -296,6 +297,8 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         ],
         resources: launcherResources(vmi, opts.overheadBytes),
+        // kubelet runs the VMI's probes against the pod (./launcher-probes.ts).
+        ...launcherProbes(spec),
         volumeMounts: [
           { name: PRIVATE_VOLUME, mountPath: WORK_DIR },
           { name: SOCKETS_VOLUME, mountPath: SOCKETS_DIR },

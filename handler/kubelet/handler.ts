@@ -8,12 +8,15 @@
  *     (../devices/), so launcher pods get those device nodes;
  *   - hands each launcher container kubelet started its VMI's resources and wires its pod
  *     network through the pod's socket folder (./launcher-pods.ts), and syncs the VMIs with the
- *     same VMI sync as local mode (../vmi/sync.ts): start, status, shutdown;
+ *     same VMI sync as local mode (../vmi/sync.ts): start, status, shutdown; a VMI's Ready is
+ *     its launcher pod's, which kubelet decides by running the VMI's probes (the compute
+ *     container carries them, ../../controller/vmi/launcher-probes.ts; a failed liveness probe
+ *     makes kubelet stop the container, and the guest with it);
  *   - serves the node API `virtkit api` calls (console, VNC, pause) with the certificate of
  *     its Secret (--node-api-secret).
  *
  * Still to come (issue 17): claims, hostDisks, sysprep and Multus networks (refused by field),
- * readiness and liveness probes, and live migration between kubelet nodes. Local mode's handler
+ * and live migration between kubelet nodes. Local mode's handler
  * (../handler.ts) keeps its process runtime.
  */
 import * as fs from 'fs';
@@ -136,6 +139,8 @@ export class KubeletNodeHandler {
       runtime: launchers,
       migrationProxies: this.migrationProxies,
       guard,
+      // kubelet runs the VMIs' probes (the compute container carries them); its Ready is the VMI's.
+      readiness: (key) => launchers.readinessOf(key),
       recorder: recorder(),
       log,
     });

@@ -4,6 +4,7 @@ import {
   containerLaunchResources,
   handlerResolvedVolumes,
   kubeletPodFolders,
+  podReadiness,
 } from './handoff-plan';
 import type { VirtualMachineInstanceSpec } from '../../api/kubevirt/v1';
 
@@ -121,5 +122,24 @@ test("the launcher's resources carry the paths of its container, never the node'
     networkByHandler: true,
     featureGates: [],
     migrationTarget: true,
+  });
+});
+
+describe("a VMI's readiness on a kubelet node is its launcher pod's Ready condition", () => {
+  it("is ready when kubelet says Ready, else not, with kubelet's message", () => {
+    expect(podReadiness({ status: { conditions: [{ type: 'Ready', status: 'True' }] } })).toEqual({
+      ready: true,
+    });
+    expect(
+      podReadiness({
+        status: {
+          conditions: [
+            { type: 'PodScheduled', status: 'True' },
+            { type: 'Ready', status: 'False', message: 'containers with unready status: [compute]' },
+          ],
+        },
+      }),
+    ).toEqual({ ready: false, message: 'containers with unready status: [compute]' });
+    expect(podReadiness({})).toEqual({ ready: false });
   });
 });

@@ -20,6 +20,8 @@ import { handoffPaths } from '../../launcher/handoff';
 import type { HandlerLaunchResources } from '../pods/prepare';
 import type { LaunchResources } from '../../launcher/session';
 import { DEFAULT_IFNAME } from '../network/cni';
+import type { PodJson } from '../pods/pod-types';
+import type { Readiness } from '../probes/prober';
 
 /** kubelet's pod folders (the handler DaemonSet mounts them, HostToContainer). */
 export const DEFAULT_KUBELET_PODS_DIR = '/var/lib/kubelet/pods';
@@ -161,4 +163,11 @@ export function containerLaunchResources(
     featureGates,
     ...(migrationTarget ? { migrationTarget: true } : {}),
   };
+}
+
+/** kubelet's verdict on a pod's readiness: its Ready condition (with kubelet's message when not). */
+export function podReadiness(pod: PodJson): Readiness {
+  const c = pod.status?.conditions?.find((x) => x.type === 'Ready');
+  if (c?.status === 'True') return { ready: true };
+  return { ready: false, ...(c?.message ? { message: c.message } : {}) };
 }

@@ -40,10 +40,12 @@ import {
   containerLaunchResources,
   handlerResolvedVolumes,
   kubeletPodFolders,
+  podReadiness,
   type KubeletPodFolders,
 } from './handoff-plan';
 import { checkedBindings } from './binding-check';
 import { copyOwnedFile, launcherOwner, readPodJson, writeOwnedFile } from './pod-files';
+import type { Readiness } from '../probes/prober';
 import { findPodProcess, wireBindings } from './pod-netns';
 import { errorMessage, Informer, WorkQueue, PODS, type EventRecorder, type KubeClient } from '../../kube';
 
@@ -70,6 +72,8 @@ export interface KubeletLaunchersOptions {
 interface KubeletLauncher extends VmiLauncher {
   readonly vmi: { readonly namespace: string; readonly name: string; readonly uid?: string };
   readonly startedAt: string;
+  /** kubelet's Ready condition of the pod (its probes of the guest: ../../controller/vmi/launcher-probes.ts). */
+  readonly podReady: Readiness;
 }
 
 /** How often a started launcher is looked at until its socket is there. */
@@ -133,6 +137,16 @@ export class KubeletLaunchers implements VmiLaunchers {
     return l.record.podIPs ?? [];
   }
 
+  /**
+   * A VMI's readiness as kubelet decided it for its newest launcher pod (KubeVirt copies the
+   * pod's Ready condition to the VMI): kubelet runs the VMI's probes, which the compute container
+   * carries. Undefined while no launcher of the VMI is known here.
+   */
+  readinessOf(key: string): Readiness | undefined {
+    const [namespace = '', name = ''] = key.split('/');
+    return newestLauncherOf(this.launchers.values(), (l) => l, namespace, name)?.podReady;
+  }
+
   private async reconcile(key: string): Promise<number | undefined> {
     const pod = this.informer.cache.get(key);
     const uid = pod?.metadata?.uid ?? '';
@@ -181,10 +195,17 @@ export class KubeletLaunchers implements VmiLaunchers {
       ready: !!running && handed && fs.existsSync(folders.socket),
       vmi,
       startedAt: running?.startedAt ?? terminated?.startedAt ?? '',
+      podReady: podReadiness(pod),
     };
     const before = this.launchers.get(uid);
     this.launchers.set(uid, view);
-    if (!before || before.ready !== view.ready || !!before.exit !== !!view.exit) this.o.onLauncherChange(vmi);
+    if (
+      !before ||
+      before.ready !== view.ready ||
+      !!before.exit !== !!view.exit ||
+      before.podReady.ready !== view.podReady.ready
+    )
+      this.o.onLauncherChange(vmi);
     return running && !view.ready ? SOCKET_POLL_MS : undefined;
   }
 

@@ -17,7 +17,7 @@ import type { VmiJson } from './vmi-json';
 import type { SpecGuard } from './spec-guard';
 import { withGuestAgent } from './guest-agent';
 import { syncHotplug, type HotplugResult } from './hotplug-sync';
-import type { Prober } from '../probes/prober';
+import type { Prober, Readiness } from '../probes/prober';
 import type { HotplugSpec } from './hotplug';
 import { MigratableFacts } from './migratable-facts';
 import type { MigrationProxies } from './migration-proxy';
@@ -64,6 +64,11 @@ export interface VmiSyncOptions {
   readonly recorder?: EventRecorder;
   /** Runs the VMIs' readiness and liveness probes (../probes/prober.ts). */
   readonly prober?: Prober;
+  /**
+   * Where a VMI's readiness comes from when not from `prober`: on kubelet nodes kubelet runs the
+   * probes (the launcher pod's container carries them) and the pod's Ready condition is the verdict.
+   */
+  readonly readiness?: (key: string) => Readiness | undefined;
   /** Carries migrations between this node and the others (./migration-proxy.ts). */
   readonly migrationProxies: MigrationProxies;
   readonly log: Logger;
@@ -305,7 +310,7 @@ export class VmiSync {
         domain,
         podIPs,
         new Date(),
-        this.o.prober?.readiness(key),
+        this.o.readiness ? this.o.readiness(key) : this.o.prober?.readiness(key),
         agent?.interfaces,
       ),
       agent,

@@ -14,12 +14,13 @@
  * the api's pods (admission, the aggregated subresource API, with the CA the api made itself),
  * and killing the controller's leader pod moves leadership to the other replica.
  *
- * VMs run in launcher pods kubelet starts: the handler on the node hands the launcher container
- * its VMI through the pod's socket folder and wires the pod network in the pod's namespace; the
- * guest boots under QEMU as the qemu user, gets its address from the launcher's DHCP server and
- * answers a pod on the other node through the launcher pod's address; `virtkit pause`,
- * `unpause` and `console` reach it through the aggregated API, an api pod and the handler pod's
- * node API (mutual TLS with the certificates the api makes); a VM that needs what cluster mode
+ * VMs run in launcher pods kubelet starts: the demo VM (examples/demo/demo-vm.yaml, its container
+ * disk a file of the node) is handed its VMI by the handler on the node through the pod's socket
+ * folder, and the handler wires the pod network in the pod's namespace; the guest boots under
+ * QEMU as the qemu user, gets its address from the launcher's DHCP server and answers a pod on
+ * the other node through the launcher pod's address; `virtkit pause`, `unpause`, `console`,
+ * `stop` and `start` reach it through the aggregated API (the first three through an api pod and
+ * the handler pod's node API, mutual TLS with the certificates the api makes); a VM that needs what cluster mode
  * does not run yet (a sysprep volume) is refused by name. What cluster mode adds next (claims,
  * migration) joins this suite as it lands (issue 17).
  */
@@ -523,7 +524,12 @@ const VMS = 'cluster-vms';
  * A VM of the test guest on the pod network (masquerade, KubeVirt's default); with `sysprep`, a
  * sysprep volume too (cluster mode does not run those yet).
  */
-function clusterVm(name: string, sysprep = false): Record<string, unknown> {
+function clusterVm(
+  name: string,
+  sysprep = false,
+  /** More of the VMI template's spec (probes, ...). */
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const disks: Record<string, unknown>[] = [{ name: 'rootdisk', disk: { bus: 'virtio' } }];
   // A LocalContainerDisk: a disk image file of the node (the handler's /var/lib/virtkit).
   const volumes: Record<string, unknown>[] = [
@@ -547,6 +553,7 @@ function clusterVm(name: string, sysprep = false): Record<string, unknown> {
             devices: { autoattachGraphicsDevice: false, disks },
           },
           volumes,
+          ...extra,
         },
       },
     },
@@ -574,20 +581,30 @@ function processesWith(text: string): { pid: number; uid: number }[] {
   return found;
 }
 
-test('a VM runs in a launcher pod kubelet started: the handler hands the launcher its VMI and wires its pod network, the guest boots under QEMU as the qemu user, gets its address by DHCP and answers a pod on the other node; virtkit pauses and unpauses it and reaches its serial console through the handler pod; stopping the VM ends the pod', async () => {
-  const guest = ensureGuestImage();
-  for (const n of state().nodes ?? []) {
-    const dir = path.join(n.dir, 'host', 'var-lib-virtkit', path.basename(path.dirname(NODE_GUEST_DISK)));
-    fs.mkdirSync(dir, { recursive: true });
-    fs.copyFileSync(guest.disk, path.join(dir, path.basename(NODE_GUEST_DISK)));
-  }
-  expect(kubectl(['create', 'namespace', VMS]).stderr).toBe('');
-  const applied = kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(clusterVm('guest')));
-  expect(applied.stderr).toBe('');
+/**
+ * examples/demo/demo-vm.yaml as `npm run demo` applies it (namespace demo, VM demo: a container
+ * disk, cloud-init, masquerade on the pod network), its container disk the node's copy of the
+ * test guest (LocalContainerDisk) where the demo fills in the local file.
+ */
+function demoVmManifest(): string {
+  const file = path.resolve(__dirname, '..', '..', 'examples', 'demo', 'demo-vm.yaml');
+  const text = fs.readFileSync(file, 'utf8');
+  expect(text).toContain('image: IMAGE');
+  return text.replace('image: IMAGE', `image: file://${NODE_GUEST_DISK}`);
+}
+
+const DEMO = 'demo';
+
+/** The demo VMI once Running, with its one launcher pod and where that pod's serial log is. */
+async function demoRunning(): Promise<{
+  vmi: Vmi;
+  pod: Pod & { metadata: { uid: string } };
+  serialLog: string;
+}> {
   const vmi = await eventually(
     'the VMI to be Running',
     async () => {
-      const r = kubectl(['get', 'vmi', '-n', VMS, 'guest', '-o', 'json']);
+      const r = kubectl(['get', 'vmi', '-n', DEMO, DEMO, '-o', 'json']);
       const v = r.status === 0 ? (JSON.parse(r.stdout) as Vmi) : undefined;
       return v?.status?.phase === 'Running' ? v : undefined;
     },
@@ -597,7 +614,7 @@ test('a VM runs in a launcher pod kubelet started: the handler hands the launche
     'get',
     'pods',
     '-n',
-    VMS,
+    DEMO,
     '-l',
     `kubevirt.io/created-by=${vmi.metadata.uid}`,
   ]).items;
@@ -624,8 +641,38 @@ test('a VM runs in a launcher pod kubelet started: the handler hands the launche
       undefined,
     { timeoutMs: 240_000 },
   );
+  return { vmi, pod, serialLog };
+}
+
+/** `virtkit stop`: the VM is Stopped, its VMI and pod are gone and no QEMU is left. */
+async function demoStopped(): Promise<void> {
+  const stop = cli(['stop', DEMO, '-n', DEMO]);
+  expect([stop.status, stop.stderr, stop.stdout.trim()]).toEqual([0, '', `VM ${DEMO} was scheduled to stop`]);
+  await eventually(
+    'the VM to be Stopped, its VMI and pod gone',
+    async () => {
+      const vm = kubectlJson<{ status?: { printableStatus?: string } }>(['get', 'vm', '-n', DEMO, DEMO]);
+      const left = kubectl(['get', 'vmi,pods', '-n', DEMO, '-o', 'name']).stdout.trim();
+      return (vm.status?.printableStatus === 'Stopped' && left === '') || undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
+  expect(processesWith(`guest=${DEMO}_${DEMO}`)).toEqual([]);
+}
+
+test('the demo VM runs in a launcher pod kubelet started: the handler hands the launcher its VMI and wires its pod network, the guest boots under QEMU as the qemu user, gets its address by DHCP and answers a pod on the other node; virtkit pauses and unpauses it and reaches its serial console through the handler pod; virtkit stop ends the pod and virtkit start boots it again', async () => {
+  const guest = ensureGuestImage();
+  for (const n of state().nodes ?? []) {
+    const dir = path.join(n.dir, 'host', 'var-lib-virtkit', path.basename(path.dirname(NODE_GUEST_DISK)));
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(guest.disk, path.join(dir, path.basename(NODE_GUEST_DISK)));
+  }
+  expect(kubectl(['create', 'namespace', VMS]).stderr).toBe('');
+  const applied = kubectl(['apply', '--server-side', '-f', '-'], demoVmManifest());
+  expect(applied.stderr).toBe('');
+  const { pod, serialLog } = await demoRunning();
   // QEMU runs in the container as the launcher image's user, KubeVirt's qemu (107), not root.
-  const qemu = processesWith(`guest=${VMS}_guest`);
+  const qemu = processesWith(`guest=${DEMO}_${DEMO}`);
   expect(qemu.map((p) => p.uid)).toEqual([107]);
   // The pod network (masquerade): the guest got KubeVirt's guest address from the launcher's
   // DHCP server over the tap the handler made, and the VMI reports the pod's address.
@@ -635,7 +682,7 @@ test('a VM runs in a launcher pod kubelet started: the handler hands the launche
   await eventually(
     "the VMI's interface to report the pod's address",
     async () =>
-      kubectlJson<Vmi>(['get', 'vmi', '-n', VMS, 'guest']).status?.interfaces?.[0]?.ipAddress ===
+      kubectlJson<Vmi>(['get', 'vmi', '-n', DEMO, DEMO]).status?.interfaces?.[0]?.ipAddress ===
         pod.status.podIP || undefined,
     { timeoutMs: 60_000 },
   );
@@ -659,20 +706,20 @@ test('a VM runs in a launcher pod kubelet started: the handler hands the launche
         'get',
         'vmi',
         '-n',
-        VMS,
-        'guest',
+        DEMO,
+        DEMO,
       ]).status?.conditions?.some((c) => c.type === 'Paused' && c.status === 'True'),
     );
-  const pause = cli(['pause', 'vm', 'guest', '-n', VMS]);
+  const pause = cli(['pause', 'vm', DEMO, '-n', DEMO]);
   expect([pause.status, pause.stderr, pause.stdout.trim()]).toEqual([
     0,
     '',
-    'VMI guest was scheduled to pause',
+    `VMI ${DEMO} was scheduled to pause`,
   ]);
   await eventually('the VMI to be Paused', async () => (await paused()) || undefined, { timeoutMs: 60_000 });
-  expect(cli(['unpause', 'vm', 'guest', '-n', VMS]).status).toBe(0);
+  expect(cli(['unpause', 'vm', DEMO, '-n', DEMO]).status).toBe(0);
   await eventually('the VMI to run again', async () => !(await paused()) || undefined, { timeoutMs: 60_000 });
-  const console_ = spawn(process.execPath, [VIRTKIT, 'console', 'guest', '-n', VMS, '--no-history'], {
+  const console_ = spawn(process.execPath, [VIRTKIT, 'console', DEMO, '-n', DEMO, '--no-history'], {
     env: { ...process.env, KUBECONFIG: kubeconfig },
   });
   let out = '';
@@ -694,20 +741,143 @@ test('a VM runs in a launcher pod kubelet started: the handler hands the launche
     console_.kill('SIGTERM');
   }
 
-  expect(
-    kubectl(['patch', 'vm', '-n', VMS, 'guest', '--type', 'merge', '-p', '{"spec":{"runStrategy":"Halted"}}'])
-      .stderr,
-  ).toBe('');
-  await eventually(
-    'the VM to be Stopped, its VMI and pod gone',
-    async () => {
-      const vm = kubectlJson<{ status?: { printableStatus?: string } }>(['get', 'vm', '-n', VMS, 'guest']);
-      const left = kubectl(['get', 'vmi,pods', '-n', VMS, '-o', 'name']).stdout.trim();
-      return (vm.status?.printableStatus === 'Stopped' && left === '') || undefined;
+  // stop and start through the subresource API: the VM stops, and starts again in a new pod.
+  await demoStopped();
+  const again = await demoRunning();
+  expect(again.pod.metadata.uid).not.toBe(pod.metadata.uid);
+  expect(processesWith(`guest=${DEMO}_${DEMO}`).map((p) => p.uid)).toEqual([107]);
+  await demoStopped();
+});
+
+interface Event {
+  type: string;
+  reason: string;
+  message: string;
+  involvedObject: { kind: string; name: string; uid?: string };
+}
+
+const eventsIn = (ns: string): Event[] => kubectlJson<{ items: Event[] }>(['get', 'events', '-n', ns]).items;
+
+test("kubelet runs a VM's probes: the guest agent's ping (an exec of virtkit probe in the compute container) makes the pod and the VMI Ready; a failing liveness probe makes kubelet stop the guest, and the VM starts a new one", async () => {
+  // `probed` is Ready only once kubelet's exec of virtkit probe reached the guest agent through the
+  // launcher's socket; its liveness probe (the guest's web server, through the pod's address) passes.
+  const probed = clusterVm('probed', false, {
+    readinessProbe: { guestAgentPing: {}, timeoutSeconds: 5, periodSeconds: 5 },
+    livenessProbe: { httpGet: { port: 80, path: '/healthz' }, periodSeconds: 10, failureThreshold: 30 },
+  });
+  // `doomed`'s liveness probe dials a port nothing in the guest listens on.
+  const doomed = clusterVm('doomed', false, {
+    livenessProbe: { tcpSocket: { port: 1 }, initialDelaySeconds: 20, periodSeconds: 5, failureThreshold: 2 },
+  });
+  for (const vm of [probed, doomed])
+    expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(vm)).stderr).toBe('');
+
+  const podOf = (vmi: string): (Pod & { metadata: { name: string; uid: string } }) | undefined =>
+    kubectlJson<{ items: (Pod & { metadata: { name: string; uid: string } })[] }>([
+      'get',
+      'pods',
+      '-n',
+      VMS,
+      '-l',
+      `vm.kubevirt.io/name=${vmi}`,
+    ]).items[0];
+  const ready = (o: { status?: { conditions?: { type: string; status: string }[] } } | undefined): boolean =>
+    !!o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+
+  // The controller put the probes on the compute container for kubelet.
+  const pod = await eventually('the launcher pod of probed', async () => podOf('probed'), {
+    timeoutMs: 120_000,
+  });
+  const compute = (pod.spec as unknown as { containers: Record<string, unknown>[] }).containers[0]!;
+  expect(compute.readinessProbe).toEqual({
+    exec: {
+      command: [
+        'virtkit',
+        'probe',
+        '--socket',
+        '/var/run/kubevirt/sockets/launcher.sock',
+        '--timeout-seconds',
+        '5',
+        '--guest-agent-ping',
+      ],
     },
-    { timeoutMs: 120_000 },
+    timeoutSeconds: 6,
+    periodSeconds: 5,
+  });
+  expect(compute.livenessProbe).toEqual({
+    httpGet: { port: 80, path: '/healthz' },
+    periodSeconds: 10,
+    failureThreshold: 30,
+  });
+  await eventually(
+    'kubelet to mark the pod Ready and the VMI to follow',
+    async () => {
+      const p = kubectlJson<Pod & { status: { conditions?: { type: string; status: string }[] } }>([
+        'get',
+        'pod',
+        '-n',
+        VMS,
+        pod.metadata.name,
+      ]);
+      const vmi = kubectlJson<{ status?: { conditions?: { type: string; status: string }[] } }>([
+        'get',
+        'vmi',
+        '-n',
+        VMS,
+        'probed',
+      ]);
+      return (ready(p) && ready(vmi)) || undefined;
+    },
+    {
+      timeoutMs: 300_000,
+      context: () => JSON.stringify(eventsIn(VMS).filter((e) => e.reason === 'Unhealthy')),
+    },
   );
-  expect(processesWith(`guest=${VMS}_guest`)).toEqual([]);
+
+  // doomed: kubelet's liveness failures and its kill, then a new VMI of the VM.
+  const first = await eventually(
+    'the first VMI of doomed',
+    async () =>
+      kubectlJson<Vmi & { metadata: { uid: string } }>(['get', 'vmi', '-n', VMS, 'doomed']).metadata.uid,
+    { timeoutMs: 60_000 },
+  );
+  const firstPod = await eventually('the launcher pod of doomed', async () => podOf('doomed'), {
+    timeoutMs: 120_000,
+  });
+  await eventually(
+    "kubelet's Unhealthy and Killing Events on doomed's pod",
+    async () => {
+      const mine = eventsIn(VMS).filter((e) => e.involvedObject.name === firstPod.metadata.name);
+      const unhealthy = mine.some(
+        (e) => e.reason === 'Unhealthy' && /^Liveness probe failed/.test(e.message),
+      );
+      const killing = mine.some((e) => e.reason === 'Killing' && /failed liveness probe/.test(e.message));
+      return (unhealthy && killing) || undefined;
+    },
+    { timeoutMs: 240_000, context: () => JSON.stringify(eventsIn(VMS).slice(-10)) },
+  );
+  await eventually(
+    'a new VMI of doomed (runStrategy Always)',
+    async () => {
+      const r = kubectl(['get', 'vmi', '-n', VMS, 'doomed', '-o', 'jsonpath={.metadata.uid}']);
+      return (r.status === 0 && r.stdout !== '' && r.stdout !== first) || undefined;
+    },
+    { timeoutMs: 240_000 },
+  );
+  // probed was never killed: its container has not been restarted or replaced.
+  const still = podOf('probed');
+  expect(still?.metadata.uid).toBe(pod.metadata.uid);
+  expect(
+    eventsIn(VMS).filter((e) => e.involvedObject.name === pod.metadata.name && e.reason === 'Killing'),
+  ).toEqual([]);
+
+  for (const vm of ['probed', 'doomed'])
+    expect(kubectl(['delete', 'vm', '-n', VMS, vm, '--wait=true', '--timeout=180s']).status).toBe(0);
+  await eventually(
+    'their pods to be gone',
+    async () => kubectl(['get', 'pods', '-n', VMS, '-o', 'name']).stdout.trim() === '' || undefined,
+    { timeoutMs: 180_000 },
+  );
 });
 
 test('a VM that needs what cluster mode does not run yet stays Scheduled, with a Warning Event that names the field', async () => {

@@ -17,6 +17,8 @@ export const DISKS_DIR = '/var/run/kubevirt-private/vmi-disks';
  */
 export const SOCKETS_DIR = '/var/run/kubevirt/sockets';
 export const SOCKETS_VOLUME = 'sockets';
+/** The launcher's control socket in SOCKETS_DIR (the handler and `virtkit probe` call it). */
+export const LAUNCHER_SOCKET_FILE = 'launcher.sock';
 /**
  * The pod's `net.ipv4.ip_unprivileged_port_start`: the launcher (not root) serves its guests'
  * DHCP on port 67 (launcher/network/dhcp/server.ts's DHCP_SERVER_PORT) in the pod's namespace.
