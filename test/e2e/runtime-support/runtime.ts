@@ -534,7 +534,12 @@ export class Runtime {
 
   /** The serial console log of the launcher running `vmi` (its pod's work dir). */
   serialLog(namespace: string, vmiName: string): string | undefined {
-    let best: { file: string; at: string } | undefined;
+    // A pod that still exists comes first: a deleted pod's folder can outlive it for a moment
+    // (after a migration and back, the first pod's folder on that node may still be there while
+    // the new pod's record has no start time yet). Without a live one, the newest of the rest
+    // (the console of a guest whose pod has gone).
+    const live = new Set(this.list('pods', namespace).map((p) => p.metadata.uid));
+    let best: { file: string; at: string; live: boolean } | undefined;
     for (const { pods, uid } of this.nodes.flatMap((n) => {
       const pods = path.join(n.stateDir, 'pods');
       return fs.existsSync(pods) ? fs.readdirSync(pods).map((uid) => ({ pods, uid })) : [];
@@ -546,7 +551,13 @@ export class Runtime {
         };
         if (rec.vmi.namespace !== namespace || rec.vmi.name !== vmiName) continue;
         const file = path.join(pods, uid, 'w', 'qemu', 'serial.log');
-        if (!best || (rec.startedAt ?? '') > best.at) best = { file, at: rec.startedAt ?? '' };
+        const candidate = { file, at: rec.startedAt ?? '', live: live.has(uid) };
+        if (
+          !best ||
+          (candidate.live && !best.live) ||
+          (candidate.live === best.live && candidate.at > best.at)
+        )
+          best = candidate;
       } catch {
         // not a complete record
       }
