@@ -12,12 +12,15 @@
  *     its launcher pod's, which kubelet decides by running the VMI's probes (the compute
  *     container carries them, ../../controller/vmi/launcher-probes.ts; a failed liveness probe
  *     makes kubelet stop the container, and the guest with it);
+ *   - provisions this node's local volumes (the default StorageClass `local`,
+ *     ../storage/local-volumes.ts, as in local mode) and readies the claims kubelet mounts
+ *     into launcher pods (./claim-disks.ts);
  *   - serves the node API `virtkit api` calls (console, VNC, pause) with the certificate of
  *     its Secret (--node-api-secret).
  *
- * Still to come (issue 17): claims, hostDisks, sysprep and Multus networks (refused by field),
- * and live migration between kubelet nodes. Local mode's handler
- * (../handler.ts) keeps its process runtime.
+ * Still to come (issue 17): DataVolumes, ephemeral volumes, hostDisks, sysprep and Multus
+ * networks (refused by field), Block claims, the local volumes' snapshots, and live migration
+ * between kubelet nodes. Local mode's handler (../handler.ts) keeps its process runtime.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -37,6 +40,7 @@ import { VmiSync } from '../vmi/sync';
 import { MigrationProxies } from '../vmi/migration-proxy';
 import { schedulablePatch } from './node-labels';
 import { KubeletLaunchers } from './launcher-pods';
+import { LocalVolumeProvisioner } from '../storage/local-volumes';
 import { locateVmi } from '../vmi/locate';
 import { startNodeApiServer, type RunningNodeApi } from '../api/server';
 import { TlsSecretSource, type TlsCredentials } from '../../common/tls-secret-source';
@@ -79,6 +83,7 @@ export class KubeletNodeHandler {
   private devices?: RunningDevicePlugins;
   private gates?: FeatureGateSource;
   private launchers?: KubeletLaunchers;
+  private volumes?: LocalVolumeProvisioner;
   private vmis?: VmiSync;
   private migrationProxies?: MigrationProxies;
   private nodeApiCerts?: TlsSecretSource;
@@ -115,9 +120,20 @@ export class KubeletNodeHandler {
     await gates.start();
     const recorder = (): EventRecorder => new EventRecorder(client, log, HANDLER_FIELD_MANAGER, nodeName);
     const guard = new SpecGuard({ client, recorder: recorder(), featureGates: () => gates.current(), log });
+    // This node's local volumes (the default StorageClass `local`), made where a pod needs them.
+    const volumeRoot = path.join(stateDir, 'volumes');
+    this.volumes = new LocalVolumeProvisioner({
+      client,
+      nodeName,
+      root: volumeRoot,
+      recorder: recorder(),
+      log,
+    });
+    await this.volumes.start();
     const launchers = new KubeletLaunchers({
       client,
       nodeName,
+      volumeRoot,
       podsDir: this.o.kubeletPodsDir ?? DEFAULT_KUBELET_PODS_DIR,
       socketLinksDir: path.join(stateDir, 'launcher-sockets'),
       guard,
@@ -218,7 +234,7 @@ export class KubeletNodeHandler {
       );
     this.migrationProxies?.closeAll();
     await Promise.all(
-      [this.vmis?.stop(), this.launchers?.stop(), this.gates?.stop()].map((p) =>
+      [this.vmis?.stop(), this.launchers?.stop(), this.volumes?.stop(), this.gates?.stop()].map((p) =>
         p?.catch((e: unknown) => log.warn(errorMessage(e))),
       ),
     );

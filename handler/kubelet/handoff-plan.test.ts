@@ -1,4 +1,5 @@
 import {
+  claimVolumes,
   clusterModeProblems,
   containerDiskCopies,
   containerLaunchResources,
@@ -49,7 +50,7 @@ test('a VM of containerDisks, cloud-init, ConfigMaps and Secrets without interfa
   expect(clusterModeProblems(spec())).toEqual([]);
 });
 
-test('what cluster mode does not run yet is named field by field, with the way out', () => {
+test('what cluster mode does not run yet is named field by field, with the way out (a claim it runs)', () => {
   const s = spec({
     volumes: [
       { name: 'root', persistentVolumeClaim: { claimName: 'root' } },
@@ -68,12 +69,24 @@ test('what cluster mode does not run yet is named field by field, with the way o
   ];
   const later = 'is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it';
   expect(clusterModeProblems(s)).toEqual([
-    `spec.volumes[0] (root): a persistentVolumeClaim volume ${later}`,
     `spec.volumes[1] (dv): a dataVolume volume ${later}`,
     `spec.volumes[2] (host): a hostDisk volume ${later}`,
     `spec.volumes[3] (unattend): a sysprep volume ${later}`,
     `spec.networks[1] (extra): a Multus network ${later}; use the pod network`,
   ]);
+});
+
+test("a VMI's persistentVolumeClaim volumes are the claims the handler readies", () => {
+  const s = spec({
+    volumes: [
+      { name: 'root', containerDisk: { image: 'file:///d/disk.img' } },
+      { name: 'data', persistentVolumeClaim: { claimName: 'db-data' } },
+      { name: 'dv', dataVolume: { name: 'dv' } },
+    ],
+  } as Partial<VirtualMachineInstanceSpec>);
+  expect(claimVolumes(s)).toEqual([{ volume: 'data', claimName: 'db-data' }]);
+  const disk = { path: '/var/run/kubevirt-private/vmi-disks/data/disk.img', format: 'raw' as const };
+  expect(containerLaunchResources(s, {}, [], [], false, { data: disk }).volumes).toEqual({ data: disk });
 });
 
 test('the pod network runs in cluster mode (the handler wires it)', () => {

@@ -3,10 +3,11 @@
  * folders are on this node, which parts of a VMI cluster mode runs today, and the launcher's
  * resources with the paths it sees inside its container (launcher/handoff.ts is the other side).
  *
- * In cluster mode kubelet mounts what Kubernetes mounts (configMap and secret volumes, at
- * DISKS_DIR/<volume>); the handler puts each containerDisk's base image into its volume's
- * emptyDir, resolves cloud-init Secrets and wires the pod network's bindings the launcher
- * plans (./pod-netns.ts). Claims (PVCs, DataVolumes), hostDisks, kernelBoot containers, sysprep
+ * In cluster mode kubelet mounts what Kubernetes mounts (configMap, secret and
+ * persistentVolumeClaim volumes, at DISKS_DIR/<volume>); the handler readies each claim's
+ * disk.img for the launcher (./claim-disks.ts), puts each containerDisk's base image into its
+ * volume's emptyDir, resolves cloud-init Secrets and wires the pod network's bindings the launcher
+ * plans (./pod-netns.ts). DataVolumes, ephemeral volumes, hostDisks, kernelBoot containers, sysprep
  * and Multus networks are refused here by name until their node-side work is built (issue 17):
  * a VMI that needs one stays Scheduled with a Warning Event, rather than running with a
  * stand-in.
@@ -88,7 +89,6 @@ export function clusterModeProblems(spec: VirtualMachineInstanceSpec): string[] 
   const later = 'is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it';
   for (const [i, v] of (spec.volumes ?? []).entries()) {
     const at = `spec.volumes[${i}] (${v.name})`;
-    if (v.persistentVolumeClaim) problems.push(`${at}: a persistentVolumeClaim volume ${later}`);
     if (v.dataVolume) problems.push(`${at}: a dataVolume volume ${later}`);
     if (v.ephemeral) problems.push(`${at}: an ephemeral volume ${later}`);
     if (v.hostDisk) problems.push(`${at}: a hostDisk volume ${later}`);
@@ -102,6 +102,13 @@ export function clusterModeProblems(spec: VirtualMachineInstanceSpec): string[] 
     if (net.multus)
       problems.push(`spec.networks[${i}] (${net.name}): a Multus network ${later}; use the pod network`);
   return problems;
+}
+
+/** The VMI's persistentVolumeClaim volumes (kubelet mounts them; ./claim-disks.ts readies them). */
+export function claimVolumes(spec: VirtualMachineInstanceSpec): { volume: string; claimName: string }[] {
+  return (spec.volumes ?? []).flatMap((v) =>
+    v.persistentVolumeClaim ? [{ volume: v.name, claimName: v.persistentVolumeClaim.claimName }] : [],
+  );
 }
 
 /** The files the handler copies into the pod: each containerDisk's base into its emptyDir. */
@@ -145,6 +152,8 @@ export function containerLaunchResources(
   copies: readonly ContainerDiskCopy[],
   featureGates: readonly string[],
   migrationTarget: boolean,
+  /** The claims' disks as the container sees them (./claim-disks.ts). */
+  claims: Readonly<Record<string, { path: string; format: 'raw' }>> = {},
 ): HandlerLaunchResources {
   const volumeDirs = Object.fromEntries(
     (spec.volumes ?? [])
@@ -155,6 +164,7 @@ export function containerLaunchResources(
     // The CNI plugins made eth0 in the pod; the handler wires the bindings to it (./pod-netns.ts).
     podInterfaceName: DEFAULT_IFNAME,
     networkByHandler: true,
+    ...(Object.keys(claims).length ? { volumes: { ...claims } } : {}),
     ...(copies.length
       ? { containerDisks: Object.fromEntries(copies.map((c) => [c.volume, c.inContainer])) }
       : {}),

@@ -34,7 +34,9 @@ import {
 import type { FinalStatus } from '../pods/pod-dir';
 import type { SpecGuard } from '../vmi/spec-guard';
 import { newestLauncherOf, type VmiLauncher, type VmiLaunchers } from '../vmi/launchers';
+import { prepareClaimDisks } from './claim-disks';
 import {
+  claimVolumes,
   clusterModeProblems,
   containerDiskCopies,
   containerLaunchResources,
@@ -60,6 +62,8 @@ export interface KubeletLaunchersOptions {
    */
   readonly socketLinksDir: string;
   readonly guard: SpecGuard;
+  /** This node's local volumes (the provisioner's root): the claims a launcher may use. */
+  readonly volumeRoot: string;
   /** Where containerDisk images are pulled (the node's image cache), and pull failures reported. */
   readonly images?: PodImages;
   /** Refusals and failed hand-offs become Warning Events on the VMI. */
@@ -302,6 +306,18 @@ export class KubeletLaunchers implements VmiLaunchers {
         return await asPodPrepareError(e, vmi, ref, this.o.images);
       }
       const owner = launcherOwner(folders.waiting);
+      let claims;
+      try {
+        claims = await prepareClaimDisks(
+          this.o.client,
+          ref.namespace,
+          claimVolumes(spec),
+          this.o.volumeRoot,
+          owner,
+        );
+      } catch (e) {
+        return await asPodPrepareError(e, vmi, ref, this.o.images);
+      }
       const copies = containerDiskCopies(folders, resolved.containerDisks ?? {});
       for (const c of copies) await copyOwnedFile(c.from, c.to, owner);
       const resources = containerLaunchResources(
@@ -310,12 +326,13 @@ export class KubeletLaunchers implements VmiLaunchers {
         copies,
         featureGates,
         isMigrationTargetPod(pod.metadata?.labels),
+        claims,
       );
       await writeOwnedFile(folders.resourcesFile, JSON.stringify(resources, null, 2), owner);
       this.warned.delete(pod.metadata?.uid ?? '');
       this.o.log.info(
         keyFields('Pod', key),
-        `handed VirtualMachineInstance ${ref.namespace}/${ref.name} to its launcher (uid ${owner.uid})${copies.length ? `; containerDisks ${copies.map((c) => c.volume).join(', ')} in place` : ''}`,
+        `handed VirtualMachineInstance ${ref.namespace}/${ref.name} to its launcher (uid ${owner.uid})${copies.length ? `; containerDisks ${copies.map((c) => c.volume).join(', ')} in place` : ''}${Object.keys(claims).length ? `; claims ${Object.keys(claims).join(', ')} ready` : ''}`,
       );
       return undefined;
     } catch (e) {

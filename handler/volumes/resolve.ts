@@ -12,6 +12,7 @@ import {
   filesOf,
   VolumePrepareError,
   volumeNeeds,
+  type ClaimDisk,
   type ClaimJson,
   type KernelBootContainerSource,
   type PvJson,
@@ -64,6 +65,25 @@ function confined(base: string, relative: string, field: string, volume: string)
   }
 }
 
+/** The claim of a volume, its PersistentVolume, and where its disk is (both runtimes). */
+export async function boundClaimDisk(
+  client: KubeClient,
+  namespace: string,
+  c: { readonly volume: string; readonly claimName: string },
+): Promise<{ claim: ClaimJson; pv: PvJson | undefined; disk: ClaimDisk }> {
+  const claim = await client.getIfExists<ClaimJson>(PVCS, namespace, c.claimName);
+  if (!claim)
+    throw new VolumePrepareError(
+      c.volume,
+      'ClaimNotFound',
+      `PersistentVolumeClaim ${namespace}/${c.claimName} does not exist; create it`,
+    );
+  const pv = claim.spec?.volumeName
+    ? await client.getIfExists<PvJson>(PVS, undefined, claim.spec.volumeName)
+    : undefined;
+  return { claim, pv, disk: claimDisk(c.volume, claim, pv) };
+}
+
 export async function resolveLaunchResources(
   client: KubeClient,
   namespace: string,
@@ -87,17 +107,7 @@ export async function resolveLaunchResources(
 
   const provided: Record<string, { path: string; format: 'raw' }> = {};
   for (const c of needs.claims) {
-    const claim = await client.getIfExists<ClaimJson>(PVCS, namespace, c.claimName);
-    if (!claim)
-      throw new VolumePrepareError(
-        c.volume,
-        'ClaimNotFound',
-        `PersistentVolumeClaim ${namespace}/${c.claimName} does not exist; create it`,
-      );
-    const pv = claim.spec?.volumeName
-      ? await client.getIfExists<PvJson>(PVS, undefined, claim.spec.volumeName)
-      : undefined;
-    const disk = claimDisk(c.volume, claim, pv);
+    const { claim, disk } = await boundClaimDisk(client, namespace, c);
     if (!disk.block) ensureSparseDisk(disk.path, disk.sizeBytes, c.volume);
     else if (!fs.existsSync(disk.path))
       throw new VolumePrepareError(

@@ -20,9 +20,13 @@
  * QEMU as the qemu user, gets its address from the launcher's DHCP server and answers a pod on
  * the other node through the launcher pod's address; `virtkit pause`, `unpause`, `console`,
  * `stop` and `start` reach it through the aggregated API (the first three through an api pod and
- * the handler pod's node API, mutual TLS with the certificates the api makes); a VM that needs what cluster mode
- * does not run yet (a sysprep volume) is refused by name. What cluster mode adds next (claims,
- * migration) joins this suite as it lands (issue 17).
+ * the handler pod's node API, mutual TLS with the certificates the api makes). kubelet runs the
+ * VMs' probes (the guest agent's ping through an exec of `virtkit probe`, the guest's web server,
+ * a liveness probe that fails and gets the guest restarted). A claim of the default StorageClass
+ * is provisioned on the VM's node by the handler and mounted by kubelet; the guest counts its
+ * boots on it across a restart. A VM that needs what cluster mode does not run yet (a sysprep
+ * volume) is refused by name. What cluster mode adds next (DataVolumes, migration) joins this
+ * suite as it lands (issue 17).
  */
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -595,8 +599,13 @@ function demoVmManifest(): string {
 
 const DEMO = 'demo';
 
-/** The demo VMI once Running, with its one launcher pod and where that pod's serial log is. */
-async function demoRunning(): Promise<{
+/** A VMI once Running and booted, with its one launcher pod and where that pod's serial log is. */
+async function vmiRunning(
+  ns: string,
+  name: string,
+  /** A VMI of another uid than this one (a restart's new VMI). */
+  notUid?: string,
+): Promise<{
   vmi: Vmi;
   pod: Pod & { metadata: { uid: string } };
   serialLog: string;
@@ -604,9 +613,9 @@ async function demoRunning(): Promise<{
   const vmi = await eventually(
     'the VMI to be Running',
     async () => {
-      const r = kubectl(['get', 'vmi', '-n', DEMO, DEMO, '-o', 'json']);
+      const r = kubectl(['get', 'vmi', '-n', ns, name, '-o', 'json']);
       const v = r.status === 0 ? (JSON.parse(r.stdout) as Vmi) : undefined;
-      return v?.status?.phase === 'Running' ? v : undefined;
+      return v?.status?.phase === 'Running' && v.metadata.uid !== notUid ? v : undefined;
     },
     { timeoutMs: 300_000 },
   );
@@ -614,7 +623,7 @@ async function demoRunning(): Promise<{
     'get',
     'pods',
     '-n',
-    DEMO,
+    ns,
     '-l',
     `kubevirt.io/created-by=${vmi.metadata.uid}`,
   ]).items;
@@ -670,7 +679,7 @@ test('the demo VM runs in a launcher pod kubelet started: the handler hands the 
   expect(kubectl(['create', 'namespace', VMS]).stderr).toBe('');
   const applied = kubectl(['apply', '--server-side', '-f', '-'], demoVmManifest());
   expect(applied.stderr).toBe('');
-  const { pod, serialLog } = await demoRunning();
+  const { pod, serialLog } = await vmiRunning(DEMO, DEMO);
   // QEMU runs in the container as the launcher image's user, KubeVirt's qemu (107), not root.
   const qemu = processesWith(`guest=${DEMO}_${DEMO}`);
   expect(qemu.map((p) => p.uid)).toEqual([107]);
@@ -743,7 +752,7 @@ test('the demo VM runs in a launcher pod kubelet started: the handler hands the 
 
   // stop and start through the subresource API: the VM stops, and starts again in a new pod.
   await demoStopped();
-  const again = await demoRunning();
+  const again = await vmiRunning(DEMO, DEMO);
   expect(again.pod.metadata.uid).not.toBe(pod.metadata.uid);
   expect(processesWith(`guest=${DEMO}_${DEMO}`).map((p) => p.uid)).toEqual([107]);
   await demoStopped();
@@ -877,6 +886,85 @@ test("kubelet runs a VM's probes: the guest agent's ping (an exec of virtkit pro
     'their pods to be gone',
     async () => kubectl(['get', 'pods', '-n', VMS, '-o', 'name']).stdout.trim() === '' || undefined,
     { timeoutMs: 180_000 },
+  );
+});
+
+test("a claim of the default StorageClass is a VM's disk on a kubelet node: the handler provisions the volume on the VM's node and readies its disk.img for the launcher, kubelet mounts it into the pod, the guest reads and writes it, and its data outlives a restart", async () => {
+  const claim = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'counter', namespace: VMS },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } },
+  };
+  const vm = clusterVm('keeper') as {
+    spec: { template: { spec: { domain: { devices: { disks: unknown[] } }; volumes: unknown[] } } };
+  };
+  vm.spec.template.spec.domain.devices.disks.push({
+    name: 'counter',
+    serial: 'counter',
+    disk: { bus: 'virtio' },
+  });
+  vm.spec.template.spec.volumes.push({ name: 'counter', persistentVolumeClaim: { claimName: 'counter' } });
+  for (const o of [claim, vm])
+    expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(o)).stderr).toBe('');
+  const first = await vmiRunning(VMS, 'keeper');
+
+  // The handler of the VMI's node made the volume there (WaitForFirstConsumer): a local
+  // PersistentVolume pinned to that node, its disk.img the claim's size and the launcher's.
+  const pvName = kubectlJson<{ spec: { volumeName?: string } }>(['get', 'pvc', '-n', VMS, 'counter']).spec
+    .volumeName;
+  const pv = kubectlJson<{
+    spec: {
+      local?: { path: string };
+      nodeAffinity?: { required?: { nodeSelectorTerms?: { matchExpressions?: { values?: string[] }[] }[] } };
+    };
+  }>(['get', 'pv', pvName ?? '']);
+  expect(pv.spec.nodeAffinity?.required?.nodeSelectorTerms?.[0]?.matchExpressions?.[0]?.values).toEqual([
+    first.vmi.status?.nodeName,
+  ]);
+  const node = (state().nodes ?? []).find((n) => n.name === first.vmi.status?.nodeName)!;
+  expect(pv.spec.local?.path).toMatch(/^\/var\/lib\/virtkit\/volumes\/pvc-[0-9a-f-]+$/);
+  const onNode = path.join(
+    node.dir,
+    'host',
+    'var-lib-virtkit',
+    path.relative('/var/lib/virtkit', pv.spec.local?.path ?? ''),
+    'disk.img',
+  );
+  const st = fs.statSync(onNode);
+  expect([st.size, st.uid, st.mode & 0o777]).toEqual([16 * 1024 * 1024, 107, 0o660]);
+
+  // A boot counter on the claim (the test guest counts boots on a disk that starts with one).
+  const fd = fs.openSync(onNode, 'r+');
+  fs.writeSync(fd, 'VIRTKIT-COUNTER:0000000000\n', 0);
+  fs.closeSync(fd);
+  const restart = cli(['restart', 'keeper', '-n', VMS]);
+  expect([restart.status, restart.stderr, restart.stdout.trim()]).toEqual([
+    0,
+    '',
+    'VM keeper was scheduled to restart',
+  ]);
+  const second = await vmiRunning(VMS, 'keeper', first.vmi.metadata.uid);
+  expect(second.vmi.status?.nodeName).toBe(first.vmi.status?.nodeName);
+  await eventually(
+    'the guest to count its boot on the claim',
+    async () =>
+      /VIRTKIT-BOOT-COUNT dev=vd\w serial=counter count=1/.test(fs.readFileSync(second.serialLog, 'utf8')) ||
+      undefined,
+    { timeoutMs: 120_000, context: () => fs.readFileSync(second.serialLog, 'utf8').slice(-2000) },
+  );
+  // The guest's write reached the volume on the node.
+  expect(fs.readFileSync(onNode).subarray(0, 26).toString()).toBe('VIRTKIT-COUNTER:0000000001');
+
+  // Deleting the VM and the claim deletes the volume (reclaimPolicy Delete) and its data.
+  expect(kubectl(['delete', 'vm', '-n', VMS, 'keeper', '--wait=true', '--timeout=180s']).status).toBe(0);
+  expect(kubectl(['delete', 'pvc', '-n', VMS, 'counter', '--wait=true', '--timeout=120s']).status).toBe(0);
+  await eventually(
+    'the volume and its directory to be gone',
+    async () =>
+      (kubectl(['get', 'pv', pvName ?? '']).status !== 0 && !fs.existsSync(path.dirname(onNode))) ||
+      undefined,
+    { timeoutMs: 120_000 },
   );
 });
 
