@@ -752,6 +752,12 @@ test('the demo VM runs in a launcher pod kubelet started: the handler hands the 
 
   // stop and start through the subresource API: the VM stops, and starts again in a new pod.
   await demoStopped();
+  const start = cli(['start', DEMO, '-n', DEMO]);
+  expect([start.status, start.stderr, start.stdout.trim()]).toEqual([
+    0,
+    '',
+    `VM ${DEMO} was scheduled to start`,
+  ]);
   const again = await vmiRunning(DEMO, DEMO);
   expect(again.pod.metadata.uid).not.toBe(pod.metadata.uid);
   expect(processesWith(`guest=${DEMO}_${DEMO}`).map((p) => p.uid)).toEqual([107]);
@@ -812,11 +818,16 @@ test("kubelet runs a VM's probes: the guest agent's ping (an exec of virtkit pro
     },
     timeoutSeconds: 6,
     periodSeconds: 5,
+    // The API server's defaults.
+    successThreshold: 1,
+    failureThreshold: 3,
   });
   expect(compute.livenessProbe).toEqual({
-    httpGet: { port: 80, path: '/healthz' },
+    httpGet: { port: 80, path: '/healthz', scheme: 'HTTP' },
     periodSeconds: 10,
     failureThreshold: 30,
+    successThreshold: 1,
+    timeoutSeconds: 1,
   });
   await eventually(
     'kubelet to mark the pod Ready and the VMI to follow',
@@ -860,7 +871,8 @@ test("kubelet runs a VM's probes: the guest agent's ping (an exec of virtkit pro
       const unhealthy = mine.some(
         (e) => e.reason === 'Unhealthy' && /^Liveness probe failed/.test(e.message),
       );
-      const killing = mine.some((e) => e.reason === 'Killing' && /failed liveness probe/.test(e.message));
+      // kubelet's words for a container it stops (restartPolicy Never: "Stopping container compute").
+      const killing = mine.some((e) => e.reason === 'Killing' && /container compute/.test(e.message));
       return (unhealthy && killing) || undefined;
     },
     { timeoutMs: 240_000, context: () => JSON.stringify(eventsIn(VMS).slice(-10)) },
