@@ -17,7 +17,15 @@
  * pod takes them from the Secret that spec.source.http.secretRef names.
  */
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { Command } from 'commander';
+import { DATA_DEVICE_PATH, ImporterEnv, SOURCE_DEVICE_PATH } from '../../api/cdi/worker-pod';
+import {
+  CONTAINER_CERT_DIR,
+  importerArgsFromEnvironment,
+  isWorkerEnvironment,
+} from '../../handler/workers/environment-plan';
 import { createBlankDisk } from '../../handler/importer/blank';
 import { cloneDisk } from '../../handler/importer/clone';
 import { ImportError } from '../../handler/importer/errors';
@@ -178,6 +186,33 @@ export async function runImport(
   });
 }
 
+/**
+ * The command line of the worker pod this process runs in (../../handler/workers/environment-plan.ts),
+ * from its environment and what its container has: the target (and a clone's source) as a
+ * directory or a device, the certConfigMap's files gathered into one bundle (0600).
+ */
+function workerArgs(env: NodeJS.ProcessEnv): string[] {
+  const scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-importer-'));
+  let caFile: string | undefined;
+  if (env[ImporterEnv.certDir] === CONTAINER_CERT_DIR && fs.existsSync(CONTAINER_CERT_DIR)) {
+    const pem = fs
+      .readdirSync(CONTAINER_CERT_DIR)
+      .sort()
+      .map((f) => path.join(CONTAINER_CERT_DIR, f))
+      .filter((f) => !path.basename(f).startsWith('.') && fs.statSync(f).isFile())
+      .map((f) => fs.readFileSync(f, 'utf8'))
+      .join('\n');
+    caFile = path.join(scratchDir, 'ca.pem');
+    fs.writeFileSync(caFile, pem, { mode: 0o600 });
+  }
+  return importerArgsFromEnvironment(env, {
+    targetDevice: fs.existsSync(DATA_DEVICE_PATH),
+    sourceDevice: fs.existsSync(SOURCE_DEVICE_PATH),
+    scratchDir,
+    ...(caFile ? { caFile } : {}),
+  });
+}
+
 export function register(program: Command): void {
   program
     .command('importer')
@@ -189,12 +224,12 @@ export function register(program: Command): void {
       '--url <url>',
       'http(s):// URL of the image (spec.source.http.url), or docker://HOST/REPO:TAG (spec.source.registry.url)',
     )
-    .requiredOption(
+    .option(
       '--target-dir <dir>',
-      'the volume directory that receives disk.img (with --target-device: the scratch directory)',
+      "the volume directory that receives disk.img (with --target-device: the scratch directory); without it and --size, a CDI worker pod's IMPORTER_* environment says what to import (cluster mode)",
     )
     .option('--target-device <path>', "a Block claim's device: the image is written onto it as raw")
-    .requiredOption('--size <bytes>', "the PVC's requested size in bytes")
+    .option('--size <bytes>', "the PVC's requested size in bytes")
     .option('--source-dir <dir>', "the source claim's volume directory (--source pvc); read only")
     .option('--source-device <path>', "a Block source claim's device (--source pvc); read only")
     .option('--checksum <alg:hex>', 'expected sha256:, sha512:, sha1: or md5: sum of the bytes served')
@@ -217,23 +252,49 @@ export function register(program: Command): void {
       '--raw',
       "--source upload for a clone's target: the bytes are a raw disk, never probed for compression or an image format",
     )
-    .action(async (flags: ImporterFlags) => {
-      const abort = new AbortController();
-      const stop = (): void => abort.abort();
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
-      try {
-        const result = await runImport(flags, process.env, (progress) => line({ progress }), abort.signal);
-        line({ phase: 'Succeeded', ...result });
-      } catch (e) {
-        const reason = e instanceof ImportError ? e.reason : 'WriteFailed';
-        const message = (e as Error).message;
-        line({ phase: 'Failed', reason, message });
-        console.error(`virtkit importer: ${message}`);
-        process.exitCode = 1;
-      } finally {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-      }
-    });
+    .action(
+      async (given: Omit<ImporterFlags, 'targetDir' | 'size'> & { targetDir?: string; size?: string }) => {
+        if (given.targetDir === undefined && given.size === undefined && isWorkerEnvironment(process.env)) {
+          // A worker pod's container on a kubelet node: its environment is the plan.
+          let args: string[];
+          try {
+            args = workerArgs(process.env);
+          } catch (e) {
+            const message = (e as Error).message;
+            line({ phase: 'Failed', reason: 'InvalidInput', message });
+            console.error(`virtkit importer: ${message}`);
+            process.exitCode = 1;
+            return;
+          }
+          const { buildProgram } = await import('../main');
+          await (await buildProgram(args)).parseAsync(args, { from: 'user' });
+          return;
+        }
+        if (given.targetDir === undefined || given.size === undefined) {
+          console.error(
+            "virtkit importer: --target-dir and --size are required (or run it as a CDI worker pod's container, whose IMPORTER_* environment says what to import)",
+          );
+          process.exitCode = 2;
+          return;
+        }
+        const flags: ImporterFlags = { ...given, targetDir: given.targetDir, size: given.size };
+        const abort = new AbortController();
+        const stop = (): void => abort.abort();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+        try {
+          const result = await runImport(flags, process.env, (progress) => line({ progress }), abort.signal);
+          line({ phase: 'Succeeded', ...result });
+        } catch (e) {
+          const reason = e instanceof ImportError ? e.reason : 'WriteFailed';
+          const message = (e as Error).message;
+          line({ phase: 'Failed', reason, message });
+          console.error(`virtkit importer: ${message}`);
+          process.exitCode = 1;
+        } finally {
+          process.off('SIGTERM', stop);
+          process.off('SIGINT', stop);
+        }
+      },
+    );
 }

@@ -41,6 +41,7 @@ import { MigrationProxies } from '../vmi/migration-proxy';
 import { schedulablePatch } from './node-labels';
 import { KubeletLaunchers } from './launcher-pods';
 import { LocalVolumeProvisioner } from '../storage/local-volumes';
+import { QEMU_ID } from '../../common/oci/container-disk';
 import { locateVmi } from '../vmi/locate';
 import { startNodeApiServer, type RunningNodeApi } from '../api/server';
 import { TlsSecretSource, type TlsCredentials } from '../../common/tls-secret-source';
@@ -122,10 +123,12 @@ export class KubeletNodeHandler {
     const guard = new SpecGuard({ client, recorder: recorder(), featureGates: () => gates.current(), log });
     // This node's local volumes (the default StorageClass `local`), made where a pod needs them.
     const volumeRoot = path.join(stateDir, 'volumes');
+    // New volumes are KubeVirt's qemu user's (107): CDI's importer pods and launchers run as it.
     this.volumes = new LocalVolumeProvisioner({
       client,
       nodeName,
       root: volumeRoot,
+      owner: { uid: QEMU_ID, gid: QEMU_ID },
       recorder: recorder(),
       log,
     });

@@ -50,7 +50,7 @@ test('a VM of containerDisks, cloud-init, ConfigMaps and Secrets without interfa
   expect(clusterModeProblems(spec())).toEqual([]);
 });
 
-test('what cluster mode does not run yet is named field by field, with the way out (a claim it runs)', () => {
+test('what cluster mode does not run yet is named field by field, with the way out (claims and DataVolumes it runs)', () => {
   const s = spec({
     volumes: [
       { name: 'root', persistentVolumeClaim: { claimName: 'root' } },
@@ -69,14 +69,13 @@ test('what cluster mode does not run yet is named field by field, with the way o
   ];
   const later = 'is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it';
   expect(clusterModeProblems(s)).toEqual([
-    `spec.volumes[1] (dv): a dataVolume volume ${later}`,
     `spec.volumes[2] (host): a hostDisk volume ${later}`,
     `spec.volumes[3] (unattend): a sysprep volume ${later}`,
     `spec.networks[1] (extra): a Multus network ${later}; use the pod network`,
   ]);
 });
 
-test("a VMI's persistentVolumeClaim volumes are the claims the handler readies", () => {
+test("a VMI's persistentVolumeClaim and dataVolume volumes are the claims the handler readies", () => {
   const s = spec({
     volumes: [
       { name: 'root', containerDisk: { image: 'file:///d/disk.img' } },
@@ -84,7 +83,10 @@ test("a VMI's persistentVolumeClaim volumes are the claims the handler readies",
       { name: 'dv', dataVolume: { name: 'dv' } },
     ],
   } as Partial<VirtualMachineInstanceSpec>);
-  expect(claimVolumes(s)).toEqual([{ volume: 'data', claimName: 'db-data' }]);
+  expect(claimVolumes(s)).toEqual([
+    { volume: 'data', claimName: 'db-data' },
+    { volume: 'dv', claimName: 'dv' },
+  ]);
   const disk = { path: '/var/run/kubevirt-private/vmi-disks/data/disk.img', format: 'raw' as const };
   expect(containerLaunchResources(s, {}, [], [], false, { data: disk }).volumes).toEqual({ data: disk });
 });

@@ -7,8 +7,9 @@
  * persistentVolumeClaim volumes, at DISKS_DIR/<volume>); the handler readies each claim's
  * disk.img for the launcher (./claim-disks.ts), puts each containerDisk's base image into its
  * volume's emptyDir, resolves cloud-init Secrets and wires the pod network's bindings the launcher
- * plans (./pod-netns.ts). DataVolumes, ephemeral volumes, hostDisks, kernelBoot containers, sysprep
- * and Multus networks are refused here by name until their node-side work is built (issue 17):
+ * plans (./pod-netns.ts); a dataVolume volume is the claim of the DataVolume's name, filled by
+ * CDI's importer pod that kubelet runs. Ephemeral volumes, hostDisks, kernelBoot containers,
+ * sysprep and Multus networks are refused here by name until their node-side work is built (issue 17):
  * a VMI that needs one stays Scheduled with a Warning Event, rather than running with a
  * stand-in.
  */
@@ -89,7 +90,6 @@ export function clusterModeProblems(spec: VirtualMachineInstanceSpec): string[] 
   const later = 'is not run in cluster mode yet (virtkit issue 17); use local mode (virtkit up) for it';
   for (const [i, v] of (spec.volumes ?? []).entries()) {
     const at = `spec.volumes[${i}] (${v.name})`;
-    if (v.dataVolume) problems.push(`${at}: a dataVolume volume ${later}`);
     if (v.ephemeral) problems.push(`${at}: an ephemeral volume ${later}`);
     if (v.hostDisk) problems.push(`${at}: a hostDisk volume ${later}`);
     if (v.sysprep) problems.push(`${at}: a sysprep volume ${later}`);
@@ -104,10 +104,17 @@ export function clusterModeProblems(spec: VirtualMachineInstanceSpec): string[] 
   return problems;
 }
 
-/** The VMI's persistentVolumeClaim volumes (kubelet mounts them; ./claim-disks.ts readies them). */
+/**
+ * The VMI's claims: persistentVolumeClaim volumes and dataVolume volumes (whose claim has the
+ * DataVolume's name); kubelet mounts them, ./claim-disks.ts readies them.
+ */
 export function claimVolumes(spec: VirtualMachineInstanceSpec): { volume: string; claimName: string }[] {
   return (spec.volumes ?? []).flatMap((v) =>
-    v.persistentVolumeClaim ? [{ volume: v.name, claimName: v.persistentVolumeClaim.claimName }] : [],
+    v.persistentVolumeClaim
+      ? [{ volume: v.name, claimName: v.persistentVolumeClaim.claimName }]
+      : v.dataVolume
+        ? [{ volume: v.name, claimName: v.dataVolume.name }]
+        : [],
   );
 }
 

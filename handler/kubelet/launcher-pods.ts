@@ -25,6 +25,7 @@ import { resolveLaunchResources } from '../volumes/resolve';
 import { asPodPrepareError, checkedVmiOfPod, PodPrepareError, type PodImages } from '../pods/prepare';
 import {
   COMPUTE_CONTAINER,
+  isEphemeralProvisioningPod,
   LAUNCHER_LABEL,
   LAUNCHER_LABEL_VALUE,
   podKey,
@@ -166,6 +167,8 @@ export class KubeletLaunchers implements VmiLaunchers {
       this.o.onLauncherChange(l.vmi);
     }
     if (!pod || pod.spec?.nodeName !== this.o.nodeName) return undefined;
+    // KubeVirt's ephemeral provisioning pod only holds a place for the scheduler: no launcher.
+    if (isEphemeralProvisioningPod(pod)) return undefined;
     const vmi = vmiOfPod(pod);
     if (!vmi) return undefined;
     const compute = pod.status?.containerStatuses?.find((c) => c.name === COMPUTE_CONTAINER);

@@ -52,6 +52,12 @@ export interface LocalVolumesOptions {
   readonly nodeName: string;
   /** Where the volumes' directories live (`<root>/pvc-<uid>`). */
   readonly root: string;
+  /**
+   * Who a new (not restored) Filesystem volume's directory belongs to, mode 0750: on kubelet
+   * nodes KubeVirt's qemu user (107), which CDI's importer pods and the launchers run as, so
+   * they write in it without privileges. Unset: root's, 0700 (local mode's runners are root's).
+   */
+  readonly owner?: { readonly uid: number; readonly gid: number };
   readonly recorder: EventRecorder;
   readonly log: Logger;
 }
@@ -178,6 +184,7 @@ export class LocalVolumeProvisioner {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // an earlier try made it
       }
+      if (this.o.owner && !decision.block) giveDirectory(decision.directory, this.o.owner);
     }
     if (decision.block) {
       // The device before the volume that names it: backing file, loop device, node.
@@ -302,5 +309,16 @@ export class LocalVolumeProvisioner {
     }
     this.o.log.info({ kind: 'PersistentVolume', name }, `deleted ${name} and its data (${del.directory})`);
     return undefined;
+  }
+}
+
+/** `dir` to `owner`, 0750, on its open descriptor (never through a link). */
+function giveDirectory(dir: string, owner: { readonly uid: number; readonly gid: number }): void {
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  try {
+    fs.fchownSync(fd, owner.uid, owner.gid);
+    fs.fchmodSync(fd, 0o750);
+  } finally {
+    fs.closeSync(fd);
   }
 }
