@@ -24,12 +24,14 @@
  * VMs' probes (the guest agent's ping through an exec of `virtkit probe`, the guest's web server,
  * a liveness probe that fails and gets the guest restarted). A claim of the default StorageClass
  * is provisioned on the VM's node by the handler and mounted by kubelet; the guest counts its
- * boots on it across a restart. A VM that needs what cluster mode does not run yet (a sysprep
- * volume) is refused by name. What cluster mode adds next (DataVolumes, migration) joins this
- * suite as it lands (issue 17).
+ * boots on it across a restart. A VM's root disk is a DataVolume imported over HTTP by CDI's
+ * importer pod, which kubelet runs, with a blank DataVolume beside it; the guest boots from it. A
+ * VM that needs what cluster mode does not run yet (a sysprep volume) is refused by name. What
+ * cluster mode adds next (migration) joins this suite as it lands (issue 17).
  */
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { findBinary } from '../../cli/local/binaries';
@@ -977,6 +979,93 @@ test("a claim of the default StorageClass is a VM's disk on a kubelet node: the 
       (kubectl(['get', 'pv', pvName ?? '']).status !== 0 && !fs.existsSync(path.dirname(onNode))) ||
       undefined,
     { timeoutMs: 120_000 },
+  );
+});
+
+test("DataVolumes on kubelet nodes: CDI's importer pods, run by kubelet as the qemu user, import a VM's root disk over HTTP and make a blank one; the VM boots from the imported disk", async () => {
+  // The test guest's disk, served over HTTP on the host, where pods reach it through the first
+  // node's link to the host.
+  const guest = ensureGuestImage();
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/disk.img') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': fs.statSync(guest.disk).size });
+    fs.createReadStream(guest.disk).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  const port = (server.address() as { port: number }).port;
+  const host = (state().nodes ?? [])[0]!.hostIp;
+  try {
+    const retain = { 'cdi.kubevirt.io/storage.pod.retainAfterCompletion': 'true' };
+    const vm = clusterVm('imported') as {
+      spec: Record<string, unknown> & {
+        template: { spec: { domain: { devices: { disks: unknown[] } }; volumes: unknown[] } };
+      };
+    };
+    vm.spec.dataVolumeTemplates = [
+      {
+        metadata: { name: 'imported-root', annotations: retain },
+        spec: {
+          source: { http: { url: `http://${host}:${port}/disk.img` } },
+          storage: { resources: { requests: { storage: '256Mi' } } },
+        },
+      },
+      {
+        metadata: { name: 'imported-scratch', annotations: retain },
+        spec: { source: { blank: {} }, storage: { resources: { requests: { storage: '16Mi' } } } },
+      },
+    ];
+    vm.spec.template.spec.volumes = [
+      { name: 'rootdisk', dataVolume: { name: 'imported-root' } },
+      { name: 'scratch', dataVolume: { name: 'imported-scratch' } },
+    ];
+    vm.spec.template.spec.domain.devices.disks.push({
+      name: 'scratch',
+      serial: 'scratch',
+      disk: { bus: 'virtio' },
+    });
+    expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(vm)).stderr).toBe('');
+    const running = await vmiRunning(VMS, 'imported');
+    for (const dv of ['imported-root', 'imported-scratch']) {
+      const d = kubectlJson<{ status?: { phase?: string } }>(['get', 'dv', '-n', VMS, dv]);
+      expect(`${dv}: ${d.status?.phase}`).toBe(`${dv}: Succeeded`);
+      // kubelet ran the importer through containerd, as the launcher image's qemu user.
+      const pod = kubectlJson<Pod & { spec: { containers: { command?: string[]; args?: string[] }[] } }>([
+        'get',
+        'pod',
+        '-n',
+        VMS,
+        `importer-${dv}`,
+      ]);
+      expect(pod.status.phase).toBe('Succeeded');
+      expect(pod.status.containerStatuses?.[0]?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+      expect([pod.spec.containers[0]?.command, pod.spec.containers[0]?.args]).toEqual([
+        ['virtkit'],
+        ['importer'],
+      ]);
+    }
+    // The claims are volumes of the VM's node; their disk.img is the launcher's.
+    const node = (state().nodes ?? []).find((n) => n.name === running.vmi.status?.nodeName)!;
+    const pvName = kubectlJson<{ spec: { volumeName?: string } }>(['get', 'pvc', '-n', VMS, 'imported-root'])
+      .spec.volumeName;
+    const pv = kubectlJson<{ spec: { local?: { path: string } } }>(['get', 'pv', pvName ?? '']);
+    const onNode = path.join(
+      node.dir,
+      'host',
+      'var-lib-virtkit',
+      path.relative('/var/lib/virtkit', pv.spec.local?.path ?? ''),
+      'disk.img',
+    );
+    expect(fs.statSync(onNode).uid).toBe(107);
+    // The guest booted from the imported disk (vmiRunning waited for its boot marker).
+    expect(fs.readFileSync(running.serialLog, 'utf8')).toContain(GuestMarkers.booted);
+  } finally {
+    server.close();
+  }
+  expect(kubectl(['delete', 'vm', '-n', VMS, 'imported', '--wait=true', '--timeout=180s']).status).toBe(0);
+  await eventually(
+    'its pods and claims to be gone',
+    async () => kubectl(['get', 'pods,pvc,dv', '-n', VMS, '-o', 'name']).stdout.trim() === '' || undefined,
+    { timeoutMs: 180_000, context: () => kubectl(['get', 'pods,pvc,dv', '-n', VMS, '-o', 'name']).stdout },
   );
 });
 
