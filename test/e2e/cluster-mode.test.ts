@@ -27,7 +27,9 @@
  * boots on it across a restart. A VM's root disk is a DataVolume imported over HTTP by CDI's
  * importer pod, which kubelet runs, with a blank DataVolume beside it; the guest boots from it. A
  * VM that needs what cluster mode does not run yet (a sysprep volume) is refused by name. What
- * cluster mode adds next (migration) joins this suite as it lands (issue 17).
+ * cluster mode adds next (migration) joins this suite as it lands (issue 17). Upgrading the install
+ * to the next images (the DaemonSet and Deployments roll over) keeps a running VM running: the new
+ * handler adopts its launcher, and its verbs reach it through the new pods.
  */
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -1067,6 +1069,137 @@ test("DataVolumes on kubelet nodes: CDI's importer pods, run by kubelet as the q
     async () => kubectl(['get', 'pods,pvc,dv', '-n', VMS, '-o', 'name']).stdout.trim() === '' || undefined,
     { timeoutMs: 180_000, context: () => kubectl(['get', 'pods,pvc,dv', '-n', VMS, '-o', 'name']).stdout },
   );
+});
+
+test("upgrading the install to the next images keeps a running VM running: the handler DaemonSet and both Deployments roll over to the new images, the new handler adopts the running launcher (same pod, same QEMU), and the VM's verbs reach it through the new pods", async () => {
+  const vm = clusterVm('survivor');
+  expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(vm)).stderr).toBe('');
+  const before = await vmiRunning(VMS, 'survivor');
+  const qemu = processesWith(`guest=${VMS}_survivor`);
+  expect(qemu.map((p) => p.uid)).toEqual([107]);
+  const oldPods = new Set(
+    kubectlJson<{ items: { metadata: { uid: string } }[] }>(['get', 'pods', '-n', INSTALL_NS]).items.map(
+      (p) => p.metadata.uid,
+    ),
+  );
+
+  // The next version's images: the same content under a new tag in every node's containerd (what
+  // importing a newer build gives them), installed the way `up` installed the first.
+  const next = (ref: string): string => ref.replace(/:[^:/]+$/, ':upgrade-next');
+  for (const n of state().nodes ?? [])
+    for (const image of images)
+      execFileSync(
+        onPath('ctr')!,
+        [
+          '--address',
+          nodePaths(n.dir).containerdSocket,
+          '--namespace',
+          'k8s.io',
+          'images',
+          'tag',
+          '--force',
+          image.ref,
+          next(image.ref),
+        ],
+        { encoding: 'utf8' },
+      );
+  const virtkitImage = next(images.find((i) => i.name === 'virtkit')!.ref);
+  const launcherImage = next(images.find((i) => i.name === 'virtkit-launcher')!.ref);
+  const rendered = spawnSync(
+    process.execPath,
+    [
+      VIRTKIT,
+      'install',
+      '-o',
+      'yaml',
+      '--virtkit-image',
+      virtkitImage,
+      '--launcher-image',
+      launcherImage,
+      '--image-pull-policy',
+      'Never',
+      '--feature-gates',
+      'LocalContainerDisk',
+      '--with-network-crds',
+      '--with-volume-snapshot-crds',
+    ],
+    { encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
+  expect([rendered.status, rendered.stderr]).toEqual([0, '']);
+  const applied = kubectl(
+    ['apply', '--server-side', '--field-manager', 'virtkit-up', '-f', '-'],
+    rendered.stdout,
+  );
+  expect(applied.stderr).toBe('');
+  await eventually(
+    'every virtkit pod to run the next image, Ready, none of the old ones left',
+    async () => {
+      const pods = kubectlJson<{
+        items: (Pod & {
+          metadata: { uid: string; deletionTimestamp?: string };
+          status: { containerStatuses?: { image?: string; ready?: boolean }[] };
+        })[];
+      }>(['get', 'pods', '-n', INSTALL_NS]).items;
+      return (
+        (pods.length === 6 &&
+          pods.every(
+            (p) =>
+              !oldPods.has(p.metadata.uid) &&
+              !p.metadata.deletionTimestamp &&
+              p.status.containerStatuses?.[0]?.image === virtkitImage &&
+              p.status.containerStatuses[0].ready,
+          )) ||
+        undefined
+      );
+    },
+    { timeoutMs: 300_000, context: () => kubectl(['get', 'pods', '-n', INSTALL_NS, '-o', 'wide']).stdout },
+  );
+
+  // The VM did not notice: same VMI, same launcher pod, same QEMU process, still Running.
+  const after = kubectlJson<Vmi & { metadata: { uid: string } }>(['get', 'vmi', '-n', VMS, 'survivor']);
+  expect([after.metadata.uid, after.status?.phase]).toEqual([before.vmi.metadata.uid, 'Running']);
+  const pods = kubectlJson<{ items: { metadata: { uid: string } }[] }>([
+    'get',
+    'pods',
+    '-n',
+    VMS,
+    '-l',
+    `kubevirt.io/created-by=${before.vmi.metadata.uid}`,
+  ]).items;
+  expect(pods.map((p) => p.metadata.uid)).toEqual([before.pod.metadata.uid]);
+  expect(processesWith(`guest=${VMS}_survivor`).map((p) => p.pid)).toEqual(qemu.map((p) => p.pid));
+  expect(fs.readFileSync(before.serialLog, 'utf8').split(GuestMarkers.booted).length - 1).toBe(1);
+  // The new handler adopted the launcher: pause and unpause go through a new api pod and the new
+  // handler pod's node API, and the VMI's status follows.
+  const pausedNow = (): boolean =>
+    !!kubectlJson<{ status?: { conditions?: { type: string; status: string }[] } }>([
+      'get',
+      'vmi',
+      '-n',
+      VMS,
+      'survivor',
+    ]).status?.conditions?.some((c) => c.type === 'Paused' && c.status === 'True');
+  await eventually(
+    'virtkit pause to reach the guest through the new pods',
+    async () => {
+      if (!pausedNow()) cli(['pause', 'vm', 'survivor', '-n', VMS]);
+      return pausedNow() || undefined;
+    },
+    { timeoutMs: 90_000 },
+  );
+  expect(cli(['unpause', 'vm', 'survivor', '-n', VMS]).status).toBe(0);
+  await eventually('the VMI to run again', async () => !pausedNow() || undefined, { timeoutMs: 60_000 });
+  // The new handler shuts the guest down when the VM stops.
+  expect(cli(['stop', 'survivor', '-n', VMS]).status).toBe(0);
+  await eventually(
+    'the VM to stop and its QEMU to end',
+    async () =>
+      (kubectl(['get', 'vmi,pods', '-n', VMS, '-o', 'name']).stdout.trim() === '' &&
+        processesWith(`guest=${VMS}_survivor`).length === 0) ||
+      undefined,
+    { timeoutMs: 120_000 },
+  );
+  expect(kubectl(['delete', 'vm', '-n', VMS, 'survivor', '--wait=true']).status).toBe(0);
 });
 
 test('a VM that needs what cluster mode does not run yet stays Scheduled, with a Warning Event that names the field', async () => {
