@@ -1064,6 +1064,19 @@ test("DataVolumes on kubelet nodes: CDI's importer pods, run by kubelet as the q
     server.close();
   }
   expect(kubectl(['delete', 'vm', '-n', VMS, 'imported', '--wait=true', '--timeout=180s']).status).toBe(0);
+  // The importer pods this test kept (retainAfterCompletion) are its own to delete: while they
+  // exist, their claims' pvc-protection holds the claims.
+  expect(
+    kubectl([
+      'delete',
+      'pod',
+      '-n',
+      VMS,
+      'importer-imported-root',
+      'importer-imported-scratch',
+      '--wait=true',
+    ]).status,
+  ).toBe(0);
   await eventually(
     'its pods and claims to be gone',
     async () => kubectl(['get', 'pods,pvc,dv', '-n', VMS, '-o', 'name']).stdout.trim() === '' || undefined,
