@@ -1150,7 +1150,8 @@ test("upgrading the install to the next images keeps a running VM running: the h
       const pods = kubectlJson<{
         items: (Pod & {
           metadata: { uid: string; deletionTimestamp?: string };
-          status: { containerStatuses?: { image?: string; ready?: boolean }[] };
+          spec: { containers: { image?: string }[] };
+          status: { containerStatuses?: { ready?: boolean }[] };
         })[];
       }>(['get', 'pods', '-n', INSTALL_NS]).items;
       return (
@@ -1159,8 +1160,10 @@ test("upgrading the install to the next images keeps a running VM running: the h
             (p) =>
               !oldPods.has(p.metadata.uid) &&
               !p.metadata.deletionTimestamp &&
-              p.status.containerStatuses?.[0]?.image === virtkitImage &&
-              p.status.containerStatuses[0].ready,
+              // The pod's spec: the status names the image by whichever of its tags containerd
+              // lists first, and both tags are the same image here.
+              p.spec.containers[0]?.image === virtkitImage &&
+              p.status.containerStatuses?.[0]?.ready,
           )) ||
         undefined
       );
