@@ -568,6 +568,17 @@ function clusterVm(
   };
 }
 
+/** The disk.img of a local volume (its PersistentVolume's path on the node) as the host sees it. */
+function nodeDiskOf(nodeDir: string, localPath: string): string {
+  return path.join(
+    nodeDir,
+    'host',
+    'var-lib-virtkit',
+    path.relative('/var/lib/virtkit', localPath),
+    'disk.img',
+  );
+}
+
 const NODE_GUEST_DISK = '/var/lib/virtkit/test-guest/disk.img';
 
 interface Vmi {
@@ -940,13 +951,7 @@ test("a claim of the default StorageClass is a VM's disk on a kubelet node: the 
   ]);
   const node = (state().nodes ?? []).find((n) => n.name === first.vmi.status?.nodeName)!;
   expect(pv.spec.local?.path).toMatch(/^\/var\/lib\/virtkit\/volumes\/pvc-[0-9a-f-]+$/);
-  const onNode = path.join(
-    node.dir,
-    'host',
-    'var-lib-virtkit',
-    path.relative('/var/lib/virtkit', pv.spec.local?.path ?? ''),
-    'disk.img',
-  );
+  const onNode = nodeDiskOf(node.dir, pv.spec.local?.path ?? '');
   const st = fs.statSync(onNode);
   expect([st.size, st.uid, st.mode & 0o777]).toEqual([16 * 1024 * 1024, 107, 0o660]);
 
@@ -1050,13 +1055,7 @@ test("DataVolumes on kubelet nodes: CDI's importer pods, run by kubelet as the q
     const pvName = kubectlJson<{ spec: { volumeName?: string } }>(['get', 'pvc', '-n', VMS, 'imported-root'])
       .spec.volumeName;
     const pv = kubectlJson<{ spec: { local?: { path: string } } }>(['get', 'pv', pvName ?? '']);
-    const onNode = path.join(
-      node.dir,
-      'host',
-      'var-lib-virtkit',
-      path.relative('/var/lib/virtkit', pv.spec.local?.path ?? ''),
-      'disk.img',
-    );
+    const onNode = nodeDiskOf(node.dir, pv.spec.local?.path ?? '');
     expect(fs.statSync(onNode).uid).toBe(107);
     // The guest booted from the imported disk (vmiRunning waited for its boot marker).
     expect(fs.readFileSync(running.serialLog, 'utf8')).toContain(GuestMarkers.booted);
