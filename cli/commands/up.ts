@@ -66,7 +66,7 @@ async function up(flags: UpFlags): Promise<void> {
   const runtime = flags.runtime ?? 'process';
   if (runtime === 'kubelet' && registryMirrors.length)
     throw new Error(
-      "--registry-mirror configures virtkit's process runtime; with --runtime kubelet, containerd pulls images: drop the flag",
+      "--registry-mirror configures the process runtime's handlers; on kubelet nodes containerd pulls the pods' images and the handler DaemonSet, which pulls containerDisks, takes no mirrors yet (issue 17): drop the flag",
     );
   if (flags.images !== undefined && runtime !== 'kubelet')
     throw new Error(
