@@ -7,27 +7,17 @@
  * certificate (CN `virtkit-api`, the name the handlers allow), each in a kubernetes.io/tls Secret
  * of the api's namespace with `ca.crt` (the CAs to trust, the previous one kept while valid).
  * Renewed on KubeVirt's schedule (./rotation-plan.ts), by every api replica's level-triggered
- * pass (./tls-secrets.ts settles races). The handlers and the api read their Secret through the
- * API (./node-credentials.ts); nothing is mounted.
+ * pass (./ca-rotation.ts, as the api's own serving certificate; ./tls-secrets.ts settles races).
+ * The handlers and the api read their Secret through the API (common/tls-secret-source.ts);
+ * nothing is mounted.
  */
 import type { Logger } from 'pino';
 import { SECRETS, type KubeClient } from '../../kube';
 import { NODE_API_SERVER_NAME } from '../../common/node-api';
-import { factsOf, issueCa, renewedBundle, issueClient, issueServing, splitPem, type KeyPair } from './issue';
-import {
-  checkDurations,
-  clientRenewal,
-  DEFAULT_ROTATION,
-  rotationPlan,
-  type RotationDurations,
-} from './rotation-plan';
-import {
-  CertificateWriteConflictError,
-  decode,
-  tlsPair,
-  writeTlsSecret,
-  type SecretObject,
-} from './tls-secrets';
+import { factsOf, issueClient } from './issue';
+import { checkDurations, clientRenewal, DEFAULT_ROTATION, type RotationDurations } from './rotation-plan';
+import { CertificateWriteConflictError, tlsPair, writeTlsSecret, type SecretObject } from './tls-secrets';
+import { rotateCaAndServing } from './ca-rotation';
 
 export interface NodePkiSecrets {
   /** The node CA (tls.crt, tls.key, ca-bundle.crt); read only by the api. */
@@ -64,49 +54,23 @@ export class NodePkiRotator {
   async reconcile(): Promise<Date> {
     const { client, namespace: ns, secrets } = this.o;
     const now = (this.o.now ?? (() => new Date()))();
-    const read = (name: string): Promise<SecretObject | undefined> =>
-      client.getIfExists<SecretObject>(SECRETS, ns, name);
-    const [caSecret, handlerSecret, clientSecret] = await Promise.all([
-      read(secrets.ca),
-      read(secrets.handler),
-      read(secrets.apiClient),
+    const [{ plan, ca, bundle }, clientSecret] = await Promise.all([
+      rotateCaAndServing(
+        {
+          client,
+          namespace: ns,
+          caSecret: secrets.ca,
+          servingSecret: secrets.handler,
+          dnsNames: [NODE_API_SERVER_NAME],
+          caCommonName: 'virtkit-node-ca',
+          durations: this.durations,
+          log: this.o.log,
+          what: { ca: 'the node API CA', serving: "the handlers' serving certificate" },
+        },
+        now,
+      ),
+      client.getIfExists<SecretObject>(SECRETS, ns, secrets.apiClient),
     ]);
-    let ca: KeyPair | undefined = tlsPair(caSecret);
-    let bundle = splitPem(decode(caSecret, 'ca-bundle.crt') ?? '');
-    const handler = tlsPair(handlerSecret);
-    const plan = rotationPlan(
-      now,
-      {
-        ...(ca ? { ca: factsOf(ca.cert) } : {}),
-        ...(handler ? { server: factsOf(handler.cert, ca?.cert) } : {}),
-      },
-      [NODE_API_SERVER_NAME],
-      this.durations,
-    );
-    if (plan.renewCa) {
-      const fresh = issueCa(now, this.durations.caMs, 'virtkit-node-ca');
-      bundle = renewedBundle(now, fresh.cert, bundle);
-      await writeTlsSecret(client, ns, secrets.ca, caSecret, {
-        'tls.crt': fresh.cert,
-        'tls.key': fresh.key,
-        'ca-bundle.crt': bundle.join(''),
-      });
-      ca = fresh;
-      this.o.log.info({ secret: secrets.ca, reason: plan.reason }, 'renewed the node API CA');
-    }
-    if (!bundle.length && ca) bundle = [ca.cert];
-    if (plan.renewServer) {
-      const serving = issueServing(ca!, now, this.durations.serverMs, [NODE_API_SERVER_NAME]);
-      await writeTlsSecret(client, ns, secrets.handler, handlerSecret, {
-        'tls.crt': serving.cert,
-        'tls.key': serving.key,
-        'ca.crt': bundle.join(''),
-      });
-      this.o.log.info(
-        { secret: secrets.handler, reason: plan.reason },
-        "renewed the handlers' serving certificate",
-      );
-    }
     const current = tlsPair(clientSecret);
     const renewal = clientRenewal(now, current ? factsOf(current.cert, ca!.cert) : undefined, this.durations);
     if (renewal.reason) {

@@ -15,23 +15,11 @@
  *   reverts it.
  */
 import type { Logger } from 'pino';
-import { APISERVICES, SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS, type KubeClient } from '../../kube';
-import { factsOf, issueCa, renewedBundle, issueServing, splitPem, type KeyPair } from './issue';
-import {
-  CertificateWriteConflictError,
-  decode,
-  encode,
-  tlsPair,
-  writeTlsSecret,
-  type SecretObject,
-} from './tls-secrets';
-import {
-  checkDurations,
-  DEFAULT_ROTATION,
-  rotationPlan,
-  type RotationDurations,
-  type RotationPlan,
-} from './rotation-plan';
+import { APISERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS, type KubeClient } from '../../kube';
+import type { KeyPair } from './issue';
+import { CertificateWriteConflictError, encode } from './tls-secrets';
+import { checkDurations, DEFAULT_ROTATION, type RotationDurations, type RotationPlan } from './rotation-plan';
+import { rotateCaAndServing } from './ca-rotation';
 
 export interface CertificateRotatorOptions {
   readonly client: KubeClient;
@@ -67,46 +55,20 @@ export class CertificateRotator {
 
   /** One pass: read, renew what is due, write the bundle where it belongs, hand over the certificate. */
   async reconcile(): Promise<RotationPlan> {
-    const { client, namespace: ns } = this.o;
     const now = (this.o.now ?? (() => new Date()))();
-    const caSecret = await client.getIfExists<SecretObject>(SECRETS, ns, this.o.caSecretName);
-    const servingSecret = await client.getIfExists<SecretObject>(SECRETS, ns, this.o.secretName);
-    let ca: KeyPair | undefined = tlsPair(caSecret);
-    let serving = tlsPair(servingSecret);
-    let bundle = splitPem(decode(caSecret, 'ca-bundle.crt') ?? '');
-    const plan = rotationPlan(
-      now,
+    const { plan, bundle, serving } = await rotateCaAndServing(
       {
-        ...(ca ? { ca: factsOf(ca.cert) } : {}),
-        ...(serving ? { server: factsOf(serving.cert, ca?.cert) } : {}),
+        client: this.o.client,
+        namespace: this.o.namespace,
+        caSecret: this.o.caSecretName,
+        servingSecret: this.o.secretName,
+        dnsNames: this.o.dnsNames,
+        durations: this.durations,
+        log: this.o.log,
+        what: { ca: 'the api CA', serving: 'the api serving certificate' },
       },
-      this.o.dnsNames,
-      this.durations,
+      now,
     );
-    if (plan.renewCa) {
-      const fresh = issueCa(now, this.durations.caMs);
-      bundle = renewedBundle(now, fresh.cert, bundle);
-      await writeTlsSecret(this.o.client, ns, this.o.caSecretName, caSecret, {
-        'tls.crt': fresh.cert,
-        'tls.key': fresh.key,
-        'ca-bundle.crt': bundle.join(''),
-      });
-      ca = fresh;
-      this.o.log.info({ secret: this.o.caSecretName, reason: plan.reason }, 'renewed the api CA');
-    }
-    if (plan.renewServer) {
-      serving = issueServing(ca!, now, this.durations.serverMs, this.o.dnsNames);
-      await writeTlsSecret(this.o.client, ns, this.o.secretName, servingSecret, {
-        'tls.crt': serving.cert,
-        'tls.key': serving.key,
-        'ca.crt': bundle.join(''),
-      });
-      this.o.log.info(
-        { secret: this.o.secretName, reason: plan.reason },
-        'renewed the api serving certificate',
-      );
-    }
-    if (!bundle.length && ca) bundle = [ca.cert];
     await this.publishBundle(bundle.join(''));
     if (serving && serving.cert !== this.served) {
       this.served = serving.cert;
