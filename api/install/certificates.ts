@@ -70,6 +70,65 @@ export function caInjectionAnnotations(
 
 const issuerRef = (name: string): Json => ({ name, kind: 'Issuer', group: 'cert-manager.io' });
 
+/**
+ * A CA of cert-manager mode: its Certificate, signed by the self-signed Issuer, and the CA Issuer
+ * that signs with it. Five years: the certificates it signs rotate often, the CA they chain to
+ * rarely.
+ */
+function caObjects(
+  meta: (name: string) => Json,
+  ca: { certificate: string; issuer: string; commonName: string; secretName: string },
+): Json[] {
+  return [
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Certificate',
+      metadata: meta(ca.certificate),
+      spec: {
+        isCA: true,
+        commonName: ca.commonName,
+        secretName: ca.secretName,
+        duration: '43800h',
+        renewBefore: '8760h',
+        privateKey: { algorithm: 'ECDSA', size: 256 },
+        issuerRef: issuerRef(SELF_SIGNED_ISSUER),
+      },
+    },
+    {
+      apiVersion: CERT_MANAGER_API_VERSION,
+      kind: 'Issuer',
+      metadata: meta(ca.issuer),
+      spec: { ca: { secretName: ca.secretName } },
+    },
+  ];
+}
+
+/** A certificate a CA Issuer signs: 90 days, renewed 30 days before, a new key each time. */
+function leafCertificate(
+  meta: (name: string) => Json,
+  name: string,
+  secretName: string,
+  /** dnsNames or commonName. */
+  subject: Json,
+  usage: 'server auth' | 'client auth',
+  issuer: string,
+): Json {
+  return {
+    apiVersion: CERT_MANAGER_API_VERSION,
+    kind: 'Certificate',
+    metadata: meta(name),
+    spec: {
+      secretName,
+      ...subject,
+      duration: '2160h',
+      renewBefore: '720h',
+      usages: [usage, 'digital signature'],
+      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      issuerRef: issuerRef(issuer),
+    },
+  };
+}
+
 /** cert-manager mode's Issuers and Certificates, in the order they depend on each other. */
 export function certManagerObjects(namespace: string): Json[] {
   const meta = (name: string): Json => ({ name, namespace });
@@ -80,92 +139,45 @@ export function certManagerObjects(namespace: string): Json[] {
       metadata: meta(SELF_SIGNED_ISSUER),
       spec: { selfSigned: {} },
     },
-    {
-      apiVersion: CERT_MANAGER_API_VERSION,
-      kind: 'Certificate',
-      metadata: meta(CA_CERTIFICATE),
-      spec: {
-        isCA: true,
-        commonName: 'virtkit-ca',
-        secretName: CA_SECRET,
-        // Five years: the serving certificate below rotates often, the CA the clients trust rarely.
-        duration: '43800h',
-        renewBefore: '8760h',
-        privateKey: { algorithm: 'ECDSA', size: 256 },
-        issuerRef: issuerRef(SELF_SIGNED_ISSUER),
-      },
-    },
-    {
-      apiVersion: CERT_MANAGER_API_VERSION,
-      kind: 'Issuer',
-      metadata: meta(CA_ISSUER),
-      spec: { ca: { secretName: CA_SECRET } },
-    },
-    {
-      apiVersion: CERT_MANAGER_API_VERSION,
-      kind: 'Certificate',
-      metadata: meta(API_CERTIFICATE),
-      spec: {
-        secretName: API_CERTS_SECRET,
-        dnsNames: apiServiceDnsNames(namespace),
-        duration: '2160h',
-        renewBefore: '720h',
-        usages: ['server auth', 'digital signature'],
-        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-        issuerRef: issuerRef(CA_ISSUER),
-      },
-    },
+    ...caObjects(meta, {
+      certificate: CA_CERTIFICATE,
+      issuer: CA_ISSUER,
+      commonName: 'virtkit-ca',
+      secretName: CA_SECRET,
+    }),
+    leafCertificate(
+      meta,
+      API_CERTIFICATE,
+      API_CERTS_SECRET,
+      { dnsNames: apiServiceDnsNames(namespace) },
+      'server auth',
+      CA_ISSUER,
+    ),
     // The node API (`virtkit api` calling each node's handler over mutual TLS): its own CA, the
     // handlers' serving certificate for the name the api checks, the api's client certificate
     // for the name the handlers allow. Both components read their Secret through the API.
-    {
-      apiVersion: CERT_MANAGER_API_VERSION,
-      kind: 'Certificate',
-      metadata: meta(NODE_CA_CERTIFICATE),
-      spec: {
-        isCA: true,
-        commonName: 'virtkit-node-ca',
-        secretName: NODE_CA_SECRET,
-        duration: '43800h',
-        renewBefore: '8760h',
-        privateKey: { algorithm: 'ECDSA', size: 256 },
-        issuerRef: issuerRef(SELF_SIGNED_ISSUER),
-      },
-    },
-    {
-      apiVersion: CERT_MANAGER_API_VERSION,
-      kind: 'Issuer',
-      metadata: meta(NODE_CA_ISSUER),
-      spec: { ca: { secretName: NODE_CA_SECRET } },
-    },
-    {
-      apiVersion: CERT_MANAGER_API_VERSION,
-      kind: 'Certificate',
-      metadata: meta(HANDLER_CERTIFICATE),
-      spec: {
-        secretName: HANDLER_NODE_API_SECRET,
-        dnsNames: [NODE_API_SERVER_NAME],
-        duration: '2160h',
-        renewBefore: '720h',
-        usages: ['server auth', 'digital signature'],
-        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-        issuerRef: issuerRef(NODE_CA_ISSUER),
-      },
-    },
-    {
-      apiVersion: CERT_MANAGER_API_VERSION,
-      kind: 'Certificate',
-      metadata: meta(API_NODE_CLIENT_CERTIFICATE),
-      spec: {
-        secretName: API_NODE_CLIENT_SECRET,
-        commonName: NODE_API_CLIENT_NAME,
-        duration: '2160h',
-        renewBefore: '720h',
-        usages: ['client auth', 'digital signature'],
-        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-        issuerRef: issuerRef(NODE_CA_ISSUER),
-      },
-    },
+    ...caObjects(meta, {
+      certificate: NODE_CA_CERTIFICATE,
+      issuer: NODE_CA_ISSUER,
+      commonName: 'virtkit-node-ca',
+      secretName: NODE_CA_SECRET,
+    }),
+    leafCertificate(
+      meta,
+      HANDLER_CERTIFICATE,
+      HANDLER_NODE_API_SECRET,
+      { dnsNames: [NODE_API_SERVER_NAME] },
+      'server auth',
+      NODE_CA_ISSUER,
+    ),
+    leafCertificate(
+      meta,
+      API_NODE_CLIENT_CERTIFICATE,
+      API_NODE_CLIENT_SECRET,
+      { commonName: NODE_API_CLIENT_NAME },
+      'client auth',
+      NODE_CA_ISSUER,
+    ),
   ];
 }
 
