@@ -24,6 +24,7 @@ import { confinedRealPath } from '../../common/confine';
 import type { KubeClient } from '../../kube';
 import { VolumePrepareError } from '../volumes/plan';
 import { boundClaimDisk } from '../volumes/resolve';
+import { giveDirectory } from '../storage/owned-directory';
 import type { FileOwner } from './pod-files';
 import { CONTAINER_DISK_FILE } from './handoff-plan';
 
@@ -33,8 +34,7 @@ export interface ClaimVolume {
   readonly claimName: string;
 }
 
-/** Directory and disk modes: the launcher's, its group may read (backups); nobody else. */
-const DIR_MODE = 0o750;
+/** The disk's mode: the launcher's, its group too; nobody else (the directory: ../storage/owned-directory.ts). */
 const DISK_MODE = 0o660;
 
 /**
@@ -86,21 +86,14 @@ function localVolumeDir(dir: string, root: string): string | undefined {
 }
 
 function ownDirectory(dir: string, owner: FileOwner, volume: string): void {
-  let fd: number;
   try {
-    fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+    giveDirectory(dir, owner);
   } catch (e) {
     throw new VolumePrepareError(
       volume,
       'VolumePathMissing',
-      `the volume's directory ${dir} cannot be opened on this node (${(e as NodeJS.ErrnoException).code}); it must be a directory, not a link`,
+      `the volume's directory ${dir} cannot be given to the launcher on this node (${(e as NodeJS.ErrnoException).code}); it must be a directory, not a link`,
     );
-  }
-  try {
-    fs.fchownSync(fd, owner.uid, owner.gid);
-    fs.fchmodSync(fd, DIR_MODE);
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

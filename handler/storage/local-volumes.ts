@@ -46,6 +46,7 @@ import {
   type VolumeObject,
 } from './local-volume-plan';
 import { commitDirectory, copyVerified, readManifest, SnapshotDataError } from './snapshot-files';
+import { giveDirectory } from './owned-directory';
 
 export interface LocalVolumesOptions {
   readonly client: KubeClient;
@@ -309,16 +310,5 @@ export class LocalVolumeProvisioner {
     }
     this.o.log.info({ kind: 'PersistentVolume', name }, `deleted ${name} and its data (${del.directory})`);
     return undefined;
-  }
-}
-
-/** `dir` to `owner`, 0750, on its open descriptor (never through a link). */
-function giveDirectory(dir: string, owner: { readonly uid: number; readonly gid: number }): void {
-  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
-  try {
-    fs.fchownSync(fd, owner.uid, owner.gid);
-    fs.fchmodSync(fd, 0o750);
-  } finally {
-    fs.closeSync(fd);
   }
 }
