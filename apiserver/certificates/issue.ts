@@ -51,32 +51,18 @@ export function issueCa(now: Date, durationMs: number, commonName = 'virtkit-api
   return { cert: pemOf(c), key: keys.privateKey };
 }
 
-/** A serving certificate for `dnsNames` (the first is the subject's CN), signed by `ca`. */
-export function issueServing(
+/**
+ * A leaf certificate for `commonName`, signed by `ca`: not a CA, its key for signatures and key
+ * exchange, `usage` its extended key usage, `altNames` its subject alternative names.
+ */
+function issueLeaf(
   ca: KeyPair,
   now: Date,
   durationMs: number,
-  dnsNames: readonly string[],
+  commonName: string,
+  usage: { serverAuth: true } | { clientAuth: true },
+  altNames?: readonly string[],
 ): KeyPair {
-  if (!dnsNames.length) throw new Error('a serving certificate needs at least one DNS name');
-  const keys = newKeys();
-  const c = certificate(keys.publicKey, now, durationMs);
-  const caCert = forge.pki.certificateFromPem(ca.cert);
-  c.setSubject([{ name: 'commonName', value: dnsNames[0]! }]);
-  c.setIssuer(caCert.subject.attributes);
-  c.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: dnsNames.map((value) => ({ type: 2, value })) },
-    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  c.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
-  return { cert: pemOf(c), key: keys.privateKey };
-}
-
-/** A client certificate for `commonName` (clientAuth), signed by `ca`: the api's for the node API. */
-export function issueClient(ca: KeyPair, now: Date, durationMs: number, commonName: string): KeyPair {
   const keys = newKeys();
   const c = certificate(keys.publicKey, now, durationMs);
   const caCert = forge.pki.certificateFromPem(ca.cert);
@@ -85,11 +71,30 @@ export function issueClient(ca: KeyPair, now: Date, durationMs: number, commonNa
   c.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', clientAuth: true },
+    { name: 'extKeyUsage', ...usage },
+    ...(altNames
+      ? [{ name: 'subjectAltName', altNames: altNames.map((value) => ({ type: 2, value })) }]
+      : []),
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
   c.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
   return { cert: pemOf(c), key: keys.privateKey };
+}
+
+/** A serving certificate for `dnsNames` (the first is the subject's CN), signed by `ca`. */
+export function issueServing(
+  ca: KeyPair,
+  now: Date,
+  durationMs: number,
+  dnsNames: readonly string[],
+): KeyPair {
+  if (!dnsNames.length) throw new Error('a serving certificate needs at least one DNS name');
+  return issueLeaf(ca, now, durationMs, dnsNames[0]!, { serverAuth: true }, dnsNames);
+}
+
+/** A client certificate for `commonName` (clientAuth), signed by `ca`: the api's for the node API. */
+export function issueClient(ca: KeyPair, now: Date, durationMs: number, commonName: string): KeyPair {
+  return issueLeaf(ca, now, durationMs, commonName, { clientAuth: true });
 }
 
 /** A certificate as PEM with Unix line ends and one final newline (forge writes CRLF). */
