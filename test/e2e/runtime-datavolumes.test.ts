@@ -14,6 +14,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -385,6 +386,19 @@ describe('clones', () => {
 
   it('a DataVolume in another namespace clones the DataSource through a source pod there, then the pod goes', async () => {
     rt.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEAM } });
+    // A small clone's source pod can come and go between two polls: a watch on NS, open before
+    // the DataVolume exists, sees every pod made there.
+    const podsSeen = new Set<string>();
+    const kc = new KubeConfig();
+    kc.loadFromFile(rt.kubeconfig);
+    const podWatch = await new Watch(kc).watch(
+      `/api/v1/namespaces/${NS}/pods`,
+      {},
+      (_type: string, pod: { metadata?: { name?: string } }) => {
+        if (pod.metadata?.name) podsSeen.add(pod.metadata.name);
+      },
+      () => undefined,
+    );
     rt.apply({
       apiVersion: 'cdi.kubevirt.io/v1beta1',
       kind: 'DataVolume',
@@ -400,21 +414,21 @@ describe('clones', () => {
     });
     const teamDv = (): DvObj | undefined => rt.get('dv', TEAM, 'team-root') as DvObj | undefined;
     // The source pod runs in the DataSource's namespace, named after the target claim's uid.
-    let sourcePod: string | undefined;
-    await rt.waitFor(
-      'the clone to succeed',
-      () => {
-        const uid = (rt.get('pvc', TEAM, 'team-root') as Obj | undefined)?.metadata.uid;
-        if (uid && rt.get('pod', NS, `${uid}-source-pod`)) sourcePod = `${uid}-source-pod`;
-        return teamDv()?.status?.phase === 'Succeeded';
-      },
-      300_000,
-      () => teamDv()?.status,
-    );
-    expect(sourcePod).toBeDefined();
+    try {
+      await rt.waitFor(
+        'the clone to succeed',
+        () => teamDv()?.status?.phase === 'Succeeded',
+        300_000,
+        () => teamDv()?.status,
+      );
+    } finally {
+      podWatch.abort();
+    }
     const claim = rt.get('pvc', TEAM, 'team-root') as Obj & {
       metadata: { annotations?: Record<string, string> };
     };
+    const sourcePod = `${claim.metadata.uid}-source-pod`;
+    expect([...podsSeen]).toContain(sourcePod);
     expect(claim.metadata.annotations?.['k8s.io/CloneRequest']).toBe(`${NS}/imported-root`);
     const sum = (claim: string, namespace: string): string =>
       createHash('sha256')
@@ -422,7 +436,7 @@ describe('clones', () => {
         .digest('hex');
     expect(sum('team-root', TEAM)).toBe(sum('imported-root', NS));
     // Done: neither the source pod nor the target's upload server is left.
-    await rt.waitFor('the source pod to go', () => rt.get('pod', NS, sourcePod!) === undefined, 60_000);
+    await rt.waitFor('the source pod to go', () => rt.get('pod', NS, sourcePod) === undefined, 60_000);
     expect(rt.list('pod', TEAM, 'app=containerized-data-importer')).toEqual([]);
   });
 
