@@ -27,6 +27,8 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[]): Policy
   verbs,
 });
 const READ = ['get', 'list', 'watch'];
+/** What an informer needs: its reads come from the cache, never a get. */
+const LIST_WATCH = ['list', 'watch'];
 /** The four kinds of instancetype.kubevirt.io: what VMs name in spec.instancetype and spec.preference. */
 const INSTANCETYPE_RESOURCES = [
   'virtualmachineinstancetypes',
@@ -43,12 +45,12 @@ const INSTANCETYPE_RESOURCES = [
  * `inferFromVolume` gets the PVC, DataVolume or DataSource a volume is made from.
  */
 export const CONTROLLER_RULES: readonly PolicyRule[] = [
-  rule(['kubevirt.io'], ['virtualmachines'], [...READ, 'create', 'delete', 'patch', 'update']),
+  rule(['kubevirt.io'], ['virtualmachines'], [...LIST_WATCH, 'create', 'delete', 'patch', 'update']),
   rule(['kubevirt.io'], ['virtualmachines/status'], ['patch', 'update']),
-  rule(['kubevirt.io'], ['virtualmachineinstances'], [...READ, 'create', 'delete', 'patch', 'update']),
+  rule(['kubevirt.io'], ['virtualmachineinstances'], [...LIST_WATCH, 'create', 'delete', 'patch', 'update']),
   rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
-  rule([''], ['pods'], [...READ, 'create', 'delete']),
-  rule([''], ['events'], ['create', 'patch']),
+  rule([''], ['pods'], [...LIST_WATCH, 'create', 'delete']),
+  rule([''], ['events'], ['create']),
   rule(['instancetype.kubevirt.io'], INSTANCETYPE_RESOURCES, READ),
   rule(['apps'], ['controllerrevisions'], [...READ, 'create', 'delete']),
   // inferFromVolume reads the labels of a volume's PVC, DataVolume or DataSource. The DataVolume
@@ -68,7 +70,7 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   // authorized the VM's ServiceAccount; the controller creates them as KubeVirt's does, with the
   // right to clone from anywhere.
   rule(['cdi.kubevirt.io'], ['datavolumes/source'], ['create']),
-  rule(['storage.k8s.io'], ['storageclasses'], READ),
+  rule(['storage.k8s.io'], ['storageclasses'], LIST_WATCH),
   rule(['kubevirt.io'], ['virtualmachines/finalizers'], ['update']),
   // Kube-OVN's IPAM (controller/kubeovn/): it reads Subnets, IPPools and Vlans and the
   // NetworkAttachmentDefinitions of a VMI's Multus networks (is it kube-ovn?), keeps IP
@@ -83,9 +85,9 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   // and VMIs they create, which needs update on the owner's finalizers where
   // OwnerReferencesPermissionEnforcement is on. They create, update, delete and patch (finalizer,
   // owner reference) VMs, and create, delete and patch (adoption) VMIs.
-  rule(['pool.kubevirt.io'], ['virtualmachinepools'], [...READ, 'patch']),
+  rule(['pool.kubevirt.io'], ['virtualmachinepools'], [...LIST_WATCH, 'patch']),
   rule(['pool.kubevirt.io'], ['virtualmachinepools/status', 'virtualmachinepools/finalizers'], ['update']),
-  rule(['kubevirt.io'], ['virtualmachineinstancereplicasets'], READ),
+  rule(['kubevirt.io'], ['virtualmachineinstancereplicasets'], LIST_WATCH),
   rule(
     ['kubevirt.io'],
     ['virtualmachineinstancereplicasets/status', 'virtualmachineinstancereplicasets/finalizers'],
@@ -158,7 +160,7 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
     ['virtualmachineexports/status', 'virtualmachineexports/finalizers'],
     ['update'],
   ),
-  rule([''], ['services'], [...READ, 'create']),
+  rule([''], ['services'], [...LIST_WATCH, 'create']),
   rule([''], ['secrets'], ['get', 'create']),
   rule([''], ['configmaps'], ['create']),
   rule(['apiregistration.k8s.io'], ['apiservices'], ['get']),

@@ -14,13 +14,13 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { createCounterDisk, ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
 import { cloneSourcePod } from '../../api/cdi/clone-source-pod';
 import { TestPki } from '../../common/test-pki.test-helper';
+import { KubeClient, PODS } from '../../kube';
 import { consoleHas, printableStatus, waitRunning, eventsOf } from './runtime-support/expect';
 import { Runtime, type Obj } from './runtime-support/runtime';
 
@@ -389,13 +389,16 @@ describe('clones', () => {
     // A small clone's source pod can come and go between two polls: a watch on NS, open before
     // the DataVolume exists, sees every pod made there.
     const podsSeen = new Set<string>();
-    const kc = new KubeConfig();
-    kc.loadFromFile(rt.kubeconfig);
-    const podWatch = await new Watch(kc).watch(
-      `/api/v1/namespaces/${NS}/pods`,
-      {},
-      (_type: string, pod: { metadata?: { name?: string } }) => {
-        if (pod.metadata?.name) podsSeen.add(pod.metadata.name);
+    const pods = KubeClient.connect({ kubeconfig: rt.kubeconfig, fieldManager: 'e2e' }).listWatch<Obj>(
+      PODS,
+      undefined,
+      NS,
+    );
+    const podWatch = await pods.watch(
+      (await pods.list()).resourceVersion,
+      (_type, pod) => {
+        const name = (pod as Obj).metadata?.name;
+        if (name) podsSeen.add(name);
       },
       () => undefined,
     );

@@ -184,18 +184,6 @@ const EXEMPT: Readonly<Record<string, string>> = {
   'create ips.kubeovn.io': 'Kube-OVN IPAM is off in this suite',
   'update ips.kubeovn.io': 'Kube-OVN IPAM is off in this suite',
   'delete ips.kubeovn.io': 'Kube-OVN IPAM is off in this suite',
-  // No call in controller/ or kube/ gets these (informers list and watch; reads come from the
-  // caches): granted by the READ shorthand, never used. Reported in issue 17 as over-grants.
-  'get virtualmachines.kubevirt.io':
-    'UNUSED: no get of VMs in controller/ or kube/ (reads come from the cache)',
-  'get virtualmachineinstances.kubevirt.io': 'UNUSED: no get of VMIs in controller/ or kube/',
-  'get pods': 'UNUSED: no get of pods in controller/ or kube/',
-  'get storageclasses.storage.k8s.io': 'UNUSED: no get of StorageClasses in controller/ or kube/',
-  'get virtualmachinepools.pool.kubevirt.io': 'UNUSED: no get of pools in controller/ or kube/',
-  'get virtualmachineinstancereplicasets.kubevirt.io':
-    'UNUSED: no get of replica sets in controller/ or kube/',
-  'get services': 'UNUSED: no get of Services in controller/ or kube/',
-  'patch events': 'UNUSED: kube/events.ts only creates Events (no aggregation by patch)',
 };
 
 // ---------------------------------------------------------------------------------------------
