@@ -210,7 +210,8 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
   rule(['kubeovn.io'], ['provider-networks'], ['get']),
   rule(['kubevirt.io'], ['virtualmachineinstances'], READ),
   rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
-  rule(['kubevirt.io'], ['kubevirts'], READ),
+  // The feature gates (kube/feature-gates.ts): an informer, no get.
+  rule(['kubevirt.io'], ['kubevirts'], LIST_WATCH),
   rule([''], ['events'], ['create']),
   rule([''], ['secrets', 'configmaps'], ['get']),
   // The node's local volume provisioner (handler/storage/): claims to serve, the volumes it
@@ -240,7 +241,9 @@ export const HANDLER_RULES: readonly PolicyRule[] = [
  * names and its upload pod (Ready, and on which node).
  */
 export const API_RULES: readonly PolicyRule[] = [
-  rule(['kubevirt.io'], ['kubevirts'], READ),
+  // The feature gates (kube/feature-gates.ts, an informer) and a pod eviction's cluster-wide
+  // evictionStrategy (a list): no get.
+  rule(['kubevirt.io'], ['kubevirts'], LIST_WATCH),
   rule(['kubevirt.io'], ['virtualmachines', 'virtualmachineinstances'], ['get', 'patch']),
   rule(['kubevirt.io'], ['virtualmachines/status'], ['patch']),
   rule([''], ['nodes'], ['get']),

@@ -9,8 +9,8 @@
  * granted verb has such a case or an exemption below that says why it has none, so a verb added
  * to the role without a use (or a use without a test) fails the last test here.
  *
- * The api (`virtkit api`, API_RULES) and the handler (HANDLER_RULES) follow the same pattern
- * later; they are not covered here yet.
+ * The api (`virtkit api`, API_RULES) has its own suite (api-rbac.test.ts); the handler
+ * (HANDLER_RULES) is not covered yet.
  *
  * The controller only watches this suite's namespace (--namespace), keeps its leader Lease there
  * (--leader-elect-namespace), and runs without Kube-OVN IPAM (--no-kube-ovn-ipam), so it never
