@@ -299,6 +299,8 @@ export function handlerDaemonSet(o: ResolvedInstallOptions): Json {
                 String(DEFAULT_NODE_API_PORT),
                 '--node-api-allowed-client',
                 NODE_API_CLIENT_NAME,
+                // containerDisks are pulled by the handler (containerd pulls only the pods' images).
+                ...o.registryMirrors.flatMap((m) => ['--registry-mirror', m]),
               ],
               env: [
                 { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },

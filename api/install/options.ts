@@ -9,6 +9,7 @@ import { dns1123LabelProblems, labelValueProblems } from '../validation/dns-name
 import { printable } from '../validation/printable';
 import { error, show, type Issue } from '../validation/issue';
 import { API_SERVICE_NAMESPACE } from './api-services';
+import { registryMirrorOf, REGISTRY_MIRROR_SYNTAX } from '../registry-mirror';
 
 /** Where `virtkit api`'s serving certificate comes from. */
 export enum CertificateMode {
@@ -54,6 +55,12 @@ export interface InstallOptions {
   readonly withNetworkCrds?: boolean;
   /** Also install the snapshot.storage.k8s.io CRDs (clusters usually bring their own). @default false */
   readonly withVolumeSnapshotCrds?: boolean;
+  /**
+   * Registry mirrors of the handlers, which pull containerDisk images (`HOST=URL`, such as
+   * `quay.io=http://10.0.0.5:5000`: references naming HOST are pulled from URL first, then from
+   * HOST), as containerd's hosts.toml gives the node's pulls. @default none
+   */
+  readonly registryMirrors?: readonly string[];
 }
 
 /** The options with every default filled in, checked. */
@@ -68,6 +75,8 @@ export interface ResolvedInstallOptions {
   readonly featureGates: readonly string[];
   readonly withNetworkCrds: boolean;
   readonly withVolumeSnapshotCrds: boolean;
+  /** `HOST=URL` entries, each checked, in the order given. */
+  readonly registryMirrors: readonly string[];
   /** The version of virtkit that renders the install (labels, default tag). */
   readonly version: string;
 }
@@ -92,6 +101,7 @@ export const INSTALL_OPTION_NAMES: readonly (keyof InstallOptions)[] = [
   'featureGates',
   'withNetworkCrds',
   'withVolumeSnapshotCrds',
+  'registryMirrors',
 ];
 
 /** Invalid install options: every problem, each naming the option, the value and the fix. */
@@ -272,6 +282,21 @@ export function resolveInstallOptions(options: InstallOptions, version: string):
       ];
   }
 
+  const registryMirrors: string[] = [];
+  if (given.registryMirrors !== undefined) {
+    if (!Array.isArray(given.registryMirrors))
+      issues.push(
+        issue('registryMirrors', given.registryMirrors, `is not a list; give a list of HOST=URL entries`),
+      );
+    else
+      given.registryMirrors.forEach((m: unknown, i: number) => {
+        const mirror = typeof m === 'string' ? registryMirrorOf(m) : { problem: REGISTRY_MIRROR_SYNTAX };
+        if ('problem' in mirror)
+          issues.push(issue(`registryMirrors[${i}]`, m, `is not a mirror; ${mirror.problem}`));
+        else registryMirrors.push(`${mirror.registry}=${mirror.endpoint}`);
+      });
+  }
+
   const resolved: ResolvedInstallOptions = {
     namespace,
     virtkitImage,
@@ -283,6 +308,7 @@ export function resolveInstallOptions(options: InstallOptions, version: string):
     featureGates,
     withNetworkCrds: booleanOption(issues, 'withNetworkCrds', given.withNetworkCrds),
     withVolumeSnapshotCrds: booleanOption(issues, 'withVolumeSnapshotCrds', given.withVolumeSnapshotCrds),
+    registryMirrors,
     version,
   };
   if (issues.length) {

@@ -557,6 +557,28 @@ describe('options', () => {
     });
   });
 
+  it('give the handlers the registry mirrors of their containerDisk pulls, in order, none by default', () => {
+    const argsOf = (objects: Obj[]): string[] =>
+      (
+        (get(objects, 'DaemonSet', 'virtkit-handler') as Json).spec as {
+          template: { spec: { containers: { args: string[] }[] } };
+        }
+      ).template.spec.containers[0].args;
+    expect(argsOf(render())).not.toContain('--registry-mirror');
+    const args = argsOf(
+      render({
+        registryMirrors: ['quay.io=http://10.0.0.5:5000/', 'Registry-1.Docker.IO=https://m.example.com'],
+      }),
+    );
+    // Normalized as the handler reads them: the host lowercased, Docker Hub's API host as docker.io, no trailing slash.
+    expect(args.slice(args.indexOf('--registry-mirror'))).toEqual([
+      '--registry-mirror',
+      'quay.io=http://10.0.0.5:5000',
+      '--registry-mirror',
+      'docker.io=https://m.example.com',
+    ]);
+  });
+
   it('add the network and volume snapshot CRDs on request', () => {
     const names = render({ withNetworkCrds: true, withVolumeSnapshotCrds: true })
       .filter((o) => o.kind === 'CustomResourceDefinition')
@@ -583,6 +605,7 @@ describe('options', () => {
         featureGates: ['HostDisk', 'Telepathy'],
         withNetworkCrds: 'yes' as unknown as boolean,
         withVolumeSnapshotCrds: 1 as unknown as boolean,
+        registryMirrors: ['quay.io=http://10.0.0.5:5000', 'quay.io', 'docker.io=http://m/path'],
       });
     } catch (e) {
       caught = e;
@@ -602,9 +625,15 @@ describe('options', () => {
       'featureGates[1]',
       'withNetworkCrds',
       'withVolumeSnapshotCrds',
+      'registryMirrors[1]',
+      'registryMirrors[2]',
     ]);
     const message = (caught as Error).message;
-    expect(message).toMatch(/^invalid install options \(12 problems\):/);
+    expect(message).toMatch(/^invalid install options \(14 problems\):/);
+    expect(message).toMatch(
+      /registryMirrors\[1\]: "quay.io" is not a mirror; write HOST=URL, such as docker.io=http:\/\/127.0.0.1:5000 \(URL: http\(s\):\/\/host\[:port\], no path\)/,
+    );
+    expect(message).toMatch(/registryMirrors\[2\]: "docker.io=http:\/\/m\/path" is not a mirror/);
     expect(message).toMatch(
       /namespace: "Not_A_Namespace" must be a lowercase RFC 1123 label.*give a namespace name such as virtkit/,
     );

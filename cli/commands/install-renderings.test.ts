@@ -96,6 +96,10 @@ const CASES: {
       'HostDisk,HotplugVolumes',
       '--with-network-crds',
       '--with-volume-snapshot-crds',
+      '--registry-mirror',
+      'quay.io=http://10.0.0.5:5000',
+      '--registry-mirror',
+      'docker.io=https://mirror.example.com',
     ],
     props: {
       namespace: 'vk-system',
@@ -109,6 +113,7 @@ const CASES: {
       featureGates: ['HostDisk', 'HotplugVolumes'],
       withNetworkCrds: true,
       withVolumeSnapshotCrds: true,
+      registryMirrors: ['quay.io=http://10.0.0.5:5000', 'docker.io=https://mirror.example.com'],
     },
   },
 ];

@@ -22,6 +22,7 @@ interface InstallFlags {
   featureGates?: string;
   withNetworkCrds?: boolean;
   withVolumeSnapshotCrds?: boolean;
+  registryMirror?: string[];
 }
 
 /** How each option is spelled on this command line, for the renderer's messages. */
@@ -38,6 +39,7 @@ const FLAG_OF: Readonly<Record<keyof InstallOptions, string>> = {
   featureGates: '--feature-gates',
   withNetworkCrds: '--with-network-crds',
   withVolumeSnapshotCrds: '--with-volume-snapshot-crds',
+  registryMirrors: '--registry-mirror',
 };
 
 /** A whole number as a number; anything else as given, for the renderer to refuse by name. */
@@ -65,6 +67,7 @@ export function installOptionsOf(flags: InstallFlags): InstallOptions {
             .filter(Boolean),
     withNetworkCrds: flags.withNetworkCrds || undefined,
     withVolumeSnapshotCrds: flags.withVolumeSnapshotCrds || undefined,
+    registryMirrors: flags.registryMirror,
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as InstallOptions;
 }
@@ -115,6 +118,11 @@ export function register(program: Command): void {
     .option(
       '--with-volume-snapshot-crds',
       'also install the snapshot.storage.k8s.io CRDs (for clusters without the CSI snapshotter)',
+    )
+    .option(
+      '--registry-mirror <host=url>',
+      "a registry mirror of the handlers' containerDisk pulls, such as quay.io=http://10.0.0.5:5000 (repeatable; the URL must be reachable from the handler pods)",
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .action((flags: InstallFlags) => {
       const format = flags.output.toLowerCase();

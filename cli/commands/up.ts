@@ -64,10 +64,10 @@ async function up(flags: UpFlags): Promise<void> {
   const registryMirrors = flags.registryMirror ?? [];
   registryMirrors.forEach(parseRegistryMirror);
   const runtime = flags.runtime ?? 'process';
-  if (runtime === 'kubelet' && registryMirrors.length)
-    throw new Error(
-      "--registry-mirror configures the process runtime's handlers; on kubelet nodes containerd pulls the pods' images and the handler DaemonSet, which pulls containerDisks, takes no mirrors yet (issue 17): drop the flag",
-    );
+  if (runtime === 'kubelet') {
+    const loopback = registryMirrors.find((m) => kubeletMirrorProblem(m));
+    if (loopback) throw new Error(kubeletMirrorProblem(loopback));
+  }
   if (flags.images !== undefined && runtime !== 'kubelet')
     throw new Error(
       '--images names the images installed onto kubelet nodes; the process runtime runs virtkit from this package: add --runtime kubelet or drop --images',
@@ -106,6 +106,19 @@ async function up(flags: UpFlags): Promise<void> {
   if (failure) process.exitCode = 1;
 }
 
+/**
+ * Why a mirror cannot serve kubelet nodes (pure): there the handler pods pull containerDisks from
+ * their own network namespace, where a loopback URL is the pod itself, not this machine.
+ */
+export function kubeletMirrorProblem(spec: string): string | undefined {
+  const { endpoint } = parseRegistryMirror(spec);
+  const host = new URL(endpoint).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const isLoopback = host === 'localhost' || host === '::1' || /^127\./.test(host);
+  return isLoopback
+    ? `--registry-mirror ${JSON.stringify(spec)}: on kubelet nodes the handler pods pull containerDisks from their own network, where ${host} is the pod itself; give an address of this machine the nodes reach (the registry listening on it), such as one \`hostname -I\` prints`
+    : undefined;
+}
+
 function parseRuntime(value: string): LocalRuntime {
   if (!(LOCAL_RUNTIMES as readonly string[]).includes(value))
     throw new Error(`--runtime: '${value}' is not a runtime; give one of ${LOCAL_RUNTIMES.join(', ')}`);
@@ -130,7 +143,7 @@ export function register(program: Command): void {
     )
     .option(
       '--registry-mirror <host=url>',
-      "the node handler pulls registry HOST's images from URL first (repeatable; e.g. docker.io=http://127.0.0.1:5000 for an air-gapped machine)",
+      "the node handlers pull registry HOST's containerDisk images from URL first (repeatable; e.g. docker.io=http://127.0.0.1:5000 for an air-gapped machine; with --runtime kubelet the install's handler DaemonSet gets it, so URL must be an address the nodes reach, not loopback)",
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option(

@@ -84,7 +84,10 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
       ? {
           client,
           kubeconfig: cluster.kubeconfig,
-          plan: localClusterInstall(images!, options.featureGates ?? []),
+          plan: localClusterInstall(images!, {
+            featureGates: options.featureGates ?? [],
+            registryMirrors: options.registryMirrors ?? [],
+          }),
           timeoutMs: options.timeoutMs ?? 180_000,
           log,
         }

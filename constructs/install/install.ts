@@ -84,6 +84,14 @@ export interface VirtkitInstallProps {
    * @default false
    */
   readonly withVolumeSnapshotCrds?: boolean;
+  /**
+   * Registry mirrors of the handlers, which pull containerDisk images: `HOST=URL` entries such
+   * as `quay.io=http://10.0.0.5:5000` (references naming HOST are pulled from URL first, then
+   * from HOST), as containerd's hosts.toml gives the nodes' own pulls. The URL must be reachable
+   * from the handler pods (not their loopback).
+   * @default - none
+   */
+  readonly registryMirrors?: string[];
 }
 
 /** A construct id for an object, unique within the install: `Kind.namespace.name`. */

@@ -6,6 +6,7 @@
  */
 import { DOCKER_HUB, effectiveTag, type ImageReference } from '../../common/oci/reference';
 import type { Credentials } from '../../common/oci/client';
+import type { RegistryMirror } from '../../api/registry-mirror';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 const POLICIES: readonly string[] = ['Always', 'IfNotPresent', 'Never'];
@@ -26,31 +27,8 @@ export function pullDecision(policy: PullPolicy, cached: boolean): 'use-cache' |
   return policy === 'Never' ? 'never-pull' : 'resolve';
 }
 
-export interface RegistryMirror {
-  /** The registry host as image references name it (docker.io, quay.io, registry:5000). */
-  readonly registry: string;
-  /** Base URL tried before the registry itself, e.g. http://127.0.0.1:5000. */
-  readonly endpoint: string;
-}
-
-/** Parses `HOST=URL` (the --registry-mirror flag). Throws a message naming the flag. */
-export function parseRegistryMirror(spec: string): RegistryMirror {
-  const eq = spec.indexOf('=');
-  const host = eq > 0 ? spec.slice(0, eq).trim().toLowerCase() : '';
-  const url =
-    eq > 0
-      ? spec
-          .slice(eq + 1)
-          .trim()
-          .replace(/\/+$/, '')
-      : '';
-  if (!host || !/^[a-z0-9.-]+(:\d{1,5})?$/.test(host) || !/^https?:\/\/[A-Za-z0-9.[\]:-]+$/.test(url))
-    throw new Error(
-      `--registry-mirror ${JSON.stringify(spec)}: write HOST=URL, such as docker.io=http://127.0.0.1:5000 (URL: http(s)://host[:port], no path)`,
-    );
-  const registry = host === 'index.docker.io' || host === 'registry-1.docker.io' ? DOCKER_HUB : host;
-  return { registry, endpoint: url };
-}
+// The mirror syntax is shared with the install options (api/registry-mirror.ts).
+export { parseRegistryMirror, type RegistryMirror } from '../../api/registry-mirror';
 
 /** Base URLs to try for `registry`, in order: its mirrors, then (undefined) the registry itself. */
 export function endpointsFor(registry: string, mirrors: readonly RegistryMirror[]): (string | undefined)[] {

@@ -571,6 +571,12 @@ const RESOURCES: Readonly<Record<string, ResourceSpec>> = {
       withVolumeSnapshotCrds: bool(
         'Also install the snapshot.storage.k8s.io CRDs, for clusters without the CSI snapshotter. Default false.',
       ),
+      registryMirrors: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          "Registry mirrors of the handlers, which pull containerDisk images: HOST=URL entries such as quay.io=http://10.0.0.5:5000 (references naming HOST are pulled from URL first, then from HOST), as containerd's hosts.toml gives the nodes' own pulls. Default none.",
+      },
       crdsOnly: bool(
         "Only the CRDs, no runtime: for clusters whose virtkit runs elsewhere (local mode's `virtkit up`). Default false.",
       ),

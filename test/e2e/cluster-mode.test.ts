@@ -44,6 +44,9 @@ import { onPath } from '../../common/on-path';
 import { readState, type StateFile } from '../../cli/local/state';
 import { eventually } from '../integration/support/eventually';
 import { ensureGuestImage, GuestMarkers } from '../fixtures/guest/build';
+import { TestRegistry } from '../fixtures/registry';
+import { App } from 'cdk8s';
+import { FleetChart } from '../../examples/cdk8s/fleet';
 
 jest.setTimeout(900_000);
 
@@ -90,6 +93,42 @@ function kubectlJson<T>(args: string[]): T {
   if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
+
+/**
+ * `virtkit install -o yaml` as `up` renders it for its nodes (these images, imported, never
+ * pulled), plus `extra` flags, applied the way `up` applied it.
+ */
+function applyInstall(virtkitImage: string, launcherImage: string, extra: string[] = []): void {
+  const rendered = spawnSync(
+    process.execPath,
+    [
+      VIRTKIT,
+      'install',
+      '-o',
+      'yaml',
+      '--virtkit-image',
+      virtkitImage,
+      '--launcher-image',
+      launcherImage,
+      '--image-pull-policy',
+      'Never',
+      '--feature-gates',
+      'LocalContainerDisk',
+      '--with-network-crds',
+      '--with-volume-snapshot-crds',
+      ...extra,
+    ],
+    { encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
+  expect([rendered.status, rendered.stderr]).toEqual([0, '']);
+  const applied = kubectl(
+    ['apply', '--server-side', '--field-manager', 'virtkit-up', '-f', '-'],
+    rendered.stdout,
+  );
+  expect(applied.stderr).toBe('');
+}
+
+const imageRef = (name: string): string => images.find((i) => i.name === name)!.ref;
 
 function up(): void {
   const started = Date.now();
@@ -1083,6 +1122,113 @@ test("DataVolumes on kubelet nodes: CDI's importer pods, run by kubelet as the q
   );
 });
 
+test("a VM of the cdk8s example fleet runs on kubelet nodes: the install's registry mirror brings its quay.io containerDisk from a registry on this machine, the guest boots through EFI with Secure Boot, and the pool's httpGet probe, run by kubelet, makes it Ready", async () => {
+  // quay.io is out of reach here: its image is the test guest in a registry on this machine,
+  // which the nodes' pods reach through their link's host end.
+  const reg = await TestRegistry.start({ address: '0.0.0.0' });
+  try {
+    const push = spawnSync(
+      process.execPath,
+      [VIRTKIT, 'image', 'push', ensureGuestImage().disk, `${reg.host}/containerdisks/fedora:40`],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    expect([push.status, push.stderr]).toEqual([0, '']);
+    const mirror = `quay.io=http://${(state().nodes ?? [])[0]!.hostIp}:${reg.port}`;
+    applyInstall(imageRef('virtkit'), imageRef('virtkit-launcher'), ['--registry-mirror', mirror]);
+    await eventually(
+      'the handler DaemonSet to roll over to the mirror, every pod Ready',
+      async () => {
+        const ds = kubectlJson<{
+          metadata: { generation: number };
+          spec: { template: { spec: { containers: { args: string[] }[] } } };
+          status: {
+            observedGeneration?: number;
+            desiredNumberScheduled: number;
+            updatedNumberScheduled?: number;
+            numberAvailable?: number;
+          };
+        }>(['get', 'daemonset', '-n', INSTALL_NS, 'virtkit-handler']);
+        const args = ds.spec.template.spec.containers[0]!.args;
+        return (
+          (args.includes(mirror) &&
+            ds.status.observedGeneration === ds.metadata.generation &&
+            ds.status.updatedNumberScheduled === ds.status.desiredNumberScheduled &&
+            ds.status.numberAvailable === ds.status.desiredNumberScheduled) ||
+          undefined
+        );
+      },
+      { timeoutMs: 300_000, context: () => kubectl(['get', 'pods', '-n', INSTALL_NS, '-o', 'wide']).stdout },
+    );
+
+    // The fleet as the cdk8s example synthesizes it: its instancetypes and preferences, and its
+    // web pool at one replica (three TCG guests would not fit beside the other suites' VMs).
+    const fleet = new FleetChart(new App(), 'fleet').toJson() as {
+      kind: string;
+      metadata: { name: string };
+      spec?: { replicas?: number };
+    }[];
+    const wanted = fleet.filter(
+      (o) =>
+        o.kind === 'VirtualMachineClusterInstancetype' ||
+        o.kind === 'VirtualMachineClusterPreference' ||
+        (o.kind === 'VirtualMachinePool' && o.metadata.name === 'web'),
+    );
+    const pool = wanted.find((o) => o.kind === 'VirtualMachinePool')!;
+    expect(pool.spec?.replicas).toBe(3);
+    pool.spec!.replicas = 1;
+    expect(kubectl(['create', 'namespace', 'shop']).status).toBe(0);
+    expect(
+      kubectl([
+        'create',
+        'secret',
+        'generic',
+        'web-cloud-init',
+        '-n',
+        'shop',
+        '--from-literal=userdata=#cloud-config\nvirtkit-e2e-greeting: hello from the fleet\n',
+      ]).status,
+    ).toBe(0);
+    const applied = kubectl(
+      ['apply', '--server-side', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: wanted }),
+    );
+    expect(applied.stderr).toBe('');
+    const vm = await eventually(
+      "the pool's VM",
+      async () =>
+        kubectl([
+          'get',
+          'vm',
+          '-n',
+          'shop',
+          '-l',
+          'kubevirt.io/vmpool=web',
+          '-o',
+          'jsonpath={.items[0].metadata.name}',
+        ]).stdout.trim() || undefined,
+      { timeoutMs: 120_000 },
+    );
+    const running = await vmiRunning('shop', vm);
+    expect(fs.readFileSync(running.serialLog, 'utf8')).toContain('UEFI Secure Boot is enabled');
+    // u1.small's memory, from the cluster instancetype.
+    expect(
+      kubectl(['get', 'vmi', '-n', 'shop', vm, '-o', 'jsonpath={.spec.domain.memory.guest}']).stdout,
+    ).toBe('2Gi');
+    await eventually(
+      "the VM to be Ready (kubelet runs the pool's httpGet probe on port 80)",
+      async () =>
+        kubectl(['get', 'vm', '-n', 'shop', vm, '-o', 'jsonpath={.status.ready}']).stdout === 'true' ||
+        undefined,
+      { timeoutMs: 300_000, context: () => kubectl(['describe', 'pod', '-n', 'shop']).stdout },
+    );
+  } finally {
+    kubectl(['delete', 'namespace', 'shop', '--wait=true', '--timeout=180s']);
+    await reg.stop();
+    // The handlers keep the mirror (to a registry now gone) until the upgrade test below
+    // re-renders the install without it.
+  }
+});
+
 test("upgrading the install to the next images keeps a running VM running: the handler DaemonSet and both Deployments roll over to the new images, the new handler adopts the running launcher (same pod, same QEMU), and the VM's verbs reach it through the new pods", async () => {
   const vm = clusterVm('survivor');
   expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(vm)).stderr).toBe('');
@@ -1115,34 +1261,9 @@ test("upgrading the install to the next images keeps a running VM running: the h
         ],
         { encoding: 'utf8' },
       );
-  const virtkitImage = next(images.find((i) => i.name === 'virtkit')!.ref);
-  const launcherImage = next(images.find((i) => i.name === 'virtkit-launcher')!.ref);
-  const rendered = spawnSync(
-    process.execPath,
-    [
-      VIRTKIT,
-      'install',
-      '-o',
-      'yaml',
-      '--virtkit-image',
-      virtkitImage,
-      '--launcher-image',
-      launcherImage,
-      '--image-pull-policy',
-      'Never',
-      '--feature-gates',
-      'LocalContainerDisk',
-      '--with-network-crds',
-      '--with-volume-snapshot-crds',
-    ],
-    { encoding: 'utf8', maxBuffer: 64 << 20 },
-  );
-  expect([rendered.status, rendered.stderr]).toEqual([0, '']);
-  const applied = kubectl(
-    ['apply', '--server-side', '--field-manager', 'virtkit-up', '-f', '-'],
-    rendered.stdout,
-  );
-  expect(applied.stderr).toBe('');
+  const virtkitImage = next(imageRef('virtkit'));
+  const launcherImage = next(imageRef('virtkit-launcher'));
+  applyInstall(virtkitImage, launcherImage);
   await eventually(
     'every virtkit pod to run the next image, Ready, none of the old ones left',
     async () => {

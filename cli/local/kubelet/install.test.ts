@@ -21,7 +21,7 @@ const containersOf = (o: Record<string, unknown>): Container[] =>
     []) as Container[];
 
 describe('the install `up --runtime kubelet` applies', () => {
-  const plan = localClusterInstall(IMAGES, ['HostDisk']);
+  const plan = localClusterInstall(IMAGES, { featureGates: ['HostDisk'] });
 
   test('is the rendered install for the imported images, never pulled', () => {
     const full = renderInstall({

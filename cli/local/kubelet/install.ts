@@ -38,19 +38,27 @@ export interface InstallPlan {
   readonly objects: readonly KubeObject[];
 }
 
+/** What `up` passes on to the install of its kubelet nodes. */
+export interface LocalInstallSettings {
+  readonly featureGates?: readonly string[];
+  /** `--registry-mirror` values: the handlers' containerDisk pulls. */
+  readonly registryMirrors?: readonly string[];
+}
+
 /**
  * The install for local mode's kubelet nodes (pure): the imported images, never pulled, the
- * network and snapshot CRDs local mode serves, the feature gates given to `up`.
+ * network and snapshot CRDs local mode serves, the feature gates and registry mirrors given to `up`.
  */
-export function localClusterInstall(images: ClusterImages, featureGates: readonly string[]): InstallPlan {
+export function localClusterInstall(images: ClusterImages, settings: LocalInstallSettings = {}): InstallPlan {
   const all = renderInstall({
     namespace: LOCAL_INSTALL_NAMESPACE,
     virtkitImage: images.virtkit.ref,
     launcherImage: images.launcher.ref,
     imagePullPolicy: 'Never',
-    featureGates,
+    featureGates: settings.featureGates ?? [],
     withNetworkCrds: true,
     withVolumeSnapshotCrds: true,
+    ...(settings.registryMirrors?.length ? { registryMirrors: settings.registryMirrors } : {}),
   });
   const isDefinition = (o: KubeObject): boolean =>
     o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition';
