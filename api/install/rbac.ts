@@ -50,6 +50,8 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
   rule(['kubevirt.io'], ['virtualmachineinstances'], [...LIST_WATCH, 'create', 'delete', 'patch', 'update']),
   rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
   rule([''], ['pods'], [...LIST_WATCH, 'create', 'delete']),
+  // The launcher pods' readiness gate, kubevirt.io/virtual-machine-unpaused (controller/vmi/unpaused-condition.ts).
+  rule([''], ['pods/status'], ['patch']),
   rule([''], ['events'], ['create']),
   rule(['instancetype.kubevirt.io'], INSTANCETYPE_RESOURCES, READ),
   rule(['apps'], ['controllerrevisions'], [...READ, 'create', 'delete']),

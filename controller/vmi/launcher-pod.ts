@@ -21,6 +21,7 @@ import {
   PRIVATE_VOLUME,
   SOCKETS_DIR,
   SOCKETS_VOLUME,
+  UNPAUSED_POD_CONDITION,
   UNPRIVILEGED_PORT_SYSCTL,
   WORK_DIR,
 } from '../../api/kubevirt/v1/launcher-pod-layout';
@@ -271,6 +272,8 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
 
   const podSpec: Record<string, unknown> = {
     restartPolicy: 'Never',
+    // KubeVirt's gate: the VMI controller sets it False while the guest is paused.
+    readinessGates: [{ conditionType: UNPAUSED_POD_CONDITION }],
     terminationGracePeriodSeconds: grace + GRACE_MARGIN_SECONDS,
     automountServiceAccountToken: false,
     enableServiceLinks: false,

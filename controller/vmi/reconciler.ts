@@ -18,6 +18,7 @@ import { isEphemeralPod } from './ephemeral-pod';
 import { AttachmentPods, currentLauncherPod } from './attachment-pod';
 import type { KubeOvnIpam } from '../kubeovn/ipam';
 import { addressProblem, clearAddressProblem } from './address-problem';
+import { unpausedConditionPatch } from './unpaused-condition';
 
 export const CREATED_BY_INDEX = 'createdBy';
 
@@ -124,6 +125,16 @@ export class VmiReconciler {
     }
     if (dvs) await this.dataVolumes?.syncEphemeralPod(vmi, allPods, dvs);
     await this.attachmentPods.sync(vmi, currentLauncherPod(vmi, pods));
+    // The readiness gate of its launcher pods: False while paused (./unpaused-condition.ts).
+    for (const p of pods) {
+      const ops = unpausedConditionPatch(vmi, p, new Date());
+      if (!ops || !p.metadata?.name) continue;
+      try {
+        await this.client.jsonPatch(PODS, namespace, p.metadata.name, ops, { subresource: 'status' });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
     if (d.nodeNameLabel) {
       current = await this.client.apply<VirtualMachineInstance>(VIRTUAL_MACHINE_INSTANCES, namespace, name, {
         apiVersion: 'kubevirt.io/v1',

@@ -88,6 +88,10 @@ describe('launcher pod rendering', () => {
   const spec = p.spec as Record<string, unknown>;
   const compute = (spec.containers as Record<string, unknown>[])[0];
 
+  test("carries KubeVirt's readiness gate, which the VMI controller keeps False while the guest is paused", () => {
+    expect(spec.readinessGates).toEqual([{ conditionType: 'kubevirt.io/virtual-machine-unpaused' }]);
+  });
+
   test('name, labels, annotations and owner as KubeVirt sets them', () => {
     expect(p.metadata.name).toMatch(/^virt-launcher-demo-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
     expect(launcherPodName(v)).toBe(p.metadata.name); // stable for one VMI: a second create collides

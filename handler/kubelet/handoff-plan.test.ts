@@ -150,11 +150,20 @@ describe("a VMI's readiness on a kubelet node is its launcher pod's Ready condit
         status: {
           conditions: [
             { type: 'PodScheduled', status: 'True' },
-            { type: 'Ready', status: 'False', message: 'containers with unready status: [compute]' },
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: 'ContainersNotReady',
+              message: 'containers with unready status: [compute]',
+            },
           ],
         },
       }),
-    ).toEqual({ ready: false, message: 'containers with unready status: [compute]' });
+    ).toEqual({
+      ready: false,
+      reason: 'ContainersNotReady',
+      message: 'containers with unready status: [compute]',
+    });
     expect(podReadiness({})).toEqual({ ready: false });
   });
 });

@@ -186,5 +186,9 @@ export function containerLaunchResources(
 export function podReadiness(pod: PodJson): Readiness {
   const c = pod.status?.conditions?.find((x) => x.type === 'Ready');
   if (c?.status === 'True') return { ready: true };
-  return { ready: false, ...(c?.message ? { message: c.message } : {}) };
+  return {
+    ready: false,
+    ...(c?.reason ? { reason: c.reason } : {}),
+    ...(c?.message ? { message: c.message } : {}),
+  };
 }

@@ -47,6 +47,42 @@ describe('launcher pod status', () => {
     expect(s.conditions?.find((c) => c.type === 'PodReadyToStartContainers')?.status).toBe('True');
   });
 
+  it("is not Ready while a readiness gate is not True, in kubelet's words; Ready again (no stale words) once it is", () => {
+    const gated: PodJson = {
+      ...pod,
+      spec: { ...pod.spec, readinessGates: [{ conditionType: 'kubevirt.io/virtual-machine-unpaused' }] },
+    };
+    const running = { kind: 'running' as const, startedAt: 't0', ready: true, pid: 42 };
+    const missing = podStatus(gated, { ...base, container: running });
+    expect(missing.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ReadinessGatesNotReady',
+      message:
+        'corresponding condition of pod readiness gate "kubevirt.io/virtual-machine-unpaused" does not exist.',
+    });
+    // The containers are ready: only the gate holds the pod back.
+    expect(missing.conditions?.find((c) => c.type === 'ContainersReady')?.status).toBe('True');
+    expect(missing.containerStatuses?.[0].ready).toBe(true);
+    const gate = (status: string) => ({ type: 'kubevirt.io/virtual-machine-unpaused', status });
+    const paused = podStatus(
+      { ...gated, status: { conditions: [...(missing.conditions ?? []), gate('False')] } },
+      { ...base, container: running },
+    );
+    expect(paused.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      message:
+        'the status of pod readiness gate "kubevirt.io/virtual-machine-unpaused" is not "True", but False',
+    });
+    const unpaused = { ...gated, status: { conditions: [...(paused.conditions ?? []), gate('True')] } };
+    const ready = podStatus(unpaused, { ...base, container: running });
+    expect(ready.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'True',
+      reason: null,
+      message: null,
+    });
+    expect(statusDiffers(paused, ready)).toBe(true);
+  });
+
   it("a pod in the host's network shows the node's address once its container left waiting", () => {
     const host = { hostIP: '10.0.0.1', podIP: '10.0.0.1', startTime: 't0', now: 't1' };
     const waiting = podStatus(pod, { ...host, container: { kind: 'waiting', reason: 'ContainerCreating' } });

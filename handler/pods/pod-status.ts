@@ -10,6 +10,7 @@ import {
   type PodJson,
   type PodStatusJson,
 } from './pod-types';
+import { readinessGatesProblem } from './readiness-gates';
 
 export type ContainerObservation =
   | { readonly kind: 'waiting'; readonly reason: string; readonly message?: string }
@@ -106,8 +107,19 @@ export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
     ...(stale?.reason && !sandboxCond.reason ? { reason: null } : {}),
     ...(stale?.message && !sandboxCond.message ? { message: null } : {}),
   };
-  const ready = c.kind === 'running' && c.ready;
+  const containersReady = c.kind === 'running' && c.ready;
+  // As kubelet: ready containers make the pod Ready only when its readiness gates are True too.
+  const gates = containersReady ? readinessGatesProblem(pod) : undefined;
+  const ready = containersReady && !gates;
   const notReadyReason = c.kind === 'terminated' ? 'PodCompleted' : 'ContainersNotReady';
+  const readyCond = cond('Ready', ready, gates?.reason ?? notReadyReason, gates?.message);
+  const staleReady = previous.find((p) => p.type === 'Ready');
+  // A strategic merge keeps what the patch leaves out: a reason or message no longer true goes.
+  const readyCondition: PodCondition = {
+    ...readyCond,
+    ...(staleReady?.reason && !readyCond.reason ? { reason: null } : {}),
+    ...(staleReady?.message && !readyCond.message ? { message: null } : {}),
+  };
   const image =
     pod.spec?.containers?.find((x) => x.name === COMPUTE_CONTAINER)?.image ??
     pod.spec?.containers?.[0]?.image ??
@@ -118,7 +130,7 @@ export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
     image,
     imageID: '',
     ...(pid !== undefined ? { containerID: `virtkit://${pid}` } : {}),
-    ready,
+    ready: containersReady,
     started: c.kind === 'running',
     restartCount: 0,
     state: containerState(c),
@@ -128,8 +140,8 @@ export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
     conditions: [
       sandboxCondition,
       cond('Initialized', true),
-      cond('Ready', ready, notReadyReason),
-      cond('ContainersReady', ready, notReadyReason),
+      readyCondition,
+      cond('ContainersReady', containersReady, notReadyReason),
       cond('PodScheduled', true),
     ],
     containerStatuses: [containerStatus],
@@ -159,7 +171,7 @@ export function statusDiffers(current: PodStatusJson | undefined, next: PodStatu
       )
       // The sandbox condition's reason and message say why it failed (the VMI shows them).
       .map((x) =>
-        x.type === 'PodReadyToStartContainers'
+        x.type === 'PodReadyToStartContainers' || x.type === 'Ready'
           ? `${x.type}=${x.status}:${x.reason ?? ''}:${x.message ?? ''}`
           : `${x.type}=${x.status}`,
       )

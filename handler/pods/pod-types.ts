@@ -19,6 +19,7 @@ export interface PodJson {
     terminationGracePeriodSeconds?: number;
     restartPolicy?: string;
     containers?: { name: string; image?: string }[];
+    readinessGates?: { conditionType?: string }[];
   };
   status?: PodStatusJson;
 }

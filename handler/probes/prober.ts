@@ -38,7 +38,8 @@ export interface ProbeTarget {
 /** The readiness VmiSync and the pod runtime report. */
 export interface Readiness {
   readonly ready: boolean;
-  /** Why not, while not. */
+  /** Why not, while not: the reason (kubelet's on a pod's Ready) and the words. */
+  readonly reason?: string;
   readonly message?: string;
 }
 

@@ -83,6 +83,21 @@ describe('VMI status from the launcher', () => {
     expect(passed.conditions.find((c) => c.type === 'Ready')?.reason).toBeUndefined();
   });
 
+  it("on a kubelet node the launcher pod's Ready is copied with kubelet's reason and words", () => {
+    const gated = runningStatus(scheduled, domain, ['10.244.0.5'], now, {
+      ready: false,
+      reason: 'ReadinessGatesNotReady',
+      message:
+        'the status of pod readiness gate "kubevirt.io/virtual-machine-unpaused" is not "True", but False',
+    });
+    expect(gated.conditions.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ReadinessGatesNotReady',
+      message:
+        'the status of pod readiness gate "kubevirt.io/virtual-machine-unpaused" is not "True", but False',
+    });
+  });
+
   it('a user pause shows as the Paused condition', () => {
     const s = runningStatus(
       { ...scheduled, phase: 'Running' },
@@ -95,6 +110,13 @@ describe('VMI status from the launcher', () => {
       reason: 'PausedByUser',
     });
     expect(s.phaseTransitionTimestamps).toHaveLength(1);
+    // Not Ready while paused, in the words of the launcher pod's readiness gate (as KubeVirt's VMI).
+    expect(s.conditions.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ReadinessGatesNotReady',
+      message:
+        'the status of pod readiness gate "kubevirt.io/virtual-machine-unpaused" is not "True", but False',
+    });
   });
 
   it('a guest started paused counts as paused by the user; unpausing clears the condition; an I/O error pause does not count', () => {

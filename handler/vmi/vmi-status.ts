@@ -6,6 +6,7 @@
  * started with startStrategy Paused) is Paused=True until it runs again.
  */
 import type { DomainStatus } from '../../launcher/runtime/domain-types';
+import { PAUSED_READINESS } from '../pods/readiness-gates';
 import type { GuestNetworkInterface } from '../../launcher/qga/protocol';
 import { removeCondition, setCondition, type ConditionLike } from '../../kube';
 import { interfaceStatuses, type InterfaceStatus } from './interfaces';
@@ -80,17 +81,30 @@ export function runningStatus(
   /** The launcher pod's addresses (status.podIPs): the pod network's interface reports them. */
   podIPs: readonly string[],
   now: Date,
-  /** The readinessProbe's verdict; undefined without one (Ready as soon as the guest runs). */
-  readiness?: { ready: boolean },
+  /**
+   * The readinessProbe's verdict (or, on kubelet nodes, the launcher pod's Ready with kubelet's
+   * reason and words); undefined without one (Ready as soon as the guest runs).
+   */
+  readiness?: { ready: boolean; reason?: string; message?: string },
   /** The guest agent's network interfaces; undefined without a connected agent. */
   agentInterfaces?: readonly GuestNetworkInterface[],
 ): HandlerVmiStatus {
   const t = stamp(now);
-  const ready = readiness?.ready !== false;
+  const containersReady = readiness?.ready !== false;
+  // Paused: the launcher pod's readiness gate is False (kubelet's words, which KubeVirt copies).
+  const gate = containersReady && pausedByUser(domain) ? PAUSED_READINESS : undefined;
+  const ready = containersReady && !gate;
   let conditions = setCondition(current.conditions, {
     type: 'Ready',
     status: ready ? 'True' : 'False',
-    ...(ready ? {} : { reason: NOT_READY_REASON, message: NOT_READY_MESSAGE }),
+    ...(ready
+      ? {}
+      : gate
+        ? { reason: gate.reason, message: gate.message }
+        : readiness?.reason
+          ? // kubelet's own reason and words for the pod (a kubelet node's launcher pod).
+            { reason: readiness.reason, ...(readiness.message ? { message: readiness.message } : {}) }
+          : { reason: NOT_READY_REASON, message: NOT_READY_MESSAGE }),
     lastProbeTime: null,
     lastTransitionTime: t,
   });

@@ -780,8 +780,33 @@ test('the demo VM runs in a launcher pod kubelet started: the handler hands the 
     `VMI ${DEMO} was scheduled to pause`,
   ]);
   await eventually('the VMI to be Paused', async () => (await paused()) || undefined, { timeoutMs: 60_000 });
+  // KubeVirt's readiness gate: the controller turns the pod's kubevirt.io/virtual-machine-unpaused
+  // False, kubelet then keeps the pod not Ready, and the VMI's Ready says why; unpausing undoes it.
+  const readiness = (): string => {
+    type Conditions = { status?: { conditions?: { type: string; status: string; reason?: string }[] } };
+    const of = (o: Conditions, type: string) => o.status?.conditions?.find((c) => c.type === type);
+    const p = kubectlJson<Conditions>(['get', 'pod', '-n', DEMO, pod.metadata.name]);
+    const v = kubectlJson<Conditions>(['get', 'vmi', '-n', DEMO, DEMO]);
+    return [
+      `gate=${of(p, 'kubevirt.io/virtual-machine-unpaused')?.status}`,
+      `pod=${of(p, 'Ready')?.status}:${of(p, 'Ready')?.reason ?? ''}`,
+      `vmi=${of(v, 'Ready')?.status}:${of(v, 'Ready')?.reason ?? ''}`,
+    ].join(' ');
+  };
+  await eventually(
+    'the paused VM to be not Ready through the readiness gate',
+    async () =>
+      readiness() === 'gate=False pod=False:ReadinessGatesNotReady vmi=False:ReadinessGatesNotReady' ||
+      undefined,
+    { timeoutMs: 60_000, context: readiness },
+  );
   expect(cli(['unpause', 'vm', DEMO, '-n', DEMO]).status).toBe(0);
   await eventually('the VMI to run again', async () => !(await paused()) || undefined, { timeoutMs: 60_000 });
+  await eventually(
+    'the unpaused VM to be Ready again',
+    async () => readiness() === 'gate=True pod=True: vmi=True:' || undefined,
+    { timeoutMs: 60_000, context: readiness },
+  );
   const console_ = spawn(process.execPath, [VIRTKIT, 'console', DEMO, '-n', DEMO, '--no-history'], {
     env: { ...process.env, KUBECONFIG: kubeconfig },
   });

@@ -179,9 +179,33 @@ describe('the guest agent and power verbs through the API server', () => {
       120_000,
       seen,
     );
+    // KubeVirt's readiness gate: the controller turns the launcher pod's
+    // kubevirt.io/virtual-machine-unpaused False, the pod (local mode's handler plays kubelet)
+    // and the VMI are not Ready, saying why.
+    const podGate = (): string => {
+      const pod = rt.list('pod', NS, `kubevirt.io/created-by=${uid}`)[0] as
+        { status?: { conditions?: { type: string; status: string; reason?: string }[] } } | undefined;
+      const of = (type: string) => pod?.status?.conditions?.find((c) => c.type === type);
+      return `gate=${of('kubevirt.io/virtual-machine-unpaused')?.status} pod=${of('Ready')?.status}:${of('Ready')?.reason ?? ''}`;
+    };
+    await rt.waitFor(
+      'the paused VMI and its pod not Ready through the readiness gate',
+      () =>
+        podGate() === 'gate=False pod=False:ReadinessGatesNotReady' &&
+        condition('Ready')?.status === 'False' &&
+        condition('Ready')?.reason === 'ReadinessGatesNotReady',
+      60_000,
+      () => ({ pod: podGate(), vmi: seen() }),
+    );
     refused(['soft-reboot', VM], /virtualmachineinstance\.kubevirt\.io "busy": VMI is paused/);
     ok('unpause', 'vmi', VM);
     await rt.waitFor('Paused condition gone', () => condition('Paused') === undefined, 120_000, seen);
+    await rt.waitFor(
+      'the unpaused VMI and its pod Ready again',
+      () => podGate() === 'gate=True pod=True:' && condition('Ready')?.status === 'True',
+      60_000,
+      () => ({ pod: podGate(), vmi: seen() }),
+    );
     expect(count(GuestMarkers.booted)).toBe(1);
 
     expect(ok('soft-reboot', VM)).toBe(`VMI ${VM} was scheduled to soft-reboot\n`);

@@ -97,21 +97,30 @@ async function migrationEnded(name: string): Promise<Obj> {
   );
 }
 
-/** Checks a completed move from `from` to the other node; answers the migration state. */
-async function expectMoved(name: string, from: string, before: number): Promise<MigrationState> {
-  const m = await migrationEnded(name);
+/**
+ * A migration that ended Succeeded; a failed one names why: the VMIM's status, the VMI's
+ * migration state, both objects' Events and the tails of the handlers' logs.
+ */
+function expectSucceeded(m: Obj, vmi: string): void {
+  const name = m.metadata.name ?? '';
   const phase = (m.status as { phase?: string }).phase;
-  // A failed move names why: the VMIM's conditions, the VMI's migration state and its Events.
   const why =
     phase === 'Succeeded'
       ? undefined
       : {
           vmim: m.status,
-          migrationState: vmiStatus()?.migrationState,
-          vmiEvents: eventsOf(rt, NS, VM).map((e) => `${e.reason}: ${e.message}`),
+          migrationState: (rt.get('vmi', NS, vmi)?.status as { migrationState?: unknown } | undefined)
+            ?.migrationState,
+          vmiEvents: eventsOf(rt, NS, vmi).map((e) => `${e.reason}: ${e.message}`),
           vmimEvents: eventsOf(rt, NS, name).map((e) => `${e.reason}: ${e.message}`),
+          logs: [...rt.nodes.map((n) => rt.tail(n.log, 40)), rt.tail('controller.log', 40)],
         };
   expect({ phase, why }).toEqual({ phase: 'Succeeded', why: undefined });
+}
+
+/** Checks a completed move from `from` to the other node; answers the migration state. */
+async function expectMoved(name: string, from: string, before: number): Promise<MigrationState> {
+  expectSucceeded(await migrationEnded(name), VM);
   const to = rt.nodes.map((n) => n.name).find((n) => n !== from);
   const vmi = await rt.waitFor(`the VMI on ${to}`, () => {
     const s = vmiStatus();
@@ -347,8 +356,7 @@ test('a guest on a Kube-OVN subnet keeps its address, its reach across the nodes
       for (const [i, move] of ['ovn-there', 'ovn-back'].entries()) {
         const from = nodeOf(mover.name);
         rt.apply(vmim(move, mover.name));
-        const m = await migrationEnded(move);
-        expect((m.status as { phase?: string }).phase).toBe('Succeeded');
+        expectSucceeded(await migrationEnded(move), mover.name);
         const to = await rt.waitFor(`${mover.name} on the other node`, () => {
           const n = nodeOf(mover.name);
           return n && n !== from ? n : undefined;

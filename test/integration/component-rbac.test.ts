@@ -380,6 +380,7 @@ function vmManifest(name: string): Json {
 }
 
 interface Obj {
+  status?: { printableStatus?: string; phase?: string; conditions?: { type: string; status: string }[] };
   metadata?: {
     name?: string;
     uid?: string;
@@ -388,7 +389,6 @@ interface Obj {
     labels?: Record<string, string>;
     ownerReferences?: { uid?: string }[];
   };
-  status?: { printableStatus?: string; phase?: string };
   involvedObject?: { name?: string };
 }
 
@@ -522,6 +522,16 @@ const SCENARIO: Readonly<Record<string, ScenarioCase>> = {
       expect((await getObj(VIRTUAL_MACHINE_INSTANCES, vm))?.status?.phase).toBeUndefined();
     },
   },
+  'patch pods/status': {
+    at: 'start',
+    effect:
+      "the launcher pod never gets its readiness gate's condition (kubevirt.io/virtual-machine-unpaused)",
+    async check(vm) {
+      const pods = await launcherPods(vm);
+      expect(pods.length).toBeGreaterThan(0);
+      expect(pods.map(unpausedCondition)).toEqual(pods.map(() => undefined));
+    },
+  },
   'create events': {
     at: 'start',
     effect: 'the VM starts, but no Event about it or its VMI is recorded',
@@ -558,6 +568,11 @@ const SCENARIO: Readonly<Record<string, ScenarioCase>> = {
   },
 };
 
+/** The launcher pod's readiness gate condition, as the VMI controller writes it. */
+function unpausedCondition(pod: Obj): string | undefined {
+  return pod.status?.conditions?.find((c) => c.type === 'kubevirt.io/virtual-machine-unpaused')?.status;
+}
+
 /** Leader election (--leader-elect, the Deployment's setting): its Lease verbs. */
 const LEASE_CASES: Readonly<Record<string, string>> = {
   'get leases.coordination.k8s.io': 'it never leads, so no VMI is created',
@@ -577,13 +592,15 @@ async function fullScenario(c: Controller, vm: string): Promise<void> {
     context: () => tail(c),
   });
   await eventually(
-    'the VM status, the VMI phase, an Event and the start revision',
+    "the VM status, the VMI phase, an Event, the pod's unpaused condition and the start revision",
     async () => {
       const v = await getObj(VIRTUAL_MACHINES, vm);
       const i = await getObj(VIRTUAL_MACHINE_INSTANCES, vm);
       if (!v?.status?.printableStatus || !i?.status?.phase) return undefined;
       if (!v.metadata?.finalizers?.length) return undefined;
       if (!(await eventsAbout(vm)).length) return undefined;
+      // Not paused: the launcher pod's readiness gate is True.
+      if (!(await launcherPods(vm)).every((p) => unpausedCondition(p) === 'True')) return undefined;
       return (await revisionsOf(v.metadata.uid ?? '')).length ? true : undefined;
     },
     { timeoutMs: WAIT_MS, context: () => tail(c) },

@@ -25,3 +25,9 @@ export const LAUNCHER_SOCKET_FILE = 'launcher.sock';
  */
 export const UNPRIVILEGED_PORT_SYSCTL = 'net.ipv4.ip_unprivileged_port_start';
 export const LAUNCHER_UNPRIVILEGED_PORT_START = 67;
+/**
+ * The launcher pod's readiness gate (KubeVirt's VirtualMachineUnpaused pod condition): the VMI
+ * controller sets it False while the guest is paused and True otherwise, so a paused VM's pod,
+ * and so its VMI, is not Ready (controller/vmi/unpaused-condition.ts).
+ */
+export const UNPAUSED_POD_CONDITION = 'kubevirt.io/virtual-machine-unpaused';
