@@ -27,6 +27,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { API_RULES, type PolicyRule } from '../../api/install/rbac';
 import { POD_PHASE_ANNOTATION, UPLOAD_REQUEST_ANNOTATION } from '../../api/cdi/worker-pod';
+import { EXPORT_PROXY_PREFIX } from '../../apiserver/export/proxy';
 import { signUploadToken } from '../../apiserver/upload/token';
 import { apiNodeClientArgs, apiServingArgs, apiServingFiles } from '../../cli/local/components';
 import { layout } from '../../cli/local/layout';
@@ -37,10 +38,13 @@ import {
   CLUSTER_ROLES,
   KUBE_OVN_SUBNETS,
   NODES,
+  objectPath,
   PODS,
   PVCS,
   ROLE_BINDINGS,
   SERVICE_ACCOUNTS,
+  SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES,
+  SUBRESOURCE_VIRTUAL_MACHINES,
   VIRTUAL_MACHINE_CLUSTER_INSTANCETYPES,
   VIRTUAL_MACHINE_CLUSTER_PREFERENCES,
   VIRTUAL_MACHINE_INSTANCES,
@@ -279,7 +283,9 @@ function request(
   });
 }
 
-const SUB = `/apis/subresources.kubevirt.io/v1/namespaces/${NS}`;
+const vmPath = (vm: string, verb: string): string => objectPath(SUBRESOURCE_VIRTUAL_MACHINES, NS, vm, verb);
+const vmiPath = (vmi: string, verb: string): string =>
+  objectPath(SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES, NS, vmi, verb);
 const DRY_RUN = { dryRun: ['All'] };
 
 /** An AdmissionReview of `object` (CREATE by a cluster admin) to `webhookPath`; the answer is its response. */
@@ -329,19 +335,19 @@ interface Case {
 
 const startHalted: Case = {
   what: 'start of a Halted VM (dry run)',
-  run: () => request('PUT', `${SUB}/virtualmachines/halted/start`, { body: DRY_RUN }),
+  run: () => request('PUT', vmPath('halted', 'start'), { body: DRY_RUN }),
   ok: (a) => a.status === 202,
 };
 const pauseRunning: Case = {
   what: "pause of a Running VMI (reads the VMI, then its Node's handler endpoint)",
   // Not a dry run: that is answered before the node is asked. Nothing runs there to pause.
-  run: () => request('PUT', `${SUB}/virtualmachineinstances/running/pause`, { body: {} }),
+  run: () => request('PUT', vmiPath('running', 'pause'), { body: {} }),
   // The Node is this suite's, with no handler behind it.
   ok: (a) => a.status === 503 && a.text.includes(`the handler of node ${NODE} publishes no endpoint`),
 };
 const expandSpec = (vm: string): Case => ({
   what: `expand-spec of VM ${vm}`,
-  run: () => request('GET', `${SUB}/virtualmachines/${vm}/expand-spec`),
+  run: () => request('GET', vmPath(vm, 'expand-spec')),
   ok: (a) => a.status === 200 && (JSON.parse(a.text) as Json).kind === 'VirtualMachine',
 });
 const kubeOvnAddress: Case = {
@@ -386,13 +392,12 @@ const CASES: Readonly<Record<string, Case>> = {
   'get nodes': pauseRunning,
   'patch virtualmachines/status.kubevirt.io': {
     what: 'start of a Manual VM (a Start request in status.stateChangeRequests; dry run)',
-    run: () => request('PUT', `${SUB}/virtualmachines/manual/start`, { body: DRY_RUN }),
+    run: () => request('PUT', vmPath('manual', 'start'), { body: DRY_RUN }),
     ok: (a) => a.status === 202,
   },
   'patch virtualmachineinstances.kubevirt.io': {
     what: "stop with a grace period (the VMI's terminationGracePeriodSeconds first; dry run)",
-    run: () =>
-      request('PUT', `${SUB}/virtualmachines/running/stop`, { body: { ...DRY_RUN, gracePeriod: 5 } }),
+    run: () => request('PUT', vmPath('running', 'stop'), { body: { ...DRY_RUN, gracePeriod: 5 } }),
     ok: (a) => a.status === 202,
   },
   'get virtualmachineinstancetypes.instancetype.kubevirt.io': expandSpec('typed'),
@@ -452,7 +457,7 @@ const CASES: Readonly<Record<string, Case>> = {
   },
   'create virtualmachineinstancemigrations.kubevirt.io': {
     what: 'migrate of a running VM (dry run)',
-    run: () => request('PUT', `${SUB}/virtualmachines/running/migrate`, { body: DRY_RUN }),
+    run: () => request('PUT', vmPath('running', 'migrate'), { body: DRY_RUN }),
     ok: (a) => a.status === 202,
   },
   'patch virtualmachineinstances/status.kubevirt.io': {
@@ -478,7 +483,16 @@ const CASES: Readonly<Record<string, Case>> = {
     run: () =>
       request(
         'GET',
-        `/api/export.kubevirt.io/v1/namespaces/${NS}/virtualmachineexports/none/volumes/none/disk.img`,
+        [
+          EXPORT_PROXY_PREFIX,
+          'namespaces',
+          NS,
+          'virtualmachineexports',
+          'none',
+          'volumes',
+          'none',
+          'disk.img',
+        ].join('/'),
         { frontProxy: false },
       ),
     // No such export: the proxy says so, after reading it.
