@@ -455,7 +455,13 @@ test("killing the controller's leader pod moves leadership to the other replica"
   await eventually(
     'the standby to take the Lease',
     async () => lease().startsWith(`${standby}_`) || undefined,
-    { timeoutMs: 120_000 },
+    {
+      timeoutMs: 120_000,
+      context: () =>
+        `lease holder: ${lease()}\n${kubectl(['get', 'pods', '-n', INSTALL_NS, '-o', 'wide']).stdout}\n${
+          kubectl(['logs', '-n', INSTALL_NS, standby, '--tail', '30']).stdout
+        }`,
+    },
   );
   console.log(
     `controller leadership moved from ${leader} to ${standby} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -1157,7 +1163,8 @@ test("a VM of the cdk8s example fleet runs on kubelet nodes: the install's regis
       [VIRTKIT, 'image', 'push', ensureGuestImage().disk, `${reg.host}/containerdisks/fedora:40`],
       { encoding: 'utf8', timeout: 300_000 },
     );
-    expect([push.status, push.stderr]).toEqual([0, '']);
+    // (Its progress goes to stderr; the whole of it only when it failed.)
+    expect([push.status, push.status === 0 ? '' : push.stderr]).toEqual([0, '']);
     const mirror = `quay.io=http://${(state().nodes ?? [])[0]!.hostIp}:${reg.port}`;
     applyInstall(imageRef('virtkit'), imageRef('virtkit-launcher'), ['--registry-mirror', mirror]);
     await eventually(
