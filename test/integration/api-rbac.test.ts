@@ -24,15 +24,13 @@ import * as fs from 'fs';
 import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from 'yaml';
-import { API_RULES, type PolicyRule } from '../../api/install/rbac';
+import { API_RULES } from '../../api/install/rbac';
 import { POD_PHASE_ANNOTATION, UPLOAD_REQUEST_ANNOTATION } from '../../api/cdi/worker-pod';
 import { EXPORT_PROXY_PREFIX } from '../../apiserver/export/proxy';
 import { signUploadToken } from '../../apiserver/upload/token';
 import { apiNodeClientArgs, apiServingArgs, apiServingFiles } from '../../cli/local/components';
 import { layout } from '../../cli/local/layout';
 import { reservePorts } from '../../cli/local/ports';
-import { cacheRoot } from '../../common/cache';
 import {
   CLUSTER_ROLE_BINDINGS,
   CLUSTER_ROLES,
@@ -53,11 +51,17 @@ import {
   VIRTUAL_MACHINES,
   type KubeClient,
 } from '../../kube';
-import { isAllowed } from '../../kube/access-review';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { eventually } from './support/eventually';
 import { REPO_ROOT } from './support/examples';
-import { kubectl } from './support/kubectl';
+import {
+  componentEnv,
+  grantsOf,
+  keyOf,
+  RoleUnderTest,
+  writeServiceAccountKubeconfig,
+  type Grant,
+} from './support/rbac-denial';
 import { readShared } from './support/shared-controlplane';
 
 const suffix = randomBytes(3).toString('hex');
@@ -77,30 +81,7 @@ const BIN = path.join(REPO_ROOT, 'bin', 'virtkit.js');
 const WAIT_MS = 60_000;
 
 // ---------------------------------------------------------------------------------------------
-// Grants (the same shape as component-rbac.test.ts's).
-
-interface Grant {
-  readonly group: string;
-  readonly resource: string;
-  readonly verb: string;
-}
-
-const keyOf = (g: Grant): string => `${g.verb} ${g.resource}${g.group ? `.${g.group}` : ''}`;
-
-function grantsOf(rules: readonly PolicyRule[]): Grant[] {
-  const seen = new Map<string, Grant>();
-  for (const r of rules)
-    for (const group of r.apiGroups)
-      for (const resource of r.resources)
-        for (const verb of r.verbs) seen.set(keyOf({ group, resource, verb }), { group, resource, verb });
-  return [...seen.values()];
-}
-
-function without(rules: readonly PolicyRule[], denied: Grant): PolicyRule[] {
-  return grantsOf(rules)
-    .filter((g) => keyOf(g) !== keyOf(denied))
-    .map((g) => ({ apiGroups: [g.group], resources: [g.resource], verbs: [g.verb] }));
-}
+// Grants (support/rbac-denial.ts, shared with component-rbac.test.ts).
 
 const ALL = grantsOf(API_RULES);
 const grantOf = (key: string): Grant => {
@@ -132,37 +113,8 @@ let admin: KubeClient;
 let kubeconfig: string;
 const keyFile = path.join(dir, 'upload-token.key');
 const uploadKey = randomBytes(32);
-let lastDenied: Grant | undefined;
-
-function allowed(g: Grant): Promise<boolean> {
-  const [resource, subresource] = g.resource.split('/');
-  return isAllowed(
-    admin,
-    { user: `system:serviceaccount:${NS}:${SA}` },
-    { namespace: NS, verb: g.verb, group: g.group, resource, ...(subresource ? { subresource } : {}) },
-  );
-}
-
-/** The api's role, minus `denied`; resolves once the API server's authorizer says so. */
-async function grant(denied?: Grant): Promise<void> {
-  await admin.apply(CLUSTER_ROLES, undefined, ROLE, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRole',
-    metadata: { name: ROLE, labels: { 'virtkit.io/it': NS } },
-    rules: denied ? without(API_RULES, denied) : API_RULES.map((r) => ({ ...r })),
-  });
-  const before = lastDenied;
-  await eventually(
-    `RBAC to ${denied ? `deny ${keyOf(denied)}` : 'grant the full role'}`,
-    async () => {
-      if (denied && (await allowed(denied))) return undefined;
-      if (before && keyOf(before) !== (denied && keyOf(denied)) && !(await allowed(before))) return undefined;
-      return true;
-    },
-    { timeoutMs: 30_000 },
-  );
-  lastDenied = denied;
-}
+let role: RoleUnderTest;
+const grant = (denied?: Grant): Promise<void> => role.grant(denied);
 
 // ---------------------------------------------------------------------------------------------
 // The api process.
@@ -181,14 +133,7 @@ async function startApi(): Promise<Api> {
   const serving = apiServingArgs(l(), port);
   // This suite's own upload token key (the shared one belongs to local mode's api).
   serving[serving.indexOf('--upload-token-key-file') + 1] = keyFile;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: path.join(dir, 'home'),
-    VIRTKIT_CACHE: cacheRoot(),
-    TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'),
-  };
-  for (const k of ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT', 'VIRTKIT_LOG_LEVEL'])
-    delete env[k];
+  const env = componentEnv(dir, REPO_ROOT);
   const child = spawn(
     process.execPath,
     [BIN, 'api', '--kubeconfig', kubeconfig, ...serving, ...apiNodeClientArgs(l()), '--log-level', 'debug'],
@@ -639,9 +584,7 @@ async function createObjects(): Promise<void> {
 
 beforeAll(async () => {
   admin = await sharedClient();
-  const kc = parse(fs.readFileSync(readShared().kubeconfig, 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-  };
+  role = new RoleUnderTest(admin, { name: ROLE, namespace: NS, serviceAccount: SA, rules: API_RULES });
   fs.mkdirSync(path.join(dir, 'home'), { recursive: true });
   fs.writeFileSync(keyFile, `${uploadKey.toString('hex')}\n`, { mode: 0o600 });
   await createNamespace(admin, NS);
@@ -670,21 +613,8 @@ beforeAll(async () => {
     },
     subjects,
   });
-  const token = kubectl(['create', 'token', SA, '-n', NS, '--duration', '1h']).stdout.trim();
-  expect(token).toMatch(/^ey/);
   kubeconfig = path.join(dir, 'api.kubeconfig');
-  fs.writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'it', cluster: kc.clusters[0].cluster }],
-      users: [{ name: SA, user: { token } }],
-      contexts: [{ name: 'it', context: { cluster: 'it', user: SA, namespace: NS } }],
-      'current-context': 'it',
-    }),
-    { mode: 0o600 },
-  );
+  writeServiceAccountKubeconfig(kubeconfig, NS, SA);
   await createObjects();
   await grant();
   api = await startApi();

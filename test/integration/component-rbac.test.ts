@@ -23,9 +23,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from 'yaml';
-import { CONTROLLER_RULES, componentRbac, type PolicyRule } from '../../api/install/rbac';
-import { cacheRoot } from '../../common/cache';
+import { CONTROLLER_RULES } from '../../api/install/rbac';
 import { volumeSnapshotCrds } from '../../api/crd/generate';
 import { installVolumeSnapshotCrds } from '../../cli/local/crds';
 import {
@@ -43,12 +41,17 @@ import {
   type KubeClient,
   type ResourceType,
 } from '../../kube';
-import { isAllowed } from '../../kube/access-review';
 import { createNamespace, deleteNamespace, sharedClient, type Json } from './support/api';
 import { eventually } from './support/eventually';
 import { REPO_ROOT } from './support/examples';
-import { kubectl } from './support/kubectl';
-import { readShared } from './support/shared-controlplane';
+import {
+  componentEnv,
+  grantsOf,
+  keyOf,
+  RoleUnderTest,
+  writeServiceAccountKubeconfig,
+  type Grant,
+} from './support/rbac-denial';
 
 const suffix = randomBytes(3).toString('hex');
 const NS = `crbac-${suffix}`;
@@ -57,40 +60,6 @@ const ROLE = `virtkit-it-crbac-${suffix}`;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-crbac-'));
 const BIN = path.join(REPO_ROOT, 'bin', 'virtkit.js');
 const WAIT_MS = 60_000;
-
-/** One granted (verb, resource): resource may carry a subresource ("virtualmachines/status"). */
-interface Grant {
-  readonly group: string;
-  readonly resource: string;
-  readonly verb: string;
-}
-
-const keyOf = (g: Grant): string => `${g.verb} ${g.resource}${g.group ? `.${g.group}` : ''}`;
-
-function grantsOf(rules: readonly PolicyRule[]): Grant[] {
-  const seen = new Map<string, Grant>();
-  for (const r of rules)
-    for (const group of r.apiGroups)
-      for (const resource of r.resources)
-        for (const verb of r.verbs) seen.set(keyOf({ group, resource, verb }), { group, resource, verb });
-  return [...seen.values()];
-}
-
-/** The rules with exactly one (group, resource, verb) taken out, one rule per group and resource. */
-function without(rules: readonly PolicyRule[], denied: Grant): PolicyRule[] {
-  const verbs = new Map<string, { group: string; resource: string; verbs: Set<string> }>();
-  for (const g of grantsOf(rules)) {
-    if (keyOf(g) === keyOf(denied)) continue;
-    const k = `${g.group}|${g.resource}`;
-    if (!verbs.has(k)) verbs.set(k, { group: g.group, resource: g.resource, verbs: new Set() });
-    verbs.get(k)!.verbs.add(g.verb);
-  }
-  return [...verbs.values()].map((v) => ({
-    apiGroups: [v.group],
-    resources: [v.resource],
-    verbs: [...v.verbs].sort(),
-  }));
-}
 
 /**
  * Granted verbs this suite has no denial case for, and why. Verbs of list and watch get a
@@ -198,18 +167,6 @@ interface Controller {
 let admin: KubeClient;
 let kubeconfig: string;
 
-function baseEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HOME: path.join(dir, 'home'),
-    VIRTKIT_CACHE: cacheRoot(),
-    TS_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.json'),
-  };
-  for (const k of ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT', 'VIRTKIT_LOG_LEVEL'])
-    delete env[k];
-  return env;
-}
-
 function startController(): Controller {
   const child = spawn(
     process.execPath,
@@ -231,7 +188,7 @@ function startController(): Controller {
       '--workers',
       '1',
     ],
-    { cwd: dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: dir, env: componentEnv(dir, REPO_ROOT), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const c: Controller = {
     child,
@@ -325,38 +282,10 @@ async function waitReady(c: Controller): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The role under test.
 
-let lastDenied: Grant | undefined;
-
-function allowed(g: Grant): Promise<boolean> {
-  const [resource, subresource] = g.resource.split('/');
-  return isAllowed(
-    admin,
-    { user: `system:serviceaccount:${NS}:${SA}` },
-    { namespace: NS, verb: g.verb, group: g.group, resource, ...(subresource ? { subresource } : {}) },
-  );
-}
+let role: RoleUnderTest;
 
 /** The controller's role, minus `denied`; resolves once the API server's authorizer says so. */
-async function grant(denied?: Grant): Promise<void> {
-  const [role] = componentRbac('virtkit-controller', { kind: 'ServiceAccount', name: SA, namespace: NS });
-  const rules = denied ? without(CONTROLLER_RULES, denied) : CONTROLLER_RULES.map((r) => ({ ...r }));
-  await admin.apply(CLUSTER_ROLES, undefined, ROLE, {
-    ...role,
-    metadata: { name: ROLE, labels: { 'virtkit.io/it': NS } },
-    rules,
-  });
-  const before = lastDenied;
-  await eventually(
-    `RBAC to ${denied ? `deny ${keyOf(denied)}` : 'grant the full role'}`,
-    async () => {
-      if (denied && (await allowed(denied))) return undefined;
-      if (before && keyOf(before) !== (denied && keyOf(denied)) && !(await allowed(before))) return undefined;
-      return true;
-    },
-    { timeoutMs: 30_000 },
-  );
-  lastDenied = denied;
-}
+const grant = (denied?: Grant): Promise<void> => role.grant(denied);
 
 // ---------------------------------------------------------------------------------------------
 // The scenario: a VM started (runStrategy Always) and stopped (Halted). Its launcher pod selects
@@ -625,10 +554,8 @@ const ALL = grantsOf(CONTROLLER_RULES);
 
 beforeAll(async () => {
   admin = await sharedClient();
-  const shared = readShared();
-  const kc = parse(fs.readFileSync(shared.kubeconfig, 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-  };
+  // The install's rules of the controller, in a ClusterRole of this suite's name.
+  role = new RoleUnderTest(admin, { name: ROLE, namespace: NS, serviceAccount: SA, rules: CONTROLLER_RULES });
   fs.mkdirSync(path.join(dir, 'home'), { recursive: true });
   await createNamespace(admin, NS);
   await admin.create(SERVICE_ACCOUNTS, NS, {
@@ -643,21 +570,8 @@ beforeAll(async () => {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ROLE },
     subjects: [{ kind: 'ServiceAccount', name: SA, namespace: NS }],
   });
-  const token = kubectl(['create', 'token', SA, '-n', NS, '--duration', '1h']).stdout.trim();
-  expect(token).toMatch(/^ey/);
   kubeconfig = path.join(dir, 'controller.kubeconfig');
-  fs.writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'it', cluster: kc.clusters[0].cluster }],
-      users: [{ name: SA, user: { token } }],
-      contexts: [{ name: 'it', context: { cluster: 'it', user: SA, namespace: NS } }],
-      'current-context': 'it',
-    }),
-    { mode: 0o600 },
-  );
+  writeServiceAccountKubeconfig(kubeconfig, NS, SA);
   // The snapshot.storage.k8s.io informers start only once the API server serves that API (it is
   // optional in a cluster): served here, as local mode serves it, so their grants are tested.
   await installVolumeSnapshotCrds(admin, volumeSnapshotCrds());
