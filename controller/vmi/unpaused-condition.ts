@@ -5,6 +5,7 @@
  * mode's handler, which plays kubelet) keeps a paused VM's pod not Ready, and the VMI's Ready,
  * which follows the pod's, says why. Pure: the JSON patch of the pod's status, or none.
  */
+import { metav1Time } from '../../api/k8s/meta';
 import { UNPAUSED_POD_CONDITION } from '../../api/kubevirt/v1/launcher-pod-layout';
 
 interface PodLike {
@@ -27,24 +28,15 @@ export interface PodCondition {
 
 /** KubeVirt's words for the two states. */
 export function unpausedCondition(paused: boolean, now: Date): PodCondition {
-  const t = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return paused
-    ? {
-        type: UNPAUSED_POD_CONDITION,
-        status: 'False',
-        reason: 'Paused',
-        message: 'the virtual machine is paused',
-        lastProbeTime: t,
-        lastTransitionTime: t,
-      }
-    : {
-        type: UNPAUSED_POD_CONDITION,
-        status: 'True',
-        reason: 'NotPaused',
-        message: 'the virtual machine is not paused',
-        lastProbeTime: t,
-        lastTransitionTime: t,
-      };
+  const t = metav1Time(now);
+  return {
+    type: UNPAUSED_POD_CONDITION,
+    status: paused ? 'False' : 'True',
+    reason: paused ? 'Paused' : 'NotPaused',
+    message: paused ? 'the virtual machine is paused' : 'the virtual machine is not paused',
+    lastProbeTime: t,
+    lastTransitionTime: t,
+  };
 }
 
 const FINAL = ['Succeeded', 'Failed'];

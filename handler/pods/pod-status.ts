@@ -92,34 +92,33 @@ export function podStatus(pod: PodJson, obs: PodObservation): PodStatusJson {
       ...(message && !ok ? { message } : {}),
     };
   };
-  const sandbox = obs.sandboxFailure;
-  const sandboxCond = cond(
-    'PodReadyToStartContainers',
-    !sandbox && obs.sandboxReady !== false,
-    sandbox?.reason,
-    sandbox?.message,
-  );
-  // The status is a strategic merge patch (conditions merge by type): a failure's reason and
-  // message are removed explicitly once the sandbox is up.
-  const stale = previous.find((p) => p.type === 'PodReadyToStartContainers');
-  const sandboxCondition: PodCondition = {
-    ...sandboxCond,
-    ...(stale?.reason && !sandboxCond.reason ? { reason: null } : {}),
-    ...(stale?.message && !sandboxCond.message ? { message: null } : {}),
+  // The status is a strategic merge patch (conditions merge by type), which keeps what the
+  // patch leaves out: a reason or message no longer true is removed explicitly.
+  const dropStaleWords = (x: PodCondition): PodCondition => {
+    const stale = previous.find((p) => p.type === x.type);
+    return {
+      ...x,
+      ...(stale?.reason && !x.reason ? { reason: null } : {}),
+      ...(stale?.message && !x.message ? { message: null } : {}),
+    };
   };
+  const sandbox = obs.sandboxFailure;
+  const sandboxCondition = dropStaleWords(
+    cond(
+      'PodReadyToStartContainers',
+      !sandbox && obs.sandboxReady !== false,
+      sandbox?.reason,
+      sandbox?.message,
+    ),
+  );
   const containersReady = c.kind === 'running' && c.ready;
   // As kubelet: ready containers make the pod Ready only when its readiness gates are True too.
   const gates = containersReady ? readinessGatesProblem(pod) : undefined;
   const ready = containersReady && !gates;
   const notReadyReason = c.kind === 'terminated' ? 'PodCompleted' : 'ContainersNotReady';
-  const readyCond = cond('Ready', ready, gates?.reason ?? notReadyReason, gates?.message);
-  const staleReady = previous.find((p) => p.type === 'Ready');
-  // A strategic merge keeps what the patch leaves out: a reason or message no longer true goes.
-  const readyCondition: PodCondition = {
-    ...readyCond,
-    ...(staleReady?.reason && !readyCond.reason ? { reason: null } : {}),
-    ...(staleReady?.message && !readyCond.message ? { message: null } : {}),
-  };
+  const readyCondition = dropStaleWords(
+    cond('Ready', ready, gates?.reason ?? notReadyReason, gates?.message),
+  );
   const image =
     pod.spec?.containers?.find((x) => x.name === COMPUTE_CONTAINER)?.image ??
     pod.spec?.containers?.[0]?.image ??

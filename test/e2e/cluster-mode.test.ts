@@ -435,14 +435,17 @@ test("the API server reaches the api's pods: admission refuses a bad VM, the agg
 test("killing the controller's leader pod moves leadership to the other replica", async () => {
   const lease = (): string =>
     kubectlJson<Lease>(['get', 'lease', '-n', INSTALL_NS, 'virtkit-controller']).spec.holderIdentity ?? '';
-  const pods = kubectlJson<{ items: Pod[] }>([
-    'get',
-    'pods',
-    '-n',
-    INSTALL_NS,
-    '-l',
-    'app.kubernetes.io/name=virtkit-controller',
-  ]).items.map((p) => p.metadata.name);
+  /** The controller Deployment's pods, by name. */
+  const controllerPods = (): string[] =>
+    kubectlJson<{ items: Pod[] }>([
+      'get',
+      'pods',
+      '-n',
+      INSTALL_NS,
+      '-l',
+      'app.kubernetes.io/name=virtkit-controller',
+    ]).items.map((p) => p.metadata.name);
+  const pods = controllerPods();
   expect(pods).toHaveLength(2);
   const leader = await eventually('a controller to lead', async () => {
     const holder = lease();
@@ -468,7 +471,7 @@ test("killing the controller's leader pod moves leadership to the other replica"
   console.log(
     `controller leadership moved from ${leader} to ${newLeader}${newLeader === standby ? ' (the standby)' : ' (the replacement pod)'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
-  // The Deployment replaces the killed pod, which stands by.
+  // The Deployment replaces the killed pod: two replicas again, one leading.
   await eventually(
     'the controller Deployment to be Available again with 2 replicas',
     async () =>
@@ -477,14 +480,7 @@ test("killing the controller's leader pod moves leadership to the other replica"
     { timeoutMs: 120_000 },
   );
   // The leader is one of the two live replicas, never the killed one.
-  const live = kubectlJson<{ items: Pod[] }>([
-    'get',
-    'pods',
-    '-n',
-    INSTALL_NS,
-    '-l',
-    'app.kubernetes.io/name=virtkit-controller',
-  ]).items.map((p) => p.metadata.name);
+  const live = controllerPods();
   expect(live).not.toContain(leader);
   expect(live).toContain(holderPod());
 });
