@@ -299,6 +299,9 @@ export function handlerDaemonSet(o: ResolvedInstallOptions): Json {
                 String(DEFAULT_NODE_API_PORT),
                 '--node-api-allowed-client',
                 NODE_API_CLIENT_NAME,
+                // Migration targets listen on the pod's address (virt-handler's is its pod IP too).
+                '--migration-address',
+                '$(POD_IP)',
                 // containerDisks are pulled by the handler (containerd pulls only the pods' images).
                 ...o.registryMirrors.flatMap((m) => ['--registry-mirror', m]),
               ],

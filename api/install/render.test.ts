@@ -255,6 +255,8 @@ describe('the default install', () => {
       '8186',
       '--node-api-allowed-client',
       'virtkit-api-node-client',
+      '--migration-address',
+      '$(POD_IP)',
     ]);
     expect(handler.env).toEqual([
       { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },

@@ -1,4 +1,5 @@
 import {
+  checkMigrationAddress,
   checkPluginDirs,
   kubeletNodeApiConfig,
   kubeletRuntimeProblem,
@@ -51,6 +52,26 @@ describe('virtkit handler --cni-plugin-dir', () => {
     expect(() => checkPluginDirs(['/usr/lib/cni', 'bin', './x'])).toThrow(
       '--cni-plugin-dir "bin", "./x": not an absolute folder; give absolute paths such as /usr/lib/cni',
     );
+  });
+});
+
+describe('virtkit handler --migration-address', () => {
+  it('takes an IPv4 address and refuses anything else, naming the value', () => {
+    expect(() => checkMigrationAddress(undefined)).not.toThrow();
+    expect(() => checkMigrationAddress('10.251.2.4')).not.toThrow();
+    for (const bad of ['$(POD_IP)', 'node-1', '10.0.0.300', ''])
+      expect(() => checkMigrationAddress(bad)).toThrow(
+        `--migration-address ${JSON.stringify(bad)}: not an IPv4 address`,
+      );
+  });
+
+  it('is refused by the process runtime, whose handler listens on its Node address', () => {
+    expect(kubeletRuntimeProblem({ ...base, migrationAddress: '10.0.0.1' })).toMatch(
+      /^--migration-address is for --runtime kubelet/,
+    );
+    expect(
+      kubeletRuntimeProblem({ ...base, runtime: 'kubelet', migrationAddress: '10.0.0.1' }),
+    ).toBeUndefined();
   });
 });
 

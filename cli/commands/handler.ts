@@ -4,6 +4,7 @@
  * next handler on this node. See docs/handler.md.
  */
 import type { Command } from 'commander';
+import * as net from 'net';
 import * as path from 'path';
 import { DEFAULT_NODE_API_PORT, NODE_API_CLIENT_NAME } from '../../common/node-api';
 import { DEFAULT_STATE_DIR, Handler, type NodeApiConfig } from '../../handler/handler';
@@ -40,6 +41,7 @@ export interface HandlerFlags extends KubeFlags, LogFlags {
   whereaboutsKubeconfig?: string;
   runtime?: string;
   devicePluginDir?: string;
+  migrationAddress?: string;
 }
 
 /** Where launcher pods run: started by this handler (local mode), or by kubelet (cluster mode). */
@@ -56,6 +58,8 @@ export function kubeletRuntimeProblem(flags: HandlerFlags): string | undefined {
   if (runtime !== 'kubelet') {
     if (flags.devicePluginDir !== undefined)
       return "--device-plugin-dir is for --runtime kubelet (the process runtime gives launchers the host's devices itself)";
+    if (flags.migrationAddress !== undefined)
+      return "--migration-address is for --runtime kubelet (the process runtime's handler is in its node's network namespace and listens on the Node's InternalIP)";
     if (flags.nodeApiSecret !== undefined)
       return '--node-api-secret is for --runtime kubelet; the process runtime reads its node API certificate from --node-api-tls-cert-file';
     return undefined;
@@ -141,6 +145,14 @@ export function kubeletNodeApiConfig(
   };
 }
 
+/** Refuses a --migration-address that is not an IPv4 address (pure). */
+export function checkMigrationAddress(address: string | undefined): void {
+  if (address !== undefined && !net.isIPv4(address))
+    throw new Error(
+      `--migration-address ${JSON.stringify(address)}: not an IPv4 address; give the address this handler is reached on from other nodes (the DaemonSet passes $(POD_IP))`,
+    );
+}
+
 /** Refuses a --cni-plugin-dir that is not absolute (pure): plugins must not depend on the working directory. */
 export function checkPluginDirs(dirs: readonly string[]): void {
   const bad = dirs.filter((d) => !path.isAbsolute(d) || d.includes('\0'));
@@ -180,6 +192,10 @@ export function register(program: Command): void {
     .option(
       '--device-plugin-dir <dir>',
       "with --runtime kubelet: kubelet's device-plugins folder (default: /var/lib/kubelet/device-plugins)",
+    )
+    .option(
+      '--migration-address <addr>',
+      "with --runtime kubelet: the IPv4 address migration targets' proxies listen on, published in the VMI's migrationState.targetNodeAddress (the DaemonSet gives the handler pod's own, as KubeVirt's virt-handler uses its pod address; default: the Node's InternalIP)",
     )
     .option(
       '--node-api-address <addr>',
@@ -255,6 +271,7 @@ export function register(program: Command): void {
         try {
           kubeletMirrors = (flags.registryMirror ?? []).map(parseRegistryMirror);
           kubeletNodeApi = kubeletNodeApiConfig(flags);
+          checkMigrationAddress(flags.migrationAddress);
         } catch (err) {
           log.fatal((err as Error).message);
           process.exit(2);
@@ -266,6 +283,7 @@ export function register(program: Command): void {
           log,
           ...(kubeletNodeApi ? { nodeApi: kubeletNodeApi } : {}),
           ...(flags.devicePluginDir !== undefined ? { devicePluginDir: flags.devicePluginDir } : {}),
+          ...(flags.migrationAddress !== undefined ? { migrationAddress: flags.migrationAddress } : {}),
           registries: {
             mirrors: kubeletMirrors,
             insecure: (flags.insecureRegistry ?? []).map((h) => h.toLowerCase()),

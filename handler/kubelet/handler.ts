@@ -70,6 +70,12 @@ export interface KubeletNodeHandlerOptions {
   readonly kubeletPodsDir?: string;
   /** How containerDisk images are pulled (mirrors, plain-HTTP registries). */
   readonly registries?: RegistryOptions;
+  /**
+   * Where migration targets' proxies listen and are reached by other nodes' handlers (the
+   * handler pod's own address: the DaemonSet's pods are on the pod network, as virt-handler's).
+   * @default the Node's InternalIP
+   */
+  readonly migrationAddress?: string;
   /** The node API `virtkit api` calls (console, VNC, pause...); without it, none is served. */
   readonly nodeApi?: KubeletNodeApiConfig;
   readonly log?: Logger;
@@ -151,7 +157,7 @@ export class KubeletNodeHandler {
     this.launchers = launchers;
     gates.onChange(() => launchers.retryWaiting());
     // Migrations go between the nodes' addresses, carried by the handlers (KubeVirt's proxies).
-    this.migrationProxies = new MigrationProxies({ address, log });
+    this.migrationProxies = new MigrationProxies({ address: this.o.migrationAddress ?? address, log });
     this.vmis = new VmiSync({
       client,
       nodeName,

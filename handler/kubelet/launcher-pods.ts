@@ -52,14 +52,18 @@ import type { Readiness } from '../probes/prober';
 import { findPodProcess, wireBindings } from './pod-netns';
 import { errorMessage, Informer, WorkQueue, PODS, type EventRecorder, type KubeClient } from '../../kube';
 
+/** The QEMU folder's link beside the socket's in socketLinksDir: `<pod uid>.qemu`. */
+const QEMU_LINK_SUFFIX = '.qemu';
+
 export interface KubeletLaunchersOptions {
   readonly client: KubeClient;
   readonly nodeName: string;
   /** kubelet's pod folders as this handler sees them. */
   readonly podsDir: string;
   /**
-   * The handler's own folder of short links to launcher sockets: a socket under kubelet's pod
-   * folders has a longer path than a Unix socket address holds (108 bytes).
+   * The handler's own folder of short links to launcher sockets and QEMU folders (named by the
+   * pod uid, and the uid + `.qemu`): a socket under kubelet's pod folders has a longer path than
+   * a Unix socket address holds (108 bytes), and the migration proxies bind and reach QEMU's.
    */
   readonly socketLinksDir: string;
   readonly guard: SpecGuard;
@@ -118,8 +122,9 @@ export class KubeletLaunchers implements VmiLaunchers {
     await this.informer.waitForSync();
     // Links of pods that went while the handler was down.
     const live = new Set(this.informer.cache.list().map((p) => p.metadata?.uid ?? ''));
-    for (const uid of fs.existsSync(this.o.socketLinksDir) ? fs.readdirSync(this.o.socketLinksDir) : [])
-      if (!live.has(uid)) fs.rmSync(path.join(this.o.socketLinksDir, uid), { force: true });
+    for (const link of fs.existsSync(this.o.socketLinksDir) ? fs.readdirSync(this.o.socketLinksDir) : [])
+      if (!live.has(link.replace(QEMU_LINK_SUFFIX, '')))
+        fs.rmSync(path.join(this.o.socketLinksDir, link), { force: true });
   }
 
   async stop(): Promise<void> {
@@ -163,6 +168,7 @@ export class KubeletLaunchers implements VmiLaunchers {
     for (const [u, l] of gone) {
       this.launchers.delete(u);
       fs.rmSync(path.join(this.o.socketLinksDir, u), { force: true });
+      fs.rmSync(path.join(this.o.socketLinksDir, u + QEMU_LINK_SUFFIX), { force: true });
       this.warned.delete(u);
       this.o.onLauncherChange(l.vmi);
     }
@@ -186,6 +192,7 @@ export class KubeletLaunchers implements VmiLaunchers {
       if (again !== undefined) return again;
     }
     const socket = this.socketLink(uid, folders.socket);
+    const qemuDirLink = (): string => this.qemuDirLink(uid, folders);
     const view: KubeletLauncher = {
       record: {
         uid,
@@ -195,7 +202,10 @@ export class KubeletLaunchers implements VmiLaunchers {
       },
       dir: {
         socket,
-        qemuDir: folders.qemuDir,
+        // Looked up when used: QEMU's folder appears once the launcher starts it.
+        get qemuDir(): string {
+          return qemuDirLink();
+        },
         readFinalStatus: () => readFinal(folders.finalStatusFile),
       },
       ...(terminated ? { exit: { code: terminated.exitCode ?? 1 } } : {}),
@@ -269,9 +279,29 @@ export class KubeletLaunchers implements VmiLaunchers {
     );
   }
 
-  /** A short path to the launcher's socket (a link in socketLinksDir, named by the pod uid). */
-  private socketLink(uid: string, target: string): string {
-    const link = path.join(this.o.socketLinksDir, uid);
+  /**
+   * A short path to the launcher's QEMU folder (a link in socketLinksDir), where the migration
+   * proxies bind QEMU's outgoing sockets and reach its incoming ones. The folder is the
+   * launcher's: it is linked only while it is a real folder where the pod's private volume
+   * keeps it, never through a link the launcher put in its place. Before QEMU's folder exists,
+   * its own path (there is no QEMU to migrate yet).
+   */
+  private qemuDirLink(uid: string, folders: KubeletPodFolders): string {
+    let real: string;
+    try {
+      if (!fs.lstatSync(folders.qemuDir).isDirectory()) return folders.qemuDir;
+      real = fs.realpathSync(folders.qemuDir);
+      if (real !== path.join(fs.realpathSync(folders.privateDir), path.basename(folders.qemuDir)))
+        return folders.qemuDir;
+    } catch {
+      return folders.qemuDir;
+    }
+    return this.socketLink(uid + QEMU_LINK_SUFFIX, real);
+  }
+
+  /** A short path to `target` (a link in socketLinksDir named `name`: the pod uid for its socket). */
+  private socketLink(name: string, target: string): string {
+    const link = path.join(this.o.socketLinksDir, name);
     if (readLink(link) !== target) {
       fs.mkdirSync(this.o.socketLinksDir, { recursive: true, mode: 0o700 });
       fs.rmSync(link, { force: true });

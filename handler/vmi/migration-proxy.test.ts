@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../../common/log';
 import { MIGRATION_SOCKETS } from '../../launcher/api/protocol';
-import { MigrationProxies } from './migration-proxy';
+import { MigrationProxies, ownSocket } from './migration-proxy';
 
 let root: string;
 let servers: net.Server[];
@@ -131,5 +131,22 @@ describe('MigrationProxies', () => {
     const { s } = pair();
     await s.source('k#source', d.source, { address: '127.0.0.1', migrationPort: 9 });
     expect(fs.statSync(path.join(d.source, MIGRATION_SOCKETS.outgoing)).isSocket()).toBe(true);
+  });
+});
+
+describe('ownSocket', () => {
+  it('changes only the socket it finds: a link or a file put in its place is refused and left as it was', () => {
+    const victim = path.join(root, 'victim');
+    fs.writeFileSync(victim, 'x', { mode: 0o644 });
+    const link = path.join(root, 'mig-out.sock');
+    fs.symlinkSync(victim, link);
+    const refused = `${link}: not the socket the handler bound (replaced); refusing to change its owner`;
+    // O_PATH | O_NOFOLLOW: a link in the socket's place is the link itself, not what it names.
+    expect(() => ownSocket(link, 1234, 1234)).toThrow(refused);
+    fs.rmSync(link);
+    fs.writeFileSync(link, 'y');
+    expect(() => ownSocket(link, 1234, 1234)).toThrow(refused);
+    expect(fs.statSync(victim).mode & 0o777).toBe(0o644);
+    expect(fs.statSync(victim).uid).toBe(process.getuid!());
   });
 });

@@ -55,6 +55,28 @@ function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
   });
 }
 
+/** Linux's O_PATH (Node does not name it): a descriptor of the file itself, never opened for I/O. */
+const O_PATH = 0o10000000;
+
+/**
+ * Gives the socket just bound at `file` to `uid`/`gid`, mode 0600, through a descriptor of the
+ * file itself (O_PATH | O_NOFOLLOW): the directory is QEMU's user's, who could swap the socket
+ * for a link to another file between the bind and a chown by path; through the descriptor, only
+ * a socket is ever changed.
+ */
+export function ownSocket(file: string, uid: number, gid: number): void {
+  const fd = fs.openSync(file, O_PATH | fs.constants.O_NOFOLLOW);
+  try {
+    if (!fs.fstatSync(fd).isSocket())
+      throw new Error(`${file}: not the socket the handler bound (replaced); refusing to change its owner`);
+    const self = `/proc/self/fd/${fd}`;
+    fs.chownSync(self, uid, gid);
+    fs.chmodSync(self, 0o600);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Where a target's proxies listen: the node's address and a port per socket. */
 export interface TargetProxyPorts {
   readonly migrationPort: number;
@@ -152,8 +174,7 @@ export class MigrationProxies {
         fs.rmSync(m.file, { force: true });
         await listen(m.server, { path: m.file });
         // QEMU runs as its own user and connects: the socket is its, owner-only.
-        fs.chownSync(m.file, owner.uid, owner.gid);
-        fs.chmodSync(m.file, 0o600);
+        ownSocket(m.file, owner.uid, owner.gid);
       }
     } catch (e) {
       for (const m of made) m.server.close();

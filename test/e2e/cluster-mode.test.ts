@@ -667,6 +667,21 @@ function demoVmManifest(): string {
 
 const DEMO = 'demo';
 
+/** Where a launcher pod's QEMU writes the guest's serial console, as the host sees it. */
+function serialLogOf(pod: Pod & { metadata: { uid: string } }): string {
+  const node = (state().nodes ?? []).find((n) => n.name === pod.spec.nodeName)!;
+  return path.join(
+    nodePaths(node.dir).kubeletRoot,
+    'pods',
+    pod.metadata.uid,
+    'volumes',
+    'kubernetes.io~empty-dir',
+    'private',
+    'qemu',
+    'serial.log',
+  );
+}
+
 /** A VMI once Running and booted, with its one launcher pod and where that pod's serial log is. */
 async function vmiRunning(
   ns: string,
@@ -700,17 +715,7 @@ async function vmiRunning(
   expect(pod.spec.nodeName).toBe(vmi.status?.nodeName);
   // kubelet started the compute container through containerd.
   expect(pod.status.containerStatuses?.[0]?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
-  const node = (state().nodes ?? []).find((n) => n.name === pod.spec.nodeName)!;
-  const serialLog = path.join(
-    nodePaths(node.dir).kubeletRoot,
-    'pods',
-    pod.metadata.uid,
-    'volumes',
-    'kubernetes.io~empty-dir',
-    'private',
-    'qemu',
-    'serial.log',
-  );
+  const serialLog = serialLogOf(pod);
   await eventually(
     "the guest's boot marker on its serial console",
     async () =>
@@ -1267,6 +1272,189 @@ test("a VM of the cdk8s example fleet runs on kubelet nodes: the install's regis
     // The handlers keep the mirror (to a registry now gone) until the upgrade test below
     // re-renders the install without it.
   }
+});
+
+interface MigrationState {
+  completed?: boolean;
+  failed?: boolean;
+  sourceNode?: string;
+  targetNode?: string;
+  sourcePod?: string;
+  targetPod?: string;
+  targetNodeAddress?: string;
+  startTimestamp?: string;
+  endTimestamp?: string;
+}
+
+/** The guest's ticks (one a second, GuestMarkers.tick) on a serial console log. */
+const ticksIn = (serialLog: string): number[] =>
+  fs.existsSync(serialLog)
+    ? [...fs.readFileSync(serialLog, 'utf8').matchAll(new RegExp(`${GuestMarkers.tick} (\\d+)`, 'g'))].map(
+        (m) => Number(m[1]),
+      )
+    : [];
+
+/**
+ * A running VMI of `name` moved off `from`: its migration `vmim` Succeeded, the VMI runs on the
+ * other node in one launcher pod containerd started there, reached through that node's handler
+ * pod, and the guest goes on counting on the new pod's console without booting again.
+ */
+async function movedOff(
+  name: string,
+  vmim: string,
+  from: { node: string; lastTick: number },
+): Promise<{ pod: Pod & { metadata: { uid: string } }; serialLog: string; ms: MigrationState }> {
+  const to = (state().nodes ?? []).map((n) => n.name).find((n) => n !== from.node)!;
+  const migration = await eventually(
+    `migration ${vmim} to end`,
+    async () => {
+      const m = kubectlJson<{ status?: { phase?: string } }>(['get', 'vmim', '-n', VMS, vmim]);
+      return ['Succeeded', 'Failed'].includes(m.status?.phase ?? '') ? m : undefined;
+    },
+    { timeoutMs: 240_000 },
+  );
+  const vmi = kubectlJson<Vmi & { status?: { migrationState?: MigrationState } }>([
+    'get',
+    'vmi',
+    '-n',
+    VMS,
+    name,
+  ]);
+  const why = () =>
+    JSON.stringify({
+      vmim: migration.status,
+      migrationState: vmi.status?.migrationState,
+      events: eventsIn(VMS)
+        .filter((e) => [name, vmim].includes(e.involvedObject.name))
+        .map((e) => `${e.involvedObject.kind} ${e.reason}: ${e.message}`),
+    });
+  expect({
+    phase: migration.status?.phase,
+    why: migration.status?.phase === 'Succeeded' ? '' : why(),
+  }).toEqual({
+    phase: 'Succeeded',
+    why: '',
+  });
+  const ms = vmi.status?.migrationState ?? {};
+  expect(vmi.status?.nodeName).toBe(to);
+  expect(ms).toMatchObject({ completed: true, sourceNode: from.node, targetNode: to });
+  expect(ms.failed).toBeFalsy();
+  expect(ms.startTimestamp && ms.endTimestamp).toBeTruthy();
+  // The handlers carried it between their pods (on the pod network, as virt-handler's are): the
+  // target's proxy listened on the address of the target node's handler pod.
+  const handlerIp = kubectlJson<{ items: Pod[] }>([
+    'get',
+    'pods',
+    '-n',
+    INSTALL_NS,
+    '-l',
+    'app.kubernetes.io/component=handler',
+    '--field-selector',
+    `spec.nodeName=${to}`,
+  ]).items[0]?.status.podIP;
+  expect(ms.targetNodeAddress).toBe(handlerIp);
+  const pods = await eventually(
+    `the source pod ${ms.sourcePod} to go`,
+    async () => {
+      const list = kubectlJson<{ items: (Pod & { metadata: { uid: string } })[] }>([
+        'get',
+        'pods',
+        '-n',
+        VMS,
+        '-l',
+        `kubevirt.io/created-by=${vmi.metadata.uid}`,
+      ]).items;
+      return list.length === 1 ? list : undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
+  const pod = pods[0]!;
+  expect([pod.metadata.name, pod.spec.nodeName]).toEqual([ms.targetPod, to]);
+  expect(pod.status.containerStatuses?.[0]?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+  // The guest counts on where it was (no boot on the target, no restart of the count).
+  const serialLog = serialLogOf(pod);
+  await eventually(
+    `ticks after ${from.lastTick} on the console of ${pod.metadata.name}`,
+    async () => (ticksIn(serialLog).at(-1) ?? 0) > from.lastTick + 2 || undefined,
+    { timeoutMs: 60_000, context: () => ticksIn(serialLog).slice(-3).join(' ') },
+  );
+  expect(ticksIn(serialLog)[0]).toBeGreaterThanOrEqual(from.lastTick - 1);
+  expect(fs.readFileSync(serialLog, 'utf8')).not.toContain(GuestMarkers.booted);
+  return { pod, serialLog, ms };
+}
+
+test("live migration between kubelet nodes: virtkit migrate moves a running guest to the other node's launcher pod, the handler pods carrying QEMU's stream; kubectl drain of its new node moves it back (KubeVirt's evacuation); the guest never boots again and answers through each new pod", async () => {
+  const NAME = 'mover';
+  const vm = clusterVm(NAME, false, { evictionStrategy: 'LiveMigrate' });
+  expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(vm)).stderr).toBe('');
+  const first = await vmiRunning(VMS, NAME);
+  await eventually('the guest ticking', async () => (ticksIn(first.serialLog).at(-1) ?? 0) > 2 || undefined, {
+    timeoutMs: 60_000,
+  });
+  const live = kubectlJson<{ status?: { conditions?: { type: string; status: string }[] } }>([
+    'get',
+    'vmi',
+    '-n',
+    VMS,
+    NAME,
+  ]).status?.conditions?.find((c) => c.type === 'LiveMigratable');
+  expect(live?.status).toBe('True');
+  /** A pod on the node the guest left calls its TCP service through its launcher pod's address. */
+  const answers = async (pod: Pod, from: string, tag: string): Promise<void> => {
+    const out = await runShellPod(
+      VMS,
+      `call-${tag}`,
+      `echo ${tag} | /bin/busybox nc -w 5 ${pod.status.podIP} 7777`,
+      from,
+    );
+    expect(out).toContain(`${GuestMarkers.portReply} ${tag}`);
+    expect(kubectl(['delete', 'pod', '-n', VMS, `call-${tag}`, '--wait=true']).status).toBe(0);
+  };
+
+  // virtkit migrate: the migrate subresource, through the aggregated API.
+  const from = { node: first.pod.spec.nodeName!, lastTick: ticksIn(first.serialLog).at(-1) ?? 0 };
+  const out = cli(['migrate', NAME, '-n', VMS]);
+  expect([out.status, out.stderr, out.stdout.trim()]).toEqual([0, '', `VM ${NAME} was scheduled to migrate`]);
+  const vmim = await eventually(
+    'the VMIM virtkit migrate made',
+    async () =>
+      kubectlJson<{ items: { metadata: { name: string }; spec: { vmiName: string } }[] }>([
+        'get',
+        'vmim',
+        '-n',
+        VMS,
+      ]).items.find((m) => m.spec.vmiName === NAME)?.metadata.name,
+    { timeoutMs: 30_000 },
+  );
+  const there = await movedOff(NAME, vmim, from);
+  await answers(there.pod, from.node, 'after-migrate');
+
+  // kubectl drain of the node it runs on now: the eviction becomes an evacuation migration back.
+  const node = there.pod.spec.nodeName!;
+  const drainFrom = { node, lastTick: ticksIn(there.serialLog).at(-1) ?? 0 };
+  const drain = spawnSync(
+    findBinary('kubectl'),
+    ['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=300s'],
+    { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 330_000 },
+  );
+  try {
+    expect(drain.stderr + drain.stdout).toContain(`node/${node} drained`);
+    const evacuation = kubectlJson<{
+      items: {
+        metadata: { name: string; annotations?: Record<string, string> };
+        spec: { vmiName: string };
+      }[];
+    }>(['get', 'vmim', '-n', VMS]).items.find(
+      (m) => m.spec.vmiName === NAME && m.metadata.name.startsWith('kubevirt-evacuation-'),
+    );
+    expect(evacuation?.metadata.annotations?.['kubevirt.io/evacuationMigration']).toBe(node);
+    const back = await movedOff(NAME, evacuation!.metadata.name, drainFrom);
+    expect(back.pod.spec.nodeName).toBe(from.node);
+    await answers(back.pod, node, 'after-drain');
+  } finally {
+    expect(kubectl(['uncordon', node]).status).toBe(0);
+  }
+  expect(kubectl(['delete', 'vm', '-n', VMS, NAME, '--wait=true']).status).toBe(0);
 });
 
 test("upgrading the install to the next images keeps a running VM running: the handler DaemonSet and both Deployments roll over to the new images, the new handler adopts the running launcher (same pod, same QEMU), and the VM's verbs reach it through the new pods", async () => {
