@@ -91,7 +91,7 @@ async function up(flags: UpFlags): Promise<void> {
   if (runtime === 'kubelet')
     log(
       `kubelet nodes: ${cluster.nodes.map((n) => `${n.name} (${n.nodeIp})`).join(', ')}; virtkit's api, controller and handler run in the cluster (namespace virtkit). ` +
-        'VMs run in launcher pods kubelet starts; network interfaces, claims and the console are not run there yet (use --runtime process for them)',
+        'VMs run in launcher pods kubelet starts (ephemeral, hostDisk and sysprep volumes and Multus networks are not run there yet: use --runtime process for them)',
     );
   console.log(`export KUBECONFIG=${cluster.kubeconfig}`);
   if (flags.detach) {

@@ -41,9 +41,9 @@ describe('binding steps', () => {
     );
   });
 
-  it('masquerade: bridge with the gateway address, a tap QEMU owns, forwarding, NAT, the guest neighbour', () => {
+  it("masquerade: bridge with the gateway address and KubeVirt's fixed MAC, a tap QEMU owns, forwarding, NAT, the guest neighbour", () => {
     expect(bindingSteps(masquerade, { uid: 107, gid: 107 }).map(line)).toEqual([
-      'ip link add k6t-eth0 type bridge',
+      'ip link add k6t-eth0 address 02:00:00:00:00:00 type bridge',
       'ip link set dev k6t-eth0 mtu 1450',
       'ip addr add 10.0.2.1/24 dev k6t-eth0',
       'ip tuntap add dev tap0 mode tap user 107 group 107',

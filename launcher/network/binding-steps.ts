@@ -4,7 +4,8 @@
  * network namespace before QEMU starts (./bind.ts); the namespace (and all of this with it)
  * goes when the handler tears the pod's network down.
  *
- * masquerade (KubeVirt's): a bridge k6t-eth0 holding the gateway address of vmNetworkCIDR, a
+ * masquerade (KubeVirt's): a bridge k6t-eth0 holding the gateway address of vmNetworkCIDR (and
+ * KubeVirt's fixed MAC, STATIC_MASQUERADE_BRIDGE_MAC, the same in every pod of the VMI), a
  * tap for QEMU on it, IPv4 forwarding on, and NAT: what arrives on the pod interface goes to
  * the guest (all ports, or those the interface lists) except the two ports KubeVirt reserves
  * for live migration, which stay with the pod (a migration target's QEMU listens on them);
@@ -19,6 +20,7 @@
  */
 import { BLOCK_MIGRATION_PORT, MIGRATION_PORT } from '../api/protocol';
 import type { PlannedBinding } from '../plan/types';
+import { STATIC_MASQUERADE_BRIDGE_MAC } from '../../api/kubevirt/v1/networks';
 
 export type BindingStep =
   | { readonly kind: 'ip'; readonly args: readonly string[] }
@@ -96,7 +98,8 @@ export function bindingSteps(b: PlannedBinding, owner: TapOwner | undefined): Bi
   if (b.kind === 'masquerade') {
     const guest = masqueradeGuest(b);
     return [
-      ip('link', 'add', b.bridge, 'type', 'bridge'),
+      // KubeVirt's fixed gateway MAC: the guest's ARP entry stays right after a migration.
+      ip('link', 'add', b.bridge, 'address', STATIC_MASQUERADE_BRIDGE_MAC, 'type', 'bridge'),
       ip('link', 'set', 'dev', b.bridge, 'mtu', String(b.mtu)),
       ip('addr', 'add', `${b.serverIp}/${guest.prefixLength}`, 'dev', b.bridge),
       ...tapSteps(b, owner),

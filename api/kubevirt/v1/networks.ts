@@ -2,6 +2,13 @@
 import { Obj, Opt, Str, Bool, type Static } from '../../schema/dsl';
 import { claimRequestFields } from './domain-common';
 
+/**
+ * The MAC address of the masquerade binding's in-pod bridge (the guest's gateway), KubeVirt's:
+ * the same in every launcher pod, so a guest that migrated still reaches its gateway through the
+ * entry its ARP cache holds. An interface with masquerade may not take it.
+ */
+export const STATIC_MASQUERADE_BRIDGE_MAC = '02:00:00:00:00:00';
+
 export const PodNetwork = Obj('The default pod network of the launcher pod.', {
   vmNetworkCIDR: Opt(Str('IPv4 CIDR used inside the guest with masquerade; defaults to 10.0.2.0/24.')),
   vmIPv6NetworkCIDR: Opt(Str('IPv6 CIDR used inside the guest with masquerade; defaults to fd10:0:2::/120.')),

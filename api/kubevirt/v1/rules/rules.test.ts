@@ -269,6 +269,28 @@ describe('VMI admission rules', () => {
     );
   });
 
+  it("a masquerade interface may not take the in-pod bridge's MAC (KubeVirt's reserved one), in any spelling", () => {
+    for (const mac of ['02:00:00:00:00:00', '02-00-00-00-00-00']) {
+      const issues = vmiWith((s) => {
+        (s.domain.devices.interfaces as Spec[])[0] = { name: 'default', masquerade: {}, macAddress: mac };
+      });
+      const [issue] = only(issues, 'vmi.interface-mac-reserved');
+      expect(issue?.path).toBe('spec.domain.devices.interfaces[0].macAddress');
+      expect(issue?.message).toMatch(
+        /^The requested MAC address is reserved for the in-pod bridge\. Please choose another one\. \(/,
+      );
+    }
+    // Another binding has no in-pod bridge of that MAC.
+    const bridged = vmiWith((s) => {
+      (s.domain.devices.interfaces as Spec[])[0] = {
+        name: 'default',
+        bridge: {},
+        macAddress: '02:00:00:00:00:00',
+      };
+    });
+    expect(only(bridged, 'vmi.interface-mac-reserved')).toEqual([]);
+  });
+
   it('reports every problem at once', () => {
     const issues = vmiWith((s) => {
       delete s.domain.memory;

@@ -13,6 +13,7 @@ import { checkDhcpOptions } from './dhcp-options';
 import { DISK_BUSES } from '../devices-disks';
 import { EVICTION_STRATEGIES } from '../vmi';
 import { INTERFACE_MODELS } from '../devices-interfaces';
+import { STATIC_MASQUERADE_BRIDGE_MAC } from '../networks';
 
 // Value sets the schema defines, re-exported under the names the rules module always offered.
 // The interface models come from the schema so the rule accepts every model KubeVirt does (igb too).
@@ -522,6 +523,18 @@ function checkNetworks(spec: Json, base: string): Issue[] {
           field(at, 'macAddress'),
           `interface ${field(at, 'name')} has malformed MAC address (${mac}).`,
           'vmi.interface-mac',
+        ),
+      );
+    } else if (
+      mac &&
+      has(iface, 'masquerade') &&
+      mac.replace(/-/g, ':').toLowerCase() === STATIC_MASQUERADE_BRIDGE_MAC
+    ) {
+      issues.push(
+        error(
+          field(at, 'macAddress'),
+          `The requested MAC address is reserved for the in-pod bridge. Please choose another one. (${mac} is the masquerade bridge's, the guest's gateway, in every launcher pod)`,
+          'vmi.interface-mac-reserved',
         ),
       );
     }
