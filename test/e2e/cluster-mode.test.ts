@@ -26,8 +26,9 @@
  * is provisioned on the VM's node by the handler and mounted by kubelet; the guest counts its
  * boots on it across a restart. A VM's root disk is a DataVolume imported over HTTP by CDI's
  * importer pod, which kubelet runs, with a blank DataVolume beside it; the guest boots from it. A
- * VM that needs what cluster mode does not run yet (a sysprep volume) is refused by name. What
- * cluster mode adds next (migration) joins this suite as it lands (issue 17). Upgrading the install
+ * VM that needs what cluster mode does not run yet (a sysprep volume) is refused by name. A
+ * guest live-migrates between the nodes (`virtkit migrate`, then `kubectl drain` of its new node
+ * moves it back), carried by the handler pods, and keeps running and answering. Upgrading the install
  * to the next images (the DaemonSet and Deployments roll over) keeps a running VM running: the new
  * handler adopts its launcher, and its verbs reach it through the new pods.
  */
