@@ -197,30 +197,38 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
  * StorageClasses it serves, and as its snapshotter the VolumeSnapshotContents of its volumes.
  */
 export const HANDLER_RULES: readonly PolicyRule[] = [
-  // list and watch: the other nodes' Kube-OVN tunnel endpoints (their virtkit.io/kube-ovn-tunnel).
-  rule([''], ['nodes'], ['get', 'list', 'watch', 'create', 'patch', 'update']),
-  rule([''], ['nodes/status'], ['patch', 'update']),
-  rule(['coordination.k8s.io'], ['leases'], ['get', 'create', 'patch', 'update']),
-  // Multus's part in local mode: the pod's k8s.v1.cni.cncf.io/network-status annotation (patch)
-  // and the NetworkAttachmentDefinitions its networks annotation selects.
-  rule([''], ['pods'], [...READ, 'delete', 'patch']),
-  rule([''], ['pods/status'], ['patch', 'update']),
+  // get: its own Node (the kubelet runtime checks it exists; the process runtime's heartbeat
+  // reads its conditions); create: the process runtime registers it; patch: labels, taints,
+  // endpoint annotations. list and watch: the other nodes' Kube-OVN tunnel endpoints.
+  rule([''], ['nodes'], ['get', 'list', 'watch', 'create', 'patch']),
+  // The process runtime's node status (a strategic merge patch).
+  rule([''], ['nodes/status'], ['patch']),
+  // The process runtime's node Lease in kube-node-lease, written by server-side apply (a patch
+  // that creates it the first time).
+  rule(['coordination.k8s.io'], ['leases'], ['create', 'patch']),
+  // Launcher and worker pods: informers (list, watch); the process runtime deletes a pod whose
+  // processes stopped and writes Multus's network-status annotation (patch) and, as kubelet,
+  // the pod's status (patch).
+  rule([''], ['pods'], [...LIST_WATCH, 'delete', 'patch']),
+  rule([''], ['pods/status'], ['patch']),
   rule(['k8s.cni.cncf.io'], ['network-attachment-definitions'], ['get']),
   // Kube-OVN's node half (handler/network/kubeovn/uplinks.ts): a VLAN underlay pod's
   // ProviderNetwork names the NIC its VLAN rides on, on this node. (Kube-OVN's plural is
   // provider-networks, with the dash: api/kubeovn/v1/kinds.ts.)
   rule(['kubeovn.io'], ['provider-networks'], ['get']),
+  // The VMI informer; get: a launcher pod's VMI read fresh at its hand-off (handler/pods/prepare.ts).
   rule(['kubevirt.io'], ['virtualmachineinstances'], READ),
-  rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch', 'update']),
+  // The status the handler owns, by JSON patch.
+  rule(['kubevirt.io'], ['virtualmachineinstances/status'], ['patch']),
   // The feature gates (kube/feature-gates.ts): an informer, no get.
   rule(['kubevirt.io'], ['kubevirts'], LIST_WATCH),
   rule([''], ['events'], ['create']),
   rule([''], ['secrets', 'configmaps'], ['get']),
   // The node's local volume provisioner (handler/storage/): claims to serve, the volumes it
-  // creates and deletes, the classes that name it.
+  // creates and deletes, the classes that name it (an informer, no get).
   rule([''], ['persistentvolumeclaims'], READ),
   rule([''], ['persistentvolumes'], [...READ, 'create', 'delete']),
-  rule(['storage.k8s.io'], ['storageclasses'], READ),
+  rule(['storage.k8s.io'], ['storageclasses'], LIST_WATCH),
   // The node's snapshotter (handler/storage/local-snapshots.ts): it watches contents, claims one
   // (the node annotation) and drops its finalizer by patch, and writes its status; the
   // provisioner reads the VolumeSnapshot a claim restores and its content.

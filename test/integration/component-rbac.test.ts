@@ -9,8 +9,8 @@
  * granted verb has such a case or an exemption below that says why it has none, so a verb added
  * to the role without a use (or a use without a test) fails the last test here.
  *
- * The api (`virtkit api`, API_RULES) has its own suite (api-rbac.test.ts); the handler
- * (HANDLER_RULES) is not covered yet.
+ * The api (`virtkit api`, API_RULES) and the handler (HANDLER_RULES) have their own suites
+ * (api-rbac.test.ts, handler-rbac.test.ts).
  *
  * The controller only watches this suite's namespace (--namespace), keeps its leader Lease there
  * (--leader-elect-namespace), and runs without Kube-OVN IPAM (--no-kube-ovn-ipam), so it never
@@ -46,7 +46,9 @@ import { eventually } from './support/eventually';
 import { REPO_ROOT } from './support/examples';
 import {
   componentEnv,
+  forbiddenIn,
   grantsOf,
+  logMessages,
   keyOf,
   RoleUnderTest,
   writeServiceAccountKubeconfig,
@@ -210,33 +212,12 @@ async function stopController(c: Controller): Promise<void> {
 }
 
 /** Every message the controller logged (its JSON lines' msg and err), quotes unescaped. */
-function messages(c: Controller): string[] {
-  return c.output
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      try {
-        const o = JSON.parse(l) as Json;
-        return [o.msg, o.err].filter((x) => typeof x === 'string').join(' ');
-      } catch {
-        return l;
-      }
-    });
-}
+const messages = (c: Controller): string[] => logMessages(c.output);
 
 const tail = (c: Controller): string => `controller log:\n${c.output.split('\n').slice(-30).join('\n')}`;
 
-/** The 403 of `g` as the controller logs it: virtkit's "may not <verb> <resource>", and the server's words for a subresource. */
-function forbiddenLine(c: Controller, g: Grant): string | undefined {
-  const [base, sub] = g.resource.split('/');
-  const described = g.group ? `${base}.${g.group}` : base;
-  return messages(c).find(
-    (m) =>
-      m.includes('Forbidden') &&
-      m.includes(`may not ${g.verb} ${described}`) &&
-      (sub === undefined || m.includes(`resource "${g.resource}"`)),
-  );
-}
+/** The 403 of `g` as the controller logs it. */
+const forbiddenLine = (c: Controller, g: Grant): string | undefined => forbiddenIn(c.output, g);
 
 function waitForbidden(c: Controller, g: Grant): Promise<string> {
   return eventually(`a 403 naming ${keyOf(g)} in the controller's log`, async () => forbiddenLine(c, g), {

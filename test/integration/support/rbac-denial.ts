@@ -1,9 +1,9 @@
 /**
- * What the RBAC denial suites (component-rbac.test.ts, api-rbac.test.ts) share: a component's
- * ClusterRole split into single (verb, resource) grants, the role minus one of them applied and
- * awaited until the API server's authorizer says so, and a kubeconfig that authenticates as the
- * component's ServiceAccount (a token, as its Deployment's pod would have), for running the real
- * command as a host process.
+ * What the RBAC denial suites (component-rbac.test.ts, api-rbac.test.ts, handler-rbac.test.ts)
+ * share: a component's ClusterRole split into single (verb, resource) grants, the role minus one
+ * of them applied and awaited until the API server's authorizer says so, a kubeconfig that
+ * authenticates as the component's ServiceAccount (a token, as its Deployment's pod would have),
+ * for running the real command as a host process, and the 403 of a grant found in its log.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -146,4 +146,34 @@ export function componentEnv(dir: string, repoRoot: string): NodeJS.ProcessEnv {
   for (const k of ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT', 'VIRTKIT_LOG_LEVEL'])
     delete env[k];
   return env;
+}
+
+/** Every message a component logged (its JSON lines' msg and err), quotes unescaped. */
+export function logMessages(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      try {
+        const o = JSON.parse(l) as Record<string, unknown>;
+        return [o.msg, o.err].filter((x) => typeof x === 'string').join(' ');
+      } catch {
+        return l;
+      }
+    });
+}
+
+/**
+ * The 403 of `g` in a component's log: virtkit's "may not <verb> <resource>", and the server's
+ * words for a subresource.
+ */
+export function forbiddenIn(output: string, g: Grant): string | undefined {
+  const [base, sub] = g.resource.split('/');
+  const described = g.group ? `${base}.${g.group}` : base;
+  return logMessages(output).find(
+    (m) =>
+      m.includes('Forbidden') &&
+      m.includes(`may not ${g.verb} ${described}`) &&
+      (sub === undefined || m.includes(`resource "${g.resource}"`)),
+  );
 }
