@@ -313,7 +313,15 @@ const CASES: Readonly<Record<string, Case>> = {
     effect: "the node API never starts: no endpoint on the Node for virtkit api's console, VNC, pause",
     run: async (h, g) => {
       await waitForbidden(h, g);
-      expect((await nodeMarks()).schedulable).toBe('true');
+      // The rest of the start goes on: the Node is ready for launcher pods, without an endpoint.
+      await eventually(
+        'the Node labelled schedulable',
+        async () => (await nodeMarks()).schedulable === 'true' || undefined,
+        {
+          timeoutMs: WAIT_MS,
+          context: () => tail(h),
+        },
+      );
       expect((await nodeMarks()).endpoint).toBeUndefined();
     },
   },
