@@ -18,7 +18,6 @@
  * object no kubelet runs (never Ready, never scheduled to), and a Kube-OVN Subnet for this
  * suite's namespace only.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as https from 'https';
@@ -55,12 +54,14 @@ import { createNamespace, deleteNamespace, sharedClient, type Json } from './sup
 import { eventually } from './support/eventually';
 import { REPO_ROOT } from './support/examples';
 import {
-  componentEnv,
   grantsOf,
   keyOf,
   RoleUnderTest,
   writeServiceAccountKubeconfig,
   type Grant,
+  startComponent,
+  stopComponent,
+  type ComponentProcess,
 } from './support/rbac-denial';
 import { readShared } from './support/shared-controlplane';
 
@@ -77,7 +78,6 @@ const CIDR = `10.251.${OCTET}.0/24`;
 const FIXED_IP = `10.251.${OCTET}.10`;
 const LAUNCHER_POD = 'virt-launcher-running-x7k2p';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-arbac-'));
-const BIN = path.join(REPO_ROOT, 'bin', 'virtkit.js');
 const WAIT_MS = 60_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -119,12 +119,7 @@ const grant = (denied?: Grant): Promise<void> => role.grant(denied);
 // ---------------------------------------------------------------------------------------------
 // The api process.
 
-interface Api {
-  readonly child: ChildProcess;
-  readonly port: number;
-  output: string;
-  readonly exited: Promise<number | null>;
-}
+type Api = ComponentProcess & { readonly port: number };
 
 const l = () => layout(readShared().stateDir);
 
@@ -133,21 +128,12 @@ async function startApi(): Promise<Api> {
   const serving = apiServingArgs(l(), port);
   // This suite's own upload token key (the shared one belongs to local mode's api).
   serving[serving.indexOf('--upload-token-key-file') + 1] = keyFile;
-  const env = componentEnv(dir, REPO_ROOT);
-  const child = spawn(
-    process.execPath,
-    [BIN, 'api', '--kubeconfig', kubeconfig, ...serving, ...apiNodeClientArgs(l()), '--log-level', 'debug'],
-    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  const c = startComponent(
+    ['api', '--kubeconfig', kubeconfig, ...serving, ...apiNodeClientArgs(l()), '--log-level', 'debug'],
+    dir,
+    REPO_ROOT,
   );
-  const api: Api = {
-    child,
-    port,
-    output: '',
-    exited: new Promise((resolve) => child.on('close', (code) => resolve(code))),
-  };
-  child.stdout?.on('data', (d: Buffer) => (api.output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (api.output += d.toString()));
-  return api;
+  return Object.assign(c, { port });
 }
 
 const tail = (api: Api): string => `virtkit api's log:\n${api.output.split('\n').slice(-30).join('\n')}`;
@@ -167,13 +153,7 @@ async function waitServing(api: Api): Promise<void> {
   );
 }
 
-async function stopApi(api: Api | undefined): Promise<void> {
-  if (!api || api.child.exitCode !== null || api.child.signalCode !== null) return;
-  api.child.kill('SIGTERM');
-  const killed = setTimeout(() => api.child.kill('SIGKILL'), 15_000);
-  await api.exited;
-  clearTimeout(killed);
-}
+const stopApi = stopComponent;
 
 // ---------------------------------------------------------------------------------------------
 // Requests, as the API server (or an upload/export client) sends them.

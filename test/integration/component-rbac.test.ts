@@ -17,7 +17,6 @@
  * writes what other suites on the shared control plane own. Its role is a ClusterRole of this
  * suite's own name, never virtkit:controller (which the in-process controller suites use).
  */
-import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -45,7 +44,6 @@ import { createNamespace, deleteNamespace, sharedClient, type Json } from './sup
 import { eventually } from './support/eventually';
 import { REPO_ROOT } from './support/examples';
 import {
-  componentEnv,
   forbiddenIn,
   grantsOf,
   logMessages,
@@ -53,6 +51,9 @@ import {
   RoleUnderTest,
   writeServiceAccountKubeconfig,
   type Grant,
+  startComponent,
+  stopComponent,
+  type ComponentProcess,
 } from './support/rbac-denial';
 
 const suffix = randomBytes(3).toString('hex');
@@ -60,7 +61,6 @@ const NS = `crbac-${suffix}`;
 const SA = 'virtkit-controller';
 const ROLE = `virtkit-it-crbac-${suffix}`;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-crbac-'));
-const BIN = path.join(REPO_ROOT, 'bin', 'virtkit.js');
 const WAIT_MS = 60_000;
 
 /**
@@ -160,20 +160,14 @@ const EXEMPT: Readonly<Record<string, string>> = {
 // ---------------------------------------------------------------------------------------------
 // The controller process.
 
-interface Controller {
-  readonly child: ChildProcess;
-  output: string;
-  readonly exited: Promise<number | null>;
-}
+type Controller = ComponentProcess;
 
 let admin: KubeClient;
 let kubeconfig: string;
 
 function startController(): Controller {
-  const child = spawn(
-    process.execPath,
+  return startComponent(
     [
-      BIN,
       'controller',
       '--kubeconfig',
       kubeconfig,
@@ -190,26 +184,12 @@ function startController(): Controller {
       '--workers',
       '1',
     ],
-    { cwd: dir, env: componentEnv(dir, REPO_ROOT), stdio: ['ignore', 'pipe', 'pipe'] },
+    dir,
+    REPO_ROOT,
   );
-  const c: Controller = {
-    child,
-    output: '',
-    exited: new Promise((resolve) => child.on('close', (code) => resolve(code))),
-  };
-  child.stdout?.on('data', (d: Buffer) => (c.output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (c.output += d.toString()));
-  return c;
 }
 
-/** SIGTERM (a graceful stop releases the lease), then SIGKILL if it does not exit. */
-async function stopController(c: Controller): Promise<void> {
-  if (c.child.exitCode !== null || c.child.signalCode !== null) return;
-  c.child.kill('SIGTERM');
-  const killed = setTimeout(() => c.child.kill('SIGKILL'), 15_000);
-  await c.exited;
-  clearTimeout(killed);
-}
+const stopController = stopComponent;
 
 /** Every message the controller logged (its JSON lines' msg and err), quotes unescaped. */
 const messages = (c: Controller): string[] => logMessages(c.output);

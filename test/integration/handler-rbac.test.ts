@@ -22,7 +22,6 @@
  * too (any node may); the suites that make such claims run their own provisioner at once, and
  * jest runs one suite at a time on this machine's two cores.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -52,13 +51,15 @@ import { createNamespace, deleteNamespace, sharedClient, type Json } from './sup
 import { eventually } from './support/eventually';
 import { REPO_ROOT } from './support/examples';
 import {
-  componentEnv,
   forbiddenIn,
   grantsOf,
   keyOf,
   logMessages,
   RoleUnderTest,
+  startComponent,
+  stopComponent,
   writeServiceAccountKubeconfig,
+  type ComponentProcess,
   type Grant,
 } from './support/rbac-denial';
 
@@ -70,7 +71,6 @@ const NODE = `hrbac-${suffix}`;
 const CLASS = `hrbac-${suffix}`;
 const CERT_SECRET = 'handler-certs';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'virtkit-hrbac-'));
-const BIN = path.join(REPO_ROOT, 'bin', 'virtkit.js');
 const WAIT_MS = 60_000;
 const ALL = grantsOf(HANDLER_RULES);
 
@@ -106,11 +106,7 @@ const EXEMPT: Readonly<Record<string, string>> = {
 // ---------------------------------------------------------------------------------------------
 // The handler process.
 
-interface Handler {
-  readonly child: ChildProcess;
-  output: string;
-  readonly exited: Promise<number | null>;
-}
+type Handler = ComponentProcess;
 
 let admin: KubeClient;
 let kubeconfig: string;
@@ -120,10 +116,8 @@ function startHandler(): Handler {
   const state = fs.mkdtempSync(path.join(dir, 'state-'));
   const devicePlugins = path.join(state, 'device-plugins');
   fs.mkdirSync(devicePlugins);
-  const child = spawn(
-    process.execPath,
+  return startComponent(
     [
-      BIN,
       'handler',
       '--runtime',
       'kubelet',
@@ -144,25 +138,12 @@ function startHandler(): Handler {
       '--node-api-port',
       '0',
     ],
-    { cwd: dir, env: componentEnv(dir, REPO_ROOT), stdio: ['ignore', 'pipe', 'pipe'] },
+    dir,
+    REPO_ROOT,
   );
-  const h: Handler = {
-    child,
-    output: '',
-    exited: new Promise((resolve) => child.on('close', (code) => resolve(code))),
-  };
-  child.stdout?.on('data', (d: Buffer) => (h.output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (h.output += d.toString()));
-  return h;
 }
 
-async function stopHandler(h: Handler): Promise<void> {
-  if (h.child.exitCode !== null || h.child.signalCode !== null) return;
-  h.child.kill('SIGTERM');
-  const killed = setTimeout(() => h.child.kill('SIGKILL'), 15_000);
-  await h.exited;
-  clearTimeout(killed);
-}
+const stopHandler = stopComponent;
 
 const tail = (h: Handler): string => `handler log:\n${h.output.split('\n').slice(-30).join('\n')}`;
 

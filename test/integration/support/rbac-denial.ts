@@ -5,6 +5,7 @@
  * authenticates as the component's ServiceAccount (a token, as its Deployment's pod would have),
  * for running the real command as a host process, and the 403 of a grant found in its log.
  */
+import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
@@ -176,4 +177,38 @@ export function forbiddenIn(output: string, g: Grant): string | undefined {
       m.includes(`may not ${g.verb} ${described}`) &&
       (sub === undefined || m.includes(`resource "${g.resource}"`)),
   );
+}
+
+/** A component run as a host process (`virtkit <args>` from this checkout), its output kept. */
+export interface ComponentProcess {
+  readonly child: ChildProcess;
+  /** stdout and stderr as they came. */
+  output: string;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts `node bin/virtkit.js <args>` in `dir` with componentEnv. */
+export function startComponent(args: readonly string[], dir: string, repoRoot: string): ComponentProcess {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'virtkit.js'), ...args], {
+    cwd: dir,
+    env: componentEnv(dir, repoRoot),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const c: ComponentProcess = {
+    child,
+    output: '',
+    exited: new Promise((resolve) => child.on('close', (code) => resolve(code))),
+  };
+  child.stdout?.on('data', (d: Buffer) => (c.output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (c.output += d.toString()));
+  return c;
+}
+
+/** SIGTERM (a graceful stop: a leader releases its lease), then SIGKILL if it does not exit. */
+export async function stopComponent(c: ComponentProcess | undefined): Promise<void> {
+  if (!c || c.child.exitCode !== null || c.child.signalCode !== null) return;
+  c.child.kill('SIGTERM');
+  const killed = setTimeout(() => c.child.kill('SIGKILL'), 15_000);
+  await c.exited;
+  clearTimeout(killed);
 }
