@@ -22,7 +22,9 @@ const migratable = (status: 'True' | 'False', reason?: string, message?: string)
   ...(reason ? { reason, message } : {}),
 });
 
-function launcherPod(o: { name?: string; node?: string; phase?: string; vmi?: string } = {}): Json {
+function launcherPod(
+  o: { name?: string; node?: string; phase?: string; vmi?: string; labels?: Record<string, string> } = {},
+): Json {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -30,7 +32,7 @@ function launcherPod(o: { name?: string; node?: string; phase?: string; vmi?: st
       name: o.name ?? 'virt-launcher-web-bcdfg',
       namespace: 'prod',
       uid: 'pod-uid',
-      labels: { 'kubevirt.io': 'virt-launcher', 'kubevirt.io/created-by': 'vmi-uid' },
+      labels: { 'kubevirt.io': 'virt-launcher', 'kubevirt.io/created-by': 'vmi-uid', ...o.labels },
       annotations: { 'kubevirt.io/domain': o.vmi ?? 'web' },
     },
     spec: { nodeName: o.node ?? 'node-a' },
@@ -161,13 +163,32 @@ describe('evicting the launcher pod of a VMI with evictionStrategy LiveMigrate',
 
   it('refuses the eviction of a migration target pod (on another node than the VMI) without marking', async () => {
     const c = cluster({
-      pods: [launcherPod({ name: 'virt-launcher-web-target', node: 'node-b' })],
+      pods: [
+        launcherPod({
+          name: 'virt-launcher-web-target',
+          node: 'node-b',
+          labels: { 'kubevirt.io/migrationJobUID': 'vmim-uid' },
+        }),
+      ],
       vmis: [vmi({ strategy: 'LiveMigrate' })],
     });
     const answer = await evict(c, eviction('virt-launcher-web-target'));
     expect(answer.status?.code).toBe(429);
     expect(answer.status?.message).toBe(
       "Eviction request for target Pod; pod prod/virt-launcher-web-target is on node node-b and VMI prod/web runs on node-a: the pod is a migration's target, which goes when that migration ends",
+    );
+    expect(c.marks).toEqual([]);
+  });
+
+  it('refuses, with the same sentence, the source pod a migration just moved the guest out of, saying so', async () => {
+    const c = cluster({
+      pods: [launcherPod({ name: 'virt-launcher-web-source', node: 'node-b' })],
+      vmis: [vmi({ strategy: 'LiveMigrate' })],
+    });
+    const answer = await evict(c, eviction('virt-launcher-web-source'));
+    expect(answer.status?.code).toBe(429);
+    expect(answer.status?.message).toBe(
+      'Eviction request for target Pod; pod prod/virt-launcher-web-source is on node node-b and VMI prod/web runs on node-a: the guest has left this pod (a migration moved it), and the pod goes once its migration is done (kubectl drain retries until then)',
     );
     expect(c.marks).toEqual([]);
   });

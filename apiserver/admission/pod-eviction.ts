@@ -21,7 +21,8 @@
  * Marking sets the VMI's `status.evacuationNodeName` to the pod's node (once; the evacuation
  * controller then migrates it away) and refuses the eviction ("Eviction triggered evacuation of
  * VMI "NS/NAME""). A VMI already marked refuses with "Evacuation in progress: ...", and a pod on
- * another node than the VMI's (a migration's target) with "Eviction request for target Pod".
+ * another node than the VMI's (a migration's target, or the source the guest has just left) with
+ * "Eviction request for target Pod", KubeVirt's sentence for both.
  * Every refusal is a 429 TooManyRequests, KubeVirt's code: `kubectl drain` retries it every 5 s
  * until the migration has removed the pod (the descheduler recognises "Eviction triggered
  * evacuation"). KubeVirt's sentence comes first; virtkit adds what is happening and what to do.
@@ -41,6 +42,7 @@
  */
 import { HOTPLUG_POD_LABEL_VALUE } from '../../api/cdi/worker-pod';
 import { LIVE_MIGRATABLE_CONDITION } from '../../api/kubevirt/v1/live-migratable';
+import { isMigrationTargetPod } from '../../api/kubevirt/v1/migration-labels';
 import { EVICTION_STRATEGIES } from '../../api/kubevirt/v1/vmi';
 import {
   clusterEvictionStrategy,
@@ -209,12 +211,17 @@ export function evictionVerdict(pod: Json, vmi: Json, strategy: StrategySource |
           : `it is being live-migrated off node ${marked}; the pod goes once the migration has succeeded`),
     );
   const vmiNode = str(vmiStatus?.nodeName);
-  if (vmiNode !== podNode)
+  if (vmiNode !== podNode) {
+    const labels = obj(meta(pod).labels) as Record<string, string> | undefined;
     return deny(
       `Eviction request for target Pod; pod ${ns}/${nameOf(pod)} is on node ${podNode} and VMI ` +
-        `${ns}/${vmiName} runs on ${vmiNode ?? 'no node yet'}: the pod is a migration's target, ` +
-        `which goes when that migration ends`,
+        `${ns}/${vmiName} runs on ${vmiNode ?? 'no node yet'}: ` +
+        (isMigrationTargetPod(labels)
+          ? "the pod is a migration's target, which goes when that migration ends"
+          : 'the guest has left this pod (a migration moved it), and the pod goes once its ' +
+            'migration is done (kubectl drain retries until then)'),
     );
+  }
   return {
     verdict: 'mark',
     nodeName: podNode,
