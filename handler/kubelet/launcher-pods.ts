@@ -51,6 +51,7 @@ import { copyOwnedFile, launcherOwner, readPodJson, writeOwnedFile } from './pod
 import type { Readiness } from '../probes/prober';
 import { findPodProcess, wireBindings } from './pod-netns';
 import { errorMessage, Informer, WorkQueue, PODS, type EventRecorder, type KubeClient } from '../../kube';
+import { assertConfined } from '../../common/confine';
 
 /** The QEMU folder's link beside the socket's in socketLinksDir: `<pod uid>.qemu`. */
 const QEMU_LINK_SUFFIX = '.qemu';
@@ -287,16 +288,14 @@ export class KubeletLaunchers implements VmiLaunchers {
    * its own path (there is no QEMU to migrate yet).
    */
   private qemuDirLink(uid: string, folders: KubeletPodFolders): string {
-    let real: string;
     try {
+      // lstat: a link in the folder's place is not a folder.
       if (!fs.lstatSync(folders.qemuDir).isDirectory()) return folders.qemuDir;
-      real = fs.realpathSync(folders.qemuDir);
-      if (real !== path.join(fs.realpathSync(folders.privateDir), path.basename(folders.qemuDir)))
-        return folders.qemuDir;
+      assertConfined(folders.privateDir, folders.qemuDir, `pod ${uid} QEMU folder`);
     } catch {
       return folders.qemuDir;
     }
-    return this.socketLink(uid + QEMU_LINK_SUFFIX, real);
+    return this.socketLink(uid + QEMU_LINK_SUFFIX, folders.qemuDir);
   }
 
   /** A short path to `target` (a link in socketLinksDir named `name`: the pod uid for its socket). */

@@ -44,7 +44,8 @@ import { NODE_MOUNTS_DIR } from '../../cli/local/kubelet/node-mounts';
 import { onPath } from '../../common/on-path';
 import { readState, type StateFile } from '../../cli/local/state';
 import { eventually } from '../integration/support/eventually';
-import { ensureGuestImage, GuestMarkers } from '../fixtures/guest/build';
+import { ensureGuestImage, GuestMarkers, guestTicks } from '../fixtures/guest/build';
+import type { VirtualMachineInstanceMigrationState } from '../../api/kubevirt/v1/migration-state';
 import { TestRegistry } from '../fixtures/registry';
 import { App } from 'cdk8s';
 import { FleetChart } from '../../examples/cdk8s/fleet';
@@ -1275,25 +1276,11 @@ test("a VM of the cdk8s example fleet runs on kubelet nodes: the install's regis
   }
 });
 
-interface MigrationState {
-  completed?: boolean;
-  failed?: boolean;
-  sourceNode?: string;
-  targetNode?: string;
-  sourcePod?: string;
-  targetPod?: string;
-  targetNodeAddress?: string;
-  startTimestamp?: string;
-  endTimestamp?: string;
-}
+type MigrationState = VirtualMachineInstanceMigrationState;
 
-/** The guest's ticks (one a second, GuestMarkers.tick) on a serial console log. */
+/** The guest's ticks on a launcher pod's serial console log (none before it exists). */
 const ticksIn = (serialLog: string): number[] =>
-  fs.existsSync(serialLog)
-    ? [...fs.readFileSync(serialLog, 'utf8').matchAll(new RegExp(`${GuestMarkers.tick} (\\d+)`, 'g'))].map(
-        (m) => Number(m[1]),
-      )
-    : [];
+  fs.existsSync(serialLog) ? guestTicks(fs.readFileSync(serialLog, 'utf8')) : [];
 
 /**
  * A running VMI of `name` moved off `from`: its migration `vmim` Succeeded, the VMI runs on the

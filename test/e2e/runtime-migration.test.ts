@@ -24,7 +24,7 @@
  */
 import * as fs from 'fs';
 import * as net from 'net';
-import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
+import { ensureGuestImage, GuestMarkers, guestTicks, type GuestImage } from '../fixtures/guest/build';
 import { spawnSync } from 'child_process';
 import { findBinary } from '../../cli/local/binaries';
 import { consoleHas, eventsOf, printableStatus, waitRunning } from './runtime-support/expect';
@@ -65,9 +65,7 @@ const vmiStatus = ():
 function ticks(): number[] {
   const file = rt.serialLog(NS, VM);
   if (!file || !fs.existsSync(file)) return [];
-  return [...fs.readFileSync(file, 'utf8').matchAll(new RegExp(`${GuestMarkers.tick} (\\d+)`, 'g'))].map(
-    (m) => Number(m[1]),
-  );
+  return guestTicks(fs.readFileSync(file, 'utf8'));
 }
 
 function lastTick(): number {

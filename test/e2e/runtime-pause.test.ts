@@ -11,7 +11,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensureGuestImage, GuestMarkers, type GuestImage } from '../fixtures/guest/build';
+import { ensureGuestImage, GuestMarkers, guestTicks, type GuestImage } from '../fixtures/guest/build';
 import { KubeApiError, KubeClient, SUBRESOURCE_VIRTUAL_MACHINE_INSTANCES } from '../../kube';
 import { printableStatus, waitRunning } from './runtime-support/expect';
 import { guestVm } from './runtime-support/manifests';
@@ -53,8 +53,7 @@ function condition(o: Obj | undefined, type: string): { status: string; reason?:
 
 /** The number of the last tick on the console (0 before the first). */
 function lastTick(text: string): number {
-  const ticks = [...text.matchAll(new RegExp(`${GuestMarkers.tick} (\\d+)`, 'g'))];
-  return ticks.length ? Number(ticks[ticks.length - 1][1]) : 0;
+  return guestTicks(text).at(-1) ?? 0;
 }
 
 /** A PUT of a VMI subresource through the API server, as virtctl sends it. */
