@@ -1,11 +1,12 @@
 /**
- * A local TCP port joined to websockets of the subresource API (`virtkit vnc`, `virtkit
- * port-forward`): each connection a local client makes gets a websocket of its own, speaking
- * `plain.kubevirt.io`, as virtctl's proxies do.
+ * A local TCP port joined to websockets (`virtkit vnc` and `virtkit port-forward` to the
+ * subresource API, speaking `plain.kubevirt.io` as virtctl's proxies do; `virtkit vmexport
+ * download --port-forward` to `pods/portforward`, through a channel framing): each connection a
+ * local client makes gets a websocket of its own.
  */
 import * as net from 'net';
 import type WebSocket from 'ws';
-import { bridgeWebSocketToStream } from '../common/plain-stream';
+import { bridgeWebSocketToStream, type MessageFraming } from '../common/plain-stream';
 import { refusalMessage } from './commands/vm-state';
 
 /**
@@ -23,6 +24,8 @@ export class WebSocketTcpProxy {
     private readonly onProblem: (message: string) => void,
     /** How problems name a session: "the VNC session", "the forward of port 22". */
     private readonly what = 'the session',
+    /** A framing per connection (with what its error channel said, if it has one). @default none */
+    private readonly framing?: () => MessageFraming & { problem?(): string | undefined },
   ) {
     this.server = net.createServer((socket) => void this.serve(socket));
   }
@@ -73,12 +76,18 @@ export class WebSocketTcpProxy {
       ws.close();
       return;
     }
-    for (const d of early) socket.write(d);
+    const framing = this.framing?.();
+    for (const d of early) {
+      const bytes = framing ? framing.unwrap(d) : d;
+      if (bytes?.length) socket.write(bytes);
+    }
     this.websockets.add(ws);
     ws.once('close', () => this.websockets.delete(ws));
-    const bridge = bridgeWebSocketToStream(ws, socket);
+    const bridge = bridgeWebSocketToStream(ws, socket, framing ? { framing } : {});
     void bridge.done.then((end) => {
-      if (end.by === 'websocket' && end.code !== 1000 && end.code !== 1005)
+      const problem = framing?.problem?.();
+      if (problem) this.onProblem(`${this.what}: ${problem}`);
+      else if (end.by === 'websocket' && end.code !== 1000 && end.code !== 1005)
         this.onProblem(`${this.what} ended (${end.code}${end.reason ? `: ${end.reason}` : ''})`);
     });
   }

@@ -106,7 +106,20 @@ function closeLike(ws: WebSocket, code: number | undefined, reason: string): voi
   else ws.close();
 }
 
+/**
+ * How a stream's bytes ride a websocket whose messages carry more than one stream (the
+ * Kubernetes channel protocols, e.g. kube/port-forward.ts): `unwrap` gives the stream's bytes of
+ * one received binary message (undefined to skip it), `wrap` the message that carries a chunk.
+ * Without one, a message is the bytes themselves (plain.kubevirt.io).
+ */
+export interface MessageFraming {
+  unwrap(message: Buffer): Buffer | undefined;
+  wrap(chunk: Buffer): Buffer;
+}
+
 export interface StreamBridgeOptions {
+  /** The framing of the websocket's messages. @default none: plain.kubevirt.io */
+  readonly framing?: MessageFraming;
   /** The close a client gets when the byte stream ends by itself. @default 1000 "the stream ended" */
   readonly onStreamEnd?: () => { code: number; reason: string };
   /** The close a client gets when the byte stream fails. @default 1011 with the error */
@@ -140,7 +153,9 @@ export function bridgeWebSocketToStream(
   let waitingForDrain = false;
   const onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
     if (!isBinary || stream.destroyed || stream.writableEnded) return;
-    if (!stream.write(asBuffer(data)) && !waitingForDrain) {
+    const bytes = options.framing ? options.framing.unwrap(asBuffer(data)) : asBuffer(data);
+    if (!bytes?.length) return;
+    if (!stream.write(bytes) && !waitingForDrain) {
       waitingForDrain = true;
       ws.pause();
       stream.once('drain', () => {
@@ -151,7 +166,7 @@ export function bridgeWebSocketToStream(
   };
   const onData = (chunk: Buffer): void => {
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(chunk, { binary: true }, () => {
+    ws.send(options.framing ? options.framing.wrap(chunk) : chunk, { binary: true }, () => {
       if (stream.isPaused() && ws.bufferedAmount < HIGH_WATER / 2 && !ended) stream.resume();
     });
     if (ws.bufferedAmount >= HIGH_WATER) stream.pause();

@@ -1,8 +1,12 @@
 /**
  * `virtkit vmexport`'s pure half: its arguments and flags read and checked as virtctl's
  * (create|download|delete NAME, one of --vm/--snapshot/--pvc, --ttl, --volume, --format
- * gzip|raw, --output, --keep-vme, --delete-vme, --manifest, --include-secret, --insecure), the
- * VirtualMachineExport it creates, and which link of a Ready export a download takes.
+ * gzip|raw, --output, --keep-vme, --delete-vme, --manifest, --include-secret, --insecure,
+ * --port-forward, --local-port, --service-url, --retry, --readiness-timeout), the
+ * VirtualMachineExport it creates, and which link of a Ready export a download takes: the
+ * external one, or with --port-forward or --service-url the internal one with its host
+ * replaced (virtctl's rule), the server still checked against the internal CA under the
+ * Service's name.
  */
 import { EXPORT_API_VERSION, EXPORT_KIND } from '../../api/export/exporter-pod';
 import type { VirtualMachineExport } from '../../api/export/v1';
@@ -26,7 +30,10 @@ export interface VmExportFlags {
   includeSecret?: boolean;
   manifestOutputFormat?: string;
   portForward?: boolean;
+  localPort?: string;
   serviceUrl?: string;
+  retry?: string;
+  readinessTimeout?: string;
   waitSecs?: string;
   labels?: string[];
   annotations?: string[];
@@ -46,6 +53,12 @@ export interface VmExportRequest {
   readonly manifest: boolean;
   readonly includeSecret: boolean;
   readonly manifestFormat: 'json' | 'yaml';
+  /** --port-forward: the local port (0: any free one). */
+  readonly portForward?: { readonly localPort: number };
+  /** --service-url: the host[:port] that replaces the internal link's. */
+  readonly serviceHost?: string;
+  /** --retry: how many more times a download is tried after a bad status. */
+  readonly retries: number;
   readonly waitMs: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
@@ -120,20 +133,52 @@ export function parseVmExportArgs(args: readonly string[], f: VmExportFlags): Vm
     ] as const)
       if (set !== undefined && set !== false) problems.push(`${flag} only goes with download`);
   }
-  if (f.portForward)
+  if (verb !== 'download')
+    for (const [flag, set] of [
+      ['--port-forward', f.portForward],
+      ['--local-port', f.localPort],
+      ['--service-url', f.serviceUrl],
+      ['--retry', f.retry],
+      ['--insecure', f.insecure],
+    ] as const)
+      if (set !== undefined && set !== false) problems.push(`${flag} only goes with download`);
+  let localPort = 0;
+  if (f.localPort !== undefined) {
+    localPort = Number(f.localPort);
+    if (!/^\d+$/.test(f.localPort) || localPort > 65535)
+      problems.push(
+        `--local-port ${JSON.stringify(f.localPort)}: give a port number from 0 to 65535 (0: any free port)`,
+      );
+    if (!f.portForward) problems.push('--local-port only goes with --port-forward');
+  }
+  if (f.portForward && f.serviceUrl !== undefined)
+    problems.push('give --port-forward or --service-url, not both');
+  const serviceHost = f.serviceUrl !== undefined ? serviceHostOf(f.serviceUrl) : undefined;
+  if (f.serviceUrl !== undefined && serviceHost === undefined)
     problems.push(
-      '--port-forward is not supported by virtkit yet: download through the external link (`virtkit api`), which local mode serves',
+      `--service-url ${JSON.stringify(f.serviceUrl)}: give the host and port that reach the export's Service, e.g. 10.0.0.5:30443 or https://export.example.com`,
     );
-  if (f.serviceUrl !== undefined)
-    problems.push('--service-url is not supported by virtkit yet: the external link of the export is used');
-  const waitSecs = Number(f.waitSecs ?? '120');
-  if (!Number.isInteger(waitSecs) || waitSecs <= 0)
+  const retries = Number(f.retry ?? '0');
+  if (!/^\d+$/.test(f.retry ?? '0') || retries > 100)
+    problems.push(`--retry ${JSON.stringify(f.retry)}: give how many times to retry, from 0 to 100`);
+  if (f.readinessTimeout !== undefined && f.waitSecs !== undefined)
+    problems.push('give --readiness-timeout or --wait-secs, not both');
+  let waitMs = Number(f.waitSecs ?? '120') * 1000;
+  if (f.readinessTimeout !== undefined) {
+    const d = parseGoDuration(f.readinessTimeout);
+    if (d === undefined || d <= 0)
+      problems.push(
+        `--readiness-timeout ${JSON.stringify(f.readinessTimeout)} is not a positive duration; write it like 2m or 90s`,
+      );
+    else waitMs = d;
+  } else if (!Number.isInteger(waitMs) || waitMs <= 0)
     problems.push(`--wait-secs ${JSON.stringify(f.waitSecs)}: give a positive number of seconds`);
   const labels = keyValues('--labels', f.labels, problems);
   const annotations = keyValues('--annotations', f.annotations, problems);
   if (problems.length) throw new VmExportUsageError(problems.join('; '));
-  // virtctl deletes an export it created for the download unless --keep-vme, and one it found only with --delete-vme.
-  const created = verb === 'download' && source !== undefined;
+  // virtctl deletes an export it created for the download unless --keep-vme, and one it found
+  // only with --delete-vme; never one it read manifests from (the manifests point at it).
+  const created = verb === 'download' && source !== undefined && f.manifest !== true;
   return {
     verb: verb as VmExportVerb,
     name: name!,
@@ -143,12 +188,15 @@ export function parseVmExportArgs(args: readonly string[], f: VmExportFlags): Vm
     ...(f.output !== undefined ? { output: f.output } : {}),
     format: format as 'gzip' | 'raw',
     keep: f.keepVme === true,
-    deleteAfter: f.deleteVme === true || (created && f.keepVme !== true),
+    deleteAfter: f.manifest !== true && (f.deleteVme === true || (created && f.keepVme !== true)),
     insecure: f.insecure === true,
     manifest: f.manifest === true,
     includeSecret: f.includeSecret === true,
     manifestFormat: manifestFormat as 'json' | 'yaml',
-    waitMs: waitSecs * 1000,
+    ...(f.portForward ? { portForward: { localPort } } : {}),
+    ...(serviceHost !== undefined ? { serviceHost } : {}),
+    retries,
+    waitMs,
     labels,
     annotations,
   };
@@ -174,17 +222,72 @@ export function exportObject(r: VmExportRequest, namespace: string): VirtualMach
 
 type Link = NonNullable<NonNullable<NonNullable<VirtualMachineExport['status']>['links']>['external']>;
 
-/** The URL and CA a download takes from a Ready export's external link (pure); throws with the reason. */
+/** The host[:port] of --service-url (a bare host[:port] as virtctl takes it, or an https URL without a path), or undefined when it is neither (pure). */
+export function serviceHostOf(value: string): string | undefined {
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`;
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:' || u.username || u.password || u.search || u.hash) return undefined;
+  if (u.pathname !== '/' && u.pathname !== '') return undefined;
+  return u.host || undefined;
+}
+
+/**
+ * Which link a download takes: the external one (through `virtkit api`), or the internal one
+ * with its host replaced by `host` (127.0.0.1:<port> of a port forward, or --service-url).
+ */
+export type LinkRoute = { readonly via: 'external' } | { readonly via: 'internal'; readonly host: string };
+
+/** The route of a request (pure): internal once a port forward listens or --service-url is given. */
+export function routeOf(r: VmExportRequest, forwardedPort?: number): LinkRoute {
+  if (r.serviceHost !== undefined) return { via: 'internal', host: r.serviceHost };
+  if (r.portForward)
+    return { via: 'internal', host: `127.0.0.1:${forwardedPort ?? r.portForward.localPort}` };
+  return { via: 'external' };
+}
+
+/** Where a request goes: the URL, the CA to trust, and the name the server's certificate must carry (the link's own host, when it was replaced). */
+export interface ExportEndpoint {
+  readonly url: string;
+  readonly cert: string;
+  readonly servername?: string;
+}
+
+function linkOf(e: VirtualMachineExport, route: LinkRoute): Link | undefined {
+  return route.via === 'external' ? e.status?.links?.external : e.status?.links?.internal;
+}
+
+/** Does a Ready export have the link the route takes (pure)? */
+export function hasLink(e: VirtualMachineExport, route: LinkRoute): boolean {
+  return linkOf(e, route) !== undefined;
+}
+
+function endpoint(url: string, cert: string, route: LinkRoute): ExportEndpoint {
+  if (route.via === 'external') return { url, cert };
+  const u = new URL(url);
+  const servername = u.hostname;
+  u.host = route.host;
+  return { url: u.toString(), cert, servername };
+}
+
+/** The URL and CA a download takes from a Ready export's link (pure); throws with the reason. */
 export function downloadTarget(
   e: VirtualMachineExport,
   volume: string | undefined,
   format: 'gzip' | 'raw',
-): { url: string; cert: string; volume: string; format: string } {
+  route: LinkRoute = { via: 'external' },
+): ExportEndpoint & { volume: string; format: string } {
   const ref = `${e.metadata?.namespace ?? ''}/${e.metadata?.name ?? ''}`;
-  const link: Link | undefined = e.status?.links?.external;
+  const link = linkOf(e, route);
   if (!link?.volumes?.length)
     throw new Error(
-      `unable to get a valid URL from '${ref}' VirtualMachineExport: it has no external link with volumes (is \`virtkit api\` registered? see docs/export.md)`,
+      route.via === 'external'
+        ? `unable to get a valid URL from '${ref}' VirtualMachineExport: it has no external link with volumes (is \`virtkit api\` registered? see docs/export.md; on a cluster without one, download with --port-forward)`
+        : `unable to get a valid URL from '${ref}' VirtualMachineExport: it has no internal link with volumes`,
     );
   let v = link.volumes[0];
   if (volume !== undefined) {
@@ -204,14 +307,88 @@ export function downloadTarget(
     throw new Error(
       `volume ${v.name} of '${ref}' is not offered as ${format} (it is offered as ${(v.formats ?? []).map((x) => x.format).join(', ')}); ${format === 'raw' ? 'use --format gzip' : 'use --format raw'}`,
     );
-  return { url: f.url, cert: link.cert, volume: v.name, format: f.format };
+  return { ...endpoint(f.url, link.cert, route), volume: v.name, format: f.format };
 }
 
-/** The manifest URLs of the external link (pure). */
-export function manifestUrls(e: VirtualMachineExport): { all?: string; secret?: string; cert: string } {
-  const link = e.status?.links?.external;
+/** The manifest URLs of the link the route takes (pure). */
+export function manifestUrls(
+  e: VirtualMachineExport,
+  route: LinkRoute = { via: 'external' },
+): { all?: ExportEndpoint; secret?: ExportEndpoint } {
+  const link = linkOf(e, route);
   const m = link?.manifests ?? [];
   const all = m.find((x) => x.type === 'all')?.url;
   const secret = m.find((x) => x.type === 'auth-header-secret')?.url;
-  return { ...(all ? { all } : {}), ...(secret ? { secret } : {}), cert: link?.cert ?? '' };
+  const cert = link?.cert ?? '';
+  return {
+    ...(all ? { all: endpoint(all, cert, route) } : {}),
+    ...(secret ? { secret: endpoint(secret, cert, route) } : {}),
+  };
+}
+
+interface ServiceJson {
+  metadata?: { name?: string; namespace?: string };
+  spec?: {
+    selector?: Record<string, string>;
+    ports?: { port?: number; targetPort?: number | string }[];
+  };
+}
+interface PodJson {
+  metadata?: { name?: string; deletionTimestamp?: string };
+  spec?: { containers?: { ports?: { name?: string; containerPort?: number }[] }[] };
+  status?: { phase?: string; conditions?: { type?: string; status?: string }[] };
+}
+
+/** The label selector of the export's Service, as a query value (pure); throws when it selects nothing. */
+export function serviceSelector(svc: ServiceJson): string {
+  const sel = Object.entries(svc.spec?.selector ?? {});
+  if (!sel.length)
+    throw new Error(
+      `Service ${svc.metadata?.namespace}/${svc.metadata?.name} has no selector: there is no pod to forward to`,
+    );
+  return sel.map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/**
+ * The pod and container port a port forward to the export's Service takes (kubectl's rule for
+ * a Service: the first ready pod it selects, the Service port translated to its target, a
+ * named target looked up in the pod's container ports), or an error saying why there is none
+ * (pure).
+ */
+export function forwardTarget(
+  svc: ServiceJson,
+  pods: readonly PodJson[],
+  servicePort: number,
+): { pod: string; port: number } {
+  const ref = `Service ${svc.metadata?.namespace}/${svc.metadata?.name}`;
+  const sp = (svc.spec?.ports ?? []).find((p) => p.port === servicePort);
+  if (!sp) throw new Error(`${ref} has no port ${servicePort} to forward`);
+  const ready = pods.find(
+    (p) =>
+      !p.metadata?.deletionTimestamp &&
+      p.status?.phase === 'Running' &&
+      p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+  if (!ready)
+    throw new Error(
+      `no ready pod behind ${ref} (${pods.length ? `its pods: ${pods.map((p) => `${p.metadata?.name} ${p.status?.phase ?? 'Pending'}`).join(', ')}` : 'it selects no pod'}); wait for the export's pod, or see \`kubectl describe pod\``,
+    );
+  const pod = ready.metadata?.name ?? '';
+  const target = sp.targetPort ?? servicePort;
+  if (typeof target === 'number') return { pod, port: target };
+  if (/^\d+$/.test(target)) return { pod, port: Number(target) };
+  const named = (ready.spec?.containers ?? [])
+    .flatMap((c) => c.ports ?? [])
+    .find((p) => p.name === target)?.containerPort;
+  if (named === undefined)
+    throw new Error(
+      `${ref}'s port ${servicePort} targets the port named ${target}, which pod ${pod} does not have`,
+    );
+  return { pod, port: named };
+}
+
+/** The Service port of a link URL (pure): its explicit port, else 443. */
+export function servicePortOf(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : 443;
 }

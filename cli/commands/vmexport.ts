@@ -14,7 +14,15 @@
  *   unless --keep-vme; one it found is kept unless --delete-vme.
  * - download --manifest prints the VM's manifests for re-import (--include-secret: with the
  *   header Secret first) to stdout, or to --output.
- * - --port-forward and --service-url are refused: the external link through `virtkit api` is used.
+ * - --port-forward (virtctl's, for clusters where nothing routes to the export's Service): once
+ *   the export is Ready, a local port (--local-port, 0: any free one) on 127.0.0.1 is forwarded
+ *   through the API server's `pods/portforward` to the export Service's pod, and the internal
+ *   link is used with its host replaced by that port. --service-url HOST[:PORT] takes the
+ *   internal link with its host replaced by that one (a NodePort, an Ingress). Either way the
+ *   server is still checked against the internal link's CA, under the name the link gives
+ *   (virtctl skips the check with --port-forward; --insecure does that here).
+ * - --retry N tries a download N more times when the server answers with another status than
+ *   200 (virtctl's); --readiness-timeout (or --wait-secs) bounds the wait for Ready.
  *
  * Exit codes: 0 done, 1 a failure (the reason is printed), 2 usage.
  */
@@ -27,15 +35,24 @@ import type { Command } from 'commander';
 import { TOKEN_HEADER, TOKEN_KEY } from '../../api/export/exporter-pod';
 import type { VirtualMachineExport } from '../../api/export/v1';
 import type { KubeClient } from '../../kube/client';
-import { SECRETS, VIRTUAL_MACHINE_EXPORTS } from '../../kube/resources';
+import { openPodPortForward, PortForwardFraming } from '../../kube/port-forward';
+import { PODS, SECRETS, SERVICES, VIRTUAL_MACHINE_EXPORTS } from '../../kube/resources';
 import { addKubeFlags, connectionOf, type KubeFlags } from '../kube-flags';
+import { WebSocketTcpProxy } from '../stream-proxy';
 import { refusalMessage, usageExitCodes } from './vm-state';
 import {
   downloadTarget,
   exportObject,
+  forwardTarget,
+  hasLink,
   manifestUrls,
   parseVmExportArgs,
+  routeOf,
+  serviceSelector,
+  servicePortOf,
   VmExportUsageError,
+  type ExportEndpoint,
+  type LinkRoute,
   type VmExportFlags,
   type VmExportRequest,
 } from './vmexport-plan';
@@ -48,6 +65,7 @@ async function waitReady(
   ns: string,
   name: string,
   ms: number,
+  route: LinkRoute,
   say: (l: string) => void,
 ): Promise<VirtualMachineExport> {
   const until = Date.now() + ms;
@@ -55,9 +73,18 @@ async function waitReady(
   for (;;) {
     const e = await client.getIfExists<VirtualMachineExport>(VIRTUAL_MACHINE_EXPORTS, ns, name);
     if (!e) throw new Error(`VirtualMachineExport ${ns}/${name} not found`);
-    if (e.status?.phase === 'Ready' && e.status.links?.external) return e;
+    if (e.status?.phase === 'Ready' && hasLink(e, route)) return e;
+    // The controller writes the links with Ready: a Ready export without an external link has
+    // none to wait for (no `virtkit api` host to name, as on a cluster without an Ingress).
+    if (e.status?.phase === 'Ready' && route.via === 'external' && e.status.links?.internal)
+      throw new Error(
+        `VirtualMachineExport ${ns}/${name} is Ready but has no external link (the cluster names no host for \`virtkit api\`'s export proxy; see docs/export.md): download with --port-forward, or with --service-url HOST:PORT where its Service is reachable`,
+      );
     const ready = e.status?.conditions?.find((c) => c.type === 'Ready');
-    const why = `${e.status?.phase ?? 'Pending'}${ready?.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ''})` : ''}`;
+    const why =
+      e.status?.phase === 'Ready'
+        ? `Ready, without an ${route.via} link yet`
+        : `${e.status?.phase ?? 'Pending'}${ready?.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ''})` : ''}`;
     if (why !== said) say(`waiting for VirtualMachineExport ${ns}/${name} to be Ready: ${why}`);
     said = why;
     if (e.status?.phase === 'Skipped')
@@ -66,7 +93,7 @@ async function waitReady(
       );
     if (Date.now() > until)
       throw new Error(
-        `VirtualMachineExport ${ns}/${name} was not Ready within ${ms / 1000}s (it is ${why}); raise --wait-secs`,
+        `VirtualMachineExport ${ns}/${name} was not Ready within ${ms / 1000}s (it is ${why}); raise --readiness-timeout`,
       );
     await sleep(1000);
   }
@@ -86,20 +113,24 @@ async function exportToken(client: KubeClient, e: VirtualMachineExport): Promise
 }
 
 function request(
-  url: string,
-  cert: string,
+  to: ExportEndpoint,
   insecure: boolean,
   token: string,
   accept?: string,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = https.get(
-      url,
+      to.url,
       {
         headers: { [TOKEN_HEADER]: token, ...(accept ? { Accept: accept } : {}) },
         ...(insecure
           ? { rejectUnauthorized: false }
-          : { ca: [...tls.rootCertificates, ...(cert ? [cert] : [])] }),
+          : {
+              ca: [...tls.rootCertificates, ...(to.cert ? [to.cert] : [])],
+              // The link's host was replaced (a port forward, --service-url): the certificate
+              // must still name the Service the link names.
+              ...(to.servername ? { servername: to.servername } : {}),
+            }),
       },
       resolve,
     );
@@ -184,22 +215,29 @@ export async function runVmExport(
     }
   }
   if (r.verb === 'create') return;
+  let forward: WebSocketTcpProxy | undefined;
   try {
-    const e = await waitReady(client, ns, r.name, r.waitMs, (l) => console.error(l));
+    let route = routeOf(r);
+    const e = await waitReady(client, ns, r.name, r.waitMs, route, (l) => console.error(l));
+    if (r.portForward) {
+      const f = await forwardToExporter(client, e, r.portForward.localPort, (l) => console.error(l));
+      forward = f.proxy;
+      route = routeOf(r, f.port);
+    }
     const token = await exportToken(client, e);
     if (r.manifest) {
-      const urls = manifestUrls(e);
+      const urls = manifestUrls(e, route);
       const accept = r.manifestFormat === 'yaml' ? 'application/yaml' : 'application/json';
       const parts: string[] = [];
-      for (const url of [...(r.includeSecret ? [urls.secret] : []), urls.all]) {
-        if (!url)
-          throw new Error(
-            `VirtualMachineExport '${ref}' offers no ${url === urls.all ? 'VM manifest (is its source a VM?)' : 'header secret'} link`,
-          );
-        const res = await request(url, urls.cert, r.insecure, token, accept);
+      for (const [what, to] of [
+        ...(r.includeSecret ? [['header secret', urls.secret] as const] : []),
+        ['VM manifest (is its source a VM?)', urls.all] as const,
+      ]) {
+        if (!to) throw new Error(`VirtualMachineExport '${ref}' offers no ${what} link`);
+        const res = await request(to, r.insecure, token, accept);
         const text = await bodyText(res);
         if (res.statusCode !== 200)
-          throw new Error(`getting ${url} answered ${res.statusCode}: ${text.trim()}`);
+          throw new Error(`getting ${to.url} answered ${res.statusCode}: ${text.trim()}`);
         parts.push(text);
       }
       const out = parts.join(r.manifestFormat === 'yaml' ? '---\n' : '');
@@ -209,21 +247,78 @@ export async function runVmExport(
       } else process.stdout.write(out);
       return;
     }
-    const t = downloadTarget(e, r.volume, r.format);
+    const t = downloadTarget(e, r.volume, r.format, route);
     say(`Downloading file: volume ${t.volume} (${t.format}) to ${r.output}`);
-    const res = await request(t.url, t.cert, r.insecure, token);
-    if (res.statusCode !== 200) {
+    for (let attempt = 0; ; attempt++) {
+      const res = await request(t, r.insecure, token);
+      if (res.statusCode === 200) {
+        const bytes = await downloadTo(res, r.output!, t.format === 'gzip' || t.format === 'tar.gz');
+        say(`Download finished succesfully: ${bytes} bytes written to ${r.output}`);
+        break;
+      }
       const text = await bodyText(res);
-      throw new Error(`downloading ${t.url} answered ${res.statusCode}: ${text.trim().slice(0, 500)}`);
+      const why = `downloading ${t.url} answered ${res.statusCode}: ${text.trim().slice(0, 500)}`;
+      if (attempt >= r.retries) throw new Error(r.retries ? `${why} (retried ${r.retries} times)` : why);
+      say(`${why}; retrying (${attempt + 1} of ${r.retries})`);
+      await sleep(2000);
     }
-    const bytes = await downloadTo(res, r.output!, t.format === 'gzip' || t.format === 'tar.gz');
-    say(`Download finished succesfully: ${bytes} bytes written to ${r.output}`);
   } finally {
+    forward?.close();
     if (r.deleteAfter && !r.keep) {
       await client.delete(VIRTUAL_MACHINE_EXPORTS, ns, r.name).catch(() => undefined);
       say(`VirtualMachineExport '${ref}' deleted succesfully`);
     }
   }
+}
+
+/**
+ * A local port forwarded to the export's pod: the Service in status.serviceName, its first
+ * ready pod, the Service port of the internal link translated to the pod's port. The first
+ * forwarded connection is opened here, so a refusal (no right to `pods/portforward`, a node
+ * without a kubelet) fails the command with the server's message before anything is sent.
+ */
+async function forwardToExporter(
+  client: KubeClient,
+  e: VirtualMachineExport,
+  localPort: number,
+  say: (l: string) => void,
+): Promise<{ proxy: WebSocketTcpProxy; port: number }> {
+  const ns = e.metadata?.namespace ?? client.namespace;
+  const svcName = e.status?.serviceName;
+  if (!svcName)
+    throw new Error(`VirtualMachineExport ${ns}/${e.metadata?.name} has no status.serviceName to forward to`);
+  const svc = await client.get<Parameters<typeof forwardTarget>[0]>(SERVICES, ns, svcName);
+  const pods = await client.list<Parameters<typeof forwardTarget>[1][number]>(PODS, ns, {
+    labelSelector: serviceSelector(svc),
+  });
+  const someUrl =
+    e.status?.links?.internal?.volumes?.[0]?.formats?.[0]?.url ??
+    e.status?.links?.internal?.manifests?.[0]?.url;
+  const { pod, port } = forwardTarget(svc, pods.items, someUrl ? servicePortOf(someUrl) : 443);
+  const what = `the forward to port ${port} of pod ${ns}/${pod}`;
+  const dial = (): Promise<import('ws')> => openPodPortForward(client, ns, pod, port);
+  let first;
+  try {
+    first = await dial();
+  } catch (err) {
+    throw new Error(`cannot forward a port to pod ${ns}/${pod}: ${refusalMessage(err)}`);
+  }
+  const proxy = new WebSocketTcpProxy(
+    dial,
+    (message) => console.error(`virtkit vmexport: ${message}`),
+    what,
+    () => new PortForwardFraming(port),
+  );
+  proxy.prime(first);
+  let listening: number;
+  try {
+    listening = await proxy.listen(localPort, '127.0.0.1');
+  } catch (err) {
+    proxy.close();
+    throw new Error(`cannot listen on 127.0.0.1:${localPort}: ${(err as Error).message}`);
+  }
+  say(`Forwarding from 127.0.0.1:${listening} -> ${port} of pod ${ns}/${pod}`);
+  return { proxy, port: listening };
 }
 
 export function register(program: Command): void {
@@ -246,9 +341,24 @@ export function register(program: Command): void {
     .option('--manifest', "print the VM's manifests for re-import instead of downloading a volume")
     .option('--include-secret', 'with --manifest: include the header Secret holding the token')
     .option('--manifest-output-format <yaml|json>', 'the manifests format', 'yaml')
-    .option('--port-forward', 'download through a port forward (not supported by virtkit yet)')
-    .option('--service-url <url>', 'download through this URL (not supported by virtkit yet)')
-    .option('--wait-secs <seconds>', 'how long download waits for the export to be Ready', '120')
+    .option(
+      '--port-forward',
+      "download through a port forward to the export's pod (pods/portforward), where nothing routes to its Service",
+    )
+    .option('--local-port <port>', 'with --port-forward: the local port (default 0: any free port)')
+    .option(
+      '--service-url <host[:port]>',
+      "download through this host and port (a NodePort, an Ingress) that reaches the export's Service",
+    )
+    .option(
+      '--retry <n>',
+      'try a download this many more times when the server answers with an error (default 0)',
+    )
+    .option(
+      '--readiness-timeout <duration>',
+      'how long download waits for the export to be Ready (default 2m)',
+    )
+    .option('--wait-secs <seconds>', 'how long download waits for the export to be Ready, in seconds')
     .option('--labels <key=value>', 'labels of the export create makes', collect)
     .option('--annotations <key=value>', 'annotations of the export create makes', collect);
   addKubeFlags(cmd, { namespace: true });

@@ -213,6 +213,79 @@ test('the header secret manifest carries the token as CDI header; no VM manifest
   expect((await get('/internal/manifests/all', auth)).status).toBe(404);
 });
 
+test("a VM's manifests from a ConfigMap volume (each key a link into kubelet's ..data folder); a key linked out of it is refused", async () => {
+  // The layout kubelet's atomic writer makes: ..<stamp>/<key> files, ..data -> ..<stamp>, <key> -> ..data/<key>.
+  const cm = path.join(dir, 'manifests');
+  const stamp = path.join(cm, '..2026_12_05_02_50_00.123');
+  fs.mkdirSync(stamp, { recursive: true });
+  const keys: Record<string, string> = {
+    'export-name': 'x',
+    internal_host: 'virt-export-x.ns.svc',
+    internal_ca_cm: 'CA',
+    'virtualmachine-manifest': JSON.stringify({
+      metadata: { name: 'web', namespace: 'ns' },
+      spec: { template: { spec: { volumes: [{ name: 'd', dataVolume: { name: 'img' } }] } } },
+    }),
+    'dv-img': JSON.stringify({ metadata: { name: 'img' }, spec: { storage: {} } }),
+  };
+  for (const [k, v] of Object.entries(keys)) fs.writeFileSync(path.join(stamp, k), v);
+  fs.symlinkSync(path.basename(stamp), path.join(cm, '..data'));
+  for (const k of Object.keys(keys)) fs.symlinkSync(path.join('..data', k), path.join(cm, k));
+  const s = await startExportServer({
+    volumes: [{ name: 'img', kind: 'image', path: path.join(dir, 'img') }],
+    cert: pki.read('srv', 'crt'),
+    key: pki.read('srv', 'key'),
+    tokenFile: path.join(dir, 'token'),
+    exportName: 'x',
+    manifestDir: cm,
+    listen: { host: '127.0.0.1', port: 0 },
+    log: silentLogger(),
+  });
+  const at = (p: string): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      https
+        .get(
+          {
+            host: '127.0.0.1',
+            port: s.address as number,
+            path: p,
+            ca,
+            servername: 'virt-export-x.ns.svc',
+            headers: auth,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+            );
+          },
+        )
+        .on('error', reject);
+    });
+  try {
+    const all = await at('/internal/manifests/all');
+    expect(all.status).toBe(200);
+    const items = (
+      JSON.parse(all.body.toString()) as { items: { kind: string; metadata: { name: string } }[] }
+    ).items;
+    expect(items.map((i) => `${i.kind}/${i.metadata.name}`)).toEqual([
+      'ConfigMap/export-ca-cm-x',
+      'VirtualMachine/web',
+      'DataVolume/img',
+    ]);
+    expect(all.body.toString()).toContain('https://virt-export-x.ns.svc/volumes/img/disk.img.gz');
+    // A key that is a link out of the volume is not read.
+    fs.rmSync(path.join(cm, 'internal_host'));
+    fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(cm, 'internal_host'));
+    const refused = await at('/internal/manifests/all');
+    expect(refused.status).toBe(403);
+    expect(refused.body.toString()).not.toContain('host secret');
+  } finally {
+    await s.close();
+  }
+});
+
 test('the server closes at its deadline', async () => {
   const s = await startExportServer({
     volumes: [],

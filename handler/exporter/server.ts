@@ -94,11 +94,23 @@ function imageFile(v: ExportVolume): string {
   return file;
 }
 
+/**
+ * The manifest data: one file per key. A ConfigMap volume (cluster mode) makes each key a
+ * symlink into its `..data` folder, so a link is followed when it stays in the folder; the
+ * handler's 0600 files (local mode) are plain files. Dot-names (`..data`, `..<timestamp>`) are
+ * kubelet's and no key.
+ */
 function readManifestDir(dir: string): ManifestData {
   const data: Record<string, string> = {};
-  for (const ent of fs.readdirSync(dir, { withFileTypes: true }))
-    if (ent.isFile() && MANIFEST_KEY.test(ent.name))
-      data[ent.name] = fs.readFileSync(path.join(dir, ent.name), 'utf8');
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!MANIFEST_KEY.test(ent.name) || ent.name.startsWith('.')) continue;
+    const file = path.join(dir, ent.name);
+    if (ent.isSymbolicLink()) {
+      assertConfined(dir, file, `manifest key ${ent.name}`);
+      if (!fs.statSync(file).isFile()) continue;
+    } else if (!ent.isFile()) continue;
+    data[ent.name] = fs.readFileSync(file, 'utf8');
+  }
   return data;
 }
 
@@ -232,6 +244,7 @@ export async function startExportServer(o: ExportServerOptions): Promise<Running
               : allManifests(readManifestDir(o.manifestDir ?? ''), route.side);
         } catch (err) {
           if (err instanceof ManifestError) return text(res, 404, `${err.message}\n`);
+          if (err instanceof HostPathError) return text(res, 403, `${err.message}\n`);
           throw err;
         }
         const yaml = (req.headers.accept ?? '').includes('yaml');

@@ -33,10 +33,13 @@
  * handler adopts its launcher, and its verbs reach it through the new pods.
  */
 import { execFileSync, spawn, spawnSync } from 'child_process';
+import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
+import { gunzipSync } from 'zlib';
 import { findBinary } from '../../cli/local/binaries';
 import { buildImages, type BuiltImage } from '../../images/build';
 import { nodePaths } from '../../cli/local/kubelet/node-plan';
@@ -1166,6 +1169,218 @@ test("DataVolumes on kubelet nodes: CDI's importer pods, run by kubelet as the q
     async () => kubectl(['get', 'pods,pvc,dv', '-n', VMS, '-o', 'name']).stdout.trim() === '' || undefined,
     { timeoutMs: 180_000, context: () => kubectl(['get', 'pods,pvc,dv', '-n', VMS, '-o', 'name']).stdout },
   );
+});
+
+/** Starts `kubectl port-forward` (a client of its own, not virtkit's) and resolves with the local port and the process. */
+async function kubectlPortForward(args: string[]): Promise<{ port: number; stop: () => void }> {
+  const child = spawn(findBinary('kubectl'), ['port-forward', ...args], {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const port = await eventually(
+    'kubectl port-forward to listen',
+    async () => {
+      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+      return m ? Number(m[1]) : undefined;
+    },
+    { timeoutMs: 30_000, context: () => out },
+  );
+  return { port, stop: () => child.kill('SIGTERM') };
+}
+
+test("exports on kubelet nodes: kubelet runs the exporter pod of a stopped VM; virtkit vmexport download --port-forward brings its volume (gzip and raw) with the volume's sha256 and the VM's manifests through pods/portforward, --service-url through a forwarded Service port; a wrong token gets 401; the export and its pod go at the TTL", async () => {
+  const ns = 'exports';
+  expect(kubectl(['create', 'namespace', ns]).status).toBe(0);
+  // Known bytes, imported into a claim of the default StorageClass by CDI's importer pod.
+  const bytes = randomBytes(6 << 20);
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/data.img') return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  const host = (state().nodes ?? [])[0]!.hostIp;
+  const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+  try {
+    const dv = {
+      apiVersion: 'cdi.kubevirt.io/v1beta1',
+      kind: 'DataVolume',
+      metadata: {
+        name: 'data',
+        namespace: ns,
+        // Bound now (the class waits for a first consumer): the export is its first reader.
+        annotations: { 'cdi.kubevirt.io/storage.bind.immediate.requested': 'true' },
+      },
+      spec: {
+        source: { http: { url: `http://${host}:${(server.address() as { port: number }).port}/data.img` } },
+        storage: { resources: { requests: { storage: '16Mi' } } },
+      },
+    };
+    expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(dv)).stderr).toBe('');
+    await eventually(
+      'DataVolume data to succeed',
+      async () =>
+        kubectlJson<{ status?: { phase?: string } }>(['get', 'dv', '-n', ns, 'data']).status?.phase ===
+          'Succeeded' || undefined,
+      { timeoutMs: 180_000, context: () => kubectl(['get', 'dv,pvc,pods', '-n', ns]).stdout },
+    );
+  } finally {
+    server.close();
+  }
+  // The volume as its node holds it: the imported bytes, then zeros to the claim's size.
+  const pvName = kubectlJson<{ spec: { volumeName: string } }>(['get', 'pvc', '-n', ns, 'data']).spec
+    .volumeName;
+  const localPath = kubectlJson<{ spec: { local: { path: string } } }>(['get', 'pv', pvName]).spec.local.path;
+  const onNode = (state().nodes ?? []).map((n) => nodeDiskOf(n.dir, localPath)).find((f) => fs.existsSync(f));
+  expect(onNode).toBeDefined();
+  const volume = fs.readFileSync(onNode!);
+  expect(sha256(volume.subarray(0, bytes.length))).toBe(sha256(bytes));
+
+  // A stopped VM whose disk the claim is, exported with a short TTL.
+  const vm = {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: { name: 'holder', namespace: ns },
+    spec: {
+      runStrategy: 'Halted',
+      template: {
+        spec: {
+          domain: {
+            memory: { guest: '64Mi' },
+            devices: { disks: [{ name: 'data', disk: { bus: 'virtio' } }] },
+          },
+          volumes: [{ name: 'data', dataVolume: { name: 'data' } }],
+        },
+      },
+    },
+  };
+  expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(vm)).stderr).toBe('');
+  const created = cli(['vmexport', 'create', 'holder-export', '--vm', 'holder', '--ttl', '75s', '-n', ns]);
+  expect([created.status, created.stderr]).toEqual([0, '']);
+
+  // gzip (the default) through a port forward on any free port.
+  const gz = path.join(stateDir, 'holder.img.gz');
+  const got = cli(['vmexport', 'download', 'holder-export', '-n', ns, '--port-forward', '--output', gz]);
+  expect([got.status, got.stderr]).toEqual([
+    0,
+    expect.stringMatching(
+      /Forwarding from 127\.0\.0\.1:\d+ -> 8443 of pod exports\/virt-export-holder-export/,
+    ),
+  ]);
+  expect(sha256(gunzipSync(fs.readFileSync(gz)))).toBe(sha256(volume));
+  // kubelet ran the exporter pod through containerd.
+  const pod = kubectlJson<Pod>(['get', 'pod', '-n', ns, 'virt-export-holder-export']);
+  expect(pod.status.containerStatuses?.[0]?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
+  // raw, on a local port of our choosing.
+  const raw = path.join(stateDir, 'holder.img');
+  const rawGot = cli([
+    'vmexport',
+    'download',
+    'holder-export',
+    '-n',
+    ns,
+    '--port-forward',
+    '--local-port',
+    '0',
+    '--format',
+    'raw',
+    '--volume',
+    'data',
+    '--output',
+    raw,
+  ]);
+  expect(rawGot.status).toBe(0);
+  expect(sha256(fs.readFileSync(raw))).toBe(sha256(volume));
+  // The VM's manifests for a re-import: its DataVolume pointing at the export's internal URL, and the header Secret.
+  const manifests = cli([
+    'vmexport',
+    'download',
+    'holder-export',
+    '-n',
+    ns,
+    '--port-forward',
+    '--manifest',
+    '--include-secret',
+  ]);
+  expect(manifests.status).toBe(0);
+  const docs = manifests.stdout
+    .split(/^---$/m)
+    .map((d) => d.trim())
+    .filter(Boolean);
+  const token = Buffer.from(
+    kubectlJson<{ data: { token: string } }>(['get', 'secret', '-n', ns, 'export-token-holder-export']).data
+      .token,
+    'base64',
+  ).toString();
+  expect(manifests.stdout).toContain(`x-kubevirt-export-token:${token}`);
+  expect(docs.some((d) => /kind: VirtualMachine\b/.test(d) && /name: holder\b/.test(d))).toBe(true);
+  expect(manifests.stdout).toContain(
+    `url: https://virt-export-holder-export.${ns}.svc/volumes/data/disk.img.gz`,
+  );
+
+  // Another client's forward of the export's Service: a wrong token is refused; --service-url downloads through it.
+  const fwd = await kubectlPortForward(['-n', ns, 'svc/virt-export-holder-export', ':443']);
+  try {
+    const ca = kubectlJson<{ status: { links: { internal: { cert: string } } } }>([
+      'get',
+      'vmexport',
+      '-n',
+      ns,
+      'holder-export',
+    ]).status.links.internal.cert;
+    const status = (t: string): Promise<number> =>
+      new Promise((resolve, reject) =>
+        https
+          .get(
+            {
+              host: '127.0.0.1',
+              port: fwd.port,
+              path: '/volumes/data/disk.img',
+              ca,
+              servername: `virt-export-holder-export.${ns}.svc`,
+              headers: { 'x-kubevirt-export-token': t },
+            },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          )
+          .on('error', reject),
+      );
+    expect(await status('not-the-token')).toBe(401);
+    const viaService = path.join(stateDir, 'holder-svc.img');
+    const su = cli([
+      'vmexport',
+      'download',
+      'holder-export',
+      '-n',
+      ns,
+      '--service-url',
+      `127.0.0.1:${fwd.port}`,
+      '--format',
+      'raw',
+      '--output',
+      viaService,
+    ]);
+    expect([su.status, su.stderr]).toEqual([0, '']);
+    expect(sha256(fs.readFileSync(viaService))).toBe(sha256(volume));
+  } finally {
+    fwd.stop();
+  }
+
+  // At the TTL the controller deletes the export; its pod and Service go with it.
+  await eventually(
+    'the export, its pod and its Service to go at the TTL',
+    async () =>
+      kubectl(['get', 'vmexport,pods,svc', '-n', ns, '-o', 'name']).stdout.trim() === '' || undefined,
+    {
+      timeoutMs: 180_000,
+      context: () => kubectl(['get', 'vmexport,pods,svc', '-n', ns, '-o', 'wide']).stdout,
+    },
+  );
+  expect(kubectl(['delete', 'namespace', ns, '--wait=true', '--timeout=180s']).status).toBe(0);
 });
 
 test("a VM of the cdk8s example fleet runs on kubelet nodes: the install's registry mirror brings its quay.io containerDisk from a registry on this machine, the guest boots through EFI with Secure Boot, and the pool's httpGet probe, run by kubelet, makes it Ready", async () => {
