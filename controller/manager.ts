@@ -259,6 +259,7 @@ export class ControllerManager {
       // KubeVirt's VirtualMachineExports (controller/export/), reading the caches kept above.
       createVmExportController(ownerDeps, snapshotShared, vmSnapshots.caches, {
         image: options.launcherImage,
+        log: this.log,
       }),
       // KubeVirt's VirtualMachineInstanceMigrations (controller/migration/): target pods from the
       // VMI and pod caches above, with the VMI's Kube-OVN addresses.

@@ -163,6 +163,7 @@ export const CONTROLLER_RULES: readonly PolicyRule[] = [
     ['update'],
   ),
   rule([''], ['services'], [...LIST_WATCH, 'create']),
+  { apiGroups: [''], resources: ['services'], resourceNames: ['virtkit-api'], verbs: ['get'] },
   rule([''], ['secrets'], ['get', 'create']),
   rule([''], ['configmaps'], ['create']),
   rule(['apiregistration.k8s.io'], ['apiservices'], ['get']),

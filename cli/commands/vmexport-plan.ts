@@ -335,7 +335,7 @@ interface ServiceJson {
 }
 interface PodJson {
   metadata?: { name?: string; deletionTimestamp?: string };
-  spec?: { containers?: { ports?: { name?: string; containerPort?: number }[] }[] };
+  spec?: { nodeName?: string; containers?: { ports?: { name?: string; containerPort?: number }[] }[] };
   status?: { phase?: string; conditions?: { type?: string; status?: string }[] };
 }
 

@@ -36,7 +36,7 @@ import { TOKEN_HEADER, TOKEN_KEY } from '../../api/export/exporter-pod';
 import type { VirtualMachineExport } from '../../api/export/v1';
 import type { KubeClient } from '../../kube/client';
 import { openPodPortForward, PortForwardFraming } from '../../kube/port-forward';
-import { PODS, SECRETS, SERVICES, VIRTUAL_MACHINE_EXPORTS } from '../../kube/resources';
+import { NODES, PODS, SECRETS, SERVICES, VIRTUAL_MACHINE_EXPORTS } from '../../kube/resources';
 import { addKubeFlags, connectionOf, type KubeFlags } from '../kube-flags';
 import { WebSocketTcpProxy } from '../stream-proxy';
 import { refusalMessage, usageExitCodes } from './vm-state';
@@ -272,6 +272,29 @@ export async function runVmExport(
 }
 
 /**
+ * Why a forward cannot work when the pod's Node runs no kubelet (local mode's nodes publish
+ * kubelet port 0): the API server reaches pods/portforward through the kubelet. Empty when the
+ * Node cannot be read or has one.
+ */
+async function noKubeletHint(
+  client: KubeClient,
+  pods: readonly { metadata?: { name?: string }; spec?: { nodeName?: string } }[],
+  pod: string,
+): Promise<string> {
+  const nodeName = pods.find((p) => p.metadata?.name === pod)?.spec?.nodeName;
+  if (!nodeName) return '';
+  const node = await client
+    .getIfExists<{ status?: { daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } }>(
+      NODES,
+      undefined,
+      nodeName,
+    )
+    .catch(() => undefined);
+  if (!node || (node.status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 0) !== 0) return '';
+  return ` (node ${nodeName} runs no kubelet, as local mode's nodes: download through the export's external link, without --port-forward)`;
+}
+
+/**
  * A local port forwarded to the export's pod: the Service in status.serviceName, its first
  * ready pod, the Service port of the internal link translated to the pod's port. The first
  * forwarded connection is opened here, so a refusal (no right to `pods/portforward`, a node
@@ -301,7 +324,9 @@ async function forwardToExporter(
   try {
     first = await dial();
   } catch (err) {
-    throw new Error(`cannot forward a port to pod ${ns}/${pod}: ${refusalMessage(err)}`);
+    throw new Error(
+      `cannot forward a port to pod ${ns}/${pod}: ${refusalMessage(err)}${await noKubeletHint(client, pods.items, pod)}`,
+    );
   }
   const proxy = new WebSocketTcpProxy(
     dial,

@@ -6,6 +6,7 @@
  * is woken by its own changes, its pod's, Service's and claims', and by the claims, VMs, VMIs and
  * VirtualMachineSnapshots its source names.
  */
+import type { Logger } from '../../common/log';
 import type { DataVolume } from '../../api/cdi/v1beta1';
 import { EXPORTER_APP_LABEL, EXPORTER_APP_VALUE } from '../../api/export/exporter-pod';
 import type { VirtualMachineExport } from '../../api/export/v1';
@@ -48,6 +49,8 @@ export interface ExportSnapshotCaches {
 export interface ExportControllerOptions {
   /** The exporter pod's image. @default the launcher's */
   readonly image?: string | undefined;
+  /** Where a failed lookup of the external link's host is said. @default silent */
+  readonly log?: Logger;
 }
 
 /** Index of exports by the `<namespace>/<name>` of the claim or VM they export. */
@@ -104,7 +107,7 @@ export function createVmExportController(
       volumeSnapshots: snapshots.volumeSnapshots,
     },
     deps.recorder,
-    { image: options.image ?? DEFAULT_LAUNCHER_IMAGE },
+    { image: options.image ?? DEFAULT_LAUNCHER_IMAGE, ...(options.log ? { log: options.log } : {}) },
   );
 
   exports.onChange((e) => queue.add(objectKey(e)));

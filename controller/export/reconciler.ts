@@ -8,6 +8,7 @@
  * (./status-plan.ts). Desired state comes from the pure plans beside it; writes are creates of
  * named objects (AlreadyExists is fine) and a status update guarded by the resourceVersion.
  */
+import type { Logger } from '../../common/log';
 import { randomInt } from 'crypto';
 import type { DataVolume } from '../../api/cdi/v1beta1';
 import {
@@ -110,6 +111,8 @@ export interface ExportReconcilerOptions {
   readonly issue?: (service: string, namespace: string, days: number) => Promise<IssuedCertificate>;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Where a failed lookup of the external link's host is said (once per lookup). @default silent */
+  readonly log?: Logger;
 }
 
 const controlledBy = (o: ExporterPodJson | undefined, uid: string): boolean =>
@@ -414,8 +417,11 @@ export class ExportReconciler {
         if (ca) value = { host: `${host}:${port}`, ca };
       }
     } catch (err) {
-      // Not allowed or not there: no external link this round (said once per lookup).
-      void errorMessage(err);
+      // Not allowed or unreachable: no external link this round, said once per lookup.
+      this.o.log?.warn(
+        { err: errorMessage(err) },
+        `exports get no external link for now: reading Service ${API_SERVICE.namespace}/${API_SERVICE.name} or APIService ${SUBRESOURCES_APISERVICE} failed`,
+      );
     }
     this.external = { at: now, ...(value ? { value } : {}) };
     return value ? { external: value } : {};

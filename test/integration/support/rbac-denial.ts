@@ -22,6 +22,8 @@ export interface Grant {
   readonly group: string;
   readonly resource: string;
   readonly verb: string;
+  /** The rule's resourceNames, when it grants the verb on those objects only. */
+  readonly names?: readonly string[];
 }
 
 export const keyOf = (g: Grant): string => `${g.verb} ${g.resource}${g.group ? `.${g.group}` : ''}`;
@@ -31,22 +33,41 @@ export function grantsOf(rules: readonly PolicyRule[]): Grant[] {
   for (const r of rules)
     for (const group of r.apiGroups)
       for (const resource of r.resources)
-        for (const verb of r.verbs) seen.set(keyOf({ group, resource, verb }), { group, resource, verb });
+        for (const verb of r.verbs)
+          seen.set(keyOf({ group, resource, verb }), {
+            group,
+            resource,
+            verb,
+            ...(r.resourceNames ? { names: r.resourceNames } : {}),
+          });
   return [...seen.values()];
 }
 
-/** The rules with exactly one (group, resource, verb) taken out, one rule per group and resource. */
+/**
+ * The rules with exactly one (group, resource, verb) taken out, one rule per group, resource
+ * and resourceNames (a grant limited to some objects stays limited to them).
+ */
 export function without(rules: readonly PolicyRule[], denied: Grant): PolicyRule[] {
-  const verbs = new Map<string, { group: string; resource: string; verbs: Set<string> }>();
+  const verbs = new Map<
+    string,
+    { group: string; resource: string; names?: readonly string[]; verbs: Set<string> }
+  >();
   for (const g of grantsOf(rules)) {
     if (keyOf(g) === keyOf(denied)) continue;
-    const k = `${g.group}|${g.resource}`;
-    if (!verbs.has(k)) verbs.set(k, { group: g.group, resource: g.resource, verbs: new Set() });
+    const k = `${g.group}|${g.resource}|${g.names?.join(',') ?? ''}`;
+    if (!verbs.has(k))
+      verbs.set(k, {
+        group: g.group,
+        resource: g.resource,
+        ...(g.names ? { names: g.names } : {}),
+        verbs: new Set(),
+      });
     verbs.get(k)!.verbs.add(g.verb);
   }
   return [...verbs.values()].map((v) => ({
     apiGroups: [v.group],
     resources: [v.resource],
+    ...(v.names ? { resourceNames: v.names } : {}),
     verbs: [...v.verbs].sort(),
   }));
 }
@@ -80,6 +101,8 @@ export class RoleUnderTest {
         group: g.group,
         resource,
         ...(subresource ? { subresource } : {}),
+        // A grant limited to some objects is asked about one of them.
+        ...(g.names?.[0] ? { name: g.names[0] } : {}),
       },
     );
   }
