@@ -37,6 +37,7 @@ import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { gunzipSync } from 'zlib';
@@ -1260,9 +1261,10 @@ test("exports on kubelet nodes: kubelet runs the exporter pod of a stopped VM; v
   const created = cli(['vmexport', 'create', 'holder-export', '--vm', 'holder', '--ttl', '75s', '-n', ns]);
   expect([created.status, created.stderr]).toEqual([0, '']);
 
+  const download = (args: string[]): Run => cli(['vmexport', 'download', 'holder-export', '-n', ns, ...args]);
   // gzip (the default) through a port forward on any free port.
   const gz = path.join(stateDir, 'holder.img.gz');
-  const got = cli(['vmexport', 'download', 'holder-export', '-n', ns, '--port-forward', '--output', gz]);
+  const got = download(['--port-forward', '--output', gz]);
   expect([got.status, got.stderr]).toEqual([
     0,
     expect.stringMatching(
@@ -1275,15 +1277,16 @@ test("exports on kubelet nodes: kubelet runs the exporter pod of a stopped VM; v
   expect(pod.status.containerStatuses?.[0]?.containerID).toMatch(/^containerd:\/\/[0-9a-f]{64}$/);
   // raw, on a local port of our choosing.
   const raw = path.join(stateDir, 'holder.img');
-  const rawGot = cli([
-    'vmexport',
-    'download',
-    'holder-export',
-    '-n',
-    ns,
+  const chosen = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as net.AddressInfo).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const rawGot = download([
     '--port-forward',
     '--local-port',
-    '0',
+    String(chosen),
     '--format',
     'raw',
     '--volume',
@@ -1291,19 +1294,13 @@ test("exports on kubelet nodes: kubelet runs the exporter pod of a stopped VM; v
     '--output',
     raw,
   ]);
-  expect(rawGot.status).toBe(0);
+  expect([rawGot.status, rawGot.stderr]).toEqual([
+    0,
+    expect.stringContaining(`Forwarding from 127.0.0.1:${chosen} -> 8443`),
+  ]);
   expect(sha256(fs.readFileSync(raw))).toBe(sha256(volume));
   // The VM's manifests for a re-import: its DataVolume pointing at the export's internal URL, and the header Secret.
-  const manifests = cli([
-    'vmexport',
-    'download',
-    'holder-export',
-    '-n',
-    ns,
-    '--port-forward',
-    '--manifest',
-    '--include-secret',
-  ]);
+  const manifests = download(['--port-forward', '--manifest', '--include-secret']);
   expect(manifests.status).toBe(0);
   const docs = manifests.stdout
     .split(/^---$/m)
@@ -1351,12 +1348,7 @@ test("exports on kubelet nodes: kubelet runs the exporter pod of a stopped VM; v
       );
     expect(await status('not-the-token')).toBe(401);
     const viaService = path.join(stateDir, 'holder-svc.img');
-    const su = cli([
-      'vmexport',
-      'download',
-      'holder-export',
-      '-n',
-      ns,
+    const su = download([
       '--service-url',
       `127.0.0.1:${fwd.port}`,
       '--format',
