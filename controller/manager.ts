@@ -7,7 +7,7 @@
  * watches closed).
  */
 import * as os from 'os';
-import type { VirtualMachine, VirtualMachineInstance } from '../api/kubevirt/v1';
+import { useEmulationOf, type VirtualMachine, type VirtualMachineInstance } from '../api/kubevirt/v1';
 import type { DataVolume } from '../api/cdi/v1beta1';
 import { keyFields, silentLogger, type Logger } from '../common/log';
 import {
@@ -274,12 +274,17 @@ export class ControllerManager {
       recorder,
       (ns, name) => dataVolumes.informers.claims.cache.get(`${ns}/${name}`)?.status?.phase ?? undefined,
     );
+    // KubeVirt's useEmulation, from the KubeVirt objects the migration controller keeps: without
+    // it launcher pods (and the ephemeral and migration target pods) ask for devices.kubevirt.io/kvm.
+    const useEmulation = (): boolean => useEmulationOf(migrations.informers.kubevirts.cache.list());
+    vmiR.useEmulation = useEmulation;
     vmiR.dataVolumes = new VmiDataVolumes(
       client,
       dataVolumes.dataVolumes,
       (ns, name) => dataVolumes.informers.claims.cache.get(`${ns}/${name}`) !== undefined,
       recorder,
       options.launcherImage,
+      useEmulation,
     );
     dataVolumes.dataVolumes.addHandlers(
       wakeDataVolumeUsers(

@@ -28,8 +28,15 @@ export function installNamespace(name: string): Json {
   };
 }
 
-/** The KubeVirt object `<namespace>/virtkit` with these feature gates (checked by ./options.ts). */
-export function kubeVirtConfig(namespace: string, featureGates: readonly string[]): Json {
+/**
+ * The KubeVirt object `<namespace>/virtkit` with these feature gates (checked by ./options.ts)
+ * and, when software emulation is allowed, `useEmulation: true`.
+ */
+export function kubeVirtConfig(
+  namespace: string,
+  featureGates: readonly string[],
+  useEmulation = false,
+): Json {
   return {
     apiVersion: 'kubevirt.io/v1',
     kind: 'KubeVirt',
@@ -38,6 +45,13 @@ export function kubeVirtConfig(namespace: string, featureGates: readonly string[
       namespace,
       annotations: { [ARGOCD_SYNC_OPTIONS]: SKIP_DRY_RUN_ON_MISSING_RESOURCE },
     },
-    spec: { configuration: { developerConfiguration: { featureGates: [...featureGates] } } },
+    spec: {
+      configuration: {
+        developerConfiguration: {
+          featureGates: [...featureGates],
+          ...(useEmulation ? { useEmulation: true } : {}),
+        },
+      },
+    },
   };
 }

@@ -51,6 +51,12 @@ export interface InstallOptions {
   readonly certificates?: `${CertificateMode}`;
   /** Feature gates turned on in the KubeVirt object (HostDisk, HostDevices, GPU...). @default none */
   readonly featureGates?: readonly string[];
+  /**
+   * KubeVirt's `developerConfiguration.useEmulation` in the KubeVirt object: launcher pods do not
+   * ask for `devices.kubevirt.io/kvm`, so guests run under software emulation on nodes without
+   * a usable /dev/kvm. @default false (every launcher pod asks for one kvm device)
+   */
+  readonly useEmulation?: boolean;
   /** Also install the NetworkAttachmentDefinition, Kube-OVN and whereabouts CRDs. @default false */
   readonly withNetworkCrds?: boolean;
   /** Also install the snapshot.storage.k8s.io CRDs (clusters usually bring their own). @default false */
@@ -73,6 +79,7 @@ export interface ResolvedInstallOptions {
   readonly apiReplicas: number;
   readonly certificates: CertificateMode;
   readonly featureGates: readonly string[];
+  readonly useEmulation: boolean;
   readonly withNetworkCrds: boolean;
   readonly withVolumeSnapshotCrds: boolean;
   /** `HOST=URL` entries, each checked, in the order given. */
@@ -99,6 +106,7 @@ export const INSTALL_OPTION_NAMES: readonly (keyof InstallOptions)[] = [
   'apiReplicas',
   'certificates',
   'featureGates',
+  'useEmulation',
   'withNetworkCrds',
   'withVolumeSnapshotCrds',
   'registryMirrors',
@@ -308,6 +316,7 @@ export function resolveInstallOptions(options: InstallOptions, version: string):
     featureGates,
     withNetworkCrds: booleanOption(issues, 'withNetworkCrds', given.withNetworkCrds),
     withVolumeSnapshotCrds: booleanOption(issues, 'withVolumeSnapshotCrds', given.withVolumeSnapshotCrds),
+    useEmulation: booleanOption(issues, 'useEmulation', given.useEmulation),
     registryMirrors,
     version,
   };

@@ -559,6 +559,18 @@ describe('options', () => {
     });
   });
 
+  it("allow software emulation (KubeVirt's useEmulation) only when asked", () => {
+    const dev = (objects: Obj[]): unknown =>
+      (
+        get(objects, 'KubeVirt', 'virtkit') as {
+          spec: { configuration: { developerConfiguration: unknown } };
+        }
+      ).spec.configuration.developerConfiguration;
+    expect(dev(render())).not.toHaveProperty('useEmulation');
+    expect(dev(render({ useEmulation: true }))).toEqual({ featureGates: [], useEmulation: true });
+    expect(() => render({ useEmulation: 'yes' as unknown as boolean })).toThrow('useEmulation');
+  });
+
   it('give the handlers the registry mirrors of their containerDisk pulls, in order, none by default', () => {
     const argsOf = (objects: Obj[]): string[] =>
       (

@@ -94,7 +94,7 @@ export function renderInstall(
         ...(o.withVolumeSnapshotCrds ? volumeSnapshotCrds() : []),
       ],
     ],
-    ['config', [kubeVirtConfig(ns, o.featureGates)]],
+    ['config', [kubeVirtConfig(ns, o.featureGates, o.useEmulation)]],
     ['controller', [serviceAccount(ns, CONTROLLER)]],
     ['api', [serviceAccount(ns, API)]],
     ['handler', [serviceAccount(ns, HANDLER)]],

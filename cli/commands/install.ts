@@ -22,6 +22,7 @@ interface InstallFlags {
   featureGates?: string;
   withNetworkCrds?: boolean;
   withVolumeSnapshotCrds?: boolean;
+  useEmulation?: boolean;
   registryMirror?: string[];
 }
 
@@ -39,6 +40,7 @@ const FLAG_OF: Readonly<Record<keyof InstallOptions, string>> = {
   featureGates: '--feature-gates',
   withNetworkCrds: '--with-network-crds',
   withVolumeSnapshotCrds: '--with-volume-snapshot-crds',
+  useEmulation: '--use-emulation',
   registryMirrors: '--registry-mirror',
 };
 
@@ -67,6 +69,7 @@ export function installOptionsOf(flags: InstallFlags): InstallOptions {
             .filter(Boolean),
     withNetworkCrds: flags.withNetworkCrds || undefined,
     withVolumeSnapshotCrds: flags.withVolumeSnapshotCrds || undefined,
+    useEmulation: flags.useEmulation || undefined,
     registryMirrors: flags.registryMirror,
   };
   return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as InstallOptions;
@@ -118,6 +121,10 @@ export function register(program: Command): void {
     .option(
       '--with-volume-snapshot-crds',
       'also install the snapshot.storage.k8s.io CRDs (for clusters without the CSI snapshotter)',
+    )
+    .option(
+      '--use-emulation',
+      "allow software emulation (KubeVirt's useEmulation): launcher pods do not ask for devices.kubevirt.io/kvm, so guests also run on nodes without a usable /dev/kvm",
     )
     .option(
       '--registry-mirror <host=url>',

@@ -22,6 +22,7 @@ interface UpFlags {
   port?: number;
   timeout?: number;
   featureGates?: string;
+  useEmulation?: boolean;
   registryMirror?: string[];
   nodes?: number;
   runtime?: LocalRuntime;
@@ -85,6 +86,7 @@ async function up(flags: UpFlags): Promise<void> {
       .split(',')
       .map((g) => g.trim())
       .filter(Boolean),
+    ...(flags.useEmulation ? { useEmulation: true } : {}),
     log,
   });
   log(`ready: kube-apiserver at ${cluster.server}, state in ${stateDir}`);
@@ -140,6 +142,10 @@ export function register(program: Command): void {
     .option(
       '--feature-gates <gates>',
       'comma-separated feature gates to turn on in the KubeVirt object (HostDisk, HostDevices, GPU, LocalContainerDisk)',
+    )
+    .option(
+      '--use-emulation',
+      "allow software emulation in the KubeVirt object even where KVM works (KubeVirt's useEmulation: launcher pods do not ask for devices.kubevirt.io/kvm); up sets it by itself where this machine's KVM does not boot a guest",
     )
     .option(
       '--registry-mirror <host=url>',

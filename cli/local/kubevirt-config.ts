@@ -1,10 +1,27 @@
 /**
  * Local mode's `KubeVirt` object (namespace virtkit, name virtkit): the one place the cluster's
  * feature gates live, as in KubeVirt (`virtkit up --feature-gates HostDisk,...` writes them;
- * `kubectl edit kubevirt -n virtkit virtkit` changes them; admission follows at once).
+ * `kubectl edit kubevirt -n virtkit virtkit` changes them; admission follows at once), and
+ * `useEmulation`, which `up` sets where this machine's KVM does not boot a guest (hostKvm).
  */
 import { FEATURE_GATES } from '../../api/feature-gates';
 import { isAlreadyExists, KUBEVIRTS, NAMESPACES, type KubeClient } from '../../kube';
+import { chooseAccelerator } from '../../launcher/host/kvm-probe';
+import { qemuSystemBinary } from '../../launcher/host/qemu-binary';
+
+/**
+ * Whether guests can use KVM on this machine: the launcher's probe (a short boot of QEMU with
+ * KVM, cached per boot), the same one the handler's Node capacity follows. A /dev/kvm that
+ * exists but does not boot a guest is not usable.
+ */
+export async function hostKvm(): Promise<{ usable: boolean; reason: string }> {
+  try {
+    const choice = await chooseAccelerator(qemuSystemBinary());
+    return { usable: choice.accelerator === 'kvm', reason: choice.reason };
+  } catch (err) {
+    return { usable: false, reason: (err as Error).message };
+  }
+}
 
 export const CONFIG_NAMESPACE = 'virtkit';
 export const CONFIG_NAME = 'virtkit';
@@ -18,8 +35,16 @@ export function checkFeatureGates(gates: readonly string[]): void {
     );
 }
 
-/** The cluster's KubeVirt object (namespace virtkit, name virtkit) with these feature gates. */
-export async function applyKubeVirtConfig(client: KubeClient, gates: readonly string[]): Promise<void> {
+/**
+ * The cluster's KubeVirt object (namespace virtkit, name virtkit) with these feature gates and,
+ * when software emulation is allowed, `useEmulation: true` (launcher pods then do not ask for
+ * `devices.kubevirt.io/kvm`).
+ */
+export async function applyKubeVirtConfig(
+  client: KubeClient,
+  gates: readonly string[],
+  useEmulation = false,
+): Promise<void> {
   checkFeatureGates(gates);
   try {
     await client.create(NAMESPACES, undefined, {
@@ -34,6 +59,10 @@ export async function applyKubeVirtConfig(client: KubeClient, gates: readonly st
     apiVersion: 'kubevirt.io/v1',
     kind: 'KubeVirt',
     metadata: { name: CONFIG_NAME, namespace: CONFIG_NAMESPACE },
-    spec: { configuration: { developerConfiguration: { featureGates: [...gates] } } },
+    spec: {
+      configuration: {
+        developerConfiguration: { featureGates: [...gates], ...(useEmulation ? { useEmulation: true } : {}) },
+      },
+    },
   });
 }

@@ -31,7 +31,7 @@ import { awaitApiServices } from './await-available';
 import { stopGuests } from './guests';
 import { startControlPlane, type StartOptions } from './controlplane';
 import { installCrds, installVolumeSnapshotCrds } from './crds';
-import { applyKubeVirtConfig } from './kubevirt-config';
+import { applyKubeVirtConfig, hostKvm } from './kubevirt-config';
 import { applyLocalSnapshotClass, applyLocalStorageClass } from './storage-class';
 import { installRbac, kubeletApiAccessBinding } from './rbac';
 import { probe, type ProbeResult } from './health';
@@ -58,6 +58,11 @@ export interface UpOptions extends StartOptions {
   /** `--registry-mirror HOST=URL` values passed to the node handler (`virtkit up --registry-mirror`). */
   readonly registryMirrors?: readonly string[];
   /**
+   * The KubeVirt object's useEmulation (`virtkit up --use-emulation`): launcher pods do not ask
+   * for `devices.kubevirt.io/kvm`. @default true where this machine's KVM does not boot a guest (hostKvm)
+   */
+  readonly useEmulation?: boolean;
+  /**
    * How many nodes (`virtkit up --nodes N`): a handler each with the process runtime, a kubelet
    * node each with `runtime: 'kubelet'`. @default 1
    */
@@ -76,8 +81,17 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
   const kubeletRuntime = options.runtime === 'kubelet';
   if (kubeletRuntime) checkKubeletNodeHost();
   const images = kubeletRuntime ? (options.images ?? findCachedImages(VIRTKIT_VERSION)) : undefined;
+  // KubeVirt's launcher pods ask for /dev/kvm (devices.kubevirt.io/kvm) unless the KubeVirt
+  // object allows software emulation; where KVM does not boot a guest, up allows it.
+  const kvm = options.useEmulation ? undefined : await hostKvm();
+  const useEmulation = options.useEmulation === true || !kvm?.usable;
   const cluster = await startControlPlane(options);
   try {
+    log(
+      kvm?.usable
+        ? 'KVM: usable; launcher pods ask for devices.kubevirt.io/kvm'
+        : `KVM: ${kvm ? `not usable here (${kvm.reason})` : 'not used (--use-emulation)'}; the KubeVirt object allows software emulation (useEmulation), so launcher pods do not ask for devices.kubevirt.io/kvm and guests run under TCG`,
+    );
     log('installing CustomResourceDefinitions');
     const client = KubeClient.connect({ kubeconfig: cluster.kubeconfig, fieldManager: 'virtkit' });
     const install = kubeletRuntime
@@ -86,6 +100,7 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
           kubeconfig: cluster.kubeconfig,
           plan: localClusterInstall(images!, {
             featureGates: options.featureGates ?? [],
+            useEmulation,
             registryMirrors: options.registryMirrors ?? [],
           }),
           timeoutMs: options.timeoutMs ?? 180_000,
@@ -113,7 +128,7 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
       } else {
         log('installing RBAC: one ClusterRole per component, KubeVirt user roles');
         await installRbac(client);
-        await applyKubeVirtConfig(client, options.featureGates ?? []);
+        await applyKubeVirtConfig(client, options.featureGates ?? [], useEmulation);
       }
       log('default StorageClass local: volumes on the node, made by the handler when a pod first uses them');
       await applyLocalStorageClass(client);

@@ -79,6 +79,13 @@ export interface VirtkitInstallProps {
    */
   readonly withNetworkCrds?: boolean;
   /**
+   * Allow software emulation (KubeVirt's `developerConfiguration.useEmulation` in the KubeVirt
+   * object): launcher pods do not ask for `devices.kubevirt.io/kvm`, so guests also run on
+   * nodes without a usable /dev/kvm, under QEMU's TCG.
+   * @default false
+   */
+  readonly useEmulation?: boolean;
+  /**
    * Also install the snapshot.storage.k8s.io CRDs (clusters usually bring their own with
    * their CSI snapshotter).
    * @default false

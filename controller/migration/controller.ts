@@ -1,11 +1,15 @@
 /**
  * The migration controller as the manager runs it (KubeVirt's virt-controller migration
  * controller): informers over VirtualMachineInstanceMigrations (indexed by UID and by the VMI they
- * name), MigrationPolicies and KubeVirt objects (the settings); the manager's VMI and launcher pod
- * caches are shared. One work queue; a change of a VMI wakes its migrations, a change of a target
+ * name), MigrationPolicies and KubeVirt objects (the settings, which the VMI controller reads too
+ * for useEmulation); the manager's VMI and launcher pod caches are shared. One work queue; a change of a VMI wakes its migrations, a change of a target
  * pod its migration, a change of another launcher pod the unfinished migrations of its namespace.
  */
-import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../api/kubevirt/v1';
+import type {
+  KubeVirtEmulationSource,
+  VirtualMachineInstance,
+  VirtualMachineInstanceMigration,
+} from '../../api/kubevirt/v1';
 import { MIGRATION_JOB_UID_LABEL } from '../../api/kubevirt/v1/migration-labels';
 import type { KubeVirtMigrationsSource } from '../../api/migrations/v1alpha1/effective';
 import type { MigrationPolicy } from '../../api/migrations/v1alpha1/policy';
@@ -28,10 +32,14 @@ import { MigrationReconciler } from './reconciler';
 const BY_UID = 'uid';
 const BY_VMI = 'vmi';
 
-/** The migration controller's own informers, which the evacuation controller reads too. */
+/** What the controllers read of the KubeVirt objects: the migration settings and useEmulation. */
+export type KubeVirtSettings = KubeVirtMigrationsSource &
+  KubeVirtEmulationSource & { metadata?: { resourceVersion?: string } };
+
+/** The migration controller's own informers, which the evacuation and VMI controllers read too. */
 export interface MigrationInformers {
   readonly migrations: Informer<VirtualMachineInstanceMigration>;
-  readonly kubevirts: Informer<KubeVirtMigrationsSource & { metadata?: { resourceVersion?: string } }>;
+  readonly kubevirts: Informer<KubeVirtSettings>;
 }
 
 export interface MigrationControllerOptions {
@@ -65,11 +73,7 @@ export function createMigrationController(
     {},
     deps.watchOptions,
   );
-  const kubevirts = new Informer<KubeVirtMigrationsSource & { metadata?: { resourceVersion?: string } }>(
-    deps.client.listWatch(KUBEVIRTS),
-    {},
-    deps.watchOptions,
-  );
+  const kubevirts = new Informer<KubeVirtSettings>(deps.client.listWatch(KUBEVIRTS), {}, deps.watchOptions);
   const reconciler = new MigrationReconciler(
     deps.client,
     { migrations, vmis: shared.vmis, pods: shared.pods, policies, kubevirts },

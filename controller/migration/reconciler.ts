@@ -8,7 +8,12 @@
  * migration and the step; the key is retried with back-off.
  */
 import { isDeepStrictEqual } from 'util';
-import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../api/kubevirt/v1';
+import {
+  useEmulationOf,
+  type KubeVirtEmulationSource,
+  type VirtualMachineInstance,
+  type VirtualMachineInstanceMigration,
+} from '../../api/kubevirt/v1';
 import {
   effectiveMigrationConfiguration,
   clusterMigrationConfiguration,
@@ -56,7 +61,9 @@ export interface MigrationInformers {
   /** Launcher pods, indexed by kubevirt.io/created-by (CREATED_BY_INDEX). */
   readonly pods: Informer<LauncherPod>;
   readonly policies: Informer<MigrationPolicy>;
-  readonly kubevirts: Informer<KubeVirtMigrationsSource & { metadata?: { resourceVersion?: string } }>;
+  readonly kubevirts: Informer<
+    KubeVirtMigrationsSource & KubeVirtEmulationSource & { metadata?: { resourceVersion?: string } }
+  >;
 }
 
 export interface MigrationReconcilerOptions {
@@ -264,6 +271,7 @@ export class MigrationReconciler {
     const what = describeMigration(migration);
     const pod = renderMigrationTargetPod(vmi, migration, {
       overheadBytes: memoryOverhead(vmi.spec),
+      useEmulation: useEmulationOf(this.inf.kubevirts.cache.list()),
       image: this.options.launcherImage,
     });
     try {

@@ -57,8 +57,8 @@ describe('a VMI and its DataVolumes', () => {
   });
 
   test('the ephemeral pod is the launcher pod under another name, annotated, whose container ends at once', () => {
-    const launcher = renderLauncherPod(vmi, { overheadBytes: 1 });
-    const eph = renderEphemeralPod(vmi, { overheadBytes: 1 });
+    const launcher = renderLauncherPod(vmi, { overheadBytes: 1, useEmulation: false });
+    const eph = renderEphemeralPod(vmi, { overheadBytes: 1, useEmulation: false });
     expect(eph.metadata.name).toBe(ephemeralPodName(vmi));
     expect(eph.metadata.name).not.toBe(launcherPodName(vmi));
     expect(eph.metadata.annotations['kubevirt.io/ephemeral-provisioning']).toBe('true');

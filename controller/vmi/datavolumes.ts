@@ -100,6 +100,8 @@ export class VmiDataVolumes {
     private readonly claimExists: (namespace: string, name: string) => boolean,
     private readonly recorder: EventRecorder,
     private readonly launcherImage?: string,
+    /** Whether the cluster allows software emulation (the ephemeral pod asks for what a launcher pod asks for). */
+    private readonly useEmulation: () => boolean = () => false,
   ) {}
 
   state(vmi: VirtualMachineInstance): DataVolumeState {
@@ -135,6 +137,7 @@ export class VmiDataVolumes {
       const pod = renderEphemeralPod(vmi, {
         overheadBytes: memoryOverhead(vmi.spec),
         image: this.launcherImage,
+        useEmulation: this.useEmulation(),
       });
       try {
         await this.client.create(PODS, ns, pod);

@@ -44,6 +44,8 @@ export {
 } from '../../api/kubevirt/v1/launcher-pod-layout';
 /** The tap devices of pod networks come from the node's tun device plugin. */
 export const TUN_RESOURCE = 'devices.kubevirt.io/tun';
+/** The handler's device plugin hands out /dev/kvm under this name (KubeVirt's). */
+export const KVM_RESOURCE = 'devices.kubevirt.io/kvm';
 export const DEFAULT_LAUNCHER_IMAGE = 'virtkit/launcher:latest';
 /** The margin KubeVirt adds to the guest's grace period at each layer (launcher, pod). */
 export const GRACE_MARGIN_SECONDS = 15;
@@ -121,11 +123,15 @@ function cpuQuantity(millis: number): string {
 /**
  * Pod resources: memory = guest RAM (request, and limit when the VMI sets one) + the launcher
  * overhead; cpu from the VMI's requests/limits, else one tenth of a core per vCPU (KubeVirt's
- * default CPU allocation ratio of 10); one `devices.kubevirt.io/tun`.
+ * default CPU allocation ratio of 10); one `devices.kubevirt.io/tun`; and, unless the cluster
+ * allows software emulation (the KubeVirt object's `developerConfiguration.useEmulation`), one
+ * `devices.kubevirt.io/kvm`, so the pod lands only where the handler's device plugin offers
+ * /dev/kvm and gets it in its container, as KubeVirt's launcher pods do.
  */
 export function launcherResources(
   vmi: VirtualMachineInstance,
   overheadBytes: number,
+  useEmulation: boolean,
 ): { requests: Record<string, string>; limits?: Record<string, string> } {
   const res = vmi.spec.domain.resources ?? {};
   const guest = guestMemoryBytes(vmi.spec) ?? 0;
@@ -142,6 +148,10 @@ export function launcherResources(
   // QEMU opens /dev/net/tun for its tap devices (KubeVirt's launcher pods ask for it too).
   requests[TUN_RESOURCE] = '1';
   limits[TUN_RESOURCE] = '1';
+  if (!useEmulation) {
+    requests[KVM_RESOURCE] = '1';
+    limits[KVM_RESOURCE] = '1';
+  }
   if (vmi.spec.domain.cpu?.dedicatedCpuPlacement) {
     // Dedicated CPUs need the Guaranteed QoS class: whole cores, requests = limits.
     requests.cpu = String(vcpus(vmi));
@@ -217,6 +227,8 @@ export function launcherVolumes(vmi: VirtualMachineInstance): {
 export interface LauncherPodOptions {
   readonly overheadBytes: number;
   readonly image?: string;
+  /** The cluster allows software emulation (KubeVirt's useEmulation): no kvm device is asked for. */
+  readonly useEmulation: boolean;
 }
 
 /** The VMI as the launcher needs it: identity and spec, not status. */
@@ -299,7 +311,7 @@ export function renderLauncherPod(vmi: VirtualMachineInstance, opts: LauncherPod
           { name: 'VIRTKIT_GRACE_PERIOD_SECONDS', value: String(grace) },
           { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
         ],
-        resources: launcherResources(vmi, opts.overheadBytes),
+        resources: launcherResources(vmi, opts.overheadBytes, opts.useEmulation),
         // kubelet runs the VMI's probes against the pod (./launcher-probes.ts).
         ...launcherProbes(spec),
         volumeMounts: [

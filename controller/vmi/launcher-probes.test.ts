@@ -65,8 +65,11 @@ describe('the compute container carries the VMI probes kubelet runs', () => {
       },
     };
     const compute = (v: VirtualMachineInstance): Record<string, unknown> =>
-      (renderLauncherPod(v, { overheadBytes: 1 }).spec as { containers: Record<string, unknown>[] })
-        .containers[0]!;
+      (
+        renderLauncherPod(v, { overheadBytes: 1, useEmulation: false }).spec as {
+          containers: Record<string, unknown>[];
+        }
+      ).containers[0]!;
     expect(compute(vmi).readinessProbe).toEqual({
       httpGet: { port: 80, path: '/healthz' },
       initialDelaySeconds: 60,

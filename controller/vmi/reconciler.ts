@@ -48,6 +48,9 @@ export class VmiReconciler {
   /** Kube-OVN's IPAM (controller/kubeovn/): the addresses a launcher pod is created with; set by the manager. */
   kubeOvn?: KubeOvnIpam;
 
+  /** Whether the cluster allows software emulation (the KubeVirt objects' useEmulation); set by the manager. */
+  useEmulation: () => boolean = () => false;
+
   /** Hotplug attachment pods (./attachment-pod.ts), made on first use. */
   private attachment?: AttachmentPods;
   private get attachmentPods(): AttachmentPods {
@@ -101,6 +104,7 @@ export class VmiReconciler {
       const pod = renderLauncherPod(vmi, {
         overheadBytes: memoryOverhead(vmi.spec),
         image: this.launcherImage,
+        useEmulation: this.useEmulation(),
       });
       // Kube-OVN's addresses are allocated before the pod exists, as kube-ovn-controller does
       // before the pod's CNI runs; an address that cannot be given keeps the pod from being made.

@@ -1,4 +1,5 @@
-import type { VirtualMachineInstance } from '../../api/kubevirt/v1';
+import { useEmulationOf, type VirtualMachineInstance } from '../../api/kubevirt/v1';
+import { renderEphemeralPod } from './ephemeral-pod';
 import { memoryOverhead } from '../../api/sizing';
 import { hashedPodInterfaceName } from '../../api/multus/pod-interfaces';
 import {
@@ -84,7 +85,7 @@ function pod(
 
 describe('launcher pod rendering', () => {
   const v = vmi();
-  const p = renderLauncherPod(v, { overheadBytes: memoryOverhead(v.spec) });
+  const p = renderLauncherPod(v, { overheadBytes: memoryOverhead(v.spec), useEmulation: false });
   const spec = p.spec as Record<string, unknown>;
   const compute = (spec.containers as Record<string, unknown>[])[0];
 
@@ -141,7 +142,10 @@ describe('launcher pod rendering', () => {
         ],
       },
     };
-    const pod = renderLauncherPod(withNets, { overheadBytes: memoryOverhead(withNets.spec) });
+    const pod = renderLauncherPod(withNets, {
+      overheadBytes: memoryOverhead(withNets.spec),
+      useEmulation: false,
+    });
     expect(JSON.parse(pod.metadata.annotations['k8s.v1.cni.cncf.io/networks'])).toEqual([
       {
         name: 'br-blue',
@@ -192,7 +196,7 @@ describe('launcher pod rendering', () => {
         },
       },
     };
-    const a = renderLauncherPod(annotated, { overheadBytes: 100 }).metadata.annotations;
+    const a = renderLauncherPod(annotated, { overheadBytes: 100, useEmulation: false }).metadata.annotations;
     expect(a).toMatchObject({
       'ovn.kubernetes.io/ip_address': '10.16.0.9',
       'ovn.kubernetes.io/mac_address': '00:00:00:12:34:56',
@@ -228,8 +232,9 @@ describe('launcher pod rendering', () => {
         memory: String(2 ** 30 + memoryOverhead(v.spec)),
         cpu: '200m',
         'devices.kubevirt.io/tun': '1',
+        'devices.kubevirt.io/kvm': '1',
       },
-      limits: { 'devices.kubevirt.io/tun': '1' },
+      limits: { 'devices.kubevirt.io/tun': '1', 'devices.kubevirt.io/kvm': '1' },
     });
     expect(compute.volumeMounts).toEqual(
       expect.arrayContaining([
@@ -272,23 +277,62 @@ describe('launcher pod rendering', () => {
       requests: { cpu: '1500m', memory: '1Gi' },
       limits: { cpu: '2', memory: '1Gi' },
     };
-    const r = renderLauncherPod(limited, { overheadBytes: 100 }).spec as {
+    const r = renderLauncherPod(limited, { overheadBytes: 100, useEmulation: false }).spec as {
       containers: { resources: unknown }[];
     };
-    const tun = { 'devices.kubevirt.io/tun': '1' };
+    const tun = { 'devices.kubevirt.io/tun': '1', 'devices.kubevirt.io/kvm': '1' };
     expect(r.containers[0].resources).toEqual({
       requests: { memory: String(2 ** 30 + 100), cpu: '1500m', ...tun },
       limits: { memory: String(2 ** 30 + 100), cpu: '2', ...tun },
     });
     const dedicated = vmi();
     dedicated.spec.domain.cpu = { cores: 2, dedicatedCpuPlacement: true };
-    const d = renderLauncherPod(dedicated, { overheadBytes: 100 }).spec as {
+    const d = renderLauncherPod(dedicated, { overheadBytes: 100, useEmulation: false }).spec as {
       containers: { resources: unknown }[];
     };
     expect(d.containers[0].resources).toEqual({
       requests: { memory: String(2 ** 30 + 100), cpu: '2', ...tun },
       limits: { memory: String(2 ** 30 + 100), cpu: '2', ...tun },
     });
+  });
+});
+
+describe('the kvm device and useEmulation (KubeVirt developerConfiguration.useEmulation)', () => {
+  const v = vmi();
+  const resources = (useEmulation: boolean): unknown =>
+    (
+      renderLauncherPod(v, { overheadBytes: 0, useEmulation }).spec as {
+        containers: { resources: unknown }[];
+      }
+    ).containers[0].resources;
+  test('a launcher pod asks for one devices.kubevirt.io/kvm unless the cluster allows software emulation', () => {
+    expect(resources(false)).toMatchObject({
+      requests: { 'devices.kubevirt.io/kvm': '1' },
+      limits: { 'devices.kubevirt.io/kvm': '1' },
+    });
+    const emulated = resources(true) as { requests: Record<string, string>; limits: Record<string, string> };
+    expect(Object.keys(emulated.requests)).not.toContain('devices.kubevirt.io/kvm');
+    expect(Object.keys(emulated.limits)).not.toContain('devices.kubevirt.io/kvm');
+    expect(emulated.requests['devices.kubevirt.io/tun']).toBe('1');
+  });
+  test('the migration target and ephemeral pods ask for what the launcher pod asks for', () => {
+    const migration = { metadata: { name: 'm', uid: 'u' }, spec: {} };
+    for (const useEmulation of [false, true]) {
+      const opts = { overheadBytes: 0, useEmulation };
+      const want = (renderLauncherPod(v, opts).spec as { containers: { resources: unknown }[] }).containers[0]
+        .resources;
+      for (const pod of [renderMigrationTargetPod(v, migration, opts), renderEphemeralPod(v, opts)])
+        expect((pod.spec as { containers: { resources: unknown }[] }).containers[0].resources).toEqual(want);
+    }
+  });
+  test("useEmulationOf: any KubeVirt object's developerConfiguration.useEmulation: true", () => {
+    const kv = (useEmulation: unknown) => ({
+      spec: { configuration: { developerConfiguration: { useEmulation } } },
+    });
+    expect(useEmulationOf([])).toBe(false);
+    expect(useEmulationOf([kv(false), {}])).toBe(false);
+    expect(useEmulationOf([kv('true')])).toBe(false);
+    expect(useEmulationOf([kv(false), kv(true)])).toBe(true);
   });
 });
 
@@ -300,7 +344,7 @@ describe("a migration's target pod", () => {
 
   test("the VMI's launcher pod with KubeVirt's migration label and annotation, under its own name", () => {
     const v = vmi();
-    const opts = { overheadBytes: memoryOverhead(v.spec) };
+    const opts = { overheadBytes: memoryOverhead(v.spec), useEmulation: false };
     const first = renderLauncherPod(v, opts);
     const target = renderMigrationTargetPod(v, migration, opts);
     expect(target.metadata.name).toMatch(/^virt-launcher-demo-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
@@ -328,7 +372,7 @@ describe("a migration's target pod", () => {
         ],
       },
     };
-    const target = renderMigrationTargetPod(v, migration, { overheadBytes: 0 });
+    const target = renderMigrationTargetPod(v, migration, { overheadBytes: 0, useEmulation: false });
     expect(target.spec.nodeSelector).toEqual({
       rack: 'r2',
       zone: 'a', // the VMI's own

@@ -565,6 +565,9 @@ const RESOURCES: Readonly<Record<string, ResourceSpec>> = {
         description:
           'Feature gates turned on in the KubeVirt object (HostDisk, HostDevices, GPU, HotplugVolumes, LocalContainerDisk). Default none.',
       },
+      useEmulation: bool(
+        "Allow software emulation (KubeVirt's developerConfiguration.useEmulation in the KubeVirt object): launcher pods do not ask for devices.kubevirt.io/kvm, so guests also run on nodes without a usable /dev/kvm, under QEMU's TCG. Default false.",
+      ),
       withNetworkCrds: bool(
         'Also install the NetworkAttachmentDefinition, Kube-OVN and whereabouts CRDs, for clusters that run none of Multus, Kube-OVN and whereabouts. Default false.',
       ),

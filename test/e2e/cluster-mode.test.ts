@@ -42,6 +42,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { gunzipSync } from 'zlib';
 import { findBinary } from '../../cli/local/binaries';
+import { hostKvm } from '../../cli/local/kubevirt-config';
 import { buildImages, type BuiltImage } from '../../images/build';
 import { nodePaths } from '../../cli/local/kubelet/node-plan';
 import { NODE_MOUNTS_DIR } from '../../cli/local/kubelet/node-mounts';
@@ -100,11 +101,24 @@ function kubectlJson<T>(args: string[]): T {
   return JSON.parse(r.stdout) as T;
 }
 
+/** The KubeVirt object's developerConfiguration, as `up` installed it. */
+function developerConfiguration(): { featureGates?: string[]; useEmulation?: boolean } {
+  return kubectlJson<{ spec: { configuration: { developerConfiguration: { useEmulation?: boolean } } } }>([
+    'get',
+    'kubevirt',
+    '-n',
+    'virtkit',
+    'virtkit',
+  ]).spec.configuration.developerConfiguration;
+}
+
 /**
  * `virtkit install -o yaml` as `up` renders it for its nodes (these images, imported, never
- * pulled), plus `extra` flags, applied the way `up` applied it.
+ * pulled, software emulation allowed when `up` allowed it), plus `extra` flags, applied the way
+ * `up` applied it.
  */
 function applyInstall(virtkitImage: string, launcherImage: string, extra: string[] = []): void {
+  const emulation = developerConfiguration().useEmulation === true ? ['--use-emulation'] : [];
   const rendered = spawnSync(
     process.execPath,
     [
@@ -122,6 +136,7 @@ function applyInstall(virtkitImage: string, launcherImage: string, extra: string
       'LocalContainerDisk',
       '--with-network-crds',
       '--with-volume-snapshot-crds',
+      ...emulation,
       ...extra,
     ],
     { encoding: 'utf8', maxBuffer: 64 << 20 },
@@ -759,6 +774,15 @@ test('the demo VM runs in a launcher pod kubelet started: the handler hands the 
   const applied = kubectl(['apply', '--server-side', '-f', '-'], demoVmManifest());
   expect(applied.stderr).toBe('');
   const { pod, serialLog } = await vmiRunning(DEMO, DEMO);
+  // KubeVirt's kvm device: the launcher pod asks for one, unless `up` allowed software emulation
+  // because this machine's KVM does not boot a guest.
+  const kvm = await hostKvm();
+  expect(developerConfiguration().useEmulation === true).toBe(!kvm.usable);
+  const compute = (
+    pod as unknown as { spec: { containers: { resources: Record<string, Record<string, string>> }[] } }
+  ).spec.containers[0]!.resources;
+  expect(compute.limits?.['devices.kubevirt.io/kvm']).toBe(kvm.usable ? '1' : undefined);
+  expect(compute.limits?.['devices.kubevirt.io/tun']).toBe('1');
   // QEMU runs in the container as the launcher image's user, KubeVirt's qemu (107), not root.
   const qemu = processesWith(`guest=${DEMO}_${DEMO}`);
   expect(qemu.map((p) => p.uid)).toEqual([107]);

@@ -22,7 +22,7 @@ import {
   type Json,
   type KubeClient,
 } from './support/api';
-import { EVENTS, LEASES, PODS, VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../../kube';
+import { EVENTS, KUBEVIRTS, LEASES, PODS, VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from '../../kube';
 import { createLogger } from '../../common/log';
 import { readShared } from './support/shared-controlplane';
 
@@ -212,9 +212,15 @@ describe('virtkit controller on a real kube-apiserver', () => {
     const compute = (podSpec.containers as Json[]).find((c) => c.name === 'compute') as Json;
     expect(compute.command).toEqual(['virtkit', 'launcher']);
     const expectedMemory = 128 * 2 ** 20 + memoryOverhead(embedded.spec);
+    // KubeVirt's devices: tun always, kvm unless a KubeVirt object allows software emulation (none here).
     expect(compute.resources).toEqual({
-      requests: { memory: String(expectedMemory), cpu: '200m', 'devices.kubevirt.io/tun': '1' },
-      limits: { 'devices.kubevirt.io/tun': '1' },
+      requests: {
+        memory: String(expectedMemory),
+        cpu: '200m',
+        'devices.kubevirt.io/tun': '1',
+        'devices.kubevirt.io/kvm': '1',
+      },
+      limits: { 'devices.kubevirt.io/tun': '1', 'devices.kubevirt.io/kvm': '1' },
     });
     expect(podSpec.volumes).toEqual(
       expect.arrayContaining([{ name: 'rootdisk', persistentVolumeClaim: { claimName: 'vm1-root' } }]),
@@ -275,6 +281,43 @@ describe('virtkit controller on a real kube-apiserver', () => {
       status: 'False',
       reason: 'VMINotExists',
     });
+  });
+
+  test('a KubeVirt object with developerConfiguration.useEmulation: the next launcher pod asks for no kvm device; without it again, the one after does', async () => {
+    const resourcesOfNewPod = async (name: string): Promise<Record<string, Record<string, string>>> => {
+      await applyStrict(client, vmManifest(name, 'Always'));
+      const vmi = await eventually(`VMI ${name}`, () => getOrUndefined(VIRTUAL_MACHINE_INSTANCES, name));
+      const pod = await eventually(
+        `the launcher pod of ${name}`,
+        async () => (await podsOf(String(meta(vmi).uid)))[0],
+      );
+      const compute = ((pod.spec as Json).containers as Json[]).find((c) => c.name === 'compute') as Json;
+      await client.delete(VIRTUAL_MACHINES, ns, name);
+      return compute.resources as Record<string, Record<string, string>>;
+    };
+    await client.create(KUBEVIRTS, ns, {
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'KubeVirt',
+      metadata: { name: 'emulation', namespace: ns },
+      spec: { configuration: { developerConfiguration: { useEmulation: true } } },
+    });
+    try {
+      // The controller's informer sees the object first (the next pod is rendered with it).
+      await eventually('the controller to read useEmulation', async () => {
+        const r = await resourcesOfNewPod(`emu-${randomBytes(2).toString('hex')}`);
+        return r.requests['devices.kubevirt.io/kvm'] === undefined ? r : undefined;
+      }).then((r) => {
+        expect(r.limits['devices.kubevirt.io/kvm']).toBeUndefined();
+        expect(r.requests['devices.kubevirt.io/tun']).toBe('1');
+      });
+    } finally {
+      await client.delete(KUBEVIRTS, ns, 'emulation');
+    }
+    const again = await eventually('kvm asked for again', async () => {
+      const r = await resourcesOfNewPod(`kvm-${randomBytes(2).toString('hex')}`);
+      return r.requests['devices.kubevirt.io/kvm'] === '1' ? r : undefined;
+    });
+    expect(again.limits['devices.kubevirt.io/kvm']).toBe('1');
   });
 
   test('runStrategy Manual: nothing starts by itself; Start and Stop requests are obeyed and cleared', async () => {

@@ -41,6 +41,8 @@ export interface InstallPlan {
 /** What `up` passes on to the install of its kubelet nodes. */
 export interface LocalInstallSettings {
   readonly featureGates?: readonly string[];
+  /** The KubeVirt object's useEmulation (up sets it where KVM does not boot a guest). */
+  readonly useEmulation?: boolean;
   /** `--registry-mirror` values: the handlers' containerDisk pulls. */
   readonly registryMirrors?: readonly string[];
 }
@@ -56,6 +58,7 @@ export function localClusterInstall(images: ClusterImages, settings: LocalInstal
     launcherImage: images.launcher.ref,
     imagePullPolicy: 'Never',
     featureGates: settings.featureGates ?? [],
+    ...(settings.useEmulation ? { useEmulation: true } : {}),
     withNetworkCrds: true,
     withVolumeSnapshotCrds: true,
     ...(settings.registryMirrors?.length ? { registryMirrors: settings.registryMirrors } : {}),

@@ -18,7 +18,7 @@ import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
 import { installVolumeSnapshotCrds } from '../../../cli/local/crds';
 import { applyLocalSnapshotClass, applyLocalStorageClass } from '../../../cli/local/storage-class';
-import { applyKubeVirtConfig } from '../../../cli/local/kubevirt-config';
+import { applyKubeVirtConfig, hostKvm } from '../../../cli/local/kubevirt-config';
 import {
   apiNodeClientArgs,
   apiServingArgs,
@@ -224,7 +224,12 @@ export class Runtime {
       // the handler is what enforces the gates in these suites).
       const admin = KubeClient.connect({ kubeconfig: cluster.kubeconfig, fieldManager: 'e2e' });
       try {
-        await applyKubeVirtConfig(admin, options.featureGates ?? RUNTIME_FEATURE_GATES);
+        // Software emulation where this machine's KVM does not boot a guest, as `virtkit up` allows it.
+        await applyKubeVirtConfig(
+          admin,
+          options.featureGates ?? RUNTIME_FEATURE_GATES,
+          !(await hostKvm()).usable,
+        );
         // The default StorageClass `local`, served by the handler's volume provisioner.
         await applyLocalStorageClass(admin);
         if (options.volumeSnapshots) {
