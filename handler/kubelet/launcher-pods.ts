@@ -207,6 +207,7 @@ export class KubeletLaunchers implements VmiLaunchers {
         get qemuDir(): string {
           return qemuDirLink();
         },
+        qemuFolder: folders.qemuDir,
         readFinalStatus: () => readFinal(folders.finalStatusFile),
       },
       ...(terminated ? { exit: { code: terminated.exitCode ?? 1 } } : {}),

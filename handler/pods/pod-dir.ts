@@ -48,6 +48,10 @@ export class PodDir {
   get qemuDir(): string {
     return path.join(this.workDir, 'qemu');
   }
+  /** The same folder: the process runtime reaches it at its own path. */
+  get qemuFolder(): string {
+    return this.qemuDir;
+  }
 
   get socket(): string {
     return path.join(this.workDir, 'launcher.sock');

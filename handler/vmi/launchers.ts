@@ -18,8 +18,10 @@ export interface VmiLauncher {
   readonly dir: {
     /** The launcher's control socket, as this handler reaches it. */
     readonly socket: string;
-    /** QEMU's own folder (its migration sockets), as this handler reaches it. */
+    /** QEMU's own folder (its migration sockets), as this handler reaches it (maybe through a short link of its own). */
     readonly qemuDir: string;
+    /** QEMU's folder at its own path, no link on the way: where the source binds (through a descriptor). */
+    readonly qemuFolder: string;
     /** The launcher's final-status.json once it ended. */
     readFinalStatus(): FinalStatus | undefined;
   };

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { silentLogger } from '../../common/log';
 import { MIGRATION_SOCKETS } from '../../launcher/api/protocol';
-import { MigrationProxies, ownSocket } from './migration-proxy';
+import { MigrationProxies, openQemuDir, ownSocket } from './migration-proxy';
 
 let root: string;
 let servers: net.Server[];
@@ -148,5 +148,58 @@ describe('ownSocket', () => {
     expect(() => ownSocket(link, 1234, 1234)).toThrow(refused);
     expect(fs.statSync(victim).mode & 0o777).toBe(0o644);
     expect(fs.statSync(victim).uid).toBe(process.getuid!());
+  });
+});
+
+describe("the source's sockets are bound through a descriptor of QEMU's folder", () => {
+  const waitGone = async (file: string): Promise<boolean> => {
+    for (let i = 0; i < 100 && fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 10));
+    return !fs.existsSync(file);
+  };
+
+  it('opens the folder at its own path, a path of any length', async () => {
+    const volume = path.join(root, 'v'.repeat(100), 'volume');
+    fs.mkdirSync(path.join(volume, 'qemu'), { recursive: true });
+    const fd = openQemuDir(path.join(volume, 'qemu'));
+    expect(fs.readlinkSync(`/proc/self/fd/${fd}`)).toBe(path.join(fs.realpathSync(volume), 'qemu'));
+    fs.closeSync(fd);
+  });
+
+  it('refuses a folder swapped for a link', () => {
+    const volume = path.join(root, 'volume');
+    const elsewhere = path.join(root, 'elsewhere');
+    fs.mkdirSync(path.join(volume, 'sub', 'qemu'), { recursive: true });
+    fs.mkdirSync(path.join(elsewhere, 'qemu'), { recursive: true });
+    // The folder itself is a link now.
+    fs.renameSync(path.join(volume, 'sub', 'qemu'), path.join(volume, 'sub', 'old'));
+    fs.symlinkSync(path.join(elsewhere, 'qemu'), path.join(volume, 'sub', 'qemu'));
+    expect(() => openQemuDir(path.join(volume, 'sub', 'qemu'))).toThrow(
+      "QEMU's folder was replaced by something else than a folder",
+    );
+    // A source proxy is not made there, and nothing appears where the link points.
+    const { s } = pair();
+    return expect(
+      s.source('k#source', path.join(volume, 'sub', 'qemu'), { address: '127.0.0.1', migrationPort: 9 }),
+    )
+      .rejects.toThrow("QEMU's folder was replaced")
+      .then(() => expect(fs.readdirSync(path.join(elsewhere, 'qemu'))).toEqual([]));
+  });
+
+  it('a folder swapped after the bind changes nothing: the socket is in the first one, and closing removes it there only', async () => {
+    const d = dirs();
+    const { s } = pair();
+    await s.source('k#source', d.source, { address: '127.0.0.1', migrationPort: 9 });
+    const bound = path.join(d.source, MIGRATION_SOCKETS.outgoing);
+    expect(fs.statSync(bound).isSocket()).toBe(true);
+    // The launcher moves its folder away and puts a link to another folder in its place.
+    const moved = path.join(root, 'moved');
+    const decoy = path.join(root, 'decoy');
+    fs.mkdirSync(decoy);
+    fs.writeFileSync(path.join(decoy, MIGRATION_SOCKETS.outgoing), 'not a socket');
+    fs.renameSync(d.source, moved);
+    fs.symlinkSync(decoy, d.source);
+    s.close('k#source', { force: true });
+    expect(await waitGone(path.join(moved, MIGRATION_SOCKETS.outgoing))).toBe(true);
+    expect(fs.readFileSync(path.join(decoy, MIGRATION_SOCKETS.outgoing), 'utf8')).toBe('not a socket');
   });
 });

@@ -77,6 +77,40 @@ export function ownSocket(file: string, uid: number, gid: number): void {
   }
 }
 
+/**
+ * Opens QEMU's folder `dir` (its own path, never a link to it) to bind the source's sockets in
+ * it: O_DIRECTORY | O_NOFOLLOW, and checked to be the folder at exactly that place (the
+ * descriptor's /proc path against the real path of its parent plus its name). Binding, removing
+ * and owning then go through `/proc/self/fd/N/<name>` (short, whatever the folder's path's
+ * length): a launcher that swaps its folder for a link, before or after this, cannot make the
+ * handler (root) bind or unlink anywhere else. The folder's parent (the pod's private volume, the
+ * process runtime's work folder) is one the launcher may fill but not replace. The caller closes
+ * the descriptor once the sockets are closed.
+ */
+export function openQemuDir(dir: string): number {
+  const target = path.resolve(dir);
+  const expected = path.join(fs.realpathSync(path.dirname(target)), path.basename(target));
+  let fd: number;
+  try {
+    fd = fs.openSync(target, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'ELOOP' || code === 'ENOTDIR'
+        ? `${target}: QEMU's folder was replaced by something else than a folder; refusing to bind migration sockets in it`
+        : `opening QEMU's folder ${target}: ${(err as Error).message}`,
+    );
+  }
+  const real = fs.readlinkSync(`/proc/self/fd/${fd}`);
+  if (real !== expected) {
+    fs.closeSync(fd);
+    throw new Error(
+      `${target}: QEMU's folder is ${real}, not where it belongs (${expected}: a link on the way was swapped in); refusing to bind migration sockets in it`,
+    );
+  }
+  return fd;
+}
+
 /** Where a target's proxies listen: the node's address and a port per socket. */
 export interface TargetProxyPorts {
   readonly migrationPort: number;
@@ -94,6 +128,8 @@ interface Proxy {
   readonly servers: readonly net.Server[];
   readonly connections: Set<net.Socket>;
   readonly answer: unknown;
+  /** The source's descriptor of QEMU's folder (its sockets' paths go through it), closed after the servers. */
+  readonly dirFd?: number;
 }
 
 export class MigrationProxies {
@@ -150,7 +186,8 @@ export class MigrationProxies {
 
   /**
    * The source side of migration `key`: unix sockets in the source QEMU's directory `qemuDir`
-   * (owned by the directory's owner, QEMU's user) that forward to the target node.
+   * (its own path, not a link: see openQemuDir; owned by the directory's owner, QEMU's user)
+   * that forward to the target node.
    */
   async source(key: string, qemuDir: string, to: SourceProxyTarget): Promise<void> {
     if (this.proxies.has(key)) return;
@@ -162,12 +199,15 @@ export class MigrationProxies {
         track(connections, c, u);
         pipe(c, u);
       });
-    const owner = fs.statSync(qemuDir);
+    // Every path below goes through the folder's descriptor, never through the folder's path.
+    const dirFd = openQemuDir(qemuDir);
+    const inDir = (name: string): string => `/proc/self/fd/${dirFd}/${name}`;
+    const owner = fs.fstatSync(dirFd);
     const made: { server: net.Server; file: string }[] = [
-      { server: forward(to.migrationPort), file: path.join(qemuDir, MIGRATION_SOCKETS.outgoing) },
+      { server: forward(to.migrationPort), file: inDir(MIGRATION_SOCKETS.outgoing) },
     ];
     if (to.blockPort !== undefined)
-      made.push({ server: forward(to.blockPort), file: path.join(qemuDir, MIGRATION_SOCKETS.outgoingBlock) });
+      made.push({ server: forward(to.blockPort), file: inDir(MIGRATION_SOCKETS.outgoingBlock) });
     try {
       for (const m of made) {
         // A socket file of an earlier migration out of this launcher would make the bind fail.
@@ -177,10 +217,11 @@ export class MigrationProxies {
         ownSocket(m.file, owner.uid, owner.gid);
       }
     } catch (e) {
-      for (const m of made) m.server.close();
+      await Promise.all(made.map((m) => new Promise((r) => m.server.close(r))));
+      fs.closeSync(dirFd);
       throw e;
     }
-    this.proxies.set(key, { servers: made.map((m) => m.server), connections, answer: undefined });
+    this.proxies.set(key, { servers: made.map((m) => m.server), connections, answer: undefined, dirFd });
     this.o.log.info(
       { migration: key },
       `migration source proxy: ${qemuDir} -> ${to.address}:${to.migrationPort}${to.blockPort !== undefined ? ` and :${to.blockPort}` : ''}`,
@@ -200,7 +241,10 @@ export class MigrationProxies {
     const p = this.proxies.get(key);
     if (!p) return;
     this.proxies.delete(key);
-    for (const s of p.servers) s.close();
+    // A closed unix server unlinks its path: the folder's descriptor stays open until then.
+    void Promise.all(p.servers.map((s) => new Promise((r) => s.close(r)))).then(() => {
+      if (p.dirFd !== undefined) fs.closeSync(p.dirFd);
+    });
     if (o.force) for (const c of p.connections) c.destroy();
     this.o.log.info({ migration: key }, `migration proxy closed${o.force ? ' (connections cut)' : ''}`);
   }

@@ -267,7 +267,11 @@ export class VmiSync {
         client,
         vmi,
         domain.guestMemoryBytes,
-        { proxies: this.o.migrationProxies, qemuDir: l.dir.qemuDir, key: this.proxyKey(key, ms, 'source') },
+        {
+          proxies: this.o.migrationProxies,
+          qemuDir: l.dir.qemuFolder,
+          key: this.proxyKey(key, ms, 'source'),
+        },
         new Date(),
       );
       if (step.action.kind !== 'wait') {
