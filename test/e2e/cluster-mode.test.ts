@@ -52,6 +52,7 @@ import { eventually } from '../integration/support/eventually';
 import { ensureGuestImage, GuestMarkers, guestTicks } from '../fixtures/guest/build';
 import type { VirtualMachineInstanceMigrationState } from '../../api/kubevirt/v1/migration-state';
 import { TestRegistry } from '../fixtures/registry';
+import { httpDataVolume } from './runtime-support/manifests';
 import { App } from 'cdk8s';
 import { FleetChart } from '../../examples/cdk8s/fleet';
 
@@ -1229,20 +1230,12 @@ test("exports on kubelet nodes: kubelet runs the exporter pod of a stopped VM; v
   const host = (state().nodes ?? [])[0]!.hostIp;
   const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
   try {
-    const dv = {
-      apiVersion: 'cdi.kubevirt.io/v1beta1',
-      kind: 'DataVolume',
-      metadata: {
-        name: 'data',
-        namespace: ns,
-        // Bound now (the class waits for a first consumer): the export is its first reader.
-        annotations: { 'cdi.kubevirt.io/storage.bind.immediate.requested': 'true' },
-      },
-      spec: {
-        source: { http: { url: `http://${host}:${(server.address() as { port: number }).port}/data.img` } },
-        storage: { resources: { requests: { storage: '16Mi' } } },
-      },
-    };
+    const dv = httpDataVolume(
+      ns,
+      'data',
+      `http://${host}:${(server.address() as { port: number }).port}/data.img`,
+      '16Mi',
+    );
     expect(kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(dv)).stderr).toBe('');
     await eventually(
       'DataVolume data to succeed',

@@ -16,7 +16,7 @@ import { groupVersionPath, SUBRESOURCES_API_VERSION } from '../../kube';
 import { ensureGuestImage } from '../fixtures/guest/build';
 import { waitFor } from '../fixtures/guest/harness';
 import { processesMentioning } from '../fixtures/processes';
-import { guestVm, namespace } from './runtime-support/manifests';
+import { guestVm, httpDataVolume, namespace } from './runtime-support/manifests';
 
 jest.setTimeout(600_000);
 
@@ -93,19 +93,12 @@ test("virtkit vmexport download brings a claim through virtkit api's external li
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
   try {
-    const dv = {
-      apiVersion: 'cdi.kubevirt.io/v1beta1',
-      kind: 'DataVolume',
-      metadata: {
-        name: 'data',
-        namespace: ns,
-        annotations: { 'cdi.kubevirt.io/storage.bind.immediate.requested': 'true' },
-      },
-      spec: {
-        source: { http: { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/data.img` } },
-        storage: { resources: { requests: { storage: '8Mi' } } },
-      },
-    };
+    const dv = httpDataVolume(
+      ns,
+      'data',
+      `http://127.0.0.1:${(server.address() as { port: number }).port}/data.img`,
+      '8Mi',
+    );
     kubectl(['apply', '-f', '-'], JSON.stringify(dv));
     await waitFor(
       () => kubectl(['get', 'dv', '-n', ns, 'data', '-o', 'jsonpath={.status.phase}']) === 'Succeeded',

@@ -52,6 +52,24 @@ export function namespace(name: string): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
 }
 
+/**
+ * A DataVolume importing `url` into a claim of the default StorageClass, bound at once
+ * (`cdi.kubevirt.io/storage.bind.immediate.requested`: the class waits for a first consumer,
+ * and an export is a reader, not one), so it fills without a VM.
+ */
+export function httpDataVolume(ns: string, name: string, url: string, size: string): Record<string, unknown> {
+  return {
+    apiVersion: 'cdi.kubevirt.io/v1beta1',
+    kind: 'DataVolume',
+    metadata: {
+      name,
+      namespace: ns,
+      annotations: { 'cdi.kubevirt.io/storage.bind.immediate.requested': 'true' },
+    },
+    spec: { source: { http: { url } }, storage: { resources: { requests: { storage: size } } } },
+  };
+}
+
 /** A hostPath PersistentVolume and a claim bound to it by name. */
 export function localClaim(ns: string, name: string, dir: string, size = '16Mi'): Record<string, unknown>[] {
   return [
