@@ -23,6 +23,18 @@ export async function hostKvm(): Promise<{ usable: boolean; reason: string }> {
   }
 }
 
+/**
+ * Why KVM is not used, as `up` says it (pure): a probe boot that QEMU ended is "a test boot of
+ * QEMU with KVM did not run on this machine" (QEMU's own words stay in the handler's Node
+ * condition, not in up's lines, which would read as up's own failures); other reasons (no
+ * /dev/kvm, VIRTKIT_ACCEL) as they are.
+ */
+export function kvmWhy(reason: string): string {
+  return /^KVM probe failed/.test(reason)
+    ? 'a test boot of QEMU with KVM did not run on this machine'
+    : reason;
+}
+
 export const CONFIG_NAMESPACE = 'virtkit';
 export const CONFIG_NAME = 'virtkit';
 

@@ -31,7 +31,7 @@ import { awaitApiServices } from './await-available';
 import { stopGuests } from './guests';
 import { startControlPlane, type StartOptions } from './controlplane';
 import { installCrds, installVolumeSnapshotCrds } from './crds';
-import { applyKubeVirtConfig, hostKvm } from './kubevirt-config';
+import { applyKubeVirtConfig, hostKvm, kvmWhy } from './kubevirt-config';
 import { applyLocalSnapshotClass, applyLocalStorageClass } from './storage-class';
 import { installRbac, kubeletApiAccessBinding } from './rbac';
 import { probe, type ProbeResult } from './health';
@@ -90,7 +90,7 @@ export async function startLocalMode(options: UpOptions): Promise<LocalCluster> 
     log(
       kvm?.usable
         ? 'KVM: usable; launcher pods ask for devices.kubevirt.io/kvm'
-        : `KVM: ${kvm ? `not usable here (${kvm.reason})` : 'not used (--use-emulation)'}; the KubeVirt object allows software emulation (useEmulation), so launcher pods do not ask for devices.kubevirt.io/kvm and guests run under TCG`,
+        : `KVM: ${kvm ? `not usable here (${kvmWhy(kvm.reason)})` : 'not used (--use-emulation)'}; the KubeVirt object allows software emulation (useEmulation), so launcher pods do not ask for devices.kubevirt.io/kvm and guests run under TCG`,
     );
     log('installing CustomResourceDefinitions');
     const client = KubeClient.connect({ kubeconfig: cluster.kubeconfig, fieldManager: 'virtkit' });
