@@ -130,11 +130,6 @@ export function parseVmExportArgs(args: readonly string[], f: VmExportFlags): Vm
       ['--keep-vme', f.keepVme],
       ['--delete-vme', f.deleteVme],
       ['--manifest', f.manifest],
-    ] as const)
-      if (set !== undefined && set !== false) problems.push(`${flag} only goes with download`);
-  }
-  if (verb !== 'download')
-    for (const [flag, set] of [
       ['--port-forward', f.portForward],
       ['--local-port', f.localPort],
       ['--service-url', f.serviceUrl],
@@ -142,6 +137,7 @@ export function parseVmExportArgs(args: readonly string[], f: VmExportFlags): Vm
       ['--insecure', f.insecure],
     ] as const)
       if (set !== undefined && set !== false) problems.push(`${flag} only goes with download`);
+  }
   let localPort = 0;
   if (f.localPort !== undefined) {
     localPort = Number(f.localPort);
@@ -178,7 +174,7 @@ export function parseVmExportArgs(args: readonly string[], f: VmExportFlags): Vm
   if (problems.length) throw new VmExportUsageError(problems.join('; '));
   // virtctl deletes an export it created for the download unless --keep-vme, and one it found
   // only with --delete-vme; never one it read manifests from (the manifests point at it).
-  const created = verb === 'download' && source !== undefined && f.manifest !== true;
+  const created = verb === 'download' && source !== undefined;
   return {
     verb: verb as VmExportVerb,
     name: name!,
