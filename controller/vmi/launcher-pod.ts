@@ -17,10 +17,12 @@ import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../../api/kubevirt/v1/
 import { MIGRATION_JOB_UID_LABEL } from '../../api/kubevirt/v1/migration-labels';
 import {
   DISKS_DIR,
+  KVM_RESOURCE,
   LAUNCHER_UNPRIVILEGED_PORT_START,
   PRIVATE_VOLUME,
   SOCKETS_DIR,
   SOCKETS_VOLUME,
+  TUN_RESOURCE,
   UNPAUSED_POD_CONDITION,
   UNPRIVILEGED_PORT_SYSCTL,
   WORK_DIR,
@@ -37,15 +39,13 @@ export const SCHEDULABLE_LABEL = 'kubevirt.io/schedulable';
 export const VMI_FILE = '/var/run/virtkit/vmi/vmi.json';
 export {
   DISKS_DIR,
+  KVM_RESOURCE,
   PRIVATE_VOLUME,
   SOCKETS_DIR,
   SOCKETS_VOLUME,
+  TUN_RESOURCE,
   WORK_DIR,
 } from '../../api/kubevirt/v1/launcher-pod-layout';
-/** The tap devices of pod networks come from the node's tun device plugin. */
-export const TUN_RESOURCE = 'devices.kubevirt.io/tun';
-/** The handler's device plugin hands out /dev/kvm under this name (KubeVirt's). */
-export const KVM_RESOURCE = 'devices.kubevirt.io/kvm';
 export const DEFAULT_LAUNCHER_IMAGE = 'virtkit/launcher:latest';
 /** The margin KubeVirt adds to the guest's grace period at each layer (launcher, pod). */
 export const GRACE_MARGIN_SECONDS = 15;

@@ -2,6 +2,7 @@
  * Pure: the Node object the handler registers for its host, its heartbeat status and the Lease
  * that keeps it alive. Everything comes from HostFacts, gathered elsewhere.
  */
+import { KVM_RESOURCE, TUN_RESOURCE, VHOST_NET_RESOURCE } from '../../api/kubevirt/v1/launcher-pod-layout';
 import { HANDLER_ENDPOINT_ANNOTATION } from '../../common/node-api';
 import { KUBE_OVN_TUNNEL_ANNOTATION } from '../network/kubeovn/tunnel-plan';
 
@@ -29,9 +30,7 @@ export const MAX_PODS = 110;
 /** How many VMs may share a device resource (KubeVirt's device plugins advertise 1000). */
 export const DEVICE_SLOTS = '1k';
 
-export const KVM_RESOURCE = 'devices.kubevirt.io/kvm';
-export const TUN_RESOURCE = 'devices.kubevirt.io/tun';
-export const VHOST_NET_RESOURCE = 'devices.kubevirt.io/vhost-net';
+export { KVM_RESOURCE, TUN_RESOURCE, VHOST_NET_RESOURCE };
 export const SCHEDULABLE_LABEL = 'kubevirt.io/schedulable';
 
 /** Taints a fresh or stale node carries that the handler clears once it posts Ready. */

@@ -5,6 +5,15 @@
  * (handler/kubelet/handoff-plan.ts). KubeVirt's paths where KubeVirt has them.
  */
 
+/**
+ * KubeVirt's device resources: the node's handler advertises them (its device plugins, or the
+ * process runtime's Node capacity) and launcher pods ask for them (tun always, kvm unless the
+ * cluster allows software emulation).
+ */
+export const KVM_RESOURCE = 'devices.kubevirt.io/kvm';
+export const TUN_RESOURCE = 'devices.kubevirt.io/tun';
+export const VHOST_NET_RESOURCE = 'devices.kubevirt.io/vhost-net';
+
 /** The launcher's private work folder (overlays, QEMU's sockets, final-status.json): an emptyDir. */
 export const WORK_DIR = '/var/run/kubevirt-private';
 export const PRIVATE_VOLUME = 'private';
