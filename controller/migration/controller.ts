@@ -2,16 +2,12 @@
  * The migration controller as the manager runs it (KubeVirt's virt-controller migration
  * controller): informers over VirtualMachineInstanceMigrations (indexed by UID and by the VMI they
  * name), MigrationPolicies and KubeVirt objects (the settings, which the VMI controller reads too
- * for useEmulation); the manager's VMI and launcher pod caches are shared. One work queue; a change of a VMI wakes its migrations, a change of a target
- * pod its migration, a change of another launcher pod the unfinished migrations of its namespace.
+ * for useEmulation); the manager's VMI and launcher pod caches are shared. One work queue; a
+ * change of a VMI wakes its migrations, a change of a target pod its migration, a change of
+ * another launcher pod the unfinished migrations of its namespace.
  */
-import type {
-  KubeVirtEmulationSource,
-  VirtualMachineInstance,
-  VirtualMachineInstanceMigration,
-} from '../../api/kubevirt/v1';
+import type { VirtualMachineInstance, VirtualMachineInstanceMigration } from '../../api/kubevirt/v1';
 import { MIGRATION_JOB_UID_LABEL } from '../../api/kubevirt/v1/migration-labels';
-import type { KubeVirtMigrationsSource } from '../../api/migrations/v1alpha1/effective';
 import type { MigrationPolicy } from '../../api/migrations/v1alpha1/policy';
 import {
   byNamespace,
@@ -27,14 +23,10 @@ import type { KubeOvnIpam } from '../kubeovn/ipam';
 import { ownInformers, type OwnerController, type OwnerControllerDeps } from '../replicas/owner-controller';
 import type { LauncherPod } from '../vmi/phase';
 import { isFinalMigration } from './limits';
-import { MigrationReconciler } from './reconciler';
+import { MigrationReconciler, type KubeVirtSettings } from './reconciler';
 
 const BY_UID = 'uid';
 const BY_VMI = 'vmi';
-
-/** What the controllers read of the KubeVirt objects: the migration settings and useEmulation. */
-export type KubeVirtSettings = KubeVirtMigrationsSource &
-  KubeVirtEmulationSource & { metadata?: { resourceVersion?: string } };
 
 /** The migration controller's own informers, which the evacuation and VMI controllers read too. */
 export interface MigrationInformers {

@@ -61,10 +61,12 @@ export interface MigrationInformers {
   /** Launcher pods, indexed by kubevirt.io/created-by (CREATED_BY_INDEX). */
   readonly pods: Informer<LauncherPod>;
   readonly policies: Informer<MigrationPolicy>;
-  readonly kubevirts: Informer<
-    KubeVirtMigrationsSource & KubeVirtEmulationSource & { metadata?: { resourceVersion?: string } }
-  >;
+  readonly kubevirts: Informer<KubeVirtSettings>;
 }
+
+/** What the controllers read of the KubeVirt objects: the migration settings and useEmulation. */
+export type KubeVirtSettings = KubeVirtMigrationsSource &
+  KubeVirtEmulationSource & { metadata?: { resourceVersion?: string } };
 
 export interface MigrationReconcilerOptions {
   readonly launcherImage?: string;
