@@ -2,26 +2,11 @@
  * Local mode's `KubeVirt` object (namespace virtkit, name virtkit): the one place the cluster's
  * feature gates live, as in KubeVirt (`virtkit up --feature-gates HostDisk,...` writes them;
  * `kubectl edit kubevirt -n virtkit virtkit` changes them; admission follows at once), and
- * `useEmulation`, which `up` sets where this machine's KVM does not boot a guest (hostKvm).
+ * `useEmulation`, which `up` sets where this machine's KVM does not boot a guest
+ * (launcher/host/kvm-probe.ts's hostKvm).
  */
 import { FEATURE_GATES } from '../../api/feature-gates';
 import { isAlreadyExists, KUBEVIRTS, NAMESPACES, type KubeClient } from '../../kube';
-import { chooseAccelerator } from '../../launcher/host/kvm-probe';
-import { qemuSystemBinary } from '../../launcher/host/qemu-binary';
-
-/**
- * Whether guests can use KVM on this machine: the launcher's probe (a short boot of QEMU with
- * KVM, cached per boot), the same one the handler's Node capacity follows. A /dev/kvm that
- * exists but does not boot a guest is not usable.
- */
-export async function hostKvm(): Promise<{ usable: boolean; reason: string }> {
-  try {
-    const choice = await chooseAccelerator(qemuSystemBinary());
-    return { usable: choice.accelerator === 'kvm', reason: choice.reason };
-  } catch (err) {
-    return { usable: false, reason: (err as Error).message };
-  }
-}
 
 /**
  * Why KVM is not used, as `up` says it (pure): a probe boot that QEMU ended is "a test boot of

@@ -1,8 +1,7 @@
 /** Gathers HostFacts from this machine: CPUs, memory, address, KVM (the launcher's probe). */
 import * as fs from 'fs';
 import * as os from 'os';
-import { chooseAccelerator } from '../../launcher/host/kvm-probe';
-import { qemuSystemBinary } from '../../launcher/host/qemu-binary';
+import { hostKvm } from '../../launcher/host/kvm-probe';
 import type { HostFacts } from './node-object';
 
 function readTrim(file: string, fallback: string): string {
@@ -30,15 +29,7 @@ function osImage(): string {
 }
 
 export async function gatherHostFacts(nodeName: string, handlerVersion: string): Promise<HostFacts> {
-  let kvm = false;
-  let kvmReason = '';
-  try {
-    const choice = await chooseAccelerator(qemuSystemBinary());
-    kvm = choice.accelerator === 'kvm';
-    kvmReason = choice.reason;
-  } catch (e) {
-    kvmReason = (e as Error).message;
-  }
+  const { usable: kvm, reason: kvmReason } = await hostKvm();
   return {
     nodeName,
     hostname: os.hostname(),

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { confinedPath } from '../../api/host-path';
 import { cacheDir } from '../../common/cache';
 import type { Accelerator } from '../plan/types';
+import { qemuSystemBinary } from './qemu-binary';
 import { confinedCommand, qemuIdentity, type QemuIdentity } from './qemu-user';
 
 export interface AcceleratorChoice {
@@ -158,4 +159,18 @@ export async function chooseAccelerator(
     // caching is an optimisation
   }
   return choice;
+}
+
+/**
+ * Whether guests can use KVM on this machine, and why not: chooseAccelerator for this host's
+ * QEMU (a short boot with KVM, cached per boot). A /dev/kvm that exists but does not boot a guest
+ * is not usable. The handler's Node facts and `virtkit up`'s useEmulation both follow it.
+ */
+export async function hostKvm(): Promise<{ usable: boolean; reason: string }> {
+  try {
+    const choice = await chooseAccelerator(qemuSystemBinary());
+    return { usable: choice.accelerator === 'kvm', reason: choice.reason };
+  } catch (err) {
+    return { usable: false, reason: (err as Error).message };
+  }
 }

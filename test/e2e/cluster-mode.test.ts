@@ -42,7 +42,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { gunzipSync } from 'zlib';
 import { findBinary } from '../../cli/local/binaries';
-import { hostKvm } from '../../cli/local/kubevirt-config';
+import { hostKvm } from '../../launcher/host/kvm-probe';
 import { buildImages, type BuiltImage } from '../../images/build';
 import { nodePaths } from '../../cli/local/kubelet/node-plan';
 import { NODE_MOUNTS_DIR } from '../../cli/local/kubelet/node-mounts';

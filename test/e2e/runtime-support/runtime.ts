@@ -18,7 +18,8 @@ import type { LocalCluster } from '../../../cli/local/cluster';
 import { startControlPlane } from '../../../cli/local/controlplane';
 import { installVolumeSnapshotCrds } from '../../../cli/local/crds';
 import { applyLocalSnapshotClass, applyLocalStorageClass } from '../../../cli/local/storage-class';
-import { applyKubeVirtConfig, hostKvm } from '../../../cli/local/kubevirt-config';
+import { applyKubeVirtConfig } from '../../../cli/local/kubevirt-config';
+import { hostKvm } from '../../../launcher/host/kvm-probe';
 import {
   apiNodeClientArgs,
   apiServingArgs,
